@@ -1,0 +1,137 @@
+# seep — one top-level Makefile.
+#   make            build build/seep
+#   make test       set up, build, run every test suite (unit, bpf, e2e)
+#   make check      static checks (cppcheck) + unit tests
+#   make demo       set up, build, trace the bundled leaking demo program
+#   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel
+#   V=1             verbose commands
+
+ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BUILD   ?= build
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+
+ifeq ($(V),1)
+  Q =
+  msg =
+else
+  Q = @
+  msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.SECONDARY:
+
+PKGS     := libbpf libelf libdw jansson zlib cairo
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wstrict-prototypes -Wno-missing-field-initializers
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)/include
+DEPFLAGS  = -MMD -MP
+LDLIBS   += $(PKG_LIBS) -lstdc++ -lm -lpthread
+
+# --- BPF -------------------------------------------------------------------
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/include/%.skel.h,$(BPF_SRCS))
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ivmlinux/$(ARCH) \
+              -Wall -Werror -Wno-unused-function
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf,,$(basename $(notdir $<))) > $@
+
+# --- the program -------------------------------------------------------------
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+LIBSEEP   := $(BUILD)/libseep.a
+SEEP      := $(BUILD)/seep
+
+all: $(SEEP)
+
+$(BUILD)/user/%.o: user/%.c | $(BUILD)/user $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
+
+$(LIBSEEP): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SEEP): $(BUILD)/user/main.o $(LIBSEEP)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- tests -------------------------------------------------------------------
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+E2E_SRCS  := $(wildcard tests/e2e/test_*.c)
+UNIT_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+BPFT_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
+E2E_BINS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(E2E_SRCS))
+TEST_HELPERS := $(wildcard tests/lib/*.c)
+TEST_HELPER_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_HELPERS))
+
+# Targets: programs with known allocation behaviour. Built like a frame-pointer
+# build (this issue); *_nofp targets are built the way distributions build.
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGET_BINS := $(patsubst tests/targets/%.c,$(BUILD)/tests/targets/%,$(TARGET_SRCS))
+TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-builtin -fno-optimize-sibling-calls -pthread
+
+$(BUILD)/tests/targets/%: tests/targets/%.c | $(BUILD)/tests/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c | $(BUILD)/tests/lib $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/%.c $(LIBSEEP) $(TEST_HELPER_OBJS) | $(SKELS)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) \
+	  -DSEEP_BUILD_DIR='"$(abspath $(BUILD))"' -DSEEP_SRC_DIR='"$(abspath .)"' \
+	  -o $@ $< $(TEST_HELPER_OBJS) $(LIBSEEP) -lcriterion $(LDLIBS)
+
+tests: $(UNIT_BINS) $(BPFT_BINS) $(E2E_BINS) $(TARGET_BINS) $(SEEP)
+
+setup:
+	$(Q)tools/setup.sh
+
+# The suite: unit (no root), bpf (root, real probes), e2e (the CLI end to end).
+test: setup
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)tools/run-tests.sh $(UNIT_BINS) -- $(BPFT_BINS) -- $(E2E_BINS)
+
+unit: $(UNIT_BINS)
+	$(Q)tools/run-tests.sh $(UNIT_BINS)
+
+check: $(UNIT_BINS)
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -Iinclude -Iuser user
+	$(Q)tools/run-tests.sh $(UNIT_BINS)
+
+demo: setup
+	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BUILD)/tests/targets/leaky_server
+	$(Q)tools/demo.sh $(SEEP) $(BUILD)/tests/targets/leaky_server
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+clean:
+	rm -rf $(BUILD)
+
+$(BUILD)/bpf $(BUILD)/include $(BUILD)/user $(BUILD)/tests/targets $(BUILD)/tests/lib:
+	$(Q)mkdir -p $@
+
+.PHONY: all tests setup test unit check demo vmlinux clean
+
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d)

@@ -1,0 +1,14 @@
+/* commands — the subcommands of the seep program.
+ *
+ * Each subcommand is `int cmd_<name>(int argc, char **argv)`, with argv[0]
+ * the subcommand's name. Returns the process exit code: EXIT_OK (0) success,
+ * EXIT_FAIL (1) runtime failure, EXIT_USAGE (2) usage error.
+ */
+#ifndef SEEP_COMMANDS_H
+#define SEEP_COMMANDS_H
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+int cmd_trace(int argc, char **argv);
+
+#endif
