@@ -47,7 +47,7 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
 
 $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf,,$(basename $(notdir $<))) > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 # --- the program -------------------------------------------------------------
 USER_SRCS := $(wildcard user/*.c)

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/* heap.bpf.c — live heap of traced processes by allocation stack.
+ *
+ * Uprobes on the allocator's entry points and uretprobes on their returns.
+ * An allocation is recorded at return (only successful ones), keyed by
+ * (tgid, address) in `live`, and added to its site's totals in
+ * `stack_totals`; a free removes it and subtracts. Per-thread state (the
+ * calls in flight) lives in task storage: an entry pushes a frame, a return
+ * pops it, and only the outermost hooked call is recorded, so malloc calling
+ * mmap inside glibc is counted once. Frames carry the stack pointer at entry
+ * so a return probe the kernel never delivered is detected and counted.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "seep_heap.h"
+
+#define MAP_ANONYMOUS 0x20
+#define MAP_FAILED ((__u64)-1)
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct frame {
+	__u64 sp;       /* stack pointer at entry */
+	__u64 size;     /* requested size */
+	__u64 arg;      /* old pointer (realloc, mremap) or out-pointer (posix_memalign) */
+	struct seep_live old;   /* realloc: the block removed at entry, restored on failure */
+	struct seep_stack_key site;
+	__u32 kind;
+	__u32 has_old;
+};
+
+struct pending {
+	__u32 depth;
+	__u32 pad;
+	struct frame f[SEEP_MAX_NEST];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pending);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 20);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct seep_live_key);
+	__type(value, struct seep_live);
+} live SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 16);
+	__type(key, struct seep_stack_key);
+	__type(value, struct seep_stack_totals);
+} stack_totals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1 << 15);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, SEEP_MAX_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+/* Processes being traced (tgid -> 1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SEEP_STAT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_add(__u32 which, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
+static __always_inline __u32 traced_tgid(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	return bpf_map_lookup_elem(&targets, &tgid) ? tgid : 0;
+}
+
+static __always_inline int is_mapping(__u32 kind)
+{
+	return kind == SEEP_KIND_MMAP || kind == SEEP_KIND_MREMAP;
+}
+
+static __always_inline struct pending *pending_get(int create)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return bpf_task_storage_get(&inflight, task, 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+static __always_inline void totals_add(const struct seep_stack_key *site, __s64 bytes,
+				       __s64 count, int is_alloc)
+{
+	struct seep_stack_totals *t = bpf_map_lookup_elem(&stack_totals, site);
+
+	if (!t) {
+		struct seep_stack_totals zero = {};
+
+		if (count < 0)  /* the site's allocation was never totalled */
+			return;
+		if (bpf_map_update_elem(&stack_totals, site, &zero, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&stack_totals, site)) {
+			stat_add(SEEP_STAT_DROP_AGG_FULL, 1);
+			return;
+		}
+		t = bpf_map_lookup_elem(&stack_totals, site);
+		if (!t)
+			return;
+	}
+	__sync_fetch_and_add(&t->live_bytes, bytes);
+	__sync_fetch_and_add(&t->live_count, count);
+	if (is_alloc) {
+		__sync_fetch_and_add(&t->alloc_bytes, bytes);
+		__sync_fetch_and_add(&t->alloc_count, 1);
+	}
+}
+
+/* Records a successful allocation of SIZE bytes at ADDR from frame F. */
+static __always_inline void record(__u32 tgid, __u64 addr, __u64 size, const struct frame *f)
+{
+	struct seep_live_key key = { .tgid = tgid, .addr = addr };
+	struct seep_live val = {
+		.size = size,
+		.ts_ns = bpf_ktime_get_ns(),
+		.site = f->site,
+		.kind = f->kind,
+	};
+
+	if (bpf_map_update_elem(&live, &key, &val, BPF_ANY)) {
+		stat_add(SEEP_STAT_DROP_LIVE_FULL, 1);
+		stat_add(SEEP_STAT_DROP_LIVE_FULL_BYTES, size);
+		return;
+	}
+	stat_add(SEEP_STAT_ALLOCS, 1);
+	stat_add(SEEP_STAT_ALLOC_BYTES, size);
+	totals_add(&f->site, size, 1, 1);
+}
+
+/* Removes the record of ADDR if it is of the right class (heap block or
+ * mapping); copies it to OUT when given. Returns 1 if one was removed. */
+static __always_inline int forget(__u32 tgid, __u64 addr, int mapping, struct seep_live *out)
+{
+	struct seep_live_key key = { .tgid = tgid, .addr = addr };
+	struct seep_live *v = bpf_map_lookup_elem(&live, &key);
+	struct seep_live copy;
+
+	if (!v || is_mapping(v->kind) != mapping)
+		return 0;
+	copy = *v;
+	if (bpf_map_delete_elem(&live, &key))  /* another thread won the race */
+		return 0;
+	totals_add(&copy.site, -(__s64)copy.size, -1, 0);
+	stat_add(SEEP_STAT_FREES, 1);
+	if (out)
+		*out = copy;
+	return 1;
+}
+
+/* Drops frames whose return was never delivered: a frame is stale when the
+ * new entry's stack pointer is above the one it was entered with. An equal
+ * one is a tail call from that frame (glibc's realloc(NULL, n) jumps to
+ * malloc): both returns fire, innermost first, at the same stack pointer. */
+static __always_inline void drop_stale(struct pending *p, __u64 sp)
+{
+	for (int i = 0; i < SEEP_MAX_NEST; i++) {
+		__u32 d = p->depth;
+
+		if (d == 0 || d > SEEP_MAX_NEST)
+			break;
+		if (p->f[d - 1].sp >= sp)
+			break;
+		p->depth = d - 1;
+		stat_add(SEEP_STAT_DROP_MISSED_RETURN, 1);
+	}
+}
+
+static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 arg)
+{
+	__u32 tgid = traced_tgid();
+	struct pending *p;
+	struct frame *f;
+	__u64 sp = PT_REGS_SP(ctx);
+	__u32 d;
+
+	if (!tgid)
+		return 0;
+	p = pending_get(1);
+	if (!p) {
+		stat_add(SEEP_STAT_DROP_NO_TASK_STORAGE, 1);
+		return 0;
+	}
+	drop_stale(p, sp);
+	d = p->depth;
+	if (d >= SEEP_MAX_NEST) {
+		stat_add(SEEP_STAT_DROP_NEST_FULL, 1);
+		return 0;
+	}
+	f = &p->f[d];
+	f->sp = sp;
+	f->size = size;
+	f->arg = arg;
+	f->kind = kind;
+	f->has_old = 0;
+	f->site.tgid = tgid;
+	f->site.stack_id = SEEP_STACK_LOST;
+	f->site.caller = 0;
+	p->depth = d + 1;
+	if (d > 0)  /* nested: the outer call records the memory */
+		return 0;
+	f->site.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	if (f->site.stack_id < 0) {
+		f->site.stack_id = SEEP_STACK_LOST;
+		stat_add(SEEP_STAT_DROP_STACK_LOST, 1);
+	}
+	bpf_probe_read_user(&f->site.caller, sizeof(f->site.caller), (void *)sp);
+
+	if (kind == SEEP_KIND_REALLOC || kind == SEEP_KIND_REALLOCARRAY) {
+		/* Forget the old block before the allocator can hand its address
+		 * to another thread; restored at return if realloc fails. */
+		if (arg && forget(tgid, arg, 0, &f->old))
+			f->has_old = 1;
+		else if (arg)
+			stat_add(SEEP_STAT_FREES_UNTRACKED, 1);
+	}
+	return 0;
+}
+
+/* Pops the frame this return belongs to into OUT. Returns 1 when the call
+ * is the outermost hooked call (to be recorded), 0 otherwise. */
+static __always_inline int pop_frame(struct pt_regs *ctx, struct frame *out)
+{
+	struct pending *p = pending_get(0);
+	__u64 sp = PT_REGS_SP(ctx);
+	__u32 d;
+
+	if (!p)
+		return 0;
+	/* A return pops the entry's return address: sp == entry sp + 8. */
+	for (int i = 0; i < SEEP_MAX_NEST; i++) {
+		d = p->depth;
+		if (d == 0 || d > SEEP_MAX_NEST)
+			return 0;
+		if (p->f[d - 1].sp + 8 >= sp)
+			break;
+		p->depth = d - 1;
+		stat_add(SEEP_STAT_DROP_MISSED_RETURN, 1);
+	}
+	d = p->depth;
+	if (d == 0 || d > SEEP_MAX_NEST)
+		return 0;
+	if (p->f[d - 1].sp + 8 != sp)  /* return of a call that was never pushed */
+		return 0;
+	p->depth = d - 1;
+	if (d > 1) {
+		stat_add(SEEP_STAT_NESTED, 1);
+		return 0;
+	}
+	*out = p->f[0];
+	return 1;
+}
+
+static __always_inline void restore_old(const struct frame *f)
+{
+	struct seep_live_key key = { .tgid = f->site.tgid, .addr = f->arg };
+
+	if (!f->has_old)
+		return;
+	if (bpf_map_update_elem(&live, &key, &f->old, BPF_NOEXIST)) {
+		stat_add(SEEP_STAT_DROP_LIVE_FULL, 1);
+		stat_add(SEEP_STAT_DROP_LIVE_FULL_BYTES, f->old.size);
+		return;
+	}
+	stat_add(SEEP_STAT_FREES, (__u64)-1);
+	totals_add(&f->old.site, f->old.size, 1, 0);
+}
+
+static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
+{
+	struct frame f;
+
+	if (!pop_frame(ctx, &f))
+		return 0;
+	switch (f.kind) {
+	case SEEP_KIND_POSIX_MEMALIGN: {
+		__u64 addr = 0;
+
+		if (ret != 0 || bpf_probe_read_user(&addr, sizeof(addr), (void *)f.arg) || !addr) {
+			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
+			return 0;
+		}
+		record(f.site.tgid, addr, f.size, &f);
+		return 0;
+	}
+	case SEEP_KIND_MMAP:
+		if (ret == MAP_FAILED) {
+			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
+			return 0;
+		}
+		record(f.site.tgid, ret, f.size, &f);
+		return 0;
+	case SEEP_KIND_MREMAP:
+		if (ret == MAP_FAILED) {
+			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
+			return 0;
+		}
+		/* Only mappings seep recorded are followed (not file mappings). */
+		if (forget(f.site.tgid, f.arg, 1, NULL))
+			record(f.site.tgid, ret, f.size, &f);
+		return 0;
+	case SEEP_KIND_REALLOC:
+	case SEEP_KIND_REALLOCARRAY:
+		if (!ret) {
+			if (f.size == 0 && f.arg)  /* realloc(p, 0) freed p */
+				return 0;
+			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
+			restore_old(&f);
+			return 0;
+		}
+		record(f.site.tgid, ret, f.size, &f);
+		return 0;
+	default:
+		if (!ret) {
+			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
+			return 0;
+		}
+		record(f.site.tgid, ret, f.size, &f);
+		return 0;
+	}
+}
+
+static __always_inline __u64 mul_size(__u64 n, __u64 size)
+{
+	/* An overflowing product makes the allocator fail; the size is moot. */
+	__u64 limit;
+
+	if (!size)
+		return 0;
+	limit = ((__u64)-1) / size;
+	asm volatile("" : "+r"(limit));  /* keep the division: BPF has no 128-bit multiply */
+	if (n > limit)
+		return (__u64)-1;
+	return n * size;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_enter, __u64 size)
+{
+	return alloc_enter(ctx, SEEP_KIND_MALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_enter, __u64 n, __u64 size)
+{
+	return alloc_enter(ctx, SEEP_KIND_CALLOC, mul_size(n, size), 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_enter, __u64 ptr, __u64 size)
+{
+	return alloc_enter(ctx, SEEP_KIND_REALLOC, size, ptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(reallocarray_enter, __u64 ptr, __u64 n, __u64 size)
+{
+	return alloc_enter(ctx, SEEP_KIND_REALLOCARRAY, mul_size(n, size), ptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 align, __u64 size)
+{
+	return alloc_enter(ctx, SEEP_KIND_POSIX_MEMALIGN, size, memptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(aligned_alloc_enter, __u64 align, __u64 size)
+{
+	return alloc_enter(ctx, SEEP_KIND_ALIGNED_ALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(memalign_enter, __u64 align, __u64 size)
+{
+	return alloc_enter(ctx, SEEP_KIND_MEMALIGN, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(valloc_enter, __u64 size)
+{
+	return alloc_enter(ctx, SEEP_KIND_VALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(pvalloc_enter, __u64 size)
+{
+	return alloc_enter(ctx, SEEP_KIND_PVALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(mmap_enter, __u64 addr, __u64 len, __u64 prot, __u64 flags, __s64 fd)
+{
+	if (!(flags & MAP_ANONYMOUS))
+		return 0;
+	return alloc_enter(ctx, SEEP_KIND_MMAP, len, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(mremap_enter, __u64 old, __u64 old_size, __u64 new_size)
+{
+	return alloc_enter(ctx, SEEP_KIND_MREMAP, new_size, old);
+}
+
+/* One return program serves every allocating function: the frame says
+ * which call it was. */
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_exit_prog, __u64 ret)
+{
+	return alloc_exit(ctx, ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_enter, __u64 ptr)
+{
+	__u32 tgid;
+
+	if (!ptr || !(tgid = traced_tgid()))
+		return 0;
+	if (!forget(tgid, ptr, 0, NULL))
+		stat_add(SEEP_STAT_FREES_UNTRACKED, 1);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
+{
+	struct seep_live_key key = {};
+	struct seep_live *v, copy;
+	__u32 tgid;
+
+	if (!addr || !(tgid = traced_tgid()))
+		return 0;
+	key.tgid = tgid;
+	key.addr = addr;
+	v = bpf_map_lookup_elem(&live, &key);
+	if (!v || !is_mapping(v->kind))
+		return 0;  /* not a mapping seep recorded (file, or inside free) */
+	len = (len + 4095) & ~4095ULL;
+	if (len >= v->size) {
+		forget(tgid, addr, 1, NULL);
+		return 0;
+	}
+	/* Part of the front of the mapping goes: the rest stays recorded. */
+	copy = *v;
+	if (bpf_map_delete_elem(&live, &key))
+		return 0;
+	totals_add(&copy.site, -(__s64)len, 0, 0);
+	copy.size -= len;
+	key.addr = addr + len;
+	if (bpf_map_update_elem(&live, &key, &copy, BPF_NOEXIST)) {
+		totals_add(&copy.site, -(__s64)copy.size, -1, 0);
+		stat_add(SEEP_STAT_DROP_LIVE_FULL, 1);
+		stat_add(SEEP_STAT_DROP_LIVE_FULL_BYTES, copy.size);
+	}
+	stat_add(SEEP_STAT_MUNMAP_PARTIAL, 1);
+	return 0;
+}

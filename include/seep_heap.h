@@ -1,0 +1,93 @@
+/* seep_heap.h — types shared by bpf/heap.bpf.c and user space.
+ *
+ * The BPF side keeps, per traced process, every live (allocated, not yet
+ * freed) block by address (map `live`) and per-stack aggregates (map
+ * `stack_totals`); user space reads both for reports. Only fixed-width types,
+ * explicit padding, no pointers: the layouts must match on both sides.
+ */
+#ifndef SEEP_HEAP_H
+#define SEEP_HEAP_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Deepest user stack kept per allocation site (frames, allocator first). */
+#define SEEP_MAX_STACK_DEPTH 127
+/* Hooked calls one thread can have in flight inside each other. */
+#define SEEP_MAX_NEST 4
+/* stack_id of an allocation whose stack could not be taken. */
+#define SEEP_STACK_LOST (-1)
+
+/* The hooked functions. The order is the ABI of `kind` fields. */
+enum seep_kind {
+	SEEP_KIND_MALLOC = 0,
+	SEEP_KIND_CALLOC,
+	SEEP_KIND_REALLOC,
+	SEEP_KIND_REALLOCARRAY,
+	SEEP_KIND_POSIX_MEMALIGN,
+	SEEP_KIND_ALIGNED_ALLOC,
+	SEEP_KIND_MEMALIGN,
+	SEEP_KIND_VALLOC,
+	SEEP_KIND_PVALLOC,
+	SEEP_KIND_MMAP,
+	SEEP_KIND_MREMAP,
+	SEEP_KIND_FREE,
+	SEEP_KIND_MUNMAP,
+	SEEP_KIND__MAX,
+};
+
+/* Counters in the per-CPU `stats` array; every report shows them. */
+enum seep_stat {
+	SEEP_STAT_ALLOCS = 0,        /* allocations recorded */
+	SEEP_STAT_ALLOC_BYTES,       /* bytes of those */
+	SEEP_STAT_FREES,             /* frees matched to a recorded allocation */
+	SEEP_STAT_FREES_UNTRACKED,   /* frees of blocks not recorded (made before attach) */
+	SEEP_STAT_FAILED_ALLOCS,     /* calls that failed (NULL / MAP_FAILED): not recorded */
+	SEEP_STAT_NESTED,            /* hooked calls inside another hooked call: not recorded twice */
+	SEEP_STAT_MUNMAP_PARTIAL,    /* munmaps of part of a recorded mapping (record shrunk) */
+	SEEP_STAT_DROP_LIVE_FULL,    /* drop: `live` map full, allocation not recorded */
+	SEEP_STAT_DROP_LIVE_FULL_BYTES,
+	SEEP_STAT_DROP_AGG_FULL,     /* drop: `stack_totals` full, stack totals incomplete */
+	SEEP_STAT_DROP_STACK_LOST,   /* drop: stack not taken, allocation kept as "[stack lost]" */
+	SEEP_STAT_DROP_MISSED_RETURN,/* drop: a return probe never fired for an entry */
+	SEEP_STAT_DROP_NEST_FULL,    /* drop: more than SEEP_MAX_NEST calls in flight on a thread */
+	SEEP_STAT_DROP_NO_TASK_STORAGE, /* drop: per-thread state could not be created */
+	SEEP_STAT__MAX,
+};
+
+/* Key of `live`: one block of one process. */
+struct seep_live_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 addr;
+};
+
+/* Key of `stack_totals`: an allocation site of one process. The kernel's
+ * frame-pointer walk from a function-entry probe misses the immediate caller
+ * (its return address is at the stack pointer, not behind a frame), so the
+ * caller is kept beside the stack id and spliced in after frame 0. */
+struct seep_stack_key {
+	__u32 tgid;
+	__s32 stack_id;
+	__u64 caller;
+};
+
+/* Value of `live`. */
+struct seep_live {
+	__u64 size;
+	__u64 ts_ns;                /* CLOCK_MONOTONIC at allocation */
+	struct seep_stack_key site;
+	__u32 kind;                 /* enum seep_kind */
+	__u32 pad;
+};
+
+/* Value of `stack_totals`: updated atomically on every recorded event. */
+struct seep_stack_totals {
+	__s64 live_bytes;
+	__s64 live_count;
+	__u64 alloc_bytes;          /* cumulative, since attach */
+	__u64 alloc_count;
+};
+
+#endif

@@ -1,0 +1,37 @@
+/* allocators — the allocator entry points an ELF file defines.
+ *
+ * Looks up the malloc family, free and the anonymous-mapping calls among the
+ * file's defined function symbols (.dynsym, then .symtab for static or
+ * unstripped binaries) and converts each address to the file offset a uprobe
+ * needs. Aliases (glibc's aligned_alloc is memalign) are reported once, under
+ * the first name in enum seep_kind order. Pure libelf; no BPF.
+ */
+#ifndef SEEP_ALLOCATORS_H
+#define SEEP_ALLOCATORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seep_heap.h"
+
+struct alloc_func {
+	enum seep_kind kind;
+	uint64_t vaddr;          /* symbol value */
+	uint64_t offset;         /* file offset of the entry (uprobe offset) */
+};
+
+struct alloc_funcs {
+	struct alloc_func f[SEEP_KIND__MAX];
+	size_t n;
+};
+
+/* Fills FUNCS with what PATH defines. Returns 0 (possibly n == 0), -ENOEXEC
+ * for a file that is not ELF, -errno on I/O errors. */
+int allocators__find(const char *path, struct alloc_funcs *funcs);
+
+/* "malloc", "free", ... */
+const char *allocators__kind_name(enum seep_kind kind);
+/* True if the file defines any allocating function (not only mmap family). */
+int allocators__has_heap(const struct alloc_funcs *funcs);
+
+#endif

@@ -1,0 +1,215 @@
+#include "report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct {
+	const char *name;
+	bool drop;
+} stat_info[SEEP_STAT__MAX] = {
+	[SEEP_STAT_ALLOCS] = { "allocs", false },
+	[SEEP_STAT_ALLOC_BYTES] = { "alloc_bytes", false },
+	[SEEP_STAT_FREES] = { "frees", false },
+	[SEEP_STAT_FREES_UNTRACKED] = { "frees_untracked", false },
+	[SEEP_STAT_FAILED_ALLOCS] = { "failed_allocs", false },
+	[SEEP_STAT_NESTED] = { "nested_calls", false },
+	[SEEP_STAT_MUNMAP_PARTIAL] = { "munmap_partial", false },
+	[SEEP_STAT_DROP_LIVE_FULL] = { "live_map_full", true },
+	[SEEP_STAT_DROP_LIVE_FULL_BYTES] = { "live_map_full_bytes", true },
+	[SEEP_STAT_DROP_AGG_FULL] = { "site_map_full", true },
+	[SEEP_STAT_DROP_STACK_LOST] = { "stacks_lost", true },
+	[SEEP_STAT_DROP_MISSED_RETURN] = { "missed_returns", true },
+	[SEEP_STAT_DROP_NEST_FULL] = { "nesting_overflow", true },
+	[SEEP_STAT_DROP_NO_TASK_STORAGE] = { "thread_state_failed", true },
+};
+
+const char *report__stat_name(enum seep_stat s)
+{
+	return (unsigned)s < SEEP_STAT__MAX ? stat_info[s].name : "?";
+}
+
+bool report__stat_is_drop(enum seep_stat s)
+{
+	return (unsigned)s < SEEP_STAT__MAX && stat_info[s].drop;
+}
+
+/* Events lost: every drop counter except the byte count beside one. */
+static uint64_t _drops_total(const struct report *r)
+{
+	uint64_t n = 0;
+
+	for (int s = 0; s < SEEP_STAT__MAX; s++)
+		if (stat_info[s].drop && s != SEEP_STAT_DROP_LIVE_FULL_BYTES)
+			n += r->stats[s];
+	return n;
+}
+
+void report__release(struct report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nstacks; i++) {
+		struct report_stack *s = &r->stacks[i];
+
+		for (size_t j = 0; j < s->nframes; j++) {
+			free(s->frames[j].function);
+			free(s->frames[j].module);
+			free(s->frames[j].file);
+		}
+		free(s->frames);
+	}
+	free(r->stacks);
+	r->stacks = NULL;
+	r->nstacks = 0;
+}
+
+/* Seconds rounded to the millisecond, so JSON shows 1.276, not 1.2761600012. */
+static double _ms(double s)
+{
+	return round(s * 1000) / 1000;
+}
+
+static json_t *_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *_frame_json(const struct report_frame *f)
+{
+	char off[32];
+
+	snprintf(off, sizeof(off), "0x%" PRIx64, f->offset);
+	return json_pack("{s:o, s:o, s:s, s:o, s:o}",
+			 "function", _str_or_null(f->function),
+			 "module", _str_or_null(f->module),
+			 "offset", off,
+			 "file", _str_or_null(f->file),
+			 "line", f->line > 0 ? json_integer(f->line) : json_null());
+}
+
+static json_t *_stats_json(const struct report *r)
+{
+	json_t *stats = json_object(), *drops = json_object();
+
+	for (int s = 0; s < SEEP_STAT__MAX; s++)
+		json_object_set_new(stat_info[s].drop ? drops : stats, stat_info[s].name,
+				    json_integer((json_int_t)r->stats[s]));
+	json_object_set_new(stats, "drops", drops);
+	json_object_set_new(stats, "drops_total", json_integer((json_int_t)_drops_total(r)));
+	return stats;
+}
+
+int report__write_json(const struct report *r, FILE *out)
+{
+	json_t *root, *stacks = json_array();
+	int err = 0;
+
+	for (size_t i = 0; i < r->nstacks; i++) {
+		const struct report_stack *s = &r->stacks[i];
+		json_t *frames = json_array();
+
+		for (size_t j = 0; j < s->nframes; j++)
+			json_array_append_new(frames, _frame_json(&s->frames[j]));
+		json_array_append_new(stacks, json_pack(
+			"{s:I, s:I, s:f, s:I, s:I, s:b, s:o}",
+			"bytes", (json_int_t)s->bytes, "count", (json_int_t)s->count,
+			"oldest_age_s", _ms(s->oldest_age_s),
+			"alloc_bytes", (json_int_t)s->alloc_bytes,
+			"alloc_count", (json_int_t)s->alloc_count,
+			"truncated", s->truncated, "frames", frames));
+	}
+	root = json_pack("{s:i, s:s, s:f, s:f, s:b, s:b, s:I, s:I, s:I, s:o, s:o}",
+			 "pid", r->pid, "comm", r->comm, "time", _ms(r->time),
+			 "elapsed_s", _ms(r->elapsed_s), "final", r->final, "exited", r->exited,
+			 "total_bytes", (json_int_t)r->total_bytes,
+			 "total_count", (json_int_t)r->total_count,
+			 "stacks_total", (json_int_t)r->stacks_total,
+			 "stacks", stacks, "stats", _stats_json(r));
+	if (!root)
+		return -ENOMEM;
+	if (json_dumpf(root, out, JSON_COMPACT | JSON_REAL_PRECISION(15)) || fputc('\n', out) == EOF)
+		err = -EIO;
+	json_decref(root);
+	fflush(out);
+	return err;
+}
+
+/* "1.5 MiB", "512 B" */
+static void _human(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%" PRIu64 " B", bytes);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+static const char *_basename(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : path ? path : "?";
+}
+
+int report__write_text(const struct report *r, FILE *out)
+{
+	char total[32], when[32], b[32];
+	time_t t = (time_t)r->time;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	_human(r->total_bytes, total, sizeof(total));
+	fprintf(out, "%s pid %d (%s)%s: %s live in %" PRIu64 " allocations from %zu stacks%s\n",
+		when, r->pid, r->comm, r->exited ? " exited" : "", total, r->total_count,
+		r->stacks_total, r->final ? " [final]" : "");
+	for (size_t i = 0; i < r->nstacks; i++) {
+		const struct report_stack *s = &r->stacks[i];
+
+		_human(s->bytes, b, sizeof(b));
+		fprintf(out, "\n  #%zu %s in %" PRIu64 " allocations, oldest %.1f s (%" PRIu64
+			" allocated since attach)\n", i + 1, b, s->count, s->oldest_age_s,
+			s->alloc_count);
+		for (size_t j = 0; j < s->nframes; j++) {
+			const struct report_frame *f = &s->frames[j];
+
+			fprintf(out, "    %-32s %s+0x%" PRIx64, f->function ? f->function : "??",
+				_basename(f->module), f->offset);
+			if (f->file)
+				fprintf(out, "  %s:%d", _basename(f->file), f->line);
+			fputc('\n', out);
+		}
+		if (s->truncated)
+			fprintf(out, "    ... (deeper frames not kept)\n");
+	}
+	fprintf(out, "\n  stats: %" PRIu64 " allocations recorded, %" PRIu64 " frees matched, %"
+		PRIu64 " frees of untracked blocks, %" PRIu64 " failed, %" PRIu64 " nested\n",
+		r->stats[SEEP_STAT_ALLOCS], r->stats[SEEP_STAT_FREES],
+		r->stats[SEEP_STAT_FREES_UNTRACKED], r->stats[SEEP_STAT_FAILED_ALLOCS],
+		r->stats[SEEP_STAT_NESTED]);
+	fprintf(out, "  drops: %" PRIu64, _drops_total(r));
+	for (int s = 0; s < SEEP_STAT__MAX; s++)
+		if (stat_info[s].drop)
+			fprintf(out, "%s %s %" PRIu64, s == SEEP_STAT_DROP_LIVE_FULL ? " (" : ",",
+				stat_info[s].name, r->stats[s]);
+	fputs(")\n\n", out);
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}
+
+int report__write(const struct report *r, enum report_format fmt, FILE *out)
+{
+	return fmt == REPORT_JSON ? report__write_json(r, out) : report__write_text(r, out);
+}

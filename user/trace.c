@@ -1,0 +1,429 @@
+#include "trace.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "allocators.h"
+#include "heap.skel.h"
+#include "log.h"
+#include "procmaps.h"
+
+struct probe {
+	pid_t pid;
+	uint64_t dev, ino, offset;
+};
+
+struct trace {
+	struct heap_bpf *skel;
+	struct bpf_link **links;
+	size_t nlinks, links_cap;
+	struct probe *probes;
+	size_t nprobes, probes_cap;
+	int ncpus;
+};
+
+static int _libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level l = level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG;
+	char buf[512];
+	size_t n;
+
+	if ((int)l > LOG_WARN + log__verbosity())
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	log__msg(l, "libbpf: %s", buf);
+	return 0;
+}
+
+int trace__check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data) == 0 &&
+	    (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)))
+		return 0;
+	pr_err("permission denied: tracing needs root or CAP_SYS_ADMIN (uprobes need it on this kernel)");
+	return -EPERM;
+}
+
+int trace__check_btf(void)
+{
+	const char *path = getenv("SEEP_SYSFS_BTF");
+
+	if (!path)
+		path = "/sys/kernel/btf/vmlinux";
+	if (access(path, R_OK) == 0)
+		return 0;
+	pr_err("kernel has no BTF ('%s' missing): seep needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+	       path);
+	return -EOPNOTSUPP;
+}
+
+int trace__new(const struct trace_config *cfg, struct trace **out)
+{
+	struct trace *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	libbpf_set_print(_libbpf_print);
+	t->ncpus = libbpf_num_possible_cpus();
+	t->skel = heap_bpf__open();
+	if (!t->skel) {
+		err = -errno;
+		pr_err("cannot open the BPF program: %s", strerror(-err));
+		goto fail;
+	}
+	if (cfg->max_live)
+		bpf_map__set_max_entries(t->skel->maps.live, cfg->max_live);
+	if (cfg->max_sites)
+		bpf_map__set_max_entries(t->skel->maps.stack_totals, cfg->max_sites);
+	if (cfg->max_stacks)
+		bpf_map__set_max_entries(t->skel->maps.stacks, cfg->max_stacks);
+	err = heap_bpf__load(t->skel);
+	if (err) {
+		pr_err("cannot load the BPF program: %s%s", strerror(-err),
+		       err == -EPERM ? " (need root or CAP_SYS_ADMIN)" : "");
+		goto fail;
+	}
+	*out = t;
+	return 0;
+fail:
+	trace__free(t);
+	return err;
+}
+
+void trace__free(struct trace *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	free(t->probes);
+	heap_bpf__destroy(t->skel);
+	free(t);
+}
+
+static struct bpf_program *_entry_prog(struct trace *t, enum seep_kind kind)
+{
+	struct heap_bpf *s = t->skel;
+
+	switch (kind) {
+	case SEEP_KIND_MALLOC: return s->progs.malloc_enter;
+	case SEEP_KIND_CALLOC: return s->progs.calloc_enter;
+	case SEEP_KIND_REALLOC: return s->progs.realloc_enter;
+	case SEEP_KIND_REALLOCARRAY: return s->progs.reallocarray_enter;
+	case SEEP_KIND_POSIX_MEMALIGN: return s->progs.posix_memalign_enter;
+	case SEEP_KIND_ALIGNED_ALLOC: return s->progs.aligned_alloc_enter;
+	case SEEP_KIND_MEMALIGN: return s->progs.memalign_enter;
+	case SEEP_KIND_VALLOC: return s->progs.valloc_enter;
+	case SEEP_KIND_PVALLOC: return s->progs.pvalloc_enter;
+	case SEEP_KIND_MMAP: return s->progs.mmap_enter;
+	case SEEP_KIND_MREMAP: return s->progs.mremap_enter;
+	case SEEP_KIND_FREE: return s->progs.free_enter;
+	case SEEP_KIND_MUNMAP: return s->progs.munmap_enter;
+	default: return NULL;
+	}
+}
+
+static int _push_link(struct trace *t, struct bpf_link *l)
+{
+	if (t->nlinks == t->links_cap) {
+		size_t cap = t->links_cap ? t->links_cap * 2 : 64;
+		struct bpf_link **v = realloc(t->links, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->links = v;
+		t->links_cap = cap;
+	}
+	t->links[t->nlinks++] = l;
+	return 0;
+}
+
+static int _seen_probe(struct trace *t, const struct probe *p)
+{
+	for (size_t i = 0; i < t->nprobes; i++)
+		if (!memcmp(&t->probes[i], p, sizeof(*p)))
+			return 1;
+	if (t->nprobes == t->probes_cap) {
+		size_t cap = t->probes_cap ? t->probes_cap * 2 : 64;
+		struct probe *v = realloc(t->probes, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->probes = v;
+		t->probes_cap = cap;
+	}
+	t->probes[t->nprobes++] = *p;
+	return 0;
+}
+
+static int _attach_one(struct trace *t, struct bpf_program *prog, pid_t pid,
+		       const char *path, uint64_t offset, int retprobe, const char *what)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
+	int err;
+
+	if (!l) {
+		err = -errno;
+		pr_err("cannot attach %s '%s' in '%s': %s%s", retprobe ? "uretprobe" : "uprobe",
+		       what, path, strerror(-err), err == -EPERM ? " (need CAP_SYS_ADMIN)" : "");
+		return err;
+	}
+	return _push_link(t, l);
+}
+
+static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int *hooked,
+			int *heap_found)
+{
+	struct alloc_funcs funcs;
+	char path[4096];
+	int err;
+
+	if (procmaps__open_path(pid, m, path, sizeof(path)))
+		return 0;
+	err = allocators__find(path, &funcs);
+	if (err) {
+		pr_debug("skipping '%s': %s", m->path, strerror(-err));
+		return 0;
+	}
+	if (allocators__has_heap(&funcs))
+		*heap_found = 1;
+	for (size_t i = 0; i < funcs.n; i++) {
+		const struct alloc_func *f = &funcs.f[i];
+		const char *name = allocators__kind_name(f->kind);
+		struct probe p = { pid, ((uint64_t)m->dev_major << 32) | m->dev_minor, m->inode,
+				   f->offset };
+
+		if ((err = _seen_probe(t, &p)) != 0) {
+			if (err < 0)
+				return err;
+			continue;
+		}
+		err = _attach_one(t, _entry_prog(t, f->kind), pid, path, f->offset, 0, name);
+		if (!err && f->kind != SEEP_KIND_FREE && f->kind != SEEP_KIND_MUNMAP)
+			err = _attach_one(t, t->skel->progs.alloc_exit_prog, pid, path,
+					  f->offset, 1, name);
+		if (err)
+			return err;
+		pr_debug("pid %d: hooked %s at %s+0x%llx", (int)pid, name, m->path,
+			 (unsigned long long)f->offset);
+		(*hooked)++;
+	}
+	return 0;
+}
+
+int trace__add_pid(struct trace *t, pid_t pid)
+{
+	struct procmaps maps;
+	int err, hooked = 0, heap_found = 0;
+	__u32 key = (__u32)pid;
+	__u8 one = 1;
+
+	err = procmaps__read(pid, &maps);
+	if (err) {
+		if (err == -ENOENT || err == -ESRCH)
+			err = -ESRCH;
+		pr_err("cannot read the mappings of pid %d: %s", (int)pid,
+		       err == -ESRCH ? "no such process" : strerror(-err));
+		return err;
+	}
+	err = bpf_map__update_elem(t->skel->maps.targets, &key, sizeof(key), &one, sizeof(one),
+				   BPF_ANY);
+	if (err) {
+		pr_err("cannot trace pid %d: too many processes traced at once (%s)", (int)pid,
+		       strerror(-err));
+		goto cleanup;
+	}
+	for (size_t i = 0; i < maps.n; i++) {
+		const struct procmap *m = &maps.v[i];
+		int seen = 0;
+
+		if (!procmap__is_file(m) || m->perms[2] != 'x')
+			continue;
+		for (size_t j = 0; j < i; j++)
+			seen |= maps.v[j].inode == m->inode && maps.v[j].dev_minor == m->dev_minor &&
+				maps.v[j].dev_major == m->dev_major && maps.v[j].perms[2] == 'x';
+		if (seen)
+			continue;
+		err = _attach_file(t, pid, m, &hooked, &heap_found);
+		if (err)
+			goto cleanup;
+	}
+	if (!heap_found) {
+		pr_err("no allocator found in pid %d: none of its mapped files defines malloc or free "
+		       "(a static, stripped binary?)", (int)pid);
+		err = -ENOENT;
+		goto cleanup;
+	}
+	err = hooked;
+cleanup:
+	procmaps__release(&maps);
+	if (err < 0)
+		bpf_map__delete_elem(t->skel->maps.targets, &key, sizeof(key), 0);
+	return err;
+}
+
+/* Reads every entry of a hash map in batches and calls FN on each. */
+static int _for_each(struct bpf_map *map, size_t ksz, size_t vsz,
+		     int (*fn)(const void *k, const void *v, void *ctx), void *ctx)
+{
+	const uint32_t batch = 4096;
+	char *keys = malloc(batch * ksz), *vals = malloc(batch * vsz);
+	uint64_t token[4];
+	void *in = NULL;
+	int fd = bpf_map__fd(map), err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (;;) {
+		uint32_t count = batch;
+		int rc = bpf_map_lookup_batch(fd, in, token, keys, vals, &count, NULL);
+		int done = rc < 0 && errno == ENOENT;
+
+		if (rc < 0 && !done) {
+			err = -errno;
+			pr_err("cannot read map '%s': %s", bpf_map__name(map), strerror(-err));
+			break;
+		}
+		for (uint32_t i = 0; i < count && !err; i++)
+			err = fn(keys + i * ksz, vals + i * vsz, ctx);
+		if (done || err)
+			break;
+		in = token;
+	}
+cleanup:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+struct _cb {
+	trace_live_fn live;
+	trace_site_fn site;
+	void *ctx;
+};
+
+static int _live_tramp(const void *k, const void *v, void *ctx)
+{
+	struct _cb *cb = ctx;
+
+	return cb->live(k, v, cb->ctx);
+}
+
+static int _site_tramp(const void *k, const void *v, void *ctx)
+{
+	struct _cb *cb = ctx;
+
+	return cb->site(k, v, cb->ctx);
+}
+
+int trace__for_each_live(struct trace *t, trace_live_fn fn, void *ctx)
+{
+	struct _cb cb = { .live = fn, .ctx = ctx };
+
+	return _for_each(t->skel->maps.live, sizeof(struct seep_live_key),
+			 sizeof(struct seep_live), _live_tramp, &cb);
+}
+
+int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx)
+{
+	struct _cb cb = { .site = fn, .ctx = ctx };
+	/* Per-site totals are updated atomically in place: a plain hash map. */
+	return _for_each(t->skel->maps.stack_totals, sizeof(struct seep_stack_key),
+			 sizeof(struct seep_stack_totals), _site_tramp, &cb);
+}
+
+size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max)
+{
+	uint64_t buf[SEEP_MAX_STACK_DEPTH] = { 0 };
+	uint32_t id = (uint32_t)stack_id;
+	size_t n = 0;
+
+	if (stack_id < 0 ||
+	    bpf_map__lookup_elem(t->skel->maps.stacks, &id, sizeof(id), buf,
+				 bpf_map__value_size(t->skel->maps.stacks), 0))
+		return 0;
+	while (n < max && n < SEEP_MAX_STACK_DEPTH && buf[n]) {
+		ips[n] = buf[n];
+		n++;
+	}
+	return n;
+}
+
+int trace__read_stats(struct trace *t, uint64_t stats[SEEP_STAT__MAX])
+{
+	uint64_t *percpu = calloc(t->ncpus, sizeof(uint64_t));
+
+	if (!percpu)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < SEEP_STAT__MAX; i++) {
+		stats[i] = 0;
+		if (bpf_map__lookup_elem(t->skel->maps.stats, &i, sizeof(i), percpu,
+					 sizeof(uint64_t) * t->ncpus, 0))
+			continue;
+		for (int c = 0; c < t->ncpus; c++)
+			stats[i] += percpu[c];
+	}
+	free(percpu);
+	return 0;
+}
+
+struct _purge {
+	int fd;
+	__u32 tgid;
+};
+
+static int _purge_live(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
+{
+	struct _purge *p = ctx;
+
+	(void)v;
+	if (k->tgid == p->tgid)
+		bpf_map_delete_elem(p->fd, k);
+	return 0;
+}
+
+static int _purge_site(const struct seep_stack_key *k, const struct seep_stack_totals *v,
+		       void *ctx)
+{
+	struct _purge *p = ctx;
+
+	(void)v;
+	if (k->tgid == p->tgid)
+		bpf_map_delete_elem(p->fd, k);
+	return 0;
+}
+
+int trace__forget_pid(struct trace *t, pid_t pid)
+{
+	struct _purge p = { .tgid = (__u32)pid };
+	__u32 key = (__u32)pid;
+	int err;
+
+	bpf_map__delete_elem(t->skel->maps.targets, &key, sizeof(key), 0);
+	p.fd = bpf_map__fd(t->skel->maps.live);
+	err = trace__for_each_live(t, _purge_live, &p);
+	p.fd = bpf_map__fd(t->skel->maps.stack_totals);
+	if (!err)
+		err = trace__for_each_site(t, _purge_site, &p);
+	return err;
+}

@@ -1,0 +1,53 @@
+/* trace — the heap tracer's BPF side, seen from user space.
+ *
+ * Owns the heap skeleton: opens it with the configured map sizes, loads it,
+ * attaches uprobes to the allocator functions of each traced process, and
+ * reads back the live blocks, the per-site totals, the stacks and the drop
+ * counters. Probes are attached per process (the kernel then plants
+ * breakpoints only in that process) and once per (file, offset) in it.
+ * Errors are logged here with their cause; functions return 0 or -errno.
+ */
+#ifndef SEEP_TRACE_H
+#define SEEP_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "seep_heap.h"
+
+struct trace_config {
+	uint32_t max_live;       /* blocks tracked at once, all processes */
+	uint32_t max_sites;      /* allocation sites (stack, caller) */
+	uint32_t max_stacks;     /* distinct user stacks */
+};
+
+struct trace;
+
+int trace__new(const struct trace_config *cfg, struct trace **out);
+void trace__free(struct trace *t);
+
+/* Starts tracing PID: returns the number of functions hooked (> 0), or
+ * -ESRCH (no such process), -ENOENT (no allocator found), -EPERM, -errno. */
+int trace__add_pid(struct trace *t, pid_t pid);
+/* Stops counting PID and drops its blocks and sites from the maps. */
+int trace__forget_pid(struct trace *t, pid_t pid);
+
+typedef int (*trace_live_fn)(const struct seep_live_key *key, const struct seep_live *val,
+			     void *ctx);
+typedef int (*trace_site_fn)(const struct seep_stack_key *key,
+			     const struct seep_stack_totals *val, void *ctx);
+int trace__for_each_live(struct trace *t, trace_live_fn fn, void *ctx);
+int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx);
+
+/* Copies the user stack STACK_ID into IPS (innermost first); returns the
+ * number of frames, 0 if the stack is unknown. */
+size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max);
+/* Sums the per-CPU counters. */
+int trace__read_stats(struct trace *t, uint64_t stats[SEEP_STAT__MAX]);
+
+/* Environment checks, each logs one clear line on failure. */
+int trace__check_privileges(void);
+int trace__check_btf(void);
+
+#endif
