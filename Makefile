@@ -90,6 +90,11 @@ $(BUILD)/tests/targets/%: tests/targets/%.c | $(BUILD)/tests/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) $(TARGET_CFLAGS) -o $@ $< -lpthread
 
+# No C library, no allocator: the "no allocator found" case.
+$(BUILD)/tests/targets/noalloc: tests/targets/noalloc.c | $(BUILD)/tests/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -O1 -static -nostdlib -s -o $@ $<
+
 $(BUILD)/tests/lib/%.o: tests/lib/%.c | $(BUILD)/tests/lib $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@

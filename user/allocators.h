@@ -4,7 +4,7 @@
  * file's defined function symbols (.dynsym, then .symtab for static or
  * unstripped binaries) and converts each address to the file offset a uprobe
  * needs. Aliases (glibc's aligned_alloc is memalign) are reported once, under
- * the first name in enum seep_kind order. Pure libelf; no BPF.
+ * the first name in enum seep_kind order (memalign). Pure libelf; no BPF.
  */
 #ifndef SEEP_ALLOCATORS_H
 #define SEEP_ALLOCATORS_H

@@ -1,0 +1,193 @@
+/* BPF tests (root): load the heap tracer, attach to a target held on a pipe,
+ * let it run to completion, then check the live blocks the kernel kept,
+ * per calling function, to the byte. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "symbolize.h"
+#include "testlib.h"
+#include "trace.h"
+
+struct fn_total {
+	char fn[64];
+	uint64_t bytes, count;
+};
+
+struct collect {
+	pid_t pid;
+	struct symbolizer *sym;
+	struct fn_total v[128];
+	size_t n;
+	uint64_t total_bytes, total_count;
+};
+
+static int collect_block(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
+{
+	struct collect *c = ctx;
+	struct report_frame f;
+	size_t i;
+
+	if (k->tgid != (uint32_t)c->pid)
+		return 0;
+	c->total_bytes += v->size;
+	c->total_count++;
+	cr_assert_eq(symbolizer__frame(c->sym, v->site.caller, true, &f), 0);
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i].fn, f.function ? f.function : "?"))
+			break;
+	if (i == c->n) {
+		cr_assert_lt(c->n, 128);
+		snprintf(c->v[c->n++].fn, sizeof(c->v[0].fn), "%s", f.function ? f.function : "?");
+	}
+	c->v[i].bytes += v->size;
+	c->v[i].count++;
+	free(f.function);
+	free(f.module);
+	free(f.file);
+	return 0;
+}
+
+static const struct fn_total *lookup(const struct collect *c, const char *fn)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i].fn, fn))
+			return &c->v[i];
+	return NULL;
+}
+
+/* Runs TARGET under the tracer to completion; fills C and STATS. */
+static void run_traced(const char *target, struct collect *c, uint64_t stats[SEEP_STAT__MAX])
+{
+	struct trace_config cfg = { 0 };
+	struct trace *t = NULL;
+	char *argv[] = { (char *)target, NULL };
+	int go;
+
+	cr_assert_eq(trace__new(&cfg, &t), 0, "cannot load the BPF program (run as root)");
+	c->pid = target_start(argv, &go);
+	cr_assert_gt(c->pid, 0);
+	usleep(20000);  /* let the exec happen: libc must be mapped */
+	cr_assert_gt(trace__add_pid(t, c->pid), 0);
+	c->sym = symbolizer__new(c->pid);
+	cr_assert_not_null(c->sym);
+	target_go(go);
+	cr_assert_eq(target_wait(c->pid), 0);
+	cr_assert_eq(trace__for_each_live(t, collect_block, c), 0);
+	cr_assert_eq(trace__read_stats(t, stats), 0);
+	symbolizer__free(c->sym);
+	trace__free(t);
+}
+
+struct expect {
+	const char *fn;
+	uint64_t bytes, count;
+};
+
+Test(heap_bpf, every_allocator_exact)
+{
+	static const struct expect want[] = {
+		{ "do_malloc", 1000, 10 },
+		{ "do_calloc", 990, 10 },
+		{ "do_realloc_chain", 64, 1 },
+		{ "do_realloc_zero", 0, 0 },
+		{ "do_reallocarray", 80, 1 },
+		{ "do_posix_memalign", 3000, 3 },
+		{ "do_aligned_alloc", 256, 2 },
+		{ "do_memalign", 192, 2 },
+		{ "do_valloc", 5000, 1 },
+		{ "do_pvalloc", 100, 1 },
+		{ "do_mmap", 16384 + 8192, 2 },
+		{ "do_file_mmap", 0, 0 },
+		{ "do_mremap", 65536, 1 },
+		{ "do_large_malloc", 1 << 20, 1 },
+		{ "do_failed", 0, 0 },
+	};
+	uint64_t stats[SEEP_STAT__MAX];
+	struct collect c = { 0 };
+
+	run_traced(TARGET("alloc_each"), &c, stats);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct fn_total *got = lookup(&c, want[i].fn);
+
+		cr_expect_eq(got ? got->bytes : 0, want[i].bytes, "%s: %lu bytes, want %lu",
+			     want[i].fn, got ? (unsigned long)got->bytes : 0UL,
+			     (unsigned long)want[i].bytes);
+		cr_expect_eq(got ? got->count : 0, want[i].count, "%s: %lu blocks, want %lu",
+			     want[i].fn, got ? (unsigned long)got->count : 0UL,
+			     (unsigned long)want[i].count);
+	}
+	cr_expect_geq(stats[SEEP_STAT_FAILED_ALLOCS], 2, "malloc(huge) and calloc overflow fail");
+	cr_expect_geq(stats[SEEP_STAT_FREES_UNTRACKED], 1, "free of the block made before attach");
+	cr_expect_geq(stats[SEEP_STAT_NESTED], 1, "malloc(1 MiB) mmaps inside glibc");
+	cr_expect_geq(stats[SEEP_STAT_MUNMAP_PARTIAL], 1);
+	cr_expect_eq(stats[SEEP_STAT_DROP_MISSED_RETURN], 0);
+	cr_expect_eq(stats[SEEP_STAT_DROP_LIVE_FULL], 0);
+	cr_expect_eq(stats[SEEP_STAT_DROP_STACK_LOST], 0);
+	cr_expect_eq(stats[SEEP_STAT_DROP_NEST_FULL], 0);
+}
+
+Test(heap_bpf, threads_exact)
+{
+	uint64_t stats[SEEP_STAT__MAX];
+	struct collect c = { 0 };
+	const struct fn_total *a, *w;
+
+	run_traced(TARGET("threads"), &c, stats);
+	a = lookup(&c, "thread_alloc");
+	w = lookup(&c, "worker");
+	cr_assert_not_null(a);
+	cr_expect_eq(a->bytes, 4 * 1000 * 64);
+	cr_expect_eq(a->count, 4 * 1000);
+	cr_assert_not_null(w);
+	cr_expect_eq(w->bytes, 4 * 1000 * sizeof(void *));
+	cr_expect_eq(w->count, 4);
+	cr_expect_null(lookup(&c, "thread_churn"), "churn is freed");
+	cr_expect_eq(stats[SEEP_STAT_DROP_MISSED_RETURN], 0);
+	cr_expect_eq(stats[SEEP_STAT_DROP_NO_TASK_STORAGE], 0);
+}
+
+Test(heap_bpf, full_live_map_is_counted)
+{
+	struct trace_config cfg = { .max_live = 64 };
+	uint64_t stats[SEEP_STAT__MAX];
+	struct trace *t = NULL;
+	char *argv[] = { TARGET("threads"), NULL };
+	int go;
+	pid_t pid;
+
+	cr_assert_eq(trace__new(&cfg, &t), 0);
+	pid = target_start(argv, &go);
+	usleep(20000);
+	cr_assert_gt(trace__add_pid(t, pid), 0);
+	target_go(go);
+	cr_assert_eq(target_wait(pid), 0);
+	cr_assert_eq(trace__read_stats(t, stats), 0);
+	/* 4 x 1000 live blocks cannot fit in 64 entries: the rest is counted. */
+	cr_expect_geq(stats[SEEP_STAT_DROP_LIVE_FULL], 4000 - 64);
+	cr_expect_geq(stats[SEEP_STAT_DROP_LIVE_FULL_BYTES], (4000 - 64) * 64);
+	cr_expect_leq(stats[SEEP_STAT_ALLOCS] - stats[SEEP_STAT_FREES], 64);
+	trace__free(t);
+}
+
+Test(heap_bpf, no_allocator_and_missing_pid)
+{
+	struct trace_config cfg = { 0 };
+	struct trace *t = NULL;
+	char *argv[] = { TARGET("noalloc"), NULL };
+	int go;
+	pid_t pid;
+
+	cr_assert_eq(trace__new(&cfg, &t), 0);
+	pid = target_start(argv, &go);
+	usleep(20000);
+	cr_expect_eq(trace__add_pid(t, pid), -ENOENT);
+	kill(pid, SIGKILL);
+	target_wait(pid);
+	cr_expect_eq(trace__add_pid(t, pid), -ESRCH, "reaped: no such process");
+	trace__free(t);
+}

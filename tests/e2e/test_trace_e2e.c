@@ -1,0 +1,318 @@
+/* End to end (root): the built `seep trace` against target programs,
+ * asserting on its JSON reports and exit codes. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+#define E2E(name, ...) Test(trace_e2e, name, .timeout = 90, ##__VA_ARGS__)
+
+static json_t *top_stack(json_t *report)
+{
+	return json_array_get(json_object_get(report, "stacks"), 0);
+}
+
+static json_int_t jint(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	cr_assert(json_is_integer(v), "'%s' is not an integer", key);
+	return json_integer_value(v);
+}
+
+static void assert_stats_block(json_t *report)
+{
+	json_t *stats = json_object_get(report, "stats");
+
+	cr_assert(json_is_object(stats), "stats block present");
+	cr_assert(json_is_object(json_object_get(stats, "drops")));
+	cr_assert(json_is_integer(json_object_get(stats, "drops_total")));
+	cr_assert(json_is_integer(json_object_get(json_object_get(stats, "drops"), "missed_returns")));
+	cr_assert_gt(jint(stats, "allocs"), 0);
+}
+
+E2E(command_leak_through_wrapper_exact)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-c", TARGET("leaky_server") " 300 200", "-f", "json",
+			 NULL };
+	struct run r;
+	json_t *rep, *top;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(json_lines(r.out), 1, "one final report");
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep);
+	cr_expect(json_is_true(json_object_get(rep, "final")));
+	cr_expect(json_is_true(json_object_get(rep, "exited")));
+	top = top_stack(rep);
+	cr_expect_eq(jint(top, "bytes"), 300 * 1024);
+	cr_expect_eq(jint(top, "count"), 300);
+	cr_expect_eq(stack_frame_index(top, "malloc"), 0, "allocator entry first");
+	cr_expect_eq(stack_frame_index(top, "xstrdup"), 1, "immediate caller kept");
+	cr_expect_eq(stack_frame_index(top, "handle_request"), 2, "the wrapper's caller");
+	cr_expect_eq(stack_frame_index(top, "main"), 3);
+	cr_expect_str_eq(json_string_value(json_object_get(rep, "comm")), "leaky_server");
+	cr_expect_eq(jint(json_object_get(rep, "stats"), "drops_total"), 0);
+	assert_stats_block(rep);
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* The issue's acceptance case: a running process leaking 1 KiB per request
+ * through a wrapper amid churn, traced by pid for 10 seconds. */
+E2E(pid_leak_amid_churn)
+{
+	char *targv[] = { TARGET("leaky_server"), "0", "1000", NULL };
+	char pid[16];
+	char *argv[] = { SEEP_BIN, "trace", "-p", pid, "--duration", "10", "--format", "json",
+			 NULL };
+	struct run r;
+	json_t *rep, *top;
+	int go;
+	pid_t target = target_start(targv, &go);
+
+	target_go(go);
+	usleep(300000);   /* already running, leaking and churning when seep comes */
+	snprintf(pid, sizeof(pid), "%d", target);
+	run_cmd(argv, NULL, &r);
+	kill(target, SIGKILL);
+	target_wait(target);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	top = top_stack(rep);
+	cr_assert_geq(stack_frame_index(top, "handle_request"), 0, "leaking caller in top stack");
+	cr_expect_geq(stack_frame_index(top, "xstrdup"), 0);
+	cr_expect_eq(jint(top, "bytes"), jint(top, "count") * 1024);
+	cr_expect_gt(jint(top, "count"), 1000, "10 s at up to 1000 requests/s");
+	cr_expect(json_is_false(json_object_get(rep, "exited")));
+	assert_stats_block(rep);
+	json_decref(rep);
+	run_release(&r);
+}
+
+E2E(pid_exits_during_trace)
+{
+	char *targv[] = { TARGET("leaky_server"), "500", "1000", NULL };
+	char pid[16];
+	char *argv[] = { SEEP_BIN, "trace", "-p", pid, "--duration", "60", "-f", "json", NULL };
+	struct bg b;
+	struct run r;
+	json_t *rep;
+	int go;
+	pid_t target = target_start(targv, &go);
+
+	snprintf(pid, sizeof(pid), "%d", target);
+	cr_assert_eq(bg_start(argv, &b), 0, "seep did not start tracing: %s", b.err);
+	target_go(go);
+	cr_assert_eq(target_wait(target), 0);
+	bg_finish(&b, &r);
+	cr_assert_eq(r.status, 0, "exit 0 after the process exits; stderr: %s", r.err);
+	cr_expect(strstr(r.err, "exited") != NULL, "a note says so: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep);
+	cr_expect(json_is_true(json_object_get(rep, "exited")));
+	cr_expect(json_is_true(json_object_get(rep, "final")));
+	cr_expect_lt(json_real_value(json_object_get(rep, "elapsed_s")), 30);
+	cr_expect_eq(jint(top_stack(rep), "bytes"), 500 * 1024);
+	json_decref(rep);
+	run_release(&r);
+}
+
+E2E(interval_reports_then_final)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-c", TARGET("phases") " 50 0 0", "--interval", "0.5",
+			 "--duration", "2.2", "-f", "json", NULL };
+	struct run r;
+	int n;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	n = json_lines(r.out);
+	cr_assert_geq(n, 4, "periodic reports and a final one: %s", r.out);
+	for (int i = 0; i < n; i++) {
+		json_t *rep = json_line(r.out, i);
+
+		cr_assert_not_null(rep);
+		cr_expect_eq(json_is_true(json_object_get(rep, "final")), i == n - 1);
+		cr_expect(json_is_false(json_object_get(rep, "exited")));
+		if (i > 0)  /* phase one is done by the second report */
+			cr_expect_eq(jint(top_stack(rep), "bytes"), 50 * 1000);
+		assert_stats_block(rep);
+		json_decref(rep);
+	}
+	run_release(&r);
+}
+
+E2E(min_age_hides_young_blocks)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-c", TARGET("phases") " 20 2 30", "--duration", "3",
+			 "--min-age", "1.5", "-n", "0", "-f", "json", NULL };
+	struct run r;
+	json_t *rep, *stacks, *s;
+	size_t i;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep);
+	stacks = json_object_get(rep, "stacks");
+	cr_expect_eq(jint(rep, "total_count"), 20, "only phase one is old enough");
+	json_array_foreach(stacks, i, s) {
+		cr_expect_lt(stack_frame_index(s, "phase_two"), 0);
+		cr_expect_geq(json_real_value(json_object_get(s, "oldest_age_s")), 1.5);
+	}
+	cr_expect_geq(stack_frame_index(top_stack(rep), "phase_one"), 0);
+	cr_expect_geq(jint(json_object_get(rep, "stats"), "allocs"), 50, "phase two did run");
+	json_decref(rep);
+	run_release(&r);
+}
+
+E2E(top_n_sorted_by_bytes)
+{
+	char *all[] = { SEEP_BIN, "trace", "-c", TARGET("alloc_each"), "-n", "0", "-f", "json", NULL };
+	char *top3[] = { SEEP_BIN, "trace", "-c", TARGET("alloc_each"), "-n", "3", "-f", "json",
+			 NULL };
+	struct run r;
+	json_t *rep, *stacks, *s;
+	json_int_t prev = -1, sum = 0;
+	size_t i;
+
+	run_cmd(all, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, 0);
+	stacks = json_object_get(rep, "stacks");
+	cr_assert_eq(json_array_size(stacks), (size_t)jint(rep, "stacks_total"));
+	json_array_foreach(stacks, i, s) {
+		if (prev >= 0)
+			cr_expect_leq(jint(s, "bytes"), prev, "sorted, largest first");
+		prev = jint(s, "bytes");
+		sum += prev;
+	}
+	cr_expect_eq(sum, jint(rep, "total_bytes"), "stacks add up to the total");
+	json_decref(rep);
+	run_release(&r);
+
+	run_cmd(top3, NULL, &r);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep);
+	cr_expect_eq(json_array_size(json_object_get(rep, "stacks")), 3);
+	cr_expect_gt(jint(rep, "stacks_total"), 3);
+	cr_expect_eq(jint(top_stack(rep), "bytes"), 1 << 20, "the 1 MiB block is largest");
+	json_decref(rep);
+	run_release(&r);
+}
+
+E2E(text_report_shows_stats_and_drops)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-c", TARGET("leaky_server") " 50 0", NULL };
+	struct run r;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "xstrdup") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "  stats: ") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "  drops: 0 (") != NULL, "%s", r.out);
+	run_release(&r);
+}
+
+/* --- errors: one clear line each, exit 1 (failure) or 2 (usage) --- */
+
+struct err_case {
+	const char *args[8];
+	const char *env;
+	int status;
+	const char *message;
+};
+
+static void check_error(const struct err_case *c)
+{
+	char *argv[12] = { SEEP_BIN, "trace" };
+	char *envp[] = { (char *)c->env, NULL };
+	struct run r;
+	int n = 2;
+
+	for (int i = 0; c->args[i]; i++)
+		argv[n++] = (char *)c->args[i];
+	run_cmd(argv, c->env ? envp : NULL, &r);
+	cr_expect_eq(r.status, c->status, "%s: exit %d, want %d; stderr: %s", c->args[0] ? c->args[0] : "",
+		     r.status, c->status, r.err);
+	cr_expect(strstr(r.err, c->message) != NULL, "stderr '%s' lacks '%s'", r.err, c->message);
+	cr_expect_eq(r.out[0], '\0', "nothing on stdout");
+	run_release(&r);
+}
+
+E2E(usage_errors)
+{
+	static const struct err_case cases[] = {
+		{ { NULL }, NULL, 2, "nothing to trace" },
+		{ { "-p", "1", "-c", "true", NULL }, NULL, 2, "cannot be combined" },
+		{ { "-p", "abc", NULL }, NULL, 2, "invalid value 'abc' for --pid" },
+		{ { "-p", "0", NULL }, NULL, 2, "invalid pid" },
+		{ { "-p", "1", "-f", "xml", NULL }, NULL, 2, "invalid format 'xml'" },
+		{ { "-p", "1", "--duration", "-3", NULL }, NULL, 2, "invalid value '-3' for --duration" },
+		{ { "-p", "1", "--interval", "0.01", NULL }, NULL, 2, "at least 0.1 s" },
+		{ { "-p", "1", "stray", NULL }, NULL, 2, "unexpected argument 'stray'" },
+		{ { "--bogus", NULL }, NULL, 2, "unrecognized option" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_error(&cases[i]);
+}
+
+E2E(runtime_errors)
+{
+	static const struct err_case cases[] = {
+		{ { "-p", "4194000", NULL }, NULL, 1, "pid 4194000: no such process" },
+		{ { "-c", "/nonexistent/program", NULL }, NULL, 1,
+		  "cannot run '/nonexistent/program': No such file or directory" },
+		{ { "-p", "1", NULL }, "SEEP_SYSFS_BTF=/nonexistent/btf", 1, "kernel has no BTF" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_error(&cases[i]);
+}
+
+E2E(no_allocator_found)
+{
+	char *targv[] = { TARGET("noalloc"), NULL };
+	char pid[16];
+	int go;
+	pid_t target = target_start(targv, &go);
+	struct err_case c = { { "-p", pid, NULL }, NULL, 1, "no allocator found" };
+
+	snprintf(pid, sizeof(pid), "%d", target);
+	usleep(50000);
+	check_error(&c);
+	kill(target, SIGKILL);
+	target_wait(target);
+}
+
+E2E(not_root)
+{
+	/* A copy nobody can reach, wherever the build tree lives. */
+	char dir[] = "/tmp/seep-nobody-XXXXXX", bin[64], *cp[] = { "/bin/cp", SEEP_BIN, bin, NULL };
+	char *argv[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			 bin, "trace", "-p", "1", NULL };
+	struct run r;
+
+	cr_assert_not_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	snprintf(bin, sizeof(bin), "%s/seep", dir);
+	run_cmd(cp, NULL, &r);
+	cr_assert_eq(r.status, 0);
+	run_release(&r);
+	run_cmd(argv, NULL, &r);
+	unlink(bin);
+	rmdir(dir);
+	cr_expect_eq(r.status, 1, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "permission denied: tracing needs root or CAP_SYS_ADMIN") != NULL,
+		  "%s", r.err);
+	run_release(&r);
+}

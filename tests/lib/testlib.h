@@ -1,0 +1,49 @@
+/* testlib — helpers for the BPF and end-to-end tests: start target
+ * programs held on a pipe, run the built seep and capture its output,
+ * look things up in its JSON reports. */
+#ifndef SEEP_TESTLIB_H
+#define SEEP_TESTLIB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define TARGET(name) SEEP_BUILD_DIR "/tests/targets/" name
+#define SEEP_BIN SEEP_BUILD_DIR "/seep"
+
+/* Starts ARGV[0] with SEEP_WAIT_FD set: the target blocks until
+ * target_go(). Returns the pid; *go_fd is the pipe's write end. */
+pid_t target_start(char *const argv[], int *go_fd);
+void target_go(int go_fd);
+/* Waits for PID to exit; returns its exit status, or -1. */
+int target_wait(pid_t pid);
+
+struct run {
+	int status;              /* exit code, or 128 + signal */
+	char *out, *err;
+};
+
+/* Runs ARGV (NULL-terminated) to completion, capturing stdout and stderr.
+ * ENVP entries ("NAME=value") are added to the environment. */
+void run_cmd(char *const argv[], char *const envp[], struct run *r);
+void run_release(struct run *r);
+
+/* Parses the N-th JSON line of TEXT (0-based); NULL if none. */
+json_t *json_line(const char *text, int n);
+int json_lines(const char *text);
+/* Index of the first frame of STACK whose function is FN, or -1. */
+int stack_frame_index(json_t *stack, const char *fn);
+
+/* Starts seep with ARGV in the background, stdout to a temp file; returns
+ * once seep says on stderr that it is tracing (or has failed). */
+struct bg {
+	pid_t pid;
+	char out_path[64];
+	int err_fd;
+	char err[8192];
+};
+int bg_start(char *const argv[], struct bg *b);
+/* Waits for seep to exit; fills R from its stdout file and stderr. */
+void bg_finish(struct bg *b, struct run *r);
+
+#endif
