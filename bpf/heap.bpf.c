@@ -178,19 +178,39 @@ static __always_inline int forget(__u32 tgid, __u64 addr, int mapping, struct se
 	return 1;
 }
 
-/* Drops frames whose return was never delivered: a frame is stale when the
- * new entry's stack pointer is above the one it was entered with. An equal
- * one is a tail call from that frame (glibc's realloc(NULL, n) jumps to
- * malloc): both returns fire, innermost first, at the same stack pointer. */
-static __always_inline void drop_stale(struct pending *p, __u64 sp)
+/* True if RET is the uretprobe trampoline: the kernel rewrote a return
+ * address to hook a return (slot 0 of the task's XOL page). */
+static __always_inline int is_trampoline(__u64 ret)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 xol = (__u64)BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+
+	return xol && ret >= xol && ret < xol + 4096;
+}
+
+/* Drops frames whose return was never delivered: a frame is stale when the
+ * new entry's stack pointer is above the one it was entered with, or equal
+ * to it without being a tail call. In a tail call (glibc's realloc(NULL, n)
+ * jumps to malloc) the outer frame's return address, at the same stack
+ * pointer, has already been replaced by the uretprobe trampoline; both
+ * returns then fire, innermost first, at the same stack pointer. */
+static __always_inline void drop_stale(struct pending *p, __u64 sp, __u64 ret)
+{
+	int tail = -1;
+
 	for (int i = 0; i < SEEP_MAX_NEST; i++) {
 		__u32 d = p->depth;
 
 		if (d == 0 || d > SEEP_MAX_NEST)
 			break;
-		if (p->f[d - 1].sp >= sp)
+		if (p->f[d - 1].sp > sp)
 			break;
+		if (p->f[d - 1].sp == sp) {
+			if (tail < 0)
+				tail = is_trampoline(ret);
+			if (tail)
+				break;
+		}
 		p->depth = d - 1;
 		stat_add(SEEP_STAT_DROP_MISSED_RETURN, 1);
 	}
@@ -201,7 +221,7 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 si
 	__u32 tgid = traced_tgid();
 	struct pending *p;
 	struct frame *f;
-	__u64 sp = PT_REGS_SP(ctx);
+	__u64 sp = PT_REGS_SP(ctx), ret = 0;
 	__u32 d;
 
 	if (!tgid)
@@ -211,7 +231,8 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 si
 		stat_add(SEEP_STAT_DROP_NO_TASK_STORAGE, 1);
 		return 0;
 	}
-	drop_stale(p, sp);
+	bpf_probe_read_user(&ret, sizeof(ret), (void *)sp);  /* the return address */
+	drop_stale(p, sp, ret);
 	d = p->depth;
 	if (d >= SEEP_MAX_NEST) {
 		stat_add(SEEP_STAT_DROP_NEST_FULL, 1);
@@ -234,7 +255,7 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 si
 		f->site.stack_id = SEEP_STACK_LOST;
 		stat_add(SEEP_STAT_DROP_STACK_LOST, 1);
 	}
-	bpf_probe_read_user(&f->site.caller, sizeof(f->site.caller), (void *)sp);
+	f->site.caller = ret;
 
 	if (kind == SEEP_KIND_REALLOC || kind == SEEP_KIND_REALLOCARRAY) {
 		/* Forget the old block before the allocator can hand its address

@@ -503,9 +503,12 @@ static int wait_events(struct session *s, uint64_t deadline)
 		fds[nfds].events = POLLIN;
 		map[nfds++] = &s->targets[i];
 	}
-	timeout = deadline > now ? (int)((deadline - now + 999999) / 1000000) : 0;
-	if (timeout > 1000)
-		timeout = 1000;  /* wake up to follow new mappings (dlopen) */
+	/* Wake up at least every second to follow new modules (dlopen). */
+	timeout = 1000;
+	if (deadline <= now)
+		timeout = 0;
+	else if (deadline - now < 1000000000ULL)
+		timeout = (int)((deadline - now + 999999) / 1000000);
 	if (poll(fds, nfds, timeout) < 0 && errno != EINTR)
 		return -errno;
 	for (int i = 0; i < nfds; i++) {

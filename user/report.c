@@ -172,9 +172,12 @@ int report__write_text(const struct report *r, FILE *out)
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	_human(r->total_bytes, total, sizeof(total));
-	fprintf(out, "%s pid %d (%s)%s: %s live in %" PRIu64 " allocations from %zu stacks%s\n",
+	fprintf(out, "%s pid %d (%s)%s: %s live in %" PRIu64 " allocations from %zu stacks",
 		when, r->pid, r->comm, r->exited ? " exited" : "", total, r->total_count,
-		r->stacks_total, r->final ? " [final]" : "");
+		r->stacks_total);
+	if (r->nstacks < r->stacks_total)
+		fprintf(out, " (top %zu shown)", r->nstacks);
+	fprintf(out, "%s\n", r->final ? " [final]" : "");
 	for (size_t i = 0; i < r->nstacks; i++) {
 		const struct report_stack *s = &r->stacks[i];
 
@@ -199,11 +202,13 @@ int report__write_text(const struct report *r, FILE *out)
 		r->stats[SEEP_STAT_ALLOCS], r->stats[SEEP_STAT_FREES],
 		r->stats[SEEP_STAT_FREES_UNTRACKED], r->stats[SEEP_STAT_FAILED_ALLOCS],
 		r->stats[SEEP_STAT_NESTED]);
-	fprintf(out, "  drops: %" PRIu64, _drops_total(r));
-	for (int s = 0; s < SEEP_STAT__MAX; s++)
-		if (stat_info[s].drop)
-			fprintf(out, "%s %s %" PRIu64, s == SEEP_STAT_DROP_LIVE_FULL ? " (" : ",",
-				stat_info[s].name, r->stats[s]);
+	fprintf(out, "  drops: %" PRIu64 " (", _drops_total(r));
+	for (int s = 0, first = 1; s < SEEP_STAT__MAX; s++) {
+		if (!stat_info[s].drop)
+			continue;
+		fprintf(out, "%s%s %" PRIu64, first ? "" : ", ", stat_info[s].name, r->stats[s]);
+		first = 0;
+	}
 	fputs(")\n\n", out);
 	fflush(out);
 	return ferror(out) ? -EIO : 0;

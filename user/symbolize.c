@@ -42,21 +42,27 @@ char *symbolize__demangle(const char *name)
 	return strdup(name);
 }
 
-static uint32_t _maps_crc(pid_t pid)
+/* A digest of PID's file mappings: what the module list depends on. Other
+ * changes (the heap growing, anonymous mappings) do not change it. Returns
+ * 0 if the mappings cannot be read (the process exited). */
+static uint32_t _modules_crc(pid_t pid)
 {
-	char path[64], buf[8192];
+	struct procmaps maps;
 	uint32_t crc = crc32(0, NULL, 0);
-	size_t n;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (procmaps__read(pid, &maps))
 		return 0;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		crc = crc32(crc, (const Bytef *)buf, (uInt)n);
-	fclose(f);
-	return crc;
+	for (size_t i = 0; i < maps.n; i++) {
+		const struct procmap *m = &maps.v[i];
+
+		if (!procmap__is_file(m))
+			continue;
+		crc = crc32(crc, (const Bytef *)&m->start, sizeof(m->start));
+		crc = crc32(crc, (const Bytef *)&m->inode, sizeof(m->inode));
+		crc = crc32(crc, (const Bytef *)m->path, (uInt)strlen(m->path));
+	}
+	procmaps__release(&maps);
+	return crc ? crc : 1;
 }
 
 static int _module_load(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
@@ -74,7 +80,7 @@ static int _build(struct symbolizer *s)
 {
 	Dwfl *dwfl = dwfl_begin(&callbacks);
 	struct procmaps maps;
-	uint32_t crc = _maps_crc(s->pid);
+	uint32_t crc = _modules_crc(s->pid);
 	int err;
 
 	if (!dwfl)
@@ -129,7 +135,7 @@ void symbolizer__free(struct symbolizer *s)
 
 int symbolizer__refresh(struct symbolizer *s)
 {
-	uint32_t crc = _maps_crc(s->pid);
+	uint32_t crc = _modules_crc(s->pid);
 	int err;
 
 	if (!crc || crc == s->maps_crc)

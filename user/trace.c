@@ -157,9 +157,12 @@ static int _push_link(struct trace *t, struct bpf_link *l)
 
 static int _seen_probe(struct trace *t, const struct probe *p)
 {
-	for (size_t i = 0; i < t->nprobes; i++)
-		if (!memcmp(&t->probes[i], p, sizeof(*p)))
+	for (size_t i = 0; i < t->nprobes; i++) {
+		const struct probe *q = &t->probes[i];
+
+		if (q->pid == p->pid && q->dev == p->dev && q->ino == p->ino && q->offset == p->offset)
 			return 1;
+	}
 	if (t->nprobes == t->probes_cap) {
 		size_t cap = t->probes_cap ? t->probes_cap * 2 : 64;
 		struct probe *v = realloc(t->probes, cap * sizeof(*v));
@@ -216,10 +219,15 @@ static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int
 				return err;
 			continue;
 		}
-		err = _attach_one(t, _entry_prog(t, f->kind), pid, path, f->offset, 0, name);
-		if (!err && f->kind != SEEP_KIND_FREE && f->kind != SEEP_KIND_MUNMAP)
+		/* Return probe first: a call that enters once the entry probe is
+		 * in place must find its return hooked, or its frame would wait
+		 * for a return that never comes. */
+		err = 0;
+		if (f->kind != SEEP_KIND_FREE && f->kind != SEEP_KIND_MUNMAP)
 			err = _attach_one(t, t->skel->progs.alloc_exit_prog, pid, path,
 					  f->offset, 1, name);
+		if (!err)
+			err = _attach_one(t, _entry_prog(t, f->kind), pid, path, f->offset, 0, name);
 		if (err)
 			return err;
 		pr_debug("pid %d: hooked %s at %s+0x%llx", (int)pid, name, m->path,

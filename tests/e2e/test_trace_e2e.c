@@ -93,6 +93,9 @@ E2E(pid_leak_amid_churn)
 	cr_expect_gt(jint(top, "count"), 1000, "10 s at up to 1000 requests/s");
 	cr_expect(json_is_false(json_object_get(rep, "exited")));
 	assert_stats_block(rep);
+	cr_expect_eq(jint(json_object_get(rep, "stats"), "drops_total"), 0);
+	/* only blocks allocated before attach can be freed untracked: a few */
+	cr_expect_lt(jint(json_object_get(rep, "stats"), "frees_untracked"), 20);
 	json_decref(rep);
 	run_release(&r);
 }
@@ -145,6 +148,7 @@ E2E(interval_reports_then_final)
 		if (i > 0)  /* phase one is done by the second report */
 			cr_expect_eq(jint(top_stack(rep), "bytes"), 50 * 1000);
 		assert_stats_block(rep);
+		cr_expect_eq(jint(json_object_get(rep, "stats"), "drops_total"), 0);
 		json_decref(rep);
 	}
 	run_release(&r);
