@@ -60,6 +60,7 @@ void report__release(struct report *r)
 			free(s->frames[j].function);
 			free(s->frames[j].module);
 			free(s->frames[j].file);
+			free(s->frames[j].build_id);
 		}
 		free(s->frames);
 	}
@@ -84,12 +85,13 @@ static json_t *_frame_json(const struct report_frame *f)
 	char off[32];
 
 	snprintf(off, sizeof(off), "0x%" PRIx64, f->offset);
-	return json_pack("{s:o, s:o, s:s, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:o}",
 			 "function", _str_or_null(f->function),
 			 "module", _str_or_null(f->module),
 			 "offset", off,
 			 "file", _str_or_null(f->file),
-			 "line", f->line > 0 ? json_integer(f->line) : json_null());
+			 "line", f->line > 0 ? json_integer(f->line) : json_null(),
+			 "build_id", _str_or_null(f->build_id));
 }
 
 static json_t *_stats_json(const struct report *r)

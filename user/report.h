@@ -10,7 +10,7 @@
  *        "stacks": [{"bytes", "count", "oldest_age_s", "alloc_bytes",
  *                    "alloc_count", "truncated",
  *                    "frames": [{"function", "module", "offset", "file",
- *                                "line"}]}],
+ *                                "line", "build_id"}]}],
  *        "stats": {<counter>: n, ..., "drops": {<drop>: n, ...},
  *                  "drops_total": n}}
  * Frames innermost first (the allocator's entry first); unknown fields null.
@@ -30,6 +30,9 @@ struct report_frame {
 	uint64_t offset;         /* address relative to the module's load bias */
 	char *file;              /* source file, NULL without debug info */
 	int line;                /* 0 without debug info */
+	uint64_t addr;           /* raw address in the process (a return address above frame 0) */
+	uint64_t map_start, map_end;  /* the module's address range in the process; 0 if none */
+	char *build_id;          /* GNU build ID of the module, hex; NULL if none */
 };
 
 struct report_stack {

@@ -146,6 +146,24 @@ int symbolizer__refresh(struct symbolizer *s)
 	return 1;
 }
 
+/* The module's GNU build ID in hex, or NULL. */
+static char *_build_id(Dwfl_Module *mod)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(mod, &bits, &vaddr);
+	char *hex;
+
+	if (n <= 0)
+		return NULL;
+	hex = malloc((size_t)n * 2 + 1);
+	if (!hex)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		snprintf(hex + i * 2, 3, "%02x", bits[i]);
+	return hex;
+}
+
 static const char *_anon_label(const struct procmap *m)
 {
 	if (!m)
@@ -166,14 +184,20 @@ int symbolizer__frame(struct symbolizer *s, uint64_t addr, bool return_addr,
 	Dwarf_Addr bias = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->addr = addr;
 	if (!mod) {
 		const struct procmap *m = procmaps__find(&s->maps, lookup);
 
 		out->module = strdup(_anon_label(m));
 		out->offset = m ? lookup - m->start : lookup;
+		if (m) {
+			out->map_start = m->start;
+			out->map_end = m->end;
+		}
 		return out->module ? 0 : -ENOMEM;
 	}
-	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modname, NULL);
+	dwfl_module_info(mod, NULL, &out->map_start, &out->map_end, NULL, NULL, &modname, NULL);
+	out->build_id = _build_id(mod);
 	if (!dwfl_module_getelf(mod, &bias))
 		bias = 0;
 	out->module = strdup(modname ? modname : "[unknown]");

@@ -41,6 +41,7 @@ static void sample(struct report *r)
 	frame(&r->stacks[0].frames[0], "malloc", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0x98930,
 	      NULL, 0);
 	frame(&r->stacks[0].frames[1], "xstrdup", "/srv/leaky_server", 0x1325, "/src/leaky.c", 18);
+	r->stacks[0].frames[1].build_id = strdup("5e1f0c2a9b7d4e3f8a6b1c0d2e4f6a8b9c0d1e2f");
 	frame(&r->stacks[0].frames[2], "handle_request", "/srv/leaky_server", 0x13fe,
 	      "/src/leaky.c", 57);
 	r->stacks[1] = (struct report_stack){ .bytes = 1024, .count = 2, .oldest_age_s = 0.5,
