@@ -24,6 +24,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct frame {
 	__u64 sp;       /* stack pointer at entry */
+	__u64 entry_ip; /* the probed address */
 	__u64 size;     /* requested size */
 	__u64 arg;      /* old pointer (realloc, mremap) or out-pointer (posix_memalign) */
 	struct seep_live old;   /* realloc: the block removed at entry, restored on failure */
@@ -67,13 +68,25 @@ struct {
 	__uint(value_size, SEEP_MAX_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
-/* Processes being traced (tgid -> 1). */
+/* Processes being traced: tgid -> enum seep_unwind. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, __u8);
 } targets SEC(".maps");
+
+/* Stack copies for SEEP_UNWIND_DWARF processes (struct seep_stack_event). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} stack_events SEC(".maps");
+
+/* User stack bytes copied per event (at most SEEP_MAX_STACK_COPY). */
+const volatile __u32 cfg_stack_bytes = 16384;
+
+/* Sequence numbers of copied stacks. */
+__u64 stack_seq;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -90,11 +103,17 @@ static __always_inline void stat_add(__u32 which, __u64 n)
 		__sync_fetch_and_add(v, n);
 }
 
-static __always_inline __u32 traced_tgid(void)
+/* The current process's tgid if it is traced (and its unwind mode). */
+static __always_inline __u32 traced_tgid(__u8 *mode)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 *m = bpf_map_lookup_elem(&targets, &tgid);
 
-	return bpf_map_lookup_elem(&targets, &tgid) ? tgid : 0;
+	if (!m)
+		return 0;
+	if (mode)
+		*mode = *m;
+	return tgid;
 }
 
 static __always_inline int is_mapping(__u32 kind)
@@ -113,8 +132,11 @@ static __always_inline struct pending *pending_get(int create)
 static __always_inline void totals_add(const struct seep_stack_key *site, __s64 bytes,
 				       __s64 count, int is_alloc)
 {
-	struct seep_stack_totals *t = bpf_map_lookup_elem(&stack_totals, site);
+	struct seep_stack_totals *t;
 
+	if (site->stack_id == SEEP_STACK_DWARF)  /* totalled in user space */
+		return;
+	t = bpf_map_lookup_elem(&stack_totals, site);
 	if (!t) {
 		struct seep_stack_totals zero = {};
 
@@ -137,8 +159,52 @@ static __always_inline void totals_add(const struct seep_stack_key *site, __s64 
 	}
 }
 
+/* Copies the stack at the allocator's return into the ring buffer for
+ * unwinding in user space. Near the top of a stack the full copy faults:
+ * shorter ones are tried. */
+static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr, __u64 size,
+				       const struct frame *f)
+{
+	const __u32 cap = cfg_stack_bytes <= SEEP_MAX_STACK_COPY ? cfg_stack_bytes
+								 : SEEP_MAX_STACK_COPY;
+	struct seep_stack_event *ev;
+	__u64 sp = PT_REGS_SP(ctx);
+	__u32 len = cap;
+
+	ev = bpf_ringbuf_reserve(&stack_events, sizeof(*ev) + cap, 0);
+	if (!ev) {
+		stat_add(SEEP_STAT_DROP_RINGBUF_FULL, 1);
+		return;
+	}
+	ev->tgid = f->site.tgid;
+	ev->tid = (__u32)bpf_get_current_pid_tgid();
+	ev->seq = seq;
+	ev->addr = addr;
+	ev->size = size;
+	ev->entry_ip = f->entry_ip;
+	ev->ip = PT_REGS_IP(ctx);
+	ev->sp = sp;
+	ev->bp = PT_REGS_FP(ctx);
+	ev->kind = f->kind;
+	for (int i = 0; i < 8; i++) {
+		if (len > cap)
+			len = cap;
+		if (!bpf_probe_read_user((void *)(ev + 1), len, (void *)sp))
+			break;
+		len >>= 1;
+		if (len < 256) {
+			len = 0;
+			break;
+		}
+	}
+	ev->stack_len = len;
+	bpf_ringbuf_submit(ev, 0);
+	stat_add(SEEP_STAT_STACK_EVENTS, 1);
+}
+
 /* Records a successful allocation of SIZE bytes at ADDR from frame F. */
-static __always_inline void record(__u32 tgid, __u64 addr, __u64 size, const struct frame *f)
+static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, __u64 size,
+				   const struct frame *f)
 {
 	struct seep_live_key key = { .tgid = tgid, .addr = addr };
 	struct seep_live val = {
@@ -148,6 +214,9 @@ static __always_inline void record(__u32 tgid, __u64 addr, __u64 size, const str
 		.kind = f->kind,
 	};
 
+	if (f->site.stack_id == SEEP_STACK_DWARF)
+		val.site.caller = __sync_fetch_and_add(&stack_seq, 1) + 1;
+
 	if (bpf_map_update_elem(&live, &key, &val, BPF_ANY)) {
 		stat_add(SEEP_STAT_DROP_LIVE_FULL, 1);
 		stat_add(SEEP_STAT_DROP_LIVE_FULL_BYTES, size);
@@ -155,7 +224,10 @@ static __always_inline void record(__u32 tgid, __u64 addr, __u64 size, const str
 	}
 	stat_add(SEEP_STAT_ALLOCS, 1);
 	stat_add(SEEP_STAT_ALLOC_BYTES, size);
-	totals_add(&f->site, size, 1, 1);
+	if (f->site.stack_id == SEEP_STACK_DWARF)
+		send_stack(ctx, val.site.caller, addr, size, f);
+	else
+		totals_add(&f->site, size, 1, 1);
 }
 
 /* Removes the record of ADDR if it is of the right class (heap block or
@@ -218,7 +290,8 @@ static __always_inline void drop_stale(struct pending *p, __u64 sp, __u64 ret)
 
 static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 arg)
 {
-	__u32 tgid = traced_tgid();
+	__u8 mode = 0;
+	__u32 tgid = traced_tgid(&mode);
 	struct pending *p;
 	struct frame *f;
 	__u64 sp = PT_REGS_SP(ctx), ret = 0;
@@ -240,6 +313,7 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 si
 	}
 	f = &p->f[d];
 	f->sp = sp;
+	f->entry_ip = PT_REGS_IP(ctx);
 	f->size = size;
 	f->arg = arg;
 	f->kind = kind;
@@ -250,12 +324,17 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 si
 	p->depth = d + 1;
 	if (d > 0)  /* nested: the outer call records the memory */
 		return 0;
-	f->site.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	if (f->site.stack_id < 0) {
-		f->site.stack_id = SEEP_STACK_LOST;
-		stat_add(SEEP_STAT_DROP_STACK_LOST, 1);
+	if (mode == SEEP_UNWIND_DWARF) {
+		/* The stack is copied at return, for the recorded calls only. */
+		f->site.stack_id = SEEP_STACK_DWARF;
+	} else {
+		f->site.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		if (f->site.stack_id < 0) {
+			f->site.stack_id = SEEP_STACK_LOST;
+			stat_add(SEEP_STAT_DROP_STACK_LOST, 1);
+		}
+		f->site.caller = ret;
 	}
-	f->site.caller = ret;
 
 	if (kind == SEEP_KIND_REALLOC || kind == SEEP_KIND_REALLOCARRAY) {
 		/* Forget the old block before the allocator can hand its address
@@ -331,7 +410,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
 			return 0;
 		}
-		record(f.site.tgid, addr, f.size, &f);
+		record(ctx, f.site.tgid, addr, f.size, &f);
 		return 0;
 	}
 	case SEEP_KIND_MMAP:
@@ -339,7 +418,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
 			return 0;
 		}
-		record(f.site.tgid, ret, f.size, &f);
+		record(ctx, f.site.tgid, ret, f.size, &f);
 		return 0;
 	case SEEP_KIND_MREMAP:
 		if (ret == MAP_FAILED) {
@@ -348,7 +427,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 		}
 		/* Only mappings seep recorded are followed (not file mappings). */
 		if (forget(f.site.tgid, f.arg, 1, NULL))
-			record(f.site.tgid, ret, f.size, &f);
+			record(ctx, f.site.tgid, ret, f.size, &f);
 		return 0;
 	case SEEP_KIND_REALLOC:
 	case SEEP_KIND_REALLOCARRAY:
@@ -359,14 +438,14 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 			restore_old(&f);
 			return 0;
 		}
-		record(f.site.tgid, ret, f.size, &f);
+		record(ctx, f.site.tgid, ret, f.size, &f);
 		return 0;
 	default:
 		if (!ret) {
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
 			return 0;
 		}
-		record(f.site.tgid, ret, f.size, &f);
+		record(ctx, f.site.tgid, ret, f.size, &f);
 		return 0;
 	}
 }
@@ -466,7 +545,7 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 {
 	__u32 tgid;
 
-	if (!ptr || !(tgid = traced_tgid()))
+	if (!ptr || !(tgid = traced_tgid(NULL)))
 		return 0;
 	if (!forget(tgid, ptr, 0, NULL))
 		stat_add(SEEP_STAT_FREES_UNTRACKED, 1);
@@ -480,7 +559,7 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 	struct seep_live *v, copy;
 	__u32 tgid;
 
-	if (!addr || !(tgid = traced_tgid()))
+	if (!addr || !(tgid = traced_tgid(NULL)))
 		return 0;
 	key.tgid = tgid;
 	key.addr = addr;

@@ -18,6 +18,18 @@
 #define SEEP_MAX_NEST 4
 /* stack_id of an allocation whose stack could not be taken. */
 #define SEEP_STACK_LOST (-1)
+/* stack_id of an allocation whose stack is unwound in user space from a
+ * copy (struct seep_stack_event); the site's `caller` is then the event's
+ * sequence number. */
+#define SEEP_STACK_DWARF (-2)
+/* Most user stack bytes copied per event. */
+#define SEEP_MAX_STACK_COPY 32768
+
+/* How a traced process's stacks are taken (the value of `targets`). */
+enum seep_unwind {
+	SEEP_UNWIND_FP = 1,      /* frame-pointer walk in the kernel */
+	SEEP_UNWIND_DWARF = 2,   /* stack copy, unwound from DWARF CFI in user space */
+};
 
 /* The hooked functions. The order is the ABI of `kind` fields. */
 enum seep_kind {
@@ -53,6 +65,8 @@ enum seep_stat {
 	SEEP_STAT_DROP_MISSED_RETURN,/* drop: a return probe never fired for an entry */
 	SEEP_STAT_DROP_NEST_FULL,    /* drop: more than SEEP_MAX_NEST calls in flight on a thread */
 	SEEP_STAT_DROP_NO_TASK_STORAGE, /* drop: per-thread state could not be created */
+	SEEP_STAT_STACK_EVENTS,      /* stack copies sent to user space */
+	SEEP_STAT_DROP_RINGBUF_FULL, /* drop: stack copy lost (ring buffer full): "[stack lost]" */
 	SEEP_STAT__MAX,
 };
 
@@ -88,6 +102,21 @@ struct seep_stack_totals {
 	__s64 live_count;
 	__u64 alloc_bytes;          /* cumulative, since attach */
 	__u64 alloc_count;
+};
+
+/* A recorded allocation's stack, copied for unwinding in user space: the
+ * registers at the allocator's return (ip is the return address, in the
+ * caller) and the stack from sp up. Followed by stack_len bytes. */
+struct seep_stack_event {
+	__u32 tgid;
+	__u32 tid;
+	__u64 seq;                  /* == the live block's site.caller */
+	__u64 addr;
+	__u64 size;
+	__u64 entry_ip;             /* the allocator's entry (the probed address) */
+	__u64 ip, sp, bp;
+	__u32 kind;
+	__u32 stack_len;
 };
 
 #endif

@@ -26,6 +26,8 @@ static const struct {
 	[SEEP_STAT_DROP_MISSED_RETURN] = { "missed_returns", true },
 	[SEEP_STAT_DROP_NEST_FULL] = { "nesting_overflow", true },
 	[SEEP_STAT_DROP_NO_TASK_STORAGE] = { "thread_state_failed", true },
+	[SEEP_STAT_STACK_EVENTS] = { "stack_copies", false },
+	[SEEP_STAT_DROP_RINGBUF_FULL] = { "ringbuf_full", true },
 };
 
 const char *report__stat_name(enum seep_stat s)

@@ -13,9 +13,12 @@
 #include <wordexp.h>
 
 #include "allocators.h"
+#include "framepointer.h"
 #include "heap.h"
 #include "launch.h"
 #include "log.h"
+#include "procmaps.h"
+#include "stacks.h"
 #include "symbolize.h"
 
 struct target {
@@ -23,6 +26,8 @@ struct target {
 	int pidfd;
 	char comm[17];
 	struct symbolizer *sym;
+	struct stacks *stacks;   /* stacks unwound in user space (DWARF mode) */
+	enum seep_unwind mode;
 	struct heap heap;
 	bool done;
 };
@@ -33,7 +38,9 @@ struct session {
 	struct target targets[SESSION_MAX_TARGETS];
 	size_t ntargets;
 	uint64_t start_ns;
+	uint64_t last_sweep_ns;
 	pid_t child;             /* the command we started, else 0 */
+	uint64_t ips[SESSION_MAX_DEPTH + 1];  /* scratch for unwinding */
 };
 
 uint64_t session__now_ns(void)
@@ -71,6 +78,57 @@ size_t session__running(const struct session *s)
 	return n;
 }
 
+static struct target *_find(struct session *s, pid_t pid);
+
+/* A stack copy: unwind it, intern the stack, remember which block it is. */
+static int _on_stack_event(const struct seep_stack_event *ev, const void *stack, void *ctx)
+{
+	struct session *s = ctx;
+	struct target *t = _find(s, (pid_t)ev->tgid);
+	struct unwind_regs regs = { .ip = ev->ip, .sp = ev->sp, .bp = ev->bp };
+	bool truncated = false;
+	uint32_t id;
+	size_t n;
+
+	if (!t || t->done || !t->stacks)
+		return 0;
+	s->ips[0] = ev->entry_ip;
+	n = symbolizer__unwind(t->sym, (pid_t)ev->tid, &regs, stack, ev->stack_len, s->ips + 1,
+			       s->cfg.max_depth - 1, &truncated);
+	if (stacks__intern(t->stacks, s->ips, n + 1, truncated, &id) ||
+	    stacks__bind(t->stacks, ev->seq, id))
+		return -ENOMEM;
+	stacks__count(t->stacks, id, ev->size);
+	return 0;
+}
+
+/* UNWIND_AUTO: frame pointers only if every executable module keeps them. */
+static enum seep_unwind _choose_unwind(const struct session *s, pid_t pid)
+{
+	enum seep_unwind mode = SEEP_UNWIND_FP;
+	struct procmaps maps;
+
+	if (s->cfg.unwind == UNWIND_FP)
+		return SEEP_UNWIND_FP;
+	if (s->cfg.unwind == UNWIND_DWARF || procmaps__read(pid, &maps))
+		return SEEP_UNWIND_DWARF;
+	for (size_t i = 0; i < maps.n && mode == SEEP_UNWIND_FP; i++) {
+		const struct procmap *m = &maps.v[i];
+		char path[4096];
+
+		if (!procmap__is_file(m) || m->perms[2] != 'x' ||
+		    procmaps__open_path(pid, m, path, sizeof(path)))
+			continue;
+		if (framepointer__module(path) != 1) {
+			pr_info("pid %d: '%s' has no frame pointers: unwinding from DWARF", (int)pid,
+				m->path);
+			mode = SEEP_UNWIND_DWARF;
+		}
+	}
+	procmaps__release(&maps);
+	return mode;
+}
+
 int session__new(const struct session_config *cfg, struct session **out)
 {
 	struct session *s;
@@ -82,8 +140,15 @@ int session__new(const struct session_config *cfg, struct session **out)
 	if (!s)
 		return -ENOMEM;
 	s->cfg = *cfg;
+	if (!s->cfg.max_depth)
+		s->cfg.max_depth = 128;
+	if (s->cfg.max_depth > SESSION_MAX_DEPTH)
+		s->cfg.max_depth = SESSION_MAX_DEPTH;
 	err = trace__new(&cfg->trace, &s->trace);
+	if (!err)
+		err = trace__set_event_handler(s->trace, _on_stack_event, s);
 	if (err) {
+		trace__free(s->trace);
 		free(s);
 		return err;
 	}
@@ -122,6 +187,7 @@ void session__free(struct session *s)
 	_reap_child(s, true);
 	for (size_t i = 0; i < s->ntargets; i++) {
 		symbolizer__free(s->targets[i].sym);
+		stacks__free(s->targets[i].stacks);
 		heap__release(&s->targets[i].heap);
 		close(s->targets[i].pidfd);
 	}
@@ -175,22 +241,36 @@ int session__add_pid(struct session *s, pid_t pid)
 		return err;
 	}
 	_read_comm(pid, t->comm);
-	err = trace__add_pid(s->trace, pid);
-	if (err < 0)
-		goto fail;
+	/* Symbols first: the modules must be open before the first stack copy. */
 	t->sym = symbolizer__new(pid);
 	if (!t->sym) {
 		err = -errno;
-		pr_err("pid %d: cannot read its modules for symbols: %s", (int)pid, strerror(-err));
+		if (err == -ENOENT || err == -ESRCH)
+			pr_err("pid %d: no such process", (int)pid);
+		else
+			pr_err("pid %d: cannot read its modules for symbols: %s", (int)pid,
+			       strerror(-err));
 		goto fail;
 	}
+	t->mode = _choose_unwind(s, pid);
+	t->stacks = stacks__new();
+	if (!t->stacks) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = trace__add_pid(s->trace, pid, t->mode);
+	if (err < 0)
+		goto fail;
 	heap__init(&t->heap);
-	pr_info("pid %d (%s): hooked %d allocator functions", (int)pid, t->comm, err);
+	pr_info("pid %d (%s): hooked %d allocator functions, %s stacks", (int)pid, t->comm, err,
+		t->mode == SEEP_UNWIND_DWARF ? "DWARF" : "frame-pointer");
 	s->ntargets++;
 	if (!s->start_ns)
 		s->start_ns = session__now_ns();
 	return 0;
 fail:
+	symbolizer__free(t->sym);
+	stacks__free(t->stacks);
 	close(t->pidfd);
 	return err;
 }
@@ -224,9 +304,33 @@ static int _collect_block(const struct seep_live_key *k, const struct seep_live 
 	struct target *t = _find(s, (pid_t)k->tgid);
 	uint64_t now = session__now_ns(), min_age = (uint64_t)(s->cfg.min_age_s * 1e9);
 
+	struct seep_stack_key site = v->site;
+	uint32_t id;
+
 	if (!t || t->done || (min_age && now - v->ts_ns < min_age))
 		return 0;
-	return heap__add_block(&t->heap, &v->site, v->kind, v->size, v->ts_ns);
+	if (site.stack_id == SEEP_STACK_DWARF) {
+		/* caller holds the copy's sequence number: find its stack */
+		if (stacks__lookup(t->stacks, site.caller, &id) == 0) {
+			site.caller = id;
+		} else {
+			site.stack_id = SEEP_STACK_LOST;
+			site.caller = 0;
+		}
+	}
+	return heap__add_block(&t->heap, &site, v->kind, v->size, v->ts_ns);
+}
+
+/* Cumulative totals of the DWARF sites come from the user-space store. */
+static void _dwarf_totals(struct target *t)
+{
+	for (size_t i = 0; i < t->heap.n; i++) {
+		struct heap_site *h = &t->heap.sites[i];
+
+		if (h->key.stack_id == SEEP_STACK_DWARF)
+			stacks__totals(t->stacks, (uint32_t)h->key.caller, &h->alloc_bytes,
+				       &h->alloc_count);
+	}
 }
 
 static int _collect_site(const struct seep_stack_key *k, const struct seep_stack_totals *v,
@@ -239,24 +343,35 @@ static int _collect_site(const struct seep_stack_key *k, const struct seep_stack
 	return 0;
 }
 
-/* Frames of a site: the allocator's entry, the caller (read at the stack
- * pointer), then the rest of the frame-pointer walk. */
+/* Frames of a site, innermost first: the allocator's entry, then return
+ * addresses. DWARF sites come unwound from the store; frame-pointer sites
+ * are the kernel's walk with the caller (read at the stack pointer) spliced
+ * in after the entry. */
 static int _site_frames(struct session *s, struct target *t, const struct heap_site *site,
 			struct report_stack *rs)
 {
-	uint64_t ips[SEEP_MAX_STACK_DEPTH + 1];
-	size_t n = trace__stack(s->trace, site->key.stack_id, ips + 1, SEEP_MAX_STACK_DEPTH);
-	size_t total;
+	uint64_t *ips = s->ips;
+	size_t n, total;
 	int err;
 
-	rs->truncated = n == SEEP_MAX_STACK_DEPTH;
-	if (n) {
-		ips[0] = ips[1];         /* allocator entry */
-		ips[1] = site->key.caller;
-		total = n + 1;
+	if (site->key.stack_id == SEEP_STACK_DWARF) {
+		const uint64_t *st = stacks__get(t->stacks, (uint32_t)site->key.caller, &n,
+						 &rs->truncated);
+
+		n = st ? n : 0;
+		memcpy(ips, st, n * sizeof(*ips));
+		total = n;
 	} else {
-		ips[0] = site->key.caller;
-		total = 1;
+		n = trace__stack(s->trace, site->key.stack_id, ips + 1, SEEP_MAX_STACK_DEPTH);
+		rs->truncated = n == SEEP_MAX_STACK_DEPTH;
+		if (n) {
+			ips[0] = ips[1];         /* allocator entry */
+			ips[1] = site->key.caller;
+			total = n + 1;
+		} else {
+			ips[0] = site->key.caller;
+			total = ips[0] ? 1 : 0;
+		}
 	}
 	rs->frames = calloc(total + 1, sizeof(*rs->frames));
 	if (!rs->frames)
@@ -322,6 +437,46 @@ static int _build_report(struct session *s, struct target *t, bool final, bool e
 	return 0;
 }
 
+/* Drops the sequence bindings of blocks since freed; call right after a
+ * full pass over the live blocks (which marked the live ones). */
+static void _sweep(struct session *s)
+{
+	for (size_t i = 0; i < s->ntargets; i++)
+		if (!s->targets[i].done)
+			stacks__sweep(s->targets[i].stacks);
+	s->last_sweep_ns = session__now_ns();
+}
+
+static int _mark_live(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
+{
+	struct target *t = _find(ctx, (pid_t)k->tgid);
+	uint32_t id;
+
+	if (t && !t->done && v->site.stack_id == SEEP_STACK_DWARF)
+		stacks__lookup(t->stacks, v->site.caller, &id);
+	return 0;
+}
+
+/* Between reports, bindings of freed blocks pile up: sweep every few
+ * seconds once there are many. */
+static int _maybe_sweep(struct session *s)
+{
+	size_t bindings = 0;
+	int err;
+
+	for (size_t i = 0; i < s->ntargets; i++)
+		if (!s->targets[i].done)
+			bindings += stacks__bindings(s->targets[i].stacks);
+	if (bindings < 65536 || session__now_ns() - s->last_sweep_ns < 5000000000ULL)
+		return 0;
+	err = trace__consume_events(s->trace);
+	if (!err)
+		err = trace__for_each_live(s->trace, _mark_live, s);
+	if (!err)
+		_sweep(s);
+	return err;
+}
+
 /* Reports each target in WHICH (NULL: every running target) to FN. */
 static int _report(struct session *s, struct target *which, bool final, bool exited,
 		   session_report_fn fn, void *ctx)
@@ -332,17 +487,21 @@ static int _report(struct session *s, struct target *which, bool final, bool exi
 		heap__release(&s->targets[i].heap);
 		heap__init(&s->targets[i].heap);
 	}
-	err = trace__for_each_live(s->trace, _collect_block, s);
+	err = trace__consume_events(s->trace);  /* every stack copy sent so far */
+	if (!err)
+		err = trace__for_each_live(s->trace, _collect_block, s);
 	if (!err)
 		err = trace__for_each_site(s->trace, _collect_site, s);
 	if (err)
 		return err;
+	_sweep(s);
 	for (size_t i = 0; i < s->ntargets; i++) {
 		struct target *t = &s->targets[i];
 		struct report r;
 
 		if (t->done || (which && t != which))
 			continue;
+		_dwarf_totals(t);
 		heap__sort(&t->heap);
 		err = _build_report(s, t, final, exited, &r);
 		if (!err)
@@ -361,7 +520,7 @@ int session__report(struct session *s, bool final, session_report_fn fn, void *c
 
 int session__wait(struct session *s, uint64_t deadline, session_report_fn fn, void *ctx)
 {
-	struct pollfd fds[SESSION_MAX_TARGETS];
+	struct pollfd fds[SESSION_MAX_TARGETS + 1];
 	struct target *map[SESSION_MAX_TARGETS];
 	uint64_t now = session__now_ns();
 	int nfds = 0, timeout, running = 0, err;
@@ -373,21 +532,26 @@ int session__wait(struct session *s, uint64_t deadline, session_report_fn fn, vo
 		fds[nfds].events = POLLIN;
 		map[nfds++] = &s->targets[i];
 	}
+	fds[nfds].fd = trace__events_fd(s->trace);  /* stack copies to unwind */
+	fds[nfds].events = POLLIN;
+	fds[nfds].revents = 0;
 	/* Wake up at least every second to follow new modules (dlopen). */
 	timeout = 1000;
 	if (deadline <= now)
 		timeout = 0;
 	else if (deadline - now < 1000000000ULL)
 		timeout = (int)((deadline - now + 999999) / 1000000);
-	if (poll(fds, nfds, timeout) < 0 && errno != EINTR)
+	if (poll(fds, nfds + 1, timeout) < 0 && errno != EINTR)
 		return -errno;
+	if ((err = trace__consume_events(s->trace)) || (err = _maybe_sweep(s)))
+		return err;
 	for (int i = 0; i < nfds; i++) {
 		struct target *t = map[i];
 
 		if (!(fds[i].revents & POLLIN)) {
 			running++;
 			if (symbolizer__refresh(t->sym) > 0)
-				trace__add_pid(s->trace, t->pid);
+				trace__add_pid(s->trace, t->pid, t->mode);
 			continue;
 		}
 		err = _report(s, t, true, true, fn, ctx);

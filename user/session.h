@@ -21,10 +21,20 @@
 
 #define SESSION_MAX_TARGETS 256
 
+#define SESSION_MAX_DEPTH 1024
+
+enum session_unwind {
+	UNWIND_AUTO = 0,         /* frame pointers if every module keeps them, else DWARF */
+	UNWIND_FP,               /* frame-pointer walk in the kernel */
+	UNWIND_DWARF,            /* stack copies unwound from DWARF CFI in user space */
+};
+
 struct session_config {
 	struct trace_config trace;
 	double min_age_s;        /* hide blocks younger than this */
 	unsigned top;            /* stacks per report; 0 = all */
+	enum session_unwind unwind;
+	unsigned max_depth;      /* frames kept per stack (DWARF); 0 = 128 */
 };
 
 struct session;

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "procmaps.h"
+#include "unwind.h"
 
 /* From the C++ ABI runtime (libstdc++); elfutils has no demangler of its own. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
@@ -16,30 +17,38 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *st
 struct symbolizer {
 	pid_t pid;
 	Dwfl *dwfl;
+	struct unwinder *unwinder;   /* attached to dwfl on first use */
 	struct procmaps maps;
 	uint32_t maps_crc;
 };
 
 static char *debuginfo_path;
 
+/* Modules are reported with their files already open (dwfl_report_elf), so
+ * find_elf is not called for them; separate debug files are looked up the
+ * standard way: .gnu_debuglink, /usr/lib/debug/.build-id, and debuginfod
+ * when DEBUGINFOD_URLS is set. */
 static const Dwfl_Callbacks callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
+	.find_elf = dwfl_build_id_find_elf,
 	.find_debuginfo = dwfl_standard_find_debuginfo,
 	.debuginfo_path = &debuginfo_path,
 };
 
 char *symbolize__demangle(const char *name)
 {
+	size_t len = strcspn(name, "@");  /* no symbol version (@@GLIBC_2.34) */
+	char *bare = strndup(name, len), *d;
 	int status = -1;
-	char *d;
 
-	if (name[0] == '_' && name[1] == 'Z') {
-		d = __cxa_demangle(name, NULL, NULL, &status);
-		if (d && status == 0)
+	if (bare && bare[0] == '_' && bare[1] == 'Z') {
+		d = __cxa_demangle(bare, NULL, NULL, &status);
+		if (d && status == 0) {
+			free(bare);
 			return d;
+		}
 		free(d);
 	}
-	return strdup(name);
+	return bare;
 }
 
 /* A digest of PID's file mappings: what the module list depends on. Other
@@ -65,15 +74,30 @@ static uint32_t _modules_crc(pid_t pid)
 	return crc ? crc : 1;
 }
 
-static int _module_load(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
-			void *arg)
+/* Reports every file-backed module of the process to DWFL, opened through
+ * /proc/PID/root (another mount namespace) or /proc/PID/map_files (a file
+ * deleted or replaced since it was mapped), at the bias its lowest mapping
+ * gives. Opening them now keeps them readable after the process exits. */
+static int _report_modules(Dwfl *dwfl, pid_t pid, const struct procmaps *maps)
 {
-	Dwarf_Addr bias;
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct procmap *m = &maps->v[i];
+		char path[4096];
+		bool seen = false;
 
-	(void)userdata; (void)name; (void)start; (void)arg;
-	/* Open the ELF file now, while /proc/PID still resolves it. */
-	dwfl_module_getelf(mod, &bias);
-	return DWARF_CB_OK;
+		if (!procmap__is_file(m))
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = maps->v[j].inode == m->inode && maps->v[j].dev_major == m->dev_major &&
+			       maps->v[j].dev_minor == m->dev_minor;
+		if (seen || procmaps__open_path(pid, m, path, sizeof(path)))
+			continue;
+		/* The first mapping of a file is its lowest offset: bias = start - offset. */
+		if (!dwfl_report_elf(dwfl, m->path, path, -1, m->start - m->offset, false))
+			pr_debug("pid %d: no symbols from '%s': %s", (int)pid, m->path,
+				 dwfl_errmsg(-1));
+	}
+	return 0;
 }
 
 static int _build(struct symbolizer *s)
@@ -91,12 +115,14 @@ static int _build(struct symbolizer *s)
 		return err;
 	}
 	dwfl_report_begin(dwfl);
-	if (dwfl_linux_proc_report(dwfl, s->pid) != 0 || dwfl_report_end(dwfl, NULL, NULL) != 0) {
+	_report_modules(dwfl, s->pid, &maps);
+	if (dwfl_report_end(dwfl, NULL, NULL) != 0) {
 		procmaps__release(&maps);
 		dwfl_end(dwfl);
-		return -ESRCH;
+		return -ENOMEM;
 	}
-	dwfl_getmodules(dwfl, _module_load, NULL, 0);
+	unwinder__free(s->unwinder);
+	s->unwinder = NULL;
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
 	procmaps__release(&s->maps);
@@ -127,6 +153,7 @@ void symbolizer__free(struct symbolizer *s)
 {
 	if (!s)
 		return;
+	unwinder__free(s->unwinder);
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
 	procmaps__release(&s->maps);
@@ -218,4 +245,22 @@ int symbolizer__frame(struct symbolizer *s, uint64_t addr, bool return_addr,
 	if (!out->module)
 		return -ENOMEM;
 	return 0;
+}
+
+size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
+			  const void *stack, size_t len, uint64_t *ips, size_t max, bool *truncated)
+{
+	if (!s->unwinder && s->dwfl) {
+		s->unwinder = unwinder__new(s->dwfl, s->pid);
+		if (!s->unwinder)
+			pr_debug("pid %d: cannot unwind: %s", (int)s->pid, dwfl_errmsg(-1));
+	}
+	if (!s->unwinder) {  /* keep at least the caller */
+		*truncated = true;
+		if (!max)
+			return 0;
+		ips[0] = regs->ip;
+		return 1;
+	}
+	return unwinder__run(s->unwinder, tid, regs, stack, len, ips, max, truncated);
 }

@@ -1,6 +1,8 @@
 /* symbolize — addresses of a traced process to function, module, file:line.
  *
- * Built on elfutils' libdwfl: modules come from the process's mappings;
+ * Built on elfutils' libdwfl: modules come from the process's mappings,
+ * opened through /proc/PID/root or /proc/PID/map_files (containers,
+ * deleted binaries); copied stacks are unwound over the same modules;
  * symbols from ELF symbol tables; file:line from DWARF where the binary or
  * its separate debug file (/usr/lib/debug/.build-id) has it. C++ names are
  * demangled. The module list is captured while the process lives and kept
@@ -16,6 +18,7 @@
 #include <sys/types.h>
 
 #include "report.h"
+#include "unwind.h"
 
 struct symbolizer;
 
@@ -30,6 +33,10 @@ int symbolizer__refresh(struct symbolizer *s);
  * instruction before it is what is looked up. Returns 0 or -ENOMEM. */
 int symbolizer__frame(struct symbolizer *s, uint64_t addr, bool return_addr,
 		      struct report_frame *out);
+
+/* Unwinds a copied stack (see unwind.h) over the process's modules. */
+size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
+			  const void *stack, size_t len, uint64_t *ips, size_t max, bool *truncated);
 
 /* Demangles a C++ name; returns a new string (a copy if not mangled). */
 char *symbolize__demangle(const char *name);

@@ -24,6 +24,9 @@ struct probe {
 
 struct trace {
 	struct heap_bpf *skel;
+	struct ring_buffer *events;
+	trace_event_fn event_fn;
+	void *event_ctx;
 	struct bpf_link **links;
 	size_t nlinks, links_cap;
 	struct probe *probes;
@@ -93,6 +96,8 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 		bpf_map__set_max_entries(t->skel->maps.stack_totals, cfg->max_sites);
 	if (cfg->max_stacks)
 		bpf_map__set_max_entries(t->skel->maps.stacks, cfg->max_stacks);
+	if (cfg->stack_bytes)
+		t->skel->rodata->cfg_stack_bytes = cfg->stack_bytes;
 	err = heap_bpf__load(t->skel);
 	if (err) {
 		pr_err("cannot load the BPF program: %s%s", strerror(-err),
@@ -112,6 +117,7 @@ void trace__free(struct trace *t)
 		return;
 	for (size_t i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
+	ring_buffer__free(t->events);
 	free(t->links);
 	free(t->probes);
 	heap_bpf__destroy(t->skel);
@@ -237,12 +243,12 @@ static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int
 	return 0;
 }
 
-int trace__add_pid(struct trace *t, pid_t pid)
+int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 {
 	struct procmaps maps;
 	int err, hooked = 0, heap_found = 0;
 	__u32 key = (__u32)pid;
-	__u8 one = 1;
+	__u8 one = (__u8)mode;
 
 	err = procmaps__read(pid, &maps);
 	if (err) {
@@ -358,6 +364,44 @@ int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx)
 	/* Per-site totals are updated atomically in place: a plain hash map. */
 	return _for_each(t->skel->maps.stack_totals, sizeof(struct seep_stack_key),
 			 sizeof(struct seep_stack_totals), _site_tramp, &cb);
+}
+
+static int _on_event(void *ctx, void *data, size_t size)
+{
+	struct trace *t = ctx;
+	const struct seep_stack_event *ev = data;
+
+	if (size < sizeof(*ev) || size - sizeof(*ev) < ev->stack_len)
+		return 0;
+	return t->event_fn(ev, ev + 1, t->event_ctx);
+}
+
+int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx)
+{
+	t->event_fn = fn;
+	t->event_ctx = ctx;
+	if (t->events)
+		return 0;
+	t->events = ring_buffer__new(bpf_map__fd(t->skel->maps.stack_events), _on_event, t, NULL);
+	if (!t->events) {
+		int err = -errno;
+
+		pr_err("cannot open the stack ring buffer: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int trace__events_fd(const struct trace *t)
+{
+	return t->events ? ring_buffer__epoll_fd(t->events) : -1;
+}
+
+int trace__consume_events(struct trace *t)
+{
+	int n = t->events ? ring_buffer__consume(t->events) : 0;
+
+	return n < 0 ? n : 0;
 }
 
 size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max)

@@ -20,6 +20,7 @@ struct trace_config {
 	uint32_t max_live;       /* blocks tracked at once, all processes */
 	uint32_t max_sites;      /* allocation sites (stack, caller) */
 	uint32_t max_stacks;     /* distinct user stacks */
+	uint32_t stack_bytes;    /* stack bytes copied per DWARF event (0: default) */
 };
 
 struct trace;
@@ -27,9 +28,10 @@ struct trace;
 int trace__new(const struct trace_config *cfg, struct trace **out);
 void trace__free(struct trace *t);
 
-/* Starts tracing PID: returns the number of functions hooked (> 0), or
+/* Starts tracing PID, taking its stacks as MODE says: returns the number
+ * of functions newly hooked (>= 0: 0 when called again for new modules), or
  * -ESRCH (no such process), -ENOENT (no allocator found), -EPERM, -errno. */
-int trace__add_pid(struct trace *t, pid_t pid);
+int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode);
 /* Stops counting PID and drops its blocks and sites from the maps. */
 int trace__forget_pid(struct trace *t, pid_t pid);
 
@@ -39,6 +41,14 @@ typedef int (*trace_site_fn)(const struct seep_stack_key *key,
 			     const struct seep_stack_totals *val, void *ctx);
 int trace__for_each_live(struct trace *t, trace_live_fn fn, void *ctx);
 int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx);
+
+/* Stack copies of SEEP_UNWIND_DWARF processes: FN is called for each from
+ * trace__consume_events(); STACK holds ev->stack_len bytes. */
+typedef int (*trace_event_fn)(const struct seep_stack_event *ev, const void *stack, void *ctx);
+int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx);
+/* A file descriptor that polls readable when events wait (-1 if none). */
+int trace__events_fd(const struct trace *t);
+int trace__consume_events(struct trace *t);
 
 /* Copies the user stack STACK_ID into IPS (innermost first); returns the
  * number of frames, 0 if the stack is unknown. */

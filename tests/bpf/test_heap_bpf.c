@@ -72,9 +72,9 @@ static void run_traced(const char *target, struct collect *c, uint64_t stats[SEE
 	c->pid = target_start(argv, &go);
 	cr_assert_gt(c->pid, 0);
 	usleep(20000);  /* let the exec happen: libc must be mapped */
-	cr_assert_gt(trace__add_pid(t, c->pid), 0);
+	cr_assert_gt(trace__add_pid(t, c->pid, SEEP_UNWIND_FP), 0);
 	/* Attaching again (seep does when modules change) hooks nothing twice. */
-	cr_assert_eq(trace__add_pid(t, c->pid), 0);
+	cr_assert_eq(trace__add_pid(t, c->pid, SEEP_UNWIND_FP), 0);
 	c->sym = symbolizer__new(c->pid);
 	cr_assert_not_null(c->sym);
 	target_go(go);
@@ -165,7 +165,7 @@ Test(heap_bpf, full_live_map_is_counted)
 	cr_assert_eq(trace__new(&cfg, &t), 0);
 	pid = target_start(argv, &go);
 	usleep(20000);
-	cr_assert_gt(trace__add_pid(t, pid), 0);
+	cr_assert_gt(trace__add_pid(t, pid, SEEP_UNWIND_FP), 0);
 	target_go(go);
 	cr_assert_eq(target_wait(pid), 0);
 	cr_assert_eq(trace__read_stats(t, stats), 0);
@@ -187,9 +187,9 @@ Test(heap_bpf, no_allocator_and_missing_pid)
 	cr_assert_eq(trace__new(&cfg, &t), 0);
 	pid = target_start(argv, &go);
 	usleep(20000);
-	cr_expect_eq(trace__add_pid(t, pid), -ENOENT);
+	cr_expect_eq(trace__add_pid(t, pid, SEEP_UNWIND_FP), -ENOENT);
 	kill(pid, SIGKILL);
 	target_wait(pid);
-	cr_expect_eq(trace__add_pid(t, pid), -ESRCH, "reaped: no such process");
+	cr_expect_eq(trace__add_pid(t, pid, SEEP_UNWIND_FP), -ESRCH, "reaped: no such process");
 	trace__free(t);
 }

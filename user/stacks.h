@@ -1,0 +1,39 @@
+/* stacks — user-space store of unwound stacks for one process.
+ *
+ * Stacks unwound from copies (DWARF mode) are interned: identical frame
+ * lists get one id, which keeps the cumulative totals of allocations made
+ * from it. Each copied stack carries the sequence number its live block
+ * keeps in the kernel; the store maps sequence numbers to stack ids until
+ * a sweep drops the ones no live block referred to since the last sweep.
+ * Pure C; no BPF.
+ */
+#ifndef SEEP_STACKS_H
+#define SEEP_STACKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct stacks;
+
+struct stacks *stacks__new(void);
+void stacks__free(struct stacks *st);
+
+/* Interns IPS[0..N) and returns its id in *ID. */
+int stacks__intern(struct stacks *st, const uint64_t *ips, size_t n, bool truncated, uint32_t *id);
+/* The frames of stack ID (NULL if unknown). */
+const uint64_t *stacks__get(const struct stacks *st, uint32_t id, size_t *n, bool *truncated);
+/* Counts an allocation of BYTES from stack ID; reads the totals back. */
+void stacks__count(struct stacks *st, uint32_t id, uint64_t bytes);
+void stacks__totals(const struct stacks *st, uint32_t id, uint64_t *bytes, uint64_t *count);
+size_t stacks__count_stacks(const struct stacks *st);
+
+/* Binds sequence number SEQ to stack ID. */
+int stacks__bind(struct stacks *st, uint64_t seq, uint32_t id);
+/* Looks SEQ up (and marks it as still referred to). Returns 0 or -ENOENT. */
+int stacks__lookup(struct stacks *st, uint64_t seq, uint32_t *id);
+/* Drops the bindings not looked up (or bound) since the previous sweep. */
+void stacks__sweep(struct stacks *st);
+size_t stacks__bindings(const struct stacks *st);
+
+#endif
