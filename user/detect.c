@@ -1,0 +1,564 @@
+/* detect — LBR, LBRCPD, Precog(MF) test, seep's detector, pattern classes;
+ * see detect.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#include "linfit.h"
+#include "precog.h"
+
+static const char *const algo_names[DETECT_NALGOS] = {
+	[DETECT_LBR] = "lbr",
+	[DETECT_LBRCPD] = "lbrcpd",
+	[DETECT_PRECOG] = "precog",
+	[DETECT_PRECOGMF] = "precogmf",
+	[DETECT_SEEP] = "seep",
+};
+
+static const char *const pattern_names[PATTERN_NPATTERNS] = {
+	[PATTERN_STEADY] = "steady",
+	[PATTERN_SPIKE] = "spike",
+	[PATTERN_STAIR] = "stair",
+	[PATTERN_SAWTOOTH] = "sawtooth",
+	[PATTERN_PLATEAU] = "plateau",
+};
+
+void detect_params__init(struct detect_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->step_s = 300;
+	p->smooth_s = 3600;
+	p->min_trend_s = 6 * 3600;
+	p->max_window_s = 7 * 86400;
+	p->r2_min = 0.8;
+	p->threshold = 100;
+	p->critical_s = 7 * 86400;
+	p->cpd_z = 3;
+	p->cpd_min_dist_s = 6 * 3600;
+	p->train_fraction = 0.65;
+	p->seep_min_window_s = 24 * 3600;
+	p->seep_drop_frac = 0.5;
+	p->seep_min_rise = 0.05;
+	p->seep_r2_min = 0.5;
+	p->seep_recent_frac = 0.3;
+}
+
+const char *detect__algo_name(enum detect_algo a)
+{
+	return a < DETECT_NALGOS ? algo_names[a] : "?";
+}
+
+int detect__algo_parse(const char *name, enum detect_algo *out)
+{
+	for (int i = 0; i < DETECT_NALGOS; i++)
+		if (!strcmp(name, algo_names[i])) {
+			*out = (enum detect_algo)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *detect__pattern_name(enum detect_pattern p)
+{
+	return p < PATTERN_NPATTERNS ? pattern_names[p] : "?";
+}
+
+int detect__preprocess(const struct detect_params *p, const struct series *raw,
+		       struct series *out)
+{
+	int err = series__resample(raw, p->step_s, out);
+
+	if (err)
+		return err;
+	err = series__median_smooth(out, (size_t)llround(p->smooth_s / p->step_s));
+	if (err)
+		series__release(out);
+	return err;
+}
+
+static size_t samples(double seconds, double step)
+{
+	double n = seconds / step;
+
+	return n <= 0 ? 0 : (size_t)llround(n);
+}
+
+static double median_of(double *a, size_t n)
+{
+	/* insertion sort: callers pass short or nearly sorted arrays only once */
+	for (size_t i = 1; i < n; i++) {
+		double x = a[i];
+		size_t j = i;
+
+		for (; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+	if (!n)
+		return 0;
+	return n & 1 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Robust scale of the first differences of v[from, to): 1.4826 · MAD. */
+static double diff_noise(const double *v, size_t from, size_t to)
+{
+	size_t n = to - from > 1 ? to - from - 1 : 0;
+	double *d, med, mad;
+
+	if (n < 3)
+		return 0;
+	d = malloc(n * sizeof(*d));
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		d[i] = v[from + i + 1] - v[from + i];
+	qsort(d, n, sizeof(*d), cmp_double);
+	med = n & 1 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
+	for (size_t i = 0; i < n; i++)
+		d[i] = fabs(d[i] - med);
+	qsort(d, n, sizeof(*d), cmp_double);
+	mad = n & 1 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
+	free(d);
+	return 1.4826 * mad;
+}
+
+static void result_empty(struct detect_result *r, enum detect_algo algo,
+			 const struct series *s)
+{
+	memset(r, 0, sizeof(*r));
+	r->algo = algo;
+	r->time_to_threshold_s = INFINITY;
+	r->window_start = r->window_end = NAN;
+	r->slope_per_hour = r->intercept = r->r2 = NAN;
+	r->pattern = s->n ? detect__classify(s, 0, s->n, NULL) : PATTERN_PLATEAU;
+}
+
+static void result_from_line(struct detect_result *r, const struct series *s,
+			     const struct line *l, double to_threshold)
+{
+	r->leak = 1;
+	r->from = l->from;
+	r->to = l->to;
+	r->window_start = s->t[l->from];
+	r->window_end = s->t[l->to - 1];
+	r->slope_per_hour = l->slope * 3600.0 / s->step;
+	r->intercept = l->intercept;
+	r->r2 = l->r2;
+	r->time_to_threshold_s = to_threshold * s->step;
+	r->pattern = detect__classify(s, l->from, l->to, &r->restarts);
+}
+
+/* The paper's test: a good fit that reaches U within C. */
+static int qualifies(const struct detect_params *p, const struct series *s,
+		     const struct line *l)
+{
+	return l->r2 >= p->r2_min && line__samples_to(l, p->threshold) * s->step <= p->critical_s;
+}
+
+int detect__lbr(const struct detect_params *p, const struct series *s, struct detect_result *r)
+{
+	size_t wmin = samples(p->min_trend_s, s->step), wmax = samples(p->max_window_s, s->step);
+	struct line best = { 0 };
+	struct linfit lf;
+	int err, found = 0;
+
+	result_empty(r, DETECT_LBR, s);
+	if (wmin < 2)
+		wmin = 2;
+	err = linfit__init(&lf, s->v, s->n);
+	if (err)
+		return err;
+	/* i grows backwards from the end; the longest qualifying window wins */
+	for (size_t i = wmin; i <= s->n && i <= wmax; i++) {
+		struct line l;
+
+		if (linfit__fit(&lf, s->n - i, s->n, &l))
+			continue;
+		if (qualifies(p, s, &l)) {
+			best = l;
+			found = 1;
+		}
+	}
+	if (found)
+		result_from_line(r, s, &best, line__samples_to(&best, p->threshold));
+	linfit__release(&lf);
+	return 0;
+}
+
+int detect__lbrcpd(const struct detect_params *p, const struct series *s, struct detect_result *r)
+{
+	struct line best = { 0 };
+	size_t *cp = NULL, ncp = 0;
+	struct linfit lf;
+	int err, found = 0;
+
+	result_empty(r, DETECT_LBRCPD, s);
+	err = linfit__init(&lf, s->v, s->n);
+	if (err)
+		return err;
+	err = linfit__cpd(s->v, s->n, p->cpd_z, samples(p->cpd_min_dist_s, s->step), &cp, &ncp);
+	if (err)
+		goto cleanup;
+	r->ncp = ncp;
+	/* windows [P[k-i], P[k]) for i = 1..k: from the last change point back */
+	for (size_t i = 1; i < ncp; i++) {
+		struct line l;
+
+		if (linfit__fit(&lf, cp[ncp - 1 - i], cp[ncp - 1], &l))
+			continue;
+		if (qualifies(p, s, &l)) {
+			best = l;
+			found = 1;
+		}
+	}
+	if (found) {
+		result_from_line(r, s, &best, line__samples_to(&best, p->threshold));
+		r->ncp = ncp;
+	}
+cleanup:
+	free(cp);
+	linfit__release(&lf);
+	return err;
+}
+
+int detect__precog(const struct detect_params *p, const struct precog_model *m,
+		   const struct series *s, int mf, struct detect_result *r)
+{
+	double per_hour = 3600.0 / s->step;
+	struct line best = { 0 };
+	size_t *cp = NULL, ncp = 0;
+	struct linfit lf;
+	int err, found = 0;
+
+	result_empty(r, mf ? DETECT_PRECOGMF : DETECT_PRECOG, s);
+	err = linfit__init(&lf, s->v, s->n);
+	if (err)
+		return err;
+	err = linfit__cpd(s->v, s->n, p->cpd_z, samples(p->cpd_min_dist_s, s->step), &cp, &ncp);
+	if (err)
+		goto cleanup;
+	for (size_t i = 1; i < ncp; i++) {
+		struct line l;
+		double d, sl;
+		int anomalous = 0;
+
+		if (linfit__fit(&lf, cp[ncp - 1 - i], cp[ncp - 1], &l) || !qualifies(p, s, &l))
+			continue;
+		d = (double)(l.to - l.from) * s->step;
+		sl = l.slope * per_hour;
+		if (sl >= m->smax_per_hour && d >= m->dmax_s)
+			anomalous = 1;
+		for (size_t k = 0; !anomalous && k < m->ntrends; k++)
+			if (sl >= m->trends[k].slope_per_hour && d >= m->trends[k].duration_s)
+				anomalous = 1;
+		if (anomalous) {
+			best = l;
+			found = 1;
+		}
+	}
+	if (found && mf) {
+		/* maximum filtration: a window that stays below the training
+		 * maximum is the application's normal behaviour */
+		double mx = -INFINITY;
+
+		for (size_t i = best.from; i < best.to; i++)
+			if (s->v[i] > mx)
+				mx = s->v[i];
+		if (mx < m->train_max)
+			found = 0;
+	}
+	if (found)
+		result_from_line(r, s, &best, line__samples_to(&best, p->threshold));
+	r->ncp = ncp;
+cleanup:
+	free(cp);
+	linfit__release(&lf);
+	return err;
+}
+
+/* --- seep's detector ------------------------------------------------------- */
+
+/* Restarts: drops of v that give back at least drop_frac of a tooth that rose
+ * gradually (its rise is not one jump). U receives v with every restart's
+ * drop added back (the leak as if nothing had restarted); OFF[i] is the total
+ * added at i. Returns the number of restarts. */
+static size_t desaw(const struct detect_params *p, const double *v, size_t n, double jump,
+		    double *u, double *off)
+{
+	size_t restarts = 0, tooth = 0;
+	double add = 0, gradual = 0, top = v[0];
+
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0) {
+			double d = v[i] - v[i - 1];
+
+			if (d < -jump && gradual > 0 && -d >= p->seep_drop_frac * gradual &&
+			    top - v[tooth] >= 0.5 * -d && i - tooth >= 3) {
+				add += -d;
+				restarts++;
+				tooth = i;
+				gradual = 0;
+				top = v[i];
+			} else {
+				if (d > 0 && d <= jump)
+					gradual += d;
+				if (v[i] > top)
+					top = v[i];
+			}
+		}
+		u[i] = v[i] + add;
+		off[i] = add;
+	}
+	return restarts;
+}
+
+static double window_mean(const struct linfit *lf, size_t from, size_t to)
+{
+	return (lf->sy[to] - lf->sy[from]) / (double)(to - from) + lf->ref;
+}
+
+int detect__seep(const struct detect_params *p, const struct series *s, struct detect_result *r)
+{
+	size_t n = s->n, wmin = samples(p->seep_min_window_s, s->step);
+	size_t wmax = samples(p->max_window_s, s->step), restarts;
+	double *u = NULL, *off = NULL, sigma, jump, lo = INFINITY, hi = -INFINITY;
+	double min_rise = p->seep_min_rise * fabs(p->threshold);
+	struct line best = { 0 };
+	double best_tt = INFINITY;
+	struct linfit lf = { 0 };
+	int err = 0, found = 0;
+
+	result_empty(r, DETECT_SEEP, s);
+	if (wmin < 8)
+		wmin = 8;
+	if (n < wmin)
+		return 0;
+	u = malloc(n * sizeof(*u));
+	off = malloc(n * sizeof(*off));
+	if (!u || !off) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		lo = fmin(lo, s->v[i]);
+		hi = fmax(hi, s->v[i]);
+	}
+	sigma = diff_noise(s->v, 0, n);
+	jump = fmax(6 * sigma, 0.1 * (hi - lo));
+	if (!(jump > 0))
+		jump = 1e-9;
+	restarts = desaw(p, s->v, n, jump, u, off);
+	err = linfit__init(&lf, u, n);
+	if (err)
+		goto cleanup;
+	for (size_t w = wmin; w <= n && w <= wmax; w++) {
+		size_t from = n - w, q = w / 4, recent = w / 4;
+		double q1, q2, q3, q4, share, tt;
+		struct line l, lr;
+
+		if (linfit__fit(&lf, from, n, &l) || !(l.slope > 0) || l.r2 < p->seep_r2_min)
+			continue;
+		share = l.slope * (double)q;
+		if (share * 4 < min_rise)
+			continue;
+		/* persistence: every quarter clearly above the previous one */
+		q1 = window_mean(&lf, from, from + q);
+		q2 = window_mean(&lf, from + q, from + 2 * q);
+		q3 = window_mean(&lf, from + 2 * q, from + 3 * q);
+		q4 = window_mean(&lf, from + 3 * q, n);
+		if (q2 - q1 < 0.25 * share || q3 - q2 < 0.25 * share || q4 - q3 < 0.25 * share)
+			continue;
+		/* still growing now: the recent slope keeps up with the window's */
+		if (recent < 8)
+			recent = 8;
+		if (linfit__fit(&lf, n - recent, n, &lr) ||
+		    lr.slope < p->seep_recent_frac * l.slope)
+			continue;
+		/* time to threshold from the level now (after any restart) */
+		{
+			struct line cur = l;
+
+			cur.intercept -= off[n - 1];
+			tt = line__samples_to(&cur, p->threshold);
+		}
+		if (tt * s->step > p->critical_s)
+			continue;
+		best = l;
+		best_tt = tt;
+		found = 1;
+	}
+	if (found) {
+		size_t rs = 0;
+
+		result_from_line(r, s, &best, best_tt);
+		r->intercept -= off[best.from];
+		for (size_t i = best.from + 1; i < best.to; i++)
+			rs += off[i] != off[i - 1];
+		if (rs)
+			r->pattern = PATTERN_SAWTOOTH;
+		r->restarts = rs;
+	}
+	(void)restarts;
+cleanup:
+	linfit__release(&lf);
+	free(u);
+	free(off);
+	return err;
+}
+
+/* --- growth patterns ------------------------------------------------------- */
+
+enum detect_pattern detect__classify(const struct series *s, size_t from, size_t to,
+				     size_t *restarts)
+{
+	const double *v = s->v;
+	double lo = INFINITY, hi = -INFINITY, range, sigma, jump, up_jumps = 0;
+	double head, tail, rise, med, *tmp;
+	size_t n, k, nup = 0, ndrop = 0, above = 0, edge;
+
+	if (from == to) {
+		from = 0;
+		to = s->n;
+	}
+	n = to - from;
+	if (restarts)
+		*restarts = 0;
+	if (n < 4)
+		return PATTERN_PLATEAU;
+	for (size_t i = from; i < to; i++) {
+		lo = fmin(lo, v[i]);
+		hi = fmax(hi, v[i]);
+	}
+	range = hi - lo;
+	if (!(range > 0))
+		return PATTERN_PLATEAU;
+	sigma = diff_noise(v, from, to);
+	jump = fmax(6 * sigma, 0.15 * range);
+	edge = n / 10 ? n / 10 : 1;
+	head = tail = 0;
+	for (k = 0; k < edge; k++) {
+		head += v[from + k];
+		tail += v[to - 1 - k];
+	}
+	head /= (double)edge;
+	tail /= (double)edge;
+	rise = tail - head;
+	for (size_t i = from + 1; i < to; i++) {
+		double d = v[i] - v[i - 1];
+
+		if (d > jump) {
+			up_jumps += d;
+			nup++;
+		} else if (d < -0.4 * range) {
+			ndrop++;
+		}
+	}
+	/* sawtooth: restarts that give back a large share of the range, with
+	 * net growth between them */
+	if (ndrop >= 1 && up_jumps < 0.5 * range) {
+		if (restarts)
+			*restarts = ndrop;
+		return PATTERN_SAWTOOTH;
+	}
+	/* spike: a short excursion well above a level that comes back */
+	tmp = malloc(n * sizeof(*tmp));
+	if (tmp) {
+		memcpy(tmp, v + from, n * sizeof(*tmp));
+		med = median_of(tmp, n);
+		free(tmp);
+		for (size_t i = from; i < to; i++)
+			above += v[i] > med + 0.5 * (hi - med);
+		if (hi - med > 0.5 * range && above * 10 < n && fabs(rise) < 0.3 * range &&
+		    v[to - 1] < med + 0.5 * (hi - med))
+			return PATTERN_SPIKE;
+	}
+	if (rise < 0.3 * range)
+		return PATTERN_PLATEAU;
+	/* growth that levelled off: the last third gains little */
+	{
+		size_t third = n / 3;
+		double a = 0, b = 0;
+
+		for (size_t i = 0; i < third; i++) {
+			a += v[to - 2 * third + i];
+			b += v[to - third + i];
+		}
+		if (third && (b - a) / (double)third < 0.1 * rise)
+			return PATTERN_PLATEAU;
+	}
+	if (nup >= 2 && up_jumps >= 0.5 * rise)
+		return PATTERN_STAIR;
+	return PATTERN_STEADY;
+}
+
+/* --- the pipeline ---------------------------------------------------------- */
+
+int detect__run(const struct detect_params *p, enum detect_algo algo,
+		const struct series *raw, const struct series *train_raw,
+		const struct precog_model *model, struct detect_result *r,
+		struct series *analysed)
+{
+	struct series s = { 0 }, train = { 0 }, test = { 0 };
+	struct precog_model own = { 0 };
+	size_t split = 0;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = detect__preprocess(p, raw, &s);
+	if (err)
+		return err;
+	switch (algo) {
+	case DETECT_LBR:
+		err = detect__lbr(p, &s, r);
+		break;
+	case DETECT_LBRCPD:
+		err = detect__lbrcpd(p, &s, r);
+		break;
+	case DETECT_SEEP:
+		err = detect__seep(p, &s, r);
+		break;
+	case DETECT_PRECOG:
+	case DETECT_PRECOGMF:
+		if (!model) {
+			if (train_raw) {
+				err = detect__preprocess(p, train_raw, &train);
+			} else {
+				split = (size_t)floor(p->train_fraction * (double)s.n);
+				err = series__slice(&s, 0, split, &train);
+			}
+			if (!err)
+				err = precog__train(p, &train, &own);
+			if (err)
+				break;
+			model = &own;
+		}
+		err = series__slice(&s, split, s.n, &test);
+		if (err)
+			break;
+		err = detect__precog(p, model, &test, algo == DETECT_PRECOGMF, r);
+		if (!err && r->leak) {
+			r->from += split;
+			r->to += split;
+		}
+		break;
+	default:
+		err = -EINVAL;
+	}
+	precog_model__release(&own);
+	series__release(&train);
+	series__release(&test);
+	if (!err && analysed)
+		*analysed = s;
+	else
+		series__release(&s);
+	return err;
+}
