@@ -503,17 +503,17 @@ enum detect_pattern detect__classify(const struct series *s, size_t from, size_t
 /* --- the pipeline ---------------------------------------------------------- */
 
 int detect__run(const struct detect_params *p, enum detect_algo algo,
-		const struct series *raw, const struct series *train_raw,
-		const struct precog_model *model, struct detect_result *r,
-		struct series *analysed)
+		struct detect_input *in, struct detect_result *r)
 {
 	struct series s = { 0 }, train = { 0 }, test = { 0 };
+	const struct precog_model *model = in->model;
 	struct precog_model own = { 0 };
 	size_t split = 0;
 	int err;
 
 	memset(r, 0, sizeof(*r));
-	err = detect__preprocess(p, raw, &s);
+	in->split = 0;
+	err = detect__preprocess(p, in->raw, &s);
 	if (err)
 		return err;
 	switch (algo) {
@@ -529,8 +529,8 @@ int detect__run(const struct detect_params *p, enum detect_algo algo,
 	case DETECT_PRECOG:
 	case DETECT_PRECOGMF:
 		if (!model) {
-			if (train_raw) {
-				err = detect__preprocess(p, train_raw, &train);
+			if (in->train_raw) {
+				err = detect__preprocess(p, in->train_raw, &train);
 			} else {
 				split = (size_t)floor(p->train_fraction * (double)s.n);
 				err = series__slice(&s, 0, split, &train);
@@ -549,15 +549,20 @@ int detect__run(const struct detect_params *p, enum detect_algo algo,
 			r->from += split;
 			r->to += split;
 		}
+		in->split = split;
 		break;
 	default:
 		err = -EINVAL;
 	}
+	if (!err && in->trained && model == &own) {
+		*in->trained = own;
+		memset(&own, 0, sizeof(own));
+	}
 	precog_model__release(&own);
 	series__release(&train);
 	series__release(&test);
-	if (!err && analysed)
-		*analysed = s;
+	if (!err && in->analysed)
+		*in->analysed = s;
 	else
 		series__release(&s);
 	return err;

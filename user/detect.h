@@ -100,14 +100,21 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 int detect__precog(const struct detect_params *p, const struct precog_model *m,
 		   const struct series *s, int mf, struct detect_result *r);
 
-/* The whole pipeline on RAW: pre-process, then ALGO. For Precog(MF), the
- * model is MODEL if given, else trained on TRAIN_RAW if given (and RAW is
- * tested whole), else on the first train_fraction of RAW (and the rest is
- * tested). ANALYSED (optional) receives the pre-processed RAW. */
+/* What detect__run works on. RAW is required; the rest is optional. */
+struct detect_input {
+	const struct series *raw;
+	const struct series *train_raw;	/* Precog: train on this, test RAW whole */
+	const struct precog_model *model;/* Precog: use this model, test RAW whole */
+	struct precog_model *trained;	/* out: the model Precog trained, if any */
+	struct series *analysed;	/* out: the pre-processed RAW */
+	size_t split;			/* out: first tested sample of analysed */
+};
+
+/* The whole pipeline: pre-process IN->raw, then ALGO. For Precog(MF) the
+ * model is IN->model if given, else trained on IN->train_raw if given, else
+ * on the first train_fraction of RAW (and only the rest is tested). */
 int detect__run(const struct detect_params *p, enum detect_algo algo,
-		const struct series *raw, const struct series *train_raw,
-		const struct precog_model *model, struct detect_result *r,
-		struct series *analysed);
+		struct detect_input *in, struct detect_result *r);
 
 /* Growth pattern of s->v[from, to) (the whole series when from == to). */
 enum detect_pattern detect__classify(const struct series *s, size_t from, size_t to,
