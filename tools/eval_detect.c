@@ -242,6 +242,22 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* EVAL_DUMP=DIR: writes a misjudged series as DIR/<background>-<kind>.csv. */
+static void dump(const char *dir, const char *name, int kind, const struct series *s)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%.*s-%s.csv", dir, (int)strcspn(name, "."), name,
+		 kind_names[kind]);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		fprintf(f, "%.0f,%.4f\n", s->t[i], s->v[i]);
+	fclose(f);
+}
+
 struct score {
 	size_t tp, fp, fn, tn;
 	size_t hit[NKINDS];	/* per kind: detections counted right */
@@ -297,6 +313,8 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 					sc[a].tn += !res.leak;
 					sc[a].hit[k] += !res.leak;
 				}
+				if (getenv("EVAL_DUMP") && (pos ? !ok : res.leak))
+					dump(getenv("EVAL_DUMP"), names[b], k, &smp.s);
 				if (getenv("EVAL_VERBOSE") && (pos ? !ok : res.leak))
 					fprintf(stderr, "%-8s %-9s %-14s %s: %s %s\n",
 						detect__algo_name((enum detect_algo)a), kind_names[k],

@@ -42,7 +42,7 @@ void detect_params__init(struct detect_params *p)
 	p->seep_drop_frac = 0.5;
 	p->seep_min_rise = 0.05;
 	p->seep_r2_min = 0.5;
-	p->seep_recent_frac = 0.3;
+	p->seep_recent_frac = 0.6;
 }
 
 const char *detect__algo_name(enum detect_algo a)
@@ -287,38 +287,90 @@ cleanup:
 
 /* --- seep's detector ------------------------------------------------------- */
 
-/* Restarts: drops of v that give back at least drop_frac of a tooth that rose
- * gradually (its rise is not one jump). U receives v with every restart's
- * drop added back (the leak as if nothing had restarted); OFF[i] is the total
- * added at i. Returns the number of restarts. */
-static size_t desaw(const struct detect_params *p, const double *v, size_t n, double jump,
-		    double *u, double *off)
+/* Restarts: a sawtooth leak grows, restarts back to its base, grows again.
+ * A restart is a drop (over one or a few samples) larger than JUMP that ends
+ * a tooth which rose gradually from its lowest point (a line with R² >= 0.6
+ * over at least MIN_TOOTH samples, no big jumps) by at least half the drop,
+ * gives back >= drop_frac of that rise and lands near the tooth's base. With
+ * two restarts or more, U receives v with every drop added back (the leak as
+ * if nothing had restarted) and OFF[i] the total added at i; otherwise U = V.
+ * Returns the restarts used. */
+static size_t desaw(const struct detect_params *p, const struct linfit *lv, const double *v,
+		    size_t n, double jump, size_t min_tooth, double *u, double *off)
 {
-	size_t restarts = 0, tooth = 0;
-	double add = 0, gradual = 0, top = v[0];
+	size_t restarts = 0, low = 0, seg = 0;
+	double add = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (i > 0) {
-			double d = v[i] - v[i - 1];
-
-			if (d < -jump && gradual > 0 && -d >= p->seep_drop_frac * gradual &&
-			    top - v[tooth] >= 0.5 * -d && i - tooth >= 3) {
-				add += -d;
-				restarts++;
-				tooth = i;
-				gradual = 0;
-				top = v[i];
-			} else {
-				if (d > 0 && d <= jump)
-					gradual += d;
-				if (v[i] > top)
-					top = v[i];
-			}
-		}
-		u[i] = v[i] + add;
-		off[i] = add;
+		u[i] = v[i];
+		off[i] = 0;
 	}
+	for (size_t i = 1; i < n; i++) {
+		double d = v[i] - v[i - 1], rise = v[i - 1] - v[low], drop;
+		struct line l;
+		size_t j = i;
+
+		if (d >= -jump || i - low < min_tooth || rise < 0.5 * -d) {
+			if (v[i] < v[low] || i == seg)
+				low = i;
+			continue;
+		}
+		/* the drop may spread over a few samples */
+		while (j + 1 < n && v[j + 1] - v[j] < -jump / 3)
+			j++;
+		drop = v[i - 1] - v[j];
+		if (drop >= p->seep_drop_frac * rise && fabs(v[j] - v[low]) <= 0.35 * drop &&
+		    !linfit__fit(lv, low, i, &l) && l.slope > 0 && l.r2 >= 0.6) {
+			for (size_t k = i; k < n; k++)
+				off[k] += v[i - 1] - v[k] > 0 && k <= j ? v[i - 1] - v[k] : drop;
+			add += drop;
+			restarts++;
+		}
+		seg = low = j;
+		i = j;
+	}
+	if (restarts < 2) {
+		for (size_t i = 0; i < n; i++)
+			off[i] = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		u[i] = v[i] + off[i];
+	(void)add;
 	return restarts;
+}
+
+/* Sum of squared residuals of the best line on [from, to). */
+static double sse(const struct linfit *lf, size_t from, size_t to, double *slope)
+{
+	double m = (double)(to - from), sy = lf->sy[to] - lf->sy[from];
+	double syy = lf->syy[to] - lf->syy[from], sxy, sxx, sxy_c, syy_c;
+
+	sxy = (lf->sxy[to] - lf->sxy[from]) - (double)from * sy;
+	sxx = m * (m * m - 1) / 12.0;
+	sxy_c = sxy - (m - 1) / 2.0 * sy;
+	syy_c = syy - sy * sy / m;
+	*slope = sxx > 0 ? sxy_c / sxx : 0;
+	return fmax(0, syy_c - *slope * sxy_c);
+}
+
+/* Growth that levelled off: split [from, n) in two lines where they fit best
+ * (tail at least TAIL_MIN samples); the tail's slope is the current growth. */
+static double tail_slope(const struct linfit *lf, size_t from, size_t n, size_t tail_min,
+			 size_t head_min)
+{
+	double best = INFINITY, slope = 0;
+	size_t stride = (n - from) / 200 + 1;
+
+	for (size_t h = from + head_min; h + tail_min <= n; h += stride) {
+		double sh, st, e = sse(lf, from, h, &sh) + sse(lf, h, n, &st);
+
+		if (e < best) {
+			best = e;
+			slope = st;
+		}
+	}
+	return slope;
 }
 
 static double window_mean(const struct linfit *lf, size_t from, size_t to)
@@ -356,7 +408,11 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 	jump = fmax(6 * sigma, 0.1 * (hi - lo));
 	if (!(jump > 0))
 		jump = 1e-9;
-	restarts = desaw(p, s->v, n, jump, u, off);
+	err = linfit__init(&lf, s->v, n);
+	if (err)
+		goto cleanup;
+	restarts = desaw(p, &lf, s->v, n, jump, samples(4 * 3600, s->step), u, off);
+	linfit__release(&lf);
 	err = linfit__init(&lf, u, n);
 	if (err)
 		goto cleanup;
@@ -396,6 +452,10 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 		best_tt = tt;
 		found = 1;
 	}
+	/* bounded growth: the best two-line split leaves a flat tail */
+	if (found && tail_slope(&lf, best.from, n, samples(12 * 3600, s->step),
+				samples(6 * 3600, s->step)) < p->seep_recent_frac * best.slope)
+		found = 0;
 	if (found) {
 		size_t rs = 0;
 
