@@ -124,15 +124,17 @@ static int make_sample(const struct series *bg, double bg_median, enum kind kind
 		break;
 	}
 	case POS_SAWTOOTH: {
-		double f = uni(r, 0.2, 0.6), period = uni(r, 8, 30) * HOUR, amp = uni(r, 10, 35);
+		/* grows until it hits its limit (OOM), restarts at its base level */
+		double f = uni(r, 0.2, 0.6), period = uni(r, 8, 30) * HOUR, cap = uni(r, 85, 98);
+		double amp = cap - level;
 		size_t on = (size_t)(f * (double)n);
 
 		for (size_t i = on; i < n; i++)
 			v[i] += amp * fmod((double)(i - on), period) / period;
 		out->onset = on;
 		snprintf(out->recipe, sizeof(out->recipe),
-			 "level %.1f noise %.1f onset %.2f period %.1fh amplitude %.1f",
-			 level, sigma, f, period / HOUR, amp);
+			 "level %.1f noise %.1f onset %.2f period %.1fh limit %.1f",
+			 level, sigma, f, period / HOUR, cap);
 		break;
 	}
 	case POS_STAIR: {
@@ -379,8 +381,9 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 "from {0, 0.5, 1, 2, 3} is added; values are clipped to [0, 100].\n\n"
 "- `+linear`: from an onset drawn in [0.45, 0.85] of the series to the end, a ramp\n"
 "  rising by [10, 40] points.\n"
-"- `+sawtooth`: from an onset in [0.2, 0.6], teeth of period [8, 30] h rising by\n"
-"  [10, 35] points, each ending in a restart back to the base level.\n"
+"- `+sawtooth`: from an onset in [0.2, 0.6], teeth of period [8, 30] h rising from\n"
+"  the base level to a limit drawn in [85, 98] %%, where the process restarts\n"
+"  (out of memory) and falls back to the base level.\n"
 "- `+stair`: from an onset in [0.45, 0.8], a step every [2, 8] h, [10, 40] points in all.\n"
 "- `−real`: the real series unchanged (level 57–98 %%, daily cycles, no label).\n"
 "- `−shifted`: the moved series only.\n"

@@ -43,6 +43,8 @@ void detect_params__init(struct detect_params *p)
 	p->seep_min_rise = 0.05;
 	p->seep_r2_min = 0.5;
 	p->seep_recent_frac = 0.6;
+	p->seep_tooth_r2 = 0.6;
+	p->seep_restart_min = 0.1;
 }
 
 const char *detect__algo_name(enum detect_algo a)
@@ -289,7 +291,7 @@ cleanup:
 
 /* Restarts: a sawtooth leak grows, restarts back to its base, grows again.
  * A restart is a drop (over one or a few samples) larger than JUMP that ends
- * a tooth which rose gradually from its lowest point (a line with R² >= 0.6
+ * a tooth which rose gradually from its lowest point (a line with R² >= seep_tooth_r2
  * over at least MIN_TOOTH samples, no big jumps) by at least half the drop,
  * gives back >= drop_frac of that rise and lands near the tooth's base. With
  * two restarts or more, U receives v with every drop added back (the leak as
@@ -299,31 +301,30 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 		    size_t n, double jump, size_t min_tooth, double *u, double *off)
 {
 	size_t restarts = 0, low = 0, seg = 0;
-	double add = 0;
-
 	for (size_t i = 0; i < n; i++) {
 		u[i] = v[i];
 		off[i] = 0;
 	}
 	for (size_t i = 1; i < n; i++) {
-		double d = v[i] - v[i - 1], rise = v[i - 1] - v[low], drop;
-		struct line l;
+		double rise = v[i - 1] - v[low], drop = 0;
 		size_t j = i;
+		struct line l;
 
-		if (d >= -jump || i - low < min_tooth || rise < 0.5 * -d) {
+		/* a drop over at most half an hour: smoothing spreads it */
+		for (size_t k = i; k < n && k < i + 6; k++)
+			if (v[i - 1] - v[k] > drop) {
+				drop = v[i - 1] - v[k];
+				j = k;
+			}
+		if (v[i] >= v[i - 1] || drop <= jump || i - low < min_tooth || rise < 0.5 * drop) {
 			if (v[i] < v[low] || i == seg)
 				low = i;
 			continue;
 		}
-		/* the drop may spread over a few samples */
-		while (j + 1 < n && v[j + 1] - v[j] < -jump / 3)
-			j++;
-		drop = v[i - 1] - v[j];
 		if (drop >= p->seep_drop_frac * rise && fabs(v[j] - v[low]) <= 0.35 * drop &&
-		    !linfit__fit(lv, low, i, &l) && l.slope > 0 && l.r2 >= 0.6) {
+		    !linfit__fit(lv, low, i, &l) && l.slope > 0 && l.r2 >= p->seep_tooth_r2) {
 			for (size_t k = i; k < n; k++)
-				off[k] += v[i - 1] - v[k] > 0 && k <= j ? v[i - 1] - v[k] : drop;
-			add += drop;
+				off[k] += k <= j ? v[i - 1] - v[k] : drop;
 			restarts++;
 		}
 		seg = low = j;
@@ -336,7 +337,6 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 	}
 	for (size_t i = 0; i < n; i++)
 		u[i] = v[i] + off[i];
-	(void)add;
 	return restarts;
 }
 
@@ -411,7 +411,8 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 	err = linfit__init(&lf, s->v, n);
 	if (err)
 		goto cleanup;
-	restarts = desaw(p, &lf, s->v, n, jump, samples(4 * 3600, s->step), u, off);
+	restarts = desaw(p, &lf, s->v, n, fmax(jump, p->seep_restart_min * fabs(p->threshold)),
+			 samples(4 * 3600, s->step), u, off);
 	linfit__release(&lf);
 	err = linfit__init(&lf, u, n);
 	if (err)

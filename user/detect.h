@@ -60,6 +60,8 @@ struct detect_params {
 	double seep_drop_frac;	/* a restart gives back >= this share of its tooth's rise */
 	double seep_min_rise;	/* minimum rise over the window, as a share of U */
 	double seep_r2_min;	/* loose fit floor; persistence does the real work */
+	double seep_restart_min;/* a restart frees at least this share of U */
+	double seep_tooth_r2;	/* a sawtooth tooth is a line with at least this R² */
 	double seep_recent_frac;/* recent slope >= this share of the window's */
 };
 
