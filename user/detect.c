@@ -306,25 +306,32 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 		off[i] = 0;
 	}
 	for (size_t i = 1; i < n; i++) {
-		double rise = v[i - 1] - v[low], drop = 0;
-		size_t j = i;
+		size_t a = i, j = i;
+		double rise, drop;
 		struct line l;
 
-		/* a drop over at most half an hour: smoothing spreads it */
-		for (size_t k = i; k < n && k < i + 6; k++)
-			if (v[i - 1] - v[k] > drop) {
-				drop = v[i - 1] - v[k];
-				j = k;
-			}
-		if (v[i] >= v[i - 1] || drop <= jump || i - low < min_tooth || rise < 0.5 * drop) {
+		/* a sharp step down, widened to the whole monotone descent:
+		 * smoothing spreads one restart over a few samples */
+		if (v[i] - v[i - 1] >= -jump / 2) {
+			if (v[i] < v[low] || i == seg)
+				low = i;
+			continue;
+		}
+		while (a - 1 > low && v[a - 2] > v[a - 1])
+			a--;
+		while (j + 1 < n && v[j + 1] < v[j])
+			j++;
+		rise = v[a - 1] - v[low];
+		drop = v[a - 1] - v[j];
+		if (drop <= jump || a - 1 - low < min_tooth || rise < 0.5 * drop) {
 			if (v[i] < v[low] || i == seg)
 				low = i;
 			continue;
 		}
 		if (drop >= p->seep_drop_frac * rise && fabs(v[j] - v[low]) <= 0.35 * drop &&
-		    !linfit__fit(lv, low, i, &l) && l.slope > 0 && l.r2 >= p->seep_tooth_r2) {
-			for (size_t k = i; k < n; k++)
-				off[k] += k <= j ? v[i - 1] - v[k] : drop;
+		    !linfit__fit(lv, low, a, &l) && l.slope > 0 && l.r2 >= p->seep_tooth_r2) {
+			for (size_t k = a; k < n; k++)
+				off[k] += k <= j ? v[a - 1] - v[k] : drop;
 			restarts++;
 		}
 		seg = low = j;
@@ -462,8 +469,9 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 
 		result_from_line(r, s, &best, best_tt);
 		r->intercept -= off[best.from];
+		/* a restart raises off over its descent: count where it starts */
 		for (size_t i = best.from + 1; i < best.to; i++)
-			rs += off[i] != off[i - 1];
+			rs += off[i] > off[i - 1] && (i < 2 || !(off[i - 1] > off[i - 2]));
 		if (rs)
 			r->pattern = PATTERN_SAWTOOTH;
 		r->restarts = rs;
