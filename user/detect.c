@@ -44,6 +44,7 @@ void detect_params__init(struct detect_params *p)
 	p->seep_r2_min = 0.5;
 	p->seep_recent_frac = 0.6;
 	p->seep_tooth_r2 = 0.6;
+	p->seep_step_ratio = 1.0;
 	p->seep_restart_min = 0.1;
 }
 
@@ -380,6 +381,31 @@ static double tail_slope(const struct linfit *lf, size_t from, size_t n, size_t 
 	return slope;
 }
 
+/* A level shift rather than growth: the best step (two flat levels, each at
+ * least MIN_PART samples) against the line on [from, n). Returns
+ * SSE(step) / SSE(line): below 1 when one shift explains the window better
+ * than steady growth (bounded growth that levelled off, a plateau). */
+static double step_ratio(const struct linfit *lf, size_t from, size_t n, size_t min_part)
+{
+	double sy = lf->sy[n] - lf->sy[from], slope;
+	double line_sse = sse(lf, from, n, &slope), best = -INFINITY;
+	size_t stride = (n - from) / 100 + 1;
+
+	if (!(line_sse > 0))
+		return INFINITY;
+	/* SSE(step) = SStot - explained; maximize the explained part */
+	for (size_t h = from + min_part; h + min_part <= n; h += stride) {
+		double a = lf->sy[h] - lf->sy[from], b = sy - a;
+		double e = a * a / (double)(h - from) + b * b / (double)(n - h);
+
+		if (e > best)
+			best = e;
+	}
+	if (!isfinite(best))
+		return INFINITY;
+	return fmax(0, (lf->syy[n] - lf->syy[from]) - best) / line_sse;
+}
+
 static double window_mean(const struct linfit *lf, size_t from, size_t to)
 {
 	return (lf->sy[to] - lf->sy[from]) / (double)(to - from) + lf->ref;
@@ -389,6 +415,7 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 {
 	size_t n = s->n, wmin = samples(p->seep_min_window_s, s->step);
 	size_t wmax = samples(p->max_window_s, s->step), restarts;
+	size_t tail_min = samples(12 * 3600, s->step), head_min = samples(6 * 3600, s->step);
 	double *u = NULL, *off = NULL, sigma, jump, lo = INFINITY, hi = -INFINITY;
 	double min_rise = p->seep_min_rise * fabs(p->threshold);
 	struct line best = { 0 };
@@ -424,15 +451,22 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 	err = linfit__init(&lf, u, n);
 	if (err)
 		goto cleanup;
-	for (size_t w = wmin; w <= n && w <= wmax; w++) {
-		size_t from = n - w, q = w / 4, recent = w / 4;
+	/* the longest window that passes every test wins: scan down from it */
+	for (size_t w = n < wmax ? n : wmax; w >= wmin; w--) {
+		size_t from = n - w, q = w / 4, recent = w / 4 > 8 ? w / 4 : 8;
 		double q1, q2, q3, q4, share, tt;
-		struct line l, lr;
+		struct line l, lr, cur;
 
 		if (linfit__fit(&lf, from, n, &l) || !(l.slope > 0) || l.r2 < p->seep_r2_min)
 			continue;
 		share = l.slope * (double)q;
 		if (share * 4 < min_rise)
+			continue;
+		/* time to threshold from the level now (after any restart) */
+		cur = l;
+		cur.intercept -= off[n - 1];
+		tt = line__samples_to(&cur, p->threshold);
+		if (tt * s->step > p->critical_s)
 			continue;
 		/* persistence: every quarter clearly above the previous one */
 		q1 = window_mean(&lf, from, from + q);
@@ -442,28 +476,19 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 		if (q2 - q1 < 0.25 * share || q3 - q2 < 0.25 * share || q4 - q3 < 0.25 * share)
 			continue;
 		/* still growing now: the recent slope keeps up with the window's */
-		if (recent < 8)
-			recent = 8;
 		if (linfit__fit(&lf, n - recent, n, &lr) ||
 		    lr.slope < p->seep_recent_frac * l.slope)
 			continue;
-		/* time to threshold from the level now (after any restart) */
-		{
-			struct line cur = l;
-
-			cur.intercept -= off[n - 1];
-			tt = line__samples_to(&cur, p->threshold);
-		}
-		if (tt * s->step > p->critical_s)
+		/* bounded growth: no flat tail after the best two-line split, and
+		 * no single level shift that explains the window as well */
+		if (tail_slope(&lf, from, n, tail_min, head_min) < p->seep_recent_frac * l.slope ||
+		    step_ratio(&lf, from, n, head_min) < p->seep_step_ratio)
 			continue;
 		best = l;
 		best_tt = tt;
 		found = 1;
+		break;
 	}
-	/* bounded growth: the best two-line split leaves a flat tail */
-	if (found && tail_slope(&lf, best.from, n, samples(12 * 3600, s->step),
-				samples(6 * 3600, s->step)) < p->seep_recent_frac * best.slope)
-		found = 0;
 	if (found) {
 		size_t rs = 0;
 

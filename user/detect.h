@@ -62,7 +62,8 @@ struct detect_params {
 	double seep_r2_min;	/* loose fit floor; persistence does the real work */
 	double seep_restart_min;/* a restart frees at least this share of U */
 	double seep_tooth_r2;	/* a sawtooth tooth is a line with at least this R² */
-	double seep_recent_frac;/* recent slope >= this share of the window's */
+	double seep_recent_frac;
+	double seep_step_ratio;	/* one level shift must fit worse than the line by this *//* recent slope >= this share of the window's */
 };
 
 /* Paper defaults; seep's detector's own defaults. */
