@@ -91,6 +91,16 @@ static double median(const double *v, size_t n)
 }
 
 /* Builds one labelled series of KIND over background BG (5-minute). */
+/* A leak, by the paper's definition, reaches U = 100 within C = 7 days: the
+ * rise over DUR samples is raised, if needed, so that the trend from the end
+ * level gets there in 0.9 C. */
+static double reaching(double rise, double level, double dur)
+{
+	double need = (100 - level) / (1 + 0.9 * 7 * 24 * HOUR / dur);
+
+	return rise > need ? rise : need;
+}
+
 static int make_sample(const struct series *bg, double bg_median, enum kind kind,
 		       struct rng *r, struct sample *out)
 {
@@ -116,6 +126,8 @@ static int make_sample(const struct series *bg, double bg_median, enum kind kind
 		double f = uni(r, 0.45, 0.85), rise = uni(r, 10, 40);
 		size_t on = (size_t)(f * (double)n);
 
+		rise = reaching(rise, level, (double)(n - on));
+
 		for (size_t i = on; i < n; i++)
 			v[i] += rise * (double)(i - on) / (double)(n - on);
 		out->onset = on;
@@ -140,6 +152,8 @@ static int make_sample(const struct series *bg, double bg_median, enum kind kind
 	case POS_STAIR: {
 		double f = uni(r, 0.45, 0.8), period = uni(r, 2, 8) * HOUR, rise = uni(r, 10, 40);
 		size_t on = (size_t)(f * (double)n), steps;
+
+		rise = reaching(rise, level, (double)(n - on));
 
 		steps = (size_t)((double)(n - on) / period) + 1;
 		for (size_t i = on; i < n; i++)
@@ -380,11 +394,13 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 "its median sits at a level drawn in [35, 65] %% and Gaussian noise with σ drawn\n"
 "from {0, 0.5, 1, 2, 3} is added; values are clipped to [0, 100].\n\n"
 "- `+linear`: from an onset drawn in [0.45, 0.85] of the series to the end, a ramp\n"
-"  rising by [10, 40] points.\n"
+"  rising by [10, 40] points, raised where needed so that the trend reaches\n"
+"  100 %% within 0.9 · 7 days of the end (a leak by the paper's definition).\n"
 "- `+sawtooth`: from an onset in [0.2, 0.6], teeth of period [8, 30] h rising from\n"
 "  the base level to a limit drawn in [85, 98] %%, where the process restarts\n"
 "  (out of memory) and falls back to the base level.\n"
-"- `+stair`: from an onset in [0.45, 0.8], a step every [2, 8] h, [10, 40] points in all.\n"
+"- `+stair`: from an onset in [0.45, 0.8], a step every [2, 8] h, [10, 40] points\n"
+"  in all (raised like `linear` where needed).\n"
 "- `−real`: the real series unchanged (level 57–98 %%, daily cycles, no label).\n"
 "- `−shifted`: the moved series only.\n"
 "- `−bounded`: saturating growth h·(1 − e^(−3t/d)), h in [10, 30], d in [6, 24] h,\n"
