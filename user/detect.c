@@ -88,27 +88,53 @@ static size_t samples(double seconds, double step)
 	return n <= 0 ? 0 : (size_t)llround(n);
 }
 
-static double median_of(double *a, size_t n)
+/* k-th smallest of a[0..n) (reorders A), expected O(n): quickselect. */
+static double select_kth(double *a, size_t n, size_t k)
 {
-	/* insertion sort: callers pass short or nearly sorted arrays only once */
-	for (size_t i = 1; i < n; i++) {
-		double x = a[i];
-		size_t j = i;
+	size_t lo = 0, hi = n - 1;
 
-		for (; j > 0 && a[j - 1] > x; j--)
-			a[j] = a[j - 1];
-		a[j] = x;
+	while (lo < hi) {
+		double pivot = a[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i > j)
+				break;
+			t = a[i];
+			a[i++] = a[j];
+			a[j] = t;
+			if (j-- == 0)
+				break;
+		}
+		if (j != (size_t)-1 && k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
 	}
-	if (!n)
-		return 0;
-	return n & 1 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
+	return a[k];
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Median of a[0..n) (reorders A). */
+static double median_of(double *a, size_t n)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	double hi, lo;
 
-	return (x > y) - (x < y);
+	if (!n)
+		return 0;
+	hi = select_kth(a, n, n / 2);
+	if (n & 1)
+		return hi;
+	/* after selection a[0..n/2) holds the lower half: its maximum */
+	lo = a[0];
+	for (size_t i = 1; i < n / 2; i++)
+		lo = fmax(lo, a[i]);
+	return 0.5 * (lo + hi);
 }
 
 /* Robust scale of the first differences of v[from, to): 1.4826 · MAD. */
@@ -124,12 +150,10 @@ static double diff_noise(const double *v, size_t from, size_t to)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		d[i] = v[from + i + 1] - v[from + i];
-	qsort(d, n, sizeof(*d), cmp_double);
-	med = n & 1 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
+	med = median_of(d, n);
 	for (size_t i = 0; i < n; i++)
 		d[i] = fabs(d[i] - med);
-	qsort(d, n, sizeof(*d), cmp_double);
-	mad = n & 1 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
+	mad = median_of(d, n);
 	free(d);
 	return 1.4826 * mad;
 }
