@@ -184,11 +184,13 @@ static void result_from_line(struct detect_result *r, const struct series *s,
 	r->pattern = detect__classify(s, l->from, l->to, &r->restarts);
 }
 
-/* The paper's test: a good fit that reaches U within C. */
+/* The paper's test: a trend of at least the minimum duration, a good fit,
+ * reaching U within C. */
 static int qualifies(const struct detect_params *p, const struct series *s,
 		     const struct line *l)
 {
-	return l->r2 >= p->r2_min && line__samples_to(l, p->threshold) * s->step <= p->critical_s;
+	return l->to - l->from >= samples(p->min_trend_s, s->step) && l->r2 >= p->r2_min &&
+	       line__samples_to(l, p->threshold) * s->step <= p->critical_s;
 }
 
 int detect__lbr(const struct detect_params *p, const struct series *s, struct detect_result *r)
@@ -430,6 +432,33 @@ static double step_ratio(const struct linfit *lf, size_t from, size_t n, size_t 
 	return fmax(0, (lf->syy[n] - lf->syy[from]) - best) / line_sse;
 }
 
+/* Where growth starts in [from, n): the hinge y = a + b·max(0, x - h) that
+ * fits best, with at least TAIL_MIN samples after h. Returns h, or FROM when
+ * the hinge does not beat the straight line's SSE by a fifth. */
+static size_t onset(const struct linfit *lf, size_t from, size_t n, size_t tail_min)
+{
+	double m = (double)(n - from), sy = lf->sy[n] - lf->sy[from], slope;
+	double syy_c = (lf->syy[n] - lf->syy[from]) - sy * sy / m;
+	double line = sse(lf, from, n, &slope), best = INFINITY;
+	size_t stride = (n - from) / 400 + 1, at = from;
+
+	for (size_t h = from + 1; h + tail_min <= n; h += stride) {
+		double T = (double)(n - h), sz = T * (T - 1) / 2;
+		double szz = (T - 1) * T * (2 * T - 1) / 6;
+		double szy = (lf->sxy[n] - lf->sxy[h]) - (double)h * (lf->sy[n] - lf->sy[h]);
+		double szz_c = szz - sz * sz / m, szy_c = szy - sz * sy / m, e;
+
+		if (szz_c <= 0 || szy_c <= 0)
+			continue;
+		e = syy_c - szy_c * szy_c / szz_c;
+		if (e < best) {
+			best = e;
+			at = h;
+		}
+	}
+	return best < 0.8 * line ? at : from;
+}
+
 static double window_mean(const struct linfit *lf, size_t from, size_t to)
 {
 	return (lf->sy[to] - lf->sy[from]) / (double)(to - from) + lf->ref;
@@ -514,8 +543,15 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 		break;
 	}
 	if (found) {
-		size_t rs = 0;
+		size_t rs = 0, start = onset(&lf, best.from, n, wmin);
 
+		/* report the trend from where the growth starts */
+		if (start != best.from && !linfit__fit(&lf, start, n, &best)) {
+			struct line cur = best;
+
+			cur.intercept -= off[n - 1];
+			best_tt = line__samples_to(&cur, p->threshold);
+		}
 		result_from_line(r, s, &best, best_tt);
 		r->intercept -= off[best.from];
 		/* a restart raises off over its descent: count where it starts */
@@ -560,7 +596,7 @@ enum detect_pattern detect__classify(const struct series *s, size_t from, size_t
 	if (!(range > 0))
 		return PATTERN_PLATEAU;
 	sigma = diff_noise(v, from, to);
-	jump = fmax(6 * sigma, 0.15 * range);
+	jump = fmax(6 * sigma, 0.05 * range);
 	edge = n / 10 ? n / 10 : 1;
 	head = tail = 0;
 	for (k = 0; k < edge; k++) {
@@ -570,15 +606,28 @@ enum detect_pattern detect__classify(const struct series *s, size_t from, size_t
 	head /= (double)edge;
 	tail /= (double)edge;
 	rise = tail - head;
-	for (size_t i = from + 1; i < to; i++) {
-		double d = v[i] - v[i - 1];
+	/* moves: runs of same-sign steps above the noise, at most half an hour
+	 * long (smoothing spreads a jump over a few samples) */
+	for (size_t i = from + 1; i < to;) {
+		double d = v[i] - v[i - 1], total;
+		size_t j = i;
 
-		if (d > jump) {
-			up_jumps += d;
-			nup++;
-		} else if (d < -0.4 * range) {
-			ndrop++;
+		if (fabs(d) <= 2 * sigma) {
+			i++;
+			continue;
 		}
+		while (j + 1 < to && (v[j + 1] - v[j]) * d > 0 && fabs(v[j + 1] - v[j]) > 2 * sigma)
+			j++;
+		total = v[j] - v[i - 1];
+		if (j - i < 6) {
+			if (total > jump) {
+				up_jumps += total;
+				nup++;
+			} else if (total < -0.4 * range) {
+				ndrop++;
+			}
+		}
+		i = j + 1;
 	}
 	/* sawtooth: restarts that give back a large share of the range, with
 	 * net growth between them */

@@ -57,6 +57,8 @@ int precog__train(const struct detect_params *p, const struct series *s,
 			if (linfit__fit(&lf, cp[p1], cp[p2], &l))
 				continue;
 			d = (double)(cp[p2] - cp[p1]);
+			if (d * s->step < p->min_trend_s)
+				continue;
 			if (l.r2 >= p->r2_min && d >= db && l.slope >= sb) {
 				db = d;
 				sb = l.slope;
