@@ -153,5 +153,8 @@ eval-detect: $(EVAL_DETECT) $(SEEP)
 bench-detect: $(EVAL_DETECT)
 	$(Q)tools/eval-detect.sh bench $(EVAL_DETECT) $(DETECT_DATA)
 
+# the end-to-end unit test runs the built program
+$(BUILD)/tests/unit/test_cli_detect: $(SEEP)
+
 .PHONY: eval-detect bench-detect
 -include $(wildcard $(BUILD)/tools/*.d)

@@ -257,10 +257,12 @@ static void print_json(const struct opts *o, const struct series *s,
 
 static void fmt_duration(double s, char *buf, size_t len)
 {
+	double h = round(s / 3600);
+
 	if (!isfinite(s))
 		snprintf(buf, len, "never");
 	else if (s >= 86400)
-		snprintf(buf, len, "%.0fd %.0fh", floor(s / 86400), fmod(s, 86400) / 3600);
+		snprintf(buf, len, "%.0fd %.0fh", floor(h / 24), fmod(h, 24));
 	else if (s >= 3600)
 		snprintf(buf, len, "%.1fh", s / 3600);
 	else
