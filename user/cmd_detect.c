@@ -89,7 +89,7 @@ static void usage(FILE *out)
 "      --seep-min-window DUR  seep: shortest trend reported (24h)\n"
 "      --column NAME          value column, when the file has a header\n"
 "      --format text|json     report format (text)\n"
-"      --plot OUT.svg         draw the series, window and trend line\n"
+"      --plot OUT.svg         draw the series, window and trend line (or OUT.png)\n"
 "  -v, --verbose              more diagnostics on stderr\n");
 }
 
@@ -366,7 +366,7 @@ int cmd_detect(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	if (o.plot && (rc = plot__svg(o.plot, o.file, &analysed, &r, o.params.threshold,
+	if (o.plot && (rc = plot__draw(o.plot, o.file, &analysed, &r, o.params.threshold,
 				      in.split))) {
 		snprintf(err, sizeof(err), "cannot write plot '%s': %s", o.plot, strerror(-rc));
 		fail(&o, err);

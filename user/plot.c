@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "plot.h"
@@ -44,17 +45,17 @@ static void axes(cairo_t *cr, const struct frame *f)
 		time_t tt = (time_t)t;
 		struct tm tm;
 
-		snprintf(buf, sizeof(buf), "%.4g", v);
+		snprintf(buf, sizeof(buf), "%.3g", v);
 		cairo_move_to(cr, 4, py(f, v) + 4);
 		cairo_show_text(cr, buf);
 		gmtime_r(&tt, &tm);
 		strftime(buf, sizeof(buf), "%m-%d %H:%M", &tm);
-		cairo_move_to(cr, px(f, t) - 30, H - MB + 16);
+		cairo_move_to(cr, px(f, t) - (k == 4 ? 60 : k ? 30 : 0), H - MB + 16);
 		cairo_show_text(cr, buf);
 	}
 }
 
-int plot__svg(const char *path, const char *title, const struct series *s,
+int plot__draw(const char *path, const char *title, const struct series *s,
 	      const struct detect_result *r, double threshold, size_t split)
 {
 	struct frame f = { .v0 = INFINITY, .v1 = -INFINITY };
@@ -62,6 +63,7 @@ int plot__svg(const char *path, const char *title, const struct series *s,
 	cairo_status_t st;
 	cairo_t *cr;
 	char buf[256];
+	int png;
 
 	if (!s->n)
 		return -EINVAL;
@@ -78,7 +80,9 @@ int plot__svg(const char *path, const char *title, const struct series *s,
 		f.v1 += 1;
 	}
 	f.v1 += (f.v1 - f.v0) * 0.05;
-	surf = cairo_svg_surface_create(path, W, H);
+	png = strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".png");
+	surf = png ? cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)W, (int)H)
+		   : cairo_svg_surface_create(path, W, H);
 	if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(surf);
 		return -EIO;
@@ -117,18 +121,27 @@ int plot__svg(const char *path, const char *title, const struct series *s,
 		double hours = (r->window_end - r->window_start) / 3600.0;
 		double v_end = r->intercept + r->slope_per_hour * hours;
 
+		cairo_save(cr);
+		cairo_rectangle(cr, ML, MT, W - ML - MR, H - MT - MB);
+		cairo_clip(cr);
 		cairo_set_source_rgb(cr, 0.85, 0.1, 0.1);
 		cairo_set_line_width(cr, 2);
+		/* with restarts, the trend is the leak's growth with every
+		 * restart added back: dashed, it runs above the teeth */
+		if (r->restarts)
+			cairo_set_dash(cr, (double[]){ 8, 4 }, 2, 0);
 		cairo_move_to(cr, px(&f, r->window_start), py(&f, r->intercept));
 		cairo_line_to(cr, px(&f, r->window_end), py(&f, v_end));
 		cairo_stroke(cr);
+		cairo_restore(cr);
 	}
 	axes(cr, &f);
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	cairo_set_font_size(cr, 13);
 	if (r->leak)
-		snprintf(buf, sizeof(buf), "%s — %s: leak, %s, slope %.3g/h, R² %.2f",
+		snprintf(buf, sizeof(buf), "%s — %s: leak, %s%s, slope %.3g/h, R² %.2f",
 			 title, detect__algo_name(r->algo), detect__pattern_name(r->pattern),
+			 r->restarts ? " (trend with restarts added back)" : "",
 			 r->slope_per_hour, r->r2);
 	else
 		snprintf(buf, sizeof(buf), "%s — %s: no leak (%s)", title,
@@ -136,8 +149,10 @@ int plot__svg(const char *path, const char *title, const struct series *s,
 	cairo_move_to(cr, ML, 22);
 	cairo_show_text(cr, buf);
 	cairo_destroy(cr);
+	st = png ? cairo_surface_write_to_png(surf, path) : CAIRO_STATUS_SUCCESS;
 	cairo_surface_finish(surf);
-	st = cairo_surface_status(surf);
+	if (st == CAIRO_STATUS_SUCCESS)
+		st = cairo_surface_status(surf);
 	cairo_surface_destroy(surf);
 	return st == CAIRO_STATUS_SUCCESS ? 0 : -EIO;
 }

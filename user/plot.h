@@ -1,6 +1,7 @@
 /* plot — an SVG picture of a detection: the analysed series, the anomalous
  * window (shaded), the trend line over it, the threshold and, for Precog, the
- * end of the training part. Drawn with cairo's SVG surface.
+ * end of the training part. Drawn with cairo: an SVG surface, or a PNG
+ * image when PATH ends in ".png".
  *
  * Returns 0 or -errno (-EIO when cairo fails to write PATH).
  */
@@ -10,7 +11,7 @@
 #include "detect.h"
 #include "series.h"
 
-int plot__svg(const char *path, const char *title, const struct series *s,
+int plot__draw(const char *path, const char *title, const struct series *s,
 	      const struct detect_result *r, double threshold, size_t split);
 
 #endif
