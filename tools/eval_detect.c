@@ -250,6 +250,16 @@ static int load_backgrounds(const char *dir, struct series **out, char ***names,
 	return 0;
 }
 
+static void free_backgrounds(struct series *bgs, char **names, size_t n)
+{
+	for (size_t b = 0; b < n; b++) {
+		series__release(&bgs[b]);
+		free(names[b]);
+	}
+	free(bgs);
+	free(names);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -416,12 +426,7 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 	}
 	if (out)
 		fclose(out);
-	for (size_t b = 0; b < nbg; b++) {
-		series__release(&bgs[b]);
-		free(names[b]);
-	}
-	free(bgs);
-	free(names);
+	free_backgrounds(bgs, names, nbg);
 	return 0;
 }
 
@@ -464,12 +469,7 @@ static int bench(const char *dir)
 	}
 	series__release(&smp.s);
 	series__release(&five);
-	for (size_t b = 0; b < nbg; b++) {
-		series__release(&bgs[b]);
-		free(names[b]);
-	}
-	free(bgs);
-	free(names);
+	free_backgrounds(bgs, names, nbg);
 	return 0;
 }
 

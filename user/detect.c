@@ -223,94 +223,82 @@ int detect__lbr(const struct detect_params *p, const struct series *s, struct de
 	return 0;
 }
 
-int detect__lbrcpd(const struct detect_params *p, const struct series *s, struct detect_result *r)
+/* The windows of LBRCPD and Precog's test: [P[k-i], P[k]) for i = 1..k,
+ * from the last change point back. A window counts when it qualifies and,
+ * with a model M, is steeper and longer than the historic maximum or than
+ * one historic trend. BEST receives the longest; returns 1 if any. */
+static int backward_cpd(const struct detect_params *p, const struct series *s,
+			const struct precog_model *m, struct line *best, size_t *ncp, int *err)
 {
-	struct line best = { 0 };
-	size_t *cp = NULL, ncp = 0;
+	double per_hour = 3600.0 / s->step;
+	size_t *cp = NULL;
 	struct linfit lf;
-	int err, found = 0;
+	int found = 0;
 
-	result_empty(r, DETECT_LBRCPD, s);
-	err = linfit__init(&lf, s->v, s->n);
-	if (err)
-		return err;
-	err = linfit__cpd(s->v, s->n, p->cpd_z, samples(p->cpd_min_dist_s, s->step), &cp, &ncp);
-	if (err)
-		goto cleanup;
-	r->ncp = ncp;
-	/* windows [P[k-i], P[k]) for i = 1..k: from the last change point back */
-	for (size_t i = 1; i < ncp; i++) {
+	*ncp = 0;
+	*err = linfit__init(&lf, s->v, s->n);
+	if (*err)
+		return 0;
+	*err = linfit__cpd(s->v, s->n, p->cpd_z, samples(p->cpd_min_dist_s, s->step), &cp, ncp);
+	for (size_t i = 1; !*err && i < *ncp; i++) {
 		struct line l;
+		double d, sl;
+		int anomalous = !m;
 
-		if (linfit__fit(&lf, cp[ncp - 1 - i], cp[ncp - 1], &l))
+		if (linfit__fit(&lf, cp[*ncp - 1 - i], cp[*ncp - 1], &l) || !qualifies(p, s, &l))
 			continue;
-		if (qualifies(p, s, &l)) {
-			best = l;
+		d = (double)(l.to - l.from) * s->step;
+		sl = l.slope * per_hour;
+		if (m && sl >= m->smax_per_hour && d >= m->dmax_s)
+			anomalous = 1;
+		for (size_t k = 0; m && !anomalous && k < m->ntrends; k++)
+			if (sl >= m->trends[k].slope_per_hour && d >= m->trends[k].duration_s)
+				anomalous = 1;
+		if (anomalous) {
+			*best = l;
 			found = 1;
 		}
 	}
-	if (found) {
-		result_from_line(r, s, &best, line__samples_to(&best, p->threshold));
-		r->ncp = ncp;
-	}
-cleanup:
 	free(cp);
 	linfit__release(&lf);
+	return found && !*err;
+}
+
+int detect__lbrcpd(const struct detect_params *p, const struct series *s, struct detect_result *r)
+{
+	struct line best = { 0 };
+	size_t ncp;
+	int err;
+
+	result_empty(r, DETECT_LBRCPD, s);
+	if (backward_cpd(p, s, NULL, &best, &ncp, &err))
+		result_from_line(r, s, &best, line__samples_to(&best, p->threshold));
+	r->ncp = ncp;
 	return err;
 }
 
 int detect__precog(const struct detect_params *p, const struct precog_model *m,
 		   const struct series *s, int mf, struct detect_result *r)
 {
-	double per_hour = 3600.0 / s->step;
 	struct line best = { 0 };
-	size_t *cp = NULL, ncp = 0;
-	struct linfit lf;
-	int err, found = 0;
+	size_t ncp;
+	int err, found;
 
 	result_empty(r, mf ? DETECT_PRECOGMF : DETECT_PRECOG, s);
-	err = linfit__init(&lf, s->v, s->n);
-	if (err)
-		return err;
-	err = linfit__cpd(s->v, s->n, p->cpd_z, samples(p->cpd_min_dist_s, s->step), &cp, &ncp);
-	if (err)
-		goto cleanup;
-	for (size_t i = 1; i < ncp; i++) {
-		struct line l;
-		double d, sl;
-		int anomalous = 0;
-
-		if (linfit__fit(&lf, cp[ncp - 1 - i], cp[ncp - 1], &l) || !qualifies(p, s, &l))
-			continue;
-		d = (double)(l.to - l.from) * s->step;
-		sl = l.slope * per_hour;
-		if (sl >= m->smax_per_hour && d >= m->dmax_s)
-			anomalous = 1;
-		for (size_t k = 0; !anomalous && k < m->ntrends; k++)
-			if (sl >= m->trends[k].slope_per_hour && d >= m->trends[k].duration_s)
-				anomalous = 1;
-		if (anomalous) {
-			best = l;
-			found = 1;
-		}
-	}
+	found = backward_cpd(p, s, m, &best, &ncp, &err);
 	if (found && mf) {
 		/* maximum filtration: a window that stays below the training
 		 * maximum is the application's normal behaviour */
 		double mx = -INFINITY;
 
 		for (size_t i = best.from; i < best.to; i++)
-			if (s->v[i] > mx)
-				mx = s->v[i];
+			mx = fmax(mx, s->v[i]);
 		if (mx < m->train_max)
 			found = 0;
 	}
 	if (found)
 		result_from_line(r, s, &best, line__samples_to(&best, p->threshold));
 	r->ncp = ncp;
-cleanup:
-	free(cp);
-	linfit__release(&lf);
 	return err;
 }
 

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "scratch.h"
+
 #ifndef SEEP_BUILD_DIR
 #error "SEEP_BUILD_DIR must name the build directory"
 #endif
@@ -18,16 +20,12 @@ static char dir[64];
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/seep-cli-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(scratch__mkdir(dir, sizeof(dir), "cli"), 0);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(scratch__rmrf(dir), 0);
 }
 
 TestSuite(cli_detect, .init = setup, .fini = teardown);
@@ -55,13 +53,8 @@ static const char *series_file(const char *name, int flat)
 static const char *text_file(const char *name, const char *text)
 {
 	static char p[128];
-	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	f = fopen(p, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
+	cr_assert_eq(scratch__put(p, sizeof(p), dir, name, text), 0);
 	return p;
 }
 

@@ -8,25 +8,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "series.h"
 
-static char path[64];
+static char dir[64], path[128];
 
 static void write_file(const char *text)
 {
-	strcpy(path, "/tmp/seep-series-XXXXXX");
-	int fd = mkstemp(path);
+	static int seq;
+	char name[32];
 
-	cr_assert(fd >= 0);
-	cr_assert(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
+	snprintf(name, sizeof(name), "%d.csv", seq++);
+	cr_assert_eq(scratch__put(path, sizeof(path), dir, name, text), 0);
+}
+
+static void setup(void)
+{
+	cr_assert_eq(scratch__mkdir(dir, sizeof(dir), "series"), 0);
 }
 
 static void cleanup(void)
 {
-	if (path[0])
-		unlink(path);
-	path[0] = 0;
+	cr_assert_eq(scratch__rmrf(dir), 0);
 }
 
 /* Invariant after every load or resample: strictly increasing time. */
@@ -36,7 +39,7 @@ static void assert_sorted(const struct series *s)
 		cr_assert_lt(s->t[i - 1], s->t[i], "t[%zu] = %f after %f", i, s->t[i], s->t[i - 1]);
 }
 
-TestSuite(series, .fini = cleanup);
+TestSuite(series, .init = setup, .fini = cleanup);
 
 Test(series, header_and_epoch_seconds)
 {
@@ -153,7 +156,6 @@ Test(series, empty_file_is_an_error)
 	write_file("");
 	cr_assert_eq(series__load(&s, path, NULL, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "no samples"), "%s", err);
-	cleanup();
 	write_file("timestamp,value\n");
 	cr_assert_eq(series__load(&s, path, NULL, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "no samples"), "%s", err);

@@ -8,34 +8,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "threshold.h"
 
 static char dir[64];
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/seep-thr-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(scratch__mkdir(dir, sizeof(dir), "thr"), 0);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(scratch__rmrf(dir), 0);
 }
 
 static void put(const char *name, const char *text)
 {
 	char p[128];
-	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	f = fopen(p, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
+	cr_assert_eq(scratch__put(p, sizeof(p), dir, name, text), 0);
 }
 
 TestSuite(threshold, .init = setup, .fini = teardown);
