@@ -299,6 +299,8 @@ static int load(const struct opts *o, const char *path, struct series *s)
 	struct series_load_opts lo = { .column = o->column };
 	char err[512];
 	int rc = series__load(s, path, &lo, err, sizeof(err));
+	double gap;
+	size_t at = 0;
 
 	if (rc) {
 		fail(o, err);
@@ -311,6 +313,14 @@ static int load(const struct opts *o, const char *path, struct series *s)
 			lo.duplicates);
 	if (lo.unsorted)
 		pr_info("'%s': rows were not in time order; sorted", path);
+	gap = series__max_gap(s, &at);
+	if (gap > o->params.smooth_s) {
+		char when[32], len[32];
+
+		iso_time(s->t[at], when, sizeof(when));
+		fmt_duration(gap, len, sizeof(len));
+		pr_warn("'%s': no samples for %s after %s; the gap is interpolated", path, len, when);
+	}
 	return 0;
 }
 

@@ -455,7 +455,7 @@ static double window_mean(const struct linfit *lf, size_t from, size_t to)
 int detect__seep(const struct detect_params *p, const struct series *s, struct detect_result *r)
 {
 	size_t n = s->n, wmin = samples(p->seep_min_window_s, s->step);
-	size_t wmax = samples(p->max_window_s, s->step), restarts;
+	size_t wmax = samples(p->max_window_s, s->step);
 	size_t tail_min = samples(12 * 3600, s->step), head_min = samples(6 * 3600, s->step);
 	double *u = NULL, *off = NULL, sigma, jump, lo = INFINITY, hi = -INFINITY;
 	double min_rise = p->seep_min_rise * fabs(p->threshold);
@@ -486,7 +486,7 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 	err = linfit__init(&lf, s->v, n);
 	if (err)
 		goto cleanup;
-	restarts = desaw(p, &lf, s->v, n, fmax(jump, p->seep_restart_min * fabs(p->threshold)),
+	desaw(p, &lf, s->v, n, fmax(jump, p->seep_restart_min * fabs(p->threshold)),
 			 samples(4 * 3600, s->step), u, off);
 	linfit__release(&lf);
 	err = linfit__init(&lf, u, n);
@@ -543,13 +543,15 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 		result_from_line(r, s, &best, best_tt);
 		r->intercept -= off[best.from];
 		/* a restart raises off over its descent: count where it starts */
-		for (size_t i = best.from + 1; i < best.to; i++)
-			rs += off[i] > off[i - 1] && (i < 2 || !(off[i - 1] > off[i - 2]));
+		for (size_t i = best.from + 1; i < best.to; i++) {
+			int rising = off[i] > off[i - 1], was = i >= 2 && off[i - 1] > off[i - 2];
+
+			rs += rising && !was;
+		}
 		if (rs)
 			r->pattern = PATTERN_SAWTOOTH;
 		r->restarts = rs;
 	}
-	(void)restarts;
 cleanup:
 	linfit__release(&lf);
 	free(u);

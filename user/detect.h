@@ -6,6 +6,19 @@
  * plus seep's own detector ("seep"), and the growth-pattern classifier that
  * labels every verdict (steady, spike, stair, sawtooth, plateau).
  *
+ * seep's detector, in short: (1) restarts are found as sharp drops that end
+ * a tooth which grew gradually (a line, R² >= seep_tooth_r2, at least 4 h)
+ * and land back near the tooth's base; with two or more, every drop is added
+ * back so a sawtooth becomes the continued leak it is. (2) Windows ending now
+ * are scanned from the longest (max_window_s) down to seep_min_window_s (one
+ * daily cycle) with O(1) prefix-sum fits; the first that passes wins: slope
+ * > 0 with a loose R² floor, a rise of seep_min_rise·U, U reached within C
+ * from the current level, each quarter of the window clearly above the
+ * previous one (persistence), the recent quarter and the tail after the best
+ * two-line split still growing (not levelled off), and no single level shift
+ * fitting better than the line (a plateau or a step is not a leak). (3) The
+ * reported trend starts at the best hinge (where growth began).
+ *
  * Pipeline (detect__run): resample to params.step_s, median-smooth over
  * params.smooth_s, then the chosen algorithm. Every index in a result refers
  * to that pre-processed ("analysed") series; times are epoch seconds.

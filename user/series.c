@@ -460,6 +460,19 @@ int series__median_smooth(struct series *s, size_t w)
 	return 0;
 }
 
+double series__max_gap(const struct series *s, size_t *at)
+{
+	double gap = 0;
+
+	for (size_t i = 1; i < s->n; i++)
+		if (s->t[i] - s->t[i - 1] > gap) {
+			gap = s->t[i] - s->t[i - 1];
+			if (at)
+				*at = i - 1;
+		}
+	return gap;
+}
+
 int series__slice(const struct series *in, size_t from, size_t to, struct series *out)
 {
 	int err;

@@ -59,6 +59,10 @@ int series__resample(const struct series *in, double step, struct series *out);
  * start, like a rolling median with min_periods 1). W <= 1 is a no-op. */
 int series__median_smooth(struct series *s, size_t w);
 
+/* The longest interval between consecutive samples, and where it starts
+ * (index into S through *at, may be NULL). 0 for fewer than 2 samples. */
+double series__max_gap(const struct series *s, size_t *at);
+
 /* Copies v[from, to) (and t) into OUT (initialized by the call). */
 int series__slice(const struct series *in, size_t from, size_t to, struct series *out);
 

@@ -251,3 +251,18 @@ Test(series, slice_copies_a_range)
 	series__release(&part);
 	series__release(NULL);
 }
+
+Test(series, max_gap_finds_the_longest_pause)
+{
+	struct series s;
+	size_t at = 99;
+
+	cr_assert_eq(series__init(&s, 4), 0);
+	s.t[0] = 0, s.t[1] = 300, s.t[2] = 9000, s.t[3] = 9300;
+	cr_assert_float_eq(series__max_gap(&s, &at), 8700, 1e-9);
+	cr_assert_eq(at, 1);
+	s.n = 1;
+	cr_assert_float_eq(series__max_gap(&s, NULL), 0, 1e-9);
+	s.n = 4;
+	series__release(&s);
+}
