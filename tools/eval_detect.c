@@ -2,6 +2,7 @@
  *
  *   eval_detect eval DATA_DIR [SEED] [OUT.md]   precision/recall/F1/time per detector
  *   eval_detect bench DATA_DIR                  time per 5-day series, series/s
+ *   eval_detect sample DATA_DIR KIND BG [SEED]  one series as CSV (recipe on stderr)
  *
  * The labelled set is built from the real Alibaba memory series in DATA_DIR
  * (m_*.csv.gz, 10 s samples), averaged to 5 minutes. Every background yields
@@ -473,6 +474,35 @@ static int bench(const char *dir)
 	return 0;
 }
 
+/* One series of the set (KIND on background number BG) as timestamp,value. */
+static int sample(const char *dir, const char *kind, size_t bg, uint64_t seed)
+{
+	struct series *bgs = NULL;
+	struct sample smp = { 0 };
+	char **names = NULL;
+	size_t nbg = 0;
+	int k;
+
+	for (k = 0; k < NKINDS && strcmp(kind, kind_names[k]); k++)
+		;
+	if (k == NKINDS || load_backgrounds(dir, &bgs, &names, &nbg) || bg >= nbg)
+		return 2;
+	{
+		struct rng r = { seed ^ (0x100000001b3ULL * (bg * NKINDS + (size_t)k + 1)) };
+
+		if (make_sample(&bgs[bg], median(bgs[bg].v, bgs[bg].n), (enum kind)k, &r, &smp))
+			return 1;
+	}
+	fprintf(stderr, "%s on %s, seed %llu: %s; label [%zu, %zu)\n", kind, names[bg],
+		(unsigned long long)seed, smp.recipe, smp.onset, smp.s.n);
+	printf("timestamp,value\n");
+	for (size_t i = 0; i < smp.s.n; i++)
+		printf("%.0f,%.3f\n", smp.s.t[i], smp.s.v[i]);
+	series__release(&smp.s);
+	free_backgrounds(bgs, names, nbg);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "eval"))
@@ -480,6 +510,10 @@ int main(int argc, char **argv)
 			    argc > 4 ? argv[4] : NULL);
 	if (argc >= 3 && !strcmp(argv[1], "bench"))
 		return bench(argv[2]);
-	fprintf(stderr, "usage: eval_detect eval DATA_DIR [SEED] [OUT.md] | bench DATA_DIR\n");
+	if (argc >= 5 && !strcmp(argv[1], "sample"))
+		return sample(argv[2], argv[3], strtoull(argv[4], NULL, 0),
+			      argc > 5 ? strtoull(argv[5], NULL, 0) : 20261122);
+	fprintf(stderr, "usage: eval_detect eval DATA_DIR [SEED] [OUT.md] | bench DATA_DIR |"
+			" sample DATA_DIR KIND BACKGROUND [SEED]\n");
 	return 2;
 }

@@ -288,7 +288,7 @@ static void print_text(const struct opts *o, const struct series *s,
 	printf("  trend      %+.4g per hour, R² %.3f\n", r->slope_per_hour, r->r2);
 	printf("  threshold  %.6g reached in %s\n", threshold, tt);
 	if (r->restarts)
-		printf("  pattern    %s (%zu restarts)\n", detect__pattern_name(r->pattern),
+		printf("  pattern    %s (restarts: %zu)\n", detect__pattern_name(r->pattern),
 		       r->restarts);
 	else
 		printf("  pattern    %s\n", detect__pattern_name(r->pattern));
@@ -353,6 +353,8 @@ int cmd_detect(int argc, char **argv)
 		}
 		in.model = &model;
 	}
+	if ((o.train || o.model) && o.algo != DETECT_PRECOG && o.algo != DETECT_PRECOGMF)
+		pr_warn("--train and --model apply to precog and precogmf only; ignored");
 	in.raw = &raw;
 	in.train_raw = o.train ? &train : NULL;
 	in.trained = &trained;
