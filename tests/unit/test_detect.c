@@ -506,3 +506,33 @@ Test(detect, names_round_trip)
 	cr_assert_eq(detect__algo_parse("nope", &a), -EINVAL);
 	cr_assert_str_eq(detect__pattern_name(PATTERN_SAWTOOTH), "sawtooth");
 }
+
+Test(precog, run_with_a_separate_training_series)
+{
+	struct detect_params p;
+	struct detect_result r;
+	struct series train, test;
+	double level = 50;
+	struct detect_input in = { 0 };
+
+	raw_params(&p);
+	make(&train, 24 * PER_HOUR, flat, &level);
+	make(&test, 12 * PER_HOUR, line_50_per_hour, NULL);	/* max 60.92 */
+	in.raw = &test;
+	in.train_raw = &train;
+	cr_assert_eq(detect__run(&p, DETECT_PRECOGMF, &in, &r), 0);
+	cr_assert_eq(in.split, 0);	/* all of RAW is tested */
+	cr_assert(r.leak);
+	cr_assert_eq(r.from, 0);
+	cr_assert_eq(r.to, test.n);
+	/* the same growth below a higher training maximum is normal */
+	level = 70;
+	series__release(&train);
+	make(&train, 24 * PER_HOUR, flat, &level);
+	cr_assert_eq(detect__run(&p, DETECT_PRECOGMF, &in, &r), 0);
+	cr_assert_not(r.leak);
+	cr_assert_eq(detect__run(&p, DETECT_PRECOG, &in, &r), 0);
+	cr_assert(r.leak);	/* Precog has no maximum filtration */
+	series__release(&train);
+	series__release(&test);
+}
