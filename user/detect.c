@@ -316,6 +316,7 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 		    size_t n, double jump, size_t min_tooth, double *u, double *off)
 {
 	size_t restarts = 0, low = 0, seg = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		u[i] = v[i];
 		off[i] = 0;
@@ -362,20 +363,6 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 	return restarts;
 }
 
-/* Sum of squared residuals of the best line on [from, to). */
-static double sse(const struct linfit *lf, size_t from, size_t to, double *slope)
-{
-	double m = (double)(to - from), sy = lf->sy[to] - lf->sy[from];
-	double syy = lf->syy[to] - lf->syy[from], sxy, sxx, sxy_c, syy_c;
-
-	sxy = (lf->sxy[to] - lf->sxy[from]) - (double)from * sy;
-	sxx = m * (m * m - 1) / 12.0;
-	sxy_c = sxy - (m - 1) / 2.0 * sy;
-	syy_c = syy - sy * sy / m;
-	*slope = sxx > 0 ? sxy_c / sxx : 0;
-	return fmax(0, syy_c - *slope * sxy_c);
-}
-
 /* Growth that levelled off: split [from, n) in two lines where they fit best
  * (tail at least TAIL_MIN samples); the tail's slope is the current growth. */
 static double tail_slope(const struct linfit *lf, size_t from, size_t n, size_t tail_min,
@@ -385,7 +372,7 @@ static double tail_slope(const struct linfit *lf, size_t from, size_t n, size_t 
 	size_t stride = (n - from) / 200 + 1;
 
 	for (size_t h = from + head_min; h + tail_min <= n; h += stride) {
-		double sh, st, e = sse(lf, from, h, &sh) + sse(lf, h, n, &st);
+		double sh, st, e = linfit__sse(lf, from, h, &sh) + linfit__sse(lf, h, n, &st);
 
 		if (e < best) {
 			best = e;
@@ -402,7 +389,7 @@ static double tail_slope(const struct linfit *lf, size_t from, size_t n, size_t 
 static double step_ratio(const struct linfit *lf, size_t from, size_t n, size_t min_part)
 {
 	double sy = lf->sy[n] - lf->sy[from], slope;
-	double line_sse = sse(lf, from, n, &slope), best = -INFINITY;
+	double line_sse = linfit__sse(lf, from, n, &slope), best = -INFINITY;
 	size_t stride = (n - from) / 100 + 1;
 
 	if (!(line_sse > 0))
@@ -427,7 +414,7 @@ static size_t onset(const struct linfit *lf, size_t from, size_t n, size_t tail_
 {
 	double m = (double)(n - from), sy = lf->sy[n] - lf->sy[from], slope;
 	double syy_c = (lf->syy[n] - lf->syy[from]) - sy * sy / m;
-	double line = sse(lf, from, n, &slope), best = INFINITY;
+	double line = linfit__sse(lf, from, n, &slope), best = INFINITY;
 	size_t stride = (n - from) / 400 + 1, at = from;
 
 	for (size_t h = from + 1; h + tail_min <= n; h += stride) {
@@ -445,11 +432,6 @@ static size_t onset(const struct linfit *lf, size_t from, size_t n, size_t tail_
 		}
 	}
 	return best < 0.8 * line ? at : from;
-}
-
-static double window_mean(const struct linfit *lf, size_t from, size_t to)
-{
-	return (lf->sy[to] - lf->sy[from]) / (double)(to - from) + lf->ref;
 }
 
 int detect__seep(const struct detect_params *p, const struct series *s, struct detect_result *r)
@@ -510,10 +492,10 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 		if (tt * s->step > p->critical_s)
 			continue;
 		/* persistence: every quarter clearly above the previous one */
-		q1 = window_mean(&lf, from, from + q);
-		q2 = window_mean(&lf, from + q, from + 2 * q);
-		q3 = window_mean(&lf, from + 2 * q, from + 3 * q);
-		q4 = window_mean(&lf, from + 3 * q, n);
+		q1 = linfit__mean(&lf, from, from + q);
+		q2 = linfit__mean(&lf, from + q, from + 2 * q);
+		q3 = linfit__mean(&lf, from + 2 * q, from + 3 * q);
+		q4 = linfit__mean(&lf, from + 3 * q, n);
 		if (q2 - q1 < 0.25 * share || q3 - q2 < 0.25 * share || q4 - q3 < 0.25 * share)
 			continue;
 		/* still growing now: the recent slope keeps up with the window's */

@@ -39,39 +39,65 @@ void linfit__release(struct linfit *lf)
 	memset(lf, 0, sizeof(*lf));
 }
 
+/* Centred moments of [from, to) with x = 0..m-1. */
+struct moments {
+	double m, sy, syy, sxx, sxy_c, syy_c;
+};
+
+static void moments(const struct linfit *lf, size_t from, size_t to, struct moments *mo)
+{
+	double sxy;
+
+	mo->m = (double)(to - from);
+	mo->sy = lf->sy[to] - lf->sy[from];
+	mo->syy = lf->syy[to] - lf->syy[from];
+	/* shift x to start at 0 in the window: sum (i - from) y = sxy - from sy */
+	sxy = (lf->sxy[to] - lf->sxy[from]) - (double)from * mo->sy;
+	/* x = 0..m-1: sum x = m(m-1)/2, centred sum of squares m(m²-1)/12 */
+	mo->sxx = mo->m * (mo->m * mo->m - 1) / 12.0;
+	mo->sxy_c = sxy - (mo->m - 1) / 2.0 * mo->sy;
+	mo->syy_c = fmax(0, mo->syy - mo->sy * mo->sy / mo->m);
+}
+
 int linfit__fit(const struct linfit *lf, size_t from, size_t to, struct line *out)
 {
-	double m, sy, syy, sxy, sxx, sxy_c, syy_c, slope, mean_y, ssres;
+	struct moments mo;
+	double slope, ssres;
 
 	if (to > lf->n || from + 2 > to)
 		return -EINVAL;
-	m = (double)(to - from);
-	sy = lf->sy[to] - lf->sy[from];
-	syy = lf->syy[to] - lf->syy[from];
-	/* shift x to start at 0 in the window: sum (i - from) y = sxy - from sy */
-	sxy = (lf->sxy[to] - lf->sxy[from]) - (double)from * sy;
-	/* x = 0..m-1: sum x = m(m-1)/2, centred sum of squares m(m²-1)/12 */
-	sxx = m * (m * m - 1) / 12.0;
-	mean_y = sy / m;
-	sxy_c = sxy - (m - 1) / 2.0 * sy;
-	syy_c = syy - sy * mean_y;
-	if (syy_c < 0)
-		syy_c = 0;
-	slope = sxy_c / sxx;
+	moments(lf, from, to, &mo);
+	slope = mo.sxy_c / mo.sxx;
 	out->slope = slope;
-	out->intercept = mean_y - slope * (m - 1) / 2.0 + lf->ref;
+	out->intercept = mo.sy / mo.m - slope * (mo.m - 1) / 2.0 + lf->ref;
 	out->from = from;
 	out->to = to;
-	ssres = syy_c - slope * sxy_c;
 	/* a flat window: the fit is exact when every value is equal */
-	if (syy_c <= 1e-12 * (syy + 1e-300) || syy_c < 1e-18) {
+	if (mo.syy_c <= 1e-12 * (mo.syy + 1e-300) || mo.syy_c < 1e-18) {
 		out->r2 = 1.0;
 		return 0;
 	}
-	if (ssres < 0)
-		ssres = 0;
-	out->r2 = 1.0 - ssres / syy_c;
+	ssres = fmax(0, mo.syy_c - slope * mo.sxy_c);
+	out->r2 = 1.0 - ssres / mo.syy_c;
 	return 0;
+}
+
+double linfit__sse(const struct linfit *lf, size_t from, size_t to, double *slope)
+{
+	struct moments mo;
+
+	if (to > lf->n || from + 2 > to) {
+		*slope = 0;
+		return 0;
+	}
+	moments(lf, from, to, &mo);
+	*slope = mo.sxy_c / mo.sxx;
+	return fmax(0, mo.syy_c - *slope * mo.sxy_c);
+}
+
+double linfit__mean(const struct linfit *lf, size_t from, size_t to)
+{
+	return (lf->sy[to] - lf->sy[from]) / (double)(to - from) + lf->ref;
 }
 
 double line__end_value(const struct line *l)

@@ -38,6 +38,13 @@ void linfit__release(struct linfit *lf);
 /* Fits [from, to); needs to - from >= 2. Returns 0 or -EINVAL. */
 int linfit__fit(const struct linfit *lf, size_t from, size_t to, struct line *out);
 
+/* Residual sum of squares of the best line on [from, to), its slope per
+ * sample in *SLOPE (0 and 0 for fewer than 2 samples). */
+double linfit__sse(const struct linfit *lf, size_t from, size_t to, double *slope);
+
+/* Mean of y over [from, to); needs from < to. */
+double linfit__mean(const struct linfit *lf, size_t from, size_t to);
+
 /* Fitted value at the window's last sample. */
 double line__end_value(const struct line *l);
 

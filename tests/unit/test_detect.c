@@ -120,6 +120,10 @@ ParameterizedTest(struct window *w, linfit, matches_direct_fit)
 	cr_assert_float_eq(l.slope, sxy / sxx, 1e-9);
 	cr_assert_float_eq(l.intercept, my - sxy / sxx * mx, 1e-7);
 	cr_assert_float_eq(l.r2, sxy * sxy / (sxx * syy), 1e-7);
+	double slope, e = linfit__sse(&lf, w->from, w->to, &slope);
+	cr_assert_float_eq(slope, sxy / sxx, 1e-9);
+	cr_assert_float_eq(e, syy - sxy * sxy / sxx, 1e-6 * (1 + syy));
+	cr_assert_float_eq(linfit__mean(&lf, w->from, w->to), my, 1e-9);
 	linfit__release(&lf);
 }
 
