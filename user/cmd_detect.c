@@ -360,6 +360,13 @@ int cmd_detect(int argc, char **argv)
 	in.trained = &trained;
 	in.analysed = &analysed;
 	rc = detect__run(&o.params, o.algo, &in, &r);
+	if (rc == -E2BIG) {
+		snprintf(err, sizeof(err), "cannot analyse '%s': %.0f s from first to last sample "
+			 "is too many samples of %.0f s (a stray timestamp?)", o.file,
+			 raw.t[raw.n - 1] - raw.t[0], o.params.step_s);
+		fail(&o, err);
+		goto cleanup;
+	}
 	if (rc) {
 		snprintf(err, sizeof(err), "cannot analyse '%s': %s", o.file, strerror(-rc));
 		fail(&o, err);

@@ -145,7 +145,10 @@ int series__parse_time(const char *str, double *out)
 	double v;
 
 	if (!parse_number(str, &v) && isfinite(v)) {
-		*out = v;
+		/* epoch in ms, µs or ns by magnitude: 1e11 s is the year 5138 */
+		double a = fabs(v);
+
+		*out = a >= 1e17 ? v / 1e9 : a >= 1e14 ? v / 1e6 : a >= 1e11 ? v / 1e3 : v;
 		return 0;
 	}
 	return parse_iso(skip_space(str), out);
@@ -381,6 +384,8 @@ int series__resample(const struct series *in, double step, struct series *out)
 	if (!in->n || !(step > 0))
 		return -EINVAL;
 	t0 = floor(in->t[0] / step) * step;
+	if ((in->t[in->n - 1] - t0) / step >= SERIES_MAX_SAMPLES)
+		return -E2BIG;
 	nb = (size_t)floor((in->t[in->n - 1] - t0) / step) + 1;
 	err = series__init(out, nb);
 	if (err)

@@ -8,7 +8,8 @@
  *
  * Loading (series__load) reads `timestamp,value` CSV (plain or gzip, through
  * csv): the header is optional; the timestamp is epoch seconds or ISO-8601
- * (`2018-01-01 00:05:00`, `2018-01-01T00:05:00Z`, `...+02:00`); rows may come
+ * (`2018-01-01 00:05:00`, `2018-01-01T00:05:00Z`, `...+02:00`); epoch
+ * milliseconds, microseconds and nanoseconds are told by magnitude; rows may come
  * in any order and are sorted; rows with the same timestamp are merged into
  * their mean; empty/`nan`/`NA` values are missing samples, skipped and
  * counted. A value or timestamp that is neither is an error naming the line.
@@ -43,7 +44,8 @@ void series__release(struct series *s);
 int series__load(struct series *s, const char *path, struct series_load_opts *opts,
 		 char *err, size_t errlen);
 
-/* Parses an epoch-seconds or ISO-8601 timestamp. Returns 0 or -EINVAL. */
+/* Parses an epoch (s, ms, µs or ns) or ISO-8601 timestamp into seconds.
+ * Returns 0 or -EINVAL. */
 int series__parse_time(const char *str, double *out);
 
 /* Sorts by time and merges equal timestamps into their mean. Returns the
@@ -52,7 +54,9 @@ int series__normalize(struct series *s, size_t *merged);
 
 /* OUT (initialized by the call) = IN on a grid of STEP seconds aligned to a
  * multiple of STEP; bins hold the mean of their samples; empty bins are
- * linearly interpolated. */
+ * linearly interpolated. -E2BIG beyond SERIES_MAX_SAMPLES bins (one stray
+ * date looks like that). */
+#define SERIES_MAX_SAMPLES 10000000.0
 int series__resample(const struct series *in, double step, struct series *out);
 
 /* In place: v[i] = median of v[max(0, i-w+1) .. i] (trailing, partial at the

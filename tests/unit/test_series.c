@@ -76,6 +76,10 @@ Test(series, parse_time_forms)
 
 	cr_assert_eq(series__parse_time("1514765100", &t), 0);
 	cr_assert_float_eq(t, 1514765100, 1e-9);
+	cr_assert_eq(series__parse_time("1514765100250", &t), 0);	/* ms */
+	cr_assert_float_eq(t, 1514765100.25, 1e-6);
+	cr_assert_eq(series__parse_time("1514765100000000000", &t), 0);	/* ns */
+	cr_assert_float_eq(t, 1514765100, 1e-6);
 	cr_assert_eq(series__parse_time("2018-01-01T00:05:00.5Z", &t), 0);
 	cr_assert_float_eq(t, 1514765100.5, 1e-9);
 	cr_assert_eq(series__parse_time("2018-01-01T00:05:00-0130", &t), 0);
