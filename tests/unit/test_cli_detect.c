@@ -172,6 +172,19 @@ Test(cli_detect, non_numeric_value_exits_1_naming_the_line)
 	json_decref(j);
 }
 
+Test(cli_detect, stray_timestamp_exits_1)
+{
+	char args[256];
+	json_t *j;
+
+	snprintf(args, sizeof(args), "%s --format json",
+		 text_file("stray.csv", "0,1\n4000000000,2\n"));
+	cr_assert_eq(run(args, &j), 1);
+	cr_assert_not_null(j);
+	cr_assert(strstr(json_string_value(json_object_get(j, "error")), "stray timestamp"));
+	json_decref(j);
+}
+
 Test(cli_detect, empty_file_exits_1)
 {
 	char args[256];
