@@ -353,6 +353,16 @@ int cmd_detect(int argc, char **argv)
 		}
 		in.model = &model;
 	}
+	{
+		double mx = -INFINITY;
+
+		for (size_t i = 0; i < raw.n; i++)
+			mx = fmax(mx, raw.v[i]);
+		if (mx > 10 * o.params.threshold)
+			pr_warn("'%s' reaches %.6g, far above the threshold %.6g: is the series in "
+				"bytes? give --threshold in bytes (8GiB) or --limit", o.file, mx,
+				o.params.threshold);
+	}
 	if ((o.train || o.model) && o.algo != DETECT_PRECOG && o.algo != DETECT_PRECOGMF)
 		pr_warn("--train and --model apply to precog and precogmf only; ignored");
 	in.raw = &raw;
