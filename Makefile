@@ -140,3 +140,26 @@ $(BUILD)/bpf $(BUILD)/include $(BUILD)/user $(BUILD)/tests/targets $(BUILD)/test
 .PHONY: all tests setup test unit check demo vmlinux clean
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d)
+
+# --- detect ------------------------------------------------------------------
+#   make eval-detect   labelled evaluation of the leak detectors (tools/eval-detect.md)
+#   make bench-detect  time per 5-day series and series per second, one core
+DETECT_DATA ?= $(abspath ../shared/data/alibaba-mem)
+EVAL_DETECT := $(BUILD)/tools/eval_detect
+
+$(EVAL_DETECT): tools/eval_detect.c $(LIBSEEP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -o $@ $< $(LIBSEEP) $(LDLIBS)
+
+eval-detect: $(EVAL_DETECT) $(SEEP)
+	$(Q)tools/eval-detect.sh eval $(EVAL_DETECT) $(DETECT_DATA)
+
+bench-detect: $(EVAL_DETECT)
+	$(Q)tools/eval-detect.sh bench $(EVAL_DETECT) $(DETECT_DATA)
+
+# the end-to-end unit test runs the built program
+$(BUILD)/tests/unit/test_cli_detect: $(SEEP)
+
+.PHONY: eval-detect bench-detect
+-include $(wildcard $(BUILD)/tools/*.d)
