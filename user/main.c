@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "trace", cmd_trace, "live heap of running processes by allocation stack" },
+	{ "contrast", cmd_contrast, "attribute patterns that set a target group apart (CONAN)" },
 };
 
 static void usage(FILE *out)
