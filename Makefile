@@ -135,3 +135,19 @@ $(BUILD)/bpf $(BUILD)/include $(BUILD)/user $(BUILD)/tests/targets $(BUILD)/test
 .PHONY: all tests setup test unit check demo vmlinux clean
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d)
+
+# --- contrast ------------------------------------------------------------------
+# bench-contrast: CONAN on a generated data set of 10^8 instances (aggregated
+# rows with counts): time and peak memory, and the meta-heuristic's best
+# pattern against the exhaustive search up to length 3.
+CONTRAST_GEN := $(BUILD)/tools/contrast-gen
+
+$(CONTRAST_GEN): tools/contrast-gen.c $(BUILD)/tests/lib/contrast_gen.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(WARN) -o $@ $^
+
+bench-contrast: $(SEEP) $(CONTRAST_GEN)
+	$(Q)tools/bench-contrast.sh $(SEEP) $(CONTRAST_GEN) $(BUILD)/bench
+
+.PHONY: bench-contrast

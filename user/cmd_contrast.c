@@ -397,7 +397,7 @@ static int _print_json(const struct report *r)
 
 static int _fail(const struct config *cfg, const char *msg)
 {
-	pr_err("contrast: %s\n", msg);
+	pr_err("contrast: %s", msg);
 	if (cfg->json) {
 		json_t *root = json_pack("{s:s}", "error", msg);
 
@@ -423,7 +423,7 @@ static int run(const struct config *cfg)
 	if (err)
 		return _fail(cfg, msg);
 	r.load_seconds = _now() - t0;
-	pr_info("loaded %zu rows, %zu AVPs over %zu attributes in %.3f s\n",
+	pr_info("loaded %zu rows, %zu AVPs over %zu attributes in %.3f s",
 		contrast_data__nrows(d), contrast_data__navps(d), contrast_data__nattrs(d),
 		r.load_seconds);
 	if (cfg->hierarchy) {
@@ -453,7 +453,7 @@ static int run(const struct config *cfg)
 		goto cleanup;
 	}
 	pr_info("search: %" PRIu64 " steps, %" PRIu64 " evaluations, %" PRIu64
-		" cache hits, %.3f s; peak RSS %ld KiB\n", r.st.steps, r.st.evaluations,
+		" cache hits, %.3f s; peak RSS %ld KiB", r.st.steps, r.st.evaluations,
 		r.st.cache_hits, r.st.seconds, _peak_rss_kib());
 	r.d = d;
 	r.h = h;
