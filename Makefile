@@ -147,6 +147,9 @@ $(CONTRAST_GEN): tools/contrast-gen.c $(BUILD)/tests/lib/contrast_gen.o
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(WARN) -o $@ $^
 
+# The end-to-end test runs the built program.
+$(BUILD)/tests/e2e/test_contrast: $(SEEP)
+
 bench-contrast: $(SEEP) $(CONTRAST_GEN)
 	$(Q)tools/bench-contrast.sh $(SEEP) $(CONTRAST_GEN) $(BUILD)/bench
 
