@@ -2,7 +2,10 @@
  * as CSV, for the benchmark and for trying `seep contrast` by hand.
  *
  * usage: contrast-gen OUT.csv [--combos N] [--mean-count N] [--seed S]
- *                     [--nodes N] [--noise N] [--plant ATTR=VALUE]...
+ *                     [--apps N] [--nodes N] [--nodes-per-rack N]
+ *                     [--racks-per-dc N] [--noise N] [--noise-values N]
+ *                     [--metric] [--base-rate R]
+ *                     [--planted-rate R] [--plant ATTR=VALUE]...
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,20 @@ int main(int argc, char **argv)
 			s.nnodes = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(a, "--noise") && v)
 			s.nnoise = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--noise-values") && v)
+			s.noise_values = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--apps") && v)
+			s.napps = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--nodes-per-rack") && v)
+			s.nodes_per_rack = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--racks-per-dc") && v)
+			s.racks_per_dc = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--base-rate") && v)
+			s.base_rate = strtod(argv[++i], NULL);
+		else if (!strcmp(a, "--planted-rate") && v)
+			s.planted_rate = strtod(argv[++i], NULL);
+		else if (!strcmp(a, "--metric"))
+			s.metric = true;
 		else if (!strcmp(a, "--plant") && v && s.nplanted < 4 && strchr(v, '=')) {
 			const char *eq = strchr(argv[++i], '=');
 
@@ -42,11 +59,14 @@ int main(int argc, char **argv)
 			out = a;
 		else {
 			fprintf(stderr, "usage: contrast-gen OUT.csv [--combos N] [--mean-count N] "
-				"[--seed S] [--nodes N] [--noise N] [--plant ATTR=VALUE]...\n");
+				"[--seed S] [--apps N] [--nodes N] [--nodes-per-rack N] [--racks-per-dc N] "
+				"[--noise N] [--noise-values N] [--metric] [--base-rate R] "
+				"[--planted-rate R] [--plant ATTR=VALUE]...\n");
 			return 2;
 		}
 	}
-	if (!out || !s.mean_count || !s.nnodes || s.nnoise > GEN_MAX_NOISE) {
+	if (!out || !s.mean_count || !s.nnodes || !s.napps || !s.noise_values ||
+	    !s.nodes_per_rack || !s.racks_per_dc || s.nnoise > GEN_MAX_NOISE) {
 		fprintf(stderr, "contrast-gen: missing output file or bad option\n");
 		return 2;
 	}

@@ -74,6 +74,7 @@ static void usage(FILE *out)
 "  --time-limit SEC      static stop: seconds (default none)\n"
 "  --bms K               BMS: sample the next AVP among the K best (default 5)\n"
 "  --tabu N              tabu tenure in steps (default 8)\n"
+"  --min-count N         patterns must cover N target instances (default 1)\n"
 "  --exhaustive          score every pattern up to --max-len instead (slow past 3)\n"
 "  --no-hierarchy        do not mine or use attribute hierarchy chains\n"
 "  --no-consolidate      keep redundant patterns\n"
@@ -119,7 +120,7 @@ enum {
 	OPT_CLASS = 256, OPT_TARGET, OPT_BACKGROUND, OPT_COUNT, OPT_METRIC, OPT_ATTRS,
 	OPT_IGNORE, OPT_DELIM, OPT_OBJECTIVE, OPT_MAXLEN, OPT_TOP, OPT_SEED, OPT_STEPS,
 	OPT_PATIENCE, OPT_TIME, OPT_BMS, OPT_TABU, OPT_EXHAUSTIVE, OPT_NOHIER, OPT_NOCONS,
-	OPT_TOLERANCE, OPT_FORMAT,
+	OPT_TOLERANCE, OPT_FORMAT, OPT_MINCOUNT,
 };
 
 static const struct option options[] = {
@@ -140,6 +141,7 @@ static const struct option options[] = {
 	{ "time-limit", required_argument, NULL, OPT_TIME },
 	{ "bms", required_argument, NULL, OPT_BMS },
 	{ "tabu", required_argument, NULL, OPT_TABU },
+	{ "min-count", required_argument, NULL, OPT_MINCOUNT },
 	{ "exhaustive", no_argument, NULL, OPT_EXHAUSTIVE },
 	{ "no-hierarchy", no_argument, NULL, OPT_NOHIER },
 	{ "no-consolidate", no_argument, NULL, OPT_NOCONS },
@@ -233,6 +235,10 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			if (_parse_u64(optarg, &u) || u > 1000000)
 				return _bad("tabu", optarg);
 			cfg->search.tabu_size = (unsigned)u;
+			break;
+		case OPT_MINCOUNT:
+			if (_parse_u64(optarg, &cfg->search.min_count) || !cfg->search.min_count)
+				return _bad("min-count", optarg);
 			break;
 		case OPT_EXHAUSTIVE: cfg->exhaustive = true; break;
 		case OPT_NOHIER: cfg->hierarchy = false; break;
@@ -383,6 +389,7 @@ static int _print_json(const struct report *r)
 			    json_string(r->cfg->exhaustive ? "exhaustive" : "meta-heuristic"));
 	json_object_set_new(search, "seed", json_integer((json_int_t)r->cfg->search.seed));
 	json_object_set_new(search, "max_len", json_integer(r->cfg->search.max_len));
+	json_object_set_new(search, "min_count", json_integer((json_int_t)r->cfg->search.min_count));
 	json_object_set_new(search, "steps", json_integer((json_int_t)r->st.steps));
 	json_object_set_new(search, "evaluations", json_integer((json_int_t)r->st.evaluations));
 	json_object_set_new(search, "seconds", json_real(r->st.seconds));
@@ -442,7 +449,7 @@ static int run(const struct config *cfg)
 	struct contrast_search_opts so = cfg->search;
 	so.hier = h;
 	if (cfg->exhaustive)
-		err = contrast_search__exhaustive(d, &cfg->obj, so.max_len, h, top, &r.st);
+		err = contrast_search__exhaustive(d, &cfg->obj, &so, top, &r.st);
 	else
 		err = contrast_search__run(d, &cfg->obj, &so, top, &r.st);
 	if (!err && cfg->consolidate)

@@ -1,6 +1,7 @@
 /* contrast_search — CONAN meta-heuristic search and the exhaustive reference.
  * See contrast_search.h. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,7 @@ void contrast_search__defaults(struct contrast_search_opts *o)
 	o->p_add = 0.5;
 	o->max_steps = 200000;
 	o->patience = 20000;
+	o->min_count = 1;
 	o->seed = 1;
 }
 
@@ -122,7 +124,7 @@ struct walk {
 	uint32_t *order;        /* AVPs that match something, best first */
 	size_t norder;
 	uint64_t *tabu_until;   /* per AVP: tabu while step < tabu_until */
-	uint64_t rng;
+	uint64_t rng, min_count;
 };
 
 static int _order_cmp(const void *pa, const void *pb, void *ctx)
@@ -182,6 +184,28 @@ static uint32_t _pick_add(struct walk *w, const struct contrast_pattern *p, uint
 	return cand[n - 1];
 }
 
+/* DEL: one of the pattern's AVPs, the weaker ones (by the score table) the
+ * likelier, so that a strong core stays while its weak members rotate. */
+static uint32_t _pick_del(struct walk *w, const struct contrast_pattern *p)
+{
+	double lo = w->score[p->avp[0]], hi = lo, total = 0;
+
+	for (uint32_t i = 1; i < p->len; i++) {
+		lo = fmin(lo, w->score[p->avp[i]]);
+		hi = fmax(hi, w->score[p->avp[i]]);
+	}
+	double floor = (hi - lo) / p->len + 1e-12;
+	for (uint32_t i = 0; i < p->len; i++)
+		total += hi - w->score[p->avp[i]] + floor;
+	double x = _rand01(&w->rng) * total;
+	for (uint32_t i = 0; i < p->len; i++) {
+		x -= hi - w->score[p->avp[i]] + floor;
+		if (x < 0)
+			return p->avp[i];
+	}
+	return p->avp[p->len - 1];
+}
+
 static int _score_table(struct walk *w, struct contrast_eval *ev, struct contrast_top *out)
 {
 	const struct contrast_data *d = w->d;
@@ -192,7 +216,7 @@ static int _score_table(struct walk *w, struct contrast_eval *ev, struct contras
 
 		contrast_eval__pattern(ev, &p, NULL);
 		w->score[v] = p.score;
-		if (p.count[0] + p.count[1] == 0)
+		if (p.count[CONTRAST_TARGET] < w->min_count)
 			continue;
 		w->order[w->norder++] = v;
 		contrast_top__offer(out, &p);
@@ -207,7 +231,8 @@ int contrast_search__run(const struct contrast_data *d, const struct contrast_ob
 {
 	size_t navps = contrast_data__navps(d);
 	struct contrast_search_stats st = { 0 };
-	struct walk w = { .d = d, .o = o, .rng = o->seed };
+	struct walk w = { .d = d, .o = o, .rng = o->seed,
+			  .min_count = o->min_count ? o->min_count : 1 };
 	struct cache cache = { .nslots = 1024 };
 	struct contrast_eval *ev = NULL;
 	struct contrast_pattern p = { 0 };
@@ -253,15 +278,15 @@ int contrast_search__run(const struct contrast_data *d, const struct contrast_ob
 		if (add) {
 			contrast_pattern__add(&p, avp);
 		} else {
-			avp = p.avp[_rand(&w.rng) % p.len];
+			avp = _pick_del(&w, &p);
 			contrast_pattern__del(&p, avp);
 		}
 		w.tabu_until[avp] = step + o->tabu_size;
 		if (!p.len)
 			continue;
 		_score(&cache, ev, &p, &st);
-		if (add && p.count[0] + p.count[1] == 0) {
-			contrast_pattern__del(&p, avp);     /* matches nothing: undo */
+		if (add && p.count[CONTRAST_TARGET] < w.min_count) {
+			contrast_pattern__del(&p, avp);     /* too few instances: undo */
 			continue;
 		}
 		if (contrast_top__offer(out, &p))
@@ -292,6 +317,7 @@ struct exhaustive {
 	struct contrast_top *out;
 	struct contrast_search_stats *st;
 	unsigned max_len;
+	uint64_t min_count;
 	uint32_t *buf[CONTRAST_MAX_LEN];     /* rows partitioned, per depth */
 	struct group *groups[CONTRAST_MAX_LEN];
 	uint32_t *cnt, *off;                 /* per AVP, zero between uses */
@@ -353,8 +379,11 @@ static void _expand(struct exhaustive *x, const uint32_t *rows, size_t n, unsign
 			struct contrast_stats s;
 			const uint32_t *grows = part + groups[g].start;
 
-			contrast_pattern__add(&x->p, groups[g].avp);
 			contrast_data__stats(x->d, grows, groups[g].len, x->obj->flags, &s);
+			/* Target counts only shrink as items are added: prune. */
+			if (s.count[CONTRAST_TARGET] < x->min_count)
+				continue;
+			contrast_pattern__add(&x->p, groups[g].avp);
 			x->p.score = x->obj->score(&s, x->obj->ctx);
 			x->p.count[0] = s.count[0];
 			x->p.count[1] = s.count[1];
@@ -368,11 +397,13 @@ static void _expand(struct exhaustive *x, const uint32_t *rows, size_t n, unsign
 }
 
 int contrast_search__exhaustive(const struct contrast_data *d,
-				const struct contrast_objective *obj, unsigned max_len,
-				const struct hierarchy *hier, struct contrast_top *out,
+				const struct contrast_objective *obj,
+				const struct contrast_search_opts *o, struct contrast_top *out,
 				struct contrast_search_stats *stats)
 {
-	struct exhaustive x = { .d = d, .obj = obj, .hier = hier, .out = out, .max_len = max_len };
+	unsigned max_len = o->max_len;
+	struct exhaustive x = { .d = d, .obj = obj, .hier = o->hier, .out = out, .max_len = max_len,
+				.min_count = o->min_count ? o->min_count : 1 };
 	struct contrast_search_stats st = { 0 };
 	size_t nrows = contrast_data__nrows(d), navps = contrast_data__navps(d), maxdom = 1;
 	uint32_t *all = NULL;

@@ -9,15 +9,17 @@
  * those allowed, sampled with probability proportional to their score
  * (shifted to be positive when needed). AVPs added or deleted recently are
  * tabu for tabu_size steps; attributes related by the hierarchy never share
- * a pattern; an ADD whose pattern matches no instance is undone. Every
+ * a pattern; an ADD whose pattern covers fewer than min_count target
+ * instances is undone (the paper's caveat: a pattern needs enough instances
+ * to be significant; percentiles of a handful of rows are noise). Every
  * pattern reached is offered to the best-patterns list L_c. The walk stops
  * statically (max_steps, time_limit) or dynamically (L_c unchanged for
  * patience steps). Scores of patterns already seen come from a cache.
  * The same data, objective and seed give the same result.
  *
  * contrast_search__exhaustive scores every pattern up to max_len (<= 3 is
- * practical) that matches at least one instance, with the same rules
- * (distinct, hierarchy-unrelated attributes): depth-first, partitioning the
+ * practical) with the same rules (distinct, hierarchy-unrelated attributes,
+ * at least min_count target instances): depth-first, partitioning the
  * rows of each pattern by the values of each later attribute, so each level
  * costs one pass over the rows per attribute. It is the reference the
  * meta-heuristic is checked against.
@@ -42,6 +44,7 @@ struct contrast_search_opts {
 	uint64_t max_steps;      /* static stop: steps (0 = no limit) */
 	double time_limit;       /* static stop: seconds (0 = no limit) */
 	uint64_t patience;       /* dynamic stop: steps without an L_c update (0 = off) */
+	uint64_t min_count;      /* least target instances a pattern covers (>= 1) */
 	uint64_t seed;
 	const struct hierarchy *hier;   /* may be NULL */
 };
@@ -52,16 +55,17 @@ struct contrast_search_stats {
 };
 
 /* Defaults: max_len 4, bms_k 5, tabu 8, p_add 0.5, 200000 steps, patience
- * 20000, seed 1. */
+ * 20000, min_count 1, seed 1. */
 void contrast_search__defaults(struct contrast_search_opts *o);
 
 int contrast_search__run(const struct contrast_data *d, const struct contrast_objective *obj,
 			 const struct contrast_search_opts *o, struct contrast_top *out,
 			 struct contrast_search_stats *stats);
 
+/* Uses max_len, min_count and hier from O. */
 int contrast_search__exhaustive(const struct contrast_data *d,
-				const struct contrast_objective *obj, unsigned max_len,
-				const struct hierarchy *hier, struct contrast_top *out,
+				const struct contrast_objective *obj,
+				const struct contrast_search_opts *o, struct contrast_top *out,
 				struct contrast_search_stats *stats);
 
 #endif

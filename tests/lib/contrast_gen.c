@@ -54,6 +54,29 @@ size_t gen_spec__columns(const struct gen_spec *s, const char **names, size_t ma
 	return n;
 }
 
+/* One row of N instances, or with metrics up to three rows of N in all. */
+static int _emit(const struct gen_spec *s, uint64_t *rng, gen_row_fn row, void *ctx,
+		 const char *const *values, int target, uint64_t n, bool slow)
+{
+	if (!n)
+		return 0;
+	if (!s->metric)
+		return row(values, target, n, 0, ctx);
+	for (int part = 2; part >= 0 && n; part--) {
+		uint64_t k = part ? n / 3 : n;
+		double lo = slow && target ? 200 : 10, span = slow && target ? 200 : 90;
+		double latency = (double)(uint64_t)(lo + span * _unit(rng));
+
+		if (!k)
+			continue;
+		int err = row(values, target, k, latency, ctx);
+		if (err)
+			return err;
+		n -= k;
+	}
+	return 0;
+}
+
 int gen__rows(const struct gen_spec *s, gen_row_fn row, void *ctx)
 {
 	const char *names[GEN_NFIXED + GEN_MAX_NOISE];
@@ -95,11 +118,9 @@ int gen__rows(const struct gen_spec *s, gen_row_fn row, void *ctx)
 		uint64_t leak = (uint64_t)((double)count * rate + _unit(&rng));
 		if (leak > count)
 			leak = count;
-		int err = 0;
-		if (leak)
-			err = row(values, 1, leak, ctx);
-		if (!err && count - leak)
-			err = row(values, 0, count - leak, ctx);
+		int err = _emit(s, &rng, row, ctx, values, 1, leak, hit);
+		if (!err)
+			err = _emit(s, &rng, row, ctx, values, 0, count - leak, false);
 		if (err)
 			return err;
 	}
@@ -109,13 +130,17 @@ int gen__rows(const struct gen_spec *s, gen_row_fn row, void *ctx)
 struct csv_out {
 	FILE *f;
 	size_t ncols;
+	bool metric;
 };
 
-static int _write_row(const char *const *values, int target, uint64_t count, void *ctx)
+static int _write_row(const char *const *values, int target, uint64_t count, double metric,
+		      void *ctx)
 {
 	struct csv_out *o = ctx;
 
 	fprintf(o->f, "%s,%llu", target ? "leak" : "ok", (unsigned long long)count);
+	if (o->metric)
+		fprintf(o->f, ",%g", metric);
 	for (size_t c = 0; c < o->ncols; c++)
 		fprintf(o->f, ",%s", values[c]);
 	fputc('\n', o->f);
@@ -131,7 +156,8 @@ int gen__csv(const struct gen_spec *s, const char *path)
 	if (!o.f)
 		return -errno;
 	o.ncols = gen_spec__columns(s, names, GEN_NFIXED + GEN_MAX_NOISE);
-	fprintf(o.f, "Status,Count");
+	o.metric = s->metric;
+	fprintf(o.f, "Status,Count%s", o.metric ? ",Latency" : "");
 	for (size_t c = 0; c < o.ncols; c++)
 		fprintf(o.f, ",%s", names[c]);
 	fputc('\n', o.f);

@@ -7,14 +7,19 @@
  * Node -> APIVersion hold by construction. Instances that match every planted
  * AVP leak at planted_rate, all others at base_rate.
  *
+ * With metric set, each (combination, class) is further split into up to
+ * three rows with a latency each, drawn from 10..100 (normal) or 200..400
+ * (target instances matching the planted pattern): a performance data set.
+ *
  * Output: aggregated rows (one per combination and class, with a count),
  * either through a callback or as a CSV file with the header
- * Status,Count,App,APIVersion,Node,Rack,Datacenter,Noise1..NoiseK.
+ * Status,Count[,Latency],App,APIVersion,Node,Rack,Datacenter,Noise1..NoiseK.
  * Deterministic for a seed.
  */
 #ifndef SEEP_TEST_CONTRAST_GEN_H
 #define SEEP_TEST_CONTRAST_GEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +35,7 @@ struct gen_spec {
 	const char *planted[4][2];   /* {attribute, value}, up to 4 */
 	size_t nplanted;
 	double base_rate, planted_rate;
+	bool metric;
 };
 
 /* A spec with sensible defaults: 20 apps, 5 versions, 200 nodes, 10 per
@@ -39,7 +45,8 @@ void gen_spec__defaults(struct gen_spec *s, size_t ncombos, uint64_t seed);
 /* Column names, in order; NULL-terminated, static storage per spec. */
 size_t gen_spec__columns(const struct gen_spec *s, const char **names, size_t max);
 
-typedef int (*gen_row_fn)(const char *const *values, int target, uint64_t count, void *ctx);
+typedef int (*gen_row_fn)(const char *const *values, int target, uint64_t count,
+			  double metric, void *ctx);
 
 /* Calls ROW for every generated row: VALUES are the attribute values (the
  * columns after Status and Count). Stops at the first non-zero return. */
