@@ -206,7 +206,8 @@ static uint32_t _pick_del(struct walk *w, const struct contrast_pattern *p)
 	return p->avp[p->len - 1];
 }
 
-static int _score_table(struct walk *w, struct contrast_eval *ev, struct contrast_top *out)
+static int _score_table(struct walk *w, struct contrast_eval *ev, struct contrast_top *out,
+			struct contrast_search_stats *st)
 {
 	const struct contrast_data *d = w->d;
 	size_t navps = contrast_data__navps(d);
@@ -215,6 +216,7 @@ static int _score_table(struct walk *w, struct contrast_eval *ev, struct contras
 		struct contrast_pattern p = { .len = 1, .avp = { v } };
 
 		contrast_eval__pattern(ev, &p, NULL);
+		st->evaluations++;
 		w->score[v] = p.score;
 		if (p.count[CONTRAST_TARGET] < w->min_count)
 			continue;
@@ -252,7 +254,7 @@ int contrast_search__run(const struct contrast_data *d, const struct contrast_ob
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	err = _score_table(&w, ev, out);
+	err = _score_table(&w, ev, out, &st);
 	if (err || !w.norder)
 		goto cleanup;
 
