@@ -142,7 +142,7 @@ $(BUILD)/bpf $(BUILD)/include $(BUILD)/user $(BUILD)/tests/targets $(BUILD)/test
 # pattern against the exhaustive search up to length 3.
 CONTRAST_GEN := $(BUILD)/tools/contrast-gen
 
-$(CONTRAST_GEN): tools/contrast-gen.c $(BUILD)/tests/lib/contrast_gen.o
+$(CONTRAST_GEN): tools/contrast-gen.c $(BUILD)/tests/lib/contrast_gen.o $(LIBSEEP)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(WARN) -o $@ $^

@@ -17,45 +17,35 @@ int main(int argc, char **argv)
 {
 	struct gen_spec s;
 	const char *out = NULL;
-	static char plants[4][2][64];
 
 	gen_spec__defaults(&s, 100000, 1);
+	const struct { const char *name; unsigned *field; } counts[] = {
+		{ "--mean-count", &s.mean_count }, { "--apps", &s.napps }, { "--nodes", &s.nnodes },
+		{ "--nodes-per-rack", &s.nodes_per_rack }, { "--racks-per-dc", &s.racks_per_dc },
+		{ "--noise", &s.nnoise }, { "--noise-values", &s.noise_values },
+	};
+
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		size_t k = 0;
 
-		if (!strcmp(a, "--combos") && v)
+		while (k < sizeof(counts) / sizeof(counts[0]) && strcmp(a, counts[k].name))
+			k++;
+		if (k < sizeof(counts) / sizeof(counts[0]) && v)
+			*counts[k].field = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--combos") && v)
 			s.ncombos = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(a, "--mean-count") && v)
-			s.mean_count = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(a, "--seed") && v)
 			s.seed = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(a, "--nodes") && v)
-			s.nnodes = (unsigned)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(a, "--noise") && v)
-			s.nnoise = (unsigned)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(a, "--noise-values") && v)
-			s.noise_values = (unsigned)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(a, "--apps") && v)
-			s.napps = (unsigned)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(a, "--nodes-per-rack") && v)
-			s.nodes_per_rack = (unsigned)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(a, "--racks-per-dc") && v)
-			s.racks_per_dc = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(a, "--base-rate") && v)
 			s.base_rate = strtod(argv[++i], NULL);
 		else if (!strcmp(a, "--planted-rate") && v)
 			s.planted_rate = strtod(argv[++i], NULL);
 		else if (!strcmp(a, "--metric"))
 			s.metric = true;
-		else if (!strcmp(a, "--plant") && v && s.nplanted < 4 && strchr(v, '=')) {
-			const char *eq = strchr(argv[++i], '=');
-
-			snprintf(plants[s.nplanted][0], 64, "%.*s", (int)(eq - v), v);
-			snprintf(plants[s.nplanted][1], 64, "%s", eq + 1);
-			s.planted[s.nplanted][0] = plants[s.nplanted][0];
-			s.planted[s.nplanted][1] = plants[s.nplanted][1];
-			s.nplanted++;
-		} else if (a[0] != '-' && !out)
+		else if (!strcmp(a, "--plant") && v && !gen_spec__plant(&s, v))
+			i++;
+		else if (a[0] != '-' && !out)
 			out = a;
 		else {
 			fprintf(stderr, "usage: contrast-gen OUT.csv [--combos N] [--mean-count N] "
@@ -71,7 +61,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (gen__csv(&s, out)) {
-		fprintf(stderr, "contrast-gen: cannot write '%s'\n", out);
+		fprintf(stderr, "contrast-gen: cannot generate '%s' (unknown planted attribute?)\n", out);
 		return 1;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "contrast_search.h"
+#include "rng.h"
 #include "hierarchy.h"
 
 #define CACHE_MAX_SLOTS (1u << 22)
@@ -32,20 +33,6 @@ static double _now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* splitmix64: small, fast, and the same sequence everywhere for a seed. */
-static uint64_t _rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double _rand01(uint64_t *state)
-{
-	return (double)(_rand(state) >> 11) * 0x1.0p-53;
-}
 
 /* --- the pattern cache ----------------------------------------------------- */
 
@@ -175,7 +162,7 @@ static uint32_t _pick_add(struct walk *w, const struct contrast_pattern *p, uint
 		shift = -lo + (hi - lo) / n + 1e-12;
 	for (unsigned i = 0; i < n; i++)
 		total += w->score[cand[i]] + shift;
-	double x = _rand01(&w->rng) * total;
+	double x = rng__unit(&w->rng) * total;
 	for (unsigned i = 0; i < n; i++) {
 		x -= w->score[cand[i]] + shift;
 		if (x < 0)
@@ -197,7 +184,7 @@ static uint32_t _pick_del(struct walk *w, const struct contrast_pattern *p)
 	double floor = (hi - lo) / p->len + 1e-12;
 	for (uint32_t i = 0; i < p->len; i++)
 		total += hi - w->score[p->avp[i]] + floor;
-	double x = _rand01(&w->rng) * total;
+	double x = rng__unit(&w->rng) * total;
 	for (uint32_t i = 0; i < p->len; i++) {
 		x -= hi - w->score[p->avp[i]] + floor;
 		if (x < 0)
@@ -267,7 +254,7 @@ int contrast_search__run(const struct contrast_data *d, const struct contrast_ob
 			break;
 		st.steps = step;
 
-		bool add = !p.len || (p.len < max_len && _rand01(&w.rng) < o->p_add);
+		bool add = !p.len || (p.len < max_len && rng__unit(&w.rng) < o->p_add);
 		uint32_t avp = CONTRAST_NONE;
 		if (add) {
 			avp = _pick_add(&w, &p, step, true);

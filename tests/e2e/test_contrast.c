@@ -78,11 +78,8 @@ static void _generate(uint64_t seed, size_t combos)
 	struct gen_spec s;
 
 	gen_spec__defaults(&s, combos, seed);
-	s.planted[0][0] = "App";
-	s.planted[0][1] = "APP1";
-	s.planted[1][0] = "APIVersion";
-	s.planted[1][1] = "V1";
-	s.nplanted = 2;
+	cr_assert_eq(gen_spec__plant(&s, "App=APP1"), 0);
+	cr_assert_eq(gen_spec__plant(&s, "APIVersion=V1"), 0);
 	cr_assert_eq(gen__csv(&s, csv_path), 0);
 }
 

@@ -5,20 +5,8 @@
 #include <string.h>
 
 #include "contrast_gen.h"
+#include "rng.h"
 
-static uint64_t _next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double _unit(uint64_t *s)
-{
-	return (double)(_next(s) >> 11) * 0x1.0p-53;
-}
 
 void gen_spec__defaults(struct gen_spec *s, size_t ncombos, uint64_t seed)
 {
@@ -35,6 +23,22 @@ void gen_spec__defaults(struct gen_spec *s, size_t ncombos, uint64_t seed)
 	s->noise_values = 6;
 	s->base_rate = 0.02;
 	s->planted_rate = 0.4;
+}
+
+int gen_spec__plant(struct gen_spec *s, const char *item)
+{
+	const char *eq = strchr(item, '=');
+	size_t alen = eq ? (size_t)(eq - item) : 0;
+
+	if (s->nplanted == 4)
+		return -E2BIG;
+	if (!alen || alen >= sizeof(s->planted[0][0]) || strlen(eq + 1) >= sizeof(s->planted[0][1]))
+		return -EINVAL;
+	memcpy(s->planted[s->nplanted][0], item, alen);
+	s->planted[s->nplanted][0][alen] = '\0';
+	strcpy(s->planted[s->nplanted][1], eq + 1);
+	s->nplanted++;
+	return 0;
 }
 
 static const char *const fixed[GEN_NFIXED] = { "App", "APIVersion", "Node", "Rack", "Datacenter" };
@@ -65,7 +69,7 @@ static int _emit(const struct gen_spec *s, uint64_t *rng, gen_row_fn row, void *
 	for (int part = 2; part >= 0 && n; part--) {
 		uint64_t k = part ? n / 3 : n;
 		double lo = slow && target ? 200 : 10, span = slow && target ? 200 : 90;
-		double latency = (double)(uint64_t)(lo + span * _unit(rng));
+		double latency = (double)(uint64_t)(lo + span * rng__unit(rng));
 
 		if (!k)
 			continue;
@@ -97,25 +101,25 @@ int gen__rows(const struct gen_spec *s, gen_row_fn row, void *ctx)
 	for (size_t c = 0; c < ncols; c++)
 		values[c] = buf[c];
 	for (size_t i = 0; i < s->ncombos; i++) {
-		unsigned node = (unsigned)(_next(&rng) % s->nnodes);
+		unsigned node = (unsigned)(rng__next(&rng) % s->nnodes);
 		unsigned rack = node / s->nodes_per_rack;
 
-		snprintf(buf[0], sizeof(buf[0]), "APP%u", (unsigned)(_next(&rng) % s->napps) + 1);
+		snprintf(buf[0], sizeof(buf[0]), "APP%u", (unsigned)(rng__next(&rng) % s->napps) + 1);
 		snprintf(buf[1], sizeof(buf[1]), "V%u", node % s->nversions + 1);
 		snprintf(buf[2], sizeof(buf[2]), "N%04u", node);
 		snprintf(buf[3], sizeof(buf[3]), "R%03u", rack);
 		snprintf(buf[4], sizeof(buf[4]), "DC%u", rack / s->racks_per_dc);
 		for (size_t k = 0; k < s->nnoise; k++)
 			snprintf(buf[GEN_NFIXED + k], sizeof(buf[0]), "v%u",
-				 (unsigned)(_next(&rng) % s->noise_values) + 1);
+				 (unsigned)(rng__next(&rng) % s->noise_values) + 1);
 
-		bool hit = true;
+		bool hit = s->nplanted > 0;
 		for (size_t k = 0; k < s->nplanted; k++)
 			hit = hit && !strcmp(values[pidx[k]], s->planted[k][1]);
-		uint64_t count = 1 + _next(&rng) % (2 * (uint64_t)s->mean_count - 1);
+		uint64_t count = 1 + rng__next(&rng) % (2 * (uint64_t)s->mean_count - 1);
 		double rate = hit ? s->planted_rate : s->base_rate;
 		/* Leaking instances: the expected number, dithered to an integer. */
-		uint64_t leak = (uint64_t)((double)count * rate + _unit(&rng));
+		uint64_t leak = (uint64_t)((double)count * rate + rng__unit(&rng));
 		if (leak > count)
 			leak = count;
 		int err = _emit(s, &rng, row, ctx, values, 1, leak, hit);

@@ -32,7 +32,7 @@ struct gen_spec {
 	unsigned mean_count;      /* mean instances per combination */
 	unsigned napps, nversions, nnodes, nodes_per_rack, racks_per_dc;
 	unsigned nnoise, noise_values;
-	const char *planted[4][2];   /* {attribute, value}, up to 4 */
+	char planted[4][2][32];      /* {attribute, value}, up to 4: gen_spec__plant */
 	size_t nplanted;
 	double base_rate, planted_rate;
 	bool metric;
@@ -41,6 +41,10 @@ struct gen_spec {
 /* A spec with sensible defaults: 20 apps, 5 versions, 200 nodes, 10 per
  * rack, 4 racks per DC, 4 noise attributes of 6 values, rates 2% / 40%. */
 void gen_spec__defaults(struct gen_spec *s, size_t ncombos, uint64_t seed);
+
+/* Plants ITEM, "Attribute=Value". -EINVAL if malformed or too long, -E2BIG
+ * when four are planted already. */
+int gen_spec__plant(struct gen_spec *s, const char *item);
 
 /* Column names, in order; NULL-terminated, static storage per spec. */
 size_t gen_spec__columns(const struct gen_spec *s, const char **names, size_t max);

@@ -55,6 +55,25 @@ static struct contrast_pattern _pattern(const struct contrast_data *d, size_t n,
 	return p;
 }
 
+/* Runs the meta-heuristic and the exhaustive search, both up to length 3,
+ * with OBJECTIVE into new best lists of 10 (the caller frees them). */
+static void _both(const struct contrast_data *d, const struct hierarchy *h, const char *objective,
+		  uint64_t seed, struct contrast_top **heur, struct contrast_top **exh)
+{
+	struct contrast_objective obj;
+	struct contrast_search_opts o;
+
+	cr_assert_eq(contrast_objective__lookup(objective, &obj), 0);
+	contrast_search__defaults(&o);
+	o.max_len = 3;
+	o.seed = seed;
+	o.hier = h;
+	*heur = contrast_top__new(10);
+	*exh = contrast_top__new(10);
+	cr_assert_eq(contrast_search__run(d, &obj, &o, *heur, NULL), 0);
+	cr_assert_eq(contrast_search__exhaustive(d, &obj, &o, *exh, NULL), 0);
+}
+
 static void _check_sorted(const struct contrast_top *t)
 {
 	for (size_t i = 1; i < contrast_top__len(t); i++) {
@@ -316,43 +335,25 @@ ParameterizedTestParameters(search, planted)
 ParameterizedTest(struct plant_case *c, search, planted)
 {
 	struct gen_spec s;
-	struct contrast_objective obj;
-	struct contrast_search_opts o;
-	struct contrast_search_stats st;
 	struct hierarchy *h;
 
 	gen_spec__defaults(&s, 20000, c->seed);
 	s.base_rate = 0.002;
 	s.planted_rate = 0.8;
-	for (size_t i = 0; i < c->n; i++) {
-		static char buf[3][2][32];
-		const char *eq = strchr(c->items[i], '=');
-
-		snprintf(buf[i][0], 32, "%.*s", (int)(eq - c->items[i]), c->items[i]);
-		snprintf(buf[i][1], 32, "%s", eq + 1);
-		s.planted[i][0] = buf[i][0];
-		s.planted[i][1] = buf[i][1];
-	}
-	s.nplanted = c->n;
+	for (size_t i = 0; i < c->n; i++)
+		cr_assert_eq(gen_spec__plant(&s, c->items[i]), 0);
 	struct contrast_data *d = _generate(&s);
 	const char *items[3] = { c->items[0], c->items[1], c->items[2] };
 	struct contrast_pattern want = _pattern(d, c->n, items);
 
-	contrast_objective__lookup("proportion", &obj);
 	cr_assert_eq(hierarchy__mine(d, &h), 0);
-	contrast_search__defaults(&o);
-	o.max_len = 3;
-	o.seed = c->seed;
-	o.hier = h;
 
-	struct contrast_top *heur = contrast_top__new(20), *exh = contrast_top__new(20);
-	cr_assert_eq(contrast_search__run(d, &obj, &o, heur, &st), 0);
-	cr_assert_gt(st.steps, 0);
+	struct contrast_top *heur, *exh;
+	_both(d, h, "proportion", c->seed, &heur, &exh);
 	_check_sorted(heur);
 	cr_assert(contrast_pattern__same(contrast_top__get(heur, 0), &want),
 		  "planted pattern of length %zu not first (first has length %u)", c->n,
 		  contrast_top__get(heur, 0)->len);
-	cr_assert_eq(contrast_search__exhaustive(d, &obj, &o, exh, &st), 0);
 	_check_sorted(exh);
 	cr_assert(contrast_pattern__same(contrast_top__get(exh, 0), contrast_top__get(heur, 0)));
 	cr_assert_eq(contrast_top__get(exh, 0)->score, contrast_top__get(heur, 0)->score);
@@ -381,29 +382,18 @@ Test(search, equals_exhaustive_on_small_sets)
 		s.noise_values = 4;
 		s.base_rate = 0.5 + 0.05 * (double)seed;    /* targets outnumber */
 		s.planted_rate = 0.95;
-		char app[8], noise[8];
-		snprintf(app, sizeof(app), "APP%u", (unsigned)seed);
-		snprintf(noise, sizeof(noise), "v%u", (unsigned)(seed % 4) + 1);
-		s.planted[0][0] = "App";
-		s.planted[0][1] = app;
-		s.planted[1][0] = "Noise1";
-		s.planted[1][1] = noise;
-		s.nplanted = 2;
+		char item[32];
+		snprintf(item, sizeof(item), "App=APP%u", (unsigned)seed);
+		cr_assert_eq(gen_spec__plant(&s, item), 0);
+		snprintf(item, sizeof(item), "Noise1=v%u", (unsigned)(seed % 4) + 1);
+		cr_assert_eq(gen_spec__plant(&s, item), 0);
 		struct contrast_data *d = _generate(&s);
 		struct hierarchy *h;
 		cr_assert_eq(hierarchy__mine(d, &h), 0);
 		for (size_t k = 0; k < 2; k++) {
-			struct contrast_objective obj;
-			struct contrast_search_opts o;
-			struct contrast_top *heur = contrast_top__new(10), *exh = contrast_top__new(10);
+			struct contrast_top *heur, *exh;
 
-			contrast_objective__lookup(objectives[k], &obj);
-			contrast_search__defaults(&o);
-			o.max_len = 3;
-			o.seed = seed;
-			o.hier = h;
-			cr_assert_eq(contrast_search__run(d, &obj, &o, heur, NULL), 0);
-			cr_assert_eq(contrast_search__exhaustive(d, &obj, &o, exh, NULL), 0);
+			_both(d, h, objectives[k], seed, &heur, &exh);
 			cr_assert_eq(contrast_top__get(heur, 0)->score, contrast_top__get(exh, 0)->score,
 				     "seed %llu %s: %g vs exhaustive %g", (unsigned long long)seed,
 				     objectives[k], contrast_top__get(heur, 0)->score,
@@ -454,31 +444,20 @@ Test(search, metric_objectives)
 		s.nnoise = 3;
 		s.noise_values = 3;
 		s.base_rate = s.planted_rate = 0.5;    /* during vs before */
-		snprintf(a, sizeof(a), "APP%u", (unsigned)seed);
-		snprintf(n, sizeof(n), "v%u", (unsigned)(seed % 3) + 1);
-		s.planted[0][0] = "App";
-		s.planted[0][1] = a;
-		s.planted[1][0] = "Noise1";
-		s.planted[1][1] = n;
-		s.nplanted = 2;
-		struct contrast_data *d = _generate(&s);
 		snprintf(a, sizeof(a), "App=APP%u", (unsigned)seed);
 		snprintf(n, sizeof(n), "Noise1=v%u", (unsigned)(seed % 3) + 1);
+		cr_assert_eq(gen_spec__plant(&s, a), 0);
+		cr_assert_eq(gen_spec__plant(&s, n), 0);
+		struct contrast_data *d = _generate(&s);
 		struct contrast_pattern planted = _pattern(d, 2, (const char *[]){ a, n });
 		struct hierarchy *h;
 		cr_assert_eq(hierarchy__mine(d, &h), 0);
 		for (size_t k = 0; k < 2; k++) {
 			struct contrast_objective obj;
-			struct contrast_search_opts o;
-			struct contrast_top *heur = contrast_top__new(10), *exh = contrast_top__new(10);
+			struct contrast_top *heur, *exh;
 
 			contrast_objective__lookup(objectives[k], &obj);
-			contrast_search__defaults(&o);
-			o.max_len = 3;
-			o.seed = seed;
-			o.hier = h;
-			cr_assert_eq(contrast_search__run(d, &obj, &o, heur, NULL), 0);
-			cr_assert_eq(contrast_search__exhaustive(d, &obj, &o, exh, NULL), 0);
+			_both(d, h, objectives[k], seed, &heur, &exh);
 			const struct contrast_pattern *best = contrast_top__get(heur, 0);
 			const struct contrast_pattern *e0 = contrast_top__get(exh, 0), *e1 = contrast_top__get(exh, 1);
 			if (k == 0) {
@@ -662,9 +641,7 @@ Test(consolidate, keeps_the_specific_pattern)
 	s.nnodes = 1000;
 	s.base_rate = 0.0005;
 	s.planted_rate = 0.8;
-	s.planted[0][0] = "Node";
-	s.planted[0][1] = "N0042";
-	s.nplanted = 1;
+	cr_assert_eq(gen_spec__plant(&s, "Node=N0042"), 0);
 	struct contrast_data *d = _generate(&s);
 	cr_assert_eq(hierarchy__mine(d, &h), 0);
 	contrast_objective__lookup("proportion", &obj);
