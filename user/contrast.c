@@ -608,7 +608,7 @@ int contrast_eval__pattern(struct contrast_eval *ev, struct contrast_pattern *p,
 {
 	const struct contrast_data *d = ev->d;
 	struct contrast_stats s;
-	uint32_t attr[CONTRAST_MAX_LEN], want[CONTRAST_MAX_LEN], nchk = 0;
+	uint32_t attr[CONTRAST_MAX_LEN] = { 0 }, want[CONTRAST_MAX_LEN] = { 0 }, nchk = 0;
 	size_t best = 0, bestn = SIZE_MAX, n = 0, na = d->nattrs;
 
 	if (!p->len) {

@@ -80,6 +80,9 @@ static int _header(struct loader *l, char **hdr, size_t n)
 
 			if (idx < 0)
 				return idx;
+			if (idx == l->class_idx || idx == l->count_idx || idx == l->metric_idx)
+				return _fail(l, -EINVAL, "column '%s' of '%s' cannot be both an attribute and the class, count or metric",
+					     o->attrs[i], l->path);
 			l->attr_idx[l->nattrs++] = idx;
 		}
 	} else {

@@ -50,7 +50,9 @@ struct contrast_search_opts {
 };
 
 struct contrast_search_stats {
-	uint64_t steps, evaluations, cache_hits;
+	uint64_t steps;          /* moves made (meta-heuristic) */
+	uint64_t evaluations;    /* patterns scored on the data, score table included */
+	uint64_t cache_hits;     /* patterns scored from the cache */
 	double seconds;
 };
 

@@ -119,6 +119,24 @@ Test(contrast_csv, clear_errors)
 	}
 }
 
+Test(contrast_csv, class_column_is_not_an_attribute)
+{
+	struct contrast_data *d;
+	struct contrast_csv_opts o = base;
+	const char *attrs[] = { "Host", "Status" };
+	char err[256] = "";
+
+	o.attrs = attrs;
+	o.nattrs = 2;
+	_write("Host,Status,Count\nh1,leak,1\nh2,ok,1\n");
+	cr_assert_eq(contrast_csv__load(path, &o, &d, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "column 'Status'"), "%s", err);
+	o.nattrs = 1;
+	cr_assert_eq(contrast_csv__load(path, &o, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(contrast_data__nattrs(d), 1);
+	contrast_data__free(d);
+}
+
 Test(contrast_csv, missing_file_and_bad_metric)
 {
 	struct contrast_data *d;
