@@ -84,6 +84,28 @@ static void _check_sorted(const struct contrast_top *t)
 	}
 }
 
+/* Every pattern of a search result: distinct attributes, none two of them
+ * related by the hierarchy, at most MAX_LEN items, covering some target. */
+static void _check_patterns(const struct contrast_data *d, const struct hierarchy *h,
+			    const struct contrast_top *t, unsigned max_len)
+{
+	_check_sorted(t);
+	for (size_t i = 0; i < contrast_top__len(t); i++) {
+		const struct contrast_pattern *p = contrast_top__get(t, i);
+
+		cr_assert(p->len >= 1 && p->len <= max_len);
+		cr_assert_gt(p->count[CONTRAST_TARGET], 0);
+		for (uint32_t a = 0; a < p->len; a++)
+			for (uint32_t b = a + 1; b < p->len; b++) {
+				uint32_t x = contrast_data__avp_attr(d, p->avp[a]), y = contrast_data__avp_attr(d, p->avp[b]);
+
+				cr_assert_neq(x, y);
+				cr_assert_not(hierarchy__related(h, x, y), "%s and %s in one pattern",
+					      contrast_data__attr_name(d, x), contrast_data__attr_name(d, y));
+			}
+	}
+}
+
 /* --- a hand-computed table ------------------------------------------------------ */
 
 /*  class  A   B   count metric
@@ -212,6 +234,36 @@ Test(contrast, table_stats_and_invariants)
 	cr_assert_eq(s.p90[CONTRAST_TARGET], 20);
 	contrast_eval__free(ev);
 	contrast_data__free(d);
+}
+
+/* Nearest rank: the P90 of ten instances is the 9th smallest, exactly at
+ * the 90% boundary; one more instance above moves it up. */
+Test(contrast, p90_nearest_rank_boundary)
+{
+	static const char *names[] = { "A" };
+	const char *v[] = { "x" };
+	struct contrast_objective obj;
+	struct contrast_stats s;
+
+	contrast_objective__lookup("p90", &obj);
+	for (int extra = 0; extra <= 1; extra++) {
+		struct contrast_data *d = contrast_data__new(1, names);
+
+		contrast_data__set_has_metric(d, true);
+		contrast_data__add(d, v, CONTRAST_TARGET, 9, 1);
+		contrast_data__add(d, v, CONTRAST_TARGET, 1 + extra, 100);
+		contrast_data__add(d, v, CONTRAST_BACKGROUND, 1, 3);
+		contrast_data__finalize(d);
+		struct contrast_eval *ev = contrast_eval__new(d, &obj);
+		struct contrast_pattern p = _pattern(d, 1, (const char *[]){ "A=x" });
+		contrast_eval__pattern(ev, &p, &s);
+		cr_assert_eq(s.p90[CONTRAST_TARGET], extra ? 100 : 1, "extra %d: p90 %g", extra,
+			     s.p90[CONTRAST_TARGET]);
+		cr_assert_eq(s.p90[CONTRAST_BACKGROUND], 3);
+		cr_assert_eq(p.score, (extra ? 100 : 1) - 3);
+		contrast_eval__free(ev);
+		contrast_data__free(d);
+	}
 }
 
 /* A user objective through the callback hook: the lift of the target share. */
@@ -350,11 +402,11 @@ ParameterizedTest(struct plant_case *c, search, planted)
 
 	struct contrast_top *heur, *exh;
 	_both(d, h, "proportion", c->seed, &heur, &exh);
-	_check_sorted(heur);
+	_check_patterns(d, h, heur, 3);
 	cr_assert(contrast_pattern__same(contrast_top__get(heur, 0), &want),
 		  "planted pattern of length %zu not first (first has length %u)", c->n,
 		  contrast_top__get(heur, 0)->len);
-	_check_sorted(exh);
+	_check_patterns(d, h, exh, 3);
 	cr_assert(contrast_pattern__same(contrast_top__get(exh, 0), contrast_top__get(heur, 0)));
 	cr_assert_eq(contrast_top__get(exh, 0)->score, contrast_top__get(heur, 0)->score);
 	cr_assert_eq(contrast_top__get(exh, 0)->count[CONTRAST_TARGET],
@@ -590,6 +642,41 @@ Test(hierarchy, not_a_hierarchy_when_one_value_has_two_parents)
 	contrast_data__free(d);
 }
 
+/* Two names for the same thing (one to one): the earlier column is taken as
+ * the lower level, so the relation stays acyclic, and consolidation keeps a
+ * single one of the two equal patterns. */
+Test(hierarchy, aliases)
+{
+	static const char *names[] = { "NodeId", "NodeName", "Module" };
+	static const char *rows[][3] = {
+		{ "1", "alpha", "m1" }, { "2", "beta", "m1" }, { "3", "gamma", "m2" }, { "1", "alpha", "m2" },
+	};
+	struct contrast_data *d = contrast_data__new(3, names);
+	struct hierarchy *h;
+
+	for (size_t i = 0; i < 4; i++)
+		contrast_data__add(d, rows[i], i == 0 ? CONTRAST_TARGET : CONTRAST_BACKGROUND, 1, 0);
+	contrast_data__finalize(d);
+	cr_assert_eq(hierarchy__mine(d, &h), 0);
+	cr_assert(hierarchy__below(h, 0, 1));
+	cr_assert_not(hierarchy__below(h, 1, 0));
+	cr_assert_not(hierarchy__related(h, 0, 2));
+	cr_assert_eq(hierarchy__nchains(h), 1);
+
+	struct contrast_top *top = contrast_top__new(4);
+	struct contrast_pattern id = _pattern(d, 1, (const char *[]){ "NodeId=1" });
+	struct contrast_pattern name = _pattern(d, 1, (const char *[]){ "NodeName=alpha" });
+	id.score = name.score = 0.5;
+	id.count[0] = name.count[0] = 1;
+	contrast_top__offer(top, &id);
+	contrast_top__offer(top, &name);
+	cr_assert_eq(consolidate__run(h, CONSOLIDATE_TOLERANCE, top), 0);
+	cr_assert_eq(contrast_top__len(top), 1);
+	contrast_top__free(top);
+	hierarchy__free(h);
+	contrast_data__free(d);
+}
+
 Test(consolidate, more_specific)
 {
 	struct gen_spec s;
@@ -666,7 +753,7 @@ Test(consolidate, keeps_the_specific_pattern)
 	cr_assert_not(_listed(top, &dc, &sd));
 	cr_assert_lt(contrast_top__len(top), before);
 	cr_assert(contrast_pattern__same(contrast_top__get(top, 0), &node));
-	_check_sorted(top);
+	_check_patterns(d, h, top, o.max_len);
 	/* No two survivors are redundant with comparable scores. */
 	for (size_t i = 0; i < contrast_top__len(top); i++)
 		for (size_t j = 0; j < contrast_top__len(top); j++) {
