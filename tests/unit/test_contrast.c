@@ -745,6 +745,7 @@ Test(consolidate, keeps_the_specific_pattern)
 	cr_assert(_listed(top, &node, &sn) && _listed(top, &rack, &sr) && _listed(top, &dc, &sd));
 	cr_assert_lt(fabs(sn - sr), CONSOLIDATE_TOLERANCE * fmax(sn, sr), "node %g rack %g", sn, sr);
 	cr_assert_lt(fabs(sn - sd), CONSOLIDATE_TOLERANCE * fmax(sn, sd), "node %g dc %g", sn, sd);
+	_check_patterns(d, h, top, o.max_len);    /* the search kept Node, Rack, DC apart */
 	size_t before = contrast_top__len(top);
 
 	cr_assert_eq(consolidate__run(h, CONSOLIDATE_TOLERANCE, top), 0);
