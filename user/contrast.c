@@ -26,6 +26,9 @@ struct contrast_data {
 	uint64_t total[2];
 	bool has_metric, finalized;
 
+	uint32_t *merge;             /* until finalize: row index + 1 by row hash */
+	size_t merge_slots;
+
 	uint32_t *post_off;          /* navps + 1 offsets into post */
 	uint32_t *post;
 };
@@ -85,6 +88,7 @@ void contrast_data__free(struct contrast_data *d)
 	free(d->metric);
 	free(d->post_off);
 	free(d->post);
+	free(d->merge);
 	free(d);
 }
 
@@ -139,6 +143,49 @@ static int _intern_avp(struct contrast_data *d, size_t a, const char *value, uin
 	return 0;
 }
 
+static uint64_t _row_hash(const struct contrast_data *d, size_t r)
+{
+	const uint32_t *row = d->rows + r * d->nattrs;
+	uint64_t h = 0xcbf29ce484222325ULL ^ d->cls[r], bits;
+
+	memcpy(&bits, &d->metric[r], sizeof(bits));
+	h = (h ^ bits) * 0x100000001b3ULL;
+	for (size_t a = 0; a < d->nattrs; a++)
+		h = (h ^ row[a]) * 0x100000001b3ULL;
+	return h ^ (h >> 32);
+}
+
+static bool _row_same(const struct contrast_data *d, size_t a, size_t b)
+{
+	return d->cls[a] == d->cls[b] && !memcmp(&d->metric[a], &d->metric[b], sizeof(double)) &&
+	       !memcmp(d->rows + a * d->nattrs, d->rows + b * d->nattrs, d->nattrs * sizeof(uint32_t));
+}
+
+/* Slot of row R's key: the slot holding an identical row, or an empty one. */
+static size_t _merge_probe(const struct contrast_data *d, size_t r)
+{
+	size_t mask = d->merge_slots - 1, i = _row_hash(d, r) & mask;
+
+	while (d->merge[i] && !_row_same(d, d->merge[i] - 1, r))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static int _merge_grow(struct contrast_data *d)
+{
+	size_t n = d->merge_slots ? d->merge_slots * 2 : 4096;
+	uint32_t *slots = calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	free(d->merge);
+	d->merge = slots;
+	d->merge_slots = n;
+	for (size_t r = 0; r < d->nrows; r++)
+		d->merge[_merge_probe(d, r)] = (uint32_t)r + 1;
+	return 0;
+}
+
 int contrast_data__add(struct contrast_data *d, const char *const *values,
 		       enum contrast_class cls, uint64_t count, double metric)
 {
@@ -183,6 +230,19 @@ int contrast_data__add(struct contrast_data *d, const char *const *values,
 	d->count[d->nrows] = count;
 	d->metric[d->nrows] = metric;
 	d->total[cls] += count;
+	/* Identical rows (values, class, metric) merge into one: raw input
+	 * becomes the aggregated form as it loads. */
+	if ((d->nrows + 1) * 2 > d->merge_slots) {
+		err = _merge_grow(d);
+		if (err)
+			return err;
+	}
+	size_t slot = _merge_probe(d, d->nrows);
+	if (d->merge[slot]) {
+		d->count[d->merge[slot] - 1] += count;
+		return 0;
+	}
+	d->merge[slot] = (uint32_t)d->nrows + 1;
 	d->nrows++;
 	return 0;
 }
@@ -253,6 +313,9 @@ int contrast_data__finalize(struct contrast_data *d)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		perm[i] = (uint32_t)i;
+	free(d->merge);
+	d->merge = NULL;
+	d->merge_slots = 0;
 	qsort_r(perm, n, sizeof(*perm), _row_cmp, d);
 	err = _permute(d, perm);
 	free(perm);

@@ -12,7 +12,8 @@
  * of values (and metric value) with a count, so 10^8 raw instances fit in a
  * few 10^5..10^6 rows. A bucketed metric (latency histograms) is the same
  * thing: one row per (combination, bucket), the bucket's representative value
- * as metric and the number of instances in it as count. Each value is
+ * as metric and the number of instances in it as count. Raw input (one row
+ * per instance) is aggregated on load: identical rows merge. Each value is
  * interned per attribute and every AVP gets a dense global id, so a row is
  * `nattrs` uint32 AVP ids.
  *
@@ -54,8 +55,10 @@ struct contrast_data *contrast_data__new(size_t nattrs, const char *const *names
 void contrast_data__free(struct contrast_data *d);
 
 /* Adds COUNT instances of class CLS with attribute VALUES (nattrs strings,
- * copied) and METRIC (ignored unless the data has metrics; pass 0). Rows with
- * COUNT 0 are dropped. -EBUSY after finalize, -ENOMEM, -EINVAL on bad class. */
+ * copied) and METRIC (ignored unless the data has metrics; pass 0). A row
+ * identical to an earlier one (values, class and metric) adds its count to
+ * it, so raw instances aggregate as they load; rows with COUNT 0 are
+ * dropped. -EBUSY after finalize, -ENOMEM, -EINVAL on bad class. */
 int contrast_data__add(struct contrast_data *d, const char *const *values,
 		       enum contrast_class cls, uint64_t count, double metric);
 /* Marks that rows carry metrics (call before finalize). */

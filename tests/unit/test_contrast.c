@@ -320,6 +320,79 @@ Test(contrast, parse_metric)
 	}
 }
 
+/* Raw instances aggregate on load: identical rows (values, class, metric)
+ * merge and their counts add up; a different class or metric stays apart. */
+Test(contrast, identical_rows_merge)
+{
+	static const char *names[] = { "A", "B" };
+	const char *x[] = { "a1", "b1" }, *y[] = { "a1", "b2" };
+	struct contrast_data *d = contrast_data__new(2, names);
+
+	contrast_data__set_has_metric(d, true);
+	for (int i = 0; i < 10000; i++) {
+		cr_assert_eq(contrast_data__add(d, i % 2 ? x : y, CONTRAST_TARGET, 1, 5), 0);
+		cr_assert_eq(contrast_data__add(d, x, CONTRAST_BACKGROUND, 2, i % 3), 0);
+	}
+	cr_assert_eq(contrast_data__add(d, x, CONTRAST_TARGET, 7, 5), 0);
+	cr_assert_eq(contrast_data__finalize(d), 0);
+	cr_assert_eq(contrast_data__nrows(d), 2 + 3);
+	cr_assert_eq(contrast_data__total(d, CONTRAST_TARGET), 10007);
+	cr_assert_eq(contrast_data__total(d, CONTRAST_BACKGROUND), 20000);
+	uint64_t sum = 0;
+	for (size_t r = 0; r < contrast_data__nrows(d); r++) {
+		sum += contrast_data__row_count(d, r);
+		if (contrast_data__row_class(d, r) == CONTRAST_TARGET && contrast_data__row(d, r)[1] ==
+		    contrast_data__avp_find(d, 1, "b1"))
+			cr_assert_eq(contrast_data__row_count(d, r), 5007);
+	}
+	cr_assert_eq(sum, 30007);
+	contrast_data__free(d);
+}
+
+static int _add_raw_row(const char *const *values, int target, uint64_t count, double metric,
+			void *ctx)
+{
+	for (uint64_t i = 0; i < count; i++) {
+		int err = _add_gen_row(values, target, 1, metric, ctx);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* One row per instance or aggregated rows: the same data, the same result. */
+Test(contrast, raw_equals_aggregated)
+{
+	struct gen_spec s;
+	const char *names[GEN_NFIXED + GEN_MAX_NOISE];
+	struct contrast_objective obj;
+	struct contrast_search_opts o;
+
+	gen_spec__defaults(&s, 2000, 21);
+	s.mean_count = 20;
+	cr_assert_eq(gen_spec__plant(&s, "App=APP2"), 0);
+	size_t n = gen_spec__columns(&s, names, GEN_NFIXED + GEN_MAX_NOISE);
+	struct contrast_data *agg = _generate(&s), *raw = contrast_data__new(n, names);
+	cr_assert_eq(gen__rows(&s, _add_raw_row, raw), 0);
+	cr_assert_eq(contrast_data__finalize(raw), 0);
+	cr_assert_eq(contrast_data__nrows(raw), contrast_data__nrows(agg));
+	cr_assert_eq(contrast_data__total(raw, CONTRAST_TARGET), contrast_data__total(agg, CONTRAST_TARGET));
+
+	contrast_objective__lookup("proportion", &obj);
+	contrast_search__defaults(&o);
+	struct contrast_top *a = contrast_top__new(10), *b = contrast_top__new(10);
+	cr_assert_eq(contrast_search__run(agg, &obj, &o, a, NULL), 0);
+	cr_assert_eq(contrast_search__run(raw, &obj, &o, b, NULL), 0);
+	cr_assert_eq(contrast_top__len(a), contrast_top__len(b));
+	for (size_t i = 0; i < contrast_top__len(a); i++)
+		cr_assert_eq(contrast_pattern__cmp(contrast_top__get(a, i), contrast_top__get(b, i)), 0);
+	contrast_top__free(a);
+	contrast_top__free(b);
+	contrast_data__free(agg);
+	contrast_data__free(raw);
+}
+
 Test(contrast, data_errors)
 {
 	static const char *names[] = { "A" };
