@@ -17,7 +17,8 @@ struct contrast_data {
 	uint32_t *avp_attr, *avp_local;
 	size_t navps, avp_cap;
 
-	uint32_t *rows;              /* nrows * nattrs AVP ids */
+	uint32_t *rows;              /* until finalize: nrows * nattrs AVP ids, by row */
+	uint32_t *cols;              /* after: nattrs * nrows AVP ids, by attribute */
 	uint8_t *cls;
 	uint64_t *count;
 	double *metric;
@@ -26,7 +27,7 @@ struct contrast_data {
 	uint64_t total[2];
 	bool has_metric, finalized;
 
-	uint32_t *merge;             /* until finalize: row index + 1 by row hash */
+	uint64_t *merge;             /* until finalize: hash << 32 | (row + 1) */
 	size_t merge_slots;
 
 	uint32_t *post_off;          /* navps + 1 offsets into post */
@@ -83,6 +84,7 @@ void contrast_data__free(struct contrast_data *d)
 	free(d->avp_attr);
 	free(d->avp_local);
 	free(d->rows);
+	free(d->cols);
 	free(d->cls);
 	free(d->count);
 	free(d->metric);
@@ -152,7 +154,10 @@ static uint64_t _row_hash(const struct contrast_data *d, size_t r)
 	h = (h ^ bits) * 0x100000001b3ULL;
 	for (size_t a = 0; a < d->nattrs; a++)
 		h = (h ^ row[a]) * 0x100000001b3ULL;
-	return h ^ (h >> 32);
+	/* The FNV steps leave low bits weak; the table masks low bits. */
+	h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdULL;
+	h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
 }
 
 static bool _row_same(const struct contrast_data *d, size_t a, size_t b)
@@ -161,20 +166,26 @@ static bool _row_same(const struct contrast_data *d, size_t a, size_t b)
 	       !memcmp(d->rows + a * d->nattrs, d->rows + b * d->nattrs, d->nattrs * sizeof(uint32_t));
 }
 
-/* Slot of row R's key: the slot holding an identical row, or an empty one. */
+/* Slot of row R's key: the slot holding an identical row, or an empty one.
+ * Slots keep the upper half of the hash, so most mismatches are settled
+ * without touching the rows. */
 static size_t _merge_probe(const struct contrast_data *d, size_t r)
 {
-	size_t mask = d->merge_slots - 1, i = _row_hash(d, r) & mask;
+	uint64_t h = _row_hash(d, r), tag = h >> 32;
+	size_t mask = d->merge_slots - 1, i = h & mask;
 
-	while (d->merge[i] && !_row_same(d, d->merge[i] - 1, r))
-		i = (i + 1) & mask;
-	return i;
+	for (;; i = (i + 1) & mask) {
+		uint64_t v = d->merge[i];
+
+		if (!v || ((v >> 32) == tag && _row_same(d, (uint32_t)v - 1, r)))
+			return i;
+	}
 }
 
 static int _merge_grow(struct contrast_data *d)
 {
 	size_t n = d->merge_slots ? d->merge_slots * 2 : 4096;
-	uint32_t *slots = calloc(n, sizeof(*slots));
+	uint64_t *slots = calloc(n, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
@@ -182,7 +193,7 @@ static int _merge_grow(struct contrast_data *d)
 	d->merge = slots;
 	d->merge_slots = n;
 	for (size_t r = 0; r < d->nrows; r++)
-		d->merge[_merge_probe(d, r)] = (uint32_t)r + 1;
+		d->merge[_merge_probe(d, r)] = (_row_hash(d, r) & ~0xffffffffULL) | ((uint64_t)r + 1);
 	return 0;
 }
 
@@ -239,10 +250,10 @@ int contrast_data__add(struct contrast_data *d, const char *const *values,
 	}
 	size_t slot = _merge_probe(d, d->nrows);
 	if (d->merge[slot]) {
-		d->count[d->merge[slot] - 1] += count;
+		d->count[(uint32_t)d->merge[slot] - 1] += count;
 		return 0;
 	}
-	d->merge[slot] = (uint32_t)d->nrows + 1;
+	d->merge[slot] = (_row_hash(d, d->nrows) & ~0xffffffffULL) | ((uint64_t)d->nrows + 1);
 	d->nrows++;
 	return 0;
 }
@@ -265,16 +276,18 @@ static int _row_cmp(const void *pa, const void *pb, void *ctx)
 	return a < b ? -1 : a > b;
 }
 
+/* Reorders the rows by PERM and turns them into columns: scans that check
+ * one attribute over ascending rows then read memory in order. */
 static int _permute(struct contrast_data *d, const uint32_t *perm)
 {
 	size_t n = d->nrows, na = d->nattrs;
-	uint32_t *rows = malloc((n ? n : 1) * na * sizeof(*rows));
+	uint32_t *cols = malloc((n ? n : 1) * na * sizeof(*cols));
 	uint8_t *cls = malloc(n ? n : 1);
 	uint64_t *count = malloc((n ? n : 1) * sizeof(*count));
 	double *metric = malloc((n ? n : 1) * sizeof(*metric));
 
-	if (!rows || !cls || !count || !metric) {
-		free(rows);
+	if (!cols || !cls || !count || !metric) {
+		free(cols);
 		free(cls);
 		free(count);
 		free(metric);
@@ -283,7 +296,8 @@ static int _permute(struct contrast_data *d, const uint32_t *perm)
 	for (size_t i = 0; i < n; i++) {
 		uint32_t r = perm[i];
 
-		memcpy(rows + i * na, d->rows + (size_t)r * na, na * sizeof(*rows));
+		for (size_t a = 0; a < na; a++)
+			cols[a * n + i] = d->rows[(size_t)r * na + a];
 		cls[i] = d->cls[r];
 		count[i] = d->count[r];
 		metric[i] = d->metric[r];
@@ -292,7 +306,8 @@ static int _permute(struct contrast_data *d, const uint32_t *perm)
 	free(d->cls);
 	free(d->count);
 	free(d->metric);
-	d->rows = rows;
+	d->rows = NULL;
+	d->cols = cols;
 	d->cls = cls;
 	d->count = count;
 	d->metric = metric;
@@ -328,16 +343,16 @@ int contrast_data__finalize(struct contrast_data *d)
 	if (!d->post_off || !d->post)
 		return -ENOMEM;
 	for (size_t i = 0; i < ncells; i++)
-		d->post_off[d->rows[i] + 1]++;
+		d->post_off[d->cols[i] + 1]++;
 	for (size_t v = 0; v < d->navps; v++)
 		d->post_off[v + 1] += d->post_off[v];
 	uint32_t *fill = malloc((d->navps ? d->navps : 1) * sizeof(*fill));
 	if (!fill)
 		return -ENOMEM;
 	memcpy(fill, d->post_off, d->navps * sizeof(*fill));
-	for (size_t r = 0; r < n; r++)
-		for (size_t a = 0; a < na; a++)
-			d->post[fill[d->rows[r * na + a]]++] = (uint32_t)r;
+	for (size_t a = 0; a < na; a++)
+		for (size_t r = 0; r < n; r++)
+			d->post[fill[d->cols[a * n + r]]++] = (uint32_t)r;
 	free(fill);
 	d->finalized = true;
 	return 0;
@@ -391,9 +406,14 @@ uint32_t contrast_data__avp_find(const struct contrast_data *d, size_t attr, con
 	return local < 0 ? CONTRAST_NONE : d->local2avp[attr][local];
 }
 
-const uint32_t *contrast_data__row(const struct contrast_data *d, size_t row)
+const uint32_t *contrast_data__column(const struct contrast_data *d, size_t attr)
 {
-	return d->rows + row * d->nattrs;
+	return d->finalized && attr < d->nattrs ? d->cols + attr * d->nrows : NULL;
+}
+
+uint32_t contrast_data__value(const struct contrast_data *d, size_t row, size_t attr)
+{
+	return d->cols[attr * d->nrows + row];
 }
 
 enum contrast_class contrast_data__row_class(const struct contrast_data *d, size_t row)
@@ -671,8 +691,9 @@ int contrast_eval__pattern(struct contrast_eval *ev, struct contrast_pattern *p,
 {
 	const struct contrast_data *d = ev->d;
 	struct contrast_stats s;
-	uint32_t attr[CONTRAST_MAX_LEN] = { 0 }, want[CONTRAST_MAX_LEN] = { 0 }, nchk = 0;
-	size_t best = 0, bestn = SIZE_MAX, n = 0, na = d->nattrs;
+	const uint32_t *col[CONTRAST_MAX_LEN] = { NULL };
+	uint32_t want[CONTRAST_MAX_LEN] = { 0 }, nchk = 0;
+	size_t best = 0, bestn = SIZE_MAX, n = 0;
 
 	if (!p->len) {
 		for (size_t r = 0; r < d->nrows; r++)
@@ -691,15 +712,14 @@ int contrast_eval__pattern(struct contrast_eval *ev, struct contrast_pattern *p,
 		for (uint32_t i = 0; i < p->len; i++) {
 			if (i == best)
 				continue;
-			attr[nchk] = d->avp_attr[p->avp[i]];
+			col[nchk] = d->cols + (size_t)d->avp_attr[p->avp[i]] * d->nrows;
 			want[nchk++] = p->avp[i];
 		}
 		const uint32_t *post = contrast_data__postings(d, p->avp[best], &bestn);
 		for (size_t k = 0; k < bestn; k++) {
-			const uint32_t *row = d->rows + (size_t)post[k] * na;
-			uint32_t j = 0;
+			uint32_t j = 0, r = post[k];
 
-			while (j < nchk && row[attr[j]] == want[j])
+			while (j < nchk && col[j][r] == want[j])
 				j++;
 			if (j == nchk)
 				ev->rows[n++] = post[k];

@@ -18,7 +18,8 @@
  * `nattrs` uint32 AVP ids.
  *
  * Invariants after contrast_data__finalize(): rows are ordered target rows
- * first, then background rows, each group by ascending metric (stable), and
+ * first, then background rows, each group by ascending metric (stable); the
+ * values are stored by attribute (one column of AVP ids per attribute); and
  * every AVP has a posting list of the rows containing it, in row order. So
  * any subset of rows visited in row order is also visited in metric order
  * within each class, which makes weighted percentiles a single scan.
@@ -81,7 +82,10 @@ const char *contrast_data__avp_value(const struct contrast_data *d, uint32_t avp
 uint32_t contrast_data__avp_find(const struct contrast_data *d, size_t attr, const char *value);
 
 size_t contrast_data__nrows(const struct contrast_data *d);
-const uint32_t *contrast_data__row(const struct contrast_data *d, size_t row);
+/* After finalize, the data is stored by attribute: the AVP ids of ATTR for
+ * every row (nrows entries), and one cell. */
+const uint32_t *contrast_data__column(const struct contrast_data *d, size_t attr);
+uint32_t contrast_data__value(const struct contrast_data *d, size_t row, size_t attr);
 enum contrast_class contrast_data__row_class(const struct contrast_data *d, size_t row);
 uint64_t contrast_data__row_count(const struct contrast_data *d, size_t row);
 double contrast_data__row_metric(const struct contrast_data *d, size_t row);

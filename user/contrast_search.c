@@ -329,11 +329,11 @@ static bool _ex_allowed(const struct exhaustive *x, uint32_t attr)
 static size_t _partition(struct exhaustive *x, const uint32_t *rows, size_t n, uint32_t attr,
 			 uint32_t *out, struct group *groups)
 {
-	size_t ng = 0, na = contrast_data__nattrs(x->d), pos = 0;
-	const uint32_t *base = contrast_data__row(x->d, 0);
+	size_t ng = 0, pos = 0;
+	const uint32_t *col = contrast_data__column(x->d, attr);
 
 	for (size_t i = 0; i < n; i++) {
-		uint32_t v = base[(size_t)rows[i] * na + attr];
+		uint32_t v = col[rows[i]];
 
 		if (!x->cnt[v]++)
 			groups[ng++].avp = v;
@@ -348,7 +348,7 @@ static size_t _partition(struct exhaustive *x, const uint32_t *rows, size_t n, u
 		x->cnt[v] = 0;
 	}
 	for (size_t i = 0; i < n; i++)
-		out[x->off[base[(size_t)rows[i] * na + attr]]++] = rows[i];
+		out[x->off[col[rows[i]]]++] = rows[i];
 	return ng;
 }
 

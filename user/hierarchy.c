@@ -43,12 +43,14 @@ static int _mine_from(struct hierarchy *h, const struct contrast_data *d, uint32
 {
 	size_t na = h->nattrs, nlow = contrast_data__nvalues(d, low), nrows = contrast_data__nrows(d);
 	uint32_t *map = NULL, *cand = NULL;
+	const uint32_t **ccol = NULL;
 	size_t ncand = 0;
 	int err = 0;
 
 	cand = malloc(na * sizeof(*cand));
+	ccol = malloc(na * sizeof(*ccol));
 	map = malloc(na * nlow * sizeof(*map));
-	if (!cand || !map) {
+	if (!cand || !ccol || !map) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -57,20 +59,24 @@ static int _mine_from(struct hierarchy *h, const struct contrast_data *d, uint32
 
 		if (b == low || nb < 2 || nb > nlow || (nb == nlow && b < low))
 			continue;
+		ccol[ncand] = contrast_data__column(d, b);
 		cand[ncand++] = b;
 	}
 	memset(map, 0xff, na * nlow * sizeof(*map));
+	const uint32_t *lowcol = contrast_data__column(d, low);
 	for (size_t r = 0; r < nrows && ncand; r++) {
-		const uint32_t *row = contrast_data__row(d, r);
-		uint32_t lv = contrast_data__avp_local(d, row[low]);
+		uint32_t lv = contrast_data__avp_local(d, lowcol[r]);
 
 		for (size_t k = 0; k < ncand; k++) {
 			uint32_t *m = &map[cand[k] * nlow + lv];
+			uint32_t v = ccol[k][r];
 
 			if (*m == CONTRAST_NONE) {
-				*m = row[cand[k]];
-			} else if (*m != row[cand[k]]) {
-				cand[k--] = cand[--ncand];
+				*m = v;
+			} else if (*m != v) {
+				--ncand;
+				ccol[k] = ccol[ncand];
+				cand[k--] = cand[ncand];
 			}
 		}
 	}
@@ -88,6 +94,7 @@ static int _mine_from(struct hierarchy *h, const struct contrast_data *d, uint32
 	}
 cleanup:
 	free(cand);
+	free(ccol);
 	free(map);
 	return err;
 }

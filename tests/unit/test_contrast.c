@@ -217,7 +217,7 @@ Test(contrast, table_stats_and_invariants)
 			for (size_t k = 0; k < n; k++) {
 				if (k)
 					cr_assert_lt(post[k - 1], post[k]);
-				cr_assert_eq(contrast_data__row(d, post[k])[a], v);
+				cr_assert_eq(contrast_data__value(d, post[k], a), v);
 				sum += contrast_data__row_count(d, post[k]);
 			}
 		}
@@ -341,7 +341,7 @@ Test(contrast, identical_rows_merge)
 	uint64_t sum = 0;
 	for (size_t r = 0; r < contrast_data__nrows(d); r++) {
 		sum += contrast_data__row_count(d, r);
-		if (contrast_data__row_class(d, r) == CONTRAST_TARGET && contrast_data__row(d, r)[1] ==
+		if (contrast_data__row_class(d, r) == CONTRAST_TARGET && contrast_data__value(d, r, 1) ==
 		    contrast_data__avp_find(d, 1, "b1"))
 			cr_assert_eq(contrast_data__row_count(d, r), 5007);
 	}
