@@ -310,6 +310,8 @@ struct exhaustive {
 	uint32_t *buf[CONTRAST_MAX_LEN];     /* rows partitioned, per depth */
 	struct group *groups[CONTRAST_MAX_LEN];
 	uint32_t *cnt, *off;                 /* per AVP, zero between uses */
+	uint32_t *byrow;                     /* nrows * nattrs: the data by row */
+	size_t nattrs;
 	struct contrast_pattern p;
 };
 
@@ -329,11 +331,11 @@ static bool _ex_allowed(const struct exhaustive *x, uint32_t attr)
 static size_t _partition(struct exhaustive *x, const uint32_t *rows, size_t n, uint32_t attr,
 			 uint32_t *out, struct group *groups)
 {
-	size_t ng = 0, pos = 0;
-	const uint32_t *col = contrast_data__column(x->d, attr);
+	size_t ng = 0, pos = 0, na = x->nattrs;
+	const uint32_t *base = x->byrow + attr;
 
 	for (size_t i = 0; i < n; i++) {
-		uint32_t v = col[rows[i]];
+		uint32_t v = base[(size_t)rows[i] * na];
 
 		if (!x->cnt[v]++)
 			groups[ng++].avp = v;
@@ -348,7 +350,7 @@ static size_t _partition(struct exhaustive *x, const uint32_t *rows, size_t n, u
 		x->cnt[v] = 0;
 	}
 	for (size_t i = 0; i < n; i++)
-		out[x->off[col[rows[i]]]++] = rows[i];
+		out[x->off[base[(size_t)rows[i] * na]]++] = rows[i];
 	return ng;
 }
 
@@ -408,9 +410,19 @@ int contrast_search__exhaustive(const struct contrast_data *d,
 	all = malloc((nrows + 1) * sizeof(*all));
 	x.cnt = calloc(navps + 1, sizeof(*x.cnt));
 	x.off = calloc(navps + 1, sizeof(*x.off));
-	if (!all || !x.cnt || !x.off) {
+	/* The data is stored by attribute; this search reads every attribute
+	 * of the same rows over and over, so it works on a copy by row. */
+	x.nattrs = contrast_data__nattrs(d);
+	x.byrow = malloc((nrows * x.nattrs + 1) * sizeof(*x.byrow));
+	if (!all || !x.cnt || !x.off || !x.byrow) {
 		err = -ENOMEM;
 		goto cleanup;
+	}
+	for (size_t a = 0; a < x.nattrs; a++) {
+		const uint32_t *col = contrast_data__column(d, a);
+
+		for (size_t r = 0; r < nrows; r++)
+			x.byrow[r * x.nattrs + a] = col[r];
 	}
 	for (unsigned i = 0; i < max_len; i++) {
 		x.buf[i] = malloc((nrows + 1) * sizeof(*x.buf[i]));
@@ -434,5 +446,6 @@ cleanup:
 	free(all);
 	free(x.cnt);
 	free(x.off);
+	free(x.byrow);
 	return err;
 }
