@@ -7,8 +7,10 @@
  * not empty. ADD picks its AVP with BMS (best from multiple selections): the
  * bms_k best AVPs by the per-AVP score table f({AVP}), computed once, among
  * those allowed, sampled with probability proportional to their score
- * (shifted to be positive when needed). AVPs added or deleted recently are
- * tabu for tabu_size steps; attributes related by the hierarchy never share
+ * (shifted to be positive when needed). DEL draws the AVP to remove the
+ * other way round, the lower its score the likelier (the paper leaves the
+ * choice open; this keeps a strong core while weak members rotate). AVPs
+ * added or deleted recently are tabu for tabu_size steps; attributes related by the hierarchy never share
  * a pattern; an ADD whose pattern covers fewer than min_count target
  * instances is undone (the paper's caveat: a pattern needs enough instances
  * to be significant; percentiles of a handful of rows are noise). Every
