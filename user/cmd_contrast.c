@@ -170,6 +170,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	cfg->tolerance = CONSOLIDATE_TOLERANCE;
 	cfg->consolidate = cfg->hierarchy = true;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_CLASS: cfg->csv.class_col = optarg; break;
@@ -255,7 +256,10 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case 'v': verbosity++; break;
 		case 'h': return 1;
-		default: return -EINVAL;
+		default:
+			fprintf(stderr, "seep: contrast: unknown option or missing value: '%s'\n",
+				argv[optind - 1]);
+			return -EINVAL;
 		}
 	}
 	log__set_verbosity(verbosity);
