@@ -273,6 +273,10 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		fprintf(stderr, "seep: contrast: --class-col and --target are required\n");
 		return -EINVAL;
 	}
+	if (!cfg->search.max_steps && !cfg->search.patience && !(cfg->search.time_limit > 0)) {
+		fprintf(stderr, "seep: contrast: --steps 0 and --patience 0 need a --time-limit\n");
+		return -EINVAL;
+	}
 	if ((cfg->obj.flags & CONTRAST_NEED_METRIC) && !cfg->csv.metric_col) {
 		fprintf(stderr, "seep: contrast: objective '%s' needs --metric-col\n", cfg->obj.name);
 		return -EINVAL;

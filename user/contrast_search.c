@@ -232,6 +232,8 @@ int contrast_search__run(const struct contrast_data *d, const struct contrast_ob
 
 	if (!max_len || max_len > CONTRAST_MAX_LEN)
 		return -EINVAL;
+	if (!o->max_steps && !o->patience && !(o->time_limit > 0))
+		return -EINVAL;         /* it would never stop */
 	w.score = malloc((navps + 1) * sizeof(*w.score));
 	w.order = malloc((navps + 1) * sizeof(*w.order));
 	w.tabu_until = calloc(navps + 1, sizeof(*w.tabu_until));

@@ -62,6 +62,7 @@ struct contrast_search_stats {
  * 20000, min_count 1, seed 1. */
 void contrast_search__defaults(struct contrast_search_opts *o);
 
+/* -EINVAL if max_len is out of range or no stop criterion is set. */
 int contrast_search__run(const struct contrast_data *d, const struct contrast_objective *obj,
 			 const struct contrast_search_opts *o, struct contrast_top *out,
 			 struct contrast_search_stats *stats);

@@ -634,6 +634,17 @@ Test(search, deterministic_for_a_seed)
 	cr_assert_eq(contrast_top__len(a), contrast_top__len(b));
 	for (size_t i = 0; i < contrast_top__len(a); i++)
 		cr_assert_eq(contrast_pattern__cmp(contrast_top__get(a, i), contrast_top__get(b, i)), 0);
+	/* Dynamic stop: no better pattern for `patience` steps; static stop by time. */
+	o.max_steps = 0;
+	o.patience = 500;
+	cr_assert_eq(contrast_search__run(d, &obj, &o, b, &sb), 0);
+	cr_assert_lt(sb.steps, 200000);
+	o.patience = 0;
+	cr_assert_eq(contrast_search__run(d, &obj, &o, b, &sb), -EINVAL);   /* no stop */
+	o.time_limit = 1e-9;
+	cr_assert_eq(contrast_search__run(d, &obj, &o, b, &sb), 0);
+	cr_assert_eq(sb.steps, 255, "time limit checked every 256 steps, stopped after %llu",
+		     (unsigned long long)sb.steps);
 	/* max_len is honoured. */
 	for (size_t i = 0; i < contrast_top__len(a); i++)
 		cr_assert_leq(contrast_top__get(a, i)->len, o.max_len);
