@@ -476,6 +476,8 @@ int contrast__parse_metric(const char *s, double *out)
 		return 0;
 	while (*s == ' ')
 		s++;
+	if (!*s)
+		return -EINVAL;
 	if (*s == '<')
 		return _parse_number(s + 1, end, out);
 	if (*s == '>')
