@@ -163,3 +163,22 @@ $(BUILD)/tests/unit/test_cli_detect: $(SEEP)
 
 .PHONY: eval-detect bench-detect
 -include $(wildcard $(BUILD)/tools/*.d)
+
+# --- contrast ------------------------------------------------------------------
+# bench-contrast: CONAN on a generated data set of 10^8 instances (aggregated
+# rows with counts): time and peak memory, and the meta-heuristic's best
+# pattern against the exhaustive search up to length 3.
+CONTRAST_GEN := $(BUILD)/tools/contrast-gen
+
+$(CONTRAST_GEN): tools/contrast-gen.c $(BUILD)/tests/lib/contrast_gen.o $(LIBSEEP)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(WARN) -o $@ $^
+
+# The end-to-end test runs the built program.
+$(BUILD)/tests/e2e/test_contrast: $(SEEP)
+
+bench-contrast: $(SEEP) $(CONTRAST_GEN)
+	$(Q)tools/bench-contrast.sh $(SEEP) $(CONTRAST_GEN) $(BUILD)/bench
+
+.PHONY: bench-contrast

@@ -11,5 +11,6 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 int cmd_trace(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_contrast(int argc, char **argv);
 
 #endif

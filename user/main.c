@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
 	{ "trace", cmd_trace, "live heap of running processes by allocation stack" },
 	{ "detect", cmd_detect, "leak detectors (LBR, LBRCPD, Precog, PrecogMF, seep) on a memory series" },
+	{ "contrast", cmd_contrast, "attribute patterns that set a target group apart (CONAN)" },
 };
 
 static void usage(FILE *out)
