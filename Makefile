@@ -83,12 +83,39 @@ TEST_HELPER_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_HELPERS))
 # Targets: programs with known allocation behaviour. Built like a frame-pointer
 # build (this issue); *_nofp targets are built the way distributions build.
 TARGET_SRCS := $(wildcard tests/targets/*.c)
-TARGET_BINS := $(patsubst tests/targets/%.c,$(BUILD)/tests/targets/%,$(TARGET_SRCS))
+TARGET_BINS := $(patsubst tests/targets/%.c,$(BUILD)/tests/targets/%,$(filter-out tests/targets/lib%,$(TARGET_SRCS))) \
+               $(patsubst tests/targets/%.cpp,$(BUILD)/tests/targets/%,$(wildcard tests/targets/*.cpp)) \
+               $(BUILD)/tests/targets/nofp_helper_stripped
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-builtin -fno-optimize-sibling-calls -pthread
 
 $(BUILD)/tests/targets/%: tests/targets/%.c | $(BUILD)/tests/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) $(TARGET_CFLAGS) -o $@ $< -lpthread
+
+# Built the way distributions build: optimised, no frame pointers.
+NOFP_CFLAGS := -O2 -g -fomit-frame-pointer -pthread
+T := $(BUILD)/tests/targets
+
+$(T)/nofp_%: tests/targets/nofp_%.c tests/targets/target.h | $(T)
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) -o $@ $<
+
+$(T)/libseepleak.so: tests/targets/libseepleak.c | $(T)
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) -fPIC -shared -o $@ $<
+
+$(T)/nofp_sharedlib: tests/targets/nofp_sharedlib.c $(T)/libseepleak.so | $(T)
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) -o $@ $< -L$(T) -lseepleak -Wl,-rpath,'$$ORIGIN'
+
+$(T)/nofp_cpp: tests/targets/nofp_cpp.cpp tests/targets/target.h | $(T)
+	$(call msg,TARGET,$@)
+	$(Q)$(CXX) $(NOFP_CFLAGS) -o $@ $<
+
+# A stripped copy: no symbol tables, same code and build ID.
+$(T)/nofp_helper_stripped: $(T)/nofp_helper
+	$(call msg,STRIP,$@)
+	$(Q)strip -o $@ $<
 
 # No C library, no allocator: the "no allocator found" case.
 $(BUILD)/tests/targets/noalloc: tests/targets/noalloc.c | $(BUILD)/tests/targets

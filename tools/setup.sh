@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  make gcc clang llvm pkg-config bpftool
+  make gcc g++ binutils clang llvm pkg-config bpftool
   libbpf-dev libelf-dev libdw-dev zlib1g-dev libjansson-dev
   libcriterion-dev libcairo2-dev
 )

@@ -53,6 +53,10 @@ static void usage(FILE *out)
 "  -n, --top N            stacks per report (default 10, 0 = all)\n"
 "  -a, --min-age S        hide allocations younger than S seconds\n"
 "  -f, --format FMT       text (default) or json (one object per line)\n"
+"  -u, --unwind MODE      auto (default), fp or dwarf: how stacks are walked\n"
+"      --max-depth N      frames kept per stack (default 128, at most 1024)\n"
+"      --stack-bytes N    stack bytes copied per allocation for DWARF\n"
+"                         unwinding (default 16384, at most 32768)\n"
 "      --max-allocs N     live blocks tracked at once (default 1048576)\n"
 "      --max-stacks N     distinct stacks kept (default 32768)\n"
 "  -v, --verbose          more diagnostics (-vv: libbpf's too)\n"
@@ -94,7 +98,7 @@ static int parse_uint(const char *s, const char *opt, uint64_t max, uint64_t *ou
 
 static int parse_opts(int argc, char **argv, struct trace_opts *o)
 {
-	enum { OPT_MAX_ALLOCS = 256, OPT_MAX_STACKS };
+	enum { OPT_MAX_ALLOCS = 256, OPT_MAX_STACKS, OPT_MAX_DEPTH, OPT_STACK_BYTES };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "command", required_argument, NULL, 'c' },
@@ -105,6 +109,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "max-allocs", required_argument, NULL, OPT_MAX_ALLOCS },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+		{ "unwind", required_argument, NULL, 'u' },
+		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -115,7 +122,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->cfg.top = 10;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:c:d:i:n:a:f:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:c:d:i:n:a:f:u:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_uint(optarg, "--pid", INT32_MAX, &v))
@@ -169,6 +176,36 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 			if (parse_uint(optarg, "--max-stacks", 1u << 24, &v) || v == 0)
 				return -EINVAL;
 			o->cfg.trace.max_stacks = (uint32_t)v;
+			break;
+		case 'u':
+			if (!strcmp(optarg, "auto"))
+				o->cfg.unwind = UNWIND_AUTO;
+			else if (!strcmp(optarg, "fp"))
+				o->cfg.unwind = UNWIND_FP;
+			else if (!strcmp(optarg, "dwarf"))
+				o->cfg.unwind = UNWIND_DWARF;
+			else {
+				pr_err("invalid unwind mode '%s': expected auto, fp or dwarf", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_MAX_DEPTH:
+			if (parse_uint(optarg, "--max-depth", SESSION_MAX_DEPTH, &v))
+				return -EINVAL;
+			if (v < 2) {
+				pr_err("invalid value '%s' for --max-depth: at least 2", optarg);
+				return -EINVAL;
+			}
+			o->cfg.max_depth = (unsigned)v;
+			break;
+		case OPT_STACK_BYTES:
+			if (parse_uint(optarg, "--stack-bytes", SEEP_MAX_STACK_COPY, &v))
+				return -EINVAL;
+			if (v < 512) {
+				pr_err("invalid value '%s' for --stack-bytes: at least 512", optarg);
+				return -EINVAL;
+			}
+			o->cfg.trace.stack_bytes = (uint32_t)v;
 			break;
 		case 'v':
 			verbose++;
