@@ -1,0 +1,269 @@
+/* End to end (root): stacks and symbols on binaries built the way
+ * distributions build them (no frame pointers): exact frames, innermost
+ * first, from the allocator up to main. */
+#include <criterion/criterion.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+#define E2E(name, ...) Test(stacks_e2e, name, .timeout = 90, ##__VA_ARGS__)
+
+static const char *fn(json_t *frame)
+{
+	return json_string_value(json_object_get(frame, "function"));
+}
+
+static const char *module_base(json_t *frame)
+{
+	const char *m = json_string_value(json_object_get(frame, "module"));
+	const char *b = m ? strrchr(m, '/') : NULL;
+
+	return b ? b + 1 : m;
+}
+
+/* The top stack of the single report in OUT. */
+static json_t *top_stack_of(const char *out, json_t **report)
+{
+	*report = json_line(out, 0);
+	cr_assert_not_null(*report, "no report: %s", out);
+	return json_array_get(json_object_get(*report, "stacks"), 0);
+}
+
+/* Frames [0, n) of STACK are exactly WANT. */
+static void expect_frames(json_t *stack, const char *const *want, size_t n)
+{
+	json_t *frames = json_object_get(stack, "frames");
+
+	cr_assert_geq(json_array_size(frames), n, "only %zu frames", json_array_size(frames));
+	for (size_t i = 0; i < n; i++) {
+		const char *got = fn(json_array_get(frames, i));
+
+		cr_expect(got && !strcmp(got, want[i]), "frame %zu: '%s', want '%s'", i,
+			  got ? got : "(null)", want[i]);
+	}
+	cr_expect(json_is_false(json_object_get(stack, "truncated")));
+}
+
+static json_t *trace_command(const char *cmd, struct run *r, json_t **report)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-c", (char *)cmd, "-n", "1", "-f", "json", NULL };
+
+	run_cmd(argv, NULL, r);
+	cr_assert_eq(r->status, 0, "stderr: %s", r->err);
+	return top_stack_of(r->out, report);
+}
+
+static const char *const helper_frames[] = {
+	"malloc", "leak_helper", "build_record", "handle_request", "serve", "main",
+};
+
+E2E(leak_through_helpers)
+{
+	struct run r;
+	json_t *rep, *top = trace_command(TARGET("nofp_helper"), &r, &rep);
+
+	expect_frames(top, helper_frames, 6);
+	cr_expect_eq(json_integer_value(json_object_get(top, "bytes")), 200 * 256);
+	cr_expect_eq(json_integer_value(json_object_get(top, "count")), 200);
+	json_decref(rep);
+	run_release(&r);
+}
+
+E2E(leak_inside_shared_library)
+{
+	static const char *const want[] = { "malloc", "lib_leak", "lib_entry", "use_library", "main" };
+	struct run r;
+	json_t *rep, *top = trace_command(TARGET("nofp_sharedlib"), &r, &rep);
+	json_t *frames = json_object_get(top, "frames");
+
+	expect_frames(top, want, 5);
+	cr_expect_str_eq(module_base(json_array_get(frames, 1)), "libseepleak.so");
+	cr_expect_str_eq(module_base(json_array_get(frames, 3)), "nofp_sharedlib");
+	cr_expect_eq(json_integer_value(json_object_get(top, "count")), 100);
+	json_decref(rep);
+	run_release(&r);
+}
+
+E2E(cpp_method_via_new_demangled)
+{
+	static const char *const want[] = {
+		"malloc", "operator new(unsigned long)", "Cache::put(int)", "main",
+	};
+	struct run r;
+	json_t *rep, *top = trace_command(TARGET("nofp_cpp"), &r, &rep);
+
+	expect_frames(top, want, 4);
+	cr_expect_eq(json_integer_value(json_object_get(top, "count")), 300);
+	json_decref(rep);
+	run_release(&r);
+}
+
+E2E(recursion_50_deep)
+{
+	const char *want[53] = { "malloc", "leaf_alloc" };
+	struct run r;
+	json_t *rep, *top;
+
+	for (int i = 2; i < 53; i++)
+		want[i] = "recurse";     /* recurse(50) .. recurse(0): 51 frames */
+	top = trace_command(TARGET("nofp_recursion") " 50", &r, &rep);
+	expect_frames(top, want, 53);
+	cr_expect_str_eq(fn(json_array_get(json_object_get(top, "frames"), 53)), "main");
+	json_decref(rep);
+	run_release(&r);
+}
+
+E2E(depth_limit_marks_truncation)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-c", TARGET("nofp_recursion") " 50", "--max-depth", "20",
+			 "-n", "1", "-f", "json", NULL };
+	struct run r;
+	json_t *rep, *top;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	top = top_stack_of(r.out, &rep);
+	cr_expect_eq(json_array_size(json_object_get(top, "frames")), 20);
+	cr_expect(json_is_true(json_object_get(top, "truncated")));
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* A stripped binary: its frames are module + offset + build ID, with no
+ * name rather than a wrong one; the same build ID as the unstripped one. */
+E2E(stripped_binary_never_misnamed)
+{
+	struct run r1, r2;
+	json_t *rep1, *rep2, *full, *stripped, *f;
+	size_t i;
+
+	full = trace_command(TARGET("nofp_helper"), &r1, &rep1);
+	stripped = trace_command(TARGET("nofp_helper_stripped"), &r2, &rep2);
+	cr_assert_eq(json_array_size(json_object_get(stripped, "frames")),
+		     json_array_size(json_object_get(full, "frames")), "same depth: CFI survives strip");
+	cr_expect_str_eq(fn(json_array_get(json_object_get(stripped, "frames"), 0)), "malloc");
+	json_array_foreach(json_object_get(stripped, "frames"), i, f) {
+		json_t *twin = json_array_get(json_object_get(full, "frames"), i);
+
+		if (strcmp(module_base(f), "nofp_helper_stripped"))
+			continue;
+		cr_expect_null(fn(f), "frame %zu named '%s' in a stripped binary", i, fn(f));
+		cr_expect_str_eq(json_string_value(json_object_get(f, "offset")),
+				 json_string_value(json_object_get(twin, "offset")));
+		cr_expect_not_null(json_string_value(json_object_get(f, "build_id")));
+		cr_expect_str_eq(json_string_value(json_object_get(f, "build_id")),
+				 json_string_value(json_object_get(twin, "build_id")));
+	}
+	json_decref(rep1);
+	json_decref(rep2);
+	run_release(&r1);
+	run_release(&r2);
+}
+
+/* Traces PID (already running the helper target, held on GO) by pid. */
+static void trace_pid_and_check(pid_t pid, int go)
+{
+	char p[16];
+	char *argv[] = { SEEP_BIN, "trace", "-p", p, "--duration", "3", "-n", "1", "-f", "json", NULL };
+	struct bg b;
+	struct run r;
+	json_t *rep, *top;
+
+	snprintf(p, sizeof(p), "%d", pid);
+	cr_assert_eq(bg_start(argv, &b), 0, "seep did not start: %s", b.err);
+	target_go(go);
+	bg_finish(&b, &r);
+	kill(pid, SIGKILL);
+	target_wait(pid);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	top = top_stack_of(r.out, &rep);
+	expect_frames(top, helper_frames, 6);
+	cr_expect_eq(json_integer_value(json_object_get(top, "count")), 200);
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* Waits until PID runs an executable whose path ends with SUFFIX. */
+static void wait_exec(pid_t pid, const char *suffix)
+{
+	char link[64], exe[PATH_MAX];
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	for (int i = 0; i < 500; i++) {
+		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+
+		if (n > 0) {
+			exe[n] = '\0';
+			if (strstr(exe, suffix))
+				return;
+		}
+		usleep(10000);
+	}
+	cr_assert_fail("pid %d never ran '%s'", pid, suffix);
+}
+
+E2E(binary_deleted_while_running)
+{
+	char dir[] = "/tmp/seep-deleted-XXXXXX", prog[64];
+	char *cp[] = { "/bin/cp", TARGET("nofp_helper"), prog, NULL };
+	char *argv[] = { prog, "200", "hold", NULL };
+	struct run r;
+	int go;
+	pid_t pid;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(prog, sizeof(prog), "%s/leaky", dir);
+	run_cmd(cp, NULL, &r);
+	run_release(&r);
+	pid = target_start(argv, &go);
+	wait_exec(pid, "/leaky");
+	cr_assert_eq(unlink(prog), 0);
+	rmdir(dir);
+	trace_pid_and_check(pid, go);
+}
+
+/* The binary exists only in the target's private mount namespace. */
+E2E(binary_in_other_mount_namespace)
+{
+	char dir[] = "/tmp/seep-mntns-XXXXXX", script[512], prog[64];
+	char *argv[] = { "/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+			 script, NULL };
+	struct stat st;
+	int go;
+	pid_t pid;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(prog, sizeof(prog), "%s/leaky", dir);
+	snprintf(script, sizeof(script),
+		 "mount -t tmpfs seep %s && cp %s %s && exec %s 200 hold", dir,
+		 TARGET("nofp_helper"), prog, prog);
+	pid = target_start(argv, &go);
+	wait_exec(pid, "/leaky");
+	cr_assert_neq(stat(prog, &st), 0, "not visible from here");
+	trace_pid_and_check(pid, go);
+	rmdir(dir);
+}
+
+E2E(frame_pointer_mode_on_frame_pointer_build)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-c", TARGET("leaky_server") " 100 0", "--unwind", "fp",
+			 "-n", "1", "-f", "json", NULL };
+	static const char *const want[] = { "malloc", "xstrdup", "handle_request", "main" };
+	struct run r;
+	json_t *rep, *top;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	top = top_stack_of(r.out, &rep);
+	expect_frames(top, want, 4);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(rep, "stats"), "stack_copies")),
+		     0, "no stack copies in fp mode");
+	json_decref(rep);
+	run_release(&r);
+}
