@@ -155,6 +155,10 @@ demo: setup
 	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BUILD)/tests/targets/leaky_server
 	$(Q)tools/demo.sh $(SEEP) $(BUILD)/tests/targets/leaky_server
 
+# The price of each way of taking stacks (tools/bench-unwind.md).
+bench-unwind: setup $(SEEP) $(BUILD)/tests/targets/nofp_helper $(BUILD)/tests/targets/nofp_recursion
+	$(Q)tools/bench-unwind.sh $(SEEP) $(BUILD)/tests/targets
+
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
@@ -164,7 +168,7 @@ clean:
 $(BUILD)/bpf $(BUILD)/include $(BUILD)/user $(BUILD)/tests/targets $(BUILD)/tests/lib:
 	$(Q)mkdir -p $@
 
-.PHONY: all tests setup test unit check demo vmlinux clean
+.PHONY: all tests setup test unit check demo vmlinux clean bench-unwind
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d)
 

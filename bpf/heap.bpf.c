@@ -18,6 +18,7 @@
 #include "seep_heap.h"
 
 #define MAP_ANONYMOUS 0x20
+#define STACK_RING_BYTES (16 << 20)
 #define MAP_FAILED ((__u64)-1)
 
 char LICENSE[] SEC("license") = "GPL";
@@ -79,7 +80,7 @@ struct {
 /* Stack copies for SEEP_UNWIND_DWARF processes (struct seep_stack_event). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, STACK_RING_BYTES);
 } stack_events SEC(".maps");
 
 /* User stack bytes copied per event (at most SEEP_MAX_STACK_COPY). */
@@ -159,16 +160,23 @@ static __always_inline void totals_add(const struct seep_stack_key *site, __s64 
 	}
 }
 
+static long vma_end(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	*(__u64 *)data = vma->vm_end;
+	return 0;
+}
+
 /* Copies the stack at the allocator's return into the ring buffer for
- * unwinding in user space. Near the top of a stack the full copy faults:
- * shorter ones are tried. */
+ * unwinding in user space: up to the end of the stack's mapping, at most
+ * cfg_stack_bytes. If the mapping cannot be looked up (mmap lock busy),
+ * shorter copies are tried until one does not fault. */
 static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr, __u64 size,
 				       const struct frame *f)
 {
 	const __u32 cap = cfg_stack_bytes <= SEEP_MAX_STACK_COPY ? cfg_stack_bytes
 								 : SEEP_MAX_STACK_COPY;
 	struct seep_stack_event *ev;
-	__u64 sp = PT_REGS_SP(ctx);
+	__u64 sp = PT_REGS_SP(ctx), end = 0;
 	__u32 len = cap;
 
 	ev = bpf_ringbuf_reserve(&stack_events, sizeof(*ev) + cap, 0);
@@ -186,6 +194,9 @@ static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 add
 	ev->sp = sp;
 	ev->bp = PT_REGS_FP(ctx);
 	ev->kind = f->kind;
+	bpf_find_vma(bpf_get_current_task_btf(), sp, vma_end, &end, 0);
+	if (end > sp && end - sp < len)
+		len = (__u32)(end - sp);
 	for (int i = 0; i < 8; i++) {
 		if (len > cap)
 			len = cap;
@@ -198,7 +209,11 @@ static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 add
 		}
 	}
 	ev->stack_len = len;
-	bpf_ringbuf_submit(ev, 0);
+	/* Waking the reader for every event would cost the traced thread a
+	 * cross-CPU wakeup per allocation: wake it once a quarter of the ring
+	 * is full; it also drains the ring every second and before reports. */
+	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&stack_events, BPF_RB_AVAIL_DATA) >
+				       (STACK_RING_BYTES / 4) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	stat_add(SEEP_STAT_STACK_EVENTS, 1);
 }
 

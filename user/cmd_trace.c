@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "commands.h"
 #include "log.h"
@@ -300,6 +301,15 @@ int cmd_trace(int argc, char **argv)
 	pr_warn("tracing %zu process%s; Ctrl-C to stop", session__running(s),
 		session__running(s) == 1 ? "" : "es");
 	err = run(s, &opts);
+	{
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		pr_info("seep itself used %.3f s of CPU (user %.3f, system %.3f)",
+			ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+			ru.ru_stime.tv_usec / 1e6, ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+			ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+	}
 cleanup:
 	session__free(s);
 	return err ? EXIT_FAIL : EXIT_OK;

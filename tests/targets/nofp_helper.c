@@ -1,8 +1,12 @@
 /* Built like a distribution builds (-O2 -fomit-frame-pointer): a leak
  * through helpers. Expected stack: malloc, leak_helper, build_record,
- * handle_request, serve, main.  usage: nofp_helper [COUNT] */
+ * handle_request, serve, main.
+ * usage: nofp_helper [COUNT [hold|time]]: hold waits to be killed (traced by
+ * pid); time prints the nanoseconds serve() took (the unwinding benchmark). */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "target.h"
@@ -51,10 +55,17 @@ int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : N_DEFAULT;
 
+	struct timespec t0, t1;
+
 	target_wait_attached();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (serve(n) != n)
 		return 1;
-	if (argc > 2)            /* hold: traced by pid */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (argc > 2 && !strcmp(argv[2], "time"))
+		printf("serve_ns %lld\n", (t1.tv_sec - t0.tv_sec) * 1000000000LL +
+					    (t1.tv_nsec - t0.tv_nsec));
+	else if (argc > 2)       /* hold: traced by pid */
 		for (;;)
 			pause();
 	return 0;
