@@ -1,5 +1,7 @@
 #include "allocators.h"
 
+#include "elfcode.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -44,6 +46,38 @@ static int _kind_of(const char *name)
 		if (!strcmp(name, kind_names[k]))
 			return k;
 	return -1;
+}
+
+/* push %reg or push %r8..%r15 */
+static int _is_push(const uint8_t *p, size_t len)
+{
+	if (len >= 1 && p[0] >= 0x50 && p[0] <= 0x57)
+		return 1;
+	return len >= 2 && p[0] == 0x41 && p[1] >= 0x50 && p[1] <= 0x57;
+}
+
+size_t allocators__probe_skip(enum seep_kind kind, const uint8_t *code, size_t len)
+{
+	static const uint8_t endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	static const uint8_t test_rdi[] = { 0x48, 0x85, 0xff };
+	size_t at = 0;
+
+	if (len >= sizeof(endbr64) && !memcmp(code, endbr64, sizeof(endbr64)))
+		at = sizeof(endbr64);
+	if (kind == SEEP_KIND_FREE && len - at >= sizeof(test_rdi) + 2 &&
+	    !memcmp(code + at, test_rdi, sizeof(test_rdi))) {
+		size_t j = at + sizeof(test_rdi);
+
+		if (code[j] == 0x74)                            /* je rel8 */
+			j += 2;
+		else if (len - j >= 6 && code[j] == 0x0f && code[j + 1] == 0x84)  /* je rel32 */
+			j += 6;
+		else
+			return at && _is_push(code + at, len - at) ? at : 0;
+		if (_is_push(code + j, len - j))
+			return j;
+	}
+	return at && _is_push(code + at, len - at) ? at : 0;
 }
 
 static int _vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
@@ -126,11 +160,16 @@ int allocators__find(const char *path, struct alloc_funcs *funcs)
 			dup |= funcs->f[i].vaddr == vaddrs[k];
 		if (dup)
 			continue;
+		const uint8_t *code;
+		size_t len = 0;
+
 		f = &funcs->f[funcs->n];
 		f->kind = k;
 		f->vaddr = vaddrs[k];
 		if (_vaddr_to_offset(elf, vaddrs[k], &f->offset))
 			continue;
+		code = elfcode__at(elf, vaddrs[k], &len);
+		f->probe_offset = f->offset + (code ? allocators__probe_skip(k, code, len) : 0);
 		funcs->n++;
 	}
 cleanup:

@@ -1,5 +1,7 @@
 #include "framepointer.h"
 
+#include "elfcode.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -9,7 +11,7 @@
 
 #define SAMPLE_MAX 256
 
-static int _prologue_keeps_fp(const unsigned char *p, size_t len)
+static int _prologue_keeps_fp(const uint8_t *p, size_t len)
 {
 	static const unsigned char endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
 	static const unsigned char fp[] = { 0x55, 0x48, 0x89, 0xe5 };
@@ -19,28 +21,6 @@ static int _prologue_keeps_fp(const unsigned char *p, size_t len)
 		len -= sizeof(endbr64);
 	}
 	return len >= sizeof(fp) && !memcmp(p, fp, sizeof(fp));
-}
-
-/* Bytes at VADDR from the section holding it, or NULL. */
-static const unsigned char *_code_at(Elf *elf, uint64_t vaddr, size_t *len)
-{
-	Elf_Scn *scn = NULL;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
-		    !(sh.sh_flags & SHF_EXECINSTR) || vaddr < sh.sh_addr ||
-		    vaddr >= sh.sh_addr + sh.sh_size)
-			continue;
-		d = elf_getdata(scn, NULL);
-		if (!d || !d->d_buf || vaddr - sh.sh_addr >= d->d_size)
-			return NULL;
-		*len = d->d_size - (vaddr - sh.sh_addr);
-		return (const unsigned char *)d->d_buf + (vaddr - sh.sh_addr);
-	}
-	return NULL;
 }
 
 int framepointer__module(const char *path)
@@ -66,14 +46,14 @@ int framepointer__module(const char *path)
 		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
 			continue;
 		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize && sampled < SAMPLE_MAX; i++) {
-			const unsigned char *code;
+			const uint8_t *code;
 			size_t len;
 			GElf_Sym sym;
 
 			if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
 			    sym.st_shndx == SHN_UNDEF || sym.st_size < 16)
 				continue;
-			code = _code_at(elf, sym.st_value, &len);
+			code = elfcode__at(elf, sym.st_value, &len);
 			if (!code)
 				continue;
 			sampled++;

@@ -233,11 +233,13 @@ static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int
 			err = _attach_one(t, t->skel->progs.alloc_exit_prog, pid, path,
 					  f->offset, 1, name);
 		if (!err)
-			err = _attach_one(t, _entry_prog(t, f->kind), pid, path, f->offset, 0, name);
+			err = _attach_one(t, _entry_prog(t, f->kind), pid, path, f->probe_offset, 0,
+					  name);
 		if (err)
 			return err;
-		pr_debug("pid %d: hooked %s at %s+0x%llx", (int)pid, name, m->path,
-			 (unsigned long long)f->offset);
+		pr_debug("pid %d: hooked %s at %s+0x%llx (entry probe +%llu)", (int)pid, name,
+			 m->path, (unsigned long long)f->offset,
+			 (unsigned long long)(f->probe_offset - f->offset));
 		(*hooked)++;
 	}
 	return 0;
