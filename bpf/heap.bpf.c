@@ -36,7 +36,9 @@ struct frame {
 
 struct pending {
 	__u32 depth;
-	__u32 pad;
+	__u32 sample_init;
+	__s64 sample_left;       /* bytes until the next sample */
+	__u64 skip_sp, skip_ret; /* the last unsampled call: its entry sp and return address */
 	struct frame f[SEEP_MAX_NEST];
 };
 
@@ -85,6 +87,13 @@ struct {
 
 /* User stack bytes copied per event (at most SEEP_MAX_STACK_COPY). */
 const volatile __u32 cfg_stack_bytes = 16384;
+/* Mean bytes between samples; 0 or 1: record every allocation. */
+const volatile __u64 cfg_sample_bytes = 0;
+/* -ln((i + 0.5) / SEEP_EXP_TABLE) * SEEP_EXP_SCALE: exponential quantiles,
+ * filled in by user space. */
+const volatile __u32 cfg_exp[SEEP_EXP_TABLE] = {};
+
+extern bool bpf_session_is_return(void) __ksym __weak;
 
 /* Sequence numbers of copied stacks. */
 __u64 stack_seq;
@@ -303,6 +312,45 @@ static __always_inline void drop_stale(struct pending *p, __u64 sp, __u64 ret)
 	}
 }
 
+/* Byte-based Poisson sampling: a call of SIZE bytes is sampled when a
+ * sample point (exponential gaps of mean cfg_sample_bytes) falls in it,
+ * with probability 1 - exp(-SIZE / mean). */
+static __always_inline int sampled(struct pending *p, __u64 size)
+{
+	if (cfg_sample_bytes <= 1)
+		return 1;
+	if (!p->sample_init) {
+		p->sample_left = (cfg_exp[bpf_get_prandom_u32() & (SEEP_EXP_TABLE - 1)] *
+				  cfg_sample_bytes) / SEEP_EXP_SCALE;
+		p->sample_init = 1;
+	}
+	p->sample_left -= (__s64)size;
+	if (p->sample_left > 0)
+		return 0;
+	/* memoryless: the next gap starts where this allocation ends */
+	p->sample_left = (cfg_exp[bpf_get_prandom_u32() & (SEEP_EXP_TABLE - 1)] *
+			  cfg_sample_bytes) / SEEP_EXP_SCALE;
+	return 1;
+}
+
+/* True if a call entering at SP runs inside the last unsampled call (no
+ * frame was pushed for it): it is deeper, and that call's return address
+ * slot still holds its return address (a session skipped the return) or
+ * the uretprobe trampoline (a uretprobe hooked it). Any call made since
+ * that one returned would have overwritten the slot with its own return
+ * address. */
+static __always_inline int inside_skipped(struct pending *p, __u64 sp)
+{
+	__u64 slot = 0;
+
+	if (!p->skip_sp || sp >= p->skip_sp ||
+	    bpf_probe_read_user(&slot, sizeof(slot), (void *)p->skip_sp))
+		return 0;
+	return slot == p->skip_ret || is_trampoline(slot);
+}
+
+/* An allocating call's entry. Returns 1 if its return need not be seen
+ * (a session then skips the return probe), 0 otherwise. */
 static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 arg)
 {
 	__u8 mode = 0;
@@ -313,18 +361,33 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 si
 	__u32 d;
 
 	if (!tgid)
-		return 0;
+		return 1;
 	p = pending_get(1);
 	if (!p) {
 		stat_add(SEEP_STAT_DROP_NO_TASK_STORAGE, 1);
-		return 0;
+		return 1;
 	}
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)sp);  /* the return address */
 	drop_stale(p, sp, ret);
 	d = p->depth;
+	if (d == 0) {
+		/* mmap inside an unsampled malloc is the allocator's business */
+		if ((kind == SEEP_KIND_MMAP || kind == SEEP_KIND_MREMAP) && inside_skipped(p, sp)) {
+			stat_add(SEEP_STAT_NESTED, 1);
+			return 1;
+		}
+		if (!sampled(p, size)) {
+			p->skip_sp = sp;
+			p->skip_ret = ret;
+			stat_add(SEEP_STAT_UNSAMPLED, 1);
+			if (kind == SEEP_KIND_REALLOC || kind == SEEP_KIND_REALLOCARRAY)
+				forget(tgid, arg, 0, NULL);  /* the old block goes either way */
+			return 1;
+		}
+	}
 	if (d >= SEEP_MAX_NEST) {
 		stat_add(SEEP_STAT_DROP_NEST_FULL, 1);
-		return 0;
+		return 1;
 	}
 	f = &p->f[d];
 	f->sp = sp;
@@ -479,72 +542,57 @@ static __always_inline __u64 mul_size(__u64 n, __u64 size)
 	return n * size;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(malloc_enter, __u64 size)
+/* The arguments of an allocating call of KIND: its size and, for realloc
+ * and mremap, the old address, for posix_memalign the out-pointer.
+ * Returns 0 for a call not to follow (a file mapping). */
+static __always_inline int alloc_args(struct pt_regs *ctx, __u32 kind, __u64 *size, __u64 *arg)
 {
-	return alloc_enter(ctx, SEEP_KIND_MALLOC, size, 0);
+	__u64 a1 = PT_REGS_PARM1(ctx), a2 = PT_REGS_PARM2(ctx), a3 = PT_REGS_PARM3(ctx);
+
+	*arg = 0;
+	switch (kind) {
+	case SEEP_KIND_CALLOC:
+		*size = mul_size(a1, a2);
+		return 1;
+	case SEEP_KIND_REALLOC:
+		*arg = a1;
+		*size = a2;
+		return 1;
+	case SEEP_KIND_REALLOCARRAY:
+		*arg = a1;
+		*size = mul_size(a2, a3);
+		return 1;
+	case SEEP_KIND_POSIX_MEMALIGN:
+		*arg = a1;
+		*size = a3;
+		return 1;
+	case SEEP_KIND_ALIGNED_ALLOC:
+	case SEEP_KIND_MEMALIGN:
+		*size = a2;
+		return 1;
+	case SEEP_KIND_MMAP:
+		*size = a2;
+		return (PT_REGS_PARM4(ctx) & MAP_ANONYMOUS) != 0;
+	case SEEP_KIND_MREMAP:
+		*arg = a1;
+		*size = a3;
+		return 1;
+	default:  /* malloc, valloc, pvalloc */
+		*size = a1;
+		return 1;
+	}
 }
 
+/* Entry of an allocating function; the attach cookie says which. */
 SEC("uprobe")
-int BPF_KPROBE(calloc_enter, __u64 n, __u64 size)
+int alloc_enter_prog(struct pt_regs *ctx)
 {
-	return alloc_enter(ctx, SEEP_KIND_CALLOC, mul_size(n, size), 0);
-}
+	__u32 kind = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 size, arg;
 
-SEC("uprobe")
-int BPF_KPROBE(realloc_enter, __u64 ptr, __u64 size)
-{
-	return alloc_enter(ctx, SEEP_KIND_REALLOC, size, ptr);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(reallocarray_enter, __u64 ptr, __u64 n, __u64 size)
-{
-	return alloc_enter(ctx, SEEP_KIND_REALLOCARRAY, mul_size(n, size), ptr);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 align, __u64 size)
-{
-	return alloc_enter(ctx, SEEP_KIND_POSIX_MEMALIGN, size, memptr);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(aligned_alloc_enter, __u64 align, __u64 size)
-{
-	return alloc_enter(ctx, SEEP_KIND_ALIGNED_ALLOC, size, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(memalign_enter, __u64 align, __u64 size)
-{
-	return alloc_enter(ctx, SEEP_KIND_MEMALIGN, size, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(valloc_enter, __u64 size)
-{
-	return alloc_enter(ctx, SEEP_KIND_VALLOC, size, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(pvalloc_enter, __u64 size)
-{
-	return alloc_enter(ctx, SEEP_KIND_PVALLOC, size, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(mmap_enter, __u64 addr, __u64 len, __u64 prot, __u64 flags, __s64 fd)
-{
-	if (!(flags & MAP_ANONYMOUS))
-		return 0;
-	return alloc_enter(ctx, SEEP_KIND_MMAP, len, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(mremap_enter, __u64 old, __u64 old_size, __u64 new_size)
-{
-	return alloc_enter(ctx, SEEP_KIND_MREMAP, new_size, old);
+	if (alloc_args(ctx, kind, &size, &arg))
+		alloc_enter(ctx, kind, size, arg);
+	return 0;
 }
 
 /* One return program serves every allocating function: the frame says
@@ -553,6 +601,22 @@ SEC("uretprobe")
 int BPF_KRETPROBE(alloc_exit_prog, __u64 ret)
 {
 	return alloc_exit(ctx, ret);
+}
+
+/* Entry and return in one uprobe session: an entry that returns 1 makes
+ * the kernel skip the return probe, so unsampled calls do not pay for it.
+ * Loaded with expected attach type BPF_TRACE_UPROBE_SESSION by user space. */
+SEC("uprobe")
+int alloc_session_prog(struct pt_regs *ctx)
+{
+	__u32 kind = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 size, arg;
+
+	if (bpf_session_is_return())
+		return alloc_exit(ctx, PT_REGS_RC(ctx));
+	if (!alloc_args(ctx, kind, &size, &arg))
+		return 1;
+	return alloc_enter(ctx, kind, size, arg);
 }
 
 SEC("uprobe")

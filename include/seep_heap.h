@@ -22,6 +22,11 @@
  * copy (struct seep_stack_event); the site's `caller` is then the event's
  * sequence number. */
 #define SEEP_STACK_DWARF (-2)
+/* Entries of the table of exponential quantiles used for sampling. */
+#define SEEP_EXP_TABLE 1024
+/* Fixed-point scale of that table. */
+#define SEEP_EXP_SCALE 65536
+
 /* Most user stack bytes copied per event. */
 #define SEEP_MAX_STACK_COPY 32768
 
@@ -65,6 +70,7 @@ enum seep_stat {
 	SEEP_STAT_DROP_MISSED_RETURN,/* drop: a return probe never fired for an entry */
 	SEEP_STAT_DROP_NEST_FULL,    /* drop: more than SEEP_MAX_NEST calls in flight on a thread */
 	SEEP_STAT_DROP_NO_TASK_STORAGE, /* drop: per-thread state could not be created */
+	SEEP_STAT_UNSAMPLED,         /* allocating calls not sampled (--sample-bytes) */
 	SEEP_STAT_STACK_EVENTS,      /* stack copies sent to user space */
 	SEEP_STAT_DROP_RINGBUF_FULL, /* drop: stack copy lost (ring buffer full): "[stack lost]" */
 	SEEP_STAT__MAX,

@@ -20,6 +20,9 @@
 #include "report.h"
 #include "session.h"
 
+/* Mean bytes between samples by default: see the README's benchmarks. */
+#define SEEP_DEFAULT_SAMPLE_BYTES (512 * 1024)
+
 struct trace_opts {
 	pid_t pids[SESSION_MAX_TARGETS];
 	size_t npids;
@@ -54,6 +57,10 @@ static void usage(FILE *out)
 "  -n, --top N            stacks per report (default 10, 0 = all)\n"
 "  -a, --min-age S        hide allocations younger than S seconds\n"
 "  -f, --format FMT       text (default) or json (one object per line)\n"
+"  -s, --sample-bytes N   sample allocations every N bytes on average\n"
+"                         (default 524288); 1 records every allocation\n"
+"      --no-sessions      hook returns with uretprobes even where uprobe\n"
+"                         sessions can skip those of unsampled calls\n"
 "  -u, --unwind MODE      auto (default), fp or dwarf: how stacks are walked\n"
 "      --max-depth N      frames kept per stack (default 128, at most 1024)\n"
 "      --stack-bytes N    stack bytes copied per allocation for DWARF\n"
@@ -99,7 +106,8 @@ static int parse_uint(const char *s, const char *opt, uint64_t max, uint64_t *ou
 
 static int parse_opts(int argc, char **argv, struct trace_opts *o)
 {
-	enum { OPT_MAX_ALLOCS = 256, OPT_MAX_STACKS, OPT_MAX_DEPTH, OPT_STACK_BYTES };
+	enum { OPT_MAX_ALLOCS = 256, OPT_MAX_STACKS, OPT_MAX_DEPTH, OPT_STACK_BYTES,
+	       OPT_NO_SESSIONS };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "command", required_argument, NULL, 'c' },
@@ -111,6 +119,8 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "max-allocs", required_argument, NULL, OPT_MAX_ALLOCS },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 		{ "unwind", required_argument, NULL, 'u' },
+		{ "sample-bytes", required_argument, NULL, 's' },
+		{ "no-sessions", no_argument, NULL, OPT_NO_SESSIONS },
 		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -122,8 +132,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->cfg.top = 10;
+	o->cfg.trace.sample_bytes = SEEP_DEFAULT_SAMPLE_BYTES;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:c:d:i:n:a:f:u:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:c:d:i:n:a:f:u:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_uint(optarg, "--pid", INT32_MAX, &v))
@@ -189,6 +200,18 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 				pr_err("invalid unwind mode '%s': expected auto, fp or dwarf", optarg);
 				return -EINVAL;
 			}
+			break;
+		case 's':
+			if (parse_uint(optarg, "--sample-bytes", 1ULL << 40, &v))
+				return -EINVAL;
+			if (v == 0) {
+				pr_err("invalid value '0' for --sample-bytes: 1 records every allocation");
+				return -EINVAL;
+			}
+			o->cfg.trace.sample_bytes = v;
+			break;
+		case OPT_NO_SESSIONS:
+			o->cfg.trace.no_sessions = true;
 			break;
 		case OPT_MAX_DEPTH:
 			if (parse_uint(optarg, "--max-depth", SESSION_MAX_DEPTH, &v))

@@ -1,12 +1,15 @@
 #include "heap.h"
 
+#include "sampling.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-void heap__init(struct heap *h)
+void heap__init(struct heap *h, uint64_t sample_bytes)
 {
 	memset(h, 0, sizeof(*h));
+	h->sample_bytes = sample_bytes;
 }
 
 void heap__release(struct heap *h)
@@ -15,7 +18,7 @@ void heap__release(struct heap *h)
 		return;
 	free(h->sites);
 	free(h->index);
-	heap__init(h);
+	heap__init(h, h->sample_bytes);
 }
 
 static uint64_t _hash(const struct seep_stack_key *k)
@@ -65,6 +68,7 @@ static int _grow_index(struct heap *h)
 int heap__add_block(struct heap *h, const struct seep_stack_key *site, uint32_t kind,
 		    uint64_t size, uint64_t ts_ns)
 {
+	struct sample_weight w;
 	struct heap_site *s;
 	size_t slot;
 	int err;
@@ -91,17 +95,21 @@ int heap__add_block(struct heap *h, const struct seep_stack_key *site, uint32_t 
 		s->oldest_ns = ts_ns;
 		h->index[slot] = (uint32_t)h->n;
 	}
-	s->bytes += size;
-	s->count++;
+	w = sampling__weight(size, h->sample_bytes);
+	s->bytes += w.bytes;
+	s->count += w.count;
+	s->var_bytes += w.var_bytes;
+	s->samples++;
 	if (ts_ns < s->oldest_ns)
 		s->oldest_ns = ts_ns;
-	h->total_bytes += size;
-	h->total_count++;
+	h->total_bytes += w.bytes;
+	h->total_count += w.count;
+	h->total_samples++;
 	return 0;
 }
 
-void heap__add_totals(struct heap *h, const struct seep_stack_key *site, uint64_t alloc_bytes,
-		      uint64_t alloc_count)
+void heap__add_totals(struct heap *h, const struct seep_stack_key *site, double alloc_bytes,
+		      double alloc_count)
 {
 	size_t slot;
 

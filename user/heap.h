@@ -1,10 +1,12 @@
 /* heap — live memory of one process aggregated by allocation site.
  *
  * Fed with the live blocks (and optionally the per-site cumulative totals)
- * read from the tracer; pure C, no BPF. Invariants after any sequence of
- * heap__add_block(): total_bytes == sum of sites' bytes and total_count ==
- * sum of sites' counts; after heap__sort(), sites are ordered by bytes
- * (largest first), then count, then key, so reports are deterministic.
+ * read from the tracer; pure C, no BPF. A recorded block stands for what
+ * sampling says (sampling.h): with no sampling, its own size. Invariants
+ * after any sequence of heap__add_block(): total_bytes, total_count and
+ * total_samples are the sums over the sites; after heap__sort(), sites are
+ * ordered by bytes (largest first), then count, then key, so reports are
+ * deterministic.
  * Ownership: the heap owns its sites array; heap__release frees it.
  */
 #ifndef SEEP_HEAP_MODEL_H
@@ -17,9 +19,11 @@
 
 struct heap_site {
 	struct seep_stack_key key;
-	uint64_t bytes, count;       /* live, as filtered by min_age */
+	double bytes, count;         /* live, estimated (exact when not sampling) */
+	double var_bytes;            /* variance of the bytes estimate */
+	uint64_t samples;            /* live blocks recorded */
 	uint64_t oldest_ns;          /* allocation time of the oldest live block */
-	uint64_t alloc_bytes, alloc_count;  /* cumulative since attach */
+	double alloc_bytes, alloc_count;  /* cumulative since attach, estimated */
 	uint32_t kind;               /* enum seep_kind of the site's allocator */
 };
 
@@ -28,18 +32,20 @@ struct heap {
 	size_t n, cap;
 	uint32_t *index;             /* open-addressing table of site indexes + 1 */
 	size_t index_cap;
-	uint64_t total_bytes, total_count;
+	uint64_t sample_bytes;       /* mean bytes between samples; <= 1: exact */
+	double total_bytes, total_count;
+	uint64_t total_samples;
 };
 
-void heap__init(struct heap *h);
+void heap__init(struct heap *h, uint64_t sample_bytes);
 void heap__release(struct heap *h);
 
 /* Adds one live block allocated at TS_NS by allocator KIND from SITE. */
 int heap__add_block(struct heap *h, const struct seep_stack_key *site, uint32_t kind,
 		    uint64_t size, uint64_t ts_ns);
 /* Attaches cumulative totals to SITE if the heap has it (no-op otherwise). */
-void heap__add_totals(struct heap *h, const struct seep_stack_key *site, uint64_t alloc_bytes,
-		      uint64_t alloc_count);
+void heap__add_totals(struct heap *h, const struct seep_stack_key *site, double alloc_bytes,
+		      double alloc_count);
 /* Orders the sites; the heap is final afterwards (no more adds). */
 void heap__sort(struct heap *h);
 

@@ -26,6 +26,7 @@ static const struct {
 	[SEEP_STAT_DROP_MISSED_RETURN] = { "missed_returns", true },
 	[SEEP_STAT_DROP_NEST_FULL] = { "nesting_overflow", true },
 	[SEEP_STAT_DROP_NO_TASK_STORAGE] = { "thread_state_failed", true },
+	[SEEP_STAT_UNSAMPLED] = { "calls_unsampled", false },
 	[SEEP_STAT_STACK_EVENTS] = { "stack_copies", false },
 	[SEEP_STAT_DROP_RINGBUF_FULL] = { "ringbuf_full", true },
 };
@@ -120,18 +121,22 @@ int report__write_json(const struct report *r, FILE *out)
 		for (size_t j = 0; j < s->nframes; j++)
 			json_array_append_new(frames, _frame_json(&s->frames[j]));
 		json_array_append_new(stacks, json_pack(
-			"{s:I, s:I, s:f, s:I, s:I, s:b, s:o}",
+			"{s:I, s:I, s:f, s:I, s:f, s:I, s:I, s:b, s:o}",
 			"bytes", (json_int_t)s->bytes, "count", (json_int_t)s->count,
+			"bytes_stddev", round(s->bytes_stddev),
+			"samples", (json_int_t)s->samples,
 			"oldest_age_s", _ms(s->oldest_age_s),
 			"alloc_bytes", (json_int_t)s->alloc_bytes,
 			"alloc_count", (json_int_t)s->alloc_count,
 			"truncated", s->truncated, "frames", frames));
 	}
-	root = json_pack("{s:i, s:s, s:f, s:f, s:b, s:b, s:I, s:I, s:I, s:o, s:o}",
+	root = json_pack("{s:i, s:s, s:f, s:f, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
 			 "pid", r->pid, "comm", r->comm, "time", _ms(r->time),
 			 "elapsed_s", _ms(r->elapsed_s), "final", r->final, "exited", r->exited,
+			 "sample_bytes", (json_int_t)r->sample_bytes,
 			 "total_bytes", (json_int_t)r->total_bytes,
 			 "total_count", (json_int_t)r->total_count,
+			 "total_samples", (json_int_t)r->total_samples,
 			 "stacks_total", (json_int_t)r->stacks_total,
 			 "stacks", stacks, "stats", _stats_json(r));
 	if (!root)
@@ -176,9 +181,13 @@ int report__write_text(const struct report *r, FILE *out)
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	_human(r->total_bytes, total, sizeof(total));
-	fprintf(out, "%s pid %d (%s)%s: %s live in %" PRIu64 " allocations from %zu stacks",
-		when, r->pid, r->comm, r->exited ? " exited" : "", total, r->total_count,
-		r->stacks_total);
+	fprintf(out, "%s pid %d (%s)%s: %s live in %s%" PRIu64 " allocations from %zu stacks",
+		when, r->pid, r->comm, r->exited ? " exited" : "", total,
+		r->sample_bytes > 1 ? "~" : "", r->total_count, r->stacks_total);
+	if (r->sample_bytes > 1) {
+		_human(r->sample_bytes, b, sizeof(b));
+		fprintf(out, ", sampled every %s", b);
+	}
 	if (r->nstacks < r->stacks_total)
 		fprintf(out, " (top %zu shown)", r->nstacks);
 	fprintf(out, "%s\n", r->final ? " [final]" : "");
@@ -186,9 +195,16 @@ int report__write_text(const struct report *r, FILE *out)
 		const struct report_stack *s = &r->stacks[i];
 
 		_human(s->bytes, b, sizeof(b));
-		fprintf(out, "\n  #%zu %s in %" PRIu64 " allocations, oldest %.1f s (%" PRIu64
-			" allocated since attach)\n", i + 1, b, s->count, s->oldest_age_s,
-			s->alloc_count);
+		fprintf(out, "\n  #%zu %s", i + 1, b);
+		if (r->sample_bytes > 1) {
+			_human((uint64_t)(s->bytes_stddev + 0.5), b, sizeof(b));
+			fprintf(out, " ± %s in ~%" PRIu64 " allocations (%" PRIu64 " sampled)", b,
+				s->count, s->samples);
+		} else {
+			fprintf(out, " in %" PRIu64 " allocations", s->count);
+		}
+		fprintf(out, ", oldest %.1f s (%" PRIu64 " allocated since attach)\n",
+			s->oldest_age_s, s->alloc_count);
 		for (size_t j = 0; j < s->nframes; j++) {
 			const struct report_frame *f = &s->frames[j];
 

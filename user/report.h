@@ -6,9 +6,10 @@
  * Ownership: report__release() frees the stacks, frames and their strings.
  *
  * JSON: {"pid", "comm", "time", "elapsed_s", "final", "exited",
- *        "total_bytes", "total_count", "stacks_total",
- *        "stacks": [{"bytes", "count", "oldest_age_s", "alloc_bytes",
- *                    "alloc_count", "truncated",
+ *        "sample_bytes", "total_bytes", "total_count", "total_samples",
+ *        "stacks_total",
+ *        "stacks": [{"bytes", "count", "bytes_stddev", "samples",
+ *                    "oldest_age_s", "alloc_bytes", "alloc_count", "truncated",
  *                    "frames": [{"function", "module", "offset", "file",
  *                                "line", "build_id"}]}],
  *        "stats": {<counter>: n, ..., "drops": {<drop>: n, ...},
@@ -36,7 +37,9 @@ struct report_frame {
 };
 
 struct report_stack {
-	uint64_t bytes, count;
+	uint64_t bytes, count;   /* estimates when sampling */
+	double bytes_stddev;     /* the bytes estimate's standard deviation (0: exact) */
+	uint64_t samples;        /* live blocks recorded */
 	double oldest_age_s;
 	uint64_t alloc_bytes, alloc_count;
 	bool truncated;          /* deeper than the frames kept */
@@ -51,7 +54,9 @@ struct report {
 	double elapsed_s;        /* since tracing started */
 	bool final;              /* last report of this process */
 	bool exited;             /* the process has exited */
+	uint64_t sample_bytes;   /* mean bytes between samples; 1: every allocation */
 	uint64_t total_bytes, total_count;
+	uint64_t total_samples;  /* live blocks recorded */
 	size_t stacks_total;     /* sites with live memory (stacks shows the top ones) */
 	size_t nstacks;
 	struct report_stack *stacks;

@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "launch.h"
 #include "log.h"
 #include "procmaps.h"
+#include "sampling.h"
 #include "stacks.h"
 #include "symbolize.h"
 
@@ -95,10 +97,12 @@ static int _on_stack_event(const struct seep_stack_event *ev, const void *stack,
 	s->ips[0] = ev->entry_ip;
 	n = symbolizer__unwind(t->sym, (pid_t)ev->tid, &regs, stack, ev->stack_len, s->ips + 1,
 			       s->cfg.max_depth - 1, &truncated);
+	struct sample_weight w = sampling__weight(ev->size, s->cfg.trace.sample_bytes);
+
 	if (stacks__intern(t->stacks, s->ips, n + 1, truncated, &id) ||
 	    stacks__bind(t->stacks, ev->seq, id))
 		return -ENOMEM;
-	stacks__count(t->stacks, id, ev->size);
+	stacks__count(t->stacks, id, w.bytes, w.count);
 	return 0;
 }
 
@@ -261,7 +265,7 @@ int session__add_pid(struct session *s, pid_t pid)
 	err = trace__add_pid(s->trace, pid, t->mode);
 	if (err < 0)
 		goto fail;
-	heap__init(&t->heap);
+	heap__init(&t->heap, s->cfg.trace.sample_bytes);
 	pr_info("pid %d (%s): hooked %d allocator functions, %s stacks", (int)pid, t->comm, err,
 		t->mode == SEEP_UNWIND_DWARF ? "DWARF" : "frame-pointer");
 	s->ntargets++;
@@ -337,9 +341,15 @@ static int _collect_site(const struct seep_stack_key *k, const struct seep_stack
 			 void *ctx)
 {
 	struct target *t = _find(ctx, (pid_t)k->tgid);
+	struct sample_weight w;
 
-	if (t && !t->done)
-		heap__add_totals(&t->heap, k, v->alloc_bytes, v->alloc_count);
+	if (!t || t->done || !v->alloc_count)
+		return 0;
+	/* The kernel sums what it recorded; a site's allocations mostly share
+	 * one size, so the mean size's weight stands for each of them. */
+	w = sampling__weight(v->alloc_bytes / v->alloc_count, t->heap.sample_bytes);
+	heap__add_totals(&t->heap, k, (double)v->alloc_count * w.bytes,
+			 (double)v->alloc_count * w.count);
 	return 0;
 }
 
@@ -409,8 +419,10 @@ static int _build_report(struct session *s, struct target *t, bool final, bool e
 	r->elapsed_s = (now - s->start_ns) / 1e9;
 	r->final = final;
 	r->exited = exited;
-	r->total_bytes = t->heap.total_bytes;
-	r->total_count = t->heap.total_count;
+	r->sample_bytes = t->heap.sample_bytes > 1 ? t->heap.sample_bytes : 1;
+	r->total_bytes = (uint64_t)llround(t->heap.total_bytes);
+	r->total_count = (uint64_t)llround(t->heap.total_count);
+	r->total_samples = t->heap.total_samples;
 	r->stacks_total = n;
 	err = trace__read_stats(s->trace, r->stats);
 	if (err)
@@ -424,11 +436,13 @@ static int _build_report(struct session *s, struct target *t, bool final, bool e
 		const struct heap_site *site = &t->heap.sites[i];
 		struct report_stack *rs = &r->stacks[i];
 
-		rs->bytes = site->bytes;
-		rs->count = site->count;
+		rs->bytes = (uint64_t)llround(site->bytes);
+		rs->count = (uint64_t)llround(site->count);
+		rs->bytes_stddev = sqrt(site->var_bytes);
+		rs->samples = site->samples;
 		rs->oldest_age_s = now > site->oldest_ns ? (now - site->oldest_ns) / 1e9 : 0;
-		rs->alloc_bytes = site->alloc_bytes;
-		rs->alloc_count = site->alloc_count;
+		rs->alloc_bytes = (uint64_t)llround(site->alloc_bytes);
+		rs->alloc_count = (uint64_t)llround(site->alloc_count);
 		r->nstacks++;
 		err = _site_frames(s, t, site, rs);
 		if (err)
@@ -485,7 +499,7 @@ static int _report(struct session *s, struct target *which, bool final, bool exi
 
 	for (size_t i = 0; i < s->ntargets; i++) {
 		heap__release(&s->targets[i].heap);
-		heap__init(&s->targets[i].heap);
+		heap__init(&s->targets[i].heap, s->cfg.trace.sample_bytes);
 	}
 	err = trace__consume_events(s->trace);  /* every stack copy sent so far */
 	if (!err)

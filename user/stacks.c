@@ -7,7 +7,7 @@
 struct stack {
 	size_t off, n;           /* frames in the pool */
 	uint64_t hash;
-	uint64_t alloc_bytes, alloc_count;
+	double alloc_bytes, alloc_count;
 	bool truncated;
 };
 
@@ -148,15 +148,15 @@ const uint64_t *stacks__get(const struct stacks *st, uint32_t id, size_t *n, boo
 	return st->pool + st->v[id].off;
 }
 
-void stacks__count(struct stacks *st, uint32_t id, uint64_t bytes)
+void stacks__count(struct stacks *st, uint32_t id, double bytes, double count)
 {
 	if (id >= st->n)
 		return;
 	st->v[id].alloc_bytes += bytes;
-	st->v[id].alloc_count++;
+	st->v[id].alloc_count += count;
 }
 
-void stacks__totals(const struct stacks *st, uint32_t id, uint64_t *bytes, uint64_t *count)
+void stacks__totals(const struct stacks *st, uint32_t id, double *bytes, double *count)
 {
 	*bytes = id < st->n ? st->v[id].alloc_bytes : 0;
 	*count = id < st->n ? st->v[id].alloc_count : 0;

@@ -23,9 +23,10 @@ void stacks__free(struct stacks *st);
 int stacks__intern(struct stacks *st, const uint64_t *ips, size_t n, bool truncated, uint32_t *id);
 /* The frames of stack ID (NULL if unknown). */
 const uint64_t *stacks__get(const struct stacks *st, uint32_t id, size_t *n, bool *truncated);
-/* Counts an allocation of BYTES from stack ID; reads the totals back. */
-void stacks__count(struct stacks *st, uint32_t id, uint64_t bytes);
-void stacks__totals(const struct stacks *st, uint32_t id, uint64_t *bytes, uint64_t *count);
+/* Counts an allocation from stack ID standing for BYTES and COUNT
+ * (estimates when sampling); reads the totals back. */
+void stacks__count(struct stacks *st, uint32_t id, double bytes, double count);
+void stacks__totals(const struct stacks *st, uint32_t id, double *bytes, double *count);
 size_t stacks__count_stacks(const struct stacks *st);
 
 /* Binds sequence number SEQ to stack ID. */

@@ -223,7 +223,8 @@ int symbolizer__frame(struct symbolizer *s, uint64_t addr, bool return_addr,
 		}
 		return out->module ? 0 : -ENOMEM;
 	}
-	dwfl_module_info(mod, NULL, &out->map_start, &out->map_end, NULL, NULL, &modname, NULL);
+	modname = dwfl_module_info(mod, NULL, &out->map_start, &out->map_end, NULL, NULL, NULL,
+				   NULL);
 	out->build_id = _build_id(mod);
 	if (!dwfl_module_getelf(mod, &bias))
 		bias = 0;

@@ -1,9 +1,11 @@
 #include "trace.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/capability.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,9 @@ struct probe {
 
 struct trace {
 	struct heap_bpf *skel;
+	bool sessions;
+	int *session_fds;        /* uprobe session links (raw bpf links) */
+	size_t nsession_fds;
 	struct ring_buffer *events;
 	trace_event_fn event_fn;
 	void *event_ctx;
@@ -75,6 +80,54 @@ int trace__check_btf(void)
 	return -EOPNOTSUPP;
 }
 
+/* Uprobe sessions (kernel 6.12+) are not wrapped by Debian's libbpf 1.1:
+ * the program is loaded with this expected attach type and linked by a raw
+ * BPF_LINK_CREATE carrying the uprobe_multi attributes. */
+#define ATTACH_UPROBE_SESSION 57
+
+union link_create_attr {
+	struct {
+		__u32 prog_fd;
+		__u32 target_fd;
+		__u32 attach_type;
+		__u32 flags;
+		struct {
+			__u64 path;
+			__u64 offsets;
+			__u64 ref_ctr_offsets;
+			__u64 cookies;
+			__u32 cnt;
+			__u32 flags;
+			__u32 pid;
+		} uprobe_multi;
+	};
+	char size[128];
+};
+
+static bool _kernel_has_sessions(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool yes;
+
+	if (!btf)
+		return false;
+	yes = btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC) >= 0;
+	btf__free(btf);
+	return yes;
+}
+
+bool trace__uses_sessions(const struct trace *t)
+{
+	return t->sessions;
+}
+
+/* -ln((i + 0.5) / N): quantiles of the unit exponential distribution. */
+static void _fill_exp_table(volatile __u32 *table)
+{
+	for (int i = 0; i < SEEP_EXP_TABLE; i++)
+		table[i] = (__u32)(-log((i + 0.5) / SEEP_EXP_TABLE) * SEEP_EXP_SCALE + 0.5);
+}
+
 int trace__new(const struct trace_config *cfg, struct trace **out)
 {
 	struct trace *t = calloc(1, sizeof(*t));
@@ -98,6 +151,14 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 		bpf_map__set_max_entries(t->skel->maps.stacks, cfg->max_stacks);
 	if (cfg->stack_bytes)
 		t->skel->rodata->cfg_stack_bytes = cfg->stack_bytes;
+	t->skel->rodata->cfg_sample_bytes = cfg->sample_bytes;
+	_fill_exp_table(t->skel->rodata->cfg_exp);
+	t->sessions = !cfg->no_sessions && _kernel_has_sessions();
+	if (t->sessions)
+		bpf_program__set_expected_attach_type(t->skel->progs.alloc_session_prog,
+						      ATTACH_UPROBE_SESSION);
+	else
+		bpf_program__set_autoload(t->skel->progs.alloc_session_prog, false);
 	err = heap_bpf__load(t->skel);
 	if (err) {
 		pr_err("cannot load the BPF program: %s%s", strerror(-err),
@@ -117,33 +178,14 @@ void trace__free(struct trace *t)
 		return;
 	for (size_t i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
+	for (size_t i = 0; i < t->nsession_fds; i++)
+		close(t->session_fds[i]);
+	free(t->session_fds);
 	ring_buffer__free(t->events);
 	free(t->links);
 	free(t->probes);
 	heap_bpf__destroy(t->skel);
 	free(t);
-}
-
-static struct bpf_program *_entry_prog(struct trace *t, enum seep_kind kind)
-{
-	struct heap_bpf *s = t->skel;
-
-	switch (kind) {
-	case SEEP_KIND_MALLOC: return s->progs.malloc_enter;
-	case SEEP_KIND_CALLOC: return s->progs.calloc_enter;
-	case SEEP_KIND_REALLOC: return s->progs.realloc_enter;
-	case SEEP_KIND_REALLOCARRAY: return s->progs.reallocarray_enter;
-	case SEEP_KIND_POSIX_MEMALIGN: return s->progs.posix_memalign_enter;
-	case SEEP_KIND_ALIGNED_ALLOC: return s->progs.aligned_alloc_enter;
-	case SEEP_KIND_MEMALIGN: return s->progs.memalign_enter;
-	case SEEP_KIND_VALLOC: return s->progs.valloc_enter;
-	case SEEP_KIND_PVALLOC: return s->progs.pvalloc_enter;
-	case SEEP_KIND_MMAP: return s->progs.mmap_enter;
-	case SEEP_KIND_MREMAP: return s->progs.mremap_enter;
-	case SEEP_KIND_FREE: return s->progs.free_enter;
-	case SEEP_KIND_MUNMAP: return s->progs.munmap_enter;
-	default: return NULL;
-	}
 }
 
 static int _push_link(struct trace *t, struct bpf_link *l)
@@ -183,9 +225,10 @@ static int _seen_probe(struct trace *t, const struct probe *p)
 }
 
 static int _attach_one(struct trace *t, struct bpf_program *prog, pid_t pid,
-		       const char *path, uint64_t offset, int retprobe, const char *what)
+		       const char *path, uint64_t offset, int retprobe, __u64 cookie,
+		       const char *what)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
 	int err;
 
@@ -198,9 +241,58 @@ static int _attach_one(struct trace *t, struct bpf_program *prog, pid_t pid,
 	return _push_link(t, l);
 }
 
+static bool _is_alloc(enum seep_kind kind)
+{
+	return kind != SEEP_KIND_FREE && kind != SEEP_KIND_MUNMAP;
+}
+
+/* One uprobe session link for the allocating functions F[0..N) of PATH in
+ * PID; the cookie of each offset is its kind. */
+static int _attach_session(struct trace *t, pid_t pid, const char *path,
+			   const struct alloc_func *const *f, size_t n)
+{
+	unsigned long offsets[SEEP_KIND__MAX];
+	__u64 cookies[SEEP_KIND__MAX];
+	union link_create_attr attr;
+	int fd, err;
+
+	for (size_t i = 0; i < n; i++) {
+		offsets[i] = f[i]->probe_offset;
+		cookies[i] = f[i]->kind;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = bpf_program__fd(t->skel->progs.alloc_session_prog);
+	attr.attach_type = ATTACH_UPROBE_SESSION;
+	attr.uprobe_multi.path = (__u64)(uintptr_t)path;
+	attr.uprobe_multi.offsets = (__u64)(uintptr_t)offsets;
+	attr.uprobe_multi.cookies = (__u64)(uintptr_t)cookies;
+	attr.uprobe_multi.cnt = (__u32)n;
+	attr.uprobe_multi.pid = (__u32)pid;
+	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	if (fd < 0) {
+		err = -errno;
+		pr_err("cannot attach uprobe session in '%s': %s%s", path, strerror(-err),
+		       err == -EPERM ? " (need CAP_SYS_ADMIN)" : "");
+		return err;
+	}
+	if (t->nsession_fds % 16 == 0) {
+		int *v = realloc(t->session_fds, (t->nsession_fds + 16) * sizeof(*v));
+
+		if (!v) {
+			close(fd);
+			return -ENOMEM;
+		}
+		t->session_fds = v;
+	}
+	t->session_fds[t->nsession_fds++] = fd;
+	return 0;
+}
+
 static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int *hooked,
 			int *heap_found)
 {
+	const struct alloc_func *session[SEEP_KIND__MAX];
+	size_t nsession = 0;
 	struct alloc_funcs funcs;
 	char path[4096];
 	int err;
@@ -225,16 +317,22 @@ static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int
 				return err;
 			continue;
 		}
-		/* Return probe first: a call that enters once the entry probe is
-		 * in place must find its return hooked, or its frame would wait
-		 * for a return that never comes. */
-		err = 0;
-		if (f->kind != SEEP_KIND_FREE && f->kind != SEEP_KIND_MUNMAP)
-			err = _attach_one(t, t->skel->progs.alloc_exit_prog, pid, path,
-					  f->offset, 1, name);
-		if (!err)
-			err = _attach_one(t, _entry_prog(t, f->kind), pid, path, f->probe_offset, 0,
-					  name);
+		if (_is_alloc(f->kind) && t->sessions) {
+			session[nsession++] = f;
+		} else if (_is_alloc(f->kind)) {
+			/* Return probe first: a call that enters once the entry
+			 * probe is in place must find its return hooked, or its
+			 * frame would wait for a return that never comes. */
+			err = _attach_one(t, t->skel->progs.alloc_exit_prog, pid, path, f->offset, 1,
+					  0, name);
+			if (!err)
+				err = _attach_one(t, t->skel->progs.alloc_enter_prog, pid, path,
+						  f->probe_offset, 0, f->kind, name);
+		} else {
+			err = _attach_one(t, f->kind == SEEP_KIND_FREE ? t->skel->progs.free_enter
+								       : t->skel->progs.munmap_enter,
+					  pid, path, f->probe_offset, 0, 0, name);
+		}
 		if (err)
 			return err;
 		pr_debug("pid %d: hooked %s at %s+0x%llx (entry probe +%llu)", (int)pid, name,
@@ -242,7 +340,7 @@ static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int
 			 (unsigned long long)(f->probe_offset - f->offset));
 		(*hooked)++;
 	}
-	return 0;
+	return nsession ? _attach_session(t, pid, path, session, nsession) : 0;
 }
 
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)

@@ -10,6 +10,7 @@
 #ifndef SEEP_TRACE_H
 #define SEEP_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,6 +22,8 @@ struct trace_config {
 	uint32_t max_sites;      /* allocation sites (stack, caller) */
 	uint32_t max_stacks;     /* distinct user stacks */
 	uint32_t stack_bytes;    /* stack bytes copied per DWARF event (0: default) */
+	uint64_t sample_bytes;   /* mean bytes between samples; 0 or 1: every allocation */
+	bool no_sessions;        /* use uprobe + uretprobe pairs even where sessions work */
 };
 
 struct trace;
@@ -53,6 +56,10 @@ int trace__consume_events(struct trace *t);
 /* Copies the user stack STACK_ID into IPS (innermost first); returns the
  * number of frames, 0 if the stack is unknown. */
 size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max);
+/* True if allocating calls are hooked by uprobe sessions, which skip the
+ * return probe of unsampled calls. */
+bool trace__uses_sessions(const struct trace *t);
+
 /* Sums the per-CPU counters. */
 int trace__read_stats(struct trace *t, uint64_t stats[SEEP_STAT__MAX]);
 

@@ -24,6 +24,7 @@ struct collect {
 	struct fn_total v[128];
 	size_t n;
 	uint64_t total_bytes, total_count;
+	uint64_t largest;
 };
 
 static int collect_block(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
@@ -36,6 +37,8 @@ static int collect_block(const struct seep_live_key *k, const struct seep_live *
 		return 0;
 	c->total_bytes += v->size;
 	c->total_count++;
+	if (v->size > c->largest)
+		c->largest = v->size;
 	cr_assert_eq(symbolizer__frame(c->sym, v->site.caller, true, &f), 0);
 	for (i = 0; i < c->n; i++)
 		if (!strcmp(c->v[i].fn, f.function ? f.function : "?"))
@@ -60,15 +63,16 @@ static const struct fn_total *lookup(const struct collect *c, const char *fn)
 	return NULL;
 }
 
-/* Runs TARGET under the tracer to completion; fills C and STATS. */
-static void run_traced(const char *target, struct collect *c, uint64_t stats[SEEP_STAT__MAX])
+/* Runs TARGET under the tracer configured by CFG to completion; fills C
+ * and STATS. */
+static void run_traced_cfg(const char *target, const struct trace_config *cfg,
+			   struct collect *c, uint64_t stats[SEEP_STAT__MAX])
 {
-	struct trace_config cfg = { 0 };
 	struct trace *t = NULL;
 	char *argv[] = { (char *)target, NULL };
 	int go;
 
-	cr_assert_eq(trace__new(&cfg, &t), 0, "cannot load the BPF program (run as root)");
+	cr_assert_eq(trace__new(cfg, &t), 0, "cannot load the BPF program (run as root)");
 	c->pid = target_start(argv, &go);
 	cr_assert_gt(c->pid, 0);
 	usleep(20000);  /* let the exec happen: libc must be mapped */
@@ -83,6 +87,13 @@ static void run_traced(const char *target, struct collect *c, uint64_t stats[SEE
 	cr_assert_eq(trace__read_stats(t, stats), 0);
 	symbolizer__free(c->sym);
 	trace__free(t);
+}
+
+static void run_traced(const char *target, struct collect *c, uint64_t stats[SEEP_STAT__MAX])
+{
+	struct trace_config cfg = { 0 };
+
+	run_traced_cfg(target, &cfg, c, stats);
 }
 
 struct expect {
@@ -192,4 +203,44 @@ Test(heap_bpf, no_allocator_and_missing_pid)
 	target_wait(pid);
 	cr_expect_eq(trace__add_pid(t, pid, SEEP_UNWIND_FP), -ESRCH, "reaped: no such process");
 	trace__free(t);
+}
+
+/* glibc reserves a 128 MiB arena with mmap inside the first malloc of a new
+ * thread: nested in the allocator, never recorded, whether the malloc was
+ * sampled (return hooked) or not (return skipped, the marker tells), with
+ * uprobe sessions or uprobe + uretprobe pairs. */
+struct mode_case {
+	uint64_t sample_bytes;
+	bool no_sessions;
+};
+
+ParameterizedTestParameters(heap_bpf, nested_arena_mmap_not_recorded)
+{
+	static struct mode_case cases[] = {
+		{ 0, false }, { 0, true }, { 65536, false }, { 65536, true },
+	};
+
+	return cr_make_param_array(struct mode_case, cases, 4);
+}
+
+ParameterizedTest(struct mode_case *m, heap_bpf, nested_arena_mmap_not_recorded)
+{
+	struct trace_config cfg = { .sample_bytes = m->sample_bytes, .no_sessions = m->no_sessions };
+	uint64_t stats[SEEP_STAT__MAX];
+	struct collect c = { 0 };
+	const struct fn_total *a;
+
+	run_traced_cfg(TARGET("threads"), &cfg, &c, stats);
+	cr_expect_lt(c.largest, 32 << 20, "sample %lu, sessions %d: a %lu-byte block recorded",
+		     (unsigned long)m->sample_bytes, !m->no_sessions, (unsigned long)c.largest);
+	cr_expect_geq(stats[SEEP_STAT_NESTED], 1, "the arena mmap was seen as nested");
+	cr_expect_eq(stats[SEEP_STAT_DROP_MISSED_RETURN], 0);
+	a = lookup(&c, "thread_alloc");
+	cr_assert_not_null(a);
+	if (!m->sample_bytes) {
+		cr_expect_eq(a->count, 4000, "exact: every block");
+	} else {
+		cr_expect_lt(a->count, 4000, "sampled: some blocks");
+		cr_expect_gt(stats[SEEP_STAT_UNSAMPLED], 4000);
+	}
 }

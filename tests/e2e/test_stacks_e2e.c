@@ -52,7 +52,7 @@ static void expect_frames(json_t *stack, const char *const *want, size_t n)
 
 static json_t *trace_command(const char *cmd, struct run *r, json_t **report)
 {
-	char *argv[] = { SEEP_BIN, "trace", "-c", (char *)cmd, "-n", "1", "-f", "json", NULL };
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", (char *)cmd, "-n", "1", "-f", "json", NULL };
 
 	run_cmd(argv, NULL, r);
 	cr_assert_eq(r->status, 0, "stderr: %s", r->err);
@@ -121,7 +121,7 @@ E2E(recursion_50_deep)
 
 E2E(depth_limit_marks_truncation)
 {
-	char *argv[] = { SEEP_BIN, "trace", "-c", TARGET("nofp_recursion") " 50", "--max-depth", "20",
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("nofp_recursion") " 50", "--max-depth", "20",
 			 "-n", "1", "-f", "json", NULL };
 	struct run r;
 	json_t *rep, *top;
@@ -170,7 +170,7 @@ E2E(stripped_binary_never_misnamed)
 static void trace_pid_and_check(pid_t pid, int go)
 {
 	char p[16];
-	char *argv[] = { SEEP_BIN, "trace", "-p", p, "--duration", "3", "-n", "1", "-f", "json", NULL };
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-p", p, "--duration", "3", "-n", "1", "-f", "json", NULL };
 	struct bg b;
 	struct run r;
 	json_t *rep, *top;
@@ -252,7 +252,7 @@ E2E(binary_in_other_mount_namespace)
 
 E2E(frame_pointer_mode_on_frame_pointer_build)
 {
-	char *argv[] = { SEEP_BIN, "trace", "-c", TARGET("leaky_server") " 100 0", "--unwind", "fp",
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("leaky_server") " 100 0", "--unwind", "fp",
 			 "-n", "1", "-f", "json", NULL };
 	static const char *const want[] = { "malloc", "xstrdup", "handle_request", "main" };
 	struct run r;

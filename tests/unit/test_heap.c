@@ -1,5 +1,6 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "heap.h"
@@ -12,14 +13,17 @@ static struct seep_stack_key site(int id, uint64_t caller)
 /* Invariant: the totals are the sums over the sites. */
 static void check_sums(const struct heap *h)
 {
-	uint64_t b = 0, c = 0;
+	double b = 0, c = 0;
+	uint64_t n = 0;
 
 	for (size_t i = 0; i < h->n; i++) {
 		b += h->sites[i].bytes;
 		c += h->sites[i].count;
+		n += h->sites[i].samples;
 	}
-	cr_assert_eq(b, h->total_bytes);
-	cr_assert_eq(c, h->total_count);
+	cr_assert_float_eq(b, h->total_bytes, 1e-6 * (1 + b));
+	cr_assert_float_eq(c, h->total_count, 1e-6 * (1 + c));
+	cr_assert_eq(n, h->total_samples);
 }
 
 static void check_sorted(const struct heap *h)
@@ -36,7 +40,7 @@ Test(heap, aggregates_by_site)
 	struct heap h;
 	struct seep_stack_key a = site(1, 0x10), b = site(1, 0x20), c = site(2, 0x10);
 
-	heap__init(&h);
+	heap__init(&h, 0);
 	cr_assert_eq(heap__add_block(&h, &a, SEEP_KIND_MALLOC, 100, 500), 0);
 	cr_assert_eq(heap__add_block(&h, &a, SEEP_KIND_MALLOC, 50, 300), 0);
 	cr_assert_eq(heap__add_block(&h, &b, SEEP_KIND_CALLOC, 1000, 900), 0);
@@ -63,7 +67,7 @@ Test(heap, many_sites_stay_consistent)
 {
 	struct heap h;
 
-	heap__init(&h);
+	heap__init(&h, 0);
 	srand(7);
 	for (int i = 0; i < 200000; i++) {
 		struct seep_stack_key k = site(rand() % 5000, (uint64_t)(rand() % 3));
@@ -87,10 +91,29 @@ Test(heap, empty)
 {
 	struct heap h;
 
-	heap__init(&h);
+	heap__init(&h, 0);
 	heap__add_totals(&h, &(struct seep_stack_key){ 0 }, 1, 1);
 	heap__sort(&h);
 	cr_assert_eq(h.n, 0);
 	cr_assert_eq(h.total_bytes, 0);
+	heap__release(&h);
+}
+
+/* A sampled heap: each block stands for its size over its probability. */
+Test(heap, sampled_blocks_are_weighted)
+{
+	struct heap h;
+	struct seep_stack_key a = site(1, 0x10);
+	const uint64_t R = 65536;
+	double p = 1 - exp(-1024.0 / R);
+
+	heap__init(&h, R);
+	for (int i = 0; i < 10; i++)
+		cr_assert_eq(heap__add_block(&h, &a, SEEP_KIND_MALLOC, 1024, 100), 0);
+	check_sums(&h);
+	cr_assert_eq(h.sites[0].samples, 10);
+	cr_assert_float_eq(h.sites[0].bytes, 10 * 1024 / p, 1e-6);
+	cr_assert_float_eq(h.sites[0].count, 10 / p, 1e-9);
+	cr_assert_float_eq(h.sites[0].var_bytes, 10 * 1024.0 * 1024 * (1 - p) / (p * p), 1e-3);
 	heap__release(&h);
 }

@@ -92,7 +92,18 @@ static char *golden(const char *name, const char *got)
 	return buf;
 }
 
-static void check(enum report_format fmt, const char *name)
+/* The sample as a sampled trace reports it: estimates with uncertainty. */
+static void sampled(struct report *r)
+{
+	r->sample_bytes = 524288;
+	r->total_samples = 7;
+	r->stacks[0].bytes_stddev = 412345.6;
+	r->stacks[0].samples = 5;
+	r->stacks[1].bytes_stddev = 1200;
+	r->stacks[1].samples = 2;
+}
+
+static void check_with(enum report_format fmt, const char *name, bool is_sampled)
 {
 	struct report r;
 	char *got, *want;
@@ -100,12 +111,19 @@ static void check(enum report_format fmt, const char *name)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	sample(&r);
+	if (is_sampled)
+		sampled(&r);
 	got = render(&r, fmt);
 	want = golden(name, got);
 	cr_expect_str_eq(got, want, "rendering differs from %s:\n%s", name, got);
 	free(got);
 	free(want);
 	report__release(&r);
+}
+
+static void check(enum report_format fmt, const char *name)
+{
+	check_with(fmt, name, false);
 }
 
 Test(report, json_golden)
@@ -116,6 +134,16 @@ Test(report, json_golden)
 Test(report, text_golden)
 {
 	check(REPORT_TEXT, "report.txt");
+}
+
+Test(report, sampled_text_golden)
+{
+	check_with(REPORT_TEXT, "report-sampled.txt", true);
+}
+
+Test(report, sampled_json_golden)
+{
+	check_with(REPORT_JSON, "report-sampled.json", true);
 }
 
 Test(report, drops_named_and_totalled)
