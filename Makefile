@@ -85,7 +85,7 @@ TEST_HELPER_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_HELPERS))
 TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(BUILD)/tests/targets/%,$(filter-out tests/targets/lib%,$(TARGET_SRCS))) \
                $(patsubst tests/targets/%.cpp,$(BUILD)/tests/targets/%,$(wildcard tests/targets/*.cpp)) \
-               $(BUILD)/tests/targets/nofp_helper_stripped
+               $(BUILD)/tests/targets/nofp_helper_stripped $(BUILD)/tests/targets/static_helper
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-builtin -fno-optimize-sibling-calls -pthread
 
 $(BUILD)/tests/targets/%: tests/targets/%.c | $(BUILD)/tests/targets
@@ -111,6 +111,11 @@ $(T)/nofp_sharedlib: tests/targets/nofp_sharedlib.c $(T)/libseepleak.so | $(T)
 $(T)/nofp_cpp: tests/targets/nofp_cpp.cpp tests/targets/target.h | $(T)
 	$(call msg,TARGET,$@)
 	$(Q)$(CXX) $(NOFP_CFLAGS) -o $@ $<
+
+# Statically linked: the allocator is found in the executable's .symtab.
+$(T)/static_helper: tests/targets/nofp_helper.c tests/targets/target.h | $(T)
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) -static -o $@ $<
 
 # A stripped copy: no symbol tables, same code and build ID.
 $(T)/nofp_helper_stripped: $(T)/nofp_helper

@@ -38,7 +38,7 @@ struct pending {
 	__u32 depth;
 	__u32 sample_init;
 	__s64 sample_left;       /* bytes until the next sample */
-	__u64 skip_sp, skip_ret; /* the last unsampled call: its entry sp and return address */
+	__u64 skip_sp, skip_ret, skip_ip; /* the last unsampled call: entry sp, return address, entry */
 	struct frame f[SEEP_MAX_NEST];
 };
 
@@ -333,17 +333,20 @@ static __always_inline int sampled(struct pending *p, __u64 size)
 	return 1;
 }
 
-/* True if a call entering at SP runs inside the last unsampled call (no
- * frame was pushed for it): it is deeper, and that call's return address
- * slot still holds its return address (a session skipped the return) or
- * the uretprobe trampoline (a uretprobe hooked it). Any call made since
- * that one returned would have overwritten the slot with its own return
- * address. */
-static __always_inline int inside_skipped(struct pending *p, __u64 sp)
+/* True if a call entering IP at SP runs inside the last unsampled call (no
+ * frame was pushed for it): that call's return address slot still holds
+ * its return address (a session skipped the return) or the uretprobe
+ * trampoline (a uretprobe hooked it) -- any call made since it returned
+ * would have overwritten the slot with its own return address -- and the
+ * new call is deeper, or at the same depth but another function: a tail
+ * call (glibc's realloc(NULL, n) jumps to malloc, mimalloc's malloc to
+ * mi_malloc). The same function at the same depth is the next call from
+ * the same call site. */
+static __always_inline int inside_skipped(struct pending *p, __u64 sp, __u64 ip)
 {
 	__u64 slot = 0;
 
-	if (!p->skip_sp || sp >= p->skip_sp ||
+	if (!p->skip_sp || sp > p->skip_sp || (sp == p->skip_sp && ip == p->skip_ip) ||
 	    bpf_probe_read_user(&slot, sizeof(slot), (void *)p->skip_sp))
 		return 0;
 	return slot == p->skip_ret || is_trampoline(slot);
@@ -371,14 +374,15 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 si
 	drop_stale(p, sp, ret);
 	d = p->depth;
 	if (d == 0) {
-		/* mmap inside an unsampled malloc is the allocator's business */
-		if ((kind == SEEP_KIND_MMAP || kind == SEEP_KIND_MREMAP) && inside_skipped(p, sp)) {
+		/* a call inside an unsampled one (malloc's mmap) is its business */
+		if (inside_skipped(p, sp, PT_REGS_IP(ctx))) {
 			stat_add(SEEP_STAT_NESTED, 1);
 			return 1;
 		}
 		if (!sampled(p, size)) {
 			p->skip_sp = sp;
 			p->skip_ret = ret;
+			p->skip_ip = PT_REGS_IP(ctx);
 			stat_add(SEEP_STAT_UNSAMPLED, 1);
 			if (kind == SEEP_KIND_REALLOC || kind == SEEP_KIND_REALLOCARRAY)
 				forget(tgid, arg, 0, NULL);  /* the old block goes either way */

@@ -49,8 +49,10 @@ enum seep_kind {
 	SEEP_KIND_PVALLOC,
 	SEEP_KIND_MMAP,
 	SEEP_KIND_MREMAP,
+	SEEP_KIND_NEW,           /* C++ operator new / new[], where it bypasses malloc */
 	SEEP_KIND_FREE,
 	SEEP_KIND_MUNMAP,
+	SEEP_KIND_DELETE,        /* C++ operator delete / delete[] likewise */
 	SEEP_KIND__MAX,
 };
 

@@ -7,6 +7,7 @@ PKGS=(
   make gcc g++ binutils clang llvm pkg-config bpftool
   libbpf-dev libelf-dev libdw-dev zlib1g-dev libjansson-dev
   libcriterion-dev libcairo2-dev
+  libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 redis-server redis-tools
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in

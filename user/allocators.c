@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,9 +23,82 @@ static const char *const kind_names[SEEP_KIND__MAX] = {
 	[SEEP_KIND_PVALLOC] = "pvalloc",
 	[SEEP_KIND_MMAP] = "mmap",
 	[SEEP_KIND_MREMAP] = "mremap",
+	[SEEP_KIND_NEW] = "operator new",
 	[SEEP_KIND_FREE] = "free",
 	[SEEP_KIND_MUNMAP] = "munmap",
+	[SEEP_KIND_DELETE] = "operator delete",
 };
+
+/* The heap functions, looked up plain and with each allocator's prefix;
+ * the order decides which name an alias is reported under. */
+static const struct {
+	const char *name;
+	enum seep_kind kind;
+} heap_funcs[] = {
+	{ "malloc", SEEP_KIND_MALLOC }, { "calloc", SEEP_KIND_CALLOC },
+	{ "realloc", SEEP_KIND_REALLOC }, { "reallocarray", SEEP_KIND_REALLOCARRAY },
+	{ "posix_memalign", SEEP_KIND_POSIX_MEMALIGN }, { "memalign", SEEP_KIND_MEMALIGN },
+	{ "aligned_alloc", SEEP_KIND_ALIGNED_ALLOC }, { "valloc", SEEP_KIND_VALLOC },
+	{ "pvalloc", SEEP_KIND_PVALLOC }, { "free", SEEP_KIND_FREE }, { "cfree", SEEP_KIND_FREE },
+};
+static const char *const prefixes[] = { "", "je_", "tc_", "mi_" };
+
+static const struct {
+	const char *name;
+	enum seep_kind kind;
+} other_funcs[] = {
+	{ "mmap", SEEP_KIND_MMAP }, { "mmap64", SEEP_KIND_MMAP },
+	{ "mremap", SEEP_KIND_MREMAP }, { "munmap", SEEP_KIND_MUNMAP },
+};
+
+/* C++ operators (Itanium ABI names, size_t = unsigned long). */
+static const struct {
+	const char *name;
+	enum seep_kind kind;
+} cxx_funcs[] = {
+	{ "_Znwm", SEEP_KIND_NEW }, { "_Znam", SEEP_KIND_NEW },
+	{ "_ZnwmRKSt9nothrow_t", SEEP_KIND_NEW }, { "_ZnamRKSt9nothrow_t", SEEP_KIND_NEW },
+	{ "_ZnwmSt11align_val_t", SEEP_KIND_NEW }, { "_ZnamSt11align_val_t", SEEP_KIND_NEW },
+	{ "_ZdlPv", SEEP_KIND_DELETE }, { "_ZdaPv", SEEP_KIND_DELETE },
+	{ "_ZdlPvm", SEEP_KIND_DELETE }, { "_ZdaPvm", SEEP_KIND_DELETE },
+	{ "_ZdlPvRKSt9nothrow_t", SEEP_KIND_DELETE }, { "_ZdaPvRKSt9nothrow_t", SEEP_KIND_DELETE },
+	{ "_ZdlPvSt11align_val_t", SEEP_KIND_DELETE }, { "_ZdaPvSt11align_val_t", SEEP_KIND_DELETE },
+	{ "_ZdlPvmSt11align_val_t", SEEP_KIND_DELETE }, { "_ZdaPvmSt11align_val_t", SEEP_KIND_DELETE },
+};
+
+#define NAMES_MAX (sizeof(heap_funcs) / sizeof(heap_funcs[0]) * 4 + 4 + 16)
+
+/* Every name looked up, in order, with its kind. Prefixed names are built
+ * once into static storage. */
+struct lookup {
+	const char *name[NAMES_MAX];
+	enum seep_kind kind[NAMES_MAX];
+	size_t n, ncxx_from;
+};
+
+static void _lookup_init(struct lookup *l)
+{
+	static char prefixed[NAMES_MAX][40];
+	size_t k = 0;
+
+	l->n = 0;
+	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++)
+		for (size_t i = 0; i < sizeof(heap_funcs) / sizeof(heap_funcs[0]); i++) {
+			snprintf(prefixed[k], sizeof(prefixed[k]), "%s%s", prefixes[p],
+				 heap_funcs[i].name);
+			l->name[l->n] = prefixed[k++];
+			l->kind[l->n++] = heap_funcs[i].kind;
+		}
+	for (size_t i = 0; i < sizeof(other_funcs) / sizeof(other_funcs[0]); i++) {
+		l->name[l->n] = other_funcs[i].name;
+		l->kind[l->n++] = other_funcs[i].kind;
+	}
+	l->ncxx_from = l->n;
+	for (size_t i = 0; i < sizeof(cxx_funcs) / sizeof(cxx_funcs[0]); i++) {
+		l->name[l->n] = cxx_funcs[i].name;
+		l->kind[l->n++] = cxx_funcs[i].kind;
+	}
+}
 
 const char *allocators__kind_name(enum seep_kind kind)
 {
@@ -38,13 +113,11 @@ int allocators__has_heap(const struct alloc_funcs *funcs)
 	return 0;
 }
 
-static int _kind_of(const char *name)
+static int _index_of(const struct lookup *l, const char *name)
 {
-	if (!strcmp(name, "mmap64"))
-		return SEEP_KIND_MMAP;
-	for (int k = 0; k < SEEP_KIND__MAX; k++)
-		if (!strcmp(name, kind_names[k]))
-			return k;
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(name, l->name[i]))
+			return (int)i;
 	return -1;
 }
 
@@ -64,7 +137,8 @@ size_t allocators__probe_skip(enum seep_kind kind, const uint8_t *code, size_t l
 
 	if (len >= sizeof(endbr64) && !memcmp(code, endbr64, sizeof(endbr64)))
 		at = sizeof(endbr64);
-	if (kind == SEEP_KIND_FREE && len - at >= sizeof(test_rdi) + 2 &&
+	if ((kind == SEEP_KIND_FREE || kind == SEEP_KIND_DELETE) &&
+	    len - at >= sizeof(test_rdi) + 2 &&
 	    !memcmp(code + at, test_rdi, sizeof(test_rdi))) {
 		size_t j = at + sizeof(test_rdi);
 
@@ -99,7 +173,8 @@ static int _vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 	return -ENOENT;
 }
 
-static void _scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, uint64_t vaddrs[])
+static void _scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, const struct lookup *l,
+			 uint64_t vaddrs[])
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t count;
@@ -110,26 +185,30 @@ static void _scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, uint64_t vaddrs[
 	for (size_t i = 0; i < count; i++) {
 		GElf_Sym sym;
 		const char *name;
-		int kind;
+		int at;
 
 		if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
 		    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
 			continue;
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
-		if (!name || (kind = _kind_of(name)) < 0 || vaddrs[kind])
+		if (!name || (at = _index_of(l, name)) < 0 || vaddrs[at])
 			continue;
-		vaddrs[kind] = sym.st_value;
+		vaddrs[at] = sym.st_value;
 	}
 }
 
 int allocators__find(const char *path, struct alloc_funcs *funcs)
 {
-	uint64_t vaddrs[SEEP_KIND__MAX] = { 0 };
+	uint64_t vaddrs[NAMES_MAX] = { 0 };
+	struct lookup l;
 	Elf_Scn *scn = NULL;
+	bool own_malloc = false;
+	size_t last;
 	Elf *elf;
 	int fd, err = 0;
 
 	memset(funcs, 0, sizeof(*funcs));
+	_lookup_init(&l);
 	elf_version(EV_CURRENT);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -147,29 +226,34 @@ int allocators__find(const char *path, struct alloc_funcs *funcs)
 
 			if (gelf_getshdr(scn, &sh) &&
 			    sh.sh_type == (pass == 0 ? SHT_DYNSYM : SHT_SYMTAB))
-				_scan_symtab(elf, scn, &sh, vaddrs);
+				_scan_symtab(elf, scn, &sh, &l, vaddrs);
 		}
 	}
-	for (int k = 0; k < SEEP_KIND__MAX; k++) {
+	for (size_t i = 0; i < l.ncxx_from; i++)
+		own_malloc |= vaddrs[i] && l.kind[i] == SEEP_KIND_MALLOC;
+	last = own_malloc ? l.n : l.ncxx_from;  /* C++ only beside a malloc of its own */
+	for (size_t i = 0; i < last && funcs->n < ALLOC_FUNCS_MAX; i++) {
 		struct alloc_func *f;
-		int dup = 0;
-
-		if (!vaddrs[k])
-			continue;
-		for (size_t i = 0; i < funcs->n; i++)
-			dup |= funcs->f[i].vaddr == vaddrs[k];
-		if (dup)
-			continue;
 		const uint8_t *code;
 		size_t len = 0;
+		int dup = 0;
 
-		f = &funcs->f[funcs->n];
-		f->kind = k;
-		f->vaddr = vaddrs[k];
-		if (_vaddr_to_offset(elf, vaddrs[k], &f->offset))
+		if (!vaddrs[i])
 			continue;
-		code = elfcode__at(elf, vaddrs[k], &len);
-		f->probe_offset = f->offset + (code ? allocators__probe_skip(k, code, len) : 0);
+		for (size_t j = 0; j < funcs->n; j++)
+			dup |= funcs->f[j].vaddr == vaddrs[i];
+		if (dup)
+			continue;
+		f = &funcs->f[funcs->n];
+		f->kind = l.kind[i];
+		f->name = l.name[i];
+		f->vaddr = vaddrs[i];
+		if (_vaddr_to_offset(elf, vaddrs[i], &f->offset))
+			continue;
+		code = elfcode__at(elf, vaddrs[i], &len);
+		if (len > 32)
+			len = 32;
+		f->probe_offset = f->offset + (code ? allocators__probe_skip(f->kind, code, len) : 0);
 		funcs->n++;
 	}
 cleanup:

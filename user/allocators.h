@@ -1,10 +1,14 @@
 /* allocators — the allocator entry points an ELF file defines.
  *
- * Looks up the malloc family, free and the anonymous-mapping calls among the
- * file's defined function symbols (.dynsym, then .symtab for static or
- * unstripped binaries) and converts each address to the file offset a uprobe
- * needs. Aliases (glibc's aligned_alloc is memalign) are reported once, under
- * the first name in enum seep_kind order (memalign). Pure libelf; no BPF.
+ * Looks up, among the file's defined function symbols (.dynsym, then
+ * .symtab for static or unstripped binaries), the malloc family and free
+ * under their plain names and the prefixed names of jemalloc (je_),
+ * tcmalloc (tc_) and mimalloc (mi_); the anonymous-mapping calls; and C++
+ * operator new and delete in modules that define a malloc themselves (an
+ * allocator's own new does not go through malloc; libstdc++'s does and is
+ * covered by it). Each address is converted to the file offset a uprobe
+ * needs; aliases (glibc's aligned_alloc is memalign) are reported once,
+ * under the first name in the lookup table. Pure libelf; no BPF.
  */
 #ifndef SEEP_ALLOCATORS_H
 #define SEEP_ALLOCATORS_H
@@ -14,15 +18,18 @@
 
 #include "seep_heap.h"
 
+#define ALLOC_FUNCS_MAX 96
+
 struct alloc_func {
 	enum seep_kind kind;
+	const char *name;        /* the symbol hooked (static storage) */
 	uint64_t vaddr;          /* symbol value */
 	uint64_t offset;         /* file offset of the entry */
 	uint64_t probe_offset;   /* file offset of the entry probe (see allocators__probe_skip) */
 };
 
 struct alloc_funcs {
-	struct alloc_func f[SEEP_KIND__MAX];
+	struct alloc_func f[ALLOC_FUNCS_MAX];
 	size_t n;
 };
 
@@ -42,7 +49,7 @@ size_t allocators__probe_skip(enum seep_kind kind, const uint8_t *code, size_t l
 
 /* "malloc", "free", ... */
 const char *allocators__kind_name(enum seep_kind kind);
-/* True if the file defines any allocating function (not only mmap family). */
+/* True if the file defines a malloc or a free (any prefix). */
 int allocators__has_heap(const struct alloc_funcs *funcs);
 
 #endif

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
@@ -49,7 +50,7 @@ static int _wait_stop(pid_t pid, int sig)
 	}
 }
 
-int launch__start(char *const argv[], pid_t *pidp)
+int launch__start(char *const argv[], char *const env[], pid_t *pidp)
 {
 	int pipefd[2], child_errno = 0, err;
 	uint64_t entry;
@@ -67,6 +68,8 @@ int launch__start(char *const argv[], pid_t *pidp)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
+		for (size_t i = 0; env && env[i]; i++)
+			putenv(env[i]);
 		if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0)
 			execvp(argv[0], argv);
 		child_errno = errno;

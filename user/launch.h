@@ -13,9 +13,10 @@
 
 #include <sys/types.h>
 
-/* Returns 0 and the stopped child's pid, or -errno (with a message logged):
- * -ENOENT / -EACCES when the command cannot be executed. */
-int launch__start(char *const argv[], pid_t *pid);
+/* Starts ARGV with the NAME=value strings of ENV (NULL: none) added to its
+ * environment. Returns 0 and the stopped child's pid, or -errno (with a
+ * message logged): -ENOENT / -EACCES when the command cannot be executed. */
+int launch__start(char *const argv[], char *const env[], pid_t *pid);
 int launch__release(pid_t pid);
 
 #endif

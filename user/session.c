@@ -279,11 +279,22 @@ fail:
 	return err;
 }
 
+/* NAME=value with NAME a shell variable name */
+static bool _is_assignment(const char *w)
+{
+	size_t n = strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789");
+
+	return n > 0 && w[n] == '=' && !(w[0] >= '0' && w[0] <= '9');
+}
+
 int session__start_command(struct session *s, const char *cmdline)
 {
 	wordexp_t we;
 	pid_t pid;
 	int err;
+
+	char *env[64];
+	size_t nenv = 0;
 
 	err = wordexp(cmdline, &we, WRDE_NOCMD);
 	if (err || we.we_wordc == 0) {
@@ -292,7 +303,19 @@ int session__start_command(struct session *s, const char *cmdline)
 			wordfree(&we);
 		return -EINVAL;
 	}
-	err = launch__start(we.we_wordv, &pid);
+	/* Leading NAME=value words set the environment, as in a shell
+	 * (LD_PRELOAD=libjemalloc.so.2 ./server). */
+	while (nenv < we.we_wordc - 1 && nenv < 63 && _is_assignment(we.we_wordv[nenv])) {
+		env[nenv] = we.we_wordv[nenv];
+		nenv++;
+	}
+	env[nenv] = NULL;
+	if (nenv == we.we_wordc) {
+		pr_err("no command in '%s'", cmdline);
+		wordfree(&we);
+		return -EINVAL;
+	}
+	err = launch__start(we.we_wordv + nenv, env, &pid);
 	wordfree(&we);
 	if (err)
 		return err;
@@ -398,7 +421,9 @@ static int _site_frames(struct session *s, struct target *t, const struct heap_s
 			return err;
 		rs->nframes++;
 	}
-	if (n) {  /* name the allocator as hooked, not by an alias (__libc_malloc) */
+	if (n && (!rs->frames[0].function || !strncmp(rs->frames[0].function, "__", 2))) {
+		/* name the allocator by what it is, not by an internal alias
+		 * (glibc's __libc_malloc) or nothing (a stripped allocator) */
 		free(rs->frames[0].function);
 		rs->frames[0].function = strdup(allocators__kind_name(site->kind));
 	}

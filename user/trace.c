@@ -243,7 +243,7 @@ static int _attach_one(struct trace *t, struct bpf_program *prog, pid_t pid,
 
 static bool _is_alloc(enum seep_kind kind)
 {
-	return kind != SEEP_KIND_FREE && kind != SEEP_KIND_MUNMAP;
+	return kind != SEEP_KIND_FREE && kind != SEEP_KIND_MUNMAP && kind != SEEP_KIND_DELETE;
 }
 
 /* One uprobe session link for the allocating functions F[0..N) of PATH in
@@ -251,8 +251,8 @@ static bool _is_alloc(enum seep_kind kind)
 static int _attach_session(struct trace *t, pid_t pid, const char *path,
 			   const struct alloc_func *const *f, size_t n)
 {
-	unsigned long offsets[SEEP_KIND__MAX];
-	__u64 cookies[SEEP_KIND__MAX];
+	unsigned long offsets[ALLOC_FUNCS_MAX];
+	__u64 cookies[ALLOC_FUNCS_MAX];
 	union link_create_attr attr;
 	int fd, err;
 
@@ -291,7 +291,7 @@ static int _attach_session(struct trace *t, pid_t pid, const char *path,
 static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int *hooked,
 			int *heap_found)
 {
-	const struct alloc_func *session[SEEP_KIND__MAX];
+	const struct alloc_func *session[ALLOC_FUNCS_MAX];
 	size_t nsession = 0;
 	struct alloc_funcs funcs;
 	char path[4096];
@@ -308,7 +308,7 @@ static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int
 		*heap_found = 1;
 	for (size_t i = 0; i < funcs.n; i++) {
 		const struct alloc_func *f = &funcs.f[i];
-		const char *name = allocators__kind_name(f->kind);
+		const char *name = f->name;
 		struct probe p = { pid, ((uint64_t)m->dev_major << 32) | m->dev_minor, m->inode,
 				   f->offset };
 
@@ -329,8 +329,8 @@ static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int
 				err = _attach_one(t, t->skel->progs.alloc_enter_prog, pid, path,
 						  f->probe_offset, 0, f->kind, name);
 		} else {
-			err = _attach_one(t, f->kind == SEEP_KIND_FREE ? t->skel->progs.free_enter
-								       : t->skel->progs.munmap_enter,
+			err = _attach_one(t, f->kind == SEEP_KIND_MUNMAP ? t->skel->progs.munmap_enter
+									 : t->skel->progs.free_enter,
 					  pid, path, f->probe_offset, 0, 0, name);
 		}
 		if (err)

@@ -56,7 +56,7 @@ Test(allocators, glibc_functions)
 	cr_assert_eq(allocators__find(LIBC, &f), 0);
 	cr_assert(allocators__has_heap(&f));
 	for (int k = 0; k < SEEP_KIND__MAX; k++) {
-		if (k == SEEP_KIND_ALIGNED_ALLOC)
+		if (k == SEEP_KIND_ALIGNED_ALLOC || k == SEEP_KIND_NEW || k == SEEP_KIND_DELETE)
 			continue;
 		cr_assert_not_null(find(&f, k), "libc defines %s", allocators__kind_name(k));
 	}
@@ -148,4 +148,52 @@ Test(allocators, glibc_free_probe_past_null_check)
 	/* Debian 12's glibc: free begins test %rdi,%rdi; je; push %rbp */
 	cr_expect_eq(fr->probe_offset - fr->offset, 9);
 	cr_expect_eq(m->probe_offset, m->offset, "malloc starts with a push");
+}
+
+/* Allocators that replace malloc: their own operator new and delete are
+ * hooked too; libstdc++'s (which calls malloc) is not. */
+/* Criterion runs each test in a fresh process: parameters hold no pointers. */
+struct lib_case {
+	char path[64];
+	char prefixed[16];       /* a prefixed entry point it exports, or "" */
+};
+
+ParameterizedTestParameters(allocators, replacement_allocators)
+{
+	static struct lib_case cases[] = {
+		{ "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "" },
+		{ "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", "tc_malloc" },
+		{ "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2", "mi_malloc" },
+	};
+
+	return cr_make_param_array(struct lib_case, cases, 3);
+}
+
+ParameterizedTest(struct lib_case *c, allocators, replacement_allocators)
+{
+	struct alloc_funcs f;
+	int news = 0, deletes = 0, prefixed = 0;
+
+	cr_assert_eq(allocators__find(c->path, &f), 0, "%s (installed by tools/setup.sh)", c->path);
+	cr_assert(allocators__has_heap(&f));
+	cr_assert_not_null(find(&f, SEEP_KIND_MALLOC));
+	cr_assert_not_null(find(&f, SEEP_KIND_FREE));
+	for (size_t i = 0; i < f.n; i++) {
+		news += f.f[i].kind == SEEP_KIND_NEW;
+		deletes += f.f[i].kind == SEEP_KIND_DELETE;
+		prefixed += c->prefixed[0] && !strcmp(f.f[i].name, c->prefixed);
+	}
+	cr_expect_geq(news, 1, "%s: operator new", c->path);
+	cr_expect_geq(deletes, 1, "%s: operator delete", c->path);
+	if (c->prefixed[0] &&
+	    dynsym_value(c->path, c->prefixed) != dynsym_value(c->path, "malloc"))
+		cr_expect_eq(prefixed, 1, "%s: %s hooked", c->path, c->prefixed);
+}
+
+Test(allocators, libstdcxx_new_goes_through_malloc)
+{
+	struct alloc_funcs f;
+
+	cr_assert_eq(allocators__find("/usr/lib/x86_64-linux-gnu/libstdc++.so.6", &f), 0);
+	cr_expect_eq(f.n, 0, "libstdc++ defines no malloc: its operator new is not hooked");
 }
