@@ -22,6 +22,7 @@
 #include "sampling.h"
 #include "stacks.h"
 #include "symbolize.h"
+#include "symcache.h"
 
 struct target {
 	pid_t pid;
@@ -37,6 +38,7 @@ struct target {
 struct session {
 	struct session_config cfg;
 	struct trace *trace;
+	struct symcache *symcache;   /* symbols by build ID, for every target */
 	struct target targets[SESSION_MAX_TARGETS];
 	size_t ntargets;
 	uint64_t start_ns;
@@ -148,11 +150,13 @@ int session__new(const struct session_config *cfg, struct session **out)
 		s->cfg.max_depth = 128;
 	if (s->cfg.max_depth > SESSION_MAX_DEPTH)
 		s->cfg.max_depth = SESSION_MAX_DEPTH;
-	err = trace__new(&cfg->trace, &s->trace);
+	s->symcache = symcache__new();
+	err = s->symcache ? trace__new(&cfg->trace, &s->trace) : -ENOMEM;
 	if (!err)
 		err = trace__set_event_handler(s->trace, _on_stack_event, s);
 	if (err) {
 		trace__free(s->trace);
+		symcache__free(s->symcache);
 		free(s);
 		return err;
 	}
@@ -196,6 +200,7 @@ void session__free(struct session *s)
 		close(s->targets[i].pidfd);
 	}
 	trace__free(s->trace);
+	symcache__free(s->symcache);
 	free(s);
 }
 
@@ -246,7 +251,7 @@ int session__add_pid(struct session *s, pid_t pid)
 	}
 	_read_comm(pid, t->comm);
 	/* Symbols first: the modules must be open before the first stack copy. */
-	t->sym = symbolizer__new(pid);
+	t->sym = symbolizer__new(pid, s->symcache);
 	if (!t->sym) {
 		err = -errno;
 		if (err == -ENOENT || err == -ESRCH)

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "procmaps.h"
+#include "symcache.h"
 #include "unwind.h"
 
 /* From the C++ ABI runtime (libstdc++); elfutils has no demangler of its own. */
@@ -16,6 +17,7 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *st
 
 struct symbolizer {
 	pid_t pid;
+	struct symcache *cache;      /* shared, not owned; may be NULL */
 	Dwfl *dwfl;
 	struct unwinder *unwinder;   /* attached to dwfl on first use */
 	struct procmaps maps;
@@ -132,7 +134,7 @@ static int _build(struct symbolizer *s)
 	return 0;
 }
 
-struct symbolizer *symbolizer__new(pid_t pid)
+struct symbolizer *symbolizer__new(pid_t pid, struct symcache *cache)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
 	int err;
@@ -140,6 +142,7 @@ struct symbolizer *symbolizer__new(pid_t pid)
 	if (!s)
 		return NULL;
 	s->pid = pid;
+	s->cache = cache;
 	err = _build(s);
 	if (err) {
 		free(s);
@@ -230,6 +233,11 @@ int symbolizer__frame(struct symbolizer *s, uint64_t addr, bool return_addr,
 		bias = 0;
 	out->module = strdup(modname ? modname : "[unknown]");
 	out->offset = lookup - bias;
+	if (!out->module)
+		return -ENOMEM;
+	if (s->cache && symcache__get(s->cache, out->build_id, out->offset, &out->function,
+				      &out->file, &out->line))
+		return 0;
 	fn = dwfl_module_addrinfo(mod, lookup, &symoff, &sym, NULL, NULL, NULL);
 	if (fn)
 		out->function = symbolize__demangle(fn);
@@ -243,8 +251,9 @@ int symbolizer__frame(struct symbolizer *s, uint64_t addr, bool return_addr,
 			out->line = lineno;
 		}
 	}
-	if (!out->module)
-		return -ENOMEM;
+	if (s->cache)
+		return symcache__put(s->cache, out->build_id, out->offset, out->function, out->file,
+				     out->line);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  * deleted binaries); copied stacks are unwound over the same modules;
  * symbols from ELF symbol tables; file:line from DWARF where the binary or
  * its separate debug file (/usr/lib/debug/.build-id) has it. C++ names are
- * demangled. The module list is captured while the process lives and kept
+ * demangled; results are cached by build ID (symcache). The module list is
+ * captured while the process lives and kept
  * (with the ELF files open) so a process that has exited can still be
  * symbolized for its final report. Pure user space; no BPF.
  * Ownership: strings written into a report_frame are the caller's to free.
@@ -22,8 +23,12 @@
 
 struct symbolizer;
 
-/* Returns NULL with errno set if PID's mappings cannot be read. */
-struct symbolizer *symbolizer__new(pid_t pid);
+struct symcache;
+
+/* Returns NULL with errno set if PID's mappings cannot be read. CACHE (may
+ * be NULL) keeps results by build ID across processes and reports; it must
+ * outlive the symbolizer. */
+struct symbolizer *symbolizer__new(pid_t pid, struct symcache *cache);
 void symbolizer__free(struct symbolizer *s);
 /* Re-reads the mappings if the process is alive and they changed
  * (dlopen): returns 1 then, 0 if nothing changed (or the process exited:

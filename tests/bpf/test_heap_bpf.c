@@ -79,7 +79,7 @@ static void run_traced_cfg(const char *target, const struct trace_config *cfg,
 	cr_assert_gt(trace__add_pid(t, c->pid, SEEP_UNWIND_FP), 0);
 	/* Attaching again (seep does when modules change) hooks nothing twice. */
 	cr_assert_eq(trace__add_pid(t, c->pid, SEEP_UNWIND_FP), 0);
-	c->sym = symbolizer__new(c->pid);
+	c->sym = symbolizer__new(c->pid, NULL);
 	cr_assert_not_null(c->sym);
 	target_go(go);
 	cr_assert_eq(target_wait(c->pid), 0);
