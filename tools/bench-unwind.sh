@@ -2,7 +2,8 @@
 # make bench-unwind: what a recorded allocation costs with each way of
 # taking stacks, and how deep DWARF unwinding reaches.
 #
-# The target (nofp_helper, built without frame pointers) serves N requests,
+# Every allocation is recorded (-s 1). The target (nofp_helper, built
+# without frame pointers) serves N requests,
 # each recording 2 allocations (the leak and a malloc/free pair), and prints
 # how long its loop took. Untraced, --unwind fp and --unwind dwarf runs are
 # interleaved for ROUNDS rounds; the added time per recorded allocation is
@@ -23,7 +24,7 @@ declare -A added seepcpu
 for r in $(seq "$ROUNDS"); do
   base=$("$targets/nofp_helper" "$N" time | loop_ns)
   for mode in fp dwarf; do
-    log=$("$seep" trace -v --unwind "$mode" -c "$targets/nofp_helper $N time" -f json 2>&1)
+    log=$("$seep" trace -v -s 1 --unwind "$mode" -c "$targets/nofp_helper $N time" -f json 2>&1)
     ns=$(loop_ns <<<"$log")
     added[$mode]+="$(awk -v a="$ns" -v b="$base" -v n="$N" 'BEGIN{printf "%.3f", (a-b)/(2*n)/1000}') "
     seepcpu[$mode]+="$(awk -v c="$(seep_cpu <<<"$log")" -v n="$N" 'BEGIN{printf "%.3f", c*1e6/(2*n)}') "
@@ -37,7 +38,7 @@ stats() {  # median (min-max) of the numbers in $1
 
 # Depth: a 1000-deep recursion, default stack copy and depth limit raised.
 depth_of() {
-  "$seep" trace -c "$targets/nofp_recursion $1" --max-depth 1024 $2 -n 1 -f json 2>/dev/null |
+  "$seep" trace -s 1 -c "$targets/nofp_recursion $1" --max-depth 1024 $2 -n 1 -f json 2>/dev/null |
     python3 -c 'import json,sys; s=json.loads(sys.stdin.readline())["stacks"][0]; print(len(s["frames"]), "truncated" if s["truncated"] else "complete")'
 }
 

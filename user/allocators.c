@@ -205,19 +205,13 @@ int allocators__find(const char *path, struct alloc_funcs *funcs)
 	bool own_malloc = false;
 	size_t last;
 	Elf *elf;
-	int fd, err = 0;
+	int fd, err;
 
 	memset(funcs, 0, sizeof(*funcs));
 	_lookup_init(&l);
-	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		err = -ENOEXEC;
-		goto cleanup;
-	}
+	err = elfcode__open(path, &fd, &elf);
+	if (err)
+		return err;
 	/* .dynsym first: it is what the dynamic linker binds to. */
 	for (int pass = 0; pass < 2; pass++) {
 		scn = NULL;
@@ -256,9 +250,6 @@ int allocators__find(const char *path, struct alloc_funcs *funcs)
 		f->probe_offset = f->offset + (code ? allocators__probe_skip(f->kind, code, len) : 0);
 		funcs->n++;
 	}
-cleanup:
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return err;
+	elfcode__close(fd, elf);
+	return 0;
 }

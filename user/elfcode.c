@@ -1,5 +1,31 @@
 #include "elfcode.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+int elfcode__open(const char *path, int *fd, Elf **elf)
+{
+	elf_version(EV_CURRENT);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	*elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
+		elfcode__close(*fd, *elf);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+void elfcode__close(int fd, Elf *elf)
+{
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+}
+
 const uint8_t *elfcode__at(Elf *elf, uint64_t vaddr, size_t *len)
 {
 	Elf_Scn *scn = NULL;

@@ -1,8 +1,8 @@
-/* elfcode — the bytes of code at a virtual address of an ELF file.
+/* elfcode — opening ELF files and reading the code at an address.
  *
- * For the modules that decode function prologues (allocators: probe
- * placement; framepointer: does a module keep frame pointers). Pure libelf.
- * The returned bytes belong to the Elf handle: valid until elf_end().
+ * For the modules that look into executables and libraries (allocators:
+ * symbols and probe placement; framepointer: prologues). Pure libelf.
+ * Bytes returned belong to the Elf handle: valid until elfcode__close().
  */
 #ifndef SEEP_ELFCODE_H
 #define SEEP_ELFCODE_H
@@ -10,6 +10,10 @@
 #include <gelf.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Opens PATH as an ELF file: 0, -errno, or -ENOEXEC if it is not ELF. */
+int elfcode__open(const char *path, int *fd, Elf **elf);
+void elfcode__close(int fd, Elf *elf);
 
 /* Code at VADDR in an executable section of ELF, with *LEN the bytes to the
  * section's end; NULL if VADDR is in none (or the section has no data). */

@@ -25,19 +25,13 @@ static int _prologue_keeps_fp(const uint8_t *p, size_t len)
 
 int framepointer__module(const char *path)
 {
-	int fd, sampled = 0, with_fp = 0, err = 0;
+	int fd, sampled = 0, with_fp = 0, err;
 	Elf_Scn *scn = NULL;
 	Elf *elf;
 
-	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		err = -ENOEXEC;
-		goto cleanup;
-	}
+	err = elfcode__open(path, &fd, &elf);
+	if (err)
+		return err;
 	while ((scn = elf_nextscn(elf, scn)) && sampled < SAMPLE_MAX) {
 		GElf_Shdr sh;
 		Elf_Data *d;
@@ -60,10 +54,6 @@ int framepointer__module(const char *path)
 			with_fp += _prologue_keeps_fp(code, len);
 		}
 	}
-	err = sampled && with_fp * 4 >= sampled * 3;
-cleanup:
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return err;
+	elfcode__close(fd, elf);
+	return sampled && with_fp * 4 >= sampled * 3;
 }
