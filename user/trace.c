@@ -228,9 +228,15 @@ static int _attach_one(struct trace *t, struct bpf_program *prog, pid_t pid,
 		       const char *path, uint64_t offset, int retprobe, __u64 cookie,
 		       const char *what)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .bpf_cookie = cookie);
-	struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
+	struct bpf_uprobe_opts opts;
+	struct bpf_link *l;
 	int err;
+
+	memset(&opts, 0, sizeof(opts));  /* what LIBBPF_OPTS does; cppcheck can read this */
+	opts.sz = sizeof(opts);
+	opts.retprobe = retprobe;
+	opts.bpf_cookie = cookie;
+	l = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
 
 	if (!l) {
 		err = -errno;
