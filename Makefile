@@ -148,10 +148,10 @@ test: setup
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)tools/run-tests.sh $(UNIT_BINS) -- $(BPFT_BINS) -- $(E2E_BINS)
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
 
-check: $(UNIT_BINS)
+check: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -Iinclude -Iuser user
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
