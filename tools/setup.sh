@@ -7,6 +7,7 @@ PKGS=(
   make gcc clang llvm pkg-config bpftool
   libbpf-dev libelf-dev libdw-dev zlib1g-dev libjansson-dev
   libcriterion-dev libcairo2-dev
+  protobuf-c-compiler libprotobuf-c-dev golang-go
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in

@@ -16,6 +16,10 @@ struct command {
 
 static const struct command commands[] = {
 	{ "trace", cmd_trace, "live heap of running processes by allocation stack" },
+	{ "snapshot", cmd_snapshot, "a heap snapshot of a process as a pprof profile" },
+	{ "record", cmd_record, "a series of heap snapshots into a directory" },
+	{ "diff", cmd_diff, "per-stack heap growth between two snapshots" },
+	{ "report", cmd_report, "summary and growth chart of a snapshot series" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,132 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static volatile sig_atomic_t stop_flag;
+
+int cli__parse_seconds(const char *s, const char *opt, double min, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > 1e9) {
+		pr_err("invalid value '%s' for %s: expected seconds, at least %g", s, opt, min);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli__parse_count(const char *s, const char *opt, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > max) {
+		pr_err("invalid value '%s' for %s: expected an integer from 0 to %" PRIu64, s, opt,
+		       max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli__target_opt(struct cli_target *t, int opt, const char *arg)
+{
+	uint64_t v;
+
+	if (opt == 'c') {
+		t->command = arg;
+		return 0;
+	}
+	if (t->pid) {
+		pr_err("one -p PID only");
+		return -EINVAL;
+	}
+	if (cli__parse_count(arg, "--pid", INT32_MAX, &v))
+		return -EINVAL;
+	if (!v) {
+		pr_err("invalid pid '%s'", arg);
+		return -EINVAL;
+	}
+	t->pid = (pid_t)v;
+	return 0;
+}
+
+int cli__target_check(const struct cli_target *t)
+{
+	if (!t->pid == !t->command) {
+		pr_err(t->command ? "-p and -c cannot be combined"
+				  : "nothing to trace: give -p PID or -c 'CMD ARGS'");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli__session_open(const struct session_config *cfg, const struct cli_target *t,
+		      const char *how_to_stop, struct session **out)
+{
+	struct session *s;
+	int err;
+
+	if ((err = session__new(cfg, &s)))
+		return err;
+	err = t->command ? session__start_command(s, t->command) : session__add_pid(s, t->pid);
+	if (err) {
+		session__free(s);
+		return err;
+	}
+	if (t->command)
+		pr_info("tracing '%s' (pid %d)", t->command, (int)session__command_pid(s));
+	pr_warn("tracing 1 process; %s", how_to_stop);
+	*out = s;
+	return 0;
+}
+
+static void _on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+void cli__catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = _on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+bool cli__stopped(void)
+{
+	return stop_flag;
+}
+
+void cli__human_bytes(int64_t bytes, bool is_signed, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	const char *sign = bytes < 0 ? "-" : is_signed ? "+" : "";
+	double v = fabs((double)bytes);
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%s%.0f B", sign, v);
+	else
+		snprintf(buf, len, "%s%.1f %s", sign, v, units[u]);
+}

@@ -1,0 +1,44 @@
+/* cli — pieces the heap-snapshot commands (snapshot, record, diff, report)
+ * share: option values, the session on one process, Ctrl-C, output formats.
+ *
+ * Parsers log one line on a bad value and return -EINVAL. The stop flag
+ * set by SIGINT/SIGTERM is the CLI's one piece of process-wide state.
+ */
+#ifndef SEEP_CLI_H
+#define SEEP_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "session.h"
+
+/* A number of seconds in [MIN, 1e9]. */
+int cli__parse_seconds(const char *s, const char *opt, double min, double *out);
+/* An integer in [0, MAX]. */
+int cli__parse_count(const char *s, const char *opt, uint64_t max, uint64_t *out);
+
+/* Where a process to trace comes from: -p PID or -c 'CMD ARGS'. */
+struct cli_target {
+	pid_t pid;
+	const char *command;
+};
+/* Handles -p/-c for a getopt loop; returns 0, or -EINVAL (logged). */
+int cli__target_opt(struct cli_target *t, int opt, const char *arg);
+/* Checks that exactly one of -p and -c was given. */
+int cli__target_check(const struct cli_target *t);
+/* Loads the tracer and attaches to the target; says "seep: tracing ..." on
+ * stderr (what scripts and tests wait for) with HOW_TO_STOP appended. */
+int cli__session_open(const struct session_config *cfg, const struct cli_target *t,
+		      const char *how_to_stop, struct session **out);
+
+/* SIGINT and SIGTERM set the stop flag instead of killing seep; SIGPIPE is
+ * ignored (a closed pipe is an error to report). */
+void cli__catch_signals(void);
+bool cli__stopped(void);
+
+/* "1.5 MiB", "512 B"; "+1.5 MiB" / "-2 B" with SIGNED. */
+void cli__human_bytes(int64_t bytes, bool is_signed, char *buf, size_t len);
+
+#endif
