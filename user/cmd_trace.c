@@ -52,7 +52,8 @@ static void usage(FILE *out)
 "  -i, --interval S       print a report every S seconds\n"
 "  -n, --top N            stacks per report (default 10, 0 = all)\n"
 "  -a, --min-age S        hide allocations younger than S seconds\n"
-"  -f, --format FMT       text (default) or json (one object per line)\n"
+"  -f, --format FMT       text (default), json (one object per line) or\n"
+"                         folded (collapsed stacks, for flame graphs)\n"
 "      --max-allocs N     live blocks tracked at once (default 1048576)\n"
 "      --max-stacks N     distinct stacks kept (default 32768)\n"
 "  -v, --verbose          more diagnostics (-vv: libbpf's too)\n"
@@ -155,8 +156,10 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 				o->format = REPORT_JSON;
 			else if (!strcmp(optarg, "text"))
 				o->format = REPORT_TEXT;
+			else if (!strcmp(optarg, "folded"))
+				o->format = REPORT_FOLDED;
 			else {
-				pr_err("invalid format '%s': expected text or json", optarg);
+				pr_err("invalid format '%s': expected text, json or folded", optarg);
 				return -EINVAL;
 			}
 			break;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "folded.h"
+
 static const struct {
 	const char *name;
 	bool drop;
@@ -92,6 +94,11 @@ static json_t *_frame_json(const struct report_frame *f)
 			 "file", _str_or_null(f->file),
 			 "line", f->line > 0 ? json_integer(f->line) : json_null(),
 			 "build_id", _str_or_null(f->build_id));
+}
+
+json_t *report__frame_json(const struct report_frame *f)
+{
+	return _frame_json(f);
 }
 
 static json_t *_stats_json(const struct report *r)
@@ -218,5 +225,7 @@ int report__write_text(const struct report *r, FILE *out)
 
 int report__write(const struct report *r, enum report_format fmt, FILE *out)
 {
+	if (fmt == REPORT_FOLDED)
+		return folded__write_report(r, out);
 	return fmt == REPORT_JSON ? report__write_json(r, out) : report__write_text(r, out);
 }
