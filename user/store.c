@@ -231,8 +231,8 @@ int store__create(const char *dir, const struct series_info *info, struct store 
 	}
 	err = _claim_dir(dir);
 	if (err == -EEXIST) {
-		pr_err("cannot create series '%s': the directory is not empty%s (choose another "
-		       "--out, or remove it)", dir, store__is_series(dir) ? " (it holds a series)" : "");
+		pr_err("cannot create series '%s': %s; choose another directory or remove it", dir,
+		       store__is_series(dir) ? "it already holds a series" : "the directory is not empty");
 		return err;
 	}
 	if (err) {
@@ -300,6 +300,9 @@ int store__add(struct store *st, const struct report *r, const void *buf, size_t
 			  "stacks", (json_int_t)r->stacks_total, "size", (json_int_t)len);
 	if (!entry || json_array_append_new(json_object_get(st->index, "snapshots"), entry))
 		return -ENOMEM;
+	/* the process is known for sure once its first report is in */
+	json_object_set_new(st->index, "pid", json_integer(r->pid));
+	json_object_set_new(st->index, "comm", json_string(r->comm));
 	return _write_index(st);
 }
 
