@@ -46,7 +46,7 @@ static long _write_delay_us(void)
 static int _write_all(int fd, const uint8_t *p, size_t len)
 {
 	long delay = _write_delay_us();
-	size_t chunk = delay > 0 ? 4096 : len;
+	size_t chunk = delay > 0 ? 256 : len;
 
 	while (len) {
 		ssize_t n = write(fd, p, len < chunk ? len : chunk);

@@ -23,7 +23,7 @@
  * and is not empty.
  *
  * Test hook: SEEP_STORE_WRITE_DELAY_US=N in the environment makes every
- * write go in 4 KiB pieces N microseconds apart (the kill -9 test uses it to
+ * write go in 256-byte pieces N microseconds apart (the kill -9 test uses it to
  * land kills in the middle of writes).
  *
  * Ownership: a store is freed with store__free() (NULL-safe); the paths
