@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -46,8 +47,17 @@ int cli__target_opt(struct cli_target *t, int opt, const char *arg)
 {
 	uint64_t v;
 
-	if (opt == 'c') {
+	switch (opt) {
+	case 'c':
 		t->command = arg;
+		return 1;
+	case 'd':
+		return cli__parse_seconds(arg, "--duration", 0, &t->duration_s) ?: 1;
+	case 'a':
+		return cli__parse_seconds(arg, "--min-age", 0, &t->cfg.min_age_s) ?: 1;
+	case 'p':
+		break;
+	default:
 		return 0;
 	}
 	if (t->pid) {
@@ -61,11 +71,15 @@ int cli__target_opt(struct cli_target *t, int opt, const char *arg)
 		return -EINVAL;
 	}
 	t->pid = (pid_t)v;
-	return 0;
+	return 1;
 }
 
-int cli__target_check(const struct cli_target *t)
+int cli__target_check(const struct cli_target *t, int argc, char **argv)
 {
+	if (optind < argc) {
+		pr_err("unexpected argument '%s' (a command goes in -c 'CMD ARGS')", argv[optind]);
+		return -EINVAL;
+	}
 	if (!t->pid == !t->command) {
 		pr_err(t->command ? "-p and -c cannot be combined"
 				  : "nothing to trace: give -p PID or -c 'CMD ARGS'");
@@ -74,13 +88,24 @@ int cli__target_check(const struct cli_target *t)
 	return 0;
 }
 
-int cli__session_open(const struct session_config *cfg, const struct cli_target *t,
-		      const char *how_to_stop, struct session **out)
+int cli__common_opt(int opt, int *verbose, void (*usage)(FILE *out))
+{
+	if (opt == 'v') {
+		(*verbose)++;
+		log__set_verbosity(*verbose);
+		return 0;
+	}
+	usage(opt == 'h' ? stdout : stderr);
+	return opt == 'h' ? 1 : -EINVAL;
+}
+
+int cli__session_open(const struct cli_target *t, const char *how_to_stop,
+		      struct session **out)
 {
 	struct session *s;
 	int err;
 
-	if ((err = session__new(cfg, &s)))
+	if ((err = session__new(&t->cfg, &s)))
 		return err;
 	err = t->command ? session__start_command(s, t->command) : session__add_pid(s, t->pid);
 	if (err) {

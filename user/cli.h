@@ -19,19 +19,28 @@ int cli__parse_seconds(const char *s, const char *opt, double min, double *out);
 /* An integer in [0, MAX]. */
 int cli__parse_count(const char *s, const char *opt, uint64_t max, uint64_t *out);
 
-/* Where a process to trace comes from: -p PID or -c 'CMD ARGS'. */
+/* The options of the commands that trace one process (snapshot, record):
+ * -p PID or -c 'CMD ARGS', -d S, -a S. */
 struct cli_target {
 	pid_t pid;
 	const char *command;
+	double duration_s;
+	struct session_config cfg;
 };
-/* Handles -p/-c for a getopt loop; returns 0, or -EINVAL (logged). */
+/* Handles OPT if it is one of -p, -c, -d, -a: returns 1 then, 0 if OPT is
+ * another option, -EINVAL (logged) for a bad value. */
 int cli__target_opt(struct cli_target *t, int opt, const char *arg);
-/* Checks that exactly one of -p and -c was given. */
-int cli__target_check(const struct cli_target *t);
+/* After the options: no stray argument, exactly one of -p and -c. */
+int cli__target_check(const struct cli_target *t, int argc, char **argv);
 /* Loads the tracer and attaches to the target; says "seep: tracing ..." on
  * stderr (what scripts and tests wait for) with HOW_TO_STOP appended. */
-int cli__session_open(const struct session_config *cfg, const struct cli_target *t,
-		      const char *how_to_stop, struct session **out);
+int cli__session_open(const struct cli_target *t, const char *how_to_stop,
+		      struct session **out);
+
+/* The options every command has, at the end of its getopt switch: -v
+ * (counted in *VERBOSE), -h (USAGE to stdout: returns 1), anything else
+ * (USAGE to stderr: -EINVAL). Returns 0 after -v. */
+int cli__common_opt(int opt, int *verbose, void (*usage)(FILE *out));
 
 /* SIGINT and SIGTERM set the stop flag instead of killing seep; SIGPIPE is
  * ignored (a closed pipe is an error to report). */

@@ -53,7 +53,7 @@ static int parse_opts(int argc, char **argv, struct diff_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c, verbose = 0;
+	int c, err, verbose = 0;
 	uint64_t v;
 
 	memset(o, 0, sizeof(*o));
@@ -78,18 +78,11 @@ static int parse_opts(int argc, char **argv, struct diff_opts *o)
 				return -EINVAL;
 			o->top = (size_t)v;
 			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -EINVAL;
+			if ((err = cli__common_opt(c, &verbose, usage)))
+				return err;
 		}
 	}
-	log__set_verbosity(verbose);
 	if (argc - optind == 1) {
 		o->series = argv[optind];
 	} else if (argc - optind == 2) {

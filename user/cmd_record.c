@@ -20,11 +20,9 @@
 #include "store.h"
 
 struct record_opts {
-	struct cli_target target;
+	struct cli_target target;  /* duration 0: until Ctrl-C or the process exits */
 	double every_s;
-	double duration_s;       /* 0: until Ctrl-C or the process exits */
 	const char *out;
-	struct session_config cfg;
 };
 
 static void usage(FILE *out)
@@ -61,50 +59,24 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c, verbose = 0;
+	int c, err, verbose = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->cfg.top = 0;
+	o->target.cfg.top = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:c:e:o:d:a:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-		case 'c':
-			if (cli__target_opt(&o->target, c, optarg))
-				return -EINVAL;
-			break;
-		case 'e':
-			if (cli__parse_seconds(optarg, "--every", 0.05, &o->every_s))
-				return -EINVAL;
-			break;
-		case 'o':
+		if ((err = cli__target_opt(&o->target, c, optarg)))
+			err = err > 0 ? 0 : err;
+		else if (c == 'e')
+			err = cli__parse_seconds(optarg, "--every", 0.05, &o->every_s);
+		else if (c == 'o')
 			o->out = optarg;
-			break;
-		case 'd':
-			if (cli__parse_seconds(optarg, "--duration", 0, &o->duration_s))
-				return -EINVAL;
-			break;
-		case 'a':
-			if (cli__parse_seconds(optarg, "--min-age", 0, &o->cfg.min_age_s))
-				return -EINVAL;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		default:
-			usage(stderr);
-			return -EINVAL;
-		}
+		else
+			err = cli__common_opt(c, &verbose, usage);
+		if (err)
+			return err;
 	}
-	log__set_verbosity(verbose);
-	if (optind < argc) {
-		pr_err("unexpected argument '%s' (a command goes in -c 'CMD ARGS')", argv[optind]);
-		return -EINVAL;
-	}
-	if (cli__target_check(&o->target))
+	if (cli__target_check(&o->target, argc, argv))
 		return -EINVAL;
 	if (!o->every_s || !o->out) {
 		pr_err(!o->out ? "no series directory: give --out DIR" : "no interval: give --every S");
@@ -142,7 +114,8 @@ static int run(struct session *s, struct recorder *rec)
 {
 	const struct record_opts *o = rec->o;
 	uint64_t start = session__start_ns(s), step = (uint64_t)(o->every_s * 1e9);
-	uint64_t end = o->duration_s > 0 ? start + (uint64_t)(o->duration_s * 1e9) : UINT64_MAX;
+	uint64_t end = o->target.duration_s > 0 ? start + (uint64_t)(o->target.duration_s * 1e9)
+					   : UINT64_MAX;
 	uint64_t next = start + step;
 	int running, err;
 
@@ -181,7 +154,7 @@ int cmd_record(int argc, char **argv)
 	if (store__create(opts.out, &info, &rec.store))
 		return EXIT_FAIL;
 	cli__catch_signals();
-	if (cli__session_open(&opts.cfg, &opts.target, "Ctrl-C to stop", &s)) {
+	if (cli__session_open(&opts.target, "Ctrl-C to stop", &s)) {
 		store__free(rec.store);
 		return EXIT_FAIL;
 	}

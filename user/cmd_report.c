@@ -70,7 +70,7 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c, verbose = 0;
+	int c, err, verbose = 0;
 	bool no_chart = false;
 	uint64_t v;
 
@@ -100,18 +100,11 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 			}
 			o->json = !strcmp(optarg, "json");
 			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			usage(stderr);
-			return -EINVAL;
+			if ((err = cli__common_opt(c, &verbose, usage)))
+				return err;
 		}
 	}
-	log__set_verbosity(verbose);
 	if (argc - optind != 1) {
 		pr_err("expected one series directory");
 		usage(stderr);
@@ -256,7 +249,6 @@ static void print_text(struct series *s, const struct report_opts *o)
 static int print_json(struct series *s, const struct report_opts *o)
 {
 	json_t *snaps = json_array(), *stacks = json_array(), *root;
-	int err = 0;
 
 	for (size_t i = 0; i < s->n; i++)
 		json_array_append_new(snaps, json_pack("{s:s, s:f, s:f, s:I, s:I}", "file",
@@ -282,13 +274,7 @@ static int print_json(struct series *s, const struct report_opts *o)
 			 "pid", s->snaps[s->n - 1].pid, "comm", s->snaps[s->n - 1].comm,
 			 "snapshots", snaps, "stacks_total", (json_int_t)s->nrows, "stacks", stacks,
 			 "chart", o->chart ? json_string(o->chart) : json_null());
-	if (!root)
-		return -ENOMEM;
-	if (json_dumpf(root, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) ||
-	    putchar('\n') == EOF)
-		err = -EIO;
-	json_decref(root);
-	return err;
+	return report__print_json(root, stdout);
 }
 
 static int draw(struct series *s, const struct report_opts *o)

@@ -24,10 +24,8 @@ enum snap_format { SNAP_PPROF, SNAP_FOLDED, SNAP_JSON, SNAP_TEXT };
 
 struct snapshot_opts {
 	struct cli_target target;
-	double duration_s;
 	const char *out;         /* NULL: standard output (text formats only) */
 	enum snap_format format;
-	struct session_config cfg;
 };
 
 struct snapshot_state {
@@ -86,51 +84,25 @@ static int parse_opts(int argc, char **argv, struct snapshot_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c, verbose = 0;
+	int c, err, verbose = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->duration_s = 5;
-	o->cfg.top = 0;   /* every stack: the profile's totals are its sums */
+	o->target.duration_s = 5;
+	o->target.cfg.top = 0;   /* every stack: the profile's totals are its sums */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:c:d:o:f:a:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-		case 'c':
-			if (cli__target_opt(&o->target, c, optarg))
-				return -EINVAL;
-			break;
-		case 'd':
-			if (cli__parse_seconds(optarg, "--duration", 0, &o->duration_s))
-				return -EINVAL;
-			break;
-		case 'o':
+		if ((err = cli__target_opt(&o->target, c, optarg)))
+			err = err > 0 ? 0 : err;
+		else if (c == 'o')
 			o->out = optarg;
-			break;
-		case 'f':
-			if (parse_format(optarg, &o->format))
-				return -EINVAL;
-			break;
-		case 'a':
-			if (cli__parse_seconds(optarg, "--min-age", 0, &o->cfg.min_age_s))
-				return -EINVAL;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		default:
-			usage(stderr);
-			return -EINVAL;
-		}
+		else if (c == 'f')
+			err = parse_format(optarg, &o->format);
+		else
+			err = cli__common_opt(c, &verbose, usage);
+		if (err)
+			return err;
 	}
-	log__set_verbosity(verbose);
-	if (optind < argc) {
-		pr_err("unexpected argument '%s' (a command goes in -c 'CMD ARGS')", argv[optind]);
-		return -EINVAL;
-	}
-	if (cli__target_check(&o->target))
+	if (cli__target_check(&o->target, argc, argv))
 		return -EINVAL;
 	if (o->format == SNAP_PPROF && !o->out) {
 		pr_err("no output file: give -o FILE.pb.gz");
@@ -203,7 +175,7 @@ static int take(const struct report *r, void *ctx)
 
 static int run(struct session *s, const struct snapshot_opts *o)
 {
-	uint64_t end = session__start_ns(s) + (uint64_t)(o->duration_s * 1e9);
+	uint64_t end = session__start_ns(s) + (uint64_t)(o->target.duration_s * 1e9);
 	struct snapshot_state st = { .o = o };
 	int running = 1;
 
@@ -229,7 +201,7 @@ int cmd_snapshot(int argc, char **argv)
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	cli__catch_signals();
-	if (cli__session_open(&opts.cfg, &opts.target, "Ctrl-C to take the snapshot now", &s))
+	if (cli__session_open(&opts.target, "Ctrl-C to take the snapshot now", &s))
 		return EXIT_FAIL;
 	err = run(s, &opts);
 	session__free(s);

@@ -153,7 +153,6 @@ int diff__write_json(const struct diff *d, size_t top, FILE *out)
 {
 	json_t *root, *stacks = json_array();
 	size_t n = _shown(d, top);
-	int err = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct diff_row *r = &d->rows[i];
@@ -174,13 +173,7 @@ int diff__write_json(const struct diff *d, size_t top, FILE *out)
 			 "delta_bytes", (json_int_t)d->delta_bytes,
 			 "delta_count", (json_int_t)d->delta_count, "stacks_total", (json_int_t)d->n,
 			 "stacks", stacks);
-	if (!root)
-		return -ENOMEM;
-	if (json_dumpf(root, out, JSON_COMPACT | JSON_REAL_PRECISION(15)) || fputc('\n', out) == EOF)
-		err = -EIO;
-	json_decref(root);
-	fflush(out);
-	return err;
+	return report__print_json(root, out);
 }
 
 int diff__write_folded(const struct diff *d, FILE *out)

@@ -113,10 +113,22 @@ static json_t *_stats_json(const struct report *r)
 	return stats;
 }
 
+int report__print_json(struct json_t *root, FILE *out)
+{
+	int err = 0;
+
+	if (!root)
+		return -ENOMEM;
+	if (json_dumpf(root, out, JSON_COMPACT | JSON_REAL_PRECISION(15)) || fputc('\n', out) == EOF)
+		err = -EIO;
+	json_decref(root);
+	fflush(out);
+	return err;
+}
+
 int report__write_json(const struct report *r, FILE *out)
 {
 	json_t *root, *stacks = json_array();
-	int err = 0;
 
 	for (size_t i = 0; i < r->nstacks; i++) {
 		const struct report_stack *s = &r->stacks[i];
@@ -139,13 +151,7 @@ int report__write_json(const struct report *r, FILE *out)
 			 "total_count", (json_int_t)r->total_count,
 			 "stacks_total", (json_int_t)r->stacks_total,
 			 "stacks", stacks, "stats", _stats_json(r));
-	if (!root)
-		return -ENOMEM;
-	if (json_dumpf(root, out, JSON_COMPACT | JSON_REAL_PRECISION(15)) || fputc('\n', out) == EOF)
-		err = -EIO;
-	json_decref(root);
-	fflush(out);
-	return err;
+	return report__print_json(root, out);
 }
 
 /* "1.5 MiB", "512 B" */

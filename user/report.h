@@ -68,6 +68,8 @@ int report__write_text(const struct report *r, FILE *out);
 /* A frame as in the JSON report (a new jansson reference). */
 struct json_t;
 struct json_t *report__frame_json(const struct report_frame *f);
+/* Writes ROOT compact on one line and releases it; -ENOMEM if ROOT is NULL. */
+int report__print_json(struct json_t *root, FILE *out);
 
 /* The JSON name of a counter, and whether it counts lost data. */
 const char *report__stat_name(enum seep_stat s);
