@@ -27,6 +27,15 @@ struct cli_target {
 	double duration_s;
 	struct session_config cfg;
 };
+/* Their long options (for getopt_long's table), with -v and -h. */
+#define CLI_TARGET_LONGOPTS                                   \
+	{ "pid", required_argument, NULL, 'p' },              \
+	{ "command", required_argument, NULL, 'c' },          \
+	{ "duration", required_argument, NULL, 'd' },         \
+	{ "min-age", required_argument, NULL, 'a' },          \
+	{ "verbose", no_argument, NULL, 'v' },                \
+	{ "help", no_argument, NULL, 'h' }
+#define CLI_TARGET_SHORTOPTS "p:c:d:a:vh"
 /* Handles OPT if it is one of -p, -c, -d, -a: returns 1 then, 0 if OPT is
  * another option, -EINVAL (logged) for a bad value. */
 int cli__target_opt(struct cli_target *t, int opt, const char *arg);

@@ -49,14 +49,9 @@ static void usage(FILE *out)
 static int parse_opts(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "command", required_argument, NULL, 'c' },
 		{ "every", required_argument, NULL, 'e' },
 		{ "out", required_argument, NULL, 'o' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "min-age", required_argument, NULL, 'a' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_TARGET_LONGOPTS,
 		{ 0 },
 	};
 	int c, err, verbose = 0;
@@ -64,7 +59,7 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->target.cfg.top = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:c:e:o:d:a:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:o:" CLI_TARGET_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((err = cli__target_opt(&o->target, c, optarg)))
 			err = err > 0 ? 0 : err;
 		else if (c == 'e')

@@ -74,14 +74,9 @@ static int parse_format(const char *s, enum snap_format *f)
 static int parse_opts(int argc, char **argv, struct snapshot_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "command", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "min-age", required_argument, NULL, 'a' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_TARGET_LONGOPTS,
 		{ 0 },
 	};
 	int c, err, verbose = 0;
@@ -90,7 +85,7 @@ static int parse_opts(int argc, char **argv, struct snapshot_opts *o)
 	o->target.duration_s = 5;
 	o->target.cfg.top = 0;   /* every stack: the profile's totals are its sums */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:c:d:o:f:a:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:f:" CLI_TARGET_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((err = cli__target_opt(&o->target, c, optarg)))
 			err = err > 0 ? 0 : err;
 		else if (c == 'o')
