@@ -137,11 +137,9 @@ static int64_t growth(struct series *s, size_t row)
 	return (int64_t)r->bytes[s->n - 1] - (int64_t)r->bytes[0];
 }
 
-static struct series *sort_ctx;   /* qsort has no context argument */
-
-static int by_growth(const void *a, const void *b)
+static int by_growth(const void *a, const void *b, void *ctx)
 {
-	int64_t x = growth(sort_ctx, *(const size_t *)a), y = growth(sort_ctx, *(const size_t *)b);
+	int64_t x = growth(ctx, *(const size_t *)a), y = growth(ctx, *(const size_t *)b);
 
 	if (x != y)
 		return x > y ? -1 : 1;
@@ -173,8 +171,7 @@ static int series_read(const char *dir, struct series *s)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nrows; i++)
 		s->order[i] = i;
-	sort_ctx = s;
-	qsort(s->order, s->nrows, sizeof(*s->order), by_growth);
+	qsort_r(s->order, s->nrows, sizeof(*s->order), by_growth, s);
 	return 0;
 }
 

@@ -206,7 +206,7 @@ E2E(record_diff_report_on_a_series)
 	struct run r;
 	FILE *f;
 
-	record(dir, "1", "2.5", &r);
+	record(dir, "2", "3", &r);   /* two snapshots: at 2 s, and the final one at 3 s */
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	run_release(&r);
 	/* seep diff on the series: first vs last, the leak first */
@@ -216,7 +216,7 @@ E2E(record_diff_report_on_a_series)
 	top = json_array_get(json_object_get(d, "stacks"), 0);
 	cr_assert_geq(stack_frame_index(top, "xstrdup"), 0, "the leak first: %s", r.out);
 	cr_expect_geq(stack_frame_index(top, "handle_request"), 0);
-	cr_expect_gt(json_integer_value(json_object_get(top, "delta_count")), 500);
+	cr_expect_gt(json_integer_value(json_object_get(top, "delta_count")), 300, "1 s of requests");
 	cr_expect_eq(json_integer_value(json_object_get(top, "delta_bytes")),
 		     json_integer_value(json_object_get(top, "delta_count")) * 1024);
 	snprintf(first, sizeof(first), "%s",
@@ -233,13 +233,13 @@ E2E(record_diff_report_on_a_series)
 	line = top_line(r.out, "xstrdup");
 	cr_assert_not_null(line, "%s", r.out);
 	cr_assert(top_values(line, &flat, &cum), "%.80s", line);
-	cr_expect_gt(cum, 500 * 1024, "the growth between the two: %.80s", line);
+	cr_expect_gt(cum, 300 * 1024, "the growth between the two: %.80s", line);
 	run_release(&r);
 	/* seep report: growth over time and a chart */
 	must_run(rep_argv, &r);
 	rep = json_line(r.out, 0);
 	cr_assert_not_null(rep, "%s", r.out);
-	cr_expect_geq(json_array_size(json_object_get(rep, "snapshots")), 2);
+	cr_expect_eq(json_array_size(json_object_get(rep, "snapshots")), 2);
 	top = json_array_get(json_object_get(rep, "stacks"), 0);
 	cr_expect_geq(stack_frame_index(top, "xstrdup"), 0);
 	bytes = json_object_get(top, "bytes");
