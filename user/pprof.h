@@ -21,7 +21,8 @@
  * millisecond, truncated), frames (function, module, file, line, addr,
  * map_start, map_end, build_id, and offset when the module's load bias is
  * its start address, as for shared libraries and PIE executables), pid,
- * comm, time and elapsed_s (to the nanosecond), final, exited, stats.
+ * comm, time (to the microsecond) and elapsed_s (to the nanosecond), final,
+ * exited, stats.
  * Totals are the sums over the stacks: encode every stack (top = 0).
  * A frame without a function name loses its file:line (pprof keeps lines
  * under functions).
