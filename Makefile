@@ -24,13 +24,13 @@ endif
 .SUFFIXES:
 .SECONDARY:
 
-PKGS     := libbpf libelf libdw jansson zlib cairo
+PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 WARN     := -Wall -Wextra -Werror -Wstrict-prototypes -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)/include
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)/include -I$(BUILD)/gen
 DEPFLAGS  = -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lstdc++ -lm -lpthread
 
@@ -52,13 +52,25 @@ $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include
 # --- the program -------------------------------------------------------------
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+# The pprof schema (user/*.proto), compiled to C by protoc-c into $(BUILD)/gen.
+PROTOS    := $(wildcard user/*.proto)
+PROTO_HS  := $(patsubst user/%.proto,$(BUILD)/gen/%.pb-c.h,$(PROTOS))
+PROTO_OBJS := $(patsubst user/%.proto,$(BUILD)/gen/%.pb-c.o,$(PROTOS))
+LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS)) $(PROTO_OBJS)
 LIBSEEP   := $(BUILD)/libseep.a
 SEEP      := $(BUILD)/seep
 
 all: $(SEEP)
 
-$(BUILD)/user/%.o: user/%.c | $(BUILD)/user $(SKELS)
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: user/%.proto | $(BUILD)/gen
+	$(call msg,PROTOC,$@)
+	$(Q)protoc-c --c_out=$(BUILD)/gen -Iuser $<
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/user/%.o: user/%.c | $(BUILD)/user $(SKELS) $(PROTO_HS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
 
@@ -170,12 +182,12 @@ vmlinux:
 clean:
 	rm -rf $(BUILD)
 
-$(BUILD)/bpf $(BUILD)/include $(BUILD)/user $(BUILD)/tests/targets $(BUILD)/tests/lib:
+$(BUILD)/bpf $(BUILD)/include $(BUILD)/user $(BUILD)/gen $(BUILD)/tests/targets $(BUILD)/tests/lib:
 	$(Q)mkdir -p $@
 
 .PHONY: all tests setup test unit check demo vmlinux clean bench-unwind
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/*/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/gen/*.d $(BUILD)/tests/*/*.d)
 
 # --- detect ------------------------------------------------------------------
 #   make eval-detect   labelled evaluation of the leak detectors (tools/eval-detect.md)

@@ -10,7 +10,7 @@ for bin in "$@"; do
   name=${bin#*/tests/}
   printf '== %s\n' "$name"
   out=$("$bin" --jobs 1 2>&1); rc=$?
-  printf '%s\n' "$out" | grep -Ev '^\[----\] |^\[RUN \]|^\[PASS\]' || true
+  printf '%s\n' "$out" | grep -Ev '^\[RUN \]|^\[PASS\]' || true
   syn=$(printf '%s\n' "$out" | grep -E 'Synthesis: Tested: [0-9]+' | tail -n1)
   if [[ -z "$syn" ]]; then
     broken+=("$name (exit $rc, no synthesis)"); failed=$((failed + 1)); continue

@@ -8,6 +8,7 @@ PKGS=(
   libbpf-dev libelf-dev libdw-dev zlib1g-dev libjansson-dev
   libcriterion-dev libcairo2-dev
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 redis-server redis-tools
+  protobuf-c-compiler libprotobuf-c-dev golang-go
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in

@@ -7,21 +7,15 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <math.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "report.h"
 #include "session.h"
-
-/* Mean bytes between samples by default: see the README's benchmarks. */
-#define SEEP_DEFAULT_SAMPLE_BYTES (512 * 1024)
 
 struct trace_opts {
 	pid_t pids[SESSION_MAX_TARGETS];
@@ -33,14 +27,6 @@ struct trace_opts {
 	struct session_config cfg;
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -50,64 +36,58 @@ static void usage(FILE *out)
 "allocation stack. Needs root (CAP_SYS_ADMIN).\n"
 "\n"
 "  -p, --pid PID          trace a running process (repeatable)\n"
-"  -c, --command 'CMD'    start CMD (split like a shell would, no globbing of\n"
-"                         commands) stopped, attach, then let it run\n"
+"  -c, --command 'CMD'    start CMD (split like a shell would, no commands\n"
+"                         run; leading NAME=value words set its environment)\n"
+"                         stopped, attach, then let it run\n"
 "  -d, --duration S       stop after S seconds (default: until Ctrl-C or exit)\n"
 "  -i, --interval S       print a report every S seconds\n"
 "  -n, --top N            stacks per report (default 10, 0 = all)\n"
 "  -a, --min-age S        hide allocations younger than S seconds\n"
-"  -f, --format FMT       text (default) or json (one object per line)\n"
-"  -s, --sample-bytes N   sample allocations every N bytes on average\n"
-"                         (default 524288); 1 records every allocation\n"
-"      --no-sessions      hook returns with uretprobes even where uprobe\n"
-"                         sessions can skip those of unsampled calls\n"
-"  -u, --unwind MODE      auto (default), fp or dwarf: how stacks are walked\n"
-"      --max-depth N      frames kept per stack (default 128, at most 1024)\n"
-"      --stack-bytes N    stack bytes copied per allocation for DWARF\n"
-"                         unwinding (default 16384, at most 32768)\n"
-"      --max-allocs N     live blocks tracked at once (default 1048576)\n"
-"      --max-stacks N     distinct stacks kept (default 32768)\n"
+"  -f, --format FMT       text (default), json (one object per line) or\n"
+"                         folded (collapsed stacks, for flame graphs)\n"
+CLI_TRACER_USAGE
 "  -v, --verbose          more diagnostics (-vv: libbpf's too)\n"
 "  -h, --help             this help\n"
 "\n"
 "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
-static int parse_double(const char *s, const char *opt, double *out)
+static int parse_format(const char *s, enum report_format *f)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0) {
-		pr_err("invalid value '%s' for %s: expected a non-negative number", s, opt);
+	if (!strcmp(s, "json"))
+		*f = REPORT_JSON;
+	else if (!strcmp(s, "text"))
+		*f = REPORT_TEXT;
+	else if (!strcmp(s, "folded"))
+		*f = REPORT_FOLDED;
+	else {
+		pr_err("invalid format '%s': expected text, json or folded", s);
 		return -EINVAL;
 	}
-	*out = v;
 	return 0;
 }
 
-static int parse_uint(const char *s, const char *opt, uint64_t max, uint64_t *out)
+static int add_pid(struct trace_opts *o, const char *arg)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v > max) {
-		pr_err("invalid value '%s' for %s: expected an integer from 0 to %" PRIu64,
-		       s, opt, max);
+	if (cli__parse_count(arg, "--pid", INT32_MAX, &v))
+		return -EINVAL;
+	if (v == 0) {
+		pr_err("invalid pid '%s'", arg);
 		return -EINVAL;
 	}
-	*out = v;
+	if (o->npids == SESSION_MAX_TARGETS) {
+		pr_err("too many -p options (at most %d)", SESSION_MAX_TARGETS);
+		return -EINVAL;
+	}
+	o->pids[o->npids++] = (pid_t)v;
 	return 0;
 }
 
+/* Returns 0, 1 after --help, or -EINVAL (logged). */
 static int parse_opts(int argc, char **argv, struct trace_opts *o)
 {
-	enum { OPT_MAX_ALLOCS = 256, OPT_MAX_STACKS, OPT_MAX_DEPTH, OPT_STACK_BYTES,
-	       OPT_NO_SESSIONS };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "command", required_argument, NULL, 'c' },
@@ -116,131 +96,42 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "top", required_argument, NULL, 'n' },
 		{ "min-age", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "max-allocs", required_argument, NULL, OPT_MAX_ALLOCS },
-		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
-		{ "unwind", required_argument, NULL, 'u' },
-		{ "sample-bytes", required_argument, NULL, 's' },
-		{ "no-sessions", no_argument, NULL, OPT_NO_SESSIONS },
-		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
-		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_TRACER_LONGOPTS,
 		{ 0 },
 	};
-	int c, verbose = 0;
+	int c, err, verbose = 0;
 	uint64_t v;
 
 	memset(o, 0, sizeof(*o));
 	o->cfg.top = 10;
-	o->cfg.trace.sample_bytes = SEEP_DEFAULT_SAMPLE_BYTES;
+	cli__tracer_defaults(&o->cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:c:d:i:n:a:f:u:s:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (parse_uint(optarg, "--pid", INT32_MAX, &v))
-				return -EINVAL;
-			if (v == 0) {
-				pr_err("invalid pid '%s'", optarg);
-				return -EINVAL;
-			}
-			if (o->npids == SESSION_MAX_TARGETS) {
-				pr_err("too many -p options (at most %d)", SESSION_MAX_TARGETS);
-				return -EINVAL;
-			}
-			o->pids[o->npids++] = (pid_t)v;
-			break;
-		case 'c':
+	while ((c = getopt_long(argc, argv, "p:c:d:i:n:a:f:vh" CLI_TRACER_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		if ((err = cli__tracer_opt(&o->cfg, c, optarg))) {
+			err = err > 0 ? 0 : err;
+		} else if (c == 'p') {
+			err = add_pid(o, optarg);
+		} else if (c == 'c') {
 			o->command = optarg;
-			break;
-		case 'd':
-			if (parse_double(optarg, "--duration", &o->duration_s))
-				return -EINVAL;
-			break;
-		case 'i':
-			if (parse_double(optarg, "--interval", &o->interval_s))
-				return -EINVAL;
-			break;
-		case 'n':
-			if (parse_uint(optarg, "--top", 1u << 20, &v))
-				return -EINVAL;
+		} else if (c == 'd') {
+			err = cli__parse_seconds(optarg, "--duration", 0, &o->duration_s);
+		} else if (c == 'i') {
+			err = cli__parse_seconds(optarg, "--interval", 0.1, &o->interval_s);
+		} else if (c == 'n') {
+			err = cli__parse_count(optarg, "--top", 1u << 20, &v);
 			o->cfg.top = (unsigned)v;
-			break;
-		case 'a':
-			if (parse_double(optarg, "--min-age", &o->cfg.min_age_s))
-				return -EINVAL;
-			break;
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				o->format = REPORT_JSON;
-			else if (!strcmp(optarg, "text"))
-				o->format = REPORT_TEXT;
-			else {
-				pr_err("invalid format '%s': expected text or json", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_MAX_ALLOCS:
-			if (parse_uint(optarg, "--max-allocs", 1u << 28, &v) || v == 0)
-				return -EINVAL;
-			o->cfg.trace.max_live = (uint32_t)v;
-			break;
-		case OPT_MAX_STACKS:
-			if (parse_uint(optarg, "--max-stacks", 1u << 24, &v) || v == 0)
-				return -EINVAL;
-			o->cfg.trace.max_stacks = (uint32_t)v;
-			break;
-		case 'u':
-			if (!strcmp(optarg, "auto"))
-				o->cfg.unwind = UNWIND_AUTO;
-			else if (!strcmp(optarg, "fp"))
-				o->cfg.unwind = UNWIND_FP;
-			else if (!strcmp(optarg, "dwarf"))
-				o->cfg.unwind = UNWIND_DWARF;
-			else {
-				pr_err("invalid unwind mode '%s': expected auto, fp or dwarf", optarg);
-				return -EINVAL;
-			}
-			break;
-		case 's':
-			if (parse_uint(optarg, "--sample-bytes", 1ULL << 40, &v))
-				return -EINVAL;
-			if (v == 0) {
-				pr_err("invalid value '0' for --sample-bytes: 1 records every allocation");
-				return -EINVAL;
-			}
-			o->cfg.trace.sample_bytes = v;
-			break;
-		case OPT_NO_SESSIONS:
-			o->cfg.trace.no_sessions = true;
-			break;
-		case OPT_MAX_DEPTH:
-			if (parse_uint(optarg, "--max-depth", SESSION_MAX_DEPTH, &v))
-				return -EINVAL;
-			if (v < 2) {
-				pr_err("invalid value '%s' for --max-depth: at least 2", optarg);
-				return -EINVAL;
-			}
-			o->cfg.max_depth = (unsigned)v;
-			break;
-		case OPT_STACK_BYTES:
-			if (parse_uint(optarg, "--stack-bytes", SEEP_MAX_STACK_COPY, &v))
-				return -EINVAL;
-			if (v < 512) {
-				pr_err("invalid value '%s' for --stack-bytes: at least 512", optarg);
-				return -EINVAL;
-			}
-			o->cfg.trace.stack_bytes = (uint32_t)v;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		default:
-			usage(stderr);
-			return -EINVAL;
+		} else if (c == 'a') {
+			err = cli__parse_seconds(optarg, "--min-age", 0, &o->cfg.min_age_s);
+		} else if (c == 'f') {
+			err = parse_format(optarg, &o->format);
+		} else {
+			err = cli__common_opt(c, &verbose, usage);
 		}
+		if (err)
+			return err;
 	}
 	log__set_verbosity(verbose);
 	if (optind < argc) {
@@ -250,10 +141,6 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	if (!o->npids == !o->command) {
 		pr_err(o->command ? "-p and -c cannot be combined"
 				  : "nothing to trace: give -p PID or -c 'CMD ARGS'");
-		return -EINVAL;
-	}
-	if (o->interval_s > 0 && o->interval_s < 0.1) {
-		pr_err("invalid --interval %g: at least 0.1 s", o->interval_s);
 		return -EINVAL;
 	}
 	return 0;
@@ -279,7 +166,7 @@ static int run(struct session *s, const struct trace_opts *o)
 	uint64_t next = step ? start + step : UINT64_MAX;
 	int running, err;
 
-	while (!stop_requested) {
+	while (!cli__stopped()) {
 		running = session__wait(s, next < end ? next : end, print_report, (void *)o);
 		if (running <= 0)
 			return running;
@@ -294,11 +181,21 @@ static int run(struct session *s, const struct trace_opts *o)
 	return session__report(s, true, print_report, (void *)o);
 }
 
+static void log_own_cpu(void)
+{
+	struct rusage ru;
+	double user, sys;
+
+	getrusage(RUSAGE_SELF, &ru);
+	user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	pr_info("seep itself used %.3f s of CPU (user %.3f, system %.3f)", user + sys, user, sys);
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_opts opts;
 	struct session *s = NULL;
-	struct sigaction sa = { .sa_handler = on_signal };
 	int err;
 
 	err = parse_opts(argc, argv, &opts);
@@ -306,9 +203,7 @@ int cmd_trace(int argc, char **argv)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (session__new(&opts.cfg, &s))
 		return EXIT_FAIL;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cli__catch_signals();
 
 	if (opts.command) {
 		err = session__start_command(s, opts.command);
@@ -324,15 +219,7 @@ int cmd_trace(int argc, char **argv)
 	pr_warn("tracing %zu process%s; Ctrl-C to stop", session__running(s),
 		session__running(s) == 1 ? "" : "es");
 	err = run(s, &opts);
-	{
-		struct rusage ru;
-
-		getrusage(RUSAGE_SELF, &ru);
-		pr_info("seep itself used %.3f s of CPU (user %.3f, system %.3f)",
-			ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-			ru.ru_stime.tv_usec / 1e6, ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
-			ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
-	}
+	log_own_cpu();
 cleanup:
 	session__free(s);
 	return err ? EXIT_FAIL : EXIT_OK;

@@ -18,6 +18,10 @@ static const struct command commands[] = {
 	{ "trace", cmd_trace, "live heap of running processes by allocation stack" },
 	{ "detect", cmd_detect, "leak detectors (LBR, LBRCPD, Precog, PrecogMF, seep) on a memory series" },
 	{ "contrast", cmd_contrast, "attribute patterns that set a target group apart (CONAN)" },
+	{ "snapshot", cmd_snapshot, "a heap snapshot of a process as a pprof profile" },
+	{ "record", cmd_record, "a series of heap snapshots into a directory" },
+	{ "diff", cmd_diff, "per-stack heap growth between two snapshots" },
+	{ "report", cmd_report, "summary and growth chart of a snapshot series" },
 };
 
 static void usage(FILE *out)

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "folded.h"
+
 static const struct {
 	const char *name;
 	bool drop;
@@ -97,6 +99,11 @@ static json_t *_frame_json(const struct report_frame *f)
 			 "build_id", _str_or_null(f->build_id));
 }
 
+json_t *report__frame_json(const struct report_frame *f)
+{
+	return _frame_json(f);
+}
+
 static json_t *_stats_json(const struct report *r)
 {
 	json_t *stats = json_object(), *drops = json_object();
@@ -109,10 +116,22 @@ static json_t *_stats_json(const struct report *r)
 	return stats;
 }
 
+int report__print_json(struct json_t *root, FILE *out)
+{
+	int err = 0;
+
+	if (!root)
+		return -ENOMEM;
+	if (json_dumpf(root, out, JSON_COMPACT | JSON_REAL_PRECISION(15)) || fputc('\n', out) == EOF)
+		err = -EIO;
+	json_decref(root);
+	fflush(out);
+	return err;
+}
+
 int report__write_json(const struct report *r, FILE *out)
 {
 	json_t *root, *stacks = json_array();
-	int err = 0;
 
 	for (size_t i = 0; i < r->nstacks; i++) {
 		const struct report_stack *s = &r->stacks[i];
@@ -139,13 +158,7 @@ int report__write_json(const struct report *r, FILE *out)
 			 "total_samples", (json_int_t)r->total_samples,
 			 "stacks_total", (json_int_t)r->stacks_total,
 			 "stacks", stacks, "stats", _stats_json(r));
-	if (!root)
-		return -ENOMEM;
-	if (json_dumpf(root, out, JSON_COMPACT | JSON_REAL_PRECISION(15)) || fputc('\n', out) == EOF)
-		err = -EIO;
-	json_decref(root);
-	fflush(out);
-	return err;
+	return report__print_json(root, out);
 }
 
 /* "1.5 MiB", "512 B" */
@@ -236,5 +249,7 @@ int report__write_text(const struct report *r, FILE *out)
 
 int report__write(const struct report *r, enum report_format fmt, FILE *out)
 {
+	if (fmt == REPORT_FOLDED)
+		return folded__write_report(r, out);
 	return fmt == REPORT_JSON ? report__write_json(r, out) : report__write_text(r, out);
 }

@@ -63,12 +63,18 @@ struct report {
 	uint64_t stats[SEEP_STAT__MAX];
 };
 
-enum report_format { REPORT_TEXT, REPORT_JSON };
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_FOLDED };  /* folded: see folded.h */
 
 void report__release(struct report *r);
 int report__write(const struct report *r, enum report_format fmt, FILE *out);
 int report__write_json(const struct report *r, FILE *out);
 int report__write_text(const struct report *r, FILE *out);
+
+/* A frame as in the JSON report (a new jansson reference). */
+struct json_t;
+struct json_t *report__frame_json(const struct report_frame *f);
+/* Writes ROOT compact on one line and releases it; -ENOMEM if ROOT is NULL. */
+int report__print_json(struct json_t *root, FILE *out);
 
 /* The JSON name of a counter, and whether it counts lost data. */
 const char *report__stat_name(enum seep_stat s);

@@ -291,7 +291,7 @@ E2E(usage_errors)
 		{ { "-p", "0", NULL }, NULL, 2, "invalid pid" },
 		{ { "-p", "1", "-f", "xml", NULL }, NULL, 2, "invalid format 'xml'" },
 		{ { "-p", "1", "--duration", "-3", NULL }, NULL, 2, "invalid value '-3' for --duration" },
-		{ { "-p", "1", "--interval", "0.01", NULL }, NULL, 2, "at least 0.1 s" },
+		{ { "-p", "1", "--interval", "0.01", NULL }, NULL, 2, "for --interval: expected seconds, at least 0.1" },
 		{ { "-p", "1", "stray", NULL }, NULL, 2, "unexpected argument 'stray'" },
 		{ { "--bogus", NULL }, NULL, 2, "unrecognized option" },
 	};

@@ -1,5 +1,7 @@
-/* THREADS threads each keep ALLOCS blocks of SIZE bytes allocated from
- * thread_alloc(), and allocate and free as many from thread_churn(). */
+/* THREADS threads each first keep a 16-byte block from thread_hello() (the
+ * call in which glibc creates the thread's arena: a nested mmap), then keep
+ * ALLOCS blocks of SIZE bytes allocated from thread_alloc(), and allocate and
+ * free as many from thread_churn(). */
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -14,6 +16,11 @@ __attribute__((noinline)) static void *thread_alloc(void)
 	return malloc(SIZE);
 }
 
+__attribute__((noinline)) static void *thread_hello(void)
+{
+	return malloc(16);
+}
+
 __attribute__((noinline)) static void thread_churn(void)
 {
 	free(malloc(SIZE * 2));
@@ -21,9 +28,11 @@ __attribute__((noinline)) static void thread_churn(void)
 
 static void *worker(void *arg)
 {
+	void *hello = thread_hello();                    /* live: one per thread */
 	void **keep = malloc(ALLOCS * sizeof(void *));   /* live: one per thread */
 
 	(void)arg;
+	target_sink = hello;
 	for (int i = 0; i < ALLOCS; i++) {
 		keep[i] = thread_alloc();
 		thread_churn();

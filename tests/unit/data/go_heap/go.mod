@@ -1,0 +1,3 @@
+module seep/go_heap
+
+go 1.19
