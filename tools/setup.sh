@@ -10,8 +10,33 @@ PKGS=(
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in
-  bench) PKGS+=(bpftrace heaptrack valgrind hyperfine) ;;
+  bench) PKGS+=(bpftrace heaptrack valgrind hyperfine
+                redis-server redis-tools dpkg-dev
+                libsystemd-dev libssl-dev tcl) ;;
 esac
+
+# The bench builds redis with glibc malloc from Debian's own source package:
+# `apt-get source` needs a deb-src entry for the mirror the machine already
+# uses. Added once, next to the existing deb822 entry.
+ensure_deb_src() {
+  local src=/etc/apt/sources.list.d/seep-deb-src.sources
+  [[ -e $src ]] && return 0
+  grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: no deb-src entry; run as root to add '$src'" >&2
+    return 1
+  fi
+  echo "setup: adding deb-src entry '$src'" >&2
+  cat > "$src" <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  apt-get update -qq
+}
+[[ "${1:-}" == bench ]] && ensure_deb_src
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -27,4 +52,4 @@ fi
 echo "setup: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
