@@ -12,7 +12,7 @@ PKGS=(
 case "${1:-}" in
   bench) PKGS+=(bpftrace heaptrack valgrind hyperfine
                 redis-server redis-tools dpkg-dev
-                libsystemd-dev libssl-dev tcl) ;;
+                libsystemd-dev libssl-dev tcl python3) ;;
 esac
 
 # The bench builds redis with glibc malloc from Debian's own source package:

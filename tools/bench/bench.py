@@ -344,7 +344,7 @@ def micro_table(tools, rows):
             t.name, med_range(vals), med_range(added) if t.name != "untraced" else "—",
             fmt(per_call) if t.name != "untraced" else "—",
             med_range(ratios, suffix="×") if t.name != "untraced" else "1×",
-            med_range(vs_floor, suffix="×")))
+            med_range(vs_floor, suffix="×") if t.name != "untraced" else "—"))
     return "\n".join(lines)
 
 
@@ -362,8 +362,48 @@ def redis_table(tools, rows):
             continue
         lines.append("| %s | %s | %s | %s | %s |" % (
             t.name, med_range(vals), med_range(ratios, suffix="×") if t.name != "untraced" else "1×",
-            med_range(vs_floor, suffix="×"),
+            med_range(vs_floor, suffix="×") if t.name != "untraced" else "—",
             "%.0f" % statistics.median(rps)))
+    return "\n".join(lines)
+
+
+def targets(sections):
+    """Issue 4's 'done when' criteria, from the medians of this run."""
+    def med(rows, name, pick=lambda v: v, base=None):
+        xs = [pick(r[name]) / (pick(r[base]) if base else 1) for r in rows
+              if r.get(name) is not None and (base is None or r.get(base) is not None)]
+        return statistics.median(xs) if xs else None
+
+    def added_ratio(rows, a, b, pick=lambda v: v):
+        """median over rounds of (a - untraced) / (b - untraced)"""
+        xs = [(pick(r[a]) - pick(r["untraced"])) / (pick(r[b]) - pick(r["untraced"]))
+              for r in rows if all(r.get(k) is not None for k in (a, b, "untraced"))
+              and pick(r[b]) != pick(r["untraced"])]
+        return statistics.median(xs) if xs else None
+
+    def verdict(x, ok):
+        return "n/a" if x is None else ("%.2f: %s" % (x, "met" if ok(x) else "not met"))
+
+    lines = []
+    for name, _, rows in sections:
+        if name == "micro":
+            x = med(rows, "seep default", base="empty uprobe (floor)")
+            lines.append("- microbenchmark, seep default ÷ empty-probe floor (ns per pair) ≤ 1.2: %s"
+                         % verdict(x, lambda v: v <= 1.2))
+            x = added_ratio(rows, "bpftrace memleak.bt", "seep exact")
+            lines.append("- microbenchmark, bpftrace overhead ÷ seep exact overhead (ns added) ≥ 3: %s"
+                         % verdict(x, lambda v: v >= 3))
+        elif name == "redis-glibc":
+            x = med(rows, "seep default", pick=lambda v: v[0], base="untraced")
+            lines.append("- redis (glibc), seep default × untraced server CPU ≤ 2.0: %s"
+                         % verdict(x, lambda v: v <= 2.0))
+            x = added_ratio(rows, "bpftrace memleak.bt", "seep exact", pick=lambda v: v[0])
+            lines.append("- redis (glibc), bpftrace overhead ÷ seep exact overhead (CPU added) ≥ 3: %s"
+                         % verdict(x, lambda v: v >= 3))
+        elif name == "redis-jemalloc":
+            x = added_ratio(rows, "bpftrace memleak.bt", "seep exact", pick=lambda v: v[0])
+            lines.append("- redis (jemalloc), bpftrace overhead ÷ seep exact overhead (CPU added): %s"
+                         % ("n/a" if x is None else "%.2f" % x))
     return "\n".join(lines)
 
 
@@ -476,8 +516,8 @@ def render(sections, args, sampling, started):
         out += [names[name], ""]
         if name == "micro":
             out += ["`mallocbench`: malloc(s) + write one byte + free, s in 16, 128, 1024, 8192 bytes, "
-                    "%.1f s per size after a %.1f s warm-up; %d rounds. ns per pair is the mean over "
-                    "all sizes; ns added per call is half the ns added per pair (one malloc, one free). "
+                    "%.1f s per size after a %.1f s warm-up; %d rounds. ns per pair is total time over total "
+                    "pairs, all sizes; ns added per call is half the ns added per pair (one malloc, one free). "
                     "× floor is relative to the empty entry uprobes." % (
                         args.micro_seconds, args.micro_warmup, len(rows)), "",
                     micro_table(tools, rows), "", "<details><summary>ns per pair, every run</summary>", "",
@@ -492,7 +532,9 @@ def render(sections, args, sampling, started):
                         args.redis_timeout, len(rows)), "",
                     redis_table(tools, rows), "", "<details><summary>server CPU µs per command, every run</summary>", "",
                     raw_table(tools, rows, pick=lambda v: v[0]), "", "</details>", ""]
-    out += ["## The configurations", "",
+    out += ["## Against issue 4's targets", "",
+            "Medians over rounds of per-round ratios.", "", targets(sections), "",
+            "## The configurations", "",
             "- **untraced**: the program as is (with the same private copy of its allocator library "
             "as every other configuration).",
             "- **empty uprobe (floor)**: `build/bench/floor` (tools/bench/floor.c, a libbpf program) "
