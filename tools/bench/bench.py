@@ -155,6 +155,34 @@ def make_tools(lib, kind, sampling, only=None):
     return tools
 
 
+def events_seen(tool, tlog):
+    """How many allocations the tracer reports having seen (from its log), or
+    None when it reports none or the tool reports no count: a run whose
+    tracer saw nothing measured nothing."""
+    try:
+        with open(tlog, errors="replace") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return None
+    if tool.name.startswith("seep"):
+        counts = [int(x) for x in re.findall(r'"allocs":\s*(\d+)', text)]
+    elif tool.name.startswith("bpftrace"):
+        counts = [int(x) for x in re.findall(r"^@allocs: (\d+)", text, re.M)]
+    else:
+        return -1
+    return sum(counts) if counts and sum(counts) > 0 else None
+
+
+def checked(tool, tlog, value):
+    if value is None or not tool.attach:
+        return value
+    seen = events_seen(tool, tlog)
+    if seen is None:
+        log("  %s: the tracer reports no allocations seen; run discarded (see %s)" % (tool.name, tlog))
+        return None
+    return value
+
+
 def is_na(tool):
     return tool.name != "untraced" and tool.attach is None and tool.wrap is None
 
@@ -199,7 +227,7 @@ def micro_run(tool, libdir, args, tag):
     try:
         with open(res) as f:
             m = re.search(r"^all pairs \d+ ns_per_pair ([\d.]+)", f.read(), re.M)
-        return float(m.group(1)) if m else None
+        return checked(tool, tlog, float(m.group(1)) if m else None)
     except FileNotFoundError:
         return None
 
@@ -247,6 +275,7 @@ def redis_run(tool, server, libdir, args, tag):
     srv = spawn(argv, os.path.join(LOG, "redis-%s.wrap.log" % tag), env=env)
     tracer = None
     tlog = os.path.join(LOG, "redis-%s.log" % tag)
+    result = None
     try:
         end = time.monotonic() + 60
         while time.monotonic() < end and srv.poll() is None:
@@ -283,7 +312,7 @@ def redis_run(tool, server, libdir, args, tag):
         if cmds <= 0:
             return None
         hz = os.sysconf("SC_CLK_TCK")
-        return (t1 - t0) / hz * 1e6 / cmds, cmds / (w1 - w0)
+        result = (t1 - t0) / hz * 1e6 / cmds, cmds / (w1 - w0)
     finally:
         stop(tracer)
         try:
@@ -291,6 +320,7 @@ def redis_run(tool, server, libdir, args, tag):
         except (subprocess.TimeoutExpired, OSError):
             pass
         stop(srv, signal.SIGTERM, timeout=60)
+    return checked(tool, tlog, result)
 
 
 # --- statistics and the table -------------------------------------------------------
