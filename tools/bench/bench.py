@@ -156,16 +156,18 @@ def make_tools(lib, kind, sampling, only=None):
 
 
 def events_seen(tool, tlog):
-    """How many allocations the tracer reports having seen (from its log), or
-    None when it reports none or the tool reports no count: a run whose
-    tracer saw nothing measured nothing."""
+    """Whether the tracer ran: bpftrace's count of allocations seen, 1 for
+    seep's final report, -1 for tools that report nothing; None when it saw
+    nothing (a run whose tracer saw nothing measured nothing)."""
     try:
         with open(tlog, errors="replace") as f:
             text = f.read()
     except FileNotFoundError:
         return None
     if tool.name.startswith("seep"):
-        counts = [int(x) for x in re.findall(r'"allocs":\s*(\d+)', text)]
+        # sampled calls are not all recorded: a final report is the proof
+        # that seep attached and ran to the end
+        return 1 if re.search(r'"final":\s*true', text) else None
     elif tool.name.startswith("bpftrace"):
         counts = [int(x) for x in re.findall(r"^@allocs: (\d+)", text, re.M)]
     else:
@@ -437,6 +439,15 @@ def targets(sections):
     return "\n".join(lines)
 
 
+def floor_probes(prefix):
+    """The probe offsets the floor used, from its log of round 1."""
+    try:
+        with open(os.path.join(LOG, prefix + "1-empty_uprobe_floor_.log")) as f:
+            return ", ".join(l.split(None, 1)[1].strip() for l in f if l.startswith("probe "))
+    except (FileNotFoundError, IndexError):
+        return "n/a"
+
+
 def raw_table(tools, rows, pick=lambda v: v):
     head = "| round | " + " | ".join(t.name for t in tools) + " |"
     lines = [head, "|" + " --- |" * (len(tools) + 1)]
@@ -550,6 +561,7 @@ def render(sections, args, sampling, started):
                     "pairs, all sizes; ns added per call is half the ns added per pair (one malloc, one free). "
                     "× floor is relative to the empty entry uprobes." % (
                         args.micro_seconds, args.micro_warmup, len(rows)), "",
+                    "Floor probes: %s." % floor_probes("micro-"), "",
                     micro_table(tools, rows), "", "<details><summary>ns per pair, every run</summary>", "",
                     raw_table(tools, rows), "", "</details>", ""]
         else:
@@ -560,10 +572,33 @@ def render(sections, args, sampling, started):
                     "total_commands_processed); %d rounds." % (
                         args.redis_clients, args.redis_pipeline, args.redis_requests,
                         args.redis_timeout, len(rows)), "",
+                    "Floor probes: %s." % floor_probes("redis-%s-" % name.split("-")[1]), "",
                     redis_table(tools, rows), "", "<details><summary>server CPU µs per command, every run</summary>", "",
                     raw_table(tools, rows, pick=lambda v: v[0]), "", "</details>", ""]
     out += ["## Against issue 4's targets", "",
             "Medians over rounds of per-round ratios.", "", targets(sections), "",
+            "## Notes", "",
+            "- Microbenchmark ratios to untraced are large because an untraced malloc+free pair is "
+            "~8 ns (glibc's tcache fast path); ns added per call is the number to compare.",
+            "- Any probe on an instruction the kernel must single-step costs ~10 µs more than one it "
+            "emulates: glibc's free begins with `test %rdi,%rdi` (single-stepped; free+9 `push %rbp` "
+            "is emulated). In Debian's libjemalloc.so.2 no entry point begins with an emulated "
+            "instruction (malloc: `cmp $0x1000,%rdi`, free: `mov %rdi,%rax`; calloc and realloc begin "
+            "with `push`), so the floor there probes malloc and free at offset 0 and every tracer "
+            "that probes every call pays the single-step on both: that is the jemalloc floor.",
+            "- heaptrack: only the traced process's CPU is counted; heaptrack_interpret, a second "
+            "process, also uses CPU (on a 2-CPU machine it competes with the server and the client).",
+            "- valgrind memcheck serializes the program on its JIT: its cost is per instruction, not "
+            "per allocation.",
+            "- Server CPU is read in clock ticks (%d Hz); an untraced load takes about a second of CPU "
+            "or more." % os.sysconf("SC_CLK_TCK"),
+            "- Every configuration runs the program with a private copy of its allocator library "
+            "(LD_LIBRARY_PATH): bpftrace 0.17 attaches uprobes to every process mapping a library, "
+            "even with -p; the copy keeps its probes out of other processes.",
+            "- A run whose tracer did not report (seep: no final report; bpftrace: no allocation "
+            "counted in @allocs) is discarded; runs are bounded (mallocbench by time per size, redis-benchmark by count and "
+            "by a timeout, counting the commands actually processed).",
+            "",
             "## The configurations", "",
             "- **untraced**: the program as is (with the same private copy of its allocator library "
             "as every other configuration).",
