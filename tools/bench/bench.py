@@ -588,8 +588,8 @@ def render(sections, args, sampling, started):
             "~8 ns (glibc's tcache fast path); ns added per call is the number to compare.",
             "- Any probe on an instruction the kernel must single-step costs ~10 µs more than one it "
             "emulates: glibc's free begins with `test %rdi,%rdi` (single-stepped; free+9 `push %rbp` "
-            "is emulated). In Debian's libjemalloc.so.2 no entry point begins with an emulated "
-            "instruction (malloc: `cmp $0x1000,%rdi`, free: `mov %rdi,%rax`; calloc and realloc begin "
+            "is emulated). In Debian's libjemalloc.so.2 neither malloc nor free begins with an "
+            "emulated instruction (malloc: `cmp $0x1000,%rdi`, free: `mov %rdi,%rax`; calloc and realloc begin "
             "with `push`), so the floor there probes malloc and free at offset 0 and every tracer "
             "that probes every call pays the single-step on both: that is the jemalloc floor.",
             "- heaptrack: only the traced process's CPU is counted; heaptrack_interpret, a second "
