@@ -16,24 +16,28 @@ case "${1:-}" in
 esac
 
 # The bench builds redis with glibc malloc from Debian's own source package:
-# `apt-get source` needs a deb-src entry for the mirror the machine already
-# uses. Added once, next to the existing deb822 entry.
+# `apt-get source` needs a deb-src entry. Added once, for the mirrors the
+# machine already uses: its deb822 entries (or sources.list lines) with the
+# type changed to deb-src.
 ensure_deb_src() {
-  local src=/etc/apt/sources.list.d/seep-deb-src.sources
-  [[ -e $src ]] && return 0
-  grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+  local dir=/etc/apt/sources.list.d src
+  [[ -e $dir/seep-deb-src.sources || -e $dir/seep-deb-src.list ]] && return 0
+  grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list $dir/ && return 0
   if [[ $(id -u) -ne 0 ]]; then
-    echo "setup: no deb-src entry; run as root to add '$src'" >&2
+    echo "setup: no deb-src entry; run as root to add one" >&2
     return 1
   fi
-  echo "setup: adding deb-src entry '$src'" >&2
-  cat > "$src" <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+  if [[ -f $dir/debian.sources ]]; then
+    src=$dir/seep-deb-src.sources
+    sed 's/^Types: *deb$/Types: deb-src/' $dir/debian.sources > "$src"
+  elif grep -qs '^deb ' /etc/apt/sources.list; then
+    src=$dir/seep-deb-src.list
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > "$src"
+  else
+    echo "setup: no Debian entry in /etc/apt to derive a deb-src entry from" >&2
+    return 1
+  fi
+  echo "setup: added deb-src entry '$src'" >&2
   apt-get update -qq
 }
 [[ "${1:-}" == bench ]] && ensure_deb_src
