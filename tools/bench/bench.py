@@ -302,8 +302,8 @@ def redis_run(tool, server, libdir, args, tag):
         w0 = time.monotonic()
         load = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q",
                 "-c", str(args.redis_clients), "-P", str(args.redis_pipeline),
-                "-n", str(args.redis_requests), "-r", "100000", "-d", "64",
-                "-t", "set,get,incr,lpush,lpop,sadd,hset"]
+                "-n", str(args.redis_requests), "-r", "100000", "-d", str(args.redis_size),
+                "-t", args.redis_tests]
         try:
             subprocess.run(load, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            timeout=args.redis_timeout)
@@ -430,6 +430,12 @@ def targets(sections):
             x = med(rows, "seep default", pick=lambda v: v[0], base="untraced")
             lines.append("- redis (glibc), seep default × untraced server CPU ≤ 2.0: %s"
                          % verdict(x, lambda v: v <= 2.0))
+            # the 2.0x is over a load whose floor is ~1.75x; this
+            # load's floor differs, so the same margin over the floor too
+            x = med(rows, "seep default", pick=lambda v: v[0], base="empty uprobe (floor)")
+            lines.append("- redis (glibc), seep default ÷ empty-probe floor ≤ 1.14 (the issue's 2.0× "
+                         "over its ~1.75× floor; this load's floor is in the table): %s"
+                         % verdict(x, lambda v: v <= 2.0 / 1.75))
             x = added_ratio(rows, "bpftrace memleak.bt", "seep exact", pick=lambda v: v[0])
             lines.append("- redis (glibc), bpftrace overhead ÷ seep exact overhead (CPU added) ≥ 3: %s"
                          % verdict(x, lambda v: v >= 3))
@@ -472,6 +478,9 @@ def main():
     ap.add_argument("--micro-warmup", type=float, default=0.3)
     ap.add_argument("--redis-requests", type=int, default=20000, help="per redis-benchmark test (7 tests)")
     ap.add_argument("--redis-clients", type=int, default=10)
+    ap.add_argument("--redis-tests", default="set,get,incr,lpush,lpop,sadd,hset",
+                    help="redis-benchmark -t")
+    ap.add_argument("--redis-size", type=int, default=64, help="redis-benchmark -d (value bytes)")
     ap.add_argument("--redis-pipeline", type=int, default=1)
     ap.add_argument("--redis-timeout", type=float, default=15, help="seconds per load")
     ap.add_argument("--quick", action="store_true", help="1 round each, short runs (development)")
@@ -571,13 +580,13 @@ def render(sections, args, sampling, started):
                     micro_table(tools, rows), "", "<details><summary>ns per pair, every run</summary>", "",
                     raw_table(tools, rows), "", "</details>", ""]
         else:
-            out += ["redis-benchmark on 127.0.0.1: %d clients, pipeline %d, `-t set,get,incr,lpush,lpop,sadd,hset` "
-                    "× %d requests, 100000 random keys, 64-byte values, at most %.0f s per load; a fresh "
+            out += ["redis-benchmark on 127.0.0.1: %d clients, pipeline %d, `-t %s` "
+                    "× %d requests, 100000 random keys, %d-byte values, at most %.0f s per load; a fresh "
                     "server per run. Server CPU = utime+stime of the redis-server process over the load "
                     "(/proc/PID/stat) divided by the commands it processed (INFO "
                     "total_commands_processed); %d rounds." % (
-                        args.redis_clients, args.redis_pipeline, args.redis_requests,
-                        args.redis_timeout, len(rows)), "",
+                        args.redis_clients, args.redis_pipeline, args.redis_tests, args.redis_requests,
+                        args.redis_size, args.redis_timeout, len(rows)), "",
                     "Floor probes: %s." % floor_probes("redis-%s-" % name.split("-")[1]), "",
                     redis_table(tools, rows), "", "<details><summary>server CPU µs per command, every run</summary>", "",
                     raw_table(tools, rows, pick=lambda v: v[0]), "", "</details>", ""]
