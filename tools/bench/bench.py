@@ -601,6 +601,10 @@ def render(sections, args, sampling, started):
             "emulated instruction (malloc: `cmp $0x1000,%rdi`, free: `mov %rdi,%rax`; calloc and realloc begin "
             "with `push`), so the floor there probes malloc and free at offset 0 and every tracer "
             "that probes every call pays the single-step on both: that is the jemalloc floor.",
+            "- The redis load (7 command types, 64-byte values, 10 clients, no pipelining) puts the "
+            "glibc floor at about 2.1×, above the ~1.75× of the load issue 4 quotes (whose exact "
+            "parameters are not recorded): compare seep default with the floor as well as with "
+            "untraced. `--redis-tests set,get` gives a floor of about 1.6–1.8× here.",
             "- heaptrack: only the traced process's CPU is counted; heaptrack_interpret, a second "
             "process, also uses CPU (on a 2-CPU machine it competes with the server and the client).",
             "- valgrind memcheck serializes the program on its JIT: its cost is per instruction, not "
