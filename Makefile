@@ -3,6 +3,7 @@
 #   make test       set up, build, run every test suite (unit, bpf, e2e)
 #   make check      static checks (cppcheck) + unit tests
 #   make demo       set up, build, trace the bundled leaking demo program
+#   make bench      set up, build, run the overhead benchmark (tools/bench)
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel
 #   V=1             verbose commands
 
@@ -230,3 +231,42 @@ bench-contrast: $(SEEP) $(CONTRAST_GEN)
 	$(Q)tools/bench-contrast.sh $(SEEP) $(CONTRAST_GEN) $(BUILD)/bench
 
 .PHONY: bench-contrast
+
+# --- bench -------------------------------------------------------------------
+# make bench: seep's overhead against its peers (tools/bench/bench.py): a
+# malloc/free microbenchmark and redis-server (glibc malloc, built from
+# Debian's source package, and Debian's jemalloc build) under each tool.
+# Prints the table and writes tools/bench/RESULTS.md. Root; ~15 minutes.
+BENCH_DIR  := $(BUILD)/bench
+BENCH_BINS := $(BENCH_DIR)/mallocbench $(BENCH_DIR)/floor $(BENCH_DIR)/redis-server-glibc
+BENCH_ARGS ?=
+
+$(BENCH_DIR):
+	$(Q)mkdir -p $@
+
+$(BENCH_DIR)/mallocbench: tools/bench/mallocbench.c | $(BENCH_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fno-builtin $(WARN) -o $@ $<
+
+$(BENCH_DIR)/floor.bpf.o: tools/bench/floor.bpf.c | $(BENCH_DIR)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/floor.skel.h: $(BENCH_DIR)/floor.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(BENCH_DIR)/floor: tools/bench/floor.c $(BENCH_DIR)/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -I$(BENCH_DIR) -o $@ $< $(shell pkg-config --libs libbpf libelf)
+
+$(BENCH_DIR)/redis-server-glibc: tools/bench/build-redis.sh | $(BENCH_DIR)
+	$(call msg,REDIS,$@)
+	$(Q)tools/bench/build-redis.sh $(BENCH_DIR)
+
+bench:
+	$(Q)tools/setup.sh bench
+	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BENCH_BINS)
+	$(Q)tools/bench/bench.py $(BENCH_ARGS)
+
+.PHONY: bench

@@ -12,8 +12,37 @@ PKGS=(
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in
-  bench) PKGS+=(bpftrace heaptrack valgrind hyperfine) ;;
+  bench) PKGS+=(bpftrace heaptrack valgrind hyperfine
+                redis-server redis-tools dpkg-dev
+                libsystemd-dev libssl-dev tcl python3) ;;
 esac
+
+# The bench builds redis with glibc malloc from Debian's own source package:
+# `apt-get source` needs a deb-src entry. Added once, for the mirrors the
+# machine already uses: its deb822 entries (or sources.list lines) with the
+# type changed to deb-src.
+ensure_deb_src() {
+  local dir=/etc/apt/sources.list.d src
+  [[ -e $dir/seep-deb-src.sources || -e $dir/seep-deb-src.list ]] && return 0
+  grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list $dir/ && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: no deb-src entry; run as root to add one" >&2
+    return 1
+  fi
+  if [[ -f $dir/debian.sources ]]; then
+    src=$dir/seep-deb-src.sources
+    sed 's/^Types: *deb$/Types: deb-src/' $dir/debian.sources > "$src"
+  elif grep -qs '^deb ' /etc/apt/sources.list; then
+    src=$dir/seep-deb-src.list
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > "$src"
+  else
+    echo "setup: no Debian entry in /etc/apt to derive a deb-src entry from" >&2
+    return 1
+  fi
+  echo "setup: added deb-src entry '$src'" >&2
+  apt-get update -qq
+}
+[[ "${1:-}" == bench ]] && ensure_deb_src
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -29,4 +58,4 @@ fi
 echo "setup: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

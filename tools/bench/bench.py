@@ -1,0 +1,658 @@
+#!/usr/bin/env python3
+"""seep's overhead benchmark (make bench): seep against its peers.
+
+  tools/bench/bench.py [--rounds N] [--redis-rounds N] [--only micro|redis|...]
+                       [--tools NAME,...] [--seep PATH] [--out FILE] [--quick]
+
+(a) micro: build/bench/mallocbench (a malloc/free loop) reports ns per
+    malloc+free pair, untraced and under each tool.
+(b) redis: redis-server on 127.0.0.1 driven by redis-benchmark (bounded in
+    requests and time); server CPU time (utime+stime from /proc/PID/stat)
+    per command, untraced and under each tool; a glibc-malloc redis built from
+    Debian's source package and Debian's redis-server (jemalloc).
+
+Configurations run interleaved (A, B, C, A, B, C, ...); each traced result is
+divided by the untraced result of the same round, and the table gives the
+median and min-max over rounds. The table is printed and written to --out.
+
+Every traced process uses a private copy of its allocator library (via
+LD_LIBRARY_PATH), for every configuration alike: bpftrace 0.17 attaches
+uprobes to every process that maps a library, and a private copy keeps its
+probes (and their cost) out of the other processes on the machine.
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+BB = os.path.join(BUILD, "bench")
+SEEP = os.path.join(BUILD, "seep")
+MALLOCBENCH = os.path.join(BB, "mallocbench")
+FLOOR = os.path.join(BB, "floor")
+MEMLEAK_BT = os.path.join(ROOT, "tools", "bench", "memleak.bt.in")
+LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
+LIBJEMALLOC = "/lib/x86_64-linux-gnu/libjemalloc.so.2"
+REDIS_GLIBC = os.path.join(BB, "redis-server-glibc")
+REDIS_JEMALLOC = "/usr/bin/redis-server"
+LOG = os.path.join(BB, "logs")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def seep_has_sampling():
+    """seep supports --sample-bytes (the --help of `seep trace` names it)."""
+    try:
+        out = subprocess.run([SEEP, "trace", "--help"], capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "sample-bytes" in out.stdout + out.stderr
+
+
+def private_lib(lib, tag):
+    """A private copy of lib in its own directory; returns that directory."""
+    d = os.path.join(BB, "lib-" + tag)
+    os.makedirs(d, exist_ok=True)
+    dst = os.path.join(d, os.path.basename(lib))
+    if not os.path.exists(dst) or os.path.getsize(dst) != os.path.getsize(lib):
+        shutil.copy2(lib, dst)
+    return d
+
+
+def wait_for(path, needle, timeout, proc=None):
+    """Wait until needle appears in the file at path; False on timeout or exit."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(path, errors="replace") as f:
+                if needle in f.read():
+                    return True
+        except FileNotFoundError:
+            pass
+        if proc is not None and proc.poll() is not None:
+            return False
+        time.sleep(0.05)
+    return False
+
+
+def stop(proc, sig=signal.SIGINT, timeout=30):
+    """Signal a process we started (its own process group) and reap it."""
+    if proc is None or proc.poll() is not None:
+        return proc.returncode if proc else None
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return proc.wait()
+
+
+def spawn(argv, out, env=None):
+    f = open(out, "w")
+    return subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)
+
+
+class Tool:
+    """A configuration: how to trace a running process (attach) or how to
+    start one under the tool (wrap)."""
+
+    def __init__(self, name, attach=None, wrap=None, ready=None, note=""):
+        self.name, self.attach, self.wrap, self.ready, self.note = name, attach, wrap, ready, note
+
+
+def make_tools(lib, kind, sampling, only=None):
+    """The configurations for an allocator library lib (a private copy);
+    kind is 'glibc' or 'jemalloc' (valgrind needs to be told of jemalloc)."""
+    bt_script = os.path.join(BB, "memleak-%s.bt" % kind)
+    with open(MEMLEAK_BT) as f:
+        text = f.read().replace("@LIB@", lib)
+    with open(bt_script, "w") as f:
+        f.write(text)
+    seep = [SEEP, "trace", "-f", "json", "-n", "3"]
+    tools = [
+        Tool("untraced"),
+        Tool("empty uprobe (floor)",
+             attach=lambda pid: [FLOOR, "-p", str(pid), "-l", lib], ready="ready"),
+        Tool("empty uprobe + uretprobe",
+             attach=lambda pid: [FLOOR, "-r", "-p", str(pid), "-l", lib], ready="ready"),
+        Tool("empty uprobe + uretprobe, free+0",
+             attach=lambda pid: [FLOOR, "-r", "-0", "-p", str(pid), "-l", lib], ready="ready"),
+        Tool("seep exact",
+             attach=lambda pid: seep + (["--sample-bytes", "1"] if sampling else []) + ["-p", str(pid)],
+             ready="seep: tracing"),
+        Tool("seep default",
+             attach=(lambda pid: seep + ["-p", str(pid)]) if sampling else None,
+             ready="seep: tracing"),
+        Tool("bpftrace memleak.bt",
+             attach=lambda pid: ["bpftrace", "-p", str(pid), bt_script], ready="ready"),
+        Tool("heaptrack",
+             wrap=lambda argv, tag: ["heaptrack", "-o", os.path.join(BB, "heaptrack-" + tag)] + argv),
+        Tool("valgrind memcheck",
+             wrap=lambda argv, tag: ["valgrind", "--tool=memcheck", "--leak-check=full", "-q"]
+             + (["--soname-synonyms=somalloc=libjemalloc.so*"] if kind == "jemalloc" else [])
+             + argv),
+    ]
+    if only:
+        tools = [t for t in tools if t.name in only]
+    return tools
+
+
+def events_seen(tool, tlog):
+    """Whether the tracer ran: bpftrace's count of allocations seen, 1 for
+    seep's final report, -1 for tools that report nothing; None when it saw
+    nothing (a run whose tracer saw nothing measured nothing)."""
+    try:
+        with open(tlog, errors="replace") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return None
+    if tool.name.startswith("seep"):
+        # sampled calls are not all recorded: a final report is the proof
+        # that seep attached and ran to the end
+        return 1 if re.search(r'"final":\s*true', text) else None
+    elif tool.name.startswith("bpftrace"):
+        counts = [int(x) for x in re.findall(r"^@allocs: (\d+)", text, re.M)]
+    else:
+        return -1
+    return sum(counts) if counts and sum(counts) > 0 else None
+
+
+def checked(tool, tlog, value):
+    if value is None or not tool.attach:
+        return value
+    seen = events_seen(tool, tlog)
+    if seen is None:
+        log("  %s: the tracer reports no allocations seen; run discarded (see %s)" % (tool.name, tlog))
+        return None
+    return value
+
+
+def is_na(tool):
+    return tool.name != "untraced" and tool.attach is None and tool.wrap is None
+
+
+# --- (a) the microbenchmark ---------------------------------------------------
+
+def micro_run(tool, libdir, args, tag):
+    """One run: ns per malloc+free pair (all sizes), or None."""
+    fifo = os.path.join(BB, "start.fifo")
+    res = os.path.join(BB, "micro.out")
+    for p in (fifo, res):
+        if os.path.exists(p):
+            os.unlink(p)
+    os.mkfifo(fifo)
+    env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+    argv = [MALLOCBENCH, "-t", str(args.micro_seconds), "-W", str(args.micro_warmup),
+            "-n", "20000000", "-w", fifo, "-o", res]
+    if tool.wrap:
+        argv = tool.wrap(argv, tag)
+    tlog = os.path.join(LOG, "micro-%s.log" % tag)
+    prog = spawn(argv, os.path.join(LOG, "micro-%s.prog.log" % tag), env=env)
+    tracer = None
+    try:
+        if tool.attach:
+            time.sleep(0.05)
+            tracer = spawn(tool.attach(prog.pid), tlog)
+            if not wait_for(tlog, tool.ready, 60, tracer):
+                log("  %s: tracer not ready (see %s)" % (tool.name, tlog))
+                return None
+            time.sleep(0.2)
+        # opening the FIFO for writing lets the program start its loop
+        fd = os.open(fifo, os.O_WRONLY)
+        os.write(fd, b"g")
+        os.close(fd)
+        prog.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        log("  %s: program timed out" % tool.name)
+        return None
+    finally:
+        stop(prog, signal.SIGKILL)
+        stop(tracer)
+    try:
+        with open(res) as f:
+            m = re.search(r"^all pairs \d+ ns_per_pair ([\d.]+)", f.read(), re.M)
+        return checked(tool, tlog, float(m.group(1)) if m else None)
+    except FileNotFoundError:
+        return None
+
+
+# --- (b) redis ------------------------------------------------------------------
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def redis_cli(port, *cmd, timeout=10):
+    out = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port)] + list(cmd),
+                         capture_output=True, text=True, timeout=timeout)
+    return out.stdout
+
+
+def redis_info(port):
+    info = {}
+    for line in redis_cli(port, "INFO").splitlines():
+        if ":" in line:
+            k, v = line.strip().split(":", 1)
+            info[k] = v
+    return info
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])     # utime, stime (fields 14, 15)
+
+
+def redis_run(tool, server, libdir, args, tag):
+    """One run: server CPU µs per command, commands/s, or None."""
+    port = free_port()
+    env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+    argv = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
+            "--logfile", os.path.join(LOG, "redis-%s.server.log" % tag)]
+    if tool.wrap:
+        argv = tool.wrap(argv, tag)
+    srv = spawn(argv, os.path.join(LOG, "redis-%s.wrap.log" % tag), env=env)
+    tracer = None
+    tlog = os.path.join(LOG, "redis-%s.log" % tag)
+    result = None
+    try:
+        end = time.monotonic() + 60
+        while time.monotonic() < end and srv.poll() is None:
+            try:
+                if redis_cli(port, "PING").strip() == "PONG":
+                    break
+            except subprocess.TimeoutExpired:
+                pass
+            time.sleep(0.1)
+        else:
+            log("  %s: redis did not start" % tool.name)
+            return None
+        pid = int(redis_info(port)["process_id"])
+        if tool.attach:
+            tracer = spawn(tool.attach(pid), tlog)
+            if not wait_for(tlog, tool.ready, 60, tracer):
+                log("  %s: tracer not ready (see %s)" % (tool.name, tlog))
+                return None
+            time.sleep(0.2)
+        c0, t0 = int(redis_info(port)["total_commands_processed"]), cpu_ticks(pid)
+        w0 = time.monotonic()
+        load = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q",
+                "-c", str(args.redis_clients), "-P", str(args.redis_pipeline),
+                "-n", str(args.redis_requests), "-r", "100000", "-d", str(args.redis_size),
+                "-t", args.redis_tests]
+        try:
+            subprocess.run(load, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=args.redis_timeout)
+        except subprocess.TimeoutExpired:
+            pass    # bounded in time: the commands done so far are counted
+        t1, w1 = cpu_ticks(pid), time.monotonic()
+        c1 = int(redis_info(port)["total_commands_processed"])
+        cmds = c1 - c0 - 1          # the INFO before the load
+        if cmds <= 0:
+            return None
+        hz = os.sysconf("SC_CLK_TCK")
+        result = (t1 - t0) / hz * 1e6 / cmds, cmds / (w1 - w0)
+    finally:
+        stop(tracer)
+        try:
+            redis_cli(port, "SHUTDOWN", "NOSAVE", timeout=30)
+        except (subprocess.TimeoutExpired, OSError):
+            pass
+        stop(srv, signal.SIGTERM, timeout=60)
+    return checked(tool, tlog, result)
+
+
+# --- statistics and the table -------------------------------------------------------
+
+def fmt(x, digits=2):
+    if x is None:
+        return "n/a"
+    if abs(x) >= 100:
+        return "%.0f" % x
+    if abs(x) >= 10:
+        return "%.1f" % x
+    return "%.*f" % (digits, x)
+
+
+def summarize(tools, rows, floor_name):
+    """rows: list of per-round dicts name -> value. Per tool: values, ratios
+    to the untraced run of the same round, ratios to the floor."""
+    out = {}
+    for t in tools:
+        vals = [r[t.name] for r in rows if r.get(t.name) is not None]
+        ratios = [r[t.name] / r["untraced"] for r in rows
+                  if r.get(t.name) is not None and r.get("untraced")]
+        added = [r[t.name] - r["untraced"] for r in rows
+                 if r.get(t.name) is not None and r.get("untraced")]
+        vs_floor = [r[t.name] / r[floor_name] for r in rows
+                    if r.get(t.name) is not None and r.get(floor_name)]
+        out[t.name] = (vals, ratios, added, vs_floor)
+    return out
+
+
+def med_range(xs, digits=2, suffix=""):
+    if not xs:
+        return "n/a"
+    if len(xs) == 1:
+        return fmt(xs[0], digits) + suffix
+    return "%s%s (%s–%s)" % (fmt(statistics.median(xs), digits), suffix,
+                              fmt(min(xs), digits), fmt(max(xs), digits))
+
+
+def micro_table(tools, rows):
+    s = summarize(tools, rows, "empty uprobe (floor)")
+    lines = ["| tool | ns per malloc+free pair | ns added per pair | ns added per call | × untraced | × floor |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for t in tools:
+        vals, ratios, added, vs_floor = s[t.name]
+        if is_na(t) or not vals:
+            lines.append("| %s | n/a | n/a | n/a | n/a | n/a |" % t.name)
+            continue
+        per_call = statistics.median(added) / 2 if added else None
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            t.name, med_range(vals), med_range(added) if t.name != "untraced" else "—",
+            fmt(per_call) if t.name != "untraced" else "—",
+            med_range(ratios, suffix="×") if t.name != "untraced" else "1×",
+            med_range(vs_floor, suffix="×") if t.name != "untraced" else "—"))
+    return "\n".join(lines)
+
+
+def redis_table(tools, rows):
+    cpu_rows = [{k: (v[0] if v else None) for k, v in r.items()} for r in rows]
+    rps_rows = [{k: (v[1] if v else None) for k, v in r.items()} for r in rows]
+    s = summarize(tools, cpu_rows, "empty uprobe (floor)")
+    lines = ["| tool | server CPU µs per command | × untraced | × floor | commands/s |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for t in tools:
+        vals, ratios, _, vs_floor = s[t.name]
+        rps = [r[t.name] for r in rps_rows if r.get(t.name) is not None]
+        if is_na(t) or not vals:
+            lines.append("| %s | n/a | n/a | n/a | n/a |" % t.name)
+            continue
+        lines.append("| %s | %s | %s | %s | %s |" % (
+            t.name, med_range(vals), med_range(ratios, suffix="×") if t.name != "untraced" else "1×",
+            med_range(vs_floor, suffix="×") if t.name != "untraced" else "—",
+            "%.0f" % statistics.median(rps)))
+    return "\n".join(lines)
+
+
+def targets(sections):
+    """Issue 4's 'done when' criteria, from the medians of this run."""
+    def med(rows, name, pick=lambda v: v, base=None):
+        xs = [pick(r[name]) / (pick(r[base]) if base else 1) for r in rows
+              if r.get(name) is not None and (base is None or r.get(base) is not None)]
+        return statistics.median(xs) if xs else None
+
+    def added_ratio(rows, a, b, pick=lambda v: v):
+        """median over rounds of (a - untraced) / (b - untraced)"""
+        xs = [(pick(r[a]) - pick(r["untraced"])) / (pick(r[b]) - pick(r["untraced"]))
+              for r in rows if all(r.get(k) is not None for k in (a, b, "untraced"))
+              and pick(r[b]) != pick(r["untraced"])]
+        return statistics.median(xs) if xs else None
+
+    def verdict(x, ok):
+        return "n/a" if x is None else ("%.2f: %s" % (x, "met" if ok(x) else "not met"))
+
+    lines = []
+    for name, _, rows in sections:
+        if name == "micro":
+            x = med(rows, "seep default", base="empty uprobe (floor)")
+            lines.append("- microbenchmark, seep default ÷ empty-probe floor (ns per pair) ≤ 1.2: %s"
+                         % verdict(x, lambda v: v <= 1.2))
+            x = added_ratio(rows, "bpftrace memleak.bt", "seep exact")
+            lines.append("- microbenchmark, bpftrace overhead ÷ seep exact overhead (ns added) ≥ 3: %s"
+                         % verdict(x, lambda v: v >= 3))
+        elif name == "redis-glibc":
+            x = med(rows, "seep default", pick=lambda v: v[0], base="untraced")
+            lines.append("- redis (glibc), seep default × untraced server CPU ≤ 2.0: %s"
+                         % verdict(x, lambda v: v <= 2.0))
+            # the issue's 2.0x is over a load whose floor is ~1.75x; this
+            # load's floor differs, so the same margin over the floor too
+            x = med(rows, "seep default", pick=lambda v: v[0], base="empty uprobe (floor)")
+            lines.append("- redis (glibc), seep default ÷ empty-probe floor ≤ 1.14 (the issue's 2.0× "
+                         "over its ~1.75× floor; this load's floor is in the table): %s"
+                         % verdict(x, lambda v: v <= 2.0 / 1.75))
+            x = added_ratio(rows, "bpftrace memleak.bt", "seep exact", pick=lambda v: v[0])
+            lines.append("- redis (glibc), bpftrace overhead ÷ seep exact overhead (CPU added) ≥ 3: %s"
+                         % verdict(x, lambda v: v >= 3))
+        elif name == "redis-jemalloc":
+            x = added_ratio(rows, "bpftrace memleak.bt", "seep exact", pick=lambda v: v[0])
+            lines.append("- redis (jemalloc), bpftrace overhead ÷ seep exact overhead (CPU added): %s"
+                         % ("n/a" if x is None else "%.2f" % x))
+    return "\n".join(lines)
+
+
+def floor_probes(prefix):
+    """The probe offsets the floor used, from its log of round 1."""
+    try:
+        with open(os.path.join(LOG, prefix + "1-empty_uprobe_floor_.log")) as f:
+            return ", ".join(l.split(None, 1)[1].strip() for l in f if l.startswith("probe "))
+    except (FileNotFoundError, IndexError):
+        return "n/a"
+
+
+def raw_table(tools, rows, pick=lambda v: v):
+    head = "| round | " + " | ".join(t.name for t in tools) + " |"
+    lines = [head, "|" + " --- |" * (len(tools) + 1)]
+    for i, r in enumerate(rows, 1):
+        lines.append("| %d | " % i + " | ".join(
+            fmt(pick(r[t.name])) if r.get(t.name) is not None else "n/a" for t in tools) + " |")
+    return "\n".join(lines)
+
+
+# --- main ------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=5, help="microbenchmark rounds")
+    ap.add_argument("--redis-rounds", type=int, default=3)
+    ap.add_argument("--only", choices=["micro", "redis", "redis-glibc", "redis-jemalloc"])
+    ap.add_argument("--tools", help="comma-separated configuration names (default: all)")
+    ap.add_argument("--seep", help="the seep binary (default: build/seep)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "tools", "bench", "RESULTS.md"))
+    ap.add_argument("--micro-seconds", type=float, default=0.3, help="per block size")
+    ap.add_argument("--micro-warmup", type=float, default=0.3)
+    ap.add_argument("--redis-requests", type=int, default=20000, help="per redis-benchmark test (7 tests)")
+    ap.add_argument("--redis-clients", type=int, default=10)
+    ap.add_argument("--redis-tests", default="set,get,incr,lpush,lpop,sadd,hset",
+                    help="redis-benchmark -t")
+    ap.add_argument("--redis-size", type=int, default=64, help="redis-benchmark -d (value bytes)")
+    ap.add_argument("--redis-pipeline", type=int, default=1)
+    ap.add_argument("--redis-timeout", type=float, default=15, help="seconds per load")
+    ap.add_argument("--quick", action="store_true", help="1 round each, short runs (development)")
+    args = ap.parse_args()
+    if args.quick:
+        args.rounds, args.redis_rounds = 1, 1
+        args.micro_seconds, args.redis_requests, args.redis_timeout = 0.1, 3000, 5
+    if args.seep:
+        global SEEP
+        SEEP = os.path.abspath(args.seep)
+    if os.geteuid() != 0:
+        log("bench: tracing needs root (uprobes need CAP_SYS_ADMIN)")
+        return 1
+    os.makedirs(LOG, exist_ok=True)
+    only = args.tools.split(",") if args.tools else None
+    sampling = seep_has_sampling()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    log("bench: seep %s --sample-bytes; logs in %s" %
+        ("supports" if sampling else "does not support (seep default: n/a)", LOG))
+
+    sections = []
+    if args.only in (None, "micro"):
+        libdir = private_lib(LIBC, "glibc")
+        tools = make_tools(os.path.join(libdir, "libc.so.6"), "glibc", sampling, only)
+        rows = []
+        for rnd in range(1, args.rounds + 1):
+            row = {}
+            for t in tools:
+                if is_na(t):
+                    continue
+                row[t.name] = micro_run(t, libdir, args, "%d-%s" % (rnd, re.sub(r"\W+", "_", t.name)))
+                log("micro round %d/%d  %-34s %s ns/pair" % (rnd, args.rounds, t.name, fmt(row[t.name])))
+            rows.append(row)
+        sections.append(("micro", tools, rows))
+
+    for kind, server, lib in (("glibc", REDIS_GLIBC, LIBC), ("jemalloc", REDIS_JEMALLOC, LIBJEMALLOC)):
+        if args.only not in (None, "redis", "redis-" + kind):
+            continue
+        if not os.path.exists(server):
+            log("bench: '%s' missing; skipping the %s redis" % (server, kind))
+            continue
+        libdir = private_lib(lib, kind)
+        tools = make_tools(os.path.join(libdir, os.path.basename(lib)), kind, sampling, only)
+        rows = []
+        for rnd in range(1, args.redis_rounds + 1):
+            row = {}
+            for t in tools:
+                if is_na(t):
+                    continue
+                row[t.name] = redis_run(t, server, libdir, args,
+                                        "%s-%d-%s" % (kind, rnd, re.sub(r"\W+", "_", t.name)))
+                v = row[t.name]
+                log("redis-%s round %d/%d  %-34s %s" % (kind, rnd, args.redis_rounds, t.name,
+                    "n/a" if v is None else "%.2f µs CPU/command, %.0f commands/s" % v))
+            rows.append(row)
+        sections.append(("redis-" + kind, tools, rows))
+
+    md = render(sections, args, sampling, started)
+    print(md)
+    if args.out and not args.quick:
+        with open(args.out, "w") as f:
+            f.write(md)
+        log("bench: table written to %s" % args.out)
+    return 0
+
+
+def render(sections, args, sampling, started):
+    load = os.getloadavg()
+    out = ["# seep benchmarks", "",
+           "Generated by `make bench` (tools/bench/bench.py) on %s UTC; %s, kernel %s, %d CPUs; "
+           "load average at the end %.2f/%.2f/%.2f. seep (`%s`) %s `--sample-bytes`%s." % (
+               started.strftime("%Y-%m-%d %H:%M"), distro(), platform.release(), os.cpu_count(),
+               load[0], load[1], load[2], os.path.relpath(SEEP, ROOT),
+               "supports" if sampling else "does not support",
+               "" if sampling else ", so *seep exact* is today's seep (it records every allocation) "
+               "and *seep default* is n/a"),
+           "",
+           "Medians over interleaved rounds (every configuration once per round, in table order), "
+           "min–max in parentheses; ratios are to the untraced run of the same round. "
+           "The machine is shared: other engineers compile and run tests on the same 2 vCPUs "
+           "while this runs, so single runs are noisy; compare ratios, not absolute numbers.",
+           ""]
+    names = {
+        "micro": "## (a) malloc/free microbenchmark",
+        "redis-glibc": "## (b) redis-server, glibc malloc (built from Debian's source package, `make MALLOC=libc`)",
+        "redis-jemalloc": "## (b) redis-server, jemalloc (Debian's redis-server 7.0.15, libjemalloc.so.2)",
+    }
+    for name, tools, rows in sections:
+        out += [names[name], ""]
+        if name == "micro":
+            out += ["`mallocbench`: malloc(s) + write one byte + free, s in 16, 128, 1024, 8192 bytes, "
+                    "%.1f s per size after a %.1f s warm-up; %d rounds. ns per pair is total time over total "
+                    "pairs, all sizes; ns added per call is half the ns added per pair (one malloc, one free). "
+                    "× floor is relative to the empty entry uprobes." % (
+                        args.micro_seconds, args.micro_warmup, len(rows)), "",
+                    "Floor probes: %s." % floor_probes("micro-"), "",
+                    micro_table(tools, rows), "", "<details><summary>ns per pair, every run</summary>", "",
+                    raw_table(tools, rows), "", "</details>", ""]
+        else:
+            out += ["redis-benchmark on 127.0.0.1: %d clients, pipeline %d, `-t %s` "
+                    "× %d requests, 100000 random keys, %d-byte values, at most %.0f s per load; a fresh "
+                    "server per run. Server CPU = utime+stime of the redis-server process over the load "
+                    "(/proc/PID/stat) divided by the commands it processed (INFO "
+                    "total_commands_processed); %d rounds." % (
+                        args.redis_clients, args.redis_pipeline, args.redis_tests, args.redis_requests,
+                        args.redis_size, args.redis_timeout, len(rows)), "",
+                    "Floor probes: %s." % floor_probes("redis-%s-" % name.split("-")[1]), "",
+                    redis_table(tools, rows), "", "<details><summary>server CPU µs per command, every run</summary>", "",
+                    raw_table(tools, rows, pick=lambda v: v[0]), "", "</details>", ""]
+    out += ["## Against issue 4's targets", "",
+            "Medians over rounds of per-round ratios.", "", targets(sections), "",
+            "## Notes", "",
+            "- Microbenchmark ratios to untraced are large because an untraced malloc+free pair is "
+            "~8 ns (glibc's tcache fast path); ns added per call is the number to compare.",
+            "- Any probe on an instruction the kernel must single-step costs ~10 µs more than one it "
+            "emulates: glibc's free begins with `test %rdi,%rdi` (single-stepped; free+9 `push %rbp` "
+            "is emulated). In Debian's libjemalloc.so.2 neither malloc nor free begins with an "
+            "emulated instruction (malloc: `cmp $0x1000,%rdi`, free: `mov %rdi,%rax`; calloc and realloc begin "
+            "with `push`), so the floor there probes malloc and free at offset 0 and every tracer "
+            "that probes every call pays the single-step on both: that is the jemalloc floor.",
+            "- The redis load (7 command types, 64-byte values, 10 clients, no pipelining) puts the "
+            "glibc floor at about 2.1×, above the ~1.75× of the load issue 4 quotes (whose exact "
+            "parameters are not recorded): compare seep default with the floor as well as with "
+            "untraced. `--redis-tests set,get` gives a floor of about 1.6–1.8× here.",
+            "- heaptrack: only the traced process's CPU is counted; heaptrack_interpret, a second "
+            "process, also uses CPU (on a 2-CPU machine it competes with the server and the client).",
+            "- valgrind memcheck serializes the program on its JIT: its cost is per instruction, not "
+            "per allocation.",
+            "- Server CPU is read in clock ticks (%d Hz); an untraced load takes about a second of CPU "
+            "or more." % os.sysconf("SC_CLK_TCK"),
+            "- Every configuration runs the program with a private copy of its allocator library "
+            "(LD_LIBRARY_PATH): bpftrace 0.17 attaches uprobes to every process mapping a library, "
+            "even with -p; the copy keeps its probes out of other processes.",
+            "- A run whose tracer did not report (seep: no final report; bpftrace: no allocation "
+            "counted in @allocs) is discarded; runs are bounded (mallocbench by time per size, redis-benchmark by count and "
+            "by a timeout, counting the commands actually processed).",
+            "",
+            "## The configurations", "",
+            "- **untraced**: the program as is (with the same private copy of its allocator library "
+            "as every other configuration).",
+            "- **empty uprobe (floor)**: `build/bench/floor` (tools/bench/floor.c, a libbpf program) "
+            "attaches empty BPF programs to malloc, calloc, realloc and free of the allocator, in the "
+            "traced process only. glibc's free starts with `test %rdi,%rdi; je` (single-stepped by the "
+            "kernel); the floor probes it just after that NULL check (free+9, emulated) as seep "
+            "intends to. The floor for any tracer that probes every call.",
+            "- **empty uprobe + uretprobe**: the same plus empty return probes on malloc, calloc, realloc "
+            "(what an exact tracer that needs the returned address pays at the least).",
+            "- **empty uprobe + uretprobe, free+0**: the same with free probed at its first instruction, "
+            "where bcc's memleak and the bpftrace script probe it.",
+            "- **seep exact**: `seep trace -p PID -f json%s` (records every allocation, with stacks)." % (
+                " --sample-bytes 1" if sampling else ""),
+            "- **seep default**: `seep trace -p PID -f json` with its default sampling%s." % (
+                "" if sampling else " (n/a: this seep has no `--sample-bytes`)"),
+            "- **bpftrace memleak.bt**: tools/bench/memleak.bt.in (bpftrace 0.17), the work bcc's memleak "
+            "does per call: a map of live blocks by address with size and stack, bytes per stack.",
+            "- **heaptrack**: `heaptrack PROGRAM` (LD_PRELOAD; the program is started under it). "
+            "Only the traced process's CPU is counted, not heaptrack_interpret's.",
+            "- **valgrind memcheck**: `valgrind --tool=memcheck --leak-check=full` (started under it; "
+            "for jemalloc `--soname-synonyms=somalloc=libjemalloc.so*` so memcheck replaces jemalloc's "
+            "functions).",
+            ""]
+    return "\n".join(out)
+
+
+def distro():
+    try:
+        with open("/etc/os-release") as f:
+            m = re.search(r'^PRETTY_NAME="?([^"\n]*)', f.read(), re.M)
+            return m.group(1) if m else "Linux"
+    except OSError:
+        return "Linux"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
