@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -209,6 +210,18 @@ void cli__catch_signals(void)
 bool cli__stopped(void)
 {
 	return stop_flag;
+}
+
+void cli__print_json_error(const char *msg)
+{
+	json_t *root = json_pack("{s:s}", "error", msg);
+
+	if (!root)
+		return;
+	json_dumpf(root, stdout, JSON_INDENT(2));
+	putchar('\n');
+	fflush(stdout);
+	json_decref(root);
 }
 
 void cli__human_bytes(int64_t bytes, bool is_signed, char *buf, size_t len)

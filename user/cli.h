@@ -90,6 +90,9 @@ int cli__common_opt(int opt, int *verbose, void (*usage)(FILE *out));
 void cli__catch_signals(void);
 bool cli__stopped(void);
 
+/* {"error": MSG} on stdout, for commands whose --format json covers errors. */
+void cli__print_json_error(const char *msg);
+
 /* "1.5 MiB", "512 B"; "+1.5 MiB" / "-2 B" with SIGNED. */
 void cli__human_bytes(int64_t bytes, bool is_signed, char *buf, size_t len);
 

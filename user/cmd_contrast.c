@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "consolidate.h"
 #include "contrast.h"
@@ -38,7 +39,7 @@ struct config {
 	bool exhaustive, consolidate, hierarchy, json;
 };
 
-struct report {
+struct contrast_report {
 	const struct config *cfg;
 	const struct contrast_data *d;
 	const struct hierarchy *h;
@@ -304,7 +305,7 @@ static double _share(uint64_t n, uint64_t total)
 	return total ? (double)n / (double)total : 0;
 }
 
-static void _print_text(const struct report *r)
+static void _print_text(const struct contrast_report *r)
 {
 	const struct contrast_data *d = r->d;
 	uint64_t nt = contrast_data__total(d, CONTRAST_TARGET);
@@ -367,7 +368,7 @@ static json_t *_json_pattern(const struct contrast_data *d, const struct contras
 	return obj;
 }
 
-static int _print_json(const struct report *r)
+static int _print_json(const struct contrast_report *r)
 {
 	const struct contrast_data *d = r->d;
 	json_t *root = json_object(), *pats = json_array(), *chains = json_array();
@@ -413,13 +414,8 @@ static int _print_json(const struct report *r)
 static int _fail(const struct config *cfg, const char *msg)
 {
 	pr_err("contrast: %s", msg);
-	if (cfg->json) {
-		json_t *root = json_pack("{s:s}", "error", msg);
-
-		json_dumpf(root, stdout, JSON_INDENT(2));
-		printf("\n");
-		json_decref(root);
-	}
+	if (cfg->json)
+		cli__print_json_error(msg);
 	return EXIT_FAIL;
 }
 
@@ -428,7 +424,7 @@ static int run(const struct config *cfg)
 	struct contrast_data *d = NULL;
 	struct hierarchy *h = NULL;
 	struct contrast_top *top = NULL;
-	struct report r = { .cfg = cfg };
+	struct contrast_report r = { .cfg = cfg };
 	char msg[512];
 	double t0 = _now();
 	int err, ret = EXIT_FAIL;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "detect.h"
 #include "log.h"
@@ -200,13 +201,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 static void fail(const struct opts *o, const char *msg)
 {
 	pr_err("%s", msg);
-	if (o->json) {
-		json_t *j = json_pack("{s:s}", "error", msg);
-
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(j);
-	}
+	if (o->json)
+		cli__print_json_error(msg);
 }
 
 static void iso_time(double t, char *buf, size_t len)
