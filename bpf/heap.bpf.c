@@ -71,14 +71,6 @@ struct {
 	__uint(value_size, SEEP_MAX_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
-/* Processes being traced: tgid -> enum seep_unwind. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __u8);
-} targets SEC(".maps");
-
 /* Stack copies for SEEP_UNWIND_DWARF processes (struct seep_stack_event). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -113,17 +105,22 @@ static __always_inline void stat_add(__u32 which, __u64 n)
 		__sync_fetch_and_add(v, n);
 }
 
-/* The current process's tgid if it is traced (and its unwind mode). */
-static __always_inline __u32 traced_tgid(__u8 *mode)
+/* Probes are attached per traced process (the kernel fires them in no
+ * other), so the current process is a traced one; the attach cookie holds
+ * the hooked function's kind and the process's unwind mode. */
+static __always_inline __u32 current_tgid(void)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u8 *m = bpf_map_lookup_elem(&targets, &tgid);
+	return bpf_get_current_pid_tgid() >> 32;
+}
 
-	if (!m)
-		return 0;
-	if (mode)
-		*mode = *m;
-	return tgid;
+static __always_inline __u32 cookie_kind(struct pt_regs *ctx)
+{
+	return (__u32)bpf_get_attach_cookie(ctx) & SEEP_COOKIE_KIND_MASK;
+}
+
+static __always_inline __u8 cookie_mode(struct pt_regs *ctx)
+{
+	return (__u8)(bpf_get_attach_cookie(ctx) >> SEEP_COOKIE_MODE_SHIFT);
 }
 
 static __always_inline int is_mapping(__u32 kind)
@@ -356,15 +353,13 @@ static __always_inline int inside_skipped(struct pending *p, __u64 sp, __u64 ip)
  * (a session then skips the return probe), 0 otherwise. */
 static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 arg)
 {
-	__u8 mode = 0;
-	__u32 tgid = traced_tgid(&mode);
+	__u8 mode = cookie_mode(ctx);
+	__u32 tgid = current_tgid();
 	struct pending *p;
 	struct frame *f;
 	__u64 sp = PT_REGS_SP(ctx), ret = 0;
 	__u32 d;
 
-	if (!tgid)
-		return 1;
 	p = pending_get(1);
 	if (!p) {
 		stat_add(SEEP_STAT_DROP_NO_TASK_STORAGE, 1);
@@ -591,7 +586,7 @@ static __always_inline int alloc_args(struct pt_regs *ctx, __u32 kind, __u64 *si
 SEC("uprobe")
 int alloc_enter_prog(struct pt_regs *ctx)
 {
-	__u32 kind = (__u32)bpf_get_attach_cookie(ctx);
+	__u32 kind = cookie_kind(ctx);
 	__u64 size, arg;
 
 	if (alloc_args(ctx, kind, &size, &arg))
@@ -613,7 +608,7 @@ int BPF_KRETPROBE(alloc_exit_prog, __u64 ret)
 SEC("uprobe")
 int alloc_session_prog(struct pt_regs *ctx)
 {
-	__u32 kind = (__u32)bpf_get_attach_cookie(ctx);
+	__u32 kind = cookie_kind(ctx);
 	__u64 size, arg;
 
 	if (bpf_session_is_return())
@@ -626,9 +621,9 @@ int alloc_session_prog(struct pt_regs *ctx)
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 ptr)
 {
-	__u32 tgid;
+	__u32 tgid = current_tgid();
 
-	if (!ptr || !(tgid = traced_tgid(NULL)))
+	if (!ptr)
 		return 0;
 	if (!forget(tgid, ptr, 0, NULL))
 		stat_add(SEEP_STAT_FREES_UNTRACKED, 1);
@@ -640,9 +635,9 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 {
 	struct seep_live_key key = {};
 	struct seep_live *v, copy;
-	__u32 tgid;
+	__u32 tgid = current_tgid();
 
-	if (!addr || !(tgid = traced_tgid(NULL)))
+	if (!addr)
 		return 0;
 	key.tgid = tgid;
 	key.addr = addr;

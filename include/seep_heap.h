@@ -30,7 +30,12 @@
 /* Most user stack bytes copied per event. */
 #define SEEP_MAX_STACK_COPY 32768
 
-/* How a traced process's stacks are taken (the value of `targets`). */
+/* The attach cookie of a probe: the hooked function's kind, and the
+ * process's unwind mode above it. */
+#define SEEP_COOKIE_KIND_MASK 0xff
+#define SEEP_COOKIE_MODE_SHIFT 8
+
+/* How a traced process's stacks are taken. */
 enum seep_unwind {
 	SEEP_UNWIND_FP = 1,      /* frame-pointer walk in the kernel */
 	SEEP_UNWIND_DWARF = 2,   /* stack copy, unwound from DWARF CFI in user space */

@@ -255,7 +255,7 @@ static bool _is_alloc(enum seep_kind kind)
 /* One uprobe session link for the allocating functions F[0..N) of PATH in
  * PID; the cookie of each offset is its kind. */
 static int _attach_session(struct trace *t, pid_t pid, const char *path,
-			   const struct alloc_func *const *f, size_t n)
+			   const struct alloc_func *const *f, size_t n, __u64 mode)
 {
 	unsigned long offsets[ALLOC_FUNCS_MAX];
 	__u64 cookies[ALLOC_FUNCS_MAX];
@@ -264,7 +264,7 @@ static int _attach_session(struct trace *t, pid_t pid, const char *path,
 
 	for (size_t i = 0; i < n; i++) {
 		offsets[i] = f[i]->probe_offset;
-		cookies[i] = f[i]->kind;
+		cookies[i] = f[i]->kind | mode << SEEP_COOKIE_MODE_SHIFT;
 	}
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_fd = bpf_program__fd(t->skel->progs.alloc_session_prog);
@@ -294,9 +294,10 @@ static int _attach_session(struct trace *t, pid_t pid, const char *path,
 	return 0;
 }
 
-static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int *hooked,
-			int *heap_found)
+static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
+			const struct procmap *m, int *hooked, int *heap_found)
 {
+	const __u64 mode_bits = (__u64)mode << SEEP_COOKIE_MODE_SHIFT;
 	const struct alloc_func *session[ALLOC_FUNCS_MAX];
 	size_t nsession = 0;
 	struct alloc_funcs funcs;
@@ -333,11 +334,11 @@ static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int
 					  0, name);
 			if (!err)
 				err = _attach_one(t, t->skel->progs.alloc_enter_prog, pid, path,
-						  f->probe_offset, 0, f->kind, name);
+						  f->probe_offset, 0, f->kind | mode_bits, name);
 		} else {
 			err = _attach_one(t, f->kind == SEEP_KIND_MUNMAP ? t->skel->progs.munmap_enter
 									 : t->skel->progs.free_enter,
-					  pid, path, f->probe_offset, 0, 0, name);
+					  pid, path, f->probe_offset, 0, f->kind | mode_bits, name);
 		}
 		if (err)
 			return err;
@@ -346,15 +347,13 @@ static int _attach_file(struct trace *t, pid_t pid, const struct procmap *m, int
 			 (unsigned long long)(f->probe_offset - f->offset));
 		(*hooked)++;
 	}
-	return nsession ? _attach_session(t, pid, path, session, nsession) : 0;
+	return nsession ? _attach_session(t, pid, path, session, nsession, mode) : 0;
 }
 
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 {
 	struct procmaps maps;
 	int err, hooked = 0, heap_found = 0;
-	__u32 key = (__u32)pid;
-	__u8 one = (__u8)mode;
 
 	err = procmaps__read(pid, &maps);
 	if (err) {
@@ -363,13 +362,6 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 		pr_err("cannot read the mappings of pid %d: %s", (int)pid,
 		       err == -ESRCH ? "no such process" : strerror(-err));
 		return err;
-	}
-	err = bpf_map__update_elem(t->skel->maps.targets, &key, sizeof(key), &one, sizeof(one),
-				   BPF_ANY);
-	if (err) {
-		pr_err("cannot trace pid %d: too many processes traced at once (%s)", (int)pid,
-		       strerror(-err));
-		goto cleanup;
 	}
 	for (size_t i = 0; i < maps.n; i++) {
 		const struct procmap *m = &maps.v[i];
@@ -382,7 +374,7 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 				maps.v[j].dev_major == m->dev_major && maps.v[j].perms[2] == 'x';
 		if (seen)
 			continue;
-		err = _attach_file(t, pid, m, &hooked, &heap_found);
+		err = _attach_file(t, pid, mode, m, &hooked, &heap_found);
 		if (err)
 			goto cleanup;
 	}
@@ -395,8 +387,6 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 	err = hooked;
 cleanup:
 	procmaps__release(&maps);
-	if (err < 0)
-		bpf_map__delete_elem(t->skel->maps.targets, &key, sizeof(key), 0);
 	return err;
 }
 
@@ -574,10 +564,8 @@ static int _purge_site(const struct seep_stack_key *k, const struct seep_stack_t
 int trace__forget_pid(struct trace *t, pid_t pid)
 {
 	struct _purge p = { .tgid = (__u32)pid };
-	__u32 key = (__u32)pid;
 	int err;
 
-	bpf_map__delete_elem(t->skel->maps.targets, &key, sizeof(key), 0);
 	p.fd = bpf_map__fd(t->skel->maps.live);
 	err = trace__for_each_live(t, _purge_live, &p);
 	p.fd = bpf_map__fd(t->skel->maps.stack_totals);
