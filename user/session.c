@@ -43,6 +43,7 @@ struct session {
 	size_t ntargets;
 	uint64_t start_ns;
 	uint64_t last_sweep_ns;
+	uint64_t young_after_ns;     /* during a report pass: --min-age's cutoff */
 	pid_t child;             /* the command we started, else 0 */
 	uint64_t ips[SESSION_MAX_DEPTH + 1];  /* scratch for unwinding */
 };
@@ -334,12 +335,10 @@ static int _collect_block(const struct seep_live_key *k, const struct seep_live 
 {
 	struct session *s = ctx;
 	struct target *t = _find(s, (pid_t)k->tgid);
-	uint64_t now = session__now_ns(), min_age = (uint64_t)(s->cfg.min_age_s * 1e9);
-
 	struct seep_stack_key site = v->site;
 	uint32_t id;
 
-	if (!t || t->done || (min_age && now - v->ts_ns < min_age))
+	if (!t || t->done || v->ts_ns > s->young_after_ns)
 		return 0;
 	if (site.stack_id == SEEP_STACK_DWARF) {
 		/* caller holds the copy's sequence number: find its stack */
@@ -531,6 +530,10 @@ static int _report(struct session *s, struct target *which, bool final, bool exi
 		heap__release(&s->targets[i].heap);
 		heap__init(&s->targets[i].heap, s->cfg.trace.sample_bytes);
 	}
+	/* blocks allocated after this are younger than --min-age: left out */
+	s->young_after_ns = s->cfg.min_age_s > 0
+				    ? session__now_ns() - (uint64_t)(s->cfg.min_age_s * 1e9)
+				    : UINT64_MAX;
 	err = trace__consume_events(s->trace);  /* every stack copy sent so far */
 	if (!err)
 		err = trace__for_each_live(s->trace, _collect_block, s);

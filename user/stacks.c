@@ -162,11 +162,6 @@ void stacks__totals(const struct stacks *st, uint32_t id, double *bytes, double 
 	*count = id < st->n ? st->v[id].alloc_count : 0;
 }
 
-size_t stacks__count_stacks(const struct stacks *st)
-{
-	return st->n;
-}
-
 size_t stacks__bindings(const struct stacks *st)
 {
 	return st->nb;

@@ -27,7 +27,6 @@ const uint64_t *stacks__get(const struct stacks *st, uint32_t id, size_t *n, boo
  * (estimates when sampling); reads the totals back. */
 void stacks__count(struct stacks *st, uint32_t id, double bytes, double count);
 void stacks__totals(const struct stacks *st, uint32_t id, double *bytes, double *count);
-size_t stacks__count_stacks(const struct stacks *st);
 
 /* Binds sequence number SEQ to stack ID. */
 int stacks__bind(struct stacks *st, uint64_t seq, uint32_t id);

@@ -36,7 +36,8 @@ static const Dwfl_Callbacks callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
-char *symbolize__demangle(const char *name)
+/* A C++ name demangled, without symbol version: a new string. */
+static char *_demangle(const char *name)
 {
 	size_t len = strcspn(name, "@");  /* no symbol version (@@GLIBC_2.34) */
 	char *bare = strndup(name, len), *d;
@@ -240,7 +241,7 @@ int symbolizer__frame(struct symbolizer *s, uint64_t addr, bool return_addr,
 		return 0;
 	fn = dwfl_module_addrinfo(mod, lookup, &symoff, &sym, NULL, NULL, NULL);
 	if (fn)
-		out->function = symbolize__demangle(fn);
+		out->function = _demangle(fn);
 	{
 		Dwfl_Line *line = dwfl_module_getsrc(mod, lookup);
 		int lineno = 0;

@@ -43,7 +43,4 @@ int symbolizer__frame(struct symbolizer *s, uint64_t addr, bool return_addr,
 size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
 			  const void *stack, size_t len, uint64_t *ips, size_t max, bool *truncated);
 
-/* Demangles a C++ name; returns a new string (a copy if not mangled). */
-char *symbolize__demangle(const char *name);
-
 #endif

@@ -116,11 +116,6 @@ static bool _kernel_has_sessions(void)
 	return yes;
 }
 
-bool trace__uses_sessions(const struct trace *t)
-{
-	return t->sessions;
-}
-
 /* -ln((i + 0.5) / N): quantiles of the unit exponential distribution. */
 static void _fill_exp_table(volatile __u32 *table)
 {

@@ -56,10 +56,6 @@ int trace__consume_events(struct trace *t);
 /* Copies the user stack STACK_ID into IPS (innermost first); returns the
  * number of frames, 0 if the stack is unknown. */
 size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max);
-/* True if allocating calls are hooked by uprobe sessions, which skip the
- * return probe of unsampled calls. */
-bool trace__uses_sessions(const struct trace *t);
-
 /* Sums the per-CPU counters. */
 int trace__read_stats(struct trace *t, uint64_t stats[SEEP_STAT__MAX]);
 
