@@ -38,7 +38,10 @@ struct pending {
 	__u32 depth;
 	__u32 sample_init;
 	__s64 sample_left;       /* bytes until the next sample */
-	__u64 skip_sp, skip_ret, skip_ip; /* the last unsampled call: entry sp, return address, entry */
+	/* the last unsampled call: entry sp, return address, entry, and the
+	 * range of its module's image in memory */
+	__u64 skip_sp, skip_ret, skip_ip, skip_lo, skip_hi;
+	__u64 xol;               /* the uretprobe trampoline page, once known */
 	struct frame f[SEEP_MAX_NEST];
 };
 
@@ -113,14 +116,30 @@ static __always_inline __u32 current_tgid(void)
 	return bpf_get_current_pid_tgid() >> 32;
 }
 
-static __always_inline __u32 cookie_kind(struct pt_regs *ctx)
+static __always_inline __u32 cookie_kind(__u64 cookie)
 {
-	return (__u32)bpf_get_attach_cookie(ctx) & SEEP_COOKIE_KIND_MASK;
+	return (__u32)cookie & SEEP_COOKIE_KIND_MASK;
 }
 
-static __always_inline __u8 cookie_mode(struct pt_regs *ctx)
+static __always_inline __u8 cookie_mode(__u64 cookie)
 {
-	return (__u8)(bpf_get_attach_cookie(ctx) >> SEEP_COOKIE_MODE_SHIFT);
+	return (__u8)(cookie >> SEEP_COOKIE_MODE_SHIFT);
+}
+
+/* The range of the probed module's image in memory, from the probe's
+ * address IP; everything when the cookie does not say. */
+static __always_inline void cookie_image(__u64 cookie, __u64 ip, __u64 *lo, __u64 *hi)
+{
+	__u64 page = (cookie >> SEEP_COOKIE_PAGE_SHIFT) & SEEP_COOKIE_PAGES_MAX;
+	__u64 span = cookie >> SEEP_COOKIE_SPAN_SHIFT;
+
+	if (!span) {
+		*lo = 0;
+		*hi = (__u64)-1;
+		return;
+	}
+	*lo = (ip & ~4095ULL) - (page << 12);
+	*hi = *lo + (span << 12);
 }
 
 static __always_inline int is_mapping(__u32 kind)
@@ -272,12 +291,18 @@ static __always_inline int forget(__u32 tgid, __u64 addr, int mapping, struct se
 }
 
 /* True if RET is the uretprobe trampoline: the kernel rewrote a return
- * address to hook a return (slot 0 of the task's XOL page). */
-static __always_inline int is_trampoline(__u64 ret)
+ * address to hook a return (slot 0 of the task's XOL page, which the
+ * kernel creates on first need and keeps for the life of the mm). */
+static __always_inline int is_trampoline(struct pending *p, __u64 ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 xol = (__u64)BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+	__u64 xol = p->xol;
 
+	if (!xol) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		xol = (__u64)BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+		p->xol = xol;
+	}
 	return xol && ret >= xol && ret < xol + 4096;
 }
 
@@ -300,7 +325,7 @@ static __always_inline void drop_stale(struct pending *p, __u64 sp, __u64 ret)
 			break;
 		if (p->f[d - 1].sp == sp) {
 			if (tail < 0)
-				tail = is_trampoline(ret);
+				tail = is_trampoline(p, ret);
 			if (tail)
 				break;
 		}
@@ -330,34 +355,44 @@ static __always_inline int sampled(struct pending *p, __u64 size)
 	return 1;
 }
 
-/* True if a call entering IP at SP runs inside the last unsampled call (no
- * frame was pushed for it): that call's return address slot still holds
- * its return address (a session skipped the return) or the uretprobe
- * trampoline (a uretprobe hooked it) -- any call made since it returned
- * would have overwritten the slot with its own return address -- and the
- * new call is deeper, or at the same depth but another function: a tail
- * call (glibc's realloc(NULL, n) jumps to malloc, mimalloc's malloc to
- * mi_malloc). The same function at the same depth is the next call from
- * the same call site. */
-static __always_inline int inside_skipped(struct pending *p, __u64 sp, __u64 ip)
+/* True if a call entering IP at SP, returning to RET, runs inside the last
+ * unsampled call (no frame was pushed for it): that call's return address
+ * slot still holds its return address (a session skipped the return) or
+ * the uretprobe trampoline (a uretprobe hooked it) -- any call made since
+ * it returned would have overwritten the slot with its own return address
+ * -- and the new call is either at the same depth but another function: a
+ * tail call (glibc's realloc(NULL, n) jumps to malloc, mimalloc's malloc
+ * to mi_malloc), whose slot is its own; or deeper and called from the
+ * unsampled call's module (the allocator's own code: malloc's mmap). The
+ * same function at the same depth is the next call from the same call
+ * site. Reading user memory costs more than the rest of the path, so the
+ * deeper calls from other modules -- the application's -- are told apart
+ * by their return address alone. */
+static __always_inline int inside_skipped(struct pending *p, __u64 sp, __u64 ip, __u64 ret)
 {
-	__u64 slot = 0;
+	__u64 slot = ret;
 
-	if (!p->skip_sp || sp > p->skip_sp || (sp == p->skip_sp && ip == p->skip_ip) ||
-	    bpf_probe_read_user(&slot, sizeof(slot), (void *)p->skip_sp))
+	if (!p->skip_sp || sp > p->skip_sp)
 		return 0;
-	return slot == p->skip_ret || is_trampoline(slot);
+	if (sp == p->skip_sp) {
+		if (ip == p->skip_ip)
+			return 0;
+	} else if (ret - p->skip_lo >= p->skip_hi - p->skip_lo ||
+		   bpf_probe_read_user(&slot, sizeof(slot), (void *)p->skip_sp)) {
+		return 0;
+	}
+	return slot == p->skip_ret || is_trampoline(p, slot);
 }
 
 /* An allocating call's entry. Returns 1 if its return need not be seen
  * (a session then skips the return probe), 0 otherwise. */
-static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 arg)
+static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 size, __u64 arg)
 {
-	__u8 mode = cookie_mode(ctx);
-	__u32 tgid = current_tgid();
+	__u32 kind = cookie_kind(cookie), tgid = current_tgid();
+	__u8 mode = cookie_mode(cookie);
 	struct pending *p;
 	struct frame *f;
-	__u64 sp = PT_REGS_SP(ctx), ret = 0;
+	__u64 sp = PT_REGS_SP(ctx), ip = PT_REGS_IP(ctx), ret = 0;
 	__u32 d;
 
 	p = pending_get(1);
@@ -370,14 +405,15 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 si
 	d = p->depth;
 	if (d == 0) {
 		/* a call inside an unsampled one (malloc's mmap) is its business */
-		if (inside_skipped(p, sp, PT_REGS_IP(ctx))) {
+		if (inside_skipped(p, sp, ip, ret)) {
 			stat_add(SEEP_STAT_NESTED, 1);
 			return 1;
 		}
 		if (!sampled(p, size)) {
 			p->skip_sp = sp;
 			p->skip_ret = ret;
-			p->skip_ip = PT_REGS_IP(ctx);
+			p->skip_ip = ip;
+			cookie_image(cookie, ip, &p->skip_lo, &p->skip_hi);
 			stat_add(SEEP_STAT_UNSAMPLED, 1);
 			if (kind == SEEP_KIND_REALLOC || kind == SEEP_KIND_REALLOCARRAY)
 				forget(tgid, arg, 0, NULL);  /* the old block goes either way */
@@ -390,7 +426,7 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u32 kind, __u64 si
 	}
 	f = &p->f[d];
 	f->sp = sp;
-	f->entry_ip = PT_REGS_IP(ctx);
+	f->entry_ip = ip;
 	f->size = size;
 	f->arg = arg;
 	f->kind = kind;
@@ -586,11 +622,10 @@ static __always_inline int alloc_args(struct pt_regs *ctx, __u32 kind, __u64 *si
 SEC("uprobe")
 int alloc_enter_prog(struct pt_regs *ctx)
 {
-	__u32 kind = cookie_kind(ctx);
-	__u64 size, arg;
+	__u64 cookie = bpf_get_attach_cookie(ctx), size, arg;
 
-	if (alloc_args(ctx, kind, &size, &arg))
-		alloc_enter(ctx, kind, size, arg);
+	if (alloc_args(ctx, cookie_kind(cookie), &size, &arg))
+		alloc_enter(ctx, cookie, size, arg);
 	return 0;
 }
 
@@ -608,14 +643,14 @@ int BPF_KRETPROBE(alloc_exit_prog, __u64 ret)
 SEC("uprobe")
 int alloc_session_prog(struct pt_regs *ctx)
 {
-	__u32 kind = cookie_kind(ctx);
-	__u64 size, arg;
+	__u64 cookie, size, arg;
 
 	if (bpf_session_is_return())
 		return alloc_exit(ctx, PT_REGS_RC(ctx));
-	if (!alloc_args(ctx, kind, &size, &arg))
+	cookie = bpf_get_attach_cookie(ctx);
+	if (!alloc_args(ctx, cookie_kind(cookie), &size, &arg))
 		return 1;
-	return alloc_enter(ctx, kind, size, arg);
+	return alloc_enter(ctx, cookie, size, arg);
 }
 
 SEC("uprobe")

@@ -30,10 +30,16 @@
 /* Most user stack bytes copied per event. */
 #define SEEP_MAX_STACK_COPY 32768
 
-/* The attach cookie of a probe: the hooked function's kind, and the
- * process's unwind mode above it. */
+/* The attach cookie of a probe: bits 0-7 the hooked function's kind, 8-15
+ * the process's unwind mode, 16-39 the page of the probe in its module's
+ * image (the span of its loadable segments) and 40-63 that image's size in
+ * pages (0: unknown). From the probed address, BPF then knows the module's
+ * range in the process: whether a return address lies in it. */
 #define SEEP_COOKIE_KIND_MASK 0xff
 #define SEEP_COOKIE_MODE_SHIFT 8
+#define SEEP_COOKIE_PAGE_SHIFT 16
+#define SEEP_COOKIE_SPAN_SHIFT 40
+#define SEEP_COOKIE_PAGES_MAX 0xffffffULL
 
 /* How a traced process's stacks are taken. */
 enum seep_unwind {

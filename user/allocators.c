@@ -173,6 +173,49 @@ static int _vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 	return -ENOENT;
 }
 
+/* The page-aligned span of ELF's loadable segments. */
+static void _image_span(Elf *elf, uint64_t *lo, uint64_t *hi)
+{
+	size_t n;
+
+	*lo = UINT64_MAX;
+	*hi = 0;
+	if (elf_getphdrnum(elf, &n))
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (ph.p_vaddr < *lo)
+			*lo = ph.p_vaddr;
+		if (ph.p_vaddr + ph.p_memsz > *hi)
+			*hi = ph.p_vaddr + ph.p_memsz;
+	}
+	if (*lo >= *hi) {
+		*lo = *hi = 0;
+		return;
+	}
+	*lo &= ~4095ULL;
+	*hi = (*hi + 4095) & ~4095ULL;
+}
+
+uint64_t allocators__cookie(const struct alloc_funcs *funcs, const struct alloc_func *f,
+			    enum seep_unwind mode)
+{
+	uint64_t cookie = (uint64_t)f->kind | (uint64_t)mode << SEEP_COOKIE_MODE_SHIFT;
+	uint64_t probe = f->vaddr + (f->probe_offset - f->offset);
+	uint64_t page, span;
+
+	if (probe < funcs->image_lo || probe >= funcs->image_hi)
+		return cookie;  /* span unknown */
+	page = (probe - funcs->image_lo) >> 12;
+	span = (funcs->image_hi - funcs->image_lo) >> 12;
+	if (span > SEEP_COOKIE_PAGES_MAX)
+		return cookie;
+	return cookie | page << SEEP_COOKIE_PAGE_SHIFT | span << SEEP_COOKIE_SPAN_SHIFT;
+}
+
 static void _scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, const struct lookup *l,
 			 uint64_t vaddrs[])
 {
@@ -212,6 +255,7 @@ int allocators__find(const char *path, struct alloc_funcs *funcs)
 	err = elfcode__open(path, &fd, &elf);
 	if (err)
 		return err;
+	_image_span(elf, &funcs->image_lo, &funcs->image_hi);
 	/* .dynsym first: it is what the dynamic linker binds to. */
 	for (int pass = 0; pass < 2; pass++) {
 		scn = NULL;

@@ -31,6 +31,7 @@ struct alloc_func {
 struct alloc_funcs {
 	struct alloc_func f[ALLOC_FUNCS_MAX];
 	size_t n;
+	uint64_t image_lo, image_hi;  /* page-aligned span of the loadable segments */
 };
 
 /* Fills FUNCS with what PATH defines. Returns 0 (possibly n == 0), -ENOEXEC
@@ -46,6 +47,11 @@ int allocators__find(const char *path, struct alloc_funcs *funcs);
  * endbr64 is skipped: a uretprobe needs the return address at the stack
  * pointer. 0 when unsure. */
 size_t allocators__probe_skip(enum seep_kind kind, const uint8_t *code, size_t len);
+
+/* The attach cookie of F (see SEEP_COOKIE_*): its kind, MODE, and where its
+ * entry probe sits in the module's image. */
+uint64_t allocators__cookie(const struct alloc_funcs *funcs, const struct alloc_func *f,
+			    enum seep_unwind mode);
 
 /* "malloc", "free", ... */
 const char *allocators__kind_name(enum seep_kind kind);

@@ -248,9 +248,10 @@ static bool _is_alloc(enum seep_kind kind)
 }
 
 /* One uprobe session link for the allocating functions F[0..N) of PATH in
- * PID; the cookie of each offset is its kind. */
+ * PID; each offset with its cookie. */
 static int _attach_session(struct trace *t, pid_t pid, const char *path,
-			   const struct alloc_func *const *f, size_t n, __u64 mode)
+			   const struct alloc_funcs *funcs, const struct alloc_func *const *f,
+			   size_t n, enum seep_unwind mode)
 {
 	unsigned long offsets[ALLOC_FUNCS_MAX];
 	__u64 cookies[ALLOC_FUNCS_MAX];
@@ -259,7 +260,7 @@ static int _attach_session(struct trace *t, pid_t pid, const char *path,
 
 	for (size_t i = 0; i < n; i++) {
 		offsets[i] = f[i]->probe_offset;
-		cookies[i] = f[i]->kind | mode << SEEP_COOKIE_MODE_SHIFT;
+		cookies[i] = allocators__cookie(funcs, f[i], mode);
 	}
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_fd = bpf_program__fd(t->skel->progs.alloc_session_prog);
@@ -292,7 +293,6 @@ static int _attach_session(struct trace *t, pid_t pid, const char *path,
 static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 			const struct procmap *m, int *hooked, int *heap_found)
 {
-	const __u64 mode_bits = (__u64)mode << SEEP_COOKIE_MODE_SHIFT;
 	const struct alloc_func *session[ALLOC_FUNCS_MAX];
 	size_t nsession = 0;
 	struct alloc_funcs funcs;
@@ -311,6 +311,7 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 	for (size_t i = 0; i < funcs.n; i++) {
 		const struct alloc_func *f = &funcs.f[i];
 		const char *name = f->name;
+		const __u64 cookie = allocators__cookie(&funcs, f, mode);
 		struct probe p = { pid, ((uint64_t)m->dev_major << 32) | m->dev_minor, m->inode,
 				   f->offset };
 
@@ -329,11 +330,11 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 					  0, name);
 			if (!err)
 				err = _attach_one(t, t->skel->progs.alloc_enter_prog, pid, path,
-						  f->probe_offset, 0, f->kind | mode_bits, name);
+						  f->probe_offset, 0, cookie, name);
 		} else {
 			err = _attach_one(t, f->kind == SEEP_KIND_MUNMAP ? t->skel->progs.munmap_enter
 									 : t->skel->progs.free_enter,
-					  pid, path, f->probe_offset, 0, f->kind | mode_bits, name);
+					  pid, path, f->probe_offset, 0, cookie, name);
 		}
 		if (err)
 			return err;
@@ -342,7 +343,7 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 			 (unsigned long long)(f->probe_offset - f->offset));
 		(*hooked)++;
 	}
-	return nsession ? _attach_session(t, pid, path, session, nsession, mode) : 0;
+	return nsession ? _attach_session(t, pid, path, &funcs, session, nsession, mode) : 0;
 }
 
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)

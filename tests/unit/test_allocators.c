@@ -197,3 +197,38 @@ Test(allocators, libstdcxx_new_goes_through_malloc)
 	cr_assert_eq(allocators__find("/usr/lib/x86_64-linux-gnu/libstdc++.so.6", &f), 0);
 	cr_expect_eq(f.n, 0, "libstdc++ defines no malloc: its operator new is not hooked");
 }
+
+/* The cookie carries the kind, the unwind mode and where the probe sits in
+ * the module's image: BPF rebuilds the module's range from the probed
+ * address with it. */
+Test(allocators, cookie_locates_the_image)
+{
+	struct alloc_funcs f;
+	const struct alloc_func *m;
+	uint64_t c, page, span, probe;
+
+	cr_assert_eq(allocators__find(LIBC, &f), 0);
+	m = find(&f, SEEP_KIND_MALLOC);
+	cr_assert(f.image_lo < f.image_hi);
+	cr_expect_eq(f.image_lo % 4096, 0);
+	cr_expect_eq(f.image_hi % 4096, 0);
+	c = allocators__cookie(&f, m, SEEP_UNWIND_DWARF);
+	cr_expect_eq(c & SEEP_COOKIE_KIND_MASK, SEEP_KIND_MALLOC);
+	cr_expect_eq((c >> SEEP_COOKIE_MODE_SHIFT) & 0xff, SEEP_UNWIND_DWARF);
+	page = (c >> SEEP_COOKIE_PAGE_SHIFT) & SEEP_COOKIE_PAGES_MAX;
+	span = c >> SEEP_COOKIE_SPAN_SHIFT;
+	probe = m->vaddr + (m->probe_offset - m->offset);
+	cr_expect_eq(page, (probe - f.image_lo) / 4096);
+	cr_expect_eq(span, (f.image_hi - f.image_lo) / 4096);
+	/* loaded at any page-aligned bias, the rebuilt range holds the probe */
+	for (uint64_t bias = 0; bias < (1ULL << 47); bias += (0x7f0123456000ULL / 7) & ~4095ULL) {
+		uint64_t ip = probe + bias, lo = (ip & ~4095ULL) - page * 4096;
+
+		cr_expect_eq(lo, f.image_lo + bias);
+		cr_expect_eq(lo + span * 4096, f.image_hi + bias);
+	}
+	/* an image too large to describe: the range is left unknown */
+	f.image_hi = f.image_lo + ((SEEP_COOKIE_PAGES_MAX + 1) << 12);
+	c = allocators__cookie(&f, m, SEEP_UNWIND_FP);
+	cr_expect_eq(c >> SEEP_COOKIE_PAGE_SHIFT, 0);
+}
