@@ -33,7 +33,7 @@ WARN     := -Wall -Wextra -Werror -Wstrict-prototypes -Wno-missing-field-initial
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)/include -I$(BUILD)/gen
 DEPFLAGS  = -MMD -MP
-LDLIBS   += $(PKG_LIBS) -lstdc++ -lm -lpthread
+LDLIBS   += $(PKG_LIBS) -lZydis -lstdc++ -lm -lpthread
 
 # --- BPF -------------------------------------------------------------------
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)

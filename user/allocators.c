@@ -1,6 +1,7 @@
 #include "allocators.h"
 
 #include "elfcode.h"
+#include "placement.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -121,39 +122,6 @@ static int _index_of(const struct lookup *l, const char *name)
 	return -1;
 }
 
-/* push %reg or push %r8..%r15 */
-static int _is_push(const uint8_t *p, size_t len)
-{
-	if (len >= 1 && p[0] >= 0x50 && p[0] <= 0x57)
-		return 1;
-	return len >= 2 && p[0] == 0x41 && p[1] >= 0x50 && p[1] <= 0x57;
-}
-
-size_t allocators__probe_skip(enum seep_kind kind, const uint8_t *code, size_t len)
-{
-	static const uint8_t endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
-	static const uint8_t test_rdi[] = { 0x48, 0x85, 0xff };
-	size_t at = 0;
-
-	if (len >= sizeof(endbr64) && !memcmp(code, endbr64, sizeof(endbr64)))
-		at = sizeof(endbr64);
-	if ((kind == SEEP_KIND_FREE || kind == SEEP_KIND_DELETE) &&
-	    len - at >= sizeof(test_rdi) + 2 &&
-	    !memcmp(code + at, test_rdi, sizeof(test_rdi))) {
-		size_t j = at + sizeof(test_rdi);
-
-		if (code[j] == 0x74)                            /* je rel8 */
-			j += 2;
-		else if (len - j >= 6 && code[j] == 0x0f && code[j + 1] == 0x84)  /* je rel32 */
-			j += 6;
-		else
-			return at && _is_push(code + at, len - at) ? at : 0;
-		if (_is_push(code + j, len - j))
-			return j;
-	}
-	return at && _is_push(code + at, len - at) ? at : 0;
-}
-
 static int _vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 {
 	size_t n;
@@ -217,7 +185,7 @@ uint64_t allocators__cookie(const struct alloc_funcs *funcs, const struct alloc_
 }
 
 static void _scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, const struct lookup *l,
-			 uint64_t vaddrs[])
+			 uint64_t vaddrs[], uint64_t sizes[])
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t count;
@@ -237,12 +205,13 @@ static void _scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, const struct loo
 		if (!name || (at = _index_of(l, name)) < 0 || vaddrs[at])
 			continue;
 		vaddrs[at] = sym.st_value;
+		sizes[at] = sym.st_size;
 	}
 }
 
 int allocators__find(const char *path, struct alloc_funcs *funcs)
 {
-	uint64_t vaddrs[NAMES_MAX] = { 0 };
+	uint64_t vaddrs[NAMES_MAX] = { 0 }, sizes[NAMES_MAX] = { 0 };
 	struct lookup l;
 	Elf_Scn *scn = NULL;
 	bool own_malloc = false;
@@ -264,7 +233,7 @@ int allocators__find(const char *path, struct alloc_funcs *funcs)
 
 			if (gelf_getshdr(scn, &sh) &&
 			    sh.sh_type == (pass == 0 ? SHT_DYNSYM : SHT_SYMTAB))
-				_scan_symtab(elf, scn, &sh, &l, vaddrs);
+				_scan_symtab(elf, scn, &sh, &l, vaddrs, sizes);
 		}
 	}
 	for (size_t i = 0; i < l.ncxx_from; i++)
@@ -289,9 +258,9 @@ int allocators__find(const char *path, struct alloc_funcs *funcs)
 		if (_vaddr_to_offset(elf, vaddrs[i], &f->offset))
 			continue;
 		code = elfcode__at(elf, vaddrs[i], &len);
-		if (len > 32)
-			len = 32;
-		f->probe_offset = f->offset + (code ? allocators__probe_skip(f->kind, code, len) : 0);
+		if (len > sizes[i])  /* no size: branches into the prologue cannot be ruled out */
+			len = sizes[i];
+		f->probe_offset = f->offset + placement__probe_skip(f->kind, code, len);
 		funcs->n++;
 	}
 	elfcode__close(fd, elf);

@@ -25,7 +25,7 @@ struct alloc_func {
 	const char *name;        /* the symbol hooked (static storage) */
 	uint64_t vaddr;          /* symbol value */
 	uint64_t offset;         /* file offset of the entry */
-	uint64_t probe_offset;   /* file offset of the entry probe (see allocators__probe_skip) */
+	uint64_t probe_offset;   /* file offset of the entry probe (see placement.h) */
 };
 
 struct alloc_funcs {
@@ -37,16 +37,6 @@ struct alloc_funcs {
 /* Fills FUNCS with what PATH defines. Returns 0 (possibly n == 0), -ENOEXEC
  * for a file that is not ELF, -errno on I/O errors. */
 int allocators__find(const char *path, struct alloc_funcs *funcs);
-
-/* Where to put the entry probe of a KIND function whose first bytes are
- * CODE: how many bytes past the entry. A uprobe on an instruction the kernel
- * emulates (push) costs ~0.8 us, one it must single-step (test) ~11 us.
- * Skipped, when the probe can then sit on a push: an endbr64 (any kind), and
- * glibc free's `test %rdi,%rdi; je` (entry-only kinds whose NULL argument is
- * a no-op: free). Functions with a return probe stay at 0 unless only the
- * endbr64 is skipped: a uretprobe needs the return address at the stack
- * pointer. 0 when unsure. */
-size_t allocators__probe_skip(enum seep_kind kind, const uint8_t *code, size_t len);
 
 /* The attach cookie of F (see SEEP_COOKIE_*): its kind, MODE, and where its
  * entry probe sits in the module's image. */

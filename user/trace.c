@@ -325,8 +325,10 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 		} else if (_is_alloc(f->kind)) {
 			/* Return probe first: a call that enters once the entry
 			 * probe is in place must find its return hooked, or its
-			 * frame would wait for a return that never comes. */
-			err = _attach_one(t, t->skel->progs.alloc_exit_prog, pid, path, f->offset, 1,
+			 * frame would wait for a return that never comes. Both at
+			 * the entry probe's address: the kernel then rewrites the
+			 * return address after the entry program has read it. */
+			err = _attach_one(t, t->skel->progs.alloc_exit_prog, pid, path, f->probe_offset, 1,
 					  0, name);
 			if (!err)
 				err = _attach_one(t, t->skel->progs.alloc_enter_prog, pid, path,

@@ -95,48 +95,6 @@ Test(allocators, not_elf_and_missing)
 	cr_assert_str_eq(allocators__kind_name(SEEP_KIND__MAX), "?");
 }
 
-struct skip_case {
-	enum seep_kind kind;
-	uint8_t code[16];
-	size_t len;
-	size_t want;
-};
-
-ParameterizedTestParameters(allocators, probe_skip)
-{
-	static struct skip_case cases[] = {
-		/* glibc 2.36 free: test %rdi,%rdi; je rel32; push %rbp -> free+9 */
-		{ SEEP_KIND_FREE, { 0x48, 0x85, 0xff, 0x0f, 0x84, 0xbf, 0, 0, 0, 0x55 }, 10, 9 },
-		/* je rel8 form */
-		{ SEEP_KIND_FREE, { 0x48, 0x85, 0xff, 0x74, 0x10, 0x41, 0x54 }, 7, 5 },
-		/* malloc: push %r12 first: already emulated */
-		{ SEEP_KIND_MALLOC, { 0x41, 0x54, 0x55, 0x53 }, 4, 0 },
-		/* a return-probed function never skips the NULL check */
-		{ SEEP_KIND_MALLOC, { 0x48, 0x85, 0xff, 0x74, 0x10, 0x55 }, 6, 0 },
-		{ SEEP_KIND_REALLOC, { 0x48, 0x85, 0xff, 0x74, 0x10, 0x55 }, 6, 0 },
-		/* endbr64 then push: skipped for any kind */
-		{ SEEP_KIND_MALLOC, { 0xf3, 0x0f, 0x1e, 0xfa, 0x55 }, 5, 4 },
-		{ SEEP_KIND_FREE, { 0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x85, 0xff, 0x74, 0x02, 0x53 }, 10, 9 },
-		/* not a push after the check: unsure, stay at the entry */
-		{ SEEP_KIND_FREE, { 0x48, 0x85, 0xff, 0x74, 0x10, 0x48, 0x83, 0xec, 0x08 }, 9, 0 },
-		{ SEEP_KIND_FREE, { 0x48, 0x85, 0xff, 0x75, 0x10, 0x55 }, 6, 0 },  /* jne */
-		{ SEEP_KIND_MUNMAP, { 0xb8, 0x0b, 0, 0, 0 }, 5, 0 },
-		/* truncated code */
-		{ SEEP_KIND_FREE, { 0x48, 0x85, 0xff, 0x0f, 0x84 }, 5, 0 },
-		{ SEEP_KIND_FREE, { 0x48 }, 1, 0 },
-		{ SEEP_KIND_FREE, { 0 }, 0, 0 },
-	};
-
-	return cr_make_param_array(struct skip_case, cases, sizeof(cases) / sizeof(cases[0]));
-}
-
-ParameterizedTest(struct skip_case *c, allocators, probe_skip)
-{
-	cr_expect_eq(allocators__probe_skip(c->kind, c->code, c->len), c->want,
-		     "%s: skip %zu, want %zu", allocators__kind_name(c->kind),
-		     allocators__probe_skip(c->kind, c->code, c->len), c->want);
-}
-
 Test(allocators, glibc_free_probe_past_null_check)
 {
 	struct alloc_funcs f;
