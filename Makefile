@@ -256,9 +256,9 @@ $(BENCH_DIR)/floor.skel.h: $(BENCH_DIR)/floor.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
-$(BENCH_DIR)/floor: tools/bench/floor.c $(BENCH_DIR)/floor.skel.h
+$(BENCH_DIR)/floor: tools/bench/floor.c $(BENCH_DIR)/floor.skel.h $(LIBSEEP)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -I$(BENCH_DIR) -o $@ $< $(shell pkg-config --libs libbpf libelf)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) -I$(BENCH_DIR) -o $@ $< $(LIBSEEP) $(LDLIBS)
 
 $(BENCH_DIR)/redis-server-glibc: tools/bench/build-redis.sh | $(BENCH_DIR)
 	$(call msg,REDIS,$@)

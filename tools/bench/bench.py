@@ -598,9 +598,11 @@ def render(sections, args, sampling, started):
             "- Any probe on an instruction the kernel must single-step costs ~10 µs more than one it "
             "emulates: glibc's free begins with `test %rdi,%rdi` (single-stepped; free+9 `push %rbp` "
             "is emulated). In Debian's libjemalloc.so.2 neither malloc nor free begins with an "
-            "emulated instruction (malloc: `cmp $0x1000,%rdi`, free: `mov %rdi,%rax`; calloc and realloc begin "
-            "with `push`), so the floor there probes malloc and free at offset 0 and every tracer "
-            "that probes every call pays the single-step on both: that is the jemalloc floor.",
+            "emulated instruction (malloc: `cmp $0x1000,%rdi; ja`, free: ten movs, shifts and ands "
+            "that leave %rdi alone, then `jne`). seep decodes each function (user/placement.c) and "
+            "probes the first emulated instruction that keeps the call's meaning: malloc+7, free+48, "
+            "free+9 in glibc. The floor uses the same offsets; the `free+0` row and bpftrace (which "
+            "probes function entries) show what offset 0 costs.",
             "- The redis load (7 command types, 64-byte values, 10 clients, no pipelining) puts the "
             "glibc floor at about 2.1×, above the ~1.75× of the load issue 4 quotes (whose exact "
             "parameters are not recorded): compare seep default with the floor as well as with "
@@ -623,9 +625,9 @@ def render(sections, args, sampling, started):
             "as every other configuration).",
             "- **empty uprobe (floor)**: `build/bench/floor` (tools/bench/floor.c, a libbpf program) "
             "attaches empty BPF programs to malloc, calloc, realloc and free of the allocator, in the "
-            "traced process only. glibc's free starts with `test %rdi,%rdi; je` (single-stepped by the "
-            "kernel); the floor probes it just after that NULL check (free+9, emulated) as seep "
-            "intends to. The floor for any tracer that probes every call.",
+            "traced process only, at the offsets seep chooses (the first instruction the kernel emulates: "
+            "glibc's free+9 past its NULL check, jemalloc's malloc+7 and free+48). The floor for any "
+            "tracer that probes every call.",
             "- **empty uprobe + uretprobe**: the same plus empty return probes on malloc, calloc, realloc "
             "(what an exact tracer that needs the returned address pays at the least).",
             "- **empty uprobe + uretprobe, free+0**: the same with free probed at its first instruction, "
