@@ -52,6 +52,14 @@ struct {
 	__type(value, struct pending);
 } inflight SEC(".maps");
 
+/* Traced processes (tgid -> unwind mode), read by shared probes only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SEEP_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 20);
@@ -109,8 +117,10 @@ static __always_inline void stat_add(__u32 which, __u64 n)
 }
 
 /* Probes are attached per traced process (the kernel fires them in no
- * other), so the current process is a traced one; the attach cookie holds
- * the hooked function's kind and the process's unwind mode. */
+ * other), so the current process is a traced one, or shared by every
+ * process mapping the file (SEEP_COOKIE_SHARED), which then asks the
+ * targets map; the attach cookie holds the hooked function's kind and the
+ * process's unwind mode. */
 static __always_inline __u32 current_tgid(void)
 {
 	return bpf_get_current_pid_tgid() >> 32;
@@ -121,9 +131,15 @@ static __always_inline __u32 cookie_kind(__u64 cookie)
 	return (__u32)cookie & SEEP_COOKIE_KIND_MASK;
 }
 
-static __always_inline __u8 cookie_mode(__u64 cookie)
+/* The current process's unwind mode, 0 if it is not traced. */
+static __always_inline __u8 traced_mode(__u64 cookie, __u32 tgid)
 {
-	return (__u8)(cookie >> SEEP_COOKIE_MODE_SHIFT);
+	__u8 *mode;
+
+	if (!(cookie & SEEP_COOKIE_SHARED))
+		return (__u8)((cookie >> SEEP_COOKIE_MODE_SHIFT) & SEEP_COOKIE_MODE_MASK);
+	mode = bpf_map_lookup_elem(&targets, &tgid);
+	return mode ? *mode : 0;
 }
 
 /* The range of the probed module's image in memory, from the probe's
@@ -389,12 +405,14 @@ static __always_inline int inside_skipped(struct pending *p, __u64 sp, __u64 ip,
 static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 size, __u64 arg)
 {
 	__u32 kind = cookie_kind(cookie), tgid = current_tgid();
-	__u8 mode = cookie_mode(cookie);
+	__u8 mode = traced_mode(cookie, tgid);
 	struct pending *p;
 	struct frame *f;
 	__u64 sp = PT_REGS_SP(ctx), ip = PT_REGS_IP(ctx), ret = 0;
 	__u32 d;
 
+	if (!mode)
+		return 1;
 	p = pending_get(1);
 	if (!p) {
 		stat_add(SEEP_STAT_DROP_NO_TASK_STORAGE, 1);
@@ -658,7 +676,7 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 {
 	__u32 tgid = current_tgid();
 
-	if (!ptr)
+	if (!ptr || !traced_mode(bpf_get_attach_cookie(ctx), tgid))
 		return 0;
 	if (!forget(tgid, ptr, 0, NULL))
 		stat_add(SEEP_STAT_FREES_UNTRACKED, 1);
@@ -672,7 +690,7 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 	struct seep_live *v, copy;
 	__u32 tgid = current_tgid();
 
-	if (!addr)
+	if (!addr || !traced_mode(bpf_get_attach_cookie(ctx), tgid))
 		return 0;
 	key.tgid = tgid;
 	key.addr = addr;

@@ -27,16 +27,24 @@
 /* Fixed-point scale of that table. */
 #define SEEP_EXP_SCALE 65536
 
+/* Processes the BPF side can tell apart as traced (shared probes). */
+#define SEEP_MAX_TARGETS 4096
+
 /* Most user stack bytes copied per event. */
 #define SEEP_MAX_STACK_COPY 32768
 
-/* The attach cookie of a probe: bits 0-7 the hooked function's kind, 8-15
- * the process's unwind mode, 16-39 the page of the probe in its module's
- * image (the span of its loadable segments) and 40-63 that image's size in
- * pages (0: unknown). From the probed address, BPF then knows the module's
- * range in the process: whether a return address lies in it. */
+/* The attach cookie of a probe: bits 0-7 the hooked function's kind, 8-14
+ * the process's unwind mode, 15 set on probes shared by every process
+ * that maps the file (the unwind mode, and whether the process is traced at
+ * all, are then in the `targets` map), 16-39 the page of the probe in its
+ * module's image (the span of its loadable segments) and 40-63 that
+ * image's size in pages (0: unknown). From the probed address, BPF then
+ * knows the module's range in the process: whether a return address lies
+ * in it. */
 #define SEEP_COOKIE_KIND_MASK 0xff
 #define SEEP_COOKIE_MODE_SHIFT 8
+#define SEEP_COOKIE_MODE_MASK 0x7f
+#define SEEP_COOKIE_SHARED (1ULL << 15)
 #define SEEP_COOKIE_PAGE_SHIFT 16
 #define SEEP_COOKIE_SPAN_SHIFT 40
 #define SEEP_COOKIE_PAGES_MAX 0xffffffULL

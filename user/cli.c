@@ -98,6 +98,9 @@ int cli__tracer_opt(struct session_config *cfg, int opt, const char *arg)
 	case CLI_OPT_NO_SESSIONS:
 		cfg->trace.no_sessions = true;
 		return 1;
+	case CLI_OPT_SHARED_PROBES:
+		cfg->trace.shared_probes = true;
+		return 1;
 	case CLI_OPT_MAX_ALLOCS:
 		if (_ranged(arg, "--max-allocs", 1, 1u << 28, &v))
 			return -EINVAL;

@@ -50,16 +50,17 @@ int cli__session_open(const struct cli_target *t, const char *how_to_stop,
 
 /* The tracer's options, shared by every command that traces (trace,
  * snapshot, record): -s/--sample-bytes, -u/--unwind, --max-depth,
- * --stack-bytes, --no-sessions, --max-allocs, --max-stacks. */
+ * --stack-bytes, --no-sessions, --shared-probes, --max-allocs, --max-stacks. */
 #define CLI_DEFAULT_SAMPLE_BYTES (512 * 1024)
 enum { CLI_OPT_MAX_ALLOCS = 256, CLI_OPT_MAX_STACKS, CLI_OPT_MAX_DEPTH, CLI_OPT_STACK_BYTES,
-       CLI_OPT_NO_SESSIONS, CLI_OPT__NEXT };
+       CLI_OPT_NO_SESSIONS, CLI_OPT_SHARED_PROBES, CLI_OPT__NEXT };
 #define CLI_TRACER_LONGOPTS                                                   \
 	{ "sample-bytes", required_argument, NULL, 's' },                     \
 	{ "unwind", required_argument, NULL, 'u' },                           \
 	{ "max-depth", required_argument, NULL, CLI_OPT_MAX_DEPTH },          \
 	{ "stack-bytes", required_argument, NULL, CLI_OPT_STACK_BYTES },      \
 	{ "no-sessions", no_argument, NULL, CLI_OPT_NO_SESSIONS },            \
+	{ "shared-probes", no_argument, NULL, CLI_OPT_SHARED_PROBES },        \
 	{ "max-allocs", required_argument, NULL, CLI_OPT_MAX_ALLOCS },        \
 	{ "max-stacks", required_argument, NULL, CLI_OPT_MAX_STACKS }
 #define CLI_TRACER_SHORTOPTS "s:u:"
@@ -72,6 +73,9 @@ enum { CLI_OPT_MAX_ALLOCS = 256, CLI_OPT_MAX_STACKS, CLI_OPT_MAX_DEPTH, CLI_OPT_
 	"                         unwinding (default 16384, at most 32768)\n"             \
 	"      --no-sessions      hook returns with uretprobes even where uprobe\n"       \
 	"                         sessions can skip those of unsampled calls\n"           \
+	"      --shared-probes    hook each allocator file once for all traced\n"         \
+	"                         processes: every process mapping it then takes\n"       \
+	"                         the probes (and leaves at once if not traced)\n"       \
 	"      --max-allocs N     live blocks tracked at once (default 1048576)\n"        \
 	"      --max-stacks N     distinct stacks kept (default 32768)\n"
 /* Sets the tracer's defaults in CFG. */

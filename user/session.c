@@ -24,6 +24,12 @@
 #include "symbolize.h"
 #include "symcache.h"
 
+/* Time given to unwinding waiting stack copies per wake-up, and before a
+ * report: a process that allocates faster than seep unwinds does not hold
+ * seep past its deadlines (what waits is counted if the ring overflows). */
+#define CONSUME_BUDGET_NS 100000000ULL
+#define REPORT_CONSUME_BUDGET_NS 2000000000ULL
+
 struct target {
 	pid_t pid;
 	int pidfd;
@@ -272,7 +278,8 @@ int session__add_pid(struct session *s, pid_t pid)
 	if (err < 0)
 		goto fail;
 	heap__init(&t->heap, s->cfg.trace.sample_bytes);
-	pr_info("pid %d (%s): hooked %d allocator functions, %s stacks", (int)pid, t->comm, err,
+	pr_info("pid %d (%s): hooked %d allocator functions%s, %s stacks", (int)pid, t->comm, err,
+		s->cfg.trace.shared_probes ? " (probes shared per file: new files only)" : "",
 		t->mode == SEEP_UNWIND_DWARF ? "DWARF" : "frame-pointer");
 	s->ntargets++;
 	if (!s->start_ns)
@@ -512,7 +519,7 @@ static int _maybe_sweep(struct session *s)
 			bindings += stacks__bindings(s->targets[i].stacks);
 	if (bindings < 65536 || session__now_ns() - s->last_sweep_ns < 5000000000ULL)
 		return 0;
-	err = trace__consume_events(s->trace);
+	err = trace__consume_events(s->trace, CONSUME_BUDGET_NS);
 	if (!err)
 		err = trace__for_each_live(s->trace, _mark_live, s);
 	if (!err)
@@ -534,7 +541,8 @@ static int _report(struct session *s, struct target *which, bool final, bool exi
 	s->young_after_ns = s->cfg.min_age_s > 0
 				    ? session__now_ns() - (uint64_t)(s->cfg.min_age_s * 1e9)
 				    : UINT64_MAX;
-	err = trace__consume_events(s->trace);  /* every stack copy sent so far */
+	/* the stack copies sent so far, as many as a report's budget allows */
+	err = trace__consume_events(s->trace, REPORT_CONSUME_BUDGET_NS);
 	if (!err)
 		err = trace__for_each_live(s->trace, _collect_block, s);
 	if (!err)
@@ -590,7 +598,7 @@ int session__wait(struct session *s, uint64_t deadline, session_report_fn fn, vo
 		timeout = (int)((deadline - now + 999999) / 1000000);
 	if (poll(fds, nfds + 1, timeout) < 0 && errno != EINTR)
 		return -errno;
-	if ((err = trace__consume_events(s->trace)) || (err = _maybe_sweep(s)))
+	if ((err = trace__consume_events(s->trace, CONSUME_BUDGET_NS)) || (err = _maybe_sweep(s)))
 		return err;
 	for (int i = 0; i < nfds; i++) {
 		struct target *t = map[i];

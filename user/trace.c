@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "allocators.h"
@@ -27,9 +28,11 @@ struct probe {
 struct trace {
 	struct heap_bpf *skel;
 	bool sessions;
+	bool shared;             /* probes shared by every process mapping a file */
 	int *session_fds;        /* uprobe session links (raw bpf links) */
 	size_t nsession_fds;
 	struct ring_buffer *events;
+	uint64_t consume_until_ns;  /* CLOCK_MONOTONIC end of the current consume */
 	trace_event_fn event_fn;
 	void *event_ctx;
 	struct bpf_link **links;
@@ -149,6 +152,7 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 	t->skel->rodata->cfg_sample_bytes = cfg->sample_bytes;
 	_fill_exp_table(t->skel->rodata->cfg_exp);
 	t->sessions = !cfg->no_sessions && _kernel_has_sessions();
+	t->shared = cfg->shared_probes;
 	if (t->sessions)
 		bpf_program__set_expected_attach_type(t->skel->progs.alloc_session_prog,
 						      ATTACH_UPROBE_SESSION);
@@ -248,7 +252,7 @@ static bool _is_alloc(enum seep_kind kind)
 }
 
 /* One uprobe session link for the allocating functions F[0..N) of PATH in
- * PID; each offset with its cookie. */
+ * PID (0: every process); each offset with its cookie. */
 static int _attach_session(struct trace *t, pid_t pid, const char *path,
 			   const struct alloc_funcs *funcs, const struct alloc_func *const *f,
 			   size_t n, enum seep_unwind mode)
@@ -260,7 +264,8 @@ static int _attach_session(struct trace *t, pid_t pid, const char *path,
 
 	for (size_t i = 0; i < n; i++) {
 		offsets[i] = f[i]->probe_offset;
-		cookies[i] = allocators__cookie(funcs, f[i], mode);
+		cookies[i] = allocators__cookie(funcs, f[i], mode) |
+			     (t->shared ? SEEP_COOKIE_SHARED : 0);
 	}
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_fd = bpf_program__fd(t->skel->progs.alloc_session_prog);
@@ -294,6 +299,7 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 			const struct procmap *m, int *hooked, int *heap_found)
 {
 	const struct alloc_func *session[ALLOC_FUNCS_MAX];
+	const pid_t probe_pid = t->shared ? -1 : pid;  /* libbpf: -1 is every process */
 	size_t nsession = 0;
 	struct alloc_funcs funcs;
 	char path[4096];
@@ -311,9 +317,10 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 	for (size_t i = 0; i < funcs.n; i++) {
 		const struct alloc_func *f = &funcs.f[i];
 		const char *name = f->name;
-		const __u64 cookie = allocators__cookie(&funcs, f, mode);
-		struct probe p = { pid, ((uint64_t)m->dev_major << 32) | m->dev_minor, m->inode,
-				   f->offset };
+		const __u64 cookie = allocators__cookie(&funcs, f, mode) |
+				     (t->shared ? SEEP_COOKIE_SHARED : 0);
+		struct probe p = { t->shared ? 0 : pid,
+				   ((uint64_t)m->dev_major << 32) | m->dev_minor, m->inode, f->offset };
 
 		if ((err = _seen_probe(t, &p)) != 0) {
 			if (err < 0)
@@ -328,15 +335,15 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 			 * frame would wait for a return that never comes. Both at
 			 * the entry probe's address: the kernel then rewrites the
 			 * return address after the entry program has read it. */
-			err = _attach_one(t, t->skel->progs.alloc_exit_prog, pid, path, f->probe_offset, 1,
-					  0, name);
+			err = _attach_one(t, t->skel->progs.alloc_exit_prog, probe_pid, path,
+					  f->probe_offset, 1, 0, name);
 			if (!err)
-				err = _attach_one(t, t->skel->progs.alloc_enter_prog, pid, path,
+				err = _attach_one(t, t->skel->progs.alloc_enter_prog, probe_pid, path,
 						  f->probe_offset, 0, cookie, name);
 		} else {
 			err = _attach_one(t, f->kind == SEEP_KIND_MUNMAP ? t->skel->progs.munmap_enter
 									 : t->skel->progs.free_enter,
-					  pid, path, f->probe_offset, 0, cookie, name);
+					  probe_pid, path, f->probe_offset, 0, cookie, name);
 		}
 		if (err)
 			return err;
@@ -345,13 +352,17 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 			 (unsigned long long)(f->probe_offset - f->offset));
 		(*hooked)++;
 	}
-	return nsession ? _attach_session(t, pid, path, &funcs, session, nsession, mode) : 0;
+	return nsession ? _attach_session(t, t->shared ? 0 : pid, path, &funcs, session, nsession,
+					  mode)
+			: 0;
 }
 
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 {
 	struct procmaps maps;
 	int err, hooked = 0, heap_found = 0;
+	bool targeted = false;   /* added to the targets map by this call */
+	__u32 tgid = (__u32)pid;
 
 	err = procmaps__read(pid, &maps);
 	if (err) {
@@ -360,6 +371,19 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 		pr_err("cannot read the mappings of pid %d: %s", (int)pid,
 		       err == -ESRCH ? "no such process" : strerror(-err));
 		return err;
+	}
+	if (t->shared) {
+		/* Counted from its first call through a probe already in place. */
+		__u8 m = (__u8)mode;
+
+		if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &m, BPF_NOEXIST)) {
+			targeted = true;
+		} else if (errno != EEXIST) {
+			err = errno == E2BIG ? -ENOSPC : -errno;
+			pr_err("cannot trace pid %d with shared probes: %s", (int)pid,
+			       err == -ENOSPC ? "too many processes" : strerror(-err));
+			goto cleanup;
+		}
 	}
 	for (size_t i = 0; i < maps.n; i++) {
 		const struct procmap *m = &maps.v[i];
@@ -384,6 +408,8 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 	}
 	err = hooked;
 cleanup:
+	if (err < 0 && targeted)
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &tgid);
 	procmaps__release(&maps);
 	return err;
 }
@@ -460,14 +486,24 @@ int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx)
 			 sizeof(struct seep_stack_totals), _site_tramp, &cb);
 }
 
+static uint64_t _now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static int _on_event(void *ctx, void *data, size_t size)
 {
 	struct trace *t = ctx;
 	const struct seep_stack_event *ev = data;
+	int err = 0;
 
-	if (size < sizeof(*ev) || size - sizeof(*ev) < ev->stack_len)
-		return 0;
-	return t->event_fn(ev, ev + 1, t->event_ctx);
+	if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len)
+		err = t->event_fn(ev, ev + 1, t->event_ctx);
+	/* this record is consumed either way; -EAGAIN stops the loop here */
+	return err ? err : _now_ns() >= t->consume_until_ns ? -EAGAIN : 0;
 }
 
 int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx)
@@ -491,11 +527,15 @@ int trace__events_fd(const struct trace *t)
 	return t->events ? ring_buffer__epoll_fd(t->events) : -1;
 }
 
-int trace__consume_events(struct trace *t)
+int trace__consume_events(struct trace *t, uint64_t budget_ns)
 {
-	int n = t->events ? ring_buffer__consume(t->events) : 0;
+	int n;
 
-	return n < 0 ? n : 0;
+	if (!t->events)
+		return 0;
+	t->consume_until_ns = _now_ns() + budget_ns;
+	n = ring_buffer__consume(t->events);
+	return n < 0 && n != -EAGAIN ? n : 0;
 }
 
 size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max)
@@ -564,6 +604,8 @@ int trace__forget_pid(struct trace *t, pid_t pid)
 	struct _purge p = { .tgid = (__u32)pid };
 	int err;
 
+	if (t->shared)  /* its pid may be reused by a process not to trace */
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &p.tgid);
 	p.fd = bpf_map__fd(t->skel->maps.live);
 	err = trace__for_each_live(t, _purge_live, &p);
 	p.fd = bpf_map__fd(t->skel->maps.stack_totals);

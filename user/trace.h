@@ -4,7 +4,11 @@
  * attaches uprobes to the allocator functions of each traced process, and
  * reads back the live blocks, the per-site totals, the stacks and the drop
  * counters. Probes are attached per process (the kernel then plants
- * breakpoints only in that process) and once per (file, offset) in it.
+ * breakpoints only in that process) and once per (file, offset) in it;
+ * or, with shared_probes, once per (device, inode, offset) for every
+ * process that maps the file, the BPF side keeping only traced processes
+ * (a map of their pids): one kernel consumer per probe however many
+ * processes are traced, at the price of a breakpoint hit in the others.
  * Errors are logged here with their cause; functions return 0 or -errno.
  */
 #ifndef SEEP_TRACE_H
@@ -24,6 +28,7 @@ struct trace_config {
 	uint32_t stack_bytes;    /* stack bytes copied per DWARF event (0: default) */
 	uint64_t sample_bytes;   /* mean bytes between samples; 0 or 1: every allocation */
 	bool no_sessions;        /* use uprobe + uretprobe pairs even where sessions work */
+	bool shared_probes;      /* one set of probes per file, for every process mapping it */
 };
 
 struct trace;
@@ -32,8 +37,10 @@ int trace__new(const struct trace_config *cfg, struct trace **out);
 void trace__free(struct trace *t);
 
 /* Starts tracing PID, taking its stacks as MODE says: returns the number
- * of functions newly hooked (>= 0: 0 when called again for new modules), or
- * -ESRCH (no such process), -ENOENT (no allocator found), -EPERM, -errno. */
+ * of functions newly hooked (>= 0: 0 when called again for new modules, or
+ * with shared probes for files already hooked), or -ESRCH (no such
+ * process), -ENOENT (no allocator found), -ENOSPC (too many processes for
+ * shared probes), -EPERM, -errno. */
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode);
 /* Stops counting PID and drops its blocks and sites from the maps. */
 int trace__forget_pid(struct trace *t, pid_t pid);
@@ -51,7 +58,11 @@ typedef int (*trace_event_fn)(const struct seep_stack_event *ev, const void *sta
 int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx);
 /* A file descriptor that polls readable when events wait (-1 if none). */
 int trace__events_fd(const struct trace *t);
-int trace__consume_events(struct trace *t);
+/* Hands waiting stack copies to the handler for at most BUDGET_NS: where
+ * processes allocate faster than seep unwinds, the rest waits (and the ring
+ * buffer's overflow is counted in BPF) rather than keep seep from its
+ * deadlines. */
+int trace__consume_events(struct trace *t, uint64_t budget_ns);
 
 /* Copies the user stack STACK_ID into IPS (innermost first); returns the
  * number of frames, 0 if the stack is unknown. */

@@ -247,3 +247,55 @@ ParameterizedTest(struct mode_case *m, heap_bpf, nested_arena_mmap_not_recorded)
 		cr_expect_gt(stats[SEEP_STAT_UNSAMPLED], 4000);
 	}
 }
+
+/* Shared probes: one set per file for every process that maps it. Two
+ * traced processes and an untraced one run the same program at once: the
+ * second traced process hooks nothing new, both are counted exactly, the
+ * untraced one not at all -- and stops being traced once forgotten. */
+Test(heap_bpf, shared_probes_count_traced_processes_only)
+{
+	struct trace_config cfg = { .shared_probes = true };
+	struct trace *t = NULL;
+	char *argv[] = { TARGET("alloc_each"), NULL };
+	struct collect c[3] = { { 0 } };
+	uint64_t stats[SEEP_STAT__MAX];
+	int go[3];
+
+	cr_assert_eq(trace__new(&cfg, &t), 0, "cannot load the BPF program (run as root)");
+	for (int i = 0; i < 3; i++)
+		c[i].pid = target_start(argv, &go[i]);
+	usleep(20000);  /* let the execs happen: libc must be mapped */
+	cr_assert_gt(trace__add_pid(t, c[0].pid, SEEP_UNWIND_FP), 0);
+	cr_assert_eq(trace__add_pid(t, c[1].pid, SEEP_UNWIND_FP), 0, "libc is hooked already");
+	for (int i = 0; i < 3; i++) {
+		c[i].sym = symbolizer__new(c[i].pid, NULL);
+		cr_assert_not_null(c[i].sym);
+	}
+	for (int i = 0; i < 3; i++)
+		target_go(go[i]);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(target_wait(c[i].pid), 0);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(trace__for_each_live(t, collect_block, &c[i]), 0);
+	cr_assert_eq(trace__read_stats(t, stats), 0);
+	for (int i = 0; i < 2; i++) {
+		const struct fn_total *m = lookup(&c[i], "do_malloc"), *v = lookup(&c[i], "do_valloc");
+
+		cr_assert_not_null(m, "traced process %d", i);
+		cr_expect_eq(m->bytes, 1000);
+		cr_expect_eq(m->count, 10);
+		cr_assert_not_null(v);
+		cr_expect_eq(v->bytes, 5000);
+	}
+	cr_expect_eq(c[2].total_count, 0, "the untraced process left no block");
+	cr_expect_eq(c[0].total_bytes, c[1].total_bytes);
+	cr_expect_eq(stats[SEEP_STAT_DROP_MISSED_RETURN], 0);
+	/* forgotten: its blocks are dropped, its pid leaves the targets */
+	cr_assert_eq(trace__forget_pid(t, c[0].pid), 0);
+	c[0].total_count = 0;
+	cr_assert_eq(trace__for_each_live(t, collect_block, &c[0]), 0);
+	cr_expect_eq(c[0].total_count, 0);
+	for (int i = 0; i < 3; i++)
+		symbolizer__free(c[i].sym);
+	trace__free(t);
+}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -98,6 +99,81 @@ E2E(pid_leak_amid_churn)
 	cr_expect(json_is_false(json_object_get(rep, "exited")));
 	assert_stats_block(rep);
 	cr_expect_eq(jint(json_object_get(rep, "stats"), "drops_total"), 0);
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* --shared-probes: two running processes of the same program, one set of
+ * probes on their libc; each gets its own report with its leak, exact. */
+E2E(shared_probes_two_processes)
+{
+	char *targv[] = { TARGET("leaky_server"), "0", "2000", NULL };  /* a request / 2 ms */
+	char pid[2][16];
+	char *argv[] = { SEEP_BIN, "trace", "--shared-probes", "-s", "1", "-p", pid[0], "-p", pid[1],
+			 "--duration", "2", "--format", "json", "-v", NULL };
+	pid_t target[2];
+	struct run r;
+	int go[2];
+
+	for (int i = 0; i < 2; i++) {
+		target[i] = target_start(targv, &go[i]);
+		target_go(go[i]);
+		snprintf(pid[i], sizeof(pid[i]), "%d", target[i]);
+	}
+	usleep(200000);
+	run_cmd(argv, NULL, &r);
+	for (int i = 0; i < 2; i++) {
+		kill(target[i], SIGKILL);
+		target_wait(target[i]);
+	}
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_not_null(strstr(r.err, "hooked 0 allocator functions (probes shared per file"),
+			   "the second process reuses the first one's probes: %s", r.err);
+	cr_assert_eq(json_lines(r.out), 2, "one report per process: %s", r.out);
+	for (size_t i = 0; i < 2; i++) {
+		json_t *rep = json_line(r.out, i), *top = top_stack(rep);
+
+		cr_assert_not_null(rep);
+		cr_expect(jint(rep, "pid") == target[0] || jint(rep, "pid") == target[1]);
+		cr_expect_geq(stack_frame_index(top, "handle_request"), 0, "the leak, in each");
+		cr_expect_eq(jint(top, "bytes"), jint(top, "count") * 1024, "exact: 1 KiB blocks");
+		cr_expect_gt(jint(top, "count"), 100, "2 s at up to 500 requests/s");
+		cr_expect_eq(jint(json_object_get(rep, "stats"), "drops_total"), 0);
+		json_decref(rep);
+	}
+	run_release(&r);
+}
+
+/* A process that allocates faster than seep can unwind (exact mode, no
+ * pause between requests): seep still stops at --duration, and what it
+ * could not take is counted (ring buffer overflow), not lost silently. */
+E2E(overload_keeps_deadline_and_counts_drops)
+{
+	char *targv[] = { TARGET("leaky_server"), "0", "0", NULL };
+	char pid[16];
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-p", pid, "--duration", "2", "--format", "json",
+			 NULL };
+	struct timespec t0, t1;
+	struct run r;
+	json_t *rep, *stats;
+	int go;
+	pid_t target = target_start(targv, &go);
+
+	target_go(go);
+	snprintf(pid, sizeof(pid), "%d", target);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_cmd(argv, NULL, &r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	kill(target, SIGKILL);
+	target_wait(target);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_lt(t1.tv_sec - t0.tv_sec, 8, "seep kept its 2 s deadline (+ report and exit)");
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	stats = json_object_get(rep, "stats");
+	cr_expect_gt(jint(stats, "allocs"), 10000);
+	cr_expect_eq(jint(stats, "drops_total"),
+		     jint(json_object_get(stats, "drops"), "ringbuf_full"), "overflow is what drops");
 	json_decref(rep);
 	run_release(&r);
 }
