@@ -205,6 +205,13 @@ int cmd_trace(int argc, char **argv)
 		return EXIT_FAIL;
 	cli__catch_signals();
 
+	/* Per-process probes cost each hit one kernel consumer per traced
+	 * process (README, "Many processes"); sharing them is the user's call,
+	 * as it puts breakpoints in every process that maps the files. */
+	if (opts.npids >= 4 && !opts.cfg.trace.shared_probes)
+		pr_warn("%zu processes: each probe hit walks one kernel consumer per traced process; "
+			"--shared-probes makes it one (and probes every process mapping the files)",
+			opts.npids);
 	if (opts.command) {
 		err = session__start_command(s, opts.command);
 	} else {

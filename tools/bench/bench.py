@@ -235,6 +235,27 @@ def micro_run(tool, libdir, args, tag):
         return None
 
 
+SCALE_BASE = "seep default, 1 process"
+
+
+def scale_tools(idle, sizes):
+    """(c): seep default on mallocbench plus N-1 idle processes (IDLE: their
+    pids) that map the same libc, with per-process and shared probes."""
+    seep = [SEEP, "trace", "-f", "json", "-n", "1"]
+
+    def with_idle(n, shared):
+        extra = ["--shared-probes"] if shared else []
+        return lambda pid: seep + extra + ["-p", str(pid)] + [
+            a for p in idle[:n - 1] for a in ("-p", str(p))]
+    tools = [Tool("untraced"), Tool(SCALE_BASE, attach=with_idle(1, False), ready="seep: tracing")]
+    for n in sizes:
+        tools.append(Tool("seep default, %d processes" % n, attach=with_idle(n, False),
+                          ready="seep: tracing"))
+        tools.append(Tool("seep default, %d processes, --shared-probes" % n,
+                          attach=with_idle(n, True), ready="seep: tracing"))
+    return tools
+
+
 # --- (b) redis ------------------------------------------------------------------
 
 def free_port():
@@ -363,9 +384,10 @@ def med_range(xs, digits=2, suffix=""):
                               fmt(min(xs), digits), fmt(max(xs), digits))
 
 
-def micro_table(tools, rows):
-    s = summarize(tools, rows, "empty uprobe (floor)")
-    lines = ["| tool | ns per malloc+free pair | ns added per pair | ns added per call | × untraced | × floor |",
+def micro_table(tools, rows, base="empty uprobe (floor)", base_label="× floor"):
+    s = summarize(tools, rows, base)
+    lines = ["| tool | ns per malloc+free pair | ns added per pair | ns added per call | × untraced | %s |"
+             % base_label,
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for t in tools:
         vals, ratios, added, vs_floor = s[t.name]
@@ -470,7 +492,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=5, help="microbenchmark rounds")
     ap.add_argument("--redis-rounds", type=int, default=3)
-    ap.add_argument("--only", choices=["micro", "redis", "redis-glibc", "redis-jemalloc"])
+    ap.add_argument("--only", choices=["micro", "redis", "redis-glibc", "redis-jemalloc", "scale"])
+    ap.add_argument("--scale", default="16,64", help="(c): numbers of traced processes")
     ap.add_argument("--tools", help="comma-separated configuration names (default: all)")
     ap.add_argument("--seep", help="the seep binary (default: build/seep)")
     ap.add_argument("--out", default=os.path.join(ROOT, "tools", "bench", "RESULTS.md"))
@@ -538,6 +561,29 @@ def main():
             rows.append(row)
         sections.append(("redis-" + kind, tools, rows))
 
+    if args.only in (None, "scale") and sampling:
+        libdir = private_lib(LIBC, "glibc")
+        sizes = [int(x) for x in args.scale.split(",")]
+        env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+        idle = [spawn(["sleep", "3600"], os.devnull, env=env) for _ in range(max(sizes) - 1)]
+        try:
+            tools = scale_tools([p.pid for p in idle], sizes)
+            if only:
+                tools = [t for t in tools if t.name in only]
+            rows = []
+            for rnd in range(1, args.rounds + 1):
+                row = {}
+                for t in tools:
+                    row[t.name] = micro_run(t, libdir, args,
+                                            "scale-%d-%s" % (rnd, re.sub(r"\W+", "_", t.name)))
+                    log("scale round %d/%d  %-44s %s ns/pair" % (rnd, args.rounds, t.name,
+                                                                 fmt(row[t.name])))
+                rows.append(row)
+            sections.append(("scale", tools, rows))
+        finally:
+            for p in idle:
+                stop(p, signal.SIGKILL)
+
     md = render(sections, args, sampling, started)
     print(md)
     if args.out and not args.quick:
@@ -567,6 +613,7 @@ def render(sections, args, sampling, started):
         "micro": "## (a) malloc/free microbenchmark",
         "redis-glibc": "## (b) redis-server, glibc malloc (built from Debian's source package, `make MALLOC=libc`)",
         "redis-jemalloc": "## (b) redis-server, jemalloc (Debian's redis-server 7.0.15, libjemalloc.so.2)",
+        "scale": "## (c) many traced processes: per-process or shared probes",
     }
     for name, tools, rows in sections:
         out += [names[name], ""]
@@ -578,6 +625,17 @@ def render(sections, args, sampling, started):
                         args.micro_seconds, args.micro_warmup, len(rows)), "",
                     "Floor probes: %s." % floor_probes("micro-"), "",
                     micro_table(tools, rows), "", "<details><summary>ns per pair, every run</summary>", "",
+                    raw_table(tools, rows), "", "</details>", ""]
+        elif name == "scale":
+            out += ["The microbenchmark traced by seep default together with N−1 idle processes "
+                    "(`sleep`) that map the same libc, all given to one `seep trace` with -p. With "
+                    "probes per process (the default) the kernel keeps one consumer per traced process "
+                    "on every probe and runs through all of them at each hit; with `--shared-probes` "
+                    "there is one consumer per probe and the BPF program looks the process up. "
+                    "%d rounds; × 1 process is relative to seep default tracing the benchmark alone."
+                    % len(rows), "",
+                    micro_table(tools, rows, base=SCALE_BASE, base_label="× 1 process"), "",
+                    "<details><summary>ns per pair, every run</summary>", "",
                     raw_table(tools, rows), "", "</details>", ""]
         else:
             out += ["redis-benchmark on 127.0.0.1: %d clients, pipeline %d, `-t %s` "
