@@ -207,41 +207,22 @@ static long vma_end(struct task_struct *task, struct vm_area_struct *vma, void *
 	return 0;
 }
 
-/* Copies the stack at the allocator's return into the ring buffer for
- * unwinding in user space: up to the end of the stack's mapping, at most
- * cfg_stack_bytes. If the mapping cannot be looked up (mmap lock busy),
- * shorter copies are tried until one does not fault. */
-static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr, __u64 size,
-				       const struct frame *f)
+/* Sends the stack copy of LEN bytes at SP in a ring buffer record with
+ * room for ROOM (a constant, >= LEN). If the copy faults (the mapping's end
+ * was not known), shorter ones are tried. Returns 0, or -1 if the ring
+ * buffer is full. */
+static __always_inline int send_copy(struct pt_regs *ctx, const struct seep_stack_event *hdr,
+				      __u64 len, const __u64 room)
 {
-	const __u32 cap = cfg_stack_bytes <= SEEP_MAX_STACK_COPY ? cfg_stack_bytes
-								 : SEEP_MAX_STACK_COPY;
-	struct seep_stack_event *ev;
-	__u64 sp = PT_REGS_SP(ctx), end = 0;
-	__u32 len = cap;
+	struct seep_stack_event *ev = bpf_ringbuf_reserve(&stack_events, sizeof(*ev) + room, 0);
 
-	ev = bpf_ringbuf_reserve(&stack_events, sizeof(*ev) + cap, 0);
-	if (!ev) {
-		stat_add(SEEP_STAT_DROP_RINGBUF_FULL, 1);
-		return;
-	}
-	ev->tgid = f->site.tgid;
-	ev->tid = (__u32)bpf_get_current_pid_tgid();
-	ev->seq = seq;
-	ev->addr = addr;
-	ev->size = size;
-	ev->entry_ip = f->entry_ip;
-	ev->ip = PT_REGS_IP(ctx);
-	ev->sp = sp;
-	ev->bp = PT_REGS_FP(ctx);
-	ev->kind = f->kind;
-	bpf_find_vma(bpf_get_current_task_btf(), sp, vma_end, &end, 0);
-	if (end > sp && end - sp < len)
-		len = (__u32)(end - sp);
+	if (!ev)
+		return -1;
+	*ev = *hdr;
 	for (int i = 0; i < 8; i++) {
-		if (len > cap)
-			len = cap;
-		if (!bpf_probe_read_user((void *)(ev + 1), len, (void *)sp))
+		if (len > room)
+			len = room;
+		if (!bpf_probe_read_user((void *)(ev + 1), len, (void *)hdr->sp))
 			break;
 		len >>= 1;
 		if (len < 256) {
@@ -249,13 +230,54 @@ static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 add
 			break;
 		}
 	}
-	ev->stack_len = len;
+	ev->stack_len = (__u32)len;
 	/* Waking the reader for every event would cost the traced thread a
 	 * cross-CPU wakeup per allocation: wake it once a quarter of the ring
 	 * is full; it also drains the ring every second and before reports. */
 	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&stack_events, BPF_RB_AVAIL_DATA) >
 				       (STACK_RING_BYTES / 4) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
-	stat_add(SEEP_STAT_STACK_EVENTS, 1);
+	return 0;
+}
+
+/* Copies the stack at the allocator's return into the ring buffer for
+ * unwinding in user space: up to the end of the stack's mapping, at most
+ * cfg_stack_bytes, in a record sized by powers of two from 2 KiB so that
+ * a shallow stack does not take a deep one's room (the ring holds more of
+ * them and the reader is woken less often). */
+static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr, __u64 size,
+				       const struct frame *f)
+{
+	const __u64 cap = cfg_stack_bytes <= SEEP_MAX_STACK_COPY ? cfg_stack_bytes
+								 : SEEP_MAX_STACK_COPY;
+	struct seep_stack_event hdr = {
+		.tgid = f->site.tgid,
+		.tid = (__u32)bpf_get_current_pid_tgid(),
+		.seq = seq,
+		.addr = addr,
+		.size = size,
+		.entry_ip = f->entry_ip,
+		.ip = PT_REGS_IP(ctx),
+		.sp = PT_REGS_SP(ctx),
+		.bp = PT_REGS_FP(ctx),
+		.kind = f->kind,
+	};
+	__u64 end = 0, len = cap;
+	int err;
+
+	bpf_find_vma(bpf_get_current_task_btf(), hdr.sp, vma_end, &end, 0);
+	if (end > hdr.sp && end - hdr.sp < len)
+		len = end - hdr.sp;
+	if (len <= 2048)
+		err = send_copy(ctx, &hdr, len, 2048);
+	else if (len <= 4096)
+		err = send_copy(ctx, &hdr, len, 4096);
+	else if (len <= 8192)
+		err = send_copy(ctx, &hdr, len, 8192);
+	else if (len <= 16384)
+		err = send_copy(ctx, &hdr, len, 16384);
+	else
+		err = send_copy(ctx, &hdr, len, SEEP_MAX_STACK_COPY);
+	stat_add(err ? SEEP_STAT_DROP_RINGBUF_FULL : SEEP_STAT_STACK_EVENTS, 1);
 }
 
 /* Records a successful allocation of SIZE bytes at ADDR from frame F. */
