@@ -207,14 +207,15 @@ static long vma_end(struct task_struct *task, struct vm_area_struct *vma, void *
 	return 0;
 }
 
-/* Sends the stack copy of LEN bytes at SP in a ring buffer record with
+/* Sends the stack copy of LEN bytes at HDR->sp in a ring buffer record with
  * room for ROOM (a constant, >= LEN). If the copy faults (the mapping's end
  * was not known), shorter ones are tried. Returns 0, or -1 if the ring
  * buffer is full. */
-static __always_inline int send_copy(struct pt_regs *ctx, const struct seep_stack_event *hdr,
-				      __u64 len, const __u64 room)
+static __always_inline int send_copy(const struct seep_stack_event *hdr, __u64 len,
+				      const __u64 room)
 {
 	struct seep_stack_event *ev = bpf_ringbuf_reserve(&stack_events, sizeof(*ev) + room, 0);
+	__u64 avail;
 
 	if (!ev)
 		return -1;
@@ -232,10 +233,15 @@ static __always_inline int send_copy(struct pt_regs *ctx, const struct seep_stac
 	}
 	ev->stack_len = (__u32)len;
 	/* Waking the reader for every event would cost the traced thread a
-	 * cross-CPU wakeup per allocation: wake it once a quarter of the ring
-	 * is full; it also drains the ring every second and before reports. */
-	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&stack_events, BPF_RB_AVAIL_DATA) >
-				       (STACK_RING_BYTES / 4) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	 * cross-CPU wakeup per allocation: wake it when this record takes the
+	 * ring past a quarter full -- only then, not for every record while
+	 * it stays past (a reader that is behind does not sleep: its poll
+	 * returns while data waits). It also drains the ring every second and
+	 * before reports. */
+	avail = bpf_ringbuf_query(&stack_events, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(ev, avail >= STACK_RING_BYTES / 4 &&
+				       avail - (sizeof(*ev) + room + 8) < STACK_RING_BYTES / 4
+			       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -268,15 +274,15 @@ static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 add
 	if (end > hdr.sp && end - hdr.sp < len)
 		len = end - hdr.sp;
 	if (len <= 2048)
-		err = send_copy(ctx, &hdr, len, 2048);
+		err = send_copy(&hdr, len, 2048);
 	else if (len <= 4096)
-		err = send_copy(ctx, &hdr, len, 4096);
+		err = send_copy(&hdr, len, 4096);
 	else if (len <= 8192)
-		err = send_copy(ctx, &hdr, len, 8192);
+		err = send_copy(&hdr, len, 8192);
 	else if (len <= 16384)
-		err = send_copy(ctx, &hdr, len, 16384);
+		err = send_copy(&hdr, len, 16384);
 	else
-		err = send_copy(ctx, &hdr, len, SEEP_MAX_STACK_COPY);
+		err = send_copy(&hdr, len, SEEP_MAX_STACK_COPY);
 	stat_add(err ? SEEP_STAT_DROP_RINGBUF_FULL : SEEP_STAT_STACK_EVENTS, 1);
 }
 
