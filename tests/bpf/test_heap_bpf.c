@@ -251,10 +251,18 @@ ParameterizedTest(struct mode_case *m, heap_bpf, nested_arena_mmap_not_recorded)
 /* Shared probes: one set per file for every process that maps it. Two
  * traced processes and an untraced one run the same program at once: the
  * second traced process hooks nothing new, both are counted exactly, the
- * untraced one not at all -- and stops being traced once forgotten. */
-Test(heap_bpf, shared_probes_count_traced_processes_only)
+ * untraced one not at all; with uprobe sessions or uprobe + uretprobe
+ * pairs (whose return probes then fire in every process). */
+ParameterizedTestParameters(heap_bpf, shared_probes_count_traced_processes_only)
 {
-	struct trace_config cfg = { .shared_probes = true };
+	static bool no_sessions[] = { false, true };
+
+	return cr_make_param_array(bool, no_sessions, 2);
+}
+
+ParameterizedTest(bool *no_sessions, heap_bpf, shared_probes_count_traced_processes_only)
+{
+	struct trace_config cfg = { .shared_probes = true, .no_sessions = *no_sessions };
 	struct trace *t = NULL;
 	char *argv[] = { TARGET("alloc_each"), NULL };
 	struct collect c[3] = { { 0 } };
