@@ -662,9 +662,9 @@ def render(sections, args, sampling, started):
             "free+9 in glibc. The floor uses the same offsets; the `free+0` row and bpftrace (which "
             "probes function entries) show what offset 0 costs.",
             "- The redis load (7 command types, 64-byte values, 10 clients, no pipelining) puts the "
-            "glibc floor at about 2.1×, above the ~1.75× of the load issue 4 quotes (whose exact "
+            "glibc floor at 1.8–2.1× depending on the run, at or above the ~1.75× of the load issue 4 quotes (whose exact "
             "parameters are not recorded): compare seep default with the floor as well as with "
-            "untraced. `--redis-tests set,get` gives a floor of about 1.6–1.8× here.",
+            "untraced. `--redis-tests set,get` gives a floor of about 1.6–1.9× here.",
             "- heaptrack: only the traced process's CPU is counted; heaptrack_interpret, a second "
             "process, also uses CPU (on a 2-CPU machine it competes with the server and the client).",
             "- valgrind memcheck serializes the program on its JIT: its cost is per instruction, not "
