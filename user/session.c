@@ -49,6 +49,7 @@ struct session {
 	size_t ntargets;
 	uint64_t start_ns;
 	uint64_t last_sweep_ns;
+	bool events_left;            /* the last consume ran out of time: do not sleep */
 	uint64_t young_after_ns;     /* during a report pass: --min-age's cutoff */
 	pid_t child;             /* the command we started, else 0 */
 	uint64_t ips[SESSION_MAX_DEPTH + 1];  /* scratch for unwinding */
@@ -520,7 +521,8 @@ static int _maybe_sweep(struct session *s)
 	if (bindings < 65536 || session__now_ns() - s->last_sweep_ns < 5000000000ULL)
 		return 0;
 	err = trace__consume_events(s->trace, CONSUME_BUDGET_NS);
-	if (!err)
+	s->events_left = err > 0;
+	if (err >= 0)
 		err = trace__for_each_live(s->trace, _mark_live, s);
 	if (!err)
 		_sweep(s);
@@ -543,7 +545,8 @@ static int _report(struct session *s, struct target *which, bool final, bool exi
 				    : UINT64_MAX;
 	/* the stack copies sent so far, as many as a report's budget allows */
 	err = trace__consume_events(s->trace, REPORT_CONSUME_BUDGET_NS);
-	if (!err)
+	s->events_left = err > 0;
+	if (err >= 0)
 		err = trace__for_each_live(s->trace, _collect_block, s);
 	if (!err)
 		err = trace__for_each_site(s->trace, _collect_site, s);
@@ -592,13 +595,17 @@ int session__wait(struct session *s, uint64_t deadline, session_report_fn fn, vo
 	fds[nfds].revents = 0;
 	/* Wake up at least every second to follow new modules (dlopen). */
 	timeout = 1000;
-	if (deadline <= now)
+	if (deadline <= now || s->events_left)
 		timeout = 0;
 	else if (deadline - now < 1000000000ULL)
 		timeout = (int)((deadline - now + 999999) / 1000000);
 	if (poll(fds, nfds + 1, timeout) < 0 && errno != EINTR)
 		return -errno;
-	if ((err = trace__consume_events(s->trace, CONSUME_BUDGET_NS)) || (err = _maybe_sweep(s)))
+	err = trace__consume_events(s->trace, CONSUME_BUDGET_NS);
+	if (err < 0)
+		return err;
+	s->events_left = err > 0;
+	if ((err = _maybe_sweep(s)))
 		return err;
 	for (int i = 0; i < nfds; i++) {
 		struct target *t = map[i];

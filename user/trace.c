@@ -535,7 +535,7 @@ int trace__consume_events(struct trace *t, uint64_t budget_ns)
 		return 0;
 	t->consume_until_ns = _now_ns() + budget_ns;
 	n = ring_buffer__consume(t->events);
-	return n < 0 && n != -EAGAIN ? n : 0;
+	return n == -EAGAIN ? 1 : n < 0 ? n : 0;
 }
 
 size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max)

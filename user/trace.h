@@ -61,7 +61,9 @@ int trace__events_fd(const struct trace *t);
 /* Hands waiting stack copies to the handler for at most BUDGET_NS: where
  * processes allocate faster than seep unwinds, the rest waits (and the ring
  * buffer's overflow is counted in BPF) rather than keep seep from its
- * deadlines. */
+ * deadlines. Returns 1 if copies are left (the caller should not sleep:
+ * BPF wakes the reader only when the ring crosses a quarter full), 0 when
+ * the ring is drained, or -errno. */
 int trace__consume_events(struct trace *t, uint64_t budget_ns);
 
 /* Copies the user stack STACK_ID into IPS (innermost first); returns the

@@ -468,6 +468,34 @@ def targets(sections):
     return "\n".join(lines)
 
 
+def seep_drops(prefix, tools, rows):
+    """A line on the stack copies seep could not take (ring buffer full,
+    counted in its final report), per seep configuration, from the logs of
+    the runs named PREFIX + round + tool."""
+    parts = []
+    for t in tools:
+        if not t.name.startswith("seep") or is_na(t):
+            continue
+        fracs = []
+        for rnd in range(1, len(rows) + 1):
+            path = os.path.join(LOG, "%s%d-%s.log" % (prefix, rnd, re.sub(r"\W+", "_", t.name)))
+            try:
+                text = open(path, errors="replace").read()
+            except FileNotFoundError:
+                continue
+            allocs = [int(x) for x in re.findall(r'"allocs":(\d+)', text)]
+            rb = [int(x) for x in re.findall(r'"ringbuf_full":(\d+)', text)]
+            if allocs and rb and allocs[-1]:
+                fracs.append(100.0 * rb[-1] / allocs[-1])
+        if fracs:
+            parts.append("%s %s" % (t.name, med_range(fracs, suffix="%")))
+    if not parts:
+        return ""
+    return ("Recorded allocations whose stack copy seep could not take (ring buffer full while its "
+            "unwinding was behind; counted in its report, the block kept without a stack): "
+            + "; ".join(parts) + ".")
+
+
 def floor_probes(prefix):
     """The probe offsets the floor used, from its log of round 1."""
     try:
@@ -624,7 +652,8 @@ def render(sections, args, sampling, started):
                     "× floor is relative to the empty entry uprobes." % (
                         args.micro_seconds, args.micro_warmup, len(rows)), "",
                     "Floor probes: %s." % floor_probes("micro-"), "",
-                    micro_table(tools, rows), "", "<details><summary>ns per pair, every run</summary>", "",
+                    micro_table(tools, rows), "", seep_drops("micro-", tools, rows), "",
+                    "<details><summary>ns per pair, every run</summary>", "",
                     raw_table(tools, rows), "", "</details>", ""]
         elif name == "scale":
             out += ["The microbenchmark traced by seep default together with N−1 idle processes "
@@ -646,7 +675,9 @@ def render(sections, args, sampling, started):
                         args.redis_clients, args.redis_pipeline, args.redis_tests, args.redis_requests,
                         args.redis_size, args.redis_timeout, len(rows)), "",
                     "Floor probes: %s." % floor_probes("redis-%s-" % name.split("-")[1]), "",
-                    redis_table(tools, rows), "", "<details><summary>server CPU µs per command, every run</summary>", "",
+                    redis_table(tools, rows), "",
+                    seep_drops("redis-%s-" % name.split("-")[1], tools, rows), "",
+                    "<details><summary>server CPU µs per command, every run</summary>", "",
                     raw_table(tools, rows, pick=lambda v: v[0]), "", "</details>", ""]
     out += ["## Against issue 4's targets", "",
             "Medians over rounds of per-round ratios.", "", targets(sections), "",
