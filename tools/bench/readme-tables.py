@@ -10,9 +10,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def table_after(res, header):
+    """The table of the section HEADER, with the line on seep's dropped
+    stack copies that follows it where there is one."""
     i = res.index(header)
     j = res.index("\n| tool |", i)
     k = res.index("\n\n", j + 1)
+    rest = res[k + 2:]
+    if rest.startswith("Recorded allocations whose stack copy"):
+        return res[j + 1:k] + "\n\n" + rest.split("\n", 1)[0]
     return res[j + 1:k]
 
 
