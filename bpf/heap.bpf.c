@@ -52,12 +52,13 @@ struct {
 	__type(value, struct pending);
 } inflight SEC(".maps");
 
-/* Traced processes (tgid -> unwind mode), read by shared probes only. */
+/* Traced processes (tgid -> start time, unwind mode), read by shared
+ * probes only. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SEEP_MAX_TARGETS);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, struct seep_target);
 } targets SEC(".maps");
 
 struct {
@@ -131,15 +132,22 @@ static __always_inline __u32 cookie_kind(__u64 cookie)
 	return (__u32)cookie & SEEP_COOKIE_KIND_MASK;
 }
 
-/* The current process's unwind mode, 0 if it is not traced. */
+/* The current process's unwind mode, 0 if it is not traced (for shared
+ * probes: not in the targets map, or a later process with its pid). */
 static __always_inline __u8 traced_mode(__u64 cookie, __u32 tgid)
 {
-	__u8 *mode;
+	struct seep_target *t;
+	struct task_struct *task;
 
 	if (!(cookie & SEEP_COOKIE_SHARED))
 		return (__u8)((cookie >> SEEP_COOKIE_MODE_SHIFT) & SEEP_COOKIE_MODE_MASK);
-	mode = bpf_map_lookup_elem(&targets, &tgid);
-	return mode ? *mode : 0;
+	t = bpf_map_lookup_elem(&targets, &tgid);
+	if (!t)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (task->group_leader->start_boottime / SEEP_NS_PER_TICK != t->start_ticks)
+		return 0;
+	return t->mode;
 }
 
 /* The range of the probed module's image in memory, from the probe's

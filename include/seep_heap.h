@@ -30,6 +30,17 @@
 /* Processes the BPF side can tell apart as traced (shared probes). */
 #define SEEP_MAX_TARGETS 4096
 
+/* A traced process, for shared probes: its start time (clock ticks since
+ * boot, /proc/PID/stat's field 22), so that a process that reuses the pid
+ * of one that exited is not taken for it, and its unwind mode. */
+struct seep_target {
+	__u64 start_ticks;
+	__u8 mode;
+	__u8 pad[7];
+};
+/* Nanoseconds per clock tick of start_ticks (USER_HZ = 100). */
+#define SEEP_NS_PER_TICK 10000000ULL
+
 /* Most user stack bytes copied per event. */
 #define SEEP_MAX_STACK_COPY 32768
 

@@ -4,6 +4,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/capability.h>
 #include <math.h>
 #include <stdarg.h>
@@ -357,6 +358,30 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 			: 0;
 }
 
+/* PID's start time in clock ticks since boot (/proc/PID/stat, field 22). */
+static int _start_ticks(pid_t pid, uint64_t *ticks)
+{
+	char path[64], buf[1024];
+	const char *p;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');  /* comm may hold spaces and parentheses */
+	if (!p)
+		return -EINVAL;
+	p++;
+	for (int field = 3; field < 22 && p; field++)  /* p is at the space before field FIELD */
+		p = strchr(p + 1, ' ');
+	return p && sscanf(p, " %" SCNu64, ticks) == 1 ? 0 : -EINVAL;
+}
+
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 {
 	struct procmaps maps;
@@ -374,9 +399,15 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 	}
 	if (t->shared) {
 		/* Counted from its first call through a probe already in place. */
-		__u8 m = (__u8)mode;
+		struct seep_target tv = { .mode = (__u8)mode };
+		uint64_t ticks;
 
-		if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &m, BPF_NOEXIST)) {
+		if ((err = _start_ticks(pid, &ticks))) {
+			pr_err("cannot read the start time of pid %d: %s", (int)pid, strerror(-err));
+			goto cleanup;
+		}
+		tv.start_ticks = ticks;
+		if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &tv, BPF_NOEXIST)) {
 			targeted = true;
 		} else if (errno != EEXIST) {
 			err = errno == E2BIG ? -ENOSPC : -errno;

@@ -7,7 +7,8 @@
  * breakpoints only in that process) and once per (file, offset) in it;
  * or, with shared_probes, once per (device, inode, offset) for every
  * process that maps the file, the BPF side keeping only traced processes
- * (a map of their pids): one kernel consumer per probe however many
+ * (a map of their pids and start times, so that a process reusing a
+ * traced pid is not counted): one kernel consumer per probe however many
  * processes are traced, at the price of a breakpoint hit in the others.
  * Errors are logged here with their cause; functions return 0 or -errno.
  */
