@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "commands.h"
 #include "consolidate.h"
 #include "contrast.h"
@@ -285,14 +286,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	return 0;
 }
 
-static double _now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static long _peak_rss_kib(void)
 {
 	struct rusage ru;
@@ -426,14 +419,14 @@ static int run(const struct config *cfg)
 	struct contrast_top *top = NULL;
 	struct contrast_report r = { .cfg = cfg };
 	char msg[512];
-	double t0 = _now();
+	double t0 = clock__mono_s();
 	int err, ret = EXIT_FAIL;
 	size_t cap = cfg->top * 5 > 50 ? cfg->top * 5 : 50;
 
 	err = contrast_csv__load(cfg->path, &cfg->csv, &d, msg, sizeof(msg));
 	if (err)
 		return _fail(cfg, msg);
-	r.load_seconds = _now() - t0;
+	r.load_seconds = clock__mono_s() - t0;
 	pr_info("loaded %zu rows, %zu AVPs over %zu attributes in %.3f s",
 		contrast_data__nrows(d), contrast_data__navps(d), contrast_data__nattrs(d),
 		r.load_seconds);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "contrast_search.h"
+#include "clock.h"
 #include "rng.h"
 #include "hierarchy.h"
 
@@ -23,14 +24,6 @@ void contrast_search__defaults(struct contrast_search_opts *o)
 	o->patience = 20000;
 	o->min_count = 1;
 	o->seed = 1;
-}
-
-static double _now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 
@@ -227,7 +220,7 @@ int contrast_search__run(const struct contrast_data *d, const struct contrast_ob
 	struct contrast_pattern p = { 0 };
 	uint64_t step, last_update = 0;
 	unsigned max_len = o->max_len;
-	double t0 = _now();
+	double t0 = clock__mono_s();
 	int err = 0;
 
 	if (!max_len || max_len > CONTRAST_MAX_LEN)
@@ -252,7 +245,7 @@ int contrast_search__run(const struct contrast_data *d, const struct contrast_ob
 			break;
 		if (o->patience && step - last_update > o->patience)
 			break;
-		if (o->time_limit > 0 && !(step & 255) && _now() - t0 > o->time_limit)
+		if (o->time_limit > 0 && !(step & 255) && clock__mono_s() - t0 > o->time_limit)
 			break;
 		st.steps = step;
 
@@ -284,7 +277,7 @@ int contrast_search__run(const struct contrast_data *d, const struct contrast_ob
 			last_update = step;
 	}
 cleanup:
-	st.seconds = _now() - t0;
+	st.seconds = clock__mono_s() - t0;
 	if (stats)
 		*stats = st;
 	contrast_eval__free(ev);
@@ -400,7 +393,7 @@ int contrast_search__exhaustive(const struct contrast_data *d,
 	struct contrast_search_stats st = { 0 };
 	size_t nrows = contrast_data__nrows(d), navps = contrast_data__navps(d), maxdom = 1;
 	uint32_t *all = NULL;
-	double t0 = _now();
+	double t0 = clock__mono_s();
 	int err = 0;
 
 	if (!max_len || max_len > CONTRAST_MAX_LEN)
@@ -438,7 +431,7 @@ int contrast_search__exhaustive(const struct contrast_data *d,
 		all[r] = (uint32_t)r;
 	_expand(&x, all, nrows, 0, 0);
 cleanup:
-	st.seconds = _now() - t0;
+	st.seconds = clock__mono_s() - t0;
 	if (stats)
 		*stats = st;
 	for (unsigned i = 0; i < CONTRAST_MAX_LEN; i++) {

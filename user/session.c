@@ -14,6 +14,7 @@
 #include <wordexp.h>
 
 #include "allocators.h"
+#include "clock.h"
 #include "framepointer.h"
 #include "heap.h"
 #include "launch.h"
@@ -57,18 +58,7 @@ struct session {
 
 uint64_t session__now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static double _wall_time(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock__mono_ns();
 }
 
 uint64_t session__start_ns(const struct session *s)
@@ -452,7 +442,7 @@ static int _build_report(struct session *s, struct target *t, bool final, bool e
 	memset(r, 0, sizeof(*r));
 	r->pid = t->pid;
 	memcpy(r->comm, t->comm, sizeof(r->comm));
-	r->time = _wall_time();
+	r->time = clock__wall_s();
 	r->elapsed_s = (now - s->start_ns) / 1e9;
 	r->final = final;
 	r->exited = exited;
@@ -508,6 +498,16 @@ static int _mark_live(const struct seep_live_key *k, const struct seep_live *v, 
 	return 0;
 }
 
+/* Unwinds waiting stack copies for at most BUDGET_NS; notes whether some
+ * are left (session__wait then does not sleep). 0 or -errno. */
+static int _consume(struct session *s, uint64_t budget_ns)
+{
+	int err = trace__consume_events(s->trace, budget_ns);
+
+	s->events_left = err > 0;
+	return err < 0 ? err : 0;
+}
+
 /* Between reports, bindings of freed blocks pile up: sweep every few
  * seconds once there are many. */
 static int _maybe_sweep(struct session *s)
@@ -520,9 +520,8 @@ static int _maybe_sweep(struct session *s)
 			bindings += stacks__bindings(s->targets[i].stacks);
 	if (bindings < 65536 || session__now_ns() - s->last_sweep_ns < 5000000000ULL)
 		return 0;
-	err = trace__consume_events(s->trace, CONSUME_BUDGET_NS);
-	s->events_left = err > 0;
-	if (err >= 0)
+	err = _consume(s, CONSUME_BUDGET_NS);
+	if (!err)
 		err = trace__for_each_live(s->trace, _mark_live, s);
 	if (!err)
 		_sweep(s);
@@ -544,9 +543,8 @@ static int _report(struct session *s, struct target *which, bool final, bool exi
 				    ? session__now_ns() - (uint64_t)(s->cfg.min_age_s * 1e9)
 				    : UINT64_MAX;
 	/* the stack copies sent so far, as many as a report's budget allows */
-	err = trace__consume_events(s->trace, REPORT_CONSUME_BUDGET_NS);
-	s->events_left = err > 0;
-	if (err >= 0)
+	err = _consume(s, REPORT_CONSUME_BUDGET_NS);
+	if (!err)
 		err = trace__for_each_live(s->trace, _collect_block, s);
 	if (!err)
 		err = trace__for_each_site(s->trace, _collect_site, s);
@@ -601,11 +599,7 @@ int session__wait(struct session *s, uint64_t deadline, session_report_fn fn, vo
 		timeout = (int)((deadline - now + 999999) / 1000000);
 	if (poll(fds, nfds + 1, timeout) < 0 && errno != EINTR)
 		return -errno;
-	err = trace__consume_events(s->trace, CONSUME_BUDGET_NS);
-	if (err < 0)
-		return err;
-	s->events_left = err > 0;
-	if ((err = _maybe_sweep(s)))
+	if ((err = _consume(s, CONSUME_BUDGET_NS)) || (err = _maybe_sweep(s)))
 		return err;
 	for (int i = 0; i < nfds; i++) {
 		struct target *t = map[i];

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define INDEX_NAME "index.json"
@@ -187,14 +188,6 @@ static int _write_index(struct store *st)
 	return err;
 }
 
-static double _now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* 0 if DIR is new or empty (created if missing); -EEXIST if it holds files. */
 static int _claim_dir(const char *dir)
 {
@@ -247,7 +240,7 @@ int store__create(const char *dir, const struct series_info *info, struct store 
 	st->index = json_pack("{s:s, s:i, s:i, s:s, s:o, s:f, s:f, s:[]}", "format", "seep-series",
 			      "version", 1, "pid", info->pid, "comm", info->comm ? info->comm : "",
 			      "command", info->command ? json_string(info->command) : json_null(),
-			      "every_s", info->every_s, "started", _now(), "snapshots");
+			      "every_s", info->every_s, "started", clock__wall_s(), "snapshots");
 	text = st->index ? json_dumps(st->index, JSON_INDENT(1)) : NULL;
 	if (!text) {
 		store__free(st);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "allocators.h"
+#include "clock.h"
 #include "heap.skel.h"
 #include "log.h"
 #include "procmaps.h"
@@ -247,6 +248,14 @@ static int _attach_one(struct trace *t, struct bpf_program *prog, pid_t pid,
 	return _push_link(t, l);
 }
 
+/* The attach cookie of F in this tracer (allocators__cookie, plus the
+ * shared bit when probes are shared). */
+static __u64 _cookie(const struct trace *t, const struct alloc_funcs *funcs,
+		     const struct alloc_func *f, enum seep_unwind mode)
+{
+	return allocators__cookie(funcs, f, mode) | (t->shared ? SEEP_COOKIE_SHARED : 0);
+}
+
 static bool _is_alloc(enum seep_kind kind)
 {
 	return kind != SEEP_KIND_FREE && kind != SEEP_KIND_MUNMAP && kind != SEEP_KIND_DELETE;
@@ -265,8 +274,7 @@ static int _attach_session(struct trace *t, pid_t pid, const char *path,
 
 	for (size_t i = 0; i < n; i++) {
 		offsets[i] = f[i]->probe_offset;
-		cookies[i] = allocators__cookie(funcs, f[i], mode) |
-			     (t->shared ? SEEP_COOKIE_SHARED : 0);
+		cookies[i] = _cookie(t, funcs, f[i], mode);
 	}
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_fd = bpf_program__fd(t->skel->progs.alloc_session_prog);
@@ -318,8 +326,6 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 	for (size_t i = 0; i < funcs.n; i++) {
 		const struct alloc_func *f = &funcs.f[i];
 		const char *name = f->name;
-		const __u64 cookie = allocators__cookie(&funcs, f, mode) |
-				     (t->shared ? SEEP_COOKIE_SHARED : 0);
 		struct probe p = { t->shared ? 0 : pid,
 				   ((uint64_t)m->dev_major << 32) | m->dev_minor, m->inode, f->offset };
 
@@ -340,11 +346,12 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 					  f->probe_offset, 1, 0, name);
 			if (!err)
 				err = _attach_one(t, t->skel->progs.alloc_enter_prog, probe_pid, path,
-						  f->probe_offset, 0, cookie, name);
+						  f->probe_offset, 0, _cookie(t, &funcs, f, mode), name);
 		} else {
 			err = _attach_one(t, f->kind == SEEP_KIND_MUNMAP ? t->skel->progs.munmap_enter
 									 : t->skel->progs.free_enter,
-					  probe_pid, path, f->probe_offset, 0, cookie, name);
+					  probe_pid, path, f->probe_offset, 0,
+					  _cookie(t, &funcs, f, mode), name);
 		}
 		if (err)
 			return err;
@@ -517,14 +524,6 @@ int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx)
 			 sizeof(struct seep_stack_totals), _site_tramp, &cb);
 }
 
-static uint64_t _now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static int _on_event(void *ctx, void *data, size_t size)
 {
 	struct trace *t = ctx;
@@ -534,7 +533,7 @@ static int _on_event(void *ctx, void *data, size_t size)
 	if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len)
 		err = t->event_fn(ev, ev + 1, t->event_ctx);
 	/* this record is consumed either way; -EAGAIN stops the loop here */
-	return err ? err : _now_ns() >= t->consume_until_ns ? -EAGAIN : 0;
+	return err ? err : clock__mono_ns() >= t->consume_until_ns ? -EAGAIN : 0;
 }
 
 int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx)
@@ -564,7 +563,7 @@ int trace__consume_events(struct trace *t, uint64_t budget_ns)
 
 	if (!t->events)
 		return 0;
-	t->consume_until_ns = _now_ns() + budget_ns;
+	t->consume_until_ns = clock__mono_ns() + budget_ns;
 	n = ring_buffer__consume(t->events);
 	return n == -EAGAIN ? 1 : n < 0 ? n : 0;
 }

@@ -186,6 +186,11 @@ def checked(tool, tlog, value):
     return value
 
 
+def run_tag(tool):
+    """A configuration's name as it stands in log file names."""
+    return re.sub(r"\W+", "_", tool.name)
+
+
 def is_na(tool):
     return tool.name != "untraced" and tool.attach is None and tool.wrap is None
 
@@ -478,7 +483,7 @@ def seep_drops(prefix, tools, rows):
             continue
         fracs = []
         for rnd in range(1, len(rows) + 1):
-            path = os.path.join(LOG, "%s%d-%s.log" % (prefix, rnd, re.sub(r"\W+", "_", t.name)))
+            path = os.path.join(LOG, "%s%d-%s.log" % (prefix, rnd, run_tag(t)))
             try:
                 text = open(path, errors="replace").read()
             except FileNotFoundError:
@@ -562,7 +567,7 @@ def main():
             for t in tools:
                 if is_na(t):
                     continue
-                row[t.name] = micro_run(t, libdir, args, "%d-%s" % (rnd, re.sub(r"\W+", "_", t.name)))
+                row[t.name] = micro_run(t, libdir, args, "%d-%s" % (rnd, run_tag(t)))
                 log("micro round %d/%d  %-34s %s ns/pair" % (rnd, args.rounds, t.name, fmt(row[t.name])))
             rows.append(row)
         sections.append(("micro", tools, rows))
@@ -582,7 +587,7 @@ def main():
                 if is_na(t):
                     continue
                 row[t.name] = redis_run(t, server, libdir, args,
-                                        "%s-%d-%s" % (kind, rnd, re.sub(r"\W+", "_", t.name)))
+                                        "%s-%d-%s" % (kind, rnd, run_tag(t)))
                 v = row[t.name]
                 log("redis-%s round %d/%d  %-34s %s" % (kind, rnd, args.redis_rounds, t.name,
                     "n/a" if v is None else "%.2f µs CPU/command, %.0f commands/s" % v))
@@ -603,7 +608,7 @@ def main():
                 row = {}
                 for t in tools:
                     row[t.name] = micro_run(t, libdir, args,
-                                            "scale-%d-%s" % (rnd, re.sub(r"\W+", "_", t.name)))
+                                            "scale-%d-%s" % (rnd, run_tag(t)))
                     log("scale round %d/%d  %-44s %s ns/pair" % (rnd, args.rounds, t.name,
                                                                  fmt(row[t.name])))
                 rows.append(row)
