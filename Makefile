@@ -51,40 +51,62 @@ $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/include
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 # --- the program -------------------------------------------------------------
-USER_SRCS := $(wildcard user/*.c)
+# user/ is folders by layer (user/LAYERS). The analysis layers build into
+# libseep-core.a, which links without libbpf (the unit tests link only it);
+# the layers that may use libbpf, and the commands, into libseep.a; main.o
+# and both libraries make the program.
+# Core layers: neither [libbpf] nor allowed to include one that is (the
+# table lists each layer after the ones it may include).
+CORE_LAYERS := $(shell awk -F: '/^[a-z_]+:/ { top = ($$2 ~ /\[libbpf\]/); \
+	n = split($$2, w, " "); for (i = 1; i <= n; i++) if (w[i] in bpf) top = 1; \
+	if (top) bpf[$$1] = 1; else print $$1 }' user/LAYERS)
+USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-# The pprof schema (user/*.proto), compiled to C by protoc-c into $(BUILD)/gen.
-PROTOS    := $(wildcard user/*.proto)
+# The pprof schema (user/snapshot/*.proto), compiled to C by protoc-c into
+# $(BUILD)/gen/snapshot (included as "snapshot/profile.pb-c.h").
+PROTOS    := $(wildcard user/*/*.proto)
 PROTO_HS  := $(patsubst user/%.proto,$(BUILD)/gen/%.pb-c.h,$(PROTOS))
 PROTO_OBJS := $(patsubst user/%.proto,$(BUILD)/gen/%.pb-c.o,$(PROTOS))
-LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS)) $(PROTO_OBJS)
+CORE_OBJS := $(filter $(foreach l,$(CORE_LAYERS),$(BUILD)/user/$(l)/%),$(USER_OBJS)) $(PROTO_OBJS)
+MAIN_OBJ  := $(BUILD)/user/cli/main.o
+TOP_OBJS  := $(filter-out $(CORE_OBJS) $(MAIN_OBJ),$(USER_OBJS))
+LIBCORE   := $(BUILD)/libseep-core.a
 LIBSEEP   := $(BUILD)/libseep.a
 SEEP      := $(BUILD)/seep
+# What the core links against: no libbpf.
+CORE_PKGS := $(filter-out libbpf,$(PKGS))
+CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS)) -lZydis -lstdc++ -lm -lpthread
 
 all: $(SEEP)
 
-$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: user/%.proto | $(BUILD)/gen
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: user/%.proto
 	$(call msg,PROTOC,$@)
-	$(Q)protoc-c --c_out=$(BUILD)/gen -Iuser $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)protoc-c --c_out=$(dir $@) -I$(dir $<) $<
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/user/%.o: user/%.c | $(BUILD)/user $(SKELS) $(PROTO_HS)
+$(BUILD)/user/%.o: user/%.c | $(SKELS) $(PROTO_HS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
 
-$(LIBSEEP): $(LIB_OBJS)
+$(LIBCORE): $(CORE_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(SEEP): $(BUILD)/user/main.o $(LIBSEEP)
+$(LIBSEEP): $(TOP_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SEEP): $(MAIN_OBJ) $(LIBSEEP) $(LIBCORE)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- tests -------------------------------------------------------------------
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 E2E_SRCS  := $(wildcard tests/e2e/test_*.c)
 UNIT_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -144,12 +166,21 @@ $(BUILD)/tests/lib/%.o: tests/lib/%.c | $(BUILD)/tests/lib $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c $(LIBSEEP) $(TEST_HELPER_OBJS) | $(SKELS)
+TEST_DEFS = -DSEEP_BUILD_DIR='"$(abspath $(BUILD))"' -DSEEP_SRC_DIR='"$(abspath .)"'
+
+# Unit tests link the core library only, and no libbpf: the link fails if
+# analysis code reaches for the tracer.
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCORE) $(TEST_HELPER_OBJS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) \
-	  -DSEEP_BUILD_DIR='"$(abspath $(BUILD))"' -DSEEP_SRC_DIR='"$(abspath .)"' \
-	  -o $@ $< $(TEST_HELPER_OBJS) $(LIBSEEP) -lcriterion $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $(TEST_DEFS) \
+	  -o $@ $< $(TEST_HELPER_OBJS) $(LIBCORE) -lcriterion $(CORE_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIBSEEP) $(LIBCORE) $(TEST_HELPER_OBJS) | $(SKELS)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $(TEST_DEFS) \
+	  -o $@ $< $(TEST_HELPER_OBJS) $(LIBSEEP) $(LIBCORE) -lcriterion $(LDLIBS)
 
 tests: $(UNIT_BINS) $(BPFT_BINS) $(E2E_BINS) $(TARGET_BINS) $(SEEP)
 
@@ -164,7 +195,14 @@ test: setup
 unit: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
 
+# check: the layering rule (user/LAYERS; its checker is itself checked on a
+# copy of the tree with a wrong include planted), no libbpf in what the unit
+# tests link, cppcheck, the unit tests.
 check: $(UNIT_BINS) $(TARGET_BINS)
+	$(Q)tools/check-layers.sh
+	$(Q)tools/check-layers.sh --self-test
+	$(Q)for t in $(UNIT_BINS); do \
+	  if readelf -d $$t | grep -q 'NEEDED.*libbpf'; then echo "check: $$t links libbpf" >&2; exit 1; fi; done
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -Iinclude -Iuser user
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
@@ -183,12 +221,12 @@ vmlinux:
 clean:
 	rm -rf $(BUILD)
 
-$(BUILD)/bpf $(BUILD)/include $(BUILD)/user $(BUILD)/gen $(BUILD)/tests/targets $(BUILD)/tests/lib:
+$(BUILD)/bpf $(BUILD)/include $(BUILD)/tests/targets $(BUILD)/tests/lib:
 	$(Q)mkdir -p $@
 
 .PHONY: all tests setup test unit check demo vmlinux clean bench-unwind
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/gen/*.d $(BUILD)/tests/*/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*/*.d $(BUILD)/gen/*/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/*/*/*.d)
 
 # --- detect ------------------------------------------------------------------
 #   make eval-detect   labelled evaluation of the leak detectors (tools/eval-detect.md)
@@ -196,10 +234,10 @@ $(BUILD)/bpf $(BUILD)/include $(BUILD)/user $(BUILD)/gen $(BUILD)/tests/targets 
 DETECT_DATA ?= $(abspath ../shared/data/alibaba-mem)
 EVAL_DETECT := $(BUILD)/tools/eval_detect
 
-$(EVAL_DETECT): tools/eval_detect.c $(LIBSEEP)
+$(EVAL_DETECT): tools/eval_detect.c $(LIBCORE)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -o $@ $< $(LIBSEEP) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -o $@ $< $(LIBCORE) $(CORE_LIBS)
 
 eval-detect: $(EVAL_DETECT) $(SEEP)
 	$(Q)tools/eval-detect.sh eval $(EVAL_DETECT) $(DETECT_DATA)
@@ -208,7 +246,7 @@ bench-detect: $(EVAL_DETECT)
 	$(Q)tools/eval-detect.sh bench $(EVAL_DETECT) $(DETECT_DATA)
 
 # the end-to-end unit test runs the built program
-$(BUILD)/tests/unit/test_cli_detect: $(SEEP)
+$(BUILD)/tests/e2e/test_cli_detect: $(SEEP)
 
 .PHONY: eval-detect bench-detect
 -include $(wildcard $(BUILD)/tools/*.d)
@@ -219,7 +257,7 @@ $(BUILD)/tests/unit/test_cli_detect: $(SEEP)
 # pattern against the exhaustive search up to length 3.
 CONTRAST_GEN := $(BUILD)/tools/contrast-gen
 
-$(CONTRAST_GEN): tools/contrast-gen.c $(BUILD)/tests/lib/contrast_gen.o $(LIBSEEP)
+$(CONTRAST_GEN): tools/contrast-gen.c $(BUILD)/tests/lib/contrast_gen.o $(LIBCORE)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(WARN) -o $@ $^
@@ -256,9 +294,9 @@ $(BENCH_DIR)/floor.skel.h: $(BENCH_DIR)/floor.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
-$(BENCH_DIR)/floor: tools/bench/floor.c $(BENCH_DIR)/floor.skel.h $(LIBSEEP)
+$(BENCH_DIR)/floor: tools/bench/floor.c $(BENCH_DIR)/floor.skel.h $(LIBCORE)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) -I$(BENCH_DIR) -o $@ $< $(LIBSEEP) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) -I$(BENCH_DIR) -o $@ $< $(LIBCORE) $(LDLIBS)
 
 $(BENCH_DIR)/redis-server-glibc: tools/bench/build-redis.sh | $(BENCH_DIR)
 	$(call msg,REDIS,$@)

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "detect.h"
-#include "series.h"
+#include "detect/detect.h"
+#include "detect/series.h"
 
 #define STEP 300.0
 #define HOUR (3600.0 / STEP)	/* samples per hour */

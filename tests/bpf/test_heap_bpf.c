@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "symbolize.h"
+#include "symbols/symbolize.h"
 #include "testlib.h"
-#include "trace.h"
+#include "tracer/trace.h"
 
 struct fn_total {
 	char fn[64];
@@ -30,7 +30,7 @@ struct collect {
 static int collect_block(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
 {
 	struct collect *c = ctx;
-	struct report_frame f;
+	struct stack_frame f;
 	size_t i;
 
 	if (k->tgid != (uint32_t)c->pid)

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pprof.h"
+#include "snapshot/pprof.h"
 #include "testlib.h"
 
 #define E2E(name, ...) Test(snapshot_e2e, name, .timeout = 120, ##__VA_ARGS__)

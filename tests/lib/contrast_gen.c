@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "contrast_gen.h"
-#include "rng.h"
+#include "lib/rng.h"
 
 
 void gen_spec__defaults(struct gen_spec *s, size_t ncombos, uint64_t seed)

@@ -28,7 +28,7 @@ void fx_stack(struct report *r, uint64_t bytes, uint64_t count, uint64_t base,
 	s->frames = calloc(n ? n : 1, sizeof(*s->frames));
 	s->nframes = n;
 	for (size_t i = 0; i < n; i++) {
-		struct report_frame *f = &s->frames[i];
+		struct stack_frame *f = &s->frames[i];
 		size_t h = 0;
 
 		for (const char *c = fns[i]; *c; c++)

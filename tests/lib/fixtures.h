@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "report.h"
+#include "snapshot/report.h"
 
 /* Starts an empty report of PID/COMM at wall time TIME. */
 void fx_report(struct report *r, int pid, const char *comm, double time);

@@ -693,7 +693,7 @@ def render(sections, args, sampling, started):
             "emulates: glibc's free begins with `test %rdi,%rdi` (single-stepped; free+9 `push %rbp` "
             "is emulated). In Debian's libjemalloc.so.2 neither malloc nor free begins with an "
             "emulated instruction (malloc: `cmp $0x1000,%rdi; ja`, free: ten movs, shifts and ands "
-            "that leave %rdi alone, then `jne`). seep decodes each function (user/placement.c) and "
+            "that leave %rdi alone, then `jne`). seep decodes each function (user/elf/placement.c) and "
             "probes the first emulated instruction that keeps the call's meaning: malloc+7, free+48, "
             "free+9 in glibc. The floor uses the same offsets; the `free+0` row and bpftrace (which "
             "probes function entries) show what offset 0 costs.",

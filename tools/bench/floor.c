@@ -8,7 +8,7 @@
  *
  * Entry probes go on malloc, calloc, realloc and free in LIBRARY (those it
  * defines); -r adds return probes on malloc, calloc and realloc. Probes go
- * where seep puts them (user/placement.c: the first instruction the kernel
+ * where seep puts them (user/elf/placement.c: the first instruction the kernel
  * emulates, past glibc free's NULL check, jemalloc's cmp and movs); -0
  * probes offset 0 everywhere instead. Prints one line per probe and then
  * "ready" on stdout once every probe is attached; exits on SIGINT, SIGTERM,
@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "allocators.h"
+#include "elf/allocators.h"
 #include "floor.skel.h"
 
 static const enum seep_kind kinds[] = {

@@ -1,0 +1,412 @@
+/* cmd_detect — `seep detect FILE.csv`: the leak detectors on a memory series.
+ *
+ * Reads the series, resolves the threshold, runs one detector through
+ * detect__run and prints the verdict (text or JSON) on stdout; an optional
+ * SVG plot. Errors go to stderr (and, with --format json, as {"error": …}
+ * on stdout); exit 0 on a verdict (leak or not), 1 on failure, 2 on usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "detect/detect.h"
+#include "lib/log.h"
+#include "detect/plot.h"
+#include "detect/precog.h"
+#include "detect/series.h"
+#include "detect/threshold.h"
+
+enum {
+	OPT_TRAIN = 256, OPT_TRAIN_FRACTION, OPT_MODEL, OPT_SAVE_MODEL, OPT_LIMIT,
+	OPT_CRITICAL, OPT_MIN_TREND, OPT_MAX_WINDOW, OPT_R2, OPT_RESAMPLE, OPT_SMOOTH,
+	OPT_CPD_Z, OPT_CPD_DIST, OPT_COLUMN, OPT_FORMAT, OPT_PLOT, OPT_SEEP_WINDOW,
+};
+
+static const struct option long_opts[] = {
+	{ "algo", required_argument, NULL, 'a' },
+	{ "train", required_argument, NULL, OPT_TRAIN },
+	{ "train-fraction", required_argument, NULL, OPT_TRAIN_FRACTION },
+	{ "model", required_argument, NULL, OPT_MODEL },
+	{ "save-model", required_argument, NULL, OPT_SAVE_MODEL },
+	{ "threshold", required_argument, NULL, 't' },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "critical", required_argument, NULL, OPT_CRITICAL },
+	{ "min-trend", required_argument, NULL, OPT_MIN_TREND },
+	{ "max-window", required_argument, NULL, OPT_MAX_WINDOW },
+	{ "r2", required_argument, NULL, OPT_R2 },
+	{ "resample", required_argument, NULL, OPT_RESAMPLE },
+	{ "smooth", required_argument, NULL, OPT_SMOOTH },
+	{ "cpd-z", required_argument, NULL, OPT_CPD_Z },
+	{ "cpd-min-distance", required_argument, NULL, OPT_CPD_DIST },
+	{ "seep-min-window", required_argument, NULL, OPT_SEEP_WINDOW },
+	{ "column", required_argument, NULL, OPT_COLUMN },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "plot", required_argument, NULL, OPT_PLOT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+struct opts {
+	const char *file, *train, *model, *save_model, *threshold, *limit;
+	const char *column, *plot;
+	enum detect_algo algo;
+	int json;
+	struct detect_params params;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: seep detect FILE.csv [options]\n"
+"\n"
+"Decides whether a memory series (CSV timestamp,value; header optional; epoch\n"
+"seconds or ISO-8601; gzip ok) is leaking, with the detectors of Jindal et al.\n"
+"or seep's own. Durations take s/m/h/d/w suffixes.\n"
+"\n"
+"  -a, --algo NAME            lbr | lbrcpd | precog | precogmf | seep (default seep)\n"
+"      --train FILE.csv       Precog: train on this series, test all of FILE\n"
+"      --train-fraction F     Precog: train on the first F of FILE (0.65)\n"
+"      --model FILE           Precog: use a saved model instead of training\n"
+"      --save-model FILE      Precog: write the trained model (JSON)\n"
+"  -t, --threshold U          95 | 95%% | 8GiB: U in the series' unit (100)\n"
+"      --limit L              bytes | host | cgroup dir or memory.max file:\n"
+"                             makes a percent threshold relative to L\n"
+"      --critical DUR         C, the horizon to reach U (7d)\n"
+"      --min-trend DUR        shortest trend, LBR's Wmin (6h)\n"
+"      --max-window DUR       LBR's Wmax (7d)\n"
+"      --r2 R                 minimum R² of a trend line (0.8)\n"
+"      --resample DUR         resolution (5m)\n"
+"      --smooth DUR           median smoothing window (1h)\n"
+"      --cpd-z Z              change-point z-score threshold (3)\n"
+"      --cpd-min-distance DUR minimum distance between change points (6h)\n"
+"      --seep-min-window DUR  seep: shortest trend reported (24h)\n"
+"      --column NAME          value column, when the file has a header\n"
+"      --format text|json     report format (text)\n"
+"      --plot OUT.svg         draw the series, window and trend line (or OUT.png)\n"
+"  -v, --verbose              more diagnostics on stderr\n");
+}
+
+static int parse_duration(const char *str, double *out)
+{
+	static const struct { char c; double mult; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
+	};
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(str, &end);
+	if (end == str || errno || !isfinite(v) || v <= 0)
+		return -EINVAL;
+	if (!*end) {
+		*out = v;
+		return 0;
+	}
+	if (end[1])
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (*end == units[i].c) {
+			*out = v * units[i].mult;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int parse_real(const char *str, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(str, &end);
+	if (end == str || *end || errno || !(v >= lo && v <= hi))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->algo = DETECT_SEEP;
+	detect_params__init(&o->params);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "a:t:vh", long_opts, NULL)) != -1) {
+		struct detect_params *p = &o->params;
+		int bad = 0;
+
+		switch (c) {
+		case 'a':
+			bad = detect__algo_parse(optarg, &o->algo);
+			break;
+		case OPT_TRAIN: o->train = optarg; break;
+		case OPT_TRAIN_FRACTION:
+			bad = parse_real(optarg, 0.05, 0.95, &p->train_fraction);
+			break;
+		case OPT_MODEL: o->model = optarg; break;
+		case OPT_SAVE_MODEL: o->save_model = optarg; break;
+		case 't': o->threshold = optarg; break;
+		case OPT_LIMIT: o->limit = optarg; break;
+		case OPT_CRITICAL: bad = parse_duration(optarg, &p->critical_s); break;
+		case OPT_MIN_TREND: bad = parse_duration(optarg, &p->min_trend_s); break;
+		case OPT_MAX_WINDOW: bad = parse_duration(optarg, &p->max_window_s); break;
+		case OPT_R2: bad = parse_real(optarg, 0, 1, &p->r2_min); break;
+		case OPT_RESAMPLE: bad = parse_duration(optarg, &p->step_s); break;
+		case OPT_SMOOTH: bad = parse_duration(optarg, &p->smooth_s); break;
+		case OPT_CPD_Z: bad = parse_real(optarg, 0, 1e6, &p->cpd_z); break;
+		case OPT_CPD_DIST: bad = parse_duration(optarg, &p->cpd_min_dist_s); break;
+		case OPT_SEEP_WINDOW: bad = parse_duration(optarg, &p->seep_min_window_s); break;
+		case OPT_COLUMN: o->column = optarg; break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "json"))
+				o->json = 1;
+			else if (strcmp(optarg, "text"))
+				bad = 1;
+			break;
+		case OPT_PLOT: o->plot = optarg; break;
+		case 'v': log__set_verbosity(log__verbosity() + 1); break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -EINVAL;
+		}
+		if (bad) {
+			fprintf(stderr, "seep: detect: invalid value '%s' for option '%s'\n",
+				optarg, argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "seep: detect: %s\n", optind >= argc ? "missing FILE.csv"
+			: "only one FILE.csv is analysed at a time");
+		usage(stderr);
+		return -EINVAL;
+	}
+	o->file = argv[optind];
+	if (o->train && o->model) {
+		fprintf(stderr, "seep: detect: --train and --model exclude each other\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void fail(const struct opts *o, const char *msg)
+{
+	pr_err("%s", msg);
+	if (o->json)
+		cli__print_json_error(msg);
+}
+
+static void iso_time(double t, char *buf, size_t len)
+{
+	time_t tt = (time_t)floor(t);
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static void print_json(const struct opts *o, const struct series *s,
+		       const struct detect_result *r, double threshold)
+{
+	json_t *j = json_object();
+	char a[32], b[32];
+
+	json_object_set_new(j, "file", json_string(o->file));
+	json_object_set_new(j, "leak", json_boolean(r->leak));
+	json_object_set_new(j, "algorithm", json_string(detect__algo_name(r->algo)));
+	json_object_set_new(j, "window_start", num_or_null(r->leak ? r->window_start : NAN));
+	json_object_set_new(j, "window_end", num_or_null(r->leak ? r->window_end : NAN));
+	if (r->leak) {
+		iso_time(r->window_start, a, sizeof(a));
+		iso_time(r->window_end, b, sizeof(b));
+	}
+	json_object_set_new(j, "window_start_iso", r->leak ? json_string(a) : json_null());
+	json_object_set_new(j, "window_end_iso", r->leak ? json_string(b) : json_null());
+	json_object_set_new(j, "slope_per_hour", num_or_null(r->slope_per_hour));
+	json_object_set_new(j, "r2", num_or_null(r->r2));
+	json_object_set_new(j, "time_to_threshold_s", num_or_null(r->time_to_threshold_s));
+	json_object_set_new(j, "pattern", json_string(detect__pattern_name(r->pattern)));
+	json_object_set_new(j, "restarts", json_integer((json_int_t)r->restarts));
+	json_object_set_new(j, "threshold", json_real(threshold));
+	json_object_set_new(j, "samples", json_integer((json_int_t)s->n));
+	json_object_set_new(j, "step_s", json_real(s->step));
+	json_object_set_new(j, "series_start", num_or_null(s->n ? s->t[0] : NAN));
+	json_object_set_new(j, "series_end", num_or_null(s->n ? s->t[s->n - 1] : NAN));
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	putchar('\n');
+	json_decref(j);
+}
+
+static void fmt_duration(double s, char *buf, size_t len)
+{
+	double h = round(s / 3600);
+
+	if (!isfinite(s))
+		snprintf(buf, len, "never");
+	else if (s >= 86400)
+		snprintf(buf, len, "%.0fd %.0fh", floor(h / 24), fmod(h, 24));
+	else if (s >= 3600)
+		snprintf(buf, len, "%.1fh", s / 3600);
+	else
+		snprintf(buf, len, "%.0fm", s / 60);
+}
+
+static void print_text(const struct opts *o, const struct series *s,
+		       const struct detect_result *r, double threshold)
+{
+	char a[32], b[32], d[32], tt[32];
+
+	if (!r->leak) {
+		printf("%s: no leak (%s, %zu samples of %.0fs); pattern %s\n", o->file,
+		       detect__algo_name(r->algo), s->n, s->step, detect__pattern_name(r->pattern));
+		return;
+	}
+	iso_time(r->window_start, a, sizeof(a));
+	iso_time(r->window_end, b, sizeof(b));
+	fmt_duration(r->window_end - r->window_start, d, sizeof(d));
+	fmt_duration(r->time_to_threshold_s, tt, sizeof(tt));
+	printf("%s: LEAK (%s)\n", o->file, detect__algo_name(r->algo));
+	printf("  window     %s .. %s (%s)\n", a, b, d);
+	printf("  trend      %+.4g per hour, R² %.3f\n", r->slope_per_hour, r->r2);
+	printf("  threshold  %.6g reached in %s\n", threshold, tt);
+	if (r->restarts)
+		printf("  pattern    %s (restarts: %zu)\n", detect__pattern_name(r->pattern),
+		       r->restarts);
+	else
+		printf("  pattern    %s\n", detect__pattern_name(r->pattern));
+}
+
+static int load(const struct opts *o, const char *path, struct series *s)
+{
+	struct series_load_opts lo = { .column = o->column };
+	char err[512];
+	int rc = series__load(s, path, &lo, err, sizeof(err));
+	double gap;
+	size_t at = 0;
+
+	if (rc) {
+		fail(o, err);
+		return rc;
+	}
+	if (lo.missing)
+		pr_warn("'%s': %zu missing values skipped", path, lo.missing);
+	if (lo.duplicates)
+		pr_warn("'%s': %zu rows with a repeated timestamp merged (mean)", path,
+			lo.duplicates);
+	if (lo.unsorted)
+		pr_info("'%s': rows were not in time order; sorted", path);
+	gap = series__max_gap(s, &at);
+	if (gap > o->params.smooth_s) {
+		char when[32], len[32];
+
+		iso_time(s->t[at], when, sizeof(when));
+		fmt_duration(gap, len, sizeof(len));
+		pr_warn("'%s': no samples for %s after %s; the gap is interpolated", path, len, when);
+	}
+	return 0;
+}
+
+int cmd_detect(int argc, char **argv)
+{
+	struct series raw = { 0 }, train = { 0 }, analysed = { 0 };
+	struct precog_model model = { 0 }, trained = { 0 };
+	struct detect_input in = { 0 };
+	struct detect_result r;
+	char err[512];
+	struct opts o;
+	int rc, ret = EXIT_FAIL;
+
+	rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	rc = threshold__resolve(o.threshold, o.limit, &o.params.threshold, err, sizeof(err));
+	if (rc) {
+		fail(&o, err);
+		return rc == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+	}
+	if (load(&o, o.file, &raw))
+		goto cleanup;
+	if (o.train && load(&o, o.train, &train))
+		goto cleanup;
+	if (o.model) {
+		if (precog__load(&model, o.model, err, sizeof(err))) {
+			fail(&o, err);
+			goto cleanup;
+		}
+		in.model = &model;
+	}
+	{
+		double mx = -INFINITY;
+
+		for (size_t i = 0; i < raw.n; i++)
+			mx = fmax(mx, raw.v[i]);
+		if (mx > 10 * o.params.threshold)
+			pr_warn("'%s' reaches %.6g, far above the threshold %.6g: is the series in "
+				"bytes? give --threshold in bytes (8GiB) or --limit", o.file, mx,
+				o.params.threshold);
+	}
+	if ((o.train || o.model) && o.algo != DETECT_PRECOG && o.algo != DETECT_PRECOGMF)
+		pr_warn("--train and --model apply to precog and precogmf only; ignored");
+	in.raw = &raw;
+	in.train_raw = o.train ? &train : NULL;
+	in.trained = &trained;
+	in.analysed = &analysed;
+	rc = detect__run(&o.params, o.algo, &in, &r);
+	if (rc == -E2BIG) {
+		snprintf(err, sizeof(err), "cannot analyse '%s': %.0f s from first to last sample "
+			 "is too many samples of %.0f s (a stray timestamp?)", o.file,
+			 raw.t[raw.n - 1] - raw.t[0], o.params.step_s);
+		fail(&o, err);
+		goto cleanup;
+	}
+	if (rc) {
+		snprintf(err, sizeof(err), "cannot analyse '%s': %s", o.file, strerror(-rc));
+		fail(&o, err);
+		goto cleanup;
+	}
+	if (analysed.n * o.params.step_s < o.params.min_trend_s)
+		pr_warn("'%s' spans %zu samples of %.0fs, shorter than the minimum trend (%.0fs)",
+			o.file, analysed.n, o.params.step_s, o.params.min_trend_s);
+	if (o.save_model) {
+		if (o.algo != DETECT_PRECOG && o.algo != DETECT_PRECOGMF) {
+			pr_warn("--save-model applies to precog and precogmf only; ignored");
+		} else if (!o.model && (rc = precog__save(&trained, o.save_model))) {
+			snprintf(err, sizeof(err), "cannot write model '%s': %s", o.save_model,
+				 strerror(-rc));
+			fail(&o, err);
+			goto cleanup;
+		}
+	}
+	if (o.plot && (rc = plot__draw(o.plot, o.file, &analysed, &r, o.params.threshold,
+				      in.split))) {
+		snprintf(err, sizeof(err), "cannot write plot '%s': %s", o.plot, strerror(-rc));
+		fail(&o, err);
+		goto cleanup;
+	}
+	if (o.json)
+		print_json(&o, &analysed, &r, o.params.threshold);
+	else
+		print_text(&o, &analysed, &r, o.params.threshold);
+	ret = EXIT_OK;
+cleanup:
+	series__release(&raw);
+	series__release(&train);
+	series__release(&analysed);
+	precog_model__release(&model);
+	precog_model__release(&trained);
+	return ret;
+}

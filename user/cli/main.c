@@ -1,0 +1,55 @@
+/* seep — entry point: dispatches to the subcommand table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+#ifndef SEEP_VERSION
+#define SEEP_VERSION "0.1.0"
+#endif
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "trace", cmd_trace, "live heap of running processes by allocation stack" },
+	{ "detect", cmd_detect, "leak detectors (LBR, LBRCPD, Precog, PrecogMF, seep) on a memory series" },
+	{ "contrast", cmd_contrast, "attribute patterns that set a target group apart (CONAN)" },
+	{ "snapshot", cmd_snapshot, "a heap snapshot of a process as a pprof profile" },
+	{ "record", cmd_record, "a series of heap snapshots into a directory" },
+	{ "diff", cmd_diff, "per-stack heap growth between two snapshots" },
+	{ "report", cmd_report, "summary and growth chart of a snapshot series" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: seep <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'seep <command> --help' shows a command's options\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("seep %s\n", SEEP_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "seep: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,446 @@
+/* contrast_search — CONAN meta-heuristic search and the exhaustive reference.
+ * See contrast_search.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "contrast/contrast_search.h"
+#include "lib/clock.h"
+#include "lib/rng.h"
+#include "contrast/hierarchy.h"
+
+#define CACHE_MAX_SLOTS (1u << 22)
+
+void contrast_search__defaults(struct contrast_search_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_len = 4;
+	o->bms_k = 5;
+	o->tabu_size = 8;
+	o->p_add = 0.5;
+	o->max_steps = 200000;
+	o->patience = 20000;
+	o->min_count = 1;
+	o->seed = 1;
+}
+
+
+/* --- the pattern cache ----------------------------------------------------- */
+
+struct cache {
+	struct contrast_pattern *slots;   /* len 0 = empty slot */
+	size_t nslots, used;
+};
+
+static uint64_t _pattern_hash(const struct contrast_pattern *p)
+{
+	uint64_t h = 0x84222325cbf29ce4ULL ^ p->len;
+
+	for (uint32_t i = 0; i < p->len; i++) {
+		h ^= p->avp[i];
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static struct contrast_pattern *_cache_slot(struct cache *c, const struct contrast_pattern *p)
+{
+	size_t mask = c->nslots - 1, i = _pattern_hash(p) & mask;
+
+	while (c->slots[i].len && !contrast_pattern__same(&c->slots[i], p))
+		i = (i + 1) & mask;
+	return &c->slots[i];
+}
+
+static int _cache_grow(struct cache *c)
+{
+	struct cache n = { .nslots = c->nslots * 2, .used = c->used };
+
+	n.slots = calloc(n.nslots, sizeof(*n.slots));
+	if (!n.slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->slots[i].len)
+			*_cache_slot(&n, &c->slots[i]) = c->slots[i];
+	free(c->slots);
+	*c = n;
+	return 0;
+}
+
+/* Scores P from the cache, or evaluates and remembers it. */
+static int _score(struct cache *c, struct contrast_eval *ev, struct contrast_pattern *p,
+		  struct contrast_search_stats *st)
+{
+	struct contrast_pattern *slot = _cache_slot(c, p);
+
+	if (slot->len) {
+		*p = *slot;
+		st->cache_hits++;
+		return 0;
+	}
+	contrast_eval__pattern(ev, p, NULL);
+	st->evaluations++;
+	if (c->used * 2 >= c->nslots) {
+		if (c->nslots >= CACHE_MAX_SLOTS)
+			return 0;       /* full: keep going uncached */
+		if (_cache_grow(c))
+			return 0;
+		slot = _cache_slot(c, p);
+	}
+	*slot = *p;
+	c->used++;
+	return 0;
+}
+
+/* --- the meta-heuristic ---------------------------------------------------- */
+
+struct walk {
+	const struct contrast_data *d;
+	const struct contrast_search_opts *o;
+	double *score;          /* per AVP: f({AVP}) */
+	uint32_t *order;        /* AVPs that match something, best first */
+	size_t norder;
+	uint64_t *tabu_until;   /* per AVP: tabu while step < tabu_until */
+	uint64_t rng, min_count;
+};
+
+static int _order_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const double *score = ctx;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	if (score[a] != score[b])
+		return score[a] > score[b] ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+static bool _allowed(const struct walk *w, const struct contrast_pattern *p, uint32_t avp)
+{
+	uint32_t attr = contrast_data__avp_attr(w->d, avp);
+
+	for (uint32_t i = 0; i < p->len; i++) {
+		uint32_t other = contrast_data__avp_attr(w->d, p->avp[i]);
+
+		if (other == attr || hierarchy__related(w->o->hier, attr, other))
+			return false;
+	}
+	return true;
+}
+
+/* BMS: the bms_k best allowed AVPs, one drawn with probability proportional
+ * to its score. Returns CONTRAST_NONE if no AVP can be added. */
+static uint32_t _pick_add(struct walk *w, const struct contrast_pattern *p, uint64_t step,
+			  bool honour_tabu)
+{
+	uint32_t cand[64];
+	unsigned k = w->o->bms_k ? w->o->bms_k : 1, n = 0;
+
+	if (k > 64)
+		k = 64;
+	for (size_t i = 0; i < w->norder && n < k; i++) {
+		uint32_t v = w->order[i];
+
+		if (honour_tabu && step < w->tabu_until[v])
+			continue;
+		if (_allowed(w, p, v))
+			cand[n++] = v;
+	}
+	if (!n)
+		return CONTRAST_NONE;
+	double lo = w->score[cand[n - 1]], hi = w->score[cand[0]], shift = 0, total = 0;
+	if (lo <= 0)
+		shift = -lo + (hi - lo) / n + 1e-12;
+	for (unsigned i = 0; i < n; i++)
+		total += w->score[cand[i]] + shift;
+	double x = rng__unit(&w->rng) * total;
+	for (unsigned i = 0; i < n; i++) {
+		x -= w->score[cand[i]] + shift;
+		if (x < 0)
+			return cand[i];
+	}
+	return cand[n - 1];
+}
+
+/* DEL: one of the pattern's AVPs, the weaker ones (by the score table) the
+ * likelier, so that a strong core stays while its weak members rotate. */
+static uint32_t _pick_del(struct walk *w, const struct contrast_pattern *p)
+{
+	double lo = w->score[p->avp[0]], hi = lo, total = 0;
+
+	for (uint32_t i = 1; i < p->len; i++) {
+		lo = fmin(lo, w->score[p->avp[i]]);
+		hi = fmax(hi, w->score[p->avp[i]]);
+	}
+	double floor = (hi - lo) / p->len + 1e-12;
+	for (uint32_t i = 0; i < p->len; i++)
+		total += hi - w->score[p->avp[i]] + floor;
+	double x = rng__unit(&w->rng) * total;
+	for (uint32_t i = 0; i < p->len; i++) {
+		x -= hi - w->score[p->avp[i]] + floor;
+		if (x < 0)
+			return p->avp[i];
+	}
+	return p->avp[p->len - 1];
+}
+
+static int _score_table(struct walk *w, struct contrast_eval *ev, struct contrast_top *out,
+			struct contrast_search_stats *st)
+{
+	const struct contrast_data *d = w->d;
+	size_t navps = contrast_data__navps(d);
+
+	for (uint32_t v = 0; v < navps; v++) {
+		struct contrast_pattern p = { .len = 1, .avp = { v } };
+
+		contrast_eval__pattern(ev, &p, NULL);
+		st->evaluations++;
+		w->score[v] = p.score;
+		if (p.count[CONTRAST_TARGET] < w->min_count)
+			continue;
+		w->order[w->norder++] = v;
+		contrast_top__offer(out, &p);
+	}
+	qsort_r(w->order, w->norder, sizeof(*w->order), _order_cmp, w->score);
+	return 0;
+}
+
+int contrast_search__run(const struct contrast_data *d, const struct contrast_objective *obj,
+			 const struct contrast_search_opts *o, struct contrast_top *out,
+			 struct contrast_search_stats *stats)
+{
+	size_t navps = contrast_data__navps(d);
+	struct contrast_search_stats st = { 0 };
+	struct walk w = { .d = d, .o = o, .rng = o->seed,
+			  .min_count = o->min_count ? o->min_count : 1 };
+	struct cache cache = { .nslots = 1024 };
+	struct contrast_eval *ev = NULL;
+	struct contrast_pattern p = { 0 };
+	uint64_t step, last_update = 0;
+	unsigned max_len = o->max_len;
+	double t0 = clock__mono_s();
+	int err = 0;
+
+	if (!max_len || max_len > CONTRAST_MAX_LEN)
+		return -EINVAL;
+	if (!o->max_steps && !o->patience && !(o->time_limit > 0))
+		return -EINVAL;         /* it would never stop */
+	w.score = malloc((navps + 1) * sizeof(*w.score));
+	w.order = malloc((navps + 1) * sizeof(*w.order));
+	w.tabu_until = calloc(navps + 1, sizeof(*w.tabu_until));
+	cache.slots = calloc(cache.nslots, sizeof(*cache.slots));
+	ev = contrast_eval__new(d, obj);
+	if (!w.score || !w.order || !w.tabu_until || !cache.slots || !ev) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = _score_table(&w, ev, out, &st);
+	if (err || !w.norder)
+		goto cleanup;
+
+	for (step = 1;; step++) {
+		if (o->max_steps && step > o->max_steps)
+			break;
+		if (o->patience && step - last_update > o->patience)
+			break;
+		if (o->time_limit > 0 && !(step & 255) && clock__mono_s() - t0 > o->time_limit)
+			break;
+		st.steps = step;
+
+		bool add = !p.len || (p.len < max_len && rng__unit(&w.rng) < o->p_add);
+		uint32_t avp = CONTRAST_NONE;
+		if (add) {
+			avp = _pick_add(&w, &p, step, true);
+			if (avp == CONTRAST_NONE && !p.len)
+				avp = _pick_add(&w, &p, step, false);
+			if (avp == CONTRAST_NONE && !p.len)
+				break;          /* nothing can ever be added */
+			add = avp != CONTRAST_NONE;
+		}
+		if (add) {
+			contrast_pattern__add(&p, avp);
+		} else {
+			avp = _pick_del(&w, &p);
+			contrast_pattern__del(&p, avp);
+		}
+		w.tabu_until[avp] = step + o->tabu_size;
+		if (!p.len)
+			continue;
+		_score(&cache, ev, &p, &st);
+		if (add && p.count[CONTRAST_TARGET] < w.min_count) {
+			contrast_pattern__del(&p, avp);     /* too few instances: undo */
+			continue;
+		}
+		if (contrast_top__offer(out, &p))
+			last_update = step;
+	}
+cleanup:
+	st.seconds = clock__mono_s() - t0;
+	if (stats)
+		*stats = st;
+	contrast_eval__free(ev);
+	free(cache.slots);
+	free(w.score);
+	free(w.order);
+	free(w.tabu_until);
+	return err;
+}
+
+/* --- the exhaustive reference ---------------------------------------------- */
+
+struct group {
+	uint32_t avp, start, len;
+};
+
+struct exhaustive {
+	const struct contrast_data *d;
+	const struct contrast_objective *obj;
+	const struct hierarchy *hier;
+	struct contrast_top *out;
+	struct contrast_search_stats *st;
+	unsigned max_len;
+	uint64_t min_count;
+	uint32_t *buf[CONTRAST_MAX_LEN];     /* rows partitioned, per depth */
+	struct group *groups[CONTRAST_MAX_LEN];
+	uint32_t *cnt, *off;                 /* per AVP, zero between uses */
+	uint32_t *byrow;                     /* nrows * nattrs: the data by row */
+	size_t nattrs;
+	struct contrast_pattern p;
+};
+
+static bool _ex_allowed(const struct exhaustive *x, uint32_t attr)
+{
+	for (uint32_t i = 0; i < x->p.len; i++) {
+		uint32_t other = contrast_data__avp_attr(x->d, x->p.avp[i]);
+
+		if (hierarchy__related(x->hier, attr, other))
+			return false;
+	}
+	return true;
+}
+
+/* Stable counting sort of ROWS by the value of ATTR into OUT; GROUPS gets
+ * one entry per value present. Returns the number of groups. */
+static size_t _partition(struct exhaustive *x, const uint32_t *rows, size_t n, uint32_t attr,
+			 uint32_t *out, struct group *groups)
+{
+	size_t ng = 0, pos = 0, na = x->nattrs;
+	const uint32_t *base = x->byrow + attr;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = base[(size_t)rows[i] * na];
+
+		if (!x->cnt[v]++)
+			groups[ng++].avp = v;
+	}
+	for (size_t g = 0; g < ng; g++) {
+		uint32_t v = groups[g].avp;
+
+		groups[g].start = (uint32_t)pos;
+		groups[g].len = x->cnt[v];
+		x->off[v] = (uint32_t)pos;
+		pos += x->cnt[v];
+		x->cnt[v] = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[x->off[base[(size_t)rows[i] * na]]++] = rows[i];
+	return ng;
+}
+
+static void _expand(struct exhaustive *x, const uint32_t *rows, size_t n, unsigned depth,
+		    uint32_t first_attr)
+{
+	size_t na = contrast_data__nattrs(x->d);
+
+	for (uint32_t j = first_attr; j < na; j++) {
+		if (!_ex_allowed(x, j))
+			continue;
+		uint32_t *part = x->buf[depth];
+		struct group *groups = x->groups[depth];
+		size_t ng = _partition(x, rows, n, j, part, groups);
+
+		for (size_t g = 0; g < ng; g++) {
+			struct contrast_stats s;
+			const uint32_t *grows = part + groups[g].start;
+
+			contrast_data__stats(x->d, grows, groups[g].len, x->obj->flags, &s);
+			/* Target counts only shrink as items are added: prune. */
+			if (s.count[CONTRAST_TARGET] < x->min_count)
+				continue;
+			contrast_pattern__add(&x->p, groups[g].avp);
+			x->p.score = x->obj->score(&s, x->obj->ctx);
+			x->p.count[0] = s.count[0];
+			x->p.count[1] = s.count[1];
+			x->st->evaluations++;
+			contrast_top__offer(x->out, &x->p);
+			if (depth + 1 < x->max_len)
+				_expand(x, grows, groups[g].len, depth + 1, j + 1);
+			contrast_pattern__del(&x->p, groups[g].avp);
+		}
+	}
+}
+
+int contrast_search__exhaustive(const struct contrast_data *d,
+				const struct contrast_objective *obj,
+				const struct contrast_search_opts *o, struct contrast_top *out,
+				struct contrast_search_stats *stats)
+{
+	unsigned max_len = o->max_len;
+	struct exhaustive x = { .d = d, .obj = obj, .hier = o->hier, .out = out, .max_len = max_len,
+				.min_count = o->min_count ? o->min_count : 1 };
+	struct contrast_search_stats st = { 0 };
+	size_t nrows = contrast_data__nrows(d), navps = contrast_data__navps(d), maxdom = 1;
+	uint32_t *all = NULL;
+	double t0 = clock__mono_s();
+	int err = 0;
+
+	if (!max_len || max_len > CONTRAST_MAX_LEN)
+		return -EINVAL;
+	x.st = &st;
+	for (size_t a = 0; a < contrast_data__nattrs(d); a++)
+		if (contrast_data__nvalues(d, a) > maxdom)
+			maxdom = contrast_data__nvalues(d, a);
+	all = malloc((nrows + 1) * sizeof(*all));
+	x.cnt = calloc(navps + 1, sizeof(*x.cnt));
+	x.off = calloc(navps + 1, sizeof(*x.off));
+	/* The data is stored by attribute; this search reads every attribute
+	 * of the same rows over and over, so it works on a copy by row. */
+	x.nattrs = contrast_data__nattrs(d);
+	x.byrow = malloc((nrows * x.nattrs + 1) * sizeof(*x.byrow));
+	if (!all || !x.cnt || !x.off || !x.byrow) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t a = 0; a < x.nattrs; a++) {
+		const uint32_t *col = contrast_data__column(d, a);
+
+		for (size_t r = 0; r < nrows; r++)
+			x.byrow[r * x.nattrs + a] = col[r];
+	}
+	for (unsigned i = 0; i < max_len; i++) {
+		x.buf[i] = malloc((nrows + 1) * sizeof(*x.buf[i]));
+		x.groups[i] = malloc(maxdom * sizeof(*x.groups[i]));
+		if (!x.buf[i] || !x.groups[i]) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
+	for (size_t r = 0; r < nrows; r++)
+		all[r] = (uint32_t)r;
+	_expand(&x, all, nrows, 0, 0);
+cleanup:
+	st.seconds = clock__mono_s() - t0;
+	if (stats)
+		*stats = st;
+	for (unsigned i = 0; i < CONTRAST_MAX_LEN; i++) {
+		free(x.buf[i]);
+		free(x.groups[i]);
+	}
+	free(all);
+	free(x.cnt);
+	free(x.off);
+	free(x.byrow);
+	return err;
+}

@@ -1,0 +1,708 @@
+/* detect — LBR, LBRCPD, Precog(MF) test, seep's detector, pattern classes;
+ * see detect.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect.h"
+#include "detect/linfit.h"
+#include "detect/precog.h"
+
+static const char *const algo_names[DETECT_NALGOS] = {
+	[DETECT_LBR] = "lbr",
+	[DETECT_LBRCPD] = "lbrcpd",
+	[DETECT_PRECOG] = "precog",
+	[DETECT_PRECOGMF] = "precogmf",
+	[DETECT_SEEP] = "seep",
+};
+
+static const char *const pattern_names[PATTERN_NPATTERNS] = {
+	[PATTERN_STEADY] = "steady",
+	[PATTERN_SPIKE] = "spike",
+	[PATTERN_STAIR] = "stair",
+	[PATTERN_SAWTOOTH] = "sawtooth",
+	[PATTERN_PLATEAU] = "plateau",
+};
+
+void detect_params__init(struct detect_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->step_s = 300;
+	p->smooth_s = 3600;
+	p->min_trend_s = 6 * 3600;
+	p->max_window_s = 7 * 86400;
+	p->r2_min = 0.8;
+	p->threshold = 100;
+	p->critical_s = 7 * 86400;
+	p->cpd_z = 3;
+	p->cpd_min_dist_s = 6 * 3600;
+	p->train_fraction = 0.65;
+	p->seep_min_window_s = 24 * 3600;
+	p->seep_drop_frac = 0.5;
+	p->seep_min_rise = 0.05;
+	p->seep_r2_min = 0.5;
+	p->seep_recent_frac = 0.6;
+	p->seep_tooth_r2 = 0.6;
+	p->seep_step_ratio = 1.0;
+	p->seep_restart_min = 0.1;
+}
+
+const char *detect__algo_name(enum detect_algo a)
+{
+	return a < DETECT_NALGOS ? algo_names[a] : "?";
+}
+
+int detect__algo_parse(const char *name, enum detect_algo *out)
+{
+	for (int i = 0; i < DETECT_NALGOS; i++)
+		if (!strcmp(name, algo_names[i])) {
+			*out = (enum detect_algo)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *detect__pattern_name(enum detect_pattern p)
+{
+	return p < PATTERN_NPATTERNS ? pattern_names[p] : "?";
+}
+
+int detect__preprocess(const struct detect_params *p, const struct series *raw,
+		       struct series *out)
+{
+	int err = series__resample(raw, p->step_s, out);
+
+	if (err)
+		return err;
+	err = series__median_smooth(out, (size_t)llround(p->smooth_s / p->step_s));
+	if (err)
+		series__release(out);
+	return err;
+}
+
+static size_t samples(double seconds, double step)
+{
+	double n = seconds / step;
+
+	return n <= 0 ? 0 : (size_t)llround(n);
+}
+
+/* k-th smallest of a[0..n) (reorders A), expected O(n): quickselect. */
+static double select_kth(double *a, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		double pivot = a[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i > j)
+				break;
+			t = a[i];
+			a[i++] = a[j];
+			a[j] = t;
+			if (j-- == 0)
+				break;
+		}
+		if (j != (size_t)-1 && k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return a[k];
+}
+
+/* Median of a[0..n) (reorders A). */
+static double median_of(double *a, size_t n)
+{
+	double hi, lo;
+
+	if (!n)
+		return 0;
+	hi = select_kth(a, n, n / 2);
+	if (n & 1)
+		return hi;
+	/* after selection a[0..n/2) holds the lower half: its maximum */
+	lo = a[0];
+	for (size_t i = 1; i < n / 2; i++)
+		lo = fmax(lo, a[i]);
+	return 0.5 * (lo + hi);
+}
+
+/* Robust scale of the first differences of v[from, to): 1.4826 · MAD. */
+static double diff_noise(const double *v, size_t from, size_t to)
+{
+	size_t n = to - from > 1 ? to - from - 1 : 0;
+	double *d, med, mad;
+
+	if (n < 3)
+		return 0;
+	d = malloc(n * sizeof(*d));
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		d[i] = v[from + i + 1] - v[from + i];
+	med = median_of(d, n);
+	for (size_t i = 0; i < n; i++)
+		d[i] = fabs(d[i] - med);
+	mad = median_of(d, n);
+	free(d);
+	return 1.4826 * mad;
+}
+
+static void result_empty(struct detect_result *r, enum detect_algo algo,
+			 const struct series *s)
+{
+	memset(r, 0, sizeof(*r));
+	r->algo = algo;
+	r->time_to_threshold_s = INFINITY;
+	r->window_start = r->window_end = NAN;
+	r->slope_per_hour = r->intercept = r->r2 = NAN;
+	r->pattern = s->n ? detect__classify(s, 0, s->n, NULL) : PATTERN_PLATEAU;
+}
+
+static void result_from_line(struct detect_result *r, const struct series *s,
+			     const struct line *l, double to_threshold)
+{
+	r->leak = 1;
+	r->from = l->from;
+	r->to = l->to;
+	r->window_start = s->t[l->from];
+	r->window_end = s->t[l->to - 1];
+	r->slope_per_hour = l->slope * 3600.0 / s->step;
+	r->intercept = l->intercept;
+	r->r2 = l->r2;
+	r->time_to_threshold_s = to_threshold * s->step;
+	r->pattern = detect__classify(s, l->from, l->to, &r->restarts);
+}
+
+/* The paper's test: a trend of at least the minimum duration, a good fit,
+ * reaching U within C. */
+static int qualifies(const struct detect_params *p, const struct series *s,
+		     const struct line *l)
+{
+	return l->to - l->from >= samples(p->min_trend_s, s->step) && l->r2 >= p->r2_min &&
+	       line__samples_to(l, p->threshold) * s->step <= p->critical_s;
+}
+
+int detect__lbr(const struct detect_params *p, const struct series *s, struct detect_result *r)
+{
+	size_t wmin = samples(p->min_trend_s, s->step), wmax = samples(p->max_window_s, s->step);
+	struct line best = { 0 };
+	struct linfit lf;
+	int err, found = 0;
+
+	result_empty(r, DETECT_LBR, s);
+	if (wmin < 2)
+		wmin = 2;
+	err = linfit__init(&lf, s->v, s->n);
+	if (err)
+		return err;
+	/* i grows backwards from the end; the longest qualifying window wins */
+	for (size_t i = wmin; i <= s->n && i <= wmax; i++) {
+		struct line l;
+
+		if (linfit__fit(&lf, s->n - i, s->n, &l))
+			continue;
+		if (qualifies(p, s, &l)) {
+			best = l;
+			found = 1;
+		}
+	}
+	if (found)
+		result_from_line(r, s, &best, line__samples_to(&best, p->threshold));
+	linfit__release(&lf);
+	return 0;
+}
+
+/* The windows of LBRCPD and Precog's test: [P[k-i], P[k]) for i = 1..k,
+ * from the last change point back. A window counts when it qualifies and,
+ * with a model M, is steeper and longer than the historic maximum or than
+ * one historic trend. BEST receives the longest; returns 1 if any. */
+static int backward_cpd(const struct detect_params *p, const struct series *s,
+			const struct precog_model *m, struct line *best, size_t *ncp, int *err)
+{
+	double per_hour = 3600.0 / s->step;
+	size_t *cp = NULL;
+	struct linfit lf;
+	int found = 0;
+
+	*ncp = 0;
+	*err = linfit__init(&lf, s->v, s->n);
+	if (*err)
+		return 0;
+	*err = linfit__cpd(s->v, s->n, p->cpd_z, samples(p->cpd_min_dist_s, s->step), &cp, ncp);
+	for (size_t i = 1; !*err && i < *ncp; i++) {
+		struct line l;
+		double d, sl;
+		int anomalous = !m;
+
+		if (linfit__fit(&lf, cp[*ncp - 1 - i], cp[*ncp - 1], &l) || !qualifies(p, s, &l))
+			continue;
+		d = (double)(l.to - l.from) * s->step;
+		sl = l.slope * per_hour;
+		if (m && sl >= m->smax_per_hour && d >= m->dmax_s)
+			anomalous = 1;
+		for (size_t k = 0; m && !anomalous && k < m->ntrends; k++)
+			if (sl >= m->trends[k].slope_per_hour && d >= m->trends[k].duration_s)
+				anomalous = 1;
+		if (anomalous) {
+			*best = l;
+			found = 1;
+		}
+	}
+	free(cp);
+	linfit__release(&lf);
+	return found && !*err;
+}
+
+int detect__lbrcpd(const struct detect_params *p, const struct series *s, struct detect_result *r)
+{
+	struct line best = { 0 };
+	size_t ncp;
+	int err;
+
+	result_empty(r, DETECT_LBRCPD, s);
+	if (backward_cpd(p, s, NULL, &best, &ncp, &err))
+		result_from_line(r, s, &best, line__samples_to(&best, p->threshold));
+	r->ncp = ncp;
+	return err;
+}
+
+int detect__precog(const struct detect_params *p, const struct precog_model *m,
+		   const struct series *s, int mf, struct detect_result *r)
+{
+	struct line best = { 0 };
+	size_t ncp;
+	int err, found;
+
+	result_empty(r, mf ? DETECT_PRECOGMF : DETECT_PRECOG, s);
+	found = backward_cpd(p, s, m, &best, &ncp, &err);
+	if (found && mf) {
+		/* maximum filtration: a window that stays below the training
+		 * maximum is the application's normal behaviour */
+		double mx = -INFINITY;
+
+		for (size_t i = best.from; i < best.to; i++)
+			mx = fmax(mx, s->v[i]);
+		if (mx < m->train_max)
+			found = 0;
+	}
+	if (found)
+		result_from_line(r, s, &best, line__samples_to(&best, p->threshold));
+	r->ncp = ncp;
+	return err;
+}
+
+/* --- seep's detector ------------------------------------------------------- */
+
+/* Restarts: a sawtooth leak grows, restarts back to its base, grows again.
+ * A restart is a drop (over one or a few samples) larger than JUMP that ends
+ * a tooth which rose gradually from its lowest point (a line with R² >= seep_tooth_r2
+ * over at least MIN_TOOTH samples, no big jumps) by at least half the drop,
+ * gives back >= drop_frac of that rise and lands near the tooth's base. With
+ * two restarts or more, U receives v with every drop added back (the leak as
+ * if nothing had restarted) and OFF[i] the total added at i; otherwise U = V.
+ * Returns the restarts used. */
+static size_t desaw(const struct detect_params *p, const struct linfit *lv, const double *v,
+		    size_t n, double jump, size_t min_tooth, double *u, double *off)
+{
+	size_t restarts = 0, low = 0, seg = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		u[i] = v[i];
+		off[i] = 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		size_t a = i, j = i;
+		double rise, drop;
+		struct line l;
+
+		/* a sharp step down, widened to the whole monotone descent:
+		 * smoothing spreads one restart over a few samples */
+		if (v[i] - v[i - 1] >= -jump / 2) {
+			if (v[i] < v[low] || i == seg)
+				low = i;
+			continue;
+		}
+		while (a - 1 > low && v[a - 2] > v[a - 1])
+			a--;
+		while (j + 1 < n && v[j + 1] < v[j])
+			j++;
+		rise = v[a - 1] - v[low];
+		drop = v[a - 1] - v[j];
+		if (drop <= jump || a - 1 - low < min_tooth || rise < 0.5 * drop) {
+			if (v[i] < v[low] || i == seg)
+				low = i;
+			continue;
+		}
+		if (drop >= p->seep_drop_frac * rise && fabs(v[j] - v[low]) <= 0.35 * drop &&
+		    !linfit__fit(lv, low, a, &l) && l.slope > 0 && l.r2 >= p->seep_tooth_r2) {
+			for (size_t k = a; k < n; k++)
+				off[k] += k <= j ? v[a - 1] - v[k] : drop;
+			restarts++;
+		}
+		seg = low = j;
+		i = j;
+	}
+	if (restarts < 2) {
+		for (size_t i = 0; i < n; i++)
+			off[i] = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		u[i] = v[i] + off[i];
+	return restarts;
+}
+
+/* Growth that levelled off: split [from, n) in two lines where they fit best
+ * (tail at least TAIL_MIN samples); the tail's slope is the current growth. */
+static double tail_slope(const struct linfit *lf, size_t from, size_t n, size_t tail_min,
+			 size_t head_min)
+{
+	double best = INFINITY, slope = 0;
+	size_t stride = (n - from) / 200 + 1;
+
+	for (size_t h = from + head_min; h + tail_min <= n; h += stride) {
+		double sh, st, e = linfit__sse(lf, from, h, &sh) + linfit__sse(lf, h, n, &st);
+
+		if (e < best) {
+			best = e;
+			slope = st;
+		}
+	}
+	return slope;
+}
+
+/* A level shift rather than growth: the best step (two flat levels, each at
+ * least MIN_PART samples) against the line on [from, n). Returns
+ * SSE(step) / SSE(line): below 1 when one shift explains the window better
+ * than steady growth (bounded growth that levelled off, a plateau). */
+static double step_ratio(const struct linfit *lf, size_t from, size_t n, size_t min_part)
+{
+	double sy = lf->sy[n] - lf->sy[from], slope;
+	double line_sse = linfit__sse(lf, from, n, &slope), best = -INFINITY;
+	size_t stride = (n - from) / 100 + 1;
+
+	if (!(line_sse > 0))
+		return INFINITY;
+	/* SSE(step) = SStot - explained; maximize the explained part */
+	for (size_t h = from + min_part; h + min_part <= n; h += stride) {
+		double a = lf->sy[h] - lf->sy[from], b = sy - a;
+		double e = a * a / (double)(h - from) + b * b / (double)(n - h);
+
+		if (e > best)
+			best = e;
+	}
+	if (!isfinite(best))
+		return INFINITY;
+	return fmax(0, (lf->syy[n] - lf->syy[from]) - best) / line_sse;
+}
+
+/* Where growth starts in [from, n): the hinge y = a + b·max(0, x - h) that
+ * fits best, with at least TAIL_MIN samples after h. Returns h, or FROM when
+ * the hinge does not beat the straight line's SSE by a fifth. */
+static size_t onset(const struct linfit *lf, size_t from, size_t n, size_t tail_min)
+{
+	double m = (double)(n - from), sy = lf->sy[n] - lf->sy[from], slope;
+	double syy_c = (lf->syy[n] - lf->syy[from]) - sy * sy / m;
+	double line = linfit__sse(lf, from, n, &slope), best = INFINITY;
+	size_t stride = (n - from) / 400 + 1, at = from;
+
+	for (size_t h = from + 1; h + tail_min <= n; h += stride) {
+		double T = (double)(n - h), sz = T * (T - 1) / 2;
+		double szz = (T - 1) * T * (2 * T - 1) / 6;
+		double szy = (lf->sxy[n] - lf->sxy[h]) - (double)h * (lf->sy[n] - lf->sy[h]);
+		double szz_c = szz - sz * sz / m, szy_c = szy - sz * sy / m, e;
+
+		if (szz_c <= 0 || szy_c <= 0)
+			continue;
+		e = syy_c - szy_c * szy_c / szz_c;
+		if (e < best) {
+			best = e;
+			at = h;
+		}
+	}
+	return best < 0.8 * line ? at : from;
+}
+
+int detect__seep(const struct detect_params *p, const struct series *s, struct detect_result *r)
+{
+	size_t n = s->n, wmin = samples(p->seep_min_window_s, s->step);
+	size_t wmax = samples(p->max_window_s, s->step);
+	size_t tail_min = samples(12 * 3600, s->step), head_min = samples(6 * 3600, s->step);
+	double *u = NULL, *off = NULL, sigma, jump, lo = INFINITY, hi = -INFINITY;
+	double min_rise = p->seep_min_rise * fabs(p->threshold);
+	struct line best = { 0 };
+	double best_tt = INFINITY;
+	struct linfit lf = { 0 };
+	int err = 0, found = 0;
+
+	result_empty(r, DETECT_SEEP, s);
+	if (wmin < 8)
+		wmin = 8;
+	if (n < wmin)
+		return 0;
+	u = malloc(n * sizeof(*u));
+	off = malloc(n * sizeof(*off));
+	if (!u || !off) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		lo = fmin(lo, s->v[i]);
+		hi = fmax(hi, s->v[i]);
+	}
+	sigma = diff_noise(s->v, 0, n);
+	jump = fmax(6 * sigma, 0.1 * (hi - lo));
+	if (!(jump > 0))
+		jump = 1e-9;
+	err = linfit__init(&lf, s->v, n);
+	if (err)
+		goto cleanup;
+	desaw(p, &lf, s->v, n, fmax(jump, p->seep_restart_min * fabs(p->threshold)),
+			 samples(4 * 3600, s->step), u, off);
+	linfit__release(&lf);
+	err = linfit__init(&lf, u, n);
+	if (err)
+		goto cleanup;
+	/* the longest window that passes every test wins: scan down from it */
+	for (size_t w = n < wmax ? n : wmax; w >= wmin; w--) {
+		size_t from = n - w, q = w / 4, recent = w / 4 > 8 ? w / 4 : 8;
+		double q1, q2, q3, q4, share, tt;
+		struct line l, lr, cur;
+
+		if (linfit__fit(&lf, from, n, &l) || !(l.slope > 0) || l.r2 < p->seep_r2_min)
+			continue;
+		share = l.slope * (double)q;
+		if (share * 4 < min_rise)
+			continue;
+		/* time to threshold from the level now (after any restart) */
+		cur = l;
+		cur.intercept -= off[n - 1];
+		tt = line__samples_to(&cur, p->threshold);
+		if (tt * s->step > p->critical_s)
+			continue;
+		/* persistence: every quarter clearly above the previous one */
+		q1 = linfit__mean(&lf, from, from + q);
+		q2 = linfit__mean(&lf, from + q, from + 2 * q);
+		q3 = linfit__mean(&lf, from + 2 * q, from + 3 * q);
+		q4 = linfit__mean(&lf, from + 3 * q, n);
+		if (q2 - q1 < 0.25 * share || q3 - q2 < 0.25 * share || q4 - q3 < 0.25 * share)
+			continue;
+		/* still growing now: the recent slope keeps up with the window's */
+		if (linfit__fit(&lf, n - recent, n, &lr) ||
+		    lr.slope < p->seep_recent_frac * l.slope)
+			continue;
+		/* bounded growth: no flat tail after the best two-line split, and
+		 * no single level shift that explains the window as well */
+		if (tail_slope(&lf, from, n, tail_min, head_min) < p->seep_recent_frac * l.slope ||
+		    step_ratio(&lf, from, n, head_min) < p->seep_step_ratio)
+			continue;
+		best = l;
+		best_tt = tt;
+		found = 1;
+		break;
+	}
+	if (found) {
+		size_t rs = 0, start = onset(&lf, best.from, n, wmin);
+
+		/* report the trend from where the growth starts */
+		if (start != best.from && !linfit__fit(&lf, start, n, &best)) {
+			struct line cur = best;
+
+			cur.intercept -= off[n - 1];
+			best_tt = line__samples_to(&cur, p->threshold);
+		}
+		result_from_line(r, s, &best, best_tt);
+		r->intercept -= off[best.from];
+		/* a restart raises off over its descent: count where it starts */
+		for (size_t i = best.from + 1; i < best.to; i++) {
+			int rising = off[i] > off[i - 1], was = i >= 2 && off[i - 1] > off[i - 2];
+
+			rs += rising && !was;
+		}
+		if (rs)
+			r->pattern = PATTERN_SAWTOOTH;
+		r->restarts = rs;
+	}
+cleanup:
+	linfit__release(&lf);
+	free(u);
+	free(off);
+	return err;
+}
+
+/* --- growth patterns ------------------------------------------------------- */
+
+enum detect_pattern detect__classify(const struct series *s, size_t from, size_t to,
+				     size_t *restarts)
+{
+	const double *v = s->v;
+	double lo = INFINITY, hi = -INFINITY, range, sigma, jump, up_jumps = 0;
+	double head, tail, rise, med, *tmp;
+	size_t n, k, nup = 0, ndrop = 0, above = 0, edge;
+
+	if (from == to) {
+		from = 0;
+		to = s->n;
+	}
+	n = to - from;
+	if (restarts)
+		*restarts = 0;
+	if (n < 4)
+		return PATTERN_PLATEAU;
+	for (size_t i = from; i < to; i++) {
+		lo = fmin(lo, v[i]);
+		hi = fmax(hi, v[i]);
+	}
+	range = hi - lo;
+	if (!(range > 0))
+		return PATTERN_PLATEAU;
+	sigma = diff_noise(v, from, to);
+	jump = fmax(6 * sigma, 0.05 * range);
+	edge = n / 10 ? n / 10 : 1;
+	head = tail = 0;
+	for (k = 0; k < edge; k++) {
+		head += v[from + k];
+		tail += v[to - 1 - k];
+	}
+	head /= (double)edge;
+	tail /= (double)edge;
+	rise = tail - head;
+	/* moves: runs of same-sign steps above the noise, at most half an hour
+	 * long (smoothing spreads a jump over a few samples) */
+	for (size_t i = from + 1; i < to;) {
+		double d = v[i] - v[i - 1], total;
+		size_t j = i;
+
+		if (fabs(d) <= 2 * sigma) {
+			i++;
+			continue;
+		}
+		while (j + 1 < to && (v[j + 1] - v[j]) * d > 0 && fabs(v[j + 1] - v[j]) > 2 * sigma)
+			j++;
+		total = v[j] - v[i - 1];
+		if (j - i < 6) {
+			if (total > jump) {
+				up_jumps += total;
+				nup++;
+			} else if (total < -0.4 * range) {
+				ndrop++;
+			}
+		}
+		i = j + 1;
+	}
+	/* sawtooth: restarts that give back a large share of the range, with
+	 * net growth between them */
+	if (ndrop >= 1 && up_jumps < 0.5 * range) {
+		if (restarts)
+			*restarts = ndrop;
+		return PATTERN_SAWTOOTH;
+	}
+	/* spike: a short excursion well above a level that comes back */
+	tmp = malloc(n * sizeof(*tmp));
+	if (tmp) {
+		memcpy(tmp, v + from, n * sizeof(*tmp));
+		med = median_of(tmp, n);
+		free(tmp);
+		for (size_t i = from; i < to; i++)
+			above += v[i] > med + 0.5 * (hi - med);
+		if (hi - med > 0.5 * range && above * 10 < n && fabs(rise) < 0.3 * range &&
+		    v[to - 1] < med + 0.5 * (hi - med))
+			return PATTERN_SPIKE;
+	}
+	if (rise < 0.3 * range)
+		return PATTERN_PLATEAU;
+	/* growth that levelled off: the last third gains little */
+	{
+		size_t third = n / 3;
+		double a = 0, b = 0;
+
+		for (size_t i = 0; i < third; i++) {
+			a += v[to - 2 * third + i];
+			b += v[to - third + i];
+		}
+		if (third && (b - a) / (double)third < 0.1 * rise)
+			return PATTERN_PLATEAU;
+	}
+	if (nup >= 2 && up_jumps >= 0.5 * rise)
+		return PATTERN_STAIR;
+	return PATTERN_STEADY;
+}
+
+/* --- the pipeline ---------------------------------------------------------- */
+
+int detect__run(const struct detect_params *p, enum detect_algo algo,
+		struct detect_input *in, struct detect_result *r)
+{
+	struct series s = { 0 }, train = { 0 }, test = { 0 };
+	const struct precog_model *model = in->model;
+	struct precog_model own = { 0 };
+	size_t split = 0;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	in->split = 0;
+	err = detect__preprocess(p, in->raw, &s);
+	if (err)
+		return err;
+	switch (algo) {
+	case DETECT_LBR:
+		err = detect__lbr(p, &s, r);
+		break;
+	case DETECT_LBRCPD:
+		err = detect__lbrcpd(p, &s, r);
+		break;
+	case DETECT_SEEP:
+		err = detect__seep(p, &s, r);
+		break;
+	case DETECT_PRECOG:
+	case DETECT_PRECOGMF:
+		if (!model) {
+			if (in->train_raw) {
+				err = detect__preprocess(p, in->train_raw, &train);
+			} else {
+				split = (size_t)floor(p->train_fraction * (double)s.n);
+				err = series__slice(&s, 0, split, &train);
+			}
+			if (!err)
+				err = precog__train(p, &train, &own);
+			if (err)
+				break;
+			model = &own;
+		}
+		err = series__slice(&s, split, s.n, &test);
+		if (err)
+			break;
+		err = detect__precog(p, model, &test, algo == DETECT_PRECOGMF, r);
+		if (!err && r->leak) {
+			r->from += split;
+			r->to += split;
+		}
+		in->split = split;
+		break;
+	default:
+		err = -EINVAL;
+	}
+	if (!err && in->trained && model == &own) {
+		*in->trained = own;
+		memset(&own, 0, sizeof(own));
+	}
+	precog_model__release(&own);
+	series__release(&train);
+	series__release(&test);
+	if (!err && in->analysed)
+		*in->analysed = s;
+	else
+		series__release(&s);
+	return err;
+}

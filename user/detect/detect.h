@@ -1,0 +1,139 @@
+/* detect — leak detectors over one memory series.
+ *
+ * Implements the four detectors of Jindal et al., "Memory Leak Detection
+ * Algorithms in the Cloud-based Infrastructure" (shared/seeds/jindal-…txt):
+ * LBR, LBRCPD, Precog and PrecogMF (Precog's training lives in precog.h),
+ * plus seep's own detector ("seep"), and the growth-pattern classifier that
+ * labels every verdict (steady, spike, stair, sawtooth, plateau).
+ *
+ * seep's detector, in short: (1) restarts are found as sharp drops that end
+ * a tooth which grew gradually (a line, R² >= seep_tooth_r2, at least 4 h)
+ * and land back near the tooth's base; with two or more, every drop is added
+ * back so a sawtooth becomes the continued leak it is. (2) Windows ending now
+ * are scanned from the longest (max_window_s) down to seep_min_window_s (one
+ * daily cycle) with O(1) prefix-sum fits; the first that passes wins: slope
+ * > 0 with a loose R² floor, a rise of seep_min_rise·U, U reached within C
+ * from the current level, each quarter of the window clearly above the
+ * previous one (persistence), the recent quarter and the tail after the best
+ * two-line split still growing (not levelled off), and no single level shift
+ * fitting better than the line (a plateau or a step is not a leak). (3) The
+ * reported trend starts at the best hinge (where growth began).
+ *
+ * Pipeline (detect__run): resample to params.step_s, median-smooth over
+ * params.smooth_s, then the chosen algorithm. Every index in a result refers
+ * to that pre-processed ("analysed") series; times are epoch seconds.
+ * The threshold is in the series' own unit (percent, bytes): see threshold.h
+ * for turning "8GiB" or "90% of memory.max" into one.
+ *
+ * Pure computation: no I/O except precog model files, no globals; results
+ * are plain structs owned by the caller.
+ */
+#ifndef SEEP_DETECT_H
+#define SEEP_DETECT_H
+
+#include <stddef.h>
+
+#include "detect/series.h"
+
+enum detect_algo {
+	DETECT_LBR,
+	DETECT_LBRCPD,
+	DETECT_PRECOG,
+	DETECT_PRECOGMF,
+	DETECT_SEEP,
+	DETECT_NALGOS
+};
+
+enum detect_pattern {
+	PATTERN_STEADY,		/* continuous growth */
+	PATTERN_SPIKE,		/* one short excursion that comes back */
+	PATTERN_STAIR,		/* growth concentrated in a few jumps */
+	PATTERN_SAWTOOTH,	/* growth interrupted by restarts */
+	PATTERN_PLATEAU,	/* flat, or growth that levelled off */
+	PATTERN_NPATTERNS
+};
+
+struct detect_params {
+	/* pre-processing (paper: 5 min, 1 h) */
+	double step_s;
+	double smooth_s;
+	/* common (paper: 6 h, 0.8, U = 100, C = 7 d) */
+	double min_trend_s;	/* LBR's Wmin */
+	double max_window_s;	/* LBR's Wmax (7 d) */
+	double r2_min;
+	double threshold;	/* U, in the series' unit */
+	double critical_s;	/* C */
+	/* change points (paper: z > 3, Pmin = 6 h) */
+	double cpd_z;
+	double cpd_min_dist_s;
+	/* Precog (paper: 65% training) */
+	double train_fraction;
+	/* seep's detector */
+	double seep_min_window_s;/* shortest trend it reports (24 h: one daily cycle) */
+	double seep_drop_frac;	/* a restart gives back >= this share of its tooth's rise */
+	double seep_min_rise;	/* minimum rise over the window, as a share of U */
+	double seep_r2_min;	/* loose fit floor; persistence does the real work */
+	double seep_restart_min;/* a restart frees at least this share of U */
+	double seep_tooth_r2;	/* a sawtooth tooth is a line with at least this R² */
+	double seep_recent_frac;
+	double seep_step_ratio;	/* one level shift must fit worse than the line by this *//* recent slope >= this share of the window's */
+};
+
+/* Paper defaults; seep's detector's own defaults. */
+void detect_params__init(struct detect_params *p);
+
+struct detect_result {
+	enum detect_algo algo;
+	int leak;
+	size_t from, to;		/* anomalous window [from, to) in the analysed series */
+	double window_start, window_end;/* epoch seconds of the window's first/last sample */
+	double slope_per_hour;		/* series unit per hour */
+	double intercept;		/* trend value at window_start */
+	double r2;
+	double time_to_threshold_s;	/* INFINITY when never */
+	enum detect_pattern pattern;
+	size_t restarts;		/* sawtooth resets inside the window */
+	size_t ncp;			/* change points used (CPD algorithms) */
+};
+
+struct precog_model;
+
+const char *detect__algo_name(enum detect_algo a);
+int detect__algo_parse(const char *name, enum detect_algo *out);
+const char *detect__pattern_name(enum detect_pattern p);
+
+/* Resamples and smooths RAW into OUT (initialized by the call). */
+int detect__preprocess(const struct detect_params *p, const struct series *raw,
+		       struct series *out);
+
+/* The algorithms on an already pre-processed series (x in samples of
+ * s->step seconds). Each fills R (leak = 0 and from = to = 0 if no window
+ * qualifies, with the pattern of the whole series). */
+int detect__lbr(const struct detect_params *p, const struct series *s, struct detect_result *r);
+int detect__lbrcpd(const struct detect_params *p, const struct series *s, struct detect_result *r);
+int detect__seep(const struct detect_params *p, const struct series *s, struct detect_result *r);
+/* Precog's test phase (PrecogMF when MF): S is the test part. */
+int detect__precog(const struct detect_params *p, const struct precog_model *m,
+		   const struct series *s, int mf, struct detect_result *r);
+
+/* What detect__run works on. RAW is required; the rest is optional. */
+struct detect_input {
+	const struct series *raw;
+	const struct series *train_raw;	/* Precog: train on this, test RAW whole */
+	const struct precog_model *model;/* Precog: use this model, test RAW whole */
+	struct precog_model *trained;	/* out: the model Precog trained, if any */
+	struct series *analysed;	/* out: the pre-processed RAW */
+	size_t split;			/* out: first tested sample of analysed */
+};
+
+/* The whole pipeline: pre-process IN->raw, then ALGO. For Precog(MF) the
+ * model is IN->model if given, else trained on IN->train_raw if given, else
+ * on the first train_fraction of RAW (and only the rest is tested). */
+int detect__run(const struct detect_params *p, enum detect_algo algo,
+		struct detect_input *in, struct detect_result *r);
+
+/* Growth pattern of s->v[from, to) (the whole series when from == to). */
+enum detect_pattern detect__classify(const struct series *s, size_t from, size_t to,
+				     size_t *restarts);
+
+#endif

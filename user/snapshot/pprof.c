@@ -1,0 +1,858 @@
+#include "snapshot/pprof.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "lib/log.h"
+#include "snapshot/profile.pb-c.h"
+#include "lib/strmap.h"
+
+/* Sample values, in Go's heap-profile order. */
+enum { V_ALLOC_OBJECTS, V_ALLOC_SPACE, V_INUSE_OBJECTS, V_INUSE_SPACE, V__MAX };
+
+static const struct {
+	const char *type, *unit;
+} value_types[V__MAX] = {
+	[V_ALLOC_OBJECTS] = { "alloc_objects", "count" },
+	[V_ALLOC_SPACE] = { "alloc_space", "bytes" },
+	[V_INUSE_OBJECTS] = { "inuse_objects", "count" },
+	[V_INUSE_SPACE] = { "inuse_space", "bytes" },
+};
+
+#define MAX_PROFILE_BYTES (1ULL << 30)   /* decompressed */
+#define STATS_PREFIX "seep.stats:"
+
+/* ---- encoding ------------------------------------------------------------ */
+
+/* A growable array of fixed-size elements; pointers into it move on growth. */
+struct vec {
+	void *v;
+	size_t n, cap, elem;
+};
+
+static void *_vec_push(struct vec *a)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		void *v = realloc(a->v, cap * a->elem);
+
+		if (!v)
+			return NULL;
+		a->v = v;
+		a->cap = cap;
+	}
+	memset((char *)a->v + a->n * a->elem, 0, a->elem);
+	return (char *)a->v + a->n++ * a->elem;
+}
+
+struct loc {
+	Pprof__Location l;
+	Pprof__Line line;
+	Pprof__Line *linep;
+};
+
+struct sample {
+	Pprof__Sample s;
+	Pprof__Label labels[4];
+	Pprof__Label *labelp[4];
+	int64_t values[V__MAX];
+};
+
+struct encoder {
+	struct strmap *strings, *mapkeys, *funckeys, *lockeys;
+	struct vec maps, funcs, locs, samples;  /* Pprof__Mapping, Pprof__Function, loc, sample */
+	int64_t comments[SEEP_STAT__MAX + 4];
+	size_t ncomments;
+};
+
+static void _encoder_release(struct encoder *e)
+{
+	struct sample *ss = e->samples.v;
+
+	strmap__free(e->strings);
+	strmap__free(e->mapkeys);
+	strmap__free(e->funckeys);
+	strmap__free(e->lockeys);
+	for (size_t i = 0; i < e->samples.n; i++)
+		free(ss[i].s.location_id);
+	free(e->maps.v);
+	free(e->funcs.v);
+	free(e->locs.v);
+	free(e->samples.v);
+}
+
+/* String-table index of S ("" for NULL); -ENOMEM. */
+static int64_t _str(struct encoder *e, const char *s)
+{
+	return strmap__intern(e->strings, s ? s : "", NULL);
+}
+
+static int _comment(struct encoder *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int _comment(struct encoder *e, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int64_t idx;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (e->ncomments == sizeof(e->comments) / sizeof(e->comments[0]))
+		return -E2BIG;
+	if ((idx = _str(e, buf)) < 0)
+		return (int)idx;
+	e->comments[e->ncomments++] = idx;
+	return 0;
+}
+
+/* Id (index + 1) of the frame's module mapping, 0 if it has none. */
+static int64_t _mapping(struct encoder *e, const struct stack_frame *f)
+{
+	char key[4096];
+	bool added;
+	long idx;
+	Pprof__Mapping *m;
+
+	if (!f->module)
+		return 0;
+	snprintf(key, sizeof(key), "%s\x1f%" PRIx64 "\x1f%" PRIx64 "\x1f%s", f->module,
+		 f->map_start, f->map_end, f->build_id ? f->build_id : "");
+	idx = strmap__intern(e->mapkeys, key, &added);
+	if (idx < 0)
+		return idx;
+	if (added) {
+		static const Pprof__Mapping init = PPROF__MAPPING__INIT;
+
+		if (!(m = _vec_push(&e->maps)))
+			return -ENOMEM;
+		*m = init;
+		m->id = (uint64_t)idx + 1;
+		m->memory_start = f->map_start;
+		m->memory_limit = f->map_end;
+		m->file_offset = 0;  /* map_start is the module's first byte, file offset 0 */
+		if ((m->filename = _str(e, f->module)) < 0 || (m->build_id = _str(e, f->build_id)) < 0)
+			return -ENOMEM;
+	}
+	m = (Pprof__Mapping *)e->maps.v + idx;
+	if (f->function)
+		m->has_functions = true;
+	if (f->file)
+		m->has_filenames = m->has_line_numbers = true;
+	return idx + 1;
+}
+
+static int64_t _function(struct encoder *e, const struct stack_frame *f)
+{
+	static const Pprof__Function init = PPROF__FUNCTION__INIT;
+	char key[4096];
+	bool added;
+	long idx;
+	Pprof__Function *fn;
+
+	snprintf(key, sizeof(key), "%s\x1f%s", f->function, f->file ? f->file : "");
+	idx = strmap__intern(e->funckeys, key, &added);
+	if (idx < 0 || !added)
+		return idx < 0 ? idx : idx + 1;
+	if (!(fn = _vec_push(&e->funcs)))
+		return -ENOMEM;
+	*fn = init;
+	fn->id = (uint64_t)idx + 1;
+	if ((fn->name = _str(e, f->function)) < 0 || (fn->filename = _str(e, f->file)) < 0)
+		return -ENOMEM;
+	fn->system_name = fn->name;
+	return idx + 1;
+}
+
+/* The location of frame DEPTH of a stack: frames above the first hold return
+ * addresses, and pprof wants an address inside the call instruction. */
+static int64_t _location(struct encoder *e, const struct stack_frame *f, size_t depth)
+{
+	static const Pprof__Location init = PPROF__LOCATION__INIT;
+	static const Pprof__Line line_init = PPROF__LINE__INIT;
+	uint64_t address = depth > 0 && f->addr ? f->addr - 1 : f->addr;
+	int64_t mapping = _mapping(e, f), fn = 0;
+	char key[4096];
+	bool added;
+	long idx;
+	struct loc *l;
+
+	if (mapping < 0)
+		return mapping;
+	if (f->function && (fn = _function(e, f)) < 0)
+		return fn;
+	snprintf(key, sizeof(key), "%" PRId64 "\x1f%" PRIx64 "\x1f%" PRId64 "\x1f%d", mapping,
+		 address, fn, f->line);
+	idx = strmap__intern(e->lockeys, key, &added);
+	if (idx < 0 || !added)
+		return idx < 0 ? idx : idx + 1;
+	if (!(l = _vec_push(&e->locs)))
+		return -ENOMEM;
+	l->l = init;
+	l->l.id = (uint64_t)idx + 1;
+	l->l.mapping_id = (uint64_t)mapping;
+	l->l.address = address;
+	if (fn) {
+		l->line = line_init;
+		l->line.function_id = (uint64_t)fn;
+		l->line.line = f->line;
+	}
+	return idx + 1;
+}
+
+static int _label(struct encoder *e, struct sample *s, const char *key, const char *str,
+		  int64_t num, const char *unit)
+{
+	static const Pprof__Label init = PPROF__LABEL__INIT;
+	Pprof__Label *l = &s->labels[s->s.n_label];
+
+	*l = init;
+	if ((l->key = _str(e, key)) < 0)
+		return -ENOMEM;
+	if (str && (l->str = _str(e, str)) < 0)
+		return -ENOMEM;
+	if (!str)
+		l->num = num;
+	if (unit && (l->num_unit = _str(e, unit)) < 0)
+		return -ENOMEM;
+	s->s.n_label++;
+	return 0;
+}
+
+static int _sample(struct encoder *e, const struct report *r, const struct report_stack *rs)
+{
+	static const Pprof__Sample init = PPROF__SAMPLE__INIT;
+	struct sample *s = _vec_push(&e->samples);
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	s->s = init;
+	s->s.location_id = calloc(rs->nframes ? rs->nframes : 1, sizeof(uint64_t));
+	if (!s->s.location_id)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->nframes; i++) {
+		int64_t id = _location(e, &rs->frames[i], i);
+
+		if (id < 0)
+			return (int)id;
+		s->s.location_id[s->s.n_location_id++] = (uint64_t)id;
+	}
+	s->values[V_ALLOC_OBJECTS] = (int64_t)rs->alloc_count;
+	s->values[V_ALLOC_SPACE] = (int64_t)rs->alloc_bytes;
+	s->values[V_INUSE_OBJECTS] = (int64_t)rs->count;
+	s->values[V_INUSE_SPACE] = (int64_t)rs->bytes;
+	s->s.n_value = V__MAX;
+	if ((err = _label(e, s, "pid", NULL, r->pid, NULL)) ||
+	    (err = _label(e, s, "comm", r->comm, 0, NULL)) ||
+	    (err = _label(e, s, "oldest_age", NULL, llround(rs->oldest_age_s * 1000),
+			  "milliseconds")))
+		return err;
+	if (rs->truncated && (err = _label(e, s, "truncated", "true", 0, NULL)))
+		return err;
+	return 0;
+}
+
+/* Links the pointer arrays protobuf-c packs from, now that nothing moves. */
+static int _link(struct encoder *e, Pprof__Profile *p, void **ptrs)
+{
+	size_t n = e->maps.n + e->funcs.n + e->locs.n + e->samples.n, k = 0;
+	void **v = calloc(n ? n : 1, sizeof(void *));
+	struct loc *locs = e->locs.v;
+	struct sample *ss = e->samples.v;
+
+	if (!v)
+		return -ENOMEM;
+	*ptrs = v;
+	p->mapping = (Pprof__Mapping **)v + k;
+	for (size_t i = 0; i < e->maps.n; i++)
+		v[k++] = (Pprof__Mapping *)e->maps.v + i;
+	p->function = (Pprof__Function **)v + k;
+	for (size_t i = 0; i < e->funcs.n; i++)
+		v[k++] = (Pprof__Function *)e->funcs.v + i;
+	p->location = (Pprof__Location **)v + k;
+	for (size_t i = 0; i < e->locs.n; i++) {
+		v[k++] = &locs[i].l;
+		if (locs[i].line.function_id) {
+			locs[i].linep = &locs[i].line;
+			locs[i].l.line = &locs[i].linep;
+			locs[i].l.n_line = 1;
+		}
+	}
+	p->sample = (Pprof__Sample **)v + k;
+	for (size_t i = 0; i < e->samples.n; i++) {
+		v[k++] = &ss[i].s;
+		ss[i].s.value = ss[i].values;
+		for (size_t j = 0; j < ss[i].s.n_label; j++)
+			ss[i].labelp[j] = &ss[i].labels[j];
+		ss[i].s.label = ss[i].labelp;
+	}
+	p->n_mapping = e->maps.n;
+	p->n_function = e->funcs.n;
+	p->n_location = e->locs.n;
+	p->n_sample = e->samples.n;
+	return 0;
+}
+
+static int _gzip(const uint8_t *in, size_t len, void **out, size_t *out_len)
+{
+	z_stream z = { 0 };
+	uLong cap;
+	uint8_t *buf;
+	int zerr;
+
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, MAX_WBITS + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	cap = deflateBound(&z, (uLong)len) + 32;
+	buf = malloc(cap);
+	if (!buf) {
+		deflateEnd(&z);
+		return -ENOMEM;
+	}
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)len;
+	z.next_out = buf;
+	z.avail_out = (uInt)cap;
+	zerr = deflate(&z, Z_FINISH);
+	*out_len = z.total_out;
+	deflateEnd(&z);
+	if (zerr != Z_STREAM_END) {
+		free(buf);
+		return -EIO;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* pprof readers take the first mapping for the program: the module of
+ * main(), else the first whose file name starts with the process's name. */
+static int _main_mapping(struct encoder *e, const struct report *r)
+{
+	const struct stack_frame *best = NULL;
+
+	for (size_t i = 0; i < r->nstacks && !best; i++)
+		for (size_t j = 0; j < r->stacks[i].nframes; j++) {
+			const struct stack_frame *f = &r->stacks[i].frames[j];
+			const char *base = f->module ? strrchr(f->module, '/') : NULL;
+
+			if (f->function && !strcmp(f->function, "main")) {
+				best = f;
+				break;
+			}
+			if (!best && base && r->comm[0] && !strncmp(base + 1, r->comm, strlen(r->comm)))
+				best = f;
+		}
+	return best && _mapping(e, best) < 0 ? -ENOMEM : 0;
+}
+
+/* The session's counters, on one line: "seep.stats: allocs=N frees=N ..." */
+static int _stats_comment(struct encoder *e, const struct report *r)
+{
+	char line[1024];
+	size_t pos = snprintf(line, sizeof(line), STATS_PREFIX);
+
+	for (int s = 0; s < SEEP_STAT__MAX && pos < sizeof(line); s++)
+		pos += snprintf(line + pos, sizeof(line) - pos, " %s=%" PRIu64,
+				report__stat_name(s), r->stats[s]);
+	return _comment(e, "%s", line);
+}
+
+/* The sampling rate: the caller's, else the one the report was made with. */
+static uint64_t _rate(const struct report *r, const struct pprof_options *o)
+{
+	return o->sample_bytes ? o->sample_bytes : r->sample_bytes;
+}
+
+static int _encode(struct encoder *e, const struct report *r, const struct pprof_options *o,
+		   Pprof__Profile *p)
+{
+	int err;
+
+	if (_str(e, "") != 0)
+		return -ENOMEM;
+	if ((err = _main_mapping(e, r)))
+		return err;
+	for (size_t i = 0; i < r->nstacks; i++)
+		if ((err = _sample(e, r, &r->stacks[i])))
+			return err;
+	if ((err = _comment(e, "seep heap snapshot of pid %d (%s)", r->pid, r->comm)))
+		return err;
+	if (_rate(r, o) > 1)
+		err = _comment(e, "sampling: one sample per %" PRIu64 " bytes (values are estimates)",
+			       _rate(r, o));
+	else
+		err = _comment(e, "sampling: every allocation");
+	if (err || (r->final && (err = _comment(e, "seep.final=1"))) ||
+	    (r->exited && (err = _comment(e, "seep.exited=1"))))
+		return err;
+	if ((err = _stats_comment(e, r)))
+		return err;
+	p->comment = e->comments;
+	p->n_comment = e->ncomments;
+	return 0;
+}
+
+int pprof__encode(const struct report *r, const struct pprof_options *o, void **buf,
+		  size_t *len)
+{
+	static const Pprof__Profile init = PPROF__PROFILE__INIT;
+	static const Pprof__ValueType vt_init = PPROF__VALUE_TYPE__INIT;
+	Pprof__ValueType types[V__MAX], period_type = vt_init;
+	Pprof__ValueType *typep[V__MAX];
+	Pprof__Profile p = init;
+	struct encoder e = { .maps.elem = sizeof(Pprof__Mapping),
+			     .funcs.elem = sizeof(Pprof__Function),
+			     .locs.elem = sizeof(struct loc), .samples.elem = sizeof(struct sample) };
+	void *ptrs = NULL;
+	uint8_t *packed = NULL;
+	size_t n;
+	int err = -ENOMEM;
+
+	e.strings = strmap__new();
+	e.mapkeys = strmap__new();
+	e.funckeys = strmap__new();
+	e.lockeys = strmap__new();
+	if (!e.strings || !e.mapkeys || !e.funckeys || !e.lockeys)
+		goto cleanup;
+	if ((err = _encode(&e, r, o, &p)))
+		goto cleanup;
+	for (int i = 0; i < V__MAX; i++) {
+		types[i] = vt_init;
+		types[i].type = _str(&e, value_types[i].type);
+		types[i].unit = _str(&e, value_types[i].unit);
+		typep[i] = &types[i];
+	}
+	period_type.type = _str(&e, "space");
+	period_type.unit = _str(&e, "bytes");
+	p.default_sample_type = _str(&e, "inuse_space");
+	if (period_type.unit < 0 || p.default_sample_type < 0 || types[V__MAX - 1].unit < 0) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	p.sample_type = typep;
+	p.n_sample_type = V__MAX;
+	p.period_type = &period_type;
+	p.period = _rate(r, o) > 1 ? (int64_t)_rate(r, o) : 1;
+	p.time_nanos = (int64_t)floor(r->time) * 1000000000 +
+		       llround((r->time - floor(r->time)) * 1e9);
+	p.duration_nanos = (int64_t)llround(r->elapsed_s * 1e9);
+	if ((err = _link(&e, &p, &ptrs)))
+		goto cleanup;
+	/* the string table last: every string is interned by now */
+	n = strmap__size(e.strings);
+	p.string_table = calloc(n, sizeof(char *));
+	if (!p.string_table) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++)
+		p.string_table[i] = (char *)strmap__key(e.strings, i);
+	p.n_string_table = n;
+	n = pprof__profile__get_packed_size(&p);
+	packed = malloc(n ? n : 1);
+	if (!packed) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	pprof__profile__pack(&p, packed);
+	err = _gzip(packed, n, buf, len);
+cleanup:
+	free(packed);
+	free(p.string_table);
+	free(ptrs);
+	_encoder_release(&e);
+	return err;
+}
+
+/* ---- decoding ------------------------------------------------------------ */
+
+static int _gunzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len,
+		   const char **why)
+{
+	z_stream z = { 0 };
+	size_t cap = len * 4 + 4096;
+	uint8_t *buf = malloc(cap);
+	int zerr = Z_OK;
+
+	if (!buf || inflateInit2(&z, MAX_WBITS + 16) != Z_OK) {
+		free(buf);
+		return -ENOMEM;
+	}
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)len;
+	while (zerr == Z_OK) {
+		if (z.total_out == cap) {
+			uint8_t *nb = cap * 2 <= MAX_PROFILE_BYTES ? realloc(buf, cap * 2) : NULL;
+
+			if (!nb) {
+				*why = cap * 2 > MAX_PROFILE_BYTES ? "larger than 1 GiB uncompressed"
+								   : "out of memory";
+				zerr = Z_MEM_ERROR;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		z.next_out = buf + z.total_out;
+		z.avail_out = (uInt)(cap - z.total_out);
+		zerr = inflate(&z, Z_NO_FLUSH);
+	}
+	*out_len = z.total_out;
+	inflateEnd(&z);
+	if (zerr == Z_STREAM_END) {
+		*out = buf;
+		return 0;
+	}
+	free(buf);
+	if (zerr == Z_BUF_ERROR)
+		*why = "truncated gzip data";
+	else if (zerr == Z_DATA_ERROR)
+		*why = "corrupted gzip data";
+	else if (!*why)
+		*why = "cannot decompress";
+	return zerr == Z_MEM_ERROR ? -ENOMEM : -EINVAL;
+}
+
+/* Lookups from ids to the profile's messages; ids are usually 1..n. */
+struct decoder {
+	const Pprof__Profile *p;
+	int v[V__MAX];           /* sample_type index of each value, -1 if absent */
+};
+
+static const char *_s(const struct decoder *d, int64_t idx)
+{
+	return idx >= 0 && (size_t)idx < d->p->n_string_table ? d->p->string_table[idx] : NULL;
+}
+
+/* NULL for "" and bad indexes. */
+static char *_sdup(const struct decoder *d, int64_t idx, int *err)
+{
+	const char *s = _s(d, idx);
+	char *c;
+
+	if (!s || !*s)
+		return NULL;
+	c = strdup(s);
+	if (!c)
+		*err = -ENOMEM;
+	return c;
+}
+
+#define DEFINE_FIND(name, type, arr, n_arr)                                         \
+	static const type *name(const struct decoder *d, uint64_t id)               \
+	{                                                                           \
+		if (id && id <= d->p->n_arr && d->p->arr[id - 1]->id == id)         \
+			return d->p->arr[id - 1];                                   \
+		for (size_t i = 0; i < d->p->n_arr; i++)                            \
+			if (d->p->arr[i]->id == id)                                 \
+				return d->p->arr[i];                                \
+		return NULL;                                                        \
+	}
+DEFINE_FIND(_find_location, Pprof__Location, location, n_location)
+DEFINE_FIND(_find_function, Pprof__Function, function, n_function)
+DEFINE_FIND(_find_mapping, Pprof__Mapping, mapping, n_mapping)
+
+/* Checks the references a reader relies on; *WHY says what is wrong. */
+static int _validate(struct decoder *d, const char **why)
+{
+	const Pprof__Profile *p = d->p;
+	size_t ns = p->n_string_table;
+
+	if (!ns || p->string_table[0][0]) {
+		*why = "not a pprof profile: no string table";
+		return -EINVAL;
+	}
+	if (!p->n_sample_type) {
+		*why = "not a pprof profile: no sample types";
+		return -EINVAL;
+	}
+	for (int v = 0; v < V__MAX; v++)
+		d->v[v] = -1;
+	for (size_t i = 0; i < p->n_sample_type; i++) {
+		const char *t = _s(d, p->sample_type[i]->type);
+
+		if (!t || !_s(d, p->sample_type[i]->unit)) {
+			*why = "not a pprof profile: bad string index in a sample type";
+			return -EINVAL;
+		}
+		for (int v = 0; v < V__MAX; v++)
+			if (!strcmp(t, value_types[v].type) && d->v[v] < 0)
+				d->v[v] = (int)i;
+	}
+	if (d->v[V_INUSE_SPACE] < 0) {
+		*why = "not a heap profile: no inuse_space sample type";
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < p->n_sample; i++) {
+		if (p->sample[i]->n_value != p->n_sample_type) {
+			*why = "corrupted profile: a sample has the wrong number of values";
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < p->sample[i]->n_location_id; j++)
+			if (!_find_location(d, p->sample[i]->location_id[j])) {
+				*why = "corrupted profile: a sample names a missing location";
+				return -EINVAL;
+			}
+	}
+	for (size_t i = 0; i < p->n_location; i++) {
+		const Pprof__Location *l = p->location[i];
+
+		if (l->mapping_id && !_find_mapping(d, l->mapping_id)) {
+			*why = "corrupted profile: a location names a missing mapping";
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < l->n_line; j++) {
+			const Pprof__Function *f = _find_function(d, l->line[j]->function_id);
+
+			if (!f || !_s(d, f->name) || !_s(d, f->filename)) {
+				*why = "corrupted profile: a location names a missing function";
+				return -EINVAL;
+			}
+		}
+	}
+	for (size_t i = 0; i < p->n_mapping; i++)
+		if (!_s(d, p->mapping[i]->filename) || !_s(d, p->mapping[i]->build_id)) {
+			*why = "corrupted profile: bad string index in a mapping";
+			return -EINVAL;
+		}
+	return 0;
+}
+
+static int _frame(const struct decoder *d, const Pprof__Location *l, const Pprof__Line *line,
+		  size_t depth, struct stack_frame *f)
+{
+	const Pprof__Mapping *m = l->mapping_id ? _find_mapping(d, l->mapping_id) : NULL;
+	int err = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->addr = depth > 0 && l->address ? l->address + 1 : l->address;
+	f->offset = m ? l->address - m->memory_start + m->file_offset : l->address;
+	if (m) {
+		f->module = _sdup(d, m->filename, &err);
+		f->build_id = _sdup(d, m->build_id, &err);
+		f->map_start = m->memory_start;
+		f->map_end = m->memory_limit;
+	}
+	if (line) {
+		const Pprof__Function *fn = _find_function(d, line->function_id);
+
+		f->function = _sdup(d, fn->name, &err);
+		f->file = _sdup(d, fn->filename, &err);
+		f->line = (int)line->line;
+	}
+	return err;
+}
+
+static int _stack(const struct decoder *d, const Pprof__Sample *s, struct report *r,
+		  struct report_stack *rs)
+{
+	size_t n = 0;
+	int err;
+
+	for (int v = 0; v < V__MAX; v++) {
+		int64_t x = d->v[v] >= 0 ? s->value[d->v[v]] : 0;
+		uint64_t u = x > 0 ? (uint64_t)x : 0;
+
+		switch (v) {
+		case V_ALLOC_OBJECTS: rs->alloc_count = u; break;
+		case V_ALLOC_SPACE: rs->alloc_bytes = u; break;
+		case V_INUSE_OBJECTS: rs->count = u; break;
+		default: rs->bytes = u; break;
+		}
+	}
+	for (size_t i = 0; i < s->n_location_id; i++) {
+		const Pprof__Location *l = _find_location(d, s->location_id[i]);
+
+		n += l->n_line ? l->n_line : 1;
+	}
+	rs->frames = calloc(n ? n : 1, sizeof(*rs->frames));
+	if (!rs->frames)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_location_id; i++) {
+		const Pprof__Location *l = _find_location(d, s->location_id[i]);
+
+		for (size_t j = 0; j < (l->n_line ? l->n_line : 1); j++) {
+			err = _frame(d, l, l->n_line ? l->line[j] : NULL, i,
+				     &rs->frames[rs->nframes]);
+			rs->nframes++;
+			if (err)
+				return err;
+		}
+	}
+	for (size_t i = 0; i < s->n_label; i++) {
+		const Pprof__Label *l = s->label[i];
+		const char *key = _s(d, l->key), *str = _s(d, l->str);
+
+		if (!key)
+			continue;
+		if (!strcmp(key, "pid") && !r->pid)
+			r->pid = (int)l->num;
+		else if (!strcmp(key, "comm") && str && !r->comm[0])
+			snprintf(r->comm, sizeof(r->comm), "%s", str);
+		else if (!strcmp(key, "oldest_age"))
+			rs->oldest_age_s = (double)l->num / 1000;
+		else if (!strcmp(key, "truncated") && str && !strcmp(str, "true"))
+			rs->truncated = true;
+	}
+	return 0;
+}
+
+static void _parse_stats(const char *c, struct report *r)
+{
+	char name[64];
+	unsigned long long v;
+	int used;
+
+	while (sscanf(c, " %63[^= ]=%llu%n", name, &v, &used) == 2) {
+		for (int s = 0; s < SEEP_STAT__MAX; s++)
+			if (!strcmp(name, report__stat_name(s)))
+				r->stats[s] = v;
+		c += used;
+	}
+}
+
+static void _comments(const struct decoder *d, struct report *r)
+{
+	for (size_t i = 0; i < d->p->n_comment; i++) {
+		const char *c = _s(d, d->p->comment[i]);
+
+		if (!c)
+			continue;
+		if (!strcmp(c, "seep.final=1"))
+			r->final = true;
+		else if (!strcmp(c, "seep.exited=1"))
+			r->exited = true;
+		else if (!strncmp(c, STATS_PREFIX, strlen(STATS_PREFIX)))
+			_parse_stats(c + strlen(STATS_PREFIX), r);
+	}
+}
+
+static int _by_bytes(const void *a, const void *b)
+{
+	const struct report_stack *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return x < y ? -1 : x > y;   /* keeps the file's order */
+}
+
+int pprof__decode(const void *buf, size_t len, struct report *out, const char **why)
+{
+	const uint8_t *in = buf;
+	uint8_t *plain = NULL;
+	size_t plain_len = len;
+	struct decoder d = { 0 };
+	Pprof__Profile *p = NULL;
+	int err;
+
+	*why = NULL;
+	memset(out, 0, sizeof(*out));
+	if (!len) {
+		*why = "empty file";
+		return -EINVAL;
+	}
+	if (len >= 2 && in[0] == 0x1f && in[1] == 0x8b) {
+		if ((err = _gunzip(in, len, &plain, &plain_len, why)))
+			return err;
+		in = plain;
+	}
+	p = pprof__profile__unpack(NULL, plain_len, in);
+	if (!p) {
+		*why = "not a pprof profile (malformed protobuf)";
+		err = -EINVAL;
+		goto cleanup;
+	}
+	d.p = p;
+	if ((err = _validate(&d, why)))
+		goto cleanup;
+	out->time = (double)(p->time_nanos / 1000000000) + (double)(p->time_nanos % 1000000000) / 1e9;
+	out->elapsed_s = (double)p->duration_nanos / 1e9;
+	out->stacks = calloc(p->n_sample ? p->n_sample : 1, sizeof(*out->stacks));
+	err = -ENOMEM;
+	if (!out->stacks)
+		goto cleanup;
+	for (size_t i = 0; i < p->n_sample; i++) {
+		struct report_stack *rs = &out->stacks[out->nstacks++];
+
+		if ((err = _stack(&d, p->sample[i], out, rs)))
+			goto cleanup;
+		out->total_bytes += rs->bytes;
+		out->total_count += rs->count;
+	}
+	out->stacks_total = out->nstacks;
+	qsort(out->stacks, out->nstacks, sizeof(*out->stacks), _by_bytes);
+	_comments(&d, out);
+	err = 0;
+cleanup:
+	if (err) {
+		if (err == -ENOMEM && !*why)
+			*why = "out of memory";
+		report__release(out);
+	}
+	pprof__profile__free_unpacked(p, NULL);
+	free(plain);
+	return err;
+}
+
+int pprof__read_file(const char *path, struct report *out)
+{
+	const char *why = NULL;
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+		goto cleanup;
+	}
+	if ((uint64_t)st.st_size > MAX_PROFILE_BYTES) {
+		err = -EFBIG;
+		goto cleanup;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	err = pprof__decode(buf, len, out, &why);
+cleanup:
+	if (err)
+		pr_err("cannot read profile '%s': %s", path, why ? why : strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return err;
+}

@@ -1,0 +1,238 @@
+#include "snapshot/report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/fmt.h"
+
+static const struct {
+	const char *name;
+	bool drop;
+} stat_info[SEEP_STAT__MAX] = {
+	[SEEP_STAT_ALLOCS] = { "allocs", false },
+	[SEEP_STAT_ALLOC_BYTES] = { "alloc_bytes", false },
+	[SEEP_STAT_FREES] = { "frees", false },
+	[SEEP_STAT_FREES_UNTRACKED] = { "frees_untracked", false },
+	[SEEP_STAT_FAILED_ALLOCS] = { "failed_allocs", false },
+	[SEEP_STAT_NESTED] = { "nested_calls", false },
+	[SEEP_STAT_MUNMAP_PARTIAL] = { "munmap_partial", false },
+	[SEEP_STAT_DROP_LIVE_FULL] = { "live_map_full", true },
+	[SEEP_STAT_DROP_LIVE_FULL_BYTES] = { "live_map_full_bytes", true },
+	[SEEP_STAT_DROP_AGG_FULL] = { "site_map_full", true },
+	[SEEP_STAT_DROP_STACK_LOST] = { "stacks_lost", true },
+	[SEEP_STAT_DROP_MISSED_RETURN] = { "missed_returns", true },
+	[SEEP_STAT_DROP_NEST_FULL] = { "nesting_overflow", true },
+	[SEEP_STAT_DROP_NO_TASK_STORAGE] = { "thread_state_failed", true },
+	[SEEP_STAT_UNSAMPLED] = { "calls_unsampled", false },
+	[SEEP_STAT_STACK_EVENTS] = { "stack_copies", false },
+	[SEEP_STAT_DROP_RINGBUF_FULL] = { "ringbuf_full", true },
+};
+
+const char *report__stat_name(enum seep_stat s)
+{
+	return (unsigned)s < SEEP_STAT__MAX ? stat_info[s].name : "?";
+}
+
+bool report__stat_is_drop(enum seep_stat s)
+{
+	return (unsigned)s < SEEP_STAT__MAX && stat_info[s].drop;
+}
+
+/* Events lost: every drop counter except the byte count beside one. */
+static uint64_t _drops_total(const struct report *r)
+{
+	uint64_t n = 0;
+
+	for (int s = 0; s < SEEP_STAT__MAX; s++)
+		if (stat_info[s].drop && s != SEEP_STAT_DROP_LIVE_FULL_BYTES)
+			n += r->stats[s];
+	return n;
+}
+
+void report__release(struct report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nstacks; i++) {
+		struct report_stack *s = &r->stacks[i];
+
+		for (size_t j = 0; j < s->nframes; j++) {
+			free(s->frames[j].function);
+			free(s->frames[j].module);
+			free(s->frames[j].file);
+			free(s->frames[j].build_id);
+		}
+		free(s->frames);
+	}
+	free(r->stacks);
+	r->stacks = NULL;
+	r->nstacks = 0;
+}
+
+/* Seconds rounded to the millisecond, so JSON shows 1.276, not 1.2761600012. */
+static double _ms(double s)
+{
+	return round(s * 1000) / 1000;
+}
+
+static json_t *_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *_frame_json(const struct stack_frame *f)
+{
+	char off[32];
+
+	snprintf(off, sizeof(off), "0x%" PRIx64, f->offset);
+	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:o}",
+			 "function", _str_or_null(f->function),
+			 "module", _str_or_null(f->module),
+			 "offset", off,
+			 "file", _str_or_null(f->file),
+			 "line", f->line > 0 ? json_integer(f->line) : json_null(),
+			 "build_id", _str_or_null(f->build_id));
+}
+
+json_t *report__frame_json(const struct stack_frame *f)
+{
+	return _frame_json(f);
+}
+
+static json_t *_stats_json(const struct report *r)
+{
+	json_t *stats = json_object(), *drops = json_object();
+
+	for (int s = 0; s < SEEP_STAT__MAX; s++)
+		json_object_set_new(stat_info[s].drop ? drops : stats, stat_info[s].name,
+				    json_integer((json_int_t)r->stats[s]));
+	json_object_set_new(stats, "drops", drops);
+	json_object_set_new(stats, "drops_total", json_integer((json_int_t)_drops_total(r)));
+	return stats;
+}
+
+int report__print_json(struct json_t *root, FILE *out)
+{
+	int err = 0;
+
+	if (!root)
+		return -ENOMEM;
+	if (json_dumpf(root, out, JSON_COMPACT | JSON_REAL_PRECISION(15)) || fputc('\n', out) == EOF)
+		err = -EIO;
+	json_decref(root);
+	fflush(out);
+	return err;
+}
+
+int report__write_json(const struct report *r, FILE *out)
+{
+	json_t *root, *stacks = json_array();
+
+	for (size_t i = 0; i < r->nstacks; i++) {
+		const struct report_stack *s = &r->stacks[i];
+		json_t *frames = json_array();
+
+		for (size_t j = 0; j < s->nframes; j++)
+			json_array_append_new(frames, _frame_json(&s->frames[j]));
+		json_array_append_new(stacks, json_pack(
+			"{s:I, s:I, s:f, s:I, s:f, s:I, s:I, s:b, s:o}",
+			"bytes", (json_int_t)s->bytes, "count", (json_int_t)s->count,
+			"bytes_stddev", round(s->bytes_stddev),
+			"samples", (json_int_t)s->samples,
+			"oldest_age_s", _ms(s->oldest_age_s),
+			"alloc_bytes", (json_int_t)s->alloc_bytes,
+			"alloc_count", (json_int_t)s->alloc_count,
+			"truncated", s->truncated, "frames", frames));
+	}
+	root = json_pack("{s:i, s:s, s:f, s:f, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+			 "pid", r->pid, "comm", r->comm, "time", _ms(r->time),
+			 "elapsed_s", _ms(r->elapsed_s), "final", r->final, "exited", r->exited,
+			 "sample_bytes", (json_int_t)r->sample_bytes,
+			 "total_bytes", (json_int_t)r->total_bytes,
+			 "total_count", (json_int_t)r->total_count,
+			 "total_samples", (json_int_t)r->total_samples,
+			 "stacks_total", (json_int_t)r->stacks_total,
+			 "stacks", stacks, "stats", _stats_json(r));
+	return report__print_json(root, out);
+}
+
+static const char *_basename(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : path ? path : "?";
+}
+
+int report__write_text(const struct report *r, FILE *out)
+{
+	char total[32], when[32], b[32];
+	time_t t = (time_t)r->time;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fmt__bytes((int64_t)r->total_bytes, false, total, sizeof(total));
+	fprintf(out, "%s pid %d (%s)%s: %s live in %s%" PRIu64 " allocations from %zu stacks",
+		when, r->pid, r->comm, r->exited ? " exited" : "", total,
+		r->sample_bytes > 1 ? "~" : "", r->total_count, r->stacks_total);
+	if (r->sample_bytes > 1) {
+		fmt__bytes((int64_t)r->sample_bytes, false, b, sizeof(b));
+		fprintf(out, ", sampled every %s", b);
+	}
+	if (r->nstacks < r->stacks_total)
+		fprintf(out, " (top %zu shown)", r->nstacks);
+	fprintf(out, "%s\n", r->final ? " [final]" : "");
+	for (size_t i = 0; i < r->nstacks; i++) {
+		const struct report_stack *s = &r->stacks[i];
+
+		fmt__bytes((int64_t)s->bytes, false, b, sizeof(b));
+		fprintf(out, "\n  #%zu %s", i + 1, b);
+		if (r->sample_bytes > 1) {
+			fmt__bytes((int64_t)(s->bytes_stddev + 0.5), false, b, sizeof(b));
+			fprintf(out, " ± %s in ~%" PRIu64 " allocations (%" PRIu64 " sampled)", b,
+				s->count, s->samples);
+		} else {
+			fprintf(out, " in %" PRIu64 " allocations", s->count);
+		}
+		fprintf(out, ", oldest %.1f s (%" PRIu64 " allocated since attach)\n",
+			s->oldest_age_s, s->alloc_count);
+		for (size_t j = 0; j < s->nframes; j++) {
+			const struct stack_frame *f = &s->frames[j];
+
+			fprintf(out, "    %-32s %s+0x%" PRIx64, f->function ? f->function : "??",
+				_basename(f->module), f->offset);
+			if (f->file)
+				fprintf(out, "  %s:%d", _basename(f->file), f->line);
+			fputc('\n', out);
+		}
+		if (s->truncated)
+			fprintf(out, "    ... (deeper frames not kept)\n");
+	}
+	fprintf(out, "\n  stats: %" PRIu64 " allocations recorded, %" PRIu64 " frees matched, %"
+		PRIu64 " frees of untracked blocks, %" PRIu64 " failed, %" PRIu64 " nested\n",
+		r->stats[SEEP_STAT_ALLOCS], r->stats[SEEP_STAT_FREES],
+		r->stats[SEEP_STAT_FREES_UNTRACKED], r->stats[SEEP_STAT_FAILED_ALLOCS],
+		r->stats[SEEP_STAT_NESTED]);
+	fprintf(out, "  drops: %" PRIu64 " (", _drops_total(r));
+	for (int s = 0, first = 1; s < SEEP_STAT__MAX; s++) {
+		if (!stat_info[s].drop)
+			continue;
+		fprintf(out, "%s%s %" PRIu64, first ? "" : ", ", stat_info[s].name, r->stats[s]);
+		first = 0;
+	}
+	fputs(")\n\n", out);
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}
+
+int report__write(const struct report *r, enum report_format fmt, FILE *out)
+{
+	if (fmt == REPORT_FOLDED)
+		return -EINVAL;
+	return fmt == REPORT_JSON ? report__write_json(r, out) : report__write_text(r, out);
+}

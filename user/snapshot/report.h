@@ -1,0 +1,75 @@
+/* report — one heap report of one process, and its renderings.
+ *
+ * A report is plain data built by the caller (the trace command) from the
+ * heap model and the symbolizer; this module only renders it: JSON (one
+ * object per report, on one line) or text. Pure C over plain data.
+ * Ownership: report__release() frees the stacks, frames and their strings.
+ *
+ * JSON: {"pid", "comm", "time", "elapsed_s", "final", "exited",
+ *        "sample_bytes", "total_bytes", "total_count", "total_samples",
+ *        "stacks_total",
+ *        "stacks": [{"bytes", "count", "bytes_stddev", "samples",
+ *                    "oldest_age_s", "alloc_bytes", "alloc_count", "truncated",
+ *                    "frames": [{"function", "module", "offset", "file",
+ *                                "line", "build_id"}]}],
+ *        "stats": {<counter>: n, ..., "drops": {<drop>: n, ...},
+ *                  "drops_total": n}}
+ * Frames innermost first (the allocator's entry first); unknown fields null.
+ */
+#ifndef SEEP_REPORT_H
+#define SEEP_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "seep_heap.h"
+#include "symbols/frame.h"
+
+struct report_stack {
+	uint64_t bytes, count;   /* estimates when sampling */
+	double bytes_stddev;     /* the bytes estimate's standard deviation (0: exact) */
+	uint64_t samples;        /* live blocks recorded */
+	double oldest_age_s;
+	uint64_t alloc_bytes, alloc_count;
+	bool truncated;          /* deeper than the frames kept */
+	size_t nframes;
+	struct stack_frame *frames;
+};
+
+struct report {
+	int pid;
+	char comm[17];
+	double time;             /* wall clock, seconds since the epoch */
+	double elapsed_s;        /* since tracing started */
+	bool final;              /* last report of this process */
+	bool exited;             /* the process has exited */
+	uint64_t sample_bytes;   /* mean bytes between samples; 1: every allocation */
+	uint64_t total_bytes, total_count;
+	uint64_t total_samples;  /* live blocks recorded */
+	size_t stacks_total;     /* sites with live memory (stacks shows the top ones) */
+	size_t nstacks;
+	struct report_stack *stacks;
+	uint64_t stats[SEEP_STAT__MAX];
+};
+
+/* REPORT_FOLDED is written by folded__write_report() (folded.h, above this
+ * model); report__write() takes text and JSON and returns -EINVAL for it. */
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_FOLDED };
+
+void report__release(struct report *r);
+int report__write(const struct report *r, enum report_format fmt, FILE *out);
+int report__write_json(const struct report *r, FILE *out);
+int report__write_text(const struct report *r, FILE *out);
+
+/* A frame as in the JSON report (a new jansson reference). */
+struct json_t;
+struct json_t *report__frame_json(const struct stack_frame *f);
+/* Writes ROOT compact on one line and releases it; -ENOMEM if ROOT is NULL. */
+int report__print_json(struct json_t *root, FILE *out);
+
+/* The JSON name of a counter, and whether it counts lost data. */
+const char *report__stat_name(enum seep_stat s);
+bool report__stat_is_drop(enum seep_stat s);
+
+#endif

@@ -1,0 +1,69 @@
+/* store — crash-safe files and snapshot series on disk.
+ *
+ * store__write_file() is the one way seep writes a result file: the data
+ * goes to an unnamed file (O_TMPFILE) in the target's directory, is
+ * fsync'ed, then linked in under its name (or, to replace, linked under a
+ * temporary name and renamed over it), and the directory is fsync'ed. A
+ * reader, or the disk after a crash or `kill -9` at any moment, sees no
+ * file or a complete one, never a part. A file system without O_TMPFILE
+ * gets a named temporary file (".NAME.tmp"), removed on failure. A full
+ * disk (ENOSPC, or less free space than the data) fails the write cleanly.
+ *
+ * A series is a directory of snapshots written by `seep record`:
+ *   index.json           {"format": "seep-series", "version": 1, "pid", "comm",
+ *                         "command", "every_s", "started",
+ *                         "snapshots": [{"file", "time", "elapsed_s",
+ *                         "total_bytes", "total_count", "stacks", "size"}]}
+ *   snap-000001.pb.gz    pprof heap profiles (see pprof.h), in order
+ * Each snapshot is written before the index names it, so the index never
+ * names a missing file; a snapshot written just before a kill and not yet
+ * in the index is complete all the same, and readers (store__list) take the
+ * snapshot files themselves, in name order, as the series. A series
+ * directory is never reused: store__create refuses a directory that exists
+ * and is not empty.
+ *
+ * Test hook: SEEP_STORE_WRITE_DELAY_US=N in the environment makes every
+ * write go in 256-byte pieces N microseconds apart (the kill -9 test uses it to
+ * land kills in the middle of writes).
+ *
+ * Ownership: a store is freed with store__free() (NULL-safe); the paths
+ * from store__list() are freed with store__list_free().
+ * Functions return 0 or -errno and log one line on failure.
+ */
+#ifndef SEEP_STORE_H
+#define SEEP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "snapshot/report.h"
+
+/* Writes LEN bytes of BUF to PATH atomically. REPLACE: an existing PATH is
+ * replaced; otherwise -EEXIST if it exists. */
+int store__write_file(const char *path, const void *buf, size_t len, bool replace);
+
+struct series_info {
+	int pid;
+	const char *comm;
+	const char *command;     /* the -c command, or NULL */
+	double every_s;
+};
+
+struct store;
+
+/* Creates the series directory DIR (or takes an empty existing one) and
+ * writes its index. -EEXIST if DIR holds anything. */
+int store__create(const char *dir, const struct series_info *info, struct store **out);
+void store__free(struct store *st);
+/* Appends a snapshot: the encoded profile BUF of report R. */
+int store__add(struct store *st, const struct report *r, const void *buf, size_t len);
+size_t store__count(const struct store *st);
+
+/* True if DIR is a series directory (it has an index.json). */
+bool store__is_series(const char *dir);
+/* The snapshot files of the series in DIR, oldest first. -ENOENT (logged)
+ * if DIR is not a series. */
+int store__list(const char *dir, char ***paths, size_t *n);
+void store__list_free(char **paths, size_t n);
+
+#endif

@@ -1,0 +1,645 @@
+#include "tracer/trace.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "elf/allocators.h"
+#include "lib/clock.h"
+#include "heap.skel.h"
+#include "lib/log.h"
+#include "sys/procmaps.h"
+
+struct probe {
+	pid_t pid;
+	uint64_t dev, ino, offset;
+};
+
+struct trace {
+	struct heap_bpf *skel;
+	bool sessions;
+	bool shared;             /* probes shared by every process mapping a file */
+	int *session_fds;        /* uprobe session links (raw bpf links) */
+	size_t nsession_fds;
+	struct ring_buffer *events;
+	uint64_t consume_until_ns;  /* CLOCK_MONOTONIC end of the current consume */
+	trace_event_fn event_fn;
+	void *event_ctx;
+	struct bpf_link **links;
+	size_t nlinks, links_cap;
+	struct probe *probes;
+	size_t nprobes, probes_cap;
+	int ncpus;
+};
+
+static int _libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level l = level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG;
+	char buf[512];
+	size_t n;
+
+	if ((int)l > LOG_WARN + log__verbosity())
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	log__msg(l, "libbpf: %s", buf);
+	return 0;
+}
+
+int trace__check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data) == 0 &&
+	    (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)))
+		return 0;
+	pr_err("permission denied: tracing needs root or CAP_SYS_ADMIN (uprobes need it on this kernel)");
+	return -EPERM;
+}
+
+int trace__check_btf(void)
+{
+	const char *path = getenv("SEEP_SYSFS_BTF");
+
+	if (!path)
+		path = "/sys/kernel/btf/vmlinux";
+	if (access(path, R_OK) == 0)
+		return 0;
+	pr_err("kernel has no BTF ('%s' missing): seep needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+	       path);
+	return -EOPNOTSUPP;
+}
+
+/* Uprobe sessions (kernel 6.12+) are not wrapped by Debian's libbpf 1.1:
+ * the program is loaded with this expected attach type and linked by a raw
+ * BPF_LINK_CREATE carrying the uprobe_multi attributes. */
+#define ATTACH_UPROBE_SESSION 57
+
+union link_create_attr {
+	struct {
+		__u32 prog_fd;
+		__u32 target_fd;
+		__u32 attach_type;
+		__u32 flags;
+		struct {
+			__u64 path;
+			__u64 offsets;
+			__u64 ref_ctr_offsets;
+			__u64 cookies;
+			__u32 cnt;
+			__u32 flags;
+			__u32 pid;
+		} uprobe_multi;
+	};
+	char size[128];
+};
+
+static bool _kernel_has_sessions(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool yes;
+
+	if (!btf)
+		return false;
+	yes = btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC) >= 0;
+	btf__free(btf);
+	return yes;
+}
+
+/* -ln((i + 0.5) / N): quantiles of the unit exponential distribution. */
+static void _fill_exp_table(volatile __u32 *table)
+{
+	for (int i = 0; i < SEEP_EXP_TABLE; i++)
+		table[i] = (__u32)(-log((i + 0.5) / SEEP_EXP_TABLE) * SEEP_EXP_SCALE + 0.5);
+}
+
+int trace__new(const struct trace_config *cfg, struct trace **out)
+{
+	struct trace *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	libbpf_set_print(_libbpf_print);
+	t->ncpus = libbpf_num_possible_cpus();
+	t->skel = heap_bpf__open();
+	if (!t->skel) {
+		err = -errno;
+		pr_err("cannot open the BPF program: %s", strerror(-err));
+		goto fail;
+	}
+	if (cfg->max_live)
+		bpf_map__set_max_entries(t->skel->maps.live, cfg->max_live);
+	if (cfg->max_sites)
+		bpf_map__set_max_entries(t->skel->maps.stack_totals, cfg->max_sites);
+	if (cfg->max_stacks)
+		bpf_map__set_max_entries(t->skel->maps.stacks, cfg->max_stacks);
+	if (cfg->stack_bytes)
+		t->skel->rodata->cfg_stack_bytes = cfg->stack_bytes;
+	t->skel->rodata->cfg_sample_bytes = cfg->sample_bytes;
+	_fill_exp_table(t->skel->rodata->cfg_exp);
+	t->sessions = !cfg->no_sessions && _kernel_has_sessions();
+	t->shared = cfg->shared_probes;
+	if (t->sessions)
+		bpf_program__set_expected_attach_type(t->skel->progs.alloc_session_prog,
+						      ATTACH_UPROBE_SESSION);
+	else
+		bpf_program__set_autoload(t->skel->progs.alloc_session_prog, false);
+	err = heap_bpf__load(t->skel);
+	if (err) {
+		pr_err("cannot load the BPF program: %s%s", strerror(-err),
+		       err == -EPERM ? " (need root or CAP_SYS_ADMIN)" : "");
+		goto fail;
+	}
+	*out = t;
+	return 0;
+fail:
+	trace__free(t);
+	return err;
+}
+
+void trace__free(struct trace *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	for (size_t i = 0; i < t->nsession_fds; i++)
+		close(t->session_fds[i]);
+	free(t->session_fds);
+	ring_buffer__free(t->events);
+	free(t->links);
+	free(t->probes);
+	heap_bpf__destroy(t->skel);
+	free(t);
+}
+
+static int _push_link(struct trace *t, struct bpf_link *l)
+{
+	if (t->nlinks == t->links_cap) {
+		size_t cap = t->links_cap ? t->links_cap * 2 : 64;
+		struct bpf_link **v = realloc(t->links, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->links = v;
+		t->links_cap = cap;
+	}
+	t->links[t->nlinks++] = l;
+	return 0;
+}
+
+static int _seen_probe(struct trace *t, const struct probe *p)
+{
+	for (size_t i = 0; i < t->nprobes; i++) {
+		const struct probe *q = &t->probes[i];
+
+		if (q->pid == p->pid && q->dev == p->dev && q->ino == p->ino && q->offset == p->offset)
+			return 1;
+	}
+	if (t->nprobes == t->probes_cap) {
+		size_t cap = t->probes_cap ? t->probes_cap * 2 : 64;
+		struct probe *v = realloc(t->probes, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->probes = v;
+		t->probes_cap = cap;
+	}
+	t->probes[t->nprobes++] = *p;
+	return 0;
+}
+
+static int _attach_one(struct trace *t, struct bpf_program *prog, pid_t pid,
+		       const char *path, uint64_t offset, int retprobe, __u64 cookie,
+		       const char *what)
+{
+	struct bpf_uprobe_opts opts;
+	struct bpf_link *l;
+	int err;
+
+	memset(&opts, 0, sizeof(opts));  /* what LIBBPF_OPTS does; cppcheck can read this */
+	opts.sz = sizeof(opts);
+	opts.retprobe = retprobe;
+	opts.bpf_cookie = cookie;
+	l = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
+
+	if (!l) {
+		err = -errno;
+		pr_err("cannot attach %s '%s' in '%s': %s%s", retprobe ? "uretprobe" : "uprobe",
+		       what, path, strerror(-err), err == -EPERM ? " (need CAP_SYS_ADMIN)" : "");
+		return err;
+	}
+	return _push_link(t, l);
+}
+
+/* The attach cookie of F in this tracer (allocators__cookie, plus the
+ * shared bit when probes are shared). */
+static __u64 _cookie(const struct trace *t, const struct alloc_funcs *funcs,
+		     const struct alloc_func *f, enum seep_unwind mode)
+{
+	return allocators__cookie(funcs, f, mode) | (t->shared ? SEEP_COOKIE_SHARED : 0);
+}
+
+static bool _is_alloc(enum seep_kind kind)
+{
+	return kind != SEEP_KIND_FREE && kind != SEEP_KIND_MUNMAP && kind != SEEP_KIND_DELETE;
+}
+
+/* One uprobe session link for the allocating functions F[0..N) of PATH in
+ * PID (0: every process); each offset with its cookie. */
+static int _attach_session(struct trace *t, pid_t pid, const char *path,
+			   const struct alloc_funcs *funcs, const struct alloc_func *const *f,
+			   size_t n, enum seep_unwind mode)
+{
+	unsigned long offsets[ALLOC_FUNCS_MAX];
+	__u64 cookies[ALLOC_FUNCS_MAX];
+	union link_create_attr attr;
+	int fd, err;
+
+	for (size_t i = 0; i < n; i++) {
+		offsets[i] = f[i]->probe_offset;
+		cookies[i] = _cookie(t, funcs, f[i], mode);
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = bpf_program__fd(t->skel->progs.alloc_session_prog);
+	attr.attach_type = ATTACH_UPROBE_SESSION;
+	attr.uprobe_multi.path = (__u64)(uintptr_t)path;
+	attr.uprobe_multi.offsets = (__u64)(uintptr_t)offsets;
+	attr.uprobe_multi.cookies = (__u64)(uintptr_t)cookies;
+	attr.uprobe_multi.cnt = (__u32)n;
+	attr.uprobe_multi.pid = (__u32)pid;
+	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	if (fd < 0) {
+		err = -errno;
+		pr_err("cannot attach uprobe session in '%s': %s%s", path, strerror(-err),
+		       err == -EPERM ? " (need CAP_SYS_ADMIN)" : "");
+		return err;
+	}
+	if (t->nsession_fds % 16 == 0) {
+		int *v = realloc(t->session_fds, (t->nsession_fds + 16) * sizeof(*v));
+
+		if (!v) {
+			close(fd);
+			return -ENOMEM;
+		}
+		t->session_fds = v;
+	}
+	t->session_fds[t->nsession_fds++] = fd;
+	return 0;
+}
+
+static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
+			const struct procmap *m, int *hooked, int *heap_found)
+{
+	const struct alloc_func *session[ALLOC_FUNCS_MAX];
+	const pid_t probe_pid = t->shared ? -1 : pid;  /* libbpf: -1 is every process */
+	size_t nsession = 0;
+	struct alloc_funcs funcs;
+	char path[4096];
+	int err;
+
+	if (procmaps__open_path(pid, m, path, sizeof(path)))
+		return 0;
+	err = allocators__find(path, &funcs);
+	if (err) {
+		pr_debug("skipping '%s': %s", m->path, strerror(-err));
+		return 0;
+	}
+	if (allocators__has_heap(&funcs))
+		*heap_found = 1;
+	for (size_t i = 0; i < funcs.n; i++) {
+		const struct alloc_func *f = &funcs.f[i];
+		const char *name = f->name;
+		struct probe p = { t->shared ? 0 : pid,
+				   ((uint64_t)m->dev_major << 32) | m->dev_minor, m->inode, f->offset };
+
+		if ((err = _seen_probe(t, &p)) != 0) {
+			if (err < 0)
+				return err;
+			continue;
+		}
+		if (_is_alloc(f->kind) && t->sessions) {
+			session[nsession++] = f;
+		} else if (_is_alloc(f->kind)) {
+			/* Return probe first: a call that enters once the entry
+			 * probe is in place must find its return hooked, or its
+			 * frame would wait for a return that never comes. Both at
+			 * the entry probe's address: the kernel then rewrites the
+			 * return address after the entry program has read it. */
+			err = _attach_one(t, t->skel->progs.alloc_exit_prog, probe_pid, path,
+					  f->probe_offset, 1, 0, name);
+			if (!err)
+				err = _attach_one(t, t->skel->progs.alloc_enter_prog, probe_pid, path,
+						  f->probe_offset, 0, _cookie(t, &funcs, f, mode), name);
+		} else {
+			err = _attach_one(t, f->kind == SEEP_KIND_MUNMAP ? t->skel->progs.munmap_enter
+									 : t->skel->progs.free_enter,
+					  probe_pid, path, f->probe_offset, 0,
+					  _cookie(t, &funcs, f, mode), name);
+		}
+		if (err)
+			return err;
+		pr_debug("pid %d: hooked %s at %s+0x%llx (entry probe +%llu)", (int)pid, name,
+			 m->path, (unsigned long long)f->offset,
+			 (unsigned long long)(f->probe_offset - f->offset));
+		(*hooked)++;
+	}
+	return nsession ? _attach_session(t, t->shared ? 0 : pid, path, &funcs, session, nsession,
+					  mode)
+			: 0;
+}
+
+/* PID's start time in clock ticks since boot (/proc/PID/stat, field 22). */
+static int _start_ticks(pid_t pid, uint64_t *ticks)
+{
+	char path[64], buf[1024];
+	const char *p;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');  /* comm may hold spaces and parentheses */
+	if (!p)
+		return -EINVAL;
+	p++;
+	for (int field = 3; field < 22 && p; field++)  /* p is at the space before field FIELD */
+		p = strchr(p + 1, ' ');
+	return p && sscanf(p, " %" SCNu64, ticks) == 1 ? 0 : -EINVAL;
+}
+
+int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
+{
+	struct procmaps maps;
+	int err, hooked = 0, heap_found = 0;
+	bool targeted = false;   /* added to the targets map by this call */
+	__u32 tgid = (__u32)pid;
+
+	err = procmaps__read(pid, &maps);
+	if (err) {
+		if (err == -ENOENT || err == -ESRCH)
+			err = -ESRCH;
+		pr_err("cannot read the mappings of pid %d: %s", (int)pid,
+		       err == -ESRCH ? "no such process" : strerror(-err));
+		return err;
+	}
+	if (t->shared) {
+		/* Counted from its first call through a probe already in place. */
+		struct seep_target tv = { .mode = (__u8)mode };
+		uint64_t ticks;
+
+		if ((err = _start_ticks(pid, &ticks))) {
+			pr_err("cannot read the start time of pid %d: %s", (int)pid, strerror(-err));
+			goto cleanup;
+		}
+		tv.start_ticks = ticks;
+		if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &tv, BPF_NOEXIST)) {
+			targeted = true;
+		} else if (errno != EEXIST) {
+			err = errno == E2BIG ? -ENOSPC : -errno;
+			pr_err("cannot trace pid %d with shared probes: %s", (int)pid,
+			       err == -ENOSPC ? "too many processes" : strerror(-err));
+			goto cleanup;
+		}
+	}
+	for (size_t i = 0; i < maps.n; i++) {
+		const struct procmap *m = &maps.v[i];
+		int seen = 0;
+
+		if (!procmap__is_file(m) || m->perms[2] != 'x')
+			continue;
+		for (size_t j = 0; j < i; j++)
+			seen |= maps.v[j].inode == m->inode && maps.v[j].dev_minor == m->dev_minor &&
+				maps.v[j].dev_major == m->dev_major && maps.v[j].perms[2] == 'x';
+		if (seen)
+			continue;
+		err = _attach_file(t, pid, mode, m, &hooked, &heap_found);
+		if (err)
+			goto cleanup;
+	}
+	if (!heap_found) {
+		pr_err("no allocator found in pid %d: none of its mapped files defines malloc or free "
+		       "(a static, stripped binary?)", (int)pid);
+		err = -ENOENT;
+		goto cleanup;
+	}
+	err = hooked;
+cleanup:
+	if (err < 0 && targeted)
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &tgid);
+	procmaps__release(&maps);
+	return err;
+}
+
+/* Reads every entry of a hash map in batches and calls FN on each. */
+static int _for_each(struct bpf_map *map, size_t ksz, size_t vsz,
+		     int (*fn)(const void *k, const void *v, void *ctx), void *ctx)
+{
+	const uint32_t batch = 4096;
+	char *keys = malloc(batch * ksz), *vals = malloc(batch * vsz);
+	uint64_t token[4];
+	void *in = NULL;
+	int fd = bpf_map__fd(map), err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (;;) {
+		uint32_t count = batch;
+		int rc = bpf_map_lookup_batch(fd, in, token, keys, vals, &count, NULL);
+		int done = rc < 0 && errno == ENOENT;
+
+		if (rc < 0 && !done) {
+			err = -errno;
+			pr_err("cannot read map '%s': %s", bpf_map__name(map), strerror(-err));
+			break;
+		}
+		for (uint32_t i = 0; i < count && !err; i++)
+			err = fn(keys + i * ksz, vals + i * vsz, ctx);
+		if (done || err)
+			break;
+		in = token;
+	}
+cleanup:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+struct _cb {
+	trace_live_fn live;
+	trace_site_fn site;
+	void *ctx;
+};
+
+static int _live_tramp(const void *k, const void *v, void *ctx)
+{
+	struct _cb *cb = ctx;
+
+	return cb->live(k, v, cb->ctx);
+}
+
+static int _site_tramp(const void *k, const void *v, void *ctx)
+{
+	struct _cb *cb = ctx;
+
+	return cb->site(k, v, cb->ctx);
+}
+
+int trace__for_each_live(struct trace *t, trace_live_fn fn, void *ctx)
+{
+	struct _cb cb = { .live = fn, .ctx = ctx };
+
+	return _for_each(t->skel->maps.live, sizeof(struct seep_live_key),
+			 sizeof(struct seep_live), _live_tramp, &cb);
+}
+
+int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx)
+{
+	struct _cb cb = { .site = fn, .ctx = ctx };
+	/* Per-site totals are updated atomically in place: a plain hash map. */
+	return _for_each(t->skel->maps.stack_totals, sizeof(struct seep_stack_key),
+			 sizeof(struct seep_stack_totals), _site_tramp, &cb);
+}
+
+static int _on_event(void *ctx, void *data, size_t size)
+{
+	struct trace *t = ctx;
+	const struct seep_stack_event *ev = data;
+	int err = 0;
+
+	if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len)
+		err = t->event_fn(ev, ev + 1, t->event_ctx);
+	/* this record is consumed either way; -EAGAIN stops the loop here */
+	return err ? err : clock__mono_ns() >= t->consume_until_ns ? -EAGAIN : 0;
+}
+
+int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx)
+{
+	t->event_fn = fn;
+	t->event_ctx = ctx;
+	if (t->events)
+		return 0;
+	t->events = ring_buffer__new(bpf_map__fd(t->skel->maps.stack_events), _on_event, t, NULL);
+	if (!t->events) {
+		int err = -errno;
+
+		pr_err("cannot open the stack ring buffer: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int trace__events_fd(const struct trace *t)
+{
+	return t->events ? ring_buffer__epoll_fd(t->events) : -1;
+}
+
+int trace__consume_events(struct trace *t, uint64_t budget_ns)
+{
+	int n;
+
+	if (!t->events)
+		return 0;
+	t->consume_until_ns = clock__mono_ns() + budget_ns;
+	n = ring_buffer__consume(t->events);
+	return n == -EAGAIN ? 1 : n < 0 ? n : 0;
+}
+
+size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max)
+{
+	uint64_t buf[SEEP_MAX_STACK_DEPTH] = { 0 };
+	uint32_t id = (uint32_t)stack_id;
+	size_t n = 0;
+
+	if (stack_id < 0 ||
+	    bpf_map__lookup_elem(t->skel->maps.stacks, &id, sizeof(id), buf,
+				 bpf_map__value_size(t->skel->maps.stacks), 0))
+		return 0;
+	while (n < max && n < SEEP_MAX_STACK_DEPTH && buf[n]) {
+		ips[n] = buf[n];
+		n++;
+	}
+	return n;
+}
+
+int trace__read_stats(struct trace *t, uint64_t stats[SEEP_STAT__MAX])
+{
+	uint64_t *percpu = calloc(t->ncpus, sizeof(uint64_t));
+
+	if (!percpu)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < SEEP_STAT__MAX; i++) {
+		stats[i] = 0;
+		if (bpf_map__lookup_elem(t->skel->maps.stats, &i, sizeof(i), percpu,
+					 sizeof(uint64_t) * t->ncpus, 0))
+			continue;
+		for (int c = 0; c < t->ncpus; c++)
+			stats[i] += percpu[c];
+	}
+	free(percpu);
+	return 0;
+}
+
+struct _purge {
+	int fd;
+	__u32 tgid;
+};
+
+static int _purge_live(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
+{
+	struct _purge *p = ctx;
+
+	(void)v;
+	if (k->tgid == p->tgid)
+		bpf_map_delete_elem(p->fd, k);
+	return 0;
+}
+
+static int _purge_site(const struct seep_stack_key *k, const struct seep_stack_totals *v,
+		       void *ctx)
+{
+	struct _purge *p = ctx;
+
+	(void)v;
+	if (k->tgid == p->tgid)
+		bpf_map_delete_elem(p->fd, k);
+	return 0;
+}
+
+int trace__forget_pid(struct trace *t, pid_t pid)
+{
+	struct _purge p = { .tgid = (__u32)pid };
+	int err;
+
+	if (t->shared)  /* its pid may be reused by a process not to trace */
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &p.tgid);
+	p.fd = bpf_map__fd(t->skel->maps.live);
+	err = trace__for_each_live(t, _purge_live, &p);
+	p.fd = bpf_map__fd(t->skel->maps.stack_totals);
+	if (!err)
+		err = trace__for_each_site(t, _purge_site, &p);
+	return err;
+}
