@@ -1,10 +1,13 @@
 #include "lib/csv.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+
+#include "lib/vec.h"
 
 struct csv {
 	gzFile in;
@@ -14,8 +17,9 @@ struct csv {
 	char *buf;          /* field bytes, NUL-separated */
 	size_t buf_len, buf_cap;
 	size_t *offs;       /* field start offsets into buf */
-	char **fields;
-	size_t nf, nf_cap;
+	size_t nf, offs_cap;
+	char **fields;      /* [nf] pointers into buf, set when a record is complete */
+	size_t fields_cap;
 	char err[128];
 };
 
@@ -67,31 +71,23 @@ const char *csv__error(const struct csv *csv)
 
 static int _push_byte(struct csv *csv, char c)
 {
-	if (csv->buf_len == csv->buf_cap) {
-		size_t cap = csv->buf_cap ? csv->buf_cap * 2 : 256;
-		char *p = realloc(csv->buf, cap);
+	char *p = VEC_PUSH(csv->buf, csv->buf_len, csv->buf_cap);
 
-		if (!p)
-			return -ENOMEM;
-		csv->buf = p;
-		csv->buf_cap = cap;
-	}
-	csv->buf[csv->buf_len++] = c;
+	if (!p)
+		return -ENOMEM;
+	*p = c;
+	csv->buf_len++;
 	return 0;
 }
 
 static int _start_field(struct csv *csv)
 {
-	if (csv->nf == csv->nf_cap) {
-		size_t cap = csv->nf_cap ? csv->nf_cap * 2 : 16;
-		size_t *o = realloc(csv->offs, cap * sizeof(*o));
+	size_t *o = VEC_PUSH(csv->offs, csv->nf, csv->offs_cap);
 
-		if (!o)
-			return -ENOMEM;
-		csv->offs = o;
-		csv->nf_cap = cap;
-	}
-	csv->offs[csv->nf++] = csv->buf_len;
+	if (!o)
+		return -ENOMEM;
+	*o = csv->buf_len;
+	csv->nf++;
 	return 0;
 }
 
@@ -100,10 +96,101 @@ static int _end_field(struct csv *csv)
 	return _push_byte(csv, '\0');
 }
 
+/* Where csv__next() is within the record being read. */
+struct rec {
+	bool in_record;          /* past the blank lines before it */
+	bool quoted;             /* inside a quoted field */
+	bool after_quote;        /* just past a quoted field's closing quote */
+};
+
+/* The input ended (or failed) in the state REC: 1 if a record ends here, 0
+ * at the end of input between records, -errno (with the message set). */
+static int _at_end(struct csv *csv, const struct rec *rec)
+{
+	int zerr;
+	const char *msg = gzerror(csv->in, &zerr);
+
+	if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
+		snprintf(csv->err, sizeof(csv->err), "line %zu: %s", csv->line + 1, msg);
+		return zerr == Z_ERRNO ? -errno : -EINVAL;
+	}
+	if (rec->quoted) {
+		snprintf(csv->err, sizeof(csv->err), "line %zu: unterminated quoted field",
+			 csv->rec_line);
+		return -EINVAL;
+	}
+	return rec->in_record;
+}
+
+/* C inside a quoted field: a doubled quote is one quote, a single one
+ * closes the field; line breaks are part of it. 0 or -errno. */
+static int _quoted_char(struct csv *csv, struct rec *rec, int c)
+{
+	int next;
+
+	if (c != '"') {
+		if (c == '\n')
+			csv->line++;
+		return _push_byte(csv, (char)c);
+	}
+	next = gzgetc(csv->in);
+	if (next == '"')
+		return _push_byte(csv, '"');
+	rec->quoted = false;
+	rec->after_quote = true;
+	if (next != -1)
+		gzungetc(next, csv->in);
+	return 0;
+}
+
+/* C outside quotes: a delimiter starts the next field, a line break ends
+ * the record, a quote at a field's start opens a quoted field. 1 at the
+ * end of the record, 0 to read on, -errno. */
+static int _plain_char(struct csv *csv, struct rec *rec, int c)
+{
+	int err;
+
+	if (c == csv->delim) {
+		rec->after_quote = false;
+		return (err = _end_field(csv)) ? err : _start_field(csv);
+	}
+	if (c == '\n') {
+		csv->line++;
+		return 1;
+	}
+	if (c == '\r')
+		return 0;
+	if (c == '"' && csv->buf_len == csv->offs[csv->nf - 1] && !rec->after_quote) {
+		rec->quoted = true;
+		return 0;
+	}
+	if (rec->after_quote) {
+		snprintf(csv->err, sizeof(csv->err),
+			 "line %zu: unexpected character after closing quote", csv->rec_line);
+		return -EINVAL;
+	}
+	return _push_byte(csv, (char)c);
+}
+
+/* Ends the record read: its last field, and the field pointers (now that
+ * the bytes no longer move). */
+static int _finish_record(struct csv *csv, char ***fields, size_t *nfields)
+{
+	int err;
+
+	if ((err = _end_field(csv)) || (err = VEC_RESERVE(csv->fields, csv->fields_cap, csv->nf)))
+		return err;
+	for (size_t i = 0; i < csv->nf; i++)
+		csv->fields[i] = csv->buf + csv->offs[i];
+	*fields = csv->fields;
+	*nfields = csv->nf;
+	return 1;
+}
+
 int csv__next(struct csv *csv, char ***fields, size_t *nfields)
 {
+	struct rec rec = { 0 };
 	int c, err;
-	int quoted = 0, after_quote = 0, in_record = 0;
 
 	csv->buf_len = 0;
 	csv->nf = 0;
@@ -111,92 +198,28 @@ int csv__next(struct csv *csv, char ***fields, size_t *nfields)
 	for (;;) {
 		c = gzgetc(csv->in);
 		if (c == -1) {
-			int zerr;
-			const char *msg = gzerror(csv->in, &zerr);
-
-			if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
-				snprintf(csv->err, sizeof(csv->err), "line %zu: %s",
-					 csv->line + 1, msg);
-				return zerr == Z_ERRNO ? -errno : -EINVAL;
-			}
-			if (quoted) {
-				snprintf(csv->err, sizeof(csv->err),
-					 "line %zu: unterminated quoted field", csv->rec_line);
-				return -EINVAL;
-			}
-			if (!in_record)
-				return 0;
+			if ((err = _at_end(csv, &rec)) <= 0)
+				return err;
 			break;
 		}
-		if (!in_record) {
-			if (c == '\n') {
+		if (!rec.in_record) {
+			/* blank lines before the record */
+			if (c == '\n')
 				csv->line++;
+			if (c == '\n' || c == '\r')
 				continue;
-			}
-			if (c == '\r')
-				continue;
-			in_record = 1;
+			rec.in_record = true;
 			csv->rec_line = csv->line + 1;
 			if ((err = _start_field(csv)))
 				return err;
 		}
-		if (quoted) {
-			if (c == '"') {
-				int n = gzgetc(csv->in);
-
-				if (n == '"') {
-					if ((err = _push_byte(csv, '"')))
-						return err;
-					continue;
-				}
-				quoted = 0;
-				after_quote = 1;
-				if (n == -1)
-					continue;
-				gzungetc(n, csv->in);
-				continue;
-			}
-			if (c == '\n')
-				csv->line++;
-			if ((err = _push_byte(csv, (char)c)))
-				return err;
-			continue;
-		}
-		if (c == csv->delim) {
-			if ((err = _end_field(csv)) || (err = _start_field(csv)))
-				return err;
-			after_quote = 0;
-			continue;
-		}
-		if (c == '\n') {
-			csv->line++;
-			break;
-		}
-		if (c == '\r')
-			continue;
-		if (c == '"' && csv->buf_len == csv->offs[csv->nf - 1] && !after_quote) {
-			quoted = 1;
-			continue;
-		}
-		if (after_quote) {
-			snprintf(csv->err, sizeof(csv->err),
-				 "line %zu: unexpected character after closing quote", csv->rec_line);
-			return -EINVAL;
-		}
-		if ((err = _push_byte(csv, (char)c)))
+		err = rec.quoted ? _quoted_char(csv, &rec, c) : _plain_char(csv, &rec, c);
+		if (err < 0)
 			return err;
+		if (err == 1)
+			break;
 	}
-	if ((err = _end_field(csv)))
-		return err;
-	free(csv->fields);
-	csv->fields = malloc(csv->nf * sizeof(*csv->fields));
-	if (!csv->fields)
-		return -ENOMEM;
-	for (size_t i = 0; i < csv->nf; i++)
-		csv->fields[i] = csv->buf + csv->offs[i];
-	*fields = csv->fields;
-	*nfields = csv->nf;
-	return 1;
+	return _finish_record(csv, fields, nfields);
 }
 
 int csv__column(char *const *fields, size_t nfields, const char *name)

@@ -1,12 +1,17 @@
 /* intern — string to dense id table. See intern.h. */
+#include "lib/intern.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/intern.h"
+#include "lib/hash.h"
+#include "lib/hashmap.h"
+#include "lib/vec.h"
 
 #define ARENA_CHUNK (64 * 1024)
 
+/* The arena: chunks that never move, so string pointers stay valid. */
 struct arena_chunk {
 	struct arena_chunk *next;
 	size_t used, cap;
@@ -14,32 +19,23 @@ struct arena_chunk {
 };
 
 struct intern {
-	uint32_t *slots;        /* id + 1, 0 = empty */
-	uint64_t *hashes;       /* hash of each id */
-	char **strs;            /* id -> string in the arena */
-	size_t nslots, len, cap;
+	struct hashmap index;    /* hash__str(string) -> id */
+	char **strs;             /* id -> string in the arena */
+	size_t len, cap;
 	struct arena_chunk *chunks;
 };
 
-static uint64_t _hash(const char *s)
+/* Room for N bytes in the arena, or NULL. */
+static char *_arena_alloc(struct intern *t, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static char *_arena_dup(struct intern *t, const char *s)
-{
-	size_t n = strlen(s) + 1;
 	struct arena_chunk *c = t->chunks;
+	char *p;
 
 	if (!c || c->cap - c->used < n) {
 		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
 
+		if (cap > SIZE_MAX - sizeof(*c))
+			return NULL;
 		c = malloc(sizeof(*c) + cap);
 		if (!c)
 			return NULL;
@@ -48,10 +44,15 @@ static char *_arena_dup(struct intern *t, const char *s)
 		c->cap = cap;
 		t->chunks = c;
 	}
-	char *p = c->data + c->used;
-	memcpy(p, s, n);
+	p = c->data + c->used;
 	c->used += n;
 	return p;
+}
+
+/* Gives back the last N bytes taken from the arena. */
+static void _arena_unalloc(struct intern *t, size_t n)
+{
+	t->chunks->used -= n;
 }
 
 struct intern *intern__new(void)
@@ -60,13 +61,7 @@ struct intern *intern__new(void)
 
 	if (!t)
 		return NULL;
-	t->nslots = 64;
-	t->slots = calloc(t->nslots, sizeof(*t->slots));
-	if (!t->slots) {
-		free(t);
-		errno = ENOMEM;
-		return NULL;
-	}
+	hashmap__init(&t->index);
 	return t;
 }
 
@@ -80,95 +75,49 @@ void intern__free(struct intern *t)
 		free(t->chunks);
 		t->chunks = next;
 	}
-	free(t->slots);
-	free(t->hashes);
+	hashmap__release(&t->index);
 	free(t->strs);
 	free(t);
 }
 
-static size_t _probe(const struct intern *t, const char *s, uint64_t h, int *found)
+static bool _eq(uint32_t id, const void *key, void *ctx)
 {
-	size_t mask = t->nslots - 1, i = h & mask;
+	const struct intern *t = ctx;
 
-	for (;; i = (i + 1) & mask) {
-		uint32_t v = t->slots[i];
-
-		if (!v) {
-			*found = 0;
-			return i;
-		}
-		if (t->hashes[v - 1] == h && !strcmp(t->strs[v - 1], s)) {
-			*found = 1;
-			return i;
-		}
-	}
-}
-
-static int _grow(struct intern *t)
-{
-	size_t n = t->nslots * 2;
-	uint32_t *slots = calloc(n, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (size_t id = 0; id < t->len; id++) {
-		size_t i = t->hashes[id] & (n - 1);
-
-		while (slots[i])
-			i = (i + 1) & (n - 1);
-		slots[i] = (uint32_t)id + 1;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->nslots = n;
-	return 0;
+	return !strcmp(t->strs[id], key);
 }
 
 int64_t intern__find(const struct intern *t, const char *str)
 {
-	int found;
-	size_t i = _probe(t, str, _hash(str), &found);
-
-	return found ? (int64_t)t->slots[i] - 1 : -ENOENT;
+	return hashmap__find(&t->index, hash__str(str), str, _eq, (void *)t);
 }
 
 int64_t intern__add(struct intern *t, const char *str)
 {
-	uint64_t h = _hash(str);
-	int found;
-	size_t i = _probe(t, str, h, &found);
+	uint64_t h = hash__str(str);
+	int64_t id = hashmap__find(&t->index, h, str, _eq, t);
+	size_t n = strlen(str) + 1;
+	char *copy, **slot;
+	int err;
 
-	if (found)
-		return (int64_t)t->slots[i] - 1;
+	if (id >= 0)
+		return id;
 	if (t->len >= UINT32_MAX - 1)
 		return -ENOSPC;
-	if (t->len == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		uint64_t *hashes = realloc(t->hashes, cap * sizeof(*hashes));
-
-		if (!hashes)
-			return -ENOMEM;
-		t->hashes = hashes;
-		char **strs = realloc(t->strs, cap * sizeof(*strs));
-		if (!strs)
-			return -ENOMEM;
-		t->strs = strs;
-		t->cap = cap;
-	}
-	char *copy = _arena_dup(t, str);
+	slot = VEC_PUSH(t->strs, t->len, t->cap);
+	if (!slot)
+		return -ENOMEM;
+	copy = _arena_alloc(t, n);
 	if (!copy)
 		return -ENOMEM;
-	size_t id = t->len++;
-	t->strs[id] = copy;
-	t->hashes[id] = h;
-	t->slots[i] = (uint32_t)id + 1;
-	if (t->len * 2 > t->nslots) {
-		int err = _grow(t);
-
-		if (err)
-			return err;
+	err = hashmap__add(&t->index, h, (uint32_t)t->len);
+	if (err) {
+		_arena_unalloc(t, n);
+		return err;
 	}
-	return (int64_t)id;
+	memcpy(copy, str, n);
+	*slot = copy;
+	return (int64_t)t->len++;
 }
 
 size_t intern__len(const struct intern *t)

@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/fmt.h"
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "snapshot/store.h"
 
 #define WIDTH 960
@@ -34,15 +36,8 @@ static cairo_status_t _append(void *closure, const unsigned char *data, unsigned
 {
 	struct membuf *m = closure;
 
-	if (m->len + len > m->cap) {
-		size_t cap = (m->cap + len) * 2;
-		unsigned char *d = realloc(m->data, cap);
-
-		if (!d)
-			return CAIRO_STATUS_NO_MEMORY;
-		m->data = d;
-		m->cap = cap;
-	}
+	if (len > SIZE_MAX - m->len || VEC_RESERVE(m->data, m->cap, m->len + len))
+		return CAIRO_STATUS_NO_MEMORY;
 	memcpy(m->data + m->len, data, len);
 	m->len += len;
 	return CAIRO_STATUS_SUCCESS;

@@ -5,11 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/strmap.h"
+#include "lib/intern.h"
+#include "lib/vec.h"
 
 struct folded {
-	struct strmap *lines;    /* folded stack -> index into values */
-	int64_t *values;
+	struct intern *lines;    /* folded stack -> index into values */
+	int64_t *values;         /* [intern__len(lines)] */
 	size_t cap;
 };
 
@@ -17,7 +18,7 @@ struct folded *folded__new(void)
 {
 	struct folded *f = calloc(1, sizeof(*f));
 
-	if (f && !(f->lines = strmap__new())) {
+	if (f && !(f->lines = intern__new())) {
 		free(f);
 		return NULL;
 	}
@@ -28,7 +29,7 @@ void folded__free(struct folded *f)
 {
 	if (!f)
 		return;
-	strmap__free(f->lines);
+	intern__free(f->lines);
 	free(f->values);
 	free(f);
 }
@@ -54,8 +55,9 @@ int folded__add(struct folded *f, const struct stack_frame *frames, size_t n, in
 {
 	char line[16384];
 	size_t pos = 0;
-	long idx;
-	bool added;
+	size_t n_lines = intern__len(f->lines);
+	int64_t idx;
+	int err;
 
 	line[0] = '\0';
 	for (size_t i = n; i-- > 0;) {
@@ -67,19 +69,13 @@ int folded__add(struct folded *f, const struct stack_frame *frames, size_t n, in
 	}
 	if (!n)
 		snprintf(line, sizeof(line), "[no frames]");
-	idx = strmap__intern(f->lines, line, &added);
+	/* room for a new line's value first: a line interned has a value */
+	if ((err = VEC_RESERVE(f->values, f->cap, n_lines + 1)))
+		return err;
+	idx = intern__add(f->lines, line);
 	if (idx < 0)
 		return (int)idx;
-	if ((size_t)idx >= f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 64;
-		int64_t *v = realloc(f->values, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		f->values = v;
-		f->cap = cap;
-	}
-	if (added)
+	if ((size_t)idx == n_lines)
 		f->values[idx] = 0;
 	f->values[idx] += value;
 	return 0;
@@ -101,14 +97,14 @@ static int _by_value(const void *a, const void *b)
 
 int folded__write(const struct folded *f, FILE *out)
 {
-	size_t n = strmap__size(f->lines), k = 0;
+	size_t n = intern__len(f->lines), k = 0;
 	struct line_ref *refs = calloc(n ? n : 1, sizeof(*refs));
 
 	if (!refs)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		if (f->values[i] > 0)
-			refs[k++] = (struct line_ref){ strmap__key(f->lines, i), f->values[i] };
+			refs[k++] = (struct line_ref){ intern__str(f->lines, i), f->values[i] };
 	qsort(refs, k, sizeof(*refs), _by_value);
 	for (size_t i = 0; i < k; i++)
 		fprintf(out, "%s %" PRId64 "\n", refs[i].name, refs[i].value);

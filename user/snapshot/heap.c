@@ -1,5 +1,7 @@
 #include "snapshot/heap.h"
 
+#include "lib/hash.h"
+#include "lib/vec.h"
 #include "snapshot/sampling.h"
 
 #include <errno.h>
@@ -9,6 +11,7 @@
 void heap__init(struct heap *h, uint64_t sample_bytes)
 {
 	memset(h, 0, sizeof(*h));
+	hashmap__init(&h->index);
 	h->sample_bytes = sample_bytes;
 }
 
@@ -17,83 +20,58 @@ void heap__release(struct heap *h)
 	if (!h)
 		return;
 	free(h->sites);
-	free(h->index);
+	hashmap__release(&h->index);
 	heap__init(h, h->sample_bytes);
 }
 
 static uint64_t _hash(const struct seep_stack_key *k)
 {
-	uint64_t x = ((uint64_t)k->tgid << 32) ^ (uint32_t)k->stack_id;
+	uint64_t h = hash__update_u64(HASH_SEED, ((uint64_t)k->tgid << 32) | (uint32_t)k->stack_id);
 
-	x ^= k->caller * 0x9e3779b97f4a7c15ULL;
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return x ^ (x >> 29);
+	return hash__finish(hash__update_u64(h, k->caller));
 }
 
-static int _same(const struct seep_stack_key *a, const struct seep_stack_key *b)
+static bool _same(uint32_t id, const void *key, void *ctx)
 {
+	const struct seep_stack_key *a = &((const struct heap *)ctx)->sites[id].key, *b = key;
+
 	return a->tgid == b->tgid && a->stack_id == b->stack_id && a->caller == b->caller;
 }
 
-/* Slot of KEY in the index: holding it, or the empty slot where it goes. */
-static size_t _slot(const struct heap *h, const struct seep_stack_key *key)
+/* The site of KEY, or NULL. */
+static struct heap_site *_find(struct heap *h, const struct seep_stack_key *key, uint64_t hash)
 {
-	size_t mask = h->index_cap - 1, i = _hash(key) & mask;
+	int64_t i = hashmap__find(&h->index, hash, key, _same, h);
 
-	while (h->index[i] && !_same(&h->sites[h->index[i] - 1].key, key))
-		i = (i + 1) & mask;
-	return i;
+	return i >= 0 ? &h->sites[i] : NULL;
 }
 
-static int _grow_index(struct heap *h)
+/* A new zeroed site for KEY, indexed; NULL on -ENOMEM (nothing changed). */
+static struct heap_site *_add_site(struct heap *h, const struct seep_stack_key *key,
+				   uint64_t hash)
 {
-	size_t cap = h->index_cap ? h->index_cap * 2 : 1024;
-	uint32_t *old = h->index;
-	size_t old_cap = h->index_cap;
+	struct heap_site *s = VEC_PUSH(h->sites, h->n, h->cap);
 
-	h->index = calloc(cap, sizeof(*h->index));
-	if (!h->index) {
-		h->index = old;
-		return -ENOMEM;
-	}
-	h->index_cap = cap;
-	for (size_t i = 0; i < old_cap; i++)
-		if (old[i])
-			h->index[_slot(h, &h->sites[old[i] - 1].key)] = old[i];
-	free(old);
-	return 0;
+	if (!s || h->n >= UINT32_MAX - 1 || hashmap__add(&h->index, hash, (uint32_t)h->n))
+		return NULL;
+	h->n++;
+	memset(s, 0, sizeof(*s));
+	s->key = *key;
+	return s;
 }
 
 int heap__add_block(struct heap *h, const struct seep_stack_key *site, uint32_t kind,
 		    uint64_t size, uint64_t ts_ns)
 {
+	uint64_t hash = _hash(site);
+	struct heap_site *s = _find(h, site, hash);
 	struct sample_weight w;
-	struct heap_site *s;
-	size_t slot;
-	int err;
 
-	if ((h->n + 1) * 2 > h->index_cap && (err = _grow_index(h)))
-		return err;
-	slot = _slot(h, site);
-	if (h->index[slot]) {
-		s = &h->sites[h->index[slot] - 1];
-	} else {
-		if (h->n == h->cap) {
-			size_t cap = h->cap ? h->cap * 2 : 256;
-			struct heap_site *v = realloc(h->sites, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			h->sites = v;
-			h->cap = cap;
-		}
-		s = &h->sites[h->n++];
-		memset(s, 0, sizeof(*s));
-		s->key = *site;
+	if (!s) {
+		if (!(s = _add_site(h, site, hash)))
+			return -ENOMEM;
 		s->kind = kind;
 		s->oldest_ns = ts_ns;
-		h->index[slot] = (uint32_t)h->n;
 	}
 	w = sampling__weight(size, h->sample_bytes);
 	s->bytes += w.bytes;
@@ -111,15 +89,12 @@ int heap__add_block(struct heap *h, const struct seep_stack_key *site, uint32_t 
 void heap__add_totals(struct heap *h, const struct seep_stack_key *site, double alloc_bytes,
 		      double alloc_count)
 {
-	size_t slot;
+	struct heap_site *s = _find(h, site, _hash(site));
 
-	if (!h->index_cap)
+	if (!s)
 		return;
-	slot = _slot(h, site);
-	if (!h->index[slot])
-		return;
-	h->sites[h->index[slot] - 1].alloc_bytes = alloc_bytes;
-	h->sites[h->index[slot] - 1].alloc_count = alloc_count;
+	s->alloc_bytes = alloc_bytes;
+	s->alloc_count = alloc_count;
 }
 
 static int _cmp(const void *a, const void *b)
@@ -139,9 +114,8 @@ static int _cmp(const void *a, const void *b)
 
 void heap__sort(struct heap *h)
 {
-	qsort(h->sites, h->n, sizeof(*h->sites), _cmp);
+	if (h->n)
+		qsort(h->sites, h->n, sizeof(*h->sites), _cmp);
 	/* The index points at old positions: drop it; the heap is now final. */
-	free(h->index);
-	h->index = NULL;
-	h->index_cap = 0;
+	hashmap__release(&h->index);
 }

@@ -7,7 +7,8 @@
  * total_samples are the sums over the sites; after heap__sort(), sites are
  * ordered by bytes (largest first), then count, then key, so reports are
  * deterministic.
- * Ownership: the heap owns its sites array; heap__release frees it.
+ * Ownership: the heap owns its sites array and index; heap__release frees
+ * them and accepts NULL.
  */
 #ifndef SEEP_HEAP_MODEL_H
 #define SEEP_HEAP_MODEL_H
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/hashmap.h"
 #include "seep_heap.h"
 
 struct heap_site {
@@ -30,8 +32,7 @@ struct heap_site {
 struct heap {
 	struct heap_site *sites;
 	size_t n, cap;
-	uint32_t *index;             /* open-addressing table of site indexes + 1 */
-	size_t index_cap;
+	struct hashmap index;        /* site key -> index into sites; empty once sorted */
 	uint64_t sample_bytes;       /* mean bytes between samples; <= 1: exact */
 	double total_bytes, total_count;
 	uint64_t total_samples;

@@ -13,9 +13,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "lib/intern.h"
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "snapshot/profile.pb-c.h"
-#include "lib/strmap.h"
 
 /* Sample values, in Go's heap-profile order. */
 enum { V_ALLOC_OBJECTS, V_ALLOC_SPACE, V_INUSE_OBJECTS, V_INUSE_SPACE, V__MAX };
@@ -34,27 +35,6 @@ static const struct {
 
 /* ---- encoding ------------------------------------------------------------ */
 
-/* A growable array of fixed-size elements; pointers into it move on growth. */
-struct vec {
-	void *v;
-	size_t n, cap, elem;
-};
-
-static void *_vec_push(struct vec *a)
-{
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 16;
-		void *v = realloc(a->v, cap * a->elem);
-
-		if (!v)
-			return NULL;
-		a->v = v;
-		a->cap = cap;
-	}
-	memset((char *)a->v + a->n * a->elem, 0, a->elem);
-	return (char *)a->v + a->n++ * a->elem;
-}
-
 struct loc {
 	Pprof__Location l;
 	Pprof__Line line;
@@ -68,33 +48,39 @@ struct sample {
 	int64_t values[V__MAX];
 };
 
+/* The tables being built; pointers into the arrays move as they grow (the
+ * pointer arrays protobuf-c packs from are linked at the end). Mapping,
+ * function and location I (id I + 1) is the one of key I of its intern. */
 struct encoder {
-	struct strmap *strings, *mapkeys, *funckeys, *lockeys;
-	struct vec maps, funcs, locs, samples;  /* Pprof__Mapping, Pprof__Function, loc, sample */
+	struct intern *strings, *mapkeys, *funckeys, *lockeys;
+	Pprof__Mapping *maps;
+	Pprof__Function *funcs;
+	struct loc *locs;
+	struct sample *samples;
+	size_t nmaps, nfuncs, nlocs, nsamples;
+	size_t maps_cap, funcs_cap, locs_cap, samples_cap;
 	int64_t comments[SEEP_STAT__MAX + 4];
 	size_t ncomments;
 };
 
 static void _encoder_release(struct encoder *e)
 {
-	struct sample *ss = e->samples.v;
-
-	strmap__free(e->strings);
-	strmap__free(e->mapkeys);
-	strmap__free(e->funckeys);
-	strmap__free(e->lockeys);
-	for (size_t i = 0; i < e->samples.n; i++)
-		free(ss[i].s.location_id);
-	free(e->maps.v);
-	free(e->funcs.v);
-	free(e->locs.v);
-	free(e->samples.v);
+	intern__free(e->strings);
+	intern__free(e->mapkeys);
+	intern__free(e->funckeys);
+	intern__free(e->lockeys);
+	for (size_t i = 0; i < e->nsamples; i++)
+		free(e->samples[i].s.location_id);
+	free(e->maps);
+	free(e->funcs);
+	free(e->locs);
+	free(e->samples);
 }
 
 /* String-table index of S ("" for NULL); -ENOMEM. */
 static int64_t _str(struct encoder *e, const char *s)
 {
-	return strmap__intern(e->strings, s ? s : "", NULL);
+	return intern__add(e->strings, s ? s : "");
 }
 
 static int _comment(struct encoder *e, const char *fmt, ...)
@@ -121,22 +107,23 @@ static int _comment(struct encoder *e, const char *fmt, ...)
 static int64_t _mapping(struct encoder *e, const struct stack_frame *f)
 {
 	char key[4096];
-	bool added;
-	long idx;
+	int64_t idx;
+	int err;
 	Pprof__Mapping *m;
 
 	if (!f->module)
 		return 0;
 	snprintf(key, sizeof(key), "%s\x1f%" PRIx64 "\x1f%" PRIx64 "\x1f%s", f->module,
 		 f->map_start, f->map_end, f->build_id ? f->build_id : "");
-	idx = strmap__intern(e->mapkeys, key, &added);
+	if ((err = VEC_RESERVE(e->maps, e->maps_cap, e->nmaps + 1)))
+		return err;
+	idx = intern__add(e->mapkeys, key);
 	if (idx < 0)
 		return idx;
-	if (added) {
+	if ((size_t)idx == e->nmaps) {
 		static const Pprof__Mapping init = PPROF__MAPPING__INIT;
 
-		if (!(m = _vec_push(&e->maps)))
-			return -ENOMEM;
+		m = &e->maps[e->nmaps++];
 		*m = init;
 		m->id = (uint64_t)idx + 1;
 		m->memory_start = f->map_start;
@@ -145,7 +132,7 @@ static int64_t _mapping(struct encoder *e, const struct stack_frame *f)
 		if ((m->filename = _str(e, f->module)) < 0 || (m->build_id = _str(e, f->build_id)) < 0)
 			return -ENOMEM;
 	}
-	m = (Pprof__Mapping *)e->maps.v + idx;
+	m = &e->maps[idx];
 	if (f->function)
 		m->has_functions = true;
 	if (f->file)
@@ -157,16 +144,17 @@ static int64_t _function(struct encoder *e, const struct stack_frame *f)
 {
 	static const Pprof__Function init = PPROF__FUNCTION__INIT;
 	char key[4096];
-	bool added;
-	long idx;
+	int64_t idx;
+	int err;
 	Pprof__Function *fn;
 
 	snprintf(key, sizeof(key), "%s\x1f%s", f->function, f->file ? f->file : "");
-	idx = strmap__intern(e->funckeys, key, &added);
-	if (idx < 0 || !added)
+	if ((err = VEC_RESERVE(e->funcs, e->funcs_cap, e->nfuncs + 1)))
+		return err;
+	idx = intern__add(e->funckeys, key);
+	if (idx < 0 || (size_t)idx < e->nfuncs)
 		return idx < 0 ? idx : idx + 1;
-	if (!(fn = _vec_push(&e->funcs)))
-		return -ENOMEM;
+	fn = &e->funcs[e->nfuncs++];
 	*fn = init;
 	fn->id = (uint64_t)idx + 1;
 	if ((fn->name = _str(e, f->function)) < 0 || (fn->filename = _str(e, f->file)) < 0)
@@ -184,8 +172,8 @@ static int64_t _location(struct encoder *e, const struct stack_frame *f, size_t 
 	uint64_t address = depth > 0 && f->addr ? f->addr - 1 : f->addr;
 	int64_t mapping = _mapping(e, f), fn = 0;
 	char key[4096];
-	bool added;
-	long idx;
+	int64_t idx;
+	int err;
 	struct loc *l;
 
 	if (mapping < 0)
@@ -194,12 +182,13 @@ static int64_t _location(struct encoder *e, const struct stack_frame *f, size_t 
 		return fn;
 	snprintf(key, sizeof(key), "%" PRId64 "\x1f%" PRIx64 "\x1f%" PRId64 "\x1f%d", mapping,
 		 address, fn, f->line);
-	idx = strmap__intern(e->lockeys, key, &added);
-	if (idx < 0 || !added)
+	if ((err = VEC_RESERVE(e->locs, e->locs_cap, e->nlocs + 1)))
+		return err;
+	idx = intern__add(e->lockeys, key);
+	if (idx < 0 || (size_t)idx < e->nlocs)
 		return idx < 0 ? idx : idx + 1;
-	if (!(l = _vec_push(&e->locs)))
-		return -ENOMEM;
-	l->l = init;
+	l = &e->locs[e->nlocs++];
+	*l = (struct loc){ .l = init };
 	l->l.id = (uint64_t)idx + 1;
 	l->l.mapping_id = (uint64_t)mapping;
 	l->l.address = address;
@@ -233,12 +222,13 @@ static int _label(struct encoder *e, struct sample *s, const char *key, const ch
 static int _sample(struct encoder *e, const struct report *r, const struct report_stack *rs)
 {
 	static const Pprof__Sample init = PPROF__SAMPLE__INIT;
-	struct sample *s = _vec_push(&e->samples);
+	struct sample *s = VEC_PUSH(e->samples, e->nsamples, e->samples_cap);
 	int err;
 
 	if (!s)
 		return -ENOMEM;
-	s->s = init;
+	*s = (struct sample){ .s = init };
+	e->nsamples++;
 	s->s.location_id = calloc(rs->nframes ? rs->nframes : 1, sizeof(uint64_t));
 	if (!s->s.location_id)
 		return -ENOMEM;
@@ -267,22 +257,22 @@ static int _sample(struct encoder *e, const struct report *r, const struct repor
 /* Links the pointer arrays protobuf-c packs from, now that nothing moves. */
 static int _link(struct encoder *e, Pprof__Profile *p, void **ptrs)
 {
-	size_t n = e->maps.n + e->funcs.n + e->locs.n + e->samples.n, k = 0;
+	size_t n = e->nmaps + e->nfuncs + e->nlocs + e->nsamples, k = 0;
 	void **v = calloc(n ? n : 1, sizeof(void *));
-	struct loc *locs = e->locs.v;
-	struct sample *ss = e->samples.v;
+	struct loc *locs = e->locs;
+	struct sample *ss = e->samples;
 
 	if (!v)
 		return -ENOMEM;
 	*ptrs = v;
 	p->mapping = (Pprof__Mapping **)v + k;
-	for (size_t i = 0; i < e->maps.n; i++)
-		v[k++] = (Pprof__Mapping *)e->maps.v + i;
+	for (size_t i = 0; i < e->nmaps; i++)
+		v[k++] = &e->maps[i];
 	p->function = (Pprof__Function **)v + k;
-	for (size_t i = 0; i < e->funcs.n; i++)
-		v[k++] = (Pprof__Function *)e->funcs.v + i;
+	for (size_t i = 0; i < e->nfuncs; i++)
+		v[k++] = &e->funcs[i];
 	p->location = (Pprof__Location **)v + k;
-	for (size_t i = 0; i < e->locs.n; i++) {
+	for (size_t i = 0; i < e->nlocs; i++) {
 		v[k++] = &locs[i].l;
 		if (locs[i].line.function_id) {
 			locs[i].linep = &locs[i].line;
@@ -291,17 +281,17 @@ static int _link(struct encoder *e, Pprof__Profile *p, void **ptrs)
 		}
 	}
 	p->sample = (Pprof__Sample **)v + k;
-	for (size_t i = 0; i < e->samples.n; i++) {
+	for (size_t i = 0; i < e->nsamples; i++) {
 		v[k++] = &ss[i].s;
 		ss[i].s.value = ss[i].values;
 		for (size_t j = 0; j < ss[i].s.n_label; j++)
 			ss[i].labelp[j] = &ss[i].labels[j];
 		ss[i].s.label = ss[i].labelp;
 	}
-	p->n_mapping = e->maps.n;
-	p->n_function = e->funcs.n;
-	p->n_location = e->locs.n;
-	p->n_sample = e->samples.n;
+	p->n_mapping = e->nmaps;
+	p->n_function = e->nfuncs;
+	p->n_location = e->nlocs;
+	p->n_sample = e->nsamples;
 	return 0;
 }
 
@@ -412,18 +402,16 @@ int pprof__encode(const struct report *r, const struct pprof_options *o, void **
 	Pprof__ValueType types[V__MAX], period_type = vt_init;
 	Pprof__ValueType *typep[V__MAX];
 	Pprof__Profile p = init;
-	struct encoder e = { .maps.elem = sizeof(Pprof__Mapping),
-			     .funcs.elem = sizeof(Pprof__Function),
-			     .locs.elem = sizeof(struct loc), .samples.elem = sizeof(struct sample) };
+	struct encoder e = { 0 };
 	void *ptrs = NULL;
 	uint8_t *packed = NULL;
 	size_t n;
 	int err = -ENOMEM;
 
-	e.strings = strmap__new();
-	e.mapkeys = strmap__new();
-	e.funckeys = strmap__new();
-	e.lockeys = strmap__new();
+	e.strings = intern__new();
+	e.mapkeys = intern__new();
+	e.funckeys = intern__new();
+	e.lockeys = intern__new();
 	if (!e.strings || !e.mapkeys || !e.funckeys || !e.lockeys)
 		goto cleanup;
 	if ((err = _encode(&e, r, o, &p)))
@@ -451,14 +439,14 @@ int pprof__encode(const struct report *r, const struct pprof_options *o, void **
 	if ((err = _link(&e, &p, &ptrs)))
 		goto cleanup;
 	/* the string table last: every string is interned by now */
-	n = strmap__size(e.strings);
+	n = intern__len(e.strings);
 	p.string_table = calloc(n, sizeof(char *));
 	if (!p.string_table) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++)
-		p.string_table[i] = (char *)strmap__key(e.strings, i);
+		p.string_table[i] = (char *)intern__str(e.strings, i);
 	p.n_string_table = n;
 	n = pprof__profile__get_packed_size(&p);
 	packed = malloc(n ? n : 1);
@@ -493,17 +481,13 @@ static int _gunzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len
 	z.next_in = (Bytef *)in;
 	z.avail_in = (uInt)len;
 	while (zerr == Z_OK) {
-		if (z.total_out == cap) {
-			uint8_t *nb = cap * 2 <= MAX_PROFILE_BYTES ? realloc(buf, cap * 2) : NULL;
-
-			if (!nb) {
-				*why = cap * 2 > MAX_PROFILE_BYTES ? "larger than 1 GiB uncompressed"
-								   : "out of memory";
-				zerr = Z_MEM_ERROR;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
+		/* full: double (VEC_RESERVE of one more byte), up to the cap */
+		if (z.total_out == cap &&
+		    (cap > MAX_PROFILE_BYTES / 2 || VEC_RESERVE(buf, cap, cap + 1))) {
+			*why = cap > MAX_PROFILE_BYTES / 2 ? "larger than 1 GiB uncompressed"
+							   : "out of memory";
+			zerr = Z_MEM_ERROR;
+			break;
 		}
 		z.next_out = buf + z.total_out;
 		z.avail_out = (uInt)(cap - z.total_out);

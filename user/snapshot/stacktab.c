@@ -6,12 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/strmap.h"
+#include "lib/intern.h"
+#include "lib/vec.h"
 
 struct stacktab {
 	size_t ncols;
-	struct strmap *keys;     /* stack key -> row index */
-	struct stacktab_row *rows;
+	struct intern *keys;     /* stack key -> row index */
+	struct stacktab_row *rows;  /* [intern__len(keys)] */
 	size_t cap;
 };
 
@@ -22,7 +23,7 @@ struct stacktab *stacktab__new(size_t ncols)
 	if (!t)
 		return NULL;
 	t->ncols = ncols;
-	t->keys = strmap__new();
+	t->keys = intern__new();
 	if (!t->keys) {
 		free(t);
 		return NULL;
@@ -34,10 +35,10 @@ void stacktab__free(struct stacktab *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < strmap__size(t->keys) && i < t->cap; i++)
+	for (size_t i = 0; i < intern__len(t->keys); i++)
 		free(t->rows[i].bytes);
 	free(t->rows);
-	strmap__free(t->keys);
+	intern__free(t->keys);
 	free(t);
 }
 
@@ -61,38 +62,44 @@ static int _key(const struct report_stack *s, char *buf, size_t len)
 	return pos < len ? 0 : -E2BIG;
 }
 
+/* Starts row ID (new) with the frames of S and zero columns. */
+static int _new_row(struct stacktab *t, size_t id, const struct report_stack *s)
+{
+	struct stacktab_row *row = &t->rows[id];
+
+	row->stack = s;
+	row->bytes = calloc(2 * t->ncols, sizeof(uint64_t));
+	if (!row->bytes)
+		return -ENOMEM;
+	row->count = row->bytes + t->ncols;
+	return 0;
+}
+
 int stacktab__add(struct stacktab *t, size_t col, const struct report *r)
 {
 	char key[16384];
+	int err;
 
 	if (col >= t->ncols)
 		return -EINVAL;
 	for (size_t i = 0; i < r->nstacks; i++) {
 		const struct report_stack *s = &r->stacks[i];
+		size_t nrows = intern__len(t->keys);
 		struct stacktab_row *row;
-		bool added;
-		long idx;
+		int64_t idx;
 
 		_key(s, key, sizeof(key));  /* a cut key still tells stacks apart well */
-		idx = strmap__intern(t->keys, key, &added);
-		if (idx < 0)
-			return (int)idx;
-		if (added) {
-			if ((size_t)idx >= t->cap) {
-				size_t cap = t->cap ? t->cap * 2 : 64;
-				struct stacktab_row *rows = realloc(t->rows, cap * sizeof(*rows));
-
-				if (!rows)
-					return -ENOMEM;
-				t->rows = rows;
-				t->cap = cap;
+		idx = intern__find(t->keys, key);
+		if (idx == -ENOENT) {
+			/* the row first: every key interned has its row */
+			if ((err = VEC_RESERVE(t->rows, t->cap, nrows + 1)) ||
+			    (err = _new_row(t, nrows, s)))
+				return err;
+			idx = intern__add(t->keys, key);
+			if (idx < 0) {
+				free(t->rows[nrows].bytes);
+				return (int)idx;
 			}
-			row = &t->rows[idx];
-			row->stack = s;
-			row->bytes = calloc(2 * t->ncols, sizeof(uint64_t));
-			if (!row->bytes)
-				return -ENOMEM;
-			row->count = row->bytes + t->ncols;
 		}
 		row = &t->rows[idx];
 		row->bytes[col] += s->bytes;
@@ -103,7 +110,7 @@ int stacktab__add(struct stacktab *t, size_t col, const struct report *r)
 
 size_t stacktab__rows(const struct stacktab *t)
 {
-	return strmap__size(t->keys);
+	return intern__len(t->keys);
 }
 
 struct stacktab_row *stacktab__row(struct stacktab *t, size_t i)

@@ -4,52 +4,78 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
+#include "lib/hashmap.h"
+#include "lib/vec.h"
+
 struct stack {
 	size_t off, n;           /* frames in the pool */
-	uint64_t hash;
 	double alloc_bytes, alloc_count;
 	bool truncated;
 };
 
+/* What a stack is looked up by. */
+struct frames {
+	const uint64_t *ips;
+	size_t n;
+	bool truncated;
+};
+
 struct binding {
-	uint64_t seq;            /* 0: empty slot */
+	uint64_t seq;            /* never 0 */
 	uint32_t id;
-	uint32_t gen;
+	uint32_t gen;            /* the generation it was last bound or looked up in */
 };
 
 struct stacks {
-	uint64_t *pool;
+	uint64_t *pool;          /* the frames of every stack, back to back */
 	size_t pool_len, pool_cap;
-	struct stack *v;
+	struct stack *v;         /* by stack id */
 	size_t n, cap;
-	uint32_t *index;         /* open addressing: stack id + 1 */
-	size_t index_cap;
-	struct binding *b;       /* open addressing by seq */
+	struct hashmap index;    /* frames -> stack id */
+	struct binding *b;       /* in no order */
 	size_t nb, b_cap;
+	struct hashmap bound;    /* seq -> index into b */
 	uint32_t gen;
 };
 
-static uint64_t _mix(uint64_t x)
+static uint64_t _frames_hash(const struct frames *f)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
+	uint64_t h = hash__update_u64(HASH_SEED, f->n);
+
+	h = hash__update(h, &f->truncated, sizeof(f->truncated));
+	return hash__finish(hash__update(h, f->ips, f->n * sizeof(*f->ips)));
 }
 
-static uint64_t _hash(const uint64_t *ips, size_t n)
+static bool _frames_eq(uint32_t id, const void *key, void *ctx)
 {
-	uint64_t h = n;
+	const struct stacks *st = ctx;
+	const struct stack *s = &st->v[id];
+	const struct frames *f = key;
 
-	for (size_t i = 0; i < n; i++)
-		h = _mix(h ^ ips[i]);
-	return h;
+	return s->n == f->n && s->truncated == f->truncated &&
+	       !memcmp(st->pool + s->off, f->ips, f->n * sizeof(*f->ips));
+}
+
+static uint64_t _seq_hash(uint64_t seq)
+{
+	return hash__finish(hash__update_u64(HASH_SEED, seq));
+}
+
+static bool _seq_eq(uint32_t i, const void *key, void *ctx)
+{
+	return ((const struct stacks *)ctx)->b[i].seq == *(const uint64_t *)key;
 }
 
 struct stacks *stacks__new(void)
 {
-	return calloc(1, sizeof(struct stacks));
+	struct stacks *st = calloc(1, sizeof(struct stacks));
+
+	if (st) {
+		hashmap__init(&st->index);
+		hashmap__init(&st->bound);
+	}
+	return st;
 }
 
 void stacks__free(struct stacks *st)
@@ -58,83 +84,37 @@ void stacks__free(struct stacks *st)
 		return;
 	free(st->pool);
 	free(st->v);
-	free(st->index);
+	hashmap__release(&st->index);
 	free(st->b);
+	hashmap__release(&st->bound);
 	free(st);
-}
-
-static size_t _slot(const struct stacks *st, const uint64_t *ips, size_t n, uint64_t h)
-{
-	size_t mask = st->index_cap - 1, i = h & mask;
-
-	for (; st->index[i]; i = (i + 1) & mask) {
-		const struct stack *s = &st->v[st->index[i] - 1];
-
-		if (s->hash == h && s->n == n && !memcmp(st->pool + s->off, ips, n * sizeof(*ips)))
-			break;
-	}
-	return i;
-}
-
-static int _grow_index(struct stacks *st)
-{
-	size_t cap = st->index_cap ? st->index_cap * 2 : 256;
-	uint32_t *idx = calloc(cap, sizeof(*idx));
-
-	if (!idx)
-		return -ENOMEM;
-	free(st->index);
-	st->index = idx;
-	st->index_cap = cap;
-	for (size_t i = 0; i < st->n; i++) {
-		const struct stack *s = &st->v[i];
-
-		st->index[_slot(st, st->pool + s->off, s->n, s->hash)] = (uint32_t)i + 1;
-	}
-	return 0;
 }
 
 int stacks__intern(struct stacks *st, const uint64_t *ips, size_t n, bool truncated, uint32_t *id)
 {
-	uint64_t h = _hash(ips, n) ^ truncated;
+	struct frames key = { ips, n, truncated };
+	uint64_t h = _frames_hash(&key);
+	int64_t found = hashmap__find(&st->index, h, &key, _frames_eq, st);
 	struct stack *s;
-	size_t slot;
 	int err;
 
-	if ((st->n + 1) * 2 > st->index_cap && (err = _grow_index(st)))
-		return err;
-	slot = _slot(st, ips, n, h);
-	if (st->index[slot]) {
-		*id = st->index[slot] - 1;
+	if (found >= 0) {
+		*id = (uint32_t)found;
 		return 0;
 	}
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 256;
-		struct stack *v = realloc(st->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		st->v = v;
-		st->cap = cap;
-	}
-	if (st->pool_len + n > st->pool_cap) {
-		size_t cap = st->pool_cap ? st->pool_cap * 2 : 4096;
-		uint64_t *p;
-
-		while (cap < st->pool_len + n)
-			cap *= 2;
-		p = realloc(st->pool, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		st->pool = p;
-		st->pool_cap = cap;
-	}
-	memcpy(st->pool + st->pool_len, ips, n * sizeof(*ips));
-	s = &st->v[st->n];
-	*s = (struct stack){ .off = st->pool_len, .n = n, .hash = h, .truncated = truncated };
+	if (st->n >= UINT32_MAX - 1 || n > SIZE_MAX - st->pool_len)
+		return -EOVERFLOW;
+	if ((err = VEC_RESERVE(st->pool, st->pool_cap, st->pool_len + n)))
+		return err;
+	if (!(s = VEC_PUSH(st->v, st->n, st->cap)))
+		return -ENOMEM;
+	if ((err = hashmap__add(&st->index, h, (uint32_t)st->n)))
+		return err;
+	if (n)
+		memcpy(st->pool + st->pool_len, ips, n * sizeof(*ips));
+	*s = (struct stack){ .off = st->pool_len, .n = n, .truncated = truncated };
 	st->pool_len += n;
-	st->index[slot] = (uint32_t)++st->n;
-	*id = (uint32_t)st->n - 1;
+	*id = (uint32_t)st->n++;
 	return 0;
 }
 
@@ -167,43 +147,12 @@ size_t stacks__bindings(const struct stacks *st)
 	return st->nb;
 }
 
+/* The binding of SEQ, or NULL. */
 static struct binding *_find(const struct stacks *st, uint64_t seq)
 {
-	size_t mask = st->b_cap - 1, i = _mix(seq) & mask;
+	int64_t i = hashmap__find(&st->bound, _seq_hash(seq), &seq, _seq_eq, (void *)st);
 
-	if (!st->b_cap)
-		return NULL;
-	for (; st->b[i].seq; i = (i + 1) & mask)
-		if (st->b[i].seq == seq)
-			return &st->b[i];
-	return &st->b[i];
-}
-
-/* Rebuilds the binding table with room for NEED bindings, keeping those of
- * generation >= MIN_GEN. */
-static int _rebuild(struct stacks *st, size_t need, uint32_t min_gen)
-{
-	size_t cap = 1024;
-	struct binding *old = st->b;
-	size_t old_cap = st->b_cap;
-
-	while (cap < need * 2)
-		cap *= 2;
-	st->b = calloc(cap, sizeof(*st->b));
-	if (!st->b) {
-		st->b = old;
-		return -ENOMEM;
-	}
-	st->b_cap = cap;
-	st->nb = 0;
-	for (size_t i = 0; i < old_cap; i++) {
-		if (!old[i].seq || (int32_t)(old[i].gen - min_gen) < 0)
-			continue;
-		*_find(st, old[i].seq) = old[i];
-		st->nb++;
-	}
-	free(old);
-	return 0;
+	return i >= 0 ? &st->b[i] : NULL;
 }
 
 int stacks__bind(struct stacks *st, uint64_t seq, uint32_t id)
@@ -213,11 +162,16 @@ int stacks__bind(struct stacks *st, uint64_t seq, uint32_t id)
 
 	if (!seq)
 		return -EINVAL;
-	if ((st->nb + 1) * 2 > st->b_cap && (err = _rebuild(st, st->nb + 1, 0)))
-		return err;
 	b = _find(st, seq);
-	if (!b->seq)
+	if (!b) {
+		if (st->nb >= UINT32_MAX - 1)
+			return -EOVERFLOW;
+		if (!(b = VEC_PUSH(st->b, st->nb, st->b_cap)))
+			return -ENOMEM;
+		if ((err = hashmap__add(&st->bound, _seq_hash(seq), (uint32_t)st->nb)))
+			return err;
 		st->nb++;
+	}
 	*b = (struct binding){ .seq = seq, .id = id, .gen = st->gen };
 	return 0;
 }
@@ -226,7 +180,7 @@ int stacks__lookup(struct stacks *st, uint64_t seq, uint32_t *id)
 {
 	struct binding *b = seq ? _find(st, seq) : NULL;
 
-	if (!b || !b->seq)
+	if (!b)
 		return -ENOENT;
 	b->gen = st->gen;
 	*id = b->id;
@@ -235,7 +189,19 @@ int stacks__lookup(struct stacks *st, uint64_t seq, uint32_t *id)
 
 void stacks__sweep(struct stacks *st)
 {
+	size_t kept = 0;
+
 	/* keep what was bound or looked up in the current generation */
-	_rebuild(st, st->nb, st->gen);
+	for (size_t i = 0; i < st->nb; i++)
+		if ((int32_t)(st->b[i].gen - st->gen) >= 0)
+			st->b[kept++] = st->b[i];
+	/* Re-index the kept ones. The table held all NB, so adding KEPT <= NB
+	 * again never grows it and cannot fail; were it to, the bindings from
+	 * there on would be dropped, which a sweep is allowed to do. */
+	hashmap__clear(&st->bound);
+	st->nb = 0;
+	while (st->nb < kept && !hashmap__add(&st->bound, _seq_hash(st->b[st->nb].seq),
+					       (uint32_t)st->nb))
+		st->nb++;
 	st->gen++;
 }

@@ -5,7 +5,16 @@
  * from it. Each copied stack carries the sequence number its live block
  * keeps in the kernel; the store maps sequence numbers to stack ids until
  * a sweep drops the ones no live block referred to since the last sweep.
- * Pure C; no BPF.
+ * Pure C; no BPF. Built on lib/hashmap and lib/vec.
+ *
+ * Invariants: stack ids are dense (0, 1, 2, ... in order of first
+ * interning) and stable; the same frames with the same truncated flag get
+ * the same id, a truncated stack and a complete one with the same frames
+ * are two stacks. A binding lives until the second sweep after it was last
+ * bound or looked up. Sequence number 0 is never bound.
+ * Ownership: the store owns the frames; stacks__get's pointer is valid
+ * until the next stacks__intern() or stacks__free() (which accepts NULL).
+ * Errors: 0 or -errno (-ENOMEM, -EOVERFLOW, -EINVAL, -ENOENT).
  */
 #ifndef SEEP_STACKS_H
 #define SEEP_STACKS_H

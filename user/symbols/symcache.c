@@ -4,32 +4,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
+#include "lib/hashmap.h"
+#include "lib/vec.h"
+
 struct entry {
-	char *build_id;          /* NULL: empty slot */
+	char *build_id;
 	uint64_t offset;
-	char *function, *file;
+	char *function, *file;   /* NULL if unknown */
 	int line;
-	uint64_t hash;
+};
+
+/* The key a lookup is made with. */
+struct key {
+	const char *build_id;
+	uint64_t offset;
 };
 
 struct symcache {
-	struct entry *v;
-	size_t n, cap;           /* cap is a power of two */
+	struct entry *v;         /* by id */
+	size_t n, cap;
+	struct hashmap index;    /* (build ID, offset) -> id */
 };
 
 static uint64_t _hash(const char *build_id, uint64_t offset)
 {
-	uint64_t h = 1469598103934665603ULL;
+	return hash__finish(hash__update_u64(hash__update_str(HASH_SEED, build_id), offset));
+}
 
-	for (const char *p = build_id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h ^= offset * 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
+static bool _eq(uint32_t id, const void *key, void *ctx)
+{
+	const struct entry *e = &((const struct symcache *)ctx)->v[id];
+	const struct key *k = key;
+
+	return e->offset == k->offset && !strcmp(e->build_id, k->build_id);
 }
 
 struct symcache *symcache__new(void)
 {
-	return calloc(1, sizeof(struct symcache));
+	struct symcache *c = calloc(1, sizeof(struct symcache));
+
+	if (c)
+		hashmap__init(&c->index);
+	return c;
 }
 
 static void _entry_free(struct entry *e)
@@ -43,28 +60,16 @@ void symcache__free(struct symcache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->cap; i++)
-		if (c->v[i].build_id)
-			_entry_free(&c->v[i]);
+	for (size_t i = 0; i < c->n; i++)
+		_entry_free(&c->v[i]);
 	free(c->v);
+	hashmap__release(&c->index);
 	free(c);
 }
 
 size_t symcache__size(const struct symcache *c)
 {
 	return c->n;
-}
-
-static struct entry *_slot(const struct symcache *c, const char *build_id, uint64_t offset,
-			   uint64_t h)
-{
-	size_t mask = c->cap - 1, i = h & mask;
-
-	for (; c->v[i].build_id; i = (i + 1) & mask)
-		if (c->v[i].hash == h && c->v[i].offset == offset &&
-		    !strcmp(c->v[i].build_id, build_id))
-			break;
-	return &c->v[i];
 }
 
 static char *_dup(const char *s)
@@ -75,55 +80,41 @@ static char *_dup(const char *s)
 bool symcache__get(struct symcache *c, const char *build_id, uint64_t offset, char **function,
 		   char **file, int *line)
 {
-	struct entry *e;
+	struct key k = { build_id, offset };
+	const struct entry *e;
+	int64_t id;
 
-	if (!build_id || !c->cap)
+	if (!build_id)
 		return false;
-	e = _slot(c, build_id, offset, _hash(build_id, offset));
-	if (!e->build_id)
+	id = hashmap__find(&c->index, _hash(build_id, offset), &k, _eq, c);
+	if (id < 0)
 		return false;
+	e = &c->v[id];
 	*function = _dup(e->function);
 	*file = _dup(e->file);
 	*line = e->line;
 	return true;
 }
 
-static int _grow(struct symcache *c)
-{
-	size_t cap = c->cap ? c->cap * 2 : 1024;
-	struct entry *old = c->v, *v = calloc(cap, sizeof(*v));
-	size_t old_cap = c->cap;
-
-	if (!v)
-		return -ENOMEM;
-	c->v = v;
-	c->cap = cap;
-	for (size_t i = 0; i < old_cap; i++)
-		if (old[i].build_id)
-			*_slot(c, old[i].build_id, old[i].offset, old[i].hash) = old[i];
-	free(old);
-	return 0;
-}
-
 int symcache__put(struct symcache *c, const char *build_id, uint64_t offset, const char *function,
 		  const char *file, int line)
 {
-	uint64_t h;
+	struct key k = { build_id, offset };
 	struct entry *e;
+	uint64_t h;
 
 	if (!build_id)
 		return 0;
-	if ((c->n + 1) * 2 > c->cap && _grow(c))
-		return -ENOMEM;
 	h = _hash(build_id, offset);
-	e = _slot(c, build_id, offset, h);
-	if (e->build_id)
+	if (hashmap__find(&c->index, h, &k, _eq, c) >= 0)
 		return 0;
-	*e = (struct entry){ .build_id = strdup(build_id), .offset = offset, .hash = h,
+	if (c->n >= UINT32_MAX - 1 || !(e = VEC_PUSH(c->v, c->n, c->cap)))
+		return -ENOMEM;
+	*e = (struct entry){ .build_id = strdup(build_id), .offset = offset,
 			     .function = _dup(function), .file = _dup(file), .line = line };
-	if (!e->build_id || (function && !e->function) || (file && !e->file)) {
+	if (!e->build_id || (function && !e->function) || (file && !e->file) ||
+	    hashmap__add(&c->index, h, (uint32_t)c->n)) {
 		_entry_free(e);
-		memset(e, 0, sizeof(*e));
 		return -ENOMEM;
 	}
 	c->n++;

@@ -1,5 +1,7 @@
 #include "sys/procmaps.h"
 
+#include "lib/vec.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -47,23 +49,17 @@ int procmaps__parse(FILE *in, struct procmaps *maps)
 {
 	char *line = NULL;
 	size_t cap = 0, alloc = 0;
+	struct procmap *m;
 	int err = 0;
 
 	maps->v = NULL;
 	maps->n = 0;
 	while (getline(&line, &cap, in) > 0) {
-		if (maps->n == alloc) {
-			size_t na = alloc ? alloc * 2 : 64;
-			struct procmap *v = realloc(maps->v, na * sizeof(*v));
-
-			if (!v) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			maps->v = v;
-			alloc = na;
+		if (!(m = VEC_PUSH(maps->v, maps->n, alloc))) {
+			err = -ENOMEM;
+			goto cleanup;
 		}
-		err = _parse_line(line, &maps->v[maps->n]);
+		err = _parse_line(line, m);
 		if (err)
 			goto cleanup;
 		maps->n++;
