@@ -1,97 +1,243 @@
+/* cli — what the commands share; see cli.h. */
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/parse.h"
+#include "lib/vec.h"
 
 static volatile sig_atomic_t stop_flag;
+static const char *command_name = "seep";
 
-int cli__parse_seconds(const char *s, const char *opt, double min, double *out)
+/* --- options and the output mode --- */
+
+/* The value of the last FORMAT_OPT in ARGV, or NULL: a silent pass of
+ * getopt over a copy of ARGV (getopt reorders what it scans), so that an
+ * option's value is never taken for an option. */
+static const char *_format_arg(const struct cli_command *cmd, int argc, char **argv)
 {
-	char *end;
-	double v;
+	char **copy = calloc((size_t)argc + 1, sizeof(*copy));
+	const char *format = NULL;
+	int c, saved = opterr;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > 1e9) {
-		pr_err("invalid value '%s' for %s: expected seconds, at least %g", s, opt, min);
-		return -EINVAL;
+	if (!copy)
+		return NULL;
+	memcpy(copy, argv, (size_t)argc * sizeof(*copy));
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, copy, cmd->shortopts, cmd->longopts, NULL)) != -1)
+		if (c == cmd->format_opt && optarg)
+			format = optarg;
+	opterr = saved;
+	free(copy);
+	return format;
+}
+
+/* "unrecognized option '--x'", "option '-p' needs a value", "option
+ * '--help' takes no value". getopt says little: OPTOPT is 0 for an unknown
+ * long option, the unknown character for a short one, the option's val
+ * for a long option with a missing or an unwanted value; the word it came
+ * from is ARGV[optind - 1] except inside a group of short options. */
+static int _bad_option(const struct cli_command *cmd, int c, char **argv)
+{
+	const char *word = argv[optind - 1];
+	bool is_long = !strncmp(word, "--", 2), is_val = false;
+	char name[64];
+
+	for (const struct option *o = cmd->longopts; o->name && optopt; o++)
+		is_val |= o->val == optopt;
+	if (is_long && (!optopt || c == ':' || (is_val && strchr(word, '='))))
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(word, "="), word);
+	else
+		snprintf(name, sizeof(name), "-%c", optopt);
+	if (c == ':')
+		cli__error("option '%s' needs a value", name);
+	else if (optopt && is_long && is_val && strchr(word, '='))
+		cli__error("option '%s' takes no value", name);
+	else
+		cli__error("unrecognized option '%s' ('seep %s --help' lists the options)", name,
+			   cmd->name);
+	return -EINVAL;
+}
+
+int cli__parse(const struct cli_command *cmd, int argc, char **argv, cli_opt_fn on_opt,
+	       void *ctx)
+{
+	char shortopts[128];
+	const char *format;
+	int c, err;
+
+	command_name = cmd->name;
+	format = cmd->format_opt ? _format_arg(cmd, argc, argv) : NULL;
+	log__keep_errors(format && !strcmp(format, "json"));
+	/* ':' first: a missing value is told apart from an unknown option */
+	snprintf(shortopts, sizeof(shortopts), ":%s", cmd->shortopts);
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, shortopts, cmd->longopts, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return _bad_option(cmd, c, argv);
+		if (c == 'v') {
+			log__set_verbosity(log__verbosity() + 1);
+			continue;
+		}
+		if (c == 'h') {
+			cmd->usage(stdout);
+			return 1;
+		}
+		if ((err = on_opt(ctx, c, optarg)))
+			return err;
 	}
-	*out = v;
 	return 0;
 }
 
-int cli__parse_count(const char *s, const char *opt, uint64_t max, uint64_t *out)
+bool cli__json(void)
 {
-	char *end;
-	unsigned long long v;
+	return log__keeping_errors();
+}
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > max) {
-		pr_err("invalid value '%s' for %s: expected an integer from 0 to %" PRIu64, s, opt,
-		       max);
-		return -EINVAL;
+/* --- the one error printer --- */
+
+void cli__error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log__vmsg(LOG_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+int cli__exit(int code)
+{
+	char *msg = log__take_errors(), fallback[96];
+	json_t *root;
+
+	if (!code) {
+		/* errors a command got past: not lost, and not the output */
+		log__keep_errors(false);
+		if (msg)
+			pr_err("%s", msg);
+		free(msg);
+		return code;
 	}
-	*out = v;
+	if (!cli__json()) {
+		free(msg);
+		return code;
+	}
+	snprintf(fallback, sizeof(fallback), "seep %s failed (exit status %d)", command_name,
+		 code);
+	root = json_pack("{s:s}", "error", msg ? msg : fallback);
+	free(msg);
+	if (!root || json_dumpf(root, stdout, 0) || putchar('\n') == EOF || fflush(stdout)) {
+		log__keep_errors(false);
+		pr_err("cannot write the error to stdout: %s", strerror(errno ? errno : EIO));
+	}
+	json_decref(root);
+	return code;
+}
+
+/* --- option values --- */
+
+int cli__bad_value(const char *opt, const char *arg, const char *why)
+{
+	cli__error("invalid value '%s' for %s: %s", arg, opt, why);
+	return -EINVAL;
+}
+
+int cli__seconds(const char *arg, const char *opt, double min, double *out)
+{
+	char why[128];
+
+	if (parse__seconds(arg, min, PARSE_SECONDS_MAX, out, why, sizeof(why)))
+		return cli__bad_value(opt, arg, why);
 	return 0;
 }
+
+int cli__duration(const char *arg, const char *opt, double *out)
+{
+	char why[128];
+
+	if (parse__duration(arg, INFINITY, out, why, sizeof(why)))
+		return cli__bad_value(opt, arg, why);
+	return 0;
+}
+
+int cli__real(const char *arg, const char *opt, double min, double max, double *out)
+{
+	char why[128];
+
+	if (parse__real(arg, min, max, out, why, sizeof(why)))
+		return cli__bad_value(opt, arg, why);
+	return 0;
+}
+
+int cli__count(const char *arg, const char *opt, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char why[128];
+
+	if (parse__count(arg, min, max, out, why, sizeof(why)))
+		return cli__bad_value(opt, arg, why);
+	return 0;
+}
+
+int cli__bytes(const char *arg, const char *opt, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char why[128];
+
+	if (parse__bytes(arg, min, max, out, why, sizeof(why)))
+		return cli__bad_value(opt, arg, why);
+	return 0;
+}
+
+int cli__name(const char *arg, const char *opt, const char *const *names, size_t n,
+	      size_t *out)
+{
+	char why[256];
+
+	if (parse__name(arg, names, n, out, why, sizeof(why)))
+		return cli__bad_value(opt, arg, why);
+	return 0;
+}
+
+/* --- the tracer's options --- */
 
 void cli__tracer_defaults(struct session_config *cfg)
 {
 	cfg->trace.sample_bytes = CLI_DEFAULT_SAMPLE_BYTES;
 }
 
-/* An integer option in [MIN, MAX] into *OUT. */
-static int _ranged(const char *arg, const char *opt, uint64_t min, uint64_t max, uint64_t *out)
-{
-	if (cli__parse_count(arg, opt, max, out))
-		return -EINVAL;
-	if (*out < min) {
-		pr_err("invalid value '%s' for %s: at least %" PRIu64 "%s", arg, opt, min,
-		       min == 1 && !strcmp(opt, "--sample-bytes") ? " (1 records every allocation)"
-								  : "");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int cli__tracer_opt(struct session_config *cfg, int opt, const char *arg)
 {
+	static const char *const unwinds[] = { "auto", "fp", "dwarf" };
+	static const enum session_unwind unwind_of[] = { UNWIND_AUTO, UNWIND_FP, UNWIND_DWARF };
 	uint64_t v;
+	size_t i;
 
 	switch (opt) {
 	case 's':
-		if (_ranged(arg, "--sample-bytes", 1, 1ULL << 40, &v))
+		if (cli__bytes(arg, "--sample-bytes", 1, 1ULL << 40, &v))
 			return -EINVAL;
 		cfg->trace.sample_bytes = v;
 		return 1;
 	case 'u':
-		if (!strcmp(arg, "auto"))
-			cfg->unwind = UNWIND_AUTO;
-		else if (!strcmp(arg, "fp"))
-			cfg->unwind = UNWIND_FP;
-		else if (!strcmp(arg, "dwarf"))
-			cfg->unwind = UNWIND_DWARF;
-		else {
-			pr_err("invalid unwind mode '%s': expected auto, fp or dwarf", arg);
+		if (cli__name(arg, "--unwind", unwinds, 3, &i))
 			return -EINVAL;
-		}
+		cfg->unwind = unwind_of[i];
 		return 1;
 	case CLI_OPT_MAX_DEPTH:
-		if (_ranged(arg, "--max-depth", 2, SESSION_MAX_DEPTH, &v))
+		if (cli__count(arg, "--max-depth", 2, SESSION_MAX_DEPTH, &v))
 			return -EINVAL;
 		cfg->max_depth = (unsigned)v;
 		return 1;
 	case CLI_OPT_STACK_BYTES:
-		if (_ranged(arg, "--stack-bytes", 512, SEEP_MAX_STACK_COPY, &v))
+		if (cli__bytes(arg, "--stack-bytes", 512, SEEP_MAX_STACK_COPY, &v))
 			return -EINVAL;
 		cfg->trace.stack_bytes = (uint32_t)v;
 		return 1;
@@ -102,12 +248,12 @@ int cli__tracer_opt(struct session_config *cfg, int opt, const char *arg)
 		cfg->trace.shared_probes = true;
 		return 1;
 	case CLI_OPT_MAX_ALLOCS:
-		if (_ranged(arg, "--max-allocs", 1, 1u << 28, &v))
+		if (cli__count(arg, "--max-allocs", 1, 1u << 28, &v))
 			return -EINVAL;
 		cfg->trace.max_live = (uint32_t)v;
 		return 1;
 	case CLI_OPT_MAX_STACKS:
-		if (_ranged(arg, "--max-stacks", 1, 1u << 24, &v))
+		if (cli__count(arg, "--max-stacks", 1, 1u << 24, &v))
 			return -EINVAL;
 		cfg->trace.max_stacks = (uint32_t)v;
 		return 1;
@@ -116,84 +262,147 @@ int cli__tracer_opt(struct session_config *cfg, int opt, const char *arg)
 	}
 }
 
+/* --- what to trace --- */
+
+void cli__target_init(struct cli_target *t, size_t max_pids, double duration_s, unsigned top)
+{
+	memset(t, 0, sizeof(*t));
+	t->max_pids = max_pids;
+	t->duration_s = duration_s;
+	cli__tracer_defaults(&t->cfg);
+	t->cfg.top = top;
+}
+
+void cli__target_release(struct cli_target *t)
+{
+	if (!t)
+		return;
+	free(t->pids);
+	t->pids = NULL;
+	t->npids = t->pids_cap = 0;
+}
+
+static int _add_pid(struct cli_target *t, const char *arg)
+{
+	char why[128];
+	pid_t pid, *slot;
+
+	if (parse__pid(arg, &pid, why, sizeof(why)))
+		return cli__bad_value("--pid", arg, why);
+	if (t->npids == t->max_pids) {
+		cli__error("too many -p options: at most %zu", t->max_pids);
+		return -EINVAL;
+	}
+	if (!(slot = VEC_PUSH(t->pids, t->npids, t->pids_cap))) {
+		cli__error("cannot keep pid %d: %s", (int)pid, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	*slot = pid;
+	t->npids++;
+	return 0;
+}
+
 int cli__target_opt(struct cli_target *t, int opt, const char *arg)
 {
-	uint64_t v;
 	int handled = cli__tracer_opt(&t->cfg, opt, arg);
 
 	if (handled)
 		return handled;
 	switch (opt) {
+	case 'p':
+		return _add_pid(t, arg) ?: 1;
 	case 'c':
 		t->command = arg;
 		return 1;
 	case 'd':
-		return cli__parse_seconds(arg, "--duration", 0, &t->duration_s) ?: 1;
+		return cli__seconds(arg, "--duration", 0, &t->duration_s) ?: 1;
 	case 'a':
-		return cli__parse_seconds(arg, "--min-age", 0, &t->cfg.min_age_s) ?: 1;
-	case 'p':
-		break;
+		return cli__seconds(arg, "--min-age", 0, &t->cfg.min_age_s) ?: 1;
 	default:
 		return 0;
 	}
-	if (t->pid) {
-		pr_err("one -p PID only");
-		return -EINVAL;
-	}
-	if (cli__parse_count(arg, "--pid", INT32_MAX, &v))
-		return -EINVAL;
-	if (!v) {
-		pr_err("invalid pid '%s'", arg);
-		return -EINVAL;
-	}
-	t->pid = (pid_t)v;
-	return 1;
 }
 
 int cli__target_check(const struct cli_target *t, int argc, char **argv)
 {
 	if (optind < argc) {
-		pr_err("unexpected argument '%s' (a command goes in -c 'CMD ARGS')", argv[optind]);
+		cli__error("unexpected argument '%s' (a command goes in -c 'CMD ARGS')",
+			   argv[optind]);
 		return -EINVAL;
 	}
-	if (!t->pid == !t->command) {
-		pr_err(t->command ? "-p and -c cannot be combined"
-				  : "nothing to trace: give -p PID or -c 'CMD ARGS'");
+	if (!t->npids == !t->command) {
+		cli__error(t->command ? "-p and -c cannot be combined"
+				      : "nothing to trace: give -p PID or -c 'CMD ARGS'");
 		return -EINVAL;
 	}
 	return 0;
-}
-
-int cli__common_opt(int opt, int *verbose, void (*usage)(FILE *out))
-{
-	if (opt == 'v') {
-		(*verbose)++;
-		log__set_verbosity(*verbose);
-		return 0;
-	}
-	usage(opt == 'h' ? stdout : stderr);
-	return opt == 'h' ? 1 : -EINVAL;
 }
 
 int cli__session_open(const struct cli_target *t, const char *how_to_stop,
 		      struct session **out)
 {
 	struct session *s;
+	size_t n;
 	int err;
 
 	if ((err = session__new(&t->cfg, &s)))
 		return err;
-	err = t->command ? session__start_command(s, t->command) : session__add_pid(s, t->pid);
+	/* Per-process probes cost each hit one kernel consumer per traced
+	 * process (README, "Many processes"); sharing them is the user's call,
+	 * as it puts breakpoints in every process that maps the files. */
+	if (t->npids >= 4 && !t->cfg.trace.shared_probes)
+		pr_warn("%zu processes: each probe hit walks one kernel consumer per traced process; "
+			"--shared-probes makes it one (and probes every process mapping the files)",
+			t->npids);
+	if (t->command)
+		err = session__start_command(s, t->command);
+	for (size_t i = 0; i < t->npids && !err; i++)
+		err = session__add_pid(s, t->pids[i]);
 	if (err) {
 		session__free(s);
 		return err;
 	}
 	if (t->command)
 		pr_info("tracing '%s' (pid %d)", t->command, (int)session__command_pid(s));
-	pr_warn("tracing 1 process; %s", how_to_stop);
+	n = session__running(s);
+	pr_warn("tracing %zu process%s; %s", n, n == 1 ? "" : "es", how_to_stop);
 	*out = s;
 	return 0;
 }
+
+/* --- the report-tick loop --- */
+
+uint64_t cli__next_tick(uint64_t next, uint64_t step, uint64_t now)
+{
+	if (!step || now < next)
+		return next;
+	return next + ((now - next) / step + 1) * step;
+}
+
+int cli__run_ticks(struct session *s, double every_s, double duration_s,
+		   session_report_fn fn, void *ctx)
+{
+	uint64_t start = session__start_ns(s), step = (uint64_t)(every_s * 1e9);
+	uint64_t end = duration_s > 0 ? start + (uint64_t)(duration_s * 1e9) : UINT64_MAX;
+	uint64_t next = step ? start + step : UINT64_MAX;
+	int running, err;
+
+	while (!cli__stopped()) {
+		running = session__wait(s, next < end ? next : end, fn, ctx);
+		if (running <= 0)
+			return running;
+		if (session__now_ns() >= end)
+			break;
+		if (session__now_ns() >= next) {
+			if ((err = session__report(s, false, fn, ctx)))
+				return err;
+			next = cli__next_tick(next, step, session__now_ns());
+		}
+	}
+	return session__report(s, true, fn, ctx);
+}
+
+/* --- signals --- */
 
 static void _on_signal(int sig)
 {
@@ -213,16 +422,4 @@ void cli__catch_signals(void)
 bool cli__stopped(void)
 {
 	return stop_flag;
-}
-
-void cli__print_json_error(const char *msg)
-{
-	json_t *root = json_pack("{s:s}", "error", msg);
-
-	if (!root)
-		return;
-	json_dumpf(root, stdout, JSON_INDENT(2));
-	putchar('\n');
-	fflush(stdout);
-	json_decref(root);
 }

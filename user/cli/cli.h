@@ -1,12 +1,29 @@
-/* cli — pieces the heap-snapshot commands (snapshot, record, diff, report)
- * share: option values, the session on one process, Ctrl-C, output formats.
+/* cli — what the commands share: the option loop and the output mode, the
+ * one error printer, option values with their messages, the target and
+ * tracer options, the report-tick loop, Ctrl-C.
  *
- * Parsers log one line on a bad value and return -EINVAL. The stop flag
- * set by SIGINT/SIGTERM is the CLI's one piece of process-wide state.
+ * The one error path (bpftool's p_err): errors are logged once, where they
+ * happen, with pr_err (lib/log) — a command's own with cli__error, the lower
+ * layers' at their source — in one dialect (STYLE.md). With text output
+ * each is a line "seep: ..." on stderr. With JSON output (the command line
+ * asks for --format json) they are kept, and cli__exit prints them as one
+ * object {"error": "..."} on stdout when the command fails. main() ends
+ * every command with cli__exit.
+ *
+ * Which output: cli__parse reads the command's --format option (the last
+ * one on the command line) before any other option, so a bad option,
+ * before or after it, is reported in the format asked for.
+ *
+ * Option values: cli__seconds and the like parse with lib/parse and log
+ * "invalid value 'ARG' for OPT: expected ..." on a bad value (-EINVAL).
+ *
+ * State: the stop flag set by SIGINT/SIGTERM and the name of the running
+ * command are the CLI's process-wide state (and log's output mode).
  */
 #ifndef SEEP_CLI_H
 #define SEEP_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,43 +31,59 @@
 
 #include "tracer/session.h"
 
-/* A number of seconds in [MIN, 1e9]. */
-int cli__parse_seconds(const char *s, const char *opt, double min, double *out);
-/* An integer in [0, MAX]. */
-int cli__parse_count(const char *s, const char *opt, uint64_t max, uint64_t *out);
+/* --- options and the output mode --- */
 
-/* The options of the commands that trace one process (snapshot, record):
- * -p PID or -c 'CMD ARGS', -d S, -a S. */
-struct cli_target {
-	pid_t pid;
-	const char *command;
-	double duration_s;
-	struct session_config cfg;
+struct cli_command {
+	const char *name;               /* "trace": for messages */
+	const char *shortopts;          /* getopt's, with -v and -h */
+	const struct option *longopts;  /* with "verbose" ('v') and "help" ('h') */
+	int format_opt;                 /* the val of its --format option; 0: none */
+	void (*usage)(FILE *out);       /* the --help text */
 };
-/* Their long options (for getopt_long's table), with -v and -h. */
-#define CLI_TARGET_LONGOPTS                                   \
-	{ "pid", required_argument, NULL, 'p' },              \
-	{ "command", required_argument, NULL, 'c' },          \
-	{ "duration", required_argument, NULL, 'd' },         \
-	{ "min-age", required_argument, NULL, 'a' },          \
-	{ "verbose", no_argument, NULL, 'v' },                \
-	{ "help", no_argument, NULL, 'h' },                   \
-	CLI_TRACER_LONGOPTS
-#define CLI_TARGET_SHORTOPTS "p:c:d:a:vh" CLI_TRACER_SHORTOPTS
-/* Handles OPT if it is one of -p, -c, -d, -a or a tracer option: returns
- * 1 then, 0 if OPT is another option, -EINVAL (logged) for a bad value.
- * The tracer's defaults must have been set (cli__tracer_defaults). */
-int cli__target_opt(struct cli_target *t, int opt, const char *arg);
-/* After the options: no stray argument, exactly one of -p and -c. */
-int cli__target_check(const struct cli_target *t, int argc, char **argv);
-/* Loads the tracer and attaches to the target; says "seep: tracing ..." on
- * stderr (what scripts and tests wait for) with HOW_TO_STOP appended. */
-int cli__session_open(const struct cli_target *t, const char *how_to_stop,
-		      struct session **out);
 
-/* The tracer's options, shared by every command that traces (trace,
- * snapshot, record): -s/--sample-bytes, -u/--unwind, --max-depth,
- * --stack-bytes, --no-sessions, --shared-probes, --max-allocs, --max-stacks. */
+/* Called for each option other than -v and -h: 0, or -EINVAL (logged). */
+typedef int (*cli_opt_fn)(void *ctx, int opt, const char *arg);
+
+/* Parses the options of ARGV (ARGV[0] the command's name) for CMD: first
+ * sets the output mode from the last --format (JSON if its value is
+ * "json"), then goes through the options: -v raises the verbosity, -h
+ * prints the usage on stdout, the others go to ON_OPT. An unknown option,
+ * or one without its value, is logged. Returns 0 (optind is then the first
+ * operand), 1 after -h, or -EINVAL (logged). */
+int cli__parse(const struct cli_command *cmd, int argc, char **argv, cli_opt_fn on_opt,
+	       void *ctx);
+/* True when the command's output is JSON. */
+bool cli__json(void);
+
+/* --- the one error printer --- */
+
+/* Logs a command's own error: one message, STYLE.md's dialect. */
+void cli__error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Ends the command with exit code CODE (returned): with JSON output and
+ * CODE not 0, the errors logged are printed as one {"error": "..."} on
+ * stdout (a command that failed without saying why gets a generic one);
+ * errors kept by a command that succeeded go to stderr. */
+int cli__exit(int code);
+
+/* --- option values: parse (lib/parse), or log and return -EINVAL --- */
+
+/* Logs "invalid value 'ARG' for OPT: WHY"; returns -EINVAL. */
+int cli__bad_value(const char *opt, const char *arg, const char *why);
+/* Seconds in [MIN, PARSE_SECONDS_MAX]. */
+int cli__seconds(const char *arg, const char *opt, double min, double *out);
+/* A duration with an optional unit (s, m, h, d, w), more than 0. */
+int cli__duration(const char *arg, const char *opt, double *out);
+int cli__real(const char *arg, const char *opt, double min, double max, double *out);
+int cli__count(const char *arg, const char *opt, uint64_t min, uint64_t max, uint64_t *out);
+int cli__bytes(const char *arg, const char *opt, uint64_t min, uint64_t max, uint64_t *out);
+/* The index of ARG in NAMES[N]. */
+int cli__name(const char *arg, const char *opt, const char *const *names, size_t n,
+	      size_t *out);
+
+/* --- the tracer's options, for every command that traces --- */
+
+/* -s/--sample-bytes, -u/--unwind, --max-depth, --stack-bytes,
+ * --no-sessions, --shared-probes, --max-allocs, --max-stacks. */
 #define CLI_DEFAULT_SAMPLE_BYTES (512 * 1024)
 enum { CLI_OPT_MAX_ALLOCS = 256, CLI_OPT_MAX_STACKS, CLI_OPT_MAX_DEPTH, CLI_OPT_STACK_BYTES,
        CLI_OPT_NO_SESSIONS, CLI_OPT_SHARED_PROBES, CLI_OPT__NEXT };
@@ -66,7 +99,7 @@ enum { CLI_OPT_MAX_ALLOCS = 256, CLI_OPT_MAX_STACKS, CLI_OPT_MAX_DEPTH, CLI_OPT_
 #define CLI_TRACER_SHORTOPTS "s:u:"
 #define CLI_TRACER_USAGE                                                              \
 	"  -s, --sample-bytes N   sample allocations every N bytes on average\n"          \
-	"                         (default 524288); 1 records every allocation\n"         \
+	"                         (default 524288 = 512K); 1 records every allocation\n"  \
 	"  -u, --unwind MODE      auto (default), fp or dwarf: how stacks are walked\n"   \
 	"      --max-depth N      frames kept per stack (default 128, at most 1024)\n"    \
 	"      --stack-bytes N    stack bytes copied per allocation for DWARF\n"          \
@@ -84,17 +117,57 @@ void cli__tracer_defaults(struct session_config *cfg);
  * -EINVAL (logged) for a bad value. */
 int cli__tracer_opt(struct session_config *cfg, int opt, const char *arg);
 
-/* The options every command has, at the end of its getopt switch: -v
- * (counted in *VERBOSE), -h (USAGE to stdout: returns 1), anything else
- * (USAGE to stderr: -EINVAL). Returns 0 after -v. */
-int cli__common_opt(int opt, int *verbose, void (*usage)(FILE *out));
+/* --- what to trace: -p PID (repeatable up to a limit) or -c 'CMD ARGS',
+ * -d S, -a S, and the tracer's options --- */
+
+struct cli_target {
+	pid_t *pids;             /* -p, in order (owned) */
+	size_t npids, pids_cap;
+	size_t max_pids;         /* how many -p the command takes */
+	const char *command;     /* -c */
+	double duration_s;       /* -d; 0: until Ctrl-C or exit */
+	struct session_config cfg;
+};
+#define CLI_TARGET_LONGOPTS                                   \
+	{ "pid", required_argument, NULL, 'p' },              \
+	{ "command", required_argument, NULL, 'c' },          \
+	{ "duration", required_argument, NULL, 'd' },         \
+	{ "min-age", required_argument, NULL, 'a' },          \
+	{ "verbose", no_argument, NULL, 'v' },                \
+	{ "help", no_argument, NULL, 'h' },                   \
+	CLI_TRACER_LONGOPTS
+#define CLI_TARGET_SHORTOPTS "p:c:d:a:vh" CLI_TRACER_SHORTOPTS
+/* The tracer's defaults, no target, duration DURATION_S, at most MAX_PIDS
+ * -p options, TOP stacks per report. */
+void cli__target_init(struct cli_target *t, size_t max_pids, double duration_s, unsigned top);
+void cli__target_release(struct cli_target *t);
+/* Handles OPT if it is -p, -c, -d, -a or a tracer option: 1, 0 if it is
+ * another option, -EINVAL (logged) for a bad value. */
+int cli__target_opt(struct cli_target *t, int opt, const char *arg);
+/* After the options: no stray argument, exactly one of -p and -c. */
+int cli__target_check(const struct cli_target *t, int argc, char **argv);
+/* Loads the tracer and attaches to the targets (or starts the command);
+ * says "seep: tracing N process(es); HOW_TO_STOP" on stderr (what scripts
+ * and tests wait for). */
+int cli__session_open(const struct cli_target *t, const char *how_to_stop,
+		      struct session **out);
+
+/* --- the report-tick loop --- */
+
+/* The tick after NEXT still ahead of NOW, on the grid NEXT + k * STEP: a
+ * late tick skips the ticks it missed and keeps the phase (no burst). */
+uint64_t cli__next_tick(uint64_t next, uint64_t step, uint64_t now);
+/* Runs S until DURATION_S (0: no end), Ctrl-C or the exit of every traced
+ * process, with a report of every running process to FN every EVERY_S
+ * seconds from the start (0: none; ticks on the grid of cli__next_tick),
+ * then the final reports (those of processes that exit on the way come as
+ * they exit). Returns 0 or the first error (FN's or the session's). */
+int cli__run_ticks(struct session *s, double every_s, double duration_s,
+		   session_report_fn fn, void *ctx);
 
 /* SIGINT and SIGTERM set the stop flag instead of killing seep; SIGPIPE is
  * ignored (a closed pipe is an error to report). */
 void cli__catch_signals(void);
 bool cli__stopped(void);
-
-/* {"error": MSG} on stdout, for commands whose --format json covers errors. */
-void cli__print_json_error(const char *msg);
 
 #endif

@@ -3,13 +3,15 @@
  * Reads instances from CSV (contrast_csv), mines the attribute hierarchy
  * (hierarchy), runs CONAN's meta-heuristic search or the exhaustive one
  * (contrast_search), consolidates (consolidate) and prints the best patterns
- * as text or JSON on stdout. Diagnostics go to stderr.
+ * as text or JSON on stdout. Diagnostics go to stderr; errors through cli's
+ * one printer.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,26 +100,6 @@ static int _split(char *buf, const char **out, size_t *n)
 	return *n ? 0 : -EINVAL;
 }
 
-static int _parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	if (*s == '-')
-		return -EINVAL;
-	*out = strtoull(s, &end, 0);
-	return (!*s || *end || errno) ? -EINVAL : 0;
-}
-
-static int _parse_double(const char *s, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return (!*s || *end || errno || *out < 0) ? -EINVAL : 0;
-}
-
 enum {
 	OPT_CLASS = 256, OPT_TARGET, OPT_BACKGROUND, OPT_COUNT, OPT_METRIC, OPT_ATTRS,
 	OPT_IGNORE, OPT_DELIM, OPT_OBJECTIVE, OPT_MAXLEN, OPT_TOP, OPT_SEED, OPT_STEPS,
@@ -154,136 +136,179 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int _bad(const char *opt, const char *val)
-{
-	fprintf(stderr, "seep: contrast: invalid value '%s' for --%s\n", val, opt);
-	return -EINVAL;
-}
+static const struct cli_command command = {
+	.name = "contrast",
+	.shortopts = "vh",
+	.longopts = options,
+	.format_opt = OPT_FORMAT,
+	.usage = usage,
+};
 
-/* Returns 0, 1 for --help, or -EINVAL on a usage error (already reported). */
-static int parse_args(int argc, char **argv, struct config *cfg)
+static void _defaults(struct config *cfg)
 {
-	int c, verbosity = 0;
-	uint64_t u;
-
 	contrast_search__defaults(&cfg->search);
 	contrast_objective__lookup("proportion", &cfg->obj);
 	cfg->top = 10;
 	cfg->tolerance = CONSOLIDATE_TOLERANCE;
 	cfg->consolidate = cfg->hierarchy = true;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_CLASS: cfg->csv.class_col = optarg; break;
-		case OPT_TARGET: cfg->csv.target = optarg; break;
-		case OPT_BACKGROUND: cfg->csv.background = optarg; break;
-		case OPT_COUNT: cfg->csv.count_col = optarg; break;
-		case OPT_METRIC: cfg->csv.metric_col = optarg; break;
-		case OPT_ATTRS:
-			free(cfg->attrs_buf);
-			cfg->attrs_buf = strdup(optarg);
-			if (!cfg->attrs_buf || _split(cfg->attrs_buf, cfg->attrs, &cfg->csv.nattrs))
-				return _bad("attrs", optarg);
-			cfg->csv.attrs = cfg->attrs;
-			break;
-		case OPT_IGNORE:
-			free(cfg->ignore_buf);
-			cfg->ignore_buf = strdup(optarg);
-			if (!cfg->ignore_buf || _split(cfg->ignore_buf, cfg->ignore, &cfg->csv.nignore))
-				return _bad("ignore", optarg);
-			cfg->csv.ignore = cfg->ignore;
-			break;
-		case OPT_DELIM:
-			if (strlen(optarg) != 1)
-				return _bad("delimiter", optarg);
-			cfg->csv.delim = optarg[0];
-			break;
-		case OPT_OBJECTIVE:
-			if (contrast_objective__lookup(optarg, &cfg->obj))
-				return _bad("objective", optarg);
-			break;
-		case OPT_MAXLEN:
-			if (_parse_u64(optarg, &u) || !u || u > CONTRAST_MAX_LEN)
-				return _bad("max-len", optarg);
-			cfg->search.max_len = (unsigned)u;
-			break;
-		case OPT_TOP:
-			if (_parse_u64(optarg, &u) || !u || u > 10000)
-				return _bad("top", optarg);
-			cfg->top = (unsigned)u;
-			break;
-		case OPT_SEED:
-			if (_parse_u64(optarg, &cfg->search.seed))
-				return _bad("seed", optarg);
-			break;
-		case OPT_STEPS:
-			if (_parse_u64(optarg, &cfg->search.max_steps))
-				return _bad("steps", optarg);
-			break;
-		case OPT_PATIENCE:
-			if (_parse_u64(optarg, &cfg->search.patience))
-				return _bad("patience", optarg);
-			break;
-		case OPT_TIME:
-			if (_parse_double(optarg, &cfg->search.time_limit))
-				return _bad("time-limit", optarg);
-			break;
-		case OPT_BMS:
-			if (_parse_u64(optarg, &u) || !u || u > 64)
-				return _bad("bms", optarg);
-			cfg->search.bms_k = (unsigned)u;
-			break;
-		case OPT_TABU:
-			if (_parse_u64(optarg, &u) || u > 1000000)
-				return _bad("tabu", optarg);
-			cfg->search.tabu_size = (unsigned)u;
-			break;
-		case OPT_MINCOUNT:
-			if (_parse_u64(optarg, &cfg->search.min_count) || !cfg->search.min_count)
-				return _bad("min-count", optarg);
-			break;
-		case OPT_EXHAUSTIVE: cfg->exhaustive = true; break;
-		case OPT_NOHIER: cfg->hierarchy = false; break;
-		case OPT_NOCONS: cfg->consolidate = false; break;
-		case OPT_TOLERANCE:
-			if (_parse_double(optarg, &cfg->tolerance) || cfg->tolerance > 1)
-				return _bad("tolerance", optarg);
-			break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				cfg->json = true;
-			else if (strcmp(optarg, "text"))
-				return _bad("format", optarg);
-			break;
-		case 'v': verbosity++; break;
-		case 'h': return 1;
-		default:
-			fprintf(stderr, "seep: contrast: unknown option or missing value: '%s'\n",
-				argv[optind - 1]);
-			return -EINVAL;
-		}
+}
+
+/* --attrs A,B,... and --ignore A,B,...: a copy of ARG split in place. */
+static int _column_list(const char *opt, const char *arg, char **buf, const char **cols,
+			size_t *n)
+{
+	char why[64];
+
+	free(*buf);
+	if (!(*buf = strdup(arg))) {
+		cli__error("cannot keep %s: %s", opt, strerror(ENOMEM));
+		return -ENOMEM;
 	}
-	log__set_verbosity(verbosity);
+	if (_split(*buf, cols, n)) {
+		snprintf(why, sizeof(why), "expected a list A,B,... of at most %d columns", MAX_LIST);
+		return cli__bad_value(opt, arg, why);
+	}
+	return 0;
+}
+
+/* The input options: 1 if OPT is one, 0 if not, -errno (logged). */
+static int _input_opt(struct config *cfg, int opt, const char *arg)
+{
+	struct contrast_csv_opts *csv = &cfg->csv;
+	int err = 0;
+
+	switch (opt) {
+	case OPT_CLASS: csv->class_col = arg; break;
+	case OPT_TARGET: csv->target = arg; break;
+	case OPT_BACKGROUND: csv->background = arg; break;
+	case OPT_COUNT: csv->count_col = arg; break;
+	case OPT_METRIC: csv->metric_col = arg; break;
+	case OPT_ATTRS:
+		err = _column_list("--attrs", arg, &cfg->attrs_buf, cfg->attrs, &csv->nattrs);
+		csv->attrs = cfg->attrs;
+		break;
+	case OPT_IGNORE:
+		err = _column_list("--ignore", arg, &cfg->ignore_buf, cfg->ignore, &csv->nignore);
+		csv->ignore = cfg->ignore;
+		break;
+	case OPT_DELIM:
+		if (strlen(arg) != 1)
+			return cli__bad_value("--delimiter", arg, "expected one character");
+		csv->delim = arg[0];
+		break;
+	default:
+		return 0;
+	}
+	return err ? err : 1;
+}
+
+/* An integer option of the search into *OUT, an unsigned or a uint64_t
+ * (SIZE bytes). */
+static int _search_count(const char *opt, const char *arg, uint64_t min, uint64_t max,
+			 void *out, size_t size)
+{
+	uint64_t v;
+
+	if (cli__count(arg, opt, min, max, &v))
+		return -EINVAL;
+	if (size == sizeof(unsigned))
+		*(unsigned *)out = (unsigned)v;
+	else
+		*(uint64_t *)out = v;
+	return 1;
+}
+
+#define SEARCH_COUNT(opt, min, max, field) \
+	_search_count(opt, arg, min, max, &(field), sizeof(field))
+
+/* The search options: 1 if OPT is one, 0 if not, -EINVAL (logged). */
+static int _search_opt(struct config *cfg, int opt, const char *arg)
+{
+	struct contrast_search_opts *so = &cfg->search;
+
+	switch (opt) {
+	case OPT_OBJECTIVE: {
+		const char *const *names = contrast_objective__names();
+		size_t n = 0, i;
+
+		while (names[n])
+			n++;
+		if (cli__name(arg, "--objective", names, n, &i))
+			return -EINVAL;
+		contrast_objective__lookup(names[i], &cfg->obj);
+		return 1;
+	}
+	case OPT_MAXLEN: return SEARCH_COUNT("--max-len", 1, CONTRAST_MAX_LEN, so->max_len);
+	case OPT_TOP: return SEARCH_COUNT("--top", 1, 10000, cfg->top);
+	case OPT_SEED: return SEARCH_COUNT("--seed", 0, UINT64_MAX, so->seed);
+	case OPT_STEPS: return SEARCH_COUNT("--steps", 0, UINT64_MAX, so->max_steps);
+	case OPT_PATIENCE: return SEARCH_COUNT("--patience", 0, UINT64_MAX, so->patience);
+	case OPT_BMS: return SEARCH_COUNT("--bms", 1, 64, so->bms_k);
+	case OPT_TABU: return SEARCH_COUNT("--tabu", 0, 1000000, so->tabu_size);
+	case OPT_MINCOUNT: return SEARCH_COUNT("--min-count", 1, UINT64_MAX, so->min_count);
+	case OPT_TIME:
+		return cli__real(arg, "--time-limit", 0, INFINITY, &so->time_limit) ?: 1;
+	case OPT_TOLERANCE:
+		return cli__real(arg, "--tolerance", 0, 1, &cfg->tolerance) ?: 1;
+	case OPT_EXHAUSTIVE: cfg->exhaustive = true; return 1;
+	case OPT_NOHIER: cfg->hierarchy = false; return 1;
+	case OPT_NOCONS: cfg->consolidate = false; return 1;
+	default: return 0;
+	}
+}
+
+static int _on_opt(void *ctx, int opt, const char *arg)
+{
+	static const char *const formats[] = { "text", "json" };
+	struct config *cfg = ctx;
+	size_t f;
+	int err = _input_opt(cfg, opt, arg);
+
+	if (!err)
+		err = _search_opt(cfg, opt, arg);
+	if (err)
+		return err < 0 ? err : 0;
+	if (opt == OPT_FORMAT) {
+		if (cli__name(arg, "--format", formats, 2, &f))
+			return -EINVAL;
+		cfg->json = f == 1;
+	}
+	return 0;
+}
+
+/* After the options: one input file, and the options that need others. */
+static int _check(struct config *cfg, int argc, char **argv)
+{
 	if (optind + 1 != argc) {
-		fprintf(stderr, "seep: contrast: %s\n",
-			optind == argc ? "missing input file" : "more than one input file");
+		cli__error("%s", optind == argc ? "no input: give FILE.csv (or - for stdin)"
+				: "more than one input file");
 		return -EINVAL;
 	}
 	cfg->path = argv[optind];
 	if (!cfg->csv.class_col || !cfg->csv.target) {
-		fprintf(stderr, "seep: contrast: --class-col and --target are required\n");
+		cli__error("--class-col and --target are required");
 		return -EINVAL;
 	}
 	if (!cfg->search.max_steps && !cfg->search.patience && !(cfg->search.time_limit > 0)) {
-		fprintf(stderr, "seep: contrast: --steps 0 and --patience 0 need a --time-limit\n");
+		cli__error("--steps 0 and --patience 0 need a --time-limit");
 		return -EINVAL;
 	}
 	if ((cfg->obj.flags & CONTRAST_NEED_METRIC) && !cfg->csv.metric_col) {
-		fprintf(stderr, "seep: contrast: objective '%s' needs --metric-col\n", cfg->obj.name);
+		cli__error("objective '%s' needs --metric-col", cfg->obj.name);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Returns 0, 1 for --help, or -errno on a usage error (logged). */
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+	int err;
+
+	_defaults(cfg);
+	if ((err = cli__parse(&command, argc, argv, _on_opt, cfg)))
+		return err;
+	return _check(cfg, argc, argv);
 }
 
 static long _peak_rss_kib(void)
@@ -404,11 +429,9 @@ static int _print_json(const struct contrast_report *r)
 	return err ? -EIO : 0;
 }
 
-static int _fail(const struct config *cfg, const char *msg)
+static int _fail(const char *msg)
 {
-	pr_err("contrast: %s", msg);
-	if (cfg->json)
-		cli__print_json_error(msg);
+	cli__error("%s", msg);
 	return EXIT_FAIL;
 }
 
@@ -425,7 +448,7 @@ static int run(const struct config *cfg)
 
 	err = contrast_csv__load(cfg->path, &cfg->csv, &d, msg, sizeof(msg));
 	if (err)
-		return _fail(cfg, msg);
+		return _fail(msg);
 	r.load_seconds = clock__mono_s() - t0;
 	pr_info("loaded %zu rows, %zu AVPs over %zu attributes in %.3f s",
 		contrast_data__nrows(d), contrast_data__navps(d), contrast_data__nattrs(d),
@@ -434,13 +457,13 @@ static int run(const struct config *cfg)
 		err = hierarchy__mine(d, &h);
 		if (err) {
 			snprintf(msg, sizeof(msg), "cannot mine the attribute hierarchy: %s", strerror(-err));
-			ret = _fail(cfg, msg);
+			ret = _fail(msg);
 			goto cleanup;
 		}
 	}
 	top = contrast_top__new(cap);
 	if (!top) {
-		ret = _fail(cfg, "out of memory");
+		ret = _fail("out of memory");
 		goto cleanup;
 	}
 	struct contrast_search_opts so = cfg->search;
@@ -453,7 +476,7 @@ static int run(const struct config *cfg)
 		err = consolidate__run(h, cfg->tolerance, top);
 	if (err) {
 		snprintf(msg, sizeof(msg), "search failed: %s", strerror(-err));
-		ret = _fail(cfg, msg);
+		ret = _fail(msg);
 		goto cleanup;
 	}
 	pr_info("search: %" PRIu64 " steps, %" PRIu64 " evaluations, %" PRIu64
@@ -482,16 +505,10 @@ int cmd_contrast(int argc, char **argv)
 	int err, ret;
 
 	err = parse_args(argc, argv, &cfg);
-	if (err) {
-		if (err < 0)
-			fprintf(stderr, "usage: seep contrast FILE.csv --class-col NAME --target VALUE [options]\n"
-				"'seep contrast --help' lists the options\n");
-		else
-			usage(stdout);
-		ret = err < 0 ? EXIT_USAGE : EXIT_OK;
-	} else {
+	if (err)
+		ret = err > 0 ? EXIT_OK : err == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	else
 		ret = run(&cfg);
-	}
 	free(cfg.attrs_buf);
 	free(cfg.ignore_buf);
 	return ret;

@@ -2,8 +2,9 @@
  *
  * Reads the series, resolves the threshold, runs one detector through
  * detect__run and prints the verdict (text or JSON) on stdout; an optional
- * SVG plot. Errors go to stderr (and, with --format json, as {"error": …}
- * on stdout); exit 0 on a verdict (leak or not), 1 on failure, 2 on usage.
+ * SVG plot. Errors go through cli's one printer (a line on stderr, or with
+ * --format json {"error": …} on stdout); exit 0 on a verdict (leak or not),
+ * 1 on failure, 2 on usage.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -94,115 +95,92 @@ static void usage(FILE *out)
 "  -v, --verbose              more diagnostics on stderr\n");
 }
 
-static int parse_duration(const char *str, double *out)
-{
-	static const struct { char c; double mult; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
-	};
-	char *end;
-	double v;
+static const char *const formats[] = { "text", "json" };
 
-	errno = 0;
-	v = strtod(str, &end);
-	if (end == str || errno || !isfinite(v) || v <= 0)
-		return -EINVAL;
-	if (!*end) {
-		*out = v;
-		return 0;
+static const struct cli_command command = {
+	.name = "detect",
+	.shortopts = "a:t:vh",
+	.longopts = long_opts,
+	.format_opt = OPT_FORMAT,
+	.usage = usage,
+};
+
+/* The options that take a duration, and where it goes. */
+static double *duration_of(struct detect_params *p, int c, const char **name)
+{
+	switch (c) {
+	case OPT_CRITICAL: *name = "--critical"; return &p->critical_s;
+	case OPT_MIN_TREND: *name = "--min-trend"; return &p->min_trend_s;
+	case OPT_MAX_WINDOW: *name = "--max-window"; return &p->max_window_s;
+	case OPT_RESAMPLE: *name = "--resample"; return &p->step_s;
+	case OPT_SMOOTH: *name = "--smooth"; return &p->smooth_s;
+	case OPT_CPD_DIST: *name = "--cpd-min-distance"; return &p->cpd_min_dist_s;
+	case OPT_SEEP_WINDOW: *name = "--seep-min-window"; return &p->seep_min_window_s;
+	default: return NULL;
 	}
-	if (end[1])
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (*end == units[i].c) {
-			*out = v * units[i].mult;
-			return 0;
-		}
-	return -EINVAL;
 }
 
-static int parse_real(const char *str, double lo, double hi, double *out)
+static int on_opt(void *ctx, int c, const char *arg)
 {
-	char *end;
-	double v;
+	const char *algos[DETECT_NALGOS];
+	struct opts *o = ctx;
+	struct detect_params *p = &o->params;
+	const char *name;
+	double *dur = duration_of(p, c, &name);
+	size_t f;
 
-	errno = 0;
-	v = strtod(str, &end);
-	if (end == str || *end || errno || !(v >= lo && v <= hi))
-		return -EINVAL;
-	*out = v;
-	return 0;
+	if (dur)
+		return cli__duration(arg, name, dur);
+	switch (c) {
+	case 'a':
+		for (int i = 0; i < DETECT_NALGOS; i++)
+			algos[i] = detect__algo_name((enum detect_algo)i);
+		if (cli__name(arg, "--algo", algos, DETECT_NALGOS, &f))
+			return -EINVAL;
+		o->algo = (enum detect_algo)f;
+		return 0;
+	case OPT_TRAIN_FRACTION:
+		return cli__real(arg, "--train-fraction", 0.05, 0.95, &p->train_fraction);
+	case OPT_R2:
+		return cli__real(arg, "--r2", 0, 1, &p->r2_min);
+	case OPT_CPD_Z:
+		return cli__real(arg, "--cpd-z", 0, 1e6, &p->cpd_z);
+	case OPT_FORMAT:
+		if (cli__name(arg, "--format", formats, 2, &f))
+			return -EINVAL;
+		o->json = f == 1;
+		return 0;
+	case OPT_TRAIN: o->train = arg; return 0;
+	case OPT_MODEL: o->model = arg; return 0;
+	case OPT_SAVE_MODEL: o->save_model = arg; return 0;
+	case 't': o->threshold = arg; return 0;
+	case OPT_LIMIT: o->limit = arg; return 0;
+	case OPT_COLUMN: o->column = arg; return 0;
+	case OPT_PLOT: o->plot = arg; return 0;
+	default: return 0;
+	}
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	int c;
+	int err;
 
 	memset(o, 0, sizeof(*o));
 	o->algo = DETECT_SEEP;
 	detect_params__init(&o->params);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "a:t:vh", long_opts, NULL)) != -1) {
-		struct detect_params *p = &o->params;
-		int bad = 0;
-
-		switch (c) {
-		case 'a':
-			bad = detect__algo_parse(optarg, &o->algo);
-			break;
-		case OPT_TRAIN: o->train = optarg; break;
-		case OPT_TRAIN_FRACTION:
-			bad = parse_real(optarg, 0.05, 0.95, &p->train_fraction);
-			break;
-		case OPT_MODEL: o->model = optarg; break;
-		case OPT_SAVE_MODEL: o->save_model = optarg; break;
-		case 't': o->threshold = optarg; break;
-		case OPT_LIMIT: o->limit = optarg; break;
-		case OPT_CRITICAL: bad = parse_duration(optarg, &p->critical_s); break;
-		case OPT_MIN_TREND: bad = parse_duration(optarg, &p->min_trend_s); break;
-		case OPT_MAX_WINDOW: bad = parse_duration(optarg, &p->max_window_s); break;
-		case OPT_R2: bad = parse_real(optarg, 0, 1, &p->r2_min); break;
-		case OPT_RESAMPLE: bad = parse_duration(optarg, &p->step_s); break;
-		case OPT_SMOOTH: bad = parse_duration(optarg, &p->smooth_s); break;
-		case OPT_CPD_Z: bad = parse_real(optarg, 0, 1e6, &p->cpd_z); break;
-		case OPT_CPD_DIST: bad = parse_duration(optarg, &p->cpd_min_dist_s); break;
-		case OPT_SEEP_WINDOW: bad = parse_duration(optarg, &p->seep_min_window_s); break;
-		case OPT_COLUMN: o->column = optarg; break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				o->json = 1;
-			else if (strcmp(optarg, "text"))
-				bad = 1;
-			break;
-		case OPT_PLOT: o->plot = optarg; break;
-		case 'v': log__set_verbosity(log__verbosity() + 1); break;
-		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return -EINVAL;
-		}
-		if (bad) {
-			fprintf(stderr, "seep: detect: invalid value '%s' for option '%s'\n",
-				optarg, argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
+	if ((err = cli__parse(&command, argc, argv, on_opt, o)))
+		return err;
 	if (optind != argc - 1) {
-		fprintf(stderr, "seep: detect: %s\n", optind >= argc ? "missing FILE.csv"
-			: "only one FILE.csv is analysed at a time");
-		usage(stderr);
+		cli__error("%s", optind >= argc ? "no series to analyse: give FILE.csv"
+				: "only one FILE.csv is analysed at a time");
 		return -EINVAL;
 	}
 	o->file = argv[optind];
 	if (o->train && o->model) {
-		fprintf(stderr, "seep: detect: --train and --model exclude each other\n");
+		cli__error("--train and --model exclude each other");
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static void fail(const struct opts *o, const char *msg)
-{
-	pr_err("%s", msg);
-	if (o->json)
-		cli__print_json_error(msg);
 }
 
 static void iso_time(double t, char *buf, size_t len)
@@ -299,7 +277,7 @@ static int load(const struct opts *o, const char *path, struct series *s)
 	size_t at = 0;
 
 	if (rc) {
-		fail(o, err);
+		cli__error("%s", err);
 		return rc;
 	}
 	if (lo.missing)
@@ -335,7 +313,7 @@ int cmd_detect(int argc, char **argv)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
 	rc = threshold__resolve(o.threshold, o.limit, &o.params.threshold, err, sizeof(err));
 	if (rc) {
-		fail(&o, err);
+		cli__error("%s", err);
 		return rc == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	}
 	if (load(&o, o.file, &raw))
@@ -344,7 +322,7 @@ int cmd_detect(int argc, char **argv)
 		goto cleanup;
 	if (o.model) {
 		if (precog__load(&model, o.model, err, sizeof(err))) {
-			fail(&o, err);
+			cli__error("%s", err);
 			goto cleanup;
 		}
 		in.model = &model;
@@ -370,12 +348,12 @@ int cmd_detect(int argc, char **argv)
 		snprintf(err, sizeof(err), "cannot analyse '%s': %.0f s from first to last sample "
 			 "is too many samples of %.0f s (a stray timestamp?)", o.file,
 			 raw.t[raw.n - 1] - raw.t[0], o.params.step_s);
-		fail(&o, err);
+		cli__error("%s", err);
 		goto cleanup;
 	}
 	if (rc) {
 		snprintf(err, sizeof(err), "cannot analyse '%s': %s", o.file, strerror(-rc));
-		fail(&o, err);
+		cli__error("%s", err);
 		goto cleanup;
 	}
 	if (analysed.n * o.params.step_s < o.params.min_trend_s)
@@ -387,14 +365,14 @@ int cmd_detect(int argc, char **argv)
 		} else if (!o.model && (rc = precog__save(&trained, o.save_model))) {
 			snprintf(err, sizeof(err), "cannot write model '%s': %s", o.save_model,
 				 strerror(-rc));
-			fail(&o, err);
+			cli__error("%s", err);
 			goto cleanup;
 		}
 	}
 	if (o.plot && (rc = plot__draw(o.plot, o.file, &analysed, &r, o.params.threshold,
 				      in.split))) {
 		snprintf(err, sizeof(err), "cannot write plot '%s': %s", o.plot, strerror(-rc));
-		fail(&o, err);
+		cli__error("%s", err);
 		goto cleanup;
 	}
 	if (o.json)

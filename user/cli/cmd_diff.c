@@ -44,53 +44,58 @@ static void usage(FILE *out)
 "Exit status: 0 success, 1 failure (unreadable profile), 2 usage error.\n");
 }
 
+static const char *const formats[] = { "text", "json", "folded" };  /* enum diff_format */
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "top", required_argument, NULL, 'n' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static const struct cli_command command = {
+	.name = "diff",
+	.shortopts = "f:n:vh",
+	.longopts = longopts,
+	.format_opt = 'f',
+	.usage = usage,
+};
+
+static int on_opt(void *ctx, int c, const char *arg)
+{
+	struct diff_opts *o = ctx;
+	uint64_t v;
+	size_t f;
+
+	if (c == 'f') {
+		if (cli__name(arg, "--format", formats, 3, &f))
+			return -EINVAL;
+		o->format = (enum diff_format)f;
+	} else if (c == 'n') {
+		if (cli__count(arg, "--top", 0, 1u << 20, &v))
+			return -EINVAL;
+		o->top = (size_t)v;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct diff_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c, err, verbose = 0;
-	uint64_t v;
+	int err;
 
 	memset(o, 0, sizeof(*o));
 	o->top = 10;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:n:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!strcmp(optarg, "text"))
-				o->format = DIFF_TEXT;
-			else if (!strcmp(optarg, "json"))
-				o->format = DIFF_JSON;
-			else if (!strcmp(optarg, "folded"))
-				o->format = DIFF_FOLDED;
-			else {
-				pr_err("invalid format '%s': expected text, json or folded", optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'n':
-			if (cli__parse_count(optarg, "--top", 1u << 20, &v))
-				return -EINVAL;
-			o->top = (size_t)v;
-			break;
-		default:
-			if ((err = cli__common_opt(c, &verbose, usage)))
-				return err;
-		}
-	}
+	if ((err = cli__parse(&command, argc, argv, on_opt, o)))
+		return err;
 	if (argc - optind == 1) {
 		o->series = argv[optind];
 	} else if (argc - optind == 2) {
 		o->base = argv[optind];
 		o->new = argv[optind + 1];
 	} else {
-		pr_err("expected two profiles (BASE NEW) or one series directory");
-		usage(stderr);
+		cli__error("expected two profiles (BASE NEW) or one series directory, got %d "
+			   "arguments", argc - optind);
 		return -EINVAL;
 	}
 	return 0;
@@ -102,15 +107,15 @@ static int resolve_series(struct diff_opts *o, char ***paths, size_t *n)
 	struct stat st;
 
 	if (stat(o->series, &st) || !S_ISDIR(st.st_mode)) {
-		pr_err("'%s' is not a series directory (give two profiles, or a directory "
-		       "written by seep record)", o->series);
+		cli__error("'%s' is not a series directory (give two profiles, or a directory "
+			   "written by seep record)", o->series);
 		return -ENOTDIR;
 	}
 	if (store__list(o->series, paths, n))
 		return -ENOENT;
 	if (*n < 2) {
-		pr_err("series '%s' has %zu snapshot%s: a diff needs two", o->series, *n,
-		       *n == 1 ? "" : "s");
+		cli__error("series '%s' has %zu snapshot%s: a diff needs two", o->series, *n,
+			   *n == 1 ? "" : "s");
 		return -ENOENT;
 	}
 	o->base = (*paths)[0];
@@ -131,7 +136,7 @@ static int run(struct diff_opts *o)
 	if ((err = pprof__read_file(o->base, &base)) || (err = pprof__read_file(o->new, &new)))
 		goto cleanup;
 	if ((err = diff__compute(&base, &new, &d))) {
-		pr_err("cannot compute the diff: %s", strerror(-err));
+		cli__error("cannot compute the diff: %s", strerror(-err));
 		goto cleanup;
 	}
 	d.base_name = o->base;
@@ -143,7 +148,7 @@ static int run(struct diff_opts *o)
 	else
 		err = diff__write_text(&d, o->top, stdout);
 	if (err)
-		pr_err("cannot write the diff: %s", strerror(-err));
+		cli__error("cannot write the diff: %s", strerror(-err));
 cleanup:
 	diff__release(&d);
 	report__release(&base);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct record_opts {
 	struct cli_target target;  /* duration 0: until Ctrl-C or the process exits */
 	double every_s;
 	const char *out;
+	bool json;               /* the summary (and errors) as JSON on stdout */
 };
 
 static void usage(FILE *out)
@@ -40,6 +42,8 @@ static void usage(FILE *out)
 "  -o, --out DIR          the series directory: new, or empty\n"
 "  -d, --duration S       stop after S seconds (default: Ctrl-C or exit)\n"
 "  -a, --min-age S        leave out blocks younger than S seconds\n"
+"  -f, --format FMT       text (default: nothing on stdout) or json (a summary\n"
+"                         {\"series\", \"snapshots\"}, or {\"error\"}, on stdout)\n"
 CLI_TRACER_USAGE
 "  -v, --verbose          more diagnostics\n"
 "  -h, --help             this help\n"
@@ -47,36 +51,57 @@ CLI_TRACER_USAGE
 "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
+static const char *const formats[] = { "text", "json" };
+
+static const struct option longopts[] = {
+	{ "every", required_argument, NULL, 'e' },
+	{ "out", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'f' },
+	CLI_TARGET_LONGOPTS,
+	{ 0 },
+};
+
+static const struct cli_command command = {
+	.name = "record",
+	.shortopts = "e:o:f:" CLI_TARGET_SHORTOPTS,
+	.longopts = longopts,
+	.format_opt = 'f',
+	.usage = usage,
+};
+
+static int on_opt(void *ctx, int c, const char *arg)
+{
+	struct record_opts *o = ctx;
+	size_t f;
+	int err = cli__target_opt(&o->target, c, arg);
+
+	if (err)
+		return err < 0 ? err : 0;
+	if (c == 'e')
+		return cli__seconds(arg, "--every", 0.05, &o->every_s);
+	if (c == 'o')
+		o->out = arg;
+	if (c == 'f') {
+		if (cli__name(arg, "--format", formats, 2, &f))
+			return -EINVAL;
+		o->json = f == 1;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct record_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "every", required_argument, NULL, 'e' },
-		{ "out", required_argument, NULL, 'o' },
-		CLI_TARGET_LONGOPTS,
-		{ 0 },
-	};
-	int c, err, verbose = 0;
+	int err;
 
 	memset(o, 0, sizeof(*o));
-	cli__tracer_defaults(&o->target.cfg);
-	o->target.cfg.top = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "e:o:" CLI_TARGET_SHORTOPTS, longopts, NULL)) != -1) {
-		if ((err = cli__target_opt(&o->target, c, optarg)))
-			err = err > 0 ? 0 : err;
-		else if (c == 'e')
-			err = cli__parse_seconds(optarg, "--every", 0.05, &o->every_s);
-		else if (c == 'o')
-			o->out = optarg;
-		else
-			err = cli__common_opt(c, &verbose, usage);
-		if (err)
-			return err;
-	}
+	cli__target_init(&o->target, 1, 0, 0);
+	if ((err = cli__parse(&command, argc, argv, on_opt, o)))
+		return err;
 	if (cli__target_check(&o->target, argc, argv))
 		return -EINVAL;
 	if (!o->every_s || !o->out) {
-		pr_err(!o->out ? "no series directory: give --out DIR" : "no interval: give --every S");
+		cli__error(!o->out ? "no series directory: give --out DIR"
+				   : "no interval: give --every S");
 		return -EINVAL;
 	}
 	return 0;
@@ -96,7 +121,7 @@ static int add_snapshot(const struct report *r, void *ctx)
 	int err;
 
 	if ((err = pprof__encode(r, &po, &buf, &len))) {
-		pr_err("cannot encode a snapshot: %s", strerror(-err));
+		cli__error("cannot encode a snapshot: %s", strerror(-err));
 		return err;
 	}
 	err = store__add(rec->store, r, buf, len);
@@ -107,29 +132,15 @@ static int add_snapshot(const struct report *r, void *ctx)
 	return err;
 }
 
-static int run(struct session *s, struct recorder *rec)
+/* {"series": DIR, "snapshots": N} on stdout */
+static int print_summary(const struct record_opts *o, size_t n)
 {
-	const struct record_opts *o = rec->o;
-	uint64_t start = session__start_ns(s), step = (uint64_t)(o->every_s * 1e9);
-	uint64_t end = o->target.duration_s > 0 ? start + (uint64_t)(o->target.duration_s * 1e9)
-					   : UINT64_MAX;
-	uint64_t next = start + step;
-	int running, err;
+	json_t *root = json_pack("{s:s, s:I}", "series", o->out, "snapshots", (json_int_t)n);
+	int err = report__print_json(root, stdout);
 
-	while (!cli__stopped()) {
-		running = session__wait(s, next < end ? next : end, add_snapshot, rec);
-		if (running <= 0)
-			return running;
-		if (session__now_ns() >= end)
-			break;
-		if (session__now_ns() >= next) {
-			if ((err = session__report(s, false, add_snapshot, rec)))
-				return err;
-			while (next <= session__now_ns())
-				next += step;   /* a slow snapshot skips ticks, never bunches */
-		}
-	}
-	return session__report(s, true, add_snapshot, rec);
+	if (err)
+		cli__error("cannot write the summary: %s", strerror(-err));
+	return err;
 }
 
 int cmd_record(int argc, char **argv)
@@ -141,25 +152,30 @@ int cmd_record(int argc, char **argv)
 	int err;
 
 	err = parse_opts(argc, argv, &opts);
-	if (err)
+	if (err) {
+		cli__target_release(&opts.target);
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	}
 	/* the series directory first: an existing series is refused before
 	 * anything is attached */
-	info.pid = opts.target.pid;
+	info.pid = opts.target.npids ? opts.target.pids[0] : 0;
 	info.command = opts.target.command;
 	info.every_s = opts.every_s;
-	if (store__create(opts.out, &info, &rec.store))
-		return EXIT_FAIL;
+	if ((err = store__create(opts.out, &info, &rec.store)))
+		goto cleanup;
 	cli__catch_signals();
-	if (cli__session_open(&opts.target, "Ctrl-C to stop", &s)) {
-		store__free(rec.store);
-		return EXIT_FAIL;
-	}
-	err = run(s, &rec);
-	if (!err)
+	if ((err = cli__session_open(&opts.target, "Ctrl-C to stop", &s)))
+		goto cleanup;
+	err = cli__run_ticks(s, opts.every_s, opts.target.duration_s, add_snapshot, &rec);
+	if (!err) {
 		pr_warn("wrote %zu snapshot%s to '%s'", store__count(rec.store),
 			store__count(rec.store) == 1 ? "" : "s", opts.out);
+		if (opts.json)
+			err = print_summary(&opts, store__count(rec.store));
+	}
+cleanup:
 	store__free(rec.store);
 	session__free(s);
+	cli__target_release(&opts.target);
 	return err ? EXIT_FAIL : EXIT_OK;
 }

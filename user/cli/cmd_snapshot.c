@@ -60,50 +60,54 @@ CLI_TRACER_USAGE
 "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
-static int parse_format(const char *s, enum snap_format *f)
-{
-	static const char *const names[] = { "pprof", "folded", "json", "text" };
+static const char *const formats[] = { "pprof", "folded", "json", "text" };  /* enum snap_format */
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i])) {
-			*f = (enum snap_format)i;
-			return 0;
-		}
-	pr_err("invalid format '%s': expected pprof, folded, json or text", s);
-	return -EINVAL;
+static const struct option longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'f' },
+	CLI_TARGET_LONGOPTS,
+	{ 0 },
+};
+
+static const struct cli_command command = {
+	.name = "snapshot",
+	.shortopts = "o:f:" CLI_TARGET_SHORTOPTS,
+	.longopts = longopts,
+	.format_opt = 'f',
+	.usage = usage,
+};
+
+static int on_opt(void *ctx, int c, const char *arg)
+{
+	struct snapshot_opts *o = ctx;
+	size_t f;
+	int err = cli__target_opt(&o->target, c, arg);
+
+	if (err)
+		return err < 0 ? err : 0;
+	if (c == 'o')
+		o->out = arg;
+	if (c == 'f') {
+		if (cli__name(arg, "--format", formats, 4, &f))
+			return -EINVAL;
+		o->format = (enum snap_format)f;
+	}
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct snapshot_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		CLI_TARGET_LONGOPTS,
-		{ 0 },
-	};
-	int c, err, verbose = 0;
+	int err;
 
 	memset(o, 0, sizeof(*o));
-	cli__tracer_defaults(&o->target.cfg);
-	o->target.duration_s = 5;
-	o->target.cfg.top = 0;   /* every stack: the profile's totals are its sums */
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f:" CLI_TARGET_SHORTOPTS, longopts, NULL)) != -1) {
-		if ((err = cli__target_opt(&o->target, c, optarg)))
-			err = err > 0 ? 0 : err;
-		else if (c == 'o')
-			o->out = optarg;
-		else if (c == 'f')
-			err = parse_format(optarg, &o->format);
-		else
-			err = cli__common_opt(c, &verbose, usage);
-		if (err)
-			return err;
-	}
+	/* every stack: the profile's totals are its sums */
+	cli__target_init(&o->target, 1, 5, 0);
+	if ((err = cli__parse(&command, argc, argv, on_opt, o)))
+		return err;
 	if (cli__target_check(&o->target, argc, argv))
 		return -EINVAL;
 	if (o->format == SNAP_PPROF && !o->out) {
-		pr_err("no output file: give -o FILE.pb.gz");
+		cli__error("no output file: give -o FILE.pb.gz");
 		return -EINVAL;
 	}
 	return 0;
@@ -118,7 +122,7 @@ static int write_pprof(const struct report *r, const char *path)
 	int err = pprof__encode(r, &po, &buf, &len);
 
 	if (err) {
-		pr_err("cannot encode the snapshot: %s", strerror(-err));
+		cli__error("cannot encode the snapshot: %s", strerror(-err));
 		return err;
 	}
 	err = store__write_file(path, buf, len, true);
@@ -147,7 +151,7 @@ static int write_text(const struct report *r, const struct snapshot_opts *o)
 		err = report__write(r, o->format == SNAP_JSON ? REPORT_JSON : REPORT_TEXT, out);
 	if (!o->out) {
 		if (err)
-			pr_err("cannot write the snapshot: %s", strerror(-err));
+			cli__error("cannot write the snapshot: %s", strerror(-err));
 		return err;
 	}
 	fclose(out);
@@ -171,22 +175,16 @@ static int take(const struct report *r, void *ctx)
 	return st->err;
 }
 
+/* Traces until the duration (-d 0: not at all), Ctrl-C or the process's
+ * exit, then takes the first report that comes: the exiting process's
+ * final one, or the final report at the end. */
 static int run(struct session *s, const struct snapshot_opts *o)
 {
-	uint64_t end = session__start_ns(s) + (uint64_t)(o->target.duration_s * 1e9);
 	struct snapshot_state st = { .o = o };
-	int running = 1;
+	int err = o->target.duration_s > 0 ? cli__run_ticks(s, 0, o->target.duration_s, take, &st)
+					   : session__report(s, true, take, &st);
 
-	while (!cli__stopped() && session__now_ns() < end) {
-		running = session__wait(s, end, take, &st);
-		if (running <= 0 || st.taken)
-			break;
-	}
-	if (running < 0)
-		return running;
-	if (!st.taken)
-		running = session__report(s, true, take, &st);
-	return st.err ? st.err : running < 0 ? running : 0;
+	return st.err ? st.err : err;
 }
 
 int cmd_snapshot(int argc, char **argv)
@@ -196,12 +194,14 @@ int cmd_snapshot(int argc, char **argv)
 	int err;
 
 	err = parse_opts(argc, argv, &opts);
-	if (err)
+	if (err) {
+		cli__target_release(&opts.target);
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	}
 	cli__catch_signals();
-	if (cli__session_open(&opts.target, "Ctrl-C to take the snapshot now", &s))
-		return EXIT_FAIL;
-	err = run(s, &opts);
+	if (!(err = cli__session_open(&opts.target, "Ctrl-C to take the snapshot now", &s)))
+		err = run(s, &opts);
 	session__free(s);
+	cli__target_release(&opts.target);
 	return err ? EXIT_FAIL : EXIT_OK;
 }

@@ -1,7 +1,9 @@
-/* seep — entry point: dispatches to the subcommand table. */
+/* seep — entry point: dispatches to the subcommand table, and ends every
+ * command through the one error printer (cli__exit). */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/commands.h"
 
 #ifndef SEEP_VERSION
@@ -48,8 +50,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "seep: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+			return cli__exit(commands[i].run(argc - 1, argv + 1));
+	cli__error("unknown command '%s' ('seep --help' lists the commands)", argv[1]);
 	return EXIT_USAGE;
 }
