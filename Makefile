@@ -246,7 +246,7 @@ bench-detect: $(EVAL_DETECT)
 	$(Q)tools/eval-detect.sh bench $(EVAL_DETECT) $(DETECT_DATA)
 
 # the end-to-end unit test runs the built program
-$(BUILD)/tests/e2e/test_cli_detect: $(SEEP)
+$(BUILD)/tests/e2e/test_cli_detect $(BUILD)/tests/e2e/test_cli_errors: $(SEEP)
 
 .PHONY: eval-detect bench-detect
 -include $(wildcard $(BUILD)/tools/*.d)
