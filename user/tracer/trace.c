@@ -20,6 +20,7 @@
 #include "lib/clock.h"
 #include "heap.skel.h"
 #include "lib/log.h"
+#include "sys/proc.h"
 #include "sys/procmaps.h"
 
 struct probe {
@@ -365,30 +366,6 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 			: 0;
 }
 
-/* PID's start time in clock ticks since boot (/proc/PID/stat, field 22). */
-static int _start_ticks(pid_t pid, uint64_t *ticks)
-{
-	char path[64], buf[1024];
-	const char *p;
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');  /* comm may hold spaces and parentheses */
-	if (!p)
-		return -EINVAL;
-	p++;
-	for (int field = 3; field < 22 && p; field++)  /* p is at the space before field FIELD */
-		p = strchr(p + 1, ' ');
-	return p && sscanf(p, " %" SCNu64, ticks) == 1 ? 0 : -EINVAL;
-}
-
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 {
 	struct procmaps maps;
@@ -407,13 +384,13 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 	if (t->shared) {
 		/* Counted from its first call through a probe already in place. */
 		struct seep_target tv = { .mode = (__u8)mode };
-		uint64_t ticks;
+		struct proc_stat st;
 
-		if ((err = _start_ticks(pid, &ticks))) {
+		if ((err = proc__read_stat(pid, &st))) {
 			pr_err("cannot read the start time of pid %d: %s", (int)pid, strerror(-err));
 			goto cleanup;
 		}
-		tv.start_ticks = ticks;
+		tv.start_ticks = st.start_ticks;
 		if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &tv, BPF_NOEXIST)) {
 			targeted = true;
 		} else if (errno != EEXIST) {
@@ -608,36 +585,38 @@ struct _purge {
 	__u32 tgid;
 };
 
+/* Deletes KEY from P's map: 0, or -errno (a key gone already is fine: the
+ * BPF side deletes blocks as they are freed). */
+static int _purge_key(const struct _purge *p, const void *key)
+{
+	return bpf_map_delete_elem(p->fd, key) && errno != ENOENT ? -errno : 0;
+}
+
 static int _purge_live(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
 {
-	struct _purge *p = ctx;
-
 	(void)v;
-	if (k->tgid == p->tgid)
-		bpf_map_delete_elem(p->fd, k);
-	return 0;
+	return k->tgid == ((struct _purge *)ctx)->tgid ? _purge_key(ctx, k) : 0;
 }
 
 static int _purge_site(const struct seep_stack_key *k, const struct seep_stack_totals *v,
 		       void *ctx)
 {
-	struct _purge *p = ctx;
-
 	(void)v;
-	if (k->tgid == p->tgid)
-		bpf_map_delete_elem(p->fd, k);
-	return 0;
+	return k->tgid == ((struct _purge *)ctx)->tgid ? _purge_key(ctx, k) : 0;
 }
 
 int trace__forget_pid(struct trace *t, pid_t pid)
 {
 	struct _purge p = { .tgid = (__u32)pid };
-	int err;
+	int err = 0;
 
-	if (t->shared)  /* its pid may be reused by a process not to trace */
-		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &p.tgid);
+	if (t->shared) {  /* its pid may be reused by a process not to trace */
+		p.fd = bpf_map__fd(t->skel->maps.targets);
+		err = _purge_key(&p, &p.tgid);
+	}
 	p.fd = bpf_map__fd(t->skel->maps.live);
-	err = trace__for_each_live(t, _purge_live, &p);
+	if (!err)
+		err = trace__for_each_live(t, _purge_live, &p);
 	p.fd = bpf_map__fd(t->skel->maps.stack_totals);
 	if (!err)
 		err = trace__for_each_site(t, _purge_site, &p);
