@@ -91,12 +91,13 @@ static int _end_word(struct _split *sp)
 	    (err = VEC_RESERVE(c->patterns, c->pcap, c->argc + 2)))
 		return err;
 	word = strdup(w->s);
-	if (word && w->glob && !(pat = strdup(w->pat))) {
+	if (w->glob)
+		pat = strdup(w->pat);
+	if (!word || (w->glob && !pat)) {
 		free(word);
-		word = NULL;
-	}
-	if (!word)
+		free(pat);
 		return -ENOMEM;
+	}
 	c->patterns[c->argc] = pat;
 	c->argv[c->argc++] = word;
 	c->argv[c->argc] = NULL;
