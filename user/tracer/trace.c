@@ -366,6 +366,32 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 			: 0;
 }
 
+/* Shared probes: PID goes into the BPF targets map with its start time
+ * (counted from its first call through a probe already in place). Sets
+ * *ADDED if this call added it (it may be there from an earlier call). */
+static int _add_shared_target(struct trace *t, pid_t pid, enum seep_unwind mode, bool *added)
+{
+	struct seep_target tv = { .mode = (__u8)mode };
+	__u32 tgid = (__u32)pid;
+	struct proc_stat st;
+	int err;
+
+	if ((err = proc__read_stat(pid, &st))) {
+		pr_err("cannot read the start time of pid %d: %s", (int)pid, strerror(-err));
+		return err;
+	}
+	tv.start_ticks = st.start_ticks;
+	if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &tv, BPF_NOEXIST)) {
+		*added = true;
+	} else if (errno != EEXIST) {
+		err = errno == E2BIG ? -ENOSPC : -errno;
+		pr_err("cannot trace pid %d with shared probes: %s", (int)pid,
+		       err == -ENOSPC ? "too many processes" : strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 {
 	struct procmaps maps;
@@ -381,25 +407,8 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 		       err == -ESRCH ? "no such process" : strerror(-err));
 		return err;
 	}
-	if (t->shared) {
-		/* Counted from its first call through a probe already in place. */
-		struct seep_target tv = { .mode = (__u8)mode };
-		struct proc_stat st;
-
-		if ((err = proc__read_stat(pid, &st))) {
-			pr_err("cannot read the start time of pid %d: %s", (int)pid, strerror(-err));
-			goto cleanup;
-		}
-		tv.start_ticks = st.start_ticks;
-		if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &tv, BPF_NOEXIST)) {
-			targeted = true;
-		} else if (errno != EEXIST) {
-			err = errno == E2BIG ? -ENOSPC : -errno;
-			pr_err("cannot trace pid %d with shared probes: %s", (int)pid,
-			       err == -ENOSPC ? "too many processes" : strerror(-err));
-			goto cleanup;
-		}
-	}
+	if (t->shared && (err = _add_shared_target(t, pid, mode, &targeted)))
+		goto cleanup;
 	for (size_t i = 0; i < maps.n; i++) {
 		const struct procmap *m = &maps.v[i];
 		int seen = 0;
