@@ -66,6 +66,24 @@ E2E(command_leak_through_wrapper_exact)
 	run_release(&r);
 }
 
+/* -c splits like a shell: $NAME from seep's environment, quotes removed. */
+E2E(command_words_expanded_like_a_shell)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("leaky_server") " $SEEP_E2E_N '0'",
+			 "-f", "json", NULL };
+	char *envp[] = { "SEEP_E2E_N=40", NULL };
+	struct run r;
+	json_t *rep;
+
+	run_cmd(argv, envp, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	cr_expect_eq(jint(top_stack(rep), "count"), 40, "the request count came from $SEEP_E2E_N");
+	json_decref(rep);
+	run_release(&r);
+}
+
 /* The issue's acceptance case: a running process leaking 1 KiB per request
  * through a wrapper amid churn, traced by pid for 10 seconds. */
 E2E(pid_leak_amid_churn)
@@ -383,6 +401,10 @@ E2E(runtime_errors)
 		{ { "-p", "4194000", NULL }, NULL, 1, "pid 4194000: no such process" },
 		{ { "-c", "/nonexistent/program", NULL }, NULL, 1,
 		  "cannot run '/nonexistent/program': No such file or directory" },
+		{ { "-c", "true 'open", NULL }, NULL, 1,
+		  "cannot parse command 'true 'open': unbalanced single quote" },
+		{ { "-c", "true | cat", NULL }, NULL, 1, "shell operator '|' is not supported" },
+		{ { "-c", "LD_PRELOAD=x", NULL }, NULL, 1, "no command after the NAME=value words" },
 		{ { "-p", "1", NULL }, "SEEP_SYSFS_BTF=/nonexistent/btf", 1, "kernel has no BTF" },
 	};
 

@@ -30,19 +30,21 @@ static const char *const kind_names[SEEP_KIND__MAX] = {
 	[SEEP_KIND_DELETE] = "operator delete",
 };
 
-/* The heap functions, looked up plain and with each allocator's prefix;
- * the order decides which name an alias is reported under. */
+/* The heap functions, looked up plain and with each allocator's prefix
+ * (jemalloc je_, tcmalloc tc_, mimalloc mi_); the order decides which name
+ * an alias is reported under. The prefixed names are spelled out by the
+ * compiler: string literals, read-only, shared safely by every thread. */
+#define HEAP_FUNCS(P) \
+	{ P "malloc", SEEP_KIND_MALLOC }, { P "calloc", SEEP_KIND_CALLOC }, \
+	{ P "realloc", SEEP_KIND_REALLOC }, { P "reallocarray", SEEP_KIND_REALLOCARRAY }, \
+	{ P "posix_memalign", SEEP_KIND_POSIX_MEMALIGN }, { P "memalign", SEEP_KIND_MEMALIGN }, \
+	{ P "aligned_alloc", SEEP_KIND_ALIGNED_ALLOC }, { P "valloc", SEEP_KIND_VALLOC }, \
+	{ P "pvalloc", SEEP_KIND_PVALLOC }, { P "free", SEEP_KIND_FREE }, { P "cfree", SEEP_KIND_FREE }
+
 static const struct {
 	const char *name;
 	enum seep_kind kind;
-} heap_funcs[] = {
-	{ "malloc", SEEP_KIND_MALLOC }, { "calloc", SEEP_KIND_CALLOC },
-	{ "realloc", SEEP_KIND_REALLOC }, { "reallocarray", SEEP_KIND_REALLOCARRAY },
-	{ "posix_memalign", SEEP_KIND_POSIX_MEMALIGN }, { "memalign", SEEP_KIND_MEMALIGN },
-	{ "aligned_alloc", SEEP_KIND_ALIGNED_ALLOC }, { "valloc", SEEP_KIND_VALLOC },
-	{ "pvalloc", SEEP_KIND_PVALLOC }, { "free", SEEP_KIND_FREE }, { "cfree", SEEP_KIND_FREE },
-};
-static const char *const prefixes[] = { "", "je_", "tc_", "mi_" };
+} heap_funcs[] = { HEAP_FUNCS(""), HEAP_FUNCS("je_"), HEAP_FUNCS("tc_"), HEAP_FUNCS("mi_") };
 
 static const struct {
 	const char *name;
@@ -67,38 +69,34 @@ static const struct {
 	{ "_ZdlPvmSt11align_val_t", SEEP_KIND_DELETE }, { "_ZdaPvmSt11align_val_t", SEEP_KIND_DELETE },
 };
 
-#define NAMES_MAX (sizeof(heap_funcs) / sizeof(heap_funcs[0]) * 4 + 4 + 16)
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#define NAMES_MAX (NELEMS(heap_funcs) + NELEMS(other_funcs) + NELEMS(cxx_funcs))
 
-/* Every name looked up, in order, with its kind. Prefixed names are built
- * once into static storage. */
+/* Every name looked up, in order, with its kind: per call (the caller's
+ * stack), pointing at the static tables' strings, which is what struct
+ * alloc_func keeps. */
 struct lookup {
 	const char *name[NAMES_MAX];
 	enum seep_kind kind[NAMES_MAX];
 	size_t n, ncxx_from;
 };
 
+static void _lookup_add(struct lookup *l, const char *name, enum seep_kind kind)
+{
+	l->name[l->n] = name;
+	l->kind[l->n++] = kind;
+}
+
 static void _lookup_init(struct lookup *l)
 {
-	static char prefixed[NAMES_MAX][40];
-	size_t k = 0;
-
 	l->n = 0;
-	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++)
-		for (size_t i = 0; i < sizeof(heap_funcs) / sizeof(heap_funcs[0]); i++) {
-			snprintf(prefixed[k], sizeof(prefixed[k]), "%s%s", prefixes[p],
-				 heap_funcs[i].name);
-			l->name[l->n] = prefixed[k++];
-			l->kind[l->n++] = heap_funcs[i].kind;
-		}
-	for (size_t i = 0; i < sizeof(other_funcs) / sizeof(other_funcs[0]); i++) {
-		l->name[l->n] = other_funcs[i].name;
-		l->kind[l->n++] = other_funcs[i].kind;
-	}
+	for (size_t i = 0; i < NELEMS(heap_funcs); i++)
+		_lookup_add(l, heap_funcs[i].name, heap_funcs[i].kind);
+	for (size_t i = 0; i < NELEMS(other_funcs); i++)
+		_lookup_add(l, other_funcs[i].name, other_funcs[i].kind);
 	l->ncxx_from = l->n;
-	for (size_t i = 0; i < sizeof(cxx_funcs) / sizeof(cxx_funcs[0]); i++) {
-		l->name[l->n] = cxx_funcs[i].name;
-		l->kind[l->n++] = cxx_funcs[i].kind;
-	}
+	for (size_t i = 0; i < NELEMS(cxx_funcs); i++)
+		_lookup_add(l, cxx_funcs[i].name, cxx_funcs[i].kind);
 }
 
 const char *allocators__kind_name(enum seep_kind kind)

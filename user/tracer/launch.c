@@ -14,23 +14,13 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "sys/proc.h"
 
-static uint64_t _entry_point(pid_t pid)
-{
-	char path[64];
-	uint64_t av[2], entry = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	while (read(fd, av, sizeof(av)) == sizeof(av) && av[0] != AT_NULL)
-		if (av[0] == AT_ENTRY)
-			entry = av[1];
-	close(fd);
-	return entry;
-}
+/* The breakpoint planted at the entry point, and the word it replaced. */
+struct _breakpoint {
+	uint64_t addr;
+	long orig;
+};
 
 /* Waits for the child's next stop with signal SIG, passing other signals
  * on. Returns 0, or -ECHILD if the child ended. */
@@ -50,11 +40,28 @@ static int _wait_stop(pid_t pid, int sig)
 	}
 }
 
-int launch__start(char *const argv[], char *const env[], pid_t *pidp)
+/* In the child: sets the environment, asks to be traced and execs ARGV;
+ * if that fails, sends errno on ERR_FD. Does not return. */
+static __attribute__((noreturn)) void _child_exec(char *const argv[], char *const env[],
+						   int err_fd)
+{
+	int child_errno;
+
+	for (size_t i = 0; env && env[i]; i++)
+		putenv(env[i]);
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0)
+		execvp(argv[0], argv);
+	child_errno = errno;
+	if (write(err_fd, &child_errno, sizeof(child_errno)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Forks the child that execs ARGV under ptrace and waits for its exec
+ * stop. -errno from exec (the child is reaped), -ECHILD if it ended. */
+static int _fork_exec(char *const argv[], char *const env[], pid_t *pidp)
 {
 	int pipefd[2], child_errno = 0, err;
-	uint64_t entry;
-	long orig;
 	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
@@ -68,17 +75,11 @@ int launch__start(char *const argv[], char *const env[], pid_t *pidp)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		for (size_t i = 0; env && env[i]; i++)
-			putenv(env[i]);
-		if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0)
-			execvp(argv[0], argv);
-		child_errno = errno;
-		if (write(pipefd[1], &child_errno, sizeof(child_errno)) < 0)
-			_exit(127);
-		_exit(127);
+		_child_exec(argv, env, pipefd[1]);
 	}
 	close(pipefd[1]);
 	err = _wait_stop(pid, SIGTRAP);  /* the exec stop */
+	/* the pipe closes on a successful exec (O_CLOEXEC): nothing to read */
 	if (read(pipefd[0], &child_errno, sizeof(child_errno)) == sizeof(child_errno)) {
 		close(pipefd[0]);
 		waitpid(pid, NULL, 0);
@@ -90,44 +91,77 @@ int launch__start(char *const argv[], char *const env[], pid_t *pidp)
 		pr_err("command '%s' ended before it started", argv[0]);
 		return err;
 	}
-	ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)(long)PTRACE_O_EXITKILL);
-	entry = _entry_point(pid);
-	errno = 0;
-	orig = entry ? ptrace(PTRACE_PEEKTEXT, pid, (void *)entry, 0) : -1;
-	if (!entry || errno) {
-		err = errno ? -errno : -ENOEXEC;
-		pr_err("cannot find the entry point of '%s'", argv[0]);
-		goto kill;
+	*pidp = pid;
+	return 0;
+}
+
+/* Plants an int3 at PID's entry point (AT_ENTRY) and lets it run there. */
+static int _plant_breakpoint(pid_t pid, const char *what, struct _breakpoint *bp)
+{
+	int err = proc__read_auxv(pid, AT_ENTRY, &bp->addr);
+
+	if (!err && !bp->addr)
+		err = -ENOEXEC;
+	if (!err) {
+		errno = 0;
+		bp->orig = ptrace(PTRACE_PEEKTEXT, pid, (void *)bp->addr, 0);
+		err = -errno;
 	}
-	if (ptrace(PTRACE_POKETEXT, pid, (void *)entry, (void *)((orig & ~0xffL) | 0xcc)) < 0 ||
-	    ptrace(PTRACE_CONT, pid, 0, 0) < 0) {
+	if (err) {
+		pr_err("cannot find the entry point of '%s': %s", what, strerror(-err));
+		return err;
+	}
+	if (ptrace(PTRACE_POKETEXT, pid, (void *)bp->addr, (void *)((bp->orig & ~0xffL) | 0xcc)) < 0 ||
+	    ptrace(PTRACE_CONT, pid, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* PID stopped on the breakpoint: puts the original word back and the
+ * instruction pointer on the entry point. */
+static int _remove_breakpoint(pid_t pid, const struct _breakpoint *bp)
+{
+	struct user_regs_struct regs;
+
+	if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0)
+		return -errno;
+	regs.rip = bp->addr;
+	if (ptrace(PTRACE_SETREGS, pid, 0, &regs) < 0 ||
+	    ptrace(PTRACE_POKETEXT, pid, (void *)bp->addr, (void *)bp->orig) < 0)
+		return -errno;
+	return 0;
+}
+
+int launch__start(char *const argv[], char *const env[], pid_t *pidp)
+{
+	struct _breakpoint bp;
+	pid_t pid = 0;
+	int err;
+
+	err = _fork_exec(argv, env, &pid);
+	if (err)
+		return err;
+	/* the child dies with us until released */
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)(long)PTRACE_O_EXITKILL) < 0) {
 		err = -errno;
 		goto kill;
 	}
+	if ((err = _plant_breakpoint(pid, argv[0], &bp)))
+		goto kill;
 	err = _wait_stop(pid, SIGTRAP);  /* the entry breakpoint */
 	if (err) {
 		pr_err("command '%s' ended before reaching its entry point", argv[0]);
 		return err;
 	}
-	{
-		struct user_regs_struct regs;
-
-		if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0) {
-			err = -errno;
-			goto kill;
-		}
-		regs.rip = entry;
-		if (ptrace(PTRACE_SETREGS, pid, 0, &regs) < 0 ||
-		    ptrace(PTRACE_POKETEXT, pid, (void *)entry, (void *)orig) < 0) {
-			err = -errno;
-			goto kill;
-		}
-	}
+	if ((err = _remove_breakpoint(pid, &bp)))
+		goto kill;
 	*pidp = pid;
 	return 0;
 kill:
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 	return err;
 }
 

@@ -1,59 +1,54 @@
 #include "tracer/session.h"
 
 #include <errno.h>
-#include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-#include <wordexp.h>
 
-#include "elf/allocators.h"
 #include "lib/clock.h"
-#include "elf/framepointer.h"
-#include "snapshot/heap.h"
-#include "tracer/launch.h"
+#include "lib/cmdline.h"
+#include "lib/evloop.h"
 #include "lib/log.h"
-#include "sys/procmaps.h"
+#include "snapshot/heap.h"
+#include "snapshot/heapreport.h"
 #include "snapshot/sampling.h"
-#include "symbols/stacks.h"
 #include "symbols/symbolize.h"
 #include "symbols/symcache.h"
+#include "tracer/launch.h"
+#include "tracer/targets.h"
 
 /* Time given to unwinding waiting stack copies per wake-up, and before a
  * report: a process that allocates faster than seep unwinds does not hold
  * seep past its deadlines (what waits is counted if the ring overflows). */
 #define CONSUME_BUDGET_NS 100000000ULL
 #define REPORT_CONSUME_BUDGET_NS 2000000000ULL
-
-struct target {
-	pid_t pid;
-	int pidfd;
-	char comm[17];
-	struct symbolizer *sym;
-	struct stacks *stacks;   /* stacks unwound in user space (DWARF mode) */
-	enum seep_unwind mode;
-	struct heap heap;
-	bool done;
-};
+/* How often the modules of every process are re-read (dlopen). */
+#define REFRESH_INTERVAL_NS 1000000000ULL
+/* Bindings of freed blocks are swept when this many piled up, at most
+ * once per SWEEP_INTERVAL_NS. */
+#define SWEEP_BINDINGS 65536
+#define SWEEP_INTERVAL_NS 5000000000ULL
 
 struct session {
 	struct session_config cfg;
 	struct trace *trace;
 	struct symcache *symcache;   /* symbols by build ID, for every target */
-	struct target targets[SESSION_MAX_TARGETS];
-	size_t ntargets;
+	struct targets targets;
 	uint64_t start_ns;
-	uint64_t last_sweep_ns;
+	uint64_t last_sweep_ns, last_refresh_ns;
 	bool events_left;            /* the last consume ran out of time: do not sleep */
 	uint64_t young_after_ns;     /* during a report pass: --min-age's cutoff */
-	pid_t child;             /* the command we started, else 0 */
-	uint64_t ips[SESSION_MAX_DEPTH + 1];  /* scratch for unwinding */
+	pid_t child;                 /* the command we started, else 0 */
+	struct evloop *loop;         /* the loop watching the session, or NULL */
+	struct evloop *own_loop;     /* session__wait's loop */
+	struct evloop_timer step_timer;
+	session_report_fn exit_fn;   /* final reports of exited processes */
+	void *exit_ctx;
+	uint64_t ips[SESSION_MAX_DEPTH + 1];  /* scratch for unwinding copies */
 };
 
 uint64_t session__now_ns(void)
@@ -73,64 +68,19 @@ pid_t session__command_pid(const struct session *s)
 
 size_t session__running(const struct session *s)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->ntargets; i++)
-		n += !s->targets[i].done;
-	return n;
+	return targets__len(&s->targets);
 }
 
-static struct target *_find(struct session *s, pid_t pid);
-
-/* A stack copy: unwind it, intern the stack, remember which block it is. */
+/* A stack copy from the ring buffer: its process unwinds and keeps it. */
 static int _on_stack_event(const struct seep_stack_event *ev, const void *stack, void *ctx)
 {
 	struct session *s = ctx;
-	struct target *t = _find(s, (pid_t)ev->tgid);
-	struct unwind_regs regs = { .ip = ev->ip, .sp = ev->sp, .bp = ev->bp };
-	bool truncated = false;
-	uint32_t id;
-	size_t n;
+	struct target *t = targets__find(&s->targets, (pid_t)ev->tgid);
 
-	if (!t || t->done || !t->stacks)
-		return 0;
-	s->ips[0] = ev->entry_ip;
-	n = symbolizer__unwind(t->sym, (pid_t)ev->tid, &regs, stack, ev->stack_len, s->ips + 1,
-			       s->cfg.max_depth - 1, &truncated);
-	struct sample_weight w = sampling__weight(ev->size, s->cfg.trace.sample_bytes);
-
-	if (stacks__intern(t->stacks, s->ips, n + 1, truncated, &id) ||
-	    stacks__bind(t->stacks, ev->seq, id))
-		return -ENOMEM;
-	stacks__count(t->stacks, id, w.bytes, w.count);
-	return 0;
-}
-
-/* UNWIND_AUTO: frame pointers only if every executable module keeps them. */
-static enum seep_unwind _choose_unwind(const struct session *s, pid_t pid)
-{
-	enum seep_unwind mode = SEEP_UNWIND_FP;
-	struct procmaps maps;
-
-	if (s->cfg.unwind == UNWIND_FP)
-		return SEEP_UNWIND_FP;
-	if (s->cfg.unwind == UNWIND_DWARF || procmaps__read(pid, &maps))
-		return SEEP_UNWIND_DWARF;
-	for (size_t i = 0; i < maps.n && mode == SEEP_UNWIND_FP; i++) {
-		const struct procmap *m = &maps.v[i];
-		char path[4096];
-
-		if (!procmap__is_file(m) || m->perms[2] != 'x' ||
-		    procmaps__open_path(pid, m, path, sizeof(path)))
-			continue;
-		if (framepointer__module(path) != 1) {
-			pr_info("pid %d: '%s' has no frame pointers: unwinding from DWARF", (int)pid,
-				m->path);
-			mode = SEEP_UNWIND_DWARF;
-		}
-	}
-	procmaps__release(&maps);
-	return mode;
+	if (!t)
+		return 0;   /* a process dropped since the copy was sent */
+	return target__add_stack_copy(t, ev, stack, s->cfg.trace.sample_bytes, s->ips,
+				      s->cfg.max_depth);
 }
 
 int session__new(const struct session_config *cfg, struct session **out)
@@ -148,20 +98,21 @@ int session__new(const struct session_config *cfg, struct session **out)
 		s->cfg.max_depth = 128;
 	if (s->cfg.max_depth > SESSION_MAX_DEPTH)
 		s->cfg.max_depth = SESSION_MAX_DEPTH;
+	targets__init(&s->targets);
 	s->symcache = symcache__new();
 	err = s->symcache ? trace__new(&cfg->trace, &s->trace) : -ENOMEM;
 	if (!err)
 		err = trace__set_event_handler(s->trace, _on_stack_event, s);
 	if (err) {
-		trace__free(s->trace);
-		symcache__free(s->symcache);
-		free(s);
+		session__free(s);
 		return err;
 	}
+	s->last_refresh_ns = session__now_ns();
 	*out = s;
 	return 0;
 }
 
+/* Stops (TERMINATE) or waits for the command we started, and reaps it. */
 static void _reap_child(struct session *s, bool terminate)
 {
 	int st;
@@ -190,291 +141,223 @@ void session__free(struct session *s)
 {
 	if (!s)
 		return;
+	session__detach(s);
+	evloop__free(s->own_loop);
 	_reap_child(s, true);
-	for (size_t i = 0; i < s->ntargets; i++) {
-		symbolizer__free(s->targets[i].sym);
-		stacks__free(s->targets[i].stacks);
-		heap__release(&s->targets[i].heap);
-		close(s->targets[i].pidfd);
-	}
+	targets__release(&s->targets);
 	trace__free(s->trace);
 	symcache__free(s->symcache);
 	free(s);
 }
 
-static void _read_comm(pid_t pid, char comm[17])
-{
-	char path[64];
-	FILE *f;
+/* --- the event loop's callbacks ------------------------------------------ */
 
-	snprintf(comm, 17, "?");
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(comm, 17, f))
-		comm[strcspn(comm, "\n")] = '\0';
-	fclose(f);
+static int _drop_target(struct session *s, struct target *t);
+static int _report(struct session *s, struct target *which, bool final, bool exited,
+		   session_report_fn fn, void *ctx);
+
+/* Unwinds waiting stack copies for at most BUDGET_NS; notes whether some
+ * are left (the step timer then fires at once). 0 or -errno. */
+static int _consume(struct session *s, uint64_t budget_ns)
+{
+	int err = trace__consume_events(s->trace, budget_ns);
+
+	s->events_left = err > 0;
+	return err < 0 ? err : 0;
 }
 
-static struct target *_find(struct session *s, pid_t pid)
+static int _rearm_step(struct session *s)
 {
-	for (size_t i = 0; i < s->ntargets; i++)
-		if (s->targets[i].pid == pid)
-			return &s->targets[i];
-	return NULL;
+	return s->loop ? evloop__arm(s->loop, &s->step_timer, session__next_deadline(s)) : 0;
 }
 
-/* Opens a pidfd (it pins the process: a reused pid cannot fool us later),
- * attaches, and prepares the symbolizer. */
-int session__add_pid(struct session *s, pid_t pid)
+static int _on_events(int fd, uint32_t events, void *ctx)
 {
-	struct target *t;
+	struct session *s = ctx;
 	int err;
 
-	if (_find(s, pid))
+	(void)fd;
+	(void)events;
+	err = _consume(s, CONSUME_BUDGET_NS);
+	return err ? err : _rearm_step(s);
+}
+
+/* A pidfd polls readable: its process exited. Final report, then drop. */
+static int _on_exit(int fd, uint32_t events, void *ctx)
+{
+	struct session *s = ctx;
+	struct target *t = NULL;
+	int err;
+
+	(void)events;
+	for (size_t i = 0; i < targets__len(&s->targets) && !t; i++)
+		if (targets__at(&s->targets, i)->pidfd == fd)
+			t = targets__at(&s->targets, i);
+	if (!t)
 		return 0;
-	if (s->ntargets == SESSION_MAX_TARGETS) {
-		pr_err("cannot trace pid %d: at most %d processes", (int)pid, SESSION_MAX_TARGETS);
-		return -E2BIG;
+	if (s->exit_fn) {
+		err = _report(s, t, true, true, s->exit_fn, s->exit_ctx);
+		if (err)
+			return err;
+		pr_warn("pid %d (%s) exited; its final report is above", (int)t->pid, t->comm);
+	} else {
+		pr_warn("pid %d (%s) exited", (int)t->pid, t->comm);
 	}
-	t = &s->targets[s->ntargets];
-	memset(t, 0, sizeof(*t));
-	t->pid = pid;
-	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (t->pidfd < 0) {
-		err = -errno;
-		pr_err("pid %d: %s", (int)pid, err == -ESRCH ? "no such process" : strerror(-err));
-		return err;
-	}
-	_read_comm(pid, t->comm);
-	/* Symbols first: the modules must be open before the first stack copy. */
-	t->sym = symbolizer__new(pid, s->symcache);
-	if (!t->sym) {
-		err = -errno;
-		if (err == -ENOENT || err == -ESRCH)
-			pr_err("pid %d: no such process", (int)pid);
-		else
-			pr_err("pid %d: cannot read its modules for symbols: %s", (int)pid,
-			       strerror(-err));
-		goto fail;
-	}
-	t->mode = _choose_unwind(s, pid);
-	t->stacks = stacks__new();
-	if (!t->stacks) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	err = trace__add_pid(s->trace, pid, t->mode);
-	if (err < 0)
-		goto fail;
-	heap__init(&t->heap, s->cfg.trace.sample_bytes);
-	pr_info("pid %d (%s): hooked %d allocator functions%s, %s stacks", (int)pid, t->comm, err,
-		s->cfg.trace.shared_probes ? " (probes shared per file: new files only)" : "",
-		t->mode == SEEP_UNWIND_DWARF ? "DWARF" : "frame-pointer");
-	s->ntargets++;
-	if (!s->start_ns)
-		s->start_ns = session__now_ns();
-	return 0;
-fail:
-	symbolizer__free(t->sym);
-	stacks__free(t->stacks);
-	close(t->pidfd);
+	return _drop_target(s, t);
+}
+
+static int _on_step_timer(struct evloop_timer *timer, void *ctx)
+{
+	struct session *s = ctx;
+	int err = session__step(s);
+
+	(void)timer;
+	return err ? err : _rearm_step(s);
+}
+
+int session__attach(struct session *s, struct evloop *loop, session_report_fn on_exit, void *ctx)
+{
+	int fd = trace__events_fd(s->trace), err = 0;
+
+	if (s->loop)
+		return -EBUSY;
+	evloop__timer_init(&s->step_timer, _on_step_timer, s);
+	s->loop = loop;
+	s->exit_fn = on_exit;
+	s->exit_ctx = ctx;
+	if (fd >= 0)   /* -1: no DWARF ring buffer */
+		err = evloop__add_fd(loop, fd, EPOLLIN, _on_events, s);
+	for (size_t i = 0; i < targets__len(&s->targets) && !err; i++)
+		err = evloop__add_fd(loop, targets__at(&s->targets, i)->pidfd, EPOLLIN, _on_exit, s);
+	if (!err)
+		err = _rearm_step(s);
+	if (err)
+		session__detach(s);
 	return err;
 }
 
-/* NAME=value with NAME a shell variable name */
-static bool _is_assignment(const char *w)
+void session__detach(struct session *s)
 {
-	size_t n = strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789");
+	int fd;
 
-	return n > 0 && w[n] == '=' && !(w[0] >= '0' && w[0] <= '9');
+	if (!s->loop)
+		return;
+	/* -ENOENT for what a failed attach had not registered yet: fine */
+	fd = trace__events_fd(s->trace);
+	if (fd >= 0)
+		evloop__remove_fd(s->loop, fd);
+	for (size_t i = 0; i < targets__len(&s->targets); i++)
+		evloop__remove_fd(s->loop, targets__at(&s->targets, i)->pidfd);
+	evloop__disarm(s->loop, &s->step_timer);
+	s->loop = NULL;
+}
+
+/* --- targets ---------------------------------------------------------- */
+
+/* Unregisters T from the loop, the tracer and the registry; frees it. */
+static int _drop_target(struct session *s, struct target *t)
+{
+	int err;
+
+	if (s->loop)
+		evloop__remove_fd(s->loop, t->pidfd);
+	err = trace__forget_pid(s->trace, t->pid);
+	if (err)
+		pr_err("pid %d: cannot drop its blocks from the tracer's maps: %s", (int)t->pid,
+		       strerror(-err));
+	if (t->rehook_failures)
+		pr_warn("pid %d (%s): %u of its new modules could not be hooked: allocations "
+			"there were not counted", (int)t->pid, t->comm, t->rehook_failures);
+	if (t->pid == s->child)
+		_reap_child(s, false);
+	targets__remove(&s->targets, t->pid);
+	target__close(t);
+	return err;
+}
+
+/* Opens a pidfd (it pins the process: a reused pid cannot fool us later),
+ * prepares the symbolizer, chooses how stacks are taken, attaches. */
+int session__add_pid(struct session *s, pid_t pid)
+{
+	struct target *t;
+	int hooked, err;
+
+	if (targets__find(&s->targets, pid))
+		return 0;
+	err = target__open(pid, s->symcache, s->cfg.trace.sample_bytes, &t);
+	if (err)
+		return err;
+	t->mode = stackmode__choose(s->cfg.unwind, pid);
+	/* registered first: nothing to undo in the tracer if this fails */
+	err = targets__add(&s->targets, t);
+	if (err) {
+		pr_err("cannot trace pid %d: %s", (int)pid, strerror(-err));
+		target__close(t);
+		return err;
+	}
+	hooked = trace__add_pid(s->trace, pid, t->mode);
+	if (hooked < 0) {
+		targets__remove(&s->targets, pid);
+		target__close(t);
+		return hooked;
+	}
+	if (s->loop && (err = evloop__add_fd(s->loop, t->pidfd, EPOLLIN, _on_exit, s))) {
+		pr_err("cannot watch pid %d for its exit: %s", (int)pid, strerror(-err));
+		_drop_target(s, t);
+		return err;
+	}
+	pr_info("pid %d (%s): hooked %d allocator functions%s, %s stacks", (int)pid, t->comm, hooked,
+		s->cfg.trace.shared_probes ? " (probes shared per file: new files only)" : "",
+		t->mode == SEEP_UNWIND_DWARF ? "DWARF" : "frame-pointer");
+	if (!s->start_ns)
+		s->start_ns = session__now_ns();
+	return 0;
+}
+
+static const char *_getenv(const char *name, void *ctx)
+{
+	(void)ctx;
+	return getenv(name);
 }
 
 int session__start_command(struct session *s, const char *cmdline)
 {
-	wordexp_t we;
+	struct cmdline c;
+	char why[128], c0[64];
 	pid_t pid;
-	int err;
+	int err, rel;
 
-	char *env[64];
-	size_t nenv = 0;
-
-	err = wordexp(cmdline, &we, WRDE_NOCMD);
-	if (err || we.we_wordc == 0) {
-		pr_err("cannot parse command '%s'", cmdline);
-		if (!err)
-			wordfree(&we);
-		return -EINVAL;
+	err = cmdline__split(cmdline, _getenv, NULL, &c, why, sizeof(why));
+	if (err) {
+		pr_err("cannot parse command '%s': %s", cmdline, err == -EINVAL ? why : strerror(-err));
+		return err;
 	}
-	/* Leading NAME=value words set the environment, as in a shell
-	 * (LD_PRELOAD=libjemalloc.so.2 ./server). */
-	while (nenv < we.we_wordc - 1 && nenv < 63 && _is_assignment(we.we_wordv[nenv])) {
-		env[nenv] = we.we_wordv[nenv];
-		nenv++;
-	}
-	env[nenv] = NULL;
-	if (nenv == we.we_wordc) {
-		pr_err("no command in '%s'", cmdline);
-		wordfree(&we);
-		return -EINVAL;
-	}
-	err = launch__start(we.we_wordv + nenv, env, &pid);
-	wordfree(&we);
+	err = cmdline__glob(&c);
+	if (err)
+		pr_err("cannot expand the patterns of command '%s': %s", cmdline, strerror(-err));
+	else
+		err = launch__start(c.argv, c.env, &pid);
+	snprintf(c0, sizeof(c0), "%s", c.argc ? c.argv[0] : "?");
+	cmdline__release(&c);
 	if (err)
 		return err;
 	s->child = pid;
 	err = session__add_pid(s, pid);
-	launch__release(pid);
-	return err;
+	/* released either way: a failed add leaves it to session__free to stop */
+	rel = launch__release(pid);
+	if (rel)
+		pr_err("cannot let command '%s' (pid %d) run: %s", c0, (int)pid, strerror(-rel));
+	return err ? err : rel;
 }
 
-static int _collect_block(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
+/* --- the periodic step ---------------------------------------------------- */
+
+static int _mark_live(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
 {
-	struct session *s = ctx;
-	struct target *t = _find(s, (pid_t)k->tgid);
-	struct seep_stack_key site = v->site;
-	uint32_t id;
+	struct target *t = targets__find(ctx, (pid_t)k->tgid);
 
-	if (!t || t->done || v->ts_ns > s->young_after_ns)
-		return 0;
-	if (site.stack_id == SEEP_STACK_DWARF) {
-		/* caller holds the copy's sequence number: find its stack */
-		if (stacks__lookup(t->stacks, site.caller, &id) == 0) {
-			site.caller = id;
-		} else {
-			site.stack_id = SEEP_STACK_LOST;
-			site.caller = 0;
-		}
-	}
-	return heap__add_block(&t->heap, &site, v->kind, v->size, v->ts_ns);
-}
-
-/* Cumulative totals of the DWARF sites come from the user-space store. */
-static void _dwarf_totals(struct target *t)
-{
-	for (size_t i = 0; i < t->heap.n; i++) {
-		struct heap_site *h = &t->heap.sites[i];
-
-		if (h->key.stack_id == SEEP_STACK_DWARF)
-			stacks__totals(t->stacks, (uint32_t)h->key.caller, &h->alloc_bytes,
-				       &h->alloc_count);
-	}
-}
-
-static int _collect_site(const struct seep_stack_key *k, const struct seep_stack_totals *v,
-			 void *ctx)
-{
-	struct target *t = _find(ctx, (pid_t)k->tgid);
-	struct sample_weight w;
-
-	if (!t || t->done || !v->alloc_count)
-		return 0;
-	/* The kernel sums what it recorded; a site's allocations mostly share
-	 * one size, so the mean size's weight stands for each of them. */
-	w = sampling__weight(v->alloc_bytes / v->alloc_count, t->heap.sample_bytes);
-	heap__add_totals(&t->heap, k, (double)v->alloc_count * w.bytes,
-			 (double)v->alloc_count * w.count);
-	return 0;
-}
-
-/* Frames of a site, innermost first: the allocator's entry, then return
- * addresses. DWARF sites come unwound from the store; frame-pointer sites
- * are the kernel's walk with the caller (read at the stack pointer) spliced
- * in after the entry. */
-static int _site_frames(struct session *s, struct target *t, const struct heap_site *site,
-			struct report_stack *rs)
-{
-	uint64_t *ips = s->ips;
-	size_t n, total;
-	int err;
-
-	if (site->key.stack_id == SEEP_STACK_DWARF) {
-		const uint64_t *st = stacks__get(t->stacks, (uint32_t)site->key.caller, &n,
-						 &rs->truncated);
-
-		n = st ? n : 0;
-		memcpy(ips, st, n * sizeof(*ips));
-		total = n;
-	} else {
-		n = trace__stack(s->trace, site->key.stack_id, ips + 1, SEEP_MAX_STACK_DEPTH);
-		rs->truncated = n == SEEP_MAX_STACK_DEPTH;
-		if (n) {
-			ips[0] = ips[1];         /* allocator entry */
-			ips[1] = site->key.caller;
-			total = n + 1;
-		} else {
-			ips[0] = site->key.caller;
-			total = ips[0] ? 1 : 0;
-		}
-	}
-	rs->frames = calloc(total + 1, sizeof(*rs->frames));
-	if (!rs->frames)
-		return -ENOMEM;
-	if (!n) {  /* the stack was lost: say so in place of the allocator frame */
-		rs->frames[rs->nframes].module = strdup("[stack lost]");
-		rs->nframes++;
-	}
-	for (size_t i = 0; i < total; i++) {
-		if (!ips[i])
-			continue;
-		err = symbolizer__frame(t->sym, ips[i], n ? i > 0 : true, &rs->frames[rs->nframes]);
-		if (err)
-			return err;
-		rs->nframes++;
-	}
-	if (n && (!rs->frames[0].function || !strncmp(rs->frames[0].function, "__", 2))) {
-		/* name the allocator by what it is, not by an internal alias
-		 * (glibc's __libc_malloc) or nothing (a stripped allocator) */
-		free(rs->frames[0].function);
-		rs->frames[0].function = strdup(allocators__kind_name(site->kind));
-	}
-	return 0;
-}
-
-static int _build_report(struct session *s, struct target *t, bool final, bool exited,
-			 struct report *r)
-{
-	uint64_t now = session__now_ns();
-	size_t n = t->heap.n;
-	int err;
-
-	memset(r, 0, sizeof(*r));
-	r->pid = t->pid;
-	memcpy(r->comm, t->comm, sizeof(r->comm));
-	r->time = clock__wall_s();
-	r->elapsed_s = (now - s->start_ns) / 1e9;
-	r->final = final;
-	r->exited = exited;
-	r->sample_bytes = t->heap.sample_bytes > 1 ? t->heap.sample_bytes : 1;
-	r->total_bytes = (uint64_t)llround(t->heap.total_bytes);
-	r->total_count = (uint64_t)llround(t->heap.total_count);
-	r->total_samples = t->heap.total_samples;
-	r->stacks_total = n;
-	err = trace__read_stats(s->trace, r->stats);
-	if (err)
-		return err;
-	if (s->cfg.top && n > s->cfg.top)
-		n = s->cfg.top;
-	r->stacks = calloc(n ? n : 1, sizeof(*r->stacks));
-	if (!r->stacks)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct heap_site *site = &t->heap.sites[i];
-		struct report_stack *rs = &r->stacks[i];
-
-		rs->bytes = (uint64_t)llround(site->bytes);
-		rs->count = (uint64_t)llround(site->count);
-		rs->bytes_stddev = sqrt(site->var_bytes);
-		rs->samples = site->samples;
-		rs->oldest_age_s = now > site->oldest_ns ? (now - site->oldest_ns) / 1e9 : 0;
-		rs->alloc_bytes = (uint64_t)llround(site->alloc_bytes);
-		rs->alloc_count = (uint64_t)llround(site->alloc_count);
-		r->nstacks++;
-		err = _site_frames(s, t, site, rs);
-		if (err)
-			return err;
-	}
+	if (t)
+		target__mark_live(t, &v->site);
 	return 0;
 }
 
@@ -482,30 +365,9 @@ static int _build_report(struct session *s, struct target *t, bool final, bool e
  * full pass over the live blocks (which marked the live ones). */
 static void _sweep(struct session *s)
 {
-	for (size_t i = 0; i < s->ntargets; i++)
-		if (!s->targets[i].done)
-			stacks__sweep(s->targets[i].stacks);
+	for (size_t i = 0; i < targets__len(&s->targets); i++)
+		target__sweep(targets__at(&s->targets, i));
 	s->last_sweep_ns = session__now_ns();
-}
-
-static int _mark_live(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
-{
-	struct target *t = _find(ctx, (pid_t)k->tgid);
-	uint32_t id;
-
-	if (t && !t->done && v->site.stack_id == SEEP_STACK_DWARF)
-		stacks__lookup(t->stacks, v->site.caller, &id);
-	return 0;
-}
-
-/* Unwinds waiting stack copies for at most BUDGET_NS; notes whether some
- * are left (session__wait then does not sleep). 0 or -errno. */
-static int _consume(struct session *s, uint64_t budget_ns)
-{
-	int err = trace__consume_events(s->trace, budget_ns);
-
-	s->events_left = err > 0;
-	return err < 0 ? err : 0;
 }
 
 /* Between reports, bindings of freed blocks pile up: sweep every few
@@ -515,29 +377,110 @@ static int _maybe_sweep(struct session *s)
 	size_t bindings = 0;
 	int err;
 
-	for (size_t i = 0; i < s->ntargets; i++)
-		if (!s->targets[i].done)
-			bindings += stacks__bindings(s->targets[i].stacks);
-	if (bindings < 65536 || session__now_ns() - s->last_sweep_ns < 5000000000ULL)
+	for (size_t i = 0; i < targets__len(&s->targets); i++)
+		bindings += target__bindings(targets__at(&s->targets, i));
+	if (bindings < SWEEP_BINDINGS || session__now_ns() - s->last_sweep_ns < SWEEP_INTERVAL_NS)
 		return 0;
 	err = _consume(s, CONSUME_BUDGET_NS);
 	if (!err)
-		err = trace__for_each_live(s->trace, _mark_live, s);
+		err = trace__for_each_live(s->trace, _mark_live, &s->targets);
 	if (!err)
 		_sweep(s);
 	return err;
 }
 
-/* Reports each target in WHICH (NULL: every running target) to FN. */
-static int _report(struct session *s, struct target *which, bool final, bool exited,
-		   session_report_fn fn, void *ctx)
+/* Re-reads T's modules; hooks the allocators of new ones. A failure to
+ * hook is counted (and said when T is dropped): T goes on being traced. */
+static int _refresh_target(struct session *s, struct target *t)
+{
+	int err = symbolizer__refresh(t->sym), hooked;
+
+	if (err <= 0)
+		return err;   /* unchanged (or gone: its pidfd says so), or -ENOMEM */
+	hooked = trace__add_pid(s->trace, t->pid, t->mode);
+	if (hooked < 0 && hooked != -ESRCH) {   /* -ESRCH: exiting, its pidfd follows */
+		t->rehook_failures++;
+		pr_warn("pid %d (%s): cannot hook the allocators of its new modules: %s",
+			(int)t->pid, t->comm, strerror(-hooked));
+	}
+	return 0;
+}
+
+int session__step(struct session *s)
+{
+	uint64_t now = session__now_ns();
+	int err;
+
+	if ((err = _consume(s, CONSUME_BUDGET_NS)) || (err = _maybe_sweep(s)))
+		return err;
+	if (now - s->last_refresh_ns < REFRESH_INTERVAL_NS)
+		return 0;
+	s->last_refresh_ns = now;
+	for (size_t i = 0; i < targets__len(&s->targets) && !err; i++)
+		err = _refresh_target(s, targets__at(&s->targets, i));
+	return err;
+}
+
+uint64_t session__next_deadline(const struct session *s)
+{
+	return s->events_left ? session__now_ns() : s->last_refresh_ns + REFRESH_INTERVAL_NS;
+}
+
+int session__wait(struct session *s, uint64_t deadline, session_report_fn fn, void *ctx)
 {
 	int err;
 
-	for (size_t i = 0; i < s->ntargets; i++) {
-		heap__release(&s->targets[i].heap);
-		heap__init(&s->targets[i].heap, s->cfg.trace.sample_bytes);
+	if (!s->loop) {
+		if (!s->own_loop && (err = evloop__new(&s->own_loop)))
+			return err;
+		if ((err = session__attach(s, s->own_loop, fn, ctx)))
+			return err;
+	} else if (s->loop != s->own_loop) {
+		return -EBUSY;   /* another loop drives this session */
 	}
+	s->exit_fn = fn;
+	s->exit_ctx = ctx;
+	err = evloop__run_once(s->loop, deadline);
+	return err ? err : (int)targets__len(&s->targets);
+}
+
+/* --- reports ------------------------------------------------------------ */
+
+static int _collect_block(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
+{
+	struct session *s = ctx;
+	struct target *t = targets__find(&s->targets, (pid_t)k->tgid);
+	struct seep_stack_key site;
+
+	if (!t || v->ts_ns > s->young_after_ns)
+		return 0;
+	site = target__resolve_site(t, &v->site);
+	return heap__add_block(&t->heap, &site, v->kind, v->size, v->ts_ns);
+}
+
+static int _collect_site(const struct seep_stack_key *k, const struct seep_stack_totals *v,
+			 void *ctx)
+{
+	struct target *t = targets__find(ctx, (pid_t)k->tgid);
+	struct sample_weight w;
+
+	if (!t || !v->alloc_count)
+		return 0;
+	/* The kernel sums what it recorded; a site's allocations mostly share
+	 * one size, so the mean size's weight stands for each of them. */
+	w = sampling__weight(v->alloc_bytes / v->alloc_count, t->heap.sample_bytes);
+	heap__add_totals(&t->heap, k, (double)v->alloc_count * w.bytes,
+			 (double)v->alloc_count * w.count);
+	return 0;
+}
+
+/* Refills every target's heap model from the kernel's maps. */
+static int _collect(struct session *s)
+{
+	int err;
+
+	for (size_t i = 0; i < targets__len(&s->targets); i++)
+		target__reset_heap(targets__at(&s->targets, i));
 	/* blocks allocated after this are younger than --min-age: left out */
 	s->young_after_ns = s->cfg.min_age_s > 0
 				    ? session__now_ns() - (uint64_t)(s->cfg.min_age_s * 1e9)
@@ -547,77 +490,100 @@ static int _report(struct session *s, struct target *which, bool final, bool exi
 	if (!err)
 		err = trace__for_each_live(s->trace, _collect_block, s);
 	if (!err)
-		err = trace__for_each_site(s->trace, _collect_site, s);
-	if (err)
-		return err;
-	_sweep(s);
-	for (size_t i = 0; i < s->ntargets; i++) {
-		struct target *t = &s->targets[i];
-		struct report r;
+		err = trace__for_each_site(s->trace, _collect_site, &s->targets);
+	if (!err)
+		_sweep(s);
+	return err;
+}
 
-		if (t->done || (which && t != which))
-			continue;
-		_dwarf_totals(t);
-		heap__sort(&t->heap);
-		err = _build_report(s, t, final, exited, &r);
-		if (!err)
-			err = fn(&r, ctx);
-		report__release(&r);
-		if (err)
-			return err;
+/* Where a report's stacks and symbols come from: heapreport's source. */
+struct _site_source {
+	struct session *s;
+	struct target *t;
+};
+
+/* Frames of a site, innermost first: the allocator's entry, then return
+ * addresses. DWARF sites come unwound from the store; frame-pointer sites
+ * are the kernel's walk with the caller (read at the stack pointer) spliced
+ * in after the entry. */
+static int _site_stack(void *ctx, const struct heap_site *site, uint64_t *ips, size_t max,
+		       struct heapreport_stack *out)
+{
+	const struct _site_source *src = ctx;
+	size_t n;
+
+	if (site->key.stack_id == SEEP_STACK_DWARF) {
+		out->n = target__dwarf_stack(src->t, (uint32_t)site->key.caller, ips, max,
+					     &out->truncated);
+		out->lost = out->n == 0;
+		return 0;
+	}
+	if (max < SEEP_MAX_STACK_DEPTH + 1)
+		return -EINVAL;
+	n = trace__stack(src->s->trace, site->key.stack_id, ips + 1, SEEP_MAX_STACK_DEPTH);
+	out->truncated = n == SEEP_MAX_STACK_DEPTH;
+	if (n) {
+		ips[0] = ips[1];         /* allocator entry */
+		ips[1] = site->key.caller;
+		out->n = n + 1;
+	} else {
+		out->lost = true;
+		ips[0] = site->key.caller;
+		out->n = ips[0] ? 1 : 0;
 	}
 	return 0;
+}
+
+static int _site_frame(void *ctx, uint64_t addr, bool return_addr, struct stack_frame *out)
+{
+	const struct _site_source *src = ctx;
+
+	return symbolizer__frame(src->t->sym, addr, return_addr, out);
+}
+
+/* Builds T's report from its heap model and hands it to FN. */
+static int _report_target(struct session *s, struct target *t, bool final, bool exited,
+			  session_report_fn fn, void *ctx)
+{
+	uint64_t stats[SEEP_STAT__MAX], now = session__now_ns();
+	struct _site_source ss = { .s = s, .t = t };
+	struct heapreport_source src = { .stack = _site_stack, .frame = _site_frame, .ctx = &ss };
+	struct heapreport_meta meta = {
+		.pid = t->pid, .comm = t->comm, .time = clock__wall_s(),
+		.elapsed_s = (now - s->start_ns) / 1e9, .final = final, .exited = exited,
+		.now_ns = now, .top = s->cfg.top, .stats = stats,
+		.max_frames = s->cfg.max_depth > SEEP_MAX_STACK_DEPTH + 1 ? s->cfg.max_depth
+									  : SEEP_MAX_STACK_DEPTH + 1,
+	};
+	struct report r;
+	int err;
+
+	target__dwarf_totals(t);
+	heap__sort(&t->heap);
+	err = trace__read_stats(s->trace, stats);
+	if (!err)
+		err = heapreport__build(&t->heap, &meta, &src, &r);
+	if (err)
+		return err;
+	err = fn(&r, ctx);
+	report__release(&r);
+	return err;
+}
+
+/* Reports WHICH (NULL: every running target) to FN. */
+static int _report(struct session *s, struct target *which, bool final, bool exited,
+		   session_report_fn fn, void *ctx)
+{
+	int err = _collect(s);
+
+	if (err || which)
+		return err ? err : _report_target(s, which, final, exited, fn, ctx);
+	for (size_t i = 0; i < targets__len(&s->targets) && !err; i++)
+		err = _report_target(s, targets__at(&s->targets, i), final, exited, fn, ctx);
+	return err;
 }
 
 int session__report(struct session *s, bool final, session_report_fn fn, void *ctx)
 {
 	return _report(s, NULL, final, false, fn, ctx);
-}
-
-int session__wait(struct session *s, uint64_t deadline, session_report_fn fn, void *ctx)
-{
-	struct pollfd fds[SESSION_MAX_TARGETS + 1];
-	struct target *map[SESSION_MAX_TARGETS];
-	uint64_t now = session__now_ns();
-	int nfds = 0, timeout, running = 0, err;
-
-	for (size_t i = 0; i < s->ntargets; i++) {
-		if (s->targets[i].done)
-			continue;
-		fds[nfds].fd = s->targets[i].pidfd;
-		fds[nfds].events = POLLIN;
-		map[nfds++] = &s->targets[i];
-	}
-	fds[nfds].fd = trace__events_fd(s->trace);  /* stack copies to unwind */
-	fds[nfds].events = POLLIN;
-	fds[nfds].revents = 0;
-	/* Wake up at least every second to follow new modules (dlopen). */
-	timeout = 1000;
-	if (deadline <= now || s->events_left)
-		timeout = 0;
-	else if (deadline - now < 1000000000ULL)
-		timeout = (int)((deadline - now + 999999) / 1000000);
-	if (poll(fds, nfds + 1, timeout) < 0 && errno != EINTR)
-		return -errno;
-	if ((err = _consume(s, CONSUME_BUDGET_NS)) || (err = _maybe_sweep(s)))
-		return err;
-	for (int i = 0; i < nfds; i++) {
-		struct target *t = map[i];
-
-		if (!(fds[i].revents & POLLIN)) {
-			running++;
-			if (symbolizer__refresh(t->sym) > 0)
-				trace__add_pid(s->trace, t->pid, t->mode);
-			continue;
-		}
-		err = _report(s, t, true, true, fn, ctx);
-		if (err)
-			return err;
-		pr_warn("pid %d (%s) exited; its final report is above", (int)t->pid, t->comm);
-		t->done = true;
-		trace__forget_pid(s->trace, t->pid);
-		if (t->pid == s->child)
-			_reap_child(s, false);
-	}
-	return running;
 }

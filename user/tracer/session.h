@@ -1,12 +1,26 @@
 /* session — tracing a set of processes and turning what the kernel keeps
  * into reports.
  *
- * A session owns the tracer (trace), the traced processes (each pinned by
- * a pidfd, with its symbolizer) and, for a command it started, the child.
- * It is what every command that reads heaps (trace, snapshot, record) is
- * built on: add processes, wait, ask for reports. Reports are handed to a
- * callback and released after it returns: a callback keeps what it needs.
- * Functions return 0 or -errno and log their errors.
+ * A session owns the tracer (trace), the registry of traced processes
+ * (targets.h: each pinned by a pidfd, with its symbolizer; unbounded,
+ * added by session__add_pid() and removed when they exit) and, for a
+ * command it started, the child. It is what every command that reads
+ * heaps (trace, snapshot, record) is built on, and what a daemon drives.
+ * Reports are handed to a callback and released after it returns: a
+ * callback keeps what it needs.
+ *
+ * Waiting is not the session's: an event loop (lib/evloop.h) is. A
+ * session attached to a loop (session__attach) watches there its ring
+ * buffer's fd (stack copies to unwind), one pidfd per target (its exit:
+ * the final report goes to the attach callback, then the target is
+ * dropped) and a timer for session__step() at session__next_deadline()
+ * (unwinding left-over copies, sweeping stale bindings, following new
+ * modules). One loop can drive many sessions beside other descriptors
+ * (timers, signals, sockets). session__wait() is that for one session and
+ * a loop of its own, one wake-up per call, as the CLI's commands use it.
+ *
+ * Functions return 0 or -errno and log their errors. Single-threaded: a
+ * session and its loop belong to one thread at a time.
  */
 #ifndef SEEP_SESSION_H
 #define SEEP_SESSION_H
@@ -17,17 +31,13 @@
 #include <sys/types.h>
 
 #include "snapshot/report.h"
+#include "tracer/stackmode.h"
 #include "tracer/trace.h"
 
+/* The CLI's cap on -p options; the session itself has no limit. */
 #define SESSION_MAX_TARGETS 256
 
 #define SESSION_MAX_DEPTH 1024
-
-enum session_unwind {
-	UNWIND_AUTO = 0,         /* frame pointers if every module keeps them, else DWARF */
-	UNWIND_FP,               /* frame-pointer walk in the kernel */
-	UNWIND_DWARF,            /* stack copies unwound from DWARF CFI in user space */
-};
 
 struct session_config {
 	struct trace_config trace;
@@ -38,6 +48,7 @@ struct session_config {
 };
 
 struct session;
+struct evloop;
 
 typedef int (*session_report_fn)(const struct report *r, void *ctx);
 
@@ -46,17 +57,38 @@ int session__new(const struct session_config *cfg, struct session **out);
 /* Detaches; a command the session started is terminated and reaped. */
 void session__free(struct session *s);
 
+/* Traces PID (again: no-op). -ESRCH, -ENOENT (no allocator), -errno. */
 int session__add_pid(struct session *s, pid_t pid);
-/* Starts CMDLINE (split like a shell, no command substitution) stopped at
- * its entry point, attaches, lets it run. */
+/* Starts CMDLINE (split like a shell: lib/cmdline.h; leading NAME=value
+ * words set its environment) stopped at its entry point, attaches, lets
+ * it run. -EINVAL for a command line that does not parse. */
 int session__start_command(struct session *s, const char *cmdline);
 pid_t session__command_pid(const struct session *s);
+/* Processes traced and not yet exited. */
 size_t session__running(const struct session *s);
+
+/* Watches the session's descriptors and step timer in LOOP (the session
+ * must not be attached already: -EBUSY). Each exited process's final
+ * report goes to ON_EXIT (may be NULL). A callback's error ends the
+ * loop's pass (evloop__run_once returns it). */
+int session__attach(struct session *s, struct evloop *loop, session_report_fn on_exit,
+		    void *ctx);
+/* Removes what attach registered (no-op if not attached). */
+void session__detach(struct session *s);
+/* The periodic work: unwinds waiting stack copies (for a bounded time),
+ * sweeps bindings of freed blocks when many piled up, and re-reads the
+ * modules of every process (hooking the allocators of new ones, dlopen)
+ * once its interval has passed. 0 or -errno. */
+int session__step(struct session *s);
+/* When session__step() should run next (CLOCK_MONOTONIC): now if stack
+ * copies are waiting, else at the next module refresh. */
+uint64_t session__next_deadline(const struct session *s);
 
 /* Waits until DEADLINE_NS (CLOCK_MONOTONIC; UINT64_MAX: no deadline), a
  * signal, or the exit of a traced process, whose final report goes to FN.
- * Follows new modules (dlopen) while waiting. Returns the number of
- * processes still running, or -errno. */
+ * Follows new modules (dlopen) while waiting. The first call attaches the
+ * session to a loop of its own (-EBUSY if it is attached to another).
+ * Returns the number of processes still running, or -errno. */
 int session__wait(struct session *s, uint64_t deadline_ns, session_report_fn fn, void *ctx);
 /* A report for each running process. */
 int session__report(struct session *s, bool final, session_report_fn fn, void *ctx);

@@ -20,6 +20,7 @@
 #include "lib/clock.h"
 #include "heap.skel.h"
 #include "lib/log.h"
+#include "sys/proc.h"
 #include "sys/procmaps.h"
 
 struct probe {
@@ -365,28 +366,30 @@ static int _attach_file(struct trace *t, pid_t pid, enum seep_unwind mode,
 			: 0;
 }
 
-/* PID's start time in clock ticks since boot (/proc/PID/stat, field 22). */
-static int _start_ticks(pid_t pid, uint64_t *ticks)
+/* Shared probes: PID goes into the BPF targets map with its start time
+ * (counted from its first call through a probe already in place). Sets
+ * *ADDED if this call added it (it may be there from an earlier call). */
+static int _add_shared_target(struct trace *t, pid_t pid, enum seep_unwind mode, bool *added)
 {
-	char path[64], buf[1024];
-	const char *p;
-	size_t n;
-	FILE *f;
+	struct seep_target tv = { .mode = (__u8)mode };
+	__u32 tgid = (__u32)pid;
+	struct proc_stat st;
+	int err;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');  /* comm may hold spaces and parentheses */
-	if (!p)
-		return -EINVAL;
-	p++;
-	for (int field = 3; field < 22 && p; field++)  /* p is at the space before field FIELD */
-		p = strchr(p + 1, ' ');
-	return p && sscanf(p, " %" SCNu64, ticks) == 1 ? 0 : -EINVAL;
+	if ((err = proc__read_stat(pid, &st))) {
+		pr_err("cannot read the start time of pid %d: %s", (int)pid, strerror(-err));
+		return err;
+	}
+	tv.start_ticks = st.start_ticks;
+	if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &tv, BPF_NOEXIST)) {
+		*added = true;
+	} else if (errno != EEXIST) {
+		err = errno == E2BIG ? -ENOSPC : -errno;
+		pr_err("cannot trace pid %d with shared probes: %s", (int)pid,
+		       err == -ENOSPC ? "too many processes" : strerror(-err));
+		return err;
+	}
+	return 0;
 }
 
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
@@ -404,25 +407,8 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 		       err == -ESRCH ? "no such process" : strerror(-err));
 		return err;
 	}
-	if (t->shared) {
-		/* Counted from its first call through a probe already in place. */
-		struct seep_target tv = { .mode = (__u8)mode };
-		uint64_t ticks;
-
-		if ((err = _start_ticks(pid, &ticks))) {
-			pr_err("cannot read the start time of pid %d: %s", (int)pid, strerror(-err));
-			goto cleanup;
-		}
-		tv.start_ticks = ticks;
-		if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &tv, BPF_NOEXIST)) {
-			targeted = true;
-		} else if (errno != EEXIST) {
-			err = errno == E2BIG ? -ENOSPC : -errno;
-			pr_err("cannot trace pid %d with shared probes: %s", (int)pid,
-			       err == -ENOSPC ? "too many processes" : strerror(-err));
-			goto cleanup;
-		}
-	}
+	if (t->shared && (err = _add_shared_target(t, pid, mode, &targeted)))
+		goto cleanup;
 	for (size_t i = 0; i < maps.n; i++) {
 		const struct procmap *m = &maps.v[i];
 		int seen = 0;
@@ -608,36 +594,38 @@ struct _purge {
 	__u32 tgid;
 };
 
+/* Deletes KEY from P's map: 0, or -errno (a key gone already is fine: the
+ * BPF side deletes blocks as they are freed). */
+static int _purge_key(const struct _purge *p, const void *key)
+{
+	return bpf_map_delete_elem(p->fd, key) && errno != ENOENT ? -errno : 0;
+}
+
 static int _purge_live(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
 {
-	struct _purge *p = ctx;
-
 	(void)v;
-	if (k->tgid == p->tgid)
-		bpf_map_delete_elem(p->fd, k);
-	return 0;
+	return k->tgid == ((struct _purge *)ctx)->tgid ? _purge_key(ctx, k) : 0;
 }
 
 static int _purge_site(const struct seep_stack_key *k, const struct seep_stack_totals *v,
 		       void *ctx)
 {
-	struct _purge *p = ctx;
-
 	(void)v;
-	if (k->tgid == p->tgid)
-		bpf_map_delete_elem(p->fd, k);
-	return 0;
+	return k->tgid == ((struct _purge *)ctx)->tgid ? _purge_key(ctx, k) : 0;
 }
 
 int trace__forget_pid(struct trace *t, pid_t pid)
 {
 	struct _purge p = { .tgid = (__u32)pid };
-	int err;
+	int err = 0;
 
-	if (t->shared)  /* its pid may be reused by a process not to trace */
-		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &p.tgid);
+	if (t->shared) {  /* its pid may be reused by a process not to trace */
+		p.fd = bpf_map__fd(t->skel->maps.targets);
+		err = _purge_key(&p, &p.tgid);
+	}
 	p.fd = bpf_map__fd(t->skel->maps.live);
-	err = trace__for_each_live(t, _purge_live, &p);
+	if (!err)
+		err = trace__for_each_live(t, _purge_live, &p);
 	p.fd = bpf_map__fd(t->skel->maps.stack_totals);
 	if (!err)
 		err = trace__for_each_site(t, _purge_site, &p);

@@ -1,0 +1,112 @@
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sys/proc.h"
+
+/* A pid no process has: a child that was reaped. */
+static pid_t gone_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	cr_assert_gt(pid, 0);
+	waitpid(pid, NULL, 0);
+	return pid;
+}
+
+Test(proc, comm_of_own_process)
+{
+	char comm[PROC_COMM_LEN];
+
+	cr_assert_eq(proc__read_comm(getpid(), comm, sizeof(comm)), 0);
+	/* this binary is test_proc; the kernel keeps 15 characters */
+	cr_expect_str_eq(comm, "test_proc");
+	cr_expect_null(strchr(comm, '\n'));
+}
+
+Test(proc, comm_truncated_to_buffer)
+{
+	char comm[5];
+
+	cr_assert_eq(proc__read_comm(getpid(), comm, sizeof(comm)), 0);
+	cr_expect_str_eq(comm, "test");
+}
+
+Test(proc, comm_of_missing_process)
+{
+	char comm[PROC_COMM_LEN] = "x";
+
+	cr_expect_eq(proc__read_comm(gone_pid(), comm, sizeof(comm)), -ESRCH);
+	cr_expect_str_eq(comm, "?");
+}
+
+Test(proc, stat_of_own_process)
+{
+	struct proc_stat st, again;
+	volatile unsigned long spin = 0;
+	struct timespec t0, t;
+
+	/* burn a little CPU so utime cannot stay at zero by chance */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 100000; i++)
+			spin += (unsigned long)i;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 50000000L);
+	cr_assert_eq(proc__read_stat(getpid(), &st), 0);
+	cr_expect_eq(st.state, 'R', "reading its own stat, the process runs");
+	cr_expect_eq(st.ppid, getppid());
+	cr_expect_gt(st.start_ticks, 0);
+	cr_expect_gt(st.utime_ticks + st.stime_ticks, 0, "50 ms of CPU spent");
+	cr_assert_eq(proc__read_stat(getpid(), &again), 0);
+	cr_expect_eq(again.start_ticks, st.start_ticks, "the start time does not move");
+	cr_expect_geq(again.utime_ticks, st.utime_ticks);
+}
+
+Test(proc, stat_of_missing_process)
+{
+	struct proc_stat st;
+
+	cr_expect_eq(proc__read_stat(gone_pid(), &st), -ESRCH);
+}
+
+Test(proc, parse_stat_comm_with_parentheses_and_spaces)
+{
+	const char *text = "4242 (a) b (c)) S 17 4242 4242 0 -1 4194560 100 0 0 0 "
+			   "25 7 0 0 20 0 1 0 987654 1000 10\n";
+	struct proc_stat st;
+
+	cr_assert_eq(proc__parse_stat(text, &st), 0);
+	cr_expect_eq(st.state, 'S');
+	cr_expect_eq(st.ppid, 17);
+	cr_expect_eq(st.utime_ticks, 25);
+	cr_expect_eq(st.stime_ticks, 7);
+	cr_expect_eq(st.start_ticks, 987654);
+}
+
+Test(proc, parse_stat_rejects_short_or_broken_text)
+{
+	struct proc_stat st;
+
+	cr_expect_eq(proc__parse_stat("4242 (a) S 1 2 3", &st), -EINVAL, "ends before field 22");
+	cr_expect_eq(proc__parse_stat("4242 no parenthesis S 1", &st), -EINVAL);
+	cr_expect_eq(proc__parse_stat("", &st), -EINVAL);
+}
+
+Test(proc, auxv_of_own_process)
+{
+	uint64_t entry = 0, pagesz = 0, none;
+
+	cr_assert_eq(proc__read_auxv(getpid(), AT_ENTRY, &entry), 0);
+	cr_expect_eq(entry, getauxval(AT_ENTRY));
+	cr_assert_eq(proc__read_auxv(getpid(), AT_PAGESZ, &pagesz), 0);
+	cr_expect_eq(pagesz, (uint64_t)sysconf(_SC_PAGESIZE));
+	cr_expect_eq(proc__read_auxv(getpid(), 0x7fffffff, &none), -ENOENT, "no such entry");
+	cr_expect_eq(proc__read_auxv(gone_pid(), AT_ENTRY, &none), -ESRCH);
+}

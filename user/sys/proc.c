@@ -1,0 +1,120 @@
+#include "sys/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Opens /proc/PID/NAME read-only; -ESRCH for a process that is gone. */
+static int _open(pid_t pid, const char *name)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	return fd;
+}
+
+/* Reads up to LEN - 1 bytes of /proc/PID/NAME into BUF, NUL-terminated. */
+static int _read_text(pid_t pid, const char *name, char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t got;
+	int fd = _open(pid, name), err = 0;
+
+	if (fd < 0)
+		return fd;
+	while (n < len - 1) {
+		got = read(fd, buf + n, len - 1 - n);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			err = errno == ESRCH ? -ESRCH : -errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return err;
+}
+
+int proc__read_comm(pid_t pid, char *comm, size_t len)
+{
+	char buf[64];
+	int err;
+
+	if (len < 2)
+		return -EINVAL;
+	err = _read_text(pid, "comm", buf, sizeof(buf));
+	if (err) {
+		snprintf(comm, len, "?");
+		return err;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	snprintf(comm, len, "%s", buf);
+	return 0;
+}
+
+int proc__parse_stat(const char *text, struct proc_stat *st)
+{
+	const char *p = strrchr(text, ')');
+	uint64_t v[22] = { 0 };  /* fields 4..22 at their own numbers */
+	char state;
+	int off;
+
+	if (!p || sscanf(p + 1, " %c%n", &state, &off) != 1)
+		return -EINVAL;
+	p += 1 + off;
+	for (int field = 4; field <= 22; field++) {
+		/* fields 4..22 are integers; some (nice, priority) may be negative */
+		int64_t x;
+
+		if (sscanf(p, " %" SCNd64 "%n", &x, &off) != 1)
+			return -EINVAL;
+		v[field - 1] = (uint64_t)x;
+		p += off;
+	}
+	st->state = state;
+	st->ppid = (pid_t)v[3];
+	st->utime_ticks = v[13];
+	st->stime_ticks = v[14];
+	st->start_ticks = v[21];
+	return 0;
+}
+
+int proc__read_stat(pid_t pid, struct proc_stat *st)
+{
+	char buf[1024];
+	int err = _read_text(pid, "stat", buf, sizeof(buf));
+
+	return err ? err : proc__parse_stat(buf, st);
+}
+
+int proc__read_auxv(pid_t pid, uint64_t type, uint64_t *value)
+{
+	uint64_t av[2];
+	int fd = _open(pid, "auxv"), err = -ENOENT;
+	ssize_t got;
+
+	if (fd < 0)
+		return fd;
+	while ((got = read(fd, av, sizeof(av))) == (ssize_t)sizeof(av) && av[0] != 0) {
+		if (av[0] == type) {
+			*value = av[1];
+			err = 0;
+			break;
+		}
+	}
+	if (got < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}

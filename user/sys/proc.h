@@ -1,0 +1,43 @@
+/* proc — the small per-process files of /proc, one reader for each.
+ *
+ * /proc/PID/comm (the command name), /proc/PID/stat (state, parent, CPU
+ * times, start time) and /proc/PID/auxv (the auxiliary vector the kernel
+ * gave the program). /proc/PID/maps has its own module (procmaps.h).
+ * Readers return 0 or -errno: -ESRCH when the process does not exist (or
+ * no longer does), -EINVAL for text that does not parse. Nothing is kept
+ * between calls; the functions are safe to call from several threads.
+ */
+#ifndef SEEP_PROC_H
+#define SEEP_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The kernel's TASK_COMM_LEN: 15 characters and the NUL. */
+#define PROC_COMM_LEN 16
+
+/* PID's command name, without the newline, into COMM (PROC_COMM_LEN
+ * bytes at least). On failure COMM holds "?". */
+int proc__read_comm(pid_t pid, char *comm, size_t len);
+
+/* The fields of /proc/PID/stat seep uses (proc(5) numbering). */
+struct proc_stat {
+	char state;              /* field 3: R, S, D, Z, T, ... */
+	pid_t ppid;              /* field 4 */
+	uint64_t utime_ticks;    /* field 14, clock ticks (sysconf(_SC_CLK_TCK)) */
+	uint64_t stime_ticks;    /* field 15 */
+	uint64_t start_ticks;    /* field 22: start time, ticks since boot */
+};
+
+int proc__read_stat(pid_t pid, struct proc_stat *st);
+/* The parser behind proc__read_stat, over the file's text. The command
+ * name (field 2) may hold spaces and parentheses: fields are counted from
+ * the last ')'. */
+int proc__parse_stat(const char *text, struct proc_stat *st);
+
+/* The value of auxiliary vector entry TYPE (AT_ENTRY, AT_PHDR, ...) of
+ * PID: -ENOENT if the vector has no such entry. */
+int proc__read_auxv(pid_t pid, uint64_t type, uint64_t *value);
+
+#endif

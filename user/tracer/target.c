@@ -1,0 +1,157 @@
+#include "tracer/target.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "snapshot/sampling.h"
+#include "symbols/stacks.h"
+#include "symbols/symbolize.h"
+
+int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struct target **out)
+{
+	struct target *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	t->pid = pid;
+	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (t->pidfd < 0) {
+		err = -errno;
+		pr_err("pid %d: %s", (int)pid, err == -ESRCH ? "no such process" : strerror(-err));
+		goto fail;
+	}
+	/* the name is cosmetic: "?" if the process is gone already */
+	proc__read_comm(pid, t->comm, sizeof(t->comm));
+	/* Symbols first: the modules must be open before the first stack copy. */
+	t->sym = symbolizer__new(pid, cache);
+	if (!t->sym) {
+		err = -errno;
+		if (err == -ENOENT || err == -ESRCH) {
+			err = -ESRCH;
+			pr_err("pid %d: no such process", (int)pid);
+		} else {
+			pr_err("pid %d: cannot read its modules for symbols: %s", (int)pid,
+			       strerror(-err));
+		}
+		goto fail;
+	}
+	t->stacks = stacks__new();
+	if (!t->stacks) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	heap__init(&t->heap, sample_bytes);
+	*out = t;
+	return 0;
+fail:
+	target__close(t);
+	return err;
+}
+
+void target__close(struct target *t)
+{
+	if (!t)
+		return;
+	symbolizer__free(t->sym);
+	stacks__free(t->stacks);
+	heap__release(&t->heap);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	free(t);
+}
+
+void target__reset_heap(struct target *t)
+{
+	uint64_t sample_bytes = t->heap.sample_bytes;
+
+	heap__release(&t->heap);
+	heap__init(&t->heap, sample_bytes);
+}
+
+int target__add_stack_copy(struct target *t, const struct seep_stack_event *ev,
+			   const void *stack, uint64_t sample_bytes, uint64_t *ips, size_t max)
+{
+	struct unwind_regs regs = { .ip = ev->ip, .sp = ev->sp, .bp = ev->bp };
+	struct sample_weight w = sampling__weight(ev->size, sample_bytes);
+	bool truncated = false;
+	uint32_t id;
+	size_t n;
+
+	if (max < 2)
+		return -EINVAL;
+	ips[0] = ev->entry_ip;   /* the allocator's entry, then return addresses */
+	n = symbolizer__unwind(t->sym, (pid_t)ev->tid, &regs, stack, ev->stack_len, ips + 1,
+			       max - 1, &truncated);
+	if (stacks__intern(t->stacks, ips, n + 1, truncated, &id) ||
+	    stacks__bind(t->stacks, ev->seq, id))
+		return -ENOMEM;
+	stacks__count(t->stacks, id, w.bytes, w.count);
+	return 0;
+}
+
+struct seep_stack_key target__resolve_site(struct target *t, const struct seep_stack_key *site)
+{
+	struct seep_stack_key k = *site;
+	uint32_t id;
+
+	if (k.stack_id != SEEP_STACK_DWARF)
+		return k;
+	if (stacks__lookup(t->stacks, k.caller, &id) == 0) {
+		k.caller = id;
+	} else {
+		k.stack_id = SEEP_STACK_LOST;
+		k.caller = 0;
+	}
+	return k;
+}
+
+void target__mark_live(struct target *t, const struct seep_stack_key *site)
+{
+	uint32_t id;
+
+	if (site->stack_id == SEEP_STACK_DWARF)
+		stacks__lookup(t->stacks, site->caller, &id);  /* -ENOENT: nothing to keep */
+}
+
+size_t target__dwarf_stack(const struct target *t, uint32_t id, uint64_t *ips, size_t max,
+			   bool *truncated)
+{
+	size_t n = 0;
+	const uint64_t *st = stacks__get(t->stacks, id, &n, truncated);
+
+	if (!st)
+		return 0;
+	if (n > max) {
+		n = max;
+		*truncated = true;
+	}
+	memcpy(ips, st, n * sizeof(*ips));
+	return n;
+}
+
+void target__dwarf_totals(struct target *t)
+{
+	for (size_t i = 0; i < t->heap.n; i++) {
+		struct heap_site *h = &t->heap.sites[i];
+
+		if (h->key.stack_id == SEEP_STACK_DWARF)
+			stacks__totals(t->stacks, (uint32_t)h->key.caller, &h->alloc_bytes,
+				       &h->alloc_count);
+	}
+}
+
+size_t target__sweep(struct target *t)
+{
+	stacks__sweep(t->stacks);
+	return stacks__bindings(t->stacks);
+}
+
+size_t target__bindings(const struct target *t)
+{
+	return stacks__bindings(t->stacks);
+}
