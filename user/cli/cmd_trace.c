@@ -100,7 +100,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	int err;
 
 	memset(o, 0, sizeof(*o));
-	cli__target_init(&o->target, SESSION_MAX_TARGETS, 0, 10);
+	cli__target_init(&o->target, SIZE_MAX, 0, 10);
 	if ((err = cli__parse(&command, argc, argv, on_opt, o)))
 		return err;
 	return cli__target_check(&o->target, argc, argv);

@@ -34,9 +34,6 @@
 #include "tracer/stackmode.h"
 #include "tracer/trace.h"
 
-/* The CLI's cap on -p options; the session itself has no limit. */
-#define SESSION_MAX_TARGETS 256
-
 #define SESSION_MAX_DEPTH 1024
 
 struct session_config {
