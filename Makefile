@@ -25,7 +25,7 @@ endif
 .SUFFIXES:
 .SECONDARY:
 
-PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c
+PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
