@@ -154,7 +154,7 @@ int daemon_config__set_kv(struct daemon_config *c, const char *section, const ch
 		case K_DURATION:
 			bad = daemon_config__parse_duration(value, &d) || d < k->min || d > k->max;
 			if (!bad)
-				*(double *)field = d;
+				memcpy(field, &d, sizeof(d));
 			break;
 		case K_SIZE:
 			bad = daemon_config__parse_size(value, &u) || (double)u < k->min ||
@@ -166,7 +166,7 @@ int daemon_config__set_kv(struct daemon_config *c, const char *section, const ch
 			d = strtod(value, &end);
 			bad = end == value || *end || !(d >= k->min && d <= k->max);
 			if (!bad)
-				*(double *)field = d;
+				memcpy(field, &d, sizeof(d));
 			break;
 		case K_U32:
 		case K_INT:
@@ -247,7 +247,10 @@ int daemon_config__load(struct daemon_config *c, const char *path, char *err, si
 static void _print_value(const struct key *k, const struct daemon_config *c, FILE *out)
 {
 	const char *field = (const char *)c + k->off;
+	double d = 0;
 
+	if (k->kind == K_DURATION || k->kind == K_DOUBLE)
+		memcpy(&d, field, sizeof(d));
 	switch (k->kind) {
 	case K_STRING:
 		fputs(field, out);
@@ -256,13 +259,13 @@ static void _print_value(const struct key *k, const struct daemon_config *c, FIL
 		fputs(*(const bool *)field ? "yes" : "no", out);
 		break;
 	case K_DURATION:
-		fprintf(out, "%gs", *(const double *)field);
+		fprintf(out, "%gs", d);
 		break;
 	case K_SIZE:
 		fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)field);
 		break;
 	case K_DOUBLE:
-		fprintf(out, "%g", *(const double *)field);
+		fprintf(out, "%g", d);
 		break;
 	case K_U32:
 		fprintf(out, "%u", *(const uint32_t *)field);
