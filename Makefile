@@ -25,7 +25,7 @@ endif
 .SUFFIXES:
 .SECONDARY:
 
-PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c
+PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
@@ -224,7 +224,25 @@ clean:
 $(BUILD)/bpf $(BUILD)/include $(BUILD)/tests/targets $(BUILD)/tests/lib:
 	$(Q)mkdir -p $@
 
-.PHONY: all tests setup test unit check demo vmlinux clean bench-unwind
+# install: the program, the systemd unit and the default config (PREFIX,
+# DESTDIR; the unit's ExecStart names $(PREFIX)/bin/seep). An existing
+# config is kept.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+
+install: $(SEEP)
+	install -D -m 0755 $(SEEP) $(DESTDIR)$(PREFIX)/bin/seep
+	install -D -m 0644 dist/seep.service $(DESTDIR)$(UNITDIR)/seep.service
+	sed -i 's|/usr/local/|$(PREFIX)/|g; s|/etc/seep/|$(SYSCONFDIR)/seep/|g' \
+	  $(DESTDIR)$(UNITDIR)/seep.service
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/seep
+	[ -e $(DESTDIR)$(SYSCONFDIR)/seep/seep.conf ] || \
+	  install -m 0644 dist/seep.conf $(DESTDIR)$(SYSCONFDIR)/seep/seep.conf
+	install -D -m 0644 docs/daemon.md $(DESTDIR)$(PREFIX)/share/doc/seep/daemon.md
+
+.PHONY: all tests setup test unit check demo vmlinux clean bench-unwind install
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*/*.d $(BUILD)/gen/*/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/*/*/*.d)
 

@@ -9,6 +9,7 @@ PKGS=(
   libcriterion-dev libcairo2-dev libzydis-dev
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 redis-server redis-tools
   protobuf-c-compiler libprotobuf-c-dev golang-go
+  libsqlite3-dev sqlite3 libinih-dev libmicrohttpd-dev libsystemd-dev prometheus curl
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in

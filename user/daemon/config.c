@@ -1,0 +1,295 @@
+/* config — defaults, INI file, overrides; see config.h. */
+#include "daemon/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum kind { K_DURATION, K_SIZE, K_STRING, K_BOOL, K_U32, K_INT, K_DOUBLE };
+
+struct key {
+	const char *section, *name;
+	enum kind kind;
+	size_t off, size;	/* size: strings only */
+	double min, max;	/* numbers */
+	const char *help;
+};
+
+#define F(field) offsetof(struct daemon_config, field), sizeof(((struct daemon_config *)0)->field)
+
+static const struct key keys[] = {
+	{ "daemon", "interval", K_DURATION, F(interval_s), 0.1, 86400, "sampling interval" },
+	{ "daemon", "store", K_STRING, F(store), 0, 0, "SQLite store (created 0600)" },
+	{ "daemon", "listen", K_STRING, F(listen), 0, 0, "HTTP ADDR:PORT; empty: no HTTP" },
+	{ "daemon", "bpf", K_BOOL, F(bpf), 0, 0, "tier 0 from BPF (rss_stat); no: /proc only" },
+	{ "retention", "max_age", K_DURATION, F(max_age_s), 60, 1e9, "samples older are dropped" },
+	{ "retention", "max_bytes", K_SIZE, F(max_bytes), 1 << 20, 1e15,
+	  "oldest samples dropped above this store size" },
+	{ "telemetry", "fold", K_DURATION, F(fold_s), 0, 1e9,
+	  "younger processes count only in their component" },
+	{ "telemetry", "max_procs", K_U32, F(max_procs), 64, 4194304, "BPF process table size" },
+	{ "telemetry", "cgroup_depth", K_INT, F(cgroup_depth), 0, 16, "cgroup levels walked" },
+	{ "detect", "algos", K_STRING, F(algos), 0, 0, "detectors: seep, lbr, lbrcpd" },
+	{ "detect", "scale", K_DURATION, F(scale_s), 1, 86400,
+	  "detector seconds per sample (300: one sample is the detectors' 5-minute step)" },
+	{ "detect", "threshold", K_STRING, F(threshold), 0, 0,
+	  "U: 'host' (MemTotal) or a size a leak must not reach" },
+	{ "detect", "history", K_U32, F(history), 16, 1000000, "samples kept per series" },
+	{ "detect", "min_samples", K_U32, F(min_samples), 8, 1000000,
+	  "samples before a series is judged" },
+	{ "pivot", "window", K_U32, F(pivot_window), 8, 100000, "samples in the pivot window" },
+	{ "pivot", "z", K_DOUBLE, F(pivot_z), 0.5, 100, "z-score of an anomalous bucket" },
+	{ "pivot", "base", K_SIZE, F(pivot_base), 4096, 1e12, "upper edge of the lowest bucket" },
+	{ "metrics", "top", K_U32, F(top_n), 1, 100000, "processes with their own series" },
+	{ "metrics", "max_cgroups", K_U32, F(max_cgroups), 1, 100000, "cgroups exported" },
+	{ "budget", "cpu", K_DOUBLE, F(cpu_budget), 0.001, 1, "share of a core for the daemon" },
+	{ "budget", "bpf_cpu", K_DOUBLE, F(bpf_budget), 0.001, 1,
+	  "share of a core for the BPF programs" },
+};
+
+void daemon_config__defaults(struct daemon_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->interval_s = 60;
+	snprintf(c->store, sizeof(c->store), "/var/lib/seep/seep.db");
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:9474");
+	c->bpf = true;
+	c->max_age_s = 7 * 86400;
+	c->max_bytes = 256ULL << 20;
+	c->fold_s = 120;
+	c->max_procs = 16384;
+	c->cgroup_depth = 3;
+	snprintf(c->algos, sizeof(c->algos), "seep");
+	c->scale_s = 300;
+	snprintf(c->threshold, sizeof(c->threshold), "host");
+	c->history = 2016;
+	c->min_samples = 24;
+	c->pivot_window = 64;
+	c->pivot_z = 3;
+	c->pivot_base = 1 << 20;
+	c->top_n = 50;
+	c->max_cgroups = 200;
+	c->cpu_budget = 0.01;
+	c->bpf_budget = 0.01;
+}
+
+int daemon_config__parse_duration(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end), mult = 1;
+
+	if (end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (!strcmp(end, "") || !strcmp(end, "s"))
+		mult = 1;
+	else if (!strcmp(end, "ms"))
+		mult = 1e-3;
+	else if (!strcmp(end, "m"))
+		mult = 60;
+	else if (!strcmp(end, "h"))
+		mult = 3600;
+	else if (!strcmp(end, "d"))
+		mult = 86400;
+	else
+		return -EINVAL;
+	*out = v * mult;
+	return 0;
+}
+
+int daemon_config__parse_size(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = { { "", 1 }, { "B", 1 }, { "KiB", 1024.0 }, { "MiB", 1048576.0 },
+		      { "GiB", 1073741824.0 }, { "TiB", 1099511627776.0 }, { "K", 1024.0 },
+		      { "M", 1048576.0 }, { "G", 1073741824.0 } };
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].suffix)) {
+			if (v * units[i].mult > 1.8e19)
+				return -ERANGE;
+			*out = (uint64_t)(v * units[i].mult);
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int daemon_config__set_kv(struct daemon_config *c, const char *section, const char *name,
+			  const char *value, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct key *k = &keys[i];
+		char *field = (char *)c + k->off, *end;
+		double d = 0;
+		uint64_t u = 0;
+		int bad = 0;
+
+		if (strcmp(k->section, section) || strcmp(k->name, name))
+			continue;
+		switch (k->kind) {
+		case K_STRING:
+			if (strlen(value) >= k->size) {
+				snprintf(err, errlen, "value of '%s.%s' too long", section, name);
+				return -EINVAL;
+			}
+			strcpy(field, value);
+			return 0;
+		case K_BOOL:
+			if (!strcasecmp(value, "yes") || !strcasecmp(value, "true") || !strcmp(value, "1"))
+				*(bool *)field = true;
+			else if (!strcasecmp(value, "no") || !strcasecmp(value, "false") ||
+				 !strcmp(value, "0"))
+				*(bool *)field = false;
+			else
+				bad = 1;
+			break;
+		case K_DURATION:
+			bad = daemon_config__parse_duration(value, &d) || d < k->min || d > k->max;
+			if (!bad)
+				memcpy(field, &d, sizeof(d));
+			break;
+		case K_SIZE:
+			bad = daemon_config__parse_size(value, &u) || (double)u < k->min ||
+			      (double)u > k->max;
+			if (!bad)
+				*(uint64_t *)field = u;
+			break;
+		case K_DOUBLE:
+			d = strtod(value, &end);
+			bad = end == value || *end || !(d >= k->min && d <= k->max);
+			if (!bad)
+				memcpy(field, &d, sizeof(d));
+			break;
+		case K_U32:
+		case K_INT:
+			d = strtod(value, &end);
+			bad = end == value || *end || d != floor(d) || !(d >= k->min && d <= k->max);
+			if (!bad && k->kind == K_U32)
+				*(uint32_t *)field = (uint32_t)d;
+			else if (!bad)
+				*(int *)field = (int)d;
+			break;
+		}
+		if (bad) {
+			snprintf(err, errlen, "bad value '%s' for '%s.%s' (%s)", value, section, name,
+				 k->help);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key '%s.%s'", section, name);
+	return -EINVAL;
+}
+
+int daemon_config__set(struct daemon_config *c, const char *assignment, char *err, size_t errlen)
+{
+	char sec[64], name[64];
+	const char *dot = strchr(assignment, '.'), *eq = strchr(assignment, '=');
+
+	if (!dot || !eq || dot > eq || (size_t)(dot - assignment) >= sizeof(sec) ||
+	    (size_t)(eq - dot - 1) >= sizeof(name)) {
+		snprintf(err, errlen, "bad setting '%s' (want section.key=value)", assignment);
+		return -EINVAL;
+	}
+	memcpy(sec, assignment, (size_t)(dot - assignment));
+	sec[dot - assignment] = '\0';
+	memcpy(name, dot + 1, (size_t)(eq - dot - 1));
+	name[eq - dot - 1] = '\0';
+	return daemon_config__set_kv(c, sec, name, eq + 1, err, errlen);
+}
+
+struct load_ctx {
+	struct daemon_config *c;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static int _on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *l = user;
+
+	if (l->failed)
+		return 0;
+	if (daemon_config__set_kv(l->c, section, name, value, l->err, l->errlen)) {
+		l->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int daemon_config__load(struct daemon_config *c, const char *path, char *err, size_t errlen)
+{
+	char msg[256] = "";
+	struct load_ctx l = { c, msg, sizeof(msg), 0 };
+	int line = ini_parse(path, _on_ini, &l);
+
+	if (line == -1) {
+		snprintf(err, errlen, "cannot read config '%s': %s", path, strerror(errno));
+		return errno ? -errno : -ENOENT;
+	}
+	if (line) {
+		snprintf(err, errlen, "config '%s' line %d: %s", path, line,
+			 msg[0] ? msg : "syntax error");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void _print_value(const struct key *k, const struct daemon_config *c, FILE *out)
+{
+	const char *field = (const char *)c + k->off;
+	double d = 0;
+
+	if (k->kind == K_DURATION || k->kind == K_DOUBLE)
+		memcpy(&d, field, sizeof(d));
+	switch (k->kind) {
+	case K_STRING:
+		fputs(field, out);
+		break;
+	case K_BOOL:
+		fputs(*(const bool *)field ? "yes" : "no", out);
+		break;
+	case K_DURATION:
+		fprintf(out, "%gs", d);
+		break;
+	case K_SIZE:
+		fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)field);
+		break;
+	case K_DOUBLE:
+		fprintf(out, "%g", d);
+		break;
+	case K_U32:
+		fprintf(out, "%u", *(const uint32_t *)field);
+		break;
+	case K_INT:
+		fprintf(out, "%d", *(const int *)field);
+		break;
+	}
+}
+
+void daemon_config__print(const struct daemon_config *c, FILE *out)
+{
+	const char *section = NULL;
+
+	fprintf(out, "# seep daemon: effective configuration\n");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct key *k = &keys[i];
+
+		if (!section || strcmp(section, k->section)) {
+			fprintf(out, "%s[%s]\n", section ? "\n" : "", k->section);
+			section = k->section;
+		}
+		fprintf(out, "# %s\n%s = ", k->help, k->name);
+		_print_value(k, c, out);
+		fputc('\n', out);
+	}
+}

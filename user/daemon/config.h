@@ -1,0 +1,65 @@
+/* config — the daemon's configuration: defaults, an INI file (libinih),
+ * then command-line overrides, in that order.
+ *
+ * Every key is "section.name" (INI [section] name = value); the table in
+ * config.c is the one list of keys, their defaults and their parsers, and
+ * config__print() writes the effective configuration back as INI (what
+ * `seep daemon --print-config` shows; it reads back to the same values).
+ * Durations take s/m/h/d suffixes, sizes B/KiB/MiB/GiB/TiB.
+ * Returns 0 or -errno; on -EINVAL a message naming the file, line or key
+ * is written into the caller's buffer.
+ */
+#ifndef SEEP_DAEMON_CONFIG_H
+#define SEEP_DAEMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct daemon_config {
+	/* [daemon] */
+	double interval_s;
+	char store[4096];
+	char listen[128];
+	bool bpf;
+	/* [retention] */
+	double max_age_s;
+	uint64_t max_bytes;
+	/* [telemetry] */
+	double fold_s;
+	uint32_t max_procs;
+	int cgroup_depth;
+	/* [detect] */
+	char algos[64];		/* comma-separated detector names */
+	double scale_s;		/* detector seconds per sample */
+	char threshold[64];	/* "host" or a size */
+	uint32_t history;	/* samples kept per series */
+	uint32_t min_samples;	/* samples before a series is judged */
+	/* [pivot] */
+	uint32_t pivot_window;
+	double pivot_z;
+	uint64_t pivot_base;
+	/* [metrics] */
+	uint32_t top_n;
+	uint32_t max_cgroups;
+	/* [budget] */
+	double cpu_budget;	/* share of one core for the daemon itself */
+	double bpf_budget;	/* share of one core for its BPF programs */
+};
+
+void daemon_config__defaults(struct daemon_config *c);
+/* Reads PATH over C. */
+int daemon_config__load(struct daemon_config *c, const char *path, char *err, size_t errlen);
+/* Sets "section.name=value" (a --set option). */
+int daemon_config__set(struct daemon_config *c, const char *assignment, char *err, size_t errlen);
+int daemon_config__set_kv(struct daemon_config *c, const char *section, const char *name,
+			  const char *value, char *err, size_t errlen);
+void daemon_config__print(const struct daemon_config *c, FILE *out);
+
+/* Parsers shared with the CLI: "90s", "5m", "1.5h", "7d" (plain: seconds);
+ * "256MiB", "1GiB", "4096" (plain: bytes). */
+int daemon_config__parse_duration(const char *s, double *out);
+int daemon_config__parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,984 @@
+/* daemon — the main loop of `seep daemon`; see daemon.h. */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "daemon/db.h"
+#include "daemon/watch.h"
+#include "detect/pivot.h"
+#include "lib/clock.h"
+#include "lib/hash.h"
+#include "lib/hashmap.h"
+#include "lib/log.h"
+#include "lib/vec.h"
+#include "metrics/api.h"
+#include "metrics/http.h"
+#include "metrics/prom.h"
+#include "sys/sysfile.h"
+#include "telemetry/collector.h"
+#include "tracer/telemetry.h"
+
+#define MAX_ALGOS 4
+#define BUDGET_STRIKES 3
+#define MAX_STRETCH 8
+
+struct pwatch {			/* a process's series */
+	int pid;
+	uint64_t start;
+	bool used, alive;
+	uint64_t gen;		/* last tick that saw it */
+	int64_t entity;
+	uint32_t component;
+	struct procmem mem;	/* the last sample */
+	struct watch w;
+	struct watch_verdict v;
+	int suspect;		/* index into suspects + 1, or 0 */
+};
+
+struct cwatch {			/* a component's series and pivot */
+	int64_t entity;
+	struct watch w;
+	struct pivot pivot;
+	struct pivot_verdict pv;
+	struct watch_verdict v;
+	int suspect;
+};
+
+struct suspect {
+	struct mx_suspect m;
+	char comm[17];
+	char component[512];
+	int64_t entity;
+	bool dirty;		/* to be written this interval */
+};
+
+struct dmn {
+	struct daemon_config cfg;
+	const struct daemon_source *src;
+	struct collector *col;
+	struct db *db;
+	struct http *http;
+	enum detect_algo algos[MAX_ALGOS];
+	size_t nalgos;
+	double threshold;
+	/* series */
+	struct pwatch *pw;
+	size_t npw, pw_cap;
+	uint32_t *pw_free;
+	size_t npw_free, pw_free_cap;
+	struct hashmap pw_by_pid;
+	struct cwatch *cw;
+	size_t ncw, cw_cap;
+	struct suspect *sus;
+	size_t nsus, sus_cap;
+	/* the host and cgroups in the store */
+	int64_t host_entity;
+	struct hashmap cg_by_path;
+	char (*cg_paths)[256];
+	int64_t *cg_ids;
+	size_t ncg_known, cg_known_cap, cg_ids_cap;
+	uint64_t gen;
+	/* the model the exporters read */
+	struct mx_model model;
+	struct mx_proc *mprocs;
+	size_t mprocs_cap;
+	struct mx_component *mcomps;
+	size_t mcomps_cap;
+	struct mx_cgroup *mcgs;
+	size_t mcgs_cap;
+	struct mx_suspect *msus;
+	size_t msus_cap;
+	struct mx_prog progs[TELEMETRY_NPROGS];
+	struct telemetry_cost costs[TELEMETRY_NPROGS];
+	char *metrics_text;
+	size_t metrics_len;
+	/* own cost */
+	double last_cpu, last_wall, last_bpf_ns;
+	int cpu_strikes, bpf_strikes;
+	int stretch;		/* interval multiplier (back-off) */
+	int backoff;
+	uint64_t store_errors, detect_runs;
+	double sample_s, detect_s, store_s;
+};
+
+static bool _pw_eq(uint32_t id, const void *key, void *ctx)
+{
+	const struct dmn *d = ctx;
+
+	return d->pw[id].pid == *(const int *)key;
+}
+
+static uint64_t _pid_hash(int pid)
+{
+	return hash__finish(hash__update_u64(HASH_SEED, (uint64_t)pid));
+}
+
+static bool _cg_eq(uint32_t id, const void *key, void *ctx)
+{
+	const struct dmn *d = ctx;
+
+	return !strcmp(d->cg_paths[id], key);
+}
+
+int daemon__config(const struct daemon_source *src, struct daemon_config *out, char *err,
+		   size_t errlen)
+{
+	int ret;
+
+	daemon_config__defaults(out);
+	if (src->config_path) {
+		ret = daemon_config__load(out, src->config_path, err, errlen);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; i < src->nsets; i++) {
+		ret = daemon_config__set(out, src->sets[i], err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int _parse_algos(struct dmn *d, char *err, size_t errlen)
+{
+	char buf[sizeof(d->cfg.algos)], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", d->cfg.algos);
+	d->nalgos = 0;
+	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		enum detect_algo a;
+
+		if (detect__algo_parse(tok, &a) || a == DETECT_PRECOG || a == DETECT_PRECOGMF ||
+		    d->nalgos == MAX_ALGOS) {
+			snprintf(err, errlen, "bad detector '%s' in 'detect.algos' (seep, lbr, lbrcpd)",
+				 tok);
+			return -EINVAL;
+		}
+		d->algos[d->nalgos++] = a;
+	}
+	if (!d->nalgos) {
+		snprintf(err, errlen, "'detect.algos' names no detector");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int _apply(struct dmn *d, char *err, size_t errlen)
+{
+	uint64_t u;
+	int ret = _parse_algos(d, err, errlen);
+
+	if (ret)
+		return ret;
+	if (!strcmp(d->cfg.threshold, "host")) {
+		d->threshold = (double)collector__host(d->col)->total;
+	} else if (!daemon_config__parse_size(d->cfg.threshold, &u) && u > 0) {
+		d->threshold = (double)u;
+	} else {
+		snprintf(err, errlen, "bad value '%s' for 'detect.threshold' (host or a size)",
+			 d->cfg.threshold);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- series ---------------------------------------------------------------- */
+
+static struct pwatch *_pw_get(struct dmn *d, const struct collector_proc *p)
+{
+	int64_t id = hashmap__find(&d->pw_by_pid, _pid_hash(p->pid), &p->pid, _pw_eq, d);
+	struct pwatch *w;
+	uint32_t slot;
+
+	if (id >= 0 && d->pw[id].start == p->start)
+		return &d->pw[id];
+	if (id >= 0) {
+		/* an earlier process under the same pid: it has ended */
+		hashmap__remove(&d->pw_by_pid, _pid_hash(p->pid), &p->pid, _pw_eq, d);
+		d->pw[id].alive = false;
+	}
+	if (d->npw_free) {
+		slot = d->pw_free[--d->npw_free];
+	} else {
+		if (VEC_RESERVE(d->pw, d->pw_cap, d->npw + 1))
+			return NULL;
+		slot = (uint32_t)d->npw++;
+	}
+	w = &d->pw[slot];
+	memset(w, 0, sizeof(*w));
+	if (watch__init(&w->w, d->cfg.history) ||
+	    hashmap__add(&d->pw_by_pid, _pid_hash(p->pid), slot)) {
+		watch__release(&w->w);
+		if (slot + 1 == d->npw)
+			d->npw--;
+		return NULL;
+	}
+	w->pid = p->pid;
+	w->start = p->start;
+	w->used = w->alive = true;
+	w->entity = -1;
+	return w;
+}
+
+static void _pw_drop(struct dmn *d, uint32_t id)
+{
+	struct pwatch *w = &d->pw[id];
+	uint32_t *f;
+
+	if (w->alive)
+		hashmap__remove(&d->pw_by_pid, _pid_hash(w->pid), &w->pid, _pw_eq, d);
+	if (w->suspect)
+		d->sus[w->suspect - 1].m.alive = false, d->sus[w->suspect - 1].dirty = true;
+	watch__release(&w->w);
+	w->used = false;
+	f = VEC_PUSH(d->pw_free, d->npw_free, d->pw_free_cap);
+	if (f) {
+		*f = id;
+		d->npw_free++;
+	}
+}
+
+static int _cw_sync(struct dmn *d)
+{
+	size_t n = collector__ncomponents(d->col);
+	struct pivot_params pp;
+	int err;
+
+	pivot_params__init(&pp);
+	pp.window = d->cfg.pivot_window;
+	pp.z_min = d->cfg.pivot_z;
+	pp.base = (double)d->cfg.pivot_base;
+	if (VEC_RESERVE(d->cw, d->cw_cap, n))
+		return -ENOMEM;
+	for (; d->ncw < n; d->ncw++) {
+		struct cwatch *c = &d->cw[d->ncw];
+
+		memset(c, 0, sizeof(*c));
+		c->entity = -1;
+		err = watch__init(&c->w, d->cfg.history);
+		if (!err)
+			err = pivot__init(&c->pivot, &pp);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static double _severity(const struct dmn *d, const struct watch_verdict *v, double pivot)
+{
+	double c = 7 * 86400 / d->cfg.scale_s * d->cfg.interval_s;	/* C in wall seconds */
+	double s = isfinite(v->time_to_threshold_s) ? c / (c + fmax(v->time_to_threshold_s, 0)) : 0;
+
+	/* 3/4 from how soon the threshold is reached, 1/4 from the component's pivot */
+	return fmin(1, 0.75 * s + 0.25 * fmin(pivot, 1));
+}
+
+/* Opens, updates or closes the suspect of a verdict. */
+static int _suspect(struct dmn *d, int *slot, const char *kind, int pid, uint64_t start,
+		    const char *comm, const char *component, const struct watch_verdict *v,
+		    double pivot, double rss, double now)
+{
+	struct suspect *s;
+
+	if (!v->judged)
+		return 0;
+	if (!*slot && !v->leak)
+		return 0;
+	if (!*slot) {
+		s = VEC_PUSH(d->sus, d->nsus, d->sus_cap);
+		if (!s)
+			return -ENOMEM;
+		memset(s, 0, sizeof(*s));
+		snprintf(s->comm, sizeof(s->comm), "%s", comm);
+		snprintf(s->component, sizeof(s->component), "%s", component);
+		s->m.kind = kind;
+		s->m.pid = pid;
+		s->m.start = start;
+		s->m.first_s = now;
+		s->m.alive = true;
+		s->entity = -1;
+		*slot = (int)++d->nsus;
+		pr_warn("suspect: %s %d '%s' (%s) grows %.0f B/s, %s", kind, pid, comm, component,
+			v->slope_bytes_per_s, detect__pattern_name(v->pattern));
+	}
+	s = &d->sus[*slot - 1];
+	if (v->leak) {
+		s->m.from_s = v->from_s;
+		s->m.to_s = v->to_s;
+		s->m.pattern = detect__pattern_name(v->pattern);
+		s->m.algo = detect__algo_name(v->algo);
+		s->m.slope_bytes_per_s = v->slope_bytes_per_s;
+		s->m.r2 = v->r2;
+		s->m.time_to_threshold_s = v->time_to_threshold_s;
+		s->m.severity = _severity(d, v, pivot);
+	}
+	s->m.threshold_bytes = d->threshold;
+	s->m.rss_bytes = rss;
+	s->m.pivot_severity = pivot;
+	if (s->m.active != v->leak || v->leak)
+		s->dirty = true;
+	s->m.active = v->leak;
+	return 0;
+}
+
+static uint64_t _rss(const struct procmem *m)
+{
+	return m->anon + m->file + m->shmem;
+}
+
+static int _detect(struct dmn *d, double now)
+{
+	struct watch_params wp = {
+		.algos = d->algos, .nalgos = d->nalgos, .scale_s = d->cfg.scale_s,
+		.interval_s = d->cfg.interval_s * d->stretch, .threshold = d->threshold,
+		.min_samples = d->cfg.min_samples,
+	};
+	double *vals = NULL;
+	size_t cap = 0;
+	int err = 0;
+
+	/* components: their series, their pivot */
+	for (size_t k = 0; k < d->ncw && !err; k++) {
+		const struct collector_component *c = collector__component(d->col, k);
+		struct cwatch *cw = &d->cw[k];
+		size_t n = 0;
+
+		if (!c->live && !watch__len(&cw->w))
+			continue;
+		watch__push(&cw->w, now, (double)c->rss);
+		/* the instances' usage */
+		for (size_t i = 0; i < collector__nprocs(d->col); i++) {
+			const struct collector_proc *p = collector__proc(d->col, i);
+
+			if (!p || p->component != k)
+				continue;
+			if (VEC_RESERVE(vals, cap, n + 1)) {
+				err = -ENOMEM;
+				break;
+			}
+			vals[n++] = (double)_rss(&p->mem);
+		}
+		if (err)
+			break;
+		pivot__add(&cw->pivot, now, vals, n);
+		pivot__evaluate(&cw->pivot, &cw->pv);
+		err = watch__judge(&cw->w, &wp, &cw->v);
+		d->detect_runs++;
+		if (!err)
+			err = _suspect(d, &cw->suspect, "component", 0, 0, c->comm, c->key, &cw->v,
+				       cw->pv.severity, (double)c->rss, now);
+	}
+	free(vals);
+	/* processes */
+	for (size_t i = 0; i < d->npw && !err; i++) {
+		struct pwatch *w = &d->pw[i];
+		const struct collector_component *c;
+		double pivot;
+
+		if (!w->used || !w->alive)
+			continue;
+		c = collector__component(d->col, w->component);
+		pivot = w->component < d->ncw ? d->cw[w->component].pv.severity : 0;
+		err = watch__judge(&w->w, &wp, &w->v);
+		d->detect_runs++;
+		if (!err)
+			err = _suspect(d, &w->suspect, "process", w->pid, w->start, c->comm, c->key,
+				       &w->v, pivot, watch__last(&w->w), now);
+	}
+	return err;
+}
+
+/* --- the store ------------------------------------------------------------- */
+
+static int _cg_entity(struct dmn *d, const char *path, double now, int64_t *id)
+{
+	uint64_t h = hash__str(path);
+	int64_t k = hashmap__find(&d->cg_by_path, h, path, _cg_eq, d);
+	struct db_entity e = { .kind = "cgroup", .key = path, .cgroup = path };
+	int err;
+
+	if (k >= 0) {
+		*id = d->cg_ids[k];
+		return 0;
+	}
+	err = db__entity(d->db, &e, now, id);
+	if (err)
+		return err;
+	if (VEC_RESERVE(d->cg_paths, d->cg_known_cap, d->ncg_known + 1) ||
+	    VEC_RESERVE(d->cg_ids, d->cg_ids_cap, d->ncg_known + 1))
+		return -ENOMEM;
+	snprintf(d->cg_paths[d->ncg_known], sizeof(d->cg_paths[0]), "%s", path);
+	d->cg_ids[d->ncg_known] = *id;
+	if (hashmap__add(&d->cg_by_path, h, (uint32_t)d->ncg_known))
+		return -ENOMEM;
+	d->ncg_known++;
+	return 0;
+}
+
+static int _store(struct dmn *d, double now)
+{
+	const struct meminfo *host = collector__host(d->col);
+	struct db_sample s = { 0 };
+	int64_t tick, rows_entity;
+	char key[64];
+	int err = db__begin(d->db, now, &tick);
+
+	if (err)
+		return err;
+	if (d->host_entity < 0) {
+		struct db_entity e = { .kind = "host", .key = "host" };
+
+		err = db__entity(d->db, &e, now, &d->host_entity);
+	}
+	s.rss = host->total - host->available;
+	s.anon = host->available;	/* host row: rss = used, anon = MemAvailable */
+	if (!err)
+		err = db__sample(d->db, d->host_entity, &s);
+	for (size_t i = 0; !err && i < collector__ncgroups(d->col); i++) {
+		const struct collector_cgroup *g = collector__cgroup(d->col, i);
+
+		err = _cg_entity(d, g->path, now, &rows_entity);
+		memset(&s, 0, sizeof(s));
+		s.rss = g->use.usage;
+		if (!err)
+			err = db__sample(d->db, rows_entity, &s);
+	}
+	for (size_t k = 0; !err && k < d->ncw; k++) {
+		const struct collector_component *c = collector__component(d->col, k);
+		struct cwatch *cw = &d->cw[k];
+
+		if (!c->live)
+			continue;
+		if (cw->entity < 0) {
+			struct db_entity e = { .kind = "component", .key = c->key, .comm = c->comm,
+					       .build_id = c->build_id, .unit = c->unit,
+					       .cgroup = c->cgroup };
+
+			err = db__entity(d->db, &e, now, &cw->entity);
+		}
+		memset(&s, 0, sizeof(s));
+		s.rss = c->rss;
+		s.swap = c->swap;
+		if (!err)
+			err = db__sample(d->db, cw->entity, &s);
+	}
+	for (size_t i = 0; !err && i < d->npw; i++) {
+		struct pwatch *w = &d->pw[i];
+		const struct collector_component *c;
+
+		if (!w->used || !w->alive || w->gen != d->gen)
+			continue;
+		s = (struct db_sample){ .rss = _rss(&w->mem), .anon = w->mem.anon,
+					.file = w->mem.file, .shmem = w->mem.shmem,
+					.swap = w->mem.swap };
+		c = collector__component(d->col, w->component);
+		if (w->entity < 0) {
+			struct db_entity e = { .kind = "process", .key = key, .pid = w->pid,
+					       .start = w->start, .comm = c->comm,
+					       .component = c->key, .build_id = c->build_id,
+					       .unit = c->unit, .cgroup = c->cgroup };
+
+			snprintf(key, sizeof(key), "%d:%llu", w->pid, (unsigned long long)w->start);
+			err = db__entity(d->db, &e, now, &w->entity);
+		}
+		if (!err)
+			err = db__sample(d->db, w->entity, &s);
+		if (!err && w->suspect && d->sus[w->suspect - 1].dirty)
+			d->sus[w->suspect - 1].entity = w->entity;
+	}
+	for (size_t k = 0; !err && k < d->ncw; k++)
+		if (d->cw[k].suspect && d->sus[d->cw[k].suspect - 1].dirty)
+			d->sus[d->cw[k].suspect - 1].entity = d->cw[k].entity;
+	for (size_t i = 0; !err && i < d->nsus; i++) {
+		struct suspect *x = &d->sus[i];
+
+		if (!x->dirty || x->entity < 0)
+			continue;
+		x->m.comm = x->comm;
+		x->m.component = x->component;
+		err = db__suspect(d->db, x->entity, &x->m);
+		if (!err)
+			err = db__verdict(d->db, x->entity, x->m.algo ? x->m.algo : "seep",
+					  x->m.active, x->m.pattern ? x->m.pattern : "steady",
+					  x->m.slope_bytes_per_s, x->m.r2, x->m.time_to_threshold_s);
+		x->dirty = false;
+	}
+	if (err) {
+		db__rollback(d->db);
+		return err;
+	}
+	err = db__commit(d->db);
+	if (!err)
+		pr_info("committed tick %lld", (long long)tick);
+	return err;
+}
+
+/* --- the model -------------------------------------------------------------- */
+
+static int _cmp_rss(const void *a, const void *b)
+{
+	const struct mx_proc *x = a, *y = b;
+	uint64_t rx = x->anon + x->file + x->shmem, ry = y->anon + y->file + y->shmem;
+
+	return rx < ry ? 1 : rx > ry ? -1 : x->pid - y->pid;
+}
+
+static void _self_cost(struct dmn *d, double now_mono)
+{
+	struct rusage ru;
+	char buf[256];
+	unsigned long long size = 0, res = 0;
+	double cpu, bpf_ns = 0, dt;
+	int stats_on = 0;
+	size_t n = 0;
+
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+	      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+	if (sysfile__read("/proc/self/statm", buf, sizeof(buf)) > 0)
+		sscanf(buf, "%llu %llu", &size, &res);
+	collector__bpf_costs(d->col, d->costs, TELEMETRY_NPROGS, &n, &stats_on);
+	for (size_t i = 0; i < n; i++) {
+		d->progs[i] = (struct mx_prog){ .name = d->costs[i].name,
+						.attached = d->costs[i].attached,
+						.run_time_ns = d->costs[i].run_time_ns,
+						.run_cnt = d->costs[i].run_cnt,
+						.recursion_misses = d->costs[i].recursion_misses };
+		bpf_ns += (double)d->costs[i].run_time_ns;
+	}
+	dt = now_mono - d->last_wall;
+	if (d->last_wall > 0 && dt > 0) {
+		d->model.self.cpu_share = (cpu - d->last_cpu) / dt;
+		d->model.self.bpf_cpu_share = (bpf_ns - d->last_bpf_ns) * 1e-9 / dt;
+	}
+	d->last_cpu = cpu;
+	d->last_wall = now_mono;
+	d->last_bpf_ns = bpf_ns;
+	d->model.self.cpu_seconds = cpu;
+	d->model.self.rss_bytes = res * (unsigned long long)sysconf(_SC_PAGESIZE);
+	d->model.self.progs = d->progs;
+	d->model.self.nprogs = n;
+	d->model.self.bpf_stats_on = stats_on;
+}
+
+static int _model(struct dmn *d, double now)
+{
+	const struct collector_stats *cs = collector__stats(d->col);
+	size_t np = 0;
+
+	d->model.now_s = now;
+	d->model.host_total = collector__host(d->col)->total;
+	d->model.host_available = collector__host(d->col)->available;
+	if (VEC_RESERVE(d->mprocs, d->mprocs_cap, collector__nprocs(d->col) + 1) ||
+	    VEC_RESERVE(d->mcomps, d->mcomps_cap, collector__ncomponents(d->col) + 1) ||
+	    VEC_RESERVE(d->mcgs, d->mcgs_cap, collector__ncgroups(d->col) + 1) ||
+	    VEC_RESERVE(d->msus, d->msus_cap, d->nsus + 1))
+		return -ENOMEM;
+	for (size_t i = 0; i < collector__nprocs(d->col); i++) {
+		const struct collector_proc *p = collector__proc(d->col, i);
+		int64_t id;
+
+		if (!p)
+			continue;
+		id = hashmap__find(&d->pw_by_pid, _pid_hash(p->pid), &p->pid, _pw_eq, d);
+		d->mprocs[np++] = (struct mx_proc){
+			.pid = p->pid, .start = p->start, .start_s = p->start_s, .comm = p->comm,
+			.component = p->component, .anon = p->mem.anon, .file = p->mem.file,
+			.shmem = p->mem.shmem, .swap = p->mem.swap,
+			.suspect = id >= 0 && d->pw[id].suspect &&
+				   d->sus[d->pw[id].suspect - 1].m.active,
+		};
+	}
+	qsort(d->mprocs, np, sizeof(*d->mprocs), _cmp_rss);
+	d->model.procs = d->mprocs;
+	d->model.nprocs = np;
+	for (size_t k = 0; k < collector__ncomponents(d->col); k++) {
+		const struct collector_component *c = collector__component(d->col, k);
+		const struct cwatch *cw = k < d->ncw ? &d->cw[k] : NULL;
+		struct mx_component *m = &d->mcomps[k];
+
+		*m = (struct mx_component){
+			.key = c->key, .comm = c->comm, .build_id = c->build_id, .unit = c->unit,
+			.cgroup = c->cgroup, .live = c->live, .rss = c->rss, .swap = c->swap,
+			.started = c->started, .exited = c->exited, .short_lived = c->short_lived,
+		};
+		if (cw) {
+			m->pivot_ready = cw->pv.ready;
+			m->pivot_anomalous = cw->pv.anomalous;
+			m->pivot_severity = cw->pv.severity;
+			m->pivot_lo = cw->pv.buckets[cw->pv.worst].lo;
+			m->pivot_hi = cw->pv.buckets[cw->pv.worst].hi;
+			m->pivot_z = cw->pv.buckets[cw->pv.worst].z;
+			m->suspect = cw->suspect && d->sus[cw->suspect - 1].m.active;
+		}
+	}
+	d->model.components = d->mcomps;
+	d->model.ncomponents = collector__ncomponents(d->col);
+	for (size_t i = 0; i < collector__ncgroups(d->col); i++) {
+		const struct collector_cgroup *g = collector__cgroup(d->col, i);
+
+		d->mcgs[i] = (struct mx_cgroup){ .path = g->path, .usage = g->use.usage,
+						 .limit = g->use.limit };
+	}
+	d->model.cgroups = d->mcgs;
+	d->model.ncgroups = collector__ncgroups(d->col);
+	for (size_t i = 0; i < d->nsus; i++) {
+		d->msus[i] = d->sus[i].m;
+		d->msus[i].comm = d->sus[i].comm;
+		d->msus[i].component = d->sus[i].component;
+	}
+	d->model.suspects = d->msus;
+	d->model.nsuspects = d->nsus;
+	d->model.top_n = d->cfg.top_n;
+	d->model.max_cgroups = d->cfg.max_cgroups;
+	d->model.self.interval_s = d->cfg.interval_s;
+	d->model.self.effective_interval_s = d->cfg.interval_s * d->stretch;
+	d->model.self.backoff_level = d->backoff;
+	d->model.self.cpu_budget = d->cfg.cpu_budget;
+	d->model.self.samples = cs->samples;
+	d->model.self.sample_seconds = d->sample_s;
+	d->model.self.detect_seconds = d->detect_s;
+	d->model.self.store_seconds = d->store_s;
+	d->model.self.store_bytes = db__bytes(d->db);
+	d->model.self.store_commits = db__commits(d->db);
+	d->model.self.store_errors = d->store_errors;
+	d->model.self.proc_reads = cs->proc_reads;
+	d->model.self.proc_errors = cs->proc_errors;
+	d->model.self.pid_reuse = cs->pid_reuse;
+	d->model.self.bpf_loaded = cs->bpf_on;
+	d->model.self.rss_bpf = cs->rss_bpf;
+	d->model.self.bpf_rss_events = cs->bpf_stats[SEEP_TEL_STAT_RSS_EVENTS];
+	d->model.self.bpf_map_full = cs->bpf_stats[SEEP_TEL_STAT_MAP_FULL];
+	d->model.self.bpf_no_owner = cs->bpf_stats[SEEP_TEL_STAT_NO_OWNER];
+	d->model.self.bpf_ring_full = cs->bpf_stats[SEEP_TEL_STAT_RING_FULL];
+	d->model.self.bpf_lifecycle = cs->bpf_stats[SEEP_TEL_STAT_LIFECYCLE];
+	d->model.self.detect_runs = d->detect_runs;
+	free(d->metrics_text);
+	d->metrics_text = NULL;
+	return prom__render(&d->model, &d->metrics_text, &d->metrics_len);
+}
+
+/* The budget: three intervals over it and the daemon backs off. */
+static void _budget(struct dmn *d)
+{
+	if (d->model.self.cpu_share > d->cfg.cpu_budget) {
+		if (++d->cpu_strikes >= BUDGET_STRIKES && d->stretch < MAX_STRETCH) {
+			d->stretch *= 2;
+			d->backoff = d->backoff > 1 ? d->backoff : 1;
+			d->cpu_strikes = 0;
+			pr_warn("over the CPU budget (%.2f%% of a core > %.2f%%): interval now %gs",
+				100 * d->model.self.cpu_share, 100 * d->cfg.cpu_budget,
+				d->cfg.interval_s * d->stretch);
+		}
+	} else {
+		d->cpu_strikes = 0;
+	}
+	if (d->model.self.bpf_cpu_share > d->cfg.bpf_budget && d->model.self.rss_bpf) {
+		if (++d->bpf_strikes >= BUDGET_STRIKES) {
+			pr_warn("BPF over its budget (%.2f%% of a core > %.2f%%): rss_stat detached,"
+				" memory from /proc", 100 * d->model.self.bpf_cpu_share,
+				100 * d->cfg.bpf_budget);
+			collector__rss_off(d->col);
+			d->backoff = 2;
+		}
+	} else {
+		d->bpf_strikes = 0;
+	}
+}
+
+static int _tick(struct dmn *d)
+{
+	double now = clock__wall_s(), t0 = clock__mono_s(), t1;
+	int err;
+
+	d->gen++;
+	err = collector__sample(d->col, now);
+	if (err) {
+		pr_err("cannot sample the host: %s", strerror(-err));
+		return err;
+	}
+	err = _cw_sync(d);
+	if (err)
+		return err;
+	/* process series: alive, not folded */
+	for (size_t i = 0; i < collector__nprocs(d->col); i++) {
+		const struct collector_proc *p = collector__proc(d->col, i);
+		struct pwatch *w;
+
+		if (!p || p->folded)
+			continue;
+		w = _pw_get(d, p);
+		if (!w)
+			return -ENOMEM;
+		w->gen = d->gen;
+		w->component = p->component;
+		w->mem = p->mem;
+		watch__push(&w->w, now, (double)_rss(&p->mem));
+	}
+	/* ended processes (the collector's exits) are no longer listed */
+	for (size_t i = 0; i < d->npw; i++)
+		if (d->pw[i].used && (d->pw[i].gen != d->gen || !d->pw[i].alive))
+			_pw_drop(d, (uint32_t)i);
+	t1 = clock__mono_s();
+	d->sample_s = t1 - t0;
+	err = _detect(d, now);
+	if (err)
+		return err;
+	d->detect_s = clock__mono_s() - t1;
+	_self_cost(d, clock__mono_s());
+	err = _model(d, now);
+	if (err)
+		return err;
+	t1 = clock__mono_s();
+	if (_store(d, now))
+		d->store_errors++;
+	if (collector__stats(d->col)->samples % 60 == 0 &&
+	    db__retain(d->db, now, d->cfg.max_age_s, d->cfg.max_bytes))
+		d->store_errors++;
+	d->store_s = clock__mono_s() - t1;
+	_budget(d);
+	sd_notifyf(0, "STATUS=%zu processes, %zu suspects, %.2f%% CPU", d->model.nprocs,
+		   d->nsus, 100 * d->model.self.cpu_share);
+	return 0;
+}
+
+/* --- HTTP -------------------------------------------------------------------- */
+
+static int _handle(const char *path, char **body, size_t *len, const char **type, void *ctx)
+{
+	struct dmn *d = ctx;
+
+	if (!strcmp(path, "/metrics")) {
+		if (!d->metrics_text)
+			return -EAGAIN;
+		*body = malloc(d->metrics_len + 1);
+		if (!*body)
+			return -ENOMEM;
+		memcpy(*body, d->metrics_text, d->metrics_len + 1);
+		*len = d->metrics_len;
+		*type = "text/plain; version=0.0.4; charset=utf-8";
+		return 0;
+	}
+	*type = "application/json";
+	return api__render(&d->model, path, body, len);
+}
+
+/* --- the loop ------------------------------------------------------------------ */
+
+static int _arm(int tfd, double s)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = (time_t)s;
+	its.it_value.tv_nsec = (long)((s - floor(s)) * 1e9);
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	its.it_interval = its.it_value;
+	return timerfd_settime(tfd, 0, &its, NULL) ? -errno : 0;
+}
+
+static void _reload(struct dmn *d)
+{
+	struct daemon_config next;
+	char err[512];
+	struct daemon_config keep = d->cfg;
+
+	sd_notify(0, "RELOADING=1");
+	if (daemon__config(d->src, &next, err, sizeof(err))) {
+		pr_err("cannot reload: %s (configuration unchanged)", err);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if (strcmp(next.store, d->cfg.store) || strcmp(next.listen, d->cfg.listen) ||
+	    next.bpf != d->cfg.bpf || next.history != d->cfg.history ||
+	    next.pivot_window != d->cfg.pivot_window)
+		pr_warn("reload: store, listen, bpf, detect.history and pivot.window change"
+			" only with a restart");
+	next.store[0] = '\0';
+	snprintf(next.store, sizeof(next.store), "%s", keep.store);
+	snprintf(next.listen, sizeof(next.listen), "%s", keep.listen);
+	next.bpf = keep.bpf;
+	next.history = keep.history;
+	next.pivot_window = keep.pivot_window;
+	d->cfg = next;
+	if (_apply(d, err, sizeof(err))) {
+		pr_err("cannot reload: %s (configuration unchanged)", err);
+		d->cfg = keep;
+		_apply(d, err, sizeof(err));
+	} else {
+		pr_info("configuration reloaded");
+	}
+	sd_notify(0, "READY=1");
+}
+
+static void _release(struct dmn *d)
+{
+	http__free(d->http);
+	collector__free(d->col);	/* detaches every BPF program */
+	db__free(d->db);
+	for (size_t i = 0; i < d->npw; i++)
+		watch__release(&d->pw[i].w);
+	for (size_t i = 0; i < d->ncw; i++) {
+		watch__release(&d->cw[i].w);
+		pivot__release(&d->cw[i].pivot);
+	}
+	free(d->pw);
+	free(d->pw_free);
+	free(d->cw);
+	free(d->sus);
+	free(d->cg_paths);
+	free(d->cg_ids);
+	hashmap__release(&d->pw_by_pid);
+	hashmap__release(&d->cg_by_path);
+	free(d->mprocs);
+	free(d->mcomps);
+	free(d->mcgs);
+	free(d->msus);
+	free(d->metrics_text);
+}
+
+int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg)
+{
+	struct dmn d = { .cfg = *cfg, .src = src, .host_entity = -1, .stretch = 1 };
+	struct collector_config cc = { .proc = "/proc", .use_bpf = cfg->bpf,
+				       .max_procs = cfg->max_procs, .fold_s = cfg->fold_s,
+				       .cgroup_depth = cfg->cgroup_depth };
+	int tfd = -1, sfd = -1, ep = -1, err, ready = 0, stretch = 1;
+	char msg[512];
+	sigset_t mask;
+
+	hashmap__init(&d.pw_by_pid);
+	hashmap__init(&d.cg_by_path);
+	umask(077);
+	err = collector__new(&cc, &d.col, msg, sizeof(msg));
+	if (err) {
+		pr_err("%s", msg);
+		goto cleanup;
+	}
+	err = _apply(&d, msg, sizeof(msg));
+	if (err) {
+		pr_err("%s", msg);
+		goto cleanup;
+	}
+	err = db__open(cfg->store, &d.db, msg, sizeof(msg));
+	if (err) {
+		pr_err("%s", msg);
+		goto cleanup;
+	}
+	if (cfg->listen[0]) {
+		char addr[64];
+		uint16_t port;
+
+		if (http__parse_listen(cfg->listen, addr, sizeof(addr), &port)) {
+			pr_err("bad value '%s' for 'daemon.listen' (ADDR:PORT)", cfg->listen);
+			err = -EINVAL;
+			goto cleanup;
+		}
+		err = http__new(addr, port, _handle, &d, &d.http, msg, sizeof(msg));
+		if (err) {
+			pr_err("%s", msg);
+			goto cleanup;
+		}
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || ep < 0) {
+		err = -errno;
+		pr_err("cannot set up the main loop: %s", strerror(-err));
+		goto cleanup;
+	}
+	{
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		ev.data.fd = sfd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+		ev.data.fd = tfd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+		if (d.http) {
+			ev.data.fd = http__fd(d.http);
+			epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+		}
+	}
+	err = _arm(tfd, cfg->interval_s);
+	if (err)
+		goto cleanup;
+	pr_info("daemon: interval %gs, store '%s', listening on '%s', tier 0 from %s",
+		cfg->interval_s, cfg->store, cfg->listen[0] ? cfg->listen : "(none)",
+		collector__stats(d.col)->bpf_on ? "BPF (rss_stat) and /proc" : "/proc");
+	err = _tick(&d);
+	for (;;) {
+		struct epoll_event evs[4];
+		int n;
+
+		if (err)
+			goto cleanup;
+		if (!ready) {
+			sd_notify(0, "READY=1");
+			fprintf(stderr, "seep: daemon ready\n");
+			ready = 1;
+		}
+		n = epoll_wait(ep, evs, 4, 1000);
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			goto cleanup;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						_reload(&d);
+						stretch = 0;	/* re-arm */
+						continue;
+					}
+					pr_info("daemon: signal %u, stopping", si.ssi_signo);
+					sd_notify(0, "STOPPING=1");
+					err = 0;
+					goto cleanup;
+				}
+			} else if (evs[i].data.fd == tfd) {
+				uint64_t ticks;
+
+				if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+					err = _tick(&d);
+				if (err)
+					goto cleanup;
+			}
+		}
+		if (d.http)
+			http__run(d.http);
+		if (stretch != d.stretch) {
+			stretch = d.stretch;
+			err = _arm(tfd, d.cfg.interval_s * d.stretch);
+		}
+	}
+cleanup:
+	if (ep >= 0)
+		close(ep);
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
+	_release(&d);
+	return err;
+}

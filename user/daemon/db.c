@@ -1,0 +1,423 @@
+/* db — SQLite store; see db.h.
+ *
+ * synchronous=NORMAL rather than FULL: in WAL mode NORMAL syncs the WAL at
+ * checkpoints, not at every commit. A commit is then atomic and survives
+ * the process being killed (what kill -9 tests), and the database is never
+ * corrupted by a power loss, which may only lose the last commits. FULL
+ * adds an fsync per commit (per interval); measured in docs/daemon.md.
+ */
+#include "daemon/db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+enum { ST_TICK, ST_TICK_ROWS, ST_ENTITY_FIND, ST_ENTITY_ADD, ST_ENTITY_SEEN, ST_SAMPLE,
+       ST_VERDICT, ST_SUSPECT, ST_N };
+
+static const char *const sql[ST_N] = {
+	[ST_TICK] = "INSERT INTO ticks(t, rows) VALUES (?1, 0)",
+	[ST_TICK_ROWS] = "UPDATE ticks SET rows = ?2 WHERE seq = ?1",
+	[ST_ENTITY_FIND] = "SELECT id FROM entities WHERE kind = ?1 AND key = ?2",
+	[ST_ENTITY_ADD] = "INSERT INTO entities(kind, key, pid, start, comm, component, build_id,"
+			  " unit, cgroup, first_t, last_t) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+			  " ?9, ?10, ?10)",
+	[ST_ENTITY_SEEN] = "UPDATE entities SET last_t = ?2 WHERE id = ?1",
+	[ST_SAMPLE] = "INSERT OR REPLACE INTO samples(entity, tick, t, rss, anon, file, shmem, swap)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_VERDICT] = "INSERT OR REPLACE INTO verdicts(entity, tick, t, algo, leak, pattern, slope,"
+		       " r2, tt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_SUSPECT] = "INSERT INTO suspects(entity, kind, pid, start, comm, component, first_t,"
+		       " from_t, to_t, pattern, algo, severity, slope, active, evidence) VALUES"
+		       " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+		       " ON CONFLICT(entity) DO UPDATE SET from_t = ?8, to_t = ?9, pattern = ?10,"
+		       " algo = ?11, severity = ?12, slope = ?13, active = ?14, evidence = ?15",
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+	"CREATE TABLE IF NOT EXISTS ticks(seq INTEGER PRIMARY KEY, t REAL NOT NULL,"
+	" rows INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS entities(id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+	" key TEXT NOT NULL, pid INTEGER, start INTEGER, comm TEXT, component TEXT, build_id TEXT,"
+	" unit TEXT, cgroup TEXT, first_t REAL, last_t REAL, UNIQUE(kind, key));"
+	"CREATE TABLE IF NOT EXISTS samples(entity INTEGER NOT NULL, tick INTEGER NOT NULL,"
+	" t REAL NOT NULL, rss INTEGER, anon INTEGER, file INTEGER, shmem INTEGER, swap INTEGER,"
+	" PRIMARY KEY(entity, tick)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS samples_tick ON samples(tick);"
+	"CREATE TABLE IF NOT EXISTS verdicts(entity INTEGER NOT NULL, tick INTEGER NOT NULL,"
+	" t REAL NOT NULL, algo TEXT NOT NULL, leak INTEGER, pattern TEXT, slope REAL, r2 REAL,"
+	" tt REAL, PRIMARY KEY(entity, tick, algo)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS suspects(id INTEGER PRIMARY KEY, entity INTEGER NOT NULL UNIQUE,"
+	" kind TEXT, pid INTEGER, start INTEGER, comm TEXT, component TEXT, first_t REAL,"
+	" from_t REAL, to_t REAL, pattern TEXT, algo TEXT, severity REAL, slope REAL,"
+	" active INTEGER, evidence TEXT);"
+	"INSERT OR IGNORE INTO meta VALUES ('format', 'seep-daemon'), ('version', '1');";
+
+struct db {
+	sqlite3 *h;
+	sqlite3_stmt *st[ST_N];
+	char path[4096];
+	int64_t tick;		/* the open interval, or 0 */
+	double tick_t;
+	int64_t rows;
+	uint64_t commits;
+};
+
+static int _fail(struct db *d, const char *what)
+{
+	pr_err("cannot %s in store '%s': %s", what, d->path, sqlite3_errmsg(d->h));
+	return -EIO;
+}
+
+static int _exec(struct db *d, const char *q, const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(d->h, q, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	pr_err("cannot %s in store '%s': %s", what, d->path, msg ? msg : "?");
+	sqlite3_free(msg);
+	return -EIO;
+}
+
+int db__open(const char *path, struct db **out, char *err, size_t errlen)
+{
+	struct db *d = calloc(1, sizeof(*d));
+	char side[4200];
+	int fd, ret = -EIO;
+
+	*out = NULL;
+	if (!d)
+		return -ENOMEM;
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	/* create it 0600 before SQLite does (SQLite gives -wal/-shm the same mode) */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open store '%s': %s", path, strerror(-ret));
+		goto fail;
+	}
+	if (fchmod(fd, 0600)) {
+		ret = -errno;
+		close(fd);
+		snprintf(err, errlen, "cannot chmod store '%s': %s", path, strerror(-ret));
+		goto fail;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "cannot open store '%s': %s", path,
+			 d->h ? sqlite3_errmsg(d->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(d->h, 2000);
+	if (_exec(d, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;"
+		  " PRAGMA synchronous = NORMAL;", "set pragmas") ||
+	    _exec(d, schema, "create tables")) {
+		snprintf(err, errlen, "cannot set up store '%s': %s", path, sqlite3_errmsg(d->h));
+		goto fail;
+	}
+	for (int i = 0; i < ST_N; i++)
+		if (sqlite3_prepare_v2(d->h, sql[i], -1, &d->st[i], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "cannot prepare a statement of store '%s': %s", path,
+				 sqlite3_errmsg(d->h));
+			goto fail;
+		}
+	for (const char *suffix = "-wal"; suffix; suffix = strcmp(suffix, "-wal") ? NULL : "-shm") {
+		snprintf(side, sizeof(side), "%s%s", path, suffix);
+		chmod(side, 0600);
+	}
+	*out = d;
+	return 0;
+fail:
+	db__free(d);
+	return ret;
+}
+
+void db__free(struct db *d)
+{
+	if (!d)
+		return;
+	if (d->tick)
+		db__rollback(d);
+	for (int i = 0; i < ST_N; i++)
+		sqlite3_finalize(d->st[i]);
+	sqlite3_close(d->h);
+	free(d);
+}
+
+static int _step(struct db *d, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : _fail(d, what);
+}
+
+int db__begin(struct db *d, double t, int64_t *tick)
+{
+	sqlite3_stmt *s = d->st[ST_TICK];
+	int err;
+
+	if (d->tick)
+		return -EBUSY;
+	err = _exec(d, "BEGIN IMMEDIATE", "begin a transaction");
+	if (err)
+		return err;
+	sqlite3_bind_double(s, 1, t);
+	err = _step(d, s, "add a tick");
+	if (err) {
+		_exec(d, "ROLLBACK", "roll back");
+		return err;
+	}
+	d->tick = sqlite3_last_insert_rowid(d->h);
+	d->tick_t = t;
+	d->rows = 0;
+	*tick = d->tick;
+	return 0;
+}
+
+static void _text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int db__entity(struct db *d, const struct db_entity *e, double t, int64_t *id)
+{
+	sqlite3_stmt *s = d->st[ST_ENTITY_FIND];
+	int rc;
+
+	_text(s, 1, e->kind);
+	_text(s, 2, e->key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		s = d->st[ST_ENTITY_SEEN];
+		sqlite3_bind_int64(s, 1, *id);
+		sqlite3_bind_double(s, 2, t);
+		return _step(d, s, "update an entity");
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return _fail(d, "look up an entity");
+	s = d->st[ST_ENTITY_ADD];
+	_text(s, 1, e->kind);
+	_text(s, 2, e->key);
+	sqlite3_bind_int(s, 3, e->pid);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)e->start);
+	_text(s, 5, e->comm);
+	_text(s, 6, e->component);
+	_text(s, 7, e->build_id);
+	_text(s, 8, e->unit);
+	_text(s, 9, e->cgroup);
+	sqlite3_bind_double(s, 10, t);
+	if (_step(d, s, "add an entity"))
+		return -EIO;
+	*id = sqlite3_last_insert_rowid(d->h);
+	d->rows++;
+	return 0;
+}
+
+int db__sample(struct db *d, int64_t entity, const struct db_sample *v)
+{
+	sqlite3_stmt *s = d->st[ST_SAMPLE];
+
+	if (!d->tick)
+		return -EINVAL;
+	sqlite3_bind_int64(s, 1, entity);
+	sqlite3_bind_int64(s, 2, d->tick);
+	sqlite3_bind_double(s, 3, d->tick_t);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)v->rss);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)v->anon);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)v->file);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)v->shmem);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)v->swap);
+	if (_step(d, s, "add a sample"))
+		return -EIO;
+	d->rows++;
+	return 0;
+}
+
+static void _real(sqlite3_stmt *s, int i, double v)
+{
+	if (isfinite(v))
+		sqlite3_bind_double(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int db__verdict(struct db *d, int64_t entity, const char *algo, bool leak, const char *pattern,
+		double slope, double r2, double tt)
+{
+	sqlite3_stmt *s = d->st[ST_VERDICT];
+
+	if (!d->tick)
+		return -EINVAL;
+	sqlite3_bind_int64(s, 1, entity);
+	sqlite3_bind_int64(s, 2, d->tick);
+	sqlite3_bind_double(s, 3, d->tick_t);
+	_text(s, 4, algo);
+	sqlite3_bind_int(s, 5, leak);
+	_text(s, 6, pattern);
+	_real(s, 7, slope);
+	_real(s, 8, r2);
+	_real(s, 9, tt);
+	if (_step(d, s, "add a verdict"))
+		return -EIO;
+	d->rows++;
+	return 0;
+}
+
+int db__suspect(struct db *d, int64_t entity, const struct mx_suspect *v)
+{
+	sqlite3_stmt *s = d->st[ST_SUSPECT];
+	char ev[512];
+
+	if (!d->tick)
+		return -EINVAL;
+	snprintf(ev, sizeof(ev), "{\"r2\": %.4f, \"threshold_bytes\": %.0f,"
+		 " \"time_to_threshold_s\": %.1f, \"rss_bytes\": %.0f, \"pivot_severity\": %.4f}",
+		 v->r2, v->threshold_bytes, isfinite(v->time_to_threshold_s) ?
+		 v->time_to_threshold_s : -1.0, v->rss_bytes, v->pivot_severity);
+	sqlite3_bind_int64(s, 1, entity);
+	_text(s, 2, v->kind);
+	sqlite3_bind_int(s, 3, v->pid);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)v->start);
+	_text(s, 5, v->comm);
+	_text(s, 6, v->component);
+	sqlite3_bind_double(s, 7, v->first_s);
+	sqlite3_bind_double(s, 8, v->from_s);
+	sqlite3_bind_double(s, 9, v->to_s);
+	_text(s, 10, v->pattern);
+	_text(s, 11, v->algo);
+	sqlite3_bind_double(s, 12, v->severity);
+	_real(s, 13, v->slope_bytes_per_s);
+	sqlite3_bind_int(s, 14, v->active);
+	_text(s, 15, ev);
+	if (_step(d, s, "add a suspect"))
+		return -EIO;
+	d->rows++;
+	return 0;
+}
+
+int db__commit(struct db *d)
+{
+	sqlite3_stmt *s = d->st[ST_TICK_ROWS];
+	int err;
+
+	if (!d->tick)
+		return -EINVAL;
+	sqlite3_bind_int64(s, 1, d->tick);
+	sqlite3_bind_int64(s, 2, d->rows);
+	err = _step(d, s, "close a tick");
+	if (!err)
+		err = _exec(d, "COMMIT", "commit");
+	if (err) {
+		db__rollback(d);
+		return err;
+	}
+	d->tick = 0;
+	d->commits++;
+	return 0;
+}
+
+void db__rollback(struct db *d)
+{
+	if (!d->tick)
+		return;
+	sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+	d->tick = 0;
+}
+
+static int64_t _int(struct db *d, const char *q)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(d->h, q, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int db__retain(struct db *d, double now, double max_age_s, uint64_t max_bytes)
+{
+	char q[512];
+	int err;
+
+	if (d->tick)
+		return -EBUSY;
+	snprintf(q, sizeof(q), "BEGIN IMMEDIATE;"
+		 " DELETE FROM samples WHERE tick IN (SELECT seq FROM ticks WHERE t < %.3f);"
+		 " DELETE FROM verdicts WHERE t < %.3f;"
+		 " DELETE FROM ticks WHERE t < %.3f; COMMIT;", now - max_age_s, now - max_age_s,
+		 now - max_age_s);
+	err = _exec(d, q, "drop old samples");
+	if (err) {
+		sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+		return err;
+	}
+	/* by size: the pages in use, without the free list */
+	for (int round = 0; round < 64; round++) {
+		int64_t pages = _int(d, "PRAGMA page_count"), free_ = _int(d, "PRAGMA freelist_count");
+		int64_t psize = _int(d, "PRAGMA page_size"), oldest, newest;
+
+		if (pages < 0 || psize <= 0 || (uint64_t)((pages - free_) * psize) <= max_bytes)
+			break;
+		oldest = _int(d, "SELECT min(seq) FROM ticks");
+		newest = _int(d, "SELECT max(seq) FROM ticks");
+		if (oldest < 0 || oldest >= newest)
+			break;
+		/* drop the oldest tenth of the ticks */
+		snprintf(q, sizeof(q), "BEGIN IMMEDIATE;"
+			 " DELETE FROM samples WHERE tick < %lld; DELETE FROM verdicts WHERE tick < %lld;"
+			 " DELETE FROM ticks WHERE seq < %lld; COMMIT;",
+			 (long long)(oldest + (newest - oldest) / 10 + 1),
+			 (long long)(oldest + (newest - oldest) / 10 + 1),
+			 (long long)(oldest + (newest - oldest) / 10 + 1));
+		err = _exec(d, q, "drop the oldest samples");
+		if (err) {
+			sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+			return err;
+		}
+	}
+	_exec(d, "PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(PASSIVE);", "vacuum");
+	return 0;
+}
+
+uint64_t db__bytes(const struct db *d)
+{
+	char side[4200];
+	struct stat st;
+	uint64_t n = 0;
+
+	if (!stat(d->path, &st))
+		n += (uint64_t)st.st_size;
+	snprintf(side, sizeof(side), "%s-wal", d->path);
+	if (!stat(side, &st))
+		n += (uint64_t)st.st_size;
+	return n;
+}
+
+uint64_t db__commits(const struct db *d)
+{
+	return d->commits;
+}

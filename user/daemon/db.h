@@ -1,0 +1,63 @@
+/* db — the daemon's store: SQLite in WAL mode, one transaction per interval.
+ *
+ * Tables: ticks (one row per committed interval, with its row count),
+ * entities (processes by (pid, start), components, cgroups, the host),
+ * samples (entity, tick) -> bytes, verdicts (each detector run that found
+ * a leak, and the run that found it gone), suspects (one row per suspected
+ * entity, updated in place), meta.
+ * Crash safety: every interval's rows are written in one transaction
+ * (db__begin .. db__commit); SQLite's WAL makes a commit atomic, so after
+ * kill -9 at any moment the store holds every committed interval whole and
+ * nothing of an uncommitted one. synchronous=NORMAL: a commit survives the
+ * process dying (the WAL is in the page cache); only a power loss may lose
+ * the last commits, never consistency (db.c says why this and not FULL).
+ * Files are created 0600 (database, -wal, -shm).
+ * Retention: db__retain() drops samples and verdicts older than MAX_AGE,
+ * then the oldest ticks while the file is above MAX_BYTES, and returns the
+ * freed pages to the file system (auto_vacuum=INCREMENTAL).
+ * Functions return 0 or -errno (-EIO for an SQLite error, logged once with
+ * SQLite's message).
+ */
+#ifndef SEEP_DAEMON_DB_H
+#define SEEP_DAEMON_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics/model.h"
+
+struct db;
+
+struct db_entity {
+	const char *kind;	/* "process", "component", "cgroup", "host" */
+	const char *key;	/* unique per kind: "pid:start", component key, path */
+	int pid;
+	uint64_t start;
+	const char *comm, *component, *build_id, *unit, *cgroup;
+};
+
+struct db_sample {
+	uint64_t rss, anon, file, shmem, swap;
+};
+
+int db__open(const char *path, struct db **out, char *err, size_t errlen);
+void db__free(struct db *d);
+
+/* Starts the interval at time T; *TICK is its sequence number. */
+int db__begin(struct db *d, double t, int64_t *tick);
+int db__entity(struct db *d, const struct db_entity *e, double t, int64_t *id);
+int db__sample(struct db *d, int64_t entity, const struct db_sample *s);
+int db__verdict(struct db *d, int64_t entity, const char *algo, bool leak, const char *pattern,
+		double slope_bytes_per_s, double r2, double tt_s);
+int db__suspect(struct db *d, int64_t entity, const struct mx_suspect *s);
+/* Commits the interval: its tick row carries the number of rows written. */
+int db__commit(struct db *d);
+void db__rollback(struct db *d);
+
+int db__retain(struct db *d, double now, double max_age_s, uint64_t max_bytes);
+/* Bytes of the database file and its WAL. */
+uint64_t db__bytes(const struct db *d);
+uint64_t db__commits(const struct db *d);
+
+#endif

@@ -1,0 +1,106 @@
+/* watch — a ring of samples and its tier-1 verdict; see watch.h. */
+#include "daemon/watch.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int watch__init(struct watch *w, size_t cap)
+{
+	memset(w, 0, sizeof(*w));
+	w->t = calloc(cap, sizeof(*w->t));
+	w->v = calloc(cap, sizeof(*w->v));
+	if (!w->t || !w->v) {
+		watch__release(w);
+		return -ENOMEM;
+	}
+	w->cap = cap;
+	return 0;
+}
+
+void watch__release(struct watch *w)
+{
+	if (!w)
+		return;
+	free(w->t);
+	free(w->v);
+	memset(w, 0, sizeof(*w));
+}
+
+void watch__push(struct watch *w, double t, double v)
+{
+	if (!w->cap)
+		return;
+	w->t[w->head] = t;
+	w->v[w->head] = v;
+	w->head = (w->head + 1) % w->cap;
+	if (w->n < w->cap)
+		w->n++;
+}
+
+size_t watch__len(const struct watch *w)
+{
+	return w->n;
+}
+
+double watch__last(const struct watch *w)
+{
+	return w->n ? w->v[(w->head + w->cap - 1) % w->cap] : 0;
+}
+
+int watch__judge(const struct watch *w, const struct watch_params *p, struct watch_verdict *out)
+{
+	struct series raw = { 0 }, analysed = { 0 };
+	size_t first = (w->head + w->cap - w->n) % w->cap;
+	struct detect_params dp;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->time_to_threshold_s = INFINITY;
+	if (w->n < p->min_samples || w->n < 8)
+		return 0;
+	err = series__init(&raw, w->n);
+	if (err)
+		return err;
+	/* detector time: sample i at i * scale_s (positive, strictly increasing) */
+	for (size_t i = 0; i < w->n; i++) {
+		raw.t[i] = (double)(i + 1) * p->scale_s;
+		raw.v[i] = w->v[(first + i) % w->cap];
+	}
+	detect_params__init(&dp);
+	dp.step_s = p->scale_s;
+	if (dp.smooth_s < p->scale_s)
+		dp.smooth_s = p->scale_s;
+	dp.threshold = p->threshold;
+	out->judged = true;
+	for (size_t a = 0; a < p->nalgos && !out->leak; a++) {
+		struct detect_input in = { .raw = &raw, .analysed = &analysed };
+		struct detect_result r;
+		double per_sample;
+		size_t from, to;
+
+		err = detect__run(&dp, p->algos[a], &in, &r);
+		if (err)
+			break;
+		out->pattern = r.pattern;
+		out->algo = p->algos[a];
+		if (r.leak) {
+			/* analysed sample k sits at (k + 1) * scale_s: the same index */
+			from = r.from < w->n ? r.from : w->n - 1;
+			to = r.to && r.to - 1 < w->n ? r.to - 1 : w->n - 1;
+			per_sample = r.slope_per_hour * p->scale_s / 3600.0;
+			out->leak = true;
+			out->from_s = w->t[(first + from) % w->cap];
+			out->to_s = w->t[(first + to) % w->cap];
+			out->slope_bytes_per_s = per_sample / p->interval_s;
+			out->r2 = r.r2;
+			out->time_to_threshold_s = isfinite(r.time_to_threshold_s) ?
+				r.time_to_threshold_s / p->scale_s * p->interval_s : INFINITY;
+		}
+		series__release(&analysed);
+	}
+	series__release(&analysed);
+	series__release(&raw);
+	return err;
+}

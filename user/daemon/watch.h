@@ -1,0 +1,54 @@
+/* watch — one watched memory series (a process's or a component's) and
+ * the tier-1 verdict on it.
+ *
+ * The series is a ring of the last CAP samples. watch__judge() runs the
+ * configured detectors (detect/detect.h) on it at the daemon's resolution:
+ * sample i is placed at i * scale_s detector seconds, so every duration
+ * the detectors know (the 5-minute step, 6 h trends, a 24 h window, 7 days
+ * to the threshold) is counted in samples as if one sample were scale_s
+ * seconds; results are mapped back to wall-clock times and real rates.
+ * The first detector that finds a leak gives the verdict.
+ * Ownership: the watch owns its arrays; watch__release() accepts a zeroed
+ * struct. Functions return 0 or -errno.
+ */
+#ifndef SEEP_DAEMON_WATCH_H
+#define SEEP_DAEMON_WATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "detect/detect.h"
+
+struct watch {
+	double *t, *v;		/* ring: wall seconds, bytes */
+	size_t cap, n, head;
+};
+
+struct watch_params {
+	const enum detect_algo *algos;
+	size_t nalgos;
+	double scale_s;		/* detector seconds per sample */
+	double interval_s;	/* wall seconds per sample */
+	double threshold;	/* U, bytes */
+	size_t min_samples;
+};
+
+struct watch_verdict {
+	bool judged;		/* enough samples */
+	bool leak;
+	enum detect_algo algo;
+	enum detect_pattern pattern;
+	double from_s, to_s;	/* wall time of the window */
+	double slope_bytes_per_s;
+	double r2;
+	double time_to_threshold_s;	/* wall seconds, INFINITY when never */
+};
+
+int watch__init(struct watch *w, size_t cap);
+void watch__release(struct watch *w);
+void watch__push(struct watch *w, double t, double v);
+size_t watch__len(const struct watch *w);
+double watch__last(const struct watch *w);
+int watch__judge(const struct watch *w, const struct watch_params *p, struct watch_verdict *out);
+
+#endif

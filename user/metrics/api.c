@@ -1,0 +1,149 @@
+/* api — the JSON API; see api.h. */
+#include "metrics/api.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *_proc(const struct mx_model *m, const struct mx_proc *p)
+{
+	return json_pack("{s:i, s:I, s:f, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b}",
+			 "pid", p->pid, "start_ticks", (json_int_t)p->start, "start_time", p->start_s,
+			 "comm", p->comm, "component", m->components[p->component].key,
+			 "rss_bytes", (json_int_t)(p->anon + p->file + p->shmem),
+			 "anon_bytes", (json_int_t)p->anon, "file_bytes", (json_int_t)p->file,
+			 "shmem_bytes", (json_int_t)p->shmem, "swap_bytes", (json_int_t)p->swap,
+			 "suspect", p->suspect);
+}
+
+static json_t *_processes(const struct mx_model *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < m->nprocs; i++)
+		json_array_append_new(a, _proc(m, &m->procs[i]));
+	return json_pack("{s:f, s:I, s:o}", "time", m->now_s, "count", (json_int_t)m->nprocs,
+			 "processes", a);
+}
+
+static json_t *_component(const struct mx_component *k)
+{
+	json_t *pivot = json_pack("{s:b, s:b, s:f, s:f, s:o, s:f}", "ready", k->pivot_ready,
+				  "anomalous", k->pivot_anomalous, "severity", k->pivot_severity,
+				  "bucket_low_bytes", k->pivot_lo, "bucket_high_bytes",
+				  _num(k->pivot_hi), "z", k->pivot_z);
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:b, s:o}",
+			 "key", k->key, "comm", k->comm, "build_id", k->build_id, "unit", k->unit,
+			 "cgroup", k->cgroup, "processes", (int)k->live,
+			 "rss_bytes", (json_int_t)k->rss, "swap_bytes", (json_int_t)k->swap,
+			 "started", (json_int_t)k->started, "exited", (json_int_t)k->exited,
+			 "short_lived", (json_int_t)k->short_lived, "suspect", k->suspect,
+			 "pivot", pivot);
+}
+
+static json_t *_components(const struct mx_model *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < m->ncomponents; i++)
+		if (m->components[i].live || m->components[i].suspect)
+			json_array_append_new(a, _component(&m->components[i]));
+	return json_pack("{s:f, s:o}", "time", m->now_s, "components", a);
+}
+
+static json_t *_suspect(const struct mx_suspect *s)
+{
+	json_t *ev = json_pack("{s:s, s:f, s:f, s:o, s:f, s:f, s:f, s:f}", "algo", s->algo,
+			       "window_start", s->from_s, "window_end", s->to_s,
+			       "time_to_threshold_s", _num(s->time_to_threshold_s),
+			       "threshold_bytes", s->threshold_bytes, "slope_bytes_per_s",
+			       s->slope_bytes_per_s, "r2", s->r2, "pivot_severity",
+			       s->pivot_severity);
+
+	return json_pack("{s:s, s:i, s:I, s:s, s:s, s:f, s:f, s:f, s:s, s:f, s:f, s:b, s:b, s:o}",
+			 "kind", s->kind, "pid", s->pid, "start_ticks", (json_int_t)s->start,
+			 "comm", s->comm, "component", s->component, "start_time", s->from_s,
+			 "end_time", s->to_s, "first_suspected", s->first_s, "pattern", s->pattern,
+			 "severity", s->severity, "rss_bytes", s->rss_bytes, "active", s->active,
+			 "alive", s->alive, "evidence", ev);
+}
+
+static json_t *_suspects(const struct mx_model *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < m->nsuspects; i++)
+		json_array_append_new(a, _suspect(&m->suspects[i]));
+	return json_pack("{s:f, s:o}", "time", m->now_s, "suspects", a);
+}
+
+static json_t *_status(const struct mx_model *m)
+{
+	const struct mx_self *s = &m->self;
+	json_t *progs = json_array();
+	size_t active = 0;
+
+	for (size_t i = 0; i < m->nsuspects; i++)
+		active += m->suspects[i].active;
+	for (size_t i = 0; progs && i < s->nprogs; i++)
+		json_array_append_new(progs, json_pack("{s:s, s:b, s:I, s:I, s:I}",
+						       "name", s->progs[i].name,
+						       "attached", s->progs[i].attached,
+						       "run_time_ns", (json_int_t)s->progs[i].run_time_ns,
+						       "run_cnt", (json_int_t)s->progs[i].run_cnt,
+						       "recursion_misses",
+						       (json_int_t)s->progs[i].recursion_misses));
+	return json_pack("{s:f, s:{s:I, s:I}, s:I, s:I, s:I, s:{s:f, s:I, s:f, s:f, s:f, s:f, s:i,"
+			 " s:I, s:f, s:f, s:I, s:b, s:b, s:b, s:o, s:{s:I, s:I, s:I}}}",
+			 "time", m->now_s,
+			 "host", "memory_total_bytes", (json_int_t)m->host_total,
+			 "memory_available_bytes", (json_int_t)m->host_available,
+			 "processes", (json_int_t)m->nprocs, "cgroups", (json_int_t)m->ncgroups,
+			 "suspects", (json_int_t)active,
+			 "daemon", "cpu_seconds", s->cpu_seconds,
+			 "rss_bytes", (json_int_t)s->rss_bytes, "cpu_ratio", s->cpu_share,
+			 "cpu_budget_ratio", s->cpu_budget, "interval_s", s->interval_s,
+			 "effective_interval_s", s->effective_interval_s,
+			 "backoff_level", s->backoff_level, "samples", (json_int_t)s->samples,
+			 "sample_seconds", s->sample_seconds, "detect_seconds", s->detect_seconds,
+			 "store_bytes", (json_int_t)s->store_bytes, "bpf_loaded", s->bpf_loaded,
+			 "rss_stat_attached", s->rss_bpf, "bpf_stats", s->bpf_stats_on,
+			 "bpf_programs", progs,
+			 "bpf_drops", "map_full", (json_int_t)s->bpf_map_full,
+			 "no_owner", (json_int_t)s->bpf_no_owner,
+			 "ring_full", (json_int_t)s->bpf_ring_full);
+}
+
+int api__render(const struct mx_model *m, const char *path, char **buf, size_t *len)
+{
+	json_t *j;
+
+	*buf = NULL;
+	*len = 0;
+	if (!strcmp(path, "/api/processes"))
+		j = _processes(m);
+	else if (!strcmp(path, "/api/components"))
+		j = _components(m);
+	else if (!strcmp(path, "/api/suspects"))
+		j = _suspects(m);
+	else if (!strcmp(path, "/api/status"))
+		j = _status(m);
+	else
+		return -ENOENT;
+	if (!j)
+		return -ENOMEM;
+	*buf = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!*buf)
+		return -ENOMEM;
+	*len = strlen(*buf);
+	return 0;
+}

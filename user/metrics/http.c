@@ -1,0 +1,134 @@
+/* http — libmicrohttpd without threads of its own; see http.h. */
+#include "metrics/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct http {
+	struct MHD_Daemon *d;
+	http_handler_fn *fn;
+	void *ctx;
+};
+
+static enum MHD_Result _answer(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_len, void **state)
+{
+	struct http *h = cls;
+	struct MHD_Response *r;
+	const char *type = "text/plain; charset=utf-8";
+	char *body = NULL;
+	size_t len = 0;
+	unsigned status = MHD_HTTP_OK;
+	enum MHD_Result ret;
+	int err;
+
+	(void)version, (void)upload, (void)upload_len, (void)state;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		static const char msg[] = "method not allowed\n";
+
+		r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+						    MHD_RESPMEM_PERSISTENT);
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		goto send;
+	}
+	err = h->fn(url, &body, &len, &type, h->ctx);
+	if (err) {
+		static const char nf[] = "not found\n", fail[] = "internal error\n";
+		const char *msg = err == -ENOENT ? nf : fail;
+
+		status = err == -ENOENT ? MHD_HTTP_NOT_FOUND : MHD_HTTP_INTERNAL_SERVER_ERROR;
+		r = MHD_create_response_from_buffer(strlen(msg), (void *)msg,
+						    MHD_RESPMEM_PERSISTENT);
+		type = "text/plain; charset=utf-8";
+	} else {
+		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	}
+send:
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+int http__parse_listen(const char *s, char *addr, size_t addrlen, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':'), *p = colon ? colon + 1 : s;
+	char *end;
+	unsigned long v = strtoul(p, &end, 10);
+	struct in_addr tmp;
+
+	if (end == p || *end || v == 0 || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	if (!colon || colon == s) {
+		snprintf(addr, addrlen, "127.0.0.1");
+		return 0;
+	}
+	if ((size_t)(colon - s) >= addrlen)
+		return -EINVAL;
+	memcpy(addr, s, (size_t)(colon - s));
+	addr[colon - s] = '\0';
+	return inet_pton(AF_INET, addr, &tmp) == 1 ? 0 : -EINVAL;
+}
+
+int http__new(const char *addr, uint16_t port, http_handler_fn *fn, void *ctx, struct http **out,
+	      char *err, size_t errlen)
+{
+	struct http *h = calloc(1, sizeof(*h));
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	*out = NULL;
+	if (!h)
+		return -ENOMEM;
+	if (inet_pton(AF_INET, addr ? addr : "127.0.0.1", &sa.sin_addr) != 1) {
+		snprintf(err, errlen, "cannot listen on '%s': not an IPv4 address", addr);
+		free(h);
+		return -EINVAL;
+	}
+	h->fn = fn;
+	h->ctx = ctx;
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG * 0, port, NULL, NULL, _answer, h,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_CONNECTION_LIMIT, 64u,
+				MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+	if (!h->d) {
+		int e = errno ? errno : EADDRINUSE;
+
+		snprintf(err, errlen, "cannot listen on '%s:%u': %s", addr, port, strerror(e));
+		free(h);
+		return -e;
+	}
+	*out = h;
+	return 0;
+}
+
+void http__free(struct http *h)
+{
+	if (!h)
+		return;
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	free(h);
+}
+
+int http__fd(const struct http *h)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+
+	return i ? i->epoll_fd : -1;
+}
+
+int http__run(struct http *h)
+{
+	return MHD_run(h->d) == MHD_YES ? 0 : -EIO;
+}

@@ -1,0 +1,31 @@
+/* http — the daemon's HTTP server (libmicrohttpd), run from its main loop.
+ *
+ * http__new() listens on ADDR:PORT (IPv4 address, default 127.0.0.1) and
+ * does no work by itself: the caller polls http__fd() and calls
+ * http__run() when it is readable (or at least every http__timeout_ms()).
+ * Each GET is answered by the HANDLER: it returns a body it malloc'ed
+ * (the server frees it) and a content type, or -ENOENT (404). Anything
+ * but GET/HEAD gets 405. Single-threaded: the handler runs inside
+ * http__run(), so it may read the caller's state without locks.
+ * Returns 0 or -errno; http__new writes a message into ERR on failure.
+ */
+#ifndef SEEP_HTTP_H
+#define SEEP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef int http_handler_fn(const char *path, char **body, size_t *len, const char **type,
+			    void *ctx);
+
+struct http;
+
+int http__new(const char *addr, uint16_t port, http_handler_fn *fn, void *ctx, struct http **out,
+	      char *err, size_t errlen);
+void http__free(struct http *h);
+int http__fd(const struct http *h);
+int http__run(struct http *h);
+/* Parses "ADDR:PORT" or ":PORT" or "PORT" (ADDR 127.0.0.1). */
+int http__parse_listen(const char *s, char *addr, size_t addrlen, uint16_t *port);
+
+#endif

@@ -1,0 +1,106 @@
+/* model — what the daemon knows at one instant, as plain data for the
+ * exporters (/metrics, the JSON API).
+ *
+ * The daemon fills one struct mx_model per interval (it owns the arrays
+ * and their strings) and the exporters only read it; nothing here refers
+ * to the daemon's own types. Units are base units: bytes, seconds.
+ * Processes are sorted by rss, largest first; the exporters show the first
+ * top_n of them and say how many they left out.
+ */
+#ifndef SEEP_MX_MODEL_H
+#define SEEP_MX_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mx_proc {
+	int pid;
+	uint64_t start;		/* ticks since boot (/proc/PID/stat field 22) */
+	double start_s;		/* epoch seconds */
+	const char *comm;
+	uint32_t component;	/* index into components */
+	uint64_t anon, file, shmem, swap;
+	bool suspect;
+};
+
+struct mx_component {
+	const char *key, *comm, *build_id, *unit, *cgroup;
+	uint32_t live;
+	uint64_t rss, swap;
+	uint64_t started, exited, short_lived;
+	bool pivot_ready, pivot_anomalous;
+	double pivot_severity;
+	double pivot_lo, pivot_hi;	/* the worst bucket's edges, bytes */
+	double pivot_z;
+	bool suspect;		/* the component series itself is leaking */
+};
+
+struct mx_cgroup {
+	const char *path;
+	uint64_t usage, limit;	/* limit UINT64_MAX: none */
+};
+
+struct mx_suspect {
+	const char *kind;	/* "process" or "component" */
+	int pid;		/* 0 for a component */
+	uint64_t start;
+	const char *comm;
+	const char *component;	/* component key */
+	double from_s, to_s;	/* the leaking window, epoch seconds */
+	double first_s;		/* when it was first suspected */
+	const char *pattern, *algo;
+	double severity;	/* 0..1 */
+	double slope_bytes_per_s;
+	double r2;
+	double time_to_threshold_s;	/* INFINITY when never */
+	double threshold_bytes;
+	double rss_bytes;	/* now */
+	double pivot_severity;
+	bool active;		/* still leaking at the last evaluation */
+	bool alive;		/* the process still runs */
+};
+
+struct mx_prog {
+	const char *name;
+	bool attached;
+	uint64_t run_time_ns, run_cnt, recursion_misses;
+};
+
+struct mx_self {
+	double cpu_seconds;		/* the daemon's user + system CPU */
+	uint64_t rss_bytes;
+	double interval_s;		/* configured */
+	double effective_interval_s;	/* after back-off */
+	int backoff_level;		/* 0: none; 1: interval raised; 2: rss_stat detached */
+	double cpu_budget;		/* share of one core */
+	double cpu_share;		/* measured over the last intervals */
+	double bpf_cpu_share;
+	uint64_t samples;
+	double sample_seconds, detect_seconds, store_seconds;	/* the last interval's */
+	uint64_t store_bytes, store_commits, store_errors;
+	uint64_t proc_reads, proc_errors, pid_reuse;
+	bool bpf_loaded, rss_bpf, bpf_stats_on;
+	uint64_t bpf_rss_events, bpf_map_full, bpf_no_owner, bpf_ring_full, bpf_lifecycle;
+	uint64_t detect_runs;
+	const struct mx_prog *progs;
+	size_t nprogs;
+};
+
+struct mx_model {
+	double now_s;
+	uint64_t host_total, host_available;
+	const struct mx_proc *procs;	/* sorted by rss, largest first */
+	size_t nprocs;
+	const struct mx_component *components;
+	size_t ncomponents;
+	const struct mx_cgroup *cgroups;
+	size_t ncgroups;
+	const struct mx_suspect *suspects;
+	size_t nsuspects;
+	size_t top_n;			/* processes exported by /metrics */
+	size_t max_cgroups;		/* cgroups exported by /metrics */
+	struct mx_self self;
+};
+
+#endif

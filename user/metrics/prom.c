@@ -1,0 +1,332 @@
+/* prom — Prometheus text format; see prom.h. */
+#include "metrics/prom.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void _family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value, escaped as the format wants (\\, \", \n). */
+static void _lv(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f), fputc(*s, f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void _num(FILE *f, double v)
+{
+	if (isinf(v))
+		fputs(v > 0 ? "+Inf" : "-Inf", f);
+	else if (isnan(v))
+		fputs("NaN", f);
+	else if (v == floor(v) && fabs(v) < 9e15)
+		fprintf(f, "%.0f", v);
+	else
+		fprintf(f, "%.9g", v);
+}
+
+static void _plain(FILE *f, const char *name, const char *type, const char *help, double v)
+{
+	_family(f, name, type, help);
+	fprintf(f, "%s ", name);
+	_num(f, v);
+	fputc('\n', f);
+}
+
+static size_t _min(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+static void _procs(FILE *f, const struct mx_model *m)
+{
+	static const char *types[] = { "anon", "file", "shmem", "swap" };
+	size_t n = _min(m->nprocs, m->top_n);
+
+	_plain(f, "seep_processes", "gauge", "Processes on the host with a memory map.",
+	       (double)m->nprocs);
+	_plain(f, "seep_processes_truncated", "gauge",
+	       "Processes left out of the per-process series (only the top N by RSS are exported).",
+	       (double)(m->nprocs - n));
+	_family(f, "seep_process_memory_bytes", "gauge",
+		"Resident (anon, file, shmem) and swapped memory of a process, top N by RSS.");
+	for (size_t i = 0; i < n; i++) {
+		const struct mx_proc *p = &m->procs[i];
+		uint64_t v[4] = { p->anon, p->file, p->shmem, p->swap };
+
+		for (int k = 0; k < 4; k++) {
+			fprintf(f, "seep_process_memory_bytes{pid=\"%d\",comm=", p->pid);
+			_lv(f, p->comm);
+			fprintf(f, ",component=");
+			_lv(f, m->components[p->component].key);
+			fprintf(f, ",type=\"%s\"} %llu\n", types[k], (unsigned long long)v[k]);
+		}
+	}
+	_family(f, "seep_process_start_time_seconds", "gauge",
+		"Start time of a process (epoch seconds), top N by RSS.");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "seep_process_start_time_seconds{pid=\"%d\",comm=", m->procs[i].pid);
+		_lv(f, m->procs[i].comm);
+		fputs("} ", f);
+		_num(f, floor(m->procs[i].start_s));
+		fputc('\n', f);
+	}
+}
+
+static void _comp_labels(FILE *f, const struct mx_component *k)
+{
+	fputs("{component=", f);
+	_lv(f, k->key);
+	fputs(",comm=", f);
+	_lv(f, k->comm);
+	fputs(",unit=", f);
+	_lv(f, k->unit);
+	fputs("}", f);
+}
+
+static void _components(FILE *f, const struct mx_model *m)
+{
+	/* components with live members, largest first, bounded like processes */
+	size_t shown = 0, live = 0;
+	const struct mx_component **v = calloc(m->ncomponents + 1, sizeof(*v));
+	static const struct {
+		const char *name, *type, *help;
+	} fams[] = {
+		{ "seep_component_memory_bytes", "gauge",
+		  "Resident memory of a component's live processes (anon + file + shmem)." },
+		{ "seep_component_processes", "gauge", "Live processes of a component." },
+		{ "seep_component_process_starts_total", "counter",
+		  "Processes of a component seen starting since the daemon started." },
+		{ "seep_component_process_exits_total", "counter",
+		  "Processes of a component seen ending since the daemon started." },
+		{ "seep_component_short_lived_total", "counter",
+		  "Processes of a component that ended younger than the fold age." },
+		{ "seep_component_pivot_severity", "gauge",
+		  "Bucketization-pivot severity of a component (0: no anomalous bucket)." },
+	};
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < m->ncomponents; i++)
+		if (m->components[i].live)
+			v[live++] = &m->components[i];
+	/* selection of the top N by rss (N is small: a partial selection sort) */
+	for (size_t i = 0; i < live && i < m->top_n; i++) {
+		size_t best = i;
+
+		for (size_t j = i + 1; j < live; j++)
+			if (v[j]->rss > v[best]->rss)
+				best = j;
+		const struct mx_component *t = v[i];
+		v[i] = v[best];
+		v[best] = t;
+		shown++;
+	}
+	_plain(f, "seep_components", "gauge", "Components with live processes.", (double)live);
+	_plain(f, "seep_components_truncated", "gauge",
+	       "Components left out of the per-component series (top N by RSS are exported).",
+	       (double)(live - shown));
+	for (size_t fam = 0; fam < sizeof(fams) / sizeof(fams[0]); fam++) {
+		_family(f, fams[fam].name, fams[fam].type, fams[fam].help);
+		for (size_t i = 0; i < shown; i++) {
+			const struct mx_component *k = v[i];
+			double val[] = { (double)k->rss, k->live, (double)k->started, (double)k->exited,
+					 (double)k->short_lived, k->pivot_severity };
+
+			fputs(fams[fam].name, f);
+			_comp_labels(f, k);
+			fputc(' ', f);
+			_num(f, val[fam]);
+			fputc('\n', f);
+		}
+	}
+	free(v);
+}
+
+static void _cgroups(FILE *f, const struct mx_model *m)
+{
+	size_t n = _min(m->ncgroups, m->max_cgroups);
+
+	_plain(f, "seep_cgroups_truncated", "gauge",
+	       "Cgroups left out of the per-cgroup series (the first N, parents first, are exported).",
+	       (double)(m->ncgroups - n));
+	_family(f, "seep_cgroup_memory_usage_bytes", "gauge",
+		"Memory charged to a cgroup (v2 memory.current, v1 memory.usage_in_bytes).");
+	for (size_t i = 0; i < n; i++) {
+		fputs("seep_cgroup_memory_usage_bytes{cgroup=", f);
+		_lv(f, m->cgroups[i].path);
+		fprintf(f, "} %llu\n", (unsigned long long)m->cgroups[i].usage);
+	}
+	_family(f, "seep_cgroup_memory_limit_bytes", "gauge",
+		"Memory limit of a cgroup (v2 memory.max, v1 memory.limit_in_bytes); absent when none.");
+	for (size_t i = 0; i < n; i++) {
+		if (m->cgroups[i].limit == UINT64_MAX)
+			continue;
+		fputs("seep_cgroup_memory_limit_bytes{cgroup=", f);
+		_lv(f, m->cgroups[i].path);
+		fprintf(f, "} %llu\n", (unsigned long long)m->cgroups[i].limit);
+	}
+}
+
+static void _suspects(FILE *f, const struct mx_model *m)
+{
+	size_t active = 0;
+
+	for (size_t i = 0; i < m->nsuspects; i++)
+		active += m->suspects[i].active;
+	_plain(f, "seep_suspects", "gauge", "Processes and components suspected of leaking now.",
+	       (double)active);
+	_family(f, "seep_suspect_severity", "gauge",
+		"Severity (0..1) of a current leak suspect, by kind, pid and growth pattern.");
+	for (size_t i = 0; i < m->nsuspects; i++) {
+		const struct mx_suspect *s = &m->suspects[i];
+
+		if (!s->active)
+			continue;
+		fprintf(f, "seep_suspect_severity{kind=\"%s\",pid=\"%d\",comm=", s->kind, s->pid);
+		_lv(f, s->comm);
+		fputs(",component=", f);
+		_lv(f, s->component);
+		fprintf(f, ",pattern=\"%s\"} ", s->pattern);
+		_num(f, s->severity);
+		fputc('\n', f);
+	}
+	_family(f, "seep_suspect_growth_bytes_per_second", "gauge",
+		"Growth rate of a current leak suspect's memory.");
+	for (size_t i = 0; i < m->nsuspects; i++) {
+		const struct mx_suspect *s = &m->suspects[i];
+
+		if (!s->active)
+			continue;
+		fprintf(f, "seep_suspect_growth_bytes_per_second{kind=\"%s\",pid=\"%d\",comm=", s->kind,
+			s->pid);
+		_lv(f, s->comm);
+		fputs(",component=", f);
+		_lv(f, s->component);
+		fprintf(f, ",pattern=\"%s\"} ", s->pattern);
+		_num(f, s->slope_bytes_per_s);
+		fputc('\n', f);
+	}
+}
+
+static void _self(FILE *f, const struct mx_model *m)
+{
+	const struct mx_self *s = &m->self;
+	struct {
+		const char *name, *type, *help;
+		double v;
+	} rows[] = {
+		{ "seep_self_cpu_seconds_total", "counter", "CPU time (user + system) the daemon used.",
+		  s->cpu_seconds },
+		{ "seep_self_resident_memory_bytes", "gauge", "Resident memory of the daemon.",
+		  (double)s->rss_bytes },
+		{ "seep_self_cpu_ratio", "gauge",
+		  "Share of one core the daemon used over the last intervals.", s->cpu_share },
+		{ "seep_self_cpu_budget_ratio", "gauge", "Share of one core the daemon may use.",
+		  s->cpu_budget },
+		{ "seep_bpf_cpu_ratio", "gauge",
+		  "Share of one core seep's BPF programs used over the last intervals.",
+		  s->bpf_cpu_share },
+		{ "seep_self_backoff_level", "gauge",
+		  "Back-off for the CPU budget: 0 none, 1 longer interval, 2 rss_stat detached.",
+		  s->backoff_level },
+		{ "seep_interval_seconds", "gauge", "Configured sampling interval.", s->interval_s },
+		{ "seep_effective_interval_seconds", "gauge", "Sampling interval after back-off.",
+		  s->effective_interval_s },
+		{ "seep_samples_total", "counter", "Samples of the host taken.", (double)s->samples },
+		{ "seep_sample_duration_seconds", "gauge", "Time the last sample took.",
+		  s->sample_seconds },
+		{ "seep_detect_duration_seconds", "gauge", "Time the last detection pass took.",
+		  s->detect_seconds },
+		{ "seep_store_duration_seconds", "gauge", "Time the last store commit took.",
+		  s->store_seconds },
+		{ "seep_detect_runs_total", "counter", "Detector runs on process and component series.",
+		  (double)s->detect_runs },
+		{ "seep_store_size_bytes", "gauge", "Size of the store's database and WAL.",
+		  (double)s->store_bytes },
+		{ "seep_store_commits_total", "counter", "Store transactions committed.",
+		  (double)s->store_commits },
+		{ "seep_store_errors_total", "counter", "Store writes that failed.",
+		  (double)s->store_errors },
+		{ "seep_proc_reads_total", "counter", "/proc files read.", (double)s->proc_reads },
+		{ "seep_proc_read_errors_total", "counter",
+		  "/proc reads that failed (the process ended meanwhile).", (double)s->proc_errors },
+		{ "seep_pid_reuse_total", "counter",
+		  "Pids found reused by a new process (told apart by start time).",
+		  (double)s->pid_reuse },
+		{ "seep_bpf_loaded", "gauge", "1 when the tier-0 BPF programs are loaded.",
+		  s->bpf_loaded },
+		{ "seep_bpf_rss_stat_attached", "gauge",
+		  "1 when memory counters come from tp_btf/rss_stat, 0 when from /proc.", s->rss_bpf },
+		{ "seep_bpf_rss_stat_events_total", "counter", "rss_stat events seen by BPF.",
+		  (double)s->bpf_rss_events },
+		{ "seep_bpf_lifecycle_events_total", "counter",
+		  "Process fork/exec/exit events sent by BPF.", (double)s->bpf_lifecycle },
+	};
+
+	_plain(f, "seep_host_memory_total_bytes", "gauge", "MemTotal of the host.",
+	       (double)m->host_total);
+	_plain(f, "seep_host_memory_available_bytes", "gauge", "MemAvailable of the host.",
+	       (double)m->host_available);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		_plain(f, rows[i].name, rows[i].type, rows[i].help, rows[i].v);
+	_family(f, "seep_bpf_drops_total", "counter",
+		"Events BPF could not record, by reason (map_full, no_owner, ring_full).");
+	fprintf(f, "seep_bpf_drops_total{reason=\"map_full\"} %llu\n",
+		(unsigned long long)s->bpf_map_full);
+	fprintf(f, "seep_bpf_drops_total{reason=\"no_owner\"} %llu\n",
+		(unsigned long long)s->bpf_no_owner);
+	fprintf(f, "seep_bpf_drops_total{reason=\"ring_full\"} %llu\n",
+		(unsigned long long)s->bpf_ring_full);
+	_family(f, "seep_bpf_prog_run_time_seconds_total", "counter",
+		"Time spent in each seep BPF program (BPF_STATS_RUN_TIME).");
+	for (size_t i = 0; i < s->nprogs; i++)
+		fprintf(f, "seep_bpf_prog_run_time_seconds_total{prog=\"%s\"} %.9f\n",
+			s->progs[i].name, (double)s->progs[i].run_time_ns * 1e-9);
+	_family(f, "seep_bpf_prog_runs_total", "counter", "Runs of each seep BPF program.");
+	for (size_t i = 0; i < s->nprogs; i++)
+		fprintf(f, "seep_bpf_prog_runs_total{prog=\"%s\"} %llu\n", s->progs[i].name,
+			(unsigned long long)s->progs[i].run_cnt);
+	_family(f, "seep_bpf_prog_recursion_misses_total", "counter",
+		"Runs of each seep BPF program the kernel skipped (recursion guard).");
+	for (size_t i = 0; i < s->nprogs; i++)
+		fprintf(f, "seep_bpf_prog_recursion_misses_total{prog=\"%s\"} %llu\n",
+			s->progs[i].name, (unsigned long long)s->progs[i].recursion_misses);
+}
+
+int prom__render(const struct mx_model *m, char **buf, size_t *len)
+{
+	FILE *f;
+
+	*buf = NULL;
+	*len = 0;
+	f = open_memstream(buf, len);
+	if (!f)
+		return -ENOMEM;
+	_self(f, m);
+	_procs(f, m);
+	_components(f, m);
+	_cgroups(f, m);
+	_suspects(f, m);
+	if (fclose(f)) {
+		free(*buf);
+		*buf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
