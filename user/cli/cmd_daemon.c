@@ -4,6 +4,7 @@
  * order; --print-config shows the result and exits.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "lib/log.h"
+#include "lib/vec.h"
 
 enum { OPT_PRINT = 256, OPT_NO_BPF, OPT_STORE, OPT_LISTEN, OPT_SET };
 
@@ -52,95 +54,91 @@ static void usage(FILE *out)
 "  -h, --help             this help\n");
 }
 
-static int _push(char ***sets, int *n, const char *fmt, const char *arg)
-{
-	char **v = realloc(*sets, (size_t)(*n + 1) * sizeof(**sets));
-	size_t len = strlen(fmt) + strlen(arg) + 1;
+struct daemon_opts {
+	struct daemon_source src;
+	char **sets;             /* "section.key=value", in command-line order (owned) */
+	size_t nsets, cap;
+	bool print;
+};
 
-	if (!v)
+static const struct cli_command command = {
+	.name = "daemon",
+	.shortopts = "c:i:vh",
+	.longopts = long_opts,
+	.usage = usage,
+};
+
+static int _push(struct daemon_opts *o, const char *fmt, const char *arg)
+{
+	char **slot = VEC_PUSH(o->sets, o->nsets, o->cap);
+
+	if (!slot || asprintf(slot, fmt, arg) < 0) {
+		cli__error("cannot parse the options: %s", strerror(ENOMEM));
 		return -ENOMEM;
-	*sets = v;
-	v[*n] = malloc(len);
-	if (!v[*n])
-		return -ENOMEM;
-	snprintf(v[*n], len, fmt, arg);
-	(*n)++;
+	}
+	o->nsets++;
+	return 0;
+}
+
+static int on_opt(void *ctx, int opt, const char *arg)
+{
+	struct daemon_opts *o = ctx;
+
+	switch (opt) {
+	case 'c':
+		o->src.config_path = arg;
+		return 0;
+	case 'i':
+		return _push(o, "daemon.interval=%s", arg);
+	case OPT_STORE:
+		return _push(o, "daemon.store=%s", arg);
+	case OPT_LISTEN:
+		return _push(o, "daemon.listen=%s", arg);
+	case OPT_NO_BPF:
+		return _push(o, "daemon.bpf=%s", "no");
+	case OPT_SET:
+		return _push(o, "%s", arg);
+	case OPT_PRINT:
+		o->print = true;
+		return 0;
+	}
 	return 0;
 }
 
 int cmd_daemon(int argc, char **argv)
 {
-	struct daemon_source src = { 0 };
+	struct daemon_opts o = { 0 };
 	struct daemon_config cfg;
-	char **sets = NULL, err[512];
-	int opt, verbose = 0, print = 0, nsets = 0, ret = EXIT_OK, r;
+	char err[512];
+	int ret = EXIT_OK, r;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:i:vh", long_opts, NULL)) != -1) {
-		r = 0;
-		switch (opt) {
-		case 'c':
-			src.config_path = optarg;
-			break;
-		case 'i':
-			r = _push(&sets, &nsets, "daemon.interval=%s", optarg);
-			break;
-		case OPT_STORE:
-			r = _push(&sets, &nsets, "daemon.store=%s", optarg);
-			break;
-		case OPT_LISTEN:
-			r = _push(&sets, &nsets, "daemon.listen=%s", optarg);
-			break;
-		case OPT_NO_BPF:
-			r = _push(&sets, &nsets, "daemon.bpf=%s", "no");
-			break;
-		case OPT_SET:
-			r = _push(&sets, &nsets, "%s", optarg);
-			break;
-		case OPT_PRINT:
-			print = 1;
-			break;
-		default:
-			r = cli__common_opt(opt, &verbose, usage);
-			if (r == 1) {
-				ret = EXIT_OK;
-				goto cleanup;
-			}
-			if (r) {
-				ret = EXIT_USAGE;
-				goto cleanup;
-			}
-		}
-		if (r) {
-			pr_err("cannot parse options: %s", strerror(-r));
-			ret = EXIT_FAIL;
-			goto cleanup;
-		}
+	r = cli__parse(&command, argc, argv, on_opt, &o);
+	if (r) {
+		ret = r == 1 ? EXIT_OK : r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+		goto cleanup;
 	}
 	if (optind < argc) {
-		pr_err("unexpected argument '%s'", argv[optind]);
-		usage(stderr);
+		cli__error("unexpected argument '%s'", argv[optind]);
 		ret = EXIT_USAGE;
 		goto cleanup;
 	}
-	log__set_verbosity(verbose);
-	src.sets = sets;
-	src.nsets = nsets;
-	if (daemon__config(&src, &cfg, err, sizeof(err))) {
-		pr_err("%s", err);
+	o.src.sets = o.sets;
+	o.src.nsets = (int)o.nsets;
+	if (daemon__config(&o.src, &cfg, err, sizeof(err))) {
+		cli__error("%s", err);
 		ret = EXIT_USAGE;
 		goto cleanup;
 	}
-	if (print) {
+	if (o.print) {
 		daemon_config__print(&cfg, stdout);
 		goto cleanup;
 	}
 	if (cfg.bpf && geteuid() != 0)
 		pr_warn("not root: the BPF programs will not load (tier 0 from /proc)");
-	ret = daemon__run(&src, &cfg) ? EXIT_FAIL : EXIT_OK;
+	ret = daemon__run(&o.src, &cfg) ? EXIT_FAIL : EXIT_OK;
 cleanup:
-	for (int i = 0; i < nsets; i++)
-		free(sets[i]);
-	free(sets);
+	for (size_t i = 0; i < o.nsets; i++)
+		free(o.sets[i]);
+	free(o.sets);
 	return ret;
 }

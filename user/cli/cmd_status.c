@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
@@ -20,6 +21,7 @@
 #include "cli/commands.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "metrics/http.h"
 
 enum { OPT_FORMAT = 256, OPT_LISTEN };
@@ -71,15 +73,8 @@ static char *_get(const char *addr, uint16_t port, const char *path, int *err)
 		goto fail;
 	}
 	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
-
-			if (!nb) {
-				*err = -ENOMEM;
-				goto fail;
-			}
-			buf = nb;
-		}
+		if ((*err = VEC_RESERVE(buf, cap, len + 4096 + 1)))
+			goto fail;
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0) {
 			*err = -errno;
@@ -148,54 +143,71 @@ static void _text(json_t *status, json_t *suspects)
 	}
 }
 
+static const char *const formats[] = { "text", "json" };
+
+struct status_opts {
+	const char *listen;
+	bool json;
+};
+
+static const struct cli_command command = {
+	.name = "status",
+	.shortopts = "vh",
+	.longopts = long_opts,
+	.format_opt = OPT_FORMAT,
+	.usage = usage,
+};
+
+static int on_opt(void *ctx, int opt, const char *arg)
+{
+	struct status_opts *o = ctx;
+	size_t f;
+
+	if (opt == OPT_LISTEN) {
+		o->listen = arg;
+	} else if (opt == OPT_FORMAT) {
+		if (cli__name(arg, "--format", formats, 2, &f))
+			return -EINVAL;
+		o->json = f == 1;
+	}
+	return 0;
+}
+
 int cmd_status(int argc, char **argv)
 {
-	const char *listen = "127.0.0.1:9474";
-	char addr[64], *st = NULL, *su = NULL, msg[512];
+	struct status_opts o = { .listen = "127.0.0.1:9474" };
+	char addr[64], *st = NULL, *su = NULL;
 	json_t *jst = NULL, *jsu = NULL, *out;
-	int opt, verbose = 0, json = 0, err, ret = EXIT_OK, r;
+	int err, ret = EXIT_OK, r;
 	uint16_t port;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_LISTEN:
-			listen = optarg;
-			break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				json = 1;
-			else if (strcmp(optarg, "text")) {
-				pr_err("bad value '%s' for '--format' (text or json)", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		default:
-			r = cli__common_opt(opt, &verbose, usage);
-			if (r)
-				return r == 1 ? EXIT_OK : EXIT_USAGE;
-		}
+	r = cli__parse(&command, argc, argv, on_opt, &o);
+	if (r)
+		return r == 1 ? EXIT_OK : EXIT_USAGE;
+	if (optind < argc) {
+		cli__error("unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
 	}
-	log__set_verbosity(verbose);
-	if (http__parse_listen(listen, addr, sizeof(addr), &port)) {
-		pr_err("bad value '%s' for '--listen' (ADDR:PORT)", listen);
+	if (http__parse_listen(o.listen, addr, sizeof(addr), &port)) {
+		cli__bad_value("--listen", o.listen, "ADDR:PORT");
 		return EXIT_USAGE;
 	}
 	st = _get(addr, port, "/api/status", &err);
 	if (st)
 		su = _get(addr, port, "/api/suspects", &err);
 	if (!st || !su) {
-		snprintf(msg, sizeof(msg), "cannot reach the daemon at '%s:%u': %s", addr, port,
-			 strerror(-err));
-		goto fail;
+		cli__error("cannot reach the daemon at '%s:%u': %s", addr, port, strerror(-err));
+		ret = EXIT_FAIL;
+		goto cleanup;
 	}
 	jst = json_loads(st, 0, NULL);
 	jsu = json_loads(su, 0, NULL);
 	if (!jst || !jsu) {
-		snprintf(msg, sizeof(msg), "cannot parse the daemon's answer at '%s:%u'", addr, port);
-		goto fail;
+		cli__error("cannot parse the daemon's answer at '%s:%u'", addr, port);
+		ret = EXIT_FAIL;
+		goto cleanup;
 	}
-	if (json) {
+	if (o.json) {
 		out = json_pack("{s:O, s:O}", "status", jst, "suspects",
 				json_object_get(jsu, "suspects"));
 		json_dumpf(out, stdout, JSON_COMPACT);
@@ -204,12 +216,6 @@ int cmd_status(int argc, char **argv)
 	} else {
 		_text(jst, jsu);
 	}
-	goto cleanup;
-fail:
-	if (json)
-		cli__print_json_error(msg);
-	pr_err("%s", msg);
-	ret = EXIT_FAIL;
 cleanup:
 	json_decref(jst);
 	json_decref(jsu);

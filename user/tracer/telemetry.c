@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <telemetry.skel.h>
+#include "telemetry.skel.h"
 
 #include "lib/log.h"
 

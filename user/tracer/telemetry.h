@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <seep_telemetry.h>
+#include "seep_telemetry.h"
 
 struct telemetry;
 
