@@ -460,43 +460,20 @@ cleanup:
 
 /* --- growth patterns ------------------------------------------------------- */
 
-enum detect_pattern detect__classify(const struct series *s, size_t from, size_t to,
-				     size_t *restarts)
-{
-	const double *v = s->v;
-	double lo = INFINITY, hi = -INFINITY, range, sigma, jump, up_jumps = 0;
-	double head, tail, rise, med, *tmp;
-	size_t n, k, nup = 0, ndrop = 0, above = 0, edge;
+/* Moves of v[from, to): runs of same-sign steps above 2·SIGMA, at most half
+ * an hour long (smoothing spreads a jump over a few samples). A run that
+ * rises by more than JUMP is an up-jump; one that falls by more than 0.4 of
+ * RANGE a drop. */
+struct moves {
+	double up_jumps;	/* what the up-jumps rise in total */
+	size_t nup, ndrop;
+};
 
-	if (from == to) {
-		from = 0;
-		to = s->n;
-	}
-	n = to - from;
-	if (restarts)
-		*restarts = 0;
-	if (n < 4)
-		return PATTERN_PLATEAU;
-	for (size_t i = from; i < to; i++) {
-		lo = fmin(lo, v[i]);
-		hi = fmax(hi, v[i]);
-	}
-	range = hi - lo;
-	if (!(range > 0))
-		return PATTERN_PLATEAU;
-	sigma = diff_noise(v, from, to);
-	jump = fmax(6 * sigma, 0.05 * range);
-	edge = n / 10 ? n / 10 : 1;
-	head = tail = 0;
-	for (k = 0; k < edge; k++) {
-		head += v[from + k];
-		tail += v[to - 1 - k];
-	}
-	head /= (double)edge;
-	tail /= (double)edge;
-	rise = tail - head;
-	/* moves: runs of same-sign steps above the noise, at most half an hour
-	 * long (smoothing spreads a jump over a few samples) */
+static void _moves(const double *v, size_t from, size_t to, double sigma, double jump,
+		   double range, struct moves *m)
+{
+	m->up_jumps = 0;
+	m->nup = m->ndrop = 0;
 	for (size_t i = from + 1; i < to;) {
 		double d = v[i] - v[i - 1], total;
 		size_t j = i;
@@ -510,61 +487,154 @@ enum detect_pattern detect__classify(const struct series *s, size_t from, size_t
 		total = v[j] - v[i - 1];
 		if (j - i < 6) {
 			if (total > jump) {
-				up_jumps += total;
-				nup++;
+				m->up_jumps += total;
+				m->nup++;
 			} else if (total < -0.4 * range) {
-				ndrop++;
+				m->ndrop++;
 			}
 		}
 		i = j + 1;
 	}
+}
+
+/* Net change of v[from, to): the mean of its last tenth minus the mean of
+ * its first tenth (one sample each at least). */
+static double _rise(const double *v, size_t from, size_t to)
+{
+	size_t n = to - from, edge = n / 10 ? n / 10 : 1;
+	double head = 0, tail = 0;
+
+	for (size_t k = 0; k < edge; k++) {
+		head += v[from + k];
+		tail += v[to - 1 - k];
+	}
+	head /= (double)edge;
+	tail /= (double)edge;
+	return tail - head;
+}
+
+/* A spike: a short excursion (under a tenth of the samples) well above the
+ * median level (by more than half the range HI - LO) that comes back, with
+ * little net RISE. False as well when there is no memory to tell. */
+static bool _is_spike(const double *v, size_t from, size_t to, double hi, double range,
+		      double rise)
+{
+	size_t n = to - from, above = 0;
+	double *tmp = malloc(n * sizeof(*tmp)), med;
+
+	if (!tmp)
+		return false;
+	memcpy(tmp, v + from, n * sizeof(*tmp));
+	med = median_of(tmp, n);
+	free(tmp);
+	for (size_t i = from; i < to; i++)
+		above += v[i] > med + 0.5 * (hi - med);
+	return hi - med > 0.5 * range && above * 10 < n && fabs(rise) < 0.3 * range &&
+	       v[to - 1] < med + 0.5 * (hi - med);
+}
+
+/* Growth that levelled off: the last third of v[from, to) gains less over
+ * the middle third than a tenth of RISE per sample. */
+static bool _levelled_off(const double *v, size_t from, size_t to, double rise)
+{
+	size_t third = (to - from) / 3;
+	double a = 0, b = 0;
+
+	for (size_t i = 0; i < third; i++) {
+		a += v[to - 2 * third + i];
+		b += v[to - third + i];
+	}
+	return third && (b - a) / (double)third < 0.1 * rise;
+}
+
+enum detect_pattern detect__classify(const struct series *s, size_t from, size_t to,
+				     size_t *restarts)
+{
+	const double *v = s->v;
+	double lo = INFINITY, hi = -INFINITY, range, sigma, rise;
+	struct moves mv;
+
+	if (from == to) {
+		from = 0;
+		to = s->n;
+	}
+	if (restarts)
+		*restarts = 0;
+	if (to - from < 4)
+		return PATTERN_PLATEAU;
+	for (size_t i = from; i < to; i++) {
+		lo = fmin(lo, v[i]);
+		hi = fmax(hi, v[i]);
+	}
+	range = hi - lo;
+	if (!(range > 0))
+		return PATTERN_PLATEAU;
+	sigma = diff_noise(v, from, to);
+	rise = _rise(v, from, to);
+	_moves(v, from, to, sigma, fmax(6 * sigma, 0.05 * range), range, &mv);
 	/* sawtooth: restarts that give back a large share of the range, with
 	 * net growth between them */
-	if (ndrop >= 1 && up_jumps < 0.5 * range) {
+	if (mv.ndrop >= 1 && mv.up_jumps < 0.5 * range) {
 		if (restarts)
-			*restarts = ndrop;
+			*restarts = mv.ndrop;
 		return PATTERN_SAWTOOTH;
 	}
-	/* spike: a short excursion well above a level that comes back */
-	tmp = malloc(n * sizeof(*tmp));
-	if (tmp) {
-		memcpy(tmp, v + from, n * sizeof(*tmp));
-		med = median_of(tmp, n);
-		free(tmp);
-		for (size_t i = from; i < to; i++)
-			above += v[i] > med + 0.5 * (hi - med);
-		if (hi - med > 0.5 * range && above * 10 < n && fabs(rise) < 0.3 * range &&
-		    v[to - 1] < med + 0.5 * (hi - med))
-			return PATTERN_SPIKE;
-	}
-	if (rise < 0.3 * range)
+	if (_is_spike(v, from, to, hi, range, rise))
+		return PATTERN_SPIKE;
+	if (rise < 0.3 * range || _levelled_off(v, from, to, rise))
 		return PATTERN_PLATEAU;
-	/* growth that levelled off: the last third gains little */
-	{
-		size_t third = n / 3;
-		double a = 0, b = 0;
-
-		for (size_t i = 0; i < third; i++) {
-			a += v[to - 2 * third + i];
-			b += v[to - third + i];
-		}
-		if (third && (b - a) / (double)third < 0.1 * rise)
-			return PATTERN_PLATEAU;
-	}
-	if (nup >= 2 && up_jumps >= 0.5 * rise)
+	if (mv.nup >= 2 && mv.up_jumps >= 0.5 * rise)
 		return PATTERN_STAIR;
 	return PATTERN_STEADY;
 }
 
 /* --- the pipeline ---------------------------------------------------------- */
 
+/* Precog(MF) in the pipeline on the analysed S: the model IN->model, or
+ * one trained on IN->train_raw, or on S's first train_fraction (then only
+ * the rest is tested and the window is moved back into S's indexes). The
+ * model trained, if any, goes to *OWN (the caller releases it). */
+static int _run_precog(const struct detect_params *p, int mf, struct detect_input *in,
+		       const struct series *s, struct precog_model *own, struct detect_result *r)
+{
+	const struct precog_model *model = in->model;
+	struct series train = { 0 }, test = { 0 };
+	size_t split = 0;
+	int err = 0;
+
+	if (!model) {
+		if (in->train_raw) {
+			err = detect__preprocess(p, in->train_raw, &train);
+		} else {
+			split = (size_t)floor(p->train_fraction * (double)s->n);
+			err = series__slice(s, 0, split, &train);
+		}
+		if (!err)
+			err = precog__train(p, &train, own);
+		if (err)
+			goto cleanup;
+		model = own;
+	}
+	err = series__slice(s, split, s->n, &test);
+	if (err)
+		goto cleanup;
+	err = detect__precog(p, model, &test, mf, r);
+	if (!err && r->leak) {
+		r->from += split;
+		r->to += split;
+	}
+	in->split = split;
+cleanup:
+	series__release(&train);
+	series__release(&test);
+	return err;
+}
+
 int detect__run(const struct detect_params *p, enum detect_algo algo,
 		struct detect_input *in, struct detect_result *r)
 {
-	struct series s = { 0 }, train = { 0 }, test = { 0 };
-	const struct precog_model *model = in->model;
 	struct precog_model own = { 0 };
-	size_t split = 0;
+	struct series s = { 0 };
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -584,39 +654,18 @@ int detect__run(const struct detect_params *p, enum detect_algo algo,
 		break;
 	case DETECT_PRECOG:
 	case DETECT_PRECOGMF:
-		if (!model) {
-			if (in->train_raw) {
-				err = detect__preprocess(p, in->train_raw, &train);
-			} else {
-				split = (size_t)floor(p->train_fraction * (double)s.n);
-				err = series__slice(&s, 0, split, &train);
-			}
-			if (!err)
-				err = precog__train(p, &train, &own);
-			if (err)
-				break;
-			model = &own;
-		}
-		err = series__slice(&s, split, s.n, &test);
-		if (err)
-			break;
-		err = detect__precog(p, model, &test, algo == DETECT_PRECOGMF, r);
-		if (!err && r->leak) {
-			r->from += split;
-			r->to += split;
-		}
-		in->split = split;
+		err = _run_precog(p, algo == DETECT_PRECOGMF, in, &s, &own, r);
 		break;
 	default:
 		err = -EINVAL;
 	}
-	if (!err && in->trained && model == &own) {
+	/* Precog trained OWN when no model was given */
+	if (!err && in->trained && !in->model &&
+	    (algo == DETECT_PRECOG || algo == DETECT_PRECOGMF)) {
 		*in->trained = own;
 		memset(&own, 0, sizeof(own));
 	}
 	precog_model__release(&own);
-	series__release(&train);
-	series__release(&test);
 	if (!err && in->analysed)
 		*in->analysed = s;
 	else
