@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
+#include "lib/hashmap.h"
+#include "lib/vec.h"
 #include "contrast/contrast.h"
 #include "lib/intern.h"
 
@@ -15,20 +18,20 @@ struct contrast_data {
 	size_t *local_cap;
 
 	uint32_t *avp_attr, *avp_local;
-	size_t navps, avp_cap;
+	size_t navps, avp_attr_cap, avp_local_cap;
 
 	uint32_t *rows;              /* until finalize: nrows * nattrs AVP ids, by row */
 	uint32_t *cols;              /* after: nattrs * nrows AVP ids, by attribute */
 	uint8_t *cls;
 	uint64_t *count;
 	double *metric;
-	size_t nrows, row_cap;
+	size_t nrows;
+	size_t rows_cap, cls_cap, count_cap, metric_cap;	/* until finalize */
 
 	uint64_t total[2];
 	bool has_metric, finalized;
 
-	uint64_t *merge;             /* until finalize: hash << 32 | (row + 1) */
-	size_t merge_slots;
+	struct hashmap merge;        /* until finalize: a row's values, class, metric -> row */
 
 	uint32_t *post_off;          /* navps + 1 offsets into post */
 	uint32_t *post;
@@ -90,25 +93,8 @@ void contrast_data__free(struct contrast_data *d)
 	free(d->metric);
 	free(d->post_off);
 	free(d->post);
-	free(d->merge);
+	hashmap__release(&d->merge);
 	free(d);
-}
-
-static int _grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 16;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * elem);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
 }
 
 static int _intern_avp(struct contrast_data *d, size_t a, const char *value, uint32_t *avp)
@@ -123,19 +109,13 @@ static int _intern_avp(struct contrast_data *d, size_t a, const char *value, uin
 		*avp = d->local2avp[a][local];
 		return 0;
 	}
-	err = _grow((void **)&d->local2avp[a], &d->local_cap[a], (size_t)local + 1,
-		    sizeof(uint32_t));
+	err = VEC_RESERVE(d->local2avp[a], d->local_cap[a], (size_t)local + 1);
+	if (!err)
+		err = VEC_RESERVE(d->avp_attr, d->avp_attr_cap, d->navps + 1);
+	if (!err)
+		err = VEC_RESERVE(d->avp_local, d->avp_local_cap, d->navps + 1);
 	if (err)
 		return err;
-	size_t cap = d->avp_cap;
-	err = _grow((void **)&d->avp_attr, &cap, d->navps + 1, sizeof(uint32_t));
-	if (err)
-		return err;
-	cap = d->avp_cap;
-	err = _grow((void **)&d->avp_local, &cap, d->navps + 1, sizeof(uint32_t));
-	if (err)
-		return err;
-	d->avp_cap = cap;
 	if (d->navps >= UINT32_MAX - 1)
 		return -ENOSPC;
 	d->avp_attr[d->navps] = (uint32_t)a;
@@ -145,61 +125,48 @@ static int _intern_avp(struct contrast_data *d, size_t a, const char *value, uin
 	return 0;
 }
 
+/* The merge key of row R: its class, metric and AVP ids. */
 static uint64_t _row_hash(const struct contrast_data *d, size_t r)
 {
-	const uint32_t *row = d->rows + r * d->nattrs;
-	uint64_t h = 0xcbf29ce484222325ULL ^ d->cls[r], bits;
+	uint64_t h = hash__update(HASH_SEED, &d->cls[r], sizeof(d->cls[r]));
 
-	memcpy(&bits, &d->metric[r], sizeof(bits));
-	h = (h ^ bits) * 0x100000001b3ULL;
-	for (size_t a = 0; a < d->nattrs; a++)
-		h = (h ^ row[a]) * 0x100000001b3ULL;
-	/* The FNV steps leave low bits weak; the table masks low bits. */
-	h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdULL;
-	h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 33);
+	h = hash__update(h, &d->metric[r], sizeof(d->metric[r]));
+	h = hash__update(h, d->rows + r * d->nattrs, d->nattrs * sizeof(*d->rows));
+	return hash__finish(h);
 }
 
-static bool _row_same(const struct contrast_data *d, size_t a, size_t b)
+/* hashmap_eq_fn: does row ID hold the same key as row *KEY (a size_t)? */
+static bool _row_eq(uint32_t id, const void *key, void *ctx)
 {
+	const struct contrast_data *d = ctx;
+	size_t a = id, b = *(const size_t *)key;
+
 	return d->cls[a] == d->cls[b] && !memcmp(&d->metric[a], &d->metric[b], sizeof(double)) &&
 	       !memcmp(d->rows + a * d->nattrs, d->rows + b * d->nattrs, d->nattrs * sizeof(uint32_t));
 }
 
-/* Slot of row R's key: the slot holding an identical row, or an empty one.
- * Slots keep the upper half of the hash, so most mismatches are settled
- * without touching the rows. */
-static size_t _merge_probe(const struct contrast_data *d, size_t r)
+/* Room for one more row in every row array. */
+static int _reserve_row(struct contrast_data *d)
 {
-	uint64_t h = _row_hash(d, r), tag = h >> 32;
-	size_t mask = d->merge_slots - 1, i = h & mask;
+	size_t n = d->nrows + 1;
+	int err = VEC_RESERVE(d->rows, d->rows_cap, n * d->nattrs);
 
-	for (;; i = (i + 1) & mask) {
-		uint64_t v = d->merge[i];
-
-		if (!v || ((v >> 32) == tag && _row_same(d, (uint32_t)v - 1, r)))
-			return i;
-	}
-}
-
-static int _merge_grow(struct contrast_data *d)
-{
-	size_t n = d->merge_slots ? d->merge_slots * 2 : 4096;
-	uint64_t *slots = calloc(n, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	free(d->merge);
-	d->merge = slots;
-	d->merge_slots = n;
-	for (size_t r = 0; r < d->nrows; r++)
-		d->merge[_merge_probe(d, r)] = (_row_hash(d, r) & ~0xffffffffULL) | ((uint64_t)r + 1);
-	return 0;
+	if (!err)
+		err = VEC_RESERVE(d->cls, d->cls_cap, n);
+	if (!err)
+		err = VEC_RESERVE(d->count, d->count_cap, n);
+	if (!err)
+		err = VEC_RESERVE(d->metric, d->metric_cap, n);
+	return err;
 }
 
 int contrast_data__add(struct contrast_data *d, const char *const *values,
 		       enum contrast_class cls, uint64_t count, double metric)
 {
+	size_t r = d->nrows;
+	uint64_t hash;
+	int64_t same;
+	uint32_t *row;
 	int err;
 
 	if (d->finalized)
@@ -208,52 +175,32 @@ int contrast_data__add(struct contrast_data *d, const char *const *values,
 		return -EINVAL;
 	if (!count)
 		return 0;
-	if (d->nrows >= UINT32_MAX - 1)
+	if (r >= UINT32_MAX - 1)
 		return -ENOSPC;
-	if (d->nrows == d->row_cap) {
-		size_t cap = d->row_cap ? d->row_cap * 2 : 1024;
-		uint32_t *rows = realloc(d->rows, cap * d->nattrs * sizeof(*rows));
-
-		if (!rows)
-			return -ENOMEM;
-		d->rows = rows;
-		uint8_t *c = realloc(d->cls, cap * sizeof(*c));
-		if (!c)
-			return -ENOMEM;
-		d->cls = c;
-		uint64_t *n = realloc(d->count, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		d->count = n;
-		double *m = realloc(d->metric, cap * sizeof(*m));
-		if (!m)
-			return -ENOMEM;
-		d->metric = m;
-		d->row_cap = cap;
-	}
-	uint32_t *row = d->rows + d->nrows * d->nattrs;
+	err = _reserve_row(d);
+	if (err)
+		return err;
+	row = d->rows + r * d->nattrs;
 	for (size_t a = 0; a < d->nattrs; a++) {
 		err = _intern_avp(d, a, values[a], &row[a]);
 		if (err)
 			return err;
 	}
-	d->cls[d->nrows] = (uint8_t)cls;
-	d->count[d->nrows] = count;
-	d->metric[d->nrows] = metric;
+	d->cls[r] = (uint8_t)cls;
+	d->count[r] = count;
+	d->metric[r] = metric;
 	d->total[cls] += count;
 	/* Identical rows (values, class, metric) merge into one: raw input
 	 * becomes the aggregated form as it loads. */
-	if ((d->nrows + 1) * 2 > d->merge_slots) {
-		err = _merge_grow(d);
-		if (err)
-			return err;
-	}
-	size_t slot = _merge_probe(d, d->nrows);
-	if (d->merge[slot]) {
-		d->count[(uint32_t)d->merge[slot] - 1] += count;
+	hash = _row_hash(d, r);
+	same = hashmap__find(&d->merge, hash, &r, _row_eq, d);
+	if (same >= 0) {
+		d->count[same] += count;
 		return 0;
 	}
-	d->merge[slot] = (_row_hash(d, d->nrows) & ~0xffffffffULL) | ((uint64_t)d->nrows + 1);
+	err = hashmap__add(&d->merge, hash, (uint32_t)r);
+	if (err)
+		return err;
 	d->nrows++;
 	return 0;
 }
@@ -311,7 +258,7 @@ static int _permute(struct contrast_data *d, const uint32_t *perm)
 	d->cls = cls;
 	d->count = count;
 	d->metric = metric;
-	d->row_cap = n;
+	d->rows_cap = d->cls_cap = d->count_cap = d->metric_cap = 0;
 	return 0;
 }
 
@@ -328,9 +275,7 @@ int contrast_data__finalize(struct contrast_data *d)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		perm[i] = (uint32_t)i;
-	free(d->merge);
-	d->merge = NULL;
-	d->merge_slots = 0;
+	hashmap__release(&d->merge);
 	qsort_r(perm, n, sizeof(*perm), _row_cmp, d);
 	err = _permute(d, perm);
 	free(perm);

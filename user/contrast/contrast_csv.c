@@ -146,6 +146,23 @@ static int _row(struct loader *l, struct contrast_data *d, char **f, size_t n, s
 	return 0;
 }
 
+/* Both classes have instances in D: 0, or -ENODATA with the message. */
+static int _check_classes(struct loader *l, const struct contrast_data *d)
+{
+	const struct contrast_csv_opts *o = l->o;
+
+	if (!contrast_data__total(d, CONTRAST_TARGET))
+		return _fail(l, -ENODATA, "no instance of the target class: no row of '%s' has %s='%s'",
+			     l->path, o->class_col, o->target);
+	if (contrast_data__total(d, CONTRAST_BACKGROUND))
+		return 0;
+	if (o->background)
+		return _fail(l, -ENODATA, "no instance of the background class: no row of '%s' has %s='%s'",
+			     l->path, o->class_col, o->background);
+	return _fail(l, -ENODATA, "no instance of the background class: every row of '%s' has %s='%s'",
+		     l->path, o->class_col, o->target);
+}
+
 int contrast_csv__load(const char *path, const struct contrast_csv_opts *o,
 		       struct contrast_data **out, char *err, size_t errlen)
 {
@@ -189,20 +206,9 @@ int contrast_csv__load(const char *path, const struct contrast_csv_opts *o,
 	}
 	if (ret < 0)
 		goto read_error;
-	if (!contrast_data__total(d, CONTRAST_TARGET)) {
-		ret = _fail(&l, -ENODATA, "no instance of the target class: no row of '%s' has %s='%s'",
-			    path, o->class_col, o->target);
+	ret = _check_classes(&l, d);
+	if (ret)
 		goto cleanup;
-	}
-	if (!contrast_data__total(d, CONTRAST_BACKGROUND)) {
-		if (o->background)
-			ret = _fail(&l, -ENODATA, "no instance of the background class: no row of '%s' has %s='%s'",
-				    path, o->class_col, o->background);
-		else
-			ret = _fail(&l, -ENODATA, "no instance of the background class: every row of '%s' has %s='%s'",
-				    path, o->class_col, o->target);
-		goto cleanup;
-	}
 	ret = contrast_data__finalize(d);
 	if (ret) {
 		_fail(&l, ret, "cannot index '%s': %s", path, strerror(-ret));

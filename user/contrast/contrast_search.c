@@ -7,11 +7,15 @@
 #include <time.h>
 
 #include "contrast/contrast_search.h"
-#include "lib/clock.h"
-#include "lib/rng.h"
 #include "contrast/hierarchy.h"
+#include "lib/clock.h"
+#include "lib/hash.h"
+#include "lib/hashmap.h"
+#include "lib/rng.h"
+#include "lib/vec.h"
 
-#define CACHE_MAX_SLOTS (1u << 22)
+/* The cache stops growing at this many patterns (scoring goes on uncached). */
+#define CACHE_MAX (1u << 21)
 
 void contrast_search__defaults(struct contrast_search_opts *o)
 {
@@ -29,69 +33,63 @@ void contrast_search__defaults(struct contrast_search_opts *o)
 
 /* --- the pattern cache ----------------------------------------------------- */
 
+/* Patterns scored so far (with their score and counts), indexed by their
+ * AVPs. */
 struct cache {
-	struct contrast_pattern *slots;   /* len 0 = empty slot */
-	size_t nslots, used;
+	struct contrast_pattern *pats;
+	size_t len, cap;
+	struct hashmap index;
 };
+
+static void _cache_release(struct cache *c)
+{
+	free(c->pats);
+	hashmap__release(&c->index);
+}
 
 static uint64_t _pattern_hash(const struct contrast_pattern *p)
 {
-	uint64_t h = 0x84222325cbf29ce4ULL ^ p->len;
-
-	for (uint32_t i = 0; i < p->len; i++) {
-		h ^= p->avp[i];
-		h *= 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
-	return h;
+	return hash__bytes(p->avp, p->len * sizeof(p->avp[0]));
 }
 
-static struct contrast_pattern *_cache_slot(struct cache *c, const struct contrast_pattern *p)
+/* hashmap_eq_fn: does cached pattern ID have the AVPs of KEY? */
+static bool _cache_eq(uint32_t id, const void *key, void *ctx)
 {
-	size_t mask = c->nslots - 1, i = _pattern_hash(p) & mask;
+	const struct cache *c = ctx;
 
-	while (c->slots[i].len && !contrast_pattern__same(&c->slots[i], p))
-		i = (i + 1) & mask;
-	return &c->slots[i];
+	return contrast_pattern__same(&c->pats[id], key);
 }
 
-static int _cache_grow(struct cache *c)
+/* Remembers P (not yet cached) under HASH; a full cache or a failed
+ * allocation leaves it uncached. */
+static void _cache_add(struct cache *c, uint64_t hash, const struct contrast_pattern *p)
 {
-	struct cache n = { .nslots = c->nslots * 2, .used = c->used };
+	struct contrast_pattern *slot;
 
-	n.slots = calloc(n.nslots, sizeof(*n.slots));
-	if (!n.slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->nslots; i++)
-		if (c->slots[i].len)
-			*_cache_slot(&n, &c->slots[i]) = c->slots[i];
-	free(c->slots);
-	*c = n;
-	return 0;
+	if (c->len >= CACHE_MAX)
+		return;
+	slot = VEC_PUSH(c->pats, c->len, c->cap);
+	if (!slot || hashmap__add(&c->index, hash, (uint32_t)c->len))
+		return;
+	*slot = *p;
+	c->len++;
 }
 
 /* Scores P from the cache, or evaluates and remembers it. */
 static int _score(struct cache *c, struct contrast_eval *ev, struct contrast_pattern *p,
 		  struct contrast_search_stats *st)
 {
-	struct contrast_pattern *slot = _cache_slot(c, p);
+	uint64_t hash = _pattern_hash(p);
+	int64_t id = hashmap__find(&c->index, hash, p, _cache_eq, c);
 
-	if (slot->len) {
-		*p = *slot;
+	if (id >= 0) {
+		*p = c->pats[id];
 		st->cache_hits++;
 		return 0;
 	}
 	contrast_eval__pattern(ev, p, NULL);
 	st->evaluations++;
-	if (c->used * 2 >= c->nslots) {
-		if (c->nslots >= CACHE_MAX_SLOTS)
-			return 0;       /* full: keep going uncached */
-		if (_cache_grow(c))
-			return 0;
-		slot = _cache_slot(c, p);
-	}
-	*slot = *p;
-	c->used++;
+	_cache_add(c, hash, p);
 	return 0;
 }
 
@@ -100,12 +98,39 @@ static int _score(struct cache *c, struct contrast_eval *ev, struct contrast_pat
 struct walk {
 	const struct contrast_data *d;
 	const struct contrast_search_opts *o;
+	struct contrast_eval *ev;
+	struct cache cache;
 	double *score;          /* per AVP: f({AVP}) */
 	uint32_t *order;        /* AVPs that match something, best first */
 	size_t norder;
 	uint64_t *tabu_until;   /* per AVP: tabu while step < tabu_until */
 	uint64_t rng, min_count;
 };
+
+/* W's evaluator and per-AVP arrays: 0 or -ENOMEM (W released then). */
+static int _walk_init(struct walk *w, const struct contrast_data *d,
+		      const struct contrast_objective *obj, const struct contrast_search_opts *o)
+{
+	size_t navps = contrast_data__navps(d);
+
+	*w = (struct walk){ .d = d, .o = o, .rng = o->seed,
+			    .min_count = o->min_count ? o->min_count : 1 };
+	hashmap__init(&w->cache.index);
+	w->score = malloc((navps + 1) * sizeof(*w->score));
+	w->order = malloc((navps + 1) * sizeof(*w->order));
+	w->tabu_until = calloc(navps + 1, sizeof(*w->tabu_until));
+	w->ev = contrast_eval__new(d, obj);
+	return w->score && w->order && w->tabu_until && w->ev ? 0 : -ENOMEM;
+}
+
+static void _walk_release(struct walk *w)
+{
+	contrast_eval__free(w->ev);
+	_cache_release(&w->cache);
+	free(w->score);
+	free(w->order);
+	free(w->tabu_until);
+}
 
 static int _order_cmp(const void *pa, const void *pb, void *ctx)
 {
@@ -186,7 +211,7 @@ static uint32_t _pick_del(struct walk *w, const struct contrast_pattern *p)
 	return p->avp[p->len - 1];
 }
 
-static int _score_table(struct walk *w, struct contrast_eval *ev, struct contrast_top *out,
+static int _score_table(struct walk *w, struct contrast_top *out,
 			struct contrast_search_stats *st)
 {
 	const struct contrast_data *d = w->d;
@@ -195,7 +220,7 @@ static int _score_table(struct walk *w, struct contrast_eval *ev, struct contras
 	for (uint32_t v = 0; v < navps; v++) {
 		struct contrast_pattern p = { .len = 1, .avp = { v } };
 
-		contrast_eval__pattern(ev, &p, NULL);
+		contrast_eval__pattern(w->ev, &p, NULL);
 		st->evaluations++;
 		w->score[v] = p.score;
 		if (p.count[CONTRAST_TARGET] < w->min_count)
@@ -207,84 +232,86 @@ static int _score_table(struct walk *w, struct contrast_eval *ev, struct contras
 	return 0;
 }
 
+/* The stop criteria before STEP: max_steps, patience (no L_c update since
+ * LAST_UPDATE), time_limit (checked every 256 steps, from T0). */
+static bool _should_stop(const struct contrast_search_opts *o, uint64_t step,
+			 uint64_t last_update, double t0)
+{
+	if (o->max_steps && step > o->max_steps)
+		return true;
+	if (o->patience && step - last_update > o->patience)
+		return true;
+	return o->time_limit > 0 && !(step & 255) && clock__mono_s() - t0 > o->time_limit;
+}
+
+/* One move at STEP: ADD (BMS, tabu honoured unless the pattern is empty and
+ * nothing else can be added) or DEL on P; the AVP moved becomes tabu.
+ * Returns it with *ADDED, or CONTRAST_NONE when nothing can ever be added
+ * (the walk is over). */
+static uint32_t _move(struct walk *w, struct contrast_pattern *p, uint64_t step, bool *added)
+{
+	bool add = !p->len || (p->len < w->o->max_len && rng__unit(&w->rng) < w->o->p_add);
+	uint32_t avp = CONTRAST_NONE;
+
+	if (add) {
+		avp = _pick_add(w, p, step, true);
+		if (avp == CONTRAST_NONE && !p->len)
+			avp = _pick_add(w, p, step, false);
+		if (avp == CONTRAST_NONE && !p->len)
+			return CONTRAST_NONE;
+		add = avp != CONTRAST_NONE;
+	}
+	if (add) {
+		contrast_pattern__add(p, avp);
+	} else {
+		avp = _pick_del(w, p);
+		contrast_pattern__del(p, avp);
+	}
+	w->tabu_until[avp] = step + w->o->tabu_size;
+	*added = add;
+	return avp;
+}
+
 int contrast_search__run(const struct contrast_data *d, const struct contrast_objective *obj,
 			 const struct contrast_search_opts *o, struct contrast_top *out,
 			 struct contrast_search_stats *stats)
 {
-	size_t navps = contrast_data__navps(d);
 	struct contrast_search_stats st = { 0 };
-	struct walk w = { .d = d, .o = o, .rng = o->seed,
-			  .min_count = o->min_count ? o->min_count : 1 };
-	struct cache cache = { .nslots = 1024 };
-	struct contrast_eval *ev = NULL;
 	struct contrast_pattern p = { 0 };
 	uint64_t step, last_update = 0;
-	unsigned max_len = o->max_len;
 	double t0 = clock__mono_s();
-	int err = 0;
+	struct walk w;
+	int err;
 
-	if (!max_len || max_len > CONTRAST_MAX_LEN)
+	if (!o->max_len || o->max_len > CONTRAST_MAX_LEN)
 		return -EINVAL;
 	if (!o->max_steps && !o->patience && !(o->time_limit > 0))
 		return -EINVAL;         /* it would never stop */
-	w.score = malloc((navps + 1) * sizeof(*w.score));
-	w.order = malloc((navps + 1) * sizeof(*w.order));
-	w.tabu_until = calloc(navps + 1, sizeof(*w.tabu_until));
-	cache.slots = calloc(cache.nslots, sizeof(*cache.slots));
-	ev = contrast_eval__new(d, obj);
-	if (!w.score || !w.order || !w.tabu_until || !cache.slots || !ev) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	err = _score_table(&w, ev, out, &st);
-	if (err || !w.norder)
-		goto cleanup;
+	err = _walk_init(&w, d, obj, o);
+	if (!err)
+		err = _score_table(&w, out, &st);
+	for (step = 1; !err && w.norder && !_should_stop(o, step, last_update, t0); step++) {
+		bool added;
+		uint32_t avp;
 
-	for (step = 1;; step++) {
-		if (o->max_steps && step > o->max_steps)
-			break;
-		if (o->patience && step - last_update > o->patience)
-			break;
-		if (o->time_limit > 0 && !(step & 255) && clock__mono_s() - t0 > o->time_limit)
-			break;
 		st.steps = step;
-
-		bool add = !p.len || (p.len < max_len && rng__unit(&w.rng) < o->p_add);
-		uint32_t avp = CONTRAST_NONE;
-		if (add) {
-			avp = _pick_add(&w, &p, step, true);
-			if (avp == CONTRAST_NONE && !p.len)
-				avp = _pick_add(&w, &p, step, false);
-			if (avp == CONTRAST_NONE && !p.len)
-				break;          /* nothing can ever be added */
-			add = avp != CONTRAST_NONE;
-		}
-		if (add) {
-			contrast_pattern__add(&p, avp);
-		} else {
-			avp = _pick_del(&w, &p);
-			contrast_pattern__del(&p, avp);
-		}
-		w.tabu_until[avp] = step + o->tabu_size;
+		avp = _move(&w, &p, step, &added);
+		if (avp == CONTRAST_NONE)
+			break;
 		if (!p.len)
 			continue;
-		_score(&cache, ev, &p, &st);
-		if (add && p.count[CONTRAST_TARGET] < w.min_count) {
+		_score(&w.cache, w.ev, &p, &st);
+		if (added && p.count[CONTRAST_TARGET] < w.min_count) {
 			contrast_pattern__del(&p, avp);     /* too few instances: undo */
 			continue;
 		}
 		if (contrast_top__offer(out, &p))
 			last_update = step;
 	}
-cleanup:
 	st.seconds = clock__mono_s() - t0;
 	if (stats)
 		*stats = st;
-	contrast_eval__free(ev);
-	free(cache.slots);
-	free(w.score);
-	free(w.order);
-	free(w.tabu_until);
+	_walk_release(&w);
 	return err;
 }
 

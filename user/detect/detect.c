@@ -2,12 +2,14 @@
  * see detect.h. */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "detect/detect.h"
 #include "detect/linfit.h"
 #include "detect/precog.h"
+#include "detect/seep_window.h"
 
 static const char *const algo_names[DETECT_NALGOS] = {
 	[DETECT_LBR] = "lbr",
@@ -24,29 +26,6 @@ static const char *const pattern_names[PATTERN_NPATTERNS] = {
 	[PATTERN_SAWTOOTH] = "sawtooth",
 	[PATTERN_PLATEAU] = "plateau",
 };
-
-void detect_params__init(struct detect_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->step_s = 300;
-	p->smooth_s = 3600;
-	p->min_trend_s = 6 * 3600;
-	p->max_window_s = 7 * 86400;
-	p->r2_min = 0.8;
-	p->threshold = 100;
-	p->critical_s = 7 * 86400;
-	p->cpd_z = 3;
-	p->cpd_min_dist_s = 6 * 3600;
-	p->train_fraction = 0.65;
-	p->seep_min_window_s = 24 * 3600;
-	p->seep_drop_frac = 0.5;
-	p->seep_min_rise = 0.05;
-	p->seep_r2_min = 0.5;
-	p->seep_recent_frac = 0.6;
-	p->seep_tooth_r2 = 0.6;
-	p->seep_step_ratio = 1.0;
-	p->seep_restart_min = 0.1;
-}
 
 const char *detect__algo_name(enum detect_algo a)
 {
@@ -79,13 +58,6 @@ int detect__preprocess(const struct detect_params *p, const struct series *raw,
 	if (err)
 		series__release(out);
 	return err;
-}
-
-static size_t samples(double seconds, double step)
-{
-	double n = seconds / step;
-
-	return n <= 0 ? 0 : (size_t)llround(n);
 }
 
 /* k-th smallest of a[0..n) (reorders A), expected O(n): quickselect. */
@@ -189,13 +161,15 @@ static void result_from_line(struct detect_result *r, const struct series *s,
 static int qualifies(const struct detect_params *p, const struct series *s,
 		     const struct line *l)
 {
-	return l->to - l->from >= samples(p->min_trend_s, s->step) && l->r2 >= p->r2_min &&
+	return l->to - l->from >= detect_params__samples(p->min_trend_s, s->step) &&
+	       l->r2 >= p->r2_min &&
 	       line__samples_to(l, p->threshold) * s->step <= p->critical_s;
 }
 
 int detect__lbr(const struct detect_params *p, const struct series *s, struct detect_result *r)
 {
-	size_t wmin = samples(p->min_trend_s, s->step), wmax = samples(p->max_window_s, s->step);
+	size_t wmin = detect_params__samples(p->min_trend_s, s->step);
+	size_t wmax = detect_params__samples(p->max_window_s, s->step);
 	struct line best = { 0 };
 	struct linfit lf;
 	int err, found = 0;
@@ -239,7 +213,8 @@ static int backward_cpd(const struct detect_params *p, const struct series *s,
 	*err = linfit__init(&lf, s->v, s->n);
 	if (*err)
 		return 0;
-	*err = linfit__cpd(s->v, s->n, p->cpd_z, samples(p->cpd_min_dist_s, s->step), &cp, ncp);
+	*err = linfit__cpd(s->v, s->n, p->cpd_z, detect_params__samples(p->cpd_min_dist_s, s->step),
+			   &cp, ncp);
 	for (size_t i = 1; !*err && i < *ncp; i++) {
 		struct line l;
 		double d, sl;
@@ -363,88 +338,99 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 	return restarts;
 }
 
-/* Growth that levelled off: split [from, n) in two lines where they fit best
- * (tail at least TAIL_MIN samples); the tail's slope is the current growth. */
-static double tail_slope(const struct linfit *lf, size_t from, size_t n, size_t tail_min,
-			 size_t head_min)
+/* The jump a restart must exceed: well above the noise of the first
+ * differences and a tenth of the range, and at least seep_restart_min·|U|. */
+static double _restart_jump(const struct detect_params *p, const struct series *s)
 {
-	double best = INFINITY, slope = 0;
-	size_t stride = (n - from) / 200 + 1;
+	double lo = INFINITY, hi = -INFINITY, jump;
 
-	for (size_t h = from + head_min; h + tail_min <= n; h += stride) {
-		double sh, st, e = linfit__sse(lf, from, h, &sh) + linfit__sse(lf, h, n, &st);
-
-		if (e < best) {
-			best = e;
-			slope = st;
-		}
+	for (size_t i = 0; i < s->n; i++) {
+		lo = fmin(lo, s->v[i]);
+		hi = fmax(hi, s->v[i]);
 	}
-	return slope;
+	jump = fmax(6 * diff_noise(s->v, 0, s->n), 0.1 * (hi - lo));
+	if (!(jump > 0))
+		jump = 1e-9;
+	return fmax(jump, p->seep_restart_min * fabs(p->threshold));
 }
 
-/* A level shift rather than growth: the best step (two flat levels, each at
- * least MIN_PART samples) against the line on [from, n). Returns
- * SSE(step) / SSE(line): below 1 when one shift explains the window better
- * than steady growth (bounded growth that levelled off, a plateau). */
-static double step_ratio(const struct linfit *lf, size_t from, size_t n, size_t min_part)
+/* Fills U (the series with its restarts added back) and OFF (what was added
+ * at each sample) for S. */
+static int _seep_desaw(const struct detect_params *p, const struct series *s, double *u,
+		       double *off)
 {
-	double sy = lf->sy[n] - lf->sy[from], slope;
-	double line_sse = linfit__sse(lf, from, n, &slope), best = -INFINITY;
-	size_t stride = (n - from) / 100 + 1;
+	struct linfit lf;
+	int err = linfit__init(&lf, s->v, s->n);
 
-	if (!(line_sse > 0))
-		return INFINITY;
-	/* SSE(step) = SStot - explained; maximize the explained part */
-	for (size_t h = from + min_part; h + min_part <= n; h += stride) {
-		double a = lf->sy[h] - lf->sy[from], b = sy - a;
-		double e = a * a / (double)(h - from) + b * b / (double)(n - h);
-
-		if (e > best)
-			best = e;
-	}
-	if (!isfinite(best))
-		return INFINITY;
-	return fmax(0, (lf->syy[n] - lf->syy[from]) - best) / line_sse;
+	if (err)
+		return err;
+	desaw(p, &lf, s->v, s->n, _restart_jump(p, s), detect_params__samples(4 * 3600, s->step),
+	      u, off);
+	linfit__release(&lf);
+	return 0;
 }
 
-/* Where growth starts in [from, n): the hinge y = a + b·max(0, x - h) that
- * fits best, with at least TAIL_MIN samples after h. Returns h, or FROM when
- * the hinge does not beat the straight line's SSE by a fifth. */
-static size_t onset(const struct linfit *lf, size_t from, size_t n, size_t tail_min)
+/* The longest window ending now, of WMIN..WMAX samples, that passes every
+ * test into *BEST (its samples to threshold in *TT); false when none does. */
+static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
+		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
+		       struct seep_window *best, double *tt)
 {
-	double m = (double)(n - from), sy = lf->sy[n] - lf->sy[from], slope;
-	double syy_c = (lf->syy[n] - lf->syy[from]) - sy * sy / m;
-	double line = linfit__sse(lf, from, n, &slope), best = INFINITY;
-	size_t stride = (n - from) / 400 + 1, at = from;
+	size_t n = s->n;
 
-	for (size_t h = from + 1; h + tail_min <= n; h += stride) {
-		double T = (double)(n - h), sz = T * (T - 1) / 2;
-		double szz = (T - 1) * T * (2 * T - 1) / 6;
-		double szy = (lf->sxy[n] - lf->sxy[h]) - (double)h * (lf->sy[n] - lf->sy[h]);
-		double szz_c = szz - sz * sz / m, szy_c = szy - sz * sy / m, e;
-
-		if (szz_c <= 0 || szy_c <= 0)
+	for (size_t w = n < wmax ? n : wmax; w >= wmin; w--) {
+		if (seep_window__init(best, lf, n - w, n, s->step, offset_now))
 			continue;
-		e = syy_c - szy_c * szy_c / szz_c;
-		if (e < best) {
-			best = e;
-			at = h;
-		}
+		if (seep_window__accept(p, best, tt))
+			return true;
 	}
-	return best < 0.8 * line ? at : from;
+	return false;
+}
+
+/* Restarts inside [from, to): OFF rises over each restart's descent, so a
+ * restart is where a rise of OFF starts. */
+static size_t _count_restarts(const double *off, size_t from, size_t to)
+{
+	size_t rs = 0;
+
+	for (size_t i = from + 1; i < to; i++) {
+		int rising = off[i] > off[i - 1], was = i >= 2 && off[i - 1] > off[i - 2];
+
+		rs += rising && !was;
+	}
+	return rs;
+}
+
+/* Fills R from the accepted window W, reporting the trend from where the
+ * growth starts (at least MIN_TAIL samples before now). */
+static void _seep_report(const struct detect_params *p, const struct series *s,
+			 const struct seep_window *w, double tt, const double *off,
+			 size_t min_tail, struct detect_result *r)
+{
+	size_t start = seep_window__onset(w, min_tail);
+	struct line best = w->line;
+	struct seep_window from_onset;
+
+	if (start != w->from &&
+	    !seep_window__init(&from_onset, w->lf, start, w->n, w->step, w->offset_now)) {
+		best = from_onset.line;
+		seep_window__reaches(p, &from_onset, &tt);
+	}
+	result_from_line(r, s, &best, tt);
+	r->intercept -= off[best.from];
+	r->restarts = _count_restarts(off, best.from, best.to);
+	if (r->restarts)
+		r->pattern = PATTERN_SAWTOOTH;
 }
 
 int detect__seep(const struct detect_params *p, const struct series *s, struct detect_result *r)
 {
-	size_t n = s->n, wmin = samples(p->seep_min_window_s, s->step);
-	size_t wmax = samples(p->max_window_s, s->step);
-	size_t tail_min = samples(12 * 3600, s->step), head_min = samples(6 * 3600, s->step);
-	double *u = NULL, *off = NULL, sigma, jump, lo = INFINITY, hi = -INFINITY;
-	double min_rise = p->seep_min_rise * fabs(p->threshold);
-	struct line best = { 0 };
-	double best_tt = INFINITY;
+	size_t n = s->n, wmin = detect_params__samples(p->seep_min_window_s, s->step);
+	size_t wmax = detect_params__samples(p->max_window_s, s->step);
+	double *u = NULL, *off = NULL, tt = INFINITY;
+	struct seep_window best;
 	struct linfit lf = { 0 };
-	int err = 0, found = 0;
+	int err;
 
 	result_empty(r, DETECT_SEEP, s);
 	if (wmin < 8)
@@ -457,83 +443,14 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	for (size_t i = 0; i < n; i++) {
-		lo = fmin(lo, s->v[i]);
-		hi = fmax(hi, s->v[i]);
-	}
-	sigma = diff_noise(s->v, 0, n);
-	jump = fmax(6 * sigma, 0.1 * (hi - lo));
-	if (!(jump > 0))
-		jump = 1e-9;
-	err = linfit__init(&lf, s->v, n);
+	err = _seep_desaw(p, s, u, off);
 	if (err)
 		goto cleanup;
-	desaw(p, &lf, s->v, n, fmax(jump, p->seep_restart_min * fabs(p->threshold)),
-			 samples(4 * 3600, s->step), u, off);
-	linfit__release(&lf);
 	err = linfit__init(&lf, u, n);
 	if (err)
 		goto cleanup;
-	/* the longest window that passes every test wins: scan down from it */
-	for (size_t w = n < wmax ? n : wmax; w >= wmin; w--) {
-		size_t from = n - w, q = w / 4, recent = w / 4 > 8 ? w / 4 : 8;
-		double q1, q2, q3, q4, share, tt;
-		struct line l, lr, cur;
-
-		if (linfit__fit(&lf, from, n, &l) || !(l.slope > 0) || l.r2 < p->seep_r2_min)
-			continue;
-		share = l.slope * (double)q;
-		if (share * 4 < min_rise)
-			continue;
-		/* time to threshold from the level now (after any restart) */
-		cur = l;
-		cur.intercept -= off[n - 1];
-		tt = line__samples_to(&cur, p->threshold);
-		if (tt * s->step > p->critical_s)
-			continue;
-		/* persistence: every quarter clearly above the previous one */
-		q1 = linfit__mean(&lf, from, from + q);
-		q2 = linfit__mean(&lf, from + q, from + 2 * q);
-		q3 = linfit__mean(&lf, from + 2 * q, from + 3 * q);
-		q4 = linfit__mean(&lf, from + 3 * q, n);
-		if (q2 - q1 < 0.25 * share || q3 - q2 < 0.25 * share || q4 - q3 < 0.25 * share)
-			continue;
-		/* still growing now: the recent slope keeps up with the window's */
-		if (linfit__fit(&lf, n - recent, n, &lr) ||
-		    lr.slope < p->seep_recent_frac * l.slope)
-			continue;
-		/* bounded growth: no flat tail after the best two-line split, and
-		 * no single level shift that explains the window as well */
-		if (tail_slope(&lf, from, n, tail_min, head_min) < p->seep_recent_frac * l.slope ||
-		    step_ratio(&lf, from, n, head_min) < p->seep_step_ratio)
-			continue;
-		best = l;
-		best_tt = tt;
-		found = 1;
-		break;
-	}
-	if (found) {
-		size_t rs = 0, start = onset(&lf, best.from, n, wmin);
-
-		/* report the trend from where the growth starts */
-		if (start != best.from && !linfit__fit(&lf, start, n, &best)) {
-			struct line cur = best;
-
-			cur.intercept -= off[n - 1];
-			best_tt = line__samples_to(&cur, p->threshold);
-		}
-		result_from_line(r, s, &best, best_tt);
-		r->intercept -= off[best.from];
-		/* a restart raises off over its descent: count where it starts */
-		for (size_t i = best.from + 1; i < best.to; i++) {
-			int rising = off[i] > off[i - 1], was = i >= 2 && off[i - 1] > off[i - 2];
-
-			rs += rising && !was;
-		}
-		if (rs)
-			r->pattern = PATTERN_SAWTOOTH;
-		r->restarts = rs;
-	}
+	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, &best, &tt))
+		_seep_report(p, s, &best, tt, off, wmin, r);
 cleanup:
 	linfit__release(&lf);
 	free(u);
@@ -543,43 +460,20 @@ cleanup:
 
 /* --- growth patterns ------------------------------------------------------- */
 
-enum detect_pattern detect__classify(const struct series *s, size_t from, size_t to,
-				     size_t *restarts)
-{
-	const double *v = s->v;
-	double lo = INFINITY, hi = -INFINITY, range, sigma, jump, up_jumps = 0;
-	double head, tail, rise, med, *tmp;
-	size_t n, k, nup = 0, ndrop = 0, above = 0, edge;
+/* Moves of v[from, to): runs of same-sign steps above 2·SIGMA, at most half
+ * an hour long (smoothing spreads a jump over a few samples). A run that
+ * rises by more than JUMP is an up-jump; one that falls by more than 0.4 of
+ * RANGE a drop. */
+struct moves {
+	double up_jumps;	/* what the up-jumps rise in total */
+	size_t nup, ndrop;
+};
 
-	if (from == to) {
-		from = 0;
-		to = s->n;
-	}
-	n = to - from;
-	if (restarts)
-		*restarts = 0;
-	if (n < 4)
-		return PATTERN_PLATEAU;
-	for (size_t i = from; i < to; i++) {
-		lo = fmin(lo, v[i]);
-		hi = fmax(hi, v[i]);
-	}
-	range = hi - lo;
-	if (!(range > 0))
-		return PATTERN_PLATEAU;
-	sigma = diff_noise(v, from, to);
-	jump = fmax(6 * sigma, 0.05 * range);
-	edge = n / 10 ? n / 10 : 1;
-	head = tail = 0;
-	for (k = 0; k < edge; k++) {
-		head += v[from + k];
-		tail += v[to - 1 - k];
-	}
-	head /= (double)edge;
-	tail /= (double)edge;
-	rise = tail - head;
-	/* moves: runs of same-sign steps above the noise, at most half an hour
-	 * long (smoothing spreads a jump over a few samples) */
+static void _moves(const double *v, size_t from, size_t to, double sigma, double jump,
+		   double range, struct moves *m)
+{
+	m->up_jumps = 0;
+	m->nup = m->ndrop = 0;
 	for (size_t i = from + 1; i < to;) {
 		double d = v[i] - v[i - 1], total;
 		size_t j = i;
@@ -593,61 +487,154 @@ enum detect_pattern detect__classify(const struct series *s, size_t from, size_t
 		total = v[j] - v[i - 1];
 		if (j - i < 6) {
 			if (total > jump) {
-				up_jumps += total;
-				nup++;
+				m->up_jumps += total;
+				m->nup++;
 			} else if (total < -0.4 * range) {
-				ndrop++;
+				m->ndrop++;
 			}
 		}
 		i = j + 1;
 	}
+}
+
+/* Net change of v[from, to): the mean of its last tenth minus the mean of
+ * its first tenth (one sample each at least). */
+static double _rise(const double *v, size_t from, size_t to)
+{
+	size_t n = to - from, edge = n / 10 ? n / 10 : 1;
+	double head = 0, tail = 0;
+
+	for (size_t k = 0; k < edge; k++) {
+		head += v[from + k];
+		tail += v[to - 1 - k];
+	}
+	head /= (double)edge;
+	tail /= (double)edge;
+	return tail - head;
+}
+
+/* A spike: a short excursion (under a tenth of the samples) well above the
+ * median level (by more than half the range HI - LO) that comes back, with
+ * little net RISE. False as well when there is no memory to tell. */
+static bool _is_spike(const double *v, size_t from, size_t to, double hi, double range,
+		      double rise)
+{
+	size_t n = to - from, above = 0;
+	double *tmp = malloc(n * sizeof(*tmp)), med;
+
+	if (!tmp)
+		return false;
+	memcpy(tmp, v + from, n * sizeof(*tmp));
+	med = median_of(tmp, n);
+	free(tmp);
+	for (size_t i = from; i < to; i++)
+		above += v[i] > med + 0.5 * (hi - med);
+	return hi - med > 0.5 * range && above * 10 < n && fabs(rise) < 0.3 * range &&
+	       v[to - 1] < med + 0.5 * (hi - med);
+}
+
+/* Growth that levelled off: the last third of v[from, to) gains less over
+ * the middle third than a tenth of RISE per sample. */
+static bool _levelled_off(const double *v, size_t from, size_t to, double rise)
+{
+	size_t third = (to - from) / 3;
+	double a = 0, b = 0;
+
+	for (size_t i = 0; i < third; i++) {
+		a += v[to - 2 * third + i];
+		b += v[to - third + i];
+	}
+	return third && (b - a) / (double)third < 0.1 * rise;
+}
+
+enum detect_pattern detect__classify(const struct series *s, size_t from, size_t to,
+				     size_t *restarts)
+{
+	const double *v = s->v;
+	double lo = INFINITY, hi = -INFINITY, range, sigma, rise;
+	struct moves mv;
+
+	if (from == to) {
+		from = 0;
+		to = s->n;
+	}
+	if (restarts)
+		*restarts = 0;
+	if (to - from < 4)
+		return PATTERN_PLATEAU;
+	for (size_t i = from; i < to; i++) {
+		lo = fmin(lo, v[i]);
+		hi = fmax(hi, v[i]);
+	}
+	range = hi - lo;
+	if (!(range > 0))
+		return PATTERN_PLATEAU;
+	sigma = diff_noise(v, from, to);
+	rise = _rise(v, from, to);
+	_moves(v, from, to, sigma, fmax(6 * sigma, 0.05 * range), range, &mv);
 	/* sawtooth: restarts that give back a large share of the range, with
 	 * net growth between them */
-	if (ndrop >= 1 && up_jumps < 0.5 * range) {
+	if (mv.ndrop >= 1 && mv.up_jumps < 0.5 * range) {
 		if (restarts)
-			*restarts = ndrop;
+			*restarts = mv.ndrop;
 		return PATTERN_SAWTOOTH;
 	}
-	/* spike: a short excursion well above a level that comes back */
-	tmp = malloc(n * sizeof(*tmp));
-	if (tmp) {
-		memcpy(tmp, v + from, n * sizeof(*tmp));
-		med = median_of(tmp, n);
-		free(tmp);
-		for (size_t i = from; i < to; i++)
-			above += v[i] > med + 0.5 * (hi - med);
-		if (hi - med > 0.5 * range && above * 10 < n && fabs(rise) < 0.3 * range &&
-		    v[to - 1] < med + 0.5 * (hi - med))
-			return PATTERN_SPIKE;
-	}
-	if (rise < 0.3 * range)
+	if (_is_spike(v, from, to, hi, range, rise))
+		return PATTERN_SPIKE;
+	if (rise < 0.3 * range || _levelled_off(v, from, to, rise))
 		return PATTERN_PLATEAU;
-	/* growth that levelled off: the last third gains little */
-	{
-		size_t third = n / 3;
-		double a = 0, b = 0;
-
-		for (size_t i = 0; i < third; i++) {
-			a += v[to - 2 * third + i];
-			b += v[to - third + i];
-		}
-		if (third && (b - a) / (double)third < 0.1 * rise)
-			return PATTERN_PLATEAU;
-	}
-	if (nup >= 2 && up_jumps >= 0.5 * rise)
+	if (mv.nup >= 2 && mv.up_jumps >= 0.5 * rise)
 		return PATTERN_STAIR;
 	return PATTERN_STEADY;
 }
 
 /* --- the pipeline ---------------------------------------------------------- */
 
+/* Precog(MF) in the pipeline on the analysed S: the model IN->model, or
+ * one trained on IN->train_raw, or on S's first train_fraction (then only
+ * the rest is tested and the window is moved back into S's indexes). The
+ * model trained, if any, goes to *OWN (the caller releases it). */
+static int _run_precog(const struct detect_params *p, int mf, struct detect_input *in,
+		       const struct series *s, struct precog_model *own, struct detect_result *r)
+{
+	const struct precog_model *model = in->model;
+	struct series train = { 0 }, test = { 0 };
+	size_t split = 0;
+	int err = 0;
+
+	if (!model) {
+		if (in->train_raw) {
+			err = detect__preprocess(p, in->train_raw, &train);
+		} else {
+			split = (size_t)floor(p->train_fraction * (double)s->n);
+			err = series__slice(s, 0, split, &train);
+		}
+		if (!err)
+			err = precog__train(p, &train, own);
+		if (err)
+			goto cleanup;
+		model = own;
+	}
+	err = series__slice(s, split, s->n, &test);
+	if (err)
+		goto cleanup;
+	err = detect__precog(p, model, &test, mf, r);
+	if (!err && r->leak) {
+		r->from += split;
+		r->to += split;
+	}
+	in->split = split;
+cleanup:
+	series__release(&train);
+	series__release(&test);
+	return err;
+}
+
 int detect__run(const struct detect_params *p, enum detect_algo algo,
 		struct detect_input *in, struct detect_result *r)
 {
-	struct series s = { 0 }, train = { 0 }, test = { 0 };
-	const struct precog_model *model = in->model;
 	struct precog_model own = { 0 };
-	size_t split = 0;
+	struct series s = { 0 };
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -667,39 +654,18 @@ int detect__run(const struct detect_params *p, enum detect_algo algo,
 		break;
 	case DETECT_PRECOG:
 	case DETECT_PRECOGMF:
-		if (!model) {
-			if (in->train_raw) {
-				err = detect__preprocess(p, in->train_raw, &train);
-			} else {
-				split = (size_t)floor(p->train_fraction * (double)s.n);
-				err = series__slice(&s, 0, split, &train);
-			}
-			if (!err)
-				err = precog__train(p, &train, &own);
-			if (err)
-				break;
-			model = &own;
-		}
-		err = series__slice(&s, split, s.n, &test);
-		if (err)
-			break;
-		err = detect__precog(p, model, &test, algo == DETECT_PRECOGMF, r);
-		if (!err && r->leak) {
-			r->from += split;
-			r->to += split;
-		}
-		in->split = split;
+		err = _run_precog(p, algo == DETECT_PRECOGMF, in, &s, &own, r);
 		break;
 	default:
 		err = -EINVAL;
 	}
-	if (!err && in->trained && model == &own) {
+	/* Precog trained OWN when no model was given */
+	if (!err && in->trained && !in->model &&
+	    (algo == DETECT_PRECOG || algo == DETECT_PRECOGMF)) {
 		*in->trained = own;
 		memset(&own, 0, sizeof(own));
 	}
 	precog_model__release(&own);
-	series__release(&train);
-	series__release(&test);
 	if (!err && in->analysed)
 		*in->analysed = s;
 	else

@@ -16,8 +16,12 @@
  * from the current level, each quarter of the window clearly above the
  * previous one (persistence), the recent quarter and the tail after the best
  * two-line split still growing (not levelled off), and no single level shift
- * fitting better than the line (a plateau or a step is not a leak). (3) The
- * reported trend starts at the best hinge (where growth began).
+ * fitting better than the line (a plateau or a step is not a leak): the six
+ * tests are the predicates of seep_window.h. (3) The reported trend starts
+ * at the best hinge (where growth began, seep_window__onset).
+ *
+ * The parameters (struct detect_params) live in params.h, which Precog's
+ * training includes too: detect uses precog, precog does not use detect.
  *
  * Pipeline (detect__run): resample to params.step_s, median-smooth over
  * params.smooth_s, then the chosen algorithm. Every index in a result refers
@@ -33,6 +37,7 @@
 
 #include <stddef.h>
 
+#include "detect/params.h"
 #include "detect/series.h"
 
 enum detect_algo {
@@ -52,35 +57,6 @@ enum detect_pattern {
 	PATTERN_PLATEAU,	/* flat, or growth that levelled off */
 	PATTERN_NPATTERNS
 };
-
-struct detect_params {
-	/* pre-processing (paper: 5 min, 1 h) */
-	double step_s;
-	double smooth_s;
-	/* common (paper: 6 h, 0.8, U = 100, C = 7 d) */
-	double min_trend_s;	/* LBR's Wmin */
-	double max_window_s;	/* LBR's Wmax (7 d) */
-	double r2_min;
-	double threshold;	/* U, in the series' unit */
-	double critical_s;	/* C */
-	/* change points (paper: z > 3, Pmin = 6 h) */
-	double cpd_z;
-	double cpd_min_dist_s;
-	/* Precog (paper: 65% training) */
-	double train_fraction;
-	/* seep's detector */
-	double seep_min_window_s;/* shortest trend it reports (24 h: one daily cycle) */
-	double seep_drop_frac;	/* a restart gives back >= this share of its tooth's rise */
-	double seep_min_rise;	/* minimum rise over the window, as a share of U */
-	double seep_r2_min;	/* loose fit floor; persistence does the real work */
-	double seep_restart_min;/* a restart frees at least this share of U */
-	double seep_tooth_r2;	/* a sawtooth tooth is a line with at least this R² */
-	double seep_recent_frac;
-	double seep_step_ratio;	/* one level shift must fit worse than the line by this *//* recent slope >= this share of the window's */
-};
-
-/* Paper defaults; seep's detector's own defaults. */
-void detect_params__init(struct detect_params *p);
 
 struct detect_result {
 	enum detect_algo algo;

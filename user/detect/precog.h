@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "detect/detect.h"
+#include "detect/params.h"
 #include "detect/series.h"
 
 struct precog_trend {

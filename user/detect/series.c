@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "lib/csv.h"
+#include "lib/vec.h"
 #include "detect/series.h"
 
 int series__init(struct series *s, size_t n)
@@ -203,125 +204,156 @@ static int pick_value_column(char **f, size_t nf, const char *want)
 	return nf >= 2 ? 1 : -1;
 }
 
-static int append_row(struct row **rows, size_t *n, size_t *cap, struct row r)
-{
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 1024;
-		struct row *p = realloc(*rows, ncap * sizeof(*p));
+/* One load in progress: where the rows go and where errors are written. */
+struct loader {
+	const char *path;
+	struct series_load_opts *opts;
+	char *err;
+	size_t errlen;
+	int vcol;		/* the value column */
+	struct row *rows;	/* the samples read, in file order */
+	size_t nrows, cap;
+};
 
-		if (!p)
-			return -ENOMEM;
-		*rows = p;
-		*cap = ncap;
+/* The first record R at LINE: a header (the value column is chosen from it)
+ * returns 1; a data row returns 0 (and the value is the second column);
+ * -EINVAL with the message written when neither can be used. */
+static int _load_header(struct loader *l, char **f, size_t nf, size_t line)
+{
+	const char *col = l->opts->column;
+	double t;
+
+	if (!series__parse_time(f[0], &t)) {
+		if (col) {
+			set_err(l->err, l->errlen, "'%s' has no header: cannot select column '%s'",
+				l->path, col);
+			return -EINVAL;
+		}
+		return 0;
 	}
-	(*rows)[(*n)++] = r;
+	l->vcol = pick_value_column(f, nf, col);
+	if (l->vcol < 0) {
+		set_err(l->err, l->errlen, "'%s' line %zu: no value column%s%s%s", l->path, line,
+			col ? " '" : "", col ? col : "", col ? "'" : "");
+		return -EINVAL;
+	}
+	return 1;
+}
+
+/* A data record at LINE: appended to the rows, or counted as missing;
+ * -EINVAL (message written) on a bad field, -ENOMEM. */
+static int _load_row(struct loader *l, char **f, size_t nf, size_t line)
+{
+	struct row r = { .line = line }, *slot;
+
+	if (nf <= (size_t)l->vcol) {
+		set_err(l->err, l->errlen, "'%s' line %zu: expected at least %d fields, got %zu",
+			l->path, line, l->vcol + 1, nf);
+		return -EINVAL;
+	}
+	if (series__parse_time(f[0], &r.t)) {
+		set_err(l->err, l->errlen,
+			"'%s' line %zu: invalid timestamp '%s' (want epoch seconds or ISO-8601)",
+			l->path, line, f[0]);
+		return -EINVAL;
+	}
+	if (is_missing(f[l->vcol])) {
+		l->opts->missing++;
+		return 0;
+	}
+	if (parse_number(f[l->vcol], &r.v) || isinf(r.v)) {
+		set_err(l->err, l->errlen, "'%s' line %zu: non-numeric value '%s'", l->path, line,
+			f[l->vcol]);
+		return -EINVAL;
+	}
+	if (isnan(r.v)) {
+		l->opts->missing++;
+		return 0;
+	}
+	if (l->nrows && r.t < l->rows[l->nrows - 1].t)
+		l->opts->unsorted = 1;
+	slot = VEC_PUSH(l->rows, l->nrows, l->cap);
+	if (!slot)
+		return -ENOMEM;
+	*slot = r;
+	l->nrows++;
 	return 0;
+}
+
+/* Reads every record of CSV into L's rows. */
+static int _load_records(struct loader *l, struct csv *csv)
+{
+	int first = 1, rc, err;
+	size_t nf;
+	char **f;
+
+	while ((rc = csv__next(csv, &f, &nf)) == 1) {
+		size_t line = csv__line(csv);
+
+		if (first) {
+			first = 0;
+			err = _load_header(l, f, nf, line);
+			if (err < 0)
+				return err;
+			if (err)
+				continue;
+		}
+		err = _load_row(l, f, nf, line);
+		if (err)
+			return err;
+	}
+	if (rc < 0)
+		set_err(l->err, l->errlen, "'%s': %s", l->path,
+			rc == -EINVAL ? csv__error(csv) : strerror(-rc));
+	return rc;
+}
+
+/* S (initialized by the call) = L's rows in time order, equal times merged. */
+static int _load_finish(struct loader *l, struct series *s)
+{
+	int err;
+
+	if (!l->nrows) {
+		set_err(l->err, l->errlen, "'%s': no samples", l->path);
+		return -EINVAL;
+	}
+	qsort(l->rows, l->nrows, sizeof(*l->rows), cmp_row);
+	err = series__init(s, l->nrows);
+	if (err)
+		return err;
+	for (size_t i = 0; i < l->nrows; i++) {
+		s->t[i] = l->rows[i].t;
+		s->v[i] = l->rows[i].v;
+	}
+	return series__normalize(s, &l->opts->duplicates);
 }
 
 int series__load(struct series *s, const char *path, struct series_load_opts *opts,
 		 char *err, size_t errlen)
 {
 	struct series_load_opts dflt = { 0 };
-	struct row *rows = NULL;
-	size_t nrows = 0, cap = 0, nf;
-	int vcol = 1, first = 1, err_ = 0, rc;
+	struct loader l = { .path = path, .opts = opts ? opts : &dflt, .err = err,
+			    .errlen = errlen, .vcol = 1 };
 	struct csv *csv;
-	char **f;
+	int rc;
 
-	if (!opts)
-		opts = &dflt;
-	opts->missing = opts->duplicates = 0;
-	opts->unsorted = 0;
+	l.opts->missing = l.opts->duplicates = 0;
+	l.opts->unsorted = 0;
 	memset(s, 0, sizeof(*s));
 	csv = csv__open(path);
 	if (!csv) {
-		err_ = -errno;
+		rc = -errno;
 		set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		return err_;
+		return rc;
 	}
-	while ((rc = csv__next(csv, &f, &nf)) == 1) {
-		size_t line = csv__line(csv);
-		struct row r = { .line = line };
-
-		if (first) {
-			first = 0;
-			if (series__parse_time(f[0], &r.t)) {
-				/* a header */
-				vcol = pick_value_column(f, nf, opts->column);
-				if (vcol < 0) {
-					set_err(err, errlen, "'%s' line %zu: no value column%s%s%s",
-						path, line, opts->column ? " '" : "",
-						opts->column ? opts->column : "",
-						opts->column ? "'" : "");
-					err_ = -EINVAL;
-					goto cleanup;
-				}
-				continue;
-			}
-			if (opts->column) {
-				set_err(err, errlen, "'%s' has no header: cannot select column '%s'",
-					path, opts->column);
-				err_ = -EINVAL;
-				goto cleanup;
-			}
-		}
-		if (nf <= (size_t)vcol) {
-			set_err(err, errlen, "'%s' line %zu: expected at least %d fields, got %zu",
-				path, line, vcol + 1, nf);
-			err_ = -EINVAL;
-			goto cleanup;
-		}
-		if (series__parse_time(f[0], &r.t)) {
-			set_err(err, errlen, "'%s' line %zu: invalid timestamp '%s' (want epoch seconds or ISO-8601)",
-				path, line, f[0]);
-			err_ = -EINVAL;
-			goto cleanup;
-		}
-		if (is_missing(f[vcol])) {
-			opts->missing++;
-			continue;
-		}
-		if (parse_number(f[vcol], &r.v) || isinf(r.v)) {
-			set_err(err, errlen, "'%s' line %zu: non-numeric value '%s'", path, line, f[vcol]);
-			err_ = -EINVAL;
-			goto cleanup;
-		}
-		if (isnan(r.v)) {
-			opts->missing++;
-			continue;
-		}
-		if (nrows && r.t < rows[nrows - 1].t)
-			opts->unsorted = 1;
-		err_ = append_row(&rows, &nrows, &cap, r);
-		if (err_)
-			goto cleanup;
-	}
-	if (rc < 0) {
-		err_ = rc;
-		set_err(err, errlen, "'%s': %s", path,
-			rc == -EINVAL ? csv__error(csv) : strerror(-rc));
-		goto cleanup;
-	}
-	if (!nrows) {
-		set_err(err, errlen, "'%s': no samples", path);
-		err_ = -EINVAL;
-		goto cleanup;
-	}
-	qsort(rows, nrows, sizeof(*rows), cmp_row);
-	err_ = series__init(s, nrows);
-	if (err_)
-		goto cleanup;
-	for (size_t i = 0; i < nrows; i++) {
-		s->t[i] = rows[i].t;
-		s->v[i] = rows[i].v;
-	}
-	err_ = series__normalize(s, &opts->duplicates);
-cleanup:
-	free(rows);
+	rc = _load_records(&l, csv);
+	if (!rc)
+		rc = _load_finish(&l, s);
+	free(l.rows);
 	csv__free(csv);
-	if (err_)
+	if (rc)
 		series__release(s);
-	return err_;
+	return rc;
 }
 
 static int cmp_pair(const void *a, const void *b)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "contrast/consolidate.h"
@@ -350,6 +351,49 @@ Test(contrast, identical_rows_merge)
 	contrast_data__free(d);
 }
 
+/* Thousands of distinct rows, each added three times in scattered order:
+ * the merge index grows many times and still finds every earlier row. */
+Test(contrast, many_distinct_rows_merge)
+{
+	static const char *names[] = { "A", "B", "C" };
+	struct contrast_data *d = contrast_data__new(3, names);
+	const size_t n = 6000;
+	uint64_t sum = 0;
+
+	cr_assert_not_null(d);
+	contrast_data__set_has_metric(d, true);
+	for (size_t round = 0; round < 3; round++)
+		for (size_t k = 0; k < n; k++) {
+			size_t i = (k * 4001 + round * 17) % n;	/* 4001 is prime to 6000 */
+			char a[16], b[16], c[16];
+			const char *v[] = { a, b, c };
+
+			snprintf(a, sizeof(a), "a%zu", i % 50);
+			snprintf(b, sizeof(b), "b%zu", i / 50);
+			snprintf(c, sizeof(c), "c%zu", i % 7);
+			/* the same values with another class or metric are other rows */
+			cr_assert_eq(contrast_data__add(d, v, i % 2 ? CONTRAST_TARGET : CONTRAST_BACKGROUND,
+							i + 1, (double)(i % 3)), 0);
+		}
+	cr_assert_eq(contrast_data__finalize(d), 0);
+	cr_assert_eq(contrast_data__nrows(d), n);
+	cr_assert_eq(contrast_data__navps(d), 50 + n / 50 + 7);
+	for (size_t r = 0; r < n; r++) {
+		const char *a = contrast_data__avp_value(d, contrast_data__value(d, r, 0));
+		const char *b = contrast_data__avp_value(d, contrast_data__value(d, r, 1));
+		size_t i = strtoul(a + 1, NULL, 10) + 50 * strtoul(b + 1, NULL, 10);
+
+		cr_assert_eq(contrast_data__row_count(d, r), 3 * (i + 1), "row of i = %zu", i);
+		cr_assert_eq(contrast_data__row_class(d, r), i % 2 ? CONTRAST_TARGET : CONTRAST_BACKGROUND);
+		cr_assert_float_eq(contrast_data__row_metric(d, r), (double)(i % 3), 1e-12);
+		sum += contrast_data__row_count(d, r);
+	}
+	cr_assert_eq(sum, 3 * n * (n + 1) / 2);
+	cr_assert_eq(sum, contrast_data__total(d, CONTRAST_TARGET) +
+			  contrast_data__total(d, CONTRAST_BACKGROUND));
+	contrast_data__free(d);
+}
+
 static int _add_raw_row(const char *const *values, int target, uint64_t count, double metric,
 			void *ctx)
 {
@@ -651,6 +695,51 @@ Test(search, deterministic_for_a_seed)
 		cr_assert_leq(contrast_top__get(a, i)->len, o.max_len);
 	contrast_top__free(a);
 	contrast_top__free(b);
+	contrast_data__free(d);
+}
+
+/* The walk on two attributes of two values each can reach only 4 + 4
+ * distinct patterns: each is scored on the data once, every other visit
+ * comes from the cache. */
+Test(search, cache_scores_each_pattern_once)
+{
+	static const char *names[] = { "A", "B" };
+	const char *rows[][2] = { { "a1", "b1" }, { "a1", "b2" }, { "a2", "b1" }, { "a2", "b2" } };
+	struct contrast_data *d = contrast_data__new(2, names);
+	struct contrast_objective obj;
+	struct contrast_search_opts o;
+	struct contrast_search_stats st;
+	struct contrast_top *top = contrast_top__new(10);
+	uint64_t scored = 0;
+
+	cr_assert_not_null(d);
+	for (size_t i = 0; i < 4; i++) {
+		cr_assert_eq(contrast_data__add(d, rows[i], CONTRAST_TARGET, 1 + i, 0), 0);
+		cr_assert_eq(contrast_data__add(d, rows[i], CONTRAST_BACKGROUND, 4 - i, 0), 0);
+	}
+	cr_assert_eq(contrast_data__finalize(d), 0);
+	contrast_objective__lookup("proportion", &obj);
+	contrast_search__defaults(&o);
+	o.max_steps = 2000;
+	o.patience = 0;
+	o.tabu_size = 0;
+	cr_assert_eq(contrast_search__run(d, &obj, &o, top, &st), 0);
+	cr_assert_eq(st.steps, 2000);
+	/* the score table (4 AVPs), then at most the 8 patterns once each */
+	cr_assert_geq(st.evaluations, 4);
+	cr_assert_leq(st.evaluations, 4 + 8, "evaluations %llu", (unsigned long long)st.evaluations);
+	scored = st.evaluations - 4 + st.cache_hits;
+	cr_assert_gt(st.cache_hits, 1000, "cache hits %llu", (unsigned long long)st.cache_hits);
+	/* one score per step that did not end on the empty pattern */
+	cr_assert_leq(scored, st.steps);
+	cr_assert_gt(scored, st.steps / 2);
+	/* the best: {A=a2} covers 7 of 10 target, 3 of 10 background; then
+	 * {A=a2, B=b2} with 4 and 1 */
+	cr_assert_float_eq(contrast_top__get(top, 0)->score, 0.4, 1e-12);
+	cr_assert_eq(contrast_top__get(top, 0)->len, 1);
+	cr_assert_float_eq(contrast_top__get(top, 1)->score, 0.3, 1e-12);
+	cr_assert_eq(contrast_top__get(top, 1)->len, 2);
+	contrast_top__free(top);
 	contrast_data__free(d);
 }
 

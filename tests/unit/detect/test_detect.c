@@ -540,3 +540,95 @@ Test(precog, run_with_a_separate_training_series)
 	series__release(&train);
 	series__release(&test);
 }
+
+Test(precog, run_with_a_given_model_hands_back_no_model)
+{
+	struct precog_model model = { 0 }, trained = { 0 };
+	struct detect_params p;
+	struct detect_result r;
+	struct series test;
+	struct detect_input in = { .model = &model, .trained = &trained };
+
+	raw_params(&p);
+	make(&test, 12 * PER_HOUR, line_50_per_hour, NULL);
+	model.train_max = 70;	/* no trends: only the maximum filtration decides */
+	in.raw = &test;
+	cr_assert_eq(detect__run(&p, DETECT_PRECOG, &in, &r), 0);
+	cr_assert(r.leak);
+	cr_assert_eq(in.split, 0);
+	cr_assert_null(trained.trends, "nothing was trained: *trained stays empty");
+	cr_assert_eq(detect__run(&p, DETECT_PRECOGMF, &in, &r), 0);
+	cr_assert_not(r.leak, "the window stays below the model's maximum");
+	series__release(&test);
+}
+
+/* --- detect__classify on hand-made series (no pre-processing) ----------------- */
+
+struct classify_case {
+	char name[16];
+	enum detect_pattern want;
+	size_t restarts;
+};
+
+static double classify_value(const char *name, size_t i)
+{
+	double x = (double)i;
+
+	if (!strcmp(name, "flat"))
+		return 20;
+	if (!strcmp(name, "steady"))
+		return 10 + 0.1 * x + noise(i, 0.05);
+	if (!strcmp(name, "stair"))	/* +10 at 75, 150 and 225 */
+		return 10 + 10 * floor(x / 75) + noise(i, 0.1);
+	if (!strcmp(name, "sawtooth"))	/* three teeth of 100, 0 -> 19.8 */
+		return 0.2 * fmod(x, 100);
+	if (!strcmp(name, "spike"))	/* 5 samples at 40 over a level of 10 */
+		return (i >= 150 && i < 155 ? 40 : 10) + noise(i, 0.1);
+	if (!strcmp(name, "levelled"))	/* 0 -> 30 over 100 samples, then flat */
+		return 0.3 * fmin(x, 100) + noise(i, 0.05);
+	return NAN;
+}
+
+ParameterizedTestParameters(classify, hand_made)
+{
+	static struct classify_case c[] = {
+		{ "flat", PATTERN_PLATEAU, 0 },
+		{ "steady", PATTERN_STEADY, 0 },
+		{ "stair", PATTERN_STAIR, 0 },
+		{ "sawtooth", PATTERN_SAWTOOTH, 2 },
+		{ "spike", PATTERN_SPIKE, 0 },
+		{ "levelled", PATTERN_PLATEAU, 0 },
+	};
+	return cr_make_param_array(struct classify_case, c, sizeof(c) / sizeof(c[0]));
+}
+
+ParameterizedTest(struct classify_case *c, classify, hand_made)
+{
+	struct series s;
+	size_t restarts = 99;
+	enum detect_pattern got;
+
+	cr_assert_eq(series__init(&s, 300), 0);
+	for (size_t i = 0; i < s.n; i++) {
+		s.t[i] = 1.3e9 + (double)i * STEP;
+		s.v[i] = classify_value(c->name, i);
+	}
+	got = detect__classify(&s, 0, s.n, &restarts);
+	cr_assert_eq(got, c->want, "%s: got %s", c->name, detect__pattern_name(got));
+	cr_assert_eq(restarts, c->restarts, "%s: restarts %zu", c->name, restarts);
+	/* from == to means the whole series; RESTARTS may be NULL */
+	cr_assert_eq(detect__classify(&s, 7, 7, NULL), c->want);
+	series__release(&s);
+}
+
+Test(classify, short_windows_are_plateaus)
+{
+	struct series s;
+
+	cr_assert_eq(series__init(&s, 10), 0);
+	for (size_t i = 0; i < s.n; i++)
+		s.v[i] = (double)(i * i);
+	cr_assert_eq(detect__classify(&s, 2, 5, NULL), PATTERN_PLATEAU);	/* 3 samples */
+	cr_assert_eq(detect__classify(&s, 0, s.n, NULL), PATTERN_STEADY);
+	series__release(&s);
+}

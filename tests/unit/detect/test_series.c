@@ -270,3 +270,62 @@ Test(series, max_gap_finds_the_longest_pause)
 	s.n = 4;
 	series__release(&s);
 }
+
+Test(series, many_rows_in_any_order)
+{
+	struct series_load_opts o = { 0 };
+	size_t n = 5000, len = 0;
+	struct series s;
+	char err[256];
+	char *text = malloc(n * 32 + 16);
+
+	cr_assert_not_null(text);
+	len += (size_t)sprintf(text, "t,value\n");
+	/* 5000 rows, every timestamp once, in a scrambled order (7919 is prime
+	 * to 5000), and the value twice the time */
+	for (size_t i = 0; i < n; i++) {
+		size_t t = (i * 7919) % n;
+
+		len += (size_t)sprintf(text + len, "%zu,%zu\n", t * 10, t * 20);
+	}
+	write_file(text);
+	free(text);
+	cr_assert_eq(series__load(&s, path, &o, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(s.n, n);
+	cr_assert_eq(o.unsorted, 1);
+	cr_assert_eq(o.duplicates, 0);
+	assert_sorted(&s);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_float_eq(s.t[i], (double)i * 10, 1e-9);
+		cr_assert_float_eq(s.v[i], (double)i * 20, 1e-9);
+	}
+	series__release(&s);
+}
+
+Test(series, header_errors_name_the_problem)
+{
+	struct series_load_opts o = { .column = "rss" };
+	struct series s;
+	char err[256];
+
+	/* a column asked for, but the first row is data */
+	write_file("0,1\n10,2\n");
+	cr_assert_eq(series__load(&s, path, &o, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "has no header: cannot select column 'rss'"), "%s", err);
+	cr_assert_null(s.t);
+	/* a header with one column has no value column */
+	write_file("time\n0\n");
+	cr_assert_eq(series__load(&s, path, NULL, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "line 1: no value column"), "%s", err);
+	/* a short row */
+	write_file("time,value\n0,1\n10\n");
+	cr_assert_eq(series__load(&s, path, NULL, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "line 3: expected at least 2 fields, got 1"), "%s", err);
+	/* only missing values: no samples */
+	write_file("time,value\n0,nan\n10,NA\n");
+	cr_assert_eq(series__load(&s, path, &o, err, sizeof(err)), -EINVAL);
+	o.column = NULL;
+	cr_assert_eq(series__load(&s, path, &o, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "no samples"), "%s", err);
+	cr_assert_eq(o.missing, 2);
+}

@@ -1,0 +1,301 @@
+/* Unit tests: seep's six window tests (detect/seep_window.h), each on small
+ * hand-made series where it must pass and where it must fail, the onset,
+ * and detect_params__samples. Series are at 5 minutes: 12 samples an hour,
+ * so the 12 h tail of still_growing is 144 samples and the 6 h parts of a
+ * split or a step 72. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "detect/linfit.h"
+#include "detect/params.h"
+#include "detect/seep_window.h"
+
+#define STEP 300.0
+#define N 400			/* samples per test series (33 h 20 min) */
+
+/* Deterministic noise in [-a, a]. */
+static double noise(size_t i, double a)
+{
+	uint64_t z = (i + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z ^= z >> 27;
+	return a * (2.0 * (double)(z >> 11) / 9007199254740992.0 - 1);
+}
+
+static double y[N];
+static struct linfit lf;
+static struct detect_params p;
+
+static void setup(void)
+{
+	detect_params__init(&p);
+}
+
+static void teardown(void)
+{
+	linfit__release(&lf);
+}
+
+TestSuite(seep_window, .init = setup, .fini = teardown);
+
+/* Builds the prefix sums of y[0, N) (filled by the caller) and the window
+ * [FROM, N) over them. */
+static void window(struct seep_window *w, size_t from, double offset_now)
+{
+	linfit__release(&lf);
+	cr_assert_eq(linfit__init(&lf, y, N), 0);
+	cr_assert_eq(seep_window__init(w, &lf, from, N, STEP, offset_now), 0);
+}
+
+/* y = 0.1 per sample (1.2 per hour): the leak every test accepts. */
+static void steady_line(void)
+{
+	for (size_t i = 0; i < N; i++)
+		y[i] = 0.1 * (double)i;
+}
+
+Test(seep_window, init_fits_the_window_and_rejects_a_short_one)
+{
+	struct seep_window w;
+
+	steady_line();
+	window(&w, 100, 0);
+	cr_assert_eq(w.from, 100);
+	cr_assert_eq(w.n, N);
+	cr_assert_float_eq(w.line.slope, 0.1, 1e-12);
+	cr_assert_float_eq(w.line.intercept, 10, 1e-9);	/* y at sample 100 */
+	cr_assert_float_eq(w.line.r2, 1, 1e-12);
+	cr_assert_neq(seep_window__init(&w, &lf, N - 1, N, STEP, 0), 0);
+	cr_assert_neq(seep_window__init(&w, &lf, 0, N + 1, STEP, 0), 0);
+}
+
+Test(seep_window, a_steady_line_passes_every_test)
+{
+	struct seep_window w;
+	double tt = -1;
+
+	steady_line();
+	window(&w, 0, 0);
+	cr_assert(seep_window__fits(&p, &w));
+	cr_assert(seep_window__rises(&p, &w));
+	cr_assert(seep_window__reaches(&p, &w, &tt));
+	/* from 39.9 at the last sample to 100 at 0.1 per sample */
+	cr_assert_float_eq(tt, (100 - 39.9) / 0.1, 1e-6);
+	cr_assert(seep_window__persists(&p, &w));
+	cr_assert(seep_window__still_growing(&p, &w));
+	cr_assert(seep_window__no_level_shift(&p, &w));
+	cr_assert(seep_window__accept(&p, &w, NULL));
+}
+
+Test(seep_window, fits_fails_on_a_falling_line)
+{
+	struct seep_window w;
+
+	for (size_t i = 0; i < N; i++)
+		y[i] = 80 - 0.1 * (double)i;
+	window(&w, 0, 0);
+	cr_assert_float_eq(w.line.r2, 1, 1e-12);
+	cr_assert_not(seep_window__fits(&p, &w));
+	cr_assert_not(seep_window__accept(&p, &w, NULL));
+}
+
+Test(seep_window, fits_fails_when_noise_hides_the_slope)
+{
+	struct seep_window w;
+
+	for (size_t i = 0; i < N; i++)
+		y[i] = 50 + 0.002 * (double)i + noise(i, 5);
+	window(&w, 0, 0);
+	cr_assert_gt(w.line.slope, 0, "the noise must leave a rising line: %g", w.line.slope);
+	cr_assert_lt(w.line.r2, p.seep_r2_min, "r2 %g", w.line.r2);
+	cr_assert_not(seep_window__fits(&p, &w));
+	/* the same series with a floor below its R² passes */
+	p.seep_r2_min = w.line.r2 / 2;
+	cr_assert(seep_window__fits(&p, &w));
+}
+
+Test(seep_window, rises_needs_a_share_of_the_threshold)
+{
+	struct seep_window w;
+
+	/* 0.01 per sample: 4 quarters of 100 samples rise by 4, under 5% of U = 100 */
+	for (size_t i = 0; i < N; i++)
+		y[i] = 0.01 * (double)i;
+	window(&w, 0, 0);
+	cr_assert(seep_window__fits(&p, &w));
+	cr_assert_not(seep_window__rises(&p, &w));
+	/* with U = 50 the same 4 is more than 5% of it */
+	p.threshold = 50;
+	cr_assert(seep_window__rises(&p, &w));
+	/* a negative threshold counts by its size */
+	p.threshold = -100;
+	cr_assert_not(seep_window__rises(&p, &w));
+}
+
+Test(seep_window, reaches_counts_from_the_level_now)
+{
+	struct seep_window w;
+	double tt;
+
+	steady_line();
+	p.critical_s = 60 * 3600;	/* 720 samples */
+	window(&w, 0, 0);
+	cr_assert(seep_window__reaches(&p, &w, &tt));	/* 601 samples */
+	cr_assert_float_eq(tt, 601, 1e-6);
+	/* 30 of the level is restarts added back: 901 samples from the real level */
+	window(&w, 0, 30);
+	cr_assert_not(seep_window__reaches(&p, &w, &tt));
+	cr_assert_float_eq(tt, 901, 1e-6);
+	cr_assert_not(seep_window__accept(&p, &w, NULL));
+}
+
+Test(seep_window, reaches_fails_on_a_slow_line)
+{
+	struct seep_window w;
+	double tt;
+
+	/* 0.002 per sample from 0: 100 is ~50000 samples (5.7 months) away */
+	for (size_t i = 0; i < N; i++)
+		y[i] = 0.002 * (double)i;
+	window(&w, 0, 0);
+	cr_assert_not(seep_window__reaches(&p, &w, &tt));
+	cr_assert_gt(tt * STEP, p.critical_s);
+	/* a month of critical time is still too short; a year is enough */
+	p.critical_s = 30 * 86400;
+	cr_assert_not(seep_window__reaches(&p, &w, NULL));
+	p.critical_s = 365 * 86400;
+	cr_assert(seep_window__reaches(&p, &w, NULL));
+}
+
+Test(seep_window, persists_fails_when_the_growth_stopped_halfway)
+{
+	struct seep_window w;
+
+	/* rises by 0.2 per sample for 200 samples, then flat at 40: the line
+	 * still fits and rises, but the last two quarters are level */
+	for (size_t i = 0; i < N; i++)
+		y[i] = 0.2 * fmin((double)i, 200);
+	window(&w, 0, 0);
+	cr_assert(seep_window__fits(&p, &w));
+	cr_assert(seep_window__rises(&p, &w));
+	cr_assert_not(seep_window__persists(&p, &w));
+	cr_assert_not(seep_window__accept(&p, &w, NULL));
+}
+
+Test(seep_window, persists_passes_a_noisy_line)
+{
+	struct seep_window w;
+
+	for (size_t i = 0; i < N; i++)
+		y[i] = 0.1 * (double)i + noise(i, 2);
+	window(&w, 0, 0);
+	cr_assert(seep_window__persists(&p, &w));
+}
+
+Test(seep_window, still_growing_fails_when_the_last_quarter_is_flat)
+{
+	struct seep_window w;
+
+	/* growth for 330 samples, flat for the last 70 (under a quarter):
+	 * every quarter is still above the previous one */
+	for (size_t i = 0; i < N; i++)
+		y[i] = 0.1 * fmin((double)i, 330);
+	window(&w, 0, 0);
+	cr_assert(seep_window__fits(&p, &w));
+	cr_assert(seep_window__persists(&p, &w));
+	cr_assert_not(seep_window__still_growing(&p, &w));
+	cr_assert_not(seep_window__accept(&p, &w, NULL));
+}
+
+Test(seep_window, still_growing_fails_when_the_tail_levelled_off)
+{
+	struct seep_window w;
+	struct line recent;
+
+	/* 0.2 per sample for 160 samples, level for 140, then 0.08 per sample
+	 * for the last 100: the recent quarter keeps up with the line, but the
+	 * best two-line split puts the pause in a flat tail */
+	for (size_t i = 0; i < N; i++)
+		y[i] = i < 160 ? 0.2 * (double)i : i < 300 ? 32 : 32 + 0.08 * (double)(i - 300);
+	window(&w, 0, 0);
+	cr_assert(seep_window__fits(&p, &w));
+	cr_assert(seep_window__persists(&p, &w));
+	cr_assert_eq(linfit__fit(&lf, N - 100, N, &recent), 0);
+	cr_assert_geq(recent.slope, p.seep_recent_frac * w.line.slope,
+		      "recent %g line %g", recent.slope, w.line.slope);
+	cr_assert_not(seep_window__still_growing(&p, &w));
+	/* a gentler knee without the pause: the tail keeps up too */
+	for (size_t i = 0; i < N; i++)
+		y[i] = i < 160 ? 0.12 * (double)i : 19.2 + 0.09 * (double)(i - 160);
+	window(&w, 0, 0);
+	cr_assert(seep_window__still_growing(&p, &w));
+}
+
+Test(seep_window, no_level_shift_fails_on_a_step)
+{
+	struct seep_window w;
+
+	/* one shift from 10 to 30 halfway, with a little noise */
+	for (size_t i = 0; i < N; i++)
+		y[i] = (i < N / 2 ? 10 : 30) + noise(i, 0.5);
+	window(&w, 0, 0);
+	cr_assert(seep_window__fits(&p, &w));
+	cr_assert_not(seep_window__no_level_shift(&p, &w));
+	cr_assert_not(seep_window__accept(&p, &w, NULL));
+	/* a noisy line: no step explains it as well as the line does */
+	for (size_t i = 0; i < N; i++)
+		y[i] = 10 + 0.05 * (double)i + noise(i, 0.5);
+	window(&w, 0, 0);
+	cr_assert(seep_window__no_level_shift(&p, &w));
+}
+
+Test(seep_window, accept_runs_the_tests_on_the_window_only)
+{
+	struct seep_window w;
+
+	/* flat at 5 for 150 samples, then the steady line: the whole series
+	 * fails persistence, the window from the knee passes everything */
+	for (size_t i = 0; i < N; i++)
+		y[i] = i < 150 ? 5 : 5 + 0.1 * (double)(i - 150);
+	window(&w, 0, 0);
+	cr_assert_not(seep_window__persists(&p, &w));
+	cr_assert_not(seep_window__accept(&p, &w, NULL));
+	window(&w, 150, 0);
+	cr_assert(seep_window__accept(&p, &w, NULL));
+}
+
+Test(seep_window, onset_finds_the_knee)
+{
+	struct seep_window w;
+	size_t at;
+
+	for (size_t i = 0; i < N; i++)
+		y[i] = i < 150 ? 5 : 5 + 0.1 * (double)(i - 150);
+	window(&w, 0, 0);
+	at = seep_window__onset(&w, 100);
+	/* the hinge search strides by (N - from) / 400 + 1 = 2 samples */
+	cr_assert(at >= 148 && at <= 152, "onset at %zu", at);
+	/* a straight line has no better hinge: the window's own start */
+	steady_line();
+	window(&w, 40, 0);
+	cr_assert_eq(seep_window__onset(&w, 100), 40);
+	/* the hinge leaves MIN_TAIL samples after it: with 300 the knee at 150
+	 * is out of reach */
+	for (size_t i = 0; i < N; i++)
+		y[i] = i < 150 ? 5 : 5 + 0.1 * (double)(i - 150);
+	window(&w, 0, 0);
+	at = seep_window__onset(&w, 300);
+	cr_assert_leq(at, N - 300, "onset at %zu", at);
+}
+
+Test(seep_window, params_samples_rounds_seconds_to_samples)
+{
+	cr_assert_eq(detect_params__samples(12 * 3600, STEP), 144);
+	cr_assert_eq(detect_params__samples(6 * 3600, STEP), 72);
+	cr_assert_eq(detect_params__samples(450, STEP), 2);	/* 1.5 rounds up */
+	cr_assert_eq(detect_params__samples(420, STEP), 1);	/* 1.4 rounds down */
+	cr_assert_eq(detect_params__samples(0, STEP), 0);
+	cr_assert_eq(detect_params__samples(-3600, STEP), 0);
+}

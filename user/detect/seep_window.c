@@ -1,0 +1,164 @@
+/* seep_window — seep's acceptance tests of a window; see seep_window.h. */
+#include <errno.h>
+#include <math.h>
+
+#include "detect/seep_window.h"
+
+#define RECENT_MIN 8			/* samples in the recent part, at least */
+#define TAIL_MIN_S (12 * 3600.0)	/* the tail after a two-line split */
+#define PART_MIN_S (6 * 3600.0)		/* the head of a split, a level of a step */
+
+int seep_window__init(struct seep_window *w, const struct linfit *lf, size_t from, size_t n,
+		      double step, double offset_now)
+{
+	w->lf = lf;
+	w->from = from;
+	w->n = n;
+	w->step = step;
+	w->offset_now = offset_now;
+	return linfit__fit(lf, from, n, &w->line);
+}
+
+/* Samples in a quarter of the window (the last quarter takes the rest). */
+static size_t _quarter(const struct seep_window *w)
+{
+	return (w->n - w->from) / 4;
+}
+
+/* What the line gains over one quarter. */
+static double _quarter_rise(const struct seep_window *w)
+{
+	return w->line.slope * (double)_quarter(w);
+}
+
+bool seep_window__fits(const struct detect_params *p, const struct seep_window *w)
+{
+	return w->line.slope > 0 && !(w->line.r2 < p->seep_r2_min);
+}
+
+bool seep_window__rises(const struct detect_params *p, const struct seep_window *w)
+{
+	return !(_quarter_rise(w) * 4 < p->seep_min_rise * fabs(p->threshold));
+}
+
+bool seep_window__reaches(const struct detect_params *p, const struct seep_window *w,
+			  double *to_threshold)
+{
+	struct line now = w->line;
+	double tt;
+
+	now.intercept -= w->offset_now;
+	tt = line__samples_to(&now, p->threshold);
+	if (to_threshold)
+		*to_threshold = tt;
+	return !(tt * w->step > p->critical_s);
+}
+
+bool seep_window__persists(const struct detect_params *p, const struct seep_window *w)
+{
+	size_t from = w->from, q = _quarter(w);
+	double share = _quarter_rise(w);
+	double q1 = linfit__mean(w->lf, from, from + q);
+	double q2 = linfit__mean(w->lf, from + q, from + 2 * q);
+	double q3 = linfit__mean(w->lf, from + 2 * q, from + 3 * q);
+	double q4 = linfit__mean(w->lf, from + 3 * q, w->n);
+
+	(void)p;
+	return !(q2 - q1 < 0.25 * share || q3 - q2 < 0.25 * share || q4 - q3 < 0.25 * share);
+}
+
+/* Growth that levelled off: split [from, n) in two lines where they fit best
+ * (tail at least TAIL_MIN samples); the tail's slope is the current growth. */
+static double _tail_slope(const struct linfit *lf, size_t from, size_t n, size_t tail_min,
+			  size_t head_min)
+{
+	double best = INFINITY, slope = 0;
+	size_t stride = (n - from) / 200 + 1;
+
+	for (size_t h = from + head_min; h + tail_min <= n; h += stride) {
+		double sh, st, e = linfit__sse(lf, from, h, &sh) + linfit__sse(lf, h, n, &st);
+
+		if (e < best) {
+			best = e;
+			slope = st;
+		}
+	}
+	return slope;
+}
+
+bool seep_window__still_growing(const struct detect_params *p, const struct seep_window *w)
+{
+	size_t len = w->n - w->from, recent = len / 4 > RECENT_MIN ? len / 4 : RECENT_MIN;
+	double floor = p->seep_recent_frac * w->line.slope;
+	struct line lr;
+
+	if (linfit__fit(w->lf, w->n - recent, w->n, &lr) || lr.slope < floor)
+		return false;
+	return !(_tail_slope(w->lf, w->from, w->n, detect_params__samples(TAIL_MIN_S, w->step),
+			     detect_params__samples(PART_MIN_S, w->step)) < floor);
+}
+
+/* A level shift rather than growth: the best step (two flat levels, each at
+ * least MIN_PART samples) against the line on [from, n). Returns
+ * SSE(step) / SSE(line): below 1 when one shift explains the window better
+ * than steady growth (bounded growth that levelled off, a plateau). */
+static double _step_ratio(const struct linfit *lf, size_t from, size_t n, size_t min_part)
+{
+	double sy = lf->sy[n] - lf->sy[from], slope;
+	double line_sse = linfit__sse(lf, from, n, &slope), best = -INFINITY;
+	size_t stride = (n - from) / 100 + 1;
+
+	if (!(line_sse > 0))
+		return INFINITY;
+	/* SSE(step) = SStot - explained; maximize the explained part */
+	for (size_t h = from + min_part; h + min_part <= n; h += stride) {
+		double a = lf->sy[h] - lf->sy[from], b = sy - a;
+		double e = a * a / (double)(h - from) + b * b / (double)(n - h);
+
+		if (e > best)
+			best = e;
+	}
+	if (!isfinite(best))
+		return INFINITY;
+	return fmax(0, (lf->syy[n] - lf->syy[from]) - best) / line_sse;
+}
+
+bool seep_window__no_level_shift(const struct detect_params *p, const struct seep_window *w)
+{
+	return !(_step_ratio(w->lf, w->from, w->n, detect_params__samples(PART_MIN_S, w->step)) <
+		 p->seep_step_ratio);
+}
+
+bool seep_window__accept(const struct detect_params *p, const struct seep_window *w,
+			 double *to_threshold)
+{
+	return seep_window__fits(p, w) && seep_window__rises(p, w) &&
+	       seep_window__reaches(p, w, to_threshold) && seep_window__persists(p, w) &&
+	       seep_window__still_growing(p, w) && seep_window__no_level_shift(p, w);
+}
+
+size_t seep_window__onset(const struct seep_window *w, size_t min_tail)
+{
+	const struct linfit *lf = w->lf;
+	size_t from = w->from, n = w->n;
+	double m = (double)(n - from), sy = lf->sy[n] - lf->sy[from], slope;
+	double syy_c = (lf->syy[n] - lf->syy[from]) - sy * sy / m;
+	double line = linfit__sse(lf, from, n, &slope), best = INFINITY;
+	size_t stride = (n - from) / 400 + 1, at = from;
+
+	for (size_t h = from + 1; h + min_tail <= n; h += stride) {
+		double T = (double)(n - h), sz = T * (T - 1) / 2;
+		double szz = (T - 1) * T * (2 * T - 1) / 6;
+		double szy = (lf->sxy[n] - lf->sxy[h]) - (double)h * (lf->sy[n] - lf->sy[h]);
+		double szz_c = szz - sz * sz / m, szy_c = szy - sz * sy / m, e;
+
+		if (szz_c <= 0 || szy_c <= 0)
+			continue;
+		e = syy_c - szy_c * szy_c / szz_c;
+		if (e < best) {
+			best = e;
+			at = h;
+		}
+	}
+	return best < 0.8 * line ? at : from;
+}

@@ -1,0 +1,71 @@
+/* seep_window — the six tests a window must pass for seep's detector to
+ * call it a leak, each a named predicate, and where growth starts in it.
+ *
+ * A window is [from, n) of the analysed series, always ending now (n is the
+ * series' length), fitted with one least-squares line. The fits read
+ * prefix sums (linfit) of the series with its restarts added back (a
+ * sawtooth made into the continued leak it is); OFFSET_NOW is what was
+ * added back at the last sample, so the level now is the line minus it.
+ *
+ * detect__seep scans windows from the longest down and takes the first
+ * that passes seep_window__accept(), which runs the tests in this order
+ * (the cheap ones first) and stops at the first that fails:
+ *   1. fits           slope > 0 and R² >= seep_r2_min (a loose floor)
+ *   2. rises          the line rises by seep_min_rise·|U| over the window
+ *   3. reaches        U is reached within C from the level now
+ *   4. persists       each quarter's mean is above the previous one's by a
+ *                     quarter of the line's rise per quarter
+ *   5. still_growing  the recent quarter (at least 8 samples), and the tail
+ *                     after the best two-line split (at least 12 h), grow
+ *                     at seep_recent_frac of the line's slope or more
+ *   6. no_level_shift no single step between two flat levels (each at least
+ *                     6 h) explains the window as well as the line does
+ *                     (by seep_step_ratio): a plateau or a step is no leak
+ *
+ * Pure computation over the caller's prefix sums: no allocation, no
+ * ownership; the window borrows LF, which must outlive it.
+ */
+#ifndef SEEP_SEEP_WINDOW_H
+#define SEEP_SEEP_WINDOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "detect/linfit.h"
+#include "detect/params.h"
+
+struct seep_window {
+	const struct linfit *lf;	/* prefix sums, restarts added back */
+	size_t from, n;			/* the window [from, n) */
+	double step;			/* seconds per sample */
+	double offset_now;		/* added back at sample n - 1 */
+	struct line line;		/* the least-squares line on [from, n) */
+};
+
+/* Fits the window [FROM, N) of LF into W. Returns 0, or -EINVAL when it
+ * cannot be fitted (fewer than 2 samples, N beyond LF). */
+int seep_window__init(struct seep_window *w, const struct linfit *lf, size_t from, size_t n,
+		      double step, double offset_now);
+
+/* The six tests (see the top of this header). */
+bool seep_window__fits(const struct detect_params *p, const struct seep_window *w);
+bool seep_window__rises(const struct detect_params *p, const struct seep_window *w);
+/* Also gives the samples until U from the level now through *TO_THRESHOLD
+ * (may be NULL; INFINITY when the line does not rise). */
+bool seep_window__reaches(const struct detect_params *p, const struct seep_window *w,
+			  double *to_threshold);
+bool seep_window__persists(const struct detect_params *p, const struct seep_window *w);
+bool seep_window__still_growing(const struct detect_params *p, const struct seep_window *w);
+bool seep_window__no_level_shift(const struct detect_params *p, const struct seep_window *w);
+
+/* All six in order; *TO_THRESHOLD as for seep_window__reaches (set only
+ * once test 3 ran). */
+bool seep_window__accept(const struct detect_params *p, const struct seep_window *w,
+			 double *to_threshold);
+
+/* Where growth starts in the window: the hinge y = a + b·max(0, x - h)
+ * that fits best with at least MIN_TAIL samples after h. Returns h, or
+ * w->from when the hinge does not beat the line's SSE by a fifth. */
+size_t seep_window__onset(const struct seep_window *w, size_t min_tail);
+
+#endif
