@@ -3,29 +3,31 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Opens /proc/PID/NAME read-only; -ESRCH for a process that is gone. */
-static int _open(pid_t pid, const char *name)
+/* Opens ROOT/PID/NAME read-only; -ESRCH for a process that is gone. */
+static int _open(const char *root, pid_t pid, const char *name)
 {
-	char path[64];
+	char path[PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, name) >= sizeof(path))
+		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	return fd;
 }
 
-/* Reads up to LEN - 1 bytes of /proc/PID/NAME into BUF, NUL-terminated. */
-static int _read_text(pid_t pid, const char *name, char *buf, size_t len)
+/* Reads up to LEN - 1 bytes of ROOT/PID/NAME into BUF, NUL-terminated. */
+static int _read_text(const char *root, pid_t pid, const char *name, char *buf, size_t len)
 {
 	size_t n = 0;
 	ssize_t got;
-	int fd = _open(pid, name), err = 0;
+	int fd = _open(root, pid, name), err = 0;
 
 	if (fd < 0)
 		return fd;
@@ -53,7 +55,7 @@ int proc__read_comm(pid_t pid, char *comm, size_t len)
 
 	if (len < 2)
 		return -EINVAL;
-	err = _read_text(pid, "comm", buf, sizeof(buf));
+	err = _read_text("/proc", pid, "comm", buf, sizeof(buf));
 	if (err) {
 		snprintf(comm, len, "?");
 		return err;
@@ -65,13 +67,21 @@ int proc__read_comm(pid_t pid, char *comm, size_t len)
 
 int proc__parse_stat(const char *text, struct proc_stat *st)
 {
-	const char *p = strrchr(text, ')');
+	const char *open = strchr(text, '('), *p = strrchr(text, ')');
 	uint64_t v[22] = { 0 };  /* fields 4..22 at their own numbers */
+	size_t clen;
 	char state;
-	int off;
+	int off, pid;
 
-	if (!p || sscanf(p + 1, " %c%n", &state, &off) != 1)
+	if (!open || !p || p < open || sscanf(text, "%d", &pid) != 1 ||
+	    sscanf(p + 1, " %c%n", &state, &off) != 1)
 		return -EINVAL;
+	st->pid = (pid_t)pid;
+	clen = (size_t)(p - open - 1);
+	if (clen >= sizeof(st->comm))
+		clen = sizeof(st->comm) - 1;
+	memcpy(st->comm, open + 1, clen);
+	st->comm[clen] = '\0';
 	p += 1 + off;
 	for (int field = 4; field <= 22; field++) {
 		/* fields 4..22 are integers; some (nice, priority) may be negative */
@@ -86,14 +96,20 @@ int proc__parse_stat(const char *text, struct proc_stat *st)
 	st->ppid = (pid_t)v[3];
 	st->utime_ticks = v[13];
 	st->stime_ticks = v[14];
+	st->num_threads = v[19];
 	st->start_ticks = v[21];
 	return 0;
 }
 
 int proc__read_stat(pid_t pid, struct proc_stat *st)
 {
+	return proc__read_stat_at("/proc", pid, st);
+}
+
+int proc__read_stat_at(const char *root, pid_t pid, struct proc_stat *st)
+{
 	char buf[1024];
-	int err = _read_text(pid, "stat", buf, sizeof(buf));
+	int err = _read_text(root, pid, "stat", buf, sizeof(buf));
 
 	return err ? err : proc__parse_stat(buf, st);
 }
@@ -101,7 +117,7 @@ int proc__read_stat(pid_t pid, struct proc_stat *st)
 int proc__read_auxv(pid_t pid, uint64_t type, uint64_t *value)
 {
 	uint64_t av[2];
-	int fd = _open(pid, "auxv"), err = -ENOENT;
+	int fd = _open("/proc", pid, "auxv"), err = -ENOENT;
 	ssize_t got;
 
 	if (fd < 0)

@@ -1,8 +1,9 @@
 /* proc — the small per-process files of /proc, one reader for each.
  *
  * /proc/PID/comm (the command name), /proc/PID/stat (state, parent, CPU
- * times, start time) and /proc/PID/auxv (the auxiliary vector the kernel
- * gave the program). /proc/PID/maps has its own module (procmaps.h).
+ * times, threads, start time) and /proc/PID/auxv (the auxiliary vector the kernel
+ * gave the program). /proc/PID/maps has its own module (procmaps.h), /proc/PID/status and
+ * /proc/PID/cgroup theirs (procstatus.h).
  * Readers return 0 or -errno: -ESRCH when the process does not exist (or
  * no longer does), -EINVAL for text that does not parse. Nothing is kept
  * between calls; the functions are safe to call from several threads.
@@ -23,14 +24,21 @@ int proc__read_comm(pid_t pid, char *comm, size_t len);
 
 /* The fields of /proc/PID/stat seep uses (proc(5) numbering). */
 struct proc_stat {
+	pid_t pid;               /* field 1 */
+	char comm[PROC_COMM_LEN]; /* field 2, without its parentheses (truncated) */
 	char state;              /* field 3: R, S, D, Z, T, ... */
 	pid_t ppid;              /* field 4 */
 	uint64_t utime_ticks;    /* field 14, clock ticks (sysconf(_SC_CLK_TCK)) */
 	uint64_t stime_ticks;    /* field 15 */
-	uint64_t start_ticks;    /* field 22: start time, ticks since boot */
+	uint64_t num_threads;    /* field 20 */
+	uint64_t start_ticks;    /* field 22: start time, ticks since boot: (pid,
+	                          * start) names one process for the host's life */
 };
 
 int proc__read_stat(pid_t pid, struct proc_stat *st);
+/* The same under another proc root (ROOT/PID/stat: "/proc", or a fixture
+ * directory in tests). */
+int proc__read_stat_at(const char *root, pid_t pid, struct proc_stat *st);
 /* The parser behind proc__read_stat, over the file's text. The command
  * name (field 2) may hold spaces and parentheses: fields are counted from
  * the last ')'. */

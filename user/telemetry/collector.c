@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/vec.h"
 #include "sys/exe.h"
+#include "sys/proc.h"
 #include "sys/sysfile.h"
 #include "tracer/telemetry.h"
 
@@ -100,7 +101,7 @@ int collector__new(const struct collector_config *cfg, struct collector **out, c
 		c->cfg.mounts = "/proc/self/mounts";
 	hashmap__init(&c->by_pid);
 	hashmap__init(&c->by_key);
-	c->hz = procstat__ticks_per_s();
+	c->hz = procstatus__ticks_per_s();
 	c->page = sysconf(_SC_PAGESIZE);
 	c->btime = _read_btime(c->cfg.proc);
 	c->has_cgroups = cgroup__find_memory(c->cfg.mounts, &c->cgm) == 0;
@@ -191,9 +192,9 @@ static void _identify(struct collector *c, struct collector_proc *p)
 		exe__build_id(path, p->build_id, sizeof(p->build_id));
 	p->cgroup[0] = '\0';
 	if (c->has_cgroups)
-		procstat__read_cgroup(c->cfg.proc, p->pid, c->cgm.version == 1, p->cgroup,
+		procstatus__read_cgroup(c->cfg.proc, p->pid, c->cgm.version == 1, p->cgroup,
 				      sizeof(p->cgroup));
-	procstat__unit_of_cgroup(p->cgroup, p->unit, sizeof(p->unit));
+	procstatus__unit_of_cgroup(p->cgroup, p->unit, sizeof(p->unit));
 	c->stats.proc_reads += 3;
 	p->component = p->mem.kernel ? NO_COMPONENT : _component(c, p);
 	if (p->component != NO_COMPONENT)
@@ -236,7 +237,7 @@ static int64_t _find(struct collector *c, int pid)
 	return hashmap__find(&c->by_pid, _pid_hash(pid), &pid, _pid_eq, c);
 }
 
-static int _new_proc(struct collector *c, const struct procstat *st)
+static int _new_proc(struct collector *c, const struct proc_stat *st)
 {
 	uint32_t id;
 	struct slot *s;
@@ -254,12 +255,12 @@ static int _new_proc(struct collector *c, const struct procstat *st)
 	s = &c->slots[id];
 	memset(s, 0, sizeof(*s));
 	s->p.pid = st->pid;
-	s->p.start = st->start;
+	s->p.start = st->start_ticks;
 	snprintf(s->p.comm, sizeof(s->p.comm), "%s", st->comm);
-	s->p.cpu_ticks = st->utime + st->stime;
-	s->p.start_s = c->btime + (double)st->start / (double)c->hz;
+	s->p.cpu_ticks = st->utime_ticks + st->stime_ticks;
+	s->p.start_s = c->btime + (double)st->start_ticks / (double)c->hz;
 	s->p.first_s = c->now;
-	err = procstat__read_mem(c->cfg.proc, st->pid, &s->p.mem);
+	err = procstatus__read_mem(c->cfg.proc, st->pid, &s->p.mem);
 	c->stats.proc_reads++;
 	if (err) {
 		/* gone meanwhile: give the slot back */
@@ -342,22 +343,22 @@ static void _on_proc(uint32_t tgid, const struct seep_tel_proc *v, void *ctx)
 }
 
 /* /proc mode, or a listed process: refresh it; 1 when it turned out reused. */
-static int _refresh(struct collector *c, uint32_t id, const struct procstat *st)
+static int _refresh(struct collector *c, uint32_t id, const struct proc_stat *st)
 {
 	struct slot *s = &c->slots[id];
 
-	if (st->start != s->p.start) {
+	if (st->start_ticks != s->p.start) {
 		c->stats.pid_reuse++;
 		return 1;
 	}
 	s->seen = true;
-	s->p.cpu_ticks = st->utime + st->stime;
+	s->p.cpu_ticks = st->utime_ticks + st->stime_ticks;
 	if (strcmp(s->p.comm, st->comm)) {
 		snprintf(s->p.comm, sizeof(s->p.comm), "%s", st->comm);
 		s->reident = true;
 	}
 	if (!c->bpf || !telemetry__rss_attached(c->bpf) || s->reident) {
-		if (procstat__read_mem(c->cfg.proc, s->p.pid, &s->p.mem))
+		if (procstatus__read_mem(c->cfg.proc, s->p.pid, &s->p.mem))
 			c->stats.proc_errors++;
 		c->stats.proc_reads++;
 	}
@@ -377,7 +378,7 @@ static int _scan(struct collector *c)
 	if (!d)
 		return -errno;
 	while (!err && (de = readdir(d))) {
-		struct procstat st;
+		struct proc_stat st;
 		int64_t id;
 		int pid;
 
@@ -391,7 +392,7 @@ static int _scan(struct collector *c)
 			continue;
 		}
 		c->stats.proc_reads++;
-		if (procstat__read(c->cfg.proc, pid, &st)) {
+		if (proc__read_stat_at(c->cfg.proc, pid, &st)) {
 			c->stats.proc_errors++;
 			continue;
 		}

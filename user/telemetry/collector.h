@@ -28,7 +28,7 @@
 
 #include "sys/cgroup.h"
 #include "sys/meminfo.h"
-#include "sys/procstat.h"
+#include "sys/procstatus.h"
 
 struct collector_config {
 	const char *proc;	/* "/proc" */

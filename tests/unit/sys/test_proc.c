@@ -110,3 +110,23 @@ Test(proc, auxv_of_own_process)
 	cr_expect_eq(proc__read_auxv(getpid(), 0x7fffffff, &none), -ENOENT, "no such entry");
 	cr_expect_eq(proc__read_auxv(gone_pid(), AT_ENTRY, &none), -ESRCH);
 }
+
+Test(proc, parse_stat_every_field_seep_uses)
+{
+	struct proc_stat st;
+	const char *text = "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 17 5 0 0 20 0 3 0"
+			   " 987654 12345678 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1"
+			   " 0 0 0 0 0\n";
+
+	cr_assert_eq(proc__parse_stat(text, &st), 0);
+	cr_expect_eq(st.pid, 4242);
+	cr_expect_str_eq(st.comm, "a (b) c");
+	cr_expect_eq(st.state, 'S');
+	cr_expect_eq(st.ppid, 1);
+	cr_expect_eq(st.utime_ticks, 17);
+	cr_expect_eq(st.stime_ticks, 5);
+	cr_expect_eq(st.num_threads, 3);
+	cr_expect_eq(st.start_ticks, 987654);
+	cr_expect_eq(proc__parse_stat("garbage", &st), -EINVAL);
+	cr_expect_eq(proc__parse_stat("1 (x) S 1 2", &st), -EINVAL);
+}

@@ -11,33 +11,14 @@
 #include "scratch.h"
 #include "sys/cgroup.h"
 #include "sys/meminfo.h"
-#include "sys/procstat.h"
+#include "sys/proc.h"
+#include "sys/procstatus.h"
 
-Test(procstat, stat_with_odd_comm)
-{
-	struct procstat st;
-	const char *text = "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 17 5 0 0 20 0 3 0"
-			   " 987654 12345678 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1"
-			   " 0 0 0 0 0\n";
-
-	cr_assert_eq(procstat__parse(text, &st), 0);
-	cr_expect_eq(st.pid, 4242);
-	cr_expect_str_eq(st.comm, "a (b) c");
-	cr_expect_eq(st.state, 'S');
-	cr_expect_eq(st.ppid, 1);
-	cr_expect_eq(st.utime, 17);
-	cr_expect_eq(st.stime, 5);
-	cr_expect_eq(st.num_threads, 3);
-	cr_expect_eq(st.start, 987654);
-	cr_expect_eq(procstat__parse("garbage", &st), -EINVAL);
-	cr_expect_eq(procstat__parse("1 (x) S 1 2", &st), -EINVAL);
-}
-
-Test(procstat, status_memory)
+Test(procstatus, status_memory)
 {
 	struct procmem m;
 
-	cr_assert_eq(procstat__parse_mem("Name:\tx\nVmRSS:\t  300 kB\nRssAnon:\t  100 kB\n"
+	cr_assert_eq(procstatus__parse_mem("Name:\tx\nVmRSS:\t  300 kB\nRssAnon:\t  100 kB\n"
 					 "RssFile:\t  150 kB\nRssShmem:\t   50 kB\nVmSwap:\t 7 kB\n",
 					 &m), 0);
 	cr_expect_eq(m.anon, 100 * 1024);
@@ -45,44 +26,44 @@ Test(procstat, status_memory)
 	cr_expect_eq(m.shmem, 50 * 1024);
 	cr_expect_eq(m.swap, 7 * 1024);
 	cr_expect(!m.kernel);
-	cr_assert_eq(procstat__parse_mem("Name:\tkthreadd\nState:\tS\nThreads:\t1\n", &m), 0);
+	cr_assert_eq(procstatus__parse_mem("Name:\tkthreadd\nState:\tS\nThreads:\t1\n", &m), 0);
 	cr_expect(m.kernel);
 	cr_expect_eq(m.anon + m.file + m.shmem + m.swap, 0);
-	cr_expect_eq(procstat__parse_mem("nothing", &m), -EINVAL);
+	cr_expect_eq(procstatus__parse_mem("nothing", &m), -EINVAL);
 }
 
-Test(procstat, cgroup_lines)
+Test(procstatus, cgroup_lines)
 {
 	const char *text = "9:name=systemd:/\n5:cpu,memory:/system.slice/cron.service\n"
 			   "4:memoryx:/wrong\n0::/user.slice/user-0.slice/session-1.scope\n";
 	char buf[256], unit[128];
 
-	cr_assert_eq(procstat__parse_cgroup(text, 1, buf, sizeof(buf)), 0);
+	cr_assert_eq(procstatus__parse_cgroup(text, 1, buf, sizeof(buf)), 0);
 	cr_expect_str_eq(buf, "/system.slice/cron.service");
-	cr_assert_eq(procstat__parse_cgroup(text, 0, buf, sizeof(buf)), 0);
+	cr_assert_eq(procstatus__parse_cgroup(text, 0, buf, sizeof(buf)), 0);
 	cr_expect_str_eq(buf, "/user.slice/user-0.slice/session-1.scope");
-	cr_expect_eq(procstat__parse_cgroup("4:memoryx:/a\n", 1, buf, sizeof(buf)), -ENOENT);
-	procstat__unit_of_cgroup("/system.slice/cron.service", unit, sizeof(unit));
+	cr_expect_eq(procstatus__parse_cgroup("4:memoryx:/a\n", 1, buf, sizeof(buf)), -ENOENT);
+	procstatus__unit_of_cgroup("/system.slice/cron.service", unit, sizeof(unit));
 	cr_expect_str_eq(unit, "cron.service");
-	procstat__unit_of_cgroup("/system.slice/docker-1.scope/app.service/x", unit, sizeof(unit));
+	procstatus__unit_of_cgroup("/system.slice/docker-1.scope/app.service/x", unit, sizeof(unit));
 	cr_expect_str_eq(unit, "app.service");
-	procstat__unit_of_cgroup("/process_api/abc", unit, sizeof(unit));
+	procstatus__unit_of_cgroup("/process_api/abc", unit, sizeof(unit));
 	cr_expect_str_eq(unit, "");
-	procstat__unit_of_cgroup("/.service", unit, sizeof(unit));
+	procstatus__unit_of_cgroup("/.service", unit, sizeof(unit));
 	cr_expect_str_eq(unit, "");
 }
 
-Test(procstat, live_self)
+Test(procstatus, live_self)
 {
-	struct procstat st;
+	struct proc_stat st;
 	struct procmem m;
 
-	cr_assert_eq(procstat__read("/proc", getpid(), &st), 0);
+	cr_assert_eq(proc__read_stat_at("/proc", getpid(), &st), 0);
 	cr_expect_eq(st.pid, getpid());
-	cr_expect_gt(st.start, 0);
-	cr_assert_eq(procstat__read_mem("/proc", getpid(), &m), 0);
+	cr_expect_gt(st.start_ticks, 0);
+	cr_assert_eq(procstatus__read_mem("/proc", getpid(), &m), 0);
 	cr_expect_gt(m.anon + m.file, 0);
-	cr_expect_lt(procstat__read("/proc", 0x7ffffff0, &st), 0);
+	cr_expect_lt(procstatus__read_mem("/proc", 0x7ffffff0, &m), 0);
 }
 
 Test(meminfo, fixture_and_missing_fields)

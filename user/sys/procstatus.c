@@ -1,5 +1,5 @@
-/* procstat — /proc/PID/stat, status and cgroup; see procstat.h. */
-#include "sys/procstat.h"
+/* procstatus — /proc/PID/status and /proc/PID/cgroup; see procstatus.h. */
+#include "sys/procstatus.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,51 +15,7 @@ static int _path(char *buf, size_t len, const char *proc, int pid, const char *f
 	return (size_t)snprintf(buf, len, "%s/%d/%s", proc, pid, file) >= len ? -ENAMETOOLONG : 0;
 }
 
-int procstat__parse(const char *text, struct procstat *out)
-{
-	const char *open = strchr(text, '('), *close = strrchr(text, ')');
-	unsigned long long v[20];
-	size_t clen;
-	int n;
-
-	memset(out, 0, sizeof(*out));
-	if (!open || !close || close < open || sscanf(text, "%d", &out->pid) != 1)
-		return -EINVAL;
-	clen = (size_t)(close - open - 1);
-	if (clen >= sizeof(out->comm))
-		clen = sizeof(out->comm) - 1;
-	memcpy(out->comm, open + 1, clen);
-	out->comm[clen] = '\0';
-	/* fields 3 (state) .. 22 (starttime) after the comm */
-	n = sscanf(close + 1, " %c %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu"
-		   " %llu %llu %llu %llu %llu %llu %llu",
-		   &out->state, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
-		   &v[9], &v[10], &v[11], &v[12], &v[13], &v[14], &v[15], &v[16], &v[17], &v[18]);
-	if (n != 20)
-		return -EINVAL;
-	out->ppid = (int)v[0];		/* field 4 */
-	out->utime = v[10];		/* field 14 */
-	out->stime = v[11];		/* field 15 */
-	out->num_threads = v[16];	/* field 20 */
-	out->start = v[18];		/* field 22 */
-	return 0;
-}
-
-int procstat__read(const char *proc, int pid, struct procstat *out)
-{
-	char path[PATH_MAX], buf[1024];
-	ssize_t n;
-	int err = _path(path, sizeof(path), proc, pid, "stat");
-
-	if (err)
-		return err;
-	n = sysfile__read(path, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	return procstat__parse(buf, out);
-}
-
-int procstat__parse_mem(const char *text, struct procmem *out)
+int procstatus__parse_mem(const char *text, struct procmem *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!strstr(text, "\nName:") && strncmp(text, "Name:", 5))
@@ -76,7 +32,7 @@ int procstat__parse_mem(const char *text, struct procmem *out)
 	return 0;
 }
 
-int procstat__read_mem(const char *proc, int pid, struct procmem *out)
+int procstatus__read_mem(const char *proc, int pid, struct procmem *out)
 {
 	char path[PATH_MAX], buf[4096];
 	ssize_t n;
@@ -87,10 +43,10 @@ int procstat__read_mem(const char *proc, int pid, struct procmem *out)
 	n = sysfile__read(path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
-	return procstat__parse_mem(buf, out);
+	return procstatus__parse_mem(buf, out);
 }
 
-int procstat__parse_cgroup(const char *text, int v1, char *buf, size_t len)
+int procstatus__parse_cgroup(const char *text, int v1, char *buf, size_t len)
 {
 	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		const char *c1 = strchr(p, ':'), *c2, *end;
@@ -125,7 +81,7 @@ int procstat__parse_cgroup(const char *text, int v1, char *buf, size_t len)
 	return -ENOENT;
 }
 
-int procstat__read_cgroup(const char *proc, int pid, int v1, char *buf, size_t len)
+int procstatus__read_cgroup(const char *proc, int pid, int v1, char *buf, size_t len)
 {
 	char path[PATH_MAX], text[4096];
 	ssize_t n;
@@ -136,7 +92,7 @@ int procstat__read_cgroup(const char *proc, int pid, int v1, char *buf, size_t l
 	n = sysfile__read(path, text, sizeof(text));
 	if (n < 0)
 		return (int)n;
-	return procstat__parse_cgroup(text, v1, buf, len);
+	return procstatus__parse_cgroup(text, v1, buf, len);
 }
 
 static int _ends_with(const char *s, size_t n, const char *suffix)
@@ -146,7 +102,7 @@ static int _ends_with(const char *s, size_t n, const char *suffix)
 	return n > k && !strncmp(s + n - k, suffix, k);
 }
 
-void procstat__unit_of_cgroup(const char *cgroup, char *buf, size_t len)
+void procstatus__unit_of_cgroup(const char *cgroup, char *buf, size_t len)
 {
 	const char *best = NULL, *p = cgroup;
 	size_t best_len = 0;
@@ -173,7 +129,7 @@ void procstat__unit_of_cgroup(const char *cgroup, char *buf, size_t len)
 	}
 }
 
-long procstat__ticks_per_s(void)
+long procstatus__ticks_per_s(void)
 {
 	long t = sysconf(_SC_CLK_TCK);
 
