@@ -24,14 +24,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* The preempt count's fields (include/linux/preempt.h). */
-#define SOFTIRQ_OFFSET (1U << 8)
-#define HARDIRQ_MASK (0xfU << 16)
-#define NMI_MASK (0xfU << 20)
 #define ZERO_SIZE_PTR 16ULL
 #define PAGE_SHIFT 12
-
-extern const int __preempt_count __ksym;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -83,6 +77,9 @@ struct {
 	__type(value, struct sampler);
 } samplers SEC(".maps");
 
+/* THREAD_SIZE: the size of a task's kernel stack (x86-64: 16 KiB, 32 KiB
+ * with KASAN). */
+const volatile __u64 cfg_thread_size = 16384;
 /* Mean bytes between samples; 0 or 1: a stack for every allocation. */
 const volatile __u64 cfg_sample_bytes = 0;
 /* -ln((i + 0.5) / SEEP_KEXP_TABLE) * SEEP_KEXP_SCALE, filled by user space. */
@@ -97,18 +94,24 @@ static __always_inline void stat_add(__u32 kind, __u32 which, __u64 n)
 		__sync_fetch_and_add(v, n);  /* another program may interrupt this one */
 }
 
-static __always_inline __u32 current_ctx(void)
+/* Task or interrupt context. The preempt count would say, but it is a
+ * per-CPU variable that kallsyms does not list on kernels without
+ * CONFIG_KALLSYMS_ALL, so a program cannot name it. The stack says too:
+ * hard and soft interrupts (on x86-64, softirqs run from irq exit or
+ * local_bh_enable run on the CPU's interrupt stack) and NMIs run on
+ * stacks of their own, not on the current task's. The program's own frame
+ * may be on a private BPF stack, but its context -- the tracepoint's
+ * arguments -- is an array on the stack of the kernel code that fired the
+ * tracepoint: where that array is tells. */
+static __always_inline __u32 current_ctx(void *ctx)
 {
-	const int *pc = bpf_this_cpu_ptr(&__preempt_count);
-	__u32 c = (__u32)*pc;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 base = (__u64)BPF_CORE_READ(task, stack), where = 0;
 
-	if (c & NMI_MASK)
-		return SEEP_KCTX_NMI;
-	if (c & HARDIRQ_MASK)
-		return SEEP_KCTX_HARDIRQ;
-	if (c & SOFTIRQ_OFFSET)
-		return SEEP_KCTX_SOFTIRQ;
-	return SEEP_KCTX_TASK;
+	/* the context pointer's value as a number (the verifier allows no
+	 * arithmetic between it and one) */
+	bpf_probe_read_kernel(&where, sizeof(where), &ctx);
+	return where - base < cfg_thread_size ? SEEP_KCTX_TASK : SEEP_KCTX_IRQ;
 }
 
 static __always_inline __s64 next_gap(void)
@@ -204,7 +207,7 @@ static __always_inline void record(void *ctx, __u32 kind, __u32 space, __u64 add
 		.site = {
 			.kind = kind,
 			.stack_id = SEEP_KSTACK_UNSAMPLED,
-			.ctx = current_ctx(),
+			.ctx = current_ctx(ctx),
 			.call_site = call_site,
 			.cache = cache_key,
 		},
@@ -266,10 +269,15 @@ static __always_inline void forget(__u32 space, __u64 addr, __u32 free_kind)
 	stat_add(copy.site.kind, SEEP_KSTAT_FREES, 1);
 }
 
-/* A page's key: its struct page's index in the memory map. */
+/* A page's key: its struct page's index in the memory map (the pfn plus
+ * a constant). The argument is a typed pointer, on which the verifier
+ * allows no arithmetic: its value is copied out first. */
 static __always_inline __u64 page_key(struct page *page)
 {
-	return (__u64)page / bpf_core_type_size(struct page);
+	__u64 p = 0;
+
+	bpf_probe_read_kernel(&p, sizeof(p), &page);
+	return p / bpf_core_type_size(struct page);
 }
 
 SEC("tp_btf/kmem_cache_alloc")
@@ -331,13 +339,6 @@ int BPF_PROG(mm_page_alloc_tp, struct page *page, unsigned int order, gfp_t gfp_
 
 SEC("tp_btf/mm_page_free")
 int BPF_PROG(mm_page_free_tp, struct page *page, unsigned int order)
-{
-	forget(SEEP_KSPACE_PAGE, page_key(page), SEEP_KKIND_PAGE);
-	return 0;
-}
-
-SEC("tp_btf/mm_page_free_batched")
-int BPF_PROG(mm_page_free_batched_tp, struct page *page)
 {
 	forget(SEEP_KSPACE_PAGE, page_key(page), SEEP_KKIND_PAGE);
 	return 0;

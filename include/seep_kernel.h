@@ -35,7 +35,7 @@
 enum seep_kkind {
 	SEEP_KKIND_SLAB = 0,     /* kmem_cache_alloc / kmem_cache_free */
 	SEEP_KKIND_KMALLOC,      /* kmalloc / kfree */
-	SEEP_KKIND_PAGE,         /* mm_page_alloc / mm_page_free(_batched) */
+	SEEP_KKIND_PAGE,         /* mm_page_alloc / mm_page_free */
 	SEEP_KKIND_PERCPU,       /* percpu_alloc_percpu / percpu_free_percpu */
 	SEEP_KKIND_VMALLOC,      /* alloc_vmap_area / free_vmap_area_noflush */
 	SEEP_KKIND__MAX,
@@ -53,13 +53,13 @@ enum seep_kspace {
 	SEEP_KSPACE__MAX,
 };
 
-/* The context an allocation was made in. Only in task context do tgid,
- * comm and cgroup name the process that caused it; in the others tgid is 0. */
+/* The context an allocation was made in: the current task's (a process,
+ * or a kernel thread such as ksoftirqd or a kworker), or an interrupt's
+ * (hard or soft IRQ, NMI: running on an interrupt stack). Only in task
+ * context do tgid, comm and cgroup name who caused it; otherwise tgid is 0. */
 enum seep_kctx {
 	SEEP_KCTX_TASK = 0,
-	SEEP_KCTX_SOFTIRQ,
-	SEEP_KCTX_HARDIRQ,
-	SEEP_KCTX_NMI,
+	SEEP_KCTX_IRQ,
 	SEEP_KCTX__MAX,
 };
 
