@@ -36,7 +36,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 15);
+	__uint(max_entries, 1 << 16);
 	__type(key, struct seep_ksite_key);
 	__type(value, struct seep_ksite);
 } sites SEC(".maps");

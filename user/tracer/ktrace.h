@@ -32,7 +32,8 @@
 
 struct ktrace_config {
 	uint32_t max_live;       /* allocations tracked at once (0: 1 << 18) */
-	uint32_t max_sites;      /* sites (0: 1 << 15) */
+	uint32_t max_sites;      /* sites (0: 1 << 16; sites are per process: a fork storm
+				    in exact mode makes ~100 per child) */
 	uint32_t max_stacks;     /* distinct kernel stacks (0: 1 << 14) */
 	uint64_t sample_bytes;   /* mean bytes between stacks; 0 or 1: a stack for every event */
 	bool run_stats;          /* enable the kernel's BPF run-time statistics */
