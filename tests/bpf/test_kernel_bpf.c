@@ -206,7 +206,7 @@ static int storm_site(const struct seep_ksite_key *k, const struct seep_ksite *v
 	return 0;
 }
 
-Test(kernel_bpf, fork_exec_storm_leaves_nothing, .timeout = 60)
+Test(kernel_bpf, fork_exec_storm_leaves_nothing, .timeout = 90)
 {
 	static struct storm s;
 	struct ktrace *kt = open_tracer(0);
@@ -221,17 +221,24 @@ Test(kernel_bpf, fork_exec_storm_leaves_nothing, .timeout = 60)
 	cr_assert_gt(pid, 0);
 	target_go(go);
 	cr_assert_eq(target_wait(pid), 0, "kstorm failed");
-	/* Task structs and files go after an RCU grace period, and objects
-	 * given to kfree_rcu() (epoll's epitems) in batches that the kernel
-	 * drains up to 5 s later: seen with 2 s of wait, every child's epitem
-	 * was still live. */
-	sleep(7);
-	cr_assert_eq(ktrace__for_each_site(kt, storm_site, &s), 0);
+	/* Task structs and files go after an RCU grace period, some objects
+	 * seconds later (kfree_rcu batches, drained after 5 s or more on a
+	 * busy machine). So the groups are read until no site holds one
+	 * object per child, for at most 30 s: a leak does not drain. (kstorm
+	 * makes no epoll instance: its frees are not visible, see kstorm.c.) */
+	for (int waited = 0; waited < 30; waited++) {
+		sleep(1);
+		memset(&s, 0, sizeof(s));
+		worst = NULL;
+		cr_assert_eq(ktrace__for_each_site(kt, storm_site, &s), 0);
+		for (size_t i = 0; i < s.n; i++)
+			if (!worst || s.v[i].live > worst->live)
+				worst = &s.v[i];
+		if (worst && worst->live < storms / 2)
+			break;
+	}
 	cr_assert_gt(s.sites, (size_t)storms, "one site or more per child");
 	cr_assert_gt(s.allocs, (uint64_t)storms * 100, "each child allocates in the kernel");
-	for (size_t i = 0; i < s.n; i++)
-		if (!worst || s.v[i].live > worst->live)
-			worst = &s.v[i];
 	cr_assert_not_null(worst);
 	cr_assert_lt(worst->live, storms / 2,
 		     "a %s site (stack %d, call site %#lx) kept %ld of %lu allocations",
