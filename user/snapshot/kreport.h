@@ -1,0 +1,88 @@
+/* kreport — one report of live kernel allocations, and its renderings.
+ *
+ * A kernel report is a struct report (report.h) whose stacks are kernel
+ * sites: one report_stack per (kind, call site, stack, process, context,
+ * cache or page order), frames innermost first, module "[kernel]" or a
+ * module's name; beside each stack a kreport_site says what kind of
+ * memory it holds and in which process it was allocated. Sites whose
+ * events were not sampled have no stack: their only frame is the call
+ * site (none for pages and vmap areas). The per-kind counters, and each
+ * BPF program's run statistics and recursion misses, come with it: a
+ * recursion miss of a free program is a free never seen, so the sites
+ * of its kinds are marked frees_maybe_missed.
+ * base.stats (the heap tracer's counters) stays zero; base.pid is the
+ * process filter (0: every process).
+ * Ownership: kreport__release() frees the stacks (report__release) and
+ * the sites array.
+ *
+ * JSON: {"kernel": true, "pid", "time", "elapsed_s", "final", "sample_bytes",
+ *        "total_bytes", "total_count", "stacks_total",
+ *        "kinds": {<kind>: {"bytes", "count"}},
+ *        "stacks": [{"kind", "bytes", "count", "samples", "oldest_age_s",
+ *                    "alloc_bytes", "alloc_count", "pid", "comm",
+ *                    "cgroup_id", "context", "cache", "object_size",
+ *                    "order", "sampled", "frees_maybe_missed", "truncated",
+ *                    "frames": [...as in report.h]}],
+ *        "stats": {<kind>: {<counter>: n}}, "drops": {<kind>: {<drop>: n}},
+ *        "drops_total", "recursion_misses_total",
+ *        "programs": [{"name", "kind", "frees", "run_cnt", "run_time_ns",
+ *                      "ns_per_event", "recursion_misses"}]}
+ * Pure C over plain data.
+ */
+#ifndef SEEP_KREPORT_H
+#define SEEP_KREPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "seep_kernel.h"
+#include "snapshot/report.h"
+
+#define KREPORT_MAX_PROGS 16
+
+struct kreport_site {
+	uint32_t kind;           /* enum seep_kkind */
+	uint32_t ctx;            /* enum seep_kctx */
+	int pid;                 /* 0 outside task context */
+	char comm[16];
+	uint64_t cgroup_id;
+	char cache[SEEP_KCACHE_NAME];  /* slab cache name, "" for other kinds */
+	uint32_t object_size;    /* slab: bytes the caller asked for */
+	int order;               /* pages: the order, -1 for other kinds */
+	bool sampled;            /* the frames are a kernel stack */
+	bool frees_maybe_missed; /* a free program of its kind missed events */
+};
+
+struct kreport_prog {
+	char name[64];
+	uint32_t kind;           /* enum seep_kkind it serves */
+	bool frees;              /* a free program */
+	uint64_t run_cnt, run_time_ns;   /* 0 unless run-time statistics are on */
+	uint64_t recursion_misses;
+};
+
+struct kreport {
+	struct report base;
+	struct kreport_site *sites;      /* base.nstacks entries, parallel to base.stacks */
+	uint64_t kind_bytes[SEEP_KKIND__MAX], kind_count[SEEP_KKIND__MAX];  /* live, filtered */
+	uint64_t stats[SEEP_KKIND__MAX][SEEP_KSTAT__MAX];
+	struct kreport_prog progs[KREPORT_MAX_PROGS];
+	size_t nprogs;
+};
+
+void kreport__release(struct kreport *r);
+/* REPORT_TEXT or REPORT_JSON; -EINVAL for others. */
+int kreport__write(const struct kreport *r, enum report_format fmt, FILE *out);
+int kreport__write_json(const struct kreport *r, FILE *out);
+int kreport__write_text(const struct kreport *r, FILE *out);
+
+const char *kreport__kind_name(enum seep_kkind k);
+const char *kreport__ctx_name(enum seep_kctx c);
+const char *kreport__stat_name(enum seep_kstat s);
+bool kreport__stat_is_drop(enum seep_kstat s);
+/* Events lost in R: every drop counter but the bytes beside one, plus the
+ * programs' recursion misses. */
+uint64_t kreport__drops_total(const struct kreport *r);
+
+#endif
