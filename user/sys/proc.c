@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Opens /proc/PID/NAME read-only; -ESRCH for a process that is gone. */
@@ -117,4 +118,21 @@ int proc__read_auxv(pid_t pid, uint64_t type, uint64_t *value)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+/* The inode of the initial pid namespace (the kernel's PROC_PID_INIT_INO). */
+#define PID_INIT_INO 0xeffffffcULL
+
+int proc__pid_namespace(uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+
+	*dev = *ino = 0;
+	if (stat("/proc/self/ns/pid", &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_ino != PID_INIT_INO) {
+		*dev = (uint64_t)st.st_dev;
+		*ino = (uint64_t)st.st_ino;
+	}
+	return 0;
 }

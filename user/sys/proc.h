@@ -40,4 +40,9 @@ int proc__parse_stat(const char *text, struct proc_stat *st);
  * PID: -ENOENT if the vector has no such entry. */
 int proc__read_auxv(pid_t pid, uint64_t type, uint64_t *value);
 
+/* The pid namespace the caller runs in, as the kernel names it: the
+ * device and inode of /proc/self/ns/pid. Both 0 in the initial namespace
+ * (pids are the kernel's own there). 0 or -errno. */
+int proc__pid_namespace(uint64_t *dev, uint64_t *ino);
+
 #endif
