@@ -106,3 +106,175 @@ REL(pid_namespace_from_host_names_the_leak)
 	json_decref(rep);
 	run_release(&r);
 }
+
+/* A process group member is running (zombies count until reaped). */
+static bool group_alive(pid_t pgid)
+{
+	for (int i = 0; i < 300; i++) {
+		if (kill(-pgid, 0) < 0)
+			return false;
+		usleep(10000);
+	}
+	return true;
+}
+
+static bool pid_alive(pid_t pid)
+{
+	char path[64], st = 0;
+	FILE *f;
+
+	for (int i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		f = fopen(path, "r");
+		if (!f)
+			return false;
+		if (fscanf(f, "%*d (%*[^)]) %c", &st) != 1)
+			st = 0;
+		fclose(f);
+		if (st == 'Z')
+			return false;
+		usleep(10000);
+	}
+	return true;
+}
+
+/* The pid of the command in seep's -v line "tracing 'CMD' (pid N)". */
+static pid_t command_pid(const char *err)
+{
+	const char *p = strstr(err, "' (pid ");
+	int pid = -1;
+
+	if (!p || sscanf(p, "' (pid %d)", &pid) != 1)
+		return -1;
+	return pid;
+}
+
+/* A command killed by a signal: "killed by SIGSEGV" in text and JSON, and
+ * seep exits 3 (the command failed). */
+REL(command_killed_by_signal_is_reported)
+{
+	char *jargv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("lifecycle") " 10 segv", "-f",
+			  "json", NULL };
+	char *targv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("lifecycle") " 10 segv", NULL };
+	struct run r;
+	json_t *rep;
+
+	run_cmd(jargv, NULL, &r);
+	cr_expect_eq(r.status, 3, "the command failed: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	cr_expect_str_eq(json_string_value(json_object_get(rep, "signal")), "SIGSEGV");
+	cr_expect(json_is_null(json_object_get(rep, "exit_status")));
+	cr_expect_eq(jint(top_stack(rep), "count"), 10, "its leak still reported");
+	json_decref(rep);
+	run_release(&r);
+	run_cmd(targv, NULL, &r);
+	cr_expect_eq(r.status, 3);
+	cr_expect_not_null(strstr(r.out, ") killed by SIGSEGV:"), "text report: %s", r.out);
+	run_release(&r);
+}
+
+/* A command's exit status goes into its final report; a failing status
+ * makes seep exit 3, a zero one 0. */
+REL(command_exit_status_is_reported)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("lifecycle") " 10 exit 7", "-f",
+			 "json", NULL };
+	char *argv0[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("lifecycle") " 10 exit 0", "-f",
+			  "json", NULL };
+	struct run r;
+	json_t *rep;
+
+	run_cmd(argv, NULL, &r);
+	cr_expect_eq(r.status, 3, "stderr: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	cr_expect_eq(jint(rep, "exit_status"), 7);
+	cr_expect(json_is_null(json_object_get(rep, "signal")));
+	json_decref(rep);
+	run_release(&r);
+	run_cmd(argv0, NULL, &r);
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	cr_expect_eq(jint(rep, "exit_status"), 0);
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* A child that outlives the command: seep says so, and stops it with the
+ * command's process group when it ends. */
+REL(command_children_said_and_stopped)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("lifecycle") " 10 orphan 30",
+			 "-d", "3", "-f", "json", NULL };
+	struct run r;
+	json_t *rep;
+	pid_t group;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_not_null(strstr(r.err, "children are not traced"), "said: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	group = (pid_t)jint(rep, "pid");
+	cr_expect_not(group_alive(group), "the orphan in the command's group was stopped");
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* A traced process that forks: seep says the child is not traced. */
+REL(fork_is_said)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("lifecycle") " 10 fork 3",
+			 "-d", "2", "-f", "json", NULL };
+	struct run r;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_not_null(strstr(r.err, "started child process"), "said: %s", r.err);
+	run_release(&r);
+}
+
+/* kill -9 of seep does not leave the command running. */
+REL(command_dies_with_seep)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-v", "-s", "1", "-c", TARGET("lifecycle") " 10 sleep 30",
+			 NULL };
+	struct bg b;
+	struct run r;
+	pid_t cmd;
+
+	cr_assert_eq(bg_start(argv, &b), 0, "seep started: %s", b.err);
+	usleep(100000);
+	cmd = command_pid(b.err);
+	cr_assert_gt(cmd, 0, "stderr: %s", b.err);
+	kill(b.pid, SIGKILL);
+	bg_finish(&b, &r);
+	cr_expect_not(pid_alive(cmd), "the command died with seep");
+	if (pid_alive(cmd))
+		kill(cmd, SIGKILL);
+	run_release(&r);
+}
+
+/* SIGHUP (a lost ssh session) ends tracing like SIGTERM: final report. */
+REL(sighup_writes_the_final_report)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("lifecycle") " 10 sleep 30", "-f",
+			 "json", NULL };
+	struct bg b;
+	struct run r;
+	json_t *rep;
+
+	cr_assert_eq(bg_start(argv, &b), 0, "seep started: %s", b.err);
+	usleep(300000);
+	kill(b.pid, SIGHUP);
+	bg_finish(&b, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	cr_expect(json_is_true(json_object_get(rep, "final")));
+	cr_expect_eq(jint(top_stack(rep), "count"), 10);
+	json_decref(rep);
+	run_release(&r);
+}

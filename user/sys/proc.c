@@ -1,6 +1,7 @@
 #include "sys/proc.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -117,6 +118,33 @@ int proc__read_auxv(pid_t pid, uint64_t type, uint64_t *value)
 	if (got < 0)
 		err = -errno;
 	close(fd);
+	return err;
+}
+
+int proc__first_child(pid_t pid, pid_t *child)
+{
+	char path[96], buf[32];
+	struct dirent *d;
+	int err = -ENOENT;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (err == -ENOENT && (d = readdir(dir))) {
+		int c;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "task/%.16s/children", d->d_name);
+		/* a thread gone meanwhile, or no children: the next one */
+		if (_read_text(pid, path, buf, sizeof(buf)) == 0 && sscanf(buf, "%d", &c) == 1) {
+			*child = (pid_t)c;
+			err = 0;
+		}
+	}
+	closedir(dir);
 	return err;
 }
 

@@ -40,6 +40,10 @@ int proc__parse_stat(const char *text, struct proc_stat *st);
  * PID: -ENOENT if the vector has no such entry. */
 int proc__read_auxv(pid_t pid, uint64_t type, uint64_t *value);
 
+/* A child process of PID (any thread's: /proc/PID/task/TID/children):
+ * 0 and *CHILD, -ENOENT if it has none, -ESRCH, -errno. */
+int proc__first_child(pid_t pid, pid_t *child);
+
 /* The pid namespace the caller runs in, as the kernel names it: the
  * device and inode of /proc/self/ns/pid. Both 0 in the initial namespace
  * (pids are the kernel's own there). 0 or -errno. */

@@ -1,12 +1,14 @@
 #include "tracer/target.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "snapshot/report.h"
 #include "snapshot/sampling.h"
 #include "symbols/stacks.h"
 #include "symbols/symbolize.h"
@@ -27,6 +29,7 @@ int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struc
 	}
 	/* the name is cosmetic: "?" if the process is gone already */
 	proc__read_comm(pid, t->comm, sizeof(t->comm));
+	target__set_label(t);
 	/* Symbols first: the modules must be open before the first stack copy. */
 	t->sym = symbolizer__new(pid, cache);
 	if (!t->sym) {
@@ -51,6 +54,13 @@ int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struc
 fail:
 	target__close(t);
 	return err;
+}
+
+void target__set_label(struct target *t)
+{
+	char buf[sizeof(t->label)];
+
+	snprintf(t->label, sizeof(t->label), "%s", report__escape(t->comm, buf, sizeof(buf)));
 }
 
 void target__close(struct target *t)
