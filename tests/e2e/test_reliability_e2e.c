@@ -278,3 +278,57 @@ REL(sighup_writes_the_final_report)
 	json_decref(rep);
 	run_release(&r);
 }
+
+/* A process naming itself with an escape sequence: the text report shows
+ * it escaped, never raw on the reader's terminal; JSON keeps it exact. */
+REL(control_characters_escaped_in_text)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c",
+			 TARGET("lifecycle") " 10 name $SEEP_E2E_NAME 0.5", NULL };
+	char *envp[] = { "SEEP_E2E_NAME=\x1b[31mred", NULL };
+	struct run r;
+
+	run_cmd(argv, envp, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_not_null(strstr(r.out, "(\\x1b[31mred)"), "escaped: %s", r.out);
+	cr_expect_null(strchr(r.out, '\x1b'), "no raw escape on stdout");
+	cr_expect_null(strchr(r.err, '\x1b'), "no raw escape on stderr");
+	run_release(&r);
+}
+
+/* record: every file of the series is 0600 whatever the umask, and the
+ * values of the command's NAME=value words are not kept. */
+REL(series_files_private_and_command_redacted)
+{
+	char dir[] = "/tmp/seep-rel-XXXXXX", path[64], cmd[256];
+	char *argv[] = { SEEP_BIN, "record", "-s", "1", "-e", "0.2", "-o", path, "-c", cmd, NULL };
+	struct run r;
+	struct stat st;
+	json_t *index;
+	const char *kept;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/series", dir);
+	snprintf(cmd, sizeof(cmd), "SEEP_TOKEN='hunter 2' EMPTY= %s 10 sleep 0.5",
+		 TARGET("lifecycle"));
+	umask(022);
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/index.json");
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0600, "index.json mode %o", st.st_mode & 0777);
+	index = json_load_file(path, 0, NULL);
+	cr_assert_not_null(index);
+	kept = json_string_value(json_object_get(index, "command"));
+	cr_assert_not_null(kept);
+	cr_expect_null(strstr(kept, "hunter"), "the value redacted: %s", kept);
+	cr_expect_not_null(strstr(kept, "SEEP_TOKEN=... EMPTY= "), "the names kept: %s", kept);
+	cr_expect_not_null(strstr(kept, "lifecycle 10 sleep"), "the command kept: %s", kept);
+	json_decref(index);
+	snprintf(strrchr(path, '/'), 32, "/snap-000001.pb.gz");
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0600, "snapshot mode %o", st.st_mode & 0777);
+	run_release(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}

@@ -256,6 +256,7 @@ static int _on_exit(int fd, uint32_t events, void *ctx)
 			t = targets__at(&s->targets, i);
 	if (!t)
 		return 0;
+	target__refresh_comm(t);   /* a zombie's name is still there */
 	if (s->child && t->pid == s->child)
 		_reap_child(s);   /* its exit status goes into its final report */
 	if (s->exit_fn) {
@@ -459,6 +460,7 @@ static int _refresh_target(struct session *s, struct target *t)
 	int err, hooked;
 	pid_t child;
 
+	target__refresh_comm(t);
 	/* fork is not followed: say so, once per process */
 	if (!t->forked_said && proc__first_child(t->pid, &child) == 0 &&
 	    !targets__find(&s->targets, child)) {

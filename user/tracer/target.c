@@ -63,6 +63,17 @@ void target__set_label(struct target *t)
 	snprintf(t->label, sizeof(t->label), "%s", report__escape(t->comm, buf, sizeof(buf)));
 }
 
+bool target__refresh_comm(struct target *t)
+{
+	char comm[sizeof(t->comm)];
+
+	if (proc__read_comm(t->pid, comm, sizeof(comm)) || !strcmp(comm, t->comm))
+		return false;
+	memcpy(t->comm, comm, sizeof(comm));
+	target__set_label(t);
+	return true;
+}
+
 void target__close(struct target *t)
 {
 	if (!t)

@@ -47,6 +47,8 @@ int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struc
 void target__close(struct target *t);
 /* Sets LABEL from COMM (after COMM changed). */
 void target__set_label(struct target *t);
+/* Re-reads the name (prctl, exec change it): true if it changed. */
+bool target__refresh_comm(struct target *t);
 
 /* Empties the heap model for a new report pass. */
 void target__reset_heap(struct target *t);
