@@ -332,3 +332,15 @@ REL(series_files_private_and_command_redacted)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_expect_eq(system(cmd), 0);
 }
+
+/* -p of a kernel thread says what it is, not "no such process". */
+REL(kernel_thread_refused_clearly)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-p", "2", "-d", "1", NULL };
+	struct run r;
+
+	run_cmd(argv, NULL, &r);
+	cr_expect_eq(r.status, 1);
+	cr_expect_not_null(strstr(r.err, "is a kernel thread"), "stderr: %s", r.err);
+	run_release(&r);
+}

@@ -86,6 +86,7 @@ int proc__parse_stat(const char *text, struct proc_stat *st)
 	}
 	st->state = state;
 	st->ppid = (pid_t)v[3];
+	st->flags = v[8];
 	st->utime_ticks = v[13];
 	st->stime_ticks = v[14];
 	st->start_ticks = v[21];

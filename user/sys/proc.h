@@ -25,12 +25,15 @@ int proc__read_comm(pid_t pid, char *comm, size_t len);
 struct proc_stat {
 	char state;              /* field 3: R, S, D, Z, T, ... */
 	pid_t ppid;              /* field 4 */
+	uint64_t flags;          /* field 9: the kernel's PF_* flags */
 	uint64_t utime_ticks;    /* field 14, clock ticks (sysconf(_SC_CLK_TCK)) */
 	uint64_t stime_ticks;    /* field 15 */
 	uint64_t start_ticks;    /* field 22: start time, ticks since boot */
 };
 
 int proc__read_stat(pid_t pid, struct proc_stat *st);
+/* PF_KTHREAD: a kernel thread (no user memory, nothing to trace). */
+#define PROC_PF_KTHREAD 0x00200000ULL
 /* The parser behind proc__read_stat, over the file's text. The command
  * name (field 2) may hold spaces and parentheses: fields are counted from
  * the last ')'. */

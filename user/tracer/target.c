@@ -16,6 +16,7 @@
 int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struct target **out)
 {
 	struct target *t = calloc(1, sizeof(*t));
+	struct proc_stat st;
 	int err;
 
 	if (!t)
@@ -30,6 +31,12 @@ int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struc
 	/* the name is cosmetic: "?" if the process is gone already */
 	proc__read_comm(pid, t->comm, sizeof(t->comm));
 	target__set_label(t);
+	if (proc__read_stat(pid, &st) == 0 && (st.flags & PROC_PF_KTHREAD)) {
+		err = -EINVAL;
+		pr_err("pid %d (%s) is a kernel thread: it has no user-space heap to trace", (int)pid,
+		       t->label);
+		goto fail;
+	}
 	/* Symbols first: the modules must be open before the first stack copy. */
 	t->sym = symbolizer__new(pid, cache);
 	if (!t->sym) {
