@@ -21,7 +21,6 @@ static void _fill_header(const struct heap *heap, const struct heapreport_meta *
 	r->has_exit_status = m->has_exit_status;
 	r->exit_status = m->exit_status;
 	r->exit_signal = m->exit_signal;
-	r->execs = m->execs;
 	r->sample_bytes = heap->sample_bytes > 1 ? heap->sample_bytes : 1;
 	r->total_bytes = (uint64_t)llround(heap->total_bytes);
 	r->total_count = (uint64_t)llround(heap->total_count);

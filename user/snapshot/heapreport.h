@@ -55,7 +55,6 @@ struct heapreport_meta {
 	const uint64_t *stats;   /* SEEP_STAT__MAX counters, or NULL (zeros) */
 	bool has_exit_status;    /* a command that ended: how (report.h) */
 	int exit_status, exit_signal;
-	unsigned execs;          /* exec() calls seen (report.h) */
 };
 
 /* Builds OUT from HEAP (sorted: heap__sort()). Returns 0, or -errno from

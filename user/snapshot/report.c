@@ -180,7 +180,7 @@ int report__write_json(const struct report *r, FILE *out)
 	}
 	char sig[32];
 
-	root = json_pack("{s:i, s:s, s:f, s:f, s:b, s:b, s:o, s:o, s:i, s:I, s:I, s:I, s:I, s:I, "
+	root = json_pack("{s:i, s:s, s:f, s:f, s:b, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, "
 			 "s:o, s:o}",
 			 "pid", r->pid, "comm", r->comm, "time", _ms(r->time),
 			 "elapsed_s", _ms(r->elapsed_s), "final", r->final, "exited", r->exited,
@@ -189,7 +189,6 @@ int report__write_json(const struct report *r, FILE *out)
 			 "signal", r->has_exit_status && r->exit_signal
 					   ? json_string(_signame(r->exit_signal, sig, sizeof(sig)))
 					   : json_null(),
-			 "execs", (int)r->execs,
 			 "sample_bytes", (json_int_t)r->sample_bytes,
 			 "total_bytes", (json_int_t)r->total_bytes,
 			 "total_count", (json_int_t)r->total_count,
@@ -221,9 +220,6 @@ int report__write_text(const struct report *r, FILE *out)
 		snprintf(how, sizeof(how), " exited with status %d", r->exit_status);
 	else if (r->exited)
 		snprintf(how, sizeof(how), " exited");
-	if (r->execs)
-		snprintf(how + strlen(how), sizeof(how) - strlen(how), " (after exec #%u: this image's heap)",
-			 r->execs);
 	fprintf(out, "%s pid %d (%s)%s: %s live in %s%" PRIu64 " allocations from %zu stacks",
 		when, r->pid, report__escape(r->comm, e1, sizeof(e1)), how, total,
 		r->sample_bytes > 1 ? "~" : "", r->total_count, r->stacks_total);

@@ -8,7 +8,6 @@
  * JSON: {"pid", "comm", "time", "elapsed_s", "final", "exited",
  *        "exit_status" (a command that exited: its status, else null),
  *        "signal" (a command killed by a signal: "SIGSEGV", else null),
- *        "execs" (exec() calls seen: the report is of the image since the last),
  *        "sample_bytes", "total_bytes", "total_count", "total_samples",
  *        "stacks_total",
  *        "stacks": [{"bytes", "count", "bytes_stddev", "samples",
@@ -53,7 +52,6 @@ struct report {
 	bool has_exit_status;    /* a command seep started ended by itself: */
 	int exit_status;         /*   its exit status (-1 if killed by a signal) */
 	int exit_signal;         /*   the signal that killed it, else 0 */
-	unsigned execs;          /* exec() calls seen in the process */
 	uint64_t sample_bytes;   /* mean bytes between samples; 1: every allocation */
 	uint64_t total_bytes, total_count;
 	uint64_t total_samples;  /* live blocks recorded */

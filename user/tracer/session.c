@@ -68,7 +68,7 @@ uint64_t session__start_ns(const struct session *s)
 
 pid_t session__command_pid(const struct session *s)
 {
-	return s->command;
+	return s->child;
 }
 
 size_t session__running(const struct session *s)
