@@ -96,6 +96,11 @@ const volatile __u64 cfg_sample_bytes = 0;
 /* -ln((i + 0.5) / SEEP_EXP_TABLE) * SEEP_EXP_SCALE: exponential quantiles,
  * filled in by user space. */
 const volatile __u32 cfg_exp[SEEP_EXP_TABLE] = {};
+/* The pid namespace seep runs in (device and inode of its
+ * /proc/self/ns/pid; 0: the initial one): processes are keyed by their
+ * pids there, the pids user space sees in its /proc. */
+const volatile __u64 cfg_pidns_dev = 0;
+const volatile __u64 cfg_pidns_ino = 0;
 
 extern bool bpf_session_is_return(void) __ksym __weak;
 
@@ -122,9 +127,21 @@ static __always_inline void stat_add(__u32 which, __u64 n)
  * process mapping the file (SEEP_COOKIE_SHARED), which then asks the
  * targets map; the attach cookie holds the hooked function's kind and the
  * process's unwind mode. */
+static __always_inline __u64 current_pid_tgid(void)
+{
+	struct bpf_pidns_info ns;
+
+	if (!cfg_pidns_ino)
+		return bpf_get_current_pid_tgid();
+	/* outside seep's namespace: tgid 0, a process seep cannot trace */
+	if (bpf_get_ns_current_pid_tgid(cfg_pidns_dev, cfg_pidns_ino, &ns, sizeof(ns)))
+		return 0;
+	return (__u64)ns.tgid << 32 | ns.pid;
+}
+
 static __always_inline __u32 current_tgid(void)
 {
-	return bpf_get_current_pid_tgid() >> 32;
+	return current_pid_tgid() >> 32;
 }
 
 static __always_inline __u32 cookie_kind(__u64 cookie)
@@ -265,7 +282,7 @@ static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 add
 								 : SEEP_MAX_STACK_COPY;
 	struct seep_stack_event hdr = {
 		.tgid = f->site.tgid,
-		.tid = (__u32)bpf_get_current_pid_tgid(),
+		.tid = (__u32)current_pid_tgid(),
 		.seq = seq,
 		.addr = addr,
 		.size = size,

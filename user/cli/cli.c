@@ -416,6 +416,7 @@ void cli__catch_signals(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);   /* a lost ssh session: the final report still written */
 	signal(SIGPIPE, SIG_IGN);
 }
 

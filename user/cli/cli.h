@@ -17,7 +17,7 @@
  * Option values: cli__seconds and the like parse with lib/parse and log
  * "invalid value 'ARG' for OPT: expected ..." on a bad value (-EINVAL).
  *
- * State: the stop flag set by SIGINT/SIGTERM and the name of the running
+ * State: the stop flag set by SIGINT/SIGTERM/SIGHUP and the name of the running
  * command are the CLI's process-wide state (and log's output mode).
  */
 #ifndef SEEP_CLI_H
@@ -165,7 +165,8 @@ uint64_t cli__next_tick(uint64_t next, uint64_t step, uint64_t now);
 int cli__run_ticks(struct session *s, double every_s, double duration_s,
 		   session_report_fn fn, void *ctx);
 
-/* SIGINT and SIGTERM set the stop flag instead of killing seep; SIGPIPE is
+/* SIGINT, SIGTERM and SIGHUP set the stop flag instead of killing seep
+ * (the final reports are written); SIGPIPE is
  * ignored (a closed pipe is an error to report). */
 void cli__catch_signals(void);
 bool cli__stopped(void);

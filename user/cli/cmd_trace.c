@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -46,7 +47,10 @@ CLI_TRACER_USAGE
 "  -v, --verbose          more diagnostics (-vv: libbpf's too)\n"
 "  -h, --help             this help\n"
 "\n"
-"Exit status: 0 success, 1 failure, 2 usage error.\n");
+"Exit status: 0 success, 1 failure, 2 usage error, 3 the command of -c\n"
+"failed by itself (exited with a status other than 0 or was killed by a\n"
+"signal: the final report says which). A command still running at the\n"
+"end (-d, Ctrl-C) is stopped with its process group: that is success.\n");
 }
 
 static const char *const formats[] = { "text", "json", "folded" };  /* enum report_format */
@@ -128,11 +132,21 @@ static void log_own_cpu(void)
 	pr_info("seep itself used %.3f s of CPU (user %.3f, system %.3f)", user + sys, user, sys);
 }
 
+/* EXIT_COMMAND if the command seep started failed by itself, else EXIT_OK. */
+static int command_code(const struct session *s)
+{
+	int st;
+
+	if (session__command_status(s, &st))
+		return EXIT_OK;   /* none, or stopped by seep */
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? EXIT_OK : EXIT_COMMAND;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_opts opts;
 	struct session *s = NULL;
-	int err;
+	int err, code = EXIT_OK;
 
 	err = parse_opts(argc, argv, &opts);
 	if (err) {
@@ -146,8 +160,9 @@ int cmd_trace(int argc, char **argv)
 	 * of every process; then the final reports */
 	err = cli__run_ticks(s, opts.interval_s, opts.target.duration_s, print_report, &opts);
 	log_own_cpu();
+	code = command_code(s);
 cleanup:
 	session__free(s);
 	cli__target_release(&opts.target);
-	return err ? EXIT_FAIL : EXIT_OK;
+	return err ? EXIT_FAIL : code;
 }

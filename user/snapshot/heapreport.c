@@ -18,6 +18,9 @@ static void _fill_header(const struct heap *heap, const struct heapreport_meta *
 	r->elapsed_s = m->elapsed_s;
 	r->final = m->final;
 	r->exited = m->exited;
+	r->has_exit_status = m->has_exit_status;
+	r->exit_status = m->exit_status;
+	r->exit_signal = m->exit_signal;
 	r->sample_bytes = heap->sample_bytes > 1 ? heap->sample_bytes : 1;
 	r->total_bytes = (uint64_t)llround(heap->total_bytes);
 	r->total_count = (uint64_t)llround(heap->total_count);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -104,6 +105,34 @@ json_t *report__frame_json(const struct stack_frame *f)
 	return _frame_json(f);
 }
 
+const char *report__escape(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+	bool clean = true;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p && clean; p++)
+		clean = *p >= 0x20 && *p != 0x7f && *p != '\\';
+	if (clean || !len)
+		return s;
+	for (const unsigned char *p = (const unsigned char *)s; *p && n + 5 <= len; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", *p);
+		else
+			buf[n++] = (char)*p;
+	}
+	buf[n < len ? n : len - 1] = '\0';
+	return buf;
+}
+
+/* "SIGSEGV" for SEGV's number ("SIG?" if it has no name). */
+static const char *_signame(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	snprintf(buf, len, "SIG%s", abbrev ? abbrev : "?");
+	return buf;
+}
+
 static json_t *_stats_json(const struct report *r)
 {
 	json_t *stats = json_object(), *drops = json_object();
@@ -149,9 +178,17 @@ int report__write_json(const struct report *r, FILE *out)
 			"alloc_count", (json_int_t)s->alloc_count,
 			"truncated", s->truncated, "frames", frames));
 	}
-	root = json_pack("{s:i, s:s, s:f, s:f, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+	char sig[32];
+
+	root = json_pack("{s:i, s:s, s:f, s:f, s:b, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, "
+			 "s:o, s:o}",
 			 "pid", r->pid, "comm", r->comm, "time", _ms(r->time),
 			 "elapsed_s", _ms(r->elapsed_s), "final", r->final, "exited", r->exited,
+			 "exit_status", r->has_exit_status && r->exit_status >= 0
+						? json_integer(r->exit_status) : json_null(),
+			 "signal", r->has_exit_status && r->exit_signal
+					   ? json_string(_signame(r->exit_signal, sig, sizeof(sig)))
+					   : json_null(),
 			 "sample_bytes", (json_int_t)r->sample_bytes,
 			 "total_bytes", (json_int_t)r->total_bytes,
 			 "total_count", (json_int_t)r->total_count,
@@ -170,15 +207,21 @@ static const char *_basename(const char *path)
 
 int report__write_text(const struct report *r, FILE *out)
 {
-	char total[32], when[32], b[32];
+	char total[32], when[32], b[32], how[64] = "", e1[256], e2[256], e3[256];
 	time_t t = (time_t)r->time;
 	struct tm tm;
 
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	fmt__bytes((int64_t)r->total_bytes, false, total, sizeof(total));
+	if (r->has_exit_status && r->exit_signal)
+		snprintf(how, sizeof(how), " killed by %s", _signame(r->exit_signal, b, sizeof(b)));
+	else if (r->has_exit_status)
+		snprintf(how, sizeof(how), " exited with status %d", r->exit_status);
+	else if (r->exited)
+		snprintf(how, sizeof(how), " exited");
 	fprintf(out, "%s pid %d (%s)%s: %s live in %s%" PRIu64 " allocations from %zu stacks",
-		when, r->pid, r->comm, r->exited ? " exited" : "", total,
+		when, r->pid, report__escape(r->comm, e1, sizeof(e1)), how, total,
 		r->sample_bytes > 1 ? "~" : "", r->total_count, r->stacks_total);
 	if (r->sample_bytes > 1) {
 		fmt__bytes((int64_t)r->sample_bytes, false, b, sizeof(b));
@@ -204,10 +247,12 @@ int report__write_text(const struct report *r, FILE *out)
 		for (size_t j = 0; j < s->nframes; j++) {
 			const struct stack_frame *f = &s->frames[j];
 
-			fprintf(out, "    %-32s %s+0x%" PRIx64, f->function ? f->function : "??",
-				_basename(f->module), f->offset);
+			fprintf(out, "    %-32s %s+0x%" PRIx64,
+				f->function ? report__escape(f->function, e1, sizeof(e1)) : "??",
+				report__escape(_basename(f->module), e2, sizeof(e2)), f->offset);
 			if (f->file)
-				fprintf(out, "  %s:%d", _basename(f->file), f->line);
+				fprintf(out, "  %s:%d", report__escape(_basename(f->file), e3, sizeof(e3)),
+					f->line);
 			fputc('\n', out);
 		}
 		if (s->truncated)

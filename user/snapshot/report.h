@@ -6,6 +6,8 @@
  * Ownership: report__release() frees the stacks, frames and their strings.
  *
  * JSON: {"pid", "comm", "time", "elapsed_s", "final", "exited",
+ *        "exit_status" (a command that exited: its status, else null),
+ *        "signal" (a command killed by a signal: "SIGSEGV", else null),
  *        "sample_bytes", "total_bytes", "total_count", "total_samples",
  *        "stacks_total",
  *        "stacks": [{"bytes", "count", "bytes_stddev", "samples",
@@ -15,6 +17,9 @@
  *        "stats": {<counter>: n, ..., "drops": {<drop>: n, ...},
  *                  "drops_total": n}}
  * Frames innermost first (the allocator's entry first); unknown fields null.
+ * Text: control characters in names (process, module, symbol, file) are
+ * written escaped (\xNN): a traced process chooses its name and symbols,
+ * and must not write to the terminal of whoever reads the report.
  */
 #ifndef SEEP_REPORT_H
 #define SEEP_REPORT_H
@@ -44,6 +49,9 @@ struct report {
 	double elapsed_s;        /* since tracing started */
 	bool final;              /* last report of this process */
 	bool exited;             /* the process has exited */
+	bool has_exit_status;    /* a command seep started ended by itself: */
+	int exit_status;         /*   its exit status (-1 if killed by a signal) */
+	int exit_signal;         /*   the signal that killed it, else 0 */
 	uint64_t sample_bytes;   /* mean bytes between samples; 1: every allocation */
 	uint64_t total_bytes, total_count;
 	uint64_t total_samples;  /* live blocks recorded */
@@ -67,6 +75,11 @@ struct json_t;
 struct json_t *report__frame_json(const struct stack_frame *f);
 /* Writes ROOT compact on one line and releases it; -ENOMEM if ROOT is NULL. */
 int report__print_json(struct json_t *root, FILE *out);
+
+/* S with its control characters (and backslashes) escaped as \xNN, for
+ * text on a terminal: S itself if it has none, else BUF (LEN bytes,
+ * truncated to fit). */
+const char *report__escape(const char *s, char *buf, size_t len);
 
 /* The JSON name of a counter, and whether it counts lost data. */
 const char *report__stat_name(enum seep_stat s);

@@ -95,11 +95,11 @@ static int _write_temp(int dfd, const char *tmpname, const void *buf, size_t len
 	int fd, err;
 
 	*named = false;
-	fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, STORE_FILE_MODE);
 	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		*named = true;
 		unlinkat(dfd, tmpname, 0);
-		fd = openat(dfd, tmpname, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+		fd = openat(dfd, tmpname, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, STORE_FILE_MODE);
 	}
 	if (fd < 0)
 		return -errno;
@@ -188,6 +188,65 @@ static int _write_index(struct store *st)
 	return err;
 }
 
+/* Whether WORD (up to END) begins like NAME=: a shell assignment. */
+static bool _is_assignment(const char *w, const char *end)
+{
+	const char *p = w;
+
+	if (p == end || !(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+		return false;
+	while (p < end && (*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			   (*p >= '0' && *p <= '9')))
+		p++;
+	return p < end && *p == '=';
+}
+
+/* The end of the shell word at P: the first blank outside quotes. */
+static const char *_word_end(const char *p)
+{
+	char quote = 0;
+
+	for (; *p && (quote || (*p != ' ' && *p != '\t' && *p != '\n')); p++) {
+		if (quote == '\'' ? *p == '\'' : quote == '"' ? *p == '"' : false)
+			quote = 0;
+		else if (!quote && (*p == '\'' || *p == '"'))
+			quote = *p;
+		else if (*p == '\\' && quote != '\'' && p[1])
+			p++;
+	}
+	return p;
+}
+
+char *store__redact_command(const char *cmd)
+{
+	size_t len = strlen(cmd), n = 0;
+	char *out = malloc(2 * len + 1);   /* "A=1" -> "A=...": at most twice as long */
+	const char *p = cmd;
+
+	if (!out)
+		return NULL;
+	for (;;) {
+		const char *w = p, *end, *eq;
+
+		while (*w == ' ' || *w == '\t' || *w == '\n')
+			w++;
+		end = _word_end(w);
+		if (!_is_assignment(w, end))
+			break;
+		/* the blanks before, NAME=, and "..." for a value */
+		eq = strchr(w, '=') + 1;
+		memcpy(out + n, p, (size_t)(eq - p));
+		n += (size_t)(eq - p);
+		if (end > eq) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+		}
+		p = end;
+	}
+	memcpy(out + n, p, strlen(p) + 1);
+	return out;
+}
+
 /* 0 if DIR is new or empty (created if missing); -EEXIST if it holds files. */
 static int _claim_dir(const char *dir)
 {
@@ -215,7 +274,7 @@ int store__create(const char *dir, const struct series_info *info, struct store 
 {
 	char path[PATH_MAX];
 	struct store *st;
-	char *text;
+	char *text, *command;
 	int err;
 
 	if (strlen(dir) > PATH_MAX - 32) {
@@ -237,10 +296,16 @@ int store__create(const char *dir, const struct series_info *info, struct store 
 		free(st);
 		return -ENOMEM;
 	}
+	command = info->command ? store__redact_command(info->command) : NULL;
+	if (info->command && !command) {
+		store__free(st);
+		return -ENOMEM;
+	}
 	st->index = json_pack("{s:s, s:i, s:i, s:s, s:o, s:f, s:f, s:[]}", "format", "seep-series",
 			      "version", 1, "pid", info->pid, "comm", info->comm ? info->comm : "",
-			      "command", info->command ? json_string(info->command) : json_null(),
+			      "command", command ? json_string(command) : json_null(),
 			      "every_s", info->every_s, "started", clock__wall_s(), "snapshots");
+	free(command);
 	text = st->index ? json_dumps(st->index, JSON_INDENT(1)) : NULL;
 	if (!text) {
 		store__free(st);

@@ -8,6 +8,8 @@
  * file or a complete one, never a part. A file system without O_TMPFILE
  * gets a named temporary file (".NAME.tmp"), removed on failure. A full
  * disk (ENOSPC, or less free space than the data) fails the write cleanly.
+ * Files are created STORE_FILE_MODE (0600: a heap profile shows what a
+ * process holds, and the index its command line), whatever the umask.
  *
  * A series is a directory of snapshots written by `seep record`:
  *   index.json           {"format": "seep-series", "version": 1, "pid", "comm",
@@ -41,11 +43,17 @@
 /* Writes LEN bytes of BUF to PATH atomically. REPLACE: an existing PATH is
  * replaced; otherwise -EEXIST if it exists. */
 int store__write_file(const char *path, const void *buf, size_t len, bool replace);
+#define STORE_FILE_MODE 0600
+
+/* CMD with the values of its leading NAME=value words (the environment
+ * it sets: tokens, passwords) replaced by "..." (an empty value stays
+ * empty), as the index keeps it. A new string (NULL: no memory). */
+char *store__redact_command(const char *cmd);
 
 struct series_info {
 	int pid;
 	const char *comm;
-	const char *command;     /* the -c command, or NULL */
+	const char *command;     /* the -c command, or NULL (kept redacted) */
 	double every_s;
 };
 

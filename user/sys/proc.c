@@ -1,11 +1,13 @@
 #include "sys/proc.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Opens ROOT/PID/NAME read-only; -ESRCH for a process that is gone. */
@@ -94,6 +96,7 @@ int proc__parse_stat(const char *text, struct proc_stat *st)
 	}
 	st->state = state;
 	st->ppid = (pid_t)v[3];
+	st->flags = v[8];
 	st->utime_ticks = v[13];
 	st->stime_ticks = v[14];
 	st->num_threads = v[19];
@@ -133,4 +136,48 @@ int proc__read_auxv(pid_t pid, uint64_t type, uint64_t *value)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+int proc__first_child(pid_t pid, pid_t *child)
+{
+	char path[96], buf[32];
+	struct dirent *d;
+	int err = -ENOENT;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (err == -ENOENT && (d = readdir(dir))) {
+		int c;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "task/%.16s/children", d->d_name);
+		/* a thread gone meanwhile, or no children: the next one */
+		if (_read_text("/proc", pid, path, buf, sizeof(buf)) == 0 && sscanf(buf, "%d", &c) == 1) {
+			*child = (pid_t)c;
+			err = 0;
+		}
+	}
+	closedir(dir);
+	return err;
+}
+
+/* The inode of the initial pid namespace (the kernel's PROC_PID_INIT_INO). */
+#define PID_INIT_INO 0xeffffffcULL
+
+int proc__pid_namespace(uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+
+	*dev = *ino = 0;
+	if (stat("/proc/self/ns/pid", &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_ino != PID_INIT_INO) {
+		*dev = (uint64_t)st.st_dev;
+		*ino = (uint64_t)st.st_ino;
+	}
+	return 0;
 }

@@ -28,6 +28,7 @@ struct proc_stat {
 	char comm[PROC_COMM_LEN]; /* field 2, without its parentheses (truncated) */
 	char state;              /* field 3: R, S, D, Z, T, ... */
 	pid_t ppid;              /* field 4 */
+	uint64_t flags;          /* field 9: the kernel's PF_* flags */
 	uint64_t utime_ticks;    /* field 14, clock ticks (sysconf(_SC_CLK_TCK)) */
 	uint64_t stime_ticks;    /* field 15 */
 	uint64_t num_threads;    /* field 20 */
@@ -39,6 +40,8 @@ int proc__read_stat(pid_t pid, struct proc_stat *st);
 /* The same under another proc root (ROOT/PID/stat: "/proc", or a fixture
  * directory in tests). */
 int proc__read_stat_at(const char *root, pid_t pid, struct proc_stat *st);
+/* PF_KTHREAD: a kernel thread (no user memory, nothing to trace). */
+#define PROC_PF_KTHREAD 0x00200000ULL
 /* The parser behind proc__read_stat, over the file's text. The command
  * name (field 2) may hold spaces and parentheses: fields are counted from
  * the last ')'. */
@@ -47,5 +50,14 @@ int proc__parse_stat(const char *text, struct proc_stat *st);
 /* The value of auxiliary vector entry TYPE (AT_ENTRY, AT_PHDR, ...) of
  * PID: -ENOENT if the vector has no such entry. */
 int proc__read_auxv(pid_t pid, uint64_t type, uint64_t *value);
+
+/* A child process of PID (any thread's: /proc/PID/task/TID/children):
+ * 0 and *CHILD, -ENOENT if it has none, -ESRCH, -errno. */
+int proc__first_child(pid_t pid, pid_t *child);
+
+/* The pid namespace the caller runs in, as the kernel names it: the
+ * device and inode of /proc/self/ns/pid. Both 0 in the initial namespace
+ * (pids are the kernel's own there). 0 or -errno. */
+int proc__pid_namespace(uint64_t *dev, uint64_t *ino);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -40,18 +41,22 @@ static int _wait_stop(pid_t pid, int sig)
 	}
 }
 
-/* In the child: sets the environment, asks to be traced and execs ARGV;
- * if that fails, sends errno on ERR_FD. Does not return. */
+/* In the child: a process group of its own (what seep stops at the end),
+ * killed if seep dies (PR_SET_PDEATHSIG: kill -9 of seep does not leave it
+ * running untraced), the environment set; asks to be traced and execs
+ * ARGV; if that fails, sends errno on ERR_FD. Does not return. */
 static __attribute__((noreturn)) void _child_exec(char *const argv[], char *const env[],
-						   int err_fd)
+						   int err_fd, pid_t parent)
 {
 	int child_errno;
 
 	for (size_t i = 0; env && env[i]; i++)
 		putenv(env[i]);
-	if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0)
+	if (setpgid(0, 0) == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 &&
+	    getppid() == parent &&   /* seep did not die before the prctl */
+	    ptrace(PTRACE_TRACEME, 0, 0, 0) == 0)
 		execvp(argv[0], argv);
-	child_errno = errno;
+	child_errno = getppid() == parent ? errno : ESRCH;
 	if (write(err_fd, &child_errno, sizeof(child_errno)) < 0)
 		_exit(127);
 	_exit(127);
@@ -62,7 +67,7 @@ static __attribute__((noreturn)) void _child_exec(char *const argv[], char *cons
 static int _fork_exec(char *const argv[], char *const env[], pid_t *pidp)
 {
 	int pipefd[2], child_errno = 0, err;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
@@ -75,7 +80,7 @@ static int _fork_exec(char *const argv[], char *const env[], pid_t *pidp)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		_child_exec(argv, env, pipefd[1]);
+		_child_exec(argv, env, pipefd[1], self);
 	}
 	close(pipefd[1]);
 	err = _wait_stop(pid, SIGTRAP);  /* the exec stop */

@@ -7,6 +7,9 @@
  * loader has mapped and initialised every needed library, main() has not run.
  * The caller attaches its probes, then launch__release() removes the
  * breakpoint and lets the program run untraced by ptrace.
+ * The command leads a process group of its own (its pid is the group's
+ * id: what the caller stops at the end, with the children it forked) and
+ * is killed by the kernel if seep dies first (PR_SET_PDEATHSIG, SIGKILL).
  */
 #ifndef SEEP_LAUNCH_H
 #define SEEP_LAUNCH_H

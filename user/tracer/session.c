@@ -18,6 +18,7 @@
 #include "snapshot/sampling.h"
 #include "symbols/symbolize.h"
 #include "symbols/symcache.h"
+#include "sys/proc.h"
 #include "tracer/launch.h"
 #include "tracer/targets.h"
 
@@ -42,7 +43,11 @@ struct session {
 	uint64_t last_sweep_ns, last_refresh_ns;
 	bool events_left;            /* the last consume ran out of time: do not sleep */
 	uint64_t young_after_ns;     /* during a report pass: --min-age's cutoff */
-	pid_t child;                 /* the command we started, else 0 */
+	pid_t child;                 /* the command we started, until reaped, else 0 */
+	pid_t command;               /* the command we started (its pid), else 0 */
+	pid_t group;                 /* its process group (its pid) until stopped, else 0 */
+	int child_status;            /* its wait status once reaped, else -1 */
+	bool child_stopped;          /* seep stopped it (the end of tracing) */
 	struct evloop *loop;         /* the loop watching the session, or NULL */
 	struct evloop *own_loop;     /* session__wait's loop */
 	struct evloop_timer step_timer;
@@ -99,6 +104,7 @@ int session__new(const struct session_config *cfg, struct session **out)
 	if (s->cfg.max_depth > SESSION_MAX_DEPTH)
 		s->cfg.max_depth = SESSION_MAX_DEPTH;
 	targets__init(&s->targets);
+	s->child_status = -1;
 	s->symcache = symcache__new();
 	err = s->symcache ? trace__new(&cfg->trace, &s->trace) : -ENOMEM;
 	if (!err)
@@ -112,29 +118,84 @@ int session__new(const struct session_config *cfg, struct session **out)
 	return 0;
 }
 
-/* Stops (TERMINATE) or waits for the command we started, and reaps it. */
-static void _reap_child(struct session *s, bool terminate)
+/* The command we started ended with wait status ST. */
+static void _child_ended(struct session *s, int st)
+{
+	if (WIFEXITED(st))
+		pr_info("command (pid %d) exited with status %d", (int)s->child, WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		pr_warn("command (pid %d) killed by SIG%s", (int)s->child,
+			sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+	s->child_status = st;
+	s->child = 0;
+}
+
+/* Reaps what has ended in the command's process group (children of seep:
+ * the command, and orphans when seep is a namespace's init). */
+static void _reap_group(struct session *s)
+{
+	pid_t pid;
+	int st;
+
+	while (s->group && (pid = waitpid(-s->group, &st, WNOHANG)) > 0)
+		if (pid == s->child)
+			_child_ended(s, st);
+}
+
+/* The command exited (its pidfd said so): reaps it, and says so if
+ * processes it started outlive it (they are not traced). */
+static void _reap_child(struct session *s)
 {
 	int st;
 
-	if (!s->child)
-		return;
-	if (terminate && waitpid(s->child, &st, WNOHANG) == 0) {
-		kill(s->child, SIGTERM);
-		for (int i = 0; i < 50 && waitpid(s->child, &st, WNOHANG) == 0; i++)
-			usleep(20000);
-		if (waitpid(s->child, &st, WNOHANG) == 0) {
-			kill(s->child, SIGKILL);
-			waitpid(s->child, &st, 0);
-		}
-		pr_info("stopped command (pid %d)", (int)s->child);
-	} else if (!terminate && waitpid(s->child, &st, 0) == s->child) {
-		if (WIFEXITED(st))
-			pr_info("command exited with status %d", WEXITSTATUS(st));
-		else if (WIFSIGNALED(st))
-			pr_info("command killed by signal %d", WTERMSIG(st));
-	}
+	if (s->child && waitpid(s->child, &st, 0) == s->child)
+		_child_ended(s, st);
 	s->child = 0;
+	_reap_group(s);
+	if (s->group && kill(-s->group, 0) == 0)
+		pr_warn("command exited, processes it started still run in its process group "
+			"(children are not traced); seep stops them when it ends");
+}
+
+/* Stops the command and whatever is left in its process group: SIGTERM,
+ * then SIGKILL after a second. */
+static void _stop_command(struct session *s)
+{
+	bool running;
+
+	_reap_group(s);
+	running = s->child != 0;
+	if (!s->group || kill(-s->group, SIGTERM) < 0) {
+		s->group = 0;
+		return;
+	}
+	for (int i = 0; i < 50 && kill(-s->group, 0) == 0; i++) {
+		usleep(20000);
+		_reap_group(s);
+	}
+	if (kill(-s->group, 0) == 0)
+		kill(-s->group, SIGKILL);
+	if (s->child) {
+		int st;
+
+		if (waitpid(s->child, &st, 0) == s->child)
+			s->child_status = st;
+		s->child = 0;
+	}
+	_reap_group(s);
+	if (running) {
+		s->child_stopped = true;
+		pr_info("stopped command (pid %d)", (int)s->group);
+	}
+	s->group = 0;
+}
+
+int session__command_status(const struct session *s, int *status)
+{
+	if (s->child_status < 0 || s->child_stopped)
+		return -ENOENT;
+	*status = s->child_status;
+	return 0;
 }
 
 void session__free(struct session *s)
@@ -143,7 +204,7 @@ void session__free(struct session *s)
 		return;
 	session__detach(s);
 	evloop__free(s->own_loop);
-	_reap_child(s, true);
+	_stop_command(s);
 	targets__release(&s->targets);
 	trace__free(s->trace);
 	symcache__free(s->symcache);
@@ -195,13 +256,16 @@ static int _on_exit(int fd, uint32_t events, void *ctx)
 			t = targets__at(&s->targets, i);
 	if (!t)
 		return 0;
+	target__refresh_comm(t);   /* a zombie's name is still there */
+	if (s->child && t->pid == s->child)
+		_reap_child(s);   /* its exit status goes into its final report */
 	if (s->exit_fn) {
 		err = _report(s, t, true, true, s->exit_fn, s->exit_ctx);
 		if (err)
 			return err;
-		pr_warn("pid %d (%s) exited; its final report is above", (int)t->pid, t->comm);
+		pr_warn("pid %d (%s) exited; its final report is above", (int)t->pid, t->label);
 	} else {
-		pr_warn("pid %d (%s) exited", (int)t->pid, t->comm);
+		pr_warn("pid %d (%s) exited", (int)t->pid, t->label);
 	}
 	return _drop_target(s, t);
 }
@@ -267,9 +331,9 @@ static int _drop_target(struct session *s, struct target *t)
 		       strerror(-err));
 	if (t->rehook_failures)
 		pr_warn("pid %d (%s): %u of its new modules could not be hooked: allocations "
-			"there were not counted", (int)t->pid, t->comm, t->rehook_failures);
-	if (t->pid == s->child)
-		_reap_child(s, false);
+			"there were not counted", (int)t->pid, t->label, t->rehook_failures);
+	if (s->child && t->pid == s->child)
+		_reap_child(s);
 	targets__remove(&s->targets, t->pid);
 	target__close(t);
 	return err;
@@ -306,7 +370,7 @@ int session__add_pid(struct session *s, pid_t pid)
 		_drop_target(s, t);
 		return err;
 	}
-	pr_info("pid %d (%s): hooked %d allocator functions%s, %s stacks", (int)pid, t->comm, hooked,
+	pr_info("pid %d (%s): hooked %d allocator functions%s, %s stacks", (int)pid, t->label, hooked,
 		s->cfg.trace.shared_probes ? " (probes shared per file: new files only)" : "",
 		t->mode == SEEP_UNWIND_DWARF ? "DWARF" : "frame-pointer");
 	if (!s->start_ns)
@@ -341,7 +405,7 @@ int session__start_command(struct session *s, const char *cmdline)
 	cmdline__release(&c);
 	if (err)
 		return err;
-	s->child = pid;
+	s->child = s->group = s->command = pid;
 	err = session__add_pid(s, pid);
 	/* released either way: a failed add leaves it to session__free to stop */
 	rel = launch__release(pid);
@@ -393,7 +457,18 @@ static int _maybe_sweep(struct session *s)
  * hook is counted (and said when T is dropped): T goes on being traced. */
 static int _refresh_target(struct session *s, struct target *t)
 {
-	int err = symbolizer__refresh(t->sym), hooked;
+	int err, hooked;
+	pid_t child;
+
+	target__refresh_comm(t);
+	/* fork is not followed: say so, once per process */
+	if (!t->forked_said && proc__first_child(t->pid, &child) == 0 &&
+	    !targets__find(&s->targets, child)) {
+		t->forked_said = true;
+		pr_warn("pid %d (%s) started child process %d: children are not traced "
+			"(-p %d traces one)", (int)t->pid, t->label, (int)child, (int)child);
+	}
+	err = symbolizer__refresh(t->sym);
 
 	if (err <= 0)
 		return err;   /* unchanged (or gone: its pidfd says so), or -ENOMEM */
@@ -401,7 +476,7 @@ static int _refresh_target(struct session *s, struct target *t)
 	if (hooked < 0 && hooked != -ESRCH) {   /* -ESRCH: exiting, its pidfd follows */
 		t->rehook_failures++;
 		pr_warn("pid %d (%s): cannot hook the allocators of its new modules: %s",
-			(int)t->pid, t->comm, strerror(-hooked));
+			(int)t->pid, t->label, strerror(-hooked));
 	}
 	return 0;
 }
@@ -556,8 +631,13 @@ static int _report_target(struct session *s, struct target *t, bool final, bool 
 									  : SEEP_MAX_STACK_DEPTH + 1,
 	};
 	struct report r;
-	int err;
+	int err, st;
 
+	if (t->pid == s->command && !session__command_status(s, &st)) {
+		meta.has_exit_status = true;
+		meta.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		meta.exit_signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	}
 	target__dwarf_totals(t);
 	heap__sort(&t->heap);
 	err = trace__read_stats(s->trace, stats);

@@ -51,7 +51,8 @@ typedef int (*session_report_fn)(const struct report *r, void *ctx);
 
 /* Checks privileges and BTF, loads the tracer. */
 int session__new(const struct session_config *cfg, struct session **out);
-/* Detaches; a command the session started is terminated and reaped. */
+/* Detaches; a command the session started is terminated and reaped,
+ * with what is left in its process group. */
 void session__free(struct session *s);
 
 /* Traces PID (again: no-op). -ESRCH, -ENOENT (no allocator), -errno. */
@@ -61,6 +62,12 @@ int session__add_pid(struct session *s, pid_t pid);
  * it run. -EINVAL for a command line that does not parse. */
 int session__start_command(struct session *s, const char *cmdline);
 pid_t session__command_pid(const struct session *s);
+/* The wait status of the command, once it ended by itself: 0, or -ENOENT
+ * while it runs, when none was started, or when seep stopped it (the end
+ * of tracing: SIGTERM, then SIGKILL, to its process group). The command
+ * leads a process group of its own; what it forked is not traced, and
+ * what is left of the group is stopped by session__free(). */
+int session__command_status(const struct session *s, int *status);
 /* Processes traced and not yet exited. */
 size_t session__running(const struct session *s);
 

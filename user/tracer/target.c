@@ -1,12 +1,14 @@
 #include "tracer/target.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "snapshot/report.h"
 #include "snapshot/sampling.h"
 #include "symbols/stacks.h"
 #include "symbols/symbolize.h"
@@ -14,6 +16,7 @@
 int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struct target **out)
 {
 	struct target *t = calloc(1, sizeof(*t));
+	struct proc_stat st;
 	int err;
 
 	if (!t)
@@ -27,6 +30,13 @@ int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struc
 	}
 	/* the name is cosmetic: "?" if the process is gone already */
 	proc__read_comm(pid, t->comm, sizeof(t->comm));
+	target__set_label(t);
+	if (proc__read_stat(pid, &st) == 0 && (st.flags & PROC_PF_KTHREAD)) {
+		err = -EINVAL;
+		pr_err("pid %d (%s) is a kernel thread: it has no user-space heap to trace", (int)pid,
+		       t->label);
+		goto fail;
+	}
 	/* Symbols first: the modules must be open before the first stack copy. */
 	t->sym = symbolizer__new(pid, cache);
 	if (!t->sym) {
@@ -51,6 +61,24 @@ int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struc
 fail:
 	target__close(t);
 	return err;
+}
+
+void target__set_label(struct target *t)
+{
+	char buf[sizeof(t->label)];
+
+	snprintf(t->label, sizeof(t->label), "%s", report__escape(t->comm, buf, sizeof(buf)));
+}
+
+bool target__refresh_comm(struct target *t)
+{
+	char comm[sizeof(t->comm)];
+
+	if (proc__read_comm(t->pid, comm, sizeof(comm)) || !strcmp(comm, t->comm))
+		return false;
+	memcpy(t->comm, comm, sizeof(comm));
+	target__set_label(t);
+	return true;
 }
 
 void target__close(struct target *t)

@@ -31,11 +31,13 @@ struct target {
 	pid_t pid;
 	int pidfd;
 	char comm[PROC_COMM_LEN + 1];
+	char label[4 * PROC_COMM_LEN + 1];  /* comm escaped, for messages on a terminal */
 	struct symbolizer *sym;
 	struct stacks *stacks;   /* stacks unwound in user space (DWARF mode) */
 	enum seep_unwind mode;
 	struct heap heap;
 	unsigned rehook_failures;  /* new modules whose allocators could not be hooked */
+	bool forked_said;        /* its first child (not traced) has been reported */
 };
 
 /* Pins PID, reads its name and modules. Logs what failed ("pid N: no such
@@ -43,6 +45,10 @@ struct target {
  * by the caller afterwards (stackmode.h). */
 int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struct target **out);
 void target__close(struct target *t);
+/* Sets LABEL from COMM (after COMM changed). */
+void target__set_label(struct target *t);
+/* Re-reads the name (prctl, exec change it): true if it changed. */
+bool target__refresh_comm(struct target *t);
 
 /* Empties the heap model for a new report pass. */
 void target__reset_heap(struct target *t);

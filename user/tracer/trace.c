@@ -154,6 +154,17 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 		t->skel->rodata->cfg_stack_bytes = cfg->stack_bytes;
 	t->skel->rodata->cfg_sample_bytes = cfg->sample_bytes;
 	_fill_exp_table(t->skel->rodata->cfg_exp);
+	/* pid namespaces: the BPF side keys processes by their pids in ours */
+	{
+		uint64_t ns_dev, ns_ino;
+
+		if ((err = proc__pid_namespace(&ns_dev, &ns_ino))) {
+			pr_err("cannot read the pid namespace of seep: %s", strerror(-err));
+			goto fail;
+		}
+		t->skel->rodata->cfg_pidns_dev = ns_dev;
+		t->skel->rodata->cfg_pidns_ino = ns_ino;
+	}
 	t->sessions = !cfg->no_sessions && _kernel_has_sessions();
 	t->shared = cfg->shared_probes;
 	if (t->sessions)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,4 +130,59 @@ Test(proc, parse_stat_every_field_seep_uses)
 	cr_expect_eq(st.start_ticks, 987654);
 	cr_expect_eq(proc__parse_stat("garbage", &st), -EINVAL);
 	cr_expect_eq(proc__parse_stat("1 (x) S 1 2", &st), -EINVAL);
+}
+
+/* Field 9, the PF_* flags: a kernel thread carries PF_KTHREAD. */
+Test(proc, parse_stat_flags_tell_kernel_threads)
+{
+	const char *kthread = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0\n";
+	const char *user = "4242 (a) S 17 4242 4242 0 -1 4194560 100 0 0 0 25 7 0 0 20 0 1 0 9 1 1\n";
+	struct proc_stat st;
+
+	cr_assert_eq(proc__parse_stat(kthread, &st), 0);
+	cr_expect(st.flags & PROC_PF_KTHREAD);
+	cr_assert_eq(proc__parse_stat(user, &st), 0);
+	cr_expect_not(st.flags & PROC_PF_KTHREAD);
+	cr_assert_eq(proc__read_stat(getpid(), &st), 0);
+	cr_expect_not(st.flags & PROC_PF_KTHREAD, "this test is a user process");
+}
+
+/* A child is found from any thread's children file; none: -ENOENT. */
+Test(proc, first_child_found_and_none)
+{
+	pid_t child, found = 0;
+	int fds[2];
+	char c;
+
+	cr_assert_eq(pipe(fds), 0);
+	child = fork();
+	if (child == 0) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[0]);
+	cr_assert_eq(proc__first_child(getpid(), &found), 0);
+	cr_expect_eq(found, child);
+	cr_expect_eq(proc__first_child(child, &found), -ENOENT, "the child has none");
+	close(fds[1]);
+	waitpid(child, NULL, 0);
+	cr_expect_eq(proc__first_child(gone_pid(), &found), -ESRCH);
+}
+
+/* In the initial pid namespace there is nothing to translate: zeros. */
+Test(proc, pid_namespace_initial_is_zero)
+{
+	uint64_t dev = 1, ino = 1;
+	struct stat st;
+
+	cr_assert_eq(proc__pid_namespace(&dev, &ino), 0);
+	cr_assert_eq(stat("/proc/self/ns/pid", &st), 0);
+	if (st.st_ino == 0xeffffffc) {
+		cr_expect_eq(dev, 0);
+		cr_expect_eq(ino, 0);
+	} else {
+		cr_expect_eq(ino, st.st_ino);
+	}
 }
