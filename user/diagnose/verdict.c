@@ -334,7 +334,7 @@ int verdict__process(const double *t, const double *heap, const double *var,
 	if ((err = verdict__trend(t, heap, var, n, p->alpha, &out->heap)))
 		return err;
 	out->reason = _grows(&out->heap, p->alpha) ? "the live heap grows"
-						   : "the live heap does not grow";
+						   : "the live heap shows no steady growth";
 	if (!rss)
 		return 0;
 	if ((err = verdict__trend(t, rss, NULL, n, p->alpha, &out->rss)))
