@@ -1,0 +1,161 @@
+/* End to end (root): seep record on targets of known shape, then seep
+ * diagnose --format json: the leak is called a leak and named; a bounded
+ * LRU cache and a warm-up get no leak verdict; errors are one JSON object. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+#define E2E(name, ...) Test(diagnose_e2e, name, .timeout = 120, ##__VA_ARGS__)
+
+static char tmp[64];
+
+static void setup(void)
+{
+	strcpy(tmp, "/tmp/seep-e2e-diag-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmp));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	cr_expect_eq(system(cmd), 0);
+}
+
+TestSuite(diagnose_e2e, .init = setup, .fini = teardown);
+
+/* Records CMD for 10 s, a snapshot every 0.5 s, every allocation; then
+ * diagnoses the series: its JSON (the caller decrefs). */
+static json_t *record_and_diagnose(const char *cmd)
+{
+	char dir[128];
+	char *rec[] = { SEEP_BIN, "record", "-s", "1", "-c", (char *)cmd, "--every", "0.5",
+			"-d", "10", "--out", dir, NULL };
+	char *diag[] = { SEEP_BIN, "diagnose", dir, "--format", "json", "--top", "20", NULL };
+	struct run r;
+	json_t *j;
+
+	snprintf(dir, sizeof(dir), "%s/series", tmp);
+	run_cmd(rec, NULL, &r);
+	cr_assert_eq(r.status, 0, "record failed (%d): %s", r.status, r.err);
+	run_release(&r);
+	run_cmd(diag, NULL, &r);
+	cr_assert_eq(r.status, 0, "diagnose failed (%d): %s %s", r.status, r.out, r.err);
+	j = json_line(r.out, 0);
+	cr_assert_not_null(j, "%s", r.out);
+	run_release(&r);
+	cr_assert_geq(json_integer_value(json_object_get(j, "snapshots")), 15);
+	return j;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+/* The stack whose allocating function is FN, or NULL. */
+static json_t *stack_of(json_t *j, const char *fn)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(json_object_get(j, "stacks"), i, s)
+		if (!strcmp(str(s, "function"), fn))
+			return s;
+	return NULL;
+}
+
+static size_t leaks(json_t *j)
+{
+	size_t i, n = 0;
+	json_t *s;
+
+	json_array_foreach(json_object_get(j, "stacks"), i, s)
+		n += !strcmp(str(s, "verdict"), "leak");
+	return n;
+}
+
+E2E(leaky_server_leak_is_first_and_named)
+{
+	json_t *j = record_and_diagnose(TARGET("leaky_server") " 0 2000");
+	json_t *top = json_array_get(json_object_get(j, "stacks"), 0);
+	double rate;
+
+	cr_assert_not_null(top);
+	cr_expect_str_eq(str(top, "verdict"), "leak");
+	cr_expect_str_eq(str(top, "function"), "xstrdup");
+	cr_expect_gt(json_real_value(json_object_get(top, "confidence")), 0.9);
+	/* 1 KiB per request, a request every 2 ms or a little more */
+	rate = json_real_value(json_object_get(top, "rate_bytes_per_s"));
+	cr_expect(rate > 100 * 1024 && rate < 520 * 1024, "rate %.0f", rate);
+	cr_expect_gt(json_real_value(json_object_get(json_object_get(top, "all"), "r2")), 0.95);
+	cr_expect_gt(json_real_value(json_object_get(top, "age_slope")), 0.8,
+		     "every leaked block stays: the oldest ages with the clock");
+	json_decref(j);
+}
+
+E2E(lru_cache_gets_no_leak_verdict)
+{
+	json_t *j = record_and_diagnose(TARGET("lru_cache") " 2000 1000");
+	json_t *s = stack_of(j, "cache_value");
+
+	cr_assert_not_null(s, "the cache's values are a stack");
+	cr_expect_str_eq(str(s, "verdict"), "bounded");
+	cr_expect_gt(json_real_value(json_object_get(s, "turnover")), 0.5);
+	cr_expect_eq(leaks(j), 0);
+	json_decref(j);
+}
+
+E2E(warm_up_is_warm_up_not_leak)
+{
+	json_t *j = record_and_diagnose(TARGET("warmup") " 3000 3");
+	json_t *s = stack_of(j, "load_table");
+
+	cr_assert_not_null(s);
+	cr_expect_str_eq(str(s, "verdict"), "warm-up");
+	cr_expect_eq(leaks(j), 0);
+	json_decref(j);
+}
+
+/* phases: 500 blocks, 4 s asleep, 500 more, then nothing: two steps, no leak */
+E2E(phases_steps_are_not_leaks)
+{
+	json_t *j = record_and_diagnose(TARGET("phases") " 500 4 500");
+	json_t *two = stack_of(j, "phase_two");
+
+	cr_assert_not_null(two);
+	cr_expect_str_eq(str(two, "verdict"), "warm-up");
+	cr_expect_eq(leaks(j), 0);
+	json_decref(j);
+}
+
+E2E(errors_are_one_json_object)
+{
+	char *missing[] = { SEEP_BIN, "diagnose", "/nonexistent-series", "-f", "json", NULL };
+	char *usage[] = { SEEP_BIN, "diagnose", "--top", "0", "-f", "json", "x", NULL };
+	struct run r;
+	json_t *j;
+
+	run_cmd(missing, NULL, &r);
+	cr_expect_eq(r.status, 1);
+	j = json_line(r.out, 0);
+	cr_assert_not_null(j, "%s", r.out);
+	cr_expect_not_null(json_string_value(json_object_get(j, "error")));
+	cr_expect_eq(json_lines(r.out), 1);
+	json_decref(j);
+	run_release(&r);
+	run_cmd(usage, NULL, &r);
+	cr_expect_eq(r.status, 2);
+	j = json_line(r.out, 0);
+	cr_assert_not_null(j, "%s", r.out);
+	cr_expect(strstr(json_string_value(json_object_get(j, "error")), "--top") != NULL);
+	json_decref(j);
+	run_release(&r);
+}

@@ -1,0 +1,388 @@
+/* cmd_diagnose — `seep diagnose`: a verdict per stack of a snapshot series.
+ *
+ * Reads top to bottom: parse options, load the series (snapshot/timeline),
+ * line its stacks up as series (diagnose/stackseries), decide a verdict
+ * per stack (diagnose/verdict) and for the process, rank (leaks by rate
+ * first, then warm-ups and bounded stacks by live bytes, transients
+ * last), print text or JSON. No root.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "diagnose/stackseries.h"
+#include "diagnose/verdict.h"
+#include "lib/fmt.h"
+#include "lib/log.h"
+#include "snapshot/timeline.h"
+
+struct diagnose_opts {
+	const char *dir;
+	bool json;
+	size_t top;
+	double limit;            /* bytes; 0: none */
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: seep diagnose DIR [options]\n"
+"\n"
+"Decides for each stack of a snapshot series written by seep record whether\n"
+"its live memory is a leak, a bounded cache or pool, a warm-up or a\n"
+"transient, with the evidence: the Theil-Sen slope and its interval, the\n"
+"Mann-Kendall trend test, R^2, the age of its oldest block and how much it\n"
+"allocated. Leaks come first, fastest first.\n"
+"\n"
+"  -n, --top N            stacks shown (default 10)\n"
+"  -l, --limit BYTES      also say when the live heap reaches BYTES at the\n"
+"                         leaks' rate (e.g. 512M)\n"
+"  -f, --format FMT       text (default) or json\n"
+"  -h, --help             this help\n"
+"\n"
+"Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static const char *const formats[] = { "text", "json" };
+
+static const struct option longopts[] = {
+	{ "top", required_argument, NULL, 'n' },
+	{ "limit", required_argument, NULL, 'l' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static const struct cli_command command = {
+	.name = "diagnose",
+	.shortopts = "n:l:f:vh",
+	.longopts = longopts,
+	.format_opt = 'f',
+	.usage = usage,
+};
+
+static int on_opt(void *ctx, int c, const char *arg)
+{
+	struct diagnose_opts *o = ctx;
+	uint64_t v;
+	size_t f;
+
+	switch (c) {
+	case 'n':
+		if (cli__count(arg, "--top", 1, 100000, &v))
+			return -EINVAL;
+		o->top = (size_t)v;
+		return 0;
+	case 'l':
+		if (cli__bytes(arg, "--limit", 1, UINT64_MAX, &v))
+			return -EINVAL;
+		o->limit = (double)v;
+		return 0;
+	case 'f':
+		if (cli__name(arg, "--format", formats, 2, &f))
+			return -EINVAL;
+		o->json = f == 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int parse_opts(int argc, char **argv, struct diagnose_opts *o)
+{
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	o->top = 10;
+	if ((err = cli__parse(&command, argc, argv, on_opt, o)))
+		return err;
+	if (argc - optind != 1) {
+		cli__error("expected one series directory, got %d arguments", argc - optind);
+		return -EINVAL;
+	}
+	o->dir = argv[optind];
+	return 0;
+}
+
+struct judged {
+	const struct stack_series *row;
+	struct verdict v;
+};
+
+struct diagnosis {
+	const struct timeline *tl;
+	struct stackseries *ss;
+	struct judged *j;        /* ranked */
+	size_t nj;
+	double *t, *heap, *heap_var;
+	struct process_verdict pv;
+	double leak_rate;        /* the leaks' rates summed */
+};
+
+static int _rank_of(const struct verdict *v)
+{
+	switch (v->kind) {
+	case VERDICT_LEAK: return 0;
+	case VERDICT_WARMUP: return 1;
+	case VERDICT_BOUNDED: return 2;
+	case VERDICT_TRANSIENT: return 3;
+	}
+	return 4;
+}
+
+static int _by_verdict(const void *a, const void *b)
+{
+	const struct judged *x = a, *y = b;
+	int rx = _rank_of(&x->v), ry = _rank_of(&y->v);
+	double kx, ky;
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	kx = rx == 0 ? x->v.rate : rx == 3 ? x->v.peak : x->v.last;
+	ky = ry == 0 ? y->v.rate : ry == 3 ? y->v.peak : y->v.last;
+	if (kx != ky)
+		return kx > ky ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static void diagnosis_release(struct diagnosis *d)
+{
+	stackseries__free(d->ss);
+	free(d->j);
+	free(d->t);
+	free(d->heap);
+	free(d->heap_var);
+}
+
+static int diagnose(const struct timeline *tl, struct diagnosis *d)
+{
+	size_t n = timeline__snapshots(tl);
+	const struct report **snaps = calloc(n, sizeof(*snaps));
+	struct verdict_params p;
+	int err = -ENOMEM;
+
+	memset(d, 0, sizeof(*d));
+	d->tl = tl;
+	verdict__defaults(&p);
+	d->t = calloc(n, sizeof(double));
+	d->heap = calloc(n, sizeof(double));
+	d->heap_var = calloc(n, sizeof(double));
+	if (!snaps || !d->t || !d->heap || !d->heap_var)
+		goto cleanup;
+	if (n < 3) {
+		cli__error("cannot diagnose series: it has %zu snapshot%s, a verdict needs at least 3",
+			   n, n == 1 ? "" : "s");
+		err = -EINVAL;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snaps[i] = timeline__snapshot(tl, i);
+		d->t[i] = timeline__elapsed(tl, i);
+		if (i && !(d->t[i] > d->t[i - 1])) {
+			cli__error("cannot diagnose series: snapshot %zu is not later than the one before",
+				   i + 1);
+			err = -EINVAL;
+			goto cleanup;
+		}
+	}
+	if ((err = stackseries__build(snaps, n, &d->ss)))
+		goto cleanup;
+	d->nj = stackseries__rows(d->ss);
+	if (!(d->j = calloc(d->nj ? d->nj : 1, sizeof(*d->j)))) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t k = 0; k < d->nj; k++) {
+		const struct stack_series *r = stackseries__row(d->ss, k);
+		struct verdict_series vs = { .n = n, .t = d->t, .bytes = r->bytes, .var = r->var,
+					     .oldest_age = r->age, .alloc_bytes = r->alloc };
+
+		d->j[k].row = r;
+		if ((err = verdict__decide(&vs, &p, &d->j[k].v)))
+			goto cleanup;
+		if (d->j[k].v.kind == VERDICT_LEAK)
+			d->leak_rate += d->j[k].v.rate;
+		for (size_t i = 0; i < n; i++) {
+			d->heap[i] += r->bytes[i];
+			d->heap_var[i] += r->var[i];
+		}
+	}
+	qsort(d->j, d->nj, sizeof(*d->j), _by_verdict);
+	err = verdict__process(d->t, d->heap, d->heap_var, NULL, n, &p, &d->pv);
+cleanup:
+	free(snaps);
+	if (err == -ENOMEM)
+		cli__error("cannot diagnose series: %s", strerror(ENOMEM));
+	return err;
+}
+
+/* The allocating function: the first named frame above the allocator's
+ * entry (frame 0), else the entry itself. */
+static const struct stack_frame *site_of(const struct report_stack *st)
+{
+	for (size_t i = 1; i < st->nframes; i++)
+		if (st->frames[i].function)
+			return &st->frames[i];
+	return st->nframes ? &st->frames[0] : NULL;
+}
+
+static void stack_label(const struct report_stack *st, char *buf, size_t len)
+{
+	size_t pos = 0;
+	int shown = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < st->nframes && shown < 4 && pos < len; i++) {
+		if (!st->frames[i].function)
+			continue;
+		pos += snprintf(buf + pos, len - pos, "%s%s", shown ? " <- " : "",
+				st->frames[i].function);
+		shown++;
+	}
+	if (!shown)
+		snprintf(buf, len, "(no symbols)");
+}
+
+static size_t shown(const struct diagnosis *d, const struct diagnose_opts *o)
+{
+	return o->top < d->nj ? o->top : d->nj;
+}
+
+static double leaks_eta(const struct diagnosis *d, const struct diagnose_opts *o)
+{
+	size_t n = timeline__snapshots(d->tl);
+
+	return verdict__time_to(d->heap[n - 1], d->leak_rate, o->limit);
+}
+
+static void print_text(const struct diagnosis *d, const struct diagnose_opts *o)
+{
+	size_t n = timeline__snapshots(d->tl), leaks = 0;
+	const struct report *last = timeline__snapshot(d->tl, n - 1);
+	char a[32], b[32], label[512];
+
+	for (size_t k = 0; k < d->nj; k++)
+		leaks += d->j[k].v.kind == VERDICT_LEAK;
+	fmt__bytes((int64_t)d->heap[0], false, a, sizeof(a));
+	fmt__bytes((int64_t)d->heap[n - 1], false, b, sizeof(b));
+	printf("series %s: pid %d (%s), %zu snapshots over %.1f s\n", o->dir, last->pid,
+	       last->comm, n, d->t[n - 1] - d->t[0]);
+	printf("live heap: %s -> %s; %s\n", a, b, d->pv.reason);
+	fmt__bytes((int64_t)llround(d->leak_rate), true, a, sizeof(a));
+	printf("%zu leaking stack%s of %zu, %s/s together", leaks, leaks == 1 ? "" : "s", d->nj, a);
+	if (o->limit > 0 && leaks) {
+		fmt__bytes((int64_t)o->limit, false, b, sizeof(b));
+		printf("; the heap reaches %s in %.0f s", b, leaks_eta(d, o));
+	}
+	putchar('\n');
+	for (size_t k = 0; k < shown(d, o); k++) {
+		const struct judged *j = &d->j[k];
+		const struct stack_frame *site = site_of(j->row->stack);
+		const struct verdict *v = &j->v;
+
+		stack_label(j->row->stack, label, sizeof(label));
+		fmt__bytes((int64_t)v->last, false, b, sizeof(b));
+		printf("\n  #%zu %s (confidence %.2f): %s", k + 1, verdict__name(v->kind),
+		       v->confidence, site && site->function ? site->function : "?");
+		if (site && site->file)
+			printf(" at %s:%d", site->file, site->line);
+		printf(", %s live\n    %s\n", b, label);
+		fmt__bytes((int64_t)llround(v->all.slope), true, a, sizeof(a));
+		printf("    %s; slope %s/s", v->reason, a);
+		fmt__bytes((int64_t)llround(v->all.lo), true, a, sizeof(a));
+		fmt__bytes((int64_t)llround(v->all.hi), true, b, sizeof(b));
+		printf(" [%s/s, %s/s]", a, b);
+		fmt__bytes((int64_t)llround(v->tail.slope), true, a, sizeof(a));
+		printf(", tail %s/s, R^2 %.2f, Mann-Kendall p %.2g, grew in %zu of %zu intervals",
+		       a, v->all.r2, v->all.mk_p, v->grew, v->intervals);
+		if (isfinite(v->age_slope))
+			printf(", age slope %.2f", v->age_slope);
+		if (isfinite(v->turnover))
+			printf(", turnover %.2f", v->turnover);
+		putchar('\n');
+	}
+}
+
+static json_t *num(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *trend_json(const struct trend *t)
+{
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "points", (json_int_t)t->n,
+			 "slope", num(t->slope), "slope_lo", num(t->lo), "slope_hi", num(t->hi),
+			 "ols_slope", num(t->ols_slope), "r2", num(t->r2), "mk_z", num(t->mk_z),
+			 "mk_p", num(t->mk_p));
+}
+
+static int print_json(const struct diagnosis *d, const struct diagnose_opts *o)
+{
+	size_t n = timeline__snapshots(d->tl);
+	const struct report *last = timeline__snapshot(d->tl, n - 1);
+	json_t *stacks = json_array(), *heap = json_array(), *root;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(heap, json_integer((json_int_t)llround(d->heap[i])));
+	for (size_t k = 0; k < shown(d, o); k++) {
+		const struct judged *j = &d->j[k];
+		const struct verdict *v = &j->v;
+		const struct stack_frame *site = site_of(j->row->stack);
+		json_t *bytes = json_array(), *frames = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(bytes, json_integer((json_int_t)llround(j->row->bytes[i])));
+		for (size_t f = 0; f < j->row->stack->nframes; f++)
+			json_array_append_new(frames, report__frame_json(&j->row->stack->frames[f]));
+		json_array_append_new(stacks, json_pack(
+			"{s:s, s:f, s:s, s:o, s:o, s:f, s:f, s:f, s:f, s:o, s:o, s:o, s:I, s:I,"
+			" s:o, s:o, s:o}",
+			"verdict", verdict__name(v->kind), "confidence", v->confidence,
+			"reason", v->reason,
+			"function", site && site->function ? json_string(site->function) : json_null(),
+			"file", site && site->file ? json_string(site->file) : json_null(),
+			"first_bytes", v->first, "last_bytes", v->last, "peak_bytes", v->peak,
+			"rate_bytes_per_s", v->rate, "all", trend_json(&v->all),
+			"tail", trend_json(&v->tail), "age_slope", num(v->age_slope),
+			"grew", (json_int_t)v->grew, "intervals", (json_int_t)v->intervals,
+			"turnover", num(v->turnover), "bytes", bytes, "frames", frames));
+	}
+	root = json_pack("{s:s, s:i, s:s, s:I, s:o, s:{s:b, s:s, s:o}, s:f, s:o, s:I, s:o}",
+			 "series", o->dir, "pid", last->pid, "comm", last->comm,
+			 "snapshots", (json_int_t)n, "heap_bytes", heap,
+			 "process", "retention", d->pv.retention, "reason", d->pv.reason,
+			 "heap", trend_json(&d->pv.heap),
+			 "leak_rate_bytes_per_s", d->leak_rate,
+			 "time_to_limit_s", o->limit > 0 ? num(leaks_eta(d, o)) : json_null(),
+			 "stacks_total", (json_int_t)d->nj, "stacks", stacks);
+	return report__print_json(root, stdout);
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+	struct diagnose_opts opts;
+	struct diagnosis d = { 0 };
+	struct timeline *t = NULL;
+	int err = parse_opts(argc, argv, &opts);
+
+	if (err)
+		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	if (!(err = timeline__load(opts.dir, &t)) && !(err = diagnose(t, &d))) {
+		if (opts.json)
+			err = print_json(&d, &opts);
+		else
+			print_text(&d, &opts);
+		if (err)
+			cli__error("cannot write the diagnosis: %s", strerror(-err));
+	}
+	diagnosis_release(&d);
+	timeline__free(t);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
