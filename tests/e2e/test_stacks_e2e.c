@@ -267,3 +267,74 @@ E2E(frame_pointer_mode_on_frame_pointer_build)
 	json_decref(rep);
 	run_release(&r);
 }
+
+/* addr2line -i -f -e BIN OFFSET: the inline chain at OFFSET, as lines
+ * "function", "file:line" per level, innermost first, into OUT. */
+static void addr2line_chain(const char *bin, const char *offset, struct run *out)
+{
+	char *argv[] = { "/usr/bin/addr2line", "-i", "-f", "-e", (char *)bin, (char *)offset, NULL };
+
+	run_cmd(argv, NULL, out);
+	cr_assert_eq(out->status, 0, "addr2line: %s", out->err);
+}
+
+/* At -O2 the leaking call is inlined twice: every level is a frame with its
+ * own function and line, exactly as addr2line -i says, and main follows. */
+E2E(inline_frames_as_addr2line)
+{
+	static const char *const want[] = {
+		"malloc", "make_entry", "template_in_dir", "make_tempname", "main",
+	};
+	struct run r, a2l;
+	json_t *rep, *top = trace_command(TARGET("nofp_inline"), &r, &rep);
+	json_t *frames = json_object_get(top, "frames");
+	size_t i = 1, checked = 0;
+
+	expect_frames(top, want, 5);
+	cr_expect_eq(json_integer_value(json_object_get(top, "count")), 100);
+	/* every frame of the target binary, grouped by address, against addr2line */
+	while (i < json_array_size(frames)) {
+		json_t *f = json_array_get(frames, i);
+		const char *off = json_string_value(json_object_get(f, "offset"));
+		char *line, *save = NULL;
+		size_t level = 0;
+
+		if (strcmp(module_base(f), "nofp_inline")) {
+			i++;
+			continue;
+		}
+		addr2line_chain(TARGET("nofp_inline"), off, &a2l);
+		for (line = strtok_r(a2l.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			json_t *g = json_array_get(frames, i + level);
+			char *where = strtok_r(NULL, "\n", &save);
+			const char *file, *base;
+			char got[512];
+
+			cr_assert_not_null(where, "addr2line output cut");
+			where[strcspn(where, " ")] = '\0';   /* " (discriminator N)" */
+			cr_assert_not_null(g, "level %zu of %s missing", level, off);
+			cr_expect_str_eq(json_string_value(json_object_get(g, "offset")), off,
+					 "level %zu of %s", level, off);
+			cr_expect_str_eq(fn(g) ? fn(g) : "??", line, "level %zu of %s", level, off);
+			file = json_string_value(json_object_get(g, "file"));
+			base = strrchr(where, '/');
+			if (!file) {
+				cr_expect_str_eq(where, "??:?", "%s: no line where addr2line has one",
+						 off);
+			} else {
+				snprintf(got, sizeof(got), "%s:%" JSON_INTEGER_FORMAT,
+					 strrchr(file, '/') ? strrchr(file, '/') + 1 : file,
+					 json_integer_value(json_object_get(g, "line")));
+				cr_expect_str_eq(got, base ? base + 1 : where, "level %zu of %s",
+						 level, off);
+			}
+			level++;
+			checked++;
+		}
+		run_release(&a2l);
+		i += level ? level : 1;
+	}
+	cr_expect_geq(checked, 5, "make_entry .. main and _start checked");
+	json_decref(rep);
+	run_release(&r);
+}

@@ -505,32 +505,36 @@ struct _site_source {
 /* Frames of a site, innermost first: the allocator's entry, then return
  * addresses. DWARF sites come unwound from the store; frame-pointer sites
  * are the kernel's walk with the caller (read at the stack pointer) spliced
- * in after the entry. */
+ * in after the entry. Return addresses where calls were inlined then stand
+ * for one frame per inline level (symbolizer__expand_inline). */
 static int _site_stack(void *ctx, const struct heap_site *site, uint64_t *ips, size_t max,
 		       struct heapreport_stack *out)
 {
 	const struct _site_source *src = ctx;
 	size_t n;
+	bool cut = false;
 
 	if (site->key.stack_id == SEEP_STACK_DWARF) {
 		out->n = target__dwarf_stack(src->t, (uint32_t)site->key.caller, ips, max,
 					     &out->truncated);
 		out->lost = out->n == 0;
-		return 0;
-	}
-	if (max < SEEP_MAX_STACK_DEPTH + 1)
-		return -EINVAL;
-	n = trace__stack(src->s->trace, site->key.stack_id, ips + 1, SEEP_MAX_STACK_DEPTH);
-	out->truncated = n == SEEP_MAX_STACK_DEPTH;
-	if (n) {
-		ips[0] = ips[1];         /* allocator entry */
-		ips[1] = site->key.caller;
-		out->n = n + 1;
 	} else {
-		out->lost = true;
-		ips[0] = site->key.caller;
-		out->n = ips[0] ? 1 : 0;
+		if (max < SEEP_MAX_STACK_DEPTH + 1)
+			return -EINVAL;
+		n = trace__stack(src->s->trace, site->key.stack_id, ips + 1, SEEP_MAX_STACK_DEPTH);
+		out->truncated = n == SEEP_MAX_STACK_DEPTH;
+		if (n) {
+			ips[0] = ips[1];         /* allocator entry */
+			ips[1] = site->key.caller;
+			out->n = n + 1;
+		} else {
+			out->lost = true;
+			ips[0] = site->key.caller;
+			out->n = ips[0] ? 1 : 0;
+		}
 	}
+	out->n = symbolizer__expand_inline(src->t->sym, ips, out->n, max, out->lost ? 0 : 1, &cut);
+	out->truncated |= cut;
 	return 0;
 }
 
