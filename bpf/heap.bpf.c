@@ -216,13 +216,15 @@ static long vma_end(struct task_struct *task, struct vm_area_struct *vma, void *
 }
 
 /* Sends the stack copy of LEN bytes at HDR->sp in a ring buffer record with
- * room for ROOM (a constant, >= LEN). If the copy faults (the mapping's end
- * was not known), shorter ones are tried. Returns 0, or -1 if the ring
- * buffer is full. */
+ * room for ROOM (a constant, >= LEN), and, with TOP set, HDR->top_len bytes
+ * from HDR->top_addr after it. If the copy faults (the mapping's end was
+ * not known), shorter ones are tried. Returns 0, or -1 if the ring buffer
+ * is full. */
 static __always_inline int send_copy(const struct seep_stack_event *hdr, __u64 len,
-				      const __u64 room)
+				      const __u64 room, const int top)
 {
-	struct seep_stack_event *ev = bpf_ringbuf_reserve(&stack_events, sizeof(*ev) + room, 0);
+	const __u64 size = sizeof(struct seep_stack_event) + room + (top ? SEEP_STACK_TOP_COPY : 0);
+	struct seep_stack_event *ev = bpf_ringbuf_reserve(&stack_events, size, 0);
 	__u64 avail;
 
 	if (!ev)
@@ -240,6 +242,17 @@ static __always_inline int send_copy(const struct seep_stack_event *hdr, __u64 l
 		}
 	}
 	ev->stack_len = (__u32)len;
+	ev->top_len = 0;
+	ev->top_off = (__u32)room;
+	if (top) {
+		__u64 tlen = hdr->top_len;
+
+		if (tlen > SEEP_STACK_TOP_COPY)
+			tlen = SEEP_STACK_TOP_COPY;
+		if (tlen && !bpf_probe_read_user((char *)(ev + 1) + room, tlen,
+						 (void *)hdr->top_addr))
+			ev->top_len = (__u32)tlen;
+	}
 	/* Waking the reader for every event would cost the traced thread a
 	 * cross-CPU wakeup per allocation: wake it when this record takes the
 	 * ring past a quarter full -- only then, not for every record while
@@ -248,16 +261,33 @@ static __always_inline int send_copy(const struct seep_stack_event *hdr, __u64 l
 	 * before reports. */
 	avail = bpf_ringbuf_query(&stack_events, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(ev, avail >= STACK_RING_BYTES / 4 &&
-				       avail - (sizeof(*ev) + room + 8) < STACK_RING_BYTES / 4
+				       avail - (size + 8) < STACK_RING_BYTES / 4
 			       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
+/* The top of the stack at SP: the end of its mapping, or for the main
+ * thread a little above the process's initial stack pointer (argc, the
+ * first argv pointers; above lie the argument and environment strings,
+ * which no unwind reads). 0 if unknown. */
+static __always_inline __u64 stack_top(__u64 sp)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 end = 0, start = BPF_CORE_READ(task, mm, start_stack);
+
+	bpf_find_vma(task, sp, vma_end, &end, 0);
+	if (start > sp && start + 64 <= end)
+		end = start + 64;
+	return end;
+}
+
 /* Copies the stack at the allocator's return into the ring buffer for
- * unwinding in user space: up to the end of the stack's mapping, at most
- * cfg_stack_bytes, in a record sized by powers of two from 2 KiB so that
- * a shallow stack does not take a deep one's room (the ring holds more of
- * them and the reader is woken less often). */
+ * unwinding in user space: up to the stack's top, at most cfg_stack_bytes
+ * from sp, in a record sized by powers of two from 2 KiB so that a
+ * shallow stack does not take a deep one's room (the ring holds more of
+ * them and the reader is woken less often). A deeper stack also sends its
+ * top SEEP_STACK_TOP_COPY bytes: a frame with a large local array (the
+ * middle of the stack) then does not cut the outer frames off. */
 static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr, __u64 size,
 				       const struct frame *f)
 {
@@ -275,22 +305,37 @@ static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 add
 		.bp = PT_REGS_FP(ctx),
 		.kind = f->kind,
 	};
-	__u64 end = 0, len = cap;
+	__u64 end = stack_top(hdr.sp), len = cap;
 	int err;
 
-	bpf_find_vma(bpf_get_current_task_btf(), hdr.sp, vma_end, &end, 0);
 	if (end > hdr.sp && end - hdr.sp < len)
 		len = end - hdr.sp;
-	if (len <= 2048)
-		err = send_copy(&hdr, len, 2048);
-	else if (len <= 4096)
-		err = send_copy(&hdr, len, 4096);
-	else if (len <= 8192)
-		err = send_copy(&hdr, len, 8192);
-	else if (len <= 16384)
-		err = send_copy(&hdr, len, 16384);
-	else
-		err = send_copy(&hdr, len, SEEP_MAX_STACK_COPY);
+	if (end > hdr.sp && end - hdr.sp > cap) {
+		hdr.top_addr = end - SEEP_STACK_TOP_COPY;
+		if (hdr.top_addr < hdr.sp + cap)
+			hdr.top_addr = hdr.sp + cap;
+		hdr.top_len = (__u32)(end - hdr.top_addr);
+		if (cap <= 2048)
+			err = send_copy(&hdr, len, 2048, 1);
+		else if (cap <= 4096)
+			err = send_copy(&hdr, len, 4096, 1);
+		else if (cap <= 8192)
+			err = send_copy(&hdr, len, 8192, 1);
+		else if (cap <= 16384)
+			err = send_copy(&hdr, len, 16384, 1);
+		else
+			err = send_copy(&hdr, len, SEEP_MAX_STACK_COPY, 1);
+	} else if (len <= 2048) {
+		err = send_copy(&hdr, len, 2048, 0);
+	} else if (len <= 4096) {
+		err = send_copy(&hdr, len, 4096, 0);
+	} else if (len <= 8192) {
+		err = send_copy(&hdr, len, 8192, 0);
+	} else if (len <= 16384) {
+		err = send_copy(&hdr, len, 16384, 0);
+	} else {
+		err = send_copy(&hdr, len, SEEP_MAX_STACK_COPY, 0);
+	}
 	stat_add(err ? SEEP_STAT_DROP_RINGBUF_FULL : SEEP_STAT_STACK_EVENTS, 1);
 }
 

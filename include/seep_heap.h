@@ -142,9 +142,18 @@ struct seep_stack_totals {
 	__u64 alloc_count;
 };
 
+/* Bytes copied from the top of a stack deeper than the copy from sp. */
+#define SEEP_STACK_TOP_COPY 8192
+
 /* A recorded allocation's stack, copied for unwinding in user space: the
  * registers at the allocator's return (ip is the return address, in the
- * caller) and the stack from sp up. Followed by stack_len bytes. */
+ * caller) and the stack from sp up. Followed by stack_len bytes; when the
+ * stack went on past them, top_len (<= SEEP_STACK_TOP_COPY) more bytes
+ * from top_addr (the stack's top: its outermost frames) at top_off bytes
+ * into the data, so that a frame with a large local array does not cut
+ * the stack. The stack's top is the end of its mapping, or for the main
+ * thread the process's initial stack pointer (above it lie only argv,
+ * the environment and the auxiliary vector). */
 struct seep_stack_event {
 	__u32 tgid;
 	__u32 tid;
@@ -155,6 +164,9 @@ struct seep_stack_event {
 	__u64 ip, sp, bp;
 	__u32 kind;
 	__u32 stack_len;
+	__u64 top_addr;
+	__u32 top_len;
+	__u32 top_off;
 };
 
 #endif

@@ -338,3 +338,29 @@ E2E(inline_frames_as_addr2line)
 	json_decref(rep);
 	run_release(&r);
 }
+
+/* A leak below a function with a 16 KiB local array, reached on two paths:
+ * both stacks whole to main (the copy from sp ends inside the array; the
+ * stack's top, copied too, holds the outer frames), not merged into one. */
+E2E(big_local_array_keeps_whole_stack)
+{
+	static const char *const want_b[] = { "malloc", "leak_small", "parse_big", "path_b", "main" };
+	static const char *const want_a[] = { "malloc", "leak_small", "parse_big", "path_a", "main" };
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("nofp_bigframe"), "-n", "2",
+			 "-f", "json", NULL };
+	struct run r;
+	json_t *rep, *stacks;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep, "no report: %s", r.out);
+	stacks = json_object_get(rep, "stacks");
+	cr_assert_eq(json_array_size(stacks), 2, "two paths, two stacks");
+	expect_frames(json_array_get(stacks, 0), want_b, 5);
+	expect_frames(json_array_get(stacks, 1), want_a, 5);
+	cr_expect_eq(json_integer_value(json_object_get(json_array_get(stacks, 0), "count")), 100);
+	cr_expect_eq(json_integer_value(json_object_get(json_array_get(stacks, 1), "count")), 50);
+	json_decref(rep);
+	run_release(&r);
+}

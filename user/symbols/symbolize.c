@@ -477,7 +477,8 @@ size_t symbolizer__expand_inline(struct symbolizer *s, uint64_t *ips, size_t n, 
 }
 
 size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
-			  const void *stack, size_t len, uint64_t *ips, size_t max, bool *truncated)
+			  const void *stack, size_t len, const struct unwind_top *top, uint64_t *ips,
+			  size_t max, bool *truncated)
 {
 	if (!s->unwinder && s->dwfl) {
 		s->unwinder = unwinder__new(s->dwfl, s->pid);
@@ -491,5 +492,5 @@ size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_r
 		ips[0] = regs->ip;
 		return 1;
 	}
-	return unwinder__run(s->unwinder, tid, regs, stack, len, ips, max, truncated);
+	return unwinder__run(s->unwinder, tid, regs, stack, len, top, ips, max, truncated);
 }

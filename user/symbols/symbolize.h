@@ -66,6 +66,7 @@ size_t symbolizer__expand_inline(struct symbolizer *s, uint64_t *ips, size_t n, 
 
 /* Unwinds a copied stack (see unwind.h) over the process's modules. */
 size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
-			  const void *stack, size_t len, uint64_t *ips, size_t max, bool *truncated);
+			  const void *stack, size_t len, const struct unwind_top *top, uint64_t *ips,
+			  size_t max, bool *truncated);
 
 #endif

@@ -78,6 +78,8 @@ int target__add_stack_copy(struct target *t, const struct seep_stack_event *ev,
 {
 	struct unwind_regs regs = { .ip = ev->ip, .sp = ev->sp, .bp = ev->bp };
 	struct sample_weight w = sampling__weight(ev->size, sample_bytes);
+	struct unwind_top top = { .data = (const char *)stack + ev->top_off, .len = ev->top_len,
+				  .addr = ev->top_addr };
 	bool truncated = false;
 	uint32_t id;
 	size_t n;
@@ -85,8 +87,8 @@ int target__add_stack_copy(struct target *t, const struct seep_stack_event *ev,
 	if (max < 2)
 		return -EINVAL;
 	ips[0] = ev->entry_ip;   /* the allocator's entry, then return addresses */
-	n = symbolizer__unwind(t->sym, (pid_t)ev->tid, &regs, stack, ev->stack_len, ips + 1,
-			       max - 1, &truncated);
+	n = symbolizer__unwind(t->sym, (pid_t)ev->tid, &regs, stack, ev->stack_len,
+			       ev->top_len ? &top : NULL, ips + 1, max - 1, &truncated);
 	if (stacks__intern(t->stacks, ips, n + 1, truncated, &id) ||
 	    stacks__bind(t->stacks, ev->seq, id))
 		return -ENOMEM;

@@ -516,7 +516,10 @@ static int _on_event(void *ctx, void *data, size_t size)
 	const struct seep_stack_event *ev = data;
 	int err = 0;
 
-	if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len)
+	if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len &&
+	    (!ev->top_len || (ev->top_off >= ev->stack_len &&
+			      size - sizeof(*ev) - ev->top_off >= ev->top_len &&
+			      size - sizeof(*ev) >= ev->top_off)))
 		err = t->event_fn(ev, ev + 1, t->event_ctx);
 	/* this record is consumed either way; -EAGAIN stops the loop here */
 	return err ? err : clock__mono_ns() >= t->consume_until_ns ? -EAGAIN : 0;

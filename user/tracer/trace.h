@@ -54,7 +54,9 @@ int trace__for_each_live(struct trace *t, trace_live_fn fn, void *ctx);
 int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx);
 
 /* Stack copies of SEEP_UNWIND_DWARF processes: FN is called for each from
- * trace__consume_events(); STACK holds ev->stack_len bytes. */
+ * trace__consume_events(); STACK holds ev->stack_len bytes, and
+ * ev->top_len more at STACK + ev->top_off when the stack was deeper than
+ * the copy (checked against the record's size). */
 typedef int (*trace_event_fn)(const struct seep_stack_event *ev, const void *stack, void *ctx);
 int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx);
 /* A file descriptor that polls readable when events wait (-1 if none). */

@@ -113,7 +113,7 @@ Test(unwind, walks_a_copied_stack_through_known_frames)
 	dwfl = self_dwfl();
 	u = unwinder__new(dwfl, getpid());
 	cr_assert_not_null(u, "cannot attach: %s", dwfl_errmsg(-1));
-	n = unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, ips, 64, &truncated);
+	n = unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, NULL, ips, 64, &truncated);
 	cr_assert_geq(n, 4, "only %zu frames", n);
 	cr_assert_eq(ips[0], cap.regs.ip, "frame 0 is the registers' ip");
 	cr_assert_str_eq(name(dwfl, ips, 0), "seep_unwind_inner");
@@ -140,7 +140,7 @@ Test(unwind, short_copy_is_truncated)
 	dwfl = self_dwfl();
 	u = unwinder__new(dwfl, getpid());
 	cr_assert_not_null(u);
-	n = unwinder__run(u, gettid(), &cap.regs, cap.stack, 8, ips, 64, &truncated);
+	n = unwinder__run(u, gettid(), &cap.regs, cap.stack, 8, NULL, ips, 64, &truncated);
 	cr_assert_geq(n, 1);
 	cr_assert_leq(n, 2, "%zu frames from 8 bytes of stack", n);
 	cr_assert_eq(ips[0], cap.regs.ip);
@@ -162,11 +162,11 @@ Test(unwind, max_frames)
 	dwfl = self_dwfl();
 	u = unwinder__new(dwfl, getpid());
 	cr_assert_not_null(u);
-	cr_assert_eq(unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, ips, 2, &truncated),
+	cr_assert_eq(unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, NULL, ips, 2, &truncated),
 		     2);
 	cr_assert(truncated);
 	cr_assert_str_eq(name(dwfl, ips, 1), "seep_unwind_middle");
-	cr_assert_eq(unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, ips, 0, &truncated),
+	cr_assert_eq(unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, NULL, ips, 0, &truncated),
 		     0);
 	unwinder__free(u);
 	unwinder__free(NULL);
