@@ -364,3 +364,98 @@ E2E(big_local_array_keeps_whole_stack)
 	json_decref(rep);
 	run_release(&r);
 }
+
+/* The stacks of REPORT, each as one line "count: module+offset ..." (with
+ * "truncated" when so), sorted, into BUF. */
+static void stack_lines(json_t *report, char *buf, size_t size)
+{
+	json_t *stacks = json_object_get(report, "stacks"), *st, *f;
+	char *lines[64];
+	size_t n = 0, i, j, used = 0;
+
+	json_array_foreach(stacks, i, st) {
+		char line[8192];
+		int len = snprintf(line, sizeof(line), "%" JSON_INTEGER_FORMAT ":",
+				   json_integer_value(json_object_get(st, "count")));
+
+		json_array_foreach(json_object_get(st, "frames"), j, f)
+			len += snprintf(line + len, sizeof(line) - (size_t)len, " %s+%s", module_base(f),
+					json_string_value(json_object_get(f, "offset")));
+		if (json_is_true(json_object_get(st, "truncated")))
+			snprintf(line + len, sizeof(line) - (size_t)len, " truncated");
+		cr_assert_lt(n, 64);
+		lines[n++] = strdup(line);
+	}
+	for (i = 1; i < n; i++)   /* insertion sort: a few stacks */
+		for (j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
+			char *tmp = lines[j];
+
+			lines[j] = lines[j - 1];
+			lines[j - 1] = tmp;
+		}
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		used += (size_t)snprintf(buf + used, size > used ? size - used : 0, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	cr_assert_lt(used, size);
+}
+
+/* Traces CMD in exact mode with EXTRA (an option or NULL): its report. */
+static json_t *trace_all_stacks(const char *cmd, const char *extra, struct run *r)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", (char *)cmd, "-n", "64", "-f", "json",
+			 (char *)extra, NULL };
+	json_t *rep;
+
+	run_cmd(argv, NULL, r);
+	cr_assert_eq(r->status, 0, "stderr: %s", r->err);
+	rep = json_line(r->out, 0);
+	cr_assert_not_null(rep, "no report: %s", r->out);
+	return rep;
+}
+
+/* The BPF walk of known stacks against the user-space unwinder, its
+ * oracle: the same stacks, frame for frame, with the same counts, whether
+ * the kernel walked most of them (stacks_walked) or every one was copied
+ * and unwound (--no-stack-walk). */
+static void walk_matches_unwinder(const char *target)
+{
+	static char walked[1 << 16], unwound[1 << 16];
+	struct run r1, r2;
+	json_t *fast = trace_all_stacks(target, NULL, &r1);
+	json_t *slow = trace_all_stacks(target, "--no-stack-walk", &r2);
+	json_t *fs = json_object_get(fast, "stats"), *ss = json_object_get(slow, "stats");
+
+	stack_lines(fast, walked, sizeof(walked));
+	stack_lines(slow, unwound, sizeof(unwound));
+	cr_expect_str_eq(walked, unwound, "walked:\n%s\nunwound:\n%s", walked, unwound);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(fs, "drops"), "ringbuf_full")), 0);
+	cr_expect_gt(json_integer_value(json_object_get(fs, "stacks_walked")),
+		     json_integer_value(json_object_get(fs, "stack_copies")),
+		     "most stacks walked in the kernel (%" JSON_INTEGER_FORMAT " walked, %"
+		     JSON_INTEGER_FORMAT " copied)",
+		     json_integer_value(json_object_get(fs, "stacks_walked")),
+		     json_integer_value(json_object_get(fs, "stack_copies")));
+	cr_expect_eq(json_integer_value(json_object_get(ss, "stacks_walked")), 0);
+	cr_expect(strstr(walked, "truncated") == NULL, "whole stacks:\n%s", walked);
+	json_decref(fast);
+	json_decref(slow);
+	run_release(&r1);
+	run_release(&r2);
+}
+
+E2E(walk_matches_unwinder_no_frame_pointers)
+{
+	walk_matches_unwinder(TARGET("nofp_shapes") " 200");
+}
+
+E2E(walk_matches_unwinder_stripped)
+{
+	walk_matches_unwinder(TARGET("nofp_shapes_stripped") " 200");
+}
+
+E2E(walk_matches_unwinder_frame_pointers)
+{
+	walk_matches_unwinder(TARGET("fp_shapes") " 200");
+}

@@ -494,3 +494,10 @@ size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_r
 	}
 	return unwinder__run(s->unwinder, tid, regs, stack, len, top, ips, max, truncated);
 }
+
+size_t symbolizer__learn_walk(struct symbolizer *s, const struct unwind_regs *regs,
+			      const void *stack, size_t len, const struct unwind_top *top,
+			      const uint64_t *pcs, size_t n, struct stackwalk_rule *rules)
+{
+	return stackwalk__learn(s->dwfl, regs, stack, len, top, pcs, n, rules);
+}

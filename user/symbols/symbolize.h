@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "symbols/frame.h"
+#include "symbols/stackwalk.h"
 #include "symbols/unwind.h"
 
 struct symbolizer;
@@ -68,5 +69,10 @@ size_t symbolizer__expand_inline(struct symbolizer *s, uint64_t *ips, size_t n, 
 size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
 			  const void *stack, size_t len, const struct unwind_top *top, uint64_t *ips,
 			  size_t max, bool *truncated);
+/* The BPF walk rules of a stack this symbolizer unwound (stackwalk.h):
+ * the number of rules written into RULES (room for N), 0 if none. */
+size_t symbolizer__learn_walk(struct symbolizer *s, const struct unwind_regs *regs,
+			      const void *stack, size_t len, const struct unwind_top *top,
+			      const uint64_t *pcs, size_t n, struct stackwalk_rule *rules);
 
 #endif

@@ -79,7 +79,8 @@ static int _on_stack_event(const struct seep_stack_event *ev, const void *stack,
 
 	if (!t)
 		return 0;   /* a process dropped since the copy was sent */
-	return target__add_stack_copy(t, ev, stack, s->cfg.trace.sample_bytes, s->ips,
+	return target__add_stack_copy(t, s->cfg.trace.no_stack_walk ? NULL : s->trace, ev, stack,
+				      s->cfg.trace.sample_bytes, s->ips,
 				      s->cfg.max_depth);
 }
 
@@ -397,6 +398,9 @@ static int _refresh_target(struct session *s, struct target *t)
 
 	if (err <= 0)
 		return err;   /* unchanged (or gone: its pidfd says so), or -ENOMEM */
+	/* new or replaced modules: the BPF walk's rules may not hold anymore */
+	if ((err = trace__forget_stacks(s->trace, t->pid)))
+		pr_debug("pid %d: cannot forget its stack walk: %s", (int)t->pid, strerror(-err));
 	hooked = trace__add_pid(s->trace, t->pid, t->mode);
 	if (hooked < 0 && hooked != -ESRCH) {   /* -ESRCH: exiting, its pidfd follows */
 		t->rehook_failures++;
@@ -469,6 +473,11 @@ static int _collect_site(const struct seep_stack_key *k, const struct seep_stack
 	/* The kernel sums what it recorded; a site's allocations mostly share
 	 * one size, so the mean size's weight stands for each of them. */
 	w = sampling__weight(v->alloc_bytes / v->alloc_count, t->heap.sample_bytes);
+	if (k->stack_id == SEEP_STACK_UNWOUND) {   /* a DWARF stack, counted in the kernel */
+		target__set_kernel_totals(t, (uint32_t)k->caller, (double)v->alloc_count * w.bytes,
+					  (double)v->alloc_count * w.count);
+		return 0;
+	}
 	heap__add_totals(&t->heap, k, (double)v->alloc_count * w.bytes,
 			 (double)v->alloc_count * w.count);
 	return 0;
