@@ -120,7 +120,8 @@ TEST_HELPER_OBJS := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_HELPERS))
 TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(BUILD)/tests/targets/%,$(filter-out tests/targets/lib%,$(TARGET_SRCS))) \
                $(patsubst tests/targets/%.cpp,$(BUILD)/tests/targets/%,$(wildcard tests/targets/*.cpp)) \
-               $(BUILD)/tests/targets/nofp_helper_stripped $(BUILD)/tests/targets/static_helper
+               $(BUILD)/tests/targets/nofp_helper_stripped $(BUILD)/tests/targets/static_helper \
+               $(BUILD)/tests/targets/nofp_shapes_stripped $(BUILD)/tests/targets/fp_shapes
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-builtin -fno-optimize-sibling-calls -pthread
 
 $(BUILD)/tests/targets/%: tests/targets/%.c | $(BUILD)/tests/targets
@@ -146,6 +147,19 @@ $(T)/nofp_sharedlib: tests/targets/nofp_sharedlib.c $(T)/libseepleak.so | $(T)
 $(T)/nofp_cpp: tests/targets/nofp_cpp.cpp tests/targets/target.h | $(T)
 	$(call msg,TARGET,$@)
 	$(Q)$(CXX) $(NOFP_CFLAGS) -o $@ $<
+
+# The stack shapes of the BPF walk's oracle test, three ways (see the source).
+$(T)/nofp_shapes: tests/targets/nofp_shapes.c tests/targets/target.h $(T)/libseepleak.so | $(T)
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) -o $@ $< -L$(T) -lseepleak -Wl,-rpath,'$$ORIGIN'
+
+$(T)/nofp_shapes_stripped: $(T)/nofp_shapes
+	$(call msg,STRIP,$@)
+	$(Q)strip -o $@ $<
+
+$(T)/fp_shapes: tests/targets/nofp_shapes.c tests/targets/target.h $(T)/libseepleak.so | $(T)
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -pthread -o $@ $< -L$(T) -lseepleak -Wl,-rpath,'$$ORIGIN'
 
 # Statically linked: the allocator is found in the executable's .symtab.
 $(T)/static_helper: tests/targets/nofp_helper.c tests/targets/target.h | $(T)

@@ -42,6 +42,8 @@ struct pending {
 	 * range of its module's image in memory */
 	__u64 skip_sp, skip_ret, skip_ip, skip_lo, skip_hi;
 	__u64 xol;               /* the uretprobe trampoline page, once known */
+	__u64 stack_lo, stack_hi;  /* this thread's stack mapping; its top (stack_top) */
+	__u64 stack_end;
 	struct frame f[SEEP_MAX_NEST];
 };
 
@@ -88,6 +90,32 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, STACK_RING_BYTES);
 } stack_events SEC(".maps");
+
+/* Learned stack-walk rules by (tgid, pc), and the stacks already unwound
+ * in user space by (tgid, frames, hash) -> their user-space id (see
+ * seep_heap.h). Written by user space only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 16);
+	__type(key, struct seep_pc_key);
+	__type(value, struct seep_pc_rule);
+} pc_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 16);
+	__type(key, struct seep_stack_hkey);
+	__type(value, __u32);
+} stack_ids SEC(".maps");
+
+/* The stack bytes a walk reads in one go (per CPU). */
+#define WALK_WINDOW 4096
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8[WALK_WINDOW]);
+} walk_buf SEC(".maps");
 
 /* User stack bytes copied per event (at most SEEP_MAX_STACK_COPY). */
 const volatile __u32 cfg_stack_bytes = 16384;
@@ -226,20 +254,16 @@ static __always_inline void totals_add(const struct seep_stack_key *site, __s64 
 	}
 }
 
-static long vma_end(struct task_struct *task, struct vm_area_struct *vma, void *data)
-{
-	*(__u64 *)data = vma->vm_end;
-	return 0;
-}
-
 /* Sends the stack copy of LEN bytes at HDR->sp in a ring buffer record with
- * room for ROOM (a constant, >= LEN). If the copy faults (the mapping's end
- * was not known), shorter ones are tried. Returns 0, or -1 if the ring
- * buffer is full. */
+ * room for ROOM (a constant, >= LEN), and, with TOP set, HDR->top_len bytes
+ * from HDR->top_addr after it. If the copy faults (the mapping's end was
+ * not known), shorter ones are tried. Returns 0, or -1 if the ring buffer
+ * is full. */
 static __always_inline int send_copy(const struct seep_stack_event *hdr, __u64 len,
-				      const __u64 room)
+				      const __u64 room, const int top)
 {
-	struct seep_stack_event *ev = bpf_ringbuf_reserve(&stack_events, sizeof(*ev) + room, 0);
+	const __u64 size = sizeof(struct seep_stack_event) + room + (top ? SEEP_STACK_TOP_COPY : 0);
+	struct seep_stack_event *ev = bpf_ringbuf_reserve(&stack_events, size, 0);
 	__u64 avail;
 
 	if (!ev)
@@ -257,24 +281,78 @@ static __always_inline int send_copy(const struct seep_stack_event *hdr, __u64 l
 		}
 	}
 	ev->stack_len = (__u32)len;
+	ev->top_len = 0;
+	ev->top_off = (__u32)room;
+	if (top) {
+		__u64 tlen = hdr->top_len;
+
+		if (tlen > SEEP_STACK_TOP_COPY)
+			tlen = SEEP_STACK_TOP_COPY;
+		if (tlen && !bpf_probe_read_user((char *)(ev + 1) + room, tlen,
+						 (void *)hdr->top_addr))
+			ev->top_len = (__u32)tlen;
+	}
 	/* Waking the reader for every event would cost the traced thread a
 	 * cross-CPU wakeup per allocation: wake it when this record takes the
 	 * ring past a quarter full -- only then, not for every record while
 	 * it stays past (a reader that is behind does not sleep: its poll
-	 * returns while data waits). It also drains the ring every second and
-	 * before reports. */
+	 * returns while data waits) -- or when it is the only record (the
+	 * reader is idle: a stack it has not seen, whose walk rules it should
+	 * learn soon, so that the next allocations from it need no copy). It
+	 * also drains the ring every second and before reports. */
 	avail = bpf_ringbuf_query(&stack_events, BPF_RB_AVAIL_DATA);
-	bpf_ringbuf_submit(ev, avail >= STACK_RING_BYTES / 4 &&
-				       avail - (sizeof(*ev) + room + 8) < STACK_RING_BYTES / 4
+	bpf_ringbuf_submit(ev, avail <= size + 8 ||
+				       (avail >= STACK_RING_BYTES / 4 &&
+					avail - (size + 8) < STACK_RING_BYTES / 4)
 			       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
+/* The top of the stack at SP: the end of its mapping, or for the main
+ * thread a little above the process's initial stack pointer (argc, the
+ * first argv pointers; above lie the argument and environment strings,
+ * which no unwind reads). 0 if unknown. */
+struct vma_range {
+	__u64 lo, hi;
+};
+
+static long vma_range(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	((struct vma_range *)data)->lo = vma->vm_start;
+	((struct vma_range *)data)->hi = vma->vm_end;
+	return 0;
+}
+
+static __always_inline __u64 stack_top(__u64 sp)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pending *p = pending_get(0);
+	struct vma_range r = {};
+	__u64 end, start;
+
+	/* a thread's stack stays in one mapping: looked up once per thread */
+	if (p && sp >= p->stack_lo && sp < p->stack_hi)
+		return p->stack_end;
+	start = BPF_CORE_READ(task, mm, start_stack);
+	bpf_find_vma(task, sp, vma_range, &r, 0);
+	end = r.hi;
+	if (start > sp && start + 64 <= end)
+		end = start + 64;
+	if (p && r.hi > sp) {
+		p->stack_lo = r.lo;
+		p->stack_hi = r.hi;
+		p->stack_end = end;
+	}
+	return end;
+}
+
 /* Copies the stack at the allocator's return into the ring buffer for
- * unwinding in user space: up to the end of the stack's mapping, at most
- * cfg_stack_bytes, in a record sized by powers of two from 2 KiB so that
- * a shallow stack does not take a deep one's room (the ring holds more of
- * them and the reader is woken less often). */
+ * unwinding in user space: up to the stack's top, at most cfg_stack_bytes
+ * from sp, in a record sized by powers of two from 2 KiB so that a
+ * shallow stack does not take a deep one's room (the ring holds more of
+ * them and the reader is woken less often). A deeper stack also sends its
+ * top SEEP_STACK_TOP_COPY bytes: a frame with a large local array (the
+ * middle of the stack) then does not cut the outer frames off. */
 static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr, __u64 size,
 				       const struct frame *f)
 {
@@ -292,23 +370,133 @@ static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 add
 		.bp = PT_REGS_FP(ctx),
 		.kind = f->kind,
 	};
-	__u64 end = 0, len = cap;
+	__u64 end = stack_top(hdr.sp), len = cap;
 	int err;
 
-	bpf_find_vma(bpf_get_current_task_btf(), hdr.sp, vma_end, &end, 0);
 	if (end > hdr.sp && end - hdr.sp < len)
 		len = end - hdr.sp;
-	if (len <= 2048)
-		err = send_copy(&hdr, len, 2048);
-	else if (len <= 4096)
-		err = send_copy(&hdr, len, 4096);
-	else if (len <= 8192)
-		err = send_copy(&hdr, len, 8192);
-	else if (len <= 16384)
-		err = send_copy(&hdr, len, 16384);
-	else
-		err = send_copy(&hdr, len, SEEP_MAX_STACK_COPY);
+	if (end > hdr.sp && end - hdr.sp > cap) {
+		hdr.top_addr = end - SEEP_STACK_TOP_COPY;
+		if (hdr.top_addr < hdr.sp + cap)
+			hdr.top_addr = hdr.sp + cap;
+		hdr.top_len = (__u32)(end - hdr.top_addr);
+		if (cap <= 2048)
+			err = send_copy(&hdr, len, 2048, 1);
+		else if (cap <= 4096)
+			err = send_copy(&hdr, len, 4096, 1);
+		else if (cap <= 8192)
+			err = send_copy(&hdr, len, 8192, 1);
+		else if (cap <= 16384)
+			err = send_copy(&hdr, len, 16384, 1);
+		else
+			err = send_copy(&hdr, len, SEEP_MAX_STACK_COPY, 1);
+	} else if (len <= 2048) {
+		err = send_copy(&hdr, len, 2048, 0);
+	} else if (len <= 4096) {
+		err = send_copy(&hdr, len, 4096, 0);
+	} else if (len <= 8192) {
+		err = send_copy(&hdr, len, 8192, 0);
+	} else if (len <= 16384) {
+		err = send_copy(&hdr, len, 16384, 0);
+	} else {
+		err = send_copy(&hdr, len, SEEP_MAX_STACK_COPY, 0);
+	}
+	if (err && len > 2048) {
+		/* back-pressure: no room for the whole copy; its first 2 KiB
+		 * (the innermost frames) rather than nothing */
+		hdr.top_len = 0;
+		err = send_copy(&hdr, 2048, 2048, 0);
+		if (!err)
+			stat_add(SEEP_STAT_DEGRADED_SHORT, 1);
+	}
 	stat_add(err ? SEEP_STAT_DROP_RINGBUF_FULL : SEEP_STAT_STACK_EVENTS, 1);
+}
+
+/* The state of a stack walk (bpf_loop). */
+struct walk {
+	__u64 pc, sp, bp, hash;
+	__u64 sp0, window;       /* walk_buf holds WINDOW bytes from sp0 */
+	__u32 tgid, n;
+	int done;                /* 1: the stack ended; -1: cannot walk it */
+};
+
+/* The word at ADDR of the walked stack: from the window read at the start,
+ * else from the process. Returns 0 or -1. */
+static __always_inline int walk_word(struct walk *w, __u64 addr, __u64 *out)
+{
+	__u32 zero = 0;
+	__u8 *buf = bpf_map_lookup_elem(&walk_buf, &zero);
+	__u64 off = addr - w->sp0;
+
+	if (buf && addr >= w->sp0 && off <= WALK_WINDOW - 8 && off + 8 <= w->window) {
+		__builtin_memcpy(out, buf + off, 8);
+		return 0;
+	}
+	return bpf_probe_read_user(out, sizeof(*out), (void *)addr) ? -1 : 0;
+}
+
+/* One frame: the rule at its pc gives the CFA, the caller's pc at CFA - 8,
+ * the caller's sp (the CFA) and rbp. */
+static long walk_step(__u64 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct seep_pc_key k = { .tgid = w->tgid, .pc = i ? w->pc - 1 : w->pc };
+	struct seep_pc_rule *r;
+	__u64 cfa, ra;
+
+	w->hash = seep_stack_hash(w->hash, w->pc);
+	w->n = (__u32)i + 1;
+	r = bpf_map_lookup_elem(&pc_rules, &k);
+	if (!r) {
+		w->done = -1;
+		return 1;
+	}
+	if (r->outermost) {
+		w->done = 1;
+		return 1;
+	}
+	cfa = (r->cfa_reg == SEEP_CFA_RBP ? w->bp : w->sp) + (__s64)r->cfa_off;
+	if (walk_word(w, cfa - 8, &ra) ||
+	    (r->rbp_saved && walk_word(w, cfa + (__s64)r->rbp_off, &w->bp))) {
+		w->done = -1;
+		return 1;
+	}
+	w->sp = cfa;
+	w->pc = ra;
+	if (!ra)             /* no caller: the unwind ends there too */
+		w->done = 1;
+	return w->done ? 1 : 0;
+}
+
+/* Walks the stack at the allocator's return with the learned rules; on a
+ * stack user space unwound before, sets *ID to its id and returns 1. */
+static __always_inline int walk_known(struct pt_regs *ctx, const struct frame *f, __u32 *id)
+{
+	struct walk w = {
+		.pc = PT_REGS_IP(ctx), .sp = PT_REGS_SP(ctx), .bp = PT_REGS_FP(ctx),
+		.sp0 = PT_REGS_SP(ctx), .tgid = f->site.tgid,
+		.hash = seep_stack_hash(SEEP_STACK_HASH_SEED, f->entry_ip),
+	};
+	struct seep_stack_hkey hk = { .tgid = f->site.tgid };
+	__u64 top = stack_top(w.sp0);
+	__u32 zero = 0, *v;
+	__u8 *buf = bpf_map_lookup_elem(&walk_buf, &zero);
+
+	w.window = top > w.sp0 ? top - w.sp0 : 0;
+	if (w.window > WALK_WINDOW)
+		w.window = WALK_WINDOW;
+	if (!buf || bpf_probe_read_user(buf, w.window, (void *)w.sp0))
+		w.window = 0;
+	bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, &w, 0);
+	if (w.done != 1)
+		return 0;
+	hk.nframes = w.n;
+	hk.hash = w.hash;
+	v = bpf_map_lookup_elem(&stack_ids, &hk);
+	if (!v)
+		return 0;
+	*id = *v;
+	return 1;
 }
 
 /* Records a successful allocation of SIZE bytes at ADDR from frame F. */
@@ -323,8 +511,16 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 		.kind = f->kind,
 	};
 
-	if (f->site.stack_id == SEEP_STACK_DWARF)
-		val.site.caller = __sync_fetch_and_add(&stack_seq, 1) + 1;
+	if (f->site.stack_id == SEEP_STACK_DWARF) {
+		__u32 id;
+
+		if (walk_known(ctx, f, &id)) {
+			val.site.stack_id = SEEP_STACK_UNWOUND;
+			val.site.caller = id;
+		} else {
+			val.site.caller = __sync_fetch_and_add(&stack_seq, 1) + 1;
+		}
+	}
 
 	if (bpf_map_update_elem(&live, &key, &val, BPF_ANY)) {
 		stat_add(SEEP_STAT_DROP_LIVE_FULL, 1);
@@ -333,10 +529,13 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 	}
 	stat_add(SEEP_STAT_ALLOCS, 1);
 	stat_add(SEEP_STAT_ALLOC_BYTES, size);
-	if (f->site.stack_id == SEEP_STACK_DWARF)
+	if (val.site.stack_id == SEEP_STACK_DWARF) {
 		send_stack(ctx, val.site.caller, addr, size, f);
-	else
-		totals_add(&f->site, size, 1, 1);
+	} else {
+		if (val.site.stack_id == SEEP_STACK_UNWOUND)
+			stat_add(SEEP_STAT_STACKS_WALKED, 1);
+		totals_add(&val.site, size, 1, 1);
+	}
 }
 
 /* Removes the record of ADDR if it is of the right class (heap block or

@@ -22,6 +22,11 @@
  * copy (struct seep_stack_event); the site's `caller` is then the event's
  * sequence number. */
 #define SEEP_STACK_DWARF (-2)
+/* stack_id of an allocation whose stack BPF walked with rules learned from
+ * earlier unwinds (struct seep_pc_rule) and found among the stacks user
+ * space unwound before (map `stack_ids`); the site's `caller` is then that
+ * stack's id in user space. */
+#define SEEP_STACK_UNWOUND (-3)
 /* Entries of the table of exponential quantiles used for sampling. */
 #define SEEP_EXP_TABLE 1024
 /* Fixed-point scale of that table. */
@@ -105,8 +110,60 @@ enum seep_stat {
 	SEEP_STAT_UNSAMPLED,         /* allocating calls not sampled (--sample-bytes) */
 	SEEP_STAT_STACK_EVENTS,      /* stack copies sent to user space */
 	SEEP_STAT_DROP_RINGBUF_FULL, /* drop: stack copy lost (ring buffer full): "[stack lost]" */
+	SEEP_STAT_STACKS_WALKED,     /* stacks walked in BPF and found known: no copy */
+	SEEP_STAT_DEGRADED_SHORT,    /* degraded: no room for the whole copy, its first 2 KiB sent */
 	SEEP_STAT__MAX,
 };
+
+/* The learned stack walk. For each pc that a stack unwound in user space
+ * passed through (as libdwfl looks it up: a frame's return address minus
+ * one, the innermost frame's own pc), user space installs the rule its CFI
+ * gives there, when the rule is one of the common x86-64 forms: the CFA is
+ * rsp or rbp plus an offset, the return address is at CFA - 8, rbp is kept
+ * or saved at CFA + rbp_off; or the return address is undefined (the
+ * outermost frame). BPF walks a new stack with these rules, hashing the
+ * pcs as it goes (seep_stack_hash), and looks the hash up in `stack_ids`:
+ * a stack user space unwound before, with the same frames, costs no copy
+ * and no unwind. Any pc without a rule, or a hash not found, falls back to
+ * the copy. User space installs rules only after replaying them over the
+ * copy and getting exactly libdwfl's frames. */
+enum seep_cfa_reg {
+	SEEP_CFA_RBP = 6,       /* DWARF register numbers */
+	SEEP_CFA_RSP = 7,
+};
+
+struct seep_pc_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 pc;
+};
+
+struct seep_pc_rule {
+	__s32 cfa_off;
+	__s32 rbp_off;          /* where rbp is saved, from the CFA (rbp_saved) */
+	__u8 cfa_reg;           /* enum seep_cfa_reg */
+	__u8 rbp_saved;
+	__u8 outermost;         /* no return address: the stack ends here */
+	__u8 pad[5];
+};
+
+/* Key of `stack_ids`: a stack of NFRAMES return addresses (the allocator's
+ * entry not counted) whose seep_stack_hash is HASH. */
+struct seep_stack_hkey {
+	__u32 tgid;
+	__u32 nframes;
+	__u64 hash;
+};
+
+#define SEEP_STACK_HASH_SEED 0x5eed57ac6b1d0a3fULL
+/* One step of the stack hash, the same in BPF and user space: over the
+ * allocator's entry, then each frame's pc, innermost first. */
+static inline __u64 seep_stack_hash(__u64 h, __u64 v)
+{
+	h ^= v * 0x9e3779b97f4a7c15ULL;
+	h = (h << 27) | (h >> 37);
+	return h * 0xc2b2ae3d27d4eb4fULL + 0x165667b19e3779f9ULL;
+}
 
 /* Key of `live`: one block of one process. */
 struct seep_live_key {
@@ -142,9 +199,18 @@ struct seep_stack_totals {
 	__u64 alloc_count;
 };
 
+/* Bytes copied from the top of a stack deeper than the copy from sp. */
+#define SEEP_STACK_TOP_COPY 8192
+
 /* A recorded allocation's stack, copied for unwinding in user space: the
  * registers at the allocator's return (ip is the return address, in the
- * caller) and the stack from sp up. Followed by stack_len bytes. */
+ * caller) and the stack from sp up. Followed by stack_len bytes; when the
+ * stack went on past them, top_len (<= SEEP_STACK_TOP_COPY) more bytes
+ * from top_addr (the stack's top: its outermost frames) at top_off bytes
+ * into the data, so that a frame with a large local array does not cut
+ * the stack. The stack's top is the end of its mapping, or for the main
+ * thread the process's initial stack pointer (above it lie only argv,
+ * the environment and the auxiliary vector). */
 struct seep_stack_event {
 	__u32 tgid;
 	__u32 tid;
@@ -155,6 +221,9 @@ struct seep_stack_event {
 	__u64 ip, sp, bp;
 	__u32 kind;
 	__u32 stack_len;
+	__u64 top_addr;
+	__u32 top_len;
+	__u32 top_off;
 };
 
 #endif

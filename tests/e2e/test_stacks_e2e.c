@@ -267,3 +267,195 @@ E2E(frame_pointer_mode_on_frame_pointer_build)
 	json_decref(rep);
 	run_release(&r);
 }
+
+/* addr2line -i -f -e BIN OFFSET: the inline chain at OFFSET, as lines
+ * "function", "file:line" per level, innermost first, into OUT. */
+static void addr2line_chain(const char *bin, const char *offset, struct run *out)
+{
+	char *argv[] = { "/usr/bin/addr2line", "-i", "-f", "-e", (char *)bin, (char *)offset, NULL };
+
+	run_cmd(argv, NULL, out);
+	cr_assert_eq(out->status, 0, "addr2line: %s", out->err);
+}
+
+/* At -O2 the leaking call is inlined twice: every level is a frame with its
+ * own function and line, exactly as addr2line -i says, and main follows. */
+E2E(inline_frames_as_addr2line)
+{
+	static const char *const want[] = {
+		"malloc", "make_entry", "template_in_dir", "make_tempname", "main",
+	};
+	struct run r, a2l;
+	json_t *rep, *top = trace_command(TARGET("nofp_inline"), &r, &rep);
+	json_t *frames = json_object_get(top, "frames");
+	size_t i = 1, checked = 0;
+
+	expect_frames(top, want, 5);
+	cr_expect_eq(json_integer_value(json_object_get(top, "count")), 100);
+	/* every frame of the target binary, grouped by address, against addr2line */
+	while (i < json_array_size(frames)) {
+		json_t *f = json_array_get(frames, i);
+		const char *off = json_string_value(json_object_get(f, "offset"));
+		char *line, *save = NULL;
+		size_t level = 0;
+
+		if (strcmp(module_base(f), "nofp_inline")) {
+			i++;
+			continue;
+		}
+		addr2line_chain(TARGET("nofp_inline"), off, &a2l);
+		for (line = strtok_r(a2l.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			json_t *g = json_array_get(frames, i + level);
+			char *where = strtok_r(NULL, "\n", &save);
+			const char *file, *base;
+			char got[512];
+
+			cr_assert_not_null(where, "addr2line output cut");
+			where[strcspn(where, " ")] = '\0';   /* " (discriminator N)" */
+			cr_assert_not_null(g, "level %zu of %s missing", level, off);
+			cr_expect_str_eq(json_string_value(json_object_get(g, "offset")), off,
+					 "level %zu of %s", level, off);
+			cr_expect_str_eq(fn(g) ? fn(g) : "??", line, "level %zu of %s", level, off);
+			file = json_string_value(json_object_get(g, "file"));
+			base = strrchr(where, '/');
+			if (!file) {
+				cr_expect_str_eq(where, "??:?", "%s: no line where addr2line has one",
+						 off);
+			} else {
+				snprintf(got, sizeof(got), "%s:%" JSON_INTEGER_FORMAT,
+					 strrchr(file, '/') ? strrchr(file, '/') + 1 : file,
+					 json_integer_value(json_object_get(g, "line")));
+				cr_expect_str_eq(got, base ? base + 1 : where, "level %zu of %s",
+						 level, off);
+			}
+			level++;
+			checked++;
+		}
+		run_release(&a2l);
+		i += level ? level : 1;
+	}
+	cr_expect_geq(checked, 5, "make_entry .. main and _start checked");
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* A leak below a function with a 16 KiB local array, reached on two paths:
+ * both stacks whole to main (the copy from sp ends inside the array; the
+ * stack's top, copied too, holds the outer frames), not merged into one. */
+E2E(big_local_array_keeps_whole_stack)
+{
+	static const char *const want_b[] = { "malloc", "leak_small", "parse_big", "path_b", "main" };
+	static const char *const want_a[] = { "malloc", "leak_small", "parse_big", "path_a", "main" };
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("nofp_bigframe"), "-n", "2",
+			 "-f", "json", NULL };
+	struct run r;
+	json_t *rep, *stacks;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, 0);
+	cr_assert_not_null(rep, "no report: %s", r.out);
+	stacks = json_object_get(rep, "stacks");
+	cr_assert_eq(json_array_size(stacks), 2, "two paths, two stacks");
+	expect_frames(json_array_get(stacks, 0), want_b, 5);
+	expect_frames(json_array_get(stacks, 1), want_a, 5);
+	cr_expect_eq(json_integer_value(json_object_get(json_array_get(stacks, 0), "count")), 100);
+	cr_expect_eq(json_integer_value(json_object_get(json_array_get(stacks, 1), "count")), 50);
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* The stacks of REPORT, each as one line "count: module+offset ..." (with
+ * "truncated" when so), sorted, into BUF. */
+static void stack_lines(json_t *report, char *buf, size_t size)
+{
+	json_t *stacks = json_object_get(report, "stacks"), *st, *f;
+	char *lines[64];
+	size_t n = 0, i, j, used = 0;
+
+	json_array_foreach(stacks, i, st) {
+		char line[8192];
+		int len = snprintf(line, sizeof(line), "%" JSON_INTEGER_FORMAT ":",
+				   json_integer_value(json_object_get(st, "count")));
+
+		json_array_foreach(json_object_get(st, "frames"), j, f)
+			len += snprintf(line + len, sizeof(line) - (size_t)len, " %s+%s", module_base(f),
+					json_string_value(json_object_get(f, "offset")));
+		if (json_is_true(json_object_get(st, "truncated")))
+			snprintf(line + len, sizeof(line) - (size_t)len, " truncated");
+		cr_assert_lt(n, 64);
+		lines[n++] = strdup(line);
+	}
+	for (i = 1; i < n; i++)   /* insertion sort: a few stacks */
+		for (j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
+			char *tmp = lines[j];
+
+			lines[j] = lines[j - 1];
+			lines[j - 1] = tmp;
+		}
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		used += (size_t)snprintf(buf + used, size > used ? size - used : 0, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	cr_assert_lt(used, size);
+}
+
+/* Traces CMD in exact mode with EXTRA (an option or NULL): its report. */
+static json_t *trace_all_stacks(const char *cmd, const char *extra, struct run *r)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c", (char *)cmd, "-n", "64", "-f", "json",
+			 (char *)extra, NULL };
+	json_t *rep;
+
+	run_cmd(argv, NULL, r);
+	cr_assert_eq(r->status, 0, "stderr: %s", r->err);
+	rep = json_line(r->out, 0);
+	cr_assert_not_null(rep, "no report: %s", r->out);
+	return rep;
+}
+
+/* The BPF walk of known stacks against the user-space unwinder, its
+ * oracle: the same stacks, frame for frame, with the same counts, whether
+ * the kernel walked most of them (stacks_walked) or every one was copied
+ * and unwound (--no-stack-walk). */
+static void walk_matches_unwinder(const char *target)
+{
+	static char walked[1 << 16], unwound[1 << 16];
+	struct run r1, r2;
+	json_t *fast = trace_all_stacks(target, NULL, &r1);
+	json_t *slow = trace_all_stacks(target, "--no-stack-walk", &r2);
+	json_t *fs = json_object_get(fast, "stats"), *ss = json_object_get(slow, "stats");
+
+	stack_lines(fast, walked, sizeof(walked));
+	stack_lines(slow, unwound, sizeof(unwound));
+	cr_expect_str_eq(walked, unwound, "walked:\n%s\nunwound:\n%s", walked, unwound);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(fs, "drops"), "ringbuf_full")), 0);
+	cr_expect_gt(json_integer_value(json_object_get(fs, "stacks_walked")),
+		     json_integer_value(json_object_get(fs, "stack_copies")),
+		     "most stacks walked in the kernel (%" JSON_INTEGER_FORMAT " walked, %"
+		     JSON_INTEGER_FORMAT " copied)",
+		     json_integer_value(json_object_get(fs, "stacks_walked")),
+		     json_integer_value(json_object_get(fs, "stack_copies")));
+	cr_expect_eq(json_integer_value(json_object_get(ss, "stacks_walked")), 0);
+	cr_expect(strstr(walked, "truncated") == NULL, "whole stacks:\n%s", walked);
+	json_decref(fast);
+	json_decref(slow);
+	run_release(&r1);
+	run_release(&r2);
+}
+
+E2E(walk_matches_unwinder_no_frame_pointers)
+{
+	walk_matches_unwinder(TARGET("nofp_shapes") " 200");
+}
+
+E2E(walk_matches_unwinder_stripped)
+{
+	walk_matches_unwinder(TARGET("nofp_shapes_stripped") " 200");
+}
+
+E2E(walk_matches_unwinder_frame_pointers)
+{
+	walk_matches_unwinder(TARGET("fp_shapes") " 200");
+}

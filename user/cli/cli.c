@@ -247,6 +247,9 @@ int cli__tracer_opt(struct session_config *cfg, int opt, const char *arg)
 	case CLI_OPT_SHARED_PROBES:
 		cfg->trace.shared_probes = true;
 		return 1;
+	case CLI_OPT_NO_STACK_WALK:
+		cfg->trace.no_stack_walk = true;
+		return 1;
 	case CLI_OPT_MAX_ALLOCS:
 		if (cli__count(arg, "--max-allocs", 1, 1u << 28, &v))
 			return -EINVAL;

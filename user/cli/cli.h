@@ -83,10 +83,10 @@ int cli__name(const char *arg, const char *opt, const char *const *names, size_t
 /* --- the tracer's options, for every command that traces --- */
 
 /* -s/--sample-bytes, -u/--unwind, --max-depth, --stack-bytes,
- * --no-sessions, --shared-probes, --max-allocs, --max-stacks. */
+ * --no-sessions, --shared-probes, --no-stack-walk, --max-allocs, --max-stacks. */
 #define CLI_DEFAULT_SAMPLE_BYTES (512 * 1024)
 enum { CLI_OPT_MAX_ALLOCS = 256, CLI_OPT_MAX_STACKS, CLI_OPT_MAX_DEPTH, CLI_OPT_STACK_BYTES,
-       CLI_OPT_NO_SESSIONS, CLI_OPT_SHARED_PROBES, CLI_OPT__NEXT };
+       CLI_OPT_NO_SESSIONS, CLI_OPT_SHARED_PROBES, CLI_OPT_NO_STACK_WALK, CLI_OPT__NEXT };
 #define CLI_TRACER_LONGOPTS                                                   \
 	{ "sample-bytes", required_argument, NULL, 's' },                     \
 	{ "unwind", required_argument, NULL, 'u' },                           \
@@ -94,6 +94,7 @@ enum { CLI_OPT_MAX_ALLOCS = 256, CLI_OPT_MAX_STACKS, CLI_OPT_MAX_DEPTH, CLI_OPT_
 	{ "stack-bytes", required_argument, NULL, CLI_OPT_STACK_BYTES },      \
 	{ "no-sessions", no_argument, NULL, CLI_OPT_NO_SESSIONS },            \
 	{ "shared-probes", no_argument, NULL, CLI_OPT_SHARED_PROBES },        \
+	{ "no-stack-walk", no_argument, NULL, CLI_OPT_NO_STACK_WALK },        \
 	{ "max-allocs", required_argument, NULL, CLI_OPT_MAX_ALLOCS },        \
 	{ "max-stacks", required_argument, NULL, CLI_OPT_MAX_STACKS }
 #define CLI_TRACER_SHORTOPTS "s:u:"
@@ -109,6 +110,8 @@ enum { CLI_OPT_MAX_ALLOCS = 256, CLI_OPT_MAX_STACKS, CLI_OPT_MAX_DEPTH, CLI_OPT_
 	"      --shared-probes    hook each allocator file once for all traced\n"         \
 	"                         processes: every process mapping it then takes\n"       \
 	"                         the probes (and leaves at once if not traced)\n"       \
+	"      --no-stack-walk    copy and unwind every DWARF stack in user space\n"     \
+	"                         (no walk in the kernel of stacks already seen)\n"      \
 	"      --max-allocs N     live blocks tracked at once (default 1048576)\n"        \
 	"      --max-stacks N     distinct stacks kept (default 32768)\n"
 /* Sets the tracer's defaults in CFG. */

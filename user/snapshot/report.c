@@ -32,6 +32,8 @@ static const struct {
 	[SEEP_STAT_UNSAMPLED] = { "calls_unsampled", false },
 	[SEEP_STAT_STACK_EVENTS] = { "stack_copies", false },
 	[SEEP_STAT_DROP_RINGBUF_FULL] = { "ringbuf_full", true },
+	[SEEP_STAT_STACKS_WALKED] = { "stacks_walked", false },
+	[SEEP_STAT_DEGRADED_SHORT] = { "stack_copies_short", true },
 };
 
 const char *report__stat_name(enum seep_stat s)

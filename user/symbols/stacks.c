@@ -11,6 +11,7 @@
 struct stack {
 	size_t off, n;           /* frames in the pool */
 	double alloc_bytes, alloc_count;
+	double kernel_bytes, kernel_count;   /* counted in the kernel */
 	bool truncated;
 };
 
@@ -138,8 +139,16 @@ void stacks__count(struct stacks *st, uint32_t id, double bytes, double count)
 
 void stacks__totals(const struct stacks *st, uint32_t id, double *bytes, double *count)
 {
-	*bytes = id < st->n ? st->v[id].alloc_bytes : 0;
-	*count = id < st->n ? st->v[id].alloc_count : 0;
+	*bytes = id < st->n ? st->v[id].alloc_bytes + st->v[id].kernel_bytes : 0;
+	*count = id < st->n ? st->v[id].alloc_count + st->v[id].kernel_count : 0;
+}
+
+void stacks__set_kernel_totals(struct stacks *st, uint32_t id, double bytes, double count)
+{
+	if (id >= st->n)
+		return;
+	st->v[id].kernel_bytes = bytes;
+	st->v[id].kernel_count = count;
 }
 
 size_t stacks__bindings(const struct stacks *st)

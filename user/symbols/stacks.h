@@ -36,6 +36,9 @@ const uint64_t *stacks__get(const struct stacks *st, uint32_t id, size_t *n, boo
  * (estimates when sampling); reads the totals back. */
 void stacks__count(struct stacks *st, uint32_t id, double bytes, double count);
 void stacks__totals(const struct stacks *st, uint32_t id, double *bytes, double *count);
+/* Sets the allocations from stack ID counted elsewhere (in the kernel, for
+ * stacks it walked itself): stacks__totals adds them in. */
+void stacks__set_kernel_totals(struct stacks *st, uint32_t id, double bytes, double count);
 
 /* Binds sequence number SEQ to stack ID. */
 int stacks__bind(struct stacks *st, uint64_t seq, uint32_t id);

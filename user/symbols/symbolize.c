@@ -1,5 +1,7 @@
 #include "symbols/symbolize.h"
 
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -204,18 +206,193 @@ static const char *_anon_label(const struct procmap *m)
 	return m->path;  /* [heap], [stack], [vdso], memfd:... */
 }
 
+/* One level of the inline chain at an address. */
+struct _level {
+	char *function;          /* owned; NULL: the ELF symbol's name (the outermost level) */
+	const char *file;        /* borrowed from libdw's file table; NULL if none */
+	int line;
+};
+
+/* The name of a subprogram or inlined subroutine DIE (through its abstract
+ * origin), demangled: a new string, or NULL. */
+static char *_die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &a));
+
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &a));
+	return name ? _demangle(name) : NULL;
+}
+
+static void _levels_release(struct _level *lv, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lv[i].function);
+}
+
+/* The inline chain at LOOKUP in MOD, innermost first, as addr2line -i gives
+ * it: level 0 is the innermost inlined function with the line of LOOKUP,
+ * each next level the function it was inlined into with the line of the
+ * inlined call, the last the physical function (named by the ELF symbol
+ * table). Only an address inside a compile unit's ranges gets a line: one
+ * outside (code without debug information, such as _start) gets none,
+ * never a neighbouring unit's. Returns the number of levels (1 without
+ * debug information), at most MAX, or -ENOMEM. */
+static int _inline_chain(Dwfl_Module *mod, uint64_t lookup, struct _level *lv, size_t max)
+{
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, lookup, &bias);
+	Dwarf_Die *scopes = NULL;
+	Dwarf_Files *files = NULL;
+	Dwarf_Line *row;
+	size_t n = 1, nfiles = 0;
+	int nscopes;
+
+	memset(lv, 0, sizeof(*lv));
+	if (!cu || dwarf_haspc(cu, lookup - bias) <= 0)
+		return 1;
+	row = dwarf_getsrc_die(cu, lookup - bias);
+	if (row) {
+		lv[0].file = dwarf_linesrc(row, NULL, NULL);
+		if (dwarf_lineno(row, &lv[0].line))
+			lv[0].line = 0;
+	}
+	/* the innermost scope at the address, then the scopes that contain
+	 * that DIE in the tree (dwarf_getscopes' own list goes on through an
+	 * inlined function's abstract definition, not where it was inlined) */
+	nscopes = dwarf_getscopes(cu, lookup - bias, &scopes);
+	if (nscopes > 0) {
+		Dwarf_Die inner = scopes[0];
+
+		free(scopes);
+		scopes = NULL;
+		nscopes = dwarf_getscopes_die(&inner, &scopes);
+	}
+	if (dwarf_getsrcfiles(cu, &files, &nfiles))
+		files = NULL;
+	for (int i = 0; i < nscopes && n < max; i++) {
+		Dwarf_Die *d = &scopes[i];
+		Dwarf_Attribute a;
+		Dwarf_Word fileno = 0, lineno = 0;
+		int tag = dwarf_tag(d);
+
+		if (tag == DW_TAG_subprogram)
+			break;   /* the physical function: the ELF symbol names it */
+		if (tag != DW_TAG_inlined_subroutine)
+			continue;   /* lexical blocks */
+		/* this level is the inlined function; the next one is where it was
+		 * inlined, at its call line */
+		lv[n - 1].function = _die_name(d);
+		if (lv[n - 1].function == NULL && dwarf_hasattr_integrate(d, DW_AT_name)) {
+			_levels_release(lv, n);
+			free(scopes);
+			return -ENOMEM;
+		}
+		memset(&lv[n], 0, sizeof(lv[n]));
+		if (files && !dwarf_formudata(dwarf_attr(d, DW_AT_call_file, &a), &fileno) &&
+		    fileno < nfiles)
+			lv[n].file = dwarf_filesrc(files, fileno, NULL, NULL);
+		if (!dwarf_formudata(dwarf_attr(d, DW_AT_call_line, &a), &lineno))
+			lv[n].line = (int)lineno;
+		n++;
+	}
+	free(scopes);
+	return (int)n;
+}
+
+/* Decodes the inline level an address carries (symbolizer__expand_inline). */
+static uint64_t _untag(uint64_t addr, unsigned *level)
+{
+	*level = 0;
+	if (addr >> 63 || !(addr >> SYMBOLIZER_LEVEL_SHIFT))
+		return addr;
+	*level = (unsigned)(addr >> SYMBOLIZER_LEVEL_SHIFT);
+	return addr & ((1ULL << SYMBOLIZER_LEVEL_SHIFT) - 1);
+}
+
+/* The cache key of LEVEL of the chain at OFFSET (module offsets are far
+ * below 2^56). A chain is cached whole: its levels 0 .. n-1 are there and
+ * level n is not. */
+static uint64_t _cache_key(uint64_t offset, unsigned level)
+{
+	return offset | (uint64_t)level << SYMBOLIZER_LEVEL_SHIFT;
+}
+
+/* Symbolizes the chain at LOOKUP in MOD (module offset OFFSET, build ID
+ * BUILD_ID) and caches it whole. Fills OUT's function, file and line for
+ * LEVEL (the last level if LEVEL is past it). Returns the number of levels
+ * (>= 1) or -ENOMEM. */
+static int _symbolize_chain(struct symbolizer *s, Dwfl_Module *mod, uint64_t lookup,
+			    uint64_t offset, const char *build_id, unsigned level,
+			    struct stack_frame *out)
+{
+	struct _level lv[SYMBOLIZER_MAX_INLINE];
+	GElf_Off symoff;
+	GElf_Sym sym;
+	const char *fn = dwfl_module_addrinfo(mod, lookup, &symoff, &sym, NULL, NULL, NULL);
+	int n = _inline_chain(mod, lookup, lv, SYMBOLIZER_MAX_INLINE), err = 0;
+
+	if (n < 0)
+		return n;
+	if (fn && !(lv[n - 1].function = _demangle(fn)))
+		err = -ENOMEM;
+	for (int i = 0; i < n && !err; i++) {
+		if ((unsigned)i == level || (i == n - 1 && level >= (unsigned)n)) {
+			out->function = lv[i].function ? strdup(lv[i].function) : NULL;
+			out->file = lv[i].file ? strdup(lv[i].file) : NULL;
+			out->line = lv[i].file ? lv[i].line : 0;
+			if ((lv[i].function && !out->function) || (lv[i].file && !out->file))
+				err = -ENOMEM;
+		}
+		if (s->cache && !err)
+			err = symcache__put(s->cache, build_id, _cache_key(offset, (unsigned)i),
+					    lv[i].function, lv[i].file, lv[i].file ? lv[i].line : 0);
+	}
+	_levels_release(lv, (size_t)n);
+	return err ? err : n;
+}
+
+/* The number of inline levels cached for OFFSET of BUILD_ID, 0 if none. */
+static unsigned _cached_levels(struct symbolizer *s, const char *build_id, uint64_t offset)
+{
+	unsigned n = 0;
+	char *fn, *file;
+	int line;
+
+	while (n < SYMBOLIZER_MAX_INLINE &&
+	       symcache__get(s->cache, build_id, _cache_key(offset, n), &fn, &file, &line)) {
+		free(fn);
+		free(file);
+		n++;
+	}
+	return n;
+}
+
+/* The module of ADDR and its offset there, from a frame's LOOKUP address. */
+static Dwfl_Module *_module(struct symbolizer *s, uint64_t lookup, uint64_t *offset)
+{
+	Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, lookup) : NULL;
+	Dwarf_Addr bias = 0;
+
+	if (mod && !dwfl_module_getelf(mod, &bias))
+		bias = 0;
+	*offset = lookup - bias;
+	return mod;
+}
+
 int symbolizer__frame(struct symbolizer *s, uint64_t addr, bool return_addr,
 		      struct stack_frame *out)
 {
-	uint64_t lookup = return_addr && addr ? addr - 1 : addr;
-	Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, lookup) : NULL;
-	const char *modname = NULL, *fn;
-	GElf_Off symoff;
-	GElf_Sym sym;
-	Dwarf_Addr bias = 0;
+	unsigned level, cached;
+	uint64_t raw = _untag(addr, &level);
+	uint64_t lookup = return_addr && raw ? raw - 1 : raw, offset;
+	Dwfl_Module *mod = _module(s, lookup, &offset);
+	const char *modname = NULL;
+	int n;
 
 	memset(out, 0, sizeof(*out));
-	out->addr = addr;
+	out->addr = raw;
 	if (!mod) {
 		const struct procmap *m = procmaps__find(&s->maps, lookup);
 
@@ -227,39 +404,81 @@ int symbolizer__frame(struct symbolizer *s, uint64_t addr, bool return_addr,
 		}
 		return out->module ? 0 : -ENOMEM;
 	}
+	out->offset = offset;
 	modname = dwfl_module_info(mod, NULL, &out->map_start, &out->map_end, NULL, NULL, NULL,
 				   NULL);
 	out->build_id = _build_id(mod);
-	if (!dwfl_module_getelf(mod, &bias))
-		bias = 0;
 	out->module = strdup(modname ? modname : "[unknown]");
-	out->offset = lookup - bias;
 	if (!out->module)
 		return -ENOMEM;
-	if (s->cache && symcache__get(s->cache, out->build_id, out->offset, &out->function,
-				      &out->file, &out->line))
-		return 0;
-	fn = dwfl_module_addrinfo(mod, lookup, &symoff, &sym, NULL, NULL, NULL);
-	if (fn)
-		out->function = _demangle(fn);
-	{
-		Dwfl_Line *line = dwfl_module_getsrc(mod, lookup);
-		int lineno = 0;
-		const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-
-		if (file) {
-			out->file = strdup(file);
-			out->line = lineno;
-		}
+	if (s->cache) {
+		cached = _cached_levels(s, out->build_id, offset);
+		if (cached && level >= cached)
+			level = cached - 1;   /* past the chain: its outermost level */
+		if (cached && symcache__get(s->cache, out->build_id, _cache_key(offset, level),
+					    &out->function, &out->file, &out->line))
+			return 0;
 	}
-	if (s->cache)
-		return symcache__put(s->cache, out->build_id, out->offset, out->function, out->file,
-				     out->line);
-	return 0;
+	n = _symbolize_chain(s, mod, lookup, offset, out->build_id, level, out);
+	return n < 0 ? n : 0;
+}
+
+size_t symbolizer__inline_depth(struct symbolizer *s, uint64_t addr, bool return_addr)
+{
+	uint64_t lookup = return_addr && addr ? addr - 1 : addr, offset;
+	Dwfl_Module *mod = _module(s, lookup, &offset);
+	struct stack_frame f;
+	char *build_id;
+	unsigned n;
+	int rc;
+
+	if (!mod)
+		return 1;
+	build_id = _build_id(mod);
+	n = s->cache ? _cached_levels(s, build_id, offset) : 0;
+	if (!n) {
+		memset(&f, 0, sizeof(f));
+		rc = _symbolize_chain(s, mod, lookup, offset, build_id, 0, &f);
+		free(f.function);
+		free(f.file);
+		n = rc > 0 ? (unsigned)rc : 1;
+	}
+	free(build_id);
+	return n;
+}
+
+size_t symbolizer__expand_inline(struct symbolizer *s, uint64_t *ips, size_t n, size_t max,
+				 size_t first, bool *cut)
+{
+	uint8_t depth[SYMBOLIZER_MAX_EXPAND];
+	size_t total = 0, out;
+
+	*cut = false;
+	if (n > SYMBOLIZER_MAX_EXPAND || n > max)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		depth[i] = 1;
+		if (i >= first && ips[i] && !(ips[i] >> SYMBOLIZER_LEVEL_SHIFT))
+			depth[i] = (uint8_t)symbolizer__inline_depth(s, ips[i], true);
+		total += depth[i];
+	}
+	/* drop whole outer addresses that do not fit */
+	while (total > max) {
+		total -= depth[--n];
+		*cut = true;
+	}
+	out = total;
+	for (size_t i = n; i-- > 0;) {
+		/* outermost level (the physical function) last */
+		for (unsigned k = depth[i]; k-- > 0;)
+			ips[--out] = k ? ips[i] | (uint64_t)k << SYMBOLIZER_LEVEL_SHIFT : ips[i];
+	}
+	return total;
 }
 
 size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
-			  const void *stack, size_t len, uint64_t *ips, size_t max, bool *truncated)
+			  const void *stack, size_t len, const struct unwind_top *top, uint64_t *ips,
+			  size_t max, bool *truncated)
 {
 	if (!s->unwinder && s->dwfl) {
 		s->unwinder = unwinder__new(s->dwfl, s->pid);
@@ -273,5 +492,12 @@ size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_r
 		ips[0] = regs->ip;
 		return 1;
 	}
-	return unwinder__run(s->unwinder, tid, regs, stack, len, ips, max, truncated);
+	return unwinder__run(s->unwinder, tid, regs, stack, len, top, ips, max, truncated);
+}
+
+size_t symbolizer__learn_walk(struct symbolizer *s, const struct unwind_regs *regs,
+			      const void *stack, size_t len, const struct unwind_top *top,
+			      const uint64_t *pcs, size_t n, struct stackwalk_rule *rules)
+{
+	return stackwalk__learn(s->dwfl, regs, stack, len, top, pcs, n, rules);
 }

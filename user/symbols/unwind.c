@@ -14,6 +14,7 @@ struct unwinder {
 	const struct unwind_regs *regs;
 	const uint8_t *stack;
 	size_t len;
+	struct unwind_top top;   /* len 0: none */
 	uint64_t *ips;
 	size_t n, max;
 	bool ran_out;            /* a read fell outside the copy */
@@ -44,6 +45,11 @@ static bool _memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *
 	uint64_t sp = u->regs->sp;
 
 	(void)dwfl;
+	if (u->top.len && addr >= u->top.addr && addr - u->top.addr <= u->top.len &&
+	    u->top.len - (addr - u->top.addr) >= sizeof(*result)) {
+		memcpy(result, (const uint8_t *)u->top.data + (addr - u->top.addr), sizeof(*result));
+		return true;
+	}
 	if (addr < sp || addr - sp > u->len || u->len - (addr - sp) < sizeof(*result)) {
 		u->ran_out = addr >= sp;  /* above the copy: the stack went on */
 		return false;
@@ -103,8 +109,12 @@ static int _frame(Dwfl_Frame *state, void *arg)
 }
 
 size_t unwinder__run(struct unwinder *u, pid_t tid, const struct unwind_regs *regs,
-		     const void *stack, size_t len, uint64_t *ips, size_t max, bool *truncated)
+		     const void *stack, size_t len, const struct unwind_top *top, uint64_t *ips,
+		     size_t max, bool *truncated)
 {
+	static const struct unwind_top none;
+
+	u->top = top ? *top : none;
 	u->tid = tid > 0 ? tid : 1;
 	u->regs = regs;
 	u->stack = stack;

@@ -21,6 +21,16 @@ struct unwind_regs {
 	uint64_t ip, sp, bp;
 };
 
+/* The top of a stack too deep for one copy: LEN bytes copied from ADDR
+ * (above the copy from sp; what lies between was not copied). A frame
+ * with a large local array then still unwinds to main: the walk reads
+ * the array's far side from here. */
+struct unwind_top {
+	const void *data;
+	size_t len;
+	uint64_t addr;
+};
+
 struct unwinder;
 
 /* Attaches an unwinder to DWFL (which must have PID's modules reported);
@@ -28,11 +38,14 @@ struct unwinder;
 struct unwinder *unwinder__new(Dwfl *dwfl, pid_t pid);
 void unwinder__free(struct unwinder *u);
 
-/* Unwinds from REGS over STACK (LEN bytes copied from REGS->sp) into IPS:
+/* Unwinds from REGS over STACK (LEN bytes copied from REGS->sp) and TOP
+ * (NULL if the copy reached the stack's top) into IPS:
  * IPS[0] is REGS->ip, then the return addresses above it. Returns the
  * number of frames; *TRUNCATED is set when the walk stopped at MAX frames
- * or at the end of the copy rather than at the stack's outermost frame. */
+ * or at the end of the copy (or in the gap below TOP) rather than at the
+ * stack's outermost frame. */
 size_t unwinder__run(struct unwinder *u, pid_t tid, const struct unwind_regs *regs,
-		     const void *stack, size_t len, uint64_t *ips, size_t max, bool *truncated);
+		     const void *stack, size_t len, const struct unwind_top *top, uint64_t *ips,
+		     size_t max, bool *truncated);
 
 #endif

@@ -84,7 +84,8 @@ static int _on_stack_event(const struct seep_stack_event *ev, const void *stack,
 
 	if (!t)
 		return 0;   /* a process dropped since the copy was sent */
-	return target__add_stack_copy(t, ev, stack, s->cfg.trace.sample_bytes, s->ips,
+	return target__add_stack_copy(t, s->cfg.trace.no_stack_walk ? NULL : s->trace, ev, stack,
+				      s->cfg.trace.sample_bytes, s->ips,
 				      s->cfg.max_depth);
 }
 
@@ -472,6 +473,9 @@ static int _refresh_target(struct session *s, struct target *t)
 
 	if (err <= 0)
 		return err;   /* unchanged (or gone: its pidfd says so), or -ENOMEM */
+	/* new or replaced modules: the BPF walk's rules may not hold anymore */
+	if ((err = trace__forget_stacks(s->trace, t->pid)))
+		pr_debug("pid %d: cannot forget its stack walk: %s", (int)t->pid, strerror(-err));
 	hooked = trace__add_pid(s->trace, t->pid, t->mode);
 	if (hooked < 0 && hooked != -ESRCH) {   /* -ESRCH: exiting, its pidfd follows */
 		t->rehook_failures++;
@@ -544,6 +548,11 @@ static int _collect_site(const struct seep_stack_key *k, const struct seep_stack
 	/* The kernel sums what it recorded; a site's allocations mostly share
 	 * one size, so the mean size's weight stands for each of them. */
 	w = sampling__weight(v->alloc_bytes / v->alloc_count, t->heap.sample_bytes);
+	if (k->stack_id == SEEP_STACK_UNWOUND) {   /* a DWARF stack, counted in the kernel */
+		target__set_kernel_totals(t, (uint32_t)k->caller, (double)v->alloc_count * w.bytes,
+					  (double)v->alloc_count * w.count);
+		return 0;
+	}
 	heap__add_totals(&t->heap, k, (double)v->alloc_count * w.bytes,
 			 (double)v->alloc_count * w.count);
 	return 0;
@@ -580,32 +589,36 @@ struct _site_source {
 /* Frames of a site, innermost first: the allocator's entry, then return
  * addresses. DWARF sites come unwound from the store; frame-pointer sites
  * are the kernel's walk with the caller (read at the stack pointer) spliced
- * in after the entry. */
+ * in after the entry. Return addresses where calls were inlined then stand
+ * for one frame per inline level (symbolizer__expand_inline). */
 static int _site_stack(void *ctx, const struct heap_site *site, uint64_t *ips, size_t max,
 		       struct heapreport_stack *out)
 {
 	const struct _site_source *src = ctx;
 	size_t n;
+	bool cut = false;
 
 	if (site->key.stack_id == SEEP_STACK_DWARF) {
 		out->n = target__dwarf_stack(src->t, (uint32_t)site->key.caller, ips, max,
 					     &out->truncated);
 		out->lost = out->n == 0;
-		return 0;
-	}
-	if (max < SEEP_MAX_STACK_DEPTH + 1)
-		return -EINVAL;
-	n = trace__stack(src->s->trace, site->key.stack_id, ips + 1, SEEP_MAX_STACK_DEPTH);
-	out->truncated = n == SEEP_MAX_STACK_DEPTH;
-	if (n) {
-		ips[0] = ips[1];         /* allocator entry */
-		ips[1] = site->key.caller;
-		out->n = n + 1;
 	} else {
-		out->lost = true;
-		ips[0] = site->key.caller;
-		out->n = ips[0] ? 1 : 0;
+		if (max < SEEP_MAX_STACK_DEPTH + 1)
+			return -EINVAL;
+		n = trace__stack(src->s->trace, site->key.stack_id, ips + 1, SEEP_MAX_STACK_DEPTH);
+		out->truncated = n == SEEP_MAX_STACK_DEPTH;
+		if (n) {
+			ips[0] = ips[1];         /* allocator entry */
+			ips[1] = site->key.caller;
+			out->n = n + 1;
+		} else {
+			out->lost = true;
+			ips[0] = site->key.caller;
+			out->n = ips[0] ? 1 : 0;
+		}
 	}
+	out->n = symbolizer__expand_inline(src->t->sym, ips, out->n, max, out->lost ? 0 : 1, &cut);
+	out->truncated |= cut;
 	return 0;
 }
 

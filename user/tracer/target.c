@@ -11,7 +11,9 @@
 #include "snapshot/report.h"
 #include "snapshot/sampling.h"
 #include "symbols/stacks.h"
+#include "symbols/stackwalk.h"
 #include "symbols/symbolize.h"
+#include "tracer/trace.h"
 
 int target__open(pid_t pid, struct symcache *cache, uint64_t sample_bytes, struct target **out)
 {
@@ -101,11 +103,35 @@ void target__reset_heap(struct target *t)
 	heap__init(&t->heap, sample_bytes);
 }
 
-int target__add_stack_copy(struct target *t, const struct seep_stack_event *ev,
-			   const void *stack, uint64_t sample_bytes, uint64_t *ips, size_t max)
+/* Teaches TRACE's BPF walk the stack IPS[1..1+N) (IPS[0]: the allocator's
+ * entry), interned as ID, if its rules check out. */
+static void _learn(struct target *t, struct trace *trace, const struct unwind_regs *regs,
+		   const void *stack, size_t len, const struct unwind_top *top,
+		   const uint64_t *ips, size_t n, uint32_t id)
+{
+	struct stackwalk_rule rules[SEEP_MAX_STACK_DEPTH];
+	size_t nrules;
+	int err;
+
+	if (n > SEEP_MAX_STACK_DEPTH)
+		return;
+	nrules = symbolizer__learn_walk(t->sym, regs, stack, len, top, ips + 1, n, rules);
+	if (!nrules)
+		return;
+	err = trace__learn_stack(trace, t->pid, rules, nrules, (uint32_t)n,
+				 stackwalk__hash(ips[0], ips + 1, n), id);
+	if (err)
+		pr_debug("pid %d: stack %u stays copied: %s", (int)t->pid, id, strerror(-err));
+}
+
+int target__add_stack_copy(struct target *t, struct trace *trace,
+			   const struct seep_stack_event *ev, const void *stack,
+			   uint64_t sample_bytes, uint64_t *ips, size_t max)
 {
 	struct unwind_regs regs = { .ip = ev->ip, .sp = ev->sp, .bp = ev->bp };
 	struct sample_weight w = sampling__weight(ev->size, sample_bytes);
+	struct unwind_top top = { .data = (const char *)stack + ev->top_off, .len = ev->top_len,
+				  .addr = ev->top_addr };
 	bool truncated = false;
 	uint32_t id;
 	size_t n;
@@ -113,13 +139,20 @@ int target__add_stack_copy(struct target *t, const struct seep_stack_event *ev,
 	if (max < 2)
 		return -EINVAL;
 	ips[0] = ev->entry_ip;   /* the allocator's entry, then return addresses */
-	n = symbolizer__unwind(t->sym, (pid_t)ev->tid, &regs, stack, ev->stack_len, ips + 1,
-			       max - 1, &truncated);
+	n = symbolizer__unwind(t->sym, (pid_t)ev->tid, &regs, stack, ev->stack_len,
+			       ev->top_len ? &top : NULL, ips + 1, max - 1, &truncated);
 	if (stacks__intern(t->stacks, ips, n + 1, truncated, &id) ||
 	    stacks__bind(t->stacks, ev->seq, id))
 		return -ENOMEM;
 	stacks__count(t->stacks, id, w.bytes, w.count);
+	if (trace && !truncated)
+		_learn(t, trace, &regs, stack, ev->stack_len, ev->top_len ? &top : NULL, ips, n, id);
 	return 0;
+}
+
+void target__set_kernel_totals(struct target *t, uint32_t id, double bytes, double count)
+{
+	stacks__set_kernel_totals(t->stacks, id, bytes, count);
 }
 
 struct seep_stack_key target__resolve_site(struct target *t, const struct seep_stack_key *site)
@@ -127,6 +160,10 @@ struct seep_stack_key target__resolve_site(struct target *t, const struct seep_s
 	struct seep_stack_key k = *site;
 	uint32_t id;
 
+	if (k.stack_id == SEEP_STACK_UNWOUND) {
+		k.stack_id = SEEP_STACK_DWARF;   /* caller: the stack's id already */
+		return k;
+	}
 	if (k.stack_id != SEEP_STACK_DWARF)
 		return k;
 	if (stacks__lookup(t->stacks, k.caller, &id) == 0) {

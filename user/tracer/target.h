@@ -56,13 +56,22 @@ void target__reset_heap(struct target *t);
 /* A DWARF stack copy (see trace.h): unwinds it with up to MAX frames into
  * the scratch IPS (room for MAX), interns the stack, counts the allocation
  * (as sampling weighs SIZE) and binds the copy's sequence number to it.
- * 0 or -ENOMEM. */
-int target__add_stack_copy(struct target *t, const struct seep_stack_event *ev,
-			   const void *stack, uint64_t sample_bytes, uint64_t *ips, size_t max);
+ * A whole stack whose walk rules check out (symbols/stackwalk.h) is taught
+ * to TRACE's BPF walk (NULL: not), so later allocations from it need no
+ * copy. 0 or -ENOMEM. */
+struct trace;
+int target__add_stack_copy(struct target *t, struct trace *trace,
+			   const struct seep_stack_event *ev, const void *stack,
+			   uint64_t sample_bytes, uint64_t *ips, size_t max);
+/* Allocations from DWARF stack ID counted by the kernel (stacks it walked
+ * itself: sites of SEEP_STACK_UNWOUND), as totals since attach. */
+void target__set_kernel_totals(struct target *t, uint32_t id, double bytes, double count);
 /* A live block's SITE as the heap model keys it: a DWARF site's caller
  * holds its copy's sequence number, replaced by the stack's id (or the
- * site marked lost if the stack was never unwound). Marks the binding as
- * still in use (see target__sweep). */
+ * site marked lost if the stack was never unwound); a site the kernel
+ * walked (SEEP_STACK_UNWOUND) holds the id already and is keyed as a DWARF
+ * site with it, so both kinds of one stack are one site. Marks the binding
+ * as still in use (see target__sweep). */
 struct seep_stack_key target__resolve_site(struct target *t, const struct seep_stack_key *site);
 /* Marks the binding of a live block's stack copy as still in use. */
 void target__mark_live(struct target *t, const struct seep_stack_key *site);

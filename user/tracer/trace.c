@@ -20,8 +20,10 @@
 #include "lib/clock.h"
 #include "heap.skel.h"
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "sys/proc.h"
 #include "sys/procmaps.h"
+#include "symbols/stackwalk.h"
 
 struct probe {
 	pid_t pid;
@@ -527,7 +529,10 @@ static int _on_event(void *ctx, void *data, size_t size)
 	const struct seep_stack_event *ev = data;
 	int err = 0;
 
-	if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len)
+	if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len &&
+	    (!ev->top_len || (ev->top_off >= ev->stack_len &&
+			      size - sizeof(*ev) - ev->top_off >= ev->top_len &&
+			      size - sizeof(*ev) >= ev->top_off)))
 		err = t->event_fn(ev, ev + 1, t->event_ctx);
 	/* this record is consumed either way; -EAGAIN stops the loop here */
 	return err ? err : clock__mono_ns() >= t->consume_until_ns ? -EAGAIN : 0;
@@ -625,12 +630,67 @@ static int _purge_site(const struct seep_stack_key *k, const struct seep_stack_t
 	return k->tgid == ((struct _purge *)ctx)->tgid ? _purge_key(ctx, k) : 0;
 }
 
+int trace__learn_stack(struct trace *t, pid_t pid, const struct stackwalk_rule *rules, size_t n,
+		       uint32_t nframes, uint64_t hash, uint32_t id)
+{
+	int rfd = bpf_map__fd(t->skel->maps.pc_rules), sfd = bpf_map__fd(t->skel->maps.stack_ids);
+	struct seep_stack_hkey hk = { .tgid = (__u32)pid, .nframes = nframes, .hash = hash };
+
+	for (size_t i = 0; i < n; i++) {
+		struct seep_pc_key k = { .tgid = (__u32)pid, .pc = rules[i].pc };
+
+		if (bpf_map_update_elem(rfd, &k, &rules[i].rule, BPF_ANY))
+			return -errno;
+	}
+	return bpf_map_update_elem(sfd, &hk, &id, BPF_ANY) ? -errno : 0;
+}
+
+/* Deletes every key of MAP (KSZ bytes, the tgid first) that is TGID's:
+ * found in one pass, then deleted (deleting while walking would make the
+ * walk start over). */
+static int _purge_tgid(struct bpf_map *map, size_t ksz, __u32 tgid)
+{
+	char key[32], next[32];
+	char *found = NULL;      /* the keys to delete, back to back */
+	size_t n = 0, cap = 0;
+	int fd = bpf_map__fd(map), err = 0;
+	void *prev = NULL;
+
+	if (ksz > sizeof(key))
+		return -EINVAL;
+	while (!err && !bpf_map_get_next_key(fd, prev, next)) {
+		__u32 owner;
+
+		memcpy(key, next, ksz);
+		memcpy(&owner, key, sizeof(owner));
+		prev = key;
+		if (owner != tgid)
+			continue;
+		if ((err = VEC_RESERVE(found, cap, (n + 1) * ksz)))
+			break;
+		memcpy(found + n++ * ksz, key, ksz);
+	}
+	for (size_t i = 0; i < n && !err; i++)
+		if (bpf_map_delete_elem(fd, found + i * ksz) && errno != ENOENT)
+			err = -errno;
+	free(found);
+	return err;
+}
+
+int trace__forget_stacks(struct trace *t, pid_t pid)
+{
+	int err = _purge_tgid(t->skel->maps.stack_ids, sizeof(struct seep_stack_hkey), (__u32)pid);
+
+	return err ? err : _purge_tgid(t->skel->maps.pc_rules, sizeof(struct seep_pc_key),
+				       (__u32)pid);
+}
+
 int trace__forget_pid(struct trace *t, pid_t pid)
 {
 	struct _purge p = { .tgid = (__u32)pid };
-	int err = 0;
+	int err = trace__forget_stacks(t, pid);
 
-	if (t->shared) {  /* its pid may be reused by a process not to trace */
+	if (!err && t->shared) {  /* its pid may be reused by a process not to trace */
 		p.fd = bpf_map__fd(t->skel->maps.targets);
 		err = _purge_key(&p, &p.tgid);
 	}

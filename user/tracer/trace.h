@@ -30,6 +30,7 @@ struct trace_config {
 	uint64_t sample_bytes;   /* mean bytes between samples; 0 or 1: every allocation */
 	bool no_sessions;        /* use uprobe + uretprobe pairs even where sessions work */
 	bool shared_probes;      /* one set of probes per file, for every process mapping it */
+	bool no_stack_walk;      /* never teach BPF the walk of known stacks: copy them all */
 };
 
 struct trace;
@@ -54,7 +55,9 @@ int trace__for_each_live(struct trace *t, trace_live_fn fn, void *ctx);
 int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx);
 
 /* Stack copies of SEEP_UNWIND_DWARF processes: FN is called for each from
- * trace__consume_events(); STACK holds ev->stack_len bytes. */
+ * trace__consume_events(); STACK holds ev->stack_len bytes, and
+ * ev->top_len more at STACK + ev->top_off when the stack was deeper than
+ * the copy (checked against the record's size). */
 typedef int (*trace_event_fn)(const struct seep_stack_event *ev, const void *stack, void *ctx);
 int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx);
 /* A file descriptor that polls readable when events wait (-1 if none). */
@@ -66,6 +69,16 @@ int trace__events_fd(const struct trace *t);
  * BPF wakes the reader only when the ring crosses a quarter full), 0 when
  * the ring is drained, or -errno. */
 int trace__consume_events(struct trace *t, uint64_t budget_ns);
+
+/* The BPF stack walk of PID (seep_heap.h): installs the N RULES of a stack
+ * user space unwound, then the stack itself (NFRAMES frames hashing to
+ * HASH) as ID; from then on BPF takes that stack without a copy. 0 or
+ * -errno (-E2BIG: the maps are full; the stack keeps being copied). */
+struct stackwalk_rule;
+int trace__learn_stack(struct trace *t, pid_t pid, const struct stackwalk_rule *rules, size_t n,
+		       uint32_t nframes, uint64_t hash, uint32_t id);
+/* Forgets PID's walk rules and known stacks (its modules changed). */
+int trace__forget_stacks(struct trace *t, pid_t pid);
 
 /* Copies the user stack STACK_ID into IPS (innermost first); returns the
  * number of frames, 0 if the stack is unknown. */

@@ -112,6 +112,13 @@ Test(stacks, counts_and_totals)
 	stacks__totals(st, id + 1, &bytes, &count);
 	cr_assert_eq(bytes, 0);
 	cr_assert_eq(count, 0);
+	/* counted in the kernel too: set (not added) at each report, summed */
+	stacks__set_kernel_totals(st, id, 1000, 10);
+	stacks__set_kernel_totals(st, id, 2000, 20);
+	stacks__set_kernel_totals(st, id + 1, 1e9, 1e9);   /* unknown id: ignored */
+	stacks__totals(st, id, &bytes, &count);
+	cr_assert_float_eq(bytes, 2150.5, 1e-9);
+	cr_assert_float_eq(count, 23.5, 1e-9);
 	stacks__free(st);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "symbols/stackwalk.h"
 #include "symbols/unwind.h"
 #include "sys/procmaps.h"
 
@@ -113,7 +114,7 @@ Test(unwind, walks_a_copied_stack_through_known_frames)
 	dwfl = self_dwfl();
 	u = unwinder__new(dwfl, getpid());
 	cr_assert_not_null(u, "cannot attach: %s", dwfl_errmsg(-1));
-	n = unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, ips, 64, &truncated);
+	n = unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, NULL, ips, 64, &truncated);
 	cr_assert_geq(n, 4, "only %zu frames", n);
 	cr_assert_eq(ips[0], cap.regs.ip, "frame 0 is the registers' ip");
 	cr_assert_str_eq(name(dwfl, ips, 0), "seep_unwind_inner");
@@ -140,7 +141,7 @@ Test(unwind, short_copy_is_truncated)
 	dwfl = self_dwfl();
 	u = unwinder__new(dwfl, getpid());
 	cr_assert_not_null(u);
-	n = unwinder__run(u, gettid(), &cap.regs, cap.stack, 8, ips, 64, &truncated);
+	n = unwinder__run(u, gettid(), &cap.regs, cap.stack, 8, NULL, ips, 64, &truncated);
 	cr_assert_geq(n, 1);
 	cr_assert_leq(n, 2, "%zu frames from 8 bytes of stack", n);
 	cr_assert_eq(ips[0], cap.regs.ip);
@@ -162,13 +163,53 @@ Test(unwind, max_frames)
 	dwfl = self_dwfl();
 	u = unwinder__new(dwfl, getpid());
 	cr_assert_not_null(u);
-	cr_assert_eq(unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, ips, 2, &truncated),
+	cr_assert_eq(unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, NULL, ips, 2, &truncated),
 		     2);
 	cr_assert(truncated);
 	cr_assert_str_eq(name(dwfl, ips, 1), "seep_unwind_middle");
-	cr_assert_eq(unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, ips, 0, &truncated),
+	cr_assert_eq(unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, NULL, ips, 0, &truncated),
 		     0);
 	unwinder__free(u);
 	unwinder__free(NULL);
+	dwfl_end(dwfl);
+}
+
+/* The BPF walk's rules, learned from the unwound copy, replay to exactly
+ * libdwfl's frames; a copy cut short (the walk would read past it) or
+ * frames that are not the copy's give no rules. */
+Test(unwind, walk_rules_replay_the_unwind)
+{
+	struct stackwalk_rule rules[64];
+	Dwfl *dwfl;
+	struct unwinder *u;
+	uint64_t ips[64], other[64];
+	bool truncated = false;
+	size_t n;
+
+	cr_assert_eq(seep_unwind_outer(1), (3 + (int)(cap.len & 1)) * 15);
+	dwfl = self_dwfl();
+	u = unwinder__new(dwfl, getpid());
+	cr_assert_not_null(u);
+	n = unwinder__run(u, gettid(), &cap.regs, cap.stack, cap.len, NULL, ips, 64, &truncated);
+	cr_assert_not(truncated);
+	cr_assert_eq(stackwalk__learn(dwfl, &cap.regs, cap.stack, cap.len, NULL, ips, n, rules), n);
+	cr_assert_eq(rules[0].pc, ips[0], "the innermost frame's own pc");
+	cr_assert_eq(rules[1].pc, ips[1] - 1, "a return address minus one");
+	cr_assert(rules[n - 1].rule.outermost, "the walk ends at the outermost frame");
+	for (size_t i = 0; i + 1 < n; i++)
+		cr_assert_not(rules[i].rule.outermost);
+	/* frames of another stack do not replay over this copy */
+	memcpy(other, ips, n * sizeof(*ips));
+	other[2] += 1;
+	cr_assert_eq(stackwalk__learn(dwfl, &cap.regs, cap.stack, cap.len, NULL, other, n, rules), 0);
+	/* nor does a walk that stops before libdwfl did */
+	cr_assert_eq(stackwalk__learn(dwfl, &cap.regs, cap.stack, cap.len, NULL, ips, n - 1, rules), 0);
+	/* a copy too short for the walk */
+	cr_assert_eq(stackwalk__learn(dwfl, &cap.regs, cap.stack, 16, NULL, ips, n, rules), 0);
+	/* the hash BPF computes: order and entry matter */
+	cr_assert_neq(stackwalk__hash(1, ips, n), stackwalk__hash(2, ips, n));
+	cr_assert_neq(stackwalk__hash(1, ips, n), stackwalk__hash(1, ips + 1, n - 1));
+	cr_assert_eq(stackwalk__hash(1, ips, n), stackwalk__hash(1, ips, n));
+	unwinder__free(u);
 	dwfl_end(dwfl);
 }
