@@ -25,6 +25,7 @@ static const char *const pattern_names[PATTERN_NPATTERNS] = {
 	[PATTERN_STAIR] = "stair",
 	[PATTERN_SAWTOOTH] = "sawtooth",
 	[PATTERN_PLATEAU] = "plateau",
+	[PATTERN_NONE] = "none",
 };
 
 const char *detect__algo_name(enum detect_algo a)

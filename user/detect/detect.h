@@ -54,7 +54,8 @@ enum detect_pattern {
 	PATTERN_SPIKE,		/* one short excursion that comes back */
 	PATTERN_STAIR,		/* growth concentrated in a few jumps */
 	PATTERN_SAWTOOTH,	/* growth interrupted by restarts */
-	PATTERN_PLATEAU,	/* flat, or growth that levelled off */
+	PATTERN_PLATEAU,	/* growth that levelled off: a step or a saturating rise */
+	PATTERN_NONE,		/* no growth above the noise */
 	PATTERN_NPATTERNS
 };
 

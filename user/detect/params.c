@@ -25,3 +25,8 @@ void detect_params__init(struct detect_params *p)
 	p->seep_step_ratio = 1.0;
 	p->seep_restart_min = 0.1;
 }
+
+void detect_params__init_derived(struct detect_params *p)
+{
+	detect_params__init(p);
+}

@@ -43,6 +43,8 @@ struct detect_params {
 
 /* Paper defaults; seep's detector's own defaults. */
 void detect_params__init(struct detect_params *p);
+/* The same, with every derivable parameter marked to be derived. */
+void detect_params__init_derived(struct detect_params *p);
 
 /* SECONDS as a whole number of samples of STEP seconds (rounded to the
  * nearest; 0 when not positive). */
