@@ -449,7 +449,7 @@ static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_
 		fprintf(f, "\n");
 	}
 	fprintf(f, "\nPattern confusion (seep's verdict; rows: the pattern built in, columns: "
-		   "the pattern reported; share of the row):\n\n| built \\\\ reported |");
+		   "the pattern reported; share of the row):\n\n| built → reported |");
 	for (int q = 0; q < PATTERN_NPATTERNS; q++)
 		fprintf(f, " %s |", detect__pattern_name((enum detect_pattern)q));
 	fprintf(f, " series |\n|---|");
