@@ -27,16 +27,36 @@
 #include "detect/series.h"
 
 #define STEP 300.0
-#define HOUR (3600.0 / STEP)	/* samples per hour */
+#define HOUR (3600.0 / STEP)	/* samples per hour at 5 minutes */
 
 enum kind {
-	POS_LINEAR, POS_SAWTOOTH, POS_STAIR,
-	NEG_REAL, NEG_SHIFTED, NEG_BOUNDED, NEG_PLATEAU, NEG_SPIKE,
+	POS_LINEAR, POS_LATE, POS_SAW0, POS_SAW1, POS_SAWN, POS_SAWLATE, POS_STAIR, POS_SHORT,
+	NEG_REAL, NEG_SHIFTED, NEG_BOUNDED, NEG_PLATEAU, NEG_SPIKE, NEG_SHORT,
 	NKINDS
 };
+#define NPOS (POS_SHORT + 1)
 
 static const char *const kind_names[NKINDS] = {
-	"linear", "sawtooth", "stair", "real", "shifted", "bounded", "plateau", "spike",
+	"linear", "late", "saw0", "saw1", "sawmany", "sawlate", "stair", "short",
+	"real", "shifted", "bounded", "plateau", "spike", "short",
+};
+
+/* The pattern each kind should be given (its growth, by construction). */
+static const enum detect_pattern kind_pattern[NKINDS] = {
+	[POS_LINEAR] = PATTERN_STEADY, [POS_LATE] = PATTERN_STEADY, [POS_SAW0] = PATTERN_STEADY,
+	[POS_SAW1] = PATTERN_SAWTOOTH, [POS_SAWN] = PATTERN_SAWTOOTH,
+	[POS_SAWLATE] = PATTERN_SAWTOOTH, [POS_STAIR] = PATTERN_STAIR,
+	[POS_SHORT] = PATTERN_STEADY, [NEG_REAL] = PATTERN_NONE, [NEG_SHIFTED] = PATTERN_NONE,
+	[NEG_BOUNDED] = PATTERN_PLATEAU, [NEG_PLATEAU] = PATTERN_PLATEAU,
+	[NEG_SPIKE] = PATTERN_SPIKE, [NEG_SHORT] = PATTERN_NONE,
+};
+
+/* A background: the real series averaged to 5 minutes, and SHORT_HOURS of
+ * it at its own 10-second resolution (from the middle of the series). */
+#define SHORT_HOURS 8.0
+struct background {
+	struct series five, raw;
+	double median;
 };
 
 struct rng {
@@ -91,25 +111,46 @@ static double median(const double *v, size_t n)
 	return m;
 }
 
-/* Builds one labelled series of KIND over background BG (5-minute). */
 /* A leak, by the paper's definition, reaches U = 100 within C = 7 days: the
  * rise over DUR samples is raised, if needed, so that the trend from the end
  * level gets there in 0.9 C. */
-static double reaching(double rise, double level, double dur)
+static double reaching(double rise, double level, double dur, double per_hour)
 {
-	double need = (100 - level) / (1 + 0.9 * 7 * 24 * HOUR / dur);
+	double need = (100 - level) / (1 + 0.9 * 7 * 24 * per_hour / dur);
 
 	return rise > need ? rise : need;
 }
 
-static int make_sample(const struct series *bg, double bg_median, enum kind kind,
-		       struct rng *r, struct sample *out)
+/* Teeth: from sample ON, a ramp of AMP over PERIOD samples that restarts at
+ * its base, shifted by PHASE samples (the first tooth starts part-grown). */
+static void teeth(double *v, size_t n, size_t on, double amp, double period, double phase)
 {
-	size_t n = bg->n;
-	double level = uni(r, 35, 65), sigma = 0, *v;
-	const double noises[] = { 0, 0.5, 1, 2, 3 };
-	int err = series__slice(bg, 0, n, &out->s);
+	for (size_t i = on; i < n; i++)
+		v[i] += amp * fmod((double)(i - on) + phase, period) / period;
+}
 
+/* Builds one labelled series of KIND over background BG: the 5-minute
+ * series, or for the short kinds a slice of its 10-second part. */
+static int make_sample(const struct background *bg, enum kind kind, struct rng *r,
+		       struct sample *out)
+{
+	int is_short = kind == POS_SHORT || kind == NEG_SHORT;
+	const struct series *src = is_short ? &bg->raw : &bg->five;
+	double level = uni(r, 35, 65), sigma = 0, *v, hour = 3600.0 / (is_short ? 10 : STEP);
+	const double noises[] = { 0, 0.5, 1, 2, 3 };
+	size_t n = src->n, first = 0;
+	int err;
+
+	if (is_short) {
+		/* 2 to 6 hours at 10 s from the 8-hour part */
+		size_t len = (size_t)(uni(r, 2, 6) * hour);
+
+		if (len > n)
+			len = n;
+		first = (size_t)uni(r, 0, (double)(n - len));
+		n = len;
+	}
+	err = series__slice(src, first, first + n, &out->s);
 	if (err)
 		return err;
 	v = out->s.v;
@@ -121,14 +162,15 @@ static int make_sample(const struct series *bg, double bg_median, enum kind kind
 	}
 	sigma = noises[rng_next(r) % 5];
 	for (size_t i = 0; i < n; i++)
-		v[i] += level - bg_median + sigma * gauss(r);
+		v[i] += level - bg->median + sigma * gauss(r);
 	switch (kind) {
-	case POS_LINEAR: {
-		double f = uni(r, 0.45, 0.85), rise = uni(r, 10, 40);
+	case POS_LINEAR:
+	case POS_LATE: {
+		double f = kind == POS_LATE ? uni(r, 0.86, 0.93) : uni(r, 0.45, 0.85);
+		double rise = uni(r, 10, 40);
 		size_t on = (size_t)(f * (double)n);
 
-		rise = reaching(rise, level, (double)(n - on));
-
+		rise = reaching(rise, level, (double)(n - on), hour);
 		for (size_t i = on; i < n; i++)
 			v[i] += rise * (double)(i - on) / (double)(n - on);
 		out->onset = on;
@@ -136,47 +178,94 @@ static int make_sample(const struct series *bg, double bg_median, enum kind kind
 			 "level %.1f noise %.1f onset %.2f rise %.1f", level, sigma, f, rise);
 		break;
 	}
-	case POS_SAWTOOTH: {
+	case POS_SAW0:
+	case POS_SAW1:
+	case POS_SAWN:
+	case POS_SAWLATE: {
 		/* grows until it hits its limit (OOM), restarts at its base level */
-		double f = uni(r, 0.2, 0.6), period = uni(r, 8, 30) * HOUR, cap = uni(r, 85, 98);
-		double amp = cap - level;
-		size_t on = (size_t)(f * (double)n);
+		double cap = uni(r, 85, 98), amp = cap - level, period, phase = 0, f;
+		size_t on;
 
-		for (size_t i = on; i < n; i++)
-			v[i] += amp * fmod((double)(i - on), period) / period;
+		if (kind == POS_SAW0) {
+			/* the first tooth, not restarted yet: 60-95 % of its way up */
+			f = uni(r, 0.45, 0.8);
+			on = (size_t)(f * (double)n);
+			period = (double)(n - on) / uni(r, 0.6, 0.95);
+			amp = reaching(amp * (double)(n - on) / period, level, (double)(n - on),
+				       hour) * period / (double)(n - on);
+		} else if (kind == POS_SAW1) {
+			/* one restart, then a second tooth 30-90 % of the way up */
+			f = uni(r, 0.2, 0.6);
+			on = (size_t)(f * (double)n);
+			period = (double)(n - on) / uni(r, 1.3, 1.9);
+		} else if (kind == POS_SAWN) {
+			f = uni(r, 0.2, 0.6);
+			on = (size_t)(f * (double)n);
+			period = uni(r, 8, 30) * hour;
+			if (period > (double)(n - on) / 2.5)
+				period = (double)(n - on) / 2.5;
+		} else {
+			/* the last restart 6-14 h before the end */
+			double last = uni(r, 6, 14) * hour;
+			size_t k = 1 + rng_next(r) % 3;
+
+			period = uni(r, 16, 30) * hour;
+			f = uni(r, 0.2, 0.5);
+			on = (size_t)(f * (double)n);
+			if ((double)(n - on) < (double)k * period + last)
+				period = ((double)(n - on) - last) / (double)k;
+			phase = fmod(period - fmod((double)(n - on) - last, period), period);
+		}
+		teeth(v, n, on, amp, period, phase);
 		out->onset = on;
 		snprintf(out->recipe, sizeof(out->recipe),
-			 "level %.1f noise %.1f onset %.2f period %.1fh limit %.1f",
-			 level, sigma, f, period / HOUR, cap);
+			 "level %.1f noise %.1f onset %.2f period %.1fh limit %.1f", level, sigma, f,
+			 period / hour, level + amp);
 		break;
 	}
 	case POS_STAIR: {
-		double f = uni(r, 0.45, 0.8), period = uni(r, 2, 8) * HOUR, rise = uni(r, 10, 40);
+		double f = uni(r, 0.45, 0.8), period = uni(r, 2, 8) * hour, rise = uni(r, 10, 40);
 		size_t on = (size_t)(f * (double)n), steps;
 
-		rise = reaching(rise, level, (double)(n - on));
-
+		rise = reaching(rise, level, (double)(n - on), hour);
 		steps = (size_t)((double)(n - on) / period) + 1;
 		for (size_t i = on; i < n; i++)
 			v[i] += rise / (double)steps * (floor((double)(i - on) / period) + 1);
 		out->onset = on;
 		snprintf(out->recipe, sizeof(out->recipe),
 			 "level %.1f noise %.1f onset %.2f step every %.1fh, %zu steps, rise %.1f",
-			 level, sigma, f, period / HOUR, steps, rise);
+			 level, sigma, f, period / hour, steps, rise);
+		break;
+	}
+	case POS_SHORT: {
+		/* a container run's leak: a few points over the last hours */
+		double f = uni(r, 0.2, 0.5), rise = uni(r, 2, 6);
+		size_t on = (size_t)(f * (double)n);
+
+		for (size_t i = on; i < n; i++)
+			v[i] += rise * (double)(i - on) / (double)(n - on);
+		out->onset = on;
+		snprintf(out->recipe, sizeof(out->recipe),
+			 "%.1fh at 10 s, level %.1f noise %.1f onset %.2f rise %.1f",
+			 (double)n / hour, level, sigma, f, rise);
 		break;
 	}
 	case NEG_SHIFTED:
 		snprintf(out->recipe, sizeof(out->recipe), "level %.1f noise %.1f", level, sigma);
 		break;
+	case NEG_SHORT:
+		snprintf(out->recipe, sizeof(out->recipe), "%.1fh at 10 s, level %.1f noise %.1f",
+			 (double)n / hour, level, sigma);
+		break;
 	case NEG_BOUNDED: {
-		double dur = uni(r, 6, 24) * HOUR, h = uni(r, 10, 30);
-		double latest = (double)n - 24 * HOUR - dur, start = uni(r, 0.3 * (double)n, latest);
+		double dur = uni(r, 6, 24) * hour, h = uni(r, 10, 30);
+		double latest = (double)n - 24 * hour - dur, start = uni(r, 0.3 * (double)n, latest);
 
 		for (size_t i = (size_t)start; i < n; i++)
 			v[i] += h * (1 - exp(-3 * ((double)i - start) / dur));
 		snprintf(out->recipe, sizeof(out->recipe),
 			 "level %.1f noise %.1f saturating growth %.1f over %.1fh from %.2f",
-			 level, sigma, h, dur / HOUR, start / (double)n);
+			 level, sigma, h, dur / hour, start / (double)n);
 		break;
 	}
 	case NEG_PLATEAU: {
@@ -189,14 +278,14 @@ static int make_sample(const struct series *bg, double bg_median, enum kind kind
 		break;
 	}
 	case NEG_SPIKE: {
-		double at = uni(r, 0.3, 0.95), h = uni(r, 10, 30), dur = uni(r, 10.0 / 60, 3) * HOUR;
+		double at = uni(r, 0.3, 0.95), h = uni(r, 10, 30), dur = uni(r, 10.0 / 60, 3) * hour;
 		size_t a = (size_t)(at * (double)n);
 
 		for (size_t i = a; i < n && (double)(i - a) < dur; i++)
 			v[i] += h;
 		snprintf(out->recipe, sizeof(out->recipe),
 			 "level %.1f noise %.1f spike %.1f for %.0f min at %.2f", level, sigma, h,
-			 dur / HOUR * 60, at);
+			 dur / hour * 60, at);
 		break;
 	}
 	default:
@@ -212,8 +301,9 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Loads every m_*.csv.gz in DIR, averaged to 5 minutes. */
-static int load_backgrounds(const char *dir, struct series **out, char ***names, size_t *n)
+/* Loads every m_*.csv.gz in DIR: averaged to 5 minutes, and SHORT_HOURS of
+ * the raw series from its middle. */
+static int load_backgrounds(const char *dir, struct background **out, char ***names, size_t *n)
 {
 	struct dirent *de;
 	char **list = NULL;
@@ -231,8 +321,10 @@ static int load_backgrounds(const char *dir, struct series **out, char ***names,
 	qsort(list, cnt, sizeof(*list), cmp_str);
 	*out = calloc(cnt, sizeof(**out));
 	for (size_t i = 0; i < cnt; i++) {
+		struct background *bg = &(*out)[i];
 		char path[4096], err[512];
 		struct series raw;
+		size_t from, to;
 		int rc;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, list[i]);
@@ -241,20 +333,36 @@ static int load_backgrounds(const char *dir, struct series **out, char ***names,
 			fprintf(stderr, "eval: %s\n", err);
 			return rc;
 		}
-		rc = series__resample(&raw, STEP, &(*out)[i]);
+		rc = series__resample(&raw, STEP, &bg->five);
+		/* the 10-second part: the longest gap-free run of SHORT_HOURS
+		 * from the middle on (gaps would be interpolated otherwise) */
+		from = raw.n / 2;
+		for (size_t k = from + 1; !rc && k < raw.n; k++) {
+			if (raw.t[k] - raw.t[k - 1] > 60)
+				from = k;
+			if (raw.t[k] - raw.t[from] >= SHORT_HOURS * 3600)
+				break;
+		}
+		for (to = from + 1; to < raw.n && raw.t[to] - raw.t[from] < SHORT_HOURS * 3600 &&
+				    raw.t[to] - raw.t[to - 1] <= 60; to++)
+			;
+		if (!rc)
+			rc = series__slice(&raw, from, to, &bg->raw);
 		series__release(&raw);
 		if (rc)
 			return rc;
+		bg->median = median(bg->five.v, bg->five.n);
 	}
 	*names = list;
 	*n = cnt;
 	return 0;
 }
 
-static void free_backgrounds(struct series *bgs, char **names, size_t n)
+static void free_backgrounds(struct background *bgs, char **names, size_t n)
 {
 	for (size_t b = 0; b < n; b++) {
-		series__release(&bgs[b]);
+		series__release(&bgs[b].five);
+		series__release(&bgs[b].raw);
 		free(names[b]);
 	}
 	free(bgs);
@@ -287,54 +395,161 @@ static void dump(const char *dir, const char *name, int kind, const struct serie
 
 struct score {
 	size_t tp, fp, fn, tn;
-	size_t late_tp, late;	/* positives whose onset is in Precog's test part */
-	size_t hit[NKINDS];	/* per kind: detections counted right */
+	size_t hit[NKINDS];	/* per kind: series judged right */
 	size_t cnt[NKINDS];
 	double seconds;
 };
 
+#define NSEEDS 3
+
+static double ratio(size_t a, size_t b)
+{
+	return b ? (double)a / (double)b : 0;
+}
+
+static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_NPATTERNS],
+			 size_t total)
+{
+	fprintf(f, "| detector | precision | recall | F1 | TP | FP | FN | time per series |\n");
+	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (int a = 0; a < DETECT_NALGOS; a++) {
+		double prec = ratio(sc[a].tp, sc[a].tp + sc[a].fp);
+		double rec = ratio(sc[a].tp, sc[a].tp + sc[a].fn);
+		double f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
+
+		fprintf(f, "| %s | %.3f | %.3f | %.3f | %zu | %zu | %zu | %.1f µs |\n",
+			detect__algo_name((enum detect_algo)a), prec, rec, f1, sc[a].tp, sc[a].fp,
+			sc[a].fn, sc[a].seconds / (double)total * 1e6);
+	}
+	fprintf(f, "\nRecall per leak kind (share detected with an overlapping window):\n\n"
+		   "| detector |");
+	for (int k = 0; k < NPOS; k++)
+		fprintf(f, " %s |", kind_names[k]);
+	fprintf(f, "\n|---|");
+	for (int k = 0; k < NPOS; k++)
+		fprintf(f, "---:|");
+	fprintf(f, "\n");
+	for (int a = 0; a < DETECT_NALGOS; a++) {
+		fprintf(f, "| %s |", detect__algo_name((enum detect_algo)a));
+		for (int k = 0; k < NPOS; k++)
+			fprintf(f, " %.2f |", ratio(sc[a].hit[k], sc[a].cnt[k]));
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\nFalse positives per non-leak kind (share called a leak):\n\n| detector |");
+	for (int k = NPOS; k < NKINDS; k++)
+		fprintf(f, " %s |", kind_names[k]);
+	fprintf(f, "\n|---|");
+	for (int k = NPOS; k < NKINDS; k++)
+		fprintf(f, "---:|");
+	fprintf(f, "\n");
+	for (int a = 0; a < DETECT_NALGOS; a++) {
+		fprintf(f, "| %s |", detect__algo_name((enum detect_algo)a));
+		for (int k = NPOS; k < NKINDS; k++)
+			fprintf(f, " %.2f |", 1 - ratio(sc[a].hit[k], sc[a].cnt[k]));
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\nPattern confusion (seep's verdict; rows: the pattern built in, columns: "
+		   "the pattern reported; share of the row):\n\n| built → reported |");
+	for (int q = 0; q < PATTERN_NPATTERNS; q++)
+		fprintf(f, " %s |", detect__pattern_name((enum detect_pattern)q));
+	fprintf(f, " series |\n|---|");
+	for (int q = 0; q <= PATTERN_NPATTERNS; q++)
+		fprintf(f, "---:|");
+	fprintf(f, "\n");
+	for (int t = 0; t < PATTERN_NPATTERNS; t++) {
+		size_t row = 0;
+
+		for (int q = 0; q < PATTERN_NPATTERNS; q++)
+			row += conf[t][q];
+		if (!row)
+			continue;
+		fprintf(f, "| %s |", detect__pattern_name((enum detect_pattern)t));
+		for (int q = 0; q < PATTERN_NPATTERNS; q++)
+			fprintf(f, q == t ? " **%.2f** |" : " %.2f |", ratio(conf[t][q], row));
+		fprintf(f, " %zu |\n", row);
+	}
+}
+
+static const char recipe_md[] =
+"\n## Recipe\n\n"
+"Backgrounds: every `m_*.csv.gz` in shared/data/alibaba-mem (real machine memory\n"
+"utilization in whole percent, 10 s samples, about 7 days), averaged to 5 minutes;\n"
+"the `short` kinds use a slice of 2 to 6 hours of the series at its own 10 s\n"
+"(from a gap-free 8-hour part in its middle). Per seed, background and kind, a\n"
+"splitmix64 generator seeded with `seed ^ (0x100000001b3 · (background · 14 +\n"
+"kind + 1))` draws the parameters. Except `real`, the series is moved so that its\n"
+"median sits at a level drawn in [35, 65] % and Gaussian noise with σ drawn from\n"
+"{0, 0.5, 1, 2, 3} is added; values are clipped to [0, 100].\n\n"
+"Leaks (positives, labelled [onset, end)); all but `short` reach 100 % within\n"
+"0.9 · 7 days of the end by construction:\n\n"
+"- `linear`: from an onset in [0.45, 0.85] of the series, a ramp of [10, 40] points.\n"
+"- `late`: the same ramp from an onset in [0.86, 0.93] (the last 12-23 hours).\n"
+"- `saw0`: a sawtooth leak before its first restart: from an onset in [0.45, 0.8]\n"
+"  one tooth, 60-95 % of the way from the base level to its limit in [85, 98] %.\n"
+"- `saw1`: from an onset in [0.2, 0.6], one restart (at the limit, back to the\n"
+"  base level), then a second tooth 30-90 % of the way up.\n"
+"- `sawmany`: from an onset in [0.2, 0.6], teeth of [8, 30] h (at least 2.5 teeth).\n"
+"- `sawlate`: teeth of [16, 30] h, 1-3 restarts, the last one 6-14 h before the end.\n"
+"- `stair`: from an onset in [0.45, 0.8], a step every [2, 8] h, [10, 40] points.\n"
+"- `short`: 2-6 h at 10 s, a ramp of [2, 6] points from an onset in [0.2, 0.5].\n\n"
+"Non-leaks (negatives):\n\n"
+"- `real`: the real series unchanged (level 57–98 %, daily cycles).\n"
+"- `shifted`: the moved series only.\n"
+"- `bounded`: saturating growth h·(1 − e^(−3t/d)), h in [10, 30], d in [6, 24] h,\n"
+"  levelled off at least 24 h before the end.\n"
+"- `plateau`: one step of [5, 20] points at [0.3, 0.85], flat after.\n"
+"- `spike`: +[10, 30] points for 10 min to 3 h at [0.3, 0.95], then back.\n"
+"- `short`: 2-6 h at 10 s, moved, no leak.\n\n"
+"Patterns built in: `linear`, `late`, `saw0` and `short` leaks are steady;\n"
+"`saw1`, `sawmany`, `sawlate` sawtooth; `stair` stair; `bounded` and `plateau`\n"
+"plateau; `spike` spike; `real`, `shifted` and the short negatives none.\n\n"
+"A detection on a positive counts (TP) when its window overlaps the label, as in\n"
+"Jindal et al.; otherwise it is a FN, and also a FP if something else was\n"
+"reported. Any detection on a negative is a FP. Every detector runs with its\n"
+"defaults; seep's windows and minimums are derived from each series (span and\n"
+"resolution; see README). Time per series covers the whole pipeline (resampling,\n"
+"smoothing, training for Precog, detection), one core.\n";
+
 static int eval(const char *dir, uint64_t seed, const char *md)
 {
+	size_t conf[PATTERN_NPATTERNS][PATTERN_NPATTERNS] = { { 0 } };
 	struct score sc[DETECT_NALGOS] = { 0 };
-	struct series *bgs = NULL;
-	struct detect_params p;
+	struct background *bgs = NULL;
 	char **names = NULL;
 	size_t nbg = 0, total = 0;
 	FILE *out = NULL;
 	int err;
 
-	detect_params__init(&p);
 	err = load_backgrounds(dir, &bgs, &names, &nbg);
 	if (err) {
 		fprintf(stderr, "eval: cannot load '%s': %s\n", dir, strerror(-err));
 		return 1;
 	}
+	for (uint64_t sd = seed; sd < seed + NSEEDS; sd++)
 	for (size_t b = 0; b < nbg; b++) {
-		double med = median(bgs[b].v, bgs[b].n);
-
 		for (int k = 0; k < NKINDS; k++) {
-			struct rng r = { seed ^ (0x100000001b3ULL * (b * NKINDS + (size_t)k + 1)) };
+			struct rng r = { sd ^ (0x100000001b3ULL * (b * NKINDS + (size_t)k + 1)) };
 			struct sample smp = { 0 };
-			int pos = k <= POS_STAIR;
+			int pos = k < NPOS;
 
-			if (make_sample(&bgs[b], med, (enum kind)k, &r, &smp))
+			if (make_sample(&bgs[b], (enum kind)k, &r, &smp))
 				return 1;
 			total++;
 			for (int a = 0; a < DETECT_NALGOS; a++) {
 				struct detect_input in = { .raw = &smp.s };
+				struct detect_params p;
 				struct detect_result res;
 				double t0 = now();
 				int ok;
 
+				detect_params__init_derived(&p);
 				if (detect__run(&p, (enum detect_algo)a, &in, &res))
 					return 1;
 				sc[a].seconds += now() - t0;
-				ok = res.leak && res.to > smp.onset;
+				/* the window's last sample, in the raw series' time */
+				ok = res.leak && res.window_end >= smp.s.t[smp.onset < smp.s.n ?
+									   smp.onset : smp.s.n - 1];
 				sc[a].cnt[k]++;
-				if (pos && smp.onset >= (size_t)(p.train_fraction * (double)smp.s.n)) {
-					sc[a].late++;
-					sc[a].late_tp += ok;
-				}
 				if (pos) {
 					sc[a].tp += ok;
 					sc[a].fn += !ok;
@@ -345,13 +560,23 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 					sc[a].tn += !res.leak;
 					sc[a].hit[k] += !res.leak;
 				}
-				if (getenv("EVAL_DUMP") && (pos ? !ok : res.leak))
+				if (a == DETECT_SEEP)
+					conf[kind_pattern[k]][res.pattern]++;
+				if (getenv("EVAL_DUMP") && a == DETECT_SEEP && (pos ? !ok : res.leak))
 					dump(getenv("EVAL_DUMP"), names[b], k, &smp.s);
-				if (getenv("EVAL_VERBOSE") && (pos ? !ok : res.leak))
-					fprintf(stderr, "%-8s %-9s %-14s %s: %s %s\n",
-						detect__algo_name((enum detect_algo)a), kind_names[k],
-						names[b], smp.recipe, pos ? "missed" : "false alarm",
+				if (getenv("EVAL_VERBOSE") && (pos ? !ok : res.leak) &&
+				    (a == DETECT_SEEP || atoi(getenv("EVAL_VERBOSE")) > 1))
+					fprintf(stderr, "%-8s %c%-9s %-14s %s: %s %s\n",
+						detect__algo_name((enum detect_algo)a), pos ? '+' : '-',
+						kind_names[k], names[b], smp.recipe,
+						pos ? "missed" : "false alarm",
 						detect__pattern_name(res.pattern));
+				if (getenv("EVAL_PATTERN") && a == DETECT_SEEP &&
+				    res.pattern != kind_pattern[k])
+					fprintf(stderr, "pattern %c%-9s %-14s %s: %s, built %s\n",
+						pos ? '+' : '-', kind_names[k], names[b], smp.recipe,
+						detect__pattern_name(res.pattern),
+						detect__pattern_name(kind_pattern[k]));
 			}
 			series__release(&smp.s);
 		}
@@ -373,67 +598,12 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 			fprintf(f, "Generated by `make eval-detect` (tools/eval-detect.sh, tools/eval_detect.c); "
 				   "do not edit by hand.\n\n");
 		}
-		fprintf(f, "%zu series (%zu backgrounds × %d kinds), seed %llu, paper defaults "
-			   "(5 min, 1 h smoothing, 6 h, R² 0.8, U = 100, C = 7 d, 65%% training)\n\n",
-			total, nbg, NKINDS, (unsigned long long)seed);
-		fprintf(f, "| detector | precision | recall | F1 | TP | FP | FN | time per series "
-			   "| recall, onset after 65%% |\n");
-		fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-		for (int a = 0; a < DETECT_NALGOS; a++) {
-			double prec = sc[a].tp + sc[a].fp ? (double)sc[a].tp / (double)(sc[a].tp + sc[a].fp) : 0;
-			double rec = sc[a].tp + sc[a].fn ? (double)sc[a].tp / (double)(sc[a].tp + sc[a].fn) : 0;
-			double f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
-
-			fprintf(f, "| %s | %.3f | %.3f | %.3f | %zu | %zu | %zu | %.1f µs | %.2f (%zu) |\n",
-				detect__algo_name((enum detect_algo)a), prec, rec, f1, sc[a].tp,
-				sc[a].fp, sc[a].fn, sc[a].seconds / (double)total * 1e6,
-				sc[a].late ? (double)sc[a].late_tp / (double)sc[a].late : 0, sc[a].late);
-		}
-		fprintf(f, "\nPer kind: share of series judged right (positives: detected with an "
-			   "overlapping window; negatives: no detection)\n\n| detector |");
-		for (int k = 0; k < NKINDS; k++)
-			fprintf(f, " %s%s |", k <= POS_STAIR ? "+" : "−", kind_names[k]);
-		fprintf(f, "\n|---|");
-		for (int k = 0; k < NKINDS; k++)
-			fprintf(f, "---:|");
-		fprintf(f, "\n");
-		for (int a = 0; a < DETECT_NALGOS; a++) {
-			fprintf(f, "| %s |", detect__algo_name((enum detect_algo)a));
-			for (int k = 0; k < NKINDS; k++)
-				fprintf(f, " %.2f |", sc[a].cnt[k] ? (double)sc[a].hit[k] / (double)sc[a].cnt[k] : 0);
-			fprintf(f, "\n");
-		}
-		if (pass) {
-			fprintf(f, "\n## Recipe\n\n"
-"Backgrounds: every `m_*.csv.gz` in shared/data/alibaba-mem (real machine memory\n"
-"utilization, 10 s samples, about 7 days), averaged to 5 minutes. Per background\n"
-"and kind, a splitmix64 generator seeded with `seed ^ (0x100000001b3 · (background ·\n"
-"8 + kind + 1))` draws the parameters. Except `real`, the series is moved so that\n"
-"its median sits at a level drawn in [35, 65] %% and Gaussian noise with σ drawn\n"
-"from {0, 0.5, 1, 2, 3} is added; values are clipped to [0, 100].\n\n"
-"- `+linear`: from an onset drawn in [0.45, 0.85] of the series to the end, a ramp\n"
-"  rising by [10, 40] points, raised where needed so that the trend reaches\n"
-"  100 %% within 0.9 · 7 days of the end (a leak by the paper's definition).\n"
-"- `+sawtooth`: from an onset in [0.2, 0.6], teeth of period [8, 30] h rising from\n"
-"  the base level to a limit drawn in [85, 98] %%, where the process restarts\n"
-"  (out of memory) and falls back to the base level.\n"
-"- `+stair`: from an onset in [0.45, 0.8], a step every [2, 8] h, [10, 40] points\n"
-"  in all (raised like `linear` where needed).\n"
-"- `−real`: the real series unchanged (level 57–98 %%, daily cycles, no label).\n"
-"- `−shifted`: the moved series only.\n"
-"- `−bounded`: saturating growth h·(1 − e^(−3t/d)), h in [10, 30], d in [6, 24] h,\n"
-"  levelled off at least 24 h before the end.\n"
-"- `−plateau`: one step of [5, 20] points at [0.3, 0.85], flat after.\n"
-"- `−spike`: +[10, 30] points for 10 min to 3 h at [0.3, 0.95], then back.\n\n"
-"The last column is the recall on the positives whose onset lies after the first\n"
-"65%% of the series (Precog's training part), where Precog can see the leak's\n"
-"trend as new.\n\n"
-"Labels: positives are labelled [onset, end). A detection on a positive counts\n"
-"(TP) when its window overlaps the label, as in Jindal et al.; otherwise it is a\n"
-"FN, and also a FP if something else was reported. Any detection on a negative\n"
-"is a FP. Time per series covers the whole pipeline on the 5-minute series:\n"
-"resampling, smoothing, training (Precog) and detection, one core.\n");
-		}
+		fprintf(f, "%zu series (%zu backgrounds × %d kinds × %d seeds from %llu), each "
+			   "detector with its defaults\n\n",
+			total, nbg, NKINDS, NSEEDS, (unsigned long long)seed);
+		print_tables(f, sc, conf, total);
+		if (pass)
+			fputs(recipe_md, f);
 	}
 	if (out)
 		fclose(out);
@@ -443,21 +613,18 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 
 static int bench(const char *dir)
 {
-	struct series *bgs = NULL, five = { 0 };
-	struct detect_params p;
+	struct background *bgs = NULL, five = { 0 };
 	struct sample smp = { 0 };
 	struct rng r = { 42 };
 	char **names = NULL;
 	size_t nbg = 0, n = (size_t)(5 * 24 * HOUR);
-	double med;
 
-	detect_params__init(&p);
-	if (load_backgrounds(dir, &bgs, &names, &nbg) || !nbg || bgs[0].n < n)
+	if (load_backgrounds(dir, &bgs, &names, &nbg) || !nbg || bgs[0].five.n < n)
 		return 1;
-	if (series__slice(&bgs[0], 0, n, &five))
+	if (series__slice(&bgs[0].five, 0, n, &five.five))
 		return 1;
-	med = median(five.v, five.n);
-	if (make_sample(&five, med, POS_LINEAR, &r, &smp))
+	five.median = median(five.five.v, five.five.n);
+	if (make_sample(&five, POS_LINEAR, &r, &smp))
 		return 1;
 	printf("5-day series at 5-minute resolution (%zu samples, %s + linear leak), one core\n\n",
 	       smp.s.n, names[0]);
@@ -468,8 +635,10 @@ static int bench(const char *dir)
 
 		do {
 			struct detect_input in = { .raw = &smp.s };
+			struct detect_params p;
 			struct detect_result res;
 
+			detect_params__init_derived(&p);
 			if (detect__run(&p, (enum detect_algo)a, &in, &res))
 				return 1;
 			iters++;
@@ -479,7 +648,7 @@ static int bench(const char *dir)
 		       t / (double)iters * 1e6, (double)iters / t);
 	}
 	series__release(&smp.s);
-	series__release(&five);
+	series__release(&five.five);
 	free_backgrounds(bgs, names, nbg);
 	return 0;
 }
@@ -487,7 +656,7 @@ static int bench(const char *dir)
 /* One series of the set (KIND on background number BG) as timestamp,value. */
 static int sample(const char *dir, const char *kind, size_t bg, uint64_t seed)
 {
-	struct series *bgs = NULL;
+	struct background *bgs = NULL;
 	struct sample smp = { 0 };
 	char **names = NULL;
 	size_t nbg = 0;
@@ -495,12 +664,15 @@ static int sample(const char *dir, const char *kind, size_t bg, uint64_t seed)
 
 	for (k = 0; k < NKINDS && strcmp(kind, kind_names[k]); k++)
 		;
+	/* "short" names the leak; "short-" the short non-leak */
+	if (!strcmp(kind, "short-"))
+		k = NEG_SHORT;
 	if (k == NKINDS || load_backgrounds(dir, &bgs, &names, &nbg) || bg >= nbg)
 		return 2;
 	{
 		struct rng r = { seed ^ (0x100000001b3ULL * (bg * NKINDS + (size_t)k + 1)) };
 
-		if (make_sample(&bgs[bg], median(bgs[bg].v, bgs[bg].n), (enum kind)k, &r, &smp))
+		if (make_sample(&bgs[bg], (enum kind)k, &r, &smp))
 			return 1;
 	}
 	fprintf(stderr, "%s on %s, seed %llu: %s; label [%zu, %zu)\n", kind, names[bg],

@@ -27,7 +27,7 @@
 enum {
 	OPT_TRAIN = 256, OPT_TRAIN_FRACTION, OPT_MODEL, OPT_SAVE_MODEL, OPT_LIMIT,
 	OPT_CRITICAL, OPT_MIN_TREND, OPT_MAX_WINDOW, OPT_R2, OPT_RESAMPLE, OPT_SMOOTH,
-	OPT_CPD_Z, OPT_CPD_DIST, OPT_COLUMN, OPT_FORMAT, OPT_PLOT, OPT_SEEP_WINDOW,
+	OPT_CPD_Z, OPT_CPD_DIST, OPT_COLUMN, OPT_FORMAT, OPT_PLOT, OPT_SEEP_WINDOW, OPT_EXPLAIN,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "column", required_argument, NULL, OPT_COLUMN },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "plot", required_argument, NULL, OPT_PLOT },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -59,7 +60,7 @@ struct opts {
 	const char *file, *train, *model, *save_model, *threshold, *limit;
 	const char *column, *plot;
 	enum detect_algo algo;
-	int json;
+	int json, explain;
 	struct detect_params params;
 };
 
@@ -81,14 +82,15 @@ static void usage(FILE *out)
 "      --limit L              bytes | host | cgroup dir or memory.max file:\n"
 "                             makes a percent threshold relative to L\n"
 "      --critical DUR         C, the horizon to reach U (7d)\n"
-"      --min-trend DUR        shortest trend, LBR's Wmin (6h)\n"
+"      --min-trend DUR        shortest trend, LBR's Wmin (derived: min(6h, span/12))\n"
 "      --max-window DUR       LBR's Wmax (7d)\n"
 "      --r2 R                 minimum R² of a trend line (0.8)\n"
-"      --resample DUR         resolution (5m)\n"
-"      --smooth DUR           median smoothing window (1h)\n"
+"      --resample DUR         resolution (derived: 5m for days of data)\n"
+"      --smooth DUR           median smoothing window (derived: 12 steps)\n"
 "      --cpd-z Z              change-point z-score threshold (3)\n"
-"      --cpd-min-distance DUR minimum distance between change points (6h)\n"
-"      --seep-min-window DUR  seep: shortest trend reported (24h)\n"
+"      --cpd-min-distance DUR minimum distance between change points (derived: as --min-trend)\n"
+"      --seep-min-window DUR  seep: shortest trend reported (derived: min(24h, span/3))\n"
+"      --explain              the parameters used and the windows seep tried\n"
 "      --column NAME          value column, when the file has a header\n"
 "      --format text|json     report format (text)\n"
 "      --plot OUT.svg         draw the series, window and trend line (or OUT.png)\n"
@@ -106,16 +108,25 @@ static const struct cli_command command = {
 };
 
 /* The options that take a duration, and where it goes. */
-static double *duration_of(struct detect_params *p, int c, const char **name)
+/* The options that take a duration, where it goes, and the derivation it
+ * overrides (*BIT). */
+static double *duration_of(struct detect_params *p, int c, const char **name, unsigned *bit)
 {
+	*bit = 0;
 	switch (c) {
 	case OPT_CRITICAL: *name = "--critical"; return &p->critical_s;
-	case OPT_MIN_TREND: *name = "--min-trend"; return &p->min_trend_s;
+	case OPT_MIN_TREND: *name = "--min-trend"; *bit = DETECT_DERIVE_MIN_TREND; return &p->min_trend_s;
 	case OPT_MAX_WINDOW: *name = "--max-window"; return &p->max_window_s;
-	case OPT_RESAMPLE: *name = "--resample"; return &p->step_s;
-	case OPT_SMOOTH: *name = "--smooth"; return &p->smooth_s;
-	case OPT_CPD_DIST: *name = "--cpd-min-distance"; return &p->cpd_min_dist_s;
-	case OPT_SEEP_WINDOW: *name = "--seep-min-window"; return &p->seep_min_window_s;
+	case OPT_RESAMPLE: *name = "--resample"; *bit = DETECT_DERIVE_STEP; return &p->step_s;
+	case OPT_SMOOTH: *name = "--smooth"; *bit = DETECT_DERIVE_SMOOTH; return &p->smooth_s;
+	case OPT_CPD_DIST:
+		*name = "--cpd-min-distance";
+		*bit = DETECT_DERIVE_CPD_DIST;
+		return &p->cpd_min_dist_s;
+	case OPT_SEEP_WINDOW:
+		*name = "--seep-min-window";
+		*bit = DETECT_DERIVE_SEEP_WINDOW;
+		return &p->seep_min_window_s;
 	default: return NULL;
 	}
 }
@@ -126,11 +137,14 @@ static int on_opt(void *ctx, int c, const char *arg)
 	struct opts *o = ctx;
 	struct detect_params *p = &o->params;
 	const char *name;
-	double *dur = duration_of(p, c, &name);
+	unsigned bit;
+	double *dur = duration_of(p, c, &name, &bit);
 	size_t f;
 
-	if (dur)
+	if (dur) {
+		p->derive &= ~bit;
 		return cli__duration(arg, name, dur);
+	}
 	switch (c) {
 	case 'a':
 		for (int i = 0; i < DETECT_NALGOS; i++)
@@ -157,6 +171,7 @@ static int on_opt(void *ctx, int c, const char *arg)
 	case OPT_LIMIT: o->limit = arg; return 0;
 	case OPT_COLUMN: o->column = arg; return 0;
 	case OPT_PLOT: o->plot = arg; return 0;
+	case OPT_EXPLAIN: o->explain = 1; return 0;
 	default: return 0;
 	}
 }
@@ -167,7 +182,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->algo = DETECT_SEEP;
-	detect_params__init(&o->params);
+	detect_params__init_derived(&o->params);
 	if ((err = cli__parse(&command, argc, argv, on_opt, o)))
 		return err;
 	if (optind != argc - 1) {
@@ -192,13 +207,98 @@ static void iso_time(double t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static void fmt_duration(double s, char *buf, size_t len);
+
 static json_t *num_or_null(double v)
 {
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
+static json_t *explain_json(const struct detect_explain *ex)
+{
+	const struct detect_params *p = &ex->used;
+	json_t *j = json_object(), *par = json_object(), *why = json_object();
+	json_t *cand = json_array(), *rej = json_object();
+
+	json_object_set_new(j, "span_s", json_real(ex->why.span_s));
+	json_object_set_new(j, "resolution_s", json_real(ex->why.resolution_s));
+	json_object_set_new(par, "step_s", json_real(p->step_s));
+	json_object_set_new(par, "smooth_s", json_real(p->smooth_s));
+	json_object_set_new(par, "min_trend_s", json_real(p->min_trend_s));
+	json_object_set_new(par, "cpd_min_dist_s", json_real(p->cpd_min_dist_s));
+	json_object_set_new(par, "seep_min_window_s", json_real(p->seep_min_window_s));
+	json_object_set_new(par, "seep_tooth_min_s", json_real(p->seep_tooth_min_s));
+	json_object_set_new(par, "seep_tail_min_s", json_real(p->seep_tail_min_s));
+	json_object_set_new(par, "seep_part_min_s", json_real(p->seep_part_min_s));
+	json_object_set_new(par, "max_window_s", json_real(p->max_window_s));
+	json_object_set_new(par, "critical_s", json_real(p->critical_s));
+	json_object_set_new(par, "seep_min_snr", json_real(p->seep_min_snr));
+	json_object_set_new(par, "seep_r2_min", json_real(p->seep_r2_min));
+	json_object_set_new(why, "step_s", json_string(ex->why.step));
+	json_object_set_new(why, "smooth_s", json_string(ex->why.smooth));
+	json_object_set_new(why, "min_trend_s", json_string(ex->why.min_trend));
+	json_object_set_new(why, "cpd_min_dist_s", json_string(ex->why.cpd_dist));
+	json_object_set_new(why, "seep_min_window_s", json_string(ex->why.seep_window));
+	json_object_set_new(why, "seep_parts", json_string(ex->why.seep_parts));
+	json_object_set_new(j, "params", par);
+	json_object_set_new(j, "derived", why);
+	json_object_set_new(j, "restarts_found", json_integer((json_int_t)ex->restarts));
+	json_object_set_new(j, "windows_tried", json_integer((json_int_t)ex->tried));
+	for (int t = SEEP_FITS; t <= SEEP_NTESTS; t++)
+		json_object_set_new(rej, seep_window__test_name((enum seep_test)t),
+				    json_integer((json_int_t)ex->rejected[t]));
+	json_object_set_new(j, "rejected_by", rej);
+	for (size_t i = 0; i < ex->ncand; i++) {
+		const struct detect_candidate *c = &ex->cand[i];
+
+		json_array_append_new(cand, json_pack("{s:f,s:f,s:o,s:o,s:f,s:f,s:s}",
+			"start", c->start, "end", c->end,
+			"slope_per_hour", num_or_null(c->slope_per_hour), "r2", num_or_null(c->r2),
+			"rise", c->rise, "residual_sd", c->residual_sd,
+			"verdict", c->failed == SEEP_PASSED ? "accepted" :
+				   seep_window__test_name(c->failed)));
+	}
+	json_object_set_new(j, "candidates", cand);
+	return j;
+}
+
+static void print_explain(const struct detect_explain *ex)
+{
+	const struct detect_params *p = &ex->used;
+	char a[32], b[32], d[32];
+
+	fmt_duration(ex->why.span_s, a, sizeof(a));
+	printf("explain: series spans %s at %.3gs resolution\n", a, ex->why.resolution_s);
+	printf("  step %.4gs (%s)\n  smooth %.4gs (%s)\n", p->step_s, ex->why.step,
+	       p->smooth_s, ex->why.smooth);
+	printf("  min trend %.4gs (%s)\n  cpd min distance %.4gs (%s)\n", p->min_trend_s,
+	       ex->why.min_trend, p->cpd_min_dist_s, ex->why.cpd_dist);
+	printf("  seep min window %.4gs (%s)\n", p->seep_min_window_s, ex->why.seep_window);
+	printf("  seep tooth %.4gs, tail %.4gs, part %.4gs (%s)\n", p->seep_tooth_min_s,
+	       p->seep_tail_min_s, p->seep_part_min_s, ex->why.seep_parts);
+	printf("  horizon C %.4gs, rise >= %.3g residual sd, R2 >= %.2f\n", p->critical_s,
+	       p->seep_min_snr, p->seep_r2_min);
+	printf("  restarts added back: %zu; windows tried: %zu; rejected by", ex->restarts,
+	       ex->tried);
+	for (int t = SEEP_FITS; t <= SEEP_NTESTS; t++)
+		printf(" %s %zu", seep_window__test_name((enum seep_test)t), ex->rejected[t]);
+	printf("\n");
+	for (size_t i = 0; i < ex->ncand; i++) {
+		const struct detect_candidate *c = &ex->cand[i];
+
+		iso_time(c->start, a, sizeof(a));
+		fmt_duration(c->end - c->start, d, sizeof(d));
+		snprintf(b, sizeof(b), "%s", c->failed == SEEP_PASSED ? "ACCEPTED" :
+			 seep_window__test_name(c->failed));
+		printf("  window %s +%-8s slope %+.4g/h R2 %.3f rise %.4g sd %.3g: %s\n", a, d,
+		       c->slope_per_hour, c->r2, c->rise, c->residual_sd,
+		       c->failed == SEEP_PASSED ? "accepted" : b);
+	}
+}
+
 static void print_json(const struct opts *o, const struct series *s,
-		       const struct detect_result *r, double threshold)
+		       const struct detect_result *r, double threshold,
+		       const struct detect_explain *ex)
 {
 	json_t *j = json_object();
 	char a[32], b[32];
@@ -224,6 +324,8 @@ static void print_json(const struct opts *o, const struct series *s,
 	json_object_set_new(j, "step_s", json_real(s->step));
 	json_object_set_new(j, "series_start", num_or_null(s->n ? s->t[0] : NAN));
 	json_object_set_new(j, "series_end", num_or_null(s->n ? s->t[s->n - 1] : NAN));
+	if (ex)
+		json_object_set_new(j, "explain", explain_json(ex));
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	putchar('\n');
 	json_decref(j);
@@ -288,7 +390,7 @@ static int load(const struct opts *o, const char *path, struct series *s)
 	if (lo.unsorted)
 		pr_info("'%s': rows were not in time order; sorted", path);
 	gap = series__max_gap(s, &at);
-	if (gap > o->params.smooth_s) {
+	if (gap > fmax(o->params.smooth_s, 12 * 300.0) && s->n > 1) {
 		char when[32], len[32];
 
 		iso_time(s->t[at], when, sizeof(when));
@@ -303,6 +405,7 @@ int cmd_detect(int argc, char **argv)
 	struct series raw = { 0 }, train = { 0 }, analysed = { 0 };
 	struct precog_model model = { 0 }, trained = { 0 };
 	struct detect_input in = { 0 };
+	struct detect_explain explain;
 	struct detect_result r;
 	char err[512];
 	struct opts o;
@@ -343,6 +446,7 @@ int cmd_detect(int argc, char **argv)
 	in.train_raw = o.train ? &train : NULL;
 	in.trained = &trained;
 	in.analysed = &analysed;
+	in.explain = o.explain ? &explain : NULL;
 	rc = detect__run(&o.params, o.algo, &in, &r);
 	if (rc == -E2BIG) {
 		snprintf(err, sizeof(err), "cannot analyse '%s': %.0f s from first to last sample "
@@ -356,9 +460,10 @@ int cmd_detect(int argc, char **argv)
 		cli__error("%s", err);
 		goto cleanup;
 	}
-	if (analysed.n * o.params.step_s < o.params.min_trend_s)
+	if (analysed.n * analysed.step < o.params.min_trend_s &&
+	    !(o.params.derive & DETECT_DERIVE_MIN_TREND))
 		pr_warn("'%s' spans %zu samples of %.0fs, shorter than the minimum trend (%.0fs)",
-			o.file, analysed.n, o.params.step_s, o.params.min_trend_s);
+			o.file, analysed.n, analysed.step, o.params.min_trend_s);
 	if (o.save_model) {
 		if (o.algo != DETECT_PRECOG && o.algo != DETECT_PRECOGMF) {
 			pr_warn("--save-model applies to precog and precogmf only; ignored");
@@ -375,10 +480,13 @@ int cmd_detect(int argc, char **argv)
 		cli__error("%s", err);
 		goto cleanup;
 	}
-	if (o.json)
-		print_json(&o, &analysed, &r, o.params.threshold);
-	else
+	if (o.json) {
+		print_json(&o, &analysed, &r, o.params.threshold, in.explain);
+	} else {
 		print_text(&o, &analysed, &r, o.params.threshold);
+		if (in.explain)
+			print_explain(in.explain);
+	}
 	ret = EXIT_OK;
 cleanup:
 	series__release(&raw);

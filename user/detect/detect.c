@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ static const char *const pattern_names[PATTERN_NPATTERNS] = {
 	[PATTERN_STAIR] = "stair",
 	[PATTERN_SAWTOOTH] = "sawtooth",
 	[PATTERN_PLATEAU] = "plateau",
+	[PATTERN_NONE] = "none",
 };
 
 const char *detect__algo_name(enum detect_algo a)
@@ -281,66 +283,88 @@ int detect__precog(const struct detect_params *p, const struct precog_model *m,
 
 /* Restarts: a sawtooth leak grows, restarts back to its base, grows again.
  * A restart is a drop (over one or a few samples) larger than JUMP that ends
- * a tooth which rose gradually from its lowest point (a line with R² >= seep_tooth_r2
- * over at least MIN_TOOTH samples, no big jumps) by at least half the drop,
- * gives back >= drop_frac of that rise and lands near the tooth's base. With
- * two restarts or more, U receives v with every drop added back (the leak as
- * if nothing had restarted) and OFF[i] the total added at i; otherwise U = V.
- * Returns the restarts used. */
+ * a tooth which rose gradually from its own base (the last sample before
+ * the drop's peak that sits near the level the drop lands on) over at least
+ * MIN_TOOTH samples, as a line with R² >= seep_tooth_r2, by at least half
+ * the drop, and gives back >= seep_drop_frac of that rise. One restart is
+ * enough when growth resumes after it at a similar slope (a line to the
+ * end of at least MIN_TOOTH samples, R² >= seep_tooth_r2, its slope within a
+ * factor 2 of the tooth's);
+ * with two or more the teeth speak for themselves. U receives v with every
+ * drop added back (the leak as if nothing had restarted) and OFF[i] the
+ * total added at i; with no restart U = V. Returns the restarts used. */
+struct restart {
+	size_t a, j;		/* the descent [a - 1, j] */
+	double slope;		/* the tooth's, per sample */
+};
+
 static size_t desaw(const struct detect_params *p, const struct linfit *lv, const double *v,
 		    size_t n, double jump, size_t min_tooth, double *u, double *off)
 {
-	size_t restarts = 0, low = 0, seg = 0;
+	struct restart rs[64];
+	size_t nrs = 0, seg = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		u[i] = v[i];
 		off[i] = 0;
 	}
-	for (size_t i = 1; i < n; i++) {
-		size_t a = i, j = i;
-		double rise, drop;
+	for (size_t i = 1; i < n && nrs < sizeof(rs) / sizeof(rs[0]); i++) {
+		size_t a = i, j = i, base;
+		double rise, drop, land;
 		struct line l;
 
 		/* a sharp step down, widened to the whole monotone descent:
 		 * smoothing spreads one restart over a few samples */
-		if (v[i] - v[i - 1] >= -jump / 2) {
-			if (v[i] < v[low] || i == seg)
-				low = i;
+		if (v[i] - v[i - 1] >= -jump / 2)
 			continue;
-		}
-		while (a - 1 > low && v[a - 2] > v[a - 1])
+		while (a - 1 > seg && v[a - 2] > v[a - 1])
 			a--;
 		while (j + 1 < n && v[j + 1] < v[j])
 			j++;
-		rise = v[a - 1] - v[low];
 		drop = v[a - 1] - v[j];
-		if (drop <= jump || a - 1 - low < min_tooth || rise < 0.5 * drop) {
-			if (v[i] < v[low] || i == seg)
-				low = i;
-			continue;
+		land = v[j] + 0.35 * drop;
+		/* the tooth's own base: back from the peak while above the landing */
+		for (base = a - 1; base > seg && v[base - 1] > land; base--)
+			;
+		if (base > seg)
+			base--;
+		rise = v[a - 1] - v[base];
+		if (drop > jump && a - 1 - base >= min_tooth && rise >= 0.5 * drop &&
+		    drop >= p->seep_drop_frac * rise && fabs(v[j] - v[base]) <= 0.35 * drop &&
+		    !linfit__fit(lv, base, a, &l) && l.slope > 0 && l.r2 >= p->seep_tooth_r2) {
+			rs[nrs].a = a;
+			rs[nrs].j = j;
+			rs[nrs].slope = l.slope;
+			nrs++;
+			seg = j;
 		}
-		if (drop >= p->seep_drop_frac * rise && fabs(v[j] - v[low]) <= 0.35 * drop &&
-		    !linfit__fit(lv, low, a, &l) && l.slope > 0 && l.r2 >= p->seep_tooth_r2) {
-			for (size_t k = a; k < n; k++)
-				off[k] += k <= j ? v[a - 1] - v[k] : drop;
-			restarts++;
-		}
-		seg = low = j;
 		i = j;
 	}
-	if (restarts < 2) {
-		for (size_t i = 0; i < n; i++)
-			off[i] = 0;
-		return 0;
+	if (nrs == 1) {
+		/* one restart: growth must resume at a similar slope */
+		size_t j = rs[0].j, end = n, len = end - j;
+		struct line l;
+
+		if (len < min_tooth || len < 4 || linfit__fit(lv, j, end, &l) ||
+		    l.r2 < p->seep_tooth_r2 || l.slope < rs[0].slope / 2 ||
+		    l.slope > rs[0].slope * 2)
+			nrs = 0;
+	}
+	for (size_t k = 0; k < nrs; k++) {
+		size_t a = rs[k].a, j = rs[k].j;
+		double drop = v[a - 1] - v[j];
+
+		for (size_t x = a; x < n; x++)
+			off[x] += x <= j ? v[a - 1] - v[x] : drop;
 	}
 	for (size_t i = 0; i < n; i++)
 		u[i] = v[i] + off[i];
-	return restarts;
+	return nrs;
 }
 
 /* The jump a restart must exceed: well above the noise of the first
- * differences and a tenth of the range, and at least seep_restart_min·|U|. */
-static double _restart_jump(const struct detect_params *p, const struct series *s)
+ * differences and a tenth of the range. */
+static double _restart_jump(const struct series *s)
 {
 	double lo = INFINITY, hi = -INFINITY, jump;
 
@@ -349,39 +373,65 @@ static double _restart_jump(const struct detect_params *p, const struct series *
 		hi = fmax(hi, s->v[i]);
 	}
 	jump = fmax(6 * diff_noise(s->v, 0, s->n), 0.1 * (hi - lo));
-	if (!(jump > 0))
-		jump = 1e-9;
-	return fmax(jump, p->seep_restart_min * fabs(p->threshold));
+	return jump > 0 ? jump : 1e-9;
 }
 
 /* Fills U (the series with its restarts added back) and OFF (what was added
- * at each sample) for S. */
+ * at each sample) for S; the restarts found through *RESTARTS. */
 static int _seep_desaw(const struct detect_params *p, const struct series *s, double *u,
-		       double *off)
+		       double *off, size_t *restarts)
 {
 	struct linfit lf;
 	int err = linfit__init(&lf, s->v, s->n);
 
 	if (err)
 		return err;
-	desaw(p, &lf, s->v, s->n, _restart_jump(p, s), detect_params__samples(4 * 3600, s->step),
-	      u, off);
+	*restarts = desaw(p, &lf, s->v, s->n, _restart_jump(s),
+			  detect_params__samples(p->seep_tooth_min_s, s->step), u, off);
 	linfit__release(&lf);
 	return 0;
+}
+
+static void _explain_add(struct detect_explain *ex, const struct series *s,
+			 const struct seep_window *w, enum seep_test failed)
+{
+	struct detect_candidate *c;
+
+	if (!ex || ex->ncand >= DETECT_EXPLAIN_MAX)
+		return;
+	c = &ex->cand[ex->ncand++];
+	c->start = s->t[w->from];
+	c->end = s->t[w->n - 1];
+	c->slope_per_hour = w->line.slope * 3600.0 / s->step;
+	c->r2 = w->line.r2;
+	c->rise = w->line.slope * (double)(w->n - w->from - 1);
+	c->residual_sd = seep_window__residual_sd(w);
+	c->failed = failed;
 }
 
 /* The longest window ending now, of WMIN..WMAX samples, that passes every
  * test into *BEST (its samples to threshold in *TT); false when none does. */
 static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
 		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
-		       struct seep_window *best, double *tt)
+		       struct seep_window *best, double *tt, struct detect_explain *ex)
 {
-	size_t n = s->n;
+	size_t n = s->n, next = SIZE_MAX;
 
 	for (size_t w = n < wmax ? n : wmax; w >= wmin; w--) {
+		enum seep_test t;
+
 		if (seep_window__init(best, lf, n - w, n, s->step, offset_now))
 			continue;
-		if (seep_window__accept(p, best, tt))
+		t = seep_window__first_failure(p, best, tt);
+		if (ex) {
+			ex->tried++;
+			ex->rejected[t]++;
+			if (t == SEEP_PASSED || w <= next) {
+				_explain_add(ex, s, best, t);
+				next = (size_t)((double)w / 1.25);
+			}
+		}
+		if (t == SEEP_PASSED)
 			return true;
 	}
 	return false;
@@ -425,11 +475,18 @@ static void _seep_report(const struct detect_params *p, const struct series *s,
 
 int detect__seep(const struct detect_params *p, const struct series *s, struct detect_result *r)
 {
+	return detect__seep_explain(p, s, r, NULL);
+}
+
+int detect__seep_explain(const struct detect_params *p, const struct series *s,
+			 struct detect_result *r, struct detect_explain *ex)
+{
 	size_t n = s->n, wmin = detect_params__samples(p->seep_min_window_s, s->step);
 	size_t wmax = detect_params__samples(p->max_window_s, s->step);
 	double *u = NULL, *off = NULL, tt = INFINITY;
 	struct seep_window best;
 	struct linfit lf = { 0 };
+	size_t restarts = 0;
 	int err;
 
 	result_empty(r, DETECT_SEEP, s);
@@ -443,13 +500,15 @@ int detect__seep(const struct detect_params *p, const struct series *s, struct d
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	err = _seep_desaw(p, s, u, off);
+	err = _seep_desaw(p, s, u, off, &restarts);
 	if (err)
 		goto cleanup;
+	if (ex)
+		ex->restarts = restarts;
 	err = linfit__init(&lf, u, n);
 	if (err)
 		goto cleanup;
-	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, &best, &tt))
+	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, &best, &tt, ex))
 		_seep_report(p, s, &best, tt, off, wmin, r);
 cleanup:
 	linfit__release(&lf);
@@ -630,15 +689,41 @@ cleanup:
 	return err;
 }
 
-int detect__run(const struct detect_params *p, enum detect_algo algo,
+/* The median interval between consecutive samples of S (0 under 2). */
+static double _resolution(const struct series *s)
+{
+	double *d, res;
+
+	if (s->n < 2)
+		return 0;
+	d = malloc((s->n - 1) * sizeof(*d));
+	if (!d)
+		return (s->t[s->n - 1] - s->t[0]) / (double)(s->n - 1);
+	for (size_t i = 0; i + 1 < s->n; i++)
+		d[i] = s->t[i + 1] - s->t[i];
+	res = median_of(d, s->n - 1);
+	free(d);
+	return res;
+}
+
+int detect__run(const struct detect_params *user, enum detect_algo algo,
 		struct detect_input *in, struct detect_result *r)
 {
 	struct precog_model own = { 0 };
+	struct detect_params_why why;
+	struct detect_params pd = *user, *p = &pd;
 	struct series s = { 0 };
 	int err;
 
 	memset(r, 0, sizeof(*r));
 	in->split = 0;
+	detect_params__derive(p, in->raw->n ? in->raw->t[in->raw->n - 1] - in->raw->t[0] : 0,
+			      _resolution(in->raw), &why);
+	if (in->explain) {
+		memset(in->explain, 0, sizeof(*in->explain));
+		in->explain->used = pd;
+		in->explain->why = why;
+	}
 	err = detect__preprocess(p, in->raw, &s);
 	if (err)
 		return err;
@@ -650,7 +735,7 @@ int detect__run(const struct detect_params *p, enum detect_algo algo,
 		err = detect__lbrcpd(p, &s, r);
 		break;
 	case DETECT_SEEP:
-		err = detect__seep(p, &s, r);
+		err = detect__seep_explain(p, &s, r, in->explain);
 		break;
 	case DETECT_PRECOG:
 	case DETECT_PRECOGMF:

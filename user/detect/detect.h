@@ -38,6 +38,7 @@
 #include <stddef.h>
 
 #include "detect/params.h"
+#include "detect/seep_window.h"
 #include "detect/series.h"
 
 enum detect_algo {
@@ -54,7 +55,8 @@ enum detect_pattern {
 	PATTERN_SPIKE,		/* one short excursion that comes back */
 	PATTERN_STAIR,		/* growth concentrated in a few jumps */
 	PATTERN_SAWTOOTH,	/* growth interrupted by restarts */
-	PATTERN_PLATEAU,	/* flat, or growth that levelled off */
+	PATTERN_PLATEAU,	/* growth that levelled off: a step or a saturating rise */
+	PATTERN_NONE,		/* no growth above the noise */
 	PATTERN_NPATTERNS
 };
 
@@ -70,6 +72,27 @@ struct detect_result {
 	enum detect_pattern pattern;
 	size_t restarts;		/* sawtooth resets inside the window */
 	size_t ncp;			/* change points used (CPD algorithms) */
+};
+
+/* --explain: what seep's detector tried. Candidates are the windows at
+ * lengths spaced by a factor 1.25 from the longest down, and the one
+ * accepted, each with the first test it failed. */
+#define DETECT_EXPLAIN_MAX 40
+struct detect_candidate {
+	double start, end;		/* epoch seconds of its first and last sample */
+	double slope_per_hour, r2;
+	double rise, residual_sd;	/* series unit */
+	enum seep_test failed;		/* SEEP_PASSED when accepted */
+};
+
+struct detect_explain {
+	struct detect_params used;	/* after derivation */
+	struct detect_params_why why;
+	size_t restarts;		/* restarts added back over the whole series */
+	size_t tried;			/* windows fitted */
+	size_t rejected[SEEP_NTESTS + 1];/* per test: windows it rejected */
+	struct detect_candidate cand[DETECT_EXPLAIN_MAX];
+	size_t ncand;
 };
 
 struct precog_model;
@@ -88,6 +111,10 @@ int detect__preprocess(const struct detect_params *p, const struct series *raw,
 int detect__lbr(const struct detect_params *p, const struct series *s, struct detect_result *r);
 int detect__lbrcpd(const struct detect_params *p, const struct series *s, struct detect_result *r);
 int detect__seep(const struct detect_params *p, const struct series *s, struct detect_result *r);
+/* The same, filling EX (may be NULL) with the windows tried; EX->used and
+ * EX->why are left alone. */
+int detect__seep_explain(const struct detect_params *p, const struct series *s,
+			 struct detect_result *r, struct detect_explain *ex);
 /* Precog's test phase (PrecogMF when MF): S is the test part. */
 int detect__precog(const struct detect_params *p, const struct precog_model *m,
 		   const struct series *s, int mf, struct detect_result *r);
@@ -99,10 +126,13 @@ struct detect_input {
 	const struct precog_model *model;/* Precog: use this model, test RAW whole */
 	struct precog_model *trained;	/* out: the model Precog trained, if any */
 	struct series *analysed;	/* out: the pre-processed RAW */
+	struct detect_explain *explain;	/* out, optional: parameters used, windows tried */
 	size_t split;			/* out: first tested sample of analysed */
 };
 
-/* The whole pipeline: pre-process IN->raw, then ALGO. For Precog(MF) the
+/* The whole pipeline: derive the parameters whose bit is set in P->derive
+ * from IN->raw's span and median interval, pre-process IN->raw, then ALGO.
+ * For Precog(MF) the
  * model is IN->model if given, else trained on IN->train_raw if given, else
  * on the first train_fraction of RAW (and only the rest is tested). */
 int detect__run(const struct detect_params *p, enum detect_algo algo,

@@ -8,6 +8,23 @@
  *
  * Durations are in seconds; detect_params__samples() turns one into a count
  * of samples at the analysed series' resolution. Plain data, no ownership.
+ *
+ * Derived parameters: every window, minimum and smoothing of the detectors
+ * can be derived from the series itself (its span S and resolution r) when
+ * its bit is set in `derive` (detect_params__init_derived sets them all; a
+ * caller that sets a value clears its bit). detect__run derives them before
+ * it pre-processes; for days of data at 5 minutes (the paper's series) the
+ * derivation gives the paper's values back:
+ *   step_s             min(5 min, max(r, S / 576))
+ *   smooth_s           12 steps (1 h at 5 min)
+ *   min_trend_s        min(6 h, S / 12)       LBR's Wmin
+ *   cpd_min_dist_s     min(6 h, S / 12)       CPD's Pmin
+ *   seep_min_window_s  min(24 h, S / 3)       one daily cycle when there are days
+ *   seep_tooth_min_s   seep_min_window / 6    (4 h)
+ *   seep_tail_min_s    seep_min_window / 2    (12 h)
+ *   seep_part_min_s    seep_min_window / 4    (6 h)
+ * The horizon C (critical_s, 7 d) and U are the user's question, not the
+ * series': they are options, not derived.
  */
 #ifndef SEEP_DETECT_PARAMS_H
 #define SEEP_DETECT_PARAMS_H
@@ -32,17 +49,45 @@ struct detect_params {
 	double train_fraction;
 	/* seep's detector */
 	double seep_min_window_s;/* shortest trend it reports (24 h: one daily cycle) */
+	double seep_tooth_min_s;/* a sawtooth tooth lasts at least this (4 h) */
+	double seep_tail_min_s;	/* the tail after a two-line split, at least (12 h) */
+	double seep_part_min_s;	/* the head of a split, a level of a step, at least (6 h) */
 	double seep_drop_frac;	/* a restart gives back >= this share of its tooth's rise */
-	double seep_min_rise;	/* minimum rise over the window, as a share of U */
+	double seep_min_snr;	/* rise over the window >= this many residual sds */
 	double seep_r2_min;	/* loose fit floor; persistence does the real work */
-	double seep_restart_min;/* a restart frees at least this share of U */
 	double seep_tooth_r2;	/* a sawtooth tooth is a line with at least this R² */
 	double seep_recent_frac;/* recent slope >= this share of the window's */
 	double seep_step_ratio;	/* one level shift must fit worse than the line by this */
+	unsigned derive;	/* DETECT_DERIVE_* bits: derived from the series */
+};
+
+enum {
+	DETECT_DERIVE_STEP = 1u << 0,
+	DETECT_DERIVE_SMOOTH = 1u << 1,
+	DETECT_DERIVE_MIN_TREND = 1u << 2,
+	DETECT_DERIVE_CPD_DIST = 1u << 3,
+	DETECT_DERIVE_SEEP_WINDOW = 1u << 4,
+	DETECT_DERIVE_SEEP_PARTS = 1u << 5,	/* tooth, tail and part minimums */
+	DETECT_DERIVE_ALL = (1u << 6) - 1,
+};
+
+/* How the parameters were chosen: for each derived one, the rule and the
+ * series' figures it used ("user" or "default" for the others). */
+struct detect_params_why {
+	double span_s, resolution_s;	/* of the raw series */
+	char step[96], smooth[96], min_trend[96], cpd_dist[96], seep_window[96], seep_parts[96];
 };
 
 /* Paper defaults; seep's detector's own defaults. */
 void detect_params__init(struct detect_params *p);
+/* The same, with every derivable parameter marked to be derived. */
+void detect_params__init_derived(struct detect_params *p);
+
+/* Derives, in P, the parameters whose bit is set from a series spanning
+ * SPAN_S seconds at a median interval of RESOLUTION_S, and writes why into
+ * WHY (may be NULL). Clears nothing: deriving twice gives the same. */
+void detect_params__derive(struct detect_params *p, double span_s, double resolution_s,
+			   struct detect_params_why *why);
 
 /* SECONDS as a whole number of samples of STEP seconds (rounded to the
  * nearest; 0 when not positive). */

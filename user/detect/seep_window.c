@@ -5,8 +5,6 @@
 #include "detect/seep_window.h"
 
 #define RECENT_MIN 8			/* samples in the recent part, at least */
-#define TAIL_MIN_S (12 * 3600.0)	/* the tail after a two-line split */
-#define PART_MIN_S (6 * 3600.0)		/* the head of a split, a level of a step */
 
 int seep_window__init(struct seep_window *w, const struct linfit *lf, size_t from, size_t n,
 		      double step, double offset_now)
@@ -36,9 +34,21 @@ bool seep_window__fits(const struct detect_params *p, const struct seep_window *
 	return w->line.slope > 0 && !(w->line.r2 < p->seep_r2_min);
 }
 
+double seep_window__residual_sd(const struct seep_window *w)
+{
+	size_t m = w->n - w->from;
+	double slope;
+
+	if (m < 3)
+		return 0;
+	return sqrt(linfit__sse(w->lf, w->from, w->n, &slope) / (double)(m - 2));
+}
+
 bool seep_window__rises(const struct detect_params *p, const struct seep_window *w)
 {
-	return !(_quarter_rise(w) * 4 < p->seep_min_rise * fabs(p->threshold));
+	double rise = w->line.slope * (double)(w->n - w->from - 1);
+
+	return rise > 0 && !(rise < p->seep_min_snr * seep_window__residual_sd(w));
 }
 
 bool seep_window__reaches(const struct detect_params *p, const struct seep_window *w,
@@ -94,8 +104,9 @@ bool seep_window__still_growing(const struct detect_params *p, const struct seep
 
 	if (linfit__fit(w->lf, w->n - recent, w->n, &lr) || lr.slope < floor)
 		return false;
-	return !(_tail_slope(w->lf, w->from, w->n, detect_params__samples(TAIL_MIN_S, w->step),
-			     detect_params__samples(PART_MIN_S, w->step)) < floor);
+	return !(_tail_slope(w->lf, w->from, w->n,
+			     detect_params__samples(p->seep_tail_min_s, w->step),
+			     detect_params__samples(p->seep_part_min_s, w->step)) < floor);
 }
 
 /* A level shift rather than growth: the best step (two flat levels, each at
@@ -125,16 +136,44 @@ static double _step_ratio(const struct linfit *lf, size_t from, size_t n, size_t
 
 bool seep_window__no_level_shift(const struct detect_params *p, const struct seep_window *w)
 {
-	return !(_step_ratio(w->lf, w->from, w->n, detect_params__samples(PART_MIN_S, w->step)) <
+	return !(_step_ratio(w->lf, w->from, w->n,
+			     detect_params__samples(p->seep_part_min_s, w->step)) <
 		 p->seep_step_ratio);
+}
+
+static const char *const test_names[SEEP_NTESTS + 1] = {
+	[SEEP_PASSED] = "passed", [SEEP_FITS] = "fits", [SEEP_RISES] = "rises",
+	[SEEP_REACHES] = "reaches", [SEEP_PERSISTS] = "persists",
+	[SEEP_STILL_GROWING] = "still_growing", [SEEP_NO_LEVEL_SHIFT] = "no_level_shift",
+};
+
+const char *seep_window__test_name(enum seep_test t)
+{
+	return t <= SEEP_NTESTS ? test_names[t] : "?";
+}
+
+enum seep_test seep_window__first_failure(const struct detect_params *p,
+					  const struct seep_window *w, double *to_threshold)
+{
+	if (!seep_window__fits(p, w))
+		return SEEP_FITS;
+	if (!seep_window__rises(p, w))
+		return SEEP_RISES;
+	if (!seep_window__reaches(p, w, to_threshold))
+		return SEEP_REACHES;
+	if (!seep_window__persists(p, w))
+		return SEEP_PERSISTS;
+	if (!seep_window__still_growing(p, w))
+		return SEEP_STILL_GROWING;
+	if (!seep_window__no_level_shift(p, w))
+		return SEEP_NO_LEVEL_SHIFT;
+	return SEEP_PASSED;
 }
 
 bool seep_window__accept(const struct detect_params *p, const struct seep_window *w,
 			 double *to_threshold)
 {
-	return seep_window__fits(p, w) && seep_window__rises(p, w) &&
-	       seep_window__reaches(p, w, to_threshold) && seep_window__persists(p, w) &&
-	       seep_window__still_growing(p, w) && seep_window__no_level_shift(p, w);
+	return seep_window__first_failure(p, w, to_threshold) == SEEP_PASSED;
 }
 
 size_t seep_window__onset(const struct seep_window *w, size_t min_tail)

@@ -11,15 +11,17 @@
  * that passes seep_window__accept(), which runs the tests in this order
  * (the cheap ones first) and stops at the first that fails:
  *   1. fits           slope > 0 and R² >= seep_r2_min (a loose floor)
- *   2. rises          the line rises by seep_min_rise·|U| over the window
+ *   2. rises          the line's rise over the window is at least
+ *                     seep_min_snr residual standard deviations of the
+ *                     fit: significant against the series' own noise
  *   3. reaches        U is reached within C from the level now
  *   4. persists       each quarter's mean is above the previous one's by a
  *                     quarter of the line's rise per quarter
  *   5. still_growing  the recent quarter (at least 8 samples), and the tail
- *                     after the best two-line split (at least 12 h), grow
+ *                     after the best two-line split (seep_tail_min_s), grow
  *                     at seep_recent_frac of the line's slope or more
  *   6. no_level_shift no single step between two flat levels (each at least
- *                     6 h) explains the window as well as the line does
+ *                     seep_part_min_s) explains the window as well as the line does
  *                     (by seep_step_ratio): a plateau or a step is no leak
  *
  * Pure computation over the caller's prefix sums: no allocation, no
@@ -47,7 +49,17 @@ struct seep_window {
 int seep_window__init(struct seep_window *w, const struct linfit *lf, size_t from, size_t n,
 		      double step, double offset_now);
 
-/* The six tests (see the top of this header). */
+/* The six tests (see the top of this header), in order. */
+enum seep_test {
+	SEEP_PASSED, SEEP_FITS, SEEP_RISES, SEEP_REACHES, SEEP_PERSISTS, SEEP_STILL_GROWING,
+	SEEP_NO_LEVEL_SHIFT,
+	SEEP_NTESTS = SEEP_NO_LEVEL_SHIFT
+};
+const char *seep_window__test_name(enum seep_test t);
+
+/* The residual standard deviation of the window's line (0 under 3 samples). */
+double seep_window__residual_sd(const struct seep_window *w);
+
 bool seep_window__fits(const struct detect_params *p, const struct seep_window *w);
 bool seep_window__rises(const struct detect_params *p, const struct seep_window *w);
 /* Also gives the samples until U from the level now through *TO_THRESHOLD
@@ -58,8 +70,11 @@ bool seep_window__persists(const struct detect_params *p, const struct seep_wind
 bool seep_window__still_growing(const struct detect_params *p, const struct seep_window *w);
 bool seep_window__no_level_shift(const struct detect_params *p, const struct seep_window *w);
 
-/* All six in order; *TO_THRESHOLD as for seep_window__reaches (set only
- * once test 3 ran). */
+/* The first test the window fails, SEEP_PASSED when it passes all six;
+ * *TO_THRESHOLD as for seep_window__reaches (set only once test 3 ran). */
+enum seep_test seep_window__first_failure(const struct detect_params *p,
+					  const struct seep_window *w, double *to_threshold);
+/* All six in order: first_failure() == SEEP_PASSED. */
 bool seep_window__accept(const struct detect_params *p, const struct seep_window *w,
 			 double *to_threshold);
 

@@ -116,21 +116,28 @@ Test(seep_window, fits_fails_when_noise_hides_the_slope)
 	cr_assert(seep_window__fits(&p, &w));
 }
 
-Test(seep_window, rises_needs_a_share_of_the_threshold)
+Test(seep_window, rises_needs_a_rise_above_the_residual_noise)
 {
 	struct seep_window w;
 
-	/* 0.01 per sample: 4 quarters of 100 samples rise by 4, under 5% of U = 100 */
+	/* 0.01 per sample over 400 samples: a rise of about 4 whatever U is; with
+	 * noise of +-0.5 (sd 0.5) it is about 8 sds: significant */
 	for (size_t i = 0; i < N; i++)
-		y[i] = 0.01 * (double)i;
+		y[i] = 0.01 * (double)i + ((i & 1) ? 0.5 : -0.5);
 	window(&w, 0, 0);
-	cr_assert(seep_window__fits(&p, &w));
-	cr_assert_not(seep_window__rises(&p, &w));
-	/* with U = 50 the same 4 is more than 5% of it */
-	p.threshold = 50;
+	cr_assert_float_eq(seep_window__residual_sd(&w), 0.5, 0.01);
 	cr_assert(seep_window__rises(&p, &w));
-	/* a negative threshold counts by its size */
-	p.threshold = -100;
+	p.threshold = 1e6;	/* U plays no part */
+	cr_assert(seep_window__rises(&p, &w));
+	/* noise of +-3 (sd 3): the same rise is under 4 sds */
+	for (size_t i = 0; i < N; i++)
+		y[i] = 0.01 * (double)i + ((i & 1) ? 3 : -3);
+	window(&w, 0, 0);
+	cr_assert_not(seep_window__rises(&p, &w));
+	/* a falling line never rises */
+	for (size_t i = 0; i < N; i++)
+		y[i] = -0.01 * (double)i;
+	window(&w, 0, 0);
 	cr_assert_not(seep_window__rises(&p, &w));
 }
 
