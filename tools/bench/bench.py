@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """seep's overhead benchmark (make bench): seep against its peers.
 
-  tools/bench/bench.py [--rounds N] [--redis-rounds N] [--only micro|redis|...]
+  tools/bench/bench.py [--rounds N] [--redis-rounds N] [--only micro|redis|kernel|...]
                        [--tools NAME,...] [--seep PATH] [--out FILE] [--quick]
 
 (a) micro: build/bench/mallocbench (a malloc/free loop) reports ns per
@@ -10,6 +10,11 @@
     requests and time); server CPU time (utime+stime from /proc/PID/stat)
     per command, untraced and under each tool; a glibc-malloc redis built from
     Debian's source package and Debian's redis-server (jemalloc).
+(d) kernel: `seep trace --kernel` on a fork/exec + file I/O load (a shell
+    loop: exec /bin/true, copy, read and remove a file): wall time of the load
+    untraced and traced (default sampling, and -s 1: a stack for every
+    event), and the cost per kernel event from the BPF run-time statistics
+    seep reports (run_time_ns / run_cnt over its ten programs).
 
 Configurations run interleaved (A, B, C, A, B, C, ...); each traced result is
 divided by the untraced result of the same round, and the table gives the
@@ -521,11 +526,123 @@ def raw_table(tools, rows, pick=lambda v: v):
 
 # --- main ------------------------------------------------------------------------------
 
+# --- (d) kernel mode ----------------------------------------------------------
+
+KERNEL_CONFIGS = [
+    ("untraced", None),
+    ("seep --kernel (default sampling)", []),
+    ("seep --kernel -s 1 (every stack)", ["-s", "1"]),
+]
+
+
+def kernel_load(iters, workdir):
+    """The fork/exec + file I/O load: wall seconds for ITERS iterations."""
+    script = ('i=0; while [ $i -lt %d ]; do /bin/true; cp /etc/services "$D/f"; '
+              'cat "$D/f" > /dev/null; rm "$D/f"; i=$((i+1)); done' % iters)
+    t0 = time.monotonic()
+    subprocess.run(["/bin/sh", "-c", script], check=True, env=dict(os.environ, D=workdir))
+    return time.monotonic() - t0
+
+
+def kernel_run(extra, args, tag, workdir):
+    """(load seconds, the final report or None) for one configuration."""
+    if extra is None:
+        return kernel_load(args.kernel_iters, workdir), None
+    out = os.path.join(LOG, "kernel-%s.json" % tag)
+    err = os.path.join(LOG, "kernel-%s.err" % tag)
+    with open(out, "w") as fo, open(err, "w") as fe:
+        proc = subprocess.Popen([SEEP, "trace", "--kernel", "-f", "json", "-n", "1"] + extra,
+                                stdout=fo, stderr=fe, start_new_session=True)
+    try:
+        if not wait_for(err, "seep: tracing ", 30, proc):
+            log("bench: seep --kernel did not start (see %s)" % err)
+            return None, None
+        secs = kernel_load(args.kernel_iters, workdir)
+    finally:
+        stop(proc)
+    with open(out) as f:
+        lines = [l for l in f.read().splitlines() if l.strip()]
+    try:
+        import json
+        rep = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        rep = None
+    return secs, rep
+
+
+def kernel_section(args):
+    workdir = os.path.join(BB, "kload")
+    os.makedirs(workdir, exist_ok=True)
+    rows = []
+    for rnd in range(1, args.rounds + 1):
+        row = {}
+        for name, extra in KERNEL_CONFIGS:
+            secs, rep = kernel_run(extra, args, "%d-%s" % (rnd, "u" if extra is None else
+                                                           "x".join(extra) or "d"), workdir)
+            if secs is not None and (extra is None or rep is not None):
+                row[name] = (secs, rep)
+                log("kernel round %d/%d  %-36s %.3f s" % (rnd, args.rounds, name, secs))
+        rows.append(row)
+    out = ["## (d) kernel mode: `seep trace --kernel`", "",
+           "The load: %d iterations of a /bin/sh loop that execs /bin/true, copies /etc/services "
+           "into a file, reads it and removes it (fork/exec, slab, kmalloc and page-cache "
+           "allocations); wall time of the whole loop. seep traces the whole system (no -p) "
+           "while it runs; %d rounds, configurations interleaved; the ratio is to the untraced "
+           "run of the same round. Cost per event: run_time_ns / run_cnt of seep's ten programs "
+           "(BPF run-time statistics, on while seep runs), over the traced run." %
+           (args.kernel_iters, len(rows)), "",
+           "| configuration | load (s) | × untraced | events/s | ns per event | "
+           "drops | recursion misses |",
+           "|---|---|---|---|---|---|---|"]
+    for name, extra in KERNEL_CONFIGS:
+        secs = [r[name][0] for r in rows if name in r]
+        ratios = [r[name][0] / r["untraced"][0] for r in rows if name in r and "untraced" in r]
+        if not secs:
+            out.append("| %s | n/a | | | | | |" % name)
+            continue
+        if extra is None:
+            out.append("| %s | %s | 1 | | | | |" % (name, med_range(secs, 3)))
+            continue
+        ns, rates, drops, misses = [], [], [], []
+        for r in rows:
+            if name not in r:
+                continue
+            secs_r, rep = r[name]
+            cnt = sum(p["run_cnt"] for p in rep["programs"])
+            t = sum(p["run_time_ns"] for p in rep["programs"])
+            if cnt:
+                ns.append(t / cnt)
+            if rep.get("elapsed_s"):
+                rates.append(cnt / rep["elapsed_s"])
+            drops.append(rep["drops_total"])
+            misses.append(rep["recursion_misses_total"])
+        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            name, med_range(secs, 3), med_range(ratios, 3, "×"),
+            "%.0f" % statistics.median(rates) if rates else "n/a",
+            med_range(ns, 0) if ns else "n/a",
+            "%d" % statistics.median(drops), "%d" % statistics.median(misses)))
+    out += ["", "Per program (the last round of each configuration):", "",
+            "| configuration | program | events | ns per event | recursion misses |",
+            "|---|---|---|---|---|"]
+    for name, extra in KERNEL_CONFIGS:
+        last = next((r[name][1] for r in reversed(rows) if name in r and r[name][1]), None)
+        for p in (last or {}).get("programs", []):
+            out.append("| %s | %s | %d | %s | %d |" % (
+                name, p["name"], p["run_cnt"],
+                "%.0f" % p["ns_per_event"] if p["ns_per_event"] is not None else "n/a",
+                p["recursion_misses"]))
+    out += ["", "drops: every drop counter of every kind (frees_unseen is most of it: "
+            "kfree_rcu's batched frees fire no tracepoint) plus the recursion misses.", ""]
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=5, help="microbenchmark rounds")
     ap.add_argument("--redis-rounds", type=int, default=3)
-    ap.add_argument("--only", choices=["micro", "redis", "redis-glibc", "redis-jemalloc", "scale"])
+    ap.add_argument("--only", choices=["micro", "redis", "redis-glibc", "redis-jemalloc", "scale",
+                                        "kernel"])
+    ap.add_argument("--kernel-iters", type=int, default=3000, help="(d): iterations of the load")
     ap.add_argument("--scale", default="16,64", help="(c): numbers of traced processes")
     ap.add_argument("--tools", help="comma-separated configuration names (default: all)")
     ap.add_argument("--seep", help="the seep binary (default: build/seep)")
@@ -544,6 +661,7 @@ def main():
     if args.quick:
         args.rounds, args.redis_rounds = 1, 1
         args.micro_seconds, args.redis_requests, args.redis_timeout = 0.1, 3000, 5
+        args.kernel_iters = 300
     if args.seep:
         global SEEP
         SEEP = os.path.abspath(args.seep)
@@ -556,6 +674,16 @@ def main():
     started = datetime.datetime.now(datetime.timezone.utc)
     log("bench: seep %s --sample-bytes; logs in %s" %
         ("supports" if sampling else "does not support (seep default: n/a)", LOG))
+
+    if args.only == "kernel":
+        md = kernel_section(args)
+        print(md)
+        if not args.quick:
+            path = os.path.join(ROOT, "tools", "bench", "RESULTS-kernel.md")
+            with open(path, "w") as f:
+                f.write(md)
+            log("bench: table written to %s" % path)
+        return 0
 
     sections = []
     if args.only in (None, "micro"):
@@ -618,6 +746,8 @@ def main():
                 stop(p, signal.SIGKILL)
 
     md = render(sections, args, sampling, started)
+    if args.only is None:
+        md += "\n" + kernel_section(args)
     print(md)
     if args.out and not args.quick:
         with open(args.out, "w") as f:

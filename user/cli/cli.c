@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/parse.h"
 #include "lib/vec.h"
@@ -382,27 +383,56 @@ uint64_t cli__next_tick(uint64_t next, uint64_t step, uint64_t now)
 	return next + ((now - next) / step + 1) * step;
 }
 
-int cli__run_ticks(struct session *s, double every_s, double duration_s,
-		   session_report_fn fn, void *ctx)
+int cli__ticks(const struct cli_ticker *t, uint64_t start_ns, double every_s,
+	       double duration_s)
 {
-	uint64_t start = session__start_ns(s), step = (uint64_t)(every_s * 1e9);
-	uint64_t end = duration_s > 0 ? start + (uint64_t)(duration_s * 1e9) : UINT64_MAX;
-	uint64_t next = step ? start + step : UINT64_MAX;
+	uint64_t step = (uint64_t)(every_s * 1e9);
+	uint64_t end = duration_s > 0 ? start_ns + (uint64_t)(duration_s * 1e9) : UINT64_MAX;
+	uint64_t next = step ? start_ns + step : UINT64_MAX;
 	int running, err;
 
 	while (!cli__stopped()) {
-		running = session__wait(s, next < end ? next : end, fn, ctx);
+		running = t->wait(t->ctx, next < end ? next : end);
 		if (running <= 0)
 			return running;
-		if (session__now_ns() >= end)
+		if (clock__mono_ns() >= end)
 			break;
-		if (session__now_ns() >= next) {
-			if ((err = session__report(s, false, fn, ctx)))
+		if (clock__mono_ns() >= next) {
+			if ((err = t->report(t->ctx, false)))
 				return err;
-			next = cli__next_tick(next, step, session__now_ns());
+			next = cli__next_tick(next, step, clock__mono_ns());
 		}
 	}
-	return session__report(s, true, fn, ctx);
+	return t->report(t->ctx, true);
+}
+
+struct session_ticks {
+	struct session *s;
+	session_report_fn fn;
+	void *ctx;
+};
+
+static int _session_wait(void *ctx, uint64_t deadline_ns)
+{
+	struct session_ticks *st = ctx;
+
+	return session__wait(st->s, deadline_ns, st->fn, st->ctx);
+}
+
+static int _session_report(void *ctx, bool final)
+{
+	struct session_ticks *st = ctx;
+
+	return session__report(st->s, final, st->fn, st->ctx);
+}
+
+int cli__run_ticks(struct session *s, double every_s, double duration_s,
+		   session_report_fn fn, void *ctx)
+{
+	struct session_ticks st = { .s = s, .fn = fn, .ctx = ctx };
+	struct cli_ticker t = { .wait = _session_wait, .report = _session_report, .ctx = &st };
+
+	return cli__ticks(&t, session__start_ns(s), every_s, duration_s);
 }
 
 /* --- signals --- */

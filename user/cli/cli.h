@@ -160,7 +160,23 @@ int cli__session_open(const struct cli_target *t, const char *how_to_stop,
 /* The tick after NEXT still ahead of NOW, on the grid NEXT + k * STEP: a
  * late tick skips the ticks it missed and keeps the phase (no burst). */
 uint64_t cli__next_tick(uint64_t next, uint64_t step, uint64_t now);
-/* Runs S until DURATION_S (0: no end), Ctrl-C or the exit of every traced
+/* What the tick loop drives: WAIT returns by DEADLINE_NS (CLOCK_MONOTONIC)
+ * at the latest, earlier on a signal or an event of its own: > 0 to go
+ * on, 0 when nothing is left to trace (no final report then: the source
+ * gave it), -errno on an error. REPORT makes one report (FINAL: the last).
+ * Both take CTX. */
+struct cli_ticker {
+	int (*wait)(void *ctx, uint64_t deadline_ns);
+	int (*report)(void *ctx, bool final);
+	void *ctx;
+};
+/* Runs T from START_NS until DURATION_S (0: no end), Ctrl-C or WAIT's 0,
+ * with a report every EVERY_S seconds from the start (0: none; on the
+ * grid of cli__next_tick), then the final report. Returns 0 or the first
+ * error (WAIT's or REPORT's). */
+int cli__ticks(const struct cli_ticker *t, uint64_t start_ns, double every_s,
+	       double duration_s);
+/* cli__ticks over a session. Runs S until DURATION_S (0: no end), Ctrl-C or the exit of every traced
  * process, with a report of every running process to FN every EVERY_S
  * seconds from the start (0: none; ticks on the grid of cli__next_tick),
  * then the final reports (those of processes that exit on the way come as

@@ -1,38 +1,58 @@
-/* cmd_trace — `seep trace`: live heap of running processes by allocation stack.
+/* cmd_trace — `seep trace`: live heap of running processes by allocation
+ * stack; with --kernel, live kernel allocations by kernel stack.
  *
  * Reads top to bottom: parse options, check the environment, load the
  * tracer, attach to each process (or start the command stopped at its entry
  * and attach), then wait for the interval, the duration, a signal or the
- * processes' exit, printing reports; clean up.
+ * processes' exit, printing reports; clean up. The kernel mode loads the
+ * kernel tracer (tracer/ktrace) instead and runs the same tick loop
+ * (cli__ticks): it ends at the duration, a signal, or the exit of the
+ * process given with -p.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "snapshot/folded.h"
+#include "snapshot/kreport.h"
 #include "snapshot/report.h"
+#include "tracer/ktrace.h"
 #include "tracer/session.h"
+
+enum { OPT_KERNEL = CLI_OPT__NEXT };
 
 struct trace_opts {
 	struct cli_target target;   /* -p (repeatable), -c, -d, -a, tracer options */
 	double interval_s;          /* 0: final report only */
 	enum report_format format;
+	bool kernel;                /* --kernel */
+	const char *user_only;      /* the last option given that only user mode takes */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: seep trace (-p PID [-p PID ...] | -c 'CMD ARGS...') [options]\n"
+"       seep trace --kernel [-p PID] [-d S] [-i S] [-n N] [-f FMT] [-s N]\n"
 "\n"
 "Reports the live (allocated, not yet freed) heap memory of processes by\n"
 "allocation stack. Needs root (CAP_SYS_ADMIN).\n"
 "\n"
+"      --kernel           the kernel's live allocations instead (slab, kmalloc,\n"
+"                         pages, percpu, vmalloc) by kernel stack, made since\n"
+"                         seep started; -p keeps those made in one process's\n"
+"                         context; with -i, sites whose live bytes grow in\n"
+"                         every interval are marked growing. Takes -p (once),\n"
+"                         -d, -i, -n, -f, -s, --max-allocs, --max-stacks\n"
 "  -p, --pid PID          trace a running process (repeatable)\n"
 "  -c, --command 'CMD'    start CMD (split like a shell would, no commands\n"
 "                         run; leading NAME=value words set its environment)\n"
@@ -59,6 +79,7 @@ static const struct option longopts[] = {
 	{ "interval", required_argument, NULL, 'i' },
 	{ "top", required_argument, NULL, 'n' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "kernel", no_argument, NULL, OPT_KERNEL },
 	CLI_TARGET_LONGOPTS,
 	{ 0 },
 };
@@ -71,12 +92,35 @@ static const struct cli_command command = {
 	.usage = usage,
 };
 
+/* The options of the user-space tracer only, by their long name. */
+static const char *user_only_name(int c)
+{
+	switch (c) {
+	case 'c': return "--command";
+	case 'a': return "--min-age";
+	case 'u': return "--unwind";
+	case CLI_OPT_MAX_DEPTH: return "--max-depth";
+	case CLI_OPT_STACK_BYTES: return "--stack-bytes";
+	case CLI_OPT_NO_SESSIONS: return "--no-sessions";
+	case CLI_OPT_SHARED_PROBES: return "--shared-probes";
+	default: return NULL;
+	}
+}
+
 static int on_opt(void *ctx, int c, const char *arg)
 {
 	struct trace_opts *o = ctx;
 	uint64_t v;
 	size_t f;
-	int err = cli__target_opt(&o->target, c, arg);
+	int err;
+
+	if (c == OPT_KERNEL) {
+		o->kernel = true;
+		return 0;
+	}
+	if (user_only_name(c))
+		o->user_only = user_only_name(c);
+	err = cli__target_opt(&o->target, c, arg);
 
 	if (err)
 		return err < 0 ? err : 0;
@@ -107,7 +151,21 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	cli__target_init(&o->target, SIZE_MAX, 0, 10);
 	if ((err = cli__parse(&command, argc, argv, on_opt, o)))
 		return err;
-	return cli__target_check(&o->target, argc, argv);
+	if (!o->kernel)
+		return cli__target_check(&o->target, argc, argv);
+	if (optind < argc) {
+		cli__error("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->user_only) {
+		cli__error("option '%s' cannot be combined with --kernel", o->user_only);
+		return -EINVAL;
+	}
+	if (o->target.npids > 1) {
+		cli__error("--kernel takes one -p at most");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int print_report(const struct report *r, void *ctx)
@@ -142,6 +200,97 @@ static int command_code(const struct session *s)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? EXIT_OK : EXIT_COMMAND;
 }
 
+/* --- the kernel mode --- */
+
+struct kernel_run {
+	const struct trace_opts *o;
+	struct ktrace *kt;
+	struct kgrowth *growth;
+	pid_t pid;               /* -p, or 0 */
+};
+
+static int kernel_report(void *ctx, bool final)
+{
+	struct kernel_run *k = ctx;
+	struct ktrace_query q = { .pid = k->pid, .top = k->o->target.cfg.top,
+				  .growth = k->growth };
+	struct kreport r;
+	int err = ktrace__report(k->kt, &q, &r);
+
+	if (err)
+		return err;   /* logged by ktrace */
+	r.base.final = final;
+	if ((err = kreport__write(&r, k->o->format, stdout)))
+		cli__error("cannot write the report: %s", strerror(-err));
+	kreport__release(&r);
+	return err;
+}
+
+static bool pid_gone(pid_t pid)
+{
+	return pid > 0 && kill(pid, 0) && errno == ESRCH;
+}
+
+/* Sleeps until DEADLINE_NS, a signal, or the exit of the -p process (its
+ * final report then, and 0). */
+static int kernel_wait(void *ctx, uint64_t deadline_ns)
+{
+	struct kernel_run *k = ctx;
+
+	for (;;) {
+		uint64_t now = clock__mono_ns(), until = now + 100000000ULL;
+		struct timespec ts;
+		int err;
+
+		if (cli__stopped() || now >= deadline_ns)
+			return 1;
+		if (pid_gone(k->pid)) {
+			pr_info("pid %d has exited", (int)k->pid);
+			err = kernel_report(k, true);
+			return err ? err : 0;
+		}
+		if (until > deadline_ns)
+			until = deadline_ns;
+		ts.tv_sec = (time_t)(until / 1000000000ULL);
+		ts.tv_nsec = (long)(until % 1000000000ULL);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);  /* EINTR: a signal */
+	}
+}
+
+static int run_kernel(const struct trace_opts *o)
+{
+	const struct session_config *sc = &o->target.cfg;
+	struct ktrace_config cfg = {
+		.max_live = sc->trace.max_live,
+		.max_stacks = sc->trace.max_stacks,
+		.sample_bytes = sc->trace.sample_bytes,
+		.run_stats = true,
+	};
+	struct kernel_run k = { .o = o, .pid = o->target.npids ? o->target.pids[0] : 0 };
+	struct cli_ticker t = { .wait = kernel_wait, .report = kernel_report, .ctx = &k };
+	int err;
+
+	if (pid_gone(k.pid)) {
+		cli__error("cannot trace pid %d: %s", (int)k.pid, strerror(ESRCH));
+		return -ESRCH;
+	}
+	if (!(k.growth = kgrowth__new())) {
+		cli__error("cannot follow the sites' growth: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	if ((err = ktrace__open(&cfg, &k.kt)) || (err = ktrace__attach(k.kt)))
+		goto cleanup;
+	if (k.pid)
+		pr_warn("tracing the kernel's allocations in pid %d; Ctrl-C to stop", (int)k.pid);
+	else
+		pr_warn("tracing the kernel's allocations; Ctrl-C to stop");
+	err = cli__ticks(&t, clock__mono_ns(), o->interval_s, o->target.duration_s);
+cleanup:
+	ktrace__free(k.kt);
+	kgrowth__free(k.growth);
+	return err;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_opts opts;
@@ -154,6 +303,11 @@ int cmd_trace(int argc, char **argv)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	}
 	cli__catch_signals();
+	if (opts.kernel) {
+		err = run_kernel(&opts);
+		log_own_cpu();
+		goto cleanup;
+	}
 	if ((err = cli__session_open(&opts.target, "Ctrl-C to stop", &s)))
 		goto cleanup;
 	/* reports every interval until the duration, a signal, or the exit

@@ -9,6 +9,9 @@
 #include <time.h>
 
 #include "lib/fmt.h"
+#include "lib/hashmap.h"
+#include "lib/vec.h"
+#include "snapshot/folded.h"
 
 static const char *const kind_names[SEEP_KKIND__MAX] = {
 	[SEEP_KKIND_SLAB] = "slab",
@@ -102,8 +105,12 @@ static json_t *_stack_json(const struct report_stack *s, const struct kreport_si
 
 	for (size_t j = 0; j < s->nframes; j++)
 		json_array_append_new(frames, report__frame_json(&s->frames[j]));
+	json_t *growth = json_pack("{s:i, s:i, s:I, s:b}", "intervals", (int)k->growth.intervals,
+				   "grew", (int)k->growth.grew, "bytes", (json_int_t)k->growth.bytes,
+				   "growing", k->growth.growing);
+
 	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:I, s:i, s:s, s:I, s:s, s:o, s:o, s:o,"
-			 " s:b, s:b, s:b, s:o}",
+			 " s:b, s:b, s:b, s:o, s:o}",
 			 "kind", kreport__kind_name(k->kind),
 			 "bytes", (json_int_t)s->bytes, "count", (json_int_t)s->count,
 			 "samples", (json_int_t)s->samples,
@@ -116,7 +123,7 @@ static json_t *_stack_json(const struct report_stack *s, const struct kreport_si
 			 "object_size", k->cache[0] ? json_integer(k->object_size) : json_null(),
 			 "order", k->order >= 0 ? json_integer(k->order) : json_null(),
 			 "sampled", k->sampled, "frees_maybe_missed", k->frees_maybe_missed,
-			 "truncated", s->truncated, "frames", frames);
+			 "truncated", s->truncated, "growth", growth, "frames", frames);
 }
 
 int kreport__write_json(const struct kreport *r, FILE *out)
@@ -150,14 +157,15 @@ int kreport__write_json(const struct kreport *r, FILE *out)
 						   : json_null(),
 			"recursion_misses", (json_int_t)p->recursion_misses));
 	}
-	root = json_pack("{s:b, s:o, s:f, s:f, s:b, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:I,"
-			 " s:I, s:o}",
+	root = json_pack("{s:b, s:o, s:f, s:f, s:b, s:I, s:I, s:I, s:I, s:i, s:I, s:o, s:o, s:o,"
+			 " s:o, s:I, s:I, s:o}",
 			 "kernel", 1, "pid", r->base.pid > 0 ? json_integer(r->base.pid) : json_null(),
 			 "time", _ms(r->base.time), "elapsed_s", _ms(r->base.elapsed_s),
 			 "final", r->base.final, "sample_bytes", (json_int_t)r->base.sample_bytes,
 			 "total_bytes", (json_int_t)r->base.total_bytes,
 			 "total_count", (json_int_t)r->base.total_count,
 			 "stacks_total", (json_int_t)r->base.stacks_total,
+			 "intervals", (int)r->intervals, "growing_total", (json_int_t)r->growing_total,
 			 "kinds", kinds, "stacks", stacks, "stats", stats, "drops", drops,
 			 "drops_total", (json_int_t)kreport__drops_total(r),
 			 "recursion_misses_total", (json_int_t)_recursion_misses(r),
@@ -181,9 +189,15 @@ static void _site_text(const struct report_stack *s, const struct kreport_site *
 		fprintf(out, ", by pid %d (%s)", k->pid, k->comm);
 	else
 		fprintf(out, ", in %s context", kreport__ctx_name(k->ctx));
-	fprintf(out, ", oldest %.1f s (%" PRIu64 " allocated since attach)%s%s\n",
-		s->oldest_age_s, s->alloc_count, k->sampled ? "" : " [call site only: not sampled]",
+	fprintf(out, ", oldest %.1f s (%" PRIu64 " allocated since attach)%s%s", s->oldest_age_s,
+		s->alloc_count, k->sampled ? "" : " [call site only: not sampled]",
 		k->frees_maybe_missed ? " [frees may have been missed]" : "");
+	if (k->growth.intervals) {
+		fmt__bytes(k->growth.bytes, true, b, sizeof(b));
+		fprintf(out, "%s %s over %u intervals, grew in %u", k->growth.growing ? " [growing]" : ",",
+			b, k->growth.intervals, k->growth.grew);
+	}
+	fputc('\n', out);
 	for (size_t j = 0; j < s->nframes; j++) {
 		const struct stack_frame *f = &s->frames[j];
 
@@ -192,6 +206,62 @@ static void _site_text(const struct report_stack *s, const struct kreport_site *
 	}
 	if (s->truncated)
 		fprintf(out, "    ... (deeper frames not kept)\n");
+}
+
+/* The allocators' own frames, above the function that asked. */
+static bool _allocator_frame(const char *fn)
+{
+	static const char *const prefixes[] = {
+		"kmem_cache_alloc", "__kmalloc", "kmalloc", "kzalloc", "kvmalloc", "__kvmalloc",
+		"kmalloc_", "__alloc_pages", "alloc_pages", "__folio_alloc", "folio_alloc",
+		"pcpu_alloc", "__alloc_percpu", "alloc_vmap_area", "__vmalloc", "vmalloc",
+		"slab_alloc", "__slab_alloc", "___slab_alloc", "__do_kmalloc", "alloc_slab",
+		"new_slab", "allocate_slab", "__get_free_pages", "get_zeroed_page",
+	};
+
+	size_t n = strlen(fn);
+
+	/* since 6.10 the allocators' entry points end in _noprof */
+	if (n > 7 && !strcmp(fn + n - 7, "_noprof"))
+		return true;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(fn, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* Which sites grew in every interval (the final report: without bound). */
+static void _growing_text(const struct kreport *r, FILE *out)
+{
+	char b[32];
+
+	fprintf(out, "\n  growing: %zu site%s grew in each of their intervals (of %u)%s\n",
+		r->growing_total, r->growing_total == 1 ? "" : "s", r->intervals,
+		r->growing_total && r->base.final ? ": kernel memory that grows without bound" : "");
+	for (size_t i = 0; i < r->base.nstacks; i++) {
+		const struct report_stack *s = &r->base.stacks[i];
+		const struct kreport_site *k = &r->sites[i];
+		const char *fn = "??";
+
+		if (!k->growth.growing)
+			continue;
+		/* the first frame outside the allocators names the site */
+		for (size_t j = 0; j < s->nframes; j++)
+			if (s->frames[j].function) {
+				fn = s->frames[j].function;
+				if (!_allocator_frame(fn))
+					break;
+			}
+		fmt__bytes(k->growth.bytes, true, b, sizeof(b));
+		fprintf(out, "    #%zu %s %s", i + 1, kreport__kind_name(k->kind), fn);
+		if (k->cache[0])
+			fprintf(out, " (%s)", k->cache);
+		if (k->ctx == SEEP_KCTX_TASK)
+			fprintf(out, " by pid %d (%s)", k->pid, k->comm);
+		fprintf(out, ": %s in %u intervals\n", b, k->growth.intervals);
+	}
+	if (r->growing_total > r->base.nstacks)
+		fprintf(out, "    (only the top %zu sites are shown)\n", r->base.nstacks);
 }
 
 int kreport__write_text(const struct kreport *r, FILE *out)
@@ -223,6 +293,8 @@ int kreport__write_text(const struct kreport *r, FILE *out)
 	fputc('\n', out);
 	for (size_t i = 0; i < r->base.nstacks; i++)
 		_site_text(&r->base.stacks[i], &r->sites[i], i, out);
+	if (r->intervals)
+		_growing_text(r, out);
 	fprintf(out, "\n  drops: %" PRIu64 " (recursion misses %" PRIu64, kreport__drops_total(r),
 		_recursion_misses(r));
 	for (int s = 0; s < SEEP_KSTAT__MAX; s++) {
@@ -254,5 +326,143 @@ int kreport__write(const struct kreport *r, enum report_format fmt, FILE *out)
 		return kreport__write_json(r, out);
 	if (fmt == REPORT_TEXT)
 		return kreport__write_text(r, out);
+	if (fmt == REPORT_FOLDED)
+		return kreport__write_folded(r, out);
 	return -EINVAL;
+}
+
+/* --- folded ---------------------------------------------------------------- */
+
+int kreport__write_folded(const struct kreport *r, FILE *out)
+{
+	struct folded *f = folded__new();
+	struct stack_frame *frames = NULL;
+	size_t cap = 0;
+	int err = f ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < r->base.nstacks && !err; i++) {
+		const struct report_stack *s = &r->base.stacks[i];
+		const struct kreport_site *k = &r->sites[i];
+		char who[40], what[64];
+
+		if ((err = VEC_RESERVE(frames, cap, s->nframes + 2)))
+			break;
+		if (s->nframes)
+			memcpy(frames, s->frames, s->nframes * sizeof(*frames));
+		if (k->cache[0])
+			snprintf(what, sizeof(what), "[slab %s]", k->cache);
+		else if (k->order >= 0)
+			snprintf(what, sizeof(what), "[page order %d]", k->order);
+		else
+			snprintf(what, sizeof(what), "[%s]", kreport__kind_name(k->kind));
+		if (k->ctx == SEEP_KCTX_TASK)
+			snprintf(who, sizeof(who), "%s %d", k->comm, k->pid);
+		else
+			snprintf(who, sizeof(who), "[%s]", kreport__ctx_name(k->ctx));
+		frames[s->nframes] = (struct stack_frame){ .function = what };
+		frames[s->nframes + 1] = (struct stack_frame){ .function = who };
+		err = folded__add(f, frames, s->nframes + 2, (int64_t)s->bytes);
+	}
+	if (!err)
+		err = folded__write(f, out);
+	free(frames);
+	folded__free(f);
+	return err;
+}
+
+/* --- growth ---------------------------------------------------------------- */
+
+struct kgrowth_entry {
+	uint64_t id;
+	uint64_t bytes;          /* live bytes in the report */
+	struct kgrowth_mark mark;
+};
+
+/* The entries of one report, indexed by id. */
+struct kgrowth_gen {
+	struct kgrowth_entry *v;
+	size_t n, cap;
+	struct hashmap index;
+};
+
+struct kgrowth {
+	struct kgrowth_gen gen[2];   /* [cur]: the report being made; the other: the last one */
+	int cur;
+	size_t reports;
+};
+
+static bool _entry_eq(uint32_t id, const void *key, void *ctx)
+{
+	const struct kgrowth_gen *g = ctx;
+
+	return g->v[id].id == *(const uint64_t *)key;
+}
+
+struct kgrowth *kgrowth__new(void)
+{
+	struct kgrowth *g = calloc(1, sizeof(*g));
+
+	if (g) {
+		hashmap__init(&g->gen[0].index);
+		hashmap__init(&g->gen[1].index);
+	}
+	return g;
+}
+
+void kgrowth__free(struct kgrowth *g)
+{
+	if (!g)
+		return;
+	for (int i = 0; i < 2; i++) {
+		hashmap__release(&g->gen[i].index);
+		free(g->gen[i].v);
+	}
+	free(g);
+}
+
+int kgrowth__observe(struct kgrowth *g, uint64_t id, uint64_t bytes, struct kgrowth_mark *out)
+{
+	struct kgrowth_gen *cur = &g->gen[g->cur], *prev = &g->gen[!g->cur];
+	struct kgrowth_entry *e;
+	uint64_t h = id;         /* a hash already */
+	int64_t at = hashmap__find(&prev->index, h, &id, _entry_eq, prev);
+	int err;
+
+	if (cur->n >= UINT32_MAX - 1)
+		return -ENOMEM;
+	if (!(e = VEC_PUSH(cur->v, cur->n, cur->cap)))
+		return -ENOMEM;
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	e->bytes = bytes;
+	if (at >= 0) {
+		const struct kgrowth_entry *p = &prev->v[at];
+
+		e->mark = p->mark;
+		e->mark.intervals++;
+		e->mark.grew += bytes > p->bytes;
+		e->mark.bytes += (int64_t)bytes - (int64_t)p->bytes;
+	}
+	e->mark.growing = e->mark.intervals >= KGROWTH_MIN_INTERVALS &&
+			  e->mark.grew == e->mark.intervals;
+	if ((err = hashmap__add(&cur->index, h, (uint32_t)cur->n)))
+		return err;
+	cur->n++;
+	*out = e->mark;
+	return 0;
+}
+
+void kgrowth__commit(struct kgrowth *g)
+{
+	struct kgrowth_gen *prev = &g->gen[!g->cur];
+
+	prev->n = 0;
+	hashmap__clear(&prev->index);
+	g->cur = !g->cur;
+	g->reports++;
+}
+
+size_t kgrowth__reports(const struct kgrowth *g)
+{
+	return g->reports;
 }

@@ -12,8 +12,16 @@
  * of its kinds are marked frees_maybe_missed.
  * base.stats (the heap tracer's counters) stays zero; base.pid is the
  * process filter (0: every process).
+ * Growth: over a run of reports (seep trace --kernel --interval) a
+ * kgrowth follows each site's live bytes from one report to the next (by
+ * the site's identity, not its rank: every site is observed, the top N
+ * cut or not). A site is "growing" when its live bytes rose in every one
+ * of the intervals since it was first seen, and there were at least
+ * KGROWTH_MIN_INTERVALS of them; a site absent from a report (it held
+ * nothing) starts over. Live bytes are exact (counted on every event), so
+ * is the growth.
  * Ownership: kreport__release() frees the stacks (report__release) and
- * the sites array.
+ * the sites array; a kgrowth owns its entries, kgrowth__free accepts NULL.
  *
  * JSON: {"kernel": true, "pid", "time", "elapsed_s", "final", "sample_bytes",
  *        "total_bytes", "total_count", "stacks_total",
@@ -22,7 +30,9 @@
  *                    "alloc_bytes", "alloc_count", "pid", "comm",
  *                    "cgroup_id", "context", "cache", "object_size",
  *                    "order", "sampled", "frees_maybe_missed", "truncated",
+ *                    "growth": {"intervals", "grew", "bytes", "growing"},
  *                    "frames": [...as in report.h]}],
+ *        "intervals", "growing_total",
  *        "stats": {<kind>: {<counter>: n}}, "drops": {<kind>: {<drop>: n}},
  *        "drops_total", "recursion_misses_total",
  *        "programs": [{"name", "kind", "frees", "run_cnt", "run_time_ns",
@@ -41,6 +51,16 @@
 
 #define KREPORT_MAX_PROGS 16
 
+#define KGROWTH_MIN_INTERVALS 2
+
+/* A site's growth over the reports it was seen in without a gap. */
+struct kgrowth_mark {
+	uint32_t intervals;      /* intervals since it was first seen */
+	uint32_t grew;           /* of those, the ones its live bytes rose in */
+	int64_t bytes;           /* live bytes now minus when first seen */
+	bool growing;            /* grew in each of >= KGROWTH_MIN_INTERVALS intervals */
+};
+
 struct kreport_site {
 	uint32_t kind;           /* enum seep_kkind */
 	uint32_t ctx;            /* enum seep_kctx */
@@ -52,6 +72,7 @@ struct kreport_site {
 	int order;               /* pages: the order, -1 for other kinds */
 	bool sampled;            /* the frames are a kernel stack */
 	bool frees_maybe_missed; /* a free program of its kind missed events */
+	struct kgrowth_mark growth;
 };
 
 struct kreport_prog {
@@ -69,13 +90,19 @@ struct kreport {
 	uint64_t stats[SEEP_KKIND__MAX][SEEP_KSTAT__MAX];
 	struct kreport_prog progs[KREPORT_MAX_PROGS];
 	size_t nprogs;
+	uint32_t intervals;      /* intervals the growth was followed over (0: none) */
+	size_t growing_total;    /* growing sites, shown or not */
 };
 
 void kreport__release(struct kreport *r);
-/* REPORT_TEXT or REPORT_JSON; -EINVAL for others. */
+/* REPORT_TEXT, REPORT_JSON or REPORT_FOLDED. */
 int kreport__write(const struct kreport *r, enum report_format fmt, FILE *out);
 int kreport__write_json(const struct kreport *r, FILE *out);
 int kreport__write_text(const struct kreport *r, FILE *out);
+/* Collapsed stacks (folded.h) of the sites' live bytes, each stack under
+ * two root frames: the process ("comm pid" or "[interrupt]") and the kind
+ * ("[slab kmalloc-64]", "[kmalloc]", "[page order 0]", ...). */
+int kreport__write_folded(const struct kreport *r, FILE *out);
 
 const char *kreport__kind_name(enum seep_kkind k);
 const char *kreport__ctx_name(enum seep_kctx c);
@@ -84,5 +111,21 @@ bool kreport__stat_is_drop(enum seep_kstat s);
 /* Events lost in R: every drop counter but the bytes beside one, plus the
  * programs' recursion misses. */
 uint64_t kreport__drops_total(const struct kreport *r);
+
+/* --- growth across reports --- */
+
+struct kgrowth;
+
+struct kgrowth *kgrowth__new(void);   /* NULL if out of memory */
+void kgrowth__free(struct kgrowth *g);
+/* Site ID (a hash of its identity) holds BYTES live in the report being
+ * made: its growth since it was first seen into *OUT. Each ID once per
+ * report. 0 or -ENOMEM. */
+int kgrowth__observe(struct kgrowth *g, uint64_t id, uint64_t bytes, struct kgrowth_mark *out);
+/* The report is complete: the sites it observed are the ones the next
+ * report is compared with (the others are forgotten). */
+void kgrowth__commit(struct kgrowth *g);
+/* Reports committed so far. */
+size_t kgrowth__reports(const struct kgrowth *g);
 
 #endif

@@ -195,6 +195,8 @@ static int _for_each(struct bpf_map *map, size_t ksz, size_t vsz,
 		}
 		for (uint32_t i = 0; i < count && !err; i++)
 			err = fn(keys + i * ksz, vals + i * vsz, ctx);
+		if (err)
+			pr_err("cannot read map '%s': %s", bpf_map__name(map), strerror(-err));
 		if (done || err)
 			break;
 		in = token;
@@ -356,6 +358,7 @@ struct site {
 	uint64_t hash;
 	uint64_t oldest_ns;      /* UINT64_MAX: no live record seen */
 	uint64_t samples;        /* live records read */
+	struct kgrowth_mark growth;
 };
 
 struct collect {
@@ -400,6 +403,7 @@ static int _collect_site(const struct seep_ksite_key *k, const struct seep_ksite
 	s->hash = _site_hash(k);
 	s->oldest_ns = UINT64_MAX;
 	s->samples = 0;
+	memset(&s->growth, 0, sizeof(s->growth));
 	err = hashmap__add(&c->index, s->hash, (uint32_t)c->n);
 	if (err)
 		return err;
@@ -478,6 +482,7 @@ static void _fill_site(struct ktrace *kt, const struct site *s, uint64_t now_ns,
 	ks->cgroup_id = s->val.cgroup_id;
 	ks->order = s->key.kind == SEEP_KKIND_PAGE ? (int)s->key.cache : -1;
 	ks->sampled = s->key.stack_id >= 0;
+	ks->growth = s->growth;
 	ks->frees_maybe_missed = s->key.kind < SEEP_KKIND__MAX &&
 				 missed_space[kind_space[s->key.kind]];
 	if (s->key.kind == SEEP_KKIND_SLAB) {
@@ -533,6 +538,19 @@ int ktrace__report(struct ktrace *kt, const struct ktrace_query *q, struct krepo
 		}
 	}
 	out->base.stacks_total = c.n;
+	if (q->growth) {
+		out->intervals = (uint32_t)kgrowth__reports(q->growth);
+		for (size_t i = 0; i < c.n && !err; i++) {
+			err = kgrowth__observe(q->growth, c.v[i].hash,
+					       (uint64_t)c.v[i].val.live_bytes, &c.v[i].growth);
+			out->growing_total += c.v[i].growth.growing;
+		}
+		if (err) {
+			pr_err("cannot follow the sites' growth: %s", strerror(-err));
+			goto cleanup;
+		}
+		kgrowth__commit(q->growth);
+	}
 	if (c.n)
 		qsort(c.v, c.n, sizeof(*c.v), _by_bytes);
 	keep = q->top && q->top < c.n ? q->top : c.n;
@@ -541,6 +559,7 @@ int ktrace__report(struct ktrace *kt, const struct ktrace_query *q, struct krepo
 		out->sites = calloc(keep, sizeof(*out->sites));
 		if (!out->base.stacks || !out->sites) {
 			err = -ENOMEM;
+			pr_err("cannot make the kernel report: %s", strerror(-err));
 			goto cleanup;
 		}
 	}
@@ -548,8 +567,10 @@ int ktrace__report(struct ktrace *kt, const struct ktrace_query *q, struct krepo
 		_fill_site(kt, &c.v[i], now_ns, missed_space, &out->base.stacks[i], &out->sites[i]);
 		out->base.nstacks = i + 1;
 		err = _frames(kt, &c.v[i], &out->base.stacks[i]);
-		if (err)
+		if (err) {
+			pr_err("cannot symbolize a kernel stack: %s", strerror(-err));
 			goto cleanup;
+		}
 	}
 cleanup:
 	if (err)

@@ -16,7 +16,8 @@
  * The CLI wiring of `seep trace --kernel`:
  *	ktrace__open(&cfg, &kt); ktrace__attach(kt);
  *	every interval / at the end:
- *		ktrace__report(kt, &(struct ktrace_query){ .pid = pid, .top = n }, &r);
+ *		ktrace__report(kt, &(struct ktrace_query){ .pid = pid, .top = n,
+ *						     .growth = g }, &r);
  *		kreport__write(&r, fmt, stdout); kreport__release(&r);
  *	ktrace__free(kt);
  */
@@ -50,6 +51,9 @@ void ktrace__free(struct ktrace *kt);
 struct ktrace_query {
 	int pid;                 /* > 0: only sites allocated in this process's context */
 	size_t top;              /* sites kept, largest first (0: all) */
+	struct kgrowth *growth;  /* NULL, or every site wanted (cut or not) is observed
+				    in it and the report committed: the sites' growth
+				    marks and the report's growing_total come from it */
 };
 
 /* Fills OUT (to be released with kreport__release) with the sites that
