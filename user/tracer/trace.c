@@ -600,7 +600,7 @@ int trace__run_time(struct trace *t, uint64_t *run_time_ns, uint64_t *run_cnt)
 		int fd = bpf_program__fd(prog);
 
 		memset(&info, 0, sizeof(info));
-		if (fd < 0 || bpf_prog_get_info_by_fd(fd, &info, &len))
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
 		*run_time_ns += info.run_time_ns;
 		*run_cnt += info.run_cnt;
