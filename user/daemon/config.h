@@ -57,6 +57,7 @@ struct daemon_config {
 	uint64_t collect_max_bytes;	/* byte budget of one collection's files */
 	uint64_t collect_sample_bytes;	/* the heap tracer's mean bytes between samples */
 	double collect_cpu;	/* BPF run time over the target's own CPU */
+	char collect_comms[256];	/* comma-separated comm names allowed; empty: any */
 	/* [trigger] */
 	char psi[128];		/* /proc/pressure/memory trigger; empty: none */
 	double psi_cooldown_s;	/* between two pressure triggers */
