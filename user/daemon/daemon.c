@@ -1044,6 +1044,12 @@ static int _handle(const struct http_request *req, char **body, size_t *len, con
 	if (!strcmp(req->path, "/metrics")) {
 		if (!d->metrics_text)
 			return -EAGAIN;
+		/* the collections' counters move between intervals */
+		_collect_model(d);
+		free(d->metrics_text);
+		d->metrics_text = NULL;
+		if (prom__render(&d->model, &d->metrics_text, &d->metrics_len))
+			return -ENOMEM;
 		*body = malloc(d->metrics_len + 1);
 		if (!*body)
 			return -ENOMEM;
