@@ -1,7 +1,9 @@
 /* cmd_status — `seep status`: what the running daemon knows, from its JSON
- * API (/api/status and /api/suspects), as text or as one JSON object
- * ({"status": ..., "suspects": [...]}). Exit 0 with an answer, 1 when the
- * daemon cannot be reached.
+ * API (/api/status, /api/suspects, /api/collections), as text or as one
+ * JSON object ({"status": ..., "suspects": [...], "collections": [...]}).
+ * `seep status --snapshot PID` asks the daemon for a heap snapshot series
+ * of PID (POST /api/snapshot?pid=PID) and prints what it answered.
+ * Exit 0 with an answer, 1 when the daemon cannot be reached or refuses.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,11 +26,12 @@
 #include "lib/vec.h"
 #include "metrics/http.h"
 
-enum { OPT_FORMAT = 256, OPT_LISTEN };
+enum { OPT_FORMAT = 256, OPT_LISTEN, OPT_SNAPSHOT };
 
 static const struct option long_opts[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -37,18 +40,22 @@ static const struct option long_opts[] = {
 static void usage(FILE *out)
 {
 	fprintf(out,
-"usage: seep status [--listen ADDR:PORT] [--format text|json]\n"
+"usage: seep status [--listen ADDR:PORT] [--format text|json] [--snapshot PID]\n"
 "\n"
-"Asks the running seep daemon for its state and its leak suspects.\n"
+"Asks the running seep daemon for its state, its leak suspects and its heap\n"
+"snapshot collections.\n"
 "\n"
+"      --snapshot PID     ask the daemon to collect heap snapshots of PID\n"
 "      --listen ADDR:PORT the daemon's HTTP address (default 127.0.0.1:9474)\n"
 "      --format FMT       text (default) or json\n"
 "  -v, --verbose          more messages\n"
 "  -h, --help             this help\n");
 }
 
-/* GET PATH over HTTP/1.0: the body (malloc'ed) or NULL with *ERR set. */
-static char *_get(const char *addr, uint16_t port, const char *path, int *err)
+/* METHOD PATH over HTTP/1.0: the body (malloc'ed) or NULL with *ERR set;
+ * *CODE is the HTTP status (a body comes with any status). */
+static char *_request(const char *addr, uint16_t port, const char *method, const char *path,
+		      int *code, int *err)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct timeval tv = { .tv_sec = 10 };
@@ -67,7 +74,8 @@ static char *_get(const char *addr, uint16_t port, const char *path, int *err)
 		*err = -errno;
 		goto fail;
 	}
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, addr);
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: %s\r\nContent-Length: 0\r\n\r\n",
+		     method, path, addr);
 	if (write(fd, req, (size_t)n) != n) {
 		*err = -EIO;
 		goto fail;
@@ -86,12 +94,12 @@ static char *_get(const char *addr, uint16_t port, const char *path, int *err)
 	}
 	close(fd);
 	buf[len] = '\0';
-	if (strncmp(buf, "HTTP/1.", 7) || strncmp(buf + 9, "200", 3) ||
-	    !(body = strstr(buf, "\r\n\r\n"))) {
+	if (strncmp(buf, "HTTP/1.", 7) || len < 12 || !(body = strstr(buf, "\r\n\r\n"))) {
 		*err = -EPROTO;
 		free(buf);
 		return NULL;
 	}
+	*code = atoi(buf + 9);
 	memmove(buf, body + 4, strlen(body + 4) + 1);
 	return buf;
 fail:
@@ -143,11 +151,91 @@ static void _text(json_t *status, json_t *suspects)
 	}
 }
 
+/* A GET that must answer 200. */
+static char *_get(const char *addr, uint16_t port, const char *path, int *err)
+{
+	int code = 0;
+	char *b = _request(addr, port, "GET", path, &code, err);
+
+	if (b && code != 200) {
+		free(b);
+		*err = -EPROTO;
+		return NULL;
+	}
+	return b;
+}
+
+static void _text_collections(json_t *colls)
+{
+	json_t *list = json_object_get(colls, "collections"), *c, *snaps;
+	size_t i;
+	char a[32];
+
+	printf("collections: %zu (%lld running)\n", json_array_size(list),
+	       (long long)json_integer_value(json_object_get(colls, "running")));
+	json_array_foreach(list, i, c) {
+		const char *reason = json_string_value(json_object_get(c, "reason"));
+
+		snaps = json_object_get(c, "snapshots");
+		fmt__bytes(json_integer_value(json_object_get(c, "live_bytes")), false, a, sizeof(a));
+		printf("  #%-3lld pid %-7lld %-16s %-8s %-8s %-9s %s, %zu snapshots, %s live in the"
+		       " last\n", (long long)json_integer_value(json_object_get(c, "id")),
+		       (long long)json_integer_value(json_object_get(c, "pid")),
+		       json_string_value(json_object_get(c, "comm")),
+		       json_string_value(json_object_get(c, "trigger")),
+		       json_string_value(json_object_get(c, "pattern")),
+		       json_string_value(json_object_get(c, "state")), reason ? reason : "-",
+		       json_array_size(snaps), a);
+		printf("        %s\n", json_string_value(json_object_get(c, "dir")));
+		if (json_array_size(snaps))
+			printf("        last: %s\n",
+			       json_string_value(json_array_get(snaps, json_array_size(snaps) - 1)));
+	}
+}
+
+/* --snapshot PID: POST /api/snapshot?pid=PID. */
+static int _snapshot(const char *addr, uint16_t port, long pid, bool json)
+{
+	char path[64], *b;
+	int code = 0, err;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "/api/snapshot?pid=%ld", pid);
+	b = _request(addr, port, "POST", path, &code, &err);
+	if (!b) {
+		cli__error("cannot reach the daemon at '%s:%u': %s", addr, port, strerror(-err));
+		return EXIT_FAIL;
+	}
+	j = json_loads(b, 0, NULL);
+	free(b);
+	if (!j) {
+		cli__error("cannot parse the daemon's answer at '%s:%u'", addr, port);
+		return EXIT_FAIL;
+	}
+	if (code != 202) {
+		cli__error("the daemon refused a collection of pid %ld: %s", pid,
+			   json_string_value(json_object_get(j, "error")));
+		json_decref(j);
+		return EXIT_FAIL;
+	}
+	if (json) {
+		json_dumpf(j, stdout, JSON_COMPACT);
+		putchar('\n');
+	} else {
+		printf("collection #%lld of pid %ld started: %s\n",
+		       (long long)json_integer_value(json_object_get(j, "id")), pid,
+		       json_string_value(json_object_get(j, "dir")));
+	}
+	json_decref(j);
+	return EXIT_OK;
+}
+
 static const char *const formats[] = { "text", "json" };
 
 struct status_opts {
 	const char *listen;
 	bool json;
+	long snapshot;		/* --snapshot PID, or 0 */
 };
 
 static const struct cli_command command = {
@@ -165,6 +253,12 @@ static int on_opt(void *ctx, int opt, const char *arg)
 
 	if (opt == OPT_LISTEN) {
 		o->listen = arg;
+	} else if (opt == OPT_SNAPSHOT) {
+		char *end;
+
+		o->snapshot = strtol(arg, &end, 10);
+		if (!*arg || *end || o->snapshot <= 0 || o->snapshot > 4194304)
+			return cli__bad_value("--snapshot", arg, "a process id");
 	} else if (opt == OPT_FORMAT) {
 		if (cli__name(arg, "--format", formats, 2, &f))
 			return -EINVAL;
@@ -176,8 +270,8 @@ static int on_opt(void *ctx, int opt, const char *arg)
 int cmd_status(int argc, char **argv)
 {
 	struct status_opts o = { .listen = "127.0.0.1:9474" };
-	char addr[64], *st = NULL, *su = NULL;
-	json_t *jst = NULL, *jsu = NULL, *out;
+	char addr[64], *st = NULL, *su = NULL, *co = NULL;
+	json_t *jst = NULL, *jsu = NULL, *jco = NULL, *out;
 	int err, ret = EXIT_OK, r;
 	uint16_t port;
 
@@ -192,34 +286,43 @@ int cmd_status(int argc, char **argv)
 		cli__bad_value("--listen", o.listen, "ADDR:PORT");
 		return EXIT_USAGE;
 	}
+	if (o.snapshot)
+		return _snapshot(addr, port, o.snapshot, o.json);
 	st = _get(addr, port, "/api/status", &err);
 	if (st)
 		su = _get(addr, port, "/api/suspects", &err);
-	if (!st || !su) {
+	if (su)
+		co = _get(addr, port, "/api/collections", &err);
+	if (!st || !su || !co) {
 		cli__error("cannot reach the daemon at '%s:%u': %s", addr, port, strerror(-err));
 		ret = EXIT_FAIL;
 		goto cleanup;
 	}
 	jst = json_loads(st, 0, NULL);
 	jsu = json_loads(su, 0, NULL);
-	if (!jst || !jsu) {
+	jco = json_loads(co, 0, NULL);
+	if (!jst || !jsu || !jco) {
 		cli__error("cannot parse the daemon's answer at '%s:%u'", addr, port);
 		ret = EXIT_FAIL;
 		goto cleanup;
 	}
 	if (o.json) {
-		out = json_pack("{s:O, s:O}", "status", jst, "suspects",
-				json_object_get(jsu, "suspects"));
+		out = json_pack("{s:O, s:O, s:O}", "status", jst, "suspects",
+				json_object_get(jsu, "suspects"), "collections",
+				json_object_get(jco, "collections"));
 		json_dumpf(out, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(out);
 	} else {
 		_text(jst, jsu);
+		_text_collections(jco);
 	}
 cleanup:
 	json_decref(jst);
 	json_decref(jsu);
+	json_decref(jco);
 	free(st);
 	free(su);
+	free(co);
 	return ret;
 }

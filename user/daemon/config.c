@@ -48,6 +48,31 @@ static const struct key keys[] = {
 	{ "budget", "cpu", K_DOUBLE, F(cpu_budget), 0.001, 1, "share of a core for the daemon" },
 	{ "budget", "bpf_cpu", K_DOUBLE, F(bpf_budget), 0.001, 1,
 	  "share of a core for the BPF programs" },
+	{ "collect", "top_k", K_U32, F(collect_top_k), 0, 1000,
+	  "suspects by severity whose leak verdict starts a heap collection; 0: none" },
+	{ "collect", "max_active", K_U32, F(collect_max_active), 1, 64,
+	  "heap collections running at once" },
+	{ "collect", "dir", K_STRING, F(collect_dir), 0, 0,
+	  "snapshot series directories; empty: 'collections' next to the store" },
+	{ "collect", "every", K_DURATION, F(collect_every_s), 0, 86400,
+	  "between two snapshots; 0: 5 intervals" },
+	{ "collect", "snapshots", K_U32, F(collect_snapshots), 2, 10000,
+	  "snapshots of a steady leak's series" },
+	{ "collect", "steps", K_U32, F(collect_steps), 1, 1000, "steps of a stair captured" },
+	{ "collect", "max_time", K_DURATION, F(collect_max_s), 1, 1e7,
+	  "time budget of one collection" },
+	{ "collect", "max_bytes", K_SIZE, F(collect_max_bytes), 4096, 1e15,
+	  "byte budget of one collection's snapshot files" },
+	{ "collect", "sample_bytes", K_SIZE, F(collect_sample_bytes), 1, 1ULL << 40,
+	  "the heap tracer's mean bytes between samples" },
+	{ "collect", "cpu", K_DOUBLE, F(collect_cpu), 0.0001, 10,
+	  "heap probes' BPF run time as a share of the target's own CPU" },
+	{ "collect", "comms", K_STRING, F(collect_comms), 0, 0,
+	  "comma-separated command names that may be collected; empty: any" },
+	{ "trigger", "psi", K_STRING, F(psi), 0, 0,
+	  "memory pressure trigger written to /proc/pressure/memory; empty: none" },
+	{ "trigger", "psi_cooldown", K_DURATION, F(psi_cooldown_s), 0, 1e7,
+	  "between two pressure triggers" },
 };
 
 void daemon_config__defaults(struct daemon_config *c)
@@ -74,6 +99,17 @@ void daemon_config__defaults(struct daemon_config *c)
 	c->max_cgroups = 200;
 	c->cpu_budget = 0.01;
 	c->bpf_budget = 0.01;
+	c->collect_top_k = 3;
+	c->collect_max_active = 2;
+	c->collect_every_s = 0;
+	c->collect_snapshots = 4;
+	c->collect_steps = 3;
+	c->collect_max_s = 1800;
+	c->collect_max_bytes = 64ULL << 20;
+	c->collect_sample_bytes = 512 * 1024;
+	c->collect_cpu = 0.05;
+	snprintf(c->psi, sizeof(c->psi), "some 150000 2000000");
+	c->psi_cooldown_s = 600;
 }
 
 int daemon_config__parse_duration(const char *s, double *out)

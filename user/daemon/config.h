@@ -46,6 +46,21 @@ struct daemon_config {
 	/* [budget] */
 	double cpu_budget;	/* share of one core for the daemon itself */
 	double bpf_budget;	/* share of one core for its BPF programs */
+	/* [collect]: heap snapshot series of suspects (daemon/collect.h) */
+	uint32_t collect_top_k;	/* suspects by severity a leak verdict collects; 0: none */
+	uint32_t collect_max_active;	/* collections running at once */
+	char collect_dir[4096];	/* series directories; empty: next to the store */
+	double collect_every_s;	/* between snapshots; 0: 5 intervals */
+	uint32_t collect_snapshots;	/* a steady leak's series */
+	uint32_t collect_steps;	/* a stair's steps captured */
+	double collect_max_s;	/* time budget of one collection */
+	uint64_t collect_max_bytes;	/* byte budget of one collection's files */
+	uint64_t collect_sample_bytes;	/* the heap tracer's mean bytes between samples */
+	double collect_cpu;	/* BPF run time over the target's own CPU */
+	char collect_comms[256];	/* comma-separated comm names allowed; empty: any */
+	/* [trigger] */
+	char psi[128];		/* /proc/pressure/memory trigger; empty: none */
+	double psi_cooldown_s;	/* between two pressure triggers */
 };
 
 void daemon_config__defaults(struct daemon_config *c);

@@ -2,6 +2,9 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <jansson.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,14 +14,15 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "daemon/collect.h"
 #include "daemon/db.h"
 #include "daemon/watch.h"
 #include "detect/pivot.h"
 #include "lib/clock.h"
+#include "lib/evloop.h"
 #include "lib/hash.h"
 #include "lib/hashmap.h"
 #include "lib/log.h"
@@ -61,7 +65,11 @@ struct suspect {
 	char comm[17];
 	char component[512];
 	int64_t entity;
+	int pw;			/* its process's pwatch + 1, or 0 */
+	enum detect_pattern pattern;
+	double baseline;	/* RSS at the start of the leaking window */
 	bool dirty;		/* to be written this interval */
+	bool cleared;		/* a spike that came back down: inactive until judged anew */
 };
 
 struct dmn {
@@ -111,6 +119,17 @@ struct dmn {
 	int backoff;
 	uint64_t store_errors, detect_runs;
 	double sample_s, detect_s, store_s;
+	/* the loop */
+	struct evloop *loop;
+	struct evloop_timer tick_timer, http_timer;
+	uint64_t next_tick_ns;
+	int sfd, psi_fd;
+	bool stop, ready;
+	int loop_err;
+	/* tier 2 */
+	struct collects *coll;
+	char collect_dir[4096];
+	double last_psi;
 };
 
 static bool _pw_eq(uint32_t id, const void *key, void *ctx)
@@ -288,9 +307,10 @@ static double _severity(const struct dmn *d, const struct watch_verdict *v, doub
 /* Opens, updates or closes the suspect of a verdict. */
 static int _suspect(struct dmn *d, int *slot, const char *kind, int pid, uint64_t start,
 		    const char *comm, const char *component, const struct watch_verdict *v,
-		    double pivot, double rss, double now)
+		    double pivot, double rss, double now, int pw, double baseline)
 {
 	struct suspect *s;
+	bool leak;
 
 	if (!v->judged)
 		return 0;
@@ -314,7 +334,13 @@ static int _suspect(struct dmn *d, int *slot, const char *kind, int pid, uint64_
 			v->slope_bytes_per_s, detect__pattern_name(v->pattern));
 	}
 	s = &d->sus[*slot - 1];
-	if (v->leak) {
+	s->pw = pw;
+	if (!v->leak)
+		s->cleared = false;	/* judged anew from here */
+	leak = v->leak && !s->cleared;
+	if (leak) {
+		s->pattern = v->pattern;
+		s->baseline = baseline;
 		s->m.from_s = v->from_s;
 		s->m.to_s = v->to_s;
 		s->m.pattern = detect__pattern_name(v->pattern);
@@ -327,9 +353,9 @@ static int _suspect(struct dmn *d, int *slot, const char *kind, int pid, uint64_
 	s->m.threshold_bytes = d->threshold;
 	s->m.rss_bytes = rss;
 	s->m.pivot_severity = pivot;
-	if (s->m.active != v->leak || v->leak)
+	if (s->m.active != leak || leak)
 		s->dirty = true;
-	s->m.active = v->leak;
+	s->m.active = leak;
 	return 0;
 }
 
@@ -378,7 +404,7 @@ static int _detect(struct dmn *d, double now)
 		d->detect_runs++;
 		if (!err)
 			err = _suspect(d, &cw->suspect, "component", 0, 0, c->comm, c->key, &cw->v,
-				       cw->pv.severity, (double)c->rss, now);
+				       cw->pv.severity, (double)c->rss, now, 0, 0);
 	}
 	free(vals);
 	/* processes */
@@ -395,7 +421,8 @@ static int _detect(struct dmn *d, double now)
 		d->detect_runs++;
 		if (!err)
 			err = _suspect(d, &w->suspect, "process", w->pid, w->start, c->comm, c->key,
-				       &w->v, pivot, watch__last(&w->w), now);
+				       &w->v, pivot, watch__last(&w->w), now, (int)i + 1,
+				       watch__min_since(&w->w, w->v.from_s));
 	}
 	return err;
 }
@@ -698,6 +725,193 @@ static void _budget(struct dmn *d)
 	}
 }
 
+/* --- tier 2: triggers and collections -------------------------------------- */
+
+static struct suspect *_proc_suspect(struct dmn *d, int pid, uint64_t start)
+{
+	int64_t id = hashmap__find(&d->pw_by_pid, _pid_hash(pid), &pid, _pw_eq, d);
+
+	if (id < 0 || d->pw[id].start != start || !d->pw[id].suspect)
+		return NULL;
+	return &d->sus[d->pw[id].suspect - 1];
+}
+
+static int _rss_of(int pid, uint64_t start, double *rss, void *ctx)
+{
+	struct dmn *d = ctx;
+	int64_t id = hashmap__find(&d->pw_by_pid, _pid_hash(pid), &pid, _pw_eq, d);
+
+	if (id < 0 || d->pw[id].start != start || !d->pw[id].alive)
+		return -ESRCH;
+	*rss = (double)_rss(&d->pw[id].mem);
+	return 0;
+}
+
+/* A collection stopped: a spike that came back down clears its suspect. */
+static void _collect_done(int pid, uint64_t start, const char *reason, void *ctx)
+{
+	struct dmn *d = ctx;
+	struct suspect *s;
+
+	if (strcmp(reason, "spike_receded") || !(s = _proc_suspect(d, pid, start)))
+		return;
+	s->cleared = true;
+	s->m.active = false;
+	s->dirty = true;
+	pr_warn("suspect: process %d '%s' cleared: its spike came back down", pid, s->comm);
+}
+
+static void _request_of(const struct dmn *d, const struct suspect *s, enum collect_trigger t,
+			struct collect_request *r)
+{
+	*r = (struct collect_request){
+		.pid = s->m.pid, .start = s->m.start, .comm = s->comm, .trigger = t,
+		.pattern = s->pattern, .algo = s->m.algo, .severity = s->m.severity,
+		.slope_bytes_per_s = s->m.slope_bytes_per_s, .from_s = s->m.from_s,
+		.to_s = s->m.to_s, .baseline_bytes = s->baseline, .entity = -1,
+	};
+	if (s->pw && d->pw[s->pw - 1].used)
+		r->entity = d->pw[s->pw - 1].entity;
+}
+
+static int _cmp_severity(const void *a, const void *b, void *ctx)
+{
+	const struct dmn *d = ctx;
+	double x = d->sus[*(const size_t *)a].m.severity, y = d->sus[*(const size_t *)b].m.severity;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The active, living process suspects, most severe first, into *IDX. */
+static size_t _ranked(struct dmn *d, size_t **idx, size_t *cap)
+{
+	size_t n = 0;
+
+	if (VEC_RESERVE(*idx, *cap, d->nsus + 1))
+		return 0;
+	for (size_t i = 0; i < d->nsus; i++)
+		if (d->sus[i].m.pid > 0 && d->sus[i].m.active && d->sus[i].m.alive)
+			(*idx)[n++] = i;
+	qsort_r(*idx, n, sizeof(**idx), _cmp_severity, d);
+	return n;
+}
+
+/* COMM may be collected (collect.comms lists it, or is empty). */
+static bool _collectable(const struct dmn *d, const char *comm)
+{
+	const char *p = d->cfg.collect_comms;
+	size_t n = strlen(comm);
+
+	if (!*p)
+		return true;
+	while (*p) {
+		size_t k = strcspn(p, ",");
+
+		if (k == n && !strncmp(p, comm, n))
+			return true;
+		p += k + (p[k] == ',');
+	}
+	return false;
+}
+
+/* Starts collections of the top-k suspects (or, under pressure with no
+ * suspect, of the largest process) for trigger T. */
+static void _trigger(struct dmn *d, enum collect_trigger t, double now)
+{
+	size_t *idx = NULL, cap = 0, n = _ranked(d, &idx, &cap), started = 0;
+	struct collect_request r;
+	char msg[256];
+
+	for (size_t k = 0; k < n && k < d->cfg.collect_top_k; k++) {
+		const struct suspect *s = &d->sus[idx[k]];
+
+		if (collects__known(d->coll, s->m.pid, s->m.start) || !_collectable(d, s->comm))
+			continue;
+		if (collects__running(d->coll) >= d->cfg.collect_max_active) {
+			if (t != COLLECT_LEAK)
+				collects__refused(d->coll);
+			break;
+		}
+		_request_of(d, s, t, &r);
+		if (collects__start(d->coll, &r, now, msg, sizeof(msg)))
+			pr_warn("cannot collect the heap of pid %d: %s", s->m.pid, msg);
+		else
+			started++;
+	}
+	free(idx);
+	if (t != COLLECT_PRESSURE || started || n)
+		return;
+	/* pressure and no suspect: the largest process but ourselves */
+	for (size_t i = 0; i < d->model.nprocs; i++) {
+		const struct mx_proc *p = &d->model.procs[i];
+
+		if (p->pid == getpid() || !_collectable(d, p->comm))
+			continue;
+		r = (struct collect_request){ .pid = p->pid, .start = p->start, .comm = p->comm,
+					      .trigger = t, .pattern = PATTERN_STEADY,
+					      .entity = -1 };
+		if (collects__start(d->coll, &r, now, msg, sizeof(msg)))
+			pr_warn("cannot collect the heap of pid %d: %s", p->pid, msg);
+		break;
+	}
+}
+
+static void _collect_model(struct dmn *d)
+{
+	if (collects__model(d->coll, &d->model.collections, &d->model.ncollections,
+			    &d->model.collect)) {
+		d->model.collections = NULL;
+		d->model.ncollections = 0;
+	}
+}
+
+static int _on_psi(int fd, uint32_t events, void *ctx)
+{
+	struct dmn *d = ctx;
+	double now = clock__wall_s();
+
+	if (events & EPOLLERR) {
+		pr_warn("memory pressure trigger: /proc/pressure/memory failed, trigger off");
+		evloop__remove_fd(d->loop, fd);
+		close(fd);
+		d->psi_fd = -1;
+		return 0;
+	}
+	if (!(events & EPOLLPRI))
+		return 0;
+	collects__psi_event(d->coll);
+	if (now - d->last_psi < d->cfg.psi_cooldown_s)
+		return 0;
+	d->last_psi = now;
+	pr_warn("memory pressure: '%s' crossed", d->cfg.psi);
+	_trigger(d, COLLECT_PRESSURE, now);
+	_collect_model(d);
+	return 0;
+}
+
+/* The PSI trigger (psi(7)): a threshold written to the pressure file,
+ * then POLLPRI each window it is crossed. Off, with a warning, where the
+ * kernel has none. */
+static void _psi_open(struct dmn *d)
+{
+	const char *path = "/proc/pressure/memory";
+	int fd;
+
+	if (!d->cfg.psi[0])
+		return;
+	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || write(fd, d->cfg.psi, strlen(d->cfg.psi) + 1) < 0 ||
+	    evloop__add_fd(d->loop, fd, EPOLLPRI, _on_psi, d)) {
+		pr_warn("memory pressure trigger off: cannot set '%s' on '%s': %s", d->cfg.psi,
+			path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	d->psi_fd = fd;
+	pr_info("memory pressure trigger: '%s' on '%s'", d->cfg.psi, path);
+}
+
 static int _tick(struct dmn *d)
 {
 	double now = clock__wall_s(), t0 = clock__mono_s(), t1;
@@ -737,6 +951,9 @@ static int _tick(struct dmn *d)
 	if (err)
 		return err;
 	d->detect_s = clock__mono_s() - t1;
+	_trigger(d, COLLECT_LEAK, now);
+	collects__tick(d->coll, now, _rss_of, d);
+	_collect_model(d);
 	_self_cost(d, clock__mono_s());
 	err = _model(d, now);
 	if (err)
@@ -756,13 +973,83 @@ static int _tick(struct dmn *d)
 
 /* --- HTTP -------------------------------------------------------------------- */
 
-static int _handle(const char *path, char **body, size_t *len, const char **type, void *ctx)
+/* A JSON error body {"error": MSG} with STATUS CODE. */
+static int _error(char **body, size_t *len, unsigned *status, unsigned code, const char *msg)
+{
+	json_t *j = json_pack("{s:s}", "error", msg);
+
+	*body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!*body)
+		return -ENOMEM;
+	*len = strlen(*body);
+	*status = code;
+	return 0;
+}
+
+/* POST /api/snapshot?pid=N: a collection of PID at the user's request. */
+static int _snapshot_request(struct dmn *d, const struct http_request *req, char **body,
+			     size_t *len, unsigned *status)
+{
+	const char *arg = http__arg(req, "pid");
+	char msg[256], *end = NULL, *esc = NULL;
+	long pid = arg ? strtol(arg, &end, 10) : 0;
+	struct collect_request r = { .trigger = COLLECT_REQUEST, .pattern = PATTERN_STEADY,
+				     .entity = -1 };
+	const struct suspect *s;
+	json_t *j;
+	int err;
+
+	if (strcmp(req->method, "POST"))
+		return _error(body, len, status, 405, "use POST /api/snapshot?pid=N");
+	if (!arg || !*arg || *end || pid <= 0 || pid > 4194304)
+		return _error(body, len, status, 400, "bad value for 'pid' (a process id)");
+	r.pid = (int)pid;
+	{
+		int64_t id = hashmap__find(&d->pw_by_pid, _pid_hash(r.pid), &r.pid, _pw_eq, d);
+
+		s = id >= 0 && d->pw[id].suspect ? &d->sus[d->pw[id].suspect - 1] : NULL;
+		if (s && s->m.active) {
+			_request_of(d, s, COLLECT_REQUEST, &r);
+			r.pattern = s->pattern;
+		}
+	}
+	err = collects__start(d->coll, &r, clock__wall_s(), msg, sizeof(msg));
+	_collect_model(d);
+	if (err)
+		return _error(body, len, status,
+			      err == -ESRCH ? 404 : err == -EBUSY ? 503 : err == -EALREADY ? 409 : 500,
+			      msg);
+	{
+		const struct mx_collection *c = &d->model.collections[d->model.ncollections - 1];
+
+		*status = 202;
+		j = json_pack("{s:I, s:i, s:s, s:s}", "id", (json_int_t)c->id, "pid", c->pid,
+			      "dir", c->dir, "pattern", c->pattern);
+	}
+	esc = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!esc)
+		return -ENOMEM;
+	*body = esc;
+	*len = strlen(esc);
+	return 0;
+}
+
+static int _handle(const struct http_request *req, char **body, size_t *len, const char **type,
+		   unsigned *status, void *ctx)
 {
 	struct dmn *d = ctx;
 
-	if (!strcmp(path, "/metrics")) {
+	if (!strcmp(req->path, "/metrics")) {
 		if (!d->metrics_text)
 			return -EAGAIN;
+		/* the collections' counters move between intervals */
+		_collect_model(d);
+		free(d->metrics_text);
+		d->metrics_text = NULL;
+		if (prom__render(&d->model, &d->metrics_text, &d->metrics_len))
+			return -ENOMEM;
 		*body = malloc(d->metrics_len + 1);
 		if (!*body)
 			return -ENOMEM;
@@ -772,21 +1059,54 @@ static int _handle(const char *path, char **body, size_t *len, const char **type
 		return 0;
 	}
 	*type = "application/json";
-	return api__render(&d->model, path, body, len);
+	if (!strcmp(req->path, "/api/snapshot"))
+		return _snapshot_request(d, req, body, len, status);
+	if (!strcmp(req->method, "POST"))
+		return _error(body, len, status, 405, "method not allowed");
+	_collect_model(d);	/* the series may have grown since the interval */
+	return api__render(&d->model, req->path, body, len);
 }
 
 /* --- the loop ------------------------------------------------------------------ */
 
-static int _arm(int tfd, double s)
+static uint64_t _step_ns(const struct dmn *d)
 {
-	struct itimerspec its = { 0 };
+	return (uint64_t)(d->cfg.interval_s * d->stretch * 1e9);
+}
 
-	its.it_value.tv_sec = (time_t)s;
-	its.it_value.tv_nsec = (long)((s - floor(s)) * 1e9);
-	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
-		its.it_value.tv_nsec = 1;
-	its.it_interval = its.it_value;
-	return timerfd_settime(tfd, 0, &its, NULL) ? -errno : 0;
+static int _on_tick(struct evloop_timer *t, void *ctx)
+{
+	struct dmn *d = ctx;
+	uint64_t now = clock__mono_ns();
+	int err;
+
+	d->next_tick_ns += _step_ns(d);
+	if (d->next_tick_ns <= now)
+		d->next_tick_ns = now + _step_ns(d);	/* late: no burst of ticks */
+	if ((err = evloop__arm(d->loop, t, d->next_tick_ns)))
+		return err;
+	err = _tick(d);
+	if (!err && d->http)
+		http__run(d->http);
+	return err;
+}
+
+/* libmicrohttpd's own timeouts, whatever the interval. */
+static int _on_http_timer(struct evloop_timer *t, void *ctx)
+{
+	struct dmn *d = ctx;
+
+	http__run(d->http);
+	return evloop__arm(d->loop, t, clock__mono_ns() + 1000000000ULL);
+}
+
+static int _on_http(int fd, uint32_t events, void *ctx)
+{
+	struct dmn *d = ctx;
+
+	(void)fd, (void)events;
+	http__run(d->http);
+	return 0;
 }
 
 static void _reload(struct dmn *d)
@@ -823,8 +1143,46 @@ static void _reload(struct dmn *d)
 	sd_notify(0, "READY=1");
 }
 
+static int _on_signal(int fd, uint32_t events, void *ctx)
+{
+	struct dmn *d = ctx;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			_reload(d);
+			/* the interval may have changed: the next tick one interval from now */
+			d->next_tick_ns = clock__mono_ns() + _step_ns(d);
+			evloop__arm(d->loop, &d->tick_timer, d->next_tick_ns);
+			continue;
+		}
+		pr_info("daemon: signal %u, stopping", si.ssi_signo);
+		sd_notify(0, "STOPPING=1");
+		d->stop = true;
+		evloop__stop(d->loop);
+		return 0;
+	}
+	return 0;
+}
+
 static void _release(struct dmn *d)
 {
+	collects__free(d->coll);	/* last snapshots, probes detached */
+	if (d->loop) {
+		evloop__disarm(d->loop, &d->tick_timer);
+		evloop__disarm(d->loop, &d->http_timer);
+		if (d->sfd >= 0)
+			evloop__remove_fd(d->loop, d->sfd);
+		if (d->psi_fd >= 0)
+			evloop__remove_fd(d->loop, d->psi_fd);
+		if (d->http)
+			evloop__remove_fd(d->loop, http__fd(d->http));
+	}
+	if (d->sfd >= 0)
+		close(d->sfd);
+	if (d->psi_fd >= 0)
+		close(d->psi_fd);
 	http__free(d->http);
 	collector__free(d->col);	/* detaches every BPF program */
 	db__free(d->db);
@@ -847,21 +1205,27 @@ static void _release(struct dmn *d)
 	free(d->mcgs);
 	free(d->msus);
 	free(d->metrics_text);
+	evloop__free(d->loop);
 }
 
 int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg)
 {
-	struct dmn d = { .cfg = *cfg, .src = src, .host_entity = -1, .stretch = 1 };
+	struct dmn d = { .cfg = *cfg, .src = src, .host_entity = -1, .stretch = 1, .sfd = -1,
+			 .psi_fd = -1 };
 	struct collector_config cc = { .proc = "/proc", .use_bpf = cfg->bpf,
 				       .max_procs = cfg->max_procs, .fold_s = cfg->fold_s,
 				       .cgroup_depth = cfg->cgroup_depth };
-	int tfd = -1, sfd = -1, ep = -1, err, ready = 0, stretch = 1;
+	int err;
 	char msg[512];
 	sigset_t mask;
 
 	hashmap__init(&d.pw_by_pid);
 	hashmap__init(&d.cg_by_path);
 	umask(077);
+	if ((err = evloop__new(&d.loop))) {
+		pr_err("cannot set up the main loop: %s", strerror(-err));
+		goto cleanup;
+	}
 	err = collector__new(&cc, &d.col, msg, sizeof(msg));
 	if (err) {
 		pr_err("%s", msg);
@@ -898,87 +1262,62 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || ep < 0) {
+	d.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d.sfd < 0) {
 		err = -errno;
 		pr_err("cannot set up the main loop: %s", strerror(-err));
 		goto cleanup;
 	}
-	{
-		struct epoll_event ev = { .events = EPOLLIN };
-
-		ev.data.fd = sfd;
-		epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-		ev.data.fd = tfd;
-		epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
-		if (d.http) {
-			ev.data.fd = http__fd(d.http);
-			epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
-		}
-	}
-	err = _arm(tfd, cfg->interval_s);
-	if (err)
+	if ((err = evloop__add_fd(d.loop, d.sfd, EPOLLIN, _on_signal, &d)) ||
+	    (d.http && (err = evloop__add_fd(d.loop, http__fd(d.http), EPOLLIN, _on_http, &d)))) {
+		pr_err("cannot set up the main loop: %s", strerror(-err));
 		goto cleanup;
-	pr_info("daemon: interval %gs, store '%s', listening on '%s', tier 0 from %s",
-		cfg->interval_s, cfg->store, cfg->listen[0] ? cfg->listen : "(none)",
-		collector__stats(d.col)->bpf_on ? "BPF (rss_stat) and /proc" : "/proc");
-	err = _tick(&d);
-	for (;;) {
-		struct epoll_event evs[4];
-		int n;
+	}
+	if (!cfg->collect_dir[0]) {
+		char tmp[sizeof(cfg->store)];
 
-		if (err)
+		snprintf(tmp, sizeof(tmp), "%s", cfg->store);
+		snprintf(d.collect_dir, sizeof(d.collect_dir), "%s/collections", dirname(tmp));
+	} else {
+		snprintf(d.collect_dir, sizeof(d.collect_dir), "%s", cfg->collect_dir);
+	}
+	{
+		struct collect_params cp = {
+			.max_active = cfg->collect_max_active, .dir = d.collect_dir,
+			.every_s = cfg->collect_every_s > 0 ? cfg->collect_every_s
+							    : 5 * cfg->interval_s,
+			.snapshots = cfg->collect_snapshots, .steps = cfg->collect_steps,
+			.max_s = cfg->collect_max_s, .max_bytes = cfg->collect_max_bytes,
+			.sample_bytes = cfg->collect_sample_bytes, .cpu = cfg->collect_cpu,
+		};
+
+		if ((err = collects__new(&cp, d.loop, d.db, _collect_done, &d, &d.coll)))
 			goto cleanup;
-		if (!ready) {
+	}
+	_psi_open(&d);
+	pr_info("daemon: interval %gs, store '%s', listening on '%s', tier 0 from %s,"
+		" collections in '%s'", cfg->interval_s, cfg->store,
+		cfg->listen[0] ? cfg->listen : "(none)",
+		collector__stats(d.col)->bpf_on ? "BPF (rss_stat) and /proc" : "/proc",
+		d.collect_dir);
+	evloop__timer_init(&d.tick_timer, _on_tick, &d);
+	evloop__timer_init(&d.http_timer, _on_http_timer, &d);
+	d.next_tick_ns = clock__mono_ns() + _step_ns(&d);
+	if ((err = evloop__arm(d.loop, &d.tick_timer, d.next_tick_ns)) ||
+	    (d.http && (err = evloop__arm(d.loop, &d.http_timer, clock__mono_ns() + 1000000000ULL))))
+		goto cleanup;
+	err = _tick(&d);
+	while (!err && !d.stop) {
+		if (!d.ready) {
 			sd_notify(0, "READY=1");
 			fprintf(stderr, "seep: daemon ready\n");
-			ready = 1;
+			d.ready = true;
 		}
-		n = epoll_wait(ep, evs, 4, 1000);
-		if (n < 0 && errno != EINTR) {
-			err = -errno;
-			goto cleanup;
-		}
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.fd == sfd) {
-				struct signalfd_siginfo si;
-
-				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP) {
-						_reload(&d);
-						stretch = 0;	/* re-arm */
-						continue;
-					}
-					pr_info("daemon: signal %u, stopping", si.ssi_signo);
-					sd_notify(0, "STOPPING=1");
-					err = 0;
-					goto cleanup;
-				}
-			} else if (evs[i].data.fd == tfd) {
-				uint64_t ticks;
-
-				if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
-					err = _tick(&d);
-				if (err)
-					goto cleanup;
-			}
-		}
+		err = evloop__run_once(d.loop, UINT64_MAX);
 		if (d.http)
 			http__run(d.http);
-		if (stretch != d.stretch) {
-			stretch = d.stretch;
-			err = _arm(tfd, d.cfg.interval_s * d.stretch);
-		}
 	}
 cleanup:
-	if (ep >= 0)
-		close(ep);
-	if (tfd >= 0)
-		close(tfd);
-	if (sfd >= 0)
-		close(sfd);
 	_release(&d);
 	return err;
 }

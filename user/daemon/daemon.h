@@ -13,6 +13,11 @@
  * Its own cost is measured every interval (CPU, RSS, BPF run time) and
  * held to the budget: over it for three intervals, the interval doubles
  * (up to 8x); BPF over its budget, rss_stat is detached (/proc instead).
+ * Tier 2 (daemon/collect.h): the top collect.top_k suspects by severity, a
+ * POST /api/snapshot?pid=N or a memory pressure (PSI) event start heap
+ * snapshot series. Everything waits on one lib/evloop loop: the signalfd,
+ * the interval timer, the HTTP server, the PSI trigger and the tracing
+ * sessions of the running collections.
  */
 #ifndef SEEP_DAEMON_DAEMON_H
 #define SEEP_DAEMON_DAEMON_H

@@ -21,7 +21,7 @@
 #include "lib/log.h"
 
 enum { ST_TICK, ST_TICK_ROWS, ST_ENTITY_FIND, ST_ENTITY_ADD, ST_ENTITY_SEEN, ST_SAMPLE,
-       ST_VERDICT, ST_SUSPECT, ST_N };
+       ST_VERDICT, ST_SUSPECT, ST_COLL_ADD, ST_COLL_UPDATE, ST_SNAP_ADD, ST_N };
 
 static const char *const sql[ST_N] = {
 	[ST_TICK] = "INSERT INTO ticks(t, rows) VALUES (?1, 0)",
@@ -40,6 +40,14 @@ static const char *const sql[ST_N] = {
 		       " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
 		       " ON CONFLICT(entity) DO UPDATE SET from_t = ?8, to_t = ?9, pattern = ?10,"
 		       " algo = ?11, severity = ?12, slope = ?13, active = ?14, evidence = ?15",
+	[ST_COLL_ADD] = "INSERT INTO collections(entity, pid, start, comm, trigger, pattern, algo,"
+			" severity, slope, from_t, to_t, dir, state, started_t, snapshots, bytes,"
+			" sample_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+			" 'running', ?13, 0, 0, ?14)",
+	[ST_COLL_UPDATE] = "UPDATE collections SET state = ?2, reason = ?3, ended_t = ?4,"
+			   " snapshots = ?5, bytes = ?6, sample_bytes = ?7 WHERE id = ?1",
+	[ST_SNAP_ADD] = "INSERT OR REPLACE INTO snapshots(collection, seq, path, t, bytes,"
+			" live_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
 static const char schema[] =
@@ -60,6 +68,13 @@ static const char schema[] =
 	" kind TEXT, pid INTEGER, start INTEGER, comm TEXT, component TEXT, first_t REAL,"
 	" from_t REAL, to_t REAL, pattern TEXT, algo TEXT, severity REAL, slope REAL,"
 	" active INTEGER, evidence TEXT);"
+	"CREATE TABLE IF NOT EXISTS collections(id INTEGER PRIMARY KEY, entity INTEGER, pid INTEGER,"
+	" start INTEGER, comm TEXT, trigger TEXT, pattern TEXT, algo TEXT, severity REAL,"
+	" slope REAL, from_t REAL, to_t REAL, dir TEXT NOT NULL, state TEXT NOT NULL, reason TEXT,"
+	" started_t REAL, ended_t REAL, snapshots INTEGER, bytes INTEGER, sample_bytes INTEGER);"
+	"CREATE TABLE IF NOT EXISTS snapshots(collection INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" path TEXT NOT NULL, t REAL, bytes INTEGER, live_bytes INTEGER,"
+	" PRIMARY KEY(collection, seq)) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta VALUES ('format', 'seep-daemon'), ('version', '1');";
 
 struct db {
@@ -420,4 +435,66 @@ uint64_t db__bytes(const struct db *d)
 uint64_t db__commits(const struct db *d)
 {
 	return d->commits;
+}
+
+int db__collection_add(struct db *d, const struct db_collection *c, int64_t *id)
+{
+	sqlite3_stmt *s = d->st[ST_COLL_ADD];
+
+	if (c->entity >= 0)
+		sqlite3_bind_int64(s, 1, c->entity);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int(s, 2, c->pid);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)c->start);
+	_text(s, 4, c->comm);
+	_text(s, 5, c->trigger);
+	_text(s, 6, c->pattern);
+	_text(s, 7, c->algo);
+	_real(s, 8, c->severity);
+	_real(s, 9, c->slope_bytes_per_s);
+	_real(s, 10, c->from_s);
+	_real(s, 11, c->to_s);
+	_text(s, 12, c->dir);
+	sqlite3_bind_double(s, 13, c->started_s);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64)c->sample_bytes);
+	if (_step(d, s, "add a collection"))
+		return -EIO;
+	*id = sqlite3_last_insert_rowid(d->h);
+	if (d->tick)
+		d->rows++;
+	return 0;
+}
+
+int db__collection_update(struct db *d, int64_t id, const char *state, const char *reason,
+			  double ended_s, uint64_t snapshots, uint64_t bytes, uint64_t sample_bytes)
+{
+	sqlite3_stmt *s = d->st[ST_COLL_UPDATE];
+
+	sqlite3_bind_int64(s, 1, id);
+	_text(s, 2, state);
+	_text(s, 3, reason);
+	_real(s, 4, ended_s > 0 ? ended_s : NAN);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)snapshots);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)bytes);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)sample_bytes);
+	return _step(d, s, "update a collection");
+}
+
+int db__snapshot(struct db *d, int64_t collection, uint64_t seq, const char *path, double t,
+		 uint64_t bytes, uint64_t live_bytes)
+{
+	sqlite3_stmt *s = d->st[ST_SNAP_ADD];
+
+	sqlite3_bind_int64(s, 1, collection);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
+	_text(s, 3, path);
+	sqlite3_bind_double(s, 4, t);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)bytes);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)live_bytes);
+	if (_step(d, s, "add a snapshot"))
+		return -EIO;
+	if (d->tick)
+		d->rows++;
+	return 0;
 }

@@ -4,7 +4,10 @@
  * entities (processes by (pid, start), components, cgroups, the host),
  * samples (entity, tick) -> bytes, verdicts (each detector run that found
  * a leak, and the run that found it gone), suspects (one row per suspected
- * entity, updated in place), meta.
+ * entity, updated in place), collections (one row per heap snapshot
+ * series of daemon/collect.h, with the verdict that triggered it, updated
+ * as it runs and when it stops), snapshots (the files of each series),
+ * meta.
  * Crash safety: every interval's rows are written in one transaction
  * (db__begin .. db__commit); SQLite's WAL makes a commit atomic, so after
  * kill -9 at any moment the store holds every committed interval whole and
@@ -54,6 +57,24 @@ int db__suspect(struct db *d, int64_t entity, const struct mx_suspect *s);
 /* Commits the interval: its tick row carries the number of rows written. */
 int db__commit(struct db *d);
 void db__rollback(struct db *d);
+
+/* The snapshot catalogue. Written as it happens: inside the open interval
+ * if there is one, else as a transaction of its own. */
+struct db_collection {
+	int64_t entity;		/* the process's entity, or -1 */
+	int pid;
+	uint64_t start;
+	const char *comm, *trigger, *pattern, *algo, *dir;
+	double severity, slope_bytes_per_s, from_s, to_s, started_s;
+	uint64_t sample_bytes;
+};
+
+int db__collection_add(struct db *d, const struct db_collection *c, int64_t *id);
+/* ENDED_S 0: still running. */
+int db__collection_update(struct db *d, int64_t id, const char *state, const char *reason,
+			  double ended_s, uint64_t snapshots, uint64_t bytes, uint64_t sample_bytes);
+int db__snapshot(struct db *d, int64_t collection, uint64_t seq, const char *path, double t,
+		 uint64_t bytes, uint64_t live_bytes);
 
 int db__retain(struct db *d, double now, double max_age_s, uint64_t max_bytes);
 /* Bytes of the database file and its WAL. */

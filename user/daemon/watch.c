@@ -49,6 +49,20 @@ double watch__last(const struct watch *w)
 	return w->n ? w->v[(w->head + w->cap - 1) % w->cap] : 0;
 }
 
+double watch__min_since(const struct watch *w, double t)
+{
+	double m = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < w->n; i++) {
+		size_t k = (w->head + w->cap - w->n + i) % w->cap;
+
+		if (w->t[k] >= t && (!any || w->v[k] < m))
+			m = w->v[k], any = true;
+	}
+	return m;
+}
+
 int watch__judge(const struct watch *w, const struct watch_params *p, struct watch_verdict *out)
 {
 	struct series raw = { 0 }, analysed = { 0 };

@@ -49,6 +49,8 @@ void watch__release(struct watch *w);
 void watch__push(struct watch *w, double t, double v);
 size_t watch__len(const struct watch *w);
 double watch__last(const struct watch *w);
+/* The smallest value of the samples at T or later (0 if none). */
+double watch__min_since(const struct watch *w, double t);
 int watch__judge(const struct watch *w, const struct watch_params *p, struct watch_verdict *out);
 
 #endif

@@ -85,6 +85,35 @@ static json_t *_suspects(const struct mx_model *m)
 	return json_pack("{s:f, s:o}", "time", m->now_s, "suspects", a);
 }
 
+static json_t *_collection(const struct mx_collection *c)
+{
+	json_t *snaps = json_array();
+
+	for (size_t i = 0; snaps && i < c->nsnapshots; i++)
+		json_array_append_new(snaps, json_string(c->snapshots[i]));
+	return json_pack("{s:I, s:i, s:I, s:s, s:s, s:s, s:s, s:o, s:f, s:f, s:o, s:s, s:o, s:I,"
+			 " s:I, s:I, s:I, s:f, s:i}",
+			 "id", (json_int_t)c->id, "pid", c->pid, "start_ticks", (json_int_t)c->start,
+			 "comm", c->comm, "trigger", c->trigger, "pattern", c->pattern,
+			 "state", c->state, "reason", c->reason ? json_string(c->reason) : json_null(),
+			 "severity", c->severity, "started", c->started_s,
+			 "ended", c->ended_s > 0 ? json_real(c->ended_s) : json_null(),
+			 "dir", c->dir, "snapshots", snaps, "count", (json_int_t)c->nsnapshots,
+			 "bytes", (json_int_t)c->bytes, "live_bytes", (json_int_t)c->live_bytes,
+			 "sample_bytes", (json_int_t)c->sample_bytes,
+			 "bpf_cpu_ratio", c->bpf_cpu_ratio, "budget_actions", (int)c->budget_actions);
+}
+
+static json_t *_collections(const struct mx_model *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < m->ncollections; i++)
+		json_array_append_new(a, _collection(&m->collections[i]));
+	return json_pack("{s:f, s:I, s:o}", "time", m->now_s, "running",
+			 (json_int_t)m->collect.running, "collections", a);
+}
+
 static json_t *_status(const struct mx_model *m)
 {
 	const struct mx_self *s = &m->self;
@@ -134,6 +163,8 @@ int api__render(const struct mx_model *m, const char *path, char **buf, size_t *
 		j = _components(m);
 	else if (!strcmp(path, "/api/suspects"))
 		j = _suspects(m);
+	else if (!strcmp(path, "/api/collections"))
+		j = _collections(m);
 	else if (!strcmp(path, "/api/status"))
 		j = _status(m);
 	else

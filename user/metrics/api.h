@@ -1,5 +1,6 @@
 /* api — the JSON API over the model: /api/processes, /api/components,
- * /api/suspects (with their evidence), /api/status (host and daemon).
+ * /api/suspects (with their evidence), /api/collections (heap snapshot
+ * series), /api/status (host and daemon).
  *
  * api__render() returns the JSON text of PATH (malloc'ed, the caller
  * frees), or -ENOENT for a path the API does not have, -ENOMEM. Objects

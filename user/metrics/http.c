@@ -28,8 +28,21 @@ static enum MHD_Result _answer(void *cls, struct MHD_Connection *conn, const cha
 	enum MHD_Result ret;
 	int err;
 
-	(void)version, (void)upload, (void)upload_len, (void)state;
-	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+	struct http_request req = { .method = method, .path = url, .conn = conn };
+	static int posted;
+
+	(void)version, (void)upload;
+	if (!strcmp(method, "POST")) {
+		/* the first call only announces the request; a body is skipped */
+		if (!*state) {
+			*state = &posted;
+			return MHD_YES;
+		}
+		if (*upload_len) {
+			*upload_len = 0;
+			return MHD_YES;
+		}
+	} else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		static const char msg[] = "method not allowed\n";
 
 		r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
@@ -37,7 +50,7 @@ static enum MHD_Result _answer(void *cls, struct MHD_Connection *conn, const cha
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
 		goto send;
 	}
-	err = h->fn(url, &body, &len, &type, h->ctx);
+	err = h->fn(&req, &body, &len, &type, &status, h->ctx);
 	if (err) {
 		static const char nf[] = "not found\n", fail[] = "internal error\n";
 		const char *msg = err == -ENOENT ? nf : fail;
@@ -58,6 +71,11 @@ send:
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+const char *http__arg(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 int http__parse_listen(const char *s, char *addr, size_t addrlen, uint16_t *port)

@@ -3,9 +3,11 @@
  * http__new() listens on ADDR:PORT (IPv4 address, default 127.0.0.1) and
  * does no work by itself: the caller polls http__fd() and calls
  * http__run() when it is readable (or at least every http__timeout_ms()).
- * Each GET is answered by the HANDLER: it returns a body it malloc'ed
- * (the server frees it) and a content type, or -ENOENT (404). Anything
- * but GET/HEAD gets 405. Single-threaded: the handler runs inside
+ * Each GET, HEAD or POST (its body, if any, is ignored: POST takes its
+ * arguments from the query string) is answered by the HANDLER: it returns
+ * a body it malloc'ed (the server frees it), a content type and a status
+ * (200 unless it sets another), or -ENOENT (404), -errno (500). Other
+ * methods get 405. Single-threaded: the handler runs inside
  * http__run(), so it may read the caller's state without locks.
  * Returns 0 or -errno; http__new writes a message into ERR on failure.
  */
@@ -15,8 +17,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef int http_handler_fn(const char *path, char **body, size_t *len, const char **type,
-			    void *ctx);
+struct http_request {
+	const char *method;	/* "GET", "HEAD", "POST" */
+	const char *path;	/* without the query string */
+	void *conn;		/* for http__arg() */
+};
+
+/* The query argument NAME of REQ, or NULL. */
+const char *http__arg(const struct http_request *req, const char *name);
+
+typedef int http_handler_fn(const struct http_request *req, char **body, size_t *len,
+			    const char **type, unsigned *status, void *ctx);
 
 struct http;
 

@@ -87,6 +87,44 @@ struct mx_self {
 	size_t nprogs;
 };
 
+/* A heap snapshot series of one process (daemon/collect.h). */
+struct mx_collection {
+	uint64_t id;
+	int pid;
+	uint64_t start;
+	const char *comm;
+	const char *trigger;	/* "leak", "request", "pressure" */
+	const char *pattern;	/* the rule it follows: steady, stair, spike, sawtooth */
+	const char *state;	/* "running" or "complete" */
+	const char *reason;	/* why it stopped (NULL while running) */
+	double severity;
+	double started_s, ended_s;	/* epoch seconds; ended 0 while running */
+	const char *dir;	/* the series directory */
+	const char *const *snapshots;	/* its files, oldest first */
+	size_t nsnapshots;
+	uint64_t bytes;		/* of the snapshot files */
+	uint64_t live_bytes;	/* sampled live heap in the last snapshot */
+	uint64_t sample_bytes;	/* the tracer's mean bytes between samples now */
+	double bpf_cpu_ratio;	/* heap probes' run time / the target's CPU (last window) */
+	uint32_t budget_actions;
+};
+
+#define MX_NTRIGGERS 3
+#define MX_NREASONS 9
+
+struct mx_collect_stats {
+	const char *const *trigger_names;	/* MX_NTRIGGERS */
+	const char *const *reason_names;	/* MX_NREASONS */
+	uint64_t triggers[MX_NTRIGGERS];	/* triggers that started a collection */
+	uint64_t refused;	/* triggers refused: at the limit of running collections */
+	uint64_t started;
+	uint64_t completed[MX_NREASONS];	/* by why they stopped */
+	uint64_t snapshots, snapshot_bytes;
+	uint64_t sample_raised, budget_detached;	/* budget actions */
+	uint64_t psi_events;
+	size_t running;
+};
+
 struct mx_model {
 	double now_s;
 	uint64_t host_total, host_available;
@@ -100,6 +138,9 @@ struct mx_model {
 	size_t nsuspects;
 	size_t top_n;			/* processes exported by /metrics */
 	size_t max_cgroups;		/* cgroups exported by /metrics */
+	const struct mx_collection *collections;	/* oldest first */
+	size_t ncollections;
+	struct mx_collect_stats collect;
 	struct mx_self self;
 };
 

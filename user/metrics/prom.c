@@ -309,6 +309,44 @@ static void _self(FILE *f, const struct mx_model *m)
 			s->progs[i].name, (unsigned long long)s->progs[i].recursion_misses);
 }
 
+/* Tier 2: heap snapshot collections (bounded labels: triggers, reasons). */
+static void _collections(FILE *f, const struct mx_model *m)
+{
+	const struct mx_collect_stats *c = &m->collect;
+
+	if (!c->trigger_names)
+		return;
+	_family(f, "seep_collection_triggers_total", "counter",
+		"Triggers that started a heap snapshot collection, by trigger.");
+	for (int i = 0; i < MX_NTRIGGERS; i++)
+		fprintf(f, "seep_collection_triggers_total{trigger=\"%s\"} %llu\n",
+			c->trigger_names[i], (unsigned long long)c->triggers[i]);
+	_plain(f, "seep_collection_triggers_refused_total", "counter",
+	       "Triggers refused because collect.max_active collections were running.",
+	       (double)c->refused);
+	_plain(f, "seep_memory_pressure_events_total", "counter",
+	       "Memory pressure (PSI) trigger events received.", (double)c->psi_events);
+	_plain(f, "seep_collections_started_total", "counter", "Heap snapshot collections started.",
+	       (double)c->started);
+	_family(f, "seep_collections_completed_total", "counter",
+		"Heap snapshot collections stopped, by why they stopped.");
+	for (int i = 0; i < MX_NREASONS; i++)
+		fprintf(f, "seep_collections_completed_total{reason=\"%s\"} %llu\n",
+			c->reason_names[i], (unsigned long long)c->completed[i]);
+	_plain(f, "seep_collections_running", "gauge", "Heap snapshot collections running now.",
+	       (double)c->running);
+	_plain(f, "seep_collection_snapshots_total", "counter", "Heap snapshots written.",
+	       (double)c->snapshots);
+	_plain(f, "seep_collection_snapshot_bytes_total", "counter",
+	       "Bytes of heap snapshot files written.", (double)c->snapshot_bytes);
+	_family(f, "seep_collection_budget_actions_total", "counter",
+		"CPU budget actions on traced suspects: sampling raised, or detached.");
+	fprintf(f, "seep_collection_budget_actions_total{action=\"sample_raised\"} %llu\n",
+		(unsigned long long)c->sample_raised);
+	fprintf(f, "seep_collection_budget_actions_total{action=\"detached\"} %llu\n",
+		(unsigned long long)c->budget_detached);
+}
+
 int prom__render(const struct mx_model *m, char **buf, size_t *len)
 {
 	FILE *f;
@@ -323,6 +361,7 @@ int prom__render(const struct mx_model *m, char **buf, size_t *len)
 	_components(f, m);
 	_cgroups(f, m);
 	_suspects(f, m);
+	_collections(f, m);
 	if (fclose(f)) {
 		free(*buf);
 		*buf = NULL;

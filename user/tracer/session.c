@@ -680,3 +680,8 @@ int session__report(struct session *s, bool final, session_report_fn fn, void *c
 {
 	return _report(s, NULL, final, false, fn, ctx);
 }
+
+int session__bpf_run_time(struct session *s, uint64_t *run_time_ns, uint64_t *run_cnt)
+{
+	return trace__run_time(s->trace, run_time_ns, run_cnt);
+}

@@ -97,6 +97,9 @@ int session__wait(struct session *s, uint64_t deadline_ns, session_report_fn fn,
 /* A report for each running process. */
 int session__report(struct session *s, bool final, session_report_fn fn, void *ctx);
 
+/* The run time of the session's BPF programs (trace__run_time). */
+int session__bpf_run_time(struct session *s, uint64_t *run_time_ns, uint64_t *run_cnt);
+
 uint64_t session__now_ns(void);
 /* CLOCK_MONOTONIC when tracing started (the first process attached). */
 uint64_t session__start_ns(const struct session *s);

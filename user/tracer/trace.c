@@ -605,6 +605,25 @@ int trace__read_stats(struct trace *t, uint64_t stats[SEEP_STAT__MAX])
 	return 0;
 }
 
+int trace__run_time(struct trace *t, uint64_t *run_time_ns, uint64_t *run_cnt)
+{
+	struct bpf_program *prog;
+
+	*run_time_ns = *run_cnt = 0;
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		*run_time_ns += info.run_time_ns;
+		*run_cnt += info.run_cnt;
+	}
+	return 0;
+}
+
 struct _purge {
 	int fd;
 	__u32 tgid;

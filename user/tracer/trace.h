@@ -86,6 +86,10 @@ size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max
 /* Sums the per-CPU counters. */
 int trace__read_stats(struct trace *t, uint64_t stats[SEEP_STAT__MAX]);
 
+/* The run time and run count of the tracer's programs, summed (the kernel
+ * counts run time only while BPF_STATS_RUN_TIME is enabled by someone). */
+int trace__run_time(struct trace *t, uint64_t *run_time_ns, uint64_t *run_cnt);
+
 /* Environment checks, each logs one clear line on failure. */
 int trace__check_privileges(void);
 int trace__check_btf(void);

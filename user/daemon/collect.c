@@ -1,0 +1,576 @@
+/* collect — heap snapshot series of suspects; see collect.h. */
+#include "daemon/collect.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/db.h"
+#include "lib/clock.h"
+#include "lib/evloop.h"
+#include "lib/log.h"
+#include "lib/vec.h"
+#include "snapshot/pprof.h"
+#include "snapshot/store.h"
+#include "sys/proc.h"
+#include "tracer/session.h"
+
+#define BUDGET_STRIKES 3
+#define SAMPLE_RAISE 8
+#define MAX_DONE 128		/* completed collections kept in memory */
+#define STEP_MIN_BYTES (1024.0 * 1024)	/* RSS change that counts as a step */
+#define STEP_SHARE 0.02		/* ... or this share of RSS */
+#define MIN_TARGET_CPU_S 0.01	/* target CPU before a budget ratio means anything */
+
+enum reason { R_SNAPSHOTS, R_STEPS, R_SPIKE, R_TIME, R_BYTES, R_CPU, R_EXITED, R_STOPPED,
+	      R_ERROR };
+
+static const char *const reason_names[MX_NREASONS] = {
+	[R_SNAPSHOTS] = "snapshots", [R_STEPS] = "steps", [R_SPIKE] = "spike_receded",
+	[R_TIME] = "time_budget", [R_BYTES] = "byte_budget", [R_CPU] = "cpu_budget",
+	[R_EXITED] = "target_exited", [R_STOPPED] = "daemon_stopped", [R_ERROR] = "error",
+};
+
+static const char *const trigger_names[MX_NTRIGGERS] = { "leak", "request", "pressure" };
+
+struct coll {
+	struct collects *owner;
+	uint64_t id;
+	int64_t db_id;
+	int pid;
+	uint64_t start;
+	char comm[PROC_COMM_LEN];
+	enum collect_trigger trigger;
+	enum detect_pattern pattern;
+	double severity;
+	bool running, exited;
+	enum reason reason;
+	double started_s, ended_s, started_mono;
+	char dir[4200];
+	char **snaps;
+	size_t nsnaps, snaps_cap;
+	uint64_t bytes, live_bytes, sample_bytes;
+	struct session *s;
+	struct store *st;
+	struct evloop_timer timer;	/* the next periodic snapshot */
+	struct evloop_timer reap;	/* finishes after the session's exit callback */
+	/* the rules */
+	double baseline, peak, last_rss;
+	bool rising;
+	uint32_t steps;
+	/* the budget, since the last action */
+	uint64_t bpf0_ns;
+	double cpu0_s, ratio;
+	int strikes;
+	uint32_t actions;
+};
+
+struct collects {
+	struct collect_params p;
+	char dir[4096];
+	struct evloop *loop;
+	struct db *db;
+	collect_done_fn *done;
+	void *ctx;
+	struct coll **all;	/* oldest first */
+	size_t n, cap;
+	uint64_t next_id;
+	struct mx_collect_stats stats;
+	struct mx_collection *model;
+	size_t model_cap;
+};
+
+static double _target_cpu_s(int pid)
+{
+	struct proc_stat st;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (proc__read_stat(pid, &st) || hz <= 0)
+		return -1;
+	return (double)(st.utime_ticks + st.stime_ticks) / (double)hz;
+}
+
+static void _coll_free(struct coll *c)
+{
+	if (!c)
+		return;
+	session__free(c->s);
+	store__free(c->st);
+	for (size_t i = 0; i < c->nsnaps; i++)
+		free(c->snaps[i]);
+	free(c->snaps);
+	free(c);
+}
+
+static void _db_update(struct coll *c)
+{
+	struct collects *o = c->owner;
+
+	if (c->db_id > 0 &&
+	    db__collection_update(o->db, c->db_id, c->running ? "running" : "complete",
+				  c->running ? NULL : reason_names[c->reason], c->ended_s,
+				  c->nsnaps, c->bytes, c->sample_bytes))
+		pr_warn("collection %llu: its catalogue row is behind", (unsigned long long)c->id);
+}
+
+/* One report of the traced process: a pprof snapshot appended to the series. */
+static int _on_report(const struct report *r, void *ctx)
+{
+	struct coll *c = ctx;
+	struct collects *o = c->owner;
+	struct pprof_options po = { 0 };
+	char path[4300], **slot;
+	void *buf;
+	size_t len;
+	int err;
+
+	if ((err = pprof__encode(r, &po, &buf, &len))) {
+		pr_err("collection %llu: cannot encode a snapshot: %s", (unsigned long long)c->id,
+		       strerror(-err));
+		return err;
+	}
+	err = store__add(c->st, r, buf, len);
+	free(buf);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/snap-%06zu.pb.gz", c->dir, store__count(c->st));
+	slot = VEC_PUSH(c->snaps, c->nsnaps, c->snaps_cap);
+	if (!slot || !(*slot = strdup(path)))
+		return -ENOMEM;
+	c->nsnaps++;
+	c->bytes += len;
+	c->live_bytes = r->total_bytes;
+	o->stats.snapshots++;
+	o->stats.snapshot_bytes += len;
+	if (c->db_id > 0)
+		db__snapshot(o->db, c->db_id, c->nsnaps, path, clock__wall_s(), len, r->total_bytes);
+	pr_info("collection %llu: snapshot %zu of pid %d, %llu bytes live (sampled), %zu bytes",
+		(unsigned long long)c->id, c->nsnaps, c->pid, (unsigned long long)r->total_bytes,
+		len);
+	return 0;
+}
+
+static int _snapshot(struct coll *c, bool final)
+{
+	if (!c->s || c->exited || !session__running(c->s))
+		return 0;
+	return session__report(c->s, final, _on_report, c);
+}
+
+/* Stops C for REASON: a last snapshot (LAST, if it lives), probes gone,
+ * the catalogue and the counters updated. */
+static void _finish(struct coll *c, enum reason reason, bool last)
+{
+	struct collects *o = c->owner;
+
+	if (!c->running)
+		return;
+	evloop__disarm(o->loop, &c->timer);
+	evloop__disarm(o->loop, &c->reap);
+	if (last && _snapshot(c, true))
+		pr_warn("collection %llu: the last snapshot failed", (unsigned long long)c->id);
+	session__free(c->s);
+	c->s = NULL;
+	store__free(c->st);
+	c->st = NULL;
+	c->running = false;
+	c->reason = reason;
+	c->ended_s = clock__wall_s();
+	o->stats.completed[reason]++;
+	_db_update(c);
+	pr_warn("collection %llu of pid %d '%s' stopped: %s, %zu snapshot%s in '%s'",
+		(unsigned long long)c->id, c->pid, c->comm, reason_names[reason], c->nsnaps,
+		c->nsnaps == 1 ? "" : "s", c->dir);
+	if (o->done)
+		o->done(c->pid, c->start, reason_names[reason], o->ctx);
+}
+
+static int _arm_next(struct coll *c)
+{
+	return evloop__arm(c->owner->loop, &c->timer,
+			   clock__mono_ns() + (uint64_t)(c->owner->p.every_s * 1e9));
+}
+
+/* The rule after a snapshot: is the series complete? */
+static void _after_snapshot(struct coll *c)
+{
+	const struct collect_params *p = &c->owner->p;
+
+	if (c->bytes >= p->max_bytes)
+		_finish(c, R_BYTES, false);
+	else if ((c->pattern == PATTERN_STEADY || c->pattern == PATTERN_SAWTOOTH ||
+		  c->pattern == PATTERN_PLATEAU) && c->nsnaps >= p->snapshots)
+		_finish(c, R_SNAPSHOTS, false);
+	else if (c->pattern == PATTERN_STAIR && c->steps >= p->steps)
+		_finish(c, R_STEPS, false);
+}
+
+static int _on_timer(struct evloop_timer *t, void *ctx)
+{
+	struct coll *c = ctx;
+	int err;
+
+	(void)t;
+	if (!c->running)
+		return 0;
+	err = _snapshot(c, false);
+	if (err) {
+		_finish(c, R_ERROR, false);
+		return 0;
+	}
+	_after_snapshot(c);
+	if (c->running && (err = _arm_next(c)))
+		_finish(c, R_ERROR, false);
+	return 0;
+}
+
+static int _on_reap(struct evloop_timer *t, void *ctx)
+{
+	(void)t;
+	_finish(ctx, R_EXITED, false);
+	return 0;
+}
+
+/* The process exited: its final report is the last snapshot; the session
+ * is freed from a timer, outside its own callback. */
+static int _on_exit(const struct report *r, void *ctx)
+{
+	struct coll *c = ctx;
+	int err = _on_report(r, c);
+
+	if (err)
+		pr_warn("collection %llu: the final snapshot failed: %s", (unsigned long long)c->id,
+			strerror(-err));
+	c->exited = true;
+	return evloop__arm(c->owner->loop, &c->reap, clock__mono_ns());
+}
+
+static int _attach(struct coll *c)
+{
+	struct session_config sc = { 0 };
+	int err;
+
+	sc.trace.sample_bytes = c->sample_bytes;
+	sc.unwind = UNWIND_AUTO;
+	if ((err = session__new(&sc, &c->s)))
+		return err;
+	if ((err = session__add_pid(c->s, c->pid)) ||
+	    (err = session__attach(c->s, c->owner->loop, _on_exit, c))) {
+		session__free(c->s);
+		c->s = NULL;
+		return err;
+	}
+	session__bpf_run_time(c->s, &c->bpf0_ns, &(uint64_t){ 0 });
+	c->cpu0_s = _target_cpu_s(c->pid);
+	c->strikes = 0;
+	return 0;
+}
+
+int collects__new(const struct collect_params *p, struct evloop *loop, struct db *db,
+		  collect_done_fn *done, void *ctx, struct collects **out)
+{
+	struct collects *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->p = *p;
+	snprintf(c->dir, sizeof(c->dir), "%s", p->dir);
+	c->p.dir = c->dir;
+	c->loop = loop;
+	c->db = db;
+	c->done = done;
+	c->ctx = ctx;
+	c->stats.trigger_names = trigger_names;
+	c->stats.reason_names = reason_names;
+	*out = c;
+	return 0;
+}
+
+void collects__free(struct collects *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		_finish(c->all[i], R_STOPPED, true);
+		_coll_free(c->all[i]);
+	}
+	free(c->all);
+	free(c->model);
+	free(c);
+}
+
+size_t collects__running(const struct collects *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		n += c->all[i]->running;
+	return n;
+}
+
+bool collects__known(const struct collects *c, int pid, uint64_t start)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->all[i]->pid == pid && c->all[i]->start == start)
+			return true;
+	return false;
+}
+
+void collects__refused(struct collects *c)
+{
+	c->stats.refused++;
+}
+
+void collects__psi_event(struct collects *c)
+{
+	c->stats.psi_events++;
+}
+
+/* Drops the oldest completed collection past MAX_DONE. */
+static void _trim(struct collects *c)
+{
+	size_t done = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		done += !c->all[i]->running;
+	for (size_t i = 0; i < c->n && done > MAX_DONE; i++) {
+		if (c->all[i]->running)
+			continue;
+		_coll_free(c->all[i]);
+		memmove(&c->all[i], &c->all[i + 1], (c->n - i - 1) * sizeof(*c->all));
+		c->n--;
+		done--;
+		i--;
+	}
+}
+
+static void _sanitize(char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			*s = '_';
+}
+
+int collects__start(struct collects *o, const struct collect_request *r, double now, char *err,
+		    size_t errlen)
+{
+	struct series_info info = { 0 };
+	struct db_collection row = { 0 };
+	struct proc_stat ps;
+	struct coll *c = NULL, **slot;
+	char comm[PROC_COMM_LEN];
+	int ret;
+
+	if (proc__read_stat(r->pid, &ps) || (r->start && ps.start_ticks != r->start)) {
+		snprintf(err, errlen, "no process %d", r->pid);
+		return -ESRCH;
+	}
+	for (size_t i = 0; i < o->n; i++)
+		if (o->all[i]->running && o->all[i]->pid == r->pid) {
+			snprintf(err, errlen, "a collection of pid %d is running", r->pid);
+			return -EALREADY;
+		}
+	if (collects__running(o) >= o->p.max_active) {
+		snprintf(err, errlen, "%u collections are running (collect.max_active)",
+			 o->p.max_active);
+		o->stats.refused++;
+		return -EBUSY;
+	}
+	if (mkdir(o->dir, 0700) && errno != EEXIST) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot create '%s': %s", o->dir, strerror(-ret));
+		return ret;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->owner = o;
+	c->id = ++o->next_id;
+	c->pid = r->pid;
+	c->start = ps.start_ticks;
+	snprintf(c->comm, sizeof(c->comm), "%s", r->comm ? r->comm : ps.comm);
+	c->trigger = r->trigger;
+	c->pattern = r->pattern;
+	c->severity = r->severity;
+	c->sample_bytes = o->p.sample_bytes;
+	c->started_s = now;
+	c->started_mono = clock__mono_s();
+	c->baseline = r->baseline_bytes;
+	c->running = true;
+	evloop__timer_init(&c->timer, _on_timer, c);
+	evloop__timer_init(&c->reap, _on_reap, c);
+	snprintf(comm, sizeof(comm), "%s", c->comm);
+	_sanitize(comm);
+	snprintf(c->dir, sizeof(c->dir), "%s/%d-%s-%.0f-%llu", o->dir, c->pid, comm, now,
+		 (unsigned long long)c->id);
+	info.pid = c->pid;
+	info.comm = c->comm;
+	info.every_s = o->p.every_s;
+	if ((ret = store__create(c->dir, &info, &c->st))) {
+		snprintf(err, errlen, "cannot create series '%s': %s", c->dir, strerror(-ret));
+		goto fail;
+	}
+	if ((ret = _attach(c))) {
+		snprintf(err, errlen, "cannot trace pid %d: %s", c->pid, strerror(-ret));
+		rmdir(c->dir);	/* fails, harmlessly, if the index is in it */
+		goto fail;
+	}
+	if ((ret = _arm_next(c)) || VEC_RESERVE(o->all, o->cap, o->n + 1)) {
+		ret = ret ? ret : -ENOMEM;
+		snprintf(err, errlen, "cannot schedule the collection: %s", strerror(-ret));
+		goto fail;
+	}
+	row = (struct db_collection){ .entity = r->entity, .pid = c->pid, .start = c->start,
+				      .comm = c->comm, .trigger = trigger_names[r->trigger],
+				      .pattern = detect__pattern_name(r->pattern), .algo = r->algo,
+				      .dir = c->dir, .severity = r->severity,
+				      .slope_bytes_per_s = r->slope_bytes_per_s, .from_s = r->from_s,
+				      .to_s = r->to_s, .started_s = now,
+				      .sample_bytes = c->sample_bytes };
+	if (db__collection_add(o->db, &row, &c->db_id))
+		c->db_id = 0;	/* logged; the series is on disk all the same */
+	slot = &o->all[o->n++];
+	*slot = c;
+	o->stats.triggers[r->trigger]++;
+	o->stats.started++;
+	pr_warn("collection %llu: pid %d '%s' (%s trigger, %s rule), heap sampled every %llu bytes,"
+		" into '%s'", (unsigned long long)c->id, c->pid, c->comm, trigger_names[r->trigger],
+		detect__pattern_name(r->pattern), (unsigned long long)c->sample_bytes, c->dir);
+	_trim(o);
+	return 0;
+fail:
+	if (o->loop) {
+		evloop__disarm(o->loop, &c->timer);
+		evloop__disarm(o->loop, &c->reap);
+	}
+	_coll_free(c);
+	return ret;
+}
+
+/* The stair and spike rules on the RSS of this interval. */
+static void _rules(struct coll *c, double rss)
+{
+	double thr = fmax(STEP_MIN_BYTES, STEP_SHARE * rss), d = rss - c->last_rss;
+
+	if (c->last_rss <= 0) {
+		c->last_rss = c->peak = rss;
+		if (c->baseline <= 0 || c->baseline > rss)
+			c->baseline = rss;
+		return;
+	}
+	c->peak = fmax(c->peak, rss);
+	if (c->pattern == PATTERN_STAIR) {
+		if (d > thr) {
+			c->rising = true;
+		} else if (c->rising && fabs(d) <= thr) {
+			/* the step has ended: capture it */
+			c->rising = false;
+			c->steps++;
+			if (_snapshot(c, false))
+				_finish(c, R_ERROR, false);
+			else
+				_after_snapshot(c);
+		}
+	} else if (c->pattern == PATTERN_SPIKE && c->peak - c->baseline > thr &&
+		   rss <= c->baseline + 0.25 * (c->peak - c->baseline)) {
+		_finish(c, R_SPIKE, true);
+	}
+	c->last_rss = rss;
+}
+
+/* The CPU budget: BPF run time over the target's CPU since the last action. */
+static void _budget(struct coll *c)
+{
+	struct collects *o = c->owner;
+	uint64_t ns = 0, cnt = 0;
+	double cpu = _target_cpu_s(c->pid), used;
+
+	if (!c->s || cpu < 0 || session__bpf_run_time(c->s, &ns, &cnt))
+		return;
+	used = cpu - c->cpu0_s;
+	if (used < MIN_TARGET_CPU_S)
+		return;
+	c->ratio = (double)(ns - c->bpf0_ns) * 1e-9 / used;
+	if (c->ratio <= o->p.cpu) {
+		c->strikes = 0;
+		return;
+	}
+	if (++c->strikes < BUDGET_STRIKES)
+		return;
+	c->actions++;
+	if (c->actions == 1) {
+		pr_warn("collection %llu: heap probes at %.1f%% of pid %d's CPU (budget %.1f%%):"
+			" sampling every %llu bytes", (unsigned long long)c->id, 100 * c->ratio,
+			c->pid, 100 * o->p.cpu, (unsigned long long)c->sample_bytes * SAMPLE_RAISE);
+		o->stats.sample_raised++;
+		if (_snapshot(c, false))
+			pr_warn("collection %llu: a snapshot failed", (unsigned long long)c->id);
+		session__free(c->s);
+		c->s = NULL;
+		c->sample_bytes *= SAMPLE_RAISE;
+		if (_attach(c))
+			_finish(c, R_ERROR, false);
+		else
+			_db_update(c);
+		return;
+	}
+	pr_warn("collection %llu: heap probes at %.1f%% of pid %d's CPU (budget %.1f%%) after"
+		" raising the sampling interval: detached", (unsigned long long)c->id,
+		100 * c->ratio, c->pid, 100 * o->p.cpu);
+	o->stats.budget_detached++;
+	_finish(c, R_CPU, true);
+}
+
+int collects__tick(struct collects *o, double now, collect_rss_fn *rss_fn, void *ctx)
+{
+	(void)now;
+	for (size_t i = 0; i < o->n; i++) {
+		struct coll *c = o->all[i];
+		double rss = 0;
+
+		if (!c->running || c->exited)
+			continue;
+		if (clock__mono_s() - c->started_mono >= o->p.max_s) {
+			_finish(c, R_TIME, true);
+			continue;
+		}
+		if (rss_fn && !rss_fn(c->pid, c->start, &rss, ctx))
+			_rules(c, rss);
+		if (c->running)
+			_budget(c);
+	}
+	return 0;
+}
+
+int collects__model(struct collects *o, const struct mx_collection **out, size_t *n,
+		    struct mx_collect_stats *stats)
+{
+	if (VEC_RESERVE(o->model, o->model_cap, o->n + 1))
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n; i++) {
+		const struct coll *c = o->all[i];
+
+		o->model[i] = (struct mx_collection){
+			.id = c->id, .pid = c->pid, .start = c->start, .comm = c->comm,
+			.trigger = trigger_names[c->trigger],
+			.pattern = detect__pattern_name(c->pattern),
+			.state = c->running ? "running" : "complete",
+			.reason = c->running ? NULL : reason_names[c->reason],
+			.severity = c->severity, .started_s = c->started_s, .ended_s = c->ended_s,
+			.dir = c->dir, .snapshots = (const char *const *)c->snaps,
+			.nsnapshots = c->nsnaps, .bytes = c->bytes, .live_bytes = c->live_bytes,
+			.sample_bytes = c->sample_bytes, .bpf_cpu_ratio = c->ratio,
+			.budget_actions = c->actions,
+		};
+	}
+	*out = o->model;
+	*n = o->n;
+	*stats = o->stats;
+	stats->running = collects__running(o);
+	return 0;
+}
