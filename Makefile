@@ -222,7 +222,8 @@ check: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
 
 demo: setup
-	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BUILD)/tests/targets/leaky_server
+	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BUILD)/tests/targets/leaky_server \
+	  $(BUILD)/tests/targets/daemon_leaker $(BUILD)/tests/targets/daemon_cache
 	$(Q)tools/demo.sh $(SEEP) $(BUILD)/tests/targets/leaky_server
 
 # The price of each way of taking stacks (tools/bench-unwind.md).

@@ -209,8 +209,19 @@ static double _clamp01(double x)
 	return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
+/* Growth is significant at ALPHA. A trend of so few points that even a
+ * strictly rising run cannot reach ALPHA (Mann-Kendall's smallest p is
+ * about 1/n!: 0.042 for 4 points) grows when every pair of its points
+ * rises (S = n(n-1)/2) with a positive slope: the best it can show. */
 static bool _grows(const struct trend *tr, double alpha)
 {
+	double min_p = 1;
+
+	for (size_t k = 2; k <= tr->n && min_p >= alpha; k++)
+		min_p /= (double)k;
+	if (min_p >= alpha)
+		return tr->n >= 3 && tr->mk_s >= (double)(tr->n * (tr->n - 1) / 2) &&
+		       tr->slope > 0;
 	return tr->mk_p < alpha && tr->lo > 0;
 }
 

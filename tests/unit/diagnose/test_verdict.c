@@ -268,3 +268,29 @@ Test(verdict, rss_growth_without_heap_growth_is_retention)
 	cr_expect_eq(pv.rss.n, 0);
 	cr_expect_not(pv.retention);
 }
+
+/* A collection of 8 snapshots (the daemon's): its 4-point tail cannot
+ * reach alpha with Mann-Kendall (smallest p 1/24); a tail that rises at
+ * every step still counts as growing, so the leak is a leak, not a warm-up. */
+Test(verdict, short_series_rising_every_step_is_a_leak)
+{
+	struct fixture f;
+	struct verdict v;
+
+	fixture_init(&f);
+	f.s.n = 8;
+	for (int i = 0; i < 8; i++) {
+		f.y[i] = 3e6 + 1.9e6 * i + (i % 2 ? 2e5 : -2e5);   /* jitter, still rising */
+		f.alloc[i] = f.y[i];
+		f.age[i] = f.t[i] + 0.2;
+	}
+	f.s.alloc_bytes = f.alloc;
+	f.s.oldest_age = f.age;
+	v = decide(&f);
+	cr_expect_eq(v.kind, VERDICT_LEAK, "%s: %s", verdict__name(v.kind), v.reason);
+	/* and a 4-point tail that falls once is not growing: warm-up or bounded */
+	f.y[6] = f.y[5] + 1e6;
+	f.y[7] = f.y[6] - 5e5;
+	v = decide(&f);
+	cr_expect_neq(v.kind, VERDICT_LEAK, "a tail that falls is no leak: %s", v.reason);
+}
