@@ -1,7 +1,10 @@
 # seep — one top-level Makefile.
 #   make            build build/seep
 #   make test       set up, build, run every test suite (unit, bpf, e2e)
-#   make check      static checks (cppcheck) + unit tests
+#   make check      static checks (cppcheck) + unit tests, then the unit tests
+#                   again under ASan+UBSan (build-asan/)
+#   make check-asan-e2e  the e2e suites under ASan+UBSan (root; slow)
+#   make fuzz       every libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS each
 #   make demo       set up, build, trace the bundled leaking demo program
 #   make bench      set up, build, run the overhead benchmark (tools/bench)
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel
@@ -31,6 +34,12 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 WARN     := -Wall -Wextra -Werror -Wstrict-prototypes -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
+# SANITIZE=1: AddressSanitizer + UndefinedBehaviorSanitizer (use a BUILD of
+# its own: `make check` uses build-asan). UBSan findings are fatal.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ifeq ($(SANITIZE),1)
+  override CFLAGS += $(SAN_FLAGS)
+endif
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)/include -I$(BUILD)/gen
 DEPFLAGS  = -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lZydis -lstdc++ -lm -lpthread
@@ -206,6 +215,25 @@ check: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -Iinclude -Iuser user
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 unit-sanitized
+
+# The unit tests under ASan+UBSan, in their own build directory. LeakSanitizer
+# suppressions (third-party libraries only) are in tools/lsan.supp.
+ASAN_BUILD ?= build-asan
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(abspath tools/lsan.supp):print_suppressions=0
+
+unit-sanitized: $(UNIT_BINS) $(TARGET_BINS)
+	$(Q)echo "== unit tests under ASan+UBSan ($(BUILD))"
+	$(Q)$(SAN_ENV) tools/run-tests.sh $(UNIT_BINS)
+
+check-asan-e2e: setup
+	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 tests
+	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 e2e-sanitized
+
+e2e-sanitized:
+	$(Q)$(SAN_ENV) tools/run-tests.sh $(E2E_BINS)
 
 demo: setup
 	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BUILD)/tests/targets/leaky_server
@@ -242,7 +270,8 @@ install: $(SEEP)
 	  install -m 0644 dist/seep.conf $(DESTDIR)$(SYSCONFDIR)/seep/seep.conf
 	install -D -m 0644 docs/daemon.md $(DESTDIR)$(PREFIX)/share/doc/seep/daemon.md
 
-.PHONY: all tests setup test unit check demo vmlinux clean bench-unwind install
+.PHONY: all tests setup test unit check demo vmlinux clean bench-unwind install \
+	unit-sanitized check-asan-e2e e2e-sanitized
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*/*.d $(BUILD)/gen/*/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/*/*/*.d)
 
