@@ -40,6 +40,10 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 ifeq ($(SANITIZE),1)
   override CFLAGS += $(SAN_FLAGS)
 endif
+# FUZZ=1 (with CC=clang): coverage for libFuzzer in every object (make fuzz).
+ifeq ($(FUZZ),1)
+  override CFLAGS += -fsanitize=fuzzer-no-link
+endif
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)/include -I$(BUILD)/gen
 DEPFLAGS  = -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lZydis -lstdc++ -lm -lpthread
@@ -200,6 +204,7 @@ setup:
 test: setup
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)tools/run-tests.sh $(UNIT_BINS) -- $(BPFT_BINS) -- $(E2E_BINS)
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 
 unit: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
@@ -272,6 +277,36 @@ install: $(SEEP)
 
 .PHONY: all tests setup test unit check demo vmlinux clean bench-unwind install \
 	unit-sanitized check-asan-e2e e2e-sanitized
+
+# --- fuzz --------------------------------------------------------------------
+# libFuzzer harnesses, one per parser (tests/fuzz/fuzz_NAME.c, seeds in
+# tests/fuzz/corpus/NAME/), built by clang with ASan+UBSan in build-fuzz/.
+#   make fuzz             each harness for FUZZ_SECONDS (default 30)
+#   make fuzz-smoke       each for FUZZ_SMOKE_SECONDS (default 5); `make test` runs it
+# New inputs go to $(FUZZ_BUILD)/corpus/NAME (the seeds stay as they are);
+# a crash leaves its input in $(FUZZ_BUILD)/crashes/.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRCS))
+
+$(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIBSEEP) $(LIBCORE)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/fuzz $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -fsanitize=fuzzer \
+	  -o $@ $< $(LIBSEEP) $(LIBCORE) $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(CLANG) SANITIZE=1 FUZZ=1 fuzz-bins
+	$(Q)$(SAN_ENV) tools/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_SRCS)
+
+fuzz-smoke:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+
+.PHONY: fuzz fuzz-bins fuzz-smoke
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*/*.d $(BUILD)/gen/*/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/*/*/*.d)
 
