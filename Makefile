@@ -299,6 +299,9 @@ $(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIBSEEP) $(L
 
 fuzz-bins: $(FUZZ_BINS)
 
+# The hostile-files suite runs the built program.
+$(BUILD)/tests/e2e/test_hostile_files: $(SEEP)
+
 fuzz:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(CLANG) SANITIZE=1 FUZZ=1 fuzz-bins
 	$(Q)$(SAN_ENV) tools/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_SRCS)
