@@ -898,7 +898,7 @@ int pprof__decode(const void *buf, size_t len, struct report *out, const char **
 	size_t plain_len = len;
 	struct decoder d = { 0 };
 	struct budget b = { 0 };
-	ProtobufCAllocator alloc = { .alloc = _budget_alloc, .free = _budget_free, .allocator_data = &b };
+	ProtobufCAllocator pballoc = { .alloc = _budget_alloc, .free = _budget_free, .allocator_data = &b };
 	Pprof__Profile *p = NULL;
 	int err;
 
@@ -914,7 +914,7 @@ int pprof__decode(const void *buf, size_t len, struct report *out, const char **
 		in = plain;
 	}
 	b.left = _bound(plain_len, PROTO_FACTOR, PROTO_SLACK);
-	p = pprof__profile__unpack(&alloc, plain_len, in);
+	p = pprof__profile__unpack(&pballoc, plain_len, in);
 	if (!p) {
 		if (b.exceeded) {
 			*why = WHY_TOO_LARGE;
@@ -963,7 +963,7 @@ cleanup:
 		report__release(out);
 	}
 	_decoder_release(&d);
-	pprof__profile__free_unpacked(p, &alloc);
+	pprof__profile__free_unpacked(p, &pballoc);
 	free(plain);
 	return err;
 }
