@@ -1,7 +1,10 @@
 # seep — one top-level Makefile.
 #   make            build build/seep
 #   make test       set up, build, run every test suite (unit, bpf, e2e)
-#   make check      static checks (cppcheck) + unit tests
+#   make check      static checks (cppcheck) + unit tests, then the unit tests
+#                   again under ASan+UBSan (build-asan/)
+#   make check-asan-e2e  the e2e suites under ASan+UBSan (root; slow)
+#   make fuzz       every libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS each
 #   make demo       set up, build, trace the bundled leaking demo program
 #   make bench      set up, build, run the overhead benchmark (tools/bench)
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel
@@ -31,6 +34,16 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 WARN     := -Wall -Wextra -Werror -Wstrict-prototypes -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
+# SANITIZE=1: AddressSanitizer + UndefinedBehaviorSanitizer (use a BUILD of
+# its own: `make check` uses build-asan). UBSan findings are fatal.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ifeq ($(SANITIZE),1)
+  override CFLAGS += $(SAN_FLAGS)
+endif
+# FUZZ=1 (with CC=clang): coverage for libFuzzer in every object (make fuzz).
+ifeq ($(FUZZ),1)
+  override CFLAGS += -fsanitize=fuzzer-no-link
+endif
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)/include -I$(BUILD)/gen
 DEPFLAGS  = -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lZydis -lstdc++ -lm -lpthread
@@ -205,6 +218,7 @@ setup:
 test: setup
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)tools/run-tests.sh $(UNIT_BINS) -- $(BPFT_BINS) -- $(E2E_BINS)
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 
 unit: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
@@ -220,6 +234,25 @@ check: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -Iinclude -Iuser user
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 unit-sanitized
+
+# The unit tests under ASan+UBSan, in their own build directory. LeakSanitizer
+# suppressions (third-party libraries only) are in tools/lsan.supp.
+ASAN_BUILD ?= build-asan
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(abspath tools/lsan.supp):print_suppressions=0
+
+unit-sanitized: $(UNIT_BINS) $(TARGET_BINS)
+	$(Q)echo "== unit tests under ASan+UBSan ($(BUILD))"
+	$(Q)$(SAN_ENV) tools/run-tests.sh $(UNIT_BINS)
+
+check-asan-e2e: setup
+	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 tests
+	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 e2e-sanitized
+
+e2e-sanitized:
+	$(Q)$(SAN_ENV) tools/run-tests.sh $(E2E_BINS)
 
 demo: setup
 	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BUILD)/tests/targets/leaky_server \
@@ -257,7 +290,41 @@ install: $(SEEP)
 	  install -m 0644 dist/seep.conf $(DESTDIR)$(SYSCONFDIR)/seep/seep.conf
 	install -D -m 0644 docs/daemon.md $(DESTDIR)$(PREFIX)/share/doc/seep/daemon.md
 
-.PHONY: all tests setup test unit check demo vmlinux clean bench-unwind install
+.PHONY: all tests setup test unit check demo vmlinux clean bench-unwind install \
+	unit-sanitized check-asan-e2e e2e-sanitized
+
+# --- fuzz --------------------------------------------------------------------
+# libFuzzer harnesses, one per parser (tests/fuzz/fuzz_NAME.c, seeds in
+# tests/fuzz/corpus/NAME/), built by clang with ASan+UBSan in build-fuzz/.
+#   make fuzz             each harness for FUZZ_SECONDS (default 30)
+#   make fuzz-smoke       each for FUZZ_SMOKE_SECONDS (default 5); `make test` runs it
+# New inputs go to $(FUZZ_BUILD)/corpus/NAME (the seeds stay as they are);
+# a crash leaves its input in $(FUZZ_BUILD)/crashes/.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRCS))
+
+$(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIBSEEP) $(LIBCORE)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/fuzz $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -fsanitize=fuzzer \
+	  -o $@ $< $(LIBSEEP) $(LIBCORE) $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+# The hostile-files suite runs the built program.
+$(BUILD)/tests/e2e/test_hostile_files: $(SEEP)
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(CLANG) SANITIZE=1 FUZZ=1 fuzz-bins
+	$(Q)$(SAN_ENV) tools/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_SRCS)
+
+fuzz-smoke:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+
+.PHONY: fuzz fuzz-bins fuzz-smoke
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*/*.d $(BUILD)/gen/*/*.d $(BUILD)/tests/*/*.d $(BUILD)/tests/*/*/*.d)
 

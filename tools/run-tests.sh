@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Criterion test binaries group by group ("--" separates groups: unit,
 # bpf, e2e) and closes with one line "N passed, N failed" over all of them.
-# Exits non-zero if any test failed or crashed, or if a binary did not run.
+# Exits non-zero if any test failed or crashed, or if a binary did not run,
+# or if a sanitizer (SANITIZE=1 builds) reported anything.
 set -uo pipefail
 
 passed=0 failed=0 broken=()
@@ -20,6 +21,10 @@ for bin in "$@"; do
   c=$(sed -E 's/.*Crashing: ([0-9]+).*/\1/' <<<"$syn")
   passed=$((passed + p)); failed=$((failed + f + c))
   [[ $rc -ne 0 && $((f + c)) -eq 0 ]] && { broken+=("$name (exit $rc)"); failed=$((failed + 1)); }
+  # Criterion does not see a sanitizer report from a test's process (a leak
+  # is reported at its exit): each report counts as a failure.
+  san=$(grep -cE '^==[0-9]+==ERROR: (Address|Leak)Sanitizer|: runtime error: ' <<<"$out")
+  [[ $san -gt 0 ]] && { broken+=("$name ($san sanitizer reports)"); failed=$((failed + san)); }
 done
 for b in "${broken[@]}"; do echo "broken: $b"; done
 echo "$passed passed, $failed failed"

@@ -9,6 +9,8 @@
 #include "contrast/contrast.h"
 #include "contrast/contrast_csv.h"
 #include "lib/csv.h"
+#include "lib/hash.h"
+#include "lib/hashmap.h"
 
 struct loader {
 	const char *path;
@@ -54,10 +56,48 @@ static int _column(struct loader *l, char **hdr, size_t n, const char *name, con
 	return idx;
 }
 
+static bool _same_name(uint32_t id, const void *key, void *ctx)
+{
+	char **hdr = ctx;
+
+	return !strcmp(hdr[id], key);
+}
+
+/* Every header name is non-empty and appears once: a column is named by
+ * it (--attrs, --class-col) and patterns print it. 0 or -errno. */
+static int _check_names(struct loader *l, char **hdr, size_t n)
+{
+	struct hashmap seen;
+	int err = 0;
+
+	hashmap__init(&seen);
+	for (size_t i = 0; i < n && !err; i++) {
+		uint64_t h = hash__str(hdr[i]);
+		int64_t prev;
+
+		if (!hdr[i][0]) {
+			err = _fail(l, -EINVAL, "'%s': column %zu of the header has no name",
+				    l->path, i + 1);
+			break;
+		}
+		prev = hashmap__find(&seen, h, hdr[i], _same_name, hdr);
+		if (prev >= 0)
+			err = _fail(l, -EINVAL, "'%s': columns %" PRId64 " and %zu of the header are both named '%.40s'",
+				    l->path, prev + 1, i + 1, hdr[i]);
+		else if (hashmap__add(&seen, h, (uint32_t)i))
+			err = _fail(l, -ENOMEM, "out of memory");
+	}
+	hashmap__release(&seen);
+	return err;
+}
+
 static int _header(struct loader *l, char **hdr, size_t n)
 {
 	const struct contrast_csv_opts *o = l->o;
+	int err;
 
+	if ((err = _check_names(l, hdr, n)))
+		return err;
 	l->nfields = n;
 	l->class_idx = _column(l, hdr, n, o->class_col, "class");
 	if (l->class_idx < 0)

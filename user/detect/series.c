@@ -1,6 +1,7 @@
 /* series — loading and pre-processing of memory series; see series.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +50,26 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+/* Input echoed in a message: at most 40 bytes of S, then "..." and the
+ * length, so a 100,000-digit field does not become the message. */
+#define ECHO_MAX 40
+
+/* The sane range of a sample (series.h): values up to 1e18 (an exabyte, or
+ * a percentage many times over), times up to 1e12 s (year 33658) either
+ * side of 1970. */
+#define SERIES_VALUE_MAX 1e18
+#define SERIES_TIME_MAX 1e12
+
+static const char *_echo(const char *s, char *buf, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (n <= ECHO_MAX)
+		return s;
+	snprintf(buf, len, "%.*s... (%zu bytes)", ECHO_MAX, s, n);
+	return buf;
 }
 
 static const char *skip_space(const char *p)
@@ -135,7 +156,11 @@ static int parse_number(const char *str, double *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(str, &end);
-	if (end == str || *skip_space(end) || errno == ERANGE)
+	if (end == str || *skip_space(end))
+		return -EINVAL;
+	/* ERANGE on underflow (5e-324, a denormal) still gives the nearest
+	 * double: a valid number; on overflow it gives infinity: not one */
+	if (errno == ERANGE && !(fabs(v) <= DBL_MIN))
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -251,10 +276,12 @@ static int _load_row(struct loader *l, char **f, size_t nf, size_t line)
 			l->path, line, l->vcol + 1, nf);
 		return -EINVAL;
 	}
+	char echo[ECHO_MAX + 32];
+
 	if (series__parse_time(f[0], &r.t)) {
 		set_err(l->err, l->errlen,
 			"'%s' line %zu: invalid timestamp '%s' (want epoch seconds or ISO-8601)",
-			l->path, line, f[0]);
+			l->path, line, _echo(f[0], echo, sizeof(echo)));
 		return -EINVAL;
 	}
 	if (is_missing(f[l->vcol])) {
@@ -263,12 +290,26 @@ static int _load_row(struct loader *l, char **f, size_t nf, size_t line)
 	}
 	if (parse_number(f[l->vcol], &r.v) || isinf(r.v)) {
 		set_err(l->err, l->errlen, "'%s' line %zu: non-numeric value '%s'", l->path, line,
-			f[l->vcol]);
+			_echo(f[l->vcol], echo, sizeof(echo)));
 		return -EINVAL;
 	}
 	if (isnan(r.v)) {
 		l->opts->missing++;
 		return 0;
+	}
+	/* sums and squares of values this large overflow to infinity and
+	 * turn the statistics (and the verdict) into noise */
+	if (fabs(r.v) > SERIES_VALUE_MAX) {
+		set_err(l->err, l->errlen,
+			"'%s' line %zu: value '%s' out of range (at most %g in magnitude)", l->path,
+			line, _echo(f[l->vcol], echo, sizeof(echo)), SERIES_VALUE_MAX);
+		return -EINVAL;
+	}
+	if (!isfinite(r.t) || fabs(r.t) > SERIES_TIME_MAX) {
+		set_err(l->err, l->errlen,
+			"'%s' line %zu: timestamp '%s' out of range (at most %g seconds from 1970)",
+			l->path, line, _echo(f[0], echo, sizeof(echo)), SERIES_TIME_MAX);
+		return -EINVAL;
 	}
 	if (l->nrows && r.t < l->rows[l->nrows - 1].t)
 		l->opts->unsorted = 1;

@@ -12,7 +12,10 @@
  * milliseconds, microseconds and nanoseconds are told by magnitude; rows may come
  * in any order and are sorted; rows with the same timestamp are merged into
  * their mean; empty/`nan`/`NA` values are missing samples, skipped and
- * counted. A value or timestamp that is neither is an error naming the line.
+ * counted. A value or timestamp that is neither is an error naming the line,
+ * and so are infinities, values beyond 1e18 in magnitude, times beyond 1e12 s
+ * from 1970 and a truncated gzip file (denormals like 5e-324 are numbers);
+ * messages echo at most 40 bytes of a field.
  *
  * Ownership: a struct series owns its arrays; series__release() frees them
  * (and accepts a zeroed struct). Functions return 0 or -errno; on -EINVAL the

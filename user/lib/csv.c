@@ -110,7 +110,15 @@ static int _at_end(struct csv *csv, const struct rec *rec)
 	int zerr;
 	const char *msg = gzerror(csv->in, &zerr);
 
-	if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
+	/* zlib says Z_BUF_ERROR ("unexpected end of file") when the gzip
+	 * stream stops before its trailer: the file was cut, not ended. */
+	if (zerr == Z_BUF_ERROR) {
+		snprintf(csv->err, sizeof(csv->err),
+			 "line %zu: truncated gzip data (the file ends before its gzip trailer)",
+			 csv->line + 1);
+		return -EINVAL;
+	}
+	if (zerr != Z_OK) {
 		snprintf(csv->err, sizeof(csv->err), "line %zu: %s", csv->line + 1, msg);
 		return zerr == Z_ERRNO ? -errno : -EINVAL;
 	}
@@ -201,6 +209,12 @@ int csv__next(struct csv *csv, char ***fields, size_t *nfields)
 			if ((err = _at_end(csv, &rec)) <= 0)
 				return err;
 			break;
+		}
+		if (c == '\0') {
+			/* a field is a C string: a NUL would cut it short */
+			snprintf(csv->err, sizeof(csv->err), "line %zu: NUL byte in the data",
+				 csv->line + 1);
+			return -EINVAL;
 		}
 		if (!rec.in_record) {
 			/* blank lines before the record */

@@ -23,8 +23,9 @@ void csv__free(struct csv *csv);
 void csv__set_delimiter(struct csv *csv, char delim);
 
 /* Reads the next record. Returns 1 with the fields and their count set, 0 at end of
- * input, -EINVAL on malformed input, -errno on read errors. Blank lines are
- * skipped. */
+ * input, -EINVAL on malformed input (also: a NUL byte anywhere, and gzip
+ * data that stops before its trailer, i.e. a truncated .gz), -errno on read
+ * errors. Blank lines are skipped. */
 int csv__next(struct csv *csv, char ***fields, size_t *nfields);
 
 /* 1-based line number where the last record returned began. */

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "lib/hash.h"
+#include "lib/hashmap.h"
 #include "lib/intern.h"
 #include "lib/log.h"
 #include "lib/vec.h"
@@ -31,6 +33,26 @@ static const struct {
 };
 
 #define MAX_PROFILE_BYTES (1ULL << 30)   /* decompressed */
+/* What decoding may allocate, against the input's size (a crafted file of
+ * a few kilobytes must not take gigabytes):
+ * - gzip data may expand at most GZIP_RATIO times (plus 1 MiB): profiles
+ *   compress 3 to 20 times, a bomb of repeated bytes a thousand times;
+ * - the protobuf messages at most PROTO_FACTOR times the protobuf bytes
+ *   (plus 16 MiB), every block counted at least MIN_BLOCK bytes (malloc's
+ *   real cost): a minimal 4-byte location is a 96-byte struct (24 times),
+ *   millions of empty strings cost 20 times;
+ * - the report's stacks, frames and their strings (one copy per frame) at
+ *   most REPORT_FACTOR times (plus 64 MiB): a deep profile with long C++
+ *   names needs about 60 times.
+ * Past a bound the file is refused as "too large for its size". */
+#define GZIP_RATIO 64
+#define GZIP_SLACK (1u << 20)
+#define PROTO_FACTOR 32
+#define PROTO_SLACK (16u << 20)
+#define REPORT_FACTOR 128
+#define REPORT_SLACK (64u << 20)
+#define MIN_BLOCK 32
+#define WHY_TOO_LARGE "profile too large for its size"
 #define STATS_PREFIX "seep.stats:"
 
 /* ---- encoding ------------------------------------------------------------ */
@@ -466,11 +488,18 @@ cleanup:
 
 /* ---- decoding ------------------------------------------------------------ */
 
+/* LEN * FACTOR + SLACK, saturated. */
+static size_t _bound(size_t len, size_t factor, size_t slack)
+{
+	return len > (SIZE_MAX - slack) / factor ? SIZE_MAX : len * factor + slack;
+}
+
 static int _gunzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len,
 		   const char **why)
 {
 	z_stream z = { 0 };
 	size_t cap = len * 4 + 4096;
+	size_t most = _bound(len, GZIP_RATIO, GZIP_SLACK);
 	uint8_t *buf = malloc(cap);
 	int zerr = Z_OK;
 
@@ -492,6 +521,11 @@ static int _gunzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len
 		z.next_out = buf + z.total_out;
 		z.avail_out = (uInt)(cap - z.total_out);
 		zerr = inflate(&z, Z_NO_FLUSH);
+		if (zerr == Z_OK && z.total_out > most) {
+			*why = WHY_TOO_LARGE " (its gzip data expands more than 64 times)";
+			zerr = Z_MEM_ERROR;
+			break;
+		}
 	}
 	*out_len = z.total_out;
 	inflateEnd(&z);
@@ -500,59 +534,177 @@ static int _gunzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len
 		return 0;
 	}
 	free(buf);
-	if (zerr == Z_BUF_ERROR)
+	if (*why)
+		;
+	else if (zerr == Z_BUF_ERROR)
 		*why = "truncated gzip data";
 	else if (zerr == Z_DATA_ERROR)
 		*why = "corrupted gzip data";
 	else if (!*why)
 		*why = "cannot decompress";
+	if (*why && !strncmp(*why, WHY_TOO_LARGE, strlen(WHY_TOO_LARGE)))
+		return -EFBIG;
 	return zerr == Z_MEM_ERROR ? -ENOMEM : -EINVAL;
 }
 
-/* Lookups from ids to the profile's messages; ids are usually 1..n. */
+/* What the protobuf decoder may still allocate; protobuf-c's allocator
+ * hook. Each block carries its size in front, so frees give it back. */
+struct budget {
+	size_t left;
+	bool exceeded;           /* a request went past the budget */
+	bool oom;                /* malloc failed within it */
+};
+
+#define BLOCK_HDR 16   /* keeps the max_align_t alignment of malloc */
+
+static size_t _cost(size_t size)
+{
+	return size + BLOCK_HDR < MIN_BLOCK ? MIN_BLOCK : size + BLOCK_HDR;
+}
+
+static void *_budget_alloc(void *data, size_t size)
+{
+	struct budget *b = data;
+	unsigned char *p;
+
+	if (size > SIZE_MAX / 2 || _cost(size) > b->left) {
+		b->exceeded = true;
+		return NULL;
+	}
+	p = malloc(size + BLOCK_HDR);
+	if (!p) {
+		b->oom = true;
+		return NULL;
+	}
+	memcpy(p, &size, sizeof(size));
+	b->left -= _cost(size);
+	return p + BLOCK_HDR;
+}
+
+static void _budget_free(void *data, void *ptr)
+{
+	struct budget *b = data;
+	unsigned char *p = ptr;
+	size_t size;
+
+	if (!p)
+		return;
+	p -= BLOCK_HDR;
+	memcpy(&size, p, sizeof(size));
+	b->left += _cost(size);
+	free(p);
+}
+
+/* Lookups from ids to the profile's messages: ids are usually 1..n (the
+ * id is the index + 1); otherwise a hash index over the ids. */
+struct id_index {
+	bool dense;
+	struct hashmap map;
+};
+
 struct decoder {
 	const Pprof__Profile *p;
 	int v[V__MAX];           /* sample_type index of each value, -1 if absent */
+	struct id_index locs, funcs, maps;
+	size_t left;             /* what the report may still take (frames, strings) */
 };
+
+/* Takes N bytes of the report's budget: 0, or -E2BIG when it is spent. */
+static int _spend(struct decoder *d, size_t n)
+{
+	if (n > d->left)
+		return -E2BIG;
+	d->left -= n;
+	return 0;
+}
 
 static const char *_s(const struct decoder *d, int64_t idx)
 {
 	return idx >= 0 && (size_t)idx < d->p->n_string_table ? d->p->string_table[idx] : NULL;
 }
 
-/* NULL for "" and bad indexes. */
-static char *_sdup(const struct decoder *d, int64_t idx, int *err)
+/* NULL for "" and bad indexes; the copy is charged to the budget. */
+static char *_sdup(struct decoder *d, int64_t idx, int *err)
 {
 	const char *s = _s(d, idx);
+	size_t n;
 	char *c;
 
 	if (!s || !*s)
 		return NULL;
-	c = strdup(s);
-	if (!c)
+	n = strlen(s) + 1;
+	if (_spend(d, n)) {
+		*err = -E2BIG;
+		return NULL;
+	}
+	c = malloc(n);
+	if (!c) {
 		*err = -ENOMEM;
+		return NULL;
+	}
+	memcpy(c, s, n);
 	return c;
 }
 
-#define DEFINE_FIND(name, type, arr, n_arr)                                         \
+static uint64_t _id_hash(uint64_t id)
+{
+	return hash__finish(hash__update_u64(HASH_SEED, id));
+}
+
+#define DEFINE_FIND(name, type, arr, n_arr, idx)                                    \
+	static bool name##_eq(uint32_t i, const void *key, void *ctx)              \
+	{                                                                           \
+		const struct decoder *d = ctx;                                      \
+		return d->p->arr[i]->id == *(const uint64_t *)key;                  \
+	}                                                                           \
 	static const type *name(const struct decoder *d, uint64_t id)               \
 	{                                                                           \
-		if (id && id <= d->p->n_arr && d->p->arr[id - 1]->id == id)         \
-			return d->p->arr[id - 1];                                   \
-		for (size_t i = 0; i < d->p->n_arr; i++)                            \
-			if (d->p->arr[i]->id == id)                                 \
-				return d->p->arr[i];                                \
-		return NULL;                                                        \
+		int64_t i;                                                          \
+		if (d->idx.dense)                                                   \
+			return id && id <= d->p->n_arr ? d->p->arr[id - 1] : NULL;  \
+		i = hashmap__find(&d->idx.map, _id_hash(id), &id, name##_eq,        \
+				  (void *)d);                                       \
+		return i >= 0 ? d->p->arr[i] : NULL;                                \
+	}                                                                           \
+	/* Indexes the ids: 0, -EINVAL (*WHY) for a duplicate, -ENOMEM. */          \
+	static int name##_index(struct decoder *d, const char **why)                \
+	{                                                                           \
+		struct id_index *x = &d->idx;                                       \
+		x->dense = true;                                                    \
+		for (size_t i = 0; i < d->p->n_arr && x->dense; i++)                \
+			x->dense = d->p->arr[i]->id == i + 1;                       \
+		if (x->dense)                                                       \
+			return 0;                                                   \
+		if (d->p->n_arr >= UINT32_MAX || hashmap__reserve(&x->map, d->p->n_arr)) \
+			return -ENOMEM;                                             \
+		for (size_t i = 0; i < d->p->n_arr; i++) {                          \
+			uint64_t id = d->p->arr[i]->id;                             \
+			if (hashmap__find(&x->map, _id_hash(id), &id, name##_eq, d) >= 0) { \
+				*why = "corrupted profile: two " #arr "s with one id";      \
+				return -EINVAL;                                     \
+			}                                                           \
+			if (hashmap__add(&x->map, _id_hash(id), (uint32_t)i))       \
+				return -ENOMEM;                                     \
+		}                                                                   \
+		return 0;                                                           \
 	}
-DEFINE_FIND(_find_location, Pprof__Location, location, n_location)
-DEFINE_FIND(_find_function, Pprof__Function, function, n_function)
-DEFINE_FIND(_find_mapping, Pprof__Mapping, mapping, n_mapping)
+DEFINE_FIND(_find_location, Pprof__Location, location, n_location, locs)
+DEFINE_FIND(_find_function, Pprof__Function, function, n_function, funcs)
+DEFINE_FIND(_find_mapping, Pprof__Mapping, mapping, n_mapping, maps)
+
+static void _decoder_release(struct decoder *d)
+{
+	hashmap__release(&d->locs.map);
+	hashmap__release(&d->funcs.map);
+	hashmap__release(&d->maps.map);
+}
 
 /* Checks the references a reader relies on; *WHY says what is wrong. */
 static int _validate(struct decoder *d, const char **why)
 {
 	const Pprof__Profile *p = d->p;
 	size_t ns = p->n_string_table;
+	int err;
 
 	if (!ns || p->string_table[0][0]) {
 		*why = "not a pprof profile: no string table";
@@ -564,6 +716,9 @@ static int _validate(struct decoder *d, const char **why)
 	}
 	for (int v = 0; v < V__MAX; v++)
 		d->v[v] = -1;
+	if ((err = _find_location_index(d, why)) || (err = _find_function_index(d, why)) ||
+	    (err = _find_mapping_index(d, why)))
+		return err;
 	for (size_t i = 0; i < p->n_sample_type; i++) {
 		const char *t = _s(d, p->sample_type[i]->type);
 
@@ -614,7 +769,7 @@ static int _validate(struct decoder *d, const char **why)
 	return 0;
 }
 
-static int _frame(const struct decoder *d, const Pprof__Location *l, const Pprof__Line *line,
+static int _frame(struct decoder *d, const Pprof__Location *l, const Pprof__Line *line,
 		  size_t depth, struct stack_frame *f)
 {
 	const Pprof__Mapping *m = l->mapping_id ? _find_mapping(d, l->mapping_id) : NULL;
@@ -639,7 +794,7 @@ static int _frame(const struct decoder *d, const Pprof__Location *l, const Pprof
 	return err;
 }
 
-static int _stack(const struct decoder *d, const Pprof__Sample *s, struct report *r,
+static int _stack(struct decoder *d, const Pprof__Sample *s, struct report *r,
 		  struct report_stack *rs)
 {
 	size_t n = 0;
@@ -661,6 +816,8 @@ static int _stack(const struct decoder *d, const Pprof__Sample *s, struct report
 
 		n += l->n_line ? l->n_line : 1;
 	}
+	if (n > SIZE_MAX / sizeof(*rs->frames) || _spend(d, n * sizeof(*rs->frames)))
+		return -E2BIG;
 	rs->frames = calloc(n ? n : 1, sizeof(*rs->frames));
 	if (!rs->frames)
 		return -ENOMEM;
@@ -740,6 +897,8 @@ int pprof__decode(const void *buf, size_t len, struct report *out, const char **
 	uint8_t *plain = NULL;
 	size_t plain_len = len;
 	struct decoder d = { 0 };
+	struct budget b = { 0 };
+	ProtobufCAllocator pballoc = { .alloc = _budget_alloc, .free = _budget_free, .allocator_data = &b };
 	Pprof__Profile *p = NULL;
 	int err;
 
@@ -754,13 +913,22 @@ int pprof__decode(const void *buf, size_t len, struct report *out, const char **
 			return err;
 		in = plain;
 	}
-	p = pprof__profile__unpack(NULL, plain_len, in);
+	b.left = _bound(plain_len, PROTO_FACTOR, PROTO_SLACK);
+	p = pprof__profile__unpack(&pballoc, plain_len, in);
 	if (!p) {
-		*why = "not a pprof profile (malformed protobuf)";
-		err = -EINVAL;
+		if (b.exceeded) {
+			*why = WHY_TOO_LARGE;
+			err = -EFBIG;
+		} else if (b.oom) {
+			err = -ENOMEM;
+		} else {
+			*why = "not a pprof profile (malformed protobuf)";
+			err = -EINVAL;
+		}
 		goto cleanup;
 	}
 	d.p = p;
+	d.left = _bound(plain_len, REPORT_FACTOR, REPORT_SLACK);
 	if ((err = _validate(&d, why)))
 		goto cleanup;
 	out->time = (double)(p->time_nanos / 1000000000) + (double)(p->time_nanos % 1000000000) / 1e9;
@@ -768,6 +936,9 @@ int pprof__decode(const void *buf, size_t len, struct report *out, const char **
 	out->stacks = calloc(p->n_sample ? p->n_sample : 1, sizeof(*out->stacks));
 	err = -ENOMEM;
 	if (!out->stacks)
+		goto cleanup;
+	err = -E2BIG;
+	if (_spend(&d, p->n_sample * sizeof(*out->stacks)))
 		goto cleanup;
 	for (size_t i = 0; i < p->n_sample; i++) {
 		struct report_stack *rs = &out->stacks[out->nstacks++];
@@ -782,12 +953,17 @@ int pprof__decode(const void *buf, size_t len, struct report *out, const char **
 	_comments(&d, out);
 	err = 0;
 cleanup:
+	if (err == -E2BIG) {
+		*why = WHY_TOO_LARGE;
+		err = -EFBIG;
+	}
 	if (err) {
 		if (err == -ENOMEM && !*why)
 			*why = "out of memory";
 		report__release(out);
 	}
-	pprof__profile__free_unpacked(p, NULL);
+	_decoder_release(&d);
+	pprof__profile__free_unpacked(p, &pballoc);
 	free(plain);
 	return err;
 }

@@ -48,7 +48,12 @@ int pprof__encode(const struct report *r, const struct pprof_options *o, void **
 		  size_t *len);
 /* Decodes BUF (gzip or plain protobuf) into OUT. Returns 0; -EINVAL with *WHY
  * set to the reason ("truncated gzip data", "not a heap profile: ...") when
- * the data is not a readable heap profile; -ENOMEM. */
+ * the data is not a readable heap profile; -EFBIG with *WHY "profile too
+ * large for its size ..." when its gzip data expands more than 64 times, or
+ * decoding would allocate more than 32 times its protobuf bytes for the
+ * messages or 128 times for the report (plus a few MiB each: pprof.c);
+ * -ENOMEM ("out of memory").
+ * Time: linear in the profile (ids looked up by index or hash). */
 int pprof__decode(const void *buf, size_t len, struct report *out, const char **why);
 /* Reads and decodes the file PATH; logs one line on failure:
  * "cannot read profile 'PATH': REASON". */

@@ -381,13 +381,84 @@ static int _is_snapshot(const struct dirent *e)
 	       e->d_name[0] != '.';
 }
 
-int store__list(const char *dir, char ***paths, size_t *n)
+/* Is NAME (a plain file name) among the NAMES found on disk (sorted)? */
+static bool _listed(struct dirent **names, int count, const char *name)
+{
+	int lo = 0, hi = count;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2, c = strcmp(names[mid]->d_name, name);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Reads DIR's index.json and checks it against the snapshot files found
+ * (NAMES, in name order): -EINVAL (logged) if it is not a series index;
+ * *MISSING = the snapshots it names that are not there (warned). */
+static int _check_index(const char *dir, struct dirent **names, int count, size_t *missing)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *index, *snaps, *e;
+	const char *format, *first = NULL;
+	size_t i;
+	int err = 0;
+
+	*missing = 0;
+	snprintf(path, sizeof(path), "%s/" INDEX_NAME, dir);
+	index = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!index) {
+		pr_err("cannot read series '%s': " INDEX_NAME " is corrupt: %.80s (line %d)", dir,
+		       jerr.text, jerr.line);
+		return -EINVAL;
+	}
+	format = json_string_value(json_object_get(index, "format"));
+	snaps = json_object_get(index, "snapshots");
+	if (!format || strcmp(format, "seep-series") || !json_is_array(snaps)) {
+		pr_err("cannot read series '%s': " INDEX_NAME " is not a seep series index", dir);
+		err = -EINVAL;
+		goto cleanup;
+	}
+	json_array_foreach(snaps, i, e) {
+		const char *file = json_string_value(json_object_get(e, "file"));
+
+		if (!file || strchr(file, '/') || !file[0]) {
+			pr_err("cannot read series '%s': " INDEX_NAME " is corrupt: snapshot %zu has no plain file name",
+			       dir, i + 1);
+			err = -EINVAL;
+			goto cleanup;
+		}
+		if (!_listed(names, count, file)) {
+			if (!*missing)
+				first = file;
+			(*missing)++;
+		}
+	}
+	if (*missing)
+		pr_warn("series '%s': %zu of the %zu snapshots " INDEX_NAME " lists are missing (the first: '%s'); the series has gaps",
+			dir, *missing, json_array_size(snaps), first);
+cleanup:
+	json_decref(index);
+	return err;
+}
+
+int store__list_checked(const char *dir, char ***paths, size_t *n, size_t *missing)
 {
 	struct dirent **names = NULL;
+	size_t lost = 0;
 	int count, err = 0;
 
 	*paths = NULL;
 	*n = 0;
+	if (missing)
+		*missing = 0;
 	if (!store__is_series(dir)) {
 		pr_err("'%s' is not a snapshot series (no " INDEX_NAME ")", dir);
 		return -ENOENT;
@@ -398,9 +469,14 @@ int store__list(const char *dir, char ***paths, size_t *n)
 		pr_err("cannot read series '%s': %s", dir, strerror(-err));
 		return err;
 	}
-	*paths = calloc(count ? (size_t)count : 1, sizeof(char *));
+	err = _check_index(dir, names, count, &lost);
+	if (missing)
+		*missing = lost;
+	*paths = err ? NULL : calloc(count ? (size_t)count : 1, sizeof(char *));
 	for (int i = 0; i < count; i++) {
-		if (*paths && asprintf(&(*paths)[*n], "%s/%s", dir, names[i]->d_name) >= 0)
+		if (err)
+			;
+		else if (*paths && asprintf(&(*paths)[*n], "%s/%s", dir, names[i]->d_name) >= 0)
 			(*n)++;
 		else
 			err = -ENOMEM;
@@ -413,6 +489,11 @@ int store__list(const char *dir, char ***paths, size_t *n)
 		*n = 0;
 	}
 	return err;
+}
+
+int store__list(const char *dir, char ***paths, size_t *n)
+{
+	return store__list_checked(dir, paths, n, NULL);
 }
 
 void store__list_free(char **paths, size_t n)

@@ -70,8 +70,12 @@ size_t store__count(const struct store *st);
 /* True if DIR is a series directory (it has an index.json). */
 bool store__is_series(const char *dir);
 /* The snapshot files of the series in DIR, oldest first. -ENOENT (logged)
- * if DIR is not a series. */
+ * if DIR is not a series; -EINVAL (logged) if its index.json is not valid
+ * JSON or not a series index. Snapshots the index names that are not on
+ * disk are warned about (one line with their count) and, with MISSING,
+ * counted there. */
 int store__list(const char *dir, char ***paths, size_t *n);
+int store__list_checked(const char *dir, char ***paths, size_t *n, size_t *missing);
 void store__list_free(char **paths, size_t n);
 
 #endif
