@@ -75,10 +75,15 @@ static void assert_drops_block(json_t *rep)
 	cr_assert(json_is_integer(json_object_get(rep, "drops_total")));
 	cr_assert(json_is_integer(json_object_get(rep, "recursion_misses_total")));
 	cr_assert_geq(json_array_size(progs), 10, "every program's statistics");
+	/* Every program reports its statistics; the slab and page programs
+	 * run on any busy second (percpu and vmalloc may not fire at all). */
 	json_array_foreach(progs, i, p) {
+		const char *name = json_string_value(json_object_get(p, "name"));
+
 		cr_assert(json_is_integer(json_object_get(p, "recursion_misses")));
-		cr_assert_gt(jint(p, "run_cnt"), 0, "%s ran (run-time statistics are on)",
-			     json_string_value(json_object_get(p, "name")));
+		cr_assert(json_is_integer(json_object_get(p, "run_cnt")));
+		if (name && (!strncmp(name, "kmem_cache_alloc", 16) || !strncmp(name, "mm_page_alloc", 13)))
+			cr_assert_gt(jint(p, "run_cnt"), 0, "%s ran (run-time statistics are on)", name);
 	}
 }
 
