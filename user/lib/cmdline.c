@@ -286,7 +286,8 @@ int cmdline__split(const char *text, cmdline_lookup_fn *lookup, void *ctx, struc
 	memset(out, 0, sizeof(*out));
 	if (errlen)
 		err[0] = '\0';
-	while (*sp.p && !ret)
+	/* a failed step may leave p past the terminating NUL: test ret first */
+	while (!ret && *sp.p)
 		ret = _step(&sp);
 	if (!ret)
 		ret = _end_word(&sp);
