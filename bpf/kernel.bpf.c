@@ -160,17 +160,21 @@ static __always_inline void name_cache(struct kmem_cache *cache)
 }
 
 /* Adds BYTES and COUNT to SITE's totals; IS_ALLOC also to the cumulative
- * ones. A site is created only by an allocation. */
-static __always_inline void totals_add(const struct seep_ksite_key *site, __s64 bytes,
-				       __s64 count, int is_alloc, struct kmem_cache *cache)
+ * ones. A site is created only by an allocation. Returns 1 when user
+ * space pruned the site while an allocation was being counted in it (the
+ * counts were taken back out: the caller counts again), else 0. */
+static __always_inline int totals_try(const struct seep_ksite_key *site, __s64 bytes,
+				      __s64 count, int is_alloc, struct kmem_cache *cache)
 {
 	struct seep_ksite *t = bpf_map_lookup_elem(&sites, site);
 
 	if (!t) {
 		struct seep_ksite init = {};
 
-		if (!is_alloc)  /* the allocation's site was never totalled */
-			return;
+		if (!is_alloc) {  /* the allocation's site is gone: its totals are lost */
+			stat_add(site->kind, SEEP_KSTAT_DROP_SITE_LOST, 1);
+			return 0;
+		}
 		if (site->ctx == SEEP_KCTX_TASK) {
 			init.cgroup_id = bpf_get_current_cgroup_id();
 			bpf_get_current_comm(init.comm, sizeof(init.comm));
@@ -178,20 +182,39 @@ static __always_inline void totals_add(const struct seep_ksite_key *site, __s64 
 		if (bpf_map_update_elem(&sites, site, &init, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&sites, site)) {
 			stat_add(site->kind, SEEP_KSTAT_DROP_SITE_FULL, 1);
-			return;
+			return 0;
 		}
 		if (cache)
 			name_cache(cache);
 		t = bpf_map_lookup_elem(&sites, site);
 		if (!t)
-			return;
+			return 1;
 	}
 	__sync_fetch_and_add(&t->live_bytes, bytes);
 	__sync_fetch_and_add(&t->live_count, count);
-	if (is_alloc) {
-		__sync_fetch_and_add(&t->alloc_bytes, bytes);
-		__sync_fetch_and_add(&t->alloc_count, 1);
-	}
+	if (!is_alloc)
+		return 0;  /* a site holding a live record is never pruned */
+	__sync_fetch_and_add(&t->alloc_bytes, bytes);
+	__sync_fetch_and_add(&t->alloc_count, 1);
+	/* Pruned meanwhile? The entry updated may be free or another site's
+	 * now: the counts come back out of it (the sum there is unchanged). */
+	if (bpf_map_lookup_elem(&sites, site) == t)
+		return 0;
+	__sync_fetch_and_add(&t->live_bytes, -bytes);
+	__sync_fetch_and_add(&t->live_count, -count);
+	__sync_fetch_and_add(&t->alloc_bytes, -bytes);
+	__sync_fetch_and_add(&t->alloc_count, -1);
+	return 1;
+}
+
+static __always_inline void totals_add(const struct seep_ksite_key *site, __s64 bytes,
+				       __s64 count, int is_alloc, struct kmem_cache *cache)
+{
+	if (!totals_try(site, bytes, count, is_alloc, cache))
+		return;
+	stat_add(site->kind, SEEP_KSTAT_SITE_RETRIED, 1);
+	if (totals_try(site, bytes, count, is_alloc, cache))  /* pruned twice: give up */
+		stat_add(site->kind, SEEP_KSTAT_DROP_SITE_FULL, 1);
 }
 
 /* Records an allocation of SIZE bytes at ADDR in SPACE, of KIND, from

@@ -80,6 +80,10 @@ enum seep_kstat {
 	SEEP_KSTAT_DROP_SITE_FULL,      /* drop: `sites` full, the site's totals incomplete */
 	SEEP_KSTAT_DROP_STACK_LOST,     /* drop: sampled, but the stack could not be taken */
 	SEEP_KSTAT_DROP_CACHE_FULL,     /* drop: `caches` full, a slab cache left unnamed */
+	SEEP_KSTAT_SITE_RETRIED,        /* an allocation's site was pruned by user space while
+					   the allocation was counted in it: counted again */
+	SEEP_KSTAT_DROP_SITE_LOST,      /* drop: a live record's site was gone when its free
+					   (or reuse) came: that site's live totals were lost */
 	SEEP_KSTAT__MAX,
 };
 
@@ -109,7 +113,13 @@ struct seep_klive {
 };
 
 /* Value of `sites`: counts updated atomically on every recorded event;
- * COMM and CGROUP_ID set when the site is first seen (task context). */
+ * COMM and CGROUP_ID set when the site is first seen (task context).
+ * Pruning: user space deletes a site that holds nothing (live_count 0)
+ * and saw no allocation since its previous read, or whose process is
+ * gone, after reading it again just before. An allocation that counted
+ * itself in a site while it was being deleted sees, on looking the site
+ * up again, that the entry it updated is no longer the site's: it takes
+ * its counts back out and counts itself again (SEEP_KSTAT_SITE_RETRIED). */
 struct seep_ksite {
 	__s64 live_bytes;
 	__s64 live_count;

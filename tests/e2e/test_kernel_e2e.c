@@ -2,8 +2,10 @@
  * that leak kernel objects from user space, asserting on its JSON reports
  * and exit codes: the leaking sites named by kernel stack and attributed
  * to the leaking process, a site that grows in every interval marked
- * growing, a bad option as one JSON error object, and the error without
- * root. */
+ * growing, a fork/exec storm that frees everything reported as growing
+ * nowhere (its sites pruned, the map never full) beside a slow pipe
+ * leaker reported growing, a bad option as one JSON error object, and the
+ * error without root. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -190,6 +192,75 @@ Test(kernel_e2e, marks_the_growing_site, .timeout = 90)
 	cr_expect_eq(jint(json_object_get(growing, "growth"), "grew"),
 		     jint(json_object_get(growing, "growth"), "intervals"));
 	cr_expect_geq(jint(rep, "growing_total"), 1);
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* The whole machine for 6 s at 0.5 s intervals while kstorm forks and
+ * execs children that open and close pipes, sockets, eventfds, inotify
+ * watches and memfds, and this process leaks a pipe every 50 ms: no site
+ * of the storm's children is growing or called a leak, the pipe site is
+ * both, the storm's sites were pruned and the site map never filled. */
+Test(kernel_e2e, a_fork_exec_storm_grows_nowhere_beside_a_leaker, .timeout = 120)
+{
+	char *targv[] = { TARGET("kstorm"), "1000000", NULL };
+	char *argv[] = { SEEP_BIN, "trace", "--kernel", "-i", "0.5", "-d", "6", "--format", "json",
+			 "-n", "0", NULL };
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	json_t *rep, *s, *leak = NULL, *kinds, *d;
+	json_int_t full = 0, storm_sites = 0;
+	const char *kind;
+	struct bg b;
+	struct run r;
+	size_t i;
+	pid_t storm;
+	int go, p[2];
+
+	storm = target_start(targv, &go);
+	cr_assert_gt(storm, 0);
+	cr_assert_eq(bg_start(argv, &b), 0, "seep did not start: %s", b.err);
+	target_go(go);
+	for (;;) {
+		siginfo_t si = { 0 };
+
+		if (waitid(P_PID, (id_t)b.pid, &si, WEXITED | WNOHANG | WNOWAIT) || si.si_pid)
+			break;
+		cr_assert_eq(pipe(p), 0);   /* never closed: this test process's leak */
+		nanosleep(&pause, NULL);
+	}
+	bg_finish(&b, &r);
+	kill(storm, SIGKILL);
+	target_wait(storm);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = final_report(&r);
+	cr_assert_geq(jint(rep, "intervals"), 10);
+	json_array_foreach(json_object_get(rep, "stacks"), i, s) {
+		const char *comm = json_string_value(json_object_get(s, "comm"));
+		json_t *det = json_object_get(s, "detect");
+		bool growing = json_is_true(json_object_get(json_object_get(s, "growth"), "growing"));
+		bool leaks = json_is_object(det) && json_is_true(json_object_get(det, "leak"));
+
+		if (comm && !strcmp(comm, "kstorm") && jint(s, "pid") != storm) {
+			storm_sites++;
+			cr_expect_not(growing, "a site of a storm child grows: %s",
+				      json_dumps(s, JSON_COMPACT));
+			cr_expect_not(leaks, "a site of a storm child is called a leak: %s",
+				      json_dumps(s, JSON_COMPACT));
+		}
+		if (jint(s, "pid") == getpid() && stack_frame_index(s, "alloc_pipe_info") >= 0 &&
+		    growing && leaks)
+			leak = s;
+	}
+	cr_expect_not_null(leak, "the pipe site is growing and called a leak");
+	kinds = json_object_get(rep, "drops");
+	json_object_foreach(kinds, kind, d)
+		full += jint(d, "site_map_full");
+	cr_expect_eq(full, 0, "the site map never filled");
+	d = json_object_get(rep, "site_map");
+	cr_expect_gt(jint(d, "pruned"), 1000, "the storm's sites were pruned (%lld sites of "
+		     "children left)", (long long)storm_sites);
+	cr_expect_lt(jint(d, "used"), jint(d, "max"));
+	cr_expect_geq(jint(rep, "detected_total"), 1);
 	json_decref(rep);
 	run_release(&r);
 }

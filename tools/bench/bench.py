@@ -570,6 +570,14 @@ def kernel_run(extra, args, tag, workdir):
     return secs, rep
 
 
+def last_max(rows, name):
+    """The site map's size in the last report of configuration NAME."""
+    for r in reversed(rows):
+        if name in r and r[name][1]:
+            return (r[name][1].get("site_map") or {}).get("max")
+    return None
+
+
 def kernel_section(args):
     workdir = os.path.join(BB, "kload")
     os.makedirs(workdir, exist_ok=True)
@@ -592,18 +600,18 @@ def kernel_section(args):
            "(BPF run-time statistics, on while seep runs), over the traced run." %
            (args.kernel_iters, len(rows)), "",
            "| configuration | load (s) | × untraced | events/s | ns per event | "
-           "drops | recursion misses |",
-           "|---|---|---|---|---|---|---|"]
+           "drops | recursion misses | site_map_full | sites pruned | site map used |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for name, extra in KERNEL_CONFIGS:
         secs = [r[name][0] for r in rows if name in r]
         ratios = [r[name][0] / r["untraced"][0] for r in rows if name in r and "untraced" in r]
         if not secs:
-            out.append("| %s | n/a | | | | | |" % name)
+            out.append("| %s | n/a | | | | | | | | |" % name)
             continue
         if extra is None:
-            out.append("| %s | %s | 1 | | | | |" % (name, med_range(secs, 3)))
+            out.append("| %s | %s | 1 | | | | | | | |" % (name, med_range(secs, 3)))
             continue
-        ns, rates, drops, misses = [], [], [], []
+        ns, rates, drops, misses, full, pruned, used = [], [], [], [], [], [], []
         for r in rows:
             if name not in r:
                 continue
@@ -616,11 +624,17 @@ def kernel_section(args):
                 rates.append(cnt / rep["elapsed_s"])
             drops.append(rep["drops_total"])
             misses.append(rep["recursion_misses_total"])
-        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            full.append(sum(d.get("site_map_full", 0) for d in rep["drops"].values()))
+            sm = rep.get("site_map") or {}
+            pruned.append(sm.get("pruned", 0))
+            used.append(sm.get("used", 0))
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s of %s |" % (
             name, med_range(secs, 3), med_range(ratios, 3, "×"),
             "%.0f" % statistics.median(rates) if rates else "n/a",
             med_range(ns, 0) if ns else "n/a",
-            "%d" % statistics.median(drops), "%d" % statistics.median(misses)))
+            "%d" % statistics.median(drops), "%d" % statistics.median(misses),
+            med_range(full, 0), med_range(pruned, 0), med_range(used, 0),
+            (last_max(rows, name) or "?")))
     out += ["", "Per program (the last round of each configuration):", "",
             "| configuration | program | events | ns per event | recursion misses |",
             "|---|---|---|---|---|"]

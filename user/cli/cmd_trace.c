@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "diagnose/kdetect.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "snapshot/folded.h"
@@ -28,13 +29,14 @@
 #include "tracer/ktrace.h"
 #include "tracer/session.h"
 
-enum { OPT_KERNEL = CLI_OPT__NEXT };
+enum { OPT_KERNEL = CLI_OPT__NEXT, OPT_MAX_SITES };
 
 struct trace_opts {
 	struct cli_target target;   /* -p (repeatable), -c, -d, -a, tracer options */
 	double interval_s;          /* 0: final report only */
 	enum report_format format;
 	bool kernel;                /* --kernel */
+	uint32_t max_sites;         /* --max-sites (kernel mode), 0: the default */
 	const char *user_only;      /* the last option given that only user mode takes */
 };
 
@@ -51,8 +53,12 @@ static void usage(FILE *out)
 "                         pages, percpu, vmalloc) by kernel stack, made since\n"
 "                         seep started; -p keeps those made in one process's\n"
 "                         context; with -i, sites whose live bytes grow in\n"
-"                         every interval are marked growing. Takes -p (once),\n"
-"                         -d, -i, -n, -f, -s, --max-allocs, --max-stacks\n"
+"                         every interval are marked growing, and a leak\n"
+"                         detector judges each site's series. Takes -p (once),\n"
+"                         -d, -i, -n, -f, -s, --max-allocs, --max-stacks,\n"
+"                         --max-sites\n"
+"      --max-sites N      kernel sites tracked at once (default 65536; sites\n"
+"                         that hold nothing are pruned)\n"
 "  -p, --pid PID          trace a running process (repeatable)\n"
 "  -c, --command 'CMD'    start CMD (split like a shell would, no commands\n"
 "                         run; leading NAME=value words set its environment)\n"
@@ -80,6 +86,7 @@ static const struct option longopts[] = {
 	{ "top", required_argument, NULL, 'n' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "kernel", no_argument, NULL, OPT_KERNEL },
+	{ "max-sites", required_argument, NULL, OPT_MAX_SITES },
 	CLI_TARGET_LONGOPTS,
 	{ 0 },
 };
@@ -118,6 +125,12 @@ static int on_opt(void *ctx, int c, const char *arg)
 		o->kernel = true;
 		return 0;
 	}
+	if (c == OPT_MAX_SITES) {
+		if (cli__count(arg, "--max-sites", 64, 1u << 24, &v))
+			return -EINVAL;
+		o->max_sites = (uint32_t)v;
+		return 0;
+	}
 	if (user_only_name(c))
 		o->user_only = user_only_name(c);
 	err = cli__target_opt(&o->target, c, arg);
@@ -151,8 +164,13 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	cli__target_init(&o->target, SIZE_MAX, 0, 10);
 	if ((err = cli__parse(&command, argc, argv, on_opt, o)))
 		return err;
-	if (!o->kernel)
+	if (!o->kernel) {
+		if (o->max_sites) {
+			cli__error("option '--max-sites' needs --kernel");
+			return -EINVAL;
+		}
 		return cli__target_check(&o->target, argc, argv);
+	}
 	if (optind < argc) {
 		cli__error("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
@@ -206,19 +224,39 @@ struct kernel_run {
 	const struct trace_opts *o;
 	struct ktrace *kt;
 	struct kgrowth *growth;
+	struct kdetect *detect;  /* with -i: each site's series judged */
 	pid_t pid;               /* -p, or 0 */
+	uint64_t next_prune_ns;
 };
+
+/* Sites are pruned this often between reports. */
+#define KERNEL_PRUNE_NS 500000000ULL
+
+static int kernel_observe(void *ctx, uint64_t id, uint64_t bytes)
+{
+	return kdetect__observe(ctx, id, bytes);
+}
 
 static int kernel_report(void *ctx, bool final)
 {
 	struct kernel_run *k = ctx;
 	struct ktrace_query q = { .pid = k->pid, .top = k->o->target.cfg.top,
-				  .growth = k->growth };
+				  .growth = k->growth, .observe = k->detect ? kernel_observe : NULL,
+				  .observe_ctx = k->detect };
 	struct kreport r;
 	int err = ktrace__report(k->kt, &q, &r);
 
 	if (err)
 		return err;   /* logged by ktrace */
+	k->next_prune_ns = clock__mono_ns() + KERNEL_PRUNE_NS;
+	if (k->detect) {
+		if ((err = kdetect__commit(k->detect))) {
+			cli__error("cannot judge the sites' series: %s", strerror(-err));
+			kreport__release(&r);
+			return err;
+		}
+		kdetect__annotate(k->detect, &r);
+	}
 	r.base.final = final;
 	if ((err = kreport__write(&r, k->o->format, stdout)))
 		cli__error("cannot write the report: %s", strerror(-err));
@@ -244,6 +282,13 @@ static int kernel_wait(void *ctx, uint64_t deadline_ns)
 
 		if (cli__stopped() || now >= deadline_ns)
 			return 1;
+		if (now >= k->next_prune_ns) {
+			if ((err = ktrace__prune(k->kt, NULL)))
+				return err;   /* logged by ktrace */
+			now = clock__mono_ns();
+			k->next_prune_ns = now + KERNEL_PRUNE_NS;
+			until = now + 100000000ULL;
+		}
 		if (pid_gone(k->pid)) {
 			pr_info("pid %d has exited", (int)k->pid);
 			err = kernel_report(k, true);
@@ -263,6 +308,7 @@ static int run_kernel(const struct trace_opts *o)
 	struct ktrace_config cfg = {
 		.max_live = sc->trace.max_live,
 		.max_stacks = sc->trace.max_stacks,
+		.max_sites = o->max_sites,
 		.sample_bytes = sc->trace.sample_bytes,
 		.run_stats = true,
 	};
@@ -278,8 +324,14 @@ static int run_kernel(const struct trace_opts *o)
 		cli__error("cannot follow the sites' growth: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
+	if (o->interval_s > 0 && !(k.detect = kdetect__new(o->interval_s, 0))) {
+		cli__error("cannot judge the sites' series: %s", strerror(ENOMEM));
+		err = -ENOMEM;
+		goto cleanup;
+	}
 	if ((err = ktrace__open(&cfg, &k.kt)) || (err = ktrace__attach(k.kt)))
 		goto cleanup;
+	k.next_prune_ns = clock__mono_ns() + KERNEL_PRUNE_NS;
 	if (k.pid)
 		pr_warn("tracing the kernel's allocations in pid %d; Ctrl-C to stop", (int)k.pid);
 	else
@@ -288,6 +340,7 @@ static int run_kernel(const struct trace_opts *o)
 cleanup:
 	ktrace__free(k.kt);
 	kgrowth__free(k.growth);
+	kdetect__free(k.detect);
 	return err;
 }
 

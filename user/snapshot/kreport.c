@@ -43,6 +43,8 @@ static const struct {
 	[SEEP_KSTAT_DROP_SITE_FULL] = { "site_map_full", true },
 	[SEEP_KSTAT_DROP_STACK_LOST] = { "stacks_lost", true },
 	[SEEP_KSTAT_DROP_CACHE_FULL] = { "cache_map_full", true },
+	[SEEP_KSTAT_SITE_RETRIED] = { "site_retries", false },
+	[SEEP_KSTAT_DROP_SITE_LOST] = { "site_lost", true },
 };
 
 const char *kreport__kind_name(enum seep_kkind k)
@@ -99,6 +101,16 @@ static double _ms(double s)
 	return round(s * 1000) / 1000;
 }
 
+static json_t *_detect_json(const struct kreport_detect *d)
+{
+	if (!d->judged)
+		return json_null();
+	return json_pack("{s:s, s:i, s:b, s:f, s:f}", "algo", d->algo ? d->algo : "?",
+			 "points", (int)d->points, "leak", d->leak,
+			 "slope_bytes_per_s", round(d->slope_per_s * 10) / 10,
+			 "r2", round(d->r2 * 1000) / 1000);
+}
+
 static json_t *_stack_json(const struct report_stack *s, const struct kreport_site *k)
 {
 	json_t *frames = json_array();
@@ -108,22 +120,25 @@ static json_t *_stack_json(const struct report_stack *s, const struct kreport_si
 	json_t *growth = json_pack("{s:i, s:i, s:I, s:b}", "intervals", (int)k->growth.intervals,
 				   "grew", (int)k->growth.grew, "bytes", (json_int_t)k->growth.bytes,
 				   "growing", k->growth.growing);
-
-	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:I, s:i, s:s, s:I, s:s, s:o, s:o, s:o,"
-			 " s:b, s:b, s:b, s:o, s:o}",
-			 "kind", kreport__kind_name(k->kind),
-			 "bytes", (json_int_t)s->bytes, "count", (json_int_t)s->count,
-			 "samples", (json_int_t)s->samples,
-			 "oldest_age_s", _ms(s->oldest_age_s),
-			 "alloc_bytes", (json_int_t)s->alloc_bytes,
-			 "alloc_count", (json_int_t)s->alloc_count,
-			 "pid", k->pid, "comm", k->comm, "cgroup_id", (json_int_t)k->cgroup_id,
-			 "context", kreport__ctx_name(k->ctx),
-			 "cache", k->cache[0] ? json_string(k->cache) : json_null(),
-			 "object_size", k->cache[0] ? json_integer(k->object_size) : json_null(),
-			 "order", k->order >= 0 ? json_integer(k->order) : json_null(),
-			 "sampled", k->sampled, "frees_maybe_missed", k->frees_maybe_missed,
-			 "truncated", s->truncated, "growth", growth, "frames", frames);
+	json_t *missed = json_pack("{s:I, s:f}", "at_most", (json_int_t)k->missed.at_most,
+				   "expected", round(k->missed.expected * 100) / 100);
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:I, s:i, s:s, s:I, s:s, s:o, s:o,"
+			      " s:o, s:b, s:b, s:o, s:b, s:o, s:o, s:o}",
+			      "kind", kreport__kind_name(k->kind),
+			      "bytes", (json_int_t)s->bytes, "count", (json_int_t)s->count,
+			      "samples", (json_int_t)s->samples,
+			      "oldest_age_s", _ms(s->oldest_age_s),
+			      "alloc_bytes", (json_int_t)s->alloc_bytes,
+			      "alloc_count", (json_int_t)s->alloc_count,
+			      "pid", k->pid, "comm", k->comm, "cgroup_id", (json_int_t)k->cgroup_id,
+			      "context", kreport__ctx_name(k->ctx),
+			      "cache", k->cache[0] ? json_string(k->cache) : json_null(),
+			      "object_size", k->cache[0] ? json_integer(k->object_size) : json_null(),
+			      "order", k->order >= 0 ? json_integer(k->order) : json_null(),
+			      "sampled", k->sampled, "frees_maybe_missed", k->frees_maybe_missed,
+			      "frees_missed", missed, "truncated", s->truncated, "growth", growth,
+			      "detect", _detect_json(&k->detect), "frames", frames);
+	return o;
 }
 
 int kreport__write_json(const struct kreport *r, FILE *out)
@@ -157,8 +172,8 @@ int kreport__write_json(const struct kreport *r, FILE *out)
 						   : json_null(),
 			"recursion_misses", (json_int_t)p->recursion_misses));
 	}
-	root = json_pack("{s:b, s:o, s:f, s:f, s:b, s:I, s:I, s:I, s:I, s:i, s:I, s:o, s:o, s:o,"
-			 " s:o, s:I, s:I, s:o}",
+	root = json_pack("{s:b, s:o, s:f, s:f, s:b, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:o,"
+			 " s:o, s:o, s:o, s:o, s:I, s:I, s:o}",
 			 "kernel", 1, "pid", r->base.pid > 0 ? json_integer(r->base.pid) : json_null(),
 			 "time", _ms(r->base.time), "elapsed_s", _ms(r->base.elapsed_s),
 			 "final", r->base.final, "sample_bytes", (json_int_t)r->base.sample_bytes,
@@ -166,6 +181,11 @@ int kreport__write_json(const struct kreport *r, FILE *out)
 			 "total_count", (json_int_t)r->base.total_count,
 			 "stacks_total", (json_int_t)r->base.stacks_total,
 			 "intervals", (int)r->intervals, "growing_total", (json_int_t)r->growing_total,
+			 "detected_total", (json_int_t)r->detected_total,
+			 "missed_marked", (json_int_t)r->missed_marked,
+			 "site_map", json_pack("{s:I, s:I, s:I}", "used", (json_int_t)r->site_map_used,
+					       "max", (json_int_t)r->site_map_max,
+					       "pruned", (json_int_t)r->sites_pruned),
 			 "kinds", kinds, "stacks", stacks, "stats", stats, "drops", drops,
 			 "drops_total", (json_int_t)kreport__drops_total(r),
 			 "recursion_misses_total", (json_int_t)_recursion_misses(r),
@@ -189,9 +209,16 @@ static void _site_text(const struct report_stack *s, const struct kreport_site *
 		fprintf(out, ", by pid %d (%s)", k->pid, k->comm);
 	else
 		fprintf(out, ", in %s context", kreport__ctx_name(k->ctx));
-	fprintf(out, ", oldest %.1f s (%" PRIu64 " allocated since attach)%s%s", s->oldest_age_s,
-		s->alloc_count, k->sampled ? "" : " [call site only: not sampled]",
-		k->frees_maybe_missed ? " [frees may have been missed]" : "");
+	fprintf(out, ", oldest %.1f s (%" PRIu64 " allocated since attach)%s", s->oldest_age_s,
+		s->alloc_count, k->sampled ? "" : " [call site only: not sampled]");
+	if (k->frees_maybe_missed)
+		fprintf(out, " [frees may have been missed: ~%.1f of at most %" PRIu64 "]",
+			k->missed.expected, k->missed.at_most);
+	if (k->detect.judged && k->detect.leak) {
+		fmt__bytes((int64_t)llround(k->detect.slope_per_s), true, b, sizeof(b));
+		fprintf(out, " [leak: %s, %s/s over %u reports]", k->detect.algo ? k->detect.algo : "?",
+			b, k->detect.points);
+	}
 	if (k->growth.intervals) {
 		fmt__bytes(k->growth.bytes, true, b, sizeof(b));
 		fprintf(out, "%s %s over %u intervals, grew in %u", k->growth.growing ? " [growing]" : ",",
@@ -230,7 +257,32 @@ static bool _allocator_frame(const char *fn)
 	return false;
 }
 
-/* Which sites grew in every interval (the final report: without bound). */
+/* The name of a site: the first frame outside the allocators. */
+static const char *_site_name(const struct report_stack *s)
+{
+	const char *fn = "??";
+
+	for (size_t j = 0; j < s->nframes; j++)
+		if (s->frames[j].function) {
+			fn = s->frames[j].function;
+			if (!_allocator_frame(fn))
+				break;
+		}
+	return fn;
+}
+
+static void _site_brief(const struct report_stack *s, const struct kreport_site *k, size_t i,
+			FILE *out)
+{
+	fprintf(out, "    #%zu %s %s", i + 1, kreport__kind_name(k->kind), _site_name(s));
+	if (k->cache[0])
+		fprintf(out, " (%s)", k->cache);
+	if (k->ctx == SEEP_KCTX_TASK)
+		fprintf(out, " by pid %d (%s)", k->pid, k->comm);
+}
+
+/* Which sites grew in every interval, and which a detector calls leaks
+ * (the final report: kernel memory that grows without bound). */
 static void _growing_text(const struct kreport *r, FILE *out)
 {
 	char b[32];
@@ -239,29 +291,28 @@ static void _growing_text(const struct kreport *r, FILE *out)
 		r->growing_total, r->growing_total == 1 ? "" : "s", r->intervals,
 		r->growing_total && r->base.final ? ": kernel memory that grows without bound" : "");
 	for (size_t i = 0; i < r->base.nstacks; i++) {
-		const struct report_stack *s = &r->base.stacks[i];
 		const struct kreport_site *k = &r->sites[i];
-		const char *fn = "??";
 
 		if (!k->growth.growing)
 			continue;
-		/* the first frame outside the allocators names the site */
-		for (size_t j = 0; j < s->nframes; j++)
-			if (s->frames[j].function) {
-				fn = s->frames[j].function;
-				if (!_allocator_frame(fn))
-					break;
-			}
+		_site_brief(&r->base.stacks[i], k, i, out);
 		fmt__bytes(k->growth.bytes, true, b, sizeof(b));
-		fprintf(out, "    #%zu %s %s", i + 1, kreport__kind_name(k->kind), fn);
-		if (k->cache[0])
-			fprintf(out, " (%s)", k->cache);
-		if (k->ctx == SEEP_KCTX_TASK)
-			fprintf(out, " by pid %d (%s)", k->pid, k->comm);
 		fprintf(out, ": %s in %u intervals\n", b, k->growth.intervals);
 	}
 	if (r->growing_total > r->base.nstacks)
 		fprintf(out, "    (only the top %zu sites are shown)\n", r->base.nstacks);
+	fprintf(out, "  leaks: %zu site%s whose live bytes a detector calls a leak\n",
+		r->detected_total, r->detected_total == 1 ? "" : "s");
+	for (size_t i = 0; i < r->base.nstacks; i++) {
+		const struct kreport_site *k = &r->sites[i];
+
+		if (!k->detect.judged || !k->detect.leak)
+			continue;
+		_site_brief(&r->base.stacks[i], k, i, out);
+		fmt__bytes((int64_t)llround(k->detect.slope_per_s), true, b, sizeof(b));
+		fprintf(out, ": %s/s over %u reports (%s, R² %.2f)\n", b, k->detect.points,
+			k->detect.algo ? k->detect.algo : "?", k->detect.r2);
+	}
 }
 
 int kreport__write_text(const struct kreport *r, FILE *out)
@@ -290,7 +341,10 @@ int kreport__write_text(const struct kreport *r, FILE *out)
 		fprintf(out, "%s %s %s (%" PRIu64 ")", k ? "," : "", kind_names[k], b,
 			r->kind_count[k]);
 	}
-	fputc('\n', out);
+	fprintf(out, "\n  site map: %" PRIu64 " of %" PRIu64 " sites in use, %" PRIu64
+		" pruned since attach; %zu site%s marked [frees may have been missed]\n",
+		r->site_map_used, r->site_map_max, r->sites_pruned, r->missed_marked,
+		r->missed_marked == 1 ? "" : "s");
 	for (size_t i = 0; i < r->base.nstacks; i++)
 		_site_text(&r->base.stacks[i], &r->sites[i], i, out);
 	if (r->intervals)

@@ -8,8 +8,16 @@
  * events were not sampled have no stack: their only frame is the call
  * site (none for pages and vmap areas). The per-kind counters, and each
  * BPF program's run statistics and recursion misses, come with it: a
- * recursion miss of a free program is a free never seen, so the sites
- * of its kinds are marked frees_maybe_missed.
+ * recursion miss of a free program is a free never seen; each site
+ * carries how many of its live objects may be such (kledger.h: an upper
+ * bound, and an estimate from the site's share of its space's frees) and
+ * is marked frees_maybe_missed when the estimate rounds to one object or
+ * more (kreport__missed_mark).
+ * The site map's occupancy (sites in it, its size) and the sites pruned
+ * from it since attach come with every report.
+ * Detection: a caller that keeps each site's live-bytes series (diagnose/
+ * kdetect.h) fills kreport_site.detect and detected_total: the site's
+ * series judged by a leak detector, beside kgrowth's every-interval rule.
  * base.stats (the heap tracer's counters) stays zero; base.pid is the
  * process filter (0: every process).
  * Growth: over a run of reports (seep trace --kernel --interval) a
@@ -30,9 +38,13 @@
  *                    "alloc_bytes", "alloc_count", "pid", "comm",
  *                    "cgroup_id", "context", "cache", "object_size",
  *                    "order", "sampled", "frees_maybe_missed", "truncated",
+ *                    "frees_missed": {"at_most", "expected"},
  *                    "growth": {"intervals", "grew", "bytes", "growing"},
+ *                    "detect": null | {"algo", "points", "leak",
+ *                                      "slope_bytes_per_s", "r2"},
  *                    "frames": [...as in report.h]}],
- *        "intervals", "growing_total",
+ *        "intervals", "growing_total", "detected_total",
+ *        "site_map": {"used", "max", "pruned"}, "missed_marked",
  *        "stats": {<kind>: {<counter>: n}}, "drops": {<kind>: {<drop>: n}},
  *        "drops_total", "recursion_misses_total",
  *        "programs": [{"name", "kind", "frees", "run_cnt", "run_time_ns",
@@ -47,6 +59,7 @@
 #include <stdio.h>
 
 #include "seep_kernel.h"
+#include "snapshot/kledger.h"
 #include "snapshot/report.h"
 
 #define KREPORT_MAX_PROGS 16
@@ -61,7 +74,18 @@ struct kgrowth_mark {
 	bool growing;            /* grew in each of >= KGROWTH_MIN_INTERVALS intervals */
 };
 
+/* A leak detector's verdict on a site's live-bytes series. */
+struct kreport_detect {
+	bool judged;             /* the series was long enough to be judged */
+	bool leak;
+	uint32_t points;         /* reports in the series */
+	double slope_per_s;      /* bytes per second of the window found (leak) */
+	double r2;
+	const char *algo;        /* static string: the detector's name */
+};
+
 struct kreport_site {
+	uint64_t id;             /* the site's identity across reports (a hash of its key) */
 	uint32_t kind;           /* enum seep_kkind */
 	uint32_t ctx;            /* enum seep_kctx */
 	int pid;                 /* 0 outside task context */
@@ -71,8 +95,10 @@ struct kreport_site {
 	uint32_t object_size;    /* slab: bytes the caller asked for */
 	int order;               /* pages: the order, -1 for other kinds */
 	bool sampled;            /* the frames are a kernel stack */
-	bool frees_maybe_missed; /* a free program of its kind missed events */
+	bool frees_maybe_missed; /* kreport__missed_mark(&missed) */
+	struct kledger_missed missed;
 	struct kgrowth_mark growth;
+	struct kreport_detect detect;
 };
 
 struct kreport_prog {
@@ -92,7 +118,18 @@ struct kreport {
 	size_t nprogs;
 	uint32_t intervals;      /* intervals the growth was followed over (0: none) */
 	size_t growing_total;    /* growing sites, shown or not */
+	size_t detected_total;   /* sites a detector calls leaks, shown or not */
+	size_t missed_marked;    /* sites marked frees_maybe_missed, shown or not */
+	uint64_t site_map_used, site_map_max;   /* the site map after this read */
+	uint64_t sites_pruned;   /* since attach */
 };
+
+/* A site is marked "frees may have been missed" when the expected number
+ * of its live objects whose free was missed rounds to one or more. */
+static inline bool kreport__missed_mark(const struct kledger_missed *m)
+{
+	return m->expected >= 0.5;
+}
 
 void kreport__release(struct kreport *r);
 /* REPORT_TEXT, REPORT_JSON or REPORT_FOLDED. */

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "lib/hashmap.h"
 #include "lib/log.h"
 #include "lib/vec.h"
+#include "snapshot/kledger.h"
 #include "symbols/kallsyms.h"
 
 /* What each program serves: its kind, the address space it frees in. */
@@ -55,7 +57,10 @@ struct ktrace {
 	int ncpus;
 	uint64_t sample_bytes;
 	double start_s;          /* CLOCK_MONOTONIC at attach */
-	uint64_t mono_to_wall_ns;
+	struct kledger *ledger;  /* the sites between reads: pruning, missed frees */
+	uint64_t pruned;         /* sites pruned since attach */
+	uint64_t map_used;       /* sites in the map after the last read */
+	uint32_t max_sites;
 };
 
 static struct bpf_program *_prog(struct ktrace *kt, const char *name)
@@ -83,6 +88,11 @@ int ktrace__open(const struct ktrace_config *cfg, struct ktrace **out)
 		pr_err("cannot count the possible cpus: %s", strerror(-err));
 		goto fail;
 	}
+	if (!(kt->ledger = kledger__new())) {
+		err = -ENOMEM;
+		pr_err("cannot follow the kernel sites: %s", strerror(-err));
+		goto fail;
+	}
 	err = kallsyms__load(cfg->kallsyms, &kt->ksyms);
 	if (err) {
 		pr_err("cannot load kernel symbols '%s': %s%s",
@@ -102,6 +112,7 @@ int ktrace__open(const struct ktrace_config *cfg, struct ktrace **out)
 		bpf_map__set_max_entries(kt->skel->maps.sites, cfg->max_sites);
 	if (cfg->max_stacks)
 		bpf_map__set_max_entries(kt->skel->maps.stacks, cfg->max_stacks);
+	kt->max_sites = bpf_map__max_entries(kt->skel->maps.sites);
 	kt->sample_bytes = cfg->sample_bytes > 1 ? cfg->sample_bytes : 1;
 	kt->skel->rodata->cfg_sample_bytes = cfg->sample_bytes;
 	_fill_exp_table(kt->skel->rodata->cfg_exp);
@@ -166,6 +177,7 @@ void ktrace__free(struct ktrace *kt)
 	if (kt->stats_fd >= 0)
 		close(kt->stats_fd);
 	kallsyms__free(kt->ksyms);
+	kledger__free(kt->ledger);
 	free(kt);
 }
 
@@ -358,14 +370,25 @@ struct site {
 	uint64_t hash;
 	uint64_t oldest_ns;      /* UINT64_MAX: no live record seen */
 	uint64_t samples;        /* live records read */
+	struct kledger_missed missed;
 	struct kgrowth_mark growth;
 };
 
+/* A site to prune: its key and its cumulative allocations when read. */
+struct doomed {
+	struct seep_ksite_key key;
+	uint64_t alloc_count;
+};
+
 struct collect {
-	const struct ktrace_query *q;
+	struct ktrace *kt;
+	const struct ktrace_query *q;   /* NULL: a pruning pass, nothing collected */
 	struct site *v;
 	size_t n, cap;
 	struct hashmap index;
+	struct doomed *doomed;
+	size_t ndoomed, doomed_cap;
+	uint64_t read;           /* sites in the map */
 };
 
 static uint64_t _site_hash(const struct seep_ksite_key *k)
@@ -385,13 +408,42 @@ static bool _wanted(const struct ktrace_query *q, const struct seep_ksite_key *k
 	return q->pid <= 0 || (k->ctx == SEEP_KCTX_TASK && k->tgid == (uint32_t)q->pid);
 }
 
+/* No task of the site's process runs any more: it can allocate no more. */
+static bool _process_gone(const struct seep_ksite_key *k)
+{
+	return k->ctx == SEEP_KCTX_TASK && k->tgid > 0 && kill((pid_t)k->tgid, 0) &&
+	       errno == ESRCH;
+}
+
 static int _collect_site(const struct seep_ksite_key *k, const struct seep_ksite *v, void *ctx)
 {
 	struct collect *c = ctx;
+	struct kledger_missed missed;
+	uint64_t h = _site_hash(k);
+	bool prunable = false, gone = false;
 	struct site *s;
 	int err;
 
-	if (v->live_count <= 0 || !_wanted(c->q, k))
+	c->read++;
+	if (k->kind >= SEEP_KKIND__MAX)
+		return 0;
+	if (v->live_count == 0)
+		gone = _process_gone(k);
+	err = kledger__read(c->kt->ledger, h, kind_space[k->kind], v->live_count, v->alloc_count,
+			    gone, &missed, &prunable);
+	if (err)
+		return err;
+	if (prunable) {
+		struct doomed *d = VEC_PUSH(c->doomed, c->ndoomed, c->doomed_cap);
+
+		if (!d)
+			return -ENOMEM;
+		d->key = *k;
+		d->alloc_count = v->alloc_count;
+		c->ndoomed++;
+		return 0;
+	}
+	if (!c->q || v->live_count <= 0 || !_wanted(c->q, k))
 		return 0;
 	if (c->n >= UINT32_MAX - 1)
 		return -EOVERFLOW;
@@ -400,15 +452,94 @@ static int _collect_site(const struct seep_ksite_key *k, const struct seep_ksite
 		return -ENOMEM;
 	s->key = *k;
 	s->val = *v;
-	s->hash = _site_hash(k);
+	s->hash = h;
 	s->oldest_ns = UINT64_MAX;
 	s->samples = 0;
+	s->missed = missed;
 	memset(&s->growth, 0, sizeof(s->growth));
 	err = hashmap__add(&c->index, s->hash, (uint32_t)c->n);
 	if (err)
 		return err;
 	c->n++;
 	return 0;
+}
+
+/* Deletes the doomed sites that still hold nothing and still have the
+ * allocation count they were read with (an allocation since: kept). An
+ * allocation racing the delete itself is told by the BPF side (it looks
+ * its site up again after counting) and counts itself again. */
+static uint64_t _prune(struct ktrace *kt, const struct collect *c)
+{
+	int fd = bpf_map__fd(kt->skel->maps.sites);
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < c->ndoomed; i++) {
+		struct seep_ksite v;
+
+		if (bpf_map_lookup_elem(fd, &c->doomed[i].key, &v) || v.live_count != 0 ||
+		    v.alloc_count != c->doomed[i].alloc_count)
+			continue;
+		if (!bpf_map_delete_elem(fd, &c->doomed[i].key))
+			n++;
+	}
+	return n;
+}
+
+/* The cumulative free misses and frees of each key space, for the ledger. */
+static void _space_counters(const struct kreport *r, uint64_t misses[SEEP_KSPACE__MAX],
+			    uint64_t frees[SEEP_KSPACE__MAX])
+{
+	memset(misses, 0, sizeof(uint64_t) * SEEP_KSPACE__MAX);
+	memset(frees, 0, sizeof(uint64_t) * SEEP_KSPACE__MAX);
+	for (size_t i = 0; i < r->nprogs; i++)
+		if (r->progs[i].frees && r->progs[i].kind < SEEP_KKIND__MAX)
+			misses[kind_space[r->progs[i].kind]] += r->progs[i].recursion_misses;
+	for (int k = 0; k < SEEP_KKIND__MAX; k++)
+		frees[kind_space[k]] += r->stats[k][SEEP_KSTAT_FREES] +
+					r->stats[k][SEEP_KSTAT_FREES_UNTRACKED];
+}
+
+/* One read of the site map: the counters into OUT, every site through
+ * the ledger, the wanted ones with live objects into C (when C->q), the
+ * prunable ones pruned. */
+static int _sweep(struct ktrace *kt, struct collect *c, struct kreport *out)
+{
+	uint64_t misses[SEEP_KSPACE__MAX], frees[SEEP_KSPACE__MAX];
+	int err = ktrace__stats(kt, out);
+
+	if (err)
+		return err;
+	_space_counters(out, misses, frees);
+	kledger__begin(kt->ledger, misses, frees);
+	err = ktrace__for_each_site(kt, _collect_site, c);
+	kledger__end(kt->ledger);
+	if (err)
+		return err;
+	{
+		uint64_t pruned = _prune(kt, c);
+
+		kt->pruned += pruned;
+		kt->map_used = c->read > pruned ? c->read - pruned : 0;
+	}
+	out->site_map_used = kt->map_used;
+	out->site_map_max = kt->max_sites;
+	out->sites_pruned = kt->pruned;
+	return 0;
+}
+
+int ktrace__prune(struct ktrace *kt, uint64_t *pruned)
+{
+	struct collect c = { .kt = kt };
+	struct kreport r;
+	uint64_t before = kt->pruned;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	err = _sweep(kt, &c, &r);
+	free(c.doomed);
+	if (pruned)
+		*pruned = kt->pruned - before;
+	return err;
 }
 
 static int _collect_live(const struct seep_klive_key *k, const struct seep_klive *v, void *ctx)
@@ -464,8 +595,7 @@ static int _frames(struct ktrace *kt, const struct site *s, struct report_stack 
 }
 
 static void _fill_site(struct ktrace *kt, const struct site *s, uint64_t now_ns,
-		       const bool missed_space[SEEP_KSPACE__MAX], struct report_stack *rs,
-		       struct kreport_site *ks)
+		       struct report_stack *rs, struct kreport_site *ks)
 {
 	rs->bytes = (uint64_t)s->val.live_bytes;
 	rs->count = (uint64_t)s->val.live_count;
@@ -474,6 +604,7 @@ static void _fill_site(struct ktrace *kt, const struct site *s, uint64_t now_ns,
 				   ? (double)(now_ns - s->oldest_ns) * 1e-9 : 0;
 	rs->alloc_bytes = s->val.alloc_bytes;
 	rs->alloc_count = s->val.alloc_count;
+	ks->id = s->hash;
 	ks->kind = s->key.kind;
 	ks->ctx = s->key.ctx;
 	ks->pid = (int)s->key.tgid;
@@ -483,8 +614,8 @@ static void _fill_site(struct ktrace *kt, const struct site *s, uint64_t now_ns,
 	ks->order = s->key.kind == SEEP_KKIND_PAGE ? (int)s->key.cache : -1;
 	ks->sampled = s->key.stack_id >= 0;
 	ks->growth = s->growth;
-	ks->frees_maybe_missed = s->key.kind < SEEP_KKIND__MAX &&
-				 missed_space[kind_space[s->key.kind]];
+	ks->missed = s->missed;
+	ks->frees_maybe_missed = kreport__missed_mark(&s->missed);
 	if (s->key.kind == SEEP_KKIND_SLAB) {
 		struct seep_kcache c;
 		__u64 key = s->key.cache;
@@ -502,8 +633,7 @@ static void _fill_site(struct ktrace *kt, const struct site *s, uint64_t now_ns,
 
 int ktrace__report(struct ktrace *kt, const struct ktrace_query *q, struct kreport *out)
 {
-	struct collect c = { .q = q };
-	bool missed_space[SEEP_KSPACE__MAX] = { false };
+	struct collect c = { .kt = kt, .q = q };
 	uint64_t now_ns = clock__mono_ns();
 	size_t keep;
 	int err;
@@ -515,13 +645,7 @@ int ktrace__report(struct ktrace *kt, const struct ktrace_query *q, struct krepo
 	out->base.time = clock__wall_s();
 	out->base.elapsed_s = kt->start_s ? clock__mono_s() - kt->start_s : 0;
 	out->base.sample_bytes = kt->sample_bytes;
-	err = ktrace__stats(kt, out);
-	if (err)
-		goto cleanup;
-	for (size_t i = 0; i < out->nprogs; i++)
-		if (out->progs[i].frees && out->progs[i].recursion_misses)
-			missed_space[kind_space[out->progs[i].kind]] = true;
-	err = ktrace__for_each_site(kt, _collect_site, &c);
+	err = _sweep(kt, &c, out);
 	if (!err)
 		err = ktrace__for_each_live(kt, _collect_live, &c);
 	if (err)
@@ -532,6 +656,7 @@ int ktrace__report(struct ktrace *kt, const struct ktrace_query *q, struct krepo
 		out->base.total_bytes += (uint64_t)c.v[i].val.live_bytes;
 		out->base.total_count += (uint64_t)c.v[i].val.live_count;
 		out->base.total_samples += c.v[i].samples;
+		out->missed_marked += kreport__missed_mark(&c.v[i].missed);
 		if (k < SEEP_KKIND__MAX) {
 			out->kind_bytes[k] += (uint64_t)c.v[i].val.live_bytes;
 			out->kind_count[k] += (uint64_t)c.v[i].val.live_count;
@@ -551,6 +676,12 @@ int ktrace__report(struct ktrace *kt, const struct ktrace_query *q, struct krepo
 		}
 		kgrowth__commit(q->growth);
 	}
+	for (size_t i = 0; q->observe && i < c.n && !err; i++)
+		err = q->observe(q->observe_ctx, c.v[i].hash, (uint64_t)c.v[i].val.live_bytes);
+	if (err) {
+		pr_err("cannot follow the sites' series: %s", strerror(-err));
+		goto cleanup;
+	}
 	if (c.n)
 		qsort(c.v, c.n, sizeof(*c.v), _by_bytes);
 	keep = q->top && q->top < c.n ? q->top : c.n;
@@ -564,7 +695,7 @@ int ktrace__report(struct ktrace *kt, const struct ktrace_query *q, struct krepo
 		}
 	}
 	for (size_t i = 0; i < keep; i++) {
-		_fill_site(kt, &c.v[i], now_ns, missed_space, &out->base.stacks[i], &out->sites[i]);
+		_fill_site(kt, &c.v[i], now_ns, &out->base.stacks[i], &out->sites[i]);
 		out->base.nstacks = i + 1;
 		err = _frames(kt, &c.v[i], &out->base.stacks[i]);
 		if (err) {
@@ -577,5 +708,6 @@ cleanup:
 		kreport__release(out);
 	hashmap__release(&c.index);
 	free(c.v);
+	free(c.doomed);
 	return err;
 }

@@ -9,8 +9,15 @@
  * to the top N sites by live bytes, into a struct kreport (snapshot/
  * kreport.h). Each program's run count, run time (with run_stats: the
  * kernel's BPF_STATS_RUN_TIME is enabled while the tracer lives) and
- * recursion misses are read from bpf_prog_info; a miss of a free program
- * marks the sites of its address space as frees_maybe_missed.
+ * recursion misses are read from bpf_prog_info; a kledger (snapshot/
+ * kledger.h) turns the misses of the free programs of each address space
+ * between two reads into each site's missed-free figures.
+ * Pruning: every read of the site map (each report, each ktrace__prune)
+ * deletes the sites that hold nothing and had no allocation since the
+ * previous read, or whose process is gone (kledger.h says when; the BPF
+ * side copes with an allocation that races the delete: seep_kernel.h), so
+ * that a fork/exec storm does not fill the map; the report says how full
+ * the map is and how many sites were pruned.
  * Errors are logged here with their cause; functions return 0 or -errno.
  *
  * The CLI wiring of `seep trace --kernel`:
@@ -19,6 +26,7 @@
  *		ktrace__report(kt, &(struct ktrace_query){ .pid = pid, .top = n,
  *						     .growth = g }, &r);
  *		kreport__write(&r, fmt, stdout); kreport__release(&r);
+ *	between reports, every second or so: ktrace__prune(kt, NULL);
  *	ktrace__free(kt);
  */
 #ifndef SEEP_KTRACE_H
@@ -51,6 +59,11 @@ void ktrace__free(struct ktrace *kt);
 struct ktrace_query {
 	int pid;                 /* > 0: only sites allocated in this process's context */
 	size_t top;              /* sites kept, largest first (0: all) */
+	/* NULL, or called once per wanted site holding live memory (cut or
+	 * not) with the site's id (kreport_site.id) and live bytes, before
+	 * ktrace__report returns: 0 or -errno (the report fails then) */
+	int (*observe)(void *ctx, uint64_t id, uint64_t live_bytes);
+	void *observe_ctx;
 	struct kgrowth *growth;  /* NULL, or every site wanted (cut or not) is observed
 				    in it and the report committed: the sites' growth
 				    marks and the report's growing_total come from it */
@@ -60,6 +73,9 @@ struct ktrace_query {
  * hold live memory, their stacks, the counters and the programs'
  * statistics. base.time and elapsed_s are set; final is the caller's. */
 int ktrace__report(struct ktrace *kt, const struct ktrace_query *q, struct kreport *out);
+/* A read of the site map that reports nothing: prunes what can go.
+ * *PRUNED (may be NULL): the sites deleted. */
+int ktrace__prune(struct ktrace *kt, uint64_t *pruned);
 /* The counters and program statistics only (OUT's stacks stay empty). */
 int ktrace__stats(struct ktrace *kt, struct kreport *out);
 
