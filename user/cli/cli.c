@@ -15,6 +15,7 @@
 #include "lib/vec.h"
 
 static volatile sig_atomic_t stop_flag;
+static bool stdout_closed;     /* EPIPE on stdout: nothing more is printed */
 static const char *command_name = "seep";
 
 /* --- options and the output mode --- */
@@ -128,7 +129,7 @@ int cli__exit(int code)
 		free(msg);
 		return code;
 	}
-	if (!cli__json()) {
+	if (!cli__json() || stdout_closed) {
 		free(msg);
 		return code;
 	}
@@ -142,6 +143,28 @@ int cli__exit(int code)
 	}
 	json_decref(root);
 	return code;
+}
+
+int cli__stdout_failed(const char *what, int err)
+{
+	int cause = err;
+
+	if (err == -EIO && ferror(stdout) &&
+	    (errno == EPIPE || errno == ENOSPC || errno == EDQUOT || errno == EFBIG))
+		cause = -errno;
+	if (cause == -EPIPE) {
+		stdout_closed = true;
+		return cause;
+	}
+	cli__error("cannot write %s: %s", what, strerror(-cause));
+	return cause;
+}
+
+int cli__stdout_flush(const char *what)
+{
+	if (!fflush(stdout) && !ferror(stdout))
+		return 0;
+	return cli__stdout_failed(what, -EIO);
 }
 
 /* --- option values --- */
