@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -369,6 +370,7 @@ int cli__session_open(const struct cli_target *t, const char *how_to_stop,
 		      struct session **out)
 {
 	struct session *s;
+	bool progress;
 	size_t n;
 	int err;
 
@@ -383,8 +385,17 @@ int cli__session_open(const struct cli_target *t, const char *how_to_stop,
 			t->npids);
 	if (t->command)
 		err = session__start_command(s, t->command);
-	for (size_t i = 0; i < t->npids && !err; i++)
+	/* attaching takes ~0.2 s a process: say how far it got, on a
+	 * terminal only (the line ends in \r: the next message overwrites it) */
+	progress = t->npids > 1 && isatty(STDERR_FILENO);
+	for (size_t i = 0; i < t->npids && !err; i++) {
+		if (progress)
+			fprintf(stderr, "seep: attaching to %zu processes: %zu done, pid %d next\r",
+				t->npids, i, (int)t->pids[i]);
 		err = session__add_pid(s, t->pids[i]);
+	}
+	if (progress)
+		fputs("\033[K", stderr);
 	if (err) {
 		session__free(s);
 		return err;

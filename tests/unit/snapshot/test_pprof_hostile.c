@@ -154,6 +154,22 @@ Test(pprof_hostile, empty_string_bomb_is_too_large, .timeout = 30)
 	free(gz.p);
 }
 
+/* The same empty strings uncompressed: bounded the same way, not decoded
+ * at 20 times the file's size. */
+Test(pprof_hostile, uncompressed_empty_string_bomb_is_too_large, .timeout = 30)
+{
+	struct pb plain = { 0 };
+	struct report r;
+	const char *why = NULL;
+
+	_heap_header(&plain);
+	for (size_t i = 0; i < 8u << 20; i++)
+		_bytes(&plain, "\x32\x00", 2);
+	cr_assert_eq(pprof__decode(plain.p, plain.len, &r, &why), -EFBIG);
+	cr_assert(why && strstr(why, "too large for its size"), "%s", why ? why : "(null)");
+	free(plain.p);
+}
+
 /* One location of 4,000 lines named by 20,000 samples: 80 M frames from
  * a few hundred kilobytes. */
 Test(pprof_hostile, frame_amplification_is_too_large, .timeout = 30)
