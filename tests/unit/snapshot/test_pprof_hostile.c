@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <zlib.h>
 
 #include "snapshot/pprof.h"
@@ -162,11 +163,19 @@ Test(pprof_hostile, uncompressed_empty_string_bomb_is_too_large, .timeout = 30)
 	struct report r;
 	const char *why = NULL;
 
+	struct rusage before, after;
+
 	_heap_header(&plain);
 	for (size_t i = 0; i < 8u << 20; i++)
 		_bytes(&plain, "\x32\x00", 2);
+	cr_assert_eq(getrusage(RUSAGE_SELF, &before), 0);
 	cr_assert_eq(pprof__decode(plain.p, plain.len, &r, &why), -EFBIG);
+	cr_assert_eq(getrusage(RUSAGE_SELF, &after), 0);
 	cr_assert(why && strstr(why, "too large for its size"), "%s", why ? why : "(null)");
+	/* refused before the decoder allocates: not 20 times the file */
+	cr_expect_lt((after.ru_maxrss - before.ru_maxrss) * 1024L, (long)plain.len * 2,
+		     "decoding %zu bytes raised the peak RSS by %ld KiB", plain.len,
+		     after.ru_maxrss - before.ru_maxrss);
 	free(plain.p);
 }
 
