@@ -246,9 +246,20 @@ Test(cli_errors, report)
 		{ "two directories", { dir, dir }, 2 },
 	};
 
-	put("broken/index.json", "{}\n");
+	/* a valid index naming the one snapshot: the snapshot is what is broken */
+	put("broken/index.json",
+	    "{\"format\": \"seep-series\", \"version\": 1, \"pid\": 1, \"comm\": \"x\","
+	    " \"command\": \"\", \"every_s\": 1, \"started\": 0, \"snapshots\": [{\"file\":"
+	    " \"snap-000001.pb.gz\", \"time\": 0, \"elapsed_s\": 0, \"total_bytes\": 0,"
+	    " \"total_count\": 0, \"stacks\": 0, \"size\": 16}]}\n");
 	put("broken/snap-000001.pb.gz", "not gzip at all\n");
 	CHECK_ALL("report", cases);
+
+	struct run r;
+	run_case("report", &cases[2], JSON_NONE, &r);
+	cr_expect(strstr(r.err, "snap-000001.pb.gz"), "the error names the broken snapshot: %s",
+		  r.err);
+	run_release(&r);
 }
 
 Test(cli_errors, detect)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -15,6 +16,7 @@
 #include "lib/vec.h"
 
 static volatile sig_atomic_t stop_flag;
+static bool stdout_closed;     /* EPIPE on stdout: nothing more is printed */
 static const char *command_name = "seep";
 
 /* --- options and the output mode --- */
@@ -128,7 +130,7 @@ int cli__exit(int code)
 		free(msg);
 		return code;
 	}
-	if (!cli__json()) {
+	if (!cli__json() || stdout_closed) {
 		free(msg);
 		return code;
 	}
@@ -142,6 +144,28 @@ int cli__exit(int code)
 	}
 	json_decref(root);
 	return code;
+}
+
+int cli__stdout_failed(const char *what, int err)
+{
+	int cause = err;
+
+	if (err == -EIO && ferror(stdout) &&
+	    (errno == EPIPE || errno == ENOSPC || errno == EDQUOT || errno == EFBIG))
+		cause = -errno;
+	if (cause == -EPIPE) {
+		stdout_closed = true;
+		return cause;
+	}
+	cli__error("cannot write %s: %s", what, strerror(-cause));
+	return cause;
+}
+
+int cli__stdout_flush(const char *what)
+{
+	if (!fflush(stdout) && !ferror(stdout))
+		return 0;
+	return cli__stdout_failed(what, -EIO);
 }
 
 /* --- option values --- */
@@ -346,6 +370,7 @@ int cli__session_open(const struct cli_target *t, const char *how_to_stop,
 		      struct session **out)
 {
 	struct session *s;
+	bool progress;
 	size_t n;
 	int err;
 
@@ -360,8 +385,17 @@ int cli__session_open(const struct cli_target *t, const char *how_to_stop,
 			t->npids);
 	if (t->command)
 		err = session__start_command(s, t->command);
-	for (size_t i = 0; i < t->npids && !err; i++)
+	/* attaching takes ~0.2 s a process: say how far it got, on a
+	 * terminal only (the line ends in \r: the next message overwrites it) */
+	progress = t->npids > 1 && isatty(STDERR_FILENO);
+	for (size_t i = 0; i < t->npids && !err; i++) {
+		if (progress)
+			fprintf(stderr, "seep: attaching to %zu processes: %zu done, pid %d next\r",
+				t->npids, i, (int)t->pids[i]);
 		err = session__add_pid(s, t->pids[i]);
+	}
+	if (progress)
+		fputs("\033[K", stderr);
 	if (err) {
 		session__free(s);
 		return err;

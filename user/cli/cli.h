@@ -64,6 +64,17 @@ void cli__error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * stdout (a command that failed without saying why gets a generic one);
  * errors kept by a command that succeeded go to stderr. */
 int cli__exit(int code);
+/* After a writer failed to write WHAT to standard output with ERR (the
+ * writers return -EIO on a stream error and leave errno as the failing
+ * write set it): the cause, from errno when it says more (ENOSPC: "No
+ * space left on device"), logged once as "cannot write WHAT: CAUSE".
+ * A closed standard output (EPIPE: the reader went away, as with `| head`)
+ * is not logged: the command ends quietly with EXIT_FAIL and cli__exit
+ * prints nothing either. Returns the cause, negative. */
+int cli__stdout_failed(const char *what, int err);
+/* Flushes standard output after WHAT was printed to it: 0, or the cause
+ * of a failed write, handled as cli__stdout_failed() does. */
+int cli__stdout_flush(const char *what);
 
 /* --- option values: parse (lib/parse), or log and return -EINVAL --- */
 

@@ -426,7 +426,7 @@ static int _print_json(const struct contrast_report *r)
 	err = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	printf("\n");
 	json_decref(root);
-	return err ? -EIO : 0;
+	return err ? cli__stdout_failed("the patterns", -EIO) : 0;
 }
 
 static int _fail(const char *msg)
@@ -485,12 +485,12 @@ static int run(const struct config *cfg)
 	r.d = d;
 	r.h = h;
 	r.top = top;
-	if (cfg->json) {
-		if (_print_json(&r))
-			goto cleanup;
-	} else {
+	if (cfg->json)
+		err = _print_json(&r);
+	else
 		_print_text(&r);
-	}
+	if (err || (err = cli__stdout_flush("the patterns")))
+		goto cleanup;
 	ret = EXIT_OK;
 cleanup:
 	contrast_top__free(top);

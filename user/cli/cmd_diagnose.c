@@ -380,7 +380,9 @@ int cmd_diagnose(int argc, char **argv)
 		else
 			print_text(&d, &opts);
 		if (err)
-			cli__error("cannot write the diagnosis: %s", strerror(-err));
+			err = cli__stdout_failed("the diagnosis", err);
+		else
+			err = cli__stdout_flush("the diagnosis");
 	}
 	diagnosis_release(&d);
 	timeline__free(t);

@@ -148,7 +148,7 @@ static int run(struct diff_opts *o)
 	else
 		err = diff__write_text(&d, o->top, stdout);
 	if (err)
-		cli__error("cannot write the diff: %s", strerror(-err));
+		err = cli__stdout_failed("the diff", err);
 cleanup:
 	diff__release(&d);
 	report__release(&base);

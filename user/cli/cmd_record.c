@@ -40,7 +40,8 @@ static void usage(FILE *out)
 "  -c, --command 'CMD'    start CMD stopped, attach, then let it run\n"
 "  -e, --every S          seconds between snapshots (at least 0.05)\n"
 "  -o, --out DIR          the series directory: new, or empty\n"
-"  -d, --duration S       stop after S seconds (default: Ctrl-C or exit)\n"
+"  -d, --duration S       stop after S seconds (default, and 0: until Ctrl-C\n"
+"                         or exit)\n"
 "  -a, --min-age S        leave out blocks younger than S seconds\n"
 "  -f, --format FMT       text (default: nothing on stdout) or json (a summary\n"
 "                         {\"series\", \"snapshots\"}, or {\"error\"}, on stdout)\n"
@@ -139,7 +140,7 @@ static int print_summary(const struct record_opts *o, size_t n)
 	int err = report__print_json(root, stdout);
 
 	if (err)
-		cli__error("cannot write the summary: %s", strerror(-err));
+		err = cli__stdout_failed("the summary", err);
 	return err;
 }
 

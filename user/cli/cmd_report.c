@@ -254,25 +254,41 @@ cleanup:
 	return err;
 }
 
+/* The chart first, then the summary, which names the chart only when it
+ * was written. A chart that cannot be written does not keep the summary
+ * back: the default one (DIR/growth.svg, e.g. a series of root's read by
+ * another user) is a warning and success; one asked for with --chart is an
+ * error after the summary (exit status 1). */
 int cmd_report(int argc, char **argv)
 {
 	struct report_opts opts;
 	struct timeline *t = NULL;
-	int err = parse_opts(argc, argv, &opts);
+	const char *chart;
+	int err = parse_opts(argc, argv, &opts), chart_err = 0;
 
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
-	err = timeline__load(opts.dir, &t);
-	if (!err && opts.chart)
-		err = draw(t, &opts);
-	if (!err) {
-		if (opts.json)
-			err = print_json(t, &opts);
-		else
-			print_text(t, &opts);
+	if ((err = timeline__load(opts.dir, &t)))
+		goto cleanup;
+	chart = opts.chart;
+	if (chart && (chart_err = draw(t, &opts))) {
+		opts.chart = NULL;
+		if (chart_err == -ENOMEM)
+			goto cleanup;
+		if (chart == opts.chart_default)
+			pr_warn("no chart: cannot write '%s' (--chart FILE puts it elsewhere, "
+				"--no-chart leaves it out)", chart);
 	}
-	if (err == -ENOMEM)
+	if (opts.json)
+		err = print_json(t, &opts);
+	else
+		print_text(t, &opts);
+	err = err ? cli__stdout_failed("the report", err) : cli__stdout_flush("the report");
+	if (!err && chart_err && chart != opts.chart_default)
+		err = chart_err;   /* logged by chart__write */
+cleanup:
+	if (err == -ENOMEM || chart_err == -ENOMEM)
 		cli__error("cannot report on series '%s': %s", opts.dir, strerror(ENOMEM));
 	timeline__free(t);
-	return err ? EXIT_FAIL : EXIT_OK;
+	return err || chart_err == -ENOMEM ? EXIT_FAIL : EXIT_OK;
 }

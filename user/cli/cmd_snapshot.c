@@ -47,7 +47,8 @@ static void usage(FILE *out)
 "  -p, --pid PID          snapshot a running process\n"
 "  -c, --command 'CMD'    start CMD stopped, attach, then let it run\n"
 "  -d, --duration S       trace S seconds before the snapshot (default 5;\n"
-"                         Ctrl-C or the command's exit takes it earlier)\n"
+"                         0: no limit; Ctrl-C or the command's exit takes\n"
+"                         it earlier)\n"
 "  -o, --output FILE      where to write (required for pprof; default stdout\n"
 "                         for the other formats); replaced atomically\n"
 "  -f, --format FMT       pprof (default), folded (collapsed stacks for\n"
@@ -151,7 +152,7 @@ static int write_text(const struct report *r, const struct snapshot_opts *o)
 		err = report__write(r, o->format == SNAP_JSON ? REPORT_JSON : REPORT_TEXT, out);
 	if (!o->out) {
 		if (err)
-			cli__error("cannot write the snapshot: %s", strerror(-err));
+			err = cli__stdout_failed("the snapshot", err);
 		return err;
 	}
 	fclose(out);
@@ -175,14 +176,13 @@ static int take(const struct report *r, void *ctx)
 	return st->err;
 }
 
-/* Traces until the duration (-d 0: not at all), Ctrl-C or the process's
- * exit, then takes the first report that comes: the exiting process's
- * final one, or the final report at the end. */
+/* Traces until the duration (-d 0: no limit, as in trace and record),
+ * Ctrl-C or the process's exit, then takes the first report that comes:
+ * the exiting process's final one, or the final report at the end. */
 static int run(struct session *s, const struct snapshot_opts *o)
 {
 	struct snapshot_state st = { .o = o };
-	int err = o->target.duration_s > 0 ? cli__run_ticks(s, 0, o->target.duration_s, take, &st)
-					   : session__report(s, true, take, &st);
+	int err = cli__run_ticks(s, 0, o->target.duration_s, take, &st);
 
 	return st.err ? st.err : err;
 }
@@ -197,6 +197,11 @@ int cmd_snapshot(int argc, char **argv)
 	if (err) {
 		cli__target_release(&opts.target);
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	/* a bad output path is told before the duration, not after */
+	if (opts.out && (err = store__check_writable(opts.out))) {
+		cli__target_release(&opts.target);
+		return EXIT_FAIL;
 	}
 	cli__catch_signals();
 	if (!(err = cli__session_open(&opts.target, "Ctrl-C to take the snapshot now", &s)))

@@ -63,7 +63,8 @@ static void usage(FILE *out)
 "  -c, --command 'CMD'    start CMD (split like a shell would, no commands\n"
 "                         run; leading NAME=value words set its environment)\n"
 "                         stopped, attach, then let it run\n"
-"  -d, --duration S       stop after S seconds (default: until Ctrl-C or exit)\n"
+"  -d, --duration S       stop after S seconds (default, and 0: until Ctrl-C\n"
+"                         or exit)\n"
 "  -i, --interval S       print a report every S seconds\n"
 "  -n, --top N            stacks per report (default 10, 0 = all)\n"
 "  -a, --min-age S        hide allocations younger than S seconds\n"
@@ -193,7 +194,7 @@ static int print_report(const struct report *r, void *ctx)
 					     : report__write(r, o->format, stdout);
 
 	if (err)
-		cli__error("cannot write the report: %s", strerror(-err));
+		err = cli__stdout_failed("the report", err);
 	return err;
 }
 
@@ -259,7 +260,7 @@ static int kernel_report(void *ctx, bool final)
 	}
 	r.base.final = final;
 	if ((err = kreport__write(&r, k->o->format, stdout)))
-		cli__error("cannot write the report: %s", strerror(-err));
+		err = cli__stdout_failed("the report", err);
 	kreport__release(&r);
 	return err;
 }

@@ -1,5 +1,6 @@
 /* seep — entry point: dispatches to the subcommand table, and ends every
  * command through the one error printer (cli__exit). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +40,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* a closed stdout is EPIPE, told apart and ended quietly (cli__stdout_failed) */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

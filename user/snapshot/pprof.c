@@ -40,7 +40,9 @@ static const struct {
  * - the protobuf messages at most PROTO_FACTOR times the protobuf bytes
  *   (plus 16 MiB), every block counted at least MIN_BLOCK bytes (malloc's
  *   real cost): a minimal 4-byte location is a 96-byte struct (24 times),
- *   millions of empty strings cost 20 times;
+ *   millions of empty strings cost 20 times, so a file is refused when its
+ *   string table has more entries than one per STRING_MIN_BYTES of it
+ *   (plus 65,536): a real one averages more than 20 bytes an entry;
  * - the report's stacks, frames and their strings (one copy per frame) at
  *   most REPORT_FACTOR times (plus 64 MiB): a deep profile with long C++
  *   names needs about 60 times.
@@ -52,6 +54,8 @@ static const struct {
 #define REPORT_FACTOR 128
 #define REPORT_SLACK (64u << 20)
 #define MIN_BLOCK 32
+#define STRING_MIN_BYTES 6       /* the file's bytes per string table entry, at least */
+#define STRING_SLACK 65536
 #define WHY_TOO_LARGE "profile too large for its size"
 #define STATS_PREFIX "seep.stats:"
 
@@ -891,6 +895,58 @@ static int _by_bytes(const void *a, const void *b)
 	return x < y ? -1 : x > y;   /* keeps the file's order */
 }
 
+/* A varint at *P (before END) into *V; false at the end or past 10 bytes. */
+static bool _varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t byte = *(*p)++;
+
+		*v |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* The entries of the profile's string table (field 6), counted over its
+ * top-level fields without decoding them (a malformed file stops the count:
+ * the decoder then says what is wrong). */
+static size_t _count_strings(const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	uint64_t key, n;
+	size_t count = 0;
+
+	while (p < end && _varint(&p, end, &key)) {
+		switch (key & 7) {
+		case 0:
+			if (!_varint(&p, end, &n))
+				return count;
+			break;
+		case 1:
+			if ((size_t)(end - p) < 8)
+				return count;
+			p += 8;
+			break;
+		case 2:
+			if (!_varint(&p, end, &n) || n > (uint64_t)(end - p))
+				return count;
+			p += n;
+			count += key >> 3 == 6;
+			break;
+		case 5:
+			if ((size_t)(end - p) < 4)
+				return count;
+			p += 4;
+			break;
+		default:
+			return count;
+		}
+	}
+	return count;
+}
+
 int pprof__decode(const void *buf, size_t len, struct report *out, const char **why)
 {
 	const uint8_t *in = buf;
@@ -912,6 +968,15 @@ int pprof__decode(const void *buf, size_t len, struct report *out, const char **
 		if ((err = _gunzip(in, len, &plain, &plain_len, why)))
 			return err;
 		in = plain;
+	}
+	/* An empty string is 2 bytes of protobuf and 40 decoded (a pointer and
+	 * a block): millions of them fit the protobuf budget at 20 times the
+	 * file, compressed or not. Real string tables average far more than
+	 * STRING_MIN_BYTES a string: fewer strings than that are refused. */
+	if (_count_strings(in, plain_len) > plain_len / STRING_MIN_BYTES + STRING_SLACK) {
+		*why = WHY_TOO_LARGE ": too many strings";
+		err = -EFBIG;
+		goto cleanup;
 	}
 	b.left = _bound(plain_len, PROTO_FACTOR, PROTO_SLACK);
 	p = pprof__profile__unpack(&pballoc, plain_len, in);

@@ -172,6 +172,38 @@ cleanup:
 	return err;
 }
 
+int store__check_writable(const char *path)
+{
+	char base[NAME_MAX + 1], tmp[NAME_MAX + 16];
+	struct stat st;
+	bool named;
+	int dfd, fd = -1, err = 0;
+
+	dfd = _open_parent(path, base, sizeof(base));
+	if (dfd < 0) {
+		err = dfd;
+		goto cleanup;
+	}
+	if (!fstatat(dfd, base, &st, 0) && S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+		goto cleanup;
+	}
+	snprintf(tmp, sizeof(tmp), ".%.200s.tmp", base);
+	fd = _write_temp(dfd, tmp, "", 0, &named);
+	if (fd < 0)
+		err = fd;
+	else if (named)
+		unlinkat(dfd, tmp, 0);
+cleanup:
+	if (err)
+		pr_err("cannot write '%s': %s", path, _cause(err));
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return err;
+}
+
 /* ---- series -------------------------------------------------------------- */
 
 static int _write_index(struct store *st)

@@ -44,6 +44,11 @@
  * replaced; otherwise -EEXIST if it exists. */
 int store__write_file(const char *path, const void *buf, size_t len, bool replace);
 #define STORE_FILE_MODE 0600
+/* Could store__write_file(PATH) write there now? A trial file is made in
+ * PATH's directory and removed; PATH itself is left alone (a directory
+ * there is -EISDIR). Lets a command refuse a bad output path before it
+ * spends its time on the data. */
+int store__check_writable(const char *path);
 
 /* CMD with the values of its leading NAME=value words (the environment
  * it sets: tokens, passwords) replaced by "..." (an empty value stays

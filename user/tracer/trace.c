@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "elf/allocators.h"
@@ -405,6 +406,26 @@ static int _add_shared_target(struct trace *t, pid_t pid, enum seep_unwind mode,
 	return 0;
 }
 
+/* The first executable file of MAPS that seep may not read, or NULL: then
+ * "no allocator" is a permission, not what the process maps. */
+static const char *_denied_file(pid_t pid, const struct procmaps *maps)
+{
+	char path[4096];
+
+	for (size_t i = 0; i < maps->n; i++) {
+		int fd;
+
+		if (!procmap__is_file(&maps->v[i]) || maps->v[i].perms[2] != 'x' ||
+		    procmaps__open_path(pid, &maps->v[i], path, sizeof(path)))
+			continue;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
+			close(fd);
+		else if (errno == EACCES || errno == EPERM)
+			return maps->v[i].path;
+	}
+	return NULL;
+}
+
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 {
 	struct procmaps maps;
@@ -438,8 +459,14 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 			goto cleanup;
 	}
 	if (!heap_found) {
-		pr_err("no allocator found in pid %d: none of its mapped files defines malloc or free "
-		       "(a static, stripped binary?)", (int)pid);
+		const char *denied = _denied_file(pid, &maps);
+
+		if (denied)
+			pr_err("no allocator found in pid %d: cannot read its mapped file '%s': %s",
+			       (int)pid, denied, strerror(EACCES));
+		else
+			pr_err("no allocator found in pid %d: none of its mapped files defines malloc or free "
+			       "(a static, stripped binary?)", (int)pid);
 		err = -ENOENT;
 		goto cleanup;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <zlib.h>
 
 #include "snapshot/pprof.h"
@@ -152,6 +153,30 @@ Test(pprof_hostile, empty_string_bomb_is_too_large, .timeout = 30)
 	cr_assert(why && strstr(why, "too large for its size"), "%s", why ? why : "(null)");
 	free(plain.p);
 	free(gz.p);
+}
+
+/* The same empty strings uncompressed: bounded the same way, not decoded
+ * at 20 times the file's size. */
+Test(pprof_hostile, uncompressed_empty_string_bomb_is_too_large, .timeout = 30)
+{
+	struct pb plain = { 0 };
+	struct report r;
+	const char *why = NULL;
+
+	struct rusage before, after;
+
+	_heap_header(&plain);
+	for (size_t i = 0; i < 8u << 20; i++)
+		_bytes(&plain, "\x32\x00", 2);
+	cr_assert_eq(getrusage(RUSAGE_SELF, &before), 0);
+	cr_assert_eq(pprof__decode(plain.p, plain.len, &r, &why), -EFBIG);
+	cr_assert_eq(getrusage(RUSAGE_SELF, &after), 0);
+	cr_assert(why && strstr(why, "too large for its size"), "%s", why ? why : "(null)");
+	/* refused before the decoder allocates: not 20 times the file */
+	cr_expect_lt((after.ru_maxrss - before.ru_maxrss) * 1024L, (long)plain.len * 2,
+		     "decoding %zu bytes raised the peak RSS by %ld KiB", plain.len,
+		     after.ru_maxrss - before.ru_maxrss);
+	free(plain.p);
 }
 
 /* One location of 4,000 lines named by 20,000 samples: 80 M frames from
