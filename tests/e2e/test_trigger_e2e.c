@@ -4,11 +4,22 @@
  * rule: collect.snapshots snapshots), its series reads with `seep report`
  * and its top stack names the leaking function; while it runs the daemon
  * holds uprobe links, afterwards none. `seep status --snapshot PID` starts
- * a collection on request; /metrics counts them and passes promtool. Root. */
+ * a collection on request; /metrics counts them and passes promtool.
+ * The rules on request (pattern=stair, pattern=spike): a stair leaker's
+ * collection completes on its steps, a spiky batch's when the spike comes
+ * back down. The CPU budget: a busy allocator's probes over collect.cpu get
+ * the sampling raised, then are detached ("cpu_budget"). PSI: a low
+ * threshold and reclaim in a small cgroup start a "pressure" collection.
+ * cgroup v1: a leaker in a cgroup with a small limit is collected on the
+ * cgroup's "limit" event (trigger "cgroup"), or on request, and when the
+ * OOM killer picks it the collection ends "oom_victim" with its last
+ * snapshot. Reference snapshots: a round on schedule writes a series per
+ * build ID. Root. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +106,9 @@ static int uprobe_links(pid_t pid)
 	return n;
 }
 
-static json_t *status_json(void)
+static json_t *status_json_at(const char *listen)
 {
-	char *argv[] = { SEEP_BIN, "status", "--listen", LISTEN, "--format", "json", NULL };
+	char *argv[] = { SEEP_BIN, "status", "--listen", (char *)listen, "--format", "json", NULL };
 	struct run r;
 	json_t *j;
 
@@ -107,6 +118,11 @@ static json_t *status_json(void)
 	cr_assert(j, "seep status printed no JSON: %s", r.out);
 	run_release(&r);
 	return j;
+}
+
+static json_t *status_json(void)
+{
+	return status_json_at(LISTEN);
 }
 
 static json_t *collection_of(json_t *status, pid_t pid)
@@ -278,4 +294,384 @@ Test(trigger, leaker_collected_cache_not, .init = setup, .fini = teardown, .time
 	kill(cache, SIGKILL);
 	waitpid(leaker, NULL, 0);
 	waitpid(cache, NULL, 0);
+}
+
+/* ---- the rules, the budget, PSI, the OOM victim, references ------------- */
+
+/* Starts the daemon on LISTEN with the test's common settings and ARGS,
+ * waits until it is ready. */
+static pid_t daemon_up(const char *listen, const char *err_path, const char *const extra[])
+{
+	char store[128], *args[48] = { "-v", "-i", "1", "--store", store, "--listen",
+				       (char *)listen, "--set", "telemetry.fold=1s",
+				       "--set", "budget.bpf_cpu=0.5", "--set", "budget.cpu=0.5",
+				       "--set", "collect.top_k=0", "--set", "reference.every=0" };
+	int n = 17;
+	pid_t d;
+
+	snprintf(store, sizeof(store), "%s/seep.db", dir);
+	for (int i = 0; extra[i] && n < 47; i++)
+		args[n++] = (char *)extra[i];
+	args[n] = NULL;
+	d = daemon_start(err_path, args);
+	for (int i = 0; i < 200 && !err_says(err_path, "daemon ready"); i++)
+		usleep(100000);
+	cr_assert(err_says(err_path, "daemon ready"), "the daemon did not get ready");
+	return d;
+}
+
+static void daemon_down(pid_t d)
+{
+	int st;
+
+	kill(d, SIGTERM);
+	cr_assert_eq(waitpid(d, &st, 0), d);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
+}
+
+static void target_kill(pid_t p)
+{
+	kill(p, SIGKILL);
+	waitpid(p, NULL, 0);
+}
+
+/* POST /api/snapshot?pid=PID[&pattern=PAT]: the HTTP status. */
+static int request(const char *listen, pid_t pid, const char *pat)
+{
+	char cmd[256];
+	struct run r;
+	int code;
+
+	snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -w '%%{http_code}' -X POST"
+		 " 'http://%s/api/snapshot?pid=%d%s%s'", listen, pid, pat ? "&pattern=" : "",
+		 pat ? pat : "");
+	{
+		char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+
+		run_cmd(argv, NULL, &r);
+	}
+	code = atoi(r.out);
+	run_release(&r);
+	return code;
+}
+
+/* Waits up to SECS for the collection of PID to complete: a new reference
+ * (the caller decrefs), or NULL. */
+static json_t *wait_complete(const char *listen, pid_t pid, int secs)
+{
+	for (int i = 0; i < secs * 2; i++) {
+		json_t *j = status_json_at(listen), *c = collection_of(j, pid);
+
+		if (c && !strcmp(json_string_value(json_object_get(c, "state")), "complete")) {
+			json_incref(c);
+			json_decref(j);
+			return c;
+		}
+		json_decref(j);
+		usleep(500000);
+	}
+	return NULL;
+}
+
+/* `seep report` of SERIES: its top stack names FN, and the series has
+ * at least MIN snapshots. */
+static void expect_top(const char *series, const char *fn, size_t min)
+{
+	char *argv[] = { SEEP_BIN, "report", (char *)series, "--format", "json", "--no-chart",
+			 NULL };
+	json_t *rep, *top, *f;
+	struct run r;
+	size_t k;
+	int named = 0;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "seep report '%s': %s", series, r.err);
+	rep = json_loads(r.out, 0, NULL);
+	cr_assert(rep, "seep report printed no JSON: %s", r.out);
+	top = json_array_get(json_object_get(rep, "stacks"), 0);
+	cr_assert(top, "no stack in the series '%s'", series);
+	cr_expect_geq(json_array_size(json_object_get(top, "bytes")), min,
+		      "fewer than %zu snapshots in '%s'", min, series);
+	json_array_foreach(json_object_get(top, "frames"), k, f)
+		if (!strcmp(json_string_value(json_object_get(f, "function")) ?: "", fn))
+			named = 1;
+	cr_expect(named, "the top stack of '%s' does not name %s: %s", series, fn, r.out);
+	json_decref(rep);
+	run_release(&r);
+}
+
+Test(trigger, rules_stair_and_spike, .init = setup, .fini = teardown, .timeout = 180)
+{
+	const char *listen = "127.0.0.1:19481";
+	char err_path[128];
+	char *stair_argv[] = { TARGET("daemon_stair"), "2500", "8", NULL };
+	char *spiky_argv[] = { TARGET("daemon_spiky"), "4000", "32", "2500", NULL };
+	const char *extra[] = { "--set", "collect.every=1s", "--set", "collect.steps=2",
+				"--set", "collect.max_active=4", "--set", "collect.cpu=10",
+				"--set", "collect.comms=daemon_stair,daemon_spiky", NULL };
+	int go_a, go_b;
+	pid_t stair, spiky, d;
+	json_t *cs, *cp;
+
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	stair = target_start(stair_argv, &go_a);
+	spiky = target_start(spiky_argv, &go_b);
+	d = daemon_up(listen, err_path, extra);
+	target_go(go_a);
+	target_go(go_b);
+	sleep(2);
+	cr_assert_eq(request(listen, stair, "stair"), 202, "the stair request was refused");
+	cr_assert_eq(request(listen, spiky, "spike"), 202, "the spike request was refused");
+	cr_expect_eq(request(listen, spiky, "bogus"), 400, "a bad pattern was taken");
+	cs = wait_complete(listen, stair, 60);
+	cp = wait_complete(listen, spiky, 60);
+	cr_assert(cs, "the stair collection did not complete");
+	cr_assert(cp, "the spike collection did not complete");
+	cr_expect_str_eq(json_string_value(json_object_get(cs, "pattern")), "stair");
+	cr_expect_str_eq(json_string_value(json_object_get(cs, "reason")), "steps");
+	expect_top(json_string_value(json_object_get(cs, "dir")), "stair_block", 2);
+	cr_expect_str_eq(json_string_value(json_object_get(cp, "pattern")), "spike");
+	cr_expect_str_eq(json_string_value(json_object_get(cp, "reason")), "spike_receded");
+	cr_expect_geq(json_array_size(json_object_get(cp, "snapshots")), 1,
+		      "the spike's series has no snapshot");
+	cr_expect_eq(uprobe_links(d), 0, "uprobe links left after both collections completed");
+	json_decref(cs);
+	json_decref(cp);
+	daemon_down(d);
+	target_kill(stair);
+	target_kill(spiky);
+}
+
+Test(trigger, cpu_budget_raises_then_detaches, .init = setup, .fini = teardown, .timeout = 120)
+{
+	const char *listen = "127.0.0.1:19482";
+	char err_path[128];
+	char *churn_argv[] = { TARGET("daemon_churn"), "3000", NULL };
+	const char *extra[] = { "--set", "collect.every=60s", "--set", "collect.cpu=0.0001",
+				"--set", "collect.comms=daemon_churn", NULL };
+	int go;
+	pid_t churn, d;
+	json_t *c;
+
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	churn = target_start(churn_argv, &go);
+	d = daemon_up(listen, err_path, extra);
+	target_go(go);
+	cr_assert_eq(request(listen, churn, NULL), 202, "the request was refused");
+	c = wait_complete(listen, churn, 60);
+	cr_assert(c, "the collection of the busy allocator did not stop");
+	cr_expect_str_eq(json_string_value(json_object_get(c, "reason")), "cpu_budget");
+	cr_expect_eq(json_integer_value(json_object_get(c, "budget_actions")), 2);
+	cr_expect_eq(json_integer_value(json_object_get(c, "sample_bytes")), 8 * 512 * 1024,
+		     "the sampling interval was not raised eightfold");
+	cr_expect_gt(json_real_value(json_object_get(c, "bpf_cpu_ratio")), 0.0001);
+	cr_expect(err_says(err_path, "sampling every 4194304 bytes"), "no raise logged");
+	cr_expect(err_says(err_path, "stopped: cpu_budget"), "no stop logged");
+	cr_expect_eq(uprobe_links(d), 0, "uprobe links left after the budget detached them");
+	json_decref(c);
+	daemon_down(d);
+	target_kill(churn);
+}
+
+/* A cgroup v1 memory child NAME with LIMIT bytes (memory and swap), or
+ * skip the test where there is none. */
+static void cg_make(const char *name, uint64_t limit, char *path, size_t len)
+{
+	char file[300];
+	FILE *f;
+
+	snprintf(path, len, "/sys/fs/cgroup/memory/%s", name);
+	if (access("/sys/fs/cgroup/memory/cgroup.event_control", F_OK))
+		cr_skip_test("no cgroup v1 memory controller with cgroup.event_control here");
+	rmdir(path);
+	cr_assert(mkdir(path, 0755) == 0, "cannot create '%s'", path);
+	snprintf(file, sizeof(file), "%s/memory.limit_in_bytes", path);
+	cr_assert((f = fopen(file, "w")), "cannot open '%s'", file);
+	fprintf(f, "%llu\n", (unsigned long long)limit);
+	cr_assert_eq(fclose(f), 0, "cannot set the limit of '%s'", path);
+	snprintf(file, sizeof(file), "%s/memory.memsw.limit_in_bytes", path);
+	if ((f = fopen(file, "w"))) {	/* absent without swap accounting */
+		fprintf(f, "%llu\n", (unsigned long long)limit);
+		fclose(f);
+	}
+}
+
+static void cg_enter(const char *path, pid_t pid)
+{
+	char file[300];
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/cgroup.procs", path);
+	cr_assert((f = fopen(file, "w")), "cannot open '%s'", file);
+	fprintf(f, "%d\n", pid);
+	cr_assert_eq(fclose(f), 0, "cannot move pid %d into '%s'", pid, path);
+}
+
+static void cg_remove(const char *path)
+{
+	for (int i = 0; i < 50 && rmdir(path); i++)
+		usleep(100000);
+}
+
+/* A leaker in a 48 MiB cgroup, collected on the cgroup's limit event
+ * (BY_REQUEST false) or on request, then OOM-killed: the collection ends
+ * "oom_victim" and its last snapshot, written before the process was
+ * gone, names the leak. */
+static void oom_case(const char *listen, const char *cg, bool by_request)
+{
+	char err_path[128], path[256];
+	char *leak_argv[] = { TARGET("daemon_leaker"), "200", "1024", NULL };
+	const char *extra[] = { "--set", "collect.every=1s", "--set", "collect.snapshots=1000",
+				"--set", "collect.cpu=10", "--set", "trigger.cgroup_share=0.5",
+				"--set", "collect.comms=daemon_leaker", NULL };
+	int go, st;
+	pid_t leaker, d;
+	json_t *c, *snaps;
+
+	cg_make(cg, 48 << 20, path, sizeof(path));
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	leaker = target_start(leak_argv, &go);
+	cg_enter(path, leaker);
+	d = daemon_up(listen, err_path, extra);
+	if (by_request) {
+		cr_assert_eq(request(listen, leaker, NULL), 202, "the request was refused");
+	} else {
+		for (int i = 0; i < 50 && !err_says(err_path, "watching its memory events"); i++)
+			usleep(100000);
+		cr_assert(err_says(err_path, "watching its memory events"),
+			  "the daemon does not watch the cgroup's memory events");
+	}
+	target_go(go);
+	cr_assert_eq(waitpid(leaker, &st, 0), leaker);
+	cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the leaker was not OOM-killed");
+	c = wait_complete(listen, leaker, 20);
+	cr_assert(c, "the collection of the OOM victim did not complete");
+	cr_expect_str_eq(json_string_value(json_object_get(c, "trigger")),
+			 by_request ? "request" : "cgroup");
+	cr_expect_str_eq(json_string_value(json_object_get(c, "reason")), "oom_victim");
+	snaps = json_object_get(c, "snapshots");
+	cr_assert_geq(json_array_size(snaps), 1, "no snapshot of the OOM victim");
+	cr_expect(err_says(err_path, "as its victim"), "the mark_victim event was not seen");
+	if (!by_request)
+		cr_expect(err_says(err_path, "memory event 'limit'"), "no limit event logged");
+	expect_top(json_string_value(json_object_get(c, "dir")), "leak_chunk", 1);
+	cr_expect_eq(uprobe_links(d), 0, "uprobe links left after the OOM victim");
+	json_decref(c);
+	daemon_down(d);
+	cg_remove(path);
+}
+
+Test(trigger, oom_victim_on_request, .init = setup, .fini = teardown, .timeout = 120)
+{
+	oom_case("127.0.0.1:19483", "seep-trigger-oom-req", true);
+}
+
+Test(trigger, cgroup_limit_event_then_oom_victim, .init = setup, .fini = teardown,
+     .timeout = 120)
+{
+	oom_case("127.0.0.1:19484", "seep-trigger-oom-cg", false);
+}
+
+/* Memory stall from reclaim: a writer of a file far larger than its 16 MiB
+ * cgroup. Real pressure, and a trigger threshold low enough (1 ms of stall
+ * in a 2 s window) that this load crosses it. */
+Test(trigger, psi_pressure, .init = setup, .fini = teardown, .timeout = 120)
+{
+	const char *listen = "127.0.0.1:19485";
+	char err_path[128], path[256], cmd[512];
+	char *cache_argv[] = { TARGET("daemon_cache"), "8", "250", NULL };
+	const char *extra[] = { "--set", "collect.every=1s", "--set", "collect.snapshots=2",
+				"--set", "trigger.psi=some 1000 2000000", "--set",
+				"trigger.psi_cooldown=0s", "--set", "trigger.cgroup=no",
+				"--set", "collect.comms=daemon_cache", NULL };
+	int go;
+	pid_t cache, d;
+	json_t *c = NULL;
+	struct run r;
+
+	if (access("/proc/pressure/memory", F_OK))
+		cr_skip_test("no /proc/pressure/memory (PSI off)");
+	cg_make("seep-trigger-psi", 16 << 20, path, sizeof(path));
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	cache = target_start(cache_argv, &go);
+	d = daemon_up(listen, err_path, extra);
+	cr_assert(err_says(err_path, "memory pressure trigger: 'some 1000 2000000'"),
+		  "the PSI trigger was not set");
+	target_go(go);
+	sleep(2);
+	snprintf(cmd, sizeof(cmd), "echo $$ > %s/cgroup.procs && for i in 1 2 3 4 5; do"
+		 " dd if=/dev/zero of=/var/tmp/seep-psi-%d bs=1M count=300 conv=fsync"
+		 " 2>/dev/null; done; rm -f /var/tmp/seep-psi-%d", path, getpid(), getpid());
+	{
+		char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+
+		run_cmd(argv, NULL, &r);
+		cr_expect_eq(r.status, 0, "the reclaim load failed: %s", r.err);
+		run_release(&r);
+	}
+	c = wait_complete(listen, cache, 30);
+	cr_assert(c, "no pressure collection of pid %d", cache);
+	cr_expect_str_eq(json_string_value(json_object_get(c, "trigger")), "pressure");
+	cr_expect_str_eq(json_string_value(json_object_get(c, "reason")), "snapshots");
+	cr_expect(err_says(err_path, "memory pressure: 'some 1000 2000000' crossed"));
+	json_decref(c);
+	daemon_down(d);
+	target_kill(cache);
+	cg_remove(path);
+}
+
+/* A round of reference snapshots on schedule: the healthy cache gets one,
+ * into references/BUILD_ID/EPOCH, a series `seep report` reads, and a
+ * catalogue row with trigger "reference". */
+Test(trigger, reference_snapshots, .init = setup, .fini = teardown, .timeout = 120)
+{
+	const char *listen = "127.0.0.1:19486";
+	char err_path[128], refs[128], cmd[512];
+	char *cache_argv[] = { TARGET("daemon_cache"), "8", "100", NULL };
+	const char *extra[] = { "--set", "reference.every=3s", "--set", "reference.duration=2s",
+				"--set", "reference.count=2", "--set", "reference.sample_bytes=64KiB",
+				"--set", "collect.comms=daemon_cache", NULL };
+	int go;
+	pid_t cache, d;
+	json_t *c;
+	struct run r;
+
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	snprintf(refs, sizeof(refs), "%s/references", dir);
+	cache = target_start(cache_argv, &go);
+	target_go(go);
+	/* the daemon_up default reference.every=0 is overridden by the later --set */
+	d = daemon_up(listen, err_path, extra);
+	c = wait_complete(listen, cache, 30);
+	cr_assert(c, "no reference snapshot of pid %d", cache);
+	cr_expect_str_eq(json_string_value(json_object_get(c, "trigger")), "reference");
+	cr_expect_str_eq(json_string_value(json_object_get(c, "reason")), "snapshots");
+	cr_expect_eq(json_array_size(json_object_get(c, "snapshots")), 1);
+	cr_expect_eq(json_integer_value(json_object_get(c, "sample_bytes")), 64 * 1024);
+	cr_expect(!strncmp(json_string_value(json_object_get(c, "dir")), refs, strlen(refs)),
+		  "the reference is not under '%s': %s", refs,
+		  json_string_value(json_object_get(c, "dir")));
+	expect_top(json_string_value(json_object_get(c, "dir")), "main", 1);
+	json_decref(c);
+	/* the next rounds append to the same build ID's series (the last one may stop
+	 * with the daemon: daemon_stopped, its snapshot taken all the same) */
+	sleep(6);
+	daemon_down(d);
+	snprintf(cmd, sizeof(cmd), "ls %s/*/*/snap-*.pb.gz | wc -l; ls -d %s/*/* | wc -l;"
+		 " sqlite3 %s/seep.db \"SELECT count(*) FROM collections WHERE"
+		 " trigger = 'reference' AND pid = %d\"",
+		 refs, refs, dir, cache);
+	{
+		char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+		int snaps = 0, series = 0, rows = 0;
+
+		run_cmd(argv, NULL, &r);
+		sscanf(r.out, "%d %d %d", &snaps, &series, &rows);
+		cr_expect_geq(snaps, 2, "one series per build ID should hold every round: %s",
+			      r.out);
+		cr_expect_eq(series, 1, "more than one reference series: %s", r.out);
+		cr_expect_eq(rows, snaps, "catalogue rows: %s", r.out);
+		run_release(&r);
+	}
+	target_kill(cache);
 }

@@ -28,15 +28,24 @@
 #define MIN_TARGET_CPU_S 0.01	/* target CPU before a budget ratio means anything */
 
 enum reason { R_SNAPSHOTS, R_STEPS, R_SPIKE, R_TIME, R_BYTES, R_CPU, R_EXITED, R_STOPPED,
-	      R_ERROR };
+	      R_ERROR, R_OOM };
 
 static const char *const reason_names[MX_NREASONS] = {
 	[R_SNAPSHOTS] = "snapshots", [R_STEPS] = "steps", [R_SPIKE] = "spike_receded",
 	[R_TIME] = "time_budget", [R_BYTES] = "byte_budget", [R_CPU] = "cpu_budget",
 	[R_EXITED] = "target_exited", [R_STOPPED] = "daemon_stopped", [R_ERROR] = "error",
+	[R_OOM] = "oom_victim",
 };
 
-static const char *const trigger_names[MX_NTRIGGERS] = { "leak", "request", "pressure" };
+static const char *const trigger_names[MX_NTRIGGERS] = { "leak", "request", "pressure", "cgroup",
+							       "reference" };
+
+/* The reference series of one build ID, open for the daemon's run. */
+struct refseries {
+	char build_id[129];
+	char dir[4150];
+	struct store *st;
+};
 
 struct coll {
 	struct collects *owner;
@@ -57,6 +66,7 @@ struct coll {
 	uint64_t bytes, live_bytes, sample_bytes;
 	struct session *s;
 	struct store *st;
+	bool shared_st;		/* st is a reference series' (not ours to free) */
 	struct evloop_timer timer;	/* the next periodic snapshot */
 	struct evloop_timer reap;	/* finishes after the session's exit callback */
 	/* the rules */
@@ -72,7 +82,7 @@ struct coll {
 
 struct collects {
 	struct collect_params p;
-	char dir[4096];
+	char dir[4096], ref_dir[3900];
 	struct evloop *loop;
 	struct db *db;
 	collect_done_fn *done;
@@ -83,6 +93,8 @@ struct collects {
 	struct mx_collect_stats stats;
 	struct mx_collection *model;
 	size_t model_cap;
+	struct refseries *refs;
+	size_t nrefs, refs_cap;
 };
 
 static double _target_cpu_s(int pid)
@@ -100,7 +112,8 @@ static void _coll_free(struct coll *c)
 	if (!c)
 		return;
 	session__free(c->s);
-	store__free(c->st);
+	if (!c->shared_st)
+		store__free(c->st);
 	for (size_t i = 0; i < c->nsnaps; i++)
 		free(c->snaps[i]);
 	free(c->snaps);
@@ -176,7 +189,8 @@ static void _finish(struct coll *c, enum reason reason, bool last)
 		pr_warn("collection %llu: the last snapshot failed", (unsigned long long)c->id);
 	session__free(c->s);
 	c->s = NULL;
-	store__free(c->st);
+	if (!c->shared_st)
+		store__free(c->st);
 	c->st = NULL;
 	c->running = false;
 	c->reason = reason;
@@ -192,8 +206,9 @@ static void _finish(struct coll *c, enum reason reason, bool last)
 
 static int _arm_next(struct coll *c)
 {
-	return evloop__arm(c->owner->loop, &c->timer,
-			   clock__mono_ns() + (uint64_t)(c->owner->p.every_s * 1e9));
+	double s = c->trigger == COLLECT_REFERENCE ? c->owner->p.ref_s : c->owner->p.every_s;
+
+	return evloop__arm(c->owner->loop, &c->timer, clock__mono_ns() + (uint64_t)(s * 1e9));
 }
 
 /* The rule after a snapshot: is the series complete? */
@@ -203,6 +218,8 @@ static void _after_snapshot(struct coll *c)
 
 	if (c->bytes >= p->max_bytes)
 		_finish(c, R_BYTES, false);
+	else if (c->trigger == COLLECT_REFERENCE)
+		_finish(c, R_SNAPSHOTS, false);
 	else if ((c->pattern == PATTERN_STEADY || c->pattern == PATTERN_SAWTOOTH ||
 		  c->pattern == PATTERN_PLATEAU) && c->nsnaps >= p->snapshots)
 		_finish(c, R_SNAPSHOTS, false);
@@ -281,6 +298,8 @@ int collects__new(const struct collect_params *p, struct evloop *loop, struct db
 	c->p = *p;
 	snprintf(c->dir, sizeof(c->dir), "%s", p->dir);
 	c->p.dir = c->dir;
+	snprintf(c->ref_dir, sizeof(c->ref_dir), "%s", p->ref_dir ? p->ref_dir : "");
+	c->p.ref_dir = c->ref_dir;
 	c->loop = loop;
 	c->db = db;
 	c->done = done;
@@ -301,6 +320,9 @@ void collects__free(struct collects *c)
 	}
 	free(c->all);
 	free(c->model);
+	for (size_t i = 0; i < c->nrefs; i++)
+		store__free(c->refs[i].st);
+	free(c->refs);
 	free(c);
 }
 
@@ -356,11 +378,49 @@ static void _sanitize(char *s)
 			*s = '_';
 }
 
-int collects__start(struct collects *o, const struct collect_request *r, double now, char *err,
-		    size_t errlen)
+/* The reference series of BUILD_ID for this run, created on first use. */
+static int _refseries(struct collects *o, const char *build_id, int pid, const char *comm,
+		      double now, struct refseries **out, char *err, size_t errlen)
+{
+	struct series_info info = { .pid = pid, .comm = comm, .every_s = o->p.ref_s };
+	struct refseries *r;
+	char id[129], top[4100];
+	int ret;
+
+	for (size_t i = 0; i < o->nrefs; i++)
+		if (!strcmp(o->refs[i].build_id, build_id)) {
+			*out = &o->refs[i];
+			return 0;
+		}
+	snprintf(id, sizeof(id), "%s", build_id);
+	_sanitize(id);
+	snprintf(top, sizeof(top), "%s/%s", o->ref_dir, id);
+	if ((mkdir(o->ref_dir, 0700) && errno != EEXIST) || (mkdir(top, 0700) && errno != EEXIST)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot create '%s': %s", top, strerror(-ret));
+		return ret;
+	}
+	if (!(r = VEC_PUSH(o->refs, o->nrefs, o->refs_cap)))
+		return -ENOMEM;
+	memset(r, 0, sizeof(*r));
+	snprintf(r->build_id, sizeof(r->build_id), "%s", build_id);
+	snprintf(r->dir, sizeof(r->dir), "%s/%.0f", top, now);
+	if ((ret = store__create(r->dir, &info, &r->st))) {
+		snprintf(err, errlen, "cannot create series '%s': %s", r->dir, strerror(-ret));
+		return ret;
+	}
+	o->nrefs++;
+	*out = r;
+	return 0;
+}
+
+/* Starts a collection for R; BUILD_ID: a reference of that build ID. */
+static int _start(struct collects *o, const struct collect_request *r, const char *build_id,
+		  double now, char *err, size_t errlen)
 {
 	struct series_info info = { 0 };
 	struct db_collection row = { 0 };
+	struct refseries *ref = NULL;
 	struct proc_stat ps;
 	struct coll *c = NULL, **slot;
 	char comm[PROC_COMM_LEN];
@@ -386,6 +446,9 @@ int collects__start(struct collects *o, const struct collect_request *r, double 
 		snprintf(err, errlen, "cannot create '%s': %s", o->dir, strerror(-ret));
 		return ret;
 	}
+	if (build_id && (ret = _refseries(o, build_id, r->pid, r->comm ? r->comm : ps.comm, now,
+					  &ref, err, errlen)))
+		return ret;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -397,27 +460,35 @@ int collects__start(struct collects *o, const struct collect_request *r, double 
 	c->trigger = r->trigger;
 	c->pattern = r->pattern;
 	c->severity = r->severity;
-	c->sample_bytes = o->p.sample_bytes;
+	c->sample_bytes = ref ? o->p.ref_sample_bytes : o->p.sample_bytes;
 	c->started_s = now;
 	c->started_mono = clock__mono_s();
 	c->baseline = r->baseline_bytes;
 	c->running = true;
 	evloop__timer_init(&c->timer, _on_timer, c);
 	evloop__timer_init(&c->reap, _on_reap, c);
-	snprintf(comm, sizeof(comm), "%s", c->comm);
-	_sanitize(comm);
-	snprintf(c->dir, sizeof(c->dir), "%s/%d-%s-%.0f-%llu", o->dir, c->pid, comm, now,
-		 (unsigned long long)c->id);
-	info.pid = c->pid;
-	info.comm = c->comm;
-	info.every_s = o->p.every_s;
-	if ((ret = store__create(c->dir, &info, &c->st))) {
-		snprintf(err, errlen, "cannot create series '%s': %s", c->dir, strerror(-ret));
-		goto fail;
+	if (ref) {
+		snprintf(c->dir, sizeof(c->dir), "%s", ref->dir);
+		c->st = ref->st;
+		c->shared_st = true;
+	} else {
+		snprintf(comm, sizeof(comm), "%s", c->comm);
+		_sanitize(comm);
+		snprintf(c->dir, sizeof(c->dir), "%s/%d-%s-%.0f-%llu", o->dir, c->pid, comm, now,
+			 (unsigned long long)c->id);
+		info.pid = c->pid;
+		info.comm = c->comm;
+		info.every_s = o->p.every_s;
+		if ((ret = store__create(c->dir, &info, &c->st))) {
+			snprintf(err, errlen, "cannot create series '%s': %s", c->dir,
+				 strerror(-ret));
+			goto fail;
+		}
 	}
 	if ((ret = _attach(c))) {
 		snprintf(err, errlen, "cannot trace pid %d: %s", c->pid, strerror(-ret));
-		rmdir(c->dir);	/* fails, harmlessly, if the index is in it */
+		if (!ref)
+			rmdir(c->dir);	/* fails, harmlessly, if the index is in it */
 		goto fail;
 	}
 	if ((ret = _arm_next(c)) || VEC_RESERVE(o->all, o->cap, o->n + 1)) {
@@ -440,7 +511,8 @@ int collects__start(struct collects *o, const struct collect_request *r, double 
 	o->stats.started++;
 	pr_warn("collection %llu: pid %d '%s' (%s trigger, %s rule), heap sampled every %llu bytes,"
 		" into '%s'", (unsigned long long)c->id, c->pid, c->comm, trigger_names[r->trigger],
-		detect__pattern_name(r->pattern), (unsigned long long)c->sample_bytes, c->dir);
+		ref ? "reference" : detect__pattern_name(r->pattern),
+		(unsigned long long)c->sample_bytes, c->dir);
 	_trim(o);
 	return 0;
 fail:
@@ -448,8 +520,43 @@ fail:
 		evloop__disarm(o->loop, &c->timer);
 		evloop__disarm(o->loop, &c->reap);
 	}
+	c->st = c->shared_st ? NULL : c->st;
 	_coll_free(c);
 	return ret;
+}
+
+int collects__start(struct collects *o, const struct collect_request *r, double now, char *err,
+		    size_t errlen)
+{
+	return _start(o, r, NULL, now, err, errlen);
+}
+
+int collects__reference(struct collects *o, int pid, uint64_t start, const char *build_id,
+			double now, char *err, size_t errlen)
+{
+	struct collect_request r = { .pid = pid, .start = start, .trigger = COLLECT_REFERENCE,
+				     .pattern = PATTERN_PLATEAU, .entity = -1 };
+
+	if (!build_id || !*build_id) {
+		snprintf(err, errlen, "pid %d: its executable has no build ID", pid);
+		return -EINVAL;
+	}
+	return _start(o, &r, build_id, now, err, errlen);
+}
+
+bool collects__oom_victim(struct collects *o, int pid)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		struct coll *c = o->all[i];
+
+		if (!c->running || c->pid != pid)
+			continue;
+		pr_warn("collection %llu: pid %d '%s' is an OOM victim: last snapshot",
+			(unsigned long long)c->id, pid, c->comm);
+		_finish(c, R_OOM, true);
+		return true;
+	}
+	return false;
 }
 
 /* The stair and spike rules on the RSS of this interval. */
@@ -463,6 +570,10 @@ static void _rules(struct coll *c, double rss)
 			c->baseline = rss;
 		return;
 	}
+	/* before the excursion, the baseline follows RSS down (a request knows
+	 * no baseline, and may start at the top of a spike) */
+	if (c->peak - c->baseline <= thr && rss < c->baseline)
+		c->baseline = c->peak = rss;
 	c->peak = fmax(c->peak, rss);
 	if (c->pattern == PATTERN_STAIR) {
 		if (d > thr) {

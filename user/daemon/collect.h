@@ -24,8 +24,18 @@
  * stime) since the last budget action; over CPU for three intervals, the
  * sampling interval is raised eightfold (a new session, same series), and
  * the second time the collection stops ("cpu_budget").
- * At most MAX_ACTIVE collections run at once; a process has at most one
- * running collection.
+ * OOM victim (collects__oom_victim, from the daemon's mark_victim watch):
+ * the running collection of the victim takes its last snapshot at once,
+ * while the session's maps still hold the victim's live blocks, and stops
+ * ("oom_victim").
+ * Reference snapshots (collects__reference): a short collection of a
+ * healthy instance of a component, sampled at REF_SAMPLE_BYTES, one
+ * snapshot after REF_S, appended to the reference series of its build ID,
+ * REF_DIR/BUILD_ID/EPOCH (a `seep record` series, one per build ID and
+ * daemon run, kept open across references); catalogued as a collection
+ * with trigger "reference".
+ * At most MAX_ACTIVE collections run at once (references included); a
+ * process has at most one running collection.
  * Ownership: collects__free() stops every running collection. Strings and
  * arrays handed out by collects__model() live until the next call of any
  * collects__ function. Functions return 0 or -errno and log their errors.
@@ -45,7 +55,8 @@ struct evloop;
 struct db;
 struct collects;
 
-enum collect_trigger { COLLECT_LEAK, COLLECT_REQUEST, COLLECT_PRESSURE };
+enum collect_trigger { COLLECT_LEAK, COLLECT_REQUEST, COLLECT_PRESSURE, COLLECT_CGROUP,
+		       COLLECT_REFERENCE };
 
 struct collect_params {
 	uint32_t max_active;
@@ -56,6 +67,9 @@ struct collect_params {
 	uint64_t max_bytes;
 	uint64_t sample_bytes;
 	double cpu;		/* BPF run time over the target's CPU */
+	const char *ref_dir;	/* reference series (created 0700 if absent) */
+	double ref_s;		/* a reference: its one snapshot after this */
+	uint64_t ref_sample_bytes;
 };
 
 struct collect_request {
@@ -83,6 +97,13 @@ void collects__free(struct collects *c);
  * for the process), -ESRCH (no such process), -errno; ERR says why. */
 int collects__start(struct collects *c, const struct collect_request *r, double now, char *err,
 		    size_t errlen);
+/* A reference snapshot of PID/START, a healthy instance of the component
+ * of executable BUILD_ID (hex): -EBUSY, -EALREADY, -ESRCH as above. */
+int collects__reference(struct collects *c, int pid, uint64_t start, const char *build_id,
+			double now, char *err, size_t errlen);
+/* The kernel chose PID as an OOM victim: its running collection, if any,
+ * takes its last snapshot now and stops ("oom_victim"). True if one ran. */
+bool collects__oom_victim(struct collects *c, int pid);
 /* A collection (running or done) was ever made for PID/START. */
 bool collects__known(const struct collects *c, int pid, uint64_t start);
 size_t collects__running(const struct collects *c);

@@ -73,6 +73,20 @@ static const struct key keys[] = {
 	  "memory pressure trigger written to /proc/pressure/memory; empty: none" },
 	{ "trigger", "psi_cooldown", K_DURATION, F(psi_cooldown_s), 0, 1e7,
 	  "between two pressure triggers" },
+	{ "trigger", "cgroup", K_BOOL, F(cgroup_events), 0, 0,
+	  "cgroup memory events (limit near, OOM) start a collection" },
+	{ "trigger", "cgroup_share", K_DOUBLE, F(cgroup_share), 0.01, 1,
+	  "usage over the limit that counts as the limit reached (cgroup v1)" },
+	{ "reference", "every", K_DURATION, F(ref_every_s), 0, 1e8,
+	  "between two rounds of reference snapshots; 0: none" },
+	{ "reference", "count", K_U32, F(ref_count), 1, 1000,
+	  "reference snapshots per round (one instance per component)" },
+	{ "reference", "duration", K_DURATION, F(ref_s), 1, 3600,
+	  "a reference snapshot's tracing time" },
+	{ "reference", "sample_bytes", K_SIZE, F(ref_sample_bytes), 1, 1ULL << 40,
+	  "the heap tracer's mean bytes between samples for a reference" },
+	{ "reference", "dir", K_STRING, F(ref_dir), 0, 0,
+	  "reference series; empty: 'references' next to the store" },
 };
 
 void daemon_config__defaults(struct daemon_config *c)
@@ -110,6 +124,12 @@ void daemon_config__defaults(struct daemon_config *c)
 	c->collect_cpu = 0.05;
 	snprintf(c->psi, sizeof(c->psi), "some 150000 2000000");
 	c->psi_cooldown_s = 600;
+	c->cgroup_events = true;
+	c->cgroup_share = 0.9;
+	c->ref_every_s = 6 * 3600;
+	c->ref_count = 4;
+	c->ref_s = 20;
+	c->ref_sample_bytes = 2 * 1024 * 1024;
 }
 
 int daemon_config__parse_duration(const char *s, double *out)

@@ -61,6 +61,14 @@ struct daemon_config {
 	/* [trigger] */
 	char psi[128];		/* /proc/pressure/memory trigger; empty: none */
 	double psi_cooldown_s;	/* between two pressure triggers */
+	bool cgroup_events;	/* cgroup memory events (daemon/memevents.h) trigger */
+	double cgroup_share;	/* v1: usage / limit that counts as the limit reached */
+	/* [reference]: reference snapshots of healthy instances */
+	double ref_every_s;	/* between two rounds; 0: none */
+	uint32_t ref_count;	/* snapshots per round */
+	double ref_s;		/* tracing time of one */
+	uint64_t ref_sample_bytes;
+	char ref_dir[3800];	/* empty: 'references' next to the store */
 };
 
 void daemon_config__defaults(struct daemon_config *c);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon/collect.h"
+#include "daemon/memevents.h"
 #include "daemon/db.h"
 #include "daemon/watch.h"
 #include "detect/pivot.h"
@@ -32,6 +33,7 @@
 #include "metrics/prom.h"
 #include "sys/sysfile.h"
 #include "telemetry/collector.h"
+#include "tracer/oomwatch.h"
 #include "tracer/telemetry.h"
 
 #define MAX_ALGOS 4
@@ -128,8 +130,11 @@ struct dmn {
 	int loop_err;
 	/* tier 2 */
 	struct collects *coll;
-	char collect_dir[4096];
-	double last_psi;
+	char collect_dir[4096], ref_dir[4096];
+	double last_psi, last_ref;
+	struct oomwatch *oom;
+	struct memevents *mev;
+	uint64_t oom_victims, cgroup_events;
 };
 
 static bool _pw_eq(uint32_t id, const void *key, void *ctx)
@@ -856,6 +861,102 @@ static void _trigger(struct dmn *d, enum collect_trigger t, double now)
 	}
 }
 
+/* A memory event of CGROUP: the largest collectable process in it (by the
+ * last sample) that was never collected, with its suspect's rule if any. */
+static void _on_memevent(const char *cgroup, const char *event, void *ctx)
+{
+	struct dmn *d = ctx;
+	const struct collector_proc *best = NULL;
+	struct collect_request r;
+	const struct suspect *s;
+	char msg[256];
+
+	d->cgroup_events++;
+	pr_warn("cgroup '%s': memory event '%s'", cgroup, event);
+	for (size_t i = 0; i < collector__nprocs(d->col); i++) {
+		const struct collector_proc *p = collector__proc(d->col, i);
+
+		if (!p || !p->alive || p->pid == getpid() || strcmp(p->cgroup, cgroup) ||
+		    !_collectable(d, p->comm) || collects__known(d->coll, p->pid, p->start))
+			continue;
+		if (!best || _rss(&p->mem) > _rss(&best->mem))
+			best = p;
+	}
+	if (!best)
+		return;
+	r = (struct collect_request){ .pid = best->pid, .start = best->start, .comm = best->comm,
+				      .trigger = COLLECT_CGROUP, .pattern = PATTERN_STEADY,
+				      .entity = -1 };
+	if ((s = _proc_suspect(d, best->pid, best->start)) && s->m.active)
+		_request_of(d, s, COLLECT_CGROUP, &r);
+	if (collects__start(d->coll, &r, clock__wall_s(), msg, sizeof(msg)))
+		pr_warn("cannot collect the heap of pid %d: %s", best->pid, msg);
+}
+
+/* The OOM killer chose PID: a traced victim's last snapshot, now. */
+static void _on_oom(int pid, uint64_t rss_bytes, void *ctx)
+{
+	struct dmn *d = ctx;
+
+	d->oom_victims++;
+	pr_warn("oom: the kernel chose pid %d (%llu bytes resident) as its victim", pid,
+		(unsigned long long)rss_bytes);
+	collects__oom_victim(d->coll, pid);
+}
+
+/* The cgroups with a memory limit, watched for memory events. */
+static void _memevents_sync(struct dmn *d)
+{
+	if (!d->mev)
+		return;
+	memevents__begin(d->mev);
+	for (size_t i = 0; i < collector__ncgroups(d->col); i++) {
+		const struct collector_cgroup *g = collector__cgroup(d->col, i);
+
+		if (g->use.limit != UINT64_MAX && strcmp(g->path, "/"))
+			memevents__watch(d->mev, g->path, g->use.limit);
+	}
+	memevents__end(d->mev);
+}
+
+/* A round of reference snapshots: one healthy (never suspected) process
+ * of each component with a build ID, up to reference.count, while slots
+ * are free. */
+static void _references(struct dmn *d, double now)
+{
+	uint32_t started = 0;
+	char msg[256];
+
+	if (d->cfg.ref_every_s <= 0 || now - d->last_ref < d->cfg.ref_every_s)
+		return;
+	d->last_ref = now;
+	for (size_t k = 0; k < collector__ncomponents(d->col) && started < d->cfg.ref_count;
+	     k++) {
+		const struct collector_component *c = collector__component(d->col, k);
+		const struct collector_proc *pick = NULL;
+
+		if (!c->build_id[0] || !c->live || !_collectable(d, c->comm) ||
+		    (k < d->model.ncomponents && d->model.components[k].suspect))
+			continue;
+		for (size_t i = 0; i < collector__nprocs(d->col) && !pick; i++) {
+			const struct collector_proc *p = collector__proc(d->col, i);
+
+			if (p && p->alive && !p->folded && p->component == k &&
+			    p->pid != getpid() && !_proc_suspect(d, p->pid, p->start))
+				pick = p;
+		}
+		if (!pick)
+			continue;
+		if (collects__running(d->coll) >= d->cfg.collect_max_active)
+			break;
+		if (collects__reference(d->coll, pick->pid, pick->start, c->build_id, now, msg,
+					sizeof(msg)))
+			pr_warn("cannot take a reference snapshot of pid %d: %s", pick->pid, msg);
+		else
+			started++;
+	}
+}
+
 static void _collect_model(struct dmn *d)
 {
 	if (collects__model(d->coll, &d->model.collections, &d->model.ncollections,
@@ -952,6 +1053,8 @@ static int _tick(struct dmn *d)
 		return err;
 	d->detect_s = clock__mono_s() - t1;
 	_trigger(d, COLLECT_LEAK, now);
+	_memevents_sync(d);
+	_references(d, now);
 	collects__tick(d->coll, now, _rss_of, d);
 	_collect_model(d);
 	_self_cost(d, clock__mono_s());
@@ -987,7 +1090,8 @@ static int _error(char **body, size_t *len, unsigned *status, unsigned code, con
 	return 0;
 }
 
-/* POST /api/snapshot?pid=N: a collection of PID at the user's request. */
+/* POST /api/snapshot?pid=N[&pattern=P]: a collection of PID at the user's
+ * request, with the rule of pattern P (default: the suspect's, or steady). */
 static int _snapshot_request(struct dmn *d, const struct http_request *req, char **body,
 			     size_t *len, unsigned *status)
 {
@@ -1001,7 +1105,7 @@ static int _snapshot_request(struct dmn *d, const struct http_request *req, char
 	int err;
 
 	if (strcmp(req->method, "POST"))
-		return _error(body, len, status, 405, "use POST /api/snapshot?pid=N");
+		return _error(body, len, status, 405, "use POST /api/snapshot?pid=N[&pattern=P]");
 	if (!arg || !*arg || *end || pid <= 0 || pid > 4194304)
 		return _error(body, len, status, 400, "bad value for 'pid' (a process id)");
 	r.pid = (int)pid;
@@ -1013,6 +1117,17 @@ static int _snapshot_request(struct dmn *d, const struct http_request *req, char
 			_request_of(d, s, COLLECT_REQUEST, &r);
 			r.pattern = s->pattern;
 		}
+	}
+	if ((arg = http__arg(req, "pattern"))) {
+		/* the rule asked for: steady, spike, stair or sawtooth */
+		int p = PATTERN_STEADY;
+
+		while (p < PATTERN_PLATEAU && strcmp(arg, detect__pattern_name(p)))
+			p++;
+		if (p == PATTERN_PLATEAU)
+			return _error(body, len, status, 400,
+				      "bad value for 'pattern' (steady, spike, stair or sawtooth)");
+		r.pattern = (enum detect_pattern)p;
 	}
 	err = collects__start(d->coll, &r, clock__wall_s(), msg, sizeof(msg));
 	_collect_model(d);
@@ -1168,6 +1283,8 @@ static int _on_signal(int fd, uint32_t events, void *ctx)
 
 static void _release(struct dmn *d)
 {
+	oomwatch__free(d->oom);
+	memevents__free(d->mev);
 	collects__free(d->coll);	/* last snapshots, probes detached */
 	if (d->loop) {
 		evloop__disarm(d->loop, &d->tick_timer);
@@ -1281,6 +1398,14 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 	} else {
 		snprintf(d.collect_dir, sizeof(d.collect_dir), "%s", cfg->collect_dir);
 	}
+	if (!cfg->ref_dir[0]) {
+		char tmp[sizeof(cfg->store)];
+
+		snprintf(tmp, sizeof(tmp), "%s", cfg->store);
+		snprintf(d.ref_dir, sizeof(d.ref_dir), "%s/references", dirname(tmp));
+	} else {
+		snprintf(d.ref_dir, sizeof(d.ref_dir), "%s", cfg->ref_dir);
+	}
 	{
 		struct collect_params cp = {
 			.max_active = cfg->collect_max_active, .dir = d.collect_dir,
@@ -1289,12 +1414,31 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 			.snapshots = cfg->collect_snapshots, .steps = cfg->collect_steps,
 			.max_s = cfg->collect_max_s, .max_bytes = cfg->collect_max_bytes,
 			.sample_bytes = cfg->collect_sample_bytes, .cpu = cfg->collect_cpu,
+			.ref_dir = d.ref_dir, .ref_s = cfg->ref_s,
+			.ref_sample_bytes = cfg->ref_sample_bytes,
 		};
 
 		if ((err = collects__new(&cp, d.loop, d.db, _collect_done, &d, &d.coll)))
 			goto cleanup;
 	}
 	_psi_open(&d);
+	d.last_ref = clock__wall_s();	/* the first round one reference.every from now */
+	if (cfg->bpf) {
+		if (oomwatch__new(d.loop, _on_oom, &d, &d.oom, msg, sizeof(msg)))
+			pr_warn("oom victim trigger off: %s", msg);
+		else
+			pr_info("oom victim trigger: 'tp_btf/mark_victim' attached");
+	}
+	if (cfg->cgroup_events) {
+		if (memevents__new("/proc/self/mounts", d.loop, cfg->cgroup_share, _on_memevent, &d,
+				   &d.mev, msg, sizeof(msg)))
+			pr_warn("cgroup memory event trigger off: %s", msg);
+		else
+			pr_info("cgroup memory event trigger: cgroup v%d (%s)",
+				memevents__version(d.mev),
+				memevents__version(d.mev) == 2 ? "memory.events"
+							       : "cgroup.event_control");
+	}
 	pr_info("daemon: interval %gs, store '%s', listening on '%s', tier 0 from %s,"
 		" collections in '%s'", cfg->interval_s, cfg->store,
 		cfg->listen[0] ? cfg->listen : "(none)",

@@ -109,8 +109,8 @@ struct mx_collection {
 	uint32_t budget_actions;
 };
 
-#define MX_NTRIGGERS 3
-#define MX_NREASONS 9
+#define MX_NTRIGGERS 5
+#define MX_NREASONS 10
 
 struct mx_collect_stats {
 	const char *const *trigger_names;	/* MX_NTRIGGERS */
