@@ -118,24 +118,20 @@ static bool group_alive(pid_t pgid)
 	return true;
 }
 
-static bool pid_alive(pid_t pid)
+/* Whether PID exists and is not a zombie (one look, no waiting). */
+static bool pid_running(pid_t pid)
 {
 	char path[64], st = 0;
 	FILE *f;
 
-	for (int i = 0; i < 300; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		f = fopen(path, "r");
-		if (!f)
-			return false;
-		if (fscanf(f, "%*d (%*[^)]) %c", &st) != 1)
-			st = 0;
-		fclose(f);
-		if (st == 'Z')
-			return false;
-		usleep(10000);
-	}
-	return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%*d (%*[^)]) %c", &st) != 1)
+		st = 0;
+	fclose(f);
+	return st != 0 && st != 'Z' && st != 'X';
 }
 
 /* The pid of the command in seep's -v line "tracing 'CMD' (pid N)". */
@@ -241,19 +237,32 @@ REL(command_dies_with_seep)
 {
 	char *argv[] = { SEEP_BIN, "trace", "-v", "-s", "1", "-c", TARGET("lifecycle") " 10 sleep 30",
 			 NULL };
+	struct timespec t0, t;
 	struct bg b;
 	struct run r;
 	pid_t cmd;
+	bool gone = false;
 
 	cr_assert_eq(bg_start(argv, &b), 0, "seep started: %s", b.err);
-	usleep(100000);
 	cmd = command_pid(b.err);
 	cr_assert_gt(cmd, 0, "stderr: %s", b.err);
+	cr_assert(pid_running(cmd), "the command runs while seep does");
+	/* the command leads a process group of its own, not the test's: only
+	 * the kernel (PR_SET_PDEATHSIG) can end it when seep dies */
+	cr_assert_eq(getpgid(cmd), cmd);
+	cr_assert_neq(getpgid(cmd), getpgid(0));
 	kill(b.pid, SIGKILL);
-	bg_finish(&b, &r);
-	cr_expect_not(pid_alive(cmd), "the command died with seep");
-	if (pid_alive(cmd))
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		gone = !pid_running(cmd);
+		if (!gone)
+			usleep(10000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!gone && (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 1000000000L);
+	if (!gone)
 		kill(cmd, SIGKILL);
+	bg_finish(&b, &r);
+	cr_expect(gone, "the command (pid %d) ended within a second of seep's kill -9", (int)cmd);
 	run_release(&r);
 }
 
