@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "sys/procmaps.h"
 #include "symbols/symcache.h"
@@ -24,7 +25,14 @@ struct symbolizer {
 	struct unwinder *unwinder;   /* attached to dwfl on first use */
 	struct procmaps maps;
 	uint32_t maps_crc;
+	uint64_t miss_refresh_ns;    /* the last re-read for an unwind outside every module */
 };
+
+/* An unwind that reaches an address in no known module (a library
+ * dlopened, or an image exec'd, since the modules were read) re-reads the
+ * mappings and runs again; at most this often, for processes whose code
+ * really lies outside every file (JIT). */
+#define MISS_REFRESH_NS 20000000ULL
 
 static char *debuginfo_path;
 
@@ -476,9 +484,19 @@ size_t symbolizer__expand_inline(struct symbolizer *s, uint64_t *ips, size_t n, 
 	return total;
 }
 
-size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
-			  const void *stack, size_t len, const struct unwind_top *top, uint64_t *ips,
-			  size_t max, bool *truncated)
+/* Whether every frame of IPS[0..N) lies in a known module (the first is
+ * a pc, the others return addresses, looked up at the call before). */
+static bool _all_known(struct symbolizer *s, const uint64_t *ips, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!dwfl_addrmodule(s->dwfl, i ? ips[i] - 1 : ips[i]))
+			return false;
+	return true;
+}
+
+static size_t _unwind_once(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
+			   const void *stack, size_t len, const struct unwind_top *top,
+			   uint64_t *ips, size_t max, bool *truncated)
 {
 	if (!s->unwinder && s->dwfl) {
 		s->unwinder = unwinder__new(s->dwfl, s->pid);
@@ -493,6 +511,30 @@ size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_r
 		return 1;
 	}
 	return unwinder__run(s->unwinder, tid, regs, stack, len, top, ips, max, truncated);
+}
+
+size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
+			  const void *stack, size_t len, const struct unwind_top *top, uint64_t *ips,
+			  size_t max, bool *truncated)
+{
+	size_t n = _unwind_once(s, tid, regs, stack, len, top, ips, max, truncated);
+	uint64_t now;
+
+	if (!s->dwfl || _all_known(s, ips, n))
+		return n;
+	/* a frame in no module we know: the walk stopped there for want of
+	 * its CFI; the mappings may have changed under us (dlopen, exec) */
+	now = clock__mono_ns();
+	if (now - s->miss_refresh_ns >= MISS_REFRESH_NS) {
+		s->miss_refresh_ns = now;
+		if (symbolizer__refresh(s) == 1) {
+			n = _unwind_once(s, tid, regs, stack, len, top, ips, max, truncated);
+			if (_all_known(s, ips, n))
+				return n;
+		}
+	}
+	*truncated = true;   /* it did not end at the stack's outermost frame */
+	return n;
 }
 
 size_t symbolizer__learn_walk(struct symbolizer *s, const struct unwind_regs *regs,

@@ -95,6 +95,31 @@ void target__close(struct target *t)
 	free(t);
 }
 
+int target__exec(struct target *t, struct symcache *cache)
+{
+	struct symbolizer *sym = symbolizer__new(t->pid, cache);
+	struct stacks *stacks;
+	int err;
+
+	if (!sym) {
+		err = -errno;
+		return err ? err : -ENOMEM;
+	}
+	stacks = stacks__new();
+	if (!stacks) {
+		symbolizer__free(sym);
+		return -ENOMEM;
+	}
+	symbolizer__free(t->sym);
+	stacks__free(t->stacks);
+	t->sym = sym;
+	t->stacks = stacks;
+	target__reset_heap(t);
+	target__refresh_comm(t);
+	t->execs++;
+	return 0;
+}
+
 void target__reset_heap(struct target *t)
 {
 	uint64_t sample_bytes = t->heap.sample_bytes;

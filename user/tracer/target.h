@@ -37,6 +37,8 @@ struct target {
 	enum seep_unwind mode;
 	struct heap heap;
 	unsigned rehook_failures;  /* new modules whose allocators could not be hooked */
+	uint64_t execs;          /* exec() calls followed (a new image each) */
+	uint64_t rehook_at_ns;   /* after an exec: when to hook the new image's modules, else 0 */
 	bool forked_said;        /* its first child (not traced) has been reported */
 };
 
@@ -49,6 +51,13 @@ void target__close(struct target *t);
 void target__set_label(struct target *t);
 /* Re-reads the name (prctl, exec change it): true if it changed. */
 bool target__refresh_comm(struct target *t);
+
+/* The process called exec(): a new image, a new heap. Opens a new
+ * symbolizer over the new image's modules and a new stack store (the old
+ * image's stacks and bindings go), re-reads the name, counts the exec.
+ * The old symbolizer is kept if the new one cannot be opened (the process
+ * is gone: its pidfd says so). 0 or -errno. */
+int target__exec(struct target *t, struct symcache *cache);
 
 /* Empties the heap model for a new report pass. */
 void target__reset_heap(struct target *t);

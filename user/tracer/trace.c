@@ -40,6 +40,10 @@ struct trace {
 	uint64_t consume_until_ns;  /* CLOCK_MONOTONIC end of the current consume */
 	trace_event_fn event_fn;
 	void *event_ctx;
+	trace_exec_fn exec_fn;
+	void *exec_ctx;
+	struct bpf_link *exec_link;  /* tp_btf/sched_process_exec */
+	bool watch_full_said;
 	struct bpf_link **links;
 	size_t nlinks, links_cap;
 	struct probe *probes;
@@ -180,6 +184,12 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 		       err == -EPERM ? " (need root or CAP_SYS_ADMIN)" : "");
 		goto fail;
 	}
+	t->exec_link = bpf_program__attach(t->skel->progs.process_exec);
+	if (!t->exec_link) {
+		err = -errno;
+		pr_err("cannot attach the exec tracepoint 'sched_process_exec': %s", strerror(-err));
+		goto fail;
+	}
 	*out = t;
 	return 0;
 fail:
@@ -196,6 +206,7 @@ void trace__free(struct trace *t)
 	for (size_t i = 0; i < t->nsession_fds; i++)
 		close(t->session_fds[i]);
 	free(t->session_fds);
+	bpf_link__destroy(t->exec_link);
 	ring_buffer__free(t->events);
 	free(t->links);
 	free(t->probes);
@@ -405,6 +416,33 @@ static int _add_shared_target(struct trace *t, pid_t pid, enum seep_unwind mode,
 	return 0;
 }
 
+/* Watches PID's exec() (kept if it is watched already). A full map only
+ * costs following exec: said once. */
+static void _watch(struct trace *t, pid_t pid)
+{
+	__u32 tgid = (__u32)pid;
+	__u64 zero = 0;
+
+	if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.watched), &tgid, &zero, BPF_NOEXIST) ||
+	    errno == EEXIST)
+		return;
+	if (!t->watch_full_said)
+		pr_warn("pid %d: cannot watch for exec(): %s; an exec of it is not followed",
+			(int)pid, errno == E2BIG ? "too many processes" : strerror(errno));
+	t->watch_full_said = true;
+}
+
+int trace__execs(struct trace *t, pid_t pid, uint64_t *n)
+{
+	__u32 tgid = (__u32)pid;
+	__u64 v;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.watched), &tgid, &v))
+		return -errno;
+	*n = v;
+	return 0;
+}
+
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 {
 	struct procmaps maps;
@@ -422,6 +460,7 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 	}
 	if (t->shared && (err = _add_shared_target(t, pid, mode, &targeted)))
 		goto cleanup;
+	_watch(t, pid);
 	for (size_t i = 0; i < maps.n; i++) {
 		const struct procmap *m = &maps.v[i];
 		int seen = 0;
@@ -529,7 +568,10 @@ static int _on_event(void *ctx, void *data, size_t size)
 	const struct seep_stack_event *ev = data;
 	int err = 0;
 
-	if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len &&
+	if (size == sizeof(struct seep_exec_event)) {
+		if (t->exec_fn)
+			err = t->exec_fn(data, t->exec_ctx);
+	} else if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len &&
 	    (!ev->top_len || (ev->top_off >= ev->stack_len &&
 			      size - sizeof(*ev) - ev->top_off >= ev->top_len &&
 			      size - sizeof(*ev) >= ev->top_off)))
@@ -552,6 +594,12 @@ int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx)
 		return err;
 	}
 	return 0;
+}
+
+void trace__set_exec_handler(struct trace *t, trace_exec_fn fn, void *ctx)
+{
+	t->exec_fn = fn;
+	t->exec_ctx = ctx;
 }
 
 int trace__events_fd(const struct trace *t)
@@ -713,6 +761,9 @@ int trace__forget_pid(struct trace *t, pid_t pid)
 		p.fd = bpf_map__fd(t->skel->maps.targets);
 		err = _purge_key(&p, &p.tgid);
 	}
+	p.fd = bpf_map__fd(t->skel->maps.watched);
+	if (!err)
+		err = _purge_key(&p, &p.tgid);
 	p.fd = bpf_map__fd(t->skel->maps.live);
 	if (!err)
 		err = trace__for_each_live(t, _purge_live, &p);
