@@ -266,6 +266,73 @@ REL(command_dies_with_seep)
 	run_release(&r);
 }
 
+/* Whether some stack of REPORT has a frame in function FN. */
+static bool any_stack_has(json_t *report, const char *fn)
+{
+	json_t *st;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "stacks"), i, st)
+		if (stack_frame_index(st, fn) >= 0)
+			return true;
+	return false;
+}
+
+/* exec() is a new heap: lifecycle leaks 50 blocks of 2 KiB, then execs
+ * leaky_server, which leaks 300 of 1 KiB. The report after the exec has
+ * only the new image's leak, named and symbolized against the new image
+ * (down to _start with DWARF stacks, no frame unnamed), under the new
+ * name; seep said the exec happened and what it dropped. */
+static void exec_is_a_new_heap(const char *unwind)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-u", (char *)unwind, "-s", "1", "-c",
+			 TARGET("lifecycle") " 50 exec " TARGET("leaky_server") " 300 2000", "-d", "5",
+			 "-f", "json", NULL };
+	struct run r;
+	json_t *rep, *top, *st, *f;
+	size_t i, j;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, json_lines(r.out) - 1);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	cr_expect_str_eq(json_string_value(json_object_get(rep, "comm")), "leaky_server");
+	top = top_stack(rep);
+	cr_assert_not_null(top, "a live stack: %s", r.out);
+	cr_expect_geq(stack_frame_index(top, "handle_request"), 0, "the new leak named: %s", r.out);
+	cr_expect_eq(jint(top, "count"), 300);
+	cr_expect_eq(jint(top, "bytes"), 300 * 1024);
+	cr_expect_not(any_stack_has(rep, "before_exec"), "the old image's leak is gone: %s", r.out);
+	cr_expect_lt(jint(rep, "total_bytes"), 300 * 1024 + 8192, "only the new heap: %s", r.out);
+	json_array_foreach(json_object_get(rep, "stacks"), i, st) {
+		json_array_foreach(json_object_get(st, "frames"), j, f) {
+			const char *fn = json_string_value(json_object_get(f, "function"));
+
+			cr_expect(fn && strcmp(fn, "[unknown]"), "frame %zu of stack %zu named: %s", j,
+				  i, r.out);
+		}
+		if (!strcmp(unwind, "dwarf")) {
+			cr_expect_geq(stack_frame_index(st, "_start"), 0, "whole stack: %s", r.out);
+			cr_expect_not(json_is_true(json_object_get(st, "truncated")));
+		}
+	}
+	cr_expect_not_null(strstr(r.err, "(lifecycle) called exec(), now 'leaky_server': a new heap"),
+			   "the exec said: %s", r.err);
+	cr_expect_not_null(strstr(r.err, "the old image's 51 live blocks"), "%s", r.err);
+	json_decref(rep);
+	run_release(&r);
+}
+
+REL(exec_is_a_new_heap_dwarf)
+{
+	exec_is_a_new_heap("dwarf");
+}
+
+REL(exec_is_a_new_heap_fp)
+{
+	exec_is_a_new_heap("fp");
+}
+
 /* SIGHUP (a lost ssh session) ends tracing like SIGTERM: final report. */
 REL(sighup_writes_the_final_report)
 {
