@@ -459,3 +459,25 @@ E2E(walk_matches_unwinder_frame_pointers)
 {
 	walk_matches_unwinder(TARGET("fp_shapes") " 200");
 }
+
+/* A library dlopened after attach and allocated from at once, before the
+ * periodic re-read of the modules: every stack still unwinds through the
+ * library to _start (the unwind re-reads the mappings when a frame lands
+ * in no module it knows), none stops at the library. */
+E2E(dlopen_then_allocate_at_once)
+{
+	const char *const want[] = { "malloc", "lib_leak", "lib_entry", "main" };
+	struct run r;
+	json_t *rep, *top;
+
+	top = trace_command(TARGET("nofp_dlopen") " " TARGET("libseepleak.so") " 200 1.5", &r, &rep);
+	cr_assert_not_null(top, "stdout: %s", r.out);
+	expect_frames(top, want, 4);
+	cr_expect_eq(json_integer_value(json_object_get(top, "count")), 200,
+		     "all 200 blocks on the one whole stack: %s", r.out);
+	cr_expect_str_eq(fn(json_array_get(json_object_get(top, "frames"),
+					   json_array_size(json_object_get(top, "frames")) - 1)),
+			 "_start");
+	json_decref(rep);
+	run_release(&r);
+}
