@@ -481,3 +481,53 @@ E2E(dlopen_then_allocate_at_once)
 	json_decref(rep);
 	run_release(&r);
 }
+
+/* --max-stacks bounds the DWARF stack store too: 40 distinct stacks, 10
+ * kept; the blocks of the others are still counted, as "[stack lost]",
+ * and each is a drop (stacks_lost). Without the bound all 40 are kept and
+ * nothing is dropped. */
+static json_t *trace_manystacks(const char *max, struct run *r)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-u", "dwarf", "-s", "1", "-c",
+			 TARGET("nofp_manystacks") " 40 1", "-d", "5", "-f", "json",
+			 max ? "--max-stacks" : NULL, (char *)max, NULL };
+	json_t *rep;
+
+	run_cmd(argv, NULL, r);
+	cr_assert_eq(r->status, 0, "stderr: %s", r->err);
+	rep = json_line(r->out, json_lines(r->out) - 1);
+	cr_assert_not_null(rep, "stdout: %s", r->out);
+	return rep;
+}
+
+static json_int_t drop(json_t *rep, const char *name)
+{
+	return json_integer_value(
+		json_object_get(json_object_get(json_object_get(rep, "stats"), "drops"), name));
+}
+
+E2E(max_stacks_bounds_dwarf_stacks)
+{
+	struct run r;
+	json_t *rep = trace_manystacks("10", &r);
+
+	/* 10 kept, and the "[stack lost]" site */
+	cr_expect_leq(json_integer_value(json_object_get(rep, "stacks_total")), 11,
+		      "at most 10 stacks kept: %s", r.out);
+	cr_expect_geq(drop(rep, "stacks_lost"), 30, "the others counted as drops: %s", r.out);
+	cr_expect_leq(drop(rep, "stacks_lost"), 40);
+	cr_expect_geq(json_integer_value(
+			      json_object_get(json_object_get(rep, "stats"), "drops_total")),
+		      drop(rep, "stacks_lost"));
+	cr_expect_eq(json_integer_value(json_object_get(rep, "total_count")), 40,
+		     "every block still counted: %s", r.out);
+	json_decref(rep);
+	run_release(&r);
+
+	rep = trace_manystacks(NULL, &r);
+	cr_expect_geq(json_integer_value(json_object_get(rep, "stacks_total")), 40,
+		      "unbounded: all 40: %s", r.out);
+	cr_expect_eq(drop(rep, "stacks_lost"), 0);
+	json_decref(rep);
+	run_release(&r);
+}

@@ -36,6 +36,9 @@
  * once per SWEEP_INTERVAL_NS. */
 #define SWEEP_BINDINGS 65536
 #define SWEEP_INTERVAL_NS 5000000000ULL
+/* Distinct DWARF stacks kept per process without --max-stacks: the
+ * kernel's stack map's default size. */
+#define DEFAULT_MAX_STACKS 32768
 
 struct session {
 	struct session_config cfg;
@@ -399,6 +402,8 @@ int session__add_pid(struct session *s, pid_t pid)
 	if (err)
 		return err;
 	t->mode = stackmode__choose(s->cfg.unwind, pid);
+	target__set_max_stacks(t, s->cfg.trace.max_stacks ? s->cfg.trace.max_stacks
+							    : DEFAULT_MAX_STACKS);
 	/* registered first: nothing to undo in the tracer if this fails */
 	err = targets__add(&s->targets, t);
 	if (err) {
@@ -606,6 +611,11 @@ static int _collect_block(const struct seep_live_key *k, const struct seep_live 
 	if (!t || v->ts_ns > s->young_after_ns)
 		return 0;
 	site = target__resolve_site(t, &v->site);
+	/* "[stack lost]" because its copy still waits in the ring (the
+	 * report's budget ran out): a drop of this report */
+	if (v->site.stack_id == SEEP_STACK_DWARF && site.stack_id == SEEP_STACK_LOST &&
+	    s->events_left && v->site.caller > t->last_seq)
+		t->stacks_queued++;
 	return heap__add_block(&t->heap, &site, v->kind, v->size, v->ts_ns);
 }
 
@@ -726,6 +736,8 @@ static int _report_target(struct session *s, struct target *t, bool final, bool 
 	target__dwarf_totals(t);
 	heap__sort(&t->heap);
 	err = trace__read_stats(s->trace, stats);
+	/* user space's own: stacks the full store refused, copies not yet read */
+	stats[SEEP_STAT_DROP_STACK_LOST] += t->stacks_full + t->stacks_queued;
 	if (!err)
 		err = heapreport__build(&t->heap, &meta, &src, &r);
 	if (err)
