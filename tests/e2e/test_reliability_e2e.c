@@ -333,6 +333,31 @@ REL(exec_is_a_new_heap_fp)
 	exec_is_a_new_heap("fp");
 }
 
+/* An exec of the same program: its new image allocates from the very
+ * stacks the old one did; only the new image's 20 blocks are reported,
+ * not the old image's 50 as well. */
+REL(exec_of_itself_starts_a_new_heap)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c",
+			 TARGET("lifecycle") " 50 exec " TARGET("lifecycle") " 20 sleep 1", "-d", "5",
+			 "-f", "json", NULL };
+	struct run r;
+	json_t *rep, *top;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, json_lines(r.out) - 1);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	top = top_stack(rep);
+	cr_assert_not_null(top, "a live stack: %s", r.out);
+	cr_expect_geq(stack_frame_index(top, "before_exec"), 0, "%s", r.out);
+	cr_expect_eq(jint(top, "count"), 20, "the new image's blocks only: %s", r.out);
+	cr_expect_eq(jint(top, "bytes"), 20 * 2048);
+	cr_expect_not_null(strstr(r.err, "(lifecycle) called exec(), now 'lifecycle'"), "%s", r.err);
+	json_decref(rep);
+	run_release(&r);
+}
+
 /* SIGHUP (a lost ssh session) ends tracing like SIGTERM: final report. */
 REL(sighup_writes_the_final_report)
 {

@@ -416,20 +416,22 @@ static int _add_shared_target(struct trace *t, pid_t pid, enum seep_unwind mode,
 	return 0;
 }
 
-/* Watches PID's exec() (kept if it is watched already). A full map only
- * costs following exec: said once. */
-static void _watch(struct trace *t, pid_t pid)
+/* Watches PID's exec() (kept if it is watched already); true if this
+ * call added it. A full map only costs following exec: said once. */
+static bool _watch(struct trace *t, pid_t pid)
 {
 	__u32 tgid = (__u32)pid;
 	__u64 zero = 0;
 
-	if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.watched), &tgid, &zero, BPF_NOEXIST) ||
-	    errno == EEXIST)
-		return;
+	if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.watched), &tgid, &zero, BPF_NOEXIST))
+		return true;
+	if (errno == EEXIST)
+		return false;
 	if (!t->watch_full_said)
 		pr_warn("pid %d: cannot watch for exec(): %s; an exec of it is not followed",
 			(int)pid, errno == E2BIG ? "too many processes" : strerror(errno));
 	t->watch_full_said = true;
+	return false;
 }
 
 int trace__execs(struct trace *t, pid_t pid, uint64_t *n)
@@ -448,6 +450,7 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 	struct procmaps maps;
 	int err, hooked = 0, heap_found = 0;
 	bool targeted = false;   /* added to the targets map by this call */
+	bool watching = false;   /* added to the watched map by this call */
 	__u32 tgid = (__u32)pid;
 
 	err = procmaps__read(pid, &maps);
@@ -460,7 +463,7 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 	}
 	if (t->shared && (err = _add_shared_target(t, pid, mode, &targeted)))
 		goto cleanup;
-	_watch(t, pid);
+	watching = _watch(t, pid);
 	for (size_t i = 0; i < maps.n; i++) {
 		const struct procmap *m = &maps.v[i];
 		int seen = 0;
@@ -486,6 +489,8 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 cleanup:
 	if (err < 0 && targeted)
 		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &tgid);
+	if (err < 0 && watching)
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.watched), &tgid);
 	procmaps__release(&maps);
 	return err;
 }
