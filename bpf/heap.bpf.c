@@ -63,6 +63,15 @@ struct {
 	__type(value, struct seep_target);
 } targets SEC(".maps");
 
+/* Processes whose exec() is watched (every traced one): tgid -> execs
+ * seen. Written by user space (added, removed) and by process_exec. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SEEP_MAX_WATCHED);
+	__type(key, __u32);
+	__type(value, __u64);
+} watched SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 20);
@@ -967,5 +976,85 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 		stat_add(SEEP_STAT_DROP_LIVE_FULL_BYTES, copy.size);
 	}
 	stat_add(SEEP_STAT_MUNMAP_PARTIAL, 1);
+	return 0;
+}
+
+/* --- exec(): a new heap ---------------------------------------------------- */
+
+struct exec_purge {
+	__u32 tgid;
+	__u64 blocks, bytes;
+};
+
+static long purge_live(struct bpf_map *map, struct seep_live_key *k, struct seep_live *v,
+		       struct exec_purge *p)
+{
+	if (k->tgid == p->tgid && !bpf_map_delete_elem(map, k)) {
+		p->blocks++;
+		p->bytes += v->size;
+	}
+	return 0;
+}
+
+static long purge_site(struct bpf_map *map, struct seep_stack_key *k, void *v,
+		       struct exec_purge *p)
+{
+	if (k->tgid == p->tgid)
+		bpf_map_delete_elem(map, k);
+	return 0;
+}
+
+static long purge_rule(struct bpf_map *map, struct seep_pc_key *k, void *v, struct exec_purge *p)
+{
+	if (k->tgid == p->tgid)
+		bpf_map_delete_elem(map, k);
+	return 0;
+}
+
+static long purge_known(struct bpf_map *map, struct seep_stack_hkey *k, void *v,
+			struct exec_purge *p)
+{
+	if (k->tgid == p->tgid)
+		bpf_map_delete_elem(map, k);
+	return 0;
+}
+
+/* A watched process called exec(): past the point of no return, one
+ * thread left. The old image's heap is gone with it: its blocks, sites,
+ * walk rules and known stacks are deleted here, at the exact moment (an
+ * allocation of the new image cannot be among them), the thread's state
+ * (its stack mapping, the uretprobe page) is dropped, and user space is
+ * told on the stack ring, after every copy the old image sent. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct exec_purge purge = { .tgid = current_tgid() };
+	struct seep_exec_event *ev;
+	__u64 *execs, n;
+
+	if (!purge.tgid)
+		return 0;
+	execs = bpf_map_lookup_elem(&watched, &purge.tgid);
+	if (!execs)
+		return 0;
+	n = __sync_add_and_fetch(execs, 1);
+	bpf_task_storage_delete(&inflight, bpf_get_current_task_btf());
+	bpf_for_each_map_elem(&live, purge_live, &purge, 0);
+	bpf_for_each_map_elem(&stack_totals, purge_site, &purge, 0);
+	bpf_for_each_map_elem(&pc_rules, purge_rule, &purge, 0);
+	bpf_for_each_map_elem(&stack_ids, purge_known, &purge, 0);
+	ev = bpf_ringbuf_reserve(&stack_events, sizeof(*ev), 0);
+	if (!ev) {
+		/* user space finds the exec in `watched` at its next refresh */
+		stat_add(SEEP_STAT_DROP_RINGBUF_FULL, 1);
+		return 0;
+	}
+	ev->tgid = purge.tgid;
+	ev->pad = 0;
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->execs = n;
+	ev->blocks = purge.blocks;
+	ev->bytes = purge.bytes;
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

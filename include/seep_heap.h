@@ -34,6 +34,9 @@
 
 /* Processes the BPF side can tell apart as traced (shared probes). */
 #define SEEP_MAX_TARGETS 4096
+/* Processes whose exec() the BPF side watches (map `watched`: tgid ->
+ * the number of execs seen since it was added). */
+#define SEEP_MAX_WATCHED 65536
 
 /* A traced process, for shared probes: its start time (clock ticks since
  * boot, /proc/PID/stat's field 22), so that a process that reuses the pid
@@ -224,6 +227,21 @@ struct seep_stack_event {
 	__u64 top_addr;
 	__u32 top_len;
 	__u32 top_off;
+};
+
+/* An exec() of a watched process, sent on the stack ring (so that it
+ * comes after every copy the old image sent and before the new image's):
+ * a record of exactly this size, shorter than any stack copy. By then the
+ * BPF side has closed out the old image: its live blocks and sites, walk
+ * rules and known stacks are deleted from the maps (the counts below),
+ * and the exec is counted in `watched`. */
+struct seep_exec_event {
+	__u32 tgid;
+	__u32 pad;
+	__u64 ts_ns;                /* CLOCK_MONOTONIC of the exec */
+	__u64 execs;                /* execs of this process seen so far, this one included */
+	__u64 blocks;               /* live blocks of the old image dropped */
+	__u64 bytes;                /* their bytes */
 };
 
 #endif

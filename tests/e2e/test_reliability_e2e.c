@@ -118,24 +118,20 @@ static bool group_alive(pid_t pgid)
 	return true;
 }
 
-static bool pid_alive(pid_t pid)
+/* Whether PID exists and is not a zombie (one look, no waiting). */
+static bool pid_running(pid_t pid)
 {
 	char path[64], st = 0;
 	FILE *f;
 
-	for (int i = 0; i < 300; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		f = fopen(path, "r");
-		if (!f)
-			return false;
-		if (fscanf(f, "%*d (%*[^)]) %c", &st) != 1)
-			st = 0;
-		fclose(f);
-		if (st == 'Z')
-			return false;
-		usleep(10000);
-	}
-	return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%*d (%*[^)]) %c", &st) != 1)
+		st = 0;
+	fclose(f);
+	return st != 0 && st != 'Z' && st != 'X';
 }
 
 /* The pid of the command in seep's -v line "tracing 'CMD' (pid N)". */
@@ -241,19 +237,124 @@ REL(command_dies_with_seep)
 {
 	char *argv[] = { SEEP_BIN, "trace", "-v", "-s", "1", "-c", TARGET("lifecycle") " 10 sleep 30",
 			 NULL };
+	struct timespec t0, t;
 	struct bg b;
 	struct run r;
 	pid_t cmd;
+	bool gone = false;
 
 	cr_assert_eq(bg_start(argv, &b), 0, "seep started: %s", b.err);
-	usleep(100000);
 	cmd = command_pid(b.err);
 	cr_assert_gt(cmd, 0, "stderr: %s", b.err);
+	cr_assert(pid_running(cmd), "the command runs while seep does");
+	/* the command leads a process group of its own, not the test's: only
+	 * the kernel (PR_SET_PDEATHSIG) can end it when seep dies */
+	cr_assert_eq(getpgid(cmd), cmd);
+	cr_assert_neq(getpgid(cmd), getpgid(0));
 	kill(b.pid, SIGKILL);
-	bg_finish(&b, &r);
-	cr_expect_not(pid_alive(cmd), "the command died with seep");
-	if (pid_alive(cmd))
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		gone = !pid_running(cmd);
+		if (!gone)
+			usleep(10000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!gone && (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 1000000000L);
+	if (!gone)
 		kill(cmd, SIGKILL);
+	bg_finish(&b, &r);
+	cr_expect(gone, "the command (pid %d) ended within a second of seep's kill -9", (int)cmd);
+	run_release(&r);
+}
+
+/* Whether some stack of REPORT has a frame in function FN. */
+static bool any_stack_has(json_t *report, const char *fn)
+{
+	json_t *st;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "stacks"), i, st)
+		if (stack_frame_index(st, fn) >= 0)
+			return true;
+	return false;
+}
+
+/* exec() is a new heap: lifecycle leaks 50 blocks of 2 KiB, then execs
+ * leaky_server, which leaks 300 of 1 KiB. The report after the exec has
+ * only the new image's leak, named and symbolized against the new image
+ * (down to _start with DWARF stacks, no frame unnamed), under the new
+ * name; seep said the exec happened and what it dropped. */
+static void exec_is_a_new_heap(const char *unwind)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-u", (char *)unwind, "-s", "1", "-c",
+			 TARGET("lifecycle") " 50 exec " TARGET("leaky_server") " 300 2000", "-d", "5",
+			 "-f", "json", NULL };
+	struct run r;
+	json_t *rep, *top, *st, *f;
+	size_t i, j;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, json_lines(r.out) - 1);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	cr_expect_str_eq(json_string_value(json_object_get(rep, "comm")), "leaky_server");
+	top = top_stack(rep);
+	cr_assert_not_null(top, "a live stack: %s", r.out);
+	cr_expect_geq(stack_frame_index(top, "handle_request"), 0, "the new leak named: %s", r.out);
+	cr_expect_eq(jint(top, "count"), 300);
+	cr_expect_eq(jint(top, "bytes"), 300 * 1024);
+	cr_expect_not(any_stack_has(rep, "before_exec"), "the old image's leak is gone: %s", r.out);
+	cr_expect_lt(jint(rep, "total_bytes"), 300 * 1024 + 8192, "only the new heap: %s", r.out);
+	json_array_foreach(json_object_get(rep, "stacks"), i, st) {
+		json_array_foreach(json_object_get(st, "frames"), j, f) {
+			const char *fn = json_string_value(json_object_get(f, "function"));
+
+			cr_expect(fn && strcmp(fn, "[unknown]"), "frame %zu of stack %zu named: %s", j,
+				  i, r.out);
+		}
+		if (!strcmp(unwind, "dwarf")) {
+			cr_expect_geq(stack_frame_index(st, "_start"), 0, "whole stack: %s", r.out);
+			cr_expect_not(json_is_true(json_object_get(st, "truncated")));
+		}
+	}
+	cr_expect_not_null(strstr(r.err, "(lifecycle) called exec(), now 'leaky_server': a new heap"),
+			   "the exec said: %s", r.err);
+	cr_expect_not_null(strstr(r.err, "the old image's 51 live blocks"), "%s", r.err);
+	json_decref(rep);
+	run_release(&r);
+}
+
+REL(exec_is_a_new_heap_dwarf)
+{
+	exec_is_a_new_heap("dwarf");
+}
+
+REL(exec_is_a_new_heap_fp)
+{
+	exec_is_a_new_heap("fp");
+}
+
+/* An exec of the same program: its new image allocates from the very
+ * stacks the old one did; only the new image's 20 blocks are reported,
+ * not the old image's 50 as well. */
+REL(exec_of_itself_starts_a_new_heap)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-s", "1", "-c",
+			 TARGET("lifecycle") " 50 exec " TARGET("lifecycle") " 20 sleep 1", "-d", "5",
+			 "-f", "json", NULL };
+	struct run r;
+	json_t *rep, *top;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, json_lines(r.out) - 1);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	top = top_stack(rep);
+	cr_assert_not_null(top, "a live stack: %s", r.out);
+	cr_expect_geq(stack_frame_index(top, "before_exec"), 0, "%s", r.out);
+	cr_expect_eq(jint(top, "count"), 20, "the new image's blocks only: %s", r.out);
+	cr_expect_eq(jint(top, "bytes"), 20 * 2048);
+	cr_expect_not_null(strstr(r.err, "(lifecycle) called exec(), now 'lifecycle'"), "%s", r.err);
+	json_decref(rep);
 	run_release(&r);
 }
 

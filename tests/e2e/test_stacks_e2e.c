@@ -459,3 +459,142 @@ E2E(walk_matches_unwinder_frame_pointers)
 {
 	walk_matches_unwinder(TARGET("fp_shapes") " 200");
 }
+
+/* A library dlopened after attach and allocated from at once, before the
+ * periodic re-read of the modules: every stack still unwinds through the
+ * library to _start (the unwind re-reads the mappings when a frame lands
+ * in no module it knows), none stops at the library. */
+E2E(dlopen_then_allocate_at_once)
+{
+	const char *const want[] = { "malloc", "lib_leak", "lib_entry", "main" };
+	struct run r;
+	json_t *rep, *top;
+
+	top = trace_command(TARGET("nofp_dlopen") " " TARGET("libseepleak.so") " 200 1.5", &r, &rep);
+	cr_assert_not_null(top, "stdout: %s", r.out);
+	expect_frames(top, want, 4);
+	cr_expect_eq(json_integer_value(json_object_get(top, "count")), 200,
+		     "all 200 blocks on the one whole stack: %s", r.out);
+	cr_expect_str_eq(fn(json_array_get(json_object_get(top, "frames"),
+					   json_array_size(json_object_get(top, "frames")) - 1)),
+			 "_start");
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* --max-stacks bounds the DWARF stack store too: 40 distinct stacks, 10
+ * kept; the blocks of the others are still counted, as "[stack lost]",
+ * and each is a drop (stacks_lost). Without the bound all 40 are kept and
+ * nothing is dropped. */
+static json_t *trace_manystacks(const char *max, struct run *r)
+{
+	char *argv[] = { SEEP_BIN, "trace", "-u", "dwarf", "-s", "1", "-c",
+			 TARGET("nofp_manystacks") " 40 1", "-d", "5", "-f", "json",
+			 max ? "--max-stacks" : NULL, (char *)max, NULL };
+	json_t *rep;
+
+	run_cmd(argv, NULL, r);
+	cr_assert_eq(r->status, 0, "stderr: %s", r->err);
+	rep = json_line(r->out, json_lines(r->out) - 1);
+	cr_assert_not_null(rep, "stdout: %s", r->out);
+	return rep;
+}
+
+static json_int_t drop(json_t *rep, const char *name)
+{
+	return json_integer_value(
+		json_object_get(json_object_get(json_object_get(rep, "stats"), "drops"), name));
+}
+
+E2E(max_stacks_bounds_dwarf_stacks)
+{
+	struct run r;
+	json_t *rep = trace_manystacks("10", &r);
+
+	/* 10 kept, and the "[stack lost]" site */
+	cr_expect_leq(json_integer_value(json_object_get(rep, "stacks_total")), 11,
+		      "at most 10 stacks kept: %s", r.out);
+	cr_expect_geq(drop(rep, "stacks_lost"), 30, "the others counted as drops: %s", r.out);
+	cr_expect_leq(drop(rep, "stacks_lost"), 40);
+	cr_expect_geq(json_integer_value(
+			      json_object_get(json_object_get(rep, "stats"), "drops_total")),
+		      drop(rep, "stacks_lost"));
+	cr_expect_eq(json_integer_value(json_object_get(rep, "total_count")), 40,
+		     "every block still counted: %s", r.out);
+	json_decref(rep);
+	run_release(&r);
+
+	rep = trace_manystacks(NULL, &r);
+	cr_expect_geq(json_integer_value(json_object_get(rep, "stacks_total")), 40,
+		      "unbounded: all 40: %s", r.out);
+	cr_expect_eq(drop(rep, "stacks_lost"), 0);
+	json_decref(rep);
+	run_release(&r);
+}
+
+/* Go with cgo: built here with `go build` (skipped without go). Go frames
+ * get Go's file:line (from the Go units' own ranges: .debug_aranges lists
+ * only the C ones), and a stack ends at the runtime function that switched
+ * stacks (runtime.asmcgocall: the Go caller is on the goroutine's stack,
+ * which is not copied), marked truncated, with no junk frame past it. */
+E2E(cgo_frames_and_stack_end)
+{
+	char dir[] = "/tmp/seep-e2e-go-XXXXXX", bin[128], cmd[512], run_line[256];
+	json_t *rep, *st, *f, *leak = NULL;
+	struct run r;
+	size_t i, j;
+
+	if (system("command -v go >/dev/null 2>&1") != 0)
+		cr_skip_test("go is not installed");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(bin, sizeof(bin), "%s/cgo_leak", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && GOCACHE=%s/cache GOPATH=%s/gopath GO111MODULE=off CGO_ENABLED=1 "
+		 "go build -o %s %s/tests/targets/cgo_leak.go",
+		 dir, dir, dir, bin, SEEP_SRC_DIR);
+	cr_assert_eq(system(cmd), 0, "go build: %s", cmd);
+	snprintf(run_line, sizeof(run_line), "%s 100 1", bin);
+	{
+		char *argv[] = { SEEP_BIN, "trace", "-u", "dwarf", "-s", "1", "-c", run_line, "-d", "10",
+				 "-n", "0", "-f", "json", NULL };
+
+		run_cmd(argv, NULL, &r);
+	}
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	rep = json_line(r.out, json_lines(r.out) - 1);
+	cr_assert_not_null(rep, "stdout: %s", r.out);
+	json_array_foreach(json_object_get(rep, "stacks"), i, st) {
+		size_t n = json_array_size(json_object_get(st, "frames"));
+
+		json_array_foreach(json_object_get(st, "frames"), j, f) {
+			const char *name = fn(f), *file = json_string_value(json_object_get(f, "file"));
+			const char *mod = json_string_value(json_object_get(f, "module"));
+
+			if (name && strstr(name, "_Cfunc_c_leak"))
+				leak = st;
+			cr_expect(name || (mod && mod[0] != '['), "no junk frame (%zu of stack %zu): %s",
+				  j, i, r.out);
+			if (name && !strncmp(name, "runtime.", 8) && file)
+				cr_expect(!strstr(file, ".c") || strstr(file, ".go"),
+					  "Go frame '%s' with a C file '%s'", name, file);
+		}
+		f = json_array_get(json_object_get(st, "frames"), n - 1);
+		if (fn(f) && !strncmp(fn(f), "runtime.asmcgocall", 18)) {
+			cr_expect(json_is_true(json_object_get(st, "truncated")),
+				  "a stack cut at the stack switch is truncated: %s", r.out);
+			cr_expect_not_null(json_string_value(json_object_get(f, "file")),
+					   "the Go frame has its file:line");
+		}
+	}
+	cr_assert_not_null(leak, "the cgo leak: %s", r.out);
+	cr_expect_eq(json_integer_value(json_object_get(leak, "count")), 100);
+	cr_expect_str_eq(fn(json_array_get(json_object_get(leak, "frames"), 0)), "malloc");
+	f = json_array_get(json_object_get(leak, "frames"),
+			   json_array_size(json_object_get(leak, "frames")) - 1);
+	cr_expect(fn(f) && !strncmp(fn(f), "runtime.asmcgocall", 18), "ends at the switch: %s",
+		  r.out);
+	json_decref(rep);
+	run_release(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+}

@@ -38,6 +38,7 @@ struct stacks {
 	size_t nb, b_cap;
 	struct hashmap bound;    /* seq -> index into b */
 	uint32_t gen;
+	size_t max;              /* most stacks kept; 0: no bound */
 };
 
 static uint64_t _frames_hash(const struct frames *f)
@@ -79,6 +80,16 @@ struct stacks *stacks__new(void)
 	return st;
 }
 
+void stacks__set_max(struct stacks *st, size_t max)
+{
+	st->max = max;
+}
+
+size_t stacks__len(const struct stacks *st)
+{
+	return st->n;
+}
+
 void stacks__free(struct stacks *st)
 {
 	if (!st)
@@ -103,6 +114,8 @@ int stacks__intern(struct stacks *st, const uint64_t *ips, size_t n, bool trunca
 		*id = (uint32_t)found;
 		return 0;
 	}
+	if (st->max && st->n >= st->max)
+		return -ENOSPC;
 	if (st->n >= UINT32_MAX - 1 || n > SIZE_MAX - st->pool_len)
 		return -EOVERFLOW;
 	if ((err = VEC_RESERVE(st->pool, st->pool_cap, st->pool_len + n)))

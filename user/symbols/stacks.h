@@ -14,7 +14,9 @@
  * bound or looked up. Sequence number 0 is never bound.
  * Ownership: the store owns the frames; stacks__get's pointer is valid
  * until the next stacks__intern() or stacks__free() (which accepts NULL).
- * Errors: 0 or -errno (-ENOMEM, -EOVERFLOW, -EINVAL, -ENOENT).
+ * The store can be bounded (stacks__set_max): a new stack past the bound
+ * is refused (-ENOSPC), stacks already interned are still found.
+ * Errors: 0 or -errno (-ENOMEM, -EOVERFLOW, -EINVAL, -ENOENT, -ENOSPC).
  */
 #ifndef SEEP_STACKS_H
 #define SEEP_STACKS_H
@@ -28,7 +30,13 @@ struct stacks;
 struct stacks *stacks__new(void);
 void stacks__free(struct stacks *st);
 
-/* Interns IPS[0..N) and returns its id in *ID. */
+/* Keeps at most MAX distinct stacks (0: no bound, the default). */
+void stacks__set_max(struct stacks *st, size_t max);
+/* The number of distinct stacks interned. */
+size_t stacks__len(const struct stacks *st);
+
+/* Interns IPS[0..N) and returns its id in *ID (-ENOSPC: a new stack and
+ * the store holds its bound already). */
 int stacks__intern(struct stacks *st, const uint64_t *ips, size_t n, bool truncated, uint32_t *id);
 /* The frames of stack ID (NULL if unknown). */
 const uint64_t *stacks__get(const struct stacks *st, uint32_t id, size_t *n, bool *truncated);

@@ -3,12 +3,14 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "sys/procmaps.h"
 #include "symbols/symcache.h"
@@ -24,7 +26,15 @@ struct symbolizer {
 	struct unwinder *unwinder;   /* attached to dwfl on first use */
 	struct procmaps maps;
 	uint32_t maps_crc;
+	uint64_t miss_refresh_ns;    /* the last re-read for an unwind outside every module */
+	bool has_go;                 /* a module is a Go program (its stacks switch) */
 };
+
+/* An unwind that reaches an address in no known module (a library
+ * dlopened, or an image exec'd, since the modules were read) re-reads the
+ * mappings and runs again; at most this often, for processes whose code
+ * really lies outside every file (JIT). */
+#define MISS_REFRESH_NS 20000000ULL
 
 static char *debuginfo_path;
 
@@ -105,6 +115,37 @@ static int _report_modules(Dwfl *dwfl, pid_t pid, const struct procmaps *maps)
 	return 0;
 }
 
+/* dwfl_getmodules callback: notes a module built by Go (its runtime's
+ * pc-line table section). */
+static int _find_go(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+		    void *arg)
+{
+	struct symbolizer *s = arg;
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	(void)userdata;
+	(void)name;
+	(void)start;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		return DWARF_CB_OK;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr shdr;
+		const char *sname;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		sname = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (sname && (!strcmp(sname, ".gopclntab") || !strcmp(sname, ".go.buildinfo"))) {
+			s->has_go = true;
+			return DWARF_CB_ABORT;
+		}
+	}
+	return DWARF_CB_OK;
+}
+
 static int _build(struct symbolizer *s)
 {
 	Dwfl *dwfl = dwfl_begin(&callbacks);
@@ -126,6 +167,8 @@ static int _build(struct symbolizer *s)
 		dwfl_end(dwfl);
 		return -ENOMEM;
 	}
+	s->has_go = false;
+	dwfl_getmodules(dwfl, _find_go, s, 0);
 	unwinder__free(s->unwinder);
 	s->unwinder = NULL;
 	if (s->dwfl)
@@ -231,6 +274,20 @@ static void _levels_release(struct _level *lv, size_t n)
 		free(lv[i].function);
 }
 
+/* The compile unit whose ranges hold LOOKUP, found by walking every unit:
+ * for the units .debug_aranges leaves out (Go's linker lists only the
+ * cgo C units there; the Go units say their ranges in their DIEs). NULL
+ * if none holds it. */
+static Dwarf_Die *_cu_by_ranges(Dwfl_Module *mod, uint64_t lookup, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = NULL;
+
+	while ((cu = dwfl_module_nextcu(mod, cu, bias)) != NULL)
+		if (dwarf_haspc(cu, lookup - *bias) > 0)
+			return cu;
+	return NULL;
+}
+
 /* The inline chain at LOOKUP in MOD, innermost first, as addr2line -i gives
  * it: level 0 is the innermost inlined function with the line of LOOKUP,
  * each next level the function it was inlined into with the line of the
@@ -251,6 +308,8 @@ static int _inline_chain(Dwfl_Module *mod, uint64_t lookup, struct _level *lv, s
 
 	memset(lv, 0, sizeof(*lv));
 	if (!cu || dwarf_haspc(cu, lookup - bias) <= 0)
+		cu = _cu_by_ranges(mod, lookup, &bias);
+	if (!cu)
 		return 1;
 	row = dwarf_getsrc_die(cu, lookup - bias);
 	if (row) {
@@ -476,9 +535,19 @@ size_t symbolizer__expand_inline(struct symbolizer *s, uint64_t *ips, size_t n, 
 	return total;
 }
 
-size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
-			  const void *stack, size_t len, const struct unwind_top *top, uint64_t *ips,
-			  size_t max, bool *truncated)
+/* Whether every frame of IPS[0..N) lies in a known module (the first is
+ * a pc, the others return addresses, looked up at the call before). */
+static bool _all_known(struct symbolizer *s, const uint64_t *ips, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!dwfl_addrmodule(s->dwfl, i ? ips[i] - 1 : ips[i]))
+			return false;
+	return true;
+}
+
+static size_t _unwind_once(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
+			   const void *stack, size_t len, const struct unwind_top *top,
+			   uint64_t *ips, size_t max, bool *truncated)
 {
 	if (!s->unwinder && s->dwfl) {
 		s->unwinder = unwinder__new(s->dwfl, s->pid);
@@ -493,6 +562,74 @@ size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_r
 		return 1;
 	}
 	return unwinder__run(s->unwinder, tid, regs, stack, len, top, ips, max, truncated);
+}
+
+/* Go's runtime switches stacks where the CFI cannot follow: a frame in one
+ * of these functions is the last one a copied stack can show. */
+static const struct {
+	const char *prefix;
+	bool bottom;             /* the stack's real bottom, not a switch */
+} go_ends[] = {
+	{ "runtime.goexit", true },    /* a goroutine's first frame */
+	{ "runtime.rt0_go", true },    /* the main thread's g0 */
+	{ "runtime.mstart", true },    /* another thread's g0 */
+	{ "runtime.asmcgocall", false },   /* g -> g0 for a C call: the Go caller is on g */
+	{ "runtime.systemstack", false },
+	{ "runtime.mcall", false },
+	{ "runtime.morestack", false },
+	{ "runtime.callCgo", false },      /* callCgoMmap & co.: SP realigned, no CFI */
+	{ "runtime.cgocallback", false },
+};
+
+/* Cuts IPS[0..N) after the first frame in a Go stack-switch function (a Go
+ * runtime's, by its ELF symbol): the frames past it would be read off the
+ * wrong stack. Sets *TRUNCATED unless the frame is a real bottom. */
+static size_t _cut_go(struct symbolizer *s, uint64_t *ips, size_t n, bool *truncated)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pc = i ? ips[i] - 1 : ips[i];
+		Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
+		const char *name = mod ? dwfl_module_addrname(mod, pc) : NULL;
+
+		if (!name || strncmp(name, "runtime.", 8))
+			continue;
+		for (size_t k = 0; k < sizeof(go_ends) / sizeof(go_ends[0]); k++) {
+			if (strncmp(name, go_ends[k].prefix, strlen(go_ends[k].prefix)))
+				continue;
+			if (i + 1 < n || !go_ends[k].bottom)
+				*truncated = !go_ends[k].bottom;
+			return i + 1;
+		}
+	}
+	return n;
+}
+
+size_t symbolizer__unwind(struct symbolizer *s, pid_t tid, const struct unwind_regs *regs,
+			  const void *stack, size_t len, const struct unwind_top *top, uint64_t *ips,
+			  size_t max, bool *truncated)
+{
+	size_t n = _unwind_once(s, tid, regs, stack, len, top, ips, max, truncated);
+	uint64_t now;
+
+	if (s->dwfl && s->has_go)
+		n = _cut_go(s, ips, n, truncated);
+	if (!s->dwfl || _all_known(s, ips, n))
+		return n;
+	/* a frame in no module we know: the walk stopped there for want of
+	 * its CFI; the mappings may have changed under us (dlopen, exec) */
+	now = clock__mono_ns();
+	if (now - s->miss_refresh_ns >= MISS_REFRESH_NS) {
+		s->miss_refresh_ns = now;
+		if (symbolizer__refresh(s) == 1) {
+			n = _unwind_once(s, tid, regs, stack, len, top, ips, max, truncated);
+			if (s->has_go)
+				n = _cut_go(s, ips, n, truncated);
+			if (_all_known(s, ips, n))
+				return n;
+		}
+	}
+	*truncated = true;   /* it did not end at the stack's outermost frame */
+	return n;
 }
 
 size_t symbolizer__learn_walk(struct symbolizer *s, const struct unwind_regs *regs,

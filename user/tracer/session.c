@@ -29,10 +29,16 @@
 #define REPORT_CONSUME_BUDGET_NS 2000000000ULL
 /* How often the modules of every process are re-read (dlopen). */
 #define REFRESH_INTERVAL_NS 1000000000ULL
+/* After an exec, when the new image's modules are hooked: by then the
+ * dynamic loader has mapped its libraries. */
+#define EXEC_REHOOK_NS 50000000ULL
 /* Bindings of freed blocks are swept when this many piled up, at most
  * once per SWEEP_INTERVAL_NS. */
 #define SWEEP_BINDINGS 65536
 #define SWEEP_INTERVAL_NS 5000000000ULL
+/* Distinct DWARF stacks kept per process without --max-stacks: the
+ * kernel's stack map's default size. */
+#define DEFAULT_MAX_STACKS 32768
 
 struct session {
 	struct session_config cfg;
@@ -89,6 +95,47 @@ static int _on_stack_event(const struct seep_stack_event *ev, const void *stack,
 				      s->cfg.max_depth);
 }
 
+/* PID called exec(), seen by the BPF side (which dropped the old image's
+ * blocks: BLOCKS, BYTES if known, else UINT64_MAX) when EXECS were seen.
+ * The new image is followed: new symbols, stacks and name; its modules
+ * are hooked a moment later. */
+static int _follow_exec(struct session *s, struct target *t, uint64_t execs, uint64_t blocks,
+			uint64_t bytes)
+{
+	char old[sizeof(t->label)];
+	int err;
+
+	if (execs <= t->execs)
+		return 0;   /* followed already */
+	memcpy(old, t->label, sizeof(old));
+	err = target__exec(t, s->symcache);
+	if (err) {
+		pr_warn("pid %d (%s) called exec(): cannot read its new image: %s", (int)t->pid, old,
+			strerror(-err));
+		return err == -ENOMEM ? err : 0;
+	}
+	t->execs = execs;
+	if (blocks != UINT64_MAX)
+		pr_warn("pid %d (%s) called exec(), now '%s': a new heap; the old image's %llu live "
+			"blocks (%llu bytes) are dropped", (int)t->pid, old, t->label,
+			(unsigned long long)blocks, (unsigned long long)bytes);
+	else
+		pr_warn("pid %d (%s) called exec(), now '%s': a new heap; the old image's live "
+			"blocks are dropped", (int)t->pid, old, t->label);
+	if ((err = trace__forget_stacks(s->trace, t->pid)))   /* the BPF side did; in case */
+		pr_debug("pid %d: cannot forget its stack walk: %s", (int)t->pid, strerror(-err));
+	t->rehook_at_ns = session__now_ns() + EXEC_REHOOK_NS;
+	return 0;
+}
+
+static int _on_exec_event(const struct seep_exec_event *ev, void *ctx)
+{
+	struct session *s = ctx;
+	struct target *t = targets__find(&s->targets, (pid_t)ev->tgid);
+
+	return t ? _follow_exec(s, t, ev->execs, ev->blocks, ev->bytes) : 0;
+}
+
 int session__new(const struct session_config *cfg, struct session **out)
 {
 	struct session *s;
@@ -110,6 +157,8 @@ int session__new(const struct session_config *cfg, struct session **out)
 	err = s->symcache ? trace__new(&cfg->trace, &s->trace) : -ENOMEM;
 	if (!err)
 		err = trace__set_event_handler(s->trace, _on_stack_event, s);
+	if (!err)
+		trace__set_exec_handler(s->trace, _on_exec_event, s);
 	if (err) {
 		session__free(s);
 		return err;
@@ -353,6 +402,8 @@ int session__add_pid(struct session *s, pid_t pid)
 	if (err)
 		return err;
 	t->mode = stackmode__choose(s->cfg.unwind, pid);
+	target__set_max_stacks(t, s->cfg.trace.max_stacks ? s->cfg.trace.max_stacks
+							    : DEFAULT_MAX_STACKS);
 	/* registered first: nothing to undo in the tracer if this fails */
 	err = targets__add(&s->targets, t);
 	if (err) {
@@ -454,13 +505,21 @@ static int _maybe_sweep(struct session *s)
 	return err;
 }
 
-/* Re-reads T's modules; hooks the allocators of new ones. A failure to
- * hook is counted (and said when T is dropped): T goes on being traced. */
-static int _refresh_target(struct session *s, struct target *t)
+/* Re-reads T's modules; hooks the allocators of new ones (of every one
+ * with FORCE: a new image). A failure to hook is counted (and said when T
+ * is dropped): T goes on being traced. */
+static int _refresh_target(struct session *s, struct target *t, bool force)
 {
+	uint64_t execs;
 	int err, hooked;
 	pid_t child;
 
+	/* an exec whose event the full ring lost */
+	if (!trace__execs(s->trace, t->pid, &execs) && execs > t->execs) {
+		if ((err = _follow_exec(s, t, execs, UINT64_MAX, 0)))
+			return err;
+		return 0;   /* hooked at rehook_at_ns */
+	}
 	target__refresh_comm(t);
 	/* fork is not followed: say so, once per process */
 	if (!t->forked_said && proc__first_child(t->pid, &child) == 0 &&
@@ -471,7 +530,7 @@ static int _refresh_target(struct session *s, struct target *t)
 	}
 	err = symbolizer__refresh(t->sym);
 
-	if (err <= 0)
+	if (err < 0 || (err == 0 && !force))
 		return err;   /* unchanged (or gone: its pidfd says so), or -ENOMEM */
 	/* new or replaced modules: the BPF walk's rules may not hold anymore */
 	if ((err = trace__forget_stacks(s->trace, t->pid)))
@@ -492,17 +551,35 @@ int session__step(struct session *s)
 
 	if ((err = _consume(s, CONSUME_BUDGET_NS)) || (err = _maybe_sweep(s)))
 		return err;
-	if (now - s->last_refresh_ns < REFRESH_INTERVAL_NS)
-		return 0;
+	for (size_t i = 0; i < targets__len(&s->targets) && !err; i++) {
+		struct target *t = targets__at(&s->targets, i);
+
+		if (t->rehook_at_ns && now >= t->rehook_at_ns) {
+			t->rehook_at_ns = 0;
+			err = _refresh_target(s, t, true);
+		}
+	}
+	if (err || now - s->last_refresh_ns < REFRESH_INTERVAL_NS)
+		return err;
 	s->last_refresh_ns = now;
 	for (size_t i = 0; i < targets__len(&s->targets) && !err; i++)
-		err = _refresh_target(s, targets__at(&s->targets, i));
+		err = _refresh_target(s, targets__at(&s->targets, i), false);
 	return err;
 }
 
 uint64_t session__next_deadline(const struct session *s)
 {
-	return s->events_left ? session__now_ns() : s->last_refresh_ns + REFRESH_INTERVAL_NS;
+	uint64_t next = s->last_refresh_ns + REFRESH_INTERVAL_NS;
+
+	if (s->events_left)
+		return session__now_ns();
+	for (size_t i = 0; i < targets__len(&s->targets); i++) {
+		uint64_t at = targets__at(&s->targets, i)->rehook_at_ns;
+
+		if (at && at < next)
+			next = at;
+	}
+	return next;
 }
 
 int session__wait(struct session *s, uint64_t deadline, session_report_fn fn, void *ctx)
@@ -534,6 +611,11 @@ static int _collect_block(const struct seep_live_key *k, const struct seep_live 
 	if (!t || v->ts_ns > s->young_after_ns)
 		return 0;
 	site = target__resolve_site(t, &v->site);
+	/* "[stack lost]" because its copy still waits in the ring (the
+	 * report's budget ran out): a drop of this report */
+	if (v->site.stack_id == SEEP_STACK_DWARF && site.stack_id == SEEP_STACK_LOST &&
+	    s->events_left && v->site.caller > t->last_seq)
+		t->stacks_queued++;
 	return heap__add_block(&t->heap, &site, v->kind, v->size, v->ts_ns);
 }
 
@@ -654,6 +736,8 @@ static int _report_target(struct session *s, struct target *t, bool final, bool 
 	target__dwarf_totals(t);
 	heap__sort(&t->heap);
 	err = trace__read_stats(s->trace, stats);
+	/* user space's own: stacks the full store refused, copies not yet read */
+	stats[SEEP_STAT_DROP_STACK_LOST] += t->stacks_full + t->stacks_queued;
 	if (!err)
 		err = heapreport__build(&t->heap, &meta, &src, &r);
 	if (err)

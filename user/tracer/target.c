@@ -95,12 +95,45 @@ void target__close(struct target *t)
 	free(t);
 }
 
+int target__exec(struct target *t, struct symcache *cache)
+{
+	struct symbolizer *sym = symbolizer__new(t->pid, cache);
+	struct stacks *stacks;
+	int err;
+
+	if (!sym) {
+		err = -errno;
+		return err ? err : -ENOMEM;
+	}
+	stacks = stacks__new();
+	if (!stacks) {
+		symbolizer__free(sym);
+		return -ENOMEM;
+	}
+	symbolizer__free(t->sym);
+	stacks__free(t->stacks);
+	t->sym = sym;
+	t->stacks = stacks;
+	stacks__set_max(t->stacks, t->max_stacks);
+	target__reset_heap(t);
+	target__refresh_comm(t);
+	t->execs++;
+	return 0;
+}
+
+void target__set_max_stacks(struct target *t, size_t max)
+{
+	t->max_stacks = max;
+	stacks__set_max(t->stacks, max);
+}
+
 void target__reset_heap(struct target *t)
 {
 	uint64_t sample_bytes = t->heap.sample_bytes;
 
 	heap__release(&t->heap);
 	heap__init(&t->heap, sample_bytes);
+	t->stacks_queued = 0;
 }
 
 /* Teaches TRACE's BPF walk the stack IPS[1..1+N) (IPS[0]: the allocator's
@@ -135,14 +168,21 @@ int target__add_stack_copy(struct target *t, struct trace *trace,
 	bool truncated = false;
 	uint32_t id;
 	size_t n;
+	int err;
 
 	if (max < 2)
 		return -EINVAL;
+	if (ev->seq > t->last_seq)
+		t->last_seq = ev->seq;
 	ips[0] = ev->entry_ip;   /* the allocator's entry, then return addresses */
 	n = symbolizer__unwind(t->sym, (pid_t)ev->tid, &regs, stack, ev->stack_len,
 			       ev->top_len ? &top : NULL, ips + 1, max - 1, &truncated);
-	if (stacks__intern(t->stacks, ips, n + 1, truncated, &id) ||
-	    stacks__bind(t->stacks, ev->seq, id))
+	err = stacks__intern(t->stacks, ips, n + 1, truncated, &id);
+	if (err == -ENOSPC) {   /* --max-stacks: the block shows as "[stack lost]" */
+		t->stacks_full++;
+		return 0;
+	}
+	if (err || stacks__bind(t->stacks, ev->seq, id))
 		return -ENOMEM;
 	stacks__count(t->stacks, id, w.bytes, w.count);
 	if (trace && !truncated)

@@ -37,6 +37,12 @@ struct target {
 	enum seep_unwind mode;
 	struct heap heap;
 	unsigned rehook_failures;  /* new modules whose allocators could not be hooked */
+	uint64_t execs;          /* exec() calls followed (a new image each) */
+	size_t max_stacks;       /* bound of the DWARF stack store (0: none) */
+	uint64_t stacks_full;    /* copies unwound whose stack the full store refused */
+	uint64_t last_seq;       /* the highest copy sequence number handled */
+	uint64_t stacks_queued;  /* this report pass: blocks whose copy still waits in the ring */
+	uint64_t rehook_at_ns;   /* after an exec: when to hook the new image's modules, else 0 */
 	bool forked_said;        /* its first child (not traced) has been reported */
 };
 
@@ -50,6 +56,18 @@ void target__set_label(struct target *t);
 /* Re-reads the name (prctl, exec change it): true if it changed. */
 bool target__refresh_comm(struct target *t);
 
+/* The process called exec(): a new image, a new heap. Opens a new
+ * symbolizer over the new image's modules and a new stack store (the old
+ * image's stacks and bindings go), re-reads the name, counts the exec.
+ * The old symbolizer is kept if the new one cannot be opened (the process
+ * is gone: its pidfd says so). 0 or -errno. */
+int target__exec(struct target *t, struct symcache *cache);
+
+/* Bounds the store of stacks unwound in user space to MAX (--max-stacks;
+ * 0: none): a copy of a new stack past it is counted in stacks_full and
+ * its block shown as "[stack lost]". */
+void target__set_max_stacks(struct target *t, size_t max);
+
 /* Empties the heap model for a new report pass. */
 void target__reset_heap(struct target *t);
 
@@ -58,7 +76,7 @@ void target__reset_heap(struct target *t);
  * (as sampling weighs SIZE) and binds the copy's sequence number to it.
  * A whole stack whose walk rules check out (symbols/stackwalk.h) is taught
  * to TRACE's BPF walk (NULL: not), so later allocations from it need no
- * copy. 0 or -ENOMEM. */
+ * copy. 0 or -ENOMEM (a full store is counted, not an error). */
 struct trace;
 int target__add_stack_copy(struct target *t, struct trace *trace,
 			   const struct seep_stack_event *ev, const void *stack,

@@ -41,6 +41,10 @@ struct trace {
 	uint64_t consume_until_ns;  /* CLOCK_MONOTONIC end of the current consume */
 	trace_event_fn event_fn;
 	void *event_ctx;
+	trace_exec_fn exec_fn;
+	void *exec_ctx;
+	struct bpf_link *exec_link;  /* tp_btf/sched_process_exec */
+	bool watch_full_said;
 	struct bpf_link **links;
 	size_t nlinks, links_cap;
 	struct probe *probes;
@@ -181,6 +185,12 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 		       err == -EPERM ? " (need root or CAP_SYS_ADMIN)" : "");
 		goto fail;
 	}
+	t->exec_link = bpf_program__attach(t->skel->progs.process_exec);
+	if (!t->exec_link) {
+		err = -errno;
+		pr_err("cannot attach the exec tracepoint 'sched_process_exec': %s", strerror(-err));
+		goto fail;
+	}
 	*out = t;
 	return 0;
 fail:
@@ -197,6 +207,7 @@ void trace__free(struct trace *t)
 	for (size_t i = 0; i < t->nsession_fds; i++)
 		close(t->session_fds[i]);
 	free(t->session_fds);
+	bpf_link__destroy(t->exec_link);
 	ring_buffer__free(t->events);
 	free(t->links);
 	free(t->probes);
@@ -426,11 +437,41 @@ static const char *_denied_file(pid_t pid, const struct procmaps *maps)
 	return NULL;
 }
 
+/* Watches PID's exec() (kept if it is watched already); true if this
+ * call added it. A full map only costs following exec: said once. */
+static bool _watch(struct trace *t, pid_t pid)
+{
+	__u32 tgid = (__u32)pid;
+	__u64 zero = 0;
+
+	if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.watched), &tgid, &zero, BPF_NOEXIST))
+		return true;
+	if (errno == EEXIST)
+		return false;
+	if (!t->watch_full_said)
+		pr_warn("pid %d: cannot watch for exec(): %s; an exec of it is not followed",
+			(int)pid, errno == E2BIG ? "too many processes" : strerror(errno));
+	t->watch_full_said = true;
+	return false;
+}
+
+int trace__execs(struct trace *t, pid_t pid, uint64_t *n)
+{
+	__u32 tgid = (__u32)pid;
+	__u64 v;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.watched), &tgid, &v))
+		return -errno;
+	*n = v;
+	return 0;
+}
+
 int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 {
 	struct procmaps maps;
 	int err, hooked = 0, heap_found = 0;
 	bool targeted = false;   /* added to the targets map by this call */
+	bool watching = false;   /* added to the watched map by this call */
 	__u32 tgid = (__u32)pid;
 
 	err = procmaps__read(pid, &maps);
@@ -443,6 +484,7 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 	}
 	if (t->shared && (err = _add_shared_target(t, pid, mode, &targeted)))
 		goto cleanup;
+	watching = _watch(t, pid);
 	for (size_t i = 0; i < maps.n; i++) {
 		const struct procmap *m = &maps.v[i];
 		int seen = 0;
@@ -474,6 +516,8 @@ int trace__add_pid(struct trace *t, pid_t pid, enum seep_unwind mode)
 cleanup:
 	if (err < 0 && targeted)
 		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &tgid);
+	if (err < 0 && watching)
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.watched), &tgid);
 	procmaps__release(&maps);
 	return err;
 }
@@ -556,7 +600,10 @@ static int _on_event(void *ctx, void *data, size_t size)
 	const struct seep_stack_event *ev = data;
 	int err = 0;
 
-	if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len &&
+	if (size == sizeof(struct seep_exec_event)) {
+		if (t->exec_fn)
+			err = t->exec_fn(data, t->exec_ctx);
+	} else if (size >= sizeof(*ev) && size - sizeof(*ev) >= ev->stack_len &&
 	    (!ev->top_len || (ev->top_off >= ev->stack_len &&
 			      size - sizeof(*ev) - ev->top_off >= ev->top_len &&
 			      size - sizeof(*ev) >= ev->top_off)))
@@ -579,6 +626,12 @@ int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx)
 		return err;
 	}
 	return 0;
+}
+
+void trace__set_exec_handler(struct trace *t, trace_exec_fn fn, void *ctx)
+{
+	t->exec_fn = fn;
+	t->exec_ctx = ctx;
 }
 
 int trace__events_fd(const struct trace *t)
@@ -740,6 +793,9 @@ int trace__forget_pid(struct trace *t, pid_t pid)
 		p.fd = bpf_map__fd(t->skel->maps.targets);
 		err = _purge_key(&p, &p.tgid);
 	}
+	p.fd = bpf_map__fd(t->skel->maps.watched);
+	if (!err)
+		err = _purge_key(&p, &p.tgid);
 	p.fd = bpf_map__fd(t->skel->maps.live);
 	if (!err)
 		err = trace__for_each_live(t, _purge_live, &p);

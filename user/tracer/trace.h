@@ -60,6 +60,15 @@ int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx);
  * the copy (checked against the record's size). */
 typedef int (*trace_event_fn)(const struct seep_stack_event *ev, const void *stack, void *ctx);
 int trace__set_event_handler(struct trace *t, trace_event_fn fn, void *ctx);
+/* exec() of a traced process (seep_heap.h's seep_exec_event): FN is called
+ * from trace__consume_events(), in ring order (after the old image's stack
+ * copies, before the new image's). The BPF side has dropped the old
+ * image's blocks, sites and walk already. */
+typedef int (*trace_exec_fn)(const struct seep_exec_event *ev, void *ctx);
+void trace__set_exec_handler(struct trace *t, trace_exec_fn fn, void *ctx);
+/* The execs of PID the BPF side has seen since trace__add_pid() (an event
+ * lost to a full ring is found here). 0, -ENOENT (not watched), -errno. */
+int trace__execs(struct trace *t, pid_t pid, uint64_t *n);
 /* A file descriptor that polls readable when events wait (-1 if none). */
 int trace__events_fd(const struct trace *t);
 /* Hands waiting stack copies to the handler for at most BUDGET_NS: where
