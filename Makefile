@@ -203,6 +203,15 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCORE) $(TEST_HELPER_OBJS)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $(TEST_DEFS) \
 	  -o $@ $< $(TEST_HELPER_OBJS) $(LIBCORE) -lcriterion $(CORE_LIBS)
 
+# The daemon's libbpf-free modules (config, store, series, budget) are unit
+# tested too: their objects are linked in beside the core library.
+DAEMON_UNIT_OBJS := $(patsubst %,$(BUILD)/user/daemon/%.o,config db watch budget)
+$(BUILD)/tests/unit/daemon/%: tests/unit/daemon/%.c $(DAEMON_UNIT_OBJS) $(LIBCORE) $(TEST_HELPER_OBJS)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $(TEST_DEFS) \
+	  -o $@ $< $(TEST_HELPER_OBJS) $(DAEMON_UNIT_OBJS) $(LIBCORE) -lcriterion $(CORE_LIBS)
+
 $(BUILD)/tests/%: tests/%.c $(LIBSEEP) $(LIBCORE) $(TEST_HELPER_OBJS) | $(SKELS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(dir $@)

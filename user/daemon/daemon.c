@@ -17,6 +17,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "daemon/budget.h"
 #include "daemon/collect.h"
 #include "daemon/db.h"
 #include "daemon/watch.h"
@@ -35,8 +36,6 @@
 #include "tracer/telemetry.h"
 
 #define MAX_ALGOS 4
-#define BUDGET_STRIKES 3
-#define MAX_STRETCH 8
 
 struct pwatch {			/* a process's series */
 	int pid;
@@ -114,7 +113,8 @@ struct dmn {
 	size_t metrics_len;
 	/* own cost */
 	double last_cpu, last_wall, last_bpf_ns;
-	int cpu_strikes, bpf_strikes;
+	struct budget_params bp;
+	struct budget_state bs;
 	int stretch;		/* interval multiplier (back-off) */
 	int backoff;
 	uint64_t store_errors, detect_runs;
@@ -697,32 +697,39 @@ static int _model(struct dmn *d, double now)
 	return prom__render(&d->model, &d->metrics_text, &d->metrics_len);
 }
 
-/* The budget: three intervals over it and the daemon backs off. */
+/* rss_stat is not re-attached once detached: the collector has no call for
+ * it (reattach_hold 0); the policy's re-attach is unit-tested for when it
+ * has. */
+static void _budget_init(struct dmn *d)
+{
+	budget_params__defaults(&d->bp, d->cfg.cpu_budget, d->cfg.bpf_budget);
+	d->bp.reattach_hold = 0;
+	budget_state__init(&d->bs, &d->bp);
+}
+
+/* The budget (daemon/budget.h): back off when over it, recover when well
+ * under it for a while; every step is logged and exported. */
 static void _budget(struct dmn *d)
 {
-	if (d->model.self.cpu_share > d->cfg.cpu_budget) {
-		if (++d->cpu_strikes >= BUDGET_STRIKES && d->stretch < MAX_STRETCH) {
-			d->stretch *= 2;
-			d->backoff = d->backoff > 1 ? d->backoff : 1;
-			d->cpu_strikes = 0;
-			pr_warn("over the CPU budget (%.2f%% of a core > %.2f%%): interval now %gs",
-				100 * d->model.self.cpu_share, 100 * d->cfg.cpu_budget,
-				d->cfg.interval_s * d->stretch);
-		}
-	} else {
-		d->cpu_strikes = 0;
+	const struct mx_self *m = &d->model.self;
+	unsigned act = budget__step(&d->bp, &d->bs, m->cpu_share, m->bpf_cpu_share, m->rss_bpf);
+
+	if (act & BUDGET_STRETCH)
+		pr_warn("over the CPU budget (%.2f%% of a core > %.2f%%): interval now %gs",
+			100 * m->cpu_share, 100 * d->cfg.cpu_budget,
+			d->cfg.interval_s * d->bs.stretch);
+	if (act & BUDGET_SHRINK)
+		pr_warn("back under the CPU budget (%.2f%% of a core < half of %.2f%% for %d"
+			" intervals): interval now %gs", 100 * m->cpu_share,
+			100 * d->cfg.cpu_budget, d->bp.recover, d->cfg.interval_s * d->bs.stretch);
+	if (act & BUDGET_DETACH) {
+		pr_warn("BPF over its budget (%.2f%% of a core > %.2f%%): rss_stat detached,"
+			" memory from /proc%s", 100 * m->bpf_cpu_share, 100 * d->cfg.bpf_budget,
+			d->bp.reattach_hold ? "" : " until a restart");
+		collector__rss_off(d->col);
 	}
-	if (d->model.self.bpf_cpu_share > d->cfg.bpf_budget && d->model.self.rss_bpf) {
-		if (++d->bpf_strikes >= BUDGET_STRIKES) {
-			pr_warn("BPF over its budget (%.2f%% of a core > %.2f%%): rss_stat detached,"
-				" memory from /proc", 100 * d->model.self.bpf_cpu_share,
-				100 * d->cfg.bpf_budget);
-			collector__rss_off(d->col);
-			d->backoff = 2;
-		}
-	} else {
-		d->bpf_strikes = 0;
-	}
+	d->stretch = d->bs.stretch;
+	d->backoff = budget__level(&d->bs);
 }
 
 /* --- tier 2: triggers and collections -------------------------------------- */
@@ -1138,6 +1145,8 @@ static void _reload(struct dmn *d)
 		d->cfg = keep;
 		_apply(d, err, sizeof(err));
 	} else {
+		d->bp.cpu_budget = d->cfg.cpu_budget;
+		d->bp.bpf_budget = d->cfg.bpf_budget;
 		pr_info("configuration reloaded");
 	}
 	sd_notify(0, "READY=1");
@@ -1236,6 +1245,7 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 		pr_err("%s", msg);
 		goto cleanup;
 	}
+	_budget_init(&d);
 	err = db__open(cfg->store, &d.db, msg, sizeof(msg));
 	if (err) {
 		pr_err("%s", msg);
@@ -1246,10 +1256,21 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 		uint16_t port;
 
 		if (http__parse_listen(cfg->listen, addr, sizeof(addr), &port)) {
-			pr_err("bad value '%s' for 'daemon.listen' (ADDR:PORT)", cfg->listen);
+			pr_err("bad value '%s' for 'daemon.listen' (ADDR:PORT or [IPv6]:PORT)",
+			       cfg->listen);
 			err = -EINVAL;
 			goto cleanup;
 		}
+		if (!http__is_loopback(addr) && !cfg->listen_public) {
+			pr_err("cannot listen on '%s': not a loopback address (the API has no"
+			       " authentication; set daemon.listen_public = yes to allow it)",
+			       cfg->listen);
+			err = -EPERM;
+			goto cleanup;
+		}
+		if (!http__is_loopback(addr))
+			pr_warn("listening on '%s', not loopback: anyone who reaches it reads the"
+				" host's processes and can start heap collections", cfg->listen);
 		err = http__new(addr, port, _handle, &d, &d.http, msg, sizeof(msg));
 		if (err) {
 			pr_err("%s", msg);
