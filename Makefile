@@ -417,3 +417,16 @@ bench:
 	$(Q)tools/bench/bench.py $(BENCH_ARGS)
 
 .PHONY: bench
+
+# bench-daemon: the daemon's own CPU and RSS over a soak (tools/bench/
+# daemon-soak.sh): SOAK_S seconds (600), SOAK_LIVE live processes (500),
+# SOAK_STARTS starts a minute (1000), SOAK_INTERVAL (5s). Root. Writes
+# $(BUILD)/bench/daemon-soak.md.
+SOAK_S ?= 600
+SOAK_LIVE ?= 500
+SOAK_STARTS ?= 1000
+SOAK_INTERVAL ?= 5s
+bench-daemon: $(SEEP)
+	$(Q)tools/bench/daemon-soak.sh $(SEEP) $(SOAK_S) $(SOAK_LIVE) $(SOAK_STARTS) $(SOAK_INTERVAL) \
+	  $(BUILD)/bench/daemon-soak.md
+.PHONY: bench-daemon

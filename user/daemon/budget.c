@@ -17,6 +17,8 @@ void budget_state__init(struct budget_state *s, const struct budget_params *p)
 	memset(s, 0, sizeof(*s));
 	s->stretch = 1;
 	s->hold = p->reattach_hold;
+	s->need = p->recover;
+	s->since_shrink = -1;
 }
 
 static void _detached(const struct budget_params *p, struct budget_state *s)
@@ -36,9 +38,16 @@ unsigned budget__step(const struct budget_params *p, struct budget_state *s, dou
 	unsigned act = 0;
 
 	/* CPU: stretch the interval, or shrink it back */
+	if (s->since_shrink >= 0)
+		s->since_shrink++;
 	if (cpu_share > p->cpu_budget) {
 		s->cpu_calm = 0;
 		if (++s->cpu_strikes >= p->strikes && s->stretch < p->max_stretch) {
+			/* over again soon after a shrink: it flapped, wait longer next time */
+			if (s->since_shrink >= 0 && s->since_shrink <= 2 * s->need &&
+			    s->need < p->recover * HOLD_GROWTH_MAX)
+				s->need *= 2;
+			s->since_shrink = -1;
 			s->stretch *= 2;
 			s->cpu_strikes = 0;
 			s->stretches++;
@@ -47,10 +56,11 @@ unsigned budget__step(const struct budget_params *p, struct budget_state *s, dou
 	} else {
 		s->cpu_strikes = 0;
 		if (cpu_share < p->cpu_budget / 2 && s->stretch > 1) {
-			if (++s->cpu_calm >= p->recover) {
+			if (++s->cpu_calm >= s->need) {
 				s->stretch /= 2;
 				s->cpu_calm = 0;
 				s->shrinks++;
+				s->since_shrink = 0;
 				act |= BUDGET_SHRINK;
 			}
 		} else {

@@ -9,7 +9,9 @@
  * hysteresis so that it does not flap: RECOVER intervals running under
  * half the CPU budget halve the stretch (the cost per sample is about
  * constant, so half the interval about doubles the share: still under
- * the budget); with rss_stat detached, its cost cannot be measured, so
+ * the budget); should the cost go over again within twice that many
+ * intervals of a shrink (it flapped), the calm intervals needed double (up
+ * to 64 times). With rss_stat detached, its cost cannot be measured, so
  * re-attaching is tried after a hold-off of REATTACH_HOLD intervals with
  * the remaining BPF share under half its budget; each new detach doubles
  * the hold-off (up to 64 times), so a load that keeps rss_stat over its
@@ -37,6 +39,8 @@ struct budget_state {
 	int stretch;		/* interval multiplier, 1..max_stretch */
 	int cpu_strikes, bpf_strikes;
 	int cpu_calm;		/* consecutive intervals under half the CPU budget */
+	int need;		/* calm intervals a shrink needs now (recover, doubled per flap) */
+	int since_shrink;	/* intervals since the last shrink, -1: none pending */
 	int detached_for;	/* intervals since rss_stat was detached */
 	int bpf_calm;		/* consecutive detached intervals under half the BPF budget */
 	int hold;		/* the current hold-off before a re-attach */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
@@ -383,7 +384,8 @@ static int _detect(struct dmn *d, double now)
 
 		if (!c->live && !watch__len(&cw->w))
 			continue;
-		watch__push(&cw->w, now, (double)c->rss);
+		if ((err = watch__push(&cw->w, now, (double)c->rss)))
+			break;
 		/* the instances' usage */
 		for (size_t i = 0; i < collector__nprocs(d->col); i++) {
 			const struct collector_proc *p = collector__proc(d->col, i);
@@ -595,6 +597,23 @@ static void _self_cost(struct dmn *d, double now_mono)
 	d->last_bpf_ns = bpf_ns;
 	d->model.self.cpu_seconds = cpu;
 	d->model.self.rss_bytes = res * (unsigned long long)sysconf(_SC_PAGESIZE);
+	d->model.self.rss_peak_bytes = (uint64_t)ru.ru_maxrss * 1024;
+	d->model.self.rss_budget_bytes = d->cfg.rss_budget;
+	{
+		struct mallinfo2 mi = mallinfo2();
+
+		d->model.self.heap_bytes = mi.uordblks + mi.hblkhd;
+	}
+	d->model.self.store_memory_bytes = db__memory();
+	if (d->model.self.rss_bytes > d->cfg.rss_budget) {
+		if (!d->model.self.rss_over_budget++)
+			pr_warn("own resident memory %.1f MiB over its budget of %.1f MiB (heap %.1f"
+				" MiB in use, SQLite %.1f MiB, %zu collections running)",
+				d->model.self.rss_bytes / 1048576.0, d->cfg.rss_budget / 1048576.0,
+				d->model.self.heap_bytes / 1048576.0,
+				d->model.self.store_memory_bytes / 1048576.0,
+				collects__running(d->coll));
+	}
 	d->model.self.progs = d->progs;
 	d->model.self.nprogs = n;
 	d->model.self.bpf_stats_on = stats_on;
@@ -730,6 +749,7 @@ static void _budget(struct dmn *d)
 	}
 	d->stretch = d->bs.stretch;
 	d->backoff = budget__level(&d->bs);
+	d->model.self.backoff_shrinks = d->bs.shrinks;
 }
 
 /* --- tier 2: triggers and collections -------------------------------------- */
@@ -922,6 +942,7 @@ static void _psi_open(struct dmn *d)
 static int _tick(struct dmn *d)
 {
 	double now = clock__wall_s(), t0 = clock__mono_s(), t1;
+	size_t running;
 	int err;
 
 	d->gen++;
@@ -946,7 +967,8 @@ static int _tick(struct dmn *d)
 		w->gen = d->gen;
 		w->component = p->component;
 		w->mem = p->mem;
-		watch__push(&w->w, now, (double)_rss(&p->mem));
+		if (watch__push(&w->w, now, (double)_rss(&p->mem)))
+			return -ENOMEM;
 	}
 	/* ended processes (the collector's exits) are no longer listed */
 	for (size_t i = 0; i < d->npw; i++)
@@ -959,7 +981,12 @@ static int _tick(struct dmn *d)
 		return err;
 	d->detect_s = clock__mono_s() - t1;
 	_trigger(d, COLLECT_LEAK, now);
+	running = collects__running(d->coll);
 	collects__tick(d->coll, now, _rss_of, d);
+	/* a finished collection leaves its symbol tables' memory free in the
+	 * heap: give it back */
+	if (collects__running(d->coll) < running)
+		malloc_trim(0);
 	_collect_model(d);
 	_self_cost(d, clock__mono_s());
 	err = _model(d, now);
@@ -968,9 +995,11 @@ static int _tick(struct dmn *d)
 	t1 = clock__mono_s();
 	if (_store(d, now))
 		d->store_errors++;
-	if (collector__stats(d->col)->samples % 60 == 0 &&
-	    db__retain(d->db, now, d->cfg.max_age_s, d->cfg.max_bytes))
-		d->store_errors++;
+	if (collector__stats(d->col)->samples % 60 == 0) {
+		if (db__retain(d->db, now, d->cfg.max_age_s, d->cfg.max_bytes))
+			d->store_errors++;
+		malloc_trim(0);	/* the process churn's freed series */
+	}
 	d->store_s = clock__mono_s() - t1;
 	_budget(d);
 	sd_notifyf(0, "STATUS=%zu processes, %zu suspects, %.2f%% CPU", d->model.nprocs,

@@ -220,3 +220,35 @@ Test(budget, cpu_and_bpf_act_independently)
 	cr_assert_eq(budget__level(&S), 2);
 	cr_assert_eq(S.stretch, 2);
 }
+
+Test(budget, a_flap_doubles_the_calm_intervals_needed)
+{
+	bool att = true;
+	int n = 0;
+
+	run(3, 0.02, 0, &att);
+	cr_assert_eq(run(10, 0.004, 0, &att), BUDGET_SHRINK);
+	/* over again at once: the shrink was premature */
+	cr_assert_eq(run(3, 0.02, 0, &att), BUDGET_STRETCH);
+	cr_assert_eq(S.need, 20);
+	while (!(run(1, 0.004, 0, &att) & BUDGET_SHRINK) && n < 1000)
+		n++;
+	cr_assert_eq(n + 1, 20, "shrank after %d calm intervals", n + 1);
+	/* a stretch long after a shrink is no flap */
+	run(100, 0.007, 0, &att);
+	run(3, 0.02, 0, &att);
+	cr_assert_eq(S.need, 20);
+}
+
+Test(budget, flapping_is_bounded)
+{
+	bool att = true;
+
+	for (int k = 0; k < 40; k++) {
+		run(3, 0.02, 0, &att);
+		for (int n = 0; n < 100000 && !(run(1, 0.004, 0, &att) & BUDGET_SHRINK); n++)
+			;
+	}
+	cr_assert_leq(S.need, P.recover * 64);
+	cr_assert_eq(S.stretch, 1);
+}
