@@ -619,6 +619,19 @@ static void _self_cost(struct dmn *d, double now_mono)
 	d->model.self.bpf_stats_on = stats_on;
 }
 
+/* What the model shows of the configuration and the back-off (also right
+ * after a reload, before the next interval). */
+static void _model_config(struct dmn *d)
+{
+	d->model.self.interval_s = d->cfg.interval_s;
+	d->model.self.effective_interval_s = d->cfg.interval_s * d->stretch;
+	d->model.self.backoff_level = d->backoff;
+	d->model.self.cpu_budget = d->cfg.cpu_budget;
+	d->model.self.rss_budget_bytes = d->cfg.rss_budget;
+	d->model.top_n = d->cfg.top_n;
+	d->model.max_cgroups = d->cfg.max_cgroups;
+}
+
 static int _model(struct dmn *d, double now)
 {
 	const struct collector_stats *cs = collector__stats(d->col);
@@ -687,12 +700,7 @@ static int _model(struct dmn *d, double now)
 	}
 	d->model.suspects = d->msus;
 	d->model.nsuspects = d->nsus;
-	d->model.top_n = d->cfg.top_n;
-	d->model.max_cgroups = d->cfg.max_cgroups;
-	d->model.self.interval_s = d->cfg.interval_s;
-	d->model.self.effective_interval_s = d->cfg.interval_s * d->stretch;
-	d->model.self.backoff_level = d->backoff;
-	d->model.self.cpu_budget = d->cfg.cpu_budget;
+	_model_config(d);
 	d->model.self.samples = cs->samples;
 	d->model.self.sample_seconds = d->sample_s;
 	d->model.self.detect_seconds = d->detect_s;
@@ -1176,6 +1184,7 @@ static void _reload(struct dmn *d)
 	} else {
 		d->bp.cpu_budget = d->cfg.cpu_budget;
 		d->bp.bpf_budget = d->cfg.bpf_budget;
+		_model_config(d);
 		pr_info("configuration reloaded");
 	}
 	sd_notify(0, "READY=1");
