@@ -59,8 +59,8 @@ field() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p" <<<"$2" | head -1; }
 	echo "$(nproc) CPUs, kernel $(uname -r); $live live processes, $starts starts a minute" \
 	     "(2 s each), $nprocs processes at the start; interval $interval; ${duration} s."
 	echo
-	echo "| t (s) | CPU (% of a core, last 5 s) | RSS (MiB) | processes | effective interval (s) | back-off |"
-	echo "|---:|---:|---:|---:|---:|---:|"
+	echo "| t (s) | CPU (% of a core, last 5 s) | RSS (MiB) | heap in use (MiB) | SQLite (MiB) | processes | effective interval (s) | back-off |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 } > "$out"
 t0=$(date +%s.%N)
 c0=$(ticks)
@@ -80,8 +80,11 @@ while :; do
 	np=$(field processes "$st")
 	ei=$(field effective_interval_s "$st")
 	bl=$(field backoff_level "$st")
-	printf '| %s | %s | %.1f | %s | %s | %s |\n' "$el" "$cpu" "$(awk -v r="$r" 'BEGIN { print r / 1024 }')" \
-		"${np:-?}" "${ei:-?}" "${bl:-?}" | tee -a "$out"
+	hp=$(field heap_bytes "$st")
+	sq=$(sed -n 's/.*"memory": *{[^}]*"store_bytes": *\([0-9]*\).*/\1/p' <<<"$st")
+	mib() { awk -v b="${1:-0}" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$el" "$cpu" "$(mib $((r * 1024)))" \
+		"$(mib "$hp")" "$(mib "$sq")" "${np:-?}" "${ei:-?}" "${bl:-?}" | tee -a "$out"
 	cpus+=("$cpu")
 	rsss+=("$r")
 	cprev=$c
