@@ -107,5 +107,5 @@ growth=$(printf '%s\n' "${rsss[@]}" | awk -v q="$q" -v n="$n" '
 	echo "$summary; CPU max $cmax % in a 5 s window; RSS last quarter vs first quarter $growth MiB."
 	echo
 	echo "Daemon warnings:"
-	grep -E "budget|suspect|over" "$work/daemon.log" | sed 's/^/    /' | head -20 || true
+	grep -E "budget|suspect|over|pressure|collection" "$work/daemon.log" | sed 's/^/    /' | head -20 || true
 } | tee -a "$out"
