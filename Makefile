@@ -203,6 +203,15 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCORE) $(TEST_HELPER_OBJS)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $(TEST_DEFS) \
 	  -o $@ $< $(TEST_HELPER_OBJS) $(LIBCORE) -lcriterion $(CORE_LIBS)
 
+# The daemon's libbpf-free modules (config, store, series, budget) are unit
+# tested too: their objects are linked in beside the core library.
+DAEMON_UNIT_OBJS := $(patsubst %,$(BUILD)/user/daemon/%.o,config db watch budget)
+$(BUILD)/tests/unit/daemon/%: tests/unit/daemon/%.c $(DAEMON_UNIT_OBJS) $(LIBCORE) $(TEST_HELPER_OBJS)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $(TEST_DEFS) \
+	  -o $@ $< $(TEST_HELPER_OBJS) $(DAEMON_UNIT_OBJS) $(LIBCORE) -lcriterion $(CORE_LIBS)
+
 $(BUILD)/tests/%: tests/%.c $(LIBSEEP) $(LIBCORE) $(TEST_HELPER_OBJS) | $(SKELS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -408,3 +417,16 @@ bench:
 	$(Q)tools/bench/bench.py $(BENCH_ARGS)
 
 .PHONY: bench
+
+# bench-daemon: the daemon's own CPU and RSS over a soak (tools/bench/
+# daemon-soak.sh): SOAK_S seconds (600), SOAK_LIVE live processes (500),
+# SOAK_STARTS starts a minute (1000), SOAK_INTERVAL (5s). Root. Writes
+# $(BUILD)/bench/daemon-soak.md.
+SOAK_S ?= 600
+SOAK_LIVE ?= 500
+SOAK_STARTS ?= 1000
+SOAK_INTERVAL ?= 5s
+bench-daemon: $(SEEP)
+	$(Q)tools/bench/daemon-soak.sh $(SEEP) $(SOAK_S) $(SOAK_LIVE) $(SOAK_STARTS) $(SOAK_INTERVAL) \
+	  $(BUILD)/bench/daemon-soak.md
+.PHONY: bench-daemon

@@ -3,7 +3,12 @@
  * does not; /metrics passes `promtool check metrics`; SIGTERM exits 0 and
  * leaves no seep BPF program behind; kill -9 during writes, 20 times,
  * leaves a store that passes integrity_check and holds every committed
- * interval; --print-config reads back to itself. Root. */
+ * interval; --print-config reads back to itself; a real Prometheus
+ * (Debian's package) scrapes /metrics every second and its query API
+ * returns seep's series; sd_notify: READY=1, RELOADING=1/READY=1 around
+ * SIGHUP with the new config value in /api/status, STOPPING=1 on SIGTERM;
+ * an IPv6 loopback listen address works, a public one is refused unless
+ * daemon.listen_public. Root. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,7 +104,7 @@ static void sh(const char *cmd, struct run *r)
 
 Test(daemon, leaker_is_suspect_cache_is_not, .init = setup, .fini = teardown, .timeout = 180)
 {
-	char store[128], err_path[128], cmd[512];
+	char store[128], err_path[128], cmd[1536], ids[1024];
 	char *leak_argv[] = { TARGET("daemon_leaker"), "250", "512", NULL };
 	char *cache_argv[] = { TARGET("daemon_cache"), "16", "250", NULL };
 	int go_l, go_c, st, found = 0, cache_flagged = 0;
@@ -114,7 +124,7 @@ Test(daemon, leaker_is_suspect_cache_is_not, .init = setup, .fini = teardown, .t
 
 		d = daemon_start(err_path, args);
 	}
-	wait_ready(err_path, 20);
+	wait_ready(err_path, 60);	/* BPF load on a busy machine */
 	target_go(go_l);
 	target_go(go_c);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -184,20 +194,30 @@ Test(daemon, leaker_is_suspect_cache_is_not, .init = setup, .fini = teardown, .t
 	sh(cmd, &r);
 	cr_expect_eq(atoi(r.out), 4, "the leaker's 4 memory series are not in /metrics");
 	run_release(&r);
-	/* SIGTERM: exit 0, no seep BPF program left */
+	/* SIGTERM: exit 0, none of its BPF programs or links left. Its own, by
+	 * id from its descriptors: other daemons may run on the machine */
+	snprintf(cmd, sizeof(cmd), "cat /proc/%d/fdinfo/* 2>/dev/null | awk '/^(prog|link)_id:/"
+		 " { print substr($1, 1, 4), $2 }' | sort -u | tr '\\n' ' '", d);
+	sh(cmd, &r);
+	snprintf(ids, sizeof(ids), "%s", r.out);
+	run_release(&r);
+	cr_expect(strstr(ids, "prog "), "the daemon holds no BPF program: '%s'", ids);
 	kill(d, SIGTERM);
 	cr_assert_eq(waitpid(d, &st, 0), d);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
 	/* the kernel frees a program once its last reference is gone, after
 	 * an RCU grace period: allow it a few seconds */
+	snprintf(cmd, sizeof(cmd), "set -- %s; while [ $# -ge 2 ]; do"
+		 " bpftool $1 show id $2 >/dev/null 2>&1 && echo \"$1 $2\"; shift 2; done; true",
+		 ids);
 	for (int i = 0; i < 50; i++) {
-		sh("bpftool prog show | grep -E 'name (rss_stat_enter|sched_process_)' || true", &r);
+		sh(cmd, &r);
 		if (!r.out[0] || i == 49)
 			break;
 		run_release(&r);
 		usleep(100000);
 	}
-	cr_expect_str_eq(r.out, "", "BPF programs left after SIGTERM: %s", r.out);
+	cr_expect_str_eq(r.out, "", "BPF programs or links left after SIGTERM: %s", r.out);
 	run_release(&r);
 	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA integrity_check' && stat -c %%a %s", store,
 		 store);
@@ -232,10 +252,12 @@ Test(daemon, kill9_during_writes, .init = setup, .fini = teardown, .timeout = 24
 	for (int i = 0; i < 20; i++) {
 		char *args[] = { "-v", "-i", "0.1", "--store", store, "--listen", "", "--no-bpf",
 				 "--set", "detect.min_samples=8", NULL };
-		pid_t d = daemon_start(err_path, args);
+		pid_t d;
 		char *e;
 		int st;
 
+		unlink(err_path);	/* the last run's "ready" is not this one's */
+		d = daemon_start(err_path, args);
 		wait_ready(err_path, 20);
 		usleep(300000 + (useconds_t)(rand() % 700) * 1000);
 		kill(d, SIGKILL);
@@ -296,4 +318,329 @@ Test(daemon, print_config_reads_back, .init = setup, .fini = teardown)
 	run_release(&r1);
 	run_release(&r2);
 	run_release(&r3);
+}
+
+/* A TCP port free on loopback now (the kernel's choice). */
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/* GET URL with curl: its JSON, or NULL. */
+static json_t *get_json(const char *url)
+{
+	char cmd[512];
+	struct run r;
+	json_t *j;
+
+	snprintf(cmd, sizeof(cmd), "curl -sf --max-time 5 '%s'", url);
+	sh(cmd, &r);
+	j = r.status == 0 ? json_loads(r.out, 0, NULL) : NULL;
+	run_release(&r);
+	return j;
+}
+
+/* The number of series a Prometheus instant query returns (-1: error). */
+static int prom_series(int port, const char *query, double *first)
+{
+	char url[512];
+	json_t *j, *res;
+	int n;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/query?query=%s", port, query);
+	j = get_json(url);
+	if (!j)
+		return -1;
+	if (strcmp(json_string_value(json_object_get(j, "status")) ?: "", "success")) {
+		json_decref(j);
+		return -1;
+	}
+	res = json_object_get(json_object_get(j, "data"), "result");
+	n = (int)json_array_size(res);
+	if (n && first)
+		*first = atof(json_string_value(json_array_get(
+			json_object_get(json_array_get(res, 0), "value"), 1)) ?: "nan");
+	json_decref(j);
+	return n;
+}
+
+Test(daemon, prometheus_scrapes_it, .init = setup, .fini = teardown, .timeout = 120)
+{
+	char store[128], err_path[128], listen[64], conf[128], tsdb[128], text[512], flag[3][160];
+	int port = free_port(), pport = free_port(), st, n = -1, up = -1;
+	double v = 0, upv = 0;
+	pid_t d, p;
+
+	if (access("/usr/bin/prometheus", X_OK))
+		cr_skip_test("prometheus is not installed (tools/setup.sh installs it)");
+	snprintf(store, sizeof(store), "%s/seep.db", dir);
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	{
+		char *args[] = { "-v", "-i", "1", "--store", store, "--listen", listen, NULL };
+
+		d = daemon_start(err_path, args);
+	}
+	wait_ready(err_path, 30);
+	snprintf(text, sizeof(text),
+		 "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+		 "scrape_configs:\n  - job_name: seep\n    static_configs:\n"
+		 "      - targets: ['127.0.0.1:%d']\n", port);
+	cr_assert_eq(scratch__put(conf, sizeof(conf), dir, "prometheus.yml", text), 0);
+	snprintf(tsdb, sizeof(tsdb), "%s/tsdb", dir);
+	snprintf(flag[0], sizeof(flag[0]), "--config.file=%s", conf);
+	snprintf(flag[1], sizeof(flag[1]), "--storage.tsdb.path=%s", tsdb);
+	snprintf(flag[2], sizeof(flag[2]), "--web.listen-address=127.0.0.1:%d", pport);
+	p = fork();
+	if (p == 0) {
+		char log[160];
+		int fd;
+
+		snprintf(log, sizeof(log), "%s/prometheus.log", dir);
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl("/usr/bin/prometheus", "prometheus", flag[0], flag[1], flag[2],
+		      "--log.level=warn", (char *)NULL);
+		_exit(127);
+	}
+	/* a few scrapes: up == 1 and seep's own series are queryable */
+	for (int i = 0; i < 60 && (n <= 0 || up <= 0 || upv != 1); i++) {
+		sleep(1);
+		up = prom_series(pport, "up%7Bjob%3D%22seep%22%7D", &upv);
+		n = prom_series(pport, "seep_self_resident_memory_bytes", &v);
+	}
+	cr_expect_eq(up, 1, "up{job=\"seep\"}: %d series", up);
+	cr_expect_eq(upv, 1, "Prometheus could not scrape the daemon (up = %g)", upv);
+	cr_expect_eq(n, 1, "seep_self_resident_memory_bytes: %d series", n);
+	cr_expect_gt(v, 1 << 20, "the daemon's RSS as Prometheus has it: %g", v);
+	n = prom_series(pport, "seep_process_memory_bytes", NULL);
+	cr_expect_gt(n, 4, "seep_process_memory_bytes: %d series", n);
+	n = prom_series(pport, "seep_samples_total", &v);
+	cr_expect(n == 1 && v >= 1, "seep_samples_total: %d series, %g", n, v);
+	/* a counter Prometheus can rate: it grows between scrapes */
+	for (int i = 0; i < 20; i++) {
+		n = prom_series(pport, "rate(seep_samples_total%5B10s%5D)", &v);
+		if (n == 1 && v > 0)
+			break;
+		sleep(1);
+	}
+	cr_expect(n == 1 && v > 0, "rate(seep_samples_total[10s]): %d series, %g", n, v);
+	kill(p, SIGTERM);
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "prometheus exited with %d", st);
+	kill(d, SIGTERM);
+	cr_assert_eq(waitpid(d, &st, 0), d);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
+}
+
+/* The next sd_notify datagram on FD that is not a STATUS= line, or "". */
+static void notify_next(int fd, char *buf, size_t len, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		ssize_t n;
+
+		buf[0] = '\0';
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			return;
+		n = recv(fd, buf, len - 1, 0);
+		if (n <= 0)
+			return;
+		buf[n] = '\0';
+		if (strncmp(buf, "STATUS=", 7))
+			return;
+	}
+}
+
+Test(daemon, sd_notify_ready_reload_stopping, .init = setup, .fini = teardown, .timeout = 90)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char store[128], err_path[128], listen[64], conf[128], url[128], msg[256];
+	int port = free_port(), fd, st;
+	json_t *j;
+	pid_t d;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	snprintf(store, sizeof(store), "%s/seep.db", dir);
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	cr_assert_eq(scratch__put(conf, sizeof(conf), dir, "seep.conf",
+				  "[daemon]\ninterval = 1s\n[budget]\ncpu = 0.01\n"), 0);
+	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+	{
+		char *args[] = { "-v", "--config", conf, "--store", store, "--listen", listen,
+				 "--no-bpf", NULL };
+
+		d = daemon_start(err_path, args);
+	}
+	unsetenv("NOTIFY_SOCKET");
+	notify_next(fd, msg, sizeof(msg), 30000);
+	cr_assert_str_eq(msg, "READY=1", "first notification: '%s'", msg);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/status", port);
+	j = get_json(url);
+	cr_assert(j);
+	cr_expect_float_eq(json_number_value(json_object_get(json_object_get(j, "daemon"),
+							     "cpu_budget_ratio")), 0.01, 1e-9);
+	json_decref(j);
+	/* a changed value, SIGHUP: RELOADING=1, READY=1, the value in effect */
+	cr_assert_eq(scratch__put(conf, sizeof(conf), dir, "seep.conf",
+				  "[daemon]\ninterval = 2s\n[budget]\ncpu = 0.05\n"), 0);
+	kill(d, SIGHUP);
+	notify_next(fd, msg, sizeof(msg), 10000);
+	cr_assert_str_eq(msg, "RELOADING=1");
+	notify_next(fd, msg, sizeof(msg), 10000);
+	cr_assert_str_eq(msg, "READY=1");
+	j = get_json(url);
+	cr_assert(j);
+	cr_expect_float_eq(json_number_value(json_object_get(json_object_get(j, "daemon"),
+							     "cpu_budget_ratio")), 0.05, 1e-9,
+			   "budget.cpu after the reload");
+	json_decref(j);
+	/* the interval is read at the next interval's model: wait for it */
+	for (int i = 0; i < 50; i++) {
+		double iv;
+
+		j = get_json(url);
+		iv = j ? json_number_value(json_object_get(json_object_get(j, "daemon"),
+							   "interval_s")) : 0;
+		json_decref(j);
+		if (iv == 2 || i == 49) {
+			cr_expect_eq(iv, 2, "daemon.interval after the reload: %g", iv);
+			break;
+		}
+		usleep(100000);
+	}
+	/* a bad file: the reload fails, the configuration stays, READY=1 again */
+	cr_assert_eq(scratch__put(conf, sizeof(conf), dir, "seep.conf",
+				  "[budget]\ncpu = lots\n"), 0);
+	kill(d, SIGHUP);
+	notify_next(fd, msg, sizeof(msg), 10000);
+	cr_assert_str_eq(msg, "RELOADING=1");
+	notify_next(fd, msg, sizeof(msg), 10000);
+	cr_assert_str_eq(msg, "READY=1");
+	j = get_json(url);
+	cr_assert(j);
+	cr_expect_float_eq(json_number_value(json_object_get(json_object_get(j, "daemon"),
+							     "cpu_budget_ratio")), 0.05, 1e-9);
+	json_decref(j);
+	kill(d, SIGTERM);
+	notify_next(fd, msg, sizeof(msg), 10000);
+	cr_expect_str_eq(msg, "STOPPING=1");
+	cr_assert_eq(waitpid(d, &st, 0), d);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
+	{
+		char *e = slurp(err_path);
+
+		cr_expect(strstr(e, "cannot reload: config '") &&
+			  strstr(e, "bad value 'lots' for 'budget.cpu'") &&
+			  strstr(e, "(configuration unchanged)"), "%s", e);
+		free(e);
+	}
+	close(fd);
+}
+
+Test(daemon, ipv6_loopback_and_public_refused, .init = setup, .fini = teardown, .timeout = 90)
+{
+	char store[128], err_path[128], listen[64], cmd[256];
+	int port = free_port(), st;
+	struct run r;
+	pid_t d;
+
+	snprintf(store, sizeof(store), "%s/seep.db", dir);
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	snprintf(listen, sizeof(listen), "[::1]:%d", port);
+	{
+		char *args[] = { "-i", "1", "--store", store, "--listen", listen, "--no-bpf", NULL };
+
+		d = daemon_start(err_path, args);
+	}
+	wait_ready(err_path, 30);
+	{
+		char *argv[] = { SEEP_BIN, "status", "--listen", listen, "--format", "json", NULL };
+
+		run_cmd(argv, NULL, &r);
+	}
+	cr_expect_eq(r.status, 0, "seep status over IPv6: %s", r.err);
+	{
+		json_t *j = json_loads(r.out, 0, NULL);
+
+		cr_expect(j && json_integer_value(json_object_get(json_object_get(j, "status"),
+								  "processes")) > 0, "%s", r.out);
+		json_decref(j);
+	}
+	run_release(&r);
+	snprintf(cmd, sizeof(cmd), "curl -sf -g 'http://[::1]:%d/metrics' | grep -c '^seep_samples_total '",
+		 port);
+	sh(cmd, &r);
+	cr_expect_str_eq(r.out, "1\n", "/metrics over IPv6");
+	run_release(&r);
+	kill(d, SIGTERM);
+	cr_assert_eq(waitpid(d, &st, 0), d);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* not loopback: refused, exit 1, and says how to allow it */
+	{
+		char *argv[] = { SEEP_BIN, "daemon", "-i", "1", "--store", store, "--listen",
+				 "0.0.0.0:9", "--no-bpf", NULL };
+
+		run_cmd(argv, NULL, &r);
+	}
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "cannot listen on '0.0.0.0:9': not a loopback address") &&
+		  strstr(r.err, "daemon.listen_public = yes"), "%s", r.err);
+	run_release(&r);
+	{
+		char *argv[] = { SEEP_BIN, "daemon", "-i", "1", "--store", store, "--listen",
+				 "[::]:9", "--no-bpf", NULL };
+
+		run_cmd(argv, NULL, &r);
+	}
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "not a loopback address"), "%s", r.err);
+	run_release(&r);
+	/* a bare IPv6 address needs brackets */
+	{
+		char *argv[] = { SEEP_BIN, "status", "--listen", "::1:9474", NULL };
+
+		run_cmd(argv, NULL, &r);
+	}
+	cr_expect_eq(r.status, 2, "%s", r.err);
+	run_release(&r);
+	/* allowed with listen_public: it listens on every address, warns (a
+	 * new log: the first daemon's "ready" must not be read for this one) */
+	snprintf(err_path, sizeof(err_path), "%s/err-public", dir);
+	port = free_port();
+	snprintf(listen, sizeof(listen), "0.0.0.0:%d", port);
+	{
+		char *args[] = { "-i", "1", "--store", store, "--listen", listen, "--no-bpf", "--set",
+				 "daemon.listen_public=yes", NULL };
+
+		d = daemon_start(err_path, args);
+	}
+	wait_ready(err_path, 30);
+	snprintf(cmd, sizeof(cmd), "curl -sf 'http://127.0.0.1:%d/api/status' >/dev/null", port);
+	sh(cmd, &r);
+	cr_expect_eq(r.status, 0, "listen_public: /api/status not served");
+	run_release(&r);
+	kill(d, SIGTERM);
+	cr_assert_eq(waitpid(d, &st, 0), d);
+	{
+		char *e = slurp(err_path);
+
+		cr_expect(strstr(e, "not loopback: anyone who reaches it"), "%s", e);
+		free(e);
+	}
 }

@@ -57,25 +57,32 @@ static void usage(FILE *out)
 static char *_request(const char *addr, uint16_t port, const char *method, const char *path,
 		      int *code, int *err)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_storage sa;
+	socklen_t salen;
 	struct timeval tv = { .tv_sec = 10 };
-	char req[512], *buf = NULL, *body;
+	char req[512], host[96], *buf = NULL, *body;
 	size_t len = 0, cap = 0;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = -1;
 	ssize_t n;
 
 	*err = 0;
-	if (fd < 0 || inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
-		*err = fd < 0 ? -errno : -EINVAL;
+	if (http__sockaddr(addr, port, &sa, &salen)) {
+		*err = -EINVAL;
 		goto fail;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
 		*err = -errno;
 		goto fail;
 	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, salen)) {
+		*err = -errno;
+		goto fail;
+	}
+	http__format_addr(addr, port, host, sizeof(host));
 	n = snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: %s\r\nContent-Length: 0\r\n\r\n",
-		     method, path, addr);
+		     method, path, host);
 	if (write(fd, req, (size_t)n) != n) {
 		*err = -EIO;
 		goto fail;
@@ -199,17 +206,19 @@ static int _snapshot(const char *addr, uint16_t port, long pid, bool json)
 	char path[64], *b;
 	int code = 0, err;
 	json_t *j;
+	char shown[96];
 
+	http__format_addr(addr, port, shown, sizeof(shown));
 	snprintf(path, sizeof(path), "/api/snapshot?pid=%ld", pid);
 	b = _request(addr, port, "POST", path, &code, &err);
 	if (!b) {
-		cli__error("cannot reach the daemon at '%s:%u': %s", addr, port, strerror(-err));
+		cli__error("cannot reach the daemon at '%s': %s", shown, strerror(-err));
 		return EXIT_FAIL;
 	}
 	j = json_loads(b, 0, NULL);
 	free(b);
 	if (!j) {
-		cli__error("cannot parse the daemon's answer at '%s:%u'", addr, port);
+		cli__error("cannot parse the daemon's answer at '%s'", shown);
 		return EXIT_FAIL;
 	}
 	if (code != 202) {
@@ -270,7 +279,7 @@ static int on_opt(void *ctx, int opt, const char *arg)
 int cmd_status(int argc, char **argv)
 {
 	struct status_opts o = { .listen = "127.0.0.1:9474" };
-	char addr[64], *st = NULL, *su = NULL, *co = NULL;
+	char addr[64], shown[96], *st = NULL, *su = NULL, *co = NULL;
 	json_t *jst = NULL, *jsu = NULL, *jco = NULL, *out;
 	int err, ret = EXIT_OK, r;
 	uint16_t port;
@@ -286,6 +295,7 @@ int cmd_status(int argc, char **argv)
 		cli__bad_value("--listen", o.listen, "ADDR:PORT");
 		return EXIT_USAGE;
 	}
+	http__format_addr(addr, port, shown, sizeof(shown));
 	if (o.snapshot)
 		return _snapshot(addr, port, o.snapshot, o.json);
 	st = _get(addr, port, "/api/status", &err);
@@ -294,7 +304,7 @@ int cmd_status(int argc, char **argv)
 	if (su)
 		co = _get(addr, port, "/api/collections", &err);
 	if (!st || !su || !co) {
-		cli__error("cannot reach the daemon at '%s:%u': %s", addr, port, strerror(-err));
+		cli__error("cannot reach the daemon at '%s': %s", shown, strerror(-err));
 		ret = EXIT_FAIL;
 		goto cleanup;
 	}
@@ -302,7 +312,7 @@ int cmd_status(int argc, char **argv)
 	jsu = json_loads(su, 0, NULL);
 	jco = json_loads(co, 0, NULL);
 	if (!jst || !jsu || !jco) {
-		cli__error("cannot parse the daemon's answer at '%s:%u'", addr, port);
+		cli__error("cannot parse the daemon's answer at '%s'", shown);
 		ret = EXIT_FAIL;
 		goto cleanup;
 	}

@@ -24,6 +24,8 @@ static const struct key keys[] = {
 	{ "daemon", "interval", K_DURATION, F(interval_s), 0.1, 86400, "sampling interval" },
 	{ "daemon", "store", K_STRING, F(store), 0, 0, "SQLite store (created 0600)" },
 	{ "daemon", "listen", K_STRING, F(listen), 0, 0, "HTTP ADDR:PORT; empty: no HTTP" },
+	{ "daemon", "listen_public", K_BOOL, F(listen_public), 0, 0,
+	  "allow a listen address that is not loopback (the API has no authentication)" },
 	{ "daemon", "bpf", K_BOOL, F(bpf), 0, 0, "tier 0 from BPF (rss_stat); no: /proc only" },
 	{ "retention", "max_age", K_DURATION, F(max_age_s), 60, 1e9, "samples older are dropped" },
 	{ "retention", "max_bytes", K_SIZE, F(max_bytes), 1 << 20, 1e15,
@@ -48,6 +50,8 @@ static const struct key keys[] = {
 	{ "budget", "cpu", K_DOUBLE, F(cpu_budget), 0.001, 1, "share of a core for the daemon" },
 	{ "budget", "bpf_cpu", K_DOUBLE, F(bpf_budget), 0.001, 1,
 	  "share of a core for the BPF programs" },
+	{ "budget", "rss", K_SIZE, F(rss_budget), 1 << 20, 1ULL << 40,
+	  "the daemon's own resident memory it warns above" },
 	{ "collect", "top_k", K_U32, F(collect_top_k), 0, 1000,
 	  "suspects by severity whose leak verdict starts a heap collection; 0: none" },
 	{ "collect", "max_active", K_U32, F(collect_max_active), 1, 64,
@@ -113,6 +117,7 @@ void daemon_config__defaults(struct daemon_config *c)
 	c->max_cgroups = 200;
 	c->cpu_budget = 0.01;
 	c->bpf_budget = 0.01;
+	c->rss_budget = 64ULL << 20;
 	c->collect_top_k = 3;
 	c->collect_max_active = 2;
 	c->collect_every_s = 0;

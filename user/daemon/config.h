@@ -21,7 +21,8 @@ struct daemon_config {
 	/* [daemon] */
 	double interval_s;
 	char store[4096];
-	char listen[128];
+	char listen[128];	/* ADDR:PORT, [IPv6]:PORT */
+	bool listen_public;	/* a listen address that is not loopback is allowed */
 	bool bpf;
 	/* [retention] */
 	double max_age_s;
@@ -46,6 +47,7 @@ struct daemon_config {
 	/* [budget] */
 	double cpu_budget;	/* share of one core for the daemon itself */
 	double bpf_budget;	/* share of one core for its BPF programs */
+	uint64_t rss_budget;	/* own resident memory it warns above */
 	/* [collect]: heap snapshot series of suspects (daemon/collect.h) */
 	uint32_t collect_top_k;	/* suspects by severity a leak verdict collects; 0: none */
 	uint32_t collect_max_active;	/* collections running at once */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "daemon/budget.h"
 #include "daemon/collect.h"
 #include "daemon/memevents.h"
 #include "daemon/db.h"
@@ -37,8 +39,6 @@
 #include "tracer/telemetry.h"
 
 #define MAX_ALGOS 4
-#define BUDGET_STRIKES 3
-#define MAX_STRETCH 8
 
 struct pwatch {			/* a process's series */
 	int pid;
@@ -116,7 +116,8 @@ struct dmn {
 	size_t metrics_len;
 	/* own cost */
 	double last_cpu, last_wall, last_bpf_ns;
-	int cpu_strikes, bpf_strikes;
+	struct budget_params bp;
+	struct budget_state bs;
 	int stretch;		/* interval multiplier (back-off) */
 	int backoff;
 	uint64_t store_errors, detect_runs;
@@ -388,7 +389,8 @@ static int _detect(struct dmn *d, double now)
 
 		if (!c->live && !watch__len(&cw->w))
 			continue;
-		watch__push(&cw->w, now, (double)c->rss);
+		if ((err = watch__push(&cw->w, now, (double)c->rss)))
+			break;
 		/* the instances' usage */
 		for (size_t i = 0; i < collector__nprocs(d->col); i++) {
 			const struct collector_proc *p = collector__proc(d->col, i);
@@ -600,9 +602,39 @@ static void _self_cost(struct dmn *d, double now_mono)
 	d->last_bpf_ns = bpf_ns;
 	d->model.self.cpu_seconds = cpu;
 	d->model.self.rss_bytes = res * (unsigned long long)sysconf(_SC_PAGESIZE);
+	d->model.self.rss_peak_bytes = (uint64_t)ru.ru_maxrss * 1024;
+	d->model.self.rss_budget_bytes = d->cfg.rss_budget;
+	{
+		struct mallinfo2 mi = mallinfo2();
+
+		d->model.self.heap_bytes = mi.uordblks + mi.hblkhd;
+	}
+	d->model.self.store_memory_bytes = db__memory();
+	if (d->model.self.rss_bytes > d->cfg.rss_budget) {
+		if (!d->model.self.rss_over_budget++)
+			pr_warn("own resident memory %.1f MiB over its budget of %.1f MiB (heap %.1f"
+				" MiB in use, SQLite %.1f MiB, %zu collections running)",
+				d->model.self.rss_bytes / 1048576.0, d->cfg.rss_budget / 1048576.0,
+				d->model.self.heap_bytes / 1048576.0,
+				d->model.self.store_memory_bytes / 1048576.0,
+				collects__running(d->coll));
+	}
 	d->model.self.progs = d->progs;
 	d->model.self.nprogs = n;
 	d->model.self.bpf_stats_on = stats_on;
+}
+
+/* What the model shows of the configuration and the back-off (also right
+ * after a reload, before the next interval). */
+static void _model_config(struct dmn *d)
+{
+	d->model.self.interval_s = d->cfg.interval_s;
+	d->model.self.effective_interval_s = d->cfg.interval_s * d->stretch;
+	d->model.self.backoff_level = d->backoff;
+	d->model.self.cpu_budget = d->cfg.cpu_budget;
+	d->model.self.rss_budget_bytes = d->cfg.rss_budget;
+	d->model.top_n = d->cfg.top_n;
+	d->model.max_cgroups = d->cfg.max_cgroups;
 }
 
 static int _model(struct dmn *d, double now)
@@ -673,12 +705,7 @@ static int _model(struct dmn *d, double now)
 	}
 	d->model.suspects = d->msus;
 	d->model.nsuspects = d->nsus;
-	d->model.top_n = d->cfg.top_n;
-	d->model.max_cgroups = d->cfg.max_cgroups;
-	d->model.self.interval_s = d->cfg.interval_s;
-	d->model.self.effective_interval_s = d->cfg.interval_s * d->stretch;
-	d->model.self.backoff_level = d->backoff;
-	d->model.self.cpu_budget = d->cfg.cpu_budget;
+	_model_config(d);
 	d->model.self.samples = cs->samples;
 	d->model.self.sample_seconds = d->sample_s;
 	d->model.self.detect_seconds = d->detect_s;
@@ -702,32 +729,40 @@ static int _model(struct dmn *d, double now)
 	return prom__render(&d->model, &d->metrics_text, &d->metrics_len);
 }
 
-/* The budget: three intervals over it and the daemon backs off. */
+/* rss_stat is not re-attached once detached: the collector has no call for
+ * it (reattach_hold 0); the policy's re-attach is unit-tested for when it
+ * has. */
+static void _budget_init(struct dmn *d)
+{
+	budget_params__defaults(&d->bp, d->cfg.cpu_budget, d->cfg.bpf_budget);
+	d->bp.reattach_hold = 0;
+	budget_state__init(&d->bs, &d->bp);
+}
+
+/* The budget (daemon/budget.h): back off when over it, recover when well
+ * under it for a while; every step is logged and exported. */
 static void _budget(struct dmn *d)
 {
-	if (d->model.self.cpu_share > d->cfg.cpu_budget) {
-		if (++d->cpu_strikes >= BUDGET_STRIKES && d->stretch < MAX_STRETCH) {
-			d->stretch *= 2;
-			d->backoff = d->backoff > 1 ? d->backoff : 1;
-			d->cpu_strikes = 0;
-			pr_warn("over the CPU budget (%.2f%% of a core > %.2f%%): interval now %gs",
-				100 * d->model.self.cpu_share, 100 * d->cfg.cpu_budget,
-				d->cfg.interval_s * d->stretch);
-		}
-	} else {
-		d->cpu_strikes = 0;
+	const struct mx_self *m = &d->model.self;
+	unsigned act = budget__step(&d->bp, &d->bs, m->cpu_share, m->bpf_cpu_share, m->rss_bpf);
+
+	if (act & BUDGET_STRETCH)
+		pr_warn("over the CPU budget (%.2f%% of a core > %.2f%%): interval now %gs",
+			100 * m->cpu_share, 100 * d->cfg.cpu_budget,
+			d->cfg.interval_s * d->bs.stretch);
+	if (act & BUDGET_SHRINK)
+		pr_warn("back under the CPU budget (%.2f%% of a core < half of %.2f%% for %d"
+			" intervals): interval now %gs", 100 * m->cpu_share,
+			100 * d->cfg.cpu_budget, d->bp.recover, d->cfg.interval_s * d->bs.stretch);
+	if (act & BUDGET_DETACH) {
+		pr_warn("BPF over its budget (%.2f%% of a core > %.2f%%): rss_stat detached,"
+			" memory from /proc%s", 100 * m->bpf_cpu_share, 100 * d->cfg.bpf_budget,
+			d->bp.reattach_hold ? "" : " until a restart");
+		collector__rss_off(d->col);
 	}
-	if (d->model.self.bpf_cpu_share > d->cfg.bpf_budget && d->model.self.rss_bpf) {
-		if (++d->bpf_strikes >= BUDGET_STRIKES) {
-			pr_warn("BPF over its budget (%.2f%% of a core > %.2f%%): rss_stat detached,"
-				" memory from /proc", 100 * d->model.self.bpf_cpu_share,
-				100 * d->cfg.bpf_budget);
-			collector__rss_off(d->col);
-			d->backoff = 2;
-		}
-	} else {
-		d->bpf_strikes = 0;
-	}
+	d->stretch = d->bs.stretch;
+	d->backoff = budget__level(&d->bs);
+	d->model.self.backoff_shrinks = d->bs.shrinks;
 }
 
 /* --- tier 2: triggers and collections -------------------------------------- */
@@ -1016,6 +1051,7 @@ static void _psi_open(struct dmn *d)
 static int _tick(struct dmn *d)
 {
 	double now = clock__wall_s(), t0 = clock__mono_s(), t1;
+	size_t running;
 	int err;
 
 	d->gen++;
@@ -1040,7 +1076,8 @@ static int _tick(struct dmn *d)
 		w->gen = d->gen;
 		w->component = p->component;
 		w->mem = p->mem;
-		watch__push(&w->w, now, (double)_rss(&p->mem));
+		if (watch__push(&w->w, now, (double)_rss(&p->mem)))
+			return -ENOMEM;
 	}
 	/* ended processes (the collector's exits) are no longer listed */
 	for (size_t i = 0; i < d->npw; i++)
@@ -1055,7 +1092,12 @@ static int _tick(struct dmn *d)
 	_trigger(d, COLLECT_LEAK, now);
 	_memevents_sync(d);
 	_references(d, now);
+	running = collects__running(d->coll);
 	collects__tick(d->coll, now, _rss_of, d);
+	/* a finished collection leaves its symbol tables' memory free in the
+	 * heap: give it back */
+	if (collects__running(d->coll) < running)
+		malloc_trim(0);
 	_collect_model(d);
 	_self_cost(d, clock__mono_s());
 	err = _model(d, now);
@@ -1064,9 +1106,11 @@ static int _tick(struct dmn *d)
 	t1 = clock__mono_s();
 	if (_store(d, now))
 		d->store_errors++;
-	if (collector__stats(d->col)->samples % 60 == 0 &&
-	    db__retain(d->db, now, d->cfg.max_age_s, d->cfg.max_bytes))
-		d->store_errors++;
+	if (collector__stats(d->col)->samples % 60 == 0) {
+		if (db__retain(d->db, now, d->cfg.max_age_s, d->cfg.max_bytes))
+			d->store_errors++;
+		malloc_trim(0);	/* the process churn's freed series */
+	}
 	d->store_s = clock__mono_s() - t1;
 	_budget(d);
 	sd_notifyf(0, "STATUS=%zu processes, %zu suspects, %.2f%% CPU", d->model.nprocs,
@@ -1253,6 +1297,9 @@ static void _reload(struct dmn *d)
 		d->cfg = keep;
 		_apply(d, err, sizeof(err));
 	} else {
+		d->bp.cpu_budget = d->cfg.cpu_budget;
+		d->bp.bpf_budget = d->cfg.bpf_budget;
+		_model_config(d);
 		pr_info("configuration reloaded");
 	}
 	sd_notify(0, "READY=1");
@@ -1353,6 +1400,7 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 		pr_err("%s", msg);
 		goto cleanup;
 	}
+	_budget_init(&d);
 	err = db__open(cfg->store, &d.db, msg, sizeof(msg));
 	if (err) {
 		pr_err("%s", msg);
@@ -1363,10 +1411,21 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 		uint16_t port;
 
 		if (http__parse_listen(cfg->listen, addr, sizeof(addr), &port)) {
-			pr_err("bad value '%s' for 'daemon.listen' (ADDR:PORT)", cfg->listen);
+			pr_err("bad value '%s' for 'daemon.listen' (ADDR:PORT or [IPv6]:PORT)",
+			       cfg->listen);
 			err = -EINVAL;
 			goto cleanup;
 		}
+		if (!http__is_loopback(addr) && !cfg->listen_public) {
+			pr_err("cannot listen on '%s': not a loopback address (the API has no"
+			       " authentication; set daemon.listen_public = yes to allow it)",
+			       cfg->listen);
+			err = -EPERM;
+			goto cleanup;
+		}
+		if (!http__is_loopback(addr))
+			pr_warn("listening on '%s', not loopback: anyone who reaches it reads the"
+				" host's processes and can start heap collections", cfg->listen);
 		err = http__new(addr, port, _handle, &d, &d.http, msg, sizeof(msg));
 		if (err) {
 			pr_err("%s", msg);

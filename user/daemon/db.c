@@ -135,8 +135,13 @@ int db__open(const char *path, struct db **out, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_timeout(d->h, 2000);
+	/* memory: a 1 MiB page cache (an interval touches a few hundred rows of
+	 * the tails of its tables), no memory-mapped I/O, temporary tables in
+	 * files; the rest is SQLite's per-statement memory */
 	if (_exec(d, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;"
-		  " PRAGMA synchronous = NORMAL;", "set pragmas") ||
+		  " PRAGMA synchronous = NORMAL; PRAGMA cache_size = -1024;"
+		  " PRAGMA mmap_size = 0; PRAGMA temp_store = FILE;"
+		  " PRAGMA journal_size_limit = 4194304;", "set pragmas") ||
 	    _exec(d, schema, "create tables")) {
 		snprintf(err, errlen, "cannot set up store '%s': %s", path, sqlite3_errmsg(d->h));
 		goto fail;
@@ -430,6 +435,17 @@ uint64_t db__bytes(const struct db *d)
 	if (!stat(side, &st))
 		n += (uint64_t)st.st_size;
 	return n;
+}
+
+int db__synchronous(struct db *d, bool full)
+{
+	return _exec(d, full ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;",
+		     "set synchronous");
+}
+
+uint64_t db__memory(void)
+{
+	return (uint64_t)sqlite3_memory_used();
 }
 
 uint64_t db__commits(const struct db *d)

@@ -80,5 +80,11 @@ int db__retain(struct db *d, double now, double max_age_s, uint64_t max_bytes);
 /* Bytes of the database file and its WAL. */
 uint64_t db__bytes(const struct db *d);
 uint64_t db__commits(const struct db *d);
+/* synchronous=FULL (an fsync per commit) or NORMAL, the default; for
+ * measuring the difference (docs/daemon.md). */
+int db__synchronous(struct db *d, bool full);
+/* Bytes SQLite has allocated, all connections of the process (its page
+ * caches are bounded to 1 MiB each: cache_size, no mmap). */
+uint64_t db__memory(void);
 
 #endif

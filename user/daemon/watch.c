@@ -6,15 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The first allocation; the ring then doubles up to its capacity. */
+#define WATCH_MIN_ALLOC 16
+
 int watch__init(struct watch *w, size_t cap)
 {
 	memset(w, 0, sizeof(*w));
-	w->t = calloc(cap, sizeof(*w->t));
-	w->v = calloc(cap, sizeof(*w->v));
-	if (!w->t || !w->v) {
-		watch__release(w);
-		return -ENOMEM;
-	}
 	w->cap = cap;
 	return 0;
 }
@@ -28,15 +25,43 @@ void watch__release(struct watch *w)
 	memset(w, 0, sizeof(*w));
 }
 
-void watch__push(struct watch *w, double t, double v)
+/* Room for one more sample while the ring is not full: until then it is
+ * linear (head == n), so growing keeps every index. */
+static int _grow(struct watch *w)
+{
+	size_t want = w->alloc ? w->alloc * 2 : WATCH_MIN_ALLOC;
+	double *t, *v;
+
+	if (want > w->cap)
+		want = w->cap;
+	t = realloc(w->t, want * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	w->t = t;
+	v = realloc(w->v, want * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	w->v = v;
+	w->alloc = want;
+	return 0;
+}
+
+int watch__push(struct watch *w, double t, double v)
 {
 	if (!w->cap)
-		return;
+		return 0;
+	if (w->n == w->alloc && w->alloc < w->cap) {
+		int err = _grow(w);
+
+		if (err)
+			return err;
+	}
 	w->t[w->head] = t;
 	w->v[w->head] = v;
 	w->head = (w->head + 1) % w->cap;
 	if (w->n < w->cap)
 		w->n++;
+	return 0;
 }
 
 size_t watch__len(const struct watch *w)

@@ -1,7 +1,9 @@
 /* watch — one watched memory series (a process's or a component's) and
  * the tier-1 verdict on it.
  *
- * The series is a ring of the last CAP samples. watch__judge() runs the
+ * The series is a ring of the last CAP samples; its arrays grow with it
+ * (16, 32, ... up to CAP), so a short-lived process costs a few hundred
+ * bytes, not CAP's 16 bytes a sample. watch__judge() runs the
  * configured detectors (detect/detect.h) on it at the daemon's resolution:
  * sample i is placed at i * scale_s detector seconds, so every duration
  * the detectors know (the 5-minute step, 6 h trends, a 24 h window, 7 days
@@ -21,7 +23,8 @@
 
 struct watch {
 	double *t, *v;		/* ring: wall seconds, bytes */
-	size_t cap, n, head;
+	size_t cap, n, head;	/* head: where the next sample goes */
+	size_t alloc;		/* allocated samples, <= cap; == cap once it wraps */
 };
 
 struct watch_params {
@@ -46,7 +49,8 @@ struct watch_verdict {
 
 int watch__init(struct watch *w, size_t cap);
 void watch__release(struct watch *w);
-void watch__push(struct watch *w, double t, double v);
+/* 0 or -ENOMEM (the sample is then not added). */
+int watch__push(struct watch *w, double t, double v);
 size_t watch__len(const struct watch *w);
 double watch__last(const struct watch *w);
 /* The smallest value of the samples at T or later (0 if none). */

@@ -131,7 +131,8 @@ static json_t *_status(const struct mx_model *m)
 						       "recursion_misses",
 						       (json_int_t)s->progs[i].recursion_misses));
 	return json_pack("{s:f, s:{s:I, s:I}, s:I, s:I, s:I, s:{s:f, s:I, s:f, s:f, s:f, s:f, s:i,"
-			 " s:I, s:f, s:f, s:I, s:b, s:b, s:b, s:o, s:{s:I, s:I, s:I}}}",
+			 " s:I, s:f, s:f, s:I, s:b, s:b, s:b, s:o, s:{s:I, s:I, s:I},"
+			 " s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:I}}",
 			 "time", m->now_s,
 			 "host", "memory_total_bytes", (json_int_t)m->host_total,
 			 "memory_available_bytes", (json_int_t)m->host_available,
@@ -148,7 +149,14 @@ static json_t *_status(const struct mx_model *m)
 			 "bpf_programs", progs,
 			 "bpf_drops", "map_full", (json_int_t)s->bpf_map_full,
 			 "no_owner", (json_int_t)s->bpf_no_owner,
-			 "ring_full", (json_int_t)s->bpf_ring_full);
+			 "ring_full", (json_int_t)s->bpf_ring_full,
+			 "memory", "rss_bytes", (json_int_t)s->rss_bytes,
+			 "rss_peak_bytes", (json_int_t)s->rss_peak_bytes,
+			 "rss_budget_bytes", (json_int_t)s->rss_budget_bytes,
+			 "over_budget_intervals", (json_int_t)s->rss_over_budget,
+			 "heap_bytes", (json_int_t)s->heap_bytes,
+			 "store_bytes", (json_int_t)s->store_memory_bytes,
+			 "backoff_recoveries", (json_int_t)s->backoff_shrinks);
 }
 
 int api__render(const struct mx_model *m, const char *path, char **buf, size_t *len)

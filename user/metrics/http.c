@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,49 +81,121 @@ const char *http__arg(const struct http_request *req, const char *name)
 
 int http__parse_listen(const char *s, char *addr, size_t addrlen, uint16_t *port)
 {
-	const char *colon = strrchr(s, ':'), *p = colon ? colon + 1 : s;
+	const char *colon, *p, *host = s;
+	size_t hostlen;
 	char *end;
-	unsigned long v = strtoul(p, &end, 10);
-	struct in_addr tmp;
+	unsigned long v;
+	struct sockaddr_storage ss;
+	socklen_t sl;
 
-	if (end == p || *end || v == 0 || v > 65535)
+	if (s[0] == '[') {
+		/* [IPv6]:PORT */
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		host = s + 1;
+		hostlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon && memchr(s, ':', (size_t)(colon - s)))
+			return -EINVAL;	/* a bare IPv6 address: brackets needed */
+		hostlen = colon ? (size_t)(colon - s) : 0;
+	}
+	p = colon ? colon + 1 : s;
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (end == p || *end || *p == '-' || *p == '+' || v == 0 || v > 65535)
 		return -EINVAL;
 	*port = (uint16_t)v;
-	if (!colon || colon == s) {
+	if (!hostlen) {
+		if (s[0] == '[')
+			return -EINVAL;
 		snprintf(addr, addrlen, "127.0.0.1");
 		return 0;
 	}
-	if ((size_t)(colon - s) >= addrlen)
+	if (hostlen >= addrlen)
 		return -EINVAL;
-	memcpy(addr, s, (size_t)(colon - s));
-	addr[colon - s] = '\0';
-	return inet_pton(AF_INET, addr, &tmp) == 1 ? 0 : -EINVAL;
+	memcpy(addr, host, hostlen);
+	addr[hostlen] = '\0';
+	if (http__sockaddr(addr, *port, &ss, &sl))
+		return -EINVAL;
+	/* IPv6 only in brackets, IPv4 only without */
+	return (ss.ss_family == AF_INET6) == (s[0] == '[') ? 0 : -EINVAL;
+}
+
+int http__sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+bool http__is_loopback(const char *addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (http__sockaddr(addr, 0, &ss, &len))
+		return false;
+	if (ss.ss_family == AF_INET)
+		return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr);
+}
+
+void http__format_addr(const char *addr, uint16_t port, char *out, size_t outlen)
+{
+	snprintf(out, outlen, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 }
 
 int http__new(const char *addr, uint16_t port, http_handler_fn *fn, void *ctx, struct http **out,
 	      char *err, size_t errlen)
 {
 	struct http *h = calloc(1, sizeof(*h));
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	unsigned flags = MHD_USE_EPOLL;
+	char shown[96];
 
 	*out = NULL;
 	if (!h)
 		return -ENOMEM;
-	if (inet_pton(AF_INET, addr ? addr : "127.0.0.1", &sa.sin_addr) != 1) {
-		snprintf(err, errlen, "cannot listen on '%s': not an IPv4 address", addr);
+	if (!addr)
+		addr = "127.0.0.1";
+	http__format_addr(addr, port, shown, sizeof(shown));
+	if (http__sockaddr(addr, port, &ss, &sl)) {
+		snprintf(err, errlen, "cannot listen on '%s': not an IPv4 or IPv6 address", shown);
 		free(h);
 		return -EINVAL;
 	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
 	h->fn = fn;
 	h->ctx = ctx;
-	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG * 0, port, NULL, NULL, _answer, h,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	errno = 0;
+	h->d = MHD_start_daemon(flags, port, NULL, NULL, _answer, h,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_CONNECTION_LIMIT, 64u,
 				MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
 	if (!h->d) {
 		int e = errno ? errno : EADDRINUSE;
 
-		snprintf(err, errlen, "cannot listen on '%s:%u': %s", addr, port, strerror(e));
+		snprintf(err, errlen, "cannot listen on '%s': %s", shown, strerror(e));
 		free(h);
 		return -e;
 	}

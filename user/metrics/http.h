@@ -1,6 +1,8 @@
 /* http — the daemon's HTTP server (libmicrohttpd), run from its main loop.
  *
- * http__new() listens on ADDR:PORT (IPv4 address, default 127.0.0.1) and
+ * http__new() listens on ADDR:PORT (an IPv4 or IPv6 address, default
+ * 127.0.0.1; whether a non-loopback address is allowed is the caller's
+ * policy: http__is_loopback()) and
  * does no work by itself: the caller polls http__fd() and calls
  * http__run() when it is readable (or at least every http__timeout_ms()).
  * Each GET, HEAD or POST (its body, if any, is ignored: POST takes its
@@ -14,8 +16,10 @@
 #ifndef SEEP_HTTP_H
 #define SEEP_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct http_request {
 	const char *method;	/* "GET", "HEAD", "POST" */
@@ -36,7 +40,15 @@ int http__new(const char *addr, uint16_t port, http_handler_fn *fn, void *ctx, s
 void http__free(struct http *h);
 int http__fd(const struct http *h);
 int http__run(struct http *h);
-/* Parses "ADDR:PORT" or ":PORT" or "PORT" (ADDR 127.0.0.1). */
+/* Parses "A.B.C.D:PORT", "[IPv6]:PORT", ":PORT" or "PORT" (ADDR 127.0.0.1)
+ * into ADDR (without brackets) and *PORT; -EINVAL otherwise (a bare IPv6
+ * address without brackets, a port out of 1..65535, a host name). */
 int http__parse_listen(const char *s, char *addr, size_t addrlen, uint16_t *port);
+/* The socket address of a numeric IPv4 or IPv6 ADDR. */
+int http__sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len);
+/* ADDR is 127.0.0.0/8 or ::1. */
+bool http__is_loopback(const char *addr);
+/* "A.B.C.D:PORT" or "[IPv6]:PORT", for messages. */
+void http__format_addr(const char *addr, uint16_t port, char *out, size_t outlen);
 
 #endif

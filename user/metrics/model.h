@@ -70,6 +70,12 @@ struct mx_prog {
 struct mx_self {
 	double cpu_seconds;		/* the daemon's user + system CPU */
 	uint64_t rss_bytes;
+	uint64_t rss_peak_bytes;	/* the high-water mark (VmHWM) */
+	uint64_t rss_budget_bytes;	/* budget.rss */
+	uint64_t rss_over_budget;	/* intervals that ended above it */
+	uint64_t heap_bytes;		/* malloc'ed and in use (mallinfo2) */
+	uint64_t store_memory_bytes;	/* SQLite's allocations */
+	uint64_t backoff_shrinks;	/* interval stretch halved back */
 	double interval_s;		/* configured */
 	double effective_interval_s;	/* after back-off */
 	int backoff_level;		/* 0: none; 1: interval raised; 2: rss_stat detached */

@@ -1,0 +1,111 @@
+#!/bin/bash
+# daemon-soak.sh — `make bench-daemon`: the daemon's own cost under process
+# churn. Starts LIVE long-lived processes and STARTS short-lived ones a
+# minute (each lives 2 s), then `seep daemon` at INTERVAL, and every 5 s
+# samples the daemon's CPU (utime + stime from /proc/PID/stat) and RSS
+# (VmRSS) and its effective interval and back-off level (/api/status).
+# Writes a Markdown table and a summary to OUT (and stdout). Root.
+#   usage: daemon-soak.sh SEEP [DURATION_S] [LIVE] [STARTS_PER_MIN] [INTERVAL] [OUT]
+set -euo pipefail
+seep=${1:?usage: daemon-soak.sh SEEP [DURATION_S] [LIVE] [STARTS_PER_MIN] [INTERVAL] [OUT]}
+duration=${2:-600}
+live=${3:-500}
+starts=${4:-1000}
+interval=${5:-5s}
+out=${6:-build/bench/daemon-soak.md}
+port=$((20000 + RANDOM % 20000))
+work=$(mktemp -d /tmp/seep-soak.XXXXXX)
+mkdir -p "$(dirname "$out")"
+hz=$(getconf CLK_TCK)
+pids=()
+churn=
+
+cleanup() {
+	[[ -n $churn ]] && kill "$churn" 2>/dev/null || true
+	[[ -n ${daemon:-} ]] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# the load: LIVE sleepers, then a loop starting STARTS a minute
+for ((i = 0; i < live; i++)); do
+	sleep 100000 &
+	pids+=($!)
+done
+if ((starts > 0)); then
+	gap=$(awk -v s="$starts" 'BEGIN { printf "%.4f", 60 / s }')
+	( while :; do sleep 2 & sleep "$gap"; done ) &
+	churn=$!
+fi
+nprocs=$(ls /proc | grep -c '^[0-9]')
+"$seep" daemon -i "$interval" --store "$work/seep.db" --listen "127.0.0.1:$port" \
+	2> "$work/daemon.log" &
+daemon=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q "daemon ready" "$work/daemon.log" 2>/dev/null && break
+	sleep 0.1
+done
+grep -q "daemon ready" "$work/daemon.log" || { cat "$work/daemon.log" >&2; exit 1; }
+
+ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$daemon/status"; }
+field() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p" <<<"$2" | head -1; }
+
+{
+	echo "# seep daemon soak: $(date -u +%FT%TZ)"
+	echo
+	echo "$(nproc) CPUs, kernel $(uname -r); $live live processes, $starts starts a minute" \
+	     "(2 s each), $nprocs processes at the start; interval $interval; ${duration} s."
+	echo
+	echo "| t (s) | CPU (% of a core, last 5 s) | RSS (MiB) | heap in use (MiB) | SQLite (MiB) | processes | effective interval (s) | back-off |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+} > "$out"
+t0=$(date +%s.%N)
+c0=$(ticks)
+cprev=$c0
+tprev=$t0
+cpus=()
+rsss=()
+while :; do
+	sleep 5
+	now=$(date +%s.%N)
+	c=$(ticks)
+	r=$(rss_kib)
+	st=$(curl -sf "http://127.0.0.1:$port/api/status" || echo '{}')
+	cpu=$(awk -v a="$cprev" -v b="$c" -v t="$tprev" -v u="$now" -v hz="$hz" \
+		'BEGIN { printf "%.2f", 100 * (b - a) / hz / (u - t) }')
+	el=$(awk -v t="$t0" -v u="$now" 'BEGIN { printf "%.0f", u - t }')
+	np=$(field processes "$st")
+	ei=$(field effective_interval_s "$st")
+	bl=$(field backoff_level "$st")
+	hp=$(field heap_bytes "$st")
+	sq=$(sed -n 's/.*"memory": *{[^}]*"store_bytes": *\([0-9]*\).*/\1/p' <<<"$st")
+	mib() { awk -v b="${1:-0}" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$el" "$cpu" "$(mib $((r * 1024)))" \
+		"$(mib "$hp")" "$(mib "$sq")" "${np:-?}" "${ei:-?}" "${bl:-?}" | tee -a "$out"
+	cpus+=("$cpu")
+	rsss+=("$r")
+	cprev=$c
+	tprev=$now
+	(( $(awk -v e="$el" -v d="$duration" 'BEGIN { print (e >= d) }') )) && break
+done
+total=$(awk -v a="$c0" -v b="$(ticks)" -v t="$t0" -v u="$(date +%s.%N)" -v hz="$hz" \
+	'BEGIN { printf "%.2f", 100 * (b - a) / hz / (u - t) }')
+summary=$(printf '%s\n' "${rsss[@]}" | sort -n | awk -v cpu="$total" '
+	{ v[NR] = $1 } END {
+		printf "CPU %.2f %% of a core over the run; RSS min %.1f, median %.1f, max %.1f MiB", \
+			cpu, v[1] / 1024, v[int((NR + 1) / 2)] / 1024, v[NR] / 1024 }')
+cmax=$(printf '%s\n' "${cpus[@]}" | sort -n | tail -1)
+n=${#rsss[@]}
+q=$((n / 4 > 0 ? n / 4 : 1))
+growth=$(printf '%s\n' "${rsss[@]}" | awk -v q="$q" -v n="$n" '
+	NR <= q { a += $1 } NR > n - q { b += $1 } END { printf "%+.1f", (b - a) / q / 1024 }')
+{
+	echo
+	echo "$summary; CPU max $cmax % in a 5 s window; RSS last quarter vs first quarter $growth MiB."
+	echo
+	echo "Daemon warnings:"
+	grep -E "budget|suspect|over|pressure|collection" "$work/daemon.log" | sed 's/^/    /' | head -20 || true
+} | tee -a "$out"
