@@ -62,6 +62,13 @@ static const struct case_ cases[] = {
 	{ "trigger", "psi", "some 150000 2000000", "full 100000 2000000",
 	  "full 100000 2000000", "", "", NULL },
 	{ "trigger", "psi_cooldown", "600s", "1m", "60s", "0", "0s", "1m5" },
+	{ "trigger", "cgroup", "yes", "no", "no", "1", "yes", "2" },
+	{ "trigger", "cgroup_share", "0.9", "0.5", "0.5", "1", "1", "0.001" },
+	{ "reference", "every", "21600s", "1h", "3600s", "0", "0s", "x" },
+	{ "reference", "count", "4", "1", "1", "1000", "1000", "0" },
+	{ "reference", "duration", "20s", "5s", "5s", "1h", "3600s", "2h" },
+	{ "reference", "sample_bytes", "2097152", "1MiB", "1048576", "1", "1", "0" },
+	{ "reference", "dir", "", "/tmp/r", "/tmp/r", "x", "x", NULL },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

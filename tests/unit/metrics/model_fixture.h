@@ -64,10 +64,10 @@ static const struct mx_prog fx_progs[] = {
 
 static const char *const fx_snaps[] = { "/tmp/c/1/snap-000001.pb.gz",
 					"/tmp/c/1/snap-000002.pb.gz" };
-static const char *const fx_trig[MX_NTRIGGERS] = { "leak", "request", "pressure" };
+static const char *const fx_trig[MX_NTRIGGERS] = { "leak", "request", "pressure", "cgroup", "reference" };
 static const char *const fx_reasons[MX_NREASONS] = {
 	"snapshots", "steps", "spike_receded", "time_budget", "byte_budget", "cpu_budget",
-	"target_exited", "daemon_stopped", "error" };
+	"target_exited", "daemon_stopped", "error", "oom_victim" };
 
 static const struct mx_collection fx_colls[] = {
 	{ .id = 1, .pid = 101, .start = 11, .comm = "leaker", .trigger = "leak",
