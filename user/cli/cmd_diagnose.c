@@ -4,7 +4,9 @@
  * line its stacks up as series (diagnose/stackseries), decide a verdict
  * per stack (diagnose/verdict) and for the process, rank (leaks by rate
  * first, then warm-ups and bounded stacks by live bytes, transients
- * last), print text or JSON. No root.
+ * last), with --reference compare the last snapshot with a reference of
+ * healthy runs (diagnose/fingerprint: stacks ranked by departure), print
+ * text or JSON. No root.
  */
 #include <errno.h>
 #include <getopt.h>

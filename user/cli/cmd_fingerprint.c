@@ -46,7 +46,8 @@ static void usage(FILE *out)
 "\n"
 "  -o, --out REF          the reference file, or an existing directory to\n"
 "                         write REF/BUILD_ID.pb.gz into (required)\n"
-"      --force            replace an existing reference\n"
+"      --force            replace an existing reference (else an existing\n"
+"                         file is an error)\n"
 "  -n, --top N            stacks shown (default 10)\n"
 "  -f, --format FMT       text (default) or json\n"
 "  -h, --help             this help\n"
@@ -197,12 +198,10 @@ static int write_reference(struct fingerprint *fp, const struct fingerprint_opts
 	}
 	err = pprof__encode(&r, &po, &buf, &blen);
 	report__release(&r);
-	if (!err)
-		err = store__write_file(path, buf, blen, o->force);
-	if (err == -EEXIST)
-		cli__error("cannot write reference '%s': it exists (--force replaces it)", path);
-	else if (err)
-		cli__error("cannot write reference '%s': %s", path, strerror(-err));
+	if (err)
+		cli__error("cannot encode reference '%s': %s", path, strerror(-err));
+	else
+		err = store__write_file(path, buf, blen, o->force);   /* logs its failure */
 	free(buf);
 	return err;
 }

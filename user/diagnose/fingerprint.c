@@ -106,6 +106,16 @@ static int _frames_copy(struct report_stack *dst, const struct report_stack *src
 	return oom ? -ENOMEM : 0;
 }
 
+int fingerprint__path(const char *dir, const char *build_id, char *buf, size_t len)
+{
+	int n;
+
+	if (!build_id || !build_id[0] || strspn(build_id, "0123456789abcdefABCDEF") != strlen(build_id))
+		return -EINVAL;
+	n = snprintf(buf, len, "%s/%s.pb.gz", dir, build_id);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 const char *fingerprint__exe_id(const struct report *r)
 {
 	const char *by_name = NULL;

@@ -76,6 +76,11 @@ int fingerprint__to_report(struct fingerprint *fp, struct report *out);
 /* A reference back from its report (R is only read). */
 int fingerprint__from_report(const struct report *r, struct fingerprint **out);
 
+/* Where a reference directory DIR keeps the reference of BUILD_ID:
+ * "DIR/BUILD_ID.pb.gz" into BUF (LEN bytes); -ENAMETOOLONG if it does not
+ * fit, -EINVAL for a build-id that is not hex. */
+int fingerprint__path(const char *dir, const char *build_id, char *buf, size_t len);
+
 /* The build-id of R's executable, or NULL (points into R). */
 const char *fingerprint__exe_id(const struct report *r);
 
