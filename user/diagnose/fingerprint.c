@@ -271,7 +271,8 @@ static int _finish(struct fingerprint *fp)
 		e->s.stack.bytes = (uint64_t)llround(e->bytes / r);
 		e->s.stack.count = (uint64_t)llround(e->count / r);
 	}
-	qsort(fp->e, fp->n, sizeof(*fp->e), _by_share);
+	if (fp->n)
+		qsort(fp->e, fp->n, sizeof(*fp->e), _by_share);
 	hashmap__clear(&fp->index);
 	for (size_t i = 0; i < fp->n; i++)
 		if ((err = hashmap__add(&fp->index, hash__str(fp->e[i].s.key), (uint32_t)i)))
@@ -367,7 +368,8 @@ int fingerprint__from_report(const struct report *r, struct fingerprint **out)
 	}
 	fp->heap = total * (double)fp->runs;
 	fp->done = true;
-	qsort(fp->e, fp->n, sizeof(*fp->e), _by_share);
+	if (fp->n)
+		qsort(fp->e, fp->n, sizeof(*fp->e), _by_share);
 	hashmap__clear(&fp->index);
 	for (size_t i = 0; i < fp->n; i++)
 		if ((err = hashmap__add(&fp->index, hash__str(fp->e[i].s.key), (uint32_t)i)))

@@ -135,7 +135,8 @@ int reach__scan(struct reach_block *blocks, size_t n, const struct reach_region 
 	int err = 0;
 
 	memset(stats, 0, sizeof(*stats));
-	qsort(blocks, n, sizeof(*blocks), _by_addr);
+	if (n)
+		qsort(blocks, n, sizeof(*blocks), _by_addr);
 	for (size_t i = 0; i < n; i++) {
 		blocks[i].reached = false;
 		if (i && blocks[i - 1].addr + blocks[i - 1].size > blocks[i].addr)
