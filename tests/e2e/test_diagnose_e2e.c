@@ -273,3 +273,38 @@ E2E(reference_of_another_build_is_refused)
 	json_decref(j);
 	run_release(&r);
 }
+
+/* With a reference, a series too short for verdicts is still compared:
+ * no verdicts, the departures as usual. */
+E2E(reference_needs_no_verdicts)
+{
+	char h1[128], refpath[128], bad[128];
+	char *fp[] = { SEEP_BIN, "fingerprint", h1, "-o", refpath, NULL };
+	char *diag[] = { SEEP_BIN, "diagnose", bad, "--reference", refpath, "-f", "json", NULL };
+	char *alone[] = { SEEP_BIN, "diagnose", bad, "-f", "json", NULL };
+	struct run r;
+	json_t *j, *top;
+
+	record(TARGET("ref_server") " 0", "h1", "2");
+	record(TARGET("ref_server") " 2", "bad", "1");
+	snprintf(h1, sizeof(h1), "%s/h1", tmp);
+	snprintf(bad, sizeof(bad), "%s/bad", tmp);
+	snprintf(refpath, sizeof(refpath), "%s/ref.pb.gz", tmp);
+	run_cmd(fp, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	run_release(&r);
+	run_cmd(diag, NULL, &r);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	j = json_line(r.out, 0);
+	cr_assert_not_null(j, "%s", r.out);
+	cr_assert_lt(json_integer_value(json_object_get(j, "snapshots")), 3);
+	cr_expect_eq(json_array_size(json_object_get(j, "stacks")), 0);
+	top = json_array_get(json_object_get(json_object_get(j, "reference"), "departures"), 0);
+	cr_assert_not_null(top, "%s", r.out);
+	cr_expect_str_eq(str(top, "function"), "parse_line");
+	json_decref(j);
+	run_release(&r);
+	run_cmd(alone, NULL, &r);
+	cr_expect_eq(r.status, 1, "without a reference it needs 3 snapshots");
+	run_release(&r);
+}
