@@ -15,7 +15,7 @@ PKGS=(
 case "${1:-}" in
   bench) PKGS+=(bpftrace heaptrack valgrind hyperfine
                 redis-server redis-tools dpkg-dev
-                libsystemd-dev libssl-dev tcl python3) ;;
+                libsystemd-dev libssl-dev tcl python3 clang libclang-rt-14-dev) ;;
 esac
 
 # The bench builds redis with glibc malloc from Debian's own source package:

@@ -4,7 +4,9 @@
  * line its stacks up as series (diagnose/stackseries), decide a verdict
  * per stack (diagnose/verdict) and for the process, rank (leaks by rate
  * first, then warm-ups and bounded stacks by live bytes, transients
- * last), print text or JSON. No root.
+ * last), with --reference compare the last snapshot with a reference of
+ * healthy runs (diagnose/fingerprint: stacks ranked by departure), print
+ * text or JSON. No root.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,13 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "diagnose/fingerprint.h"
 #include "diagnose/stackseries.h"
 #include "diagnose/verdict.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
+#include "snapshot/pprof.h"
 #include "snapshot/timeline.h"
 
 struct diagnose_opts {
@@ -27,6 +33,7 @@ struct diagnose_opts {
 	bool json;
 	size_t top;
 	double limit;            /* bytes; 0: none */
+	const char *reference;   /* a reference file or directory; NULL: none */
 };
 
 static void usage(FILE *out)
@@ -38,11 +45,15 @@ static void usage(FILE *out)
 "its live memory is a leak, a bounded cache or pool, a warm-up or a\n"
 "transient, with the evidence: the Theil-Sen slope and its interval, the\n"
 "Mann-Kendall trend test, R^2, the age of its oldest block and how much it\n"
-"allocated. Leaks come first, fastest first.\n"
+"allocated. Leaks come first, fastest first. With a reference (seep\n"
+"fingerprint), also ranks the last snapshot's stacks by how far they depart\n"
+"from healthy runs: stacks the reference lacks, stacks whose share grew.\n"
 "\n"
 "  -n, --top N            stacks shown (default 10)\n"
 "  -l, --limit BYTES      also say when the live heap reaches BYTES at the\n"
 "                         leaks' rate (e.g. 512M)\n"
+"  -r, --reference REF    a reference from seep fingerprint, or a directory of\n"
+"                         them (the one of the series' build-id is used)\n"
 "  -f, --format FMT       text (default) or json\n"
 "  -h, --help             this help\n"
 "\n"
@@ -54,6 +65,7 @@ static const char *const formats[] = { "text", "json" };
 static const struct option longopts[] = {
 	{ "top", required_argument, NULL, 'n' },
 	{ "limit", required_argument, NULL, 'l' },
+	{ "reference", required_argument, NULL, 'r' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -62,7 +74,7 @@ static const struct option longopts[] = {
 
 static const struct cli_command command = {
 	.name = "diagnose",
-	.shortopts = "n:l:f:vh",
+	.shortopts = "n:l:r:f:vh",
 	.longopts = longopts,
 	.format_opt = 'f',
 	.usage = usage,
@@ -84,6 +96,9 @@ static int on_opt(void *ctx, int c, const char *arg)
 		if (cli__bytes(arg, "--limit", 1, UINT64_MAX, &v))
 			return -EINVAL;
 		o->limit = (double)v;
+		return 0;
+	case 'r':
+		o->reference = arg;
 		return 0;
 	case 'f':
 		if (cli__name(arg, "--format", formats, 2, &f))
@@ -124,6 +139,11 @@ struct diagnosis {
 	double *t, *heap, *heap_var;
 	struct process_verdict pv;
 	double leak_rate;        /* the leaks' rates summed */
+	bool verdicts;           /* decided (a series of at least 3 snapshots) */
+	struct fingerprint *ref; /* with --reference: */
+	char ref_path[4096];
+	struct departure *dep;   /*   the last snapshot's stacks, ranked */
+	size_t ndep;
 };
 
 static int _rank_of(const struct verdict *v)
@@ -159,9 +179,11 @@ static void diagnosis_release(struct diagnosis *d)
 	free(d->t);
 	free(d->heap);
 	free(d->heap_var);
+	fingerprint__free(d->ref);
+	free(d->dep);
 }
 
-static int diagnose(const struct timeline *tl, struct diagnosis *d)
+static int diagnose(const struct timeline *tl, bool with_ref, struct diagnosis *d)
 {
 	size_t n = timeline__snapshots(tl);
 	const struct report **snaps = calloc(n, sizeof(*snaps));
@@ -176,7 +198,8 @@ static int diagnose(const struct timeline *tl, struct diagnosis *d)
 	d->heap_var = calloc(n, sizeof(double));
 	if (!snaps || !d->t || !d->heap || !d->heap_var)
 		goto cleanup;
-	if (n < 3) {
+	d->verdicts = n >= 3;
+	if (!d->verdicts && !with_ref) {
 		cli__error("cannot diagnose series: it has %zu snapshot%s, a verdict needs at least 3",
 			   n, n == 1 ? "" : "s");
 		err = -EINVAL;
@@ -205,7 +228,7 @@ static int diagnose(const struct timeline *tl, struct diagnosis *d)
 					     .oldest_age = r->age, .alloc_bytes = r->alloc };
 
 		d->j[k].row = r;
-		if ((err = verdict__decide(&vs, &p, &d->j[k].v)))
+		if (d->verdicts && (err = verdict__decide(&vs, &p, &d->j[k].v)))
 			goto cleanup;
 		if (d->j[k].v.kind == VERDICT_LEAK)
 			d->leak_rate += d->j[k].v.rate;
@@ -214,12 +237,78 @@ static int diagnose(const struct timeline *tl, struct diagnosis *d)
 			d->heap_var[i] += r->var[i];
 		}
 	}
+	if (!d->verdicts) {
+		d->nj = 0;
+		d->pv.reason = "too few snapshots for a verdict (at least 3)";
+		err = 0;
+		goto cleanup;
+	}
 	qsort(d->j, d->nj, sizeof(*d->j), _by_verdict);
 	err = verdict__process(d->t, d->heap, d->heap_var, NULL, n, &p, &d->pv);
 cleanup:
 	free(snaps);
 	if (err == -ENOMEM)
 		cli__error("cannot diagnose series: %s", strerror(ENOMEM));
+	return err;
+}
+
+/* The executable's build-id in the series: from its last snapshot that says. */
+static const char *series_exe_id(const struct timeline *tl)
+{
+	const char *id = NULL;
+
+	for (size_t i = timeline__snapshots(tl); i-- > 0 && !id;)
+		id = fingerprint__exe_id(timeline__snapshot(tl, i));
+	return id;
+}
+
+/* Reads the reference O->reference (a file, or the series' own in a
+ * reference directory) and ranks the last snapshot's departures from it. */
+static int compare_reference(const struct diagnose_opts *o, struct diagnosis *d)
+{
+	const struct timeline *tl = d->tl;
+	const char *id = series_exe_id(tl), *ref_id;
+	struct report r = { 0 };
+	struct stat st;
+	int err;
+
+	snprintf(d->ref_path, sizeof(d->ref_path), "%s", o->reference);
+	if (!stat(o->reference, &st) && S_ISDIR(st.st_mode)) {
+		err = fingerprint__path(o->reference, id, d->ref_path, sizeof(d->ref_path));
+		if (err == -EINVAL) {
+			cli__error("cannot find a reference in '%s': the series does not say its executable's build-id",
+				   o->reference);
+			return err;
+		}
+		if (!err && access(d->ref_path, F_OK)) {
+			err = -errno;
+			cli__error("cannot find a reference for build-id %s in '%s': %s", id,
+				   o->reference, strerror(-err));
+			return err;
+		}
+		if (err) {
+			cli__error("cannot find a reference in '%s': %s", o->reference, strerror(-err));
+			return err;
+		}
+	}
+	if ((err = pprof__read_file(d->ref_path, &r)))
+		return err;
+	err = fingerprint__from_report(&r, &d->ref);
+	report__release(&r);
+	if (err) {
+		cli__error("cannot read reference '%s': %s", d->ref_path, strerror(-err));
+		return err;
+	}
+	ref_id = fingerprint__build_id(d->ref);
+	if (id && ref_id && strcmp(id, ref_id)) {
+		cli__error("cannot compare with reference '%s': it is of build-id %s, the series' executable is %s",
+			   d->ref_path, ref_id, id);
+		return -EXDEV;
+	}
+	err = fingerprint__compare(d->ref, timeline__snapshot(tl, timeline__snapshots(tl) - 1),
+				   &d->dep, &d->ndep);
+	if (err)
+		cli__error("cannot compare with reference '%s': %s", d->ref_path, strerror(-err));
 	return err;
 }
 
@@ -275,6 +364,8 @@ static void print_text(const struct diagnosis *d, const struct diagnose_opts *o)
 	printf("series %s: pid %d (%s), %zu snapshots over %.1f s\n", o->dir, last->pid,
 	       last->comm, n, d->t[n - 1] - d->t[0]);
 	printf("live heap: %s -> %s; %s\n", a, b, d->pv.reason);
+	if (!d->verdicts)
+		return;
 	fmt__bytes((int64_t)llround(d->leak_rate), true, a, sizeof(a));
 	printf("%zu leaking stack%s of %zu, %s/s together", leaks, leaks == 1 ? "" : "s", d->nj, a);
 	if (o->limit > 0 && leaks) {
@@ -308,6 +399,83 @@ static void print_text(const struct diagnosis *d, const struct diagnose_opts *o)
 			printf(", turnover %.2f", v->turnover);
 		putchar('\n');
 	}
+}
+
+static bool departs(const struct departure *x)
+{
+	return x->kind == DEPART_NEW || x->kind == DEPART_GREW;
+}
+
+static void print_departures_text(const struct diagnosis *d, const struct diagnose_opts *o)
+{
+	size_t shown_n = 0, usual = 0;
+	char a[32], b[32], label[512];
+
+	for (size_t k = 0; k < d->ndep; k++)
+		usual += !departs(&d->dep[k]);
+	printf("\nreference %s: %zu run%s of %s; %zu of the last snapshot's %zu stacks depart from it\n",
+	       d->ref_path, fingerprint__runs(d->ref), fingerprint__runs(d->ref) == 1 ? "" : "s",
+	       fingerprint__comm(d->ref), d->ndep - usual, d->ndep);
+	for (size_t k = 0; k < d->ndep && shown_n < o->top; k++) {
+		const struct departure *x = &d->dep[k];
+		const struct stack_frame *site = site_of(x->stack);
+
+		if (!departs(x))
+			continue;
+		shown_n++;
+		stack_label(x->stack, label, sizeof(label));
+		fmt__bytes((int64_t)x->stack->bytes, false, a, sizeof(a));
+		printf("\n  #%zu %s", shown_n, fingerprint__kind_name(x->kind));
+		if (x->kind == DEPART_GREW)
+			printf(" (z %.1f)", x->z);
+		printf(": %s", site && site->function ? site->function : "?");
+		if (site && site->file)
+			printf(" at %s:%d", site->file, site->line);
+		printf(", %.1f %% of the heap (%s)", 100 * x->share, a);
+		if (x->kind == DEPART_NEW) {
+			printf(", absent from the reference\n");
+		} else {
+			fmt__bytes((int64_t)llround(x->excess), true, b, sizeof(b));
+			printf(" vs %.1f %% +- %.1f %% in %zu run%s, %s beyond it\n", 100 * x->ref_share,
+			       100 * x->ref_sd, x->ref_runs, x->ref_runs == 1 ? "" : "s", b);
+		}
+		printf("    %s\n", label);
+	}
+}
+
+static json_t *departures_json(const struct diagnosis *d, const struct diagnose_opts *o)
+{
+	json_t *arr = json_array();
+	size_t shown_n = 0;
+	const char *id;
+
+	if (!d->ref)
+		return json_null();
+	for (size_t k = 0; k < d->ndep && shown_n < o->top; k++) {
+		const struct departure *x = &d->dep[k];
+		const struct stack_frame *site = site_of(x->stack);
+		json_t *frames = json_array();
+
+		if (!departs(x))
+			continue;
+		shown_n++;
+		for (size_t f = 0; f < x->stack->nframes; f++)
+			json_array_append_new(frames, report__frame_json(&x->stack->frames[f]));
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:o, s:o, s:I, s:f, s:f, s:f, s:I, s:f, s:f, s:o}",
+			"departure", fingerprint__kind_name(x->kind),
+			"function", site && site->function ? json_string(site->function) : json_null(),
+			"file", site && site->file ? json_string(site->file) : json_null(),
+			"bytes", (json_int_t)x->stack->bytes, "share", x->share,
+			"ref_share", x->ref_share, "ref_share_sd", x->ref_sd,
+			"ref_runs", (json_int_t)x->ref_runs, "z", x->z, "excess_bytes", x->excess,
+			"frames", frames));
+	}
+	id = fingerprint__build_id(d->ref);
+	return json_pack("{s:s, s:o, s:I, s:I, s:o}", "path", d->ref_path,
+			 "build_id", id ? json_string(id) : json_null(),
+			 "runs", (json_int_t)fingerprint__runs(d->ref),
+			 "stacks_compared", (json_int_t)d->ndep, "departures", arr);
 }
 
 static json_t *num(double x)
@@ -354,14 +522,15 @@ static int print_json(const struct diagnosis *d, const struct diagnose_opts *o)
 			"grew", (json_int_t)v->grew, "intervals", (json_int_t)v->intervals,
 			"turnover", num(v->turnover), "bytes", bytes, "frames", frames));
 	}
-	root = json_pack("{s:s, s:i, s:s, s:I, s:o, s:{s:b, s:s, s:o}, s:f, s:o, s:I, s:o}",
+	root = json_pack("{s:s, s:i, s:s, s:I, s:o, s:{s:b, s:s, s:o}, s:f, s:o, s:I, s:o, s:o}",
 			 "series", o->dir, "pid", last->pid, "comm", last->comm,
 			 "snapshots", (json_int_t)n, "heap_bytes", heap,
 			 "process", "retention", d->pv.retention, "reason", d->pv.reason,
 			 "heap", trend_json(&d->pv.heap),
 			 "leak_rate_bytes_per_s", d->leak_rate,
 			 "time_to_limit_s", o->limit > 0 ? num(leaks_eta(d, o)) : json_null(),
-			 "stacks_total", (json_int_t)d->nj, "stacks", stacks);
+			 "stacks_total", (json_int_t)d->nj, "stacks", stacks,
+			 "reference", departures_json(d, o));
 	return report__print_json(root, stdout);
 }
 
@@ -374,11 +543,15 @@ int cmd_diagnose(int argc, char **argv)
 
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
-	if (!(err = timeline__load(opts.dir, &t)) && !(err = diagnose(t, &d))) {
-		if (opts.json)
+	if (!(err = timeline__load(opts.dir, &t)) && !(err = diagnose(t, opts.reference != NULL, &d)) &&
+	    (!opts.reference || !(err = compare_reference(&opts, &d)))) {
+		if (opts.json) {
 			err = print_json(&d, &opts);
-		else
+		} else {
 			print_text(&d, &opts);
+			if (d.ref)
+				print_departures_text(&d, &opts);
+		}
 		if (err)
 			err = cli__stdout_failed("the diagnosis", err);
 		else

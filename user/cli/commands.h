@@ -20,6 +20,7 @@ int cmd_record(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
+int cmd_fingerprint(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 

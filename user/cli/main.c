@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "diff", cmd_diff, "per-stack heap growth between two snapshots" },
 	{ "report", cmd_report, "summary and growth chart of a snapshot series" },
 	{ "diagnose", cmd_diagnose, "a verdict per stack of a series: leak, bounded, warm-up or transient" },
+	{ "fingerprint", cmd_fingerprint, "a heap reference of an executable from healthy runs" },
 	{ "daemon", cmd_daemon, "always-on memory telemetry and leak detection for every process" },
 	{ "status", cmd_status, "the running daemon's state and leak suspects" },
 };

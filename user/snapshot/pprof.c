@@ -69,8 +69,8 @@ struct loc {
 
 struct sample {
 	Pprof__Sample s;
-	Pprof__Label labels[4];
-	Pprof__Label *labelp[4];
+	Pprof__Label labels[6];
+	Pprof__Label *labelp[6];
 	int64_t values[V__MAX];
 };
 
@@ -273,7 +273,10 @@ static int _sample(struct encoder *e, const struct report *r, const struct repor
 	if ((err = _label(e, s, "pid", NULL, r->pid, NULL)) ||
 	    (err = _label(e, s, "comm", r->comm, 0, NULL)) ||
 	    (err = _label(e, s, "oldest_age", NULL, llround(rs->oldest_age_s * 1000),
-			  "milliseconds")))
+			  "milliseconds")) ||
+	    (err = _label(e, s, "samples", NULL, (int64_t)rs->samples, "count")) ||
+	    (rs->bytes_stddev > 0 &&
+	     (err = _label(e, s, "bytes_stddev", NULL, llround(rs->bytes_stddev), "bytes"))))
 		return err;
 	if (rs->truncated && (err = _label(e, s, "truncated", "true", 0, NULL)))
 		return err;
@@ -850,6 +853,10 @@ static int _stack(struct decoder *d, const Pprof__Sample *s, struct report *r,
 			rs->oldest_age_s = (double)l->num / 1000;
 		else if (!strcmp(key, "truncated") && str && !strcmp(str, "true"))
 			rs->truncated = true;
+		else if (!strcmp(key, "samples") && l->num > 0)
+			rs->samples = (uint64_t)l->num;
+		else if (!strcmp(key, "bytes_stddev") && l->num > 0)
+			rs->bytes_stddev = (double)l->num;
 	}
 	return 0;
 }
@@ -882,6 +889,18 @@ static void _comments(const struct decoder *d, struct report *r)
 		else if (!strncmp(c, STATS_PREFIX, strlen(STATS_PREFIX)))
 			_parse_stats(c + strlen(STATS_PREFIX), r);
 	}
+}
+
+/* The sampling rate, from a period in bytes ("space"/"bytes"): the
+ * period, 1 for every allocation; 0 when the profile does not say. */
+static uint64_t _period(const struct decoder *d)
+{
+	const Pprof__ValueType *pt = d->p->period_type;
+	const char *unit = pt ? _s(d, pt->unit) : NULL;
+
+	if (!unit || strcmp(unit, "bytes") || d->p->period <= 0)
+		return 0;
+	return (uint64_t)d->p->period;
 }
 
 static int _by_bytes(const void *a, const void *b)
@@ -1012,7 +1031,9 @@ int pprof__decode(const void *buf, size_t len, struct report *out, const char **
 			goto cleanup;
 		out->total_bytes += rs->bytes;
 		out->total_count += rs->count;
+		out->total_samples += rs->samples;
 	}
+	out->sample_bytes = _period(&d);
 	out->stacks_total = out->nstacks;
 	qsort(out->stacks, out->nstacks, sizeof(*out->stacks), _by_bytes);
 	_comments(&d, out);

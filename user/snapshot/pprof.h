@@ -8,7 +8,9 @@
  * allocation); time_nanos, duration_nanos; one mapping per module (file
  * name, address range, GNU build ID), one function per (name, source file),
  * one location per address with its file:line; sample labels pid, comm,
- * oldest_age (milliseconds) and truncated; the session's counters as
+ * oldest_age (milliseconds), samples (live blocks recorded), bytes_stddev
+ * (the estimate's standard deviation, bytes; absent when exact) and
+ * truncated; the session's counters as
  * comment "seep.stats: NAME=N ...".
  *
  * Reads back seep's own profiles and Go's heap profiles (inlined frames
@@ -18,11 +20,13 @@
  *
  * Round trip: decode(encode(r)) equals r for the fields pprof carries:
  * stacks (bytes, count, alloc_bytes, alloc_count, oldest_age_s to the
- * millisecond, truncated), frames (function, module, file, line, addr,
+ * millisecond, samples, bytes_stddev to the byte, truncated), frames (function, module, file, line, addr,
  * map_start, map_end, build_id, and offset when the module's load bias is
  * its start address, as for shared libraries and PIE executables), pid,
  * comm, time (to the microsecond) and elapsed_s (to the nanosecond), final,
- * exited, stats.
+ * exited, stats, sample_bytes (the period when its unit is bytes; a report
+ * with 0 reads back as 1; 0 for a profile without a period in bytes) and
+ * total_samples.
  * Totals are the sums over the stacks: encode every stack (top = 0).
  * A frame without a function name loses its file:line (pprof keeps lines
  * under functions).

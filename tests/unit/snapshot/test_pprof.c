@@ -398,3 +398,38 @@ Test(pprof, missing_file)
 
 	cr_expect_eq(pprof__read_file("/nonexistent/x.pb.gz", &r), -ENOENT);
 }
+
+/* A sampled snapshot reads back with its rate (the period) and, per stack,
+ * the samples behind the estimate and its standard deviation: what a
+ * diagnosis needs for the estimates' variance. */
+Test(pprof, sampling_rate_samples_and_stddev_read_back)
+{
+	struct report r, back;
+	const char *why = NULL;
+	void *buf;
+	size_t len;
+
+	sample(&r);
+	r.sample_bytes = 65536;
+	r.stacks[0].samples = 17;
+	r.stacks[0].bytes_stddev = 254321.4;
+	r.stacks[1].samples = 1;
+	encode(&r, &buf, &len);
+	cr_assert_eq(pprof__decode(buf, len, &back, &why), 0, "%s", why);
+	cr_expect_eq(back.sample_bytes, 65536);
+	cr_expect_eq(back.total_samples, 18);
+	cr_expect_eq(back.stacks[0].samples, 17);
+	cr_expect_float_eq(back.stacks[0].bytes_stddev, 254321.0, 1e-9);
+	cr_expect_eq(back.stacks[1].samples, 1);
+	cr_expect_eq(back.stacks[1].bytes_stddev, 0);
+	cr_expect_eq(back.stacks[2].samples, 0);
+	report__release(&back);
+	free(buf);
+	r.sample_bytes = 1;   /* every allocation */
+	encode(&r, &buf, &len);
+	cr_assert_eq(pprof__decode(buf, len, &back, &why), 0, "%s", why);
+	cr_expect_eq(back.sample_bytes, 1);
+	report__release(&back);
+	report__release(&r);
+	free(buf);
+}
