@@ -301,7 +301,7 @@ struct restart {
 static size_t desaw(const struct detect_params *p, const struct linfit *lv, const double *v,
 		    size_t n, double jump, size_t min_tooth, double *u, double *off)
 {
-	struct restart rs[64];
+	struct restart rs[64] = { 0 };
 	size_t nrs = 0, seg = 0;
 
 	for (size_t i = 0; i < n; i++) {
