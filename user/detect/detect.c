@@ -697,8 +697,76 @@ static bool _is_spike(const double *v, size_t from, size_t to, double hi, double
 
 	for (size_t i = from; i < to; i++)
 		above += v[i] > med + 0.5 * e;
-	return e > 2 * (med - lo10) && e > 6 * sigma && above * 10 < n && fabs(rise) < 0.3 * e &&
+	return e > 1.5 * (med - lo10) && e > 6 * sigma && above * 10 < n && fabs(rise) < 0.3 * e &&
 	       v[to - 1] < med + 0.5 * e;
+}
+
+/* A spike against the local base: the base is a running median of
+ * v[from, to) over a sixth of the samples (sampled every 1/48 and
+ * interpolated); the largest excursion E above it, with the samples above
+ * base + E/2 forming one run under a tenth of the samples that ends before
+ * the window does, E above 6 · SIGMA and 4 robust sds of the excursions,
+ * and the level after the run back within 0.3 · E of the level before it. */
+static bool _is_local_spike(const double *v, size_t from, size_t to, double sigma)
+{
+	size_t n = to - from, w = n / 6, stride = n / 48 ? n / 48 : 1, nk, a, b, k = 0, len;
+	double *r = NULL, *tmp = NULL, *knots = NULL, e = -INFINITY, sd, before = 0, after = 0;
+	bool spike = false;
+
+	if (n < 48 || w < 4)
+		return false;
+	nk = (n - 1) / stride + 1;
+	r = malloc(n * sizeof(*r));
+	tmp = malloc((w + 1) * sizeof(*tmp));
+	knots = malloc(nk * sizeof(*knots));
+	if (!r || !tmp || !knots)
+		goto cleanup;
+	for (size_t j = 0; j < nk; j++) {
+		size_t c = j * stride, lo = c > w / 2 ? c - w / 2 : 0, hi = c + w / 2 < n ? c + w / 2 : n;
+
+		memcpy(tmp, v + from + lo, (hi - lo) * sizeof(*tmp));
+		knots[j] = median_of(tmp, hi - lo);
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i / stride;
+		double f = (double)(i - j * stride) / (double)stride;
+		double base = j + 1 < nk ? knots[j] + f * (knots[j + 1] - knots[j]) : knots[j];
+
+		r[i] = v[from + i] - base;
+		if (r[i] > e) {
+			e = r[i];
+			k = i;
+		}
+	}
+	for (a = k; a > 0 && r[a - 1] > 0.5 * e; a--)
+		;
+	for (b = k + 1; b < n && r[b] > 0.5 * e; b++)
+		;
+	len = b - a;
+	if (b >= n || !a || len * 10 >= n)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if ((i < a || i >= b) && r[i] > 0.5 * e)
+			goto cleanup;	/* a second excursion as large: not one spike */
+	{
+		size_t m = len < a ? len : a, m2 = len < n - b ? len : n - b;
+
+		for (size_t i = 0; i < m; i++)
+			before += v[from + a - 1 - i];
+		for (size_t i = 0; i < m2; i++)
+			after += v[from + b + i];
+		before /= (double)m;
+		after /= (double)m2;
+	}
+	for (size_t i = 0; i < n; i++)
+		r[i] = fabs(r[i]);
+	sd = 1.4826 * median_of(r, n);
+	spike = e > 6 * sigma && e > 4 * sd && fabs(after - before) < 0.3 * e;
+cleanup:
+	free(r);
+	free(tmp);
+	free(knots);
+	return spike;
 }
 
 /* Net change of v[from, to): the mean of its last tenth minus the mean of
@@ -765,7 +833,8 @@ enum detect_pattern detect__classify(const struct series *s, size_t from, size_t
 	med = median_of(tmp, n);
 	lo10 = select_kth(tmp, n, n / 10);
 	free(tmp);
-	if (_is_spike(v, from, to, hi, med, lo10, noise, rise))
+	if (_is_spike(v, from, to, hi, med, lo10, noise, rise) ||
+	    _is_local_spike(v, from, to, noise))
 		return PATTERN_SPIKE;
 	_shape_fit(v, from, to, &f);
 	/* no significant change: neither shape explains half the variance, or
