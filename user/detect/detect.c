@@ -566,13 +566,14 @@ static double _lag_noise(const double *v, size_t from, size_t to, size_t l, doub
  * more than 0.4 of RANGE and more than LEAST, from the top part of the
  * range (above LO + 0.6 · RANGE) to near its base (below LO + 0.35 ·
  * RANGE); *DROPPED gets what they
- * fall together (positive). */
+ * fall together (positive), [*FIRST, *FIRST_END] spans the first one. */
 static size_t _drops(const double *v, size_t from, size_t to, double sigma, double lo,
-		     double range, double least, double *dropped)
+		     double range, double least, double *dropped, size_t *first, size_t *first_end)
 {
 	size_t nd = 0;
 
 	*dropped = 0;
+	*first = *first_end = to;
 	for (size_t i = from + 1; i < to;) {
 		double d = v[i] - v[i - 1];
 		size_t j = i;
@@ -585,7 +586,10 @@ static size_t _drops(const double *v, size_t from, size_t to, double sigma, doub
 			j++;
 		if (j - i < 6 && v[j] - v[i - 1] < -fmax(0.4 * range, least) &&
 		    v[i - 1] > lo + 0.6 * range && v[j] < lo + 0.35 * range) {
-			nd++;
+			if (!nd++) {
+				*first = i - 1;
+				*first_end = j;
+			}
 			*dropped -= v[j] - v[i - 1];
 		}
 		i = j + 1;
@@ -618,6 +622,23 @@ static size_t _jumps(const double *v, size_t from, size_t to, size_t lag, double
 		i = top + 1;
 	}
 	return nj;
+}
+
+static void _line_sse(const double *v, size_t from, size_t to, double *sse, double *rise);
+
+/* One drop [D0, D1] of DROP in v[from, to) is a restart when the series grew
+ * into it (the line before it rises by half the drop at least) and grows
+ * again after it (at least 8 samples that rise). */
+static bool _one_restart(const double *v, size_t from, size_t to, size_t d0, size_t d1,
+			 double drop)
+{
+	double sse, before, after;
+
+	if (d0 < from + 8 || d1 + 8 >= to)
+		return false;
+	_line_sse(v, from, d0 + 1, &sse, &before);
+	_line_sse(v, d1, to, &sse, &after);
+	return before >= 0.5 * drop && after > 0;
 }
 
 /* Least-squares fits of v[from, to) used by the classes. */
@@ -790,7 +811,7 @@ enum detect_pattern detect__classify(const struct series *s, size_t from, size_t
 {
 	const double *v = s->v;
 	double lo = INFINITY, hi = -INFINITY, range, sigma, noise, rise, med, lo10, up, down, trend, dropped;
-	size_t n, lag, ndrop, nup;
+	size_t n, lag, ndrop, nup, d0, d1;
 	struct shape_fit f;
 	double *tmp;
 
@@ -820,8 +841,9 @@ enum detect_pattern detect__classify(const struct series *s, size_t from, size_t
 	_jumps(v, from, to, lag, trend, fmax(5 * noise, 0.05 * range), -1, &down);
 	/* sawtooth: restarts that give back a large share of the range, grown
 	 * back between them by growth that is not jumps */
-	ndrop = _drops(v, from, to, sigma, lo, range, 6 * noise, &dropped);
-	if (ndrop >= 1 && up < 0.5 * range && rise + dropped - up >= 0.7 * dropped) {
+	ndrop = _drops(v, from, to, sigma, lo, range, 6 * noise, &dropped, &d0, &d1);
+	if (ndrop >= 1 && up < 0.5 * range && rise + dropped - up >= 0.7 * dropped &&
+	    (ndrop >= 2 || _one_restart(v, from, to, d0, d1, dropped))) {
 		if (restarts)
 			*restarts = ndrop;
 		return PATTERN_SAWTOOTH;
