@@ -140,10 +140,15 @@ static int _plain_run(struct csv *csv)
 	return 0;
 }
 
-static int _push_byte(struct csv *csv, char c)
+static inline int _push_byte(struct csv *csv, char c)
 {
-	char *p = VEC_PUSH(csv->buf, csv->buf_len, csv->buf_cap);
+	char *p;
 
+	if (csv->buf_len < csv->buf_cap) {
+		csv->buf[csv->buf_len++] = c;
+		return 0;
+	}
+	p = VEC_PUSH(csv->buf, csv->buf_len, csv->buf_cap);
 	if (!p)
 		return -ENOMEM;
 	*p = c;
