@@ -30,7 +30,11 @@ endif
 
 PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+# cairo is compiled against but not linked: user/lib/cairo_dl loads
+# libcairo at the first drawing call, so runs that draw nothing do not load
+# its ~50 shared libraries.
+LINK_PKGS := $(filter-out cairo,$(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS))
 
 WARN     := -Wall -Wextra -Werror -Wstrict-prototypes -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
@@ -88,7 +92,7 @@ LIBSEEP   := $(BUILD)/libseep.a
 SEEP      := $(BUILD)/seep
 # What the core links against: no libbpf.
 CORE_PKGS := $(filter-out libbpf,$(PKGS))
-CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS)) -lZydis -lstdc++ -lm -lpthread
+CORE_LIBS  = $(shell pkg-config --libs $(filter-out cairo,$(CORE_PKGS))) -lZydis -lstdc++ -lm -lpthread
 
 all: $(SEEP)
 

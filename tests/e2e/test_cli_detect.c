@@ -139,7 +139,7 @@ Test(cli_detect, flat_is_not_a_leak)
 	cr_assert(json_is_false(json_object_get(j, "leak")));
 	cr_assert(json_is_null(json_object_get(j, "window_start")));
 	cr_assert(json_is_null(json_object_get(j, "time_to_threshold_s")));
-	cr_assert_str_eq(json_string_value(json_object_get(j, "pattern")), "plateau");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "pattern")), "none");
 	json_decref(j);
 }
 

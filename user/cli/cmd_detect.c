@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "detect/detect.h"
+#include "lib/cairo_dl.h"
 #include "lib/log.h"
 #include "detect/plot.h"
 #include "detect/precog.h"
@@ -473,6 +474,10 @@ int cmd_detect(int argc, char **argv)
 			cli__error("%s", err);
 			goto cleanup;
 		}
+	}
+	if (o.plot && cairo_dl__load(err, sizeof(err))) {
+		cli__error("cannot write plot '%s': %s", o.plot, err);
+		goto cleanup;
 	}
 	if (o.plot && (rc = plot__draw(o.plot, o.file, &analysed, &r, o.params.threshold,
 				      in.split))) {

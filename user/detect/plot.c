@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "detect/plot.h"
+#include "lib/cairo_dl.h"
 
 #define W 960.0
 #define H 420.0
@@ -189,6 +190,8 @@ int plot__draw(const char *path, const char *title, const struct series *s,
 
 	if (!s->n)
 		return -EINVAL;
+	if (cairo_dl__load(NULL, 0))
+		return -ENOENT;
 	_frame_fit(&f, s, threshold);
 	surf = png ? cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)W, (int)H)
 		   : cairo_svg_surface_create(path, W, H);

@@ -3,7 +3,9 @@
  * end of the training part. Drawn with cairo: an SVG surface, or a PNG
  * image when PATH ends in ".png".
  *
- * Returns 0 or -errno (-EIO when cairo fails to write PATH).
+ * cairo is loaded at the first plot (lib/cairo_dl), not at start-up.
+ * Returns 0 or -errno (-ENOENT when libcairo cannot be loaded, -EIO when
+ * cairo fails to write PATH).
  */
 #ifndef SEEP_PLOT_H
 #define SEEP_PLOT_H

@@ -9,8 +9,13 @@
 
 #include "lib/vec.h"
 
+#define CSV_BLOCK (1 << 17)	/* bytes inflated (or read) at a time */
+
 struct csv {
 	gzFile in;
+	unsigned char *blk;	/* [CSV_BLOCK] input read ahead */
+	size_t pos, len;	/* next byte in blk, bytes in blk */
+	bool eof;		/* gzread() returned 0 or -1: no more input */
 	char delim;
 	size_t line;        /* lines consumed so far */
 	size_t rec_line;    /* line where the current record began */
@@ -37,7 +42,14 @@ struct csv *csv__open(const char *path)
 		errno = err;
 		return NULL;
 	}
-	gzbuffer(csv->in, 1 << 16);
+	gzbuffer(csv->in, 1 << 17);
+	csv->blk = malloc(CSV_BLOCK);
+	if (!csv->blk) {
+		gzclose(csv->in);
+		free(csv);
+		errno = ENOMEM;
+		return NULL;
+	}
 	csv->delim = ',';
 	return csv;
 }
@@ -48,6 +60,7 @@ void csv__free(struct csv *csv)
 		return;
 	if (csv->in)
 		gzclose(csv->in);
+	free(csv->blk);
 	free(csv->buf);
 	free(csv->offs);
 	free(csv->fields);
@@ -69,10 +82,73 @@ const char *csv__error(const struct csv *csv)
 	return csv->err;
 }
 
-static int _push_byte(struct csv *csv, char c)
+/* Refills the read-ahead block: 1 with bytes in it, 0 at the end of input
+ * or on a read error (gzerror() tells which, in _at_end). */
+static int _fill(struct csv *csv)
 {
-	char *p = VEC_PUSH(csv->buf, csv->buf_len, csv->buf_cap);
+	int n;
 
+	if (csv->eof)
+		return 0;
+	n = gzread(csv->in, csv->blk, CSV_BLOCK);
+	if (n <= 0) {
+		csv->eof = true;
+		return 0;
+	}
+	csv->pos = 0;
+	csv->len = (size_t)n;
+	return 1;
+}
+
+/* The next input byte, or -1 at the end of input (or on an error). */
+static inline int _getc(struct csv *csv)
+{
+	if (csv->pos == csv->len && !_fill(csv))
+		return -1;
+	return csv->blk[csv->pos++];
+}
+
+/* The next input byte without consuming it, or -1. */
+static inline int _peekc(struct csv *csv)
+{
+	if (csv->pos == csv->len && !_fill(csv))
+		return -1;
+	return csv->blk[csv->pos];
+}
+
+/* Copies the run of ordinary bytes (no delimiter, quote, line break or
+ * NUL) that starts at the read position into the current field, in bulk.
+ * 0 or -ENOMEM. */
+static int _plain_run(struct csv *csv)
+{
+	const unsigned char *p = csv->blk + csv->pos, *end = csv->blk + csv->len, *q = p;
+	unsigned char d = (unsigned char)csv->delim;
+	size_t n;
+	int err;
+
+	while (q < end && *q != d && *q != '\n' && *q != '\r' && *q != '"' && *q)
+		q++;
+	n = (size_t)(q - p);
+	if (!n)
+		return 0;
+	err = VEC_RESERVE(csv->buf, csv->buf_cap, csv->buf_len + n + 1);
+	if (err)
+		return err;
+	memcpy(csv->buf + csv->buf_len, p, n);
+	csv->buf_len += n;
+	csv->pos += n;
+	return 0;
+}
+
+static inline int _push_byte(struct csv *csv, char c)
+{
+	char *p;
+
+	if (csv->buf_len < csv->buf_cap) {
+		csv->buf[csv->buf_len++] = c;
+		return 0;
+	}
+	p = VEC_PUSH(csv->buf, csv->buf_len, csv->buf_cap);
 	if (!p)
 		return -ENOMEM;
 	*p = c;
@@ -141,13 +217,13 @@ static int _quoted_char(struct csv *csv, struct rec *rec, int c)
 			csv->line++;
 		return _push_byte(csv, (char)c);
 	}
-	next = gzgetc(csv->in);
-	if (next == '"')
+	next = _peekc(csv);
+	if (next == '"') {
+		csv->pos++;
 		return _push_byte(csv, '"');
+	}
 	rec->quoted = false;
 	rec->after_quote = true;
-	if (next != -1)
-		gzungetc(next, csv->in);
 	return 0;
 }
 
@@ -204,7 +280,10 @@ int csv__next(struct csv *csv, char ***fields, size_t *nfields)
 	csv->nf = 0;
 	csv->err[0] = '\0';
 	for (;;) {
-		c = gzgetc(csv->in);
+		/* the common case: a run of plain bytes inside an unquoted field */
+		if (rec.in_record && !rec.quoted && !rec.after_quote && (err = _plain_run(csv)))
+			return err;
+		c = _getc(csv);
 		if (c == -1) {
 			if ((err = _at_end(csv, &rec)) <= 0)
 				return err;

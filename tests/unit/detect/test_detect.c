@@ -230,7 +230,7 @@ Test(lbr, flat_series_is_not_a_leak)
 
 	raw_params(&p);
 	make(&s, 48 * PER_HOUR, flat, &level);
-	assert_no_detector_fires(&p, &s, PATTERN_PLATEAU);
+	assert_no_detector_fires(&p, &s, PATTERN_NONE);
 	series__release(&s);
 }
 
@@ -592,7 +592,7 @@ static double classify_value(const char *name, size_t i)
 ParameterizedTestParameters(classify, hand_made)
 {
 	static struct classify_case c[] = {
-		{ "flat", PATTERN_PLATEAU, 0 },
+		{ "flat", PATTERN_NONE, 0 },
 		{ "steady", PATTERN_STEADY, 0 },
 		{ "stair", PATTERN_STAIR, 0 },
 		{ "sawtooth", PATTERN_SAWTOOTH, 2 },
@@ -621,14 +621,14 @@ ParameterizedTest(struct classify_case *c, classify, hand_made)
 	series__release(&s);
 }
 
-Test(classify, short_windows_are_plateaus)
+Test(classify, short_windows_are_none)
 {
 	struct series s;
 
 	cr_assert_eq(series__init(&s, 10), 0);
 	for (size_t i = 0; i < s.n; i++)
 		s.v[i] = (double)(i * i);
-	cr_assert_eq(detect__classify(&s, 2, 5, NULL), PATTERN_PLATEAU);	/* 3 samples */
+	cr_assert_eq(detect__classify(&s, 2, 5, NULL), PATTERN_NONE);	/* 3 samples */
 	cr_assert_eq(detect__classify(&s, 0, s.n, NULL), PATTERN_STEADY);
 	series__release(&s);
 }
