@@ -158,7 +158,8 @@ Test(trigger, leaker_collected_cache_not, .init = setup, .fini = teardown, .time
 				 "--set", "telemetry.fold=2s", "--set", "budget.bpf_cpu=0.2",
 				 "--set", "collect.every=2s", "--set", "collect.snapshots=4",
 				 "--set", "collect.cpu=1",
-				 "--set", "collect.comms=daemon_leaker,daemon_cache", NULL };
+				 "--set", "collect.comms=daemon_leaker,daemon_cache",
+				 "--set", "trigger.psi=", "--set", "trigger.cgroup=no", NULL };
 
 		d = daemon_start(err_path, args);
 	}
