@@ -6,11 +6,16 @@
 set -uo pipefail
 
 passed=0 failed=0 broken=()
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
 for bin in "$@"; do
   [[ "$bin" == "--" ]] && continue
   name=${bin#*/tests/}
   printf '== %s\n' "$name"
-  out=$("$bin" --jobs 1 2>&1); rc=$?
+  # Output through a file, not $(...): a process a test leaked that still
+  # holds the pipe would hang the suite; this waits for the binary only.
+  "$bin" --jobs 1 > "$tmp" 2>&1; rc=$?
+  out=$(cat "$tmp")
   printf '%s\n' "$out" | grep -Ev '^\[RUN \]|^\[PASS\]' || true
   syn=$(printf '%s\n' "$out" | grep -E 'Synthesis: Tested: [0-9]+' | tail -n1)
   if [[ -z "$syn" ]]; then

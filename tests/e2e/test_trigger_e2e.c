@@ -41,8 +41,29 @@ static void setup(void)
 	cr_assert_eq(scratch__mkdir(dir, sizeof(dir), "trigger"), 0);
 }
 
+/* Every process a test starts (targets, daemons), killed by the teardown
+ * even when an assertion ended the test early: nothing outlives it. */
+static pid_t started[32];
+static int nstarted;
+
+static pid_t track(pid_t pid)
+{
+	if (pid > 0 && nstarted < (int)(sizeof(started) / sizeof(started[0])))
+		started[nstarted++] = pid;
+	return pid;
+}
+
+static pid_t tstart(char *const argv[], int *go)
+{
+	return track(target_start(argv, go));
+}
+
 static void teardown(void)
 {
+	for (int i = 0; i < nstarted; i++)
+		if (kill(started[i], SIGKILL) == 0)
+			waitpid(started[i], NULL, 0);
+	nstarted = 0;
 	scratch__rmrf(dir);
 }
 
@@ -63,7 +84,7 @@ static pid_t daemon_start(const char *err_path, char *const args[])
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	return pid;
+	return track(pid);
 }
 
 static bool err_says(const char *err_path, const char *what)
@@ -150,8 +171,8 @@ Test(trigger, leaker_collected_cache_not, .init = setup, .fini = teardown, .time
 
 	snprintf(store, sizeof(store), "%s/seep.db", dir);
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
-	leaker = target_start(leak_argv, &go_l);
-	cache = target_start(cache_argv, &go_c);
+	leaker = tstart(leak_argv, &go_l);
+	cache = tstart(cache_argv, &go_c);
 	{
 		char *args[] = { "-v", "-i", "1", "--store", store, "--listen", LISTEN,
 				 "--set", "detect.scale=3600", "--set", "detect.threshold=256MiB",
@@ -418,8 +439,8 @@ Test(trigger, rules_stair_and_spike, .init = setup, .fini = teardown, .timeout =
 	json_t *cs, *cp;
 
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
-	stair = target_start(stair_argv, &go_a);
-	spiky = target_start(spiky_argv, &go_b);
+	stair = tstart(stair_argv, &go_a);
+	spiky = tstart(spiky_argv, &go_b);
 	d = daemon_up(listen, err_path, extra);
 	target_go(go_a);
 	target_go(go_b);
@@ -458,7 +479,7 @@ Test(trigger, cpu_budget_raises_then_detaches, .init = setup, .fini = teardown, 
 	json_t *c;
 
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
-	churn = target_start(churn_argv, &go);
+	churn = tstart(churn_argv, &go);
 	d = daemon_up(listen, err_path, extra);
 	target_go(go);
 	cr_assert_eq(request(listen, churn, NULL), 202, "the request was refused");
@@ -534,7 +555,7 @@ static void oom_case(const char *listen, const char *cg, bool by_request)
 
 	cg_make(cg, 48 << 20, path, sizeof(path));
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
-	leaker = target_start(leak_argv, &go);
+	leaker = tstart(leak_argv, &go);
 	cg_enter(path, leaker);
 	d = daemon_up(listen, err_path, extra);
 	if (by_request) {
@@ -617,7 +638,7 @@ Test(trigger, psi_pressure, .init = setup, .fini = teardown, .timeout = 120)
 		cr_skip_test("no /proc/pressure/memory (PSI off)");
 	cg_make("seep-trigger-psi", 16 << 20, path, sizeof(path));
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
-	cache = target_start(cache_argv, &go);
+	cache = tstart(cache_argv, &go);
 	d = daemon_up(listen, err_path, extra);
 	cr_assert(err_says(err_path, "memory pressure trigger: 'some 1000 2000000'"),
 		  "the PSI trigger was not set");
@@ -672,7 +693,7 @@ Test(trigger, reference_snapshots, .init = setup, .fini = teardown, .timeout = 1
 
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
 	snprintf(refs, sizeof(refs), "%s/references", dir);
-	cache = target_start(cache_argv, &go);
+	cache = tstart(cache_argv, &go);
 	target_go(go);
 	/* the daemon_up default reference.every=0 is overridden by the later --set */
 	d = daemon_up(listen, err_path, extra);
