@@ -67,24 +67,18 @@ static json_t *_suspect(const struct mx_suspect *s)
 			       "threshold_bytes", s->threshold_bytes, "slope_bytes_per_s",
 			       s->slope_bytes_per_s, "r2", s->r2, "pivot_severity",
 			       s->pivot_severity);
+	json_t *j, *growth = json_array();	/* a component's is empty */
 
-	json_t *j, *growth = NULL;
+	for (size_t i = 0; growth && i < s->ngrowth; i++) {
+		const struct mx_growth_stack *g = &s->growth[i];
+		json_t *fns = json_array();
 
-	if (!strcmp(s->kind, "process")) {
-		growth = json_array();
-		for (size_t i = 0; growth && i < s->ngrowth; i++) {
-			const struct mx_growth_stack *g = &s->growth[i];
-			json_t *fns = json_array();
-
-			for (size_t k = 0; fns && k < g->nfunctions; k++)
-				json_array_append_new(fns, g->functions[k]
-								? json_string(g->functions[k])
-								: json_null());
-			json_array_append_new(growth, json_pack("{s:f, s:I, s:o*}", "grown_bytes",
-								g->grown_bytes, "samples",
-								(json_int_t)g->samples,
-								"functions", fns));
-		}
+		for (size_t k = 0; fns && k < g->nfunctions; k++)
+			json_array_append_new(fns, g->functions[k] ? json_string(g->functions[k])
+								   : json_null());
+		json_array_append_new(growth, json_pack("{s:f, s:I, s:o*}", "grown_bytes",
+							g->grown_bytes, "samples",
+							(json_int_t)g->samples, "functions", fns));
 	}
 	j = json_pack("{s:s, s:i, s:I, s:s, s:s, s:f, s:f, s:f, s:s, s:f, s:f, s:b, s:b, s:o}",
 			 "kind", s->kind, "pid", s->pid, "start_ticks", (json_int_t)s->start,
