@@ -116,6 +116,25 @@ fail:
 	return NULL;
 }
 
+/* A suspect's top growth stack: its innermost named function. */
+static void _text_growth(json_t *growth)
+{
+	json_t *top = json_array_get(growth, 0), *fn;
+	const char *name = NULL;
+	char a[32];
+	size_t i;
+
+	if (!top)
+		return;
+	json_array_foreach(json_object_get(top, "functions"), i, fn)
+		if ((name = json_string_value(fn)))
+			break;
+	fmt__bytes((int64_t)json_number_value(json_object_get(top, "grown_bytes")), false, a,
+		   sizeof(a));
+	printf("            grows in %s (%s, %lld samples)\n", name ? name : "(unknown)", a,
+	       (long long)json_integer_value(json_object_get(top, "samples")));
+}
+
 static void _text(json_t *status, json_t *suspects)
 {
 	json_t *dm = json_object_get(status, "daemon"), *host = json_object_get(status, "host");
@@ -155,6 +174,7 @@ static void _text(json_t *status, json_t *suspects)
 		       json_string_value(json_object_get(s, "pattern")),
 		       json_number_value(json_object_get(s, "severity")), a, b,
 		       json_string_value(json_object_get(s, "component")));
+		_text_growth(json_object_get(s, "growth"));
 	}
 }
 

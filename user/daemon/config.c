@@ -34,6 +34,8 @@ static const struct key keys[] = {
 	  "younger processes count only in their component" },
 	{ "telemetry", "max_procs", K_U32, F(max_procs), 64, 4194304, "BPF process table size" },
 	{ "telemetry", "cgroup_depth", K_INT, F(cgroup_depth), 0, 16, "cgroup levels walked" },
+	{ "telemetry", "growth_stacks", K_STRING, F(growth_stacks), 0, 0,
+	  "where memory grows, by user stack: off, suspects (process suspects) or all" },
 	{ "detect", "algos", K_STRING, F(algos), 0, 0, "detectors: seep, lbr, lbrcpd" },
 	{ "detect", "scale", K_DURATION, F(scale_s), 1, 86400,
 	  "detector seconds per sample (300: one sample is the detectors' 5-minute step)" },
@@ -103,6 +105,7 @@ void daemon_config__defaults(struct daemon_config *c)
 	c->max_age_s = 7 * 86400;
 	c->max_bytes = 256ULL << 20;
 	c->fold_s = 120;
+	snprintf(c->growth_stacks, sizeof(c->growth_stacks), "suspects");
 	c->max_procs = 16384;
 	c->cgroup_depth = 3;
 	snprintf(c->algos, sizeof(c->algos), "seep");

@@ -31,6 +31,7 @@ struct daemon_config {
 	double fold_s;
 	uint32_t max_procs;
 	int cgroup_depth;
+	char growth_stacks[16];	/* "off", "suspects" (default) or "all" */
 	/* [detect] */
 	char algos[64];		/* comma-separated detector names */
 	double scale_s;		/* detector seconds per sample */

@@ -35,10 +35,17 @@
 #include "metrics/prom.h"
 #include "sys/sysfile.h"
 #include "telemetry/collector.h"
+#include "telemetry/growth.h"
+#include "tracer/growthprobe.h"
 #include "tracer/oomwatch.h"
 #include "tracer/telemetry.h"
 
 #define MAX_ALGOS 4
+#define NPROGS (TELEMETRY_NPROGS + GROWTHPROBE_NPROGS)
+#define GROWTH_TOP 3		/* growth stacks shown with a suspect */
+
+enum growth_mode { GROWTH_OFF, GROWTH_SUSPECTS, GROWTH_ALL };
+static const char *const growth_modes[] = { "off", "suspects", "all" };
 
 struct pwatch {			/* a process's series */
 	int pid;
@@ -72,6 +79,12 @@ struct suspect {
 	double baseline;	/* RSS at the start of the leaking window */
 	bool dirty;		/* to be written this interval */
 	bool cleared;		/* a spike that came back down: inactive until judged anew */
+	bool watched;		/* its growth stacks followed (growthprobe__watch) */
+	/* its top growth stacks, refreshed each interval: the model points here */
+	struct growth_view gv;
+	struct mx_growth_stack gs[GROWTH_TOP];
+	const char **fns;	/* the stacks' function names, back to back */
+	size_t fns_cap;
 };
 
 struct dmn {
@@ -110,8 +123,13 @@ struct dmn {
 	size_t mcgs_cap;
 	struct mx_suspect *msus;
 	size_t msus_cap;
-	struct mx_prog progs[TELEMETRY_NPROGS];
-	struct telemetry_cost costs[TELEMETRY_NPROGS];
+	struct mx_prog progs[NPROGS];
+	struct telemetry_cost costs[NPROGS];
+	/* growth stacks (telemetry.growth_stacks) */
+	enum growth_mode growth_mode;
+	struct growthprobe *gp;
+	struct growth *gr;
+	size_t nwatched;
 	char *metrics_text;
 	size_t metrics_len;
 	/* own cost */
@@ -207,6 +225,15 @@ static int _apply(struct dmn *d, char *err, size_t errlen)
 
 	if (ret)
 		return ret;
+	for (ret = 0; ret < 3 && strcmp(d->cfg.growth_stacks, growth_modes[ret]); ret++)
+		;
+	if (ret == 3) {
+		snprintf(err, errlen,
+			 "bad value '%s' for 'telemetry.growth_stacks' (off, suspects or all)",
+			 d->cfg.growth_stacks);
+		return -EINVAL;
+	}
+	d->growth_mode = (enum growth_mode)ret;
 	if (!strcmp(d->cfg.threshold, "host")) {
 		d->threshold = (double)collector__host(d->col)->total;
 	} else if (!daemon_config__parse_size(d->cfg.threshold, &u) && u > 0) {
@@ -215,6 +242,103 @@ static int _apply(struct dmn *d, char *err, size_t errlen)
 		snprintf(err, errlen, "bad value '%s' for 'detect.threshold' (host or a size)",
 			 d->cfg.threshold);
 		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- growth stacks ----------------------------------------------------------- */
+
+/* Suspects mode: a process suspect's growth stacks are followed from its
+ * verdict on. */
+static void _growth_follow(struct dmn *d, struct suspect *s)
+{
+	int err;
+
+	if (!d->gp || d->growth_mode != GROWTH_SUSPECTS || s->watched || strcmp(s->m.kind, "process"))
+		return;
+	err = growthprobe__watch(d->gp, (uint32_t)s->m.pid, s->m.start);
+	if (err) {
+		pr_warn("cannot follow the growth stacks of process %d '%s': %s", s->m.pid, s->comm,
+			strerror(-err));
+		return;
+	}
+	s->watched = true;
+	d->nwatched++;
+}
+
+/* The suspect's process exited or was cleared: not followed any more, its
+ * stacks forgotten (the suspect keeps the last view of them). */
+static void _growth_drop(struct dmn *d, struct suspect *s)
+{
+	if (!s->watched)
+		return;
+	growthprobe__unwatch(d->gp, (uint32_t)s->m.pid);
+	growth__forget(d->gr, s->m.pid);
+	s->watched = false;
+	d->nwatched--;
+}
+
+static void _growth_event(const struct seep_tel_growth *ev, const void *stack, void *ctx)
+{
+	struct dmn *d = ctx;
+
+	/* what cannot be added is counted in growth__stats */
+	growth__add_copy(d->gr, ev, stack);
+}
+
+static int _on_growth(int fd, uint32_t events, void *ctx)
+{
+	struct dmn *d = ctx;
+	int n;
+
+	(void)fd, (void)events;
+	n = growthprobe__poll(d->gp, _growth_event, d);
+	if (n < 0)
+		pr_debug("cannot read the growth ring: %s", strerror(-n));
+	return 0;
+}
+
+/* All mode: the stacks of processes that ended are forgotten. */
+static void _growth_prune(struct dmn *d)
+{
+	int *pids = NULL;
+	size_t n = 0;
+
+	if (!d->gr || d->growth_mode != GROWTH_ALL || growth__pids(d->gr, &pids, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (kill(pids[i], 0) && errno == ESRCH)
+			growth__forget(d->gr, pids[i]);
+	free(pids);
+}
+
+/* The suspect's top growth stacks into its model (the last ones seen are
+ * kept when the process has none now). */
+static int _growth_view(struct dmn *d, struct suspect *s)
+{
+	struct growth_view v;
+	size_t nf = 0, k = 0;
+
+	if (!d->gr || strcmp(s->m.kind, "process") || !s->m.alive)
+		return 0;
+	if (growth__view(d->gr, s->m.pid, GROWTH_TOP, &v))
+		return 0;
+	for (size_t i = 0; i < v.nstacks; i++)
+		nf += v.stacks[i].nframes;
+	if (VEC_RESERVE(s->fns, s->fns_cap, nf + 1)) {
+		growth_view__release(&v);
+		return -ENOMEM;
+	}
+	growth_view__release(&s->gv);
+	s->gv = v;
+	for (size_t i = 0; i < v.nstacks && i < GROWTH_TOP; i++) {
+		const struct growth_stack_view *g = &v.stacks[i];
+
+		s->gs[i] = (struct mx_growth_stack){ .grown_bytes = g->grown, .samples = g->samples,
+						     .nfunctions = g->nframes,
+						     .functions = &s->fns[k] };
+		for (size_t f = 0; f < g->nframes; f++)
+			s->fns[k++] = g->frames[f].function;
 	}
 	return 0;
 }
@@ -264,8 +388,12 @@ static void _pw_drop(struct dmn *d, uint32_t id)
 
 	if (w->alive)
 		hashmap__remove(&d->pw_by_pid, _pid_hash(w->pid), &w->pid, _pw_eq, d);
-	if (w->suspect)
+	if (w->suspect) {
 		d->sus[w->suspect - 1].m.alive = false, d->sus[w->suspect - 1].dirty = true;
+		_growth_drop(d, &d->sus[w->suspect - 1]);
+	} else if (w->alive && d->gr) {
+		growth__forget(d->gr, w->pid);	/* no later process holds the pid */
+	}
 	watch__release(&w->w);
 	w->used = false;
 	f = VEC_PUSH(d->pw_free, d->npw_free, d->pw_free_cap);
@@ -356,6 +484,8 @@ static int _suspect(struct dmn *d, int *slot, const char *kind, int pid, uint64_
 		s->m.time_to_threshold_s = v->time_to_threshold_s;
 		s->m.severity = _severity(d, v, pivot);
 	}
+	if (leak)
+		_growth_follow(d, s);
 	s->m.threshold_bytes = d->threshold;
 	s->m.rss_bytes = rss;
 	s->m.pivot_severity = pivot;
@@ -584,6 +714,14 @@ static void _self_cost(struct dmn *d, double now_mono)
 	if (sysfile__read("/proc/self/statm", buf, sizeof(buf)) > 0)
 		sscanf(buf, "%llu %llu", &size, &res);
 	collector__bpf_costs(d->col, d->costs, TELEMETRY_NPROGS, &n, &stats_on);
+	if (d->gp) {
+		int on = 0;
+
+		if (!growthprobe__costs(d->gp, d->costs + n, &on)) {
+			n += GROWTHPROBE_NPROGS;
+			stats_on = stats_on || on;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		d->progs[i] = (struct mx_prog){ .name = d->costs[i].name,
 						.attached = d->costs[i].attached,
@@ -699,9 +837,15 @@ static int _model(struct dmn *d, double now)
 	d->model.cgroups = d->mcgs;
 	d->model.ncgroups = collector__ncgroups(d->col);
 	for (size_t i = 0; i < d->nsus; i++) {
-		d->msus[i] = d->sus[i].m;
-		d->msus[i].comm = d->sus[i].comm;
-		d->msus[i].component = d->sus[i].component;
+		struct suspect *x = &d->sus[i];
+
+		if (_growth_view(d, x))
+			return -ENOMEM;
+		d->msus[i] = x->m;
+		d->msus[i].comm = x->comm;
+		d->msus[i].component = x->component;
+		d->msus[i].growth = x->gs;
+		d->msus[i].ngrowth = x->gv.nstacks < GROWTH_TOP ? x->gv.nstacks : GROWTH_TOP;
 	}
 	d->model.suspects = d->msus;
 	d->model.nsuspects = d->nsus;
@@ -724,18 +868,36 @@ static int _model(struct dmn *d, double now)
 	d->model.self.bpf_ring_full = cs->bpf_stats[SEEP_TEL_STAT_RING_FULL];
 	d->model.self.bpf_lifecycle = cs->bpf_stats[SEEP_TEL_STAT_LIFECYCLE];
 	d->model.self.detect_runs = d->detect_runs;
+	d->model.self.growth_mode = growth_modes[d->growth_mode];
+	d->model.self.growth_loaded = d->gp != NULL;
+	d->model.self.growth_watched = d->nwatched;
+	if (d->gp) {
+		uint64_t st[SEEP_TEL_NSTATS];
+
+		if (!growthprobe__stats(d->gp, st)) {
+			d->model.self.growth_bpf_events = st[SEEP_TEL_STAT_GROWTH_EVENTS];
+			d->model.self.growth_bpf_samples = st[SEEP_TEL_STAT_GROWTH_SAMPLES];
+			d->model.self.growth_bpf_ring_full = st[SEEP_TEL_STAT_GROWTH_RING_FULL];
+		}
+	}
+	if (d->gr) {
+		const struct growth_stats *gs = growth__stats(d->gr);
+
+		d->model.self.growth_stacks_added = gs->events;
+		d->model.self.growth_dropped = gs->dropped;
+		d->model.self.growth_unwind_failed = gs->unwind_failed;
+		d->model.self.growth_truncated = gs->truncated;
+	}
 	free(d->metrics_text);
 	d->metrics_text = NULL;
 	return prom__render(&d->model, &d->metrics_text, &d->metrics_len);
 }
 
-/* rss_stat is not re-attached once detached: the collector has no call for
- * it (reattach_hold 0); the policy's re-attach is unit-tested for when it
- * has. */
+/* rss_stat detached by the back-off is attached again after the policy's
+ * hold-off (collector__rss_on). */
 static void _budget_init(struct dmn *d)
 {
 	budget_params__defaults(&d->bp, d->cfg.cpu_budget, d->cfg.bpf_budget);
-	d->bp.reattach_hold = 0;
 	budget_state__init(&d->bs, &d->bp);
 }
 
@@ -759,6 +921,19 @@ static void _budget(struct dmn *d)
 			" memory from /proc%s", 100 * m->bpf_cpu_share, 100 * d->cfg.bpf_budget,
 			d->bp.reattach_hold ? "" : " until a restart");
 		collector__rss_off(d->col);
+	}
+	if (act & BUDGET_REATTACH) {
+		int err = collector__rss_on(d->col);
+
+		if (err) {
+			pr_warn("cannot attach 'tp_btf/rss_stat' again: %s (memory from /proc)",
+				strerror(-err));
+			budget__reattach_failed(&d->bp, &d->bs);
+		} else {
+			pr_warn("BPF back under its budget (%.2f%% of a core < half of %.2f%%):"
+				" rss_stat attached again", 100 * m->bpf_cpu_share,
+				100 * d->cfg.bpf_budget);
+		}
 	}
 	d->stretch = d->bs.stretch;
 	d->backoff = budget__level(&d->bs);
@@ -798,6 +973,7 @@ static void _collect_done(int pid, uint64_t start, const char *reason, void *ctx
 	s->cleared = true;
 	s->m.active = false;
 	s->dirty = true;
+	_growth_drop(d, s);
 	pr_warn("suspect: process %d '%s' cleared: its spike came back down", pid, s->comm);
 }
 
@@ -1048,6 +1224,38 @@ static void _psi_open(struct dmn *d)
 	pr_info("memory pressure trigger: '%s' on '%s'", d->cfg.psi, path);
 }
 
+/* The growth-stack probes and their aggregation; off, with a warning,
+ * where they cannot be loaded. */
+static void _growth_open(struct dmn *d)
+{
+	struct growthprobe_opts o = {
+		.mode = d->growth_mode == GROWTH_ALL ? SEEP_TEL_GROWTH_ALL : SEEP_TEL_GROWTH_WATCHED,
+	};
+	struct growth_config gc = { 0 };
+	char msg[512];
+	int err;
+
+	err = growthprobe__open(&o, &d->gp, msg, sizeof(msg));
+	if (err) {
+		pr_warn("growth stacks off: %s", msg);
+		return;
+	}
+	gc.sample_bytes = growthprobe__sample_bytes(d->gp);
+	err = growth__new(&gc, NULL, &d->gr);
+	if (!err)
+		err = evloop__add_fd(d->loop, growthprobe__fd(d->gp), EPOLLIN, _on_growth, d);
+	if (err) {
+		pr_warn("growth stacks off: cannot set them up: %s", strerror(-err));
+		growth__free(d->gr);
+		growthprobe__free(d->gp);
+		d->gr = NULL;
+		d->gp = NULL;
+		return;
+	}
+	pr_info("growth stacks: %s (sampled every %llu bytes)", growth_modes[d->growth_mode],
+		(unsigned long long)gc.sample_bytes);
+}
+
 static int _tick(struct dmn *d)
 {
 	double now = clock__wall_s(), t0 = clock__mono_s(), t1;
@@ -1090,6 +1298,7 @@ static int _tick(struct dmn *d)
 		return err;
 	d->detect_s = clock__mono_s() - t1;
 	_trigger(d, COLLECT_LEAK, now);
+	_growth_prune(d);
 	_memevents_sync(d);
 	_references(d, now);
 	running = collects__running(d->coll);
@@ -1195,6 +1404,28 @@ static int _snapshot_request(struct dmn *d, const struct http_request *req, char
 	return 0;
 }
 
+/* GET /api/growth[?pid=N[&top=K]]: growth__render_json. */
+static int _growth_request(struct dmn *d, const struct http_request *req, char **body,
+			   size_t *len, unsigned *status)
+{
+	const char *pid = http__arg(req, "pid");
+	char msg[128];
+	int err;
+
+	if (!d->gr)
+		return _error(body, len, status, 404,
+			      "growth stacks are off (telemetry.growth_stacks, daemon.bpf)");
+	err = growth__render_json(d->gr, pid, http__arg(req, "top"), body, len);
+	if (err == -ENOENT) {
+		snprintf(msg, sizeof(msg), "no growth stacks for pid '%s'", pid ? pid : "");
+		return _error(body, len, status, 404, msg);
+	}
+	if (err == -EINVAL)
+		return _error(body, len, status, 400,
+			      "bad value for 'pid' or 'top' (a number)");
+	return err;
+}
+
 static int _handle(const struct http_request *req, char **body, size_t *len, const char **type,
 		   unsigned *status, void *ctx)
 {
@@ -1222,6 +1453,8 @@ static int _handle(const struct http_request *req, char **body, size_t *len, con
 		return _snapshot_request(d, req, body, len, status);
 	if (!strcmp(req->method, "POST"))
 		return _error(body, len, status, 405, "method not allowed");
+	if (!strcmp(req->path, "/api/growth"))
+		return _growth_request(d, req, body, len, status);
 	_collect_model(d);	/* the series may have grown since the interval */
 	return api__render(&d->model, req->path, body, len);
 }
@@ -1282,13 +1515,15 @@ static void _reload(struct dmn *d)
 	}
 	if (strcmp(next.store, d->cfg.store) || strcmp(next.listen, d->cfg.listen) ||
 	    next.bpf != d->cfg.bpf || next.history != d->cfg.history ||
+	    strcmp(next.growth_stacks, d->cfg.growth_stacks) ||
 	    next.pivot_window != d->cfg.pivot_window)
-		pr_warn("reload: store, listen, bpf, detect.history and pivot.window change"
-			" only with a restart");
+		pr_warn("reload: store, listen, bpf, detect.history, pivot.window and"
+			" telemetry.growth_stacks change only with a restart");
 	next.store[0] = '\0';
 	snprintf(next.store, sizeof(next.store), "%s", keep.store);
 	snprintf(next.listen, sizeof(next.listen), "%s", keep.listen);
 	next.bpf = keep.bpf;
+	snprintf(next.growth_stacks, sizeof(next.growth_stacks), "%s", keep.growth_stacks);
 	next.history = keep.history;
 	next.pivot_window = keep.pivot_window;
 	d->cfg = next;
@@ -1342,7 +1577,11 @@ static void _release(struct dmn *d)
 			evloop__remove_fd(d->loop, d->psi_fd);
 		if (d->http)
 			evloop__remove_fd(d->loop, http__fd(d->http));
+		if (d->gp)
+			evloop__remove_fd(d->loop, growthprobe__fd(d->gp));
 	}
+	growthprobe__free(d->gp);
+	growth__free(d->gr);
 	if (d->sfd >= 0)
 		close(d->sfd);
 	if (d->psi_fd >= 0)
@@ -1359,6 +1598,10 @@ static void _release(struct dmn *d)
 	free(d->pw);
 	free(d->pw_free);
 	free(d->cw);
+	for (size_t i = 0; i < d->nsus; i++) {
+		growth_view__release(&d->sus[i].gv);
+		free(d->sus[i].fns);
+	}
 	free(d->sus);
 	free(d->cg_paths);
 	free(d->cg_ids);
@@ -1481,6 +1724,8 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 			goto cleanup;
 	}
 	_psi_open(&d);
+	if (cfg->bpf && d.growth_mode != GROWTH_OFF)
+		_growth_open(&d);
 	d.last_ref = clock__wall_s();	/* the first round one reference.every from now */
 	if (cfg->bpf) {
 		if (oomwatch__new(d.loop, _on_oom, &d, &d.oom, msg, sizeof(msg)))

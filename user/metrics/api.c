@@ -67,13 +67,30 @@ static json_t *_suspect(const struct mx_suspect *s)
 			       "threshold_bytes", s->threshold_bytes, "slope_bytes_per_s",
 			       s->slope_bytes_per_s, "r2", s->r2, "pivot_severity",
 			       s->pivot_severity);
+	json_t *j, *growth = json_array();	/* a component's is empty */
 
-	return json_pack("{s:s, s:i, s:I, s:s, s:s, s:f, s:f, s:f, s:s, s:f, s:f, s:b, s:b, s:o}",
+	for (size_t i = 0; growth && i < s->ngrowth; i++) {
+		const struct mx_growth_stack *g = &s->growth[i];
+		json_t *fns = json_array();
+
+		for (size_t k = 0; fns && k < g->nfunctions; k++)
+			json_array_append_new(fns, g->functions[k] ? json_string(g->functions[k])
+								   : json_null());
+		json_array_append_new(growth, json_pack("{s:f, s:I, s:o*}", "grown_bytes",
+							g->grown_bytes, "samples",
+							(json_int_t)g->samples, "functions", fns));
+	}
+	j = json_pack("{s:s, s:i, s:I, s:s, s:s, s:f, s:f, s:f, s:s, s:f, s:f, s:b, s:b, s:o}",
 			 "kind", s->kind, "pid", s->pid, "start_ticks", (json_int_t)s->start,
 			 "comm", s->comm, "component", s->component, "start_time", s->from_s,
 			 "end_time", s->to_s, "first_suspected", s->first_s, "pattern", s->pattern,
 			 "severity", s->severity, "rss_bytes", s->rss_bytes, "active", s->active,
 			 "alive", s->alive, "evidence", ev);
+	if (j && growth)
+		json_object_set_new(j, "growth", growth);
+	else
+		json_decref(growth);
+	return j;
 }
 
 static json_t *_suspects(const struct mx_model *m)
@@ -130,7 +147,7 @@ static json_t *_status(const struct mx_model *m)
 						       "run_cnt", (json_int_t)s->progs[i].run_cnt,
 						       "recursion_misses",
 						       (json_int_t)s->progs[i].recursion_misses));
-	return json_pack("{s:f, s:{s:I, s:I}, s:I, s:I, s:I, s:{s:f, s:I, s:f, s:f, s:f, s:f, s:i,"
+	json_t *j = json_pack("{s:f, s:{s:I, s:I}, s:I, s:I, s:I, s:{s:f, s:I, s:f, s:f, s:f, s:f, s:i,"
 			 " s:I, s:f, s:f, s:I, s:b, s:b, s:b, s:o, s:{s:I, s:I, s:I},"
 			 " s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:I}}",
 			 "time", m->now_s,
@@ -157,6 +174,23 @@ static json_t *_status(const struct mx_model *m)
 			 "heap_bytes", (json_int_t)s->heap_bytes,
 			 "store_bytes", (json_int_t)s->store_memory_bytes,
 			 "backoff_recoveries", (json_int_t)s->backoff_shrinks);
+	json_t *g = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "mode",
+			      s->growth_mode ? s->growth_mode : "off", "loaded", s->growth_loaded,
+			      "watched", (json_int_t)s->growth_watched, "bpf_events",
+			      (json_int_t)s->growth_bpf_events, "bpf_samples",
+			      (json_int_t)s->growth_bpf_samples, "ring_full",
+			      (json_int_t)s->growth_bpf_ring_full, "stacks_added",
+			      (json_int_t)s->growth_stacks_added, "dropped",
+			      (json_int_t)s->growth_dropped, "unwind_failed",
+			      (json_int_t)s->growth_unwind_failed, "truncated",
+			      (json_int_t)s->growth_truncated);
+	json_t *dm = json_object_get(j, "daemon");
+
+	if (dm && g)
+		json_object_set_new(dm, "growth_stacks", g);
+	else
+		json_decref(g);
+	return j;
 }
 
 int api__render(const struct mx_model *m, const char *path, char **buf, size_t *len)

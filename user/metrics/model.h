@@ -41,6 +41,15 @@ struct mx_cgroup {
 	uint64_t usage, limit;	/* limit UINT64_MAX: none */
 };
 
+/* One of a process suspect's growth stacks (telemetry/growth.h): where
+ * its memory grew, by user stack. */
+struct mx_growth_stack {
+	double grown_bytes;	/* estimated brk + mmap + fault bytes */
+	uint64_t samples;
+	size_t nfunctions;
+	const char *const *functions;	/* innermost first; NULL: not symbolized */
+};
+
 struct mx_suspect {
 	const char *kind;	/* "process" or "component" */
 	int pid;		/* 0 for a component */
@@ -59,6 +68,8 @@ struct mx_suspect {
 	double pivot_severity;
 	bool active;		/* still leaking at the last evaluation */
 	bool alive;		/* the process still runs */
+	const struct mx_growth_stack *growth;	/* largest first; processes only */
+	size_t ngrowth;
 };
 
 struct mx_prog {
@@ -91,6 +102,12 @@ struct mx_self {
 	uint64_t detect_runs;
 	const struct mx_prog *progs;
 	size_t nprogs;
+	/* growth stacks (telemetry.growth_stacks) */
+	const char *growth_mode;	/* "off", "suspects" or "all" */
+	bool growth_loaded;
+	uint64_t growth_watched;	/* processes followed now (suspects mode) */
+	uint64_t growth_bpf_events, growth_bpf_samples, growth_bpf_ring_full;
+	uint64_t growth_stacks_added, growth_dropped, growth_unwind_failed, growth_truncated;
 };
 
 /* A heap snapshot series of one process (daemon/collect.h). */

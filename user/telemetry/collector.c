@@ -552,6 +552,17 @@ int collector__rss_off(struct collector *c)
 	return err;
 }
 
+int collector__rss_on(struct collector *c)
+{
+	int err;
+
+	if (!c->bpf)
+		return -EOPNOTSUPP;
+	err = telemetry__attach_rss(c->bpf);
+	c->stats.rss_bpf = telemetry__rss_attached(c->bpf);
+	return err;
+}
+
 int collector__bpf_costs(struct collector *c, struct telemetry_cost *out, size_t max, size_t *n,
 			 int *stats_on)
 {

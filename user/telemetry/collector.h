@@ -117,6 +117,8 @@ const struct collector_stats *collector__stats(const struct collector *c);
 
 /* Back-off: stop the rss_stat program (memory from /proc from then on). */
 int collector__rss_off(struct collector *c);
+/* Recovery: rss_stat attached again (-EOPNOTSUPP without BPF). */
+int collector__rss_on(struct collector *c);
 /* What the BPF programs cost: fills OUT (TELEMETRY_NPROGS entries at most);
  * 0 entries without BPF. */
 struct telemetry_cost;

@@ -198,6 +198,19 @@ int telemetry__detach_rss(struct telemetry *t)
 	return err;
 }
 
+int telemetry__attach_rss(struct telemetry *t)
+{
+	struct bpf_link *l;
+
+	if (t->skel->links.rss_stat_enter)
+		return 0;
+	l = bpf_program__attach(t->skel->progs.rss_stat_enter);
+	if (!l)
+		return -errno;
+	t->skel->links.rss_stat_enter = l;
+	return 0;
+}
+
 int telemetry__rss_attached(const struct telemetry *t)
 {
 	return t->skel->links.rss_stat_enter != NULL;

@@ -10,7 +10,8 @@
  * Reading: telemetry__poll() hands the lifecycle events waiting in the
  * ring to FN (non-blocking); telemetry__walk() hands every process of the
  * `procs` map to FN. telemetry__detach_rss() is the back-off step: it
- * detaches rss_stat alone (counts then come from /proc).
+ * detaches rss_stat alone (counts then come from /proc);
+ * telemetry__attach_rss() undoes it.
  * Returns 0 or -errno; open writes a message into ERR on failure.
  */
 #ifndef SEEP_TRACER_TELEMETRY_H
@@ -58,6 +59,8 @@ int telemetry__costs(struct telemetry *t, struct telemetry_cost out[TELEMETRY_NP
 		     int *stats_on);
 
 int telemetry__detach_rss(struct telemetry *t);
+/* The back-off's recovery: attaches rss_stat again (0 if it is attached). */
+int telemetry__attach_rss(struct telemetry *t);
 int telemetry__rss_attached(const struct telemetry *t);
 
 #endif

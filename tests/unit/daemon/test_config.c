@@ -35,6 +35,7 @@ static const struct case_ cases[] = {
 	{ "telemetry", "fold", "120s", "0", "0s", "30s", "30s", "-1s" },
 	{ "telemetry", "max_procs", "16384", "1024", "1024", "64", "64", "63" },
 	{ "telemetry", "cgroup_depth", "3", "0", "0", "16", "16", "17" },
+	{ "telemetry", "growth_stacks", "suspects", "all", "all", "off", "off", NULL },
 	{ "detect", "algos", "seep", "seep,lbr", "seep,lbr", "lbrcpd", "lbrcpd", NULL },
 	{ "detect", "scale", "300s", "1h", "3600s", "1", "1s", "0.5" },
 	{ "detect", "threshold", "host", "256MiB", "256MiB", "host", "host", NULL },

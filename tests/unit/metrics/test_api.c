@@ -119,7 +119,8 @@ Test(api, suspects_with_evidence)
 	static const char *const sus[] = { "kind:s", "pid:i", "start_ticks:i", "comm:s",
 					   "component:s", "start_time:n", "end_time:n",
 					   "first_suspected:n", "pattern:s", "severity:n",
-					   "rss_bytes:n", "active:b", "alive:b", "evidence:o", NULL };
+					   "rss_bytes:n", "active:b", "alive:b", "evidence:o", "growth:a",
+					   NULL };
 	static const char *const evd[] = { "algo:s", "window_start:n", "window_end:n",
 					   "time_to_threshold_s:N", "threshold_bytes:n",
 					   "slope_bytes_per_s:n", "r2:n", "pivot_severity:n", NULL };
@@ -177,7 +178,7 @@ Test(api, status)
 		"interval_s:n", "effective_interval_s:n", "backoff_level:i", "samples:i",
 		"sample_seconds:n", "detect_seconds:n", "store_bytes:i", "bpf_loaded:b",
 		"rss_stat_attached:b", "bpf_stats:b", "bpf_programs:a", "bpf_drops:o",
-		"memory:o", "backoff_recoveries:i", NULL };
+		"memory:o", "backoff_recoveries:i", "growth_stacks:o", NULL };
 	static const char *const prog[] = { "name:s", "attached:b", "run_time_ns:i", "run_cnt:i",
 					    "recursion_misses:i", NULL };
 	static const char *const drops[] = { "map_full:i", "no_owner:i", "ring_full:i", NULL };

@@ -1,0 +1,251 @@
+/* End to end: growth stacks in the daemon (telemetry.growth_stacks =
+ * suspects, the default). `seep daemon` at a 1 s interval next to a steady
+ * leaker (daemon_leaker: leak_chunk touches what it allocates, so its
+ * memory grows through page faults) and a bounded cache: `seep status
+ * --format json` shows the leaker as a suspect whose growth stacks name
+ * leak_chunk, and the cache as none; /api/growth?pid=N answers the stacks,
+ * a bad pid argument is a 400; /metrics counts the growth programs and
+ * stacks. Prints the time from the leak's start to that suspect. Root. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scratch.h"
+#include "testlib.h"
+
+#define PORT "19477"
+#define LISTEN "127.0.0.1:" PORT
+
+static char dir[64];
+
+static void setup(void)
+{
+	cr_assert_eq(scratch__mkdir(dir, sizeof(dir), "growth"), 0);
+}
+
+static void teardown(void)
+{
+	scratch__rmrf(dir);
+}
+
+static pid_t daemon_start(const char *err_path, char *const args[])
+{
+	char *argv[40] = { SEEP_BIN, "daemon" };
+	int n = 2;
+	pid_t pid;
+
+	for (int i = 0; args[i] && n < 39; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static char *file_text(const char *path)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static json_t *status_json(void)
+{
+	char *argv[] = { SEEP_BIN, "status", "--listen", LISTEN, "--format", "json", NULL };
+	struct run r;
+	json_t *j;
+
+	run_cmd(argv, NULL, &r);
+	cr_assert_eq(r.status, 0, "seep status: %s", r.err);
+	j = json_loads(r.out, 0, NULL);
+	cr_assert(j, "seep status printed no JSON: %s", r.out);
+	run_release(&r);
+	return j;
+}
+
+static json_t *suspect_of(json_t *status, pid_t pid)
+{
+	json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(status, "suspects"), i, s)
+		if ((pid_t)json_integer_value(json_object_get(s, "pid")) == pid &&
+		    !strcmp(json_string_value(json_object_get(s, "kind")), "process"))
+			return s;
+	return NULL;
+}
+
+/* The growth stack (of a suspect's "growth") naming FN, or NULL. */
+static json_t *growth_naming(json_t *growth, const char *fn)
+{
+	json_t *g, *f;
+	size_t i, k;
+
+	json_array_foreach(growth, i, g)
+		json_array_foreach(json_object_get(g, "functions"), k, f)
+			if (json_is_string(f) && !strcmp(json_string_value(f), fn))
+				return g;
+	return NULL;
+}
+
+/* The HTTP status of a GET of PATH, the body into OUT. */
+static int http_get(const char *path, const char *out)
+{
+	char cmd[512];
+	FILE *p;
+	int code = 0;
+
+	snprintf(cmd, sizeof(cmd), "curl -s -o %s -w '%%{http_code}' 'http://" LISTEN "%s'", out,
+		 path);
+	p = popen(cmd, "r");
+	cr_assert(p, "cannot run curl");
+	if (fscanf(p, "%d", &code) != 1)
+		code = -1;
+	pclose(p);
+	return code;
+}
+
+Test(growth, suspect_names_leaking_function, .init = setup, .fini = teardown, .timeout = 180)
+{
+	char store[128], err_path[128], body[128], path[64];
+	char *leak_argv[] = { TARGET("daemon_leaker"), "250", "512", NULL };
+	char *cache_argv[] = { TARGET("daemon_cache"), "16", "250", NULL };
+	int go_l, go_c, st;
+	pid_t leaker, cache, d;
+	json_t *j = NULL, *found = NULL;
+	struct timespec t0, t1;
+	double latency;
+
+	snprintf(store, sizeof(store), "%s/seep.db", dir);
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	snprintf(body, sizeof(body), "%s/body", dir);
+	leaker = target_start(leak_argv, &go_l);
+	cache = target_start(cache_argv, &go_c);
+	{
+		char *args[] = { "-v", "-i", "1", "--store", store, "--listen", LISTEN,
+				 "--set", "detect.scale=3600", "--set", "detect.threshold=256MiB",
+				 "--set", "telemetry.fold=2s", "--set", "budget.bpf_cpu=0.5",
+				 "--set", "collect.top_k=0", "--set", "reference.every=0", NULL };
+
+		d = daemon_start(err_path, args);
+	}
+	for (int i = 0; i < 600 && !strstr(file_text(err_path), "daemon ready"); i++)
+		usleep(100000);
+	cr_assert(strstr(file_text(err_path), "daemon ready"), "the daemon did not get ready: %s",
+		  file_text(err_path));
+	cr_assert(strstr(file_text(err_path), "growth stacks: suspects"),
+		  "the growth stacks are not on: %s", file_text(err_path));
+	target_go(go_l);
+	target_go(go_c);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 200 && !found; i++) {
+		json_t *s;
+
+		usleep(250000);
+		json_decref(j);
+		j = status_json();
+		s = suspect_of(j, leaker);
+		if (s && json_is_true(json_object_get(s, "active")) &&
+		    growth_naming(json_object_get(s, "growth"), "leak_chunk"))
+			found = s;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	latency = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	fprintf(stderr, "growth e2e: leak start to suspect with a growth stack naming leak_chunk"
+		" %.1f s\n", latency);
+	cr_assert(found, "the leaker (pid %d) is no suspect whose growth stacks name leak_chunk: %s",
+		  leaker, json_dumps(json_object_get(j, "suspects"), JSON_COMPACT));
+	{
+		json_t *g = json_object_get(found, "growth");
+		json_t *top = json_array_get(g, 0);
+
+		cr_expect_leq(json_array_size(g), 3, "more than 3 growth stacks with a suspect");
+		cr_expect_gt(json_number_value(json_object_get(top, "grown_bytes")), 0);
+		cr_expect_gt(json_integer_value(json_object_get(top, "samples")), 0);
+		for (size_t i = 1; i < json_array_size(g); i++)
+			cr_expect_geq(json_number_value(json_object_get(json_array_get(g, i - 1),
+									"grown_bytes")),
+				      json_number_value(json_object_get(json_array_get(g, i),
+									"grown_bytes")),
+				      "growth stacks not sorted by grown bytes");
+	}
+	/* the bounded cache is no suspect, and is not followed */
+	cr_expect(!suspect_of(j, cache) ||
+		  !json_is_true(json_object_get(suspect_of(j, cache), "active")),
+		  "the bounded cache (pid %d) is a suspect", cache);
+	json_decref(j);
+	/* /api/growth of the leaker: its stacks; of the cache: none; bad pid: 400 */
+	snprintf(path, sizeof(path), "/api/growth?pid=%d&top=5", leaker);
+	cr_assert_eq(http_get(path, body), 200, "GET %s: %s", path, file_text(body));
+	j = json_loads(file_text(body), 0, NULL);
+	cr_assert(j, "GET %s: no JSON: %s", path, file_text(body));
+	cr_expect_eq(json_integer_value(json_object_get(j, "pid")), leaker);
+	cr_expect_leq(json_array_size(json_object_get(j, "stacks")), 5);
+	{
+		json_t *s, *f;
+		size_t i, k;
+		int named = 0;
+
+		json_array_foreach(json_object_get(j, "stacks"), i, s)
+			json_array_foreach(json_object_get(s, "frames"), k, f)
+				named += json_is_string(json_object_get(f, "function")) &&
+					 !strcmp(json_string_value(json_object_get(f, "function")),
+						 "leak_chunk");
+		cr_expect_gt(named, 0, "/api/growth names no leak_chunk frame: %s",
+			     file_text(body));
+	}
+	json_decref(j);
+	snprintf(path, sizeof(path), "/api/growth?pid=%d", cache);
+	cr_expect_eq(http_get(path, body), 404, "the cache has growth stacks: %s",
+		     file_text(body));
+	cr_expect_eq(http_get("/api/growth?pid=abc", body), 400, "a bad pid: %s",
+		     file_text(body));
+	/* /metrics: the growth counters and the growth programs' costs */
+	cr_assert_eq(http_get("/metrics", body), 200);
+	{
+		const char *m = file_text(body);
+
+		cr_expect(strstr(m, "seep_growth_loaded 1"), "no seep_growth_loaded 1 in /metrics");
+		cr_expect(strstr(m, "seep_growth_watched_processes 1"),
+			  "the leaker alone is not followed");
+		cr_expect(strstr(m, "seep_growth_stacks_added_total"),
+			  "no seep_growth_stacks_added_total in /metrics");
+		cr_expect(strstr(m, "seep_bpf_prog_runs_total{prog=\"page_fault_user_growth\"}") ||
+			  strstr(m, "seep_bpf_prog_runs_total{prog=\"page_fault_u"),
+			  "the growth programs are not in the cost list");
+	}
+	/* the text status names the top stack's innermost named function */
+	{
+		char *argv[] = { SEEP_BIN, "status", "--listen", LISTEN, NULL };
+		struct run r;
+
+		run_cmd(argv, NULL, &r);
+		cr_expect_eq(r.status, 0, "seep status: %s", r.err);
+		cr_expect(strstr(r.out, "grows in "), "seep status shows no growth stack: %s", r.out);
+		run_release(&r);
+	}
+	kill(d, SIGTERM);
+	cr_assert_eq(waitpid(d, &st, 0), d);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
+	kill(leaker, SIGKILL);
+	kill(cache, SIGKILL);
+	waitpid(leaker, NULL, 0);
+	waitpid(cache, NULL, 0);
+}
