@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "snapshot/kreport.h"
+#include "symbols/kallsyms.h"
 #include "testlib.h"
 #include "tracer/ktrace.h"
 
@@ -184,7 +185,20 @@ struct storm {
 	size_t n;
 	uint64_t allocs;
 	size_t sites;
+	struct kallsyms *ksyms;
+	size_t bulk_freed;       /* sites left out: their frees are invisible */
 };
+
+/* Maple-tree nodes (an exited process's VMA tree) are freed in bulk
+ * (kmem_cache_free_bulk), which fires no kmem_cache_free tracepoint on
+ * 6.18: seep cannot see those frees (README, Kernel mode: limits), so the
+ * storm's maple sites are not held to draining. */
+static bool bulk_freed(const struct storm *s, uint64_t call_site)
+{
+	const struct ksym *sym = s->ksyms ? kallsyms__find(s->ksyms, call_site) : NULL;
+
+	return sym && (!strncmp(sym->name, "mas_", 4) || !strncmp(sym->name, "mt_", 3));
+}
 
 static int storm_site(const struct seep_ksite_key *k, const struct seep_ksite *v, void *ctx)
 {
@@ -194,6 +208,10 @@ static int storm_site(const struct seep_ksite_key *k, const struct seep_ksite *v
 
 	if (k->ctx != SEEP_KCTX_TASK || strncmp(v->comm, "kstorm", sizeof(v->comm)))
 		return 0;
+	if (bulk_freed(s, k->call_site)) {
+		s->bulk_freed++;
+		return 0;
+	}
 	s->sites++;
 	s->allocs += v->alloc_count;
 	g.tgid = 0;
@@ -219,6 +237,9 @@ Test(kernel_bpf, fork_exec_storm_leaves_nothing, .timeout = 90)
 	int go, storms = 100;
 	pid_t pid;
 
+	struct kallsyms *ksyms = NULL;
+
+	cr_assert_eq(kallsyms__load("/proc/kallsyms", &ksyms), 0);
 	snprintf(count, sizeof(count), "%d", storms);
 	pid = target_start(argv, &go);
 	cr_assert_gt(pid, 0);
@@ -232,6 +253,7 @@ Test(kernel_bpf, fork_exec_storm_leaves_nothing, .timeout = 90)
 	for (int waited = 0; waited < 30; waited++) {
 		sleep(1);
 		memset(&s, 0, sizeof(s));
+		s.ksyms = ksyms;
 		worst = NULL;
 		cr_assert_eq(ktrace__for_each_site(kt, storm_site, &s), 0);
 		for (size_t i = 0; i < s.n; i++)
@@ -249,4 +271,5 @@ Test(kernel_bpf, fork_exec_storm_leaves_nothing, .timeout = 90)
 		     (unsigned long)worst->key.call_site, (long)worst->live,
 		     (unsigned long)worst->allocs);
 	ktrace__free(kt);
+	kallsyms__free(ksyms);
 }
