@@ -445,20 +445,22 @@ static void print_departures_text(const struct diagnosis *d, const struct diagno
 
 static json_t *departures_json(const struct diagnosis *d, const struct diagnose_opts *o)
 {
-	json_t *arr = json_array();
+	json_t *arr;
 	size_t shown_n = 0;
 	const char *id;
 
 	if (!d->ref)
 		return json_null();
+	arr = json_array();
 	for (size_t k = 0; k < d->ndep && shown_n < o->top; k++) {
 		const struct departure *x = &d->dep[k];
 		const struct stack_frame *site = site_of(x->stack);
-		json_t *frames = json_array();
+		json_t *frames;
 
 		if (!departs(x))
 			continue;
 		shown_n++;
+		frames = json_array();
 		for (size_t f = 0; f < x->stack->nframes; f++)
 			json_array_append_new(frames, report__frame_json(&x->stack->frames[f]));
 		json_array_append_new(arr, json_pack(
