@@ -188,7 +188,7 @@ static int _real_write_file(void *ctx, const char *path, const char *value, char
 	ssize_t w;
 
 	(void)ctx;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0) {
 		e = -errno;
 		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(-e));

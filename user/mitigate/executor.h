@@ -4,7 +4,7 @@
  * The real one runs `systemctl --no-block try-restart UNIT` (systemctl from
  * PATH), runs a configured command with /bin/sh -c (the target in its
  * environment: SEEP_PID, SEEP_START, SEEP_COMM, SEEP_UNIT, SEEP_CGROUP,
- * SEEP_REASON) and writes cgroup files (open without O_CREAT, one write).
+ * SEEP_REASON) and writes cgroup files (open O_WRONLY|O_TRUNC without O_CREAT, one write).
  * Children get EXEC_TIMEOUT_S to finish and are then killed; a non-zero
  * exit is an error (-EIO, with its status in ERR).
  * The recording one (for tests) does nothing but append one line per call

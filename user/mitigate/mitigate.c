@@ -197,14 +197,16 @@ static void _fmt_rate(double bytes_per_s, char *buf, size_t len)
 /* The evidence in words: "steady leak, +1.0 MiB/s, r2 0.99, limit in 3600s, 4 verdicts". */
 static void _evidence(const struct mitigate_target *t, uint32_t verdicts, char *buf, size_t len)
 {
-	char rate[48];
+	char rate[48], limit[48];
 
 	_fmt_rate(t->slope_bytes_per_s, rate, sizeof(rate));
-	snprintf(buf, len, "%s %s, %s, r2 %.2f, limit in %s%.0fs, %u verdict%s",
+	if (isfinite(t->time_to_limit_s))
+		snprintf(limit, sizeof(limit), "limit in %.0fs", fmax(t->time_to_limit_s, 0));
+	else
+		snprintf(limit, sizeof(limit), "limit never reached");
+	snprintf(buf, len, "%s %s, %s, r2 %.2f, %s, %u verdict%s",
 		 detect__pattern_name(t->pattern), t->leak ? "leak" : "(no leak)", rate,
-		 t->confidence, isfinite(t->time_to_limit_s) ? "" : "never ",
-		 isfinite(t->time_to_limit_s) ? t->time_to_limit_s : 0.0, verdicts,
-		 verdicts == 1 ? "" : "s");
+		 t->confidence, limit, verdicts, verdicts == 1 ? "" : "s");
 }
 
 /* The brake's file and value: usage + margin. */
