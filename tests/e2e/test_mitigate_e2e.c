@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -149,6 +150,11 @@ static pid_t daemon_up(const char *listen, const char *store, const char *err_pa
 		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		char path[4096];
 
+		int null = open("/dev/null", O_WRONLY);
+
+		/* no daemon outlives a test that crashed before its teardown */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(null, 1);
 		if (path_prefix) {
 			snprintf(path, sizeof(path), "%s:%s", path_prefix, getenv("PATH"));
 			setenv("PATH", path, 1);
@@ -343,6 +349,7 @@ Test(mitigate, v1_brake_dry_run_then_once_per_window_then_stop, .init = setup,
 	cr_expect_eq(read_u64(soft), soft0, "the dry run wrote the soft limit");
 
 	/* 2. acting: once per window, each after a snapshot */
+	snprintf(err_path, sizeof(err_path), "%s/err2", dir);	/* not the last run's "ready" */
 	{
 		const char *args[] = { "--set", "mitigation.enabled=yes", "--set",
 				       "mitigation.dry_run=no", "--set", allow,
