@@ -1,6 +1,7 @@
 /* cmd_status — `seep status`: what the running daemon knows, from its JSON
- * API (/api/status, /api/suspects, /api/collections), as text or as one
- * JSON object ({"status": ..., "suspects": [...], "collections": [...]}).
+ * API (/api/status, /api/suspects, /api/collections, /api/mitigations), as
+ * text or as one JSON object ({"status": ..., "suspects": [...],
+ * "collections": [...], "mitigation": {...}}).
  * `seep status --snapshot PID` asks the daemon for a heap snapshot series
  * of PID (POST /api/snapshot?pid=PID) and prints what it answered.
  * Exit 0 with an answer, 1 when the daemon cannot be reached or refuses.
@@ -42,8 +43,8 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: seep status [--listen ADDR:PORT] [--format text|json] [--snapshot PID]\n"
 "\n"
-"Asks the running seep daemon for its state, its leak suspects and its heap\n"
-"snapshot collections.\n"
+"Asks the running seep daemon for its state, its leak suspects, its heap\n"
+"snapshot collections and its mitigation decisions.\n"
 "\n"
 "      --snapshot PID     ask the daemon to collect heap snapshots of PID\n"
 "      --listen ADDR:PORT the daemon's HTTP address (default 127.0.0.1:9474)\n"
@@ -220,6 +221,37 @@ static void _text_collections(json_t *colls)
 	}
 }
 
+#define STATUS_DECISIONS 10	/* the latest mitigation decisions shown as text */
+
+static void _text_mitigation(json_t *mit)
+{
+	json_t *list = json_object_get(mit, "decisions"), *x;
+	size_t n = json_array_size(list), i;
+
+	if (!json_is_true(json_object_get(mit, "enabled"))) {
+		printf("mitigation: off\n");
+		return;
+	}
+	printf("mitigation: on%s, window %gs, %lld executor calls (%lld failed), %zu decisions\n",
+	       json_is_true(json_object_get(mit, "dry_run")) ? " (dry run)" : "",
+	       json_number_value(json_object_get(mit, "window_s")),
+	       (long long)json_integer_value(json_object_get(mit, "executor_calls")),
+	       (long long)json_integer_value(json_object_get(mit, "executor_errors")), n);
+	json_array_foreach(list, i, x) {
+		if (i + STATUS_DECISIONS < n)
+			continue;
+		printf("  pid %-7lld %-16s %-7s %-17s %s\n",
+		       (long long)json_integer_value(json_object_get(x, "pid")),
+		       json_string_value(json_object_get(x, "comm")),
+		       json_string_value(json_object_get(x, "action")),
+		       json_string_value(json_object_get(x, "outcome")),
+		       json_string_value(json_object_get(x, "subject")));
+		printf("        %s\n", json_string_value(json_object_get(x, "reason")));
+		if (json_string_length(json_object_get(x, "detail")))
+			printf("        action: %s\n", json_string_value(json_object_get(x, "detail")));
+	}
+}
+
 /* --snapshot PID: POST /api/snapshot?pid=PID. */
 static int _snapshot(const char *addr, uint16_t port, long pid, bool json)
 {
@@ -299,8 +331,8 @@ static int on_opt(void *ctx, int opt, const char *arg)
 int cmd_status(int argc, char **argv)
 {
 	struct status_opts o = { .listen = "127.0.0.1:9474" };
-	char addr[64], shown[96], *st = NULL, *su = NULL, *co = NULL;
-	json_t *jst = NULL, *jsu = NULL, *jco = NULL, *out;
+	char addr[64], shown[96], *st = NULL, *su = NULL, *co = NULL, *mi = NULL;
+	json_t *jst = NULL, *jsu = NULL, *jco = NULL, *jmi = NULL, *out;
 	int err, ret = EXIT_OK, r;
 	uint16_t port;
 
@@ -323,7 +355,9 @@ int cmd_status(int argc, char **argv)
 		su = _get(addr, port, "/api/suspects", &err);
 	if (su)
 		co = _get(addr, port, "/api/collections", &err);
-	if (!st || !su || !co) {
+	if (co)
+		mi = _get(addr, port, "/api/mitigations", &err);
+	if (!st || !su || !co || !mi) {
 		cli__error("cannot reach the daemon at '%s': %s", shown, strerror(-err));
 		ret = EXIT_FAIL;
 		goto cleanup;
@@ -331,26 +365,30 @@ int cmd_status(int argc, char **argv)
 	jst = json_loads(st, 0, NULL);
 	jsu = json_loads(su, 0, NULL);
 	jco = json_loads(co, 0, NULL);
-	if (!jst || !jsu || !jco) {
+	jmi = json_loads(mi, 0, NULL);
+	if (!jst || !jsu || !jco || !jmi) {
 		cli__error("cannot parse the daemon's answer at '%s'", shown);
 		ret = EXIT_FAIL;
 		goto cleanup;
 	}
 	if (o.json) {
-		out = json_pack("{s:O, s:O, s:O}", "status", jst, "suspects",
+		out = json_pack("{s:O, s:O, s:O, s:O}", "status", jst, "suspects",
 				json_object_get(jsu, "suspects"), "collections",
-				json_object_get(jco, "collections"));
+				json_object_get(jco, "collections"), "mitigation", jmi);
 		json_dumpf(out, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(out);
 	} else {
 		_text(jst, jsu);
 		_text_collections(jco);
+		_text_mitigation(jmi);
 	}
 cleanup:
 	json_decref(jst);
 	json_decref(jsu);
 	json_decref(jco);
+	json_decref(jmi);
+	free(mi);
 	free(st);
 	free(su);
 	free(co);

@@ -93,6 +93,34 @@ static const struct key keys[] = {
 	  "the heap tracer's mean bytes between samples for a reference" },
 	{ "reference", "dir", K_STRING, F(ref_dir), 0, 0,
 	  "reference series; empty: 'references' next to the store" },
+	{ "mitigation", "enabled", K_BOOL, F(mitigation.enabled), 0, 0,
+	  "tier 4: act on confirmed leaks (restart, brake, notify); off by default" },
+	{ "mitigation", "dry_run", K_BOOL, F(mitigation.dry_run), 0, 0,
+	  "only log what would be done, to whom and why" },
+	{ "mitigation", "allow", K_STRING, F(mitigation.allow), 0, 0,
+	  "units and cgroups that may be restarted or braked (comma-separated fnmatch patterns)" },
+	{ "mitigation", "avoid", K_STRING, F(mitigation.avoid), 0, 0,
+	  "comms, units and cgroups never touched (besides PID 1, seep, journald, sshd)" },
+	{ "mitigation", "window", K_DURATION, F(mitigation.window_s), 1, 1e8,
+	  "at most one action per target in this window" },
+	{ "mitigation", "host_cap", K_U32, F(mitigation.host_cap), 1, 1000,
+	  "actions per window on the whole host" },
+	{ "mitigation", "max_backoff", K_U32, F(mitigation.max_backoff), 1, 1 << 20,
+	  "the longest wait between two actions on a target, in windows (doubling from one)" },
+	{ "mitigation", "confidence", K_DOUBLE, F(mitigation.confidence), 0, 1,
+	  "the leak verdict's fit (r2) needed to act" },
+	{ "mitigation", "min_verdicts", K_U32, F(mitigation.min_verdicts), 1, 100000,
+	  "consecutive leak verdicts needed to act" },
+	{ "mitigation", "time_to_limit", K_DURATION, F(mitigation.time_to_limit_s), 1, 1e12,
+	  "act only when the projected time to the limit is shorter" },
+	{ "mitigation", "brake_margin", K_SIZE, F(mitigation.brake_margin), 0, 1ULL << 50,
+	  "a brake sets memory.high (v2) or memory.soft_limit_in_bytes (v1) to usage + this" },
+	{ "mitigation", "restart_command", K_STRING, F(mitigation.restart_command), 0, 0,
+	  "restarts a process without a unit (/bin/sh -c; SEEP_PID, SEEP_COMM, ...); empty: none" },
+	{ "mitigation", "executor", K_STRING, F(mitigation.executor), 0, 0,
+	  "real, or record:PATH (tests: calls appended to PATH, nothing done)" },
+	{ "mitigation", "cgroup_root", K_STRING, F(mitigation.cgroup_root), 0, 0,
+	  "the memory cgroup hierarchy braked; empty: the mounted one" },
 };
 
 void daemon_config__defaults(struct daemon_config *c)
@@ -138,6 +166,7 @@ void daemon_config__defaults(struct daemon_config *c)
 	c->ref_count = 4;
 	c->ref_s = 20;
 	c->ref_sample_bytes = 2 * 1024 * 1024;
+	mitigate_config__defaults(&c->mitigation);
 }
 
 int daemon_config__parse_duration(const char *s, double *out)

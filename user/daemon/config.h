@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mitigate/mitigate.h"
+
 struct daemon_config {
 	/* [daemon] */
 	double interval_s;
@@ -72,6 +74,8 @@ struct daemon_config {
 	double ref_s;		/* tracing time of one */
 	uint64_t ref_sample_bytes;
 	char ref_dir[3800];	/* empty: 'references' next to the store */
+	/* [mitigation]: tier 4, off by default (mitigate/mitigate.h) */
+	struct mitigate_config mitigation;
 };
 
 void daemon_config__defaults(struct daemon_config *c);

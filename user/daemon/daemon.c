@@ -21,6 +21,7 @@
 #include "daemon/budget.h"
 #include "daemon/collect.h"
 #include "daemon/memevents.h"
+#include "daemon/mitigation.h"
 #include "daemon/db.h"
 #include "daemon/watch.h"
 #include "detect/pivot.h"
@@ -154,6 +155,7 @@ struct dmn {
 	struct oomwatch *oom;
 	struct memevents *mev;
 	uint64_t oom_victims, cgroup_events;
+	struct dmit *mit;	/* tier 4; NULL: off */
 };
 
 static bool _pw_eq(uint32_t id, const void *key, void *ctx)
@@ -1168,6 +1170,60 @@ static void _references(struct dmn *d, double now)
 	}
 }
 
+/* Tier 4: every living suspect, with its last verdict, to the mitigation
+ * engine (daemon/mitigation.h); off, nothing. */
+static void _mitigate(struct dmn *d, double now)
+{
+	char id[600];
+
+	if (!d->mit)
+		return;
+	dmit__begin(d->mit);
+	for (size_t i = 0; i < d->nsus; i++) {
+		const struct suspect *s = &d->sus[i];
+		const struct watch_verdict *v = NULL;
+		const struct collector_component *c = NULL;
+		const struct collector_proc *best = NULL;
+		struct mitigate_target t;
+
+		if (s->m.pid > 0 && s->pw && d->pw[s->pw - 1].used && s->m.alive) {
+			v = &d->pw[s->pw - 1].v;
+			c = collector__component(d->col, d->pw[s->pw - 1].component);
+			snprintf(id, sizeof(id), "process:%d:%llu", s->m.pid,
+				 (unsigned long long)s->m.start);
+		}
+		for (size_t k = 0; !v && !s->m.pid && k < d->ncw; k++)
+			if (d->cw[k].suspect == (int)i + 1) {
+				v = &d->cw[k].v;
+				c = collector__component(d->col, k);
+				snprintf(id, sizeof(id), "component:%s", c->key);
+			}
+		if (!v || !c)
+			continue;
+		for (size_t k = 0; !s->m.pid && k < collector__nprocs(d->col); k++) {
+			const struct collector_proc *p = collector__proc(d->col, k);
+
+			if (p && p->alive && !strcmp(p->cgroup, c->cgroup) &&
+			    !strcmp(p->comm, c->comm) && (!best || _rss(&p->mem) > _rss(&best->mem)))
+				best = p;
+		}
+		if (!s->m.pid && !best)
+			continue;
+		t = (struct mitigate_target){
+			.id = id, .kind = s->m.kind, .pid = best ? best->pid : s->m.pid,
+			.start = best ? best->start : s->m.start, .comm = s->comm, .unit = c->unit,
+			.cgroup = c->cgroup, .leak = s->m.active, .pattern = v->pattern,
+			.confidence = v->r2, .time_to_limit_s = v->time_to_threshold_s,
+			.slope_bytes_per_s = v->slope_bytes_per_s,
+		};
+		if (dmit__add(d->mit, &t))
+			return;
+	}
+	if (dmit__end(d->mit, now))
+		pr_warn("mitigation: cannot evaluate the suspects: %s", strerror(ENOMEM));
+	dmit__model(d->mit, &d->model);
+}
+
 static void _collect_model(struct dmn *d)
 {
 	if (collects__model(d->coll, &d->model.collections, &d->model.ncollections,
@@ -1298,6 +1354,7 @@ static int _tick(struct dmn *d)
 		return err;
 	d->detect_s = clock__mono_s() - t1;
 	_trigger(d, COLLECT_LEAK, now);
+	_mitigate(d, now);
 	_growth_prune(d);
 	_memevents_sync(d);
 	_references(d, now);
@@ -1567,6 +1624,7 @@ static void _release(struct dmn *d)
 {
 	oomwatch__free(d->oom);
 	memevents__free(d->mev);
+	dmit__free(d->mit);
 	collects__free(d->coll);	/* last snapshots, probes detached */
 	if (d->loop) {
 		evloop__disarm(d->loop, &d->tick_timer);
@@ -1723,6 +1781,11 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 		if ((err = collects__new(&cp, d.loop, d.db, _collect_done, &d, &d.coll)))
 			goto cleanup;
 	}
+	if ((err = dmit__new(&cfg->mitigation, d.db, d.coll, &d.mit, msg, sizeof(msg)))) {
+		pr_err("cannot start mitigation: %s", msg);
+		goto cleanup;
+	}
+	dmit__model(d.mit, &d.model);
 	_psi_open(&d);
 	if (cfg->bpf && d.growth_mode != GROWTH_OFF)
 		_growth_open(&d);

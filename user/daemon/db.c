@@ -21,7 +21,8 @@
 #include "lib/log.h"
 
 enum { ST_TICK, ST_TICK_ROWS, ST_ENTITY_FIND, ST_ENTITY_ADD, ST_ENTITY_SEEN, ST_SAMPLE,
-       ST_VERDICT, ST_SUSPECT, ST_COLL_ADD, ST_COLL_UPDATE, ST_SNAP_ADD, ST_N };
+       ST_VERDICT, ST_SUSPECT, ST_COLL_ADD, ST_COLL_UPDATE, ST_SNAP_ADD, ST_MIT_ADD,
+       ST_SNAP_LAST, ST_N };
 
 static const char *const sql[ST_N] = {
 	[ST_TICK] = "INSERT INTO ticks(t, rows) VALUES (?1, 0)",
@@ -48,6 +49,11 @@ static const char *const sql[ST_N] = {
 			   " snapshots = ?5, bytes = ?6, sample_bytes = ?7 WHERE id = ?1",
 	[ST_SNAP_ADD] = "INSERT OR REPLACE INTO snapshots(collection, seq, path, t, bytes,"
 			" live_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_MIT_ADD] = "INSERT INTO mitigations(t, target, subject, kind, pid, start, comm, unit,"
+		       " cgroup, action, outcome, code, reason, detail, dry_run) VALUES (?1, ?2,"
+		       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	[ST_SNAP_LAST] = "SELECT max(s.t) FROM snapshots s JOIN collections c ON"
+			 " s.collection = c.id WHERE c.pid = ?1 AND c.start = ?2",
 };
 
 static const char schema[] =
@@ -75,6 +81,10 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS snapshots(collection INTEGER NOT NULL, seq INTEGER NOT NULL,"
 	" path TEXT NOT NULL, t REAL, bytes INTEGER, live_bytes INTEGER,"
 	" PRIMARY KEY(collection, seq)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS mitigations(id INTEGER PRIMARY KEY, t REAL NOT NULL,"
+	" target TEXT NOT NULL, subject TEXT, kind TEXT, pid INTEGER, start INTEGER, comm TEXT,"
+	" unit TEXT, cgroup TEXT, action TEXT NOT NULL, outcome TEXT NOT NULL, code TEXT,"
+	" reason TEXT, detail TEXT, dry_run INTEGER);"
 	"INSERT OR IGNORE INTO meta VALUES ('format', 'seep-daemon'), ('version', '1');";
 
 struct db {
@@ -513,4 +523,49 @@ int db__snapshot(struct db *d, int64_t collection, uint64_t seq, const char *pat
 	if (d->tick)
 		d->rows++;
 	return 0;
+}
+
+int db__mitigation(struct db *d, const struct db_mitigation *m)
+{
+	sqlite3_stmt *s = d->st[ST_MIT_ADD];
+
+	sqlite3_bind_double(s, 1, m->t_s);
+	_text(s, 2, m->target);
+	_text(s, 3, m->subject);
+	_text(s, 4, m->kind);
+	sqlite3_bind_int(s, 5, m->pid);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)m->start);
+	_text(s, 7, m->comm);
+	_text(s, 8, m->unit);
+	_text(s, 9, m->cgroup);
+	_text(s, 10, m->action);
+	_text(s, 11, m->outcome);
+	_text(s, 12, m->code);
+	_text(s, 13, m->reason);
+	_text(s, 14, m->detail);
+	sqlite3_bind_int(s, 15, m->dry_run);
+	if (_step(d, s, "add a mitigation decision"))
+		return -EIO;
+	if (d->tick)
+		d->rows++;
+	return 0;
+}
+
+int db__last_snapshot(struct db *d, int pid, uint64_t start, double *t)
+{
+	sqlite3_stmt *s = d->st[ST_SNAP_LAST];
+	int rc, err = -ENOENT;
+
+	sqlite3_bind_int(s, 1, pid);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)start);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*t = sqlite3_column_double(s, 0);
+		err = 0;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		err = _fail(d, "read the last snapshot");
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return err;
 }

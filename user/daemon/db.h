@@ -7,7 +7,7 @@
  * entity, updated in place), collections (one row per heap snapshot
  * series of daemon/collect.h, with the verdict that triggered it, updated
  * as it runs and when it stops), snapshots (the files of each series),
- * meta.
+ * mitigations (every decision of tier 4, taken or not, and why), meta.
  * Crash safety: every interval's rows are written in one transaction
  * (db__begin .. db__commit); SQLite's WAL makes a commit atomic, so after
  * kill -9 at any moment the store holds every committed interval whole and
@@ -75,6 +75,22 @@ int db__collection_update(struct db *d, int64_t id, const char *state, const cha
 			  double ended_s, uint64_t snapshots, uint64_t bytes, uint64_t sample_bytes);
 int db__snapshot(struct db *d, int64_t collection, uint64_t seq, const char *path, double t,
 		 uint64_t bytes, uint64_t live_bytes);
+
+/* Mitigation's audit (daemon/mitigation.h): every decision, written as it
+ * happens like the catalogue. */
+struct db_mitigation {
+	double t_s;
+	const char *target, *subject, *kind, *comm, *unit, *cgroup;
+	int pid;
+	uint64_t start;
+	const char *action, *outcome, *code, *reason, *detail;
+	bool dry_run;
+};
+
+int db__mitigation(struct db *d, const struct db_mitigation *m);
+/* The time of the newest snapshot of PID/START in the catalogue: 0, or
+ * -ENOENT when there is none. */
+int db__last_snapshot(struct db *d, int pid, uint64_t start, double *t);
 
 int db__retain(struct db *d, double now, double max_age_s, uint64_t max_bytes);
 /* Bytes of the database file and its WAL. */

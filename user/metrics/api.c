@@ -131,6 +131,40 @@ static json_t *_collections(const struct mx_model *m)
 			 (json_int_t)m->collect.running, "collections", a);
 }
 
+static json_t *_mitigations(const struct mx_model *m)
+{
+	const struct mx_mitigate_stats *st = &m->mitigate;
+	json_t *a = json_array(), *counts = json_array();
+
+	for (size_t i = 0; a && i < m->nmitigations; i++) {
+		const struct mx_mitigation *x = &m->mitigations[i];
+
+		json_array_append_new(a, json_pack("{s:f, s:s, s:s, s:s, s:i, s:I, s:s, s:s, s:s,"
+						   " s:s, s:s, s:s, s:s, s:s, s:b}",
+						   "time", x->t_s, "target", x->target,
+						   "subject", x->subject, "kind", x->kind,
+						   "pid", x->pid, "start_ticks",
+						   (json_int_t)x->start, "comm", x->comm,
+						   "unit", x->unit, "cgroup", x->cgroup,
+						   "action", x->action, "outcome", x->outcome,
+						   "code", x->code, "reason", x->reason,
+						   "detail", x->detail, "dry_run", x->dry_run));
+	}
+	for (int i = 0; counts && st->action_names && i < MX_MIT_NACTIONS; i++)
+		for (int o = 0; st->outcome_names && o < MX_MIT_NOUTCOMES; o++)
+			if (st->decisions[i][o])
+				json_array_append_new(counts,
+						      json_pack("{s:s, s:s, s:I}", "action",
+								st->action_names[i], "outcome",
+								st->outcome_names[o], "count",
+								(json_int_t)st->decisions[i][o]));
+	return json_pack("{s:f, s:b, s:b, s:f, s:I, s:I, s:o, s:o}", "time", m->now_s, "enabled",
+			 st->enabled, "dry_run", st->enabled && st->dry_run, "window_s",
+			 st->window_s, "executor_calls", (json_int_t)st->executor_calls,
+			 "executor_errors", (json_int_t)st->executor_errors, "counts", counts,
+			 "decisions", a);
+}
+
 static json_t *_status(const struct mx_model *m)
 {
 	const struct mx_self *s = &m->self;
@@ -207,6 +241,8 @@ int api__render(const struct mx_model *m, const char *path, char **buf, size_t *
 		j = _suspects(m);
 	else if (!strcmp(path, "/api/collections"))
 		j = _collections(m);
+	else if (!strcmp(path, "/api/mitigations"))
+		j = _mitigations(m);
 	else if (!strcmp(path, "/api/status"))
 		j = _status(m);
 	else

@@ -1,6 +1,7 @@
 /* api — the JSON API over the model: /api/processes, /api/components,
  * /api/suspects (with their evidence), /api/collections (heap snapshot
- * series), /api/status (host and daemon).
+ * series), /api/mitigations (tier 4: its decisions and counters),
+ * /api/status (host and daemon).
  *
  * api__render() returns the JSON text of PATH (malloc'ed, the caller
  * frees), or -ENOENT for a path the API does not have, -ENOMEM. Objects

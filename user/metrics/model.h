@@ -148,6 +148,32 @@ struct mx_collect_stats {
 	size_t running;
 };
 
+/* One decision of tier 4 (daemon/mitigation.h), taken or not. */
+struct mx_mitigation {
+	double t_s;
+	const char *target;	/* "process:PID:START", "component:KEY" */
+	const char *subject;	/* "unit:U", "cgroup:C", "pid:P", "kernel" */
+	const char *kind, *comm, *unit, *cgroup;
+	int pid;
+	uint64_t start;
+	const char *action;	/* none, notify, restart, brake */
+	const char *outcome;	/* done, failed, dry_run, notified, awaiting_snapshot, gated, ... */
+	const char *code, *reason, *detail;
+	bool dry_run;
+};
+
+#define MX_MIT_NACTIONS 4
+#define MX_MIT_NOUTCOMES 13
+
+struct mx_mitigate_stats {
+	bool enabled, dry_run;
+	double window_s;
+	const char *const *action_names;	/* MX_MIT_NACTIONS */
+	const char *const *outcome_names;	/* MX_MIT_NOUTCOMES */
+	uint64_t decisions[MX_MIT_NACTIONS][MX_MIT_NOUTCOMES];	/* recorded decisions */
+	uint64_t executor_calls, executor_errors;
+};
+
 struct mx_model {
 	double now_s;
 	uint64_t host_total, host_available;
@@ -164,6 +190,9 @@ struct mx_model {
 	const struct mx_collection *collections;	/* oldest first */
 	size_t ncollections;
 	struct mx_collect_stats collect;
+	const struct mx_mitigation *mitigations;	/* oldest first */
+	size_t nmitigations;
+	struct mx_mitigate_stats mitigate;
 	struct mx_self self;
 };
 

@@ -385,6 +385,33 @@ static void _collections(FILE *f, const struct mx_model *m)
 		(unsigned long long)c->budget_detached);
 }
 
+/* Tier 4: mitigation decisions (bounded labels: actions x outcomes). */
+static void _mitigation(FILE *f, const struct mx_model *m)
+{
+	const struct mx_mitigate_stats *s = &m->mitigate;
+
+	_plain(f, "seep_mitigation_enabled", "gauge",
+	       "1 when mitigation is on (mitigation.enabled), else 0.", s->enabled);
+	_plain(f, "seep_mitigation_dry_run", "gauge",
+	       "1 when mitigation only logs what it would do (mitigation.dry_run).",
+	       s->enabled && s->dry_run);
+	_plain(f, "seep_mitigation_executor_calls_total", "counter",
+	       "Actions the mitigation executor ran (restarts, cgroup writes, commands).",
+	       (double)s->executor_calls);
+	_plain(f, "seep_mitigation_executor_errors_total", "counter",
+	       "Actions the mitigation executor ran that failed.", (double)s->executor_errors);
+	if (!s->action_names || !s->outcome_names)
+		return;
+	_family(f, "seep_mitigation_decisions_total", "counter",
+		"Mitigation decisions recorded (a target's decision when it changes), by action and"
+		" outcome.");
+	for (int a = 0; a < MX_MIT_NACTIONS; a++)
+		for (int o = 0; o < MX_MIT_NOUTCOMES; o++)
+			fprintf(f, "seep_mitigation_decisions_total{action=\"%s\",outcome=\"%s\"}"
+				" %llu\n", s->action_names[a], s->outcome_names[o],
+				(unsigned long long)s->decisions[a][o]);
+}
+
 int prom__render(const struct mx_model *m, char **buf, size_t *len)
 {
 	FILE *f;
@@ -400,6 +427,7 @@ int prom__render(const struct mx_model *m, char **buf, size_t *len)
 	_cgroups(f, m);
 	_suspects(f, m);
 	_collections(f, m);
+	_mitigation(f, m);
 	if (fclose(f)) {
 		free(*buf);
 		*buf = NULL;
