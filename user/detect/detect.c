@@ -409,20 +409,36 @@ static void _explain_add(struct detect_explain *ex, const struct series *s,
 	c->failed = failed;
 }
 
+static enum seep_test _seep_try(const struct detect_params *p, const struct linfit *lf,
+				const struct series *s, double offset_now, size_t w,
+				const double *hist_max, struct seep_window *win, double *tt)
+{
+	size_t n = s->n;
+	enum seep_test t;
+
+	if (seep_window__init(win, lf, n - w, n, s->step, offset_now))
+		return SEEP_FITS;
+	t = seep_window__first_failure(p, win, tt);
+	if (t == SEEP_PASSED && hist_max && !seep_window__new_high(p, win, hist_max[n - w]))
+		t = SEEP_NEW_HIGH;
+	return t;
+}
+
 /* The longest window ending now, of WMIN..WMAX samples, that passes every
- * test into *BEST (its samples to threshold in *TT); false when none does. */
+ * test into *BEST (its samples to threshold in *TT); failing that, the
+ * longest of WSHORT..WMIN - 1 samples that also ends at a new high
+ * (HIST_MAX[i]: the highest level before sample i). False when none does. */
 static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
 		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
-		       struct seep_window *best, double *tt, struct detect_explain *ex)
+		       size_t wshort, const double *hist_max, struct seep_window *best,
+		       double *tt, struct detect_explain *ex)
 {
 	size_t n = s->n, next = SIZE_MAX;
 
-	for (size_t w = n < wmax ? n : wmax; w >= wmin; w--) {
-		enum seep_test t;
+	for (size_t w = n < wmax ? n : wmax; w >= wshort && w >= 2; w--) {
+		enum seep_test t = _seep_try(p, lf, s, offset_now, w, w < wmin ? hist_max : NULL,
+					     best, tt);
 
-		if (seep_window__init(best, lf, n - w, n, s->step, offset_now))
-			continue;
-		t = seep_window__first_failure(p, best, tt);
 		if (ex) {
 			ex->tried++;
 			ex->rejected[t]++;
@@ -483,7 +499,8 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 {
 	size_t n = s->n, wmin = detect_params__samples(p->seep_min_window_s, s->step);
 	size_t wmax = detect_params__samples(p->max_window_s, s->step);
-	double *u = NULL, *off = NULL, tt = INFINITY;
+	size_t wshort = detect_params__samples(p->seep_part_min_s, s->step);
+	double *u = NULL, *off = NULL, *hist = NULL, tt = INFINITY;
 	struct seep_window best;
 	struct linfit lf = { 0 };
 	size_t restarts = 0;
@@ -492,7 +509,11 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 	result_empty(r, DETECT_SEEP, s);
 	if (wmin < 8)
 		wmin = 8;
-	if (n < wmin)
+	if (wshort < 8)
+		wshort = 8;
+	if (wshort > wmin)
+		wshort = wmin;
+	if (n < wshort)
 		return 0;
 	u = malloc(n * sizeof(*u));
 	off = malloc(n * sizeof(*off));
@@ -508,10 +529,20 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 	err = linfit__init(&lf, u, n);
 	if (err)
 		goto cleanup;
-	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, &best, &tt, ex))
-		_seep_report(p, s, &best, tt, off, wmin, r);
+	/* the highest level before each sample, for the short windows */
+	hist = malloc(n * sizeof(*hist));
+	if (!hist) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	hist[0] = -INFINITY;
+	for (size_t i = 1; i < n; i++)
+		hist[i] = fmax(hist[i - 1], u[i - 1]);
+	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, wshort, hist, &best, &tt, ex))
+		_seep_report(p, s, &best, tt, off, best.n - best.from < wmin ? wshort : wmin, r);
 cleanup:
 	linfit__release(&lf);
+	free(hist);
 	free(u);
 	free(off);
 	return err;

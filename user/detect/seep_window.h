@@ -53,7 +53,8 @@ int seep_window__init(struct seep_window *w, const struct linfit *lf, size_t fro
 enum seep_test {
 	SEEP_PASSED, SEEP_FITS, SEEP_RISES, SEEP_REACHES, SEEP_PERSISTS, SEEP_STILL_GROWING,
 	SEEP_NO_LEVEL_SHIFT,
-	SEEP_NTESTS = SEEP_NO_LEVEL_SHIFT
+	SEEP_NEW_HIGH,		/* only for windows shorter than seep_min_window_s */
+	SEEP_NTESTS = SEEP_NEW_HIGH
 };
 const char *seep_window__test_name(enum seep_test t);
 
@@ -69,6 +70,14 @@ bool seep_window__reaches(const struct detect_params *p, const struct seep_windo
 bool seep_window__persists(const struct detect_params *p, const struct seep_window *w);
 bool seep_window__still_growing(const struct detect_params *p, const struct seep_window *w);
 bool seep_window__no_level_shift(const struct detect_params *p, const struct seep_window *w);
+
+/* A window shorter than seep_min_window_s (a leak that began less than one
+ * daily cycle ago) must also end at a new high: its line's level now is
+ * above HIST_MAX, the highest level of the series before the window, by
+ * seep_new_high_sd residual sds. A daily cycle's rising half does not get
+ * there; a leak that took off late does. */
+bool seep_window__new_high(const struct detect_params *p, const struct seep_window *w,
+			   double hist_max);
 
 /* The first test the window fails, SEEP_PASSED when it passes all six;
  * *TO_THRESHOLD as for seep_window__reaches (set only once test 3 ran). */
