@@ -206,8 +206,8 @@ sc_redis_lru() {       # the same load, maxmemory 48 MB allkeys-lru: bounded
 	redis_run redis_lru "$dur" 1000000000 0 bounded plateau "redis-server maxmemory 48mb allkeys-lru" \
 		--maxmemory 48mb --maxmemory-policy allkeys-lru
 }
-sc_redis_fixed() {     # SETs on 20k keys: warms up, then flat
-	redis_run redis_fixed "$dur" 20000 0 flat none "redis-server, SET on 20k keys"
+sc_redis_fixed() {     # SETs on 20k keys: warms up to its working set, then flat
+	redis_run redis_fixed "$dur" 20000 0 bounded plateau "redis-server, SET on 20k keys"
 }
 sc_long_leaker() {     # a slower leak over a longer run, from a third in
 	held_target long_leaker $((dur * 3)) $((dur)) 1 late steady "daemon_leaker 2000 96, long" \

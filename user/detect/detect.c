@@ -436,9 +436,10 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 
 	if (seep_window__init(win, lf, n - w, n, s->step, offset_now))
 		return SEEP_FITS;
+	/* a short window's new high first: it is O(1) and turns down most */
+	if (hist_max && !seep_window__new_high(p, win, hist_max[n - w]))
+		return SEEP_NEW_HIGH;
 	t = seep_window__first_failure(p, win, tt);
-	if (t == SEEP_PASSED && hist_max && !seep_window__new_high(p, win, hist_max[n - w]))
-		t = SEEP_NEW_HIGH;
 	return t;
 }
 

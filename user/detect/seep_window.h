@@ -23,6 +23,11 @@
  *   6. no_level_shift no single step between two flat levels (each at least
  *                     seep_part_min_s) explains the window as well as the line does
  *                     (by seep_step_ratio): a plateau or a step is no leak
+ * Windows shorter than seep_min_window_s, down to seep_part_min_s, are
+ * tried only when no longer one passes; the parts of tests 5 and 6 are
+ * scaled to them, and they must pass one more test, checked first (O(1)):
+ *   7. new_high       the level now is above everything before the window
+ *                     by seep_new_high_sd residual sds (seep_window__new_high)
  *
  * Pure computation over the caller's prefix sums: no allocation, no
  * ownership; the window borrows LF, which must outlive it.
