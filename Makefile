@@ -353,10 +353,10 @@ $(EVAL_DETECT): tools/eval_detect.c $(LIBCORE)
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -o $@ $< $(LIBCORE) $(CORE_LIBS)
 
 eval-detect: $(EVAL_DETECT) $(SEEP)
-	$(Q)tools/eval-detect.sh eval $(EVAL_DETECT) $(DETECT_DATA)
+	$(Q)tools/eval-detect.sh eval $(EVAL_DETECT) $(DETECT_DATA) "" $(abspath data/corpus) $(abspath $(SEEP))
 
-bench-detect: $(EVAL_DETECT)
-	$(Q)tools/eval-detect.sh bench $(EVAL_DETECT) $(DETECT_DATA)
+bench-detect: $(EVAL_DETECT) $(SEEP)
+	$(Q)tools/eval-detect.sh bench $(EVAL_DETECT) $(DETECT_DATA) "" $(abspath data/corpus) $(abspath $(SEEP))
 
 # the end-to-end unit test runs the built program
 $(BUILD)/tests/e2e/test_cli_detect $(BUILD)/tests/e2e/test_cli_errors: $(SEEP)

@@ -1,8 +1,11 @@
 /* eval_detect — labelled evaluation and benchmark of seep's leak detectors.
  *
- *   eval_detect eval DATA_DIR [SEED] [OUT.md]   precision/recall/F1/time per detector
- *   eval_detect bench DATA_DIR                  time per 5-day series, series/s
+ *   eval_detect eval DATA_DIR [SEED] [OUT.md [HEADING]]
+ *                                               precision/recall/F1/time per detector
+ *   eval_detect bench DATA_DIR [SEEP]           time per 5-day series, series/s;
+ *                                               CSV rows/s; per call of SEEP detect
  *   eval_detect sample DATA_DIR KIND BG [SEED]  one series as CSV (recipe on stderr)
+ *   eval_detect corpus DIR [COLUMN] [OUT.md]    the real-program corpus (labels.tsv)
  *
  * The labelled set is built from the real Alibaba memory series in DATA_DIR
  * (m_*.csv.gz, 10 s samples), averaged to 5 minutes. Every background yields
@@ -16,15 +19,22 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "detect/detect.h"
 #include "detect/series.h"
+
+extern char **environ;
 
 #define STEP 300.0
 #define HOUR (3600.0 / STEP)	/* samples per hour at 5 minutes */
@@ -88,8 +98,11 @@ struct sample {
 	struct series s;
 	enum kind kind;
 	size_t onset;		/* label window [onset, s.n) for positives */
+	enum detect_pattern pattern;	/* the pattern built in (kind_pattern) */
+	double step_snr;	/* stair: a step over the background's noise per hour */
 	char recipe[160];
 };
+
 
 static double median(const double *v, size_t n)
 {
@@ -109,6 +122,25 @@ static double median(const double *v, size_t n)
 	m = c[n / 2];
 	free(c);
 	return m;
+}
+
+/* Robust noise of v[0, n) over an hour: 1.4826 · MAD of v[i+12] - v[i]
+ * (5-minute samples), over √2. */
+static double hour_noise(const double *v, size_t n)
+{
+	size_t m = n > 12 ? n - 12 : 0;
+	double *d, med, mad;
+
+	if (m < 3 || !(d = malloc(m * sizeof(*d))))
+		return 0;
+	for (size_t i = 0; i < m; i++)
+		d[i] = v[i + 12] - v[i];
+	med = median(d, m);
+	for (size_t i = 0; i < m; i++)
+		d[i] = fabs(d[i] - med);
+	mad = median(d, m);
+	free(d);
+	return 1.4826 * mad / sqrt(2.0);
 }
 
 /* A leak, by the paper's definition, reaches U = 100 within C = 7 days: the
@@ -155,6 +187,7 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 		return err;
 	v = out->s.v;
 	out->kind = kind;
+	out->pattern = kind_pattern[kind];
 	out->onset = n;
 	if (kind == NEG_REAL) {
 		snprintf(out->recipe, sizeof(out->recipe), "real series unchanged");
@@ -229,6 +262,10 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 
 		rise = reaching(rise, level, (double)(n - on), hour);
 		steps = (size_t)((double)(n - on) / period) + 1;
+		/* a stair by its definition has jumps above the noise: these
+		 * steps are measured against the noise of the series before
+		 * the onset over an hour (the report counts the visible ones) */
+		out->step_snr = rise / (double)steps / fmax(hour_noise(v, on), 1e-9);
 		for (size_t i = on; i < n; i++)
 			v[i] += rise / (double)steps * (floor((double)(i - on) / period) + 1);
 		out->onset = on;
@@ -510,13 +547,15 @@ static const char recipe_md[] =
 "resolution; see README). Time per series covers the whole pipeline (resampling,\n"
 "smoothing, training for Precog, detection), one core.\n";
 
-static int eval(const char *dir, uint64_t seed, const char *md)
+/* HEADING, when given, appends the tables to MD as a section of that name
+ * (a held-out run) instead of writing the whole report. */
+static int eval(const char *dir, uint64_t seed, const char *md, const char *heading)
 {
 	size_t conf[PATTERN_NPATTERNS][PATTERN_NPATTERNS] = { { 0 } };
 	struct score sc[DETECT_NALGOS] = { 0 };
 	struct background *bgs = NULL;
 	char **names = NULL;
-	size_t nbg = 0, total = 0;
+	size_t nbg = 0, total = 0, stair_cnt[4] = { 0 }, stair_hit[4] = { 0 };
 	FILE *out = NULL;
 	int err;
 
@@ -561,7 +600,14 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 					sc[a].hit[k] += !res.leak;
 				}
 				if (a == DETECT_SEEP)
-					conf[kind_pattern[k]][res.pattern]++;
+					conf[smp.pattern][res.pattern]++;
+				if (a == DETECT_SEEP && k == POS_STAIR) {
+					int b = smp.step_snr < 1 ? 0 : smp.step_snr < 2 ? 1 :
+						smp.step_snr < 5 ? 2 : 3;
+
+					stair_cnt[b]++;
+					stair_hit[b] += res.pattern == PATTERN_STAIR;
+				}
 				if (getenv("EVAL_DUMP") && a == DETECT_SEEP && (pos ? !ok : res.leak))
 					dump(getenv("EVAL_DUMP"), names[b], k, &smp.s);
 				if (getenv("EVAL_VERBOSE") && (pos ? !ok : res.leak) &&
@@ -572,17 +618,17 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 						pos ? "missed" : "false alarm",
 						detect__pattern_name(res.pattern));
 				if (getenv("EVAL_PATTERN") && a == DETECT_SEEP &&
-				    res.pattern != kind_pattern[k])
+				    res.pattern != smp.pattern)
 					fprintf(stderr, "pattern %c%-9s %-14s %s: %s, built %s\n",
 						pos ? '+' : '-', kind_names[k], names[b], smp.recipe,
 						detect__pattern_name(res.pattern),
-						detect__pattern_name(kind_pattern[k]));
+						detect__pattern_name(smp.pattern));
 			}
 			series__release(&smp.s);
 		}
 	}
 	if (md) {
-		out = fopen(md, "w");
+		out = fopen(md, heading ? "a" : "w");
 		if (!out) {
 			fprintf(stderr, "eval: cannot write '%s': %s\n", md, strerror(errno));
 			return 1;
@@ -593,7 +639,9 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 
 		if (!f)
 			continue;
-		if (pass) {
+		if (pass && heading) {
+			fprintf(f, "\n## %s\n\n", heading);
+		} else if (pass) {
 			fprintf(f, "# seep detect — evaluation\n\n");
 			fprintf(f, "Generated by `make eval-detect` (tools/eval-detect.sh, tools/eval_detect.c); "
 				   "do not edit by hand.\n\n");
@@ -602,7 +650,15 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 			   "detector with its defaults\n\n",
 			total, nbg, NKINDS, NSEEDS, (unsigned long long)seed);
 		print_tables(f, sc, conf, total);
-		if (pass)
+		fprintf(f, "\nInjected stairs by step height over the background's noise (robust sd "
+			   "of its hourly differences before the onset): series, and the share seep "
+			   "calls `stair`:\n\n| step / noise | < 1 | 1-2 | 2-5 | ≥ 5 |\n"
+			   "|---|---:|---:|---:|---:|\n| series | %zu | %zu | %zu | %zu |\n"
+			   "| called stair | %.2f | %.2f | %.2f | %.2f |\n",
+			stair_cnt[0], stair_cnt[1], stair_cnt[2], stair_cnt[3],
+			ratio(stair_hit[0], stair_cnt[0]), ratio(stair_hit[1], stair_cnt[1]),
+			ratio(stair_hit[2], stair_cnt[2]), ratio(stair_hit[3], stair_cnt[3]));
+		if (pass && !heading)
 			fputs(recipe_md, f);
 	}
 	if (out)
@@ -611,12 +667,144 @@ static int eval(const char *dir, uint64_t seed, const char *md)
 	return 0;
 }
 
-static int bench(const char *dir)
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* "median [min-max]" of the N values in V (sorted in place), times SCALE. */
+static void print_spread(double *v, size_t n, double scale, const char *unit)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	printf("%.2f%s%s [%.2f-%.2f]", v[n / 2] * scale, *unit ? " " : "", unit, v[0] * scale,
+	       v[n - 1] * scale);
+}
+
+/* One run of SEEP detect FILE, output discarded: wall and CPU seconds. */
+static int spawn_detect(const char *seep, const char *file, double *wall, double *cpu)
+{
+	char *argv[] = { (char *)seep, "detect", (char *)file, NULL };
+	posix_spawn_file_actions_t fa;
+	struct rusage ru;
+	double t0 = now();
+	int status, err;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	err = posix_spawn(&pid, seep, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err)
+		return -err;
+	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -ECHILD;
+	*wall = now() - t0;
+	*cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+	return 0;
+}
+
+#define BENCH_RUNS 31
+
+/* Reading: series__load of the gzip'd file GZ and of its plain copy, runs
+ * interleaved; per call: SEEP detect on both and on a 4-row file (start-up
+ * alone), interleaved. Medians with min-max over BENCH_RUNS runs. */
+static int bench_io(const char *gz, const char *seep)
+{
+	static double load_gz[BENCH_RUNS], load_plain[BENCH_RUNS];
+	static double wall[3][BENCH_RUNS], cpu[3][BENCH_RUNS];
+	char plain[] = "/tmp/seep-bench-XXXXXX", tiny[] = "/tmp/seep-bench-tiny-XXXXXX";
+	const char *files[3] = { gz, plain, tiny };
+	const char *names[3] = { "gzip'd", "plain", "4 rows (start-up)" };
+	char err[256];
+	struct series s;
+	size_t rows = 0;
+	int fd, rc = 1;
+	FILE *f;
+
+	if (series__load(&s, gz, NULL, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		return 1;
+	}
+	rows = s.n;
+	fd = mkstemp(plain);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		goto out;
+	for (size_t i = 0; i < s.n; i++)
+		fprintf(f, "%.0f,%.17g\n", s.t[i], s.v[i]);
+	fclose(f);
+	fd = mkstemp(tiny);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		goto out;
+	fprintf(f, "1,1\n2,2\n3,3\n4,4\n");
+	fclose(f);
+	for (int i = 0; i < BENCH_RUNS; i++) {
+		struct series x;
+		double t0 = now();
+
+		if (series__load(&x, gz, NULL, err, sizeof(err)))
+			goto out;
+		load_gz[i] = now() - t0;
+		series__release(&x);
+		t0 = now();
+		if (series__load(&x, plain, NULL, err, sizeof(err)))
+			goto out;
+		load_plain[i] = now() - t0;
+		series__release(&x);
+	}
+	printf("\nReading %zu rows (series__load, in-process, %d interleaved runs; median "
+	       "[min-max]):\n\n| file | time | rows per second |\n|---|---:|---:|\n",
+	       rows, BENCH_RUNS);
+	for (int k = 0; k < 2; k++) {
+		double *v = k ? load_plain : load_gz, rate[BENCH_RUNS];
+
+		for (int i = 0; i < BENCH_RUNS; i++)
+			rate[i] = (double)rows / v[i];
+		printf("| %s | ", names[k]);
+		print_spread(v, BENCH_RUNS, 1e3, "ms");
+		printf(" | ");
+		print_spread(rate, BENCH_RUNS, 1e-6, "M");
+		printf(" |\n");
+	}
+	if (!seep || access(seep, X_OK)) {
+		printf("\n(no seep binary: per-call times skipped)\n");
+		rc = 0;
+		goto out;
+	}
+	for (int i = 0; i < BENCH_RUNS; i++)
+		for (int k = 0; k < 3; k++)
+			if (spawn_detect(seep, files[k], &wall[k][i], &cpu[k][i])) {
+				fprintf(stderr, "bench: '%s detect %s' failed\n", seep, files[k]);
+				goto out;
+			}
+	printf("\n`seep detect FILE` per call (%d interleaved runs; median [min-max]):\n\n"
+	       "| file | wall | CPU (user + sys) |\n|---|---:|---:|\n", BENCH_RUNS);
+	for (int k = 0; k < 3; k++) {
+		printf("| %s | ", names[k]);
+		print_spread(wall[k], BENCH_RUNS, 1e3, "ms");
+		printf(" | ");
+		print_spread(cpu[k], BENCH_RUNS, 1e3, "ms");
+		printf(" |\n");
+	}
+	rc = 0;
+out:
+	unlink(plain);
+	unlink(tiny);
+	series__release(&s);
+	return rc;
+}
+
+static int bench(const char *dir, const char *seep)
 {
 	struct background *bgs = NULL, five = { 0 };
 	struct sample smp = { 0 };
 	struct rng r = { 42 };
-	char **names = NULL;
+	char **names = NULL, gz[4096];
 	size_t nbg = 0, n = (size_t)(5 * 24 * HOUR);
 
 	if (load_backgrounds(dir, &bgs, &names, &nbg) || !nbg || bgs[0].five.n < n)
@@ -626,30 +814,226 @@ static int bench(const char *dir)
 	five.median = median(five.five.v, five.five.n);
 	if (make_sample(&five, POS_LINEAR, &r, &smp))
 		return 1;
-	printf("5-day series at 5-minute resolution (%zu samples, %s + linear leak), one core\n\n",
-	       smp.s.n, names[0]);
+	printf("5-day series at 5-minute resolution (%zu samples, %s + linear leak), one core; "
+	       "median [min-max] of %d runs of 0.1 s each\n\n",
+	       smp.s.n, names[0], BENCH_RUNS);
 	printf("| detector | time per series | series per second |\n|---|---:|---:|\n");
 	for (int a = 0; a < DETECT_NALGOS; a++) {
-		size_t iters = 0;
-		double t0 = now(), t;
+		double per[BENCH_RUNS], rate[BENCH_RUNS];
 
-		do {
-			struct detect_input in = { .raw = &smp.s };
-			struct detect_params p;
-			struct detect_result res;
+		for (int run = 0; run < BENCH_RUNS; run++) {
+			size_t iters = 0;
+			double t0 = now(), t;
 
-			detect_params__init_derived(&p);
-			if (detect__run(&p, (enum detect_algo)a, &in, &res))
-				return 1;
-			iters++;
-			t = now() - t0;
-		} while (t < 0.5);
-		printf("| %s | %.1f µs | %.0f |\n", detect__algo_name((enum detect_algo)a),
-		       t / (double)iters * 1e6, (double)iters / t);
+			do {
+				struct detect_input in = { .raw = &smp.s };
+				struct detect_params p;
+				struct detect_result res;
+
+				detect_params__init_derived(&p);
+				if (detect__run(&p, (enum detect_algo)a, &in, &res))
+					return 1;
+				iters++;
+				t = now() - t0;
+			} while (t < 0.1);
+			per[run] = t / (double)iters;
+			rate[run] = (double)iters / t;
+		}
+		printf("| %s | ", detect__algo_name((enum detect_algo)a));
+		print_spread(per, BENCH_RUNS, 1e6, "µs");
+		printf(" | ");
+		print_spread(rate, BENCH_RUNS, 1, "");
+		printf(" |\n");
 	}
 	series__release(&smp.s);
 	series__release(&five.five);
+	/* the 60k-row file of the issue when it is there, else the first one */
+	snprintf(gz, sizeof(gz), "%s/m_1014.csv.gz", dir);
+	if (access(gz, R_OK))
+		snprintf(gz, sizeof(gz), "%s/%s", dir, names[0]);
 	free_backgrounds(bgs, names, nbg);
+	return bench_io(gz, seep);
+}
+
+/* --- the real-program corpus ---------------------------------------------- */
+
+/* One recorded run of data/corpus/labels.tsv (tools/record-corpus.sh). */
+struct corpus_run {
+	char name[64], kind[32], pattern[32], what[160];
+	int leak;
+	double onset, end, threshold;
+};
+
+static int corpus_pattern(const char *name)
+{
+	for (int q = 0; q < PATTERN_NPATTERNS; q++)
+		if (!strcmp(name, detect__pattern_name((enum detect_pattern)q)))
+			return q;
+	return -1;
+}
+
+/* Reads DIR/labels.tsv into *OUT (malloc'd). Returns the runs, -1 on error. */
+static long corpus_labels(const char *dir, struct corpus_run **out)
+{
+	char path[4096], line[1024];
+	struct corpus_run *runs = NULL;
+	size_t n = 0, cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/labels.tsv", dir);
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "eval: cannot open '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct corpus_run r = { 0 };
+		char onset[32], end[32];
+
+		if (sscanf(line, "%63[^\t]\t%d\t%31[^\t]\t%31[^\t]\t%31[^\t]\t%31[^\t]\t%lf\t%159[^\n]",
+			   r.name, &r.leak, r.kind, r.pattern, onset, end, &r.threshold, r.what) != 8)
+			continue;
+		r.onset = r.leak ? atof(onset) : 0;
+		r.end = r.leak ? atof(end) : 0;
+		if (n == cap) {
+			struct corpus_run *g;
+
+			cap = cap ? 2 * cap : 16;
+			g = realloc(runs, cap * sizeof(*runs));
+			if (!g) {
+				free(runs);
+				fclose(f);
+				return -1;
+			}
+			runs = g;
+		}
+		runs[n++] = r;
+	}
+	fclose(f);
+	*out = runs;
+	return (long)n;
+}
+
+/* Every detector on every run of the corpus in DIR (column COLUMN, the
+ * run's own threshold): one row per run, then precision/recall per detector
+ * and recall / false positives per kind. */
+static int corpus(const char *dir, const char *column, const char *md)
+{
+	struct corpus_run *runs = NULL;
+	long n = corpus_labels(dir, &runs);
+	size_t tp[DETECT_NALGOS] = { 0 }, fp[DETECT_NALGOS] = { 0 }, fn[DETECT_NALGOS] = { 0 };
+	size_t pat_ok = 0, pat_n = 0;
+	char kinds[16][32];
+	size_t nkinds = 0, khit[16][DETECT_NALGOS] = { { 0 } }, kcnt[16] = { 0 };
+	int kleak[16] = { 0 };
+	FILE *f = md ? fopen(md, "a") : stdout;
+
+	if (n <= 0 || !f) {
+		fprintf(stderr, "eval: no corpus in '%s'\n", dir);
+		free(runs);
+		return 1;
+	}
+	fprintf(f, "\n## Real-program corpus\n\n"
+		   "%ld runs recorded on this machine by tools/record-corpus.sh (%s of the process, "
+		   "1 s samples; labels in data/corpus/labels.tsv); threshold U = the host's "
+		   "MemTotal, every detector with its defaults. A cell is the verdict (leak, and "
+		   "for seep the pattern reported); ✓ when it matches the label.\n\n",
+		   n, column);
+	fprintf(f, "| run | what ran | minutes | label | kind |");
+	for (int a = 0; a < DETECT_NALGOS; a++)
+		fprintf(f, " %s |", detect__algo_name((enum detect_algo)a));
+	fprintf(f, "\n|---|---|---:|---|---|");
+	for (int a = 0; a < DETECT_NALGOS; a++)
+		fprintf(f, "---|");
+	fprintf(f, "\n");
+	for (long i = 0; i < n; i++) {
+		struct corpus_run *r = &runs[i];
+		struct series_load_opts lo = { .column = column };
+		struct series s;
+		char path[4096], err[256];
+		size_t k;
+
+		snprintf(path, sizeof(path), "%s/%s.csv.gz", dir, r->name);
+		if (series__load(&s, path, &lo, err, sizeof(err))) {
+			fprintf(stderr, "eval: %s\n", err);
+			free(runs);
+			return 1;
+		}
+		for (k = 0; k < nkinds && strcmp(kinds[k], r->kind); k++)
+			;
+		if (k == nkinds && nkinds < 16) {
+			snprintf(kinds[nkinds], sizeof(kinds[0]), "%s", r->kind);
+			kleak[nkinds++] = r->leak;
+		}
+		if (k < 16)
+			kcnt[k]++;
+		fprintf(f, "| %s | %s | %.0f | %s | %s |", r->name, r->what,
+			(s.t[s.n - 1] - s.t[0]) / 60, r->leak ? "leak" : "no leak", r->kind);
+		for (int a = 0; a < DETECT_NALGOS; a++) {
+			struct detect_input in = { .raw = &s };
+			struct detect_params p;
+			struct detect_result res;
+			int ok;
+
+			detect_params__init_derived(&p);
+			p.threshold = r->threshold;
+			if (detect__run(&p, (enum detect_algo)a, &in, &res)) {
+				series__release(&s);
+				free(runs);
+				return 1;
+			}
+			ok = r->leak ? res.leak && res.window_end >= r->onset : !res.leak;
+			if (r->leak) {
+				tp[a] += ok;
+				fn[a] += !ok;
+				fp[a] += res.leak && !ok;
+			} else {
+				fp[a] += res.leak;
+			}
+			if (k < 16)
+				khit[k][a] += ok;
+			if (a == DETECT_SEEP) {
+				int want = corpus_pattern(r->pattern);
+
+				pat_n += want >= 0;
+				pat_ok += want == (int)res.pattern;
+				fprintf(f, " %s %s%s |", res.leak ? "leak" : "no", detect__pattern_name(res.pattern),
+					ok ? " ✓" : "");
+			} else {
+				fprintf(f, " %s%s |", res.leak ? "leak" : "no", ok ? " ✓" : "");
+			}
+		}
+		fprintf(f, "\n");
+		series__release(&s);
+	}
+	fprintf(f, "\n| detector | precision | recall | F1 | TP | FP | FN |\n"
+		   "|---|---:|---:|---:|---:|---:|---:|\n");
+	for (int a = 0; a < DETECT_NALGOS; a++) {
+		double prec = ratio(tp[a], tp[a] + fp[a]), rec = ratio(tp[a], tp[a] + fn[a]);
+
+		fprintf(f, "| %s | %.3f | %.3f | %.3f | %zu | %zu | %zu |\n",
+			detect__algo_name((enum detect_algo)a), prec, rec,
+			prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0, tp[a], fp[a], fn[a]);
+	}
+	fprintf(f, "\nPer kind: recall on leaks (+), false positives on non-leaks (−):\n\n"
+		   "| kind | runs |");
+	for (int a = 0; a < DETECT_NALGOS; a++)
+		fprintf(f, " %s |", detect__algo_name((enum detect_algo)a));
+	fprintf(f, "\n|---|---:|");
+	for (int a = 0; a < DETECT_NALGOS; a++)
+		fprintf(f, "---:|");
+	fprintf(f, "\n");
+	for (size_t k = 0; k < nkinds; k++) {
+		fprintf(f, "| %c%s | %zu |", kleak[k] ? '+' : '-', kinds[k], kcnt[k]);
+		for (int a = 0; a < DETECT_NALGOS; a++)
+			fprintf(f, " %.2f |", kleak[k] ? ratio(khit[k][a], kcnt[k]) :
+							 1 - ratio(khit[k][a], kcnt[k]));
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\nseep's pattern matches the label on %zu of %zu runs.\n", pat_ok, pat_n);
+	if (f != stdout)
+		fclose(f);
+	free(runs);
 	return 0;
 }
 
@@ -689,13 +1073,15 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "eval"))
 		return eval(argv[2], argc > 3 ? strtoull(argv[3], NULL, 0) : 20261122,
-			    argc > 4 ? argv[4] : NULL);
+			    argc > 4 ? argv[4] : NULL, argc > 5 ? argv[5] : NULL);
+	if (argc >= 3 && !strcmp(argv[1], "corpus"))
+		return corpus(argv[2], argc > 3 ? argv[3] : "rss", argc > 4 ? argv[4] : NULL);
 	if (argc >= 3 && !strcmp(argv[1], "bench"))
-		return bench(argv[2]);
+		return bench(argv[2], argc > 3 ? argv[3] : NULL);
 	if (argc >= 5 && !strcmp(argv[1], "sample"))
 		return sample(argv[2], argv[3], strtoull(argv[4], NULL, 0),
 			      argc > 5 ? strtoull(argv[5], NULL, 0) : 20261122);
-	fprintf(stderr, "usage: eval_detect eval DATA_DIR [SEED] [OUT.md] | bench DATA_DIR |"
-			" sample DATA_DIR KIND BACKGROUND [SEED]\n");
+	fprintf(stderr, "usage: eval_detect eval DATA_DIR [SEED] [OUT.md [HEADING]] | bench DATA_DIR [SEEP] |"
+			" sample DATA_DIR KIND BACKGROUND [SEED] | corpus CORPUS_DIR [COLUMN] [OUT.md]\n");
 	return 2;
 }

@@ -235,6 +235,7 @@ static json_t *explain_json(const struct detect_explain *ex)
 	json_object_set_new(par, "critical_s", json_real(p->critical_s));
 	json_object_set_new(par, "seep_min_snr", json_real(p->seep_min_snr));
 	json_object_set_new(par, "seep_r2_min", json_real(p->seep_r2_min));
+	json_object_set_new(par, "seep_new_high_sd", json_real(p->seep_new_high_sd));
 	json_object_set_new(why, "step_s", json_string(ex->why.step));
 	json_object_set_new(why, "smooth_s", json_string(ex->why.smooth));
 	json_object_set_new(why, "min_trend_s", json_string(ex->why.min_trend));
@@ -277,8 +278,9 @@ static void print_explain(const struct detect_explain *ex)
 	printf("  seep min window %.4gs (%s)\n", p->seep_min_window_s, ex->why.seep_window);
 	printf("  seep tooth %.4gs, tail %.4gs, part %.4gs (%s)\n", p->seep_tooth_min_s,
 	       p->seep_tail_min_s, p->seep_part_min_s, ex->why.seep_parts);
-	printf("  horizon C %.4gs, rise >= %.3g residual sd, R2 >= %.2f\n", p->critical_s,
-	       p->seep_min_snr, p->seep_r2_min);
+	printf("  horizon C %.4gs, rise >= %.3g residual sd, R2 >= %.2f; windows under the "
+	       "seep min window end %.3g residual sd above all before them\n", p->critical_s,
+	       p->seep_min_snr, p->seep_r2_min, p->seep_new_high_sd);
 	printf("  restarts added back: %zu; windows tried: %zu; rejected by", ex->restarts,
 	       ex->tried);
 	for (int t = SEEP_FITS; t <= SEEP_NTESTS; t++)

@@ -31,6 +31,7 @@ void detect_params__init(struct detect_params *p)
 	p->seep_recent_frac = 0.6;
 	p->seep_tooth_r2 = 0.8;
 	p->seep_step_ratio = 1.0;
+	p->seep_new_high_sd = 2;
 }
 
 void detect_params__init_derived(struct detect_params *p)

@@ -58,6 +58,8 @@ struct detect_params {
 	double seep_tooth_r2;	/* a sawtooth tooth is a line with at least this R² */
 	double seep_recent_frac;/* recent slope >= this share of the window's */
 	double seep_step_ratio;	/* one level shift must fit worse than the line by this */
+	double seep_new_high_sd;/* a window under seep_min_window_s ends this many
+				 * residual sds above all before it */
 	unsigned derive;	/* DETECT_DERIVE_* bits: derived from the series */
 };
 

@@ -104,9 +104,16 @@ bool seep_window__still_growing(const struct detect_params *p, const struct seep
 
 	if (linfit__fit(w->lf, w->n - recent, w->n, &lr) || lr.slope < floor)
 		return false;
-	return !(_tail_slope(w->lf, w->from, w->n,
-			     detect_params__samples(p->seep_tail_min_s, w->step),
-			     detect_params__samples(p->seep_part_min_s, w->step)) < floor);
+	/* a window shorter than tail + head (one under seep_min_window_s) is
+	 * split with both scaled to it: half of it at most for the tail */
+	size_t tail = detect_params__samples(p->seep_tail_min_s, w->step);
+	size_t head = detect_params__samples(p->seep_part_min_s, w->step);
+
+	if (tail > len / 2)
+		tail = len / 2;
+	if (head > len / 4)
+		head = len / 4;
+	return !(_tail_slope(w->lf, w->from, w->n, tail, head) < floor);
 }
 
 /* A level shift rather than growth: the best step (two flat levels, each at
@@ -136,15 +143,27 @@ static double _step_ratio(const struct linfit *lf, size_t from, size_t n, size_t
 
 bool seep_window__no_level_shift(const struct detect_params *p, const struct seep_window *w)
 {
-	return !(_step_ratio(w->lf, w->from, w->n,
-			     detect_params__samples(p->seep_part_min_s, w->step)) <
-		 p->seep_step_ratio);
+	size_t part = detect_params__samples(p->seep_part_min_s, w->step), len = w->n - w->from;
+
+	/* each level a quarter of a window shorter than four parts */
+	if (part > len / 4)
+		part = len / 4;
+	return !(_step_ratio(w->lf, w->from, w->n, part) < p->seep_step_ratio);
+}
+
+bool seep_window__new_high(const struct detect_params *p, const struct seep_window *w,
+			   double hist_max)
+{
+	double now = line__end_value(&w->line);
+
+	return !(now - hist_max < p->seep_new_high_sd * seep_window__residual_sd(w));
 }
 
 static const char *const test_names[SEEP_NTESTS + 1] = {
 	[SEEP_PASSED] = "passed", [SEEP_FITS] = "fits", [SEEP_RISES] = "rises",
 	[SEEP_REACHES] = "reaches", [SEEP_PERSISTS] = "persists",
 	[SEEP_STILL_GROWING] = "still_growing", [SEEP_NO_LEVEL_SHIFT] = "no_level_shift",
+	[SEEP_NEW_HIGH] = "new_high",
 };
 
 const char *seep_window__test_name(enum seep_test t)

@@ -23,6 +23,11 @@
  *   6. no_level_shift no single step between two flat levels (each at least
  *                     seep_part_min_s) explains the window as well as the line does
  *                     (by seep_step_ratio): a plateau or a step is no leak
+ * Windows shorter than seep_min_window_s, down to seep_part_min_s, are
+ * tried only when no longer one passes; the parts of tests 5 and 6 are
+ * scaled to them, and they must pass one more test, checked first (O(1)):
+ *   7. new_high       the level now is above everything before the window
+ *                     by seep_new_high_sd residual sds (seep_window__new_high)
  *
  * Pure computation over the caller's prefix sums: no allocation, no
  * ownership; the window borrows LF, which must outlive it.
@@ -53,7 +58,8 @@ int seep_window__init(struct seep_window *w, const struct linfit *lf, size_t fro
 enum seep_test {
 	SEEP_PASSED, SEEP_FITS, SEEP_RISES, SEEP_REACHES, SEEP_PERSISTS, SEEP_STILL_GROWING,
 	SEEP_NO_LEVEL_SHIFT,
-	SEEP_NTESTS = SEEP_NO_LEVEL_SHIFT
+	SEEP_NEW_HIGH,		/* only for windows shorter than seep_min_window_s */
+	SEEP_NTESTS = SEEP_NEW_HIGH
 };
 const char *seep_window__test_name(enum seep_test t);
 
@@ -69,6 +75,14 @@ bool seep_window__reaches(const struct detect_params *p, const struct seep_windo
 bool seep_window__persists(const struct detect_params *p, const struct seep_window *w);
 bool seep_window__still_growing(const struct detect_params *p, const struct seep_window *w);
 bool seep_window__no_level_shift(const struct detect_params *p, const struct seep_window *w);
+
+/* A window shorter than seep_min_window_s (a leak that began less than one
+ * daily cycle ago) must also end at a new high: its line's level now is
+ * above HIST_MAX, the highest level of the series before the window, by
+ * seep_new_high_sd residual sds. A daily cycle's rising half does not get
+ * there; a leak that took off late does. */
+bool seep_window__new_high(const struct detect_params *p, const struct seep_window *w,
+			   double hist_max);
 
 /* The first test the window fails, SEEP_PASSED when it passes all six;
  * *TO_THRESHOLD as for seep_window__reaches (set only once test 3 ran). */

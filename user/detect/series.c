@@ -73,9 +73,15 @@ static const char *_echo(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+/* isspace() in the C locale, without the locale table lookup per byte */
+static inline int _is_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 static const char *skip_space(const char *p)
 {
-	while (isspace((unsigned char)*p))
+	while (_is_space((unsigned char)*p))
 		p++;
 	return p;
 }

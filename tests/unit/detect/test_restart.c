@@ -1,0 +1,76 @@
+/* Unit tests: what seep's detector takes for a restart. A leak is restarted
+ * while it grows; a cache that filled up, levelled off and sagged before
+ * it was flushed is bounded, and its flushes are no restarts. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "detect/detect.h"
+#include "detect/series.h"
+
+#define STEP 300.0
+#define PER_HOUR 12
+
+static double noise(size_t i, double a)
+{
+	uint64_t z = (i + 3) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z ^= z >> 27;
+	return a * (2.0 * (double)(z >> 11) / 9007199254740992.0 - 1);
+}
+
+/* 5 days at 40 ± 0.5; from day 1 cycles of 24 h back to 40. GROWING: a
+ * leak up 30 over each cycle; else a cache filled by 30 over 18 h that
+ * then sags by 3 over the last 6 h of the cycle. */
+static void cycles(struct series *s, int growing)
+{
+	size_t n = 5 * 24 * PER_HOUR;
+
+	cr_assert_eq(series__init(s, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		double h = (double)i / PER_HOUR - 24, x = fmod(h, 24), v = 40 + noise(i, 0.5);
+
+		if (h >= 0)
+			v += growing ? 30 * x / 24 :
+				       (x < 18 ? 30 * x / 18 : 30 - 3 * (x - 18) / 6);
+		s->t[i] = 1.3e9 + (double)i * STEP;
+		s->v[i] = v;
+	}
+}
+
+static struct detect_result run(const struct series *s)
+{
+	struct detect_params p;
+	struct detect_result r;
+	struct detect_input in = { .raw = s };
+
+	detect_params__init_derived(&p);
+	cr_assert_eq(detect__run(&p, DETECT_SEEP, &in, &r), 0);
+	return r;
+}
+
+Test(restart, a_leak_restarted_while_growing_is_a_sawtooth_leak)
+{
+	struct series s;
+	struct detect_result r;
+
+	cycles(&s, 1);
+	r = run(&s);
+	cr_assert(r.leak);
+	cr_assert_eq(r.pattern, PATTERN_SAWTOOTH, "pattern %s", detect__pattern_name(r.pattern));
+	cr_assert_geq(r.restarts, 2);
+	series__release(&s);
+}
+
+Test(restart, a_cache_flushed_after_it_levelled_off_is_no_leak)
+{
+	struct series s;
+	struct detect_result r;
+
+	cycles(&s, 0);
+	r = run(&s);
+	cr_assert_not(r.leak, "flushes of a full cache taken for restarts (window %.1f h, %s)",
+		      (r.window_end - r.window_start) / 3600, detect__pattern_name(r.pattern));
+	series__release(&s);
+}
