@@ -23,6 +23,7 @@
 
 #include "seep_heap.h"		/* SEEP_EXP_TABLE, SEEP_EXP_SCALE */
 #include "seep_telemetry.h"
+#include "stackcopy.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -33,7 +34,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define MAP_SHARED 0x01
 #define MAP_ANONYMOUS 0x20
 #define PF_WRITE 0x2
-#define VM_SHARED 0x8
 #define GROWTH_RING_BYTES (8 << 20)
 
 struct {
@@ -125,38 +125,20 @@ static __always_inline int sampled(__u32 which, __u64 size)
 	return 1;
 }
 
-struct vma_range {
-	__u64 lo, hi;
-	__u32 anon;
-};
-
-static long vma_range(struct task_struct *task, struct vm_area_struct *vma, void *data)
-{
-	struct vma_range *r = data;
-
-	r->lo = vma->vm_start;
-	r->hi = vma->vm_end;
-	r->anon = !vma->vm_file && !(vma->vm_flags & VM_SHARED);
-	return 0;
-}
-
-/* The top of the stack at SP: for the main thread a little above the
- * initial stack pointer, else the end of its mapping. 0 if unknown (the
- * copy is then cfg_stack_bytes, shortened if it faults). */
+/* The top of the stack at SP (stackcopy.bpf.h): 0 if unknown (the copy
+ * is then cfg_stack_bytes, shortened if it faults). */
 static __always_inline __u64 stack_top(struct task_struct *task, __u64 sp)
 {
-	struct vma_range r = {};
+	struct stackcopy_vma r = {};
 	__u64 start = BPF_CORE_READ(task, mm, start_stack);
 
 	/* The main thread's stack needs no lookup. bpf_find_vma cannot run
 	 * twice in one event with interrupts off (page_fault_user): the first
 	 * call's deferred unlock holds the per-CPU slot (-EBUSY). */
 	if (start > sp && start - sp <= (8 << 20))
-		return start + 64;
-	bpf_find_vma(task, sp, vma_range, &r, 0);
-	if (start > sp && start + 64 <= r.hi)
-		return start + 64;
-	return r.hi;
+		return start + STACKCOPY_ABOVE_START;
+	bpf_find_vma(task, sp, stackcopy_vma_cb, &r, 0);
+	return stackcopy_top(start, sp, &r);
 }
 
 /* Sends HDR with LEN stack bytes from HDR->sp in a record with room for
@@ -168,33 +150,15 @@ static __always_inline int send_copy(const struct seep_tel_growth *hdr, __u64 le
 {
 	const __u64 size = sizeof(struct seep_tel_growth) + room + (top ? SEEP_TEL_TOP_COPY : 0);
 	struct seep_tel_growth *ev = bpf_ringbuf_reserve(&growth, size, 0);
-	__u64 tlen;
+	struct stackcopy_plan plan = { .top_addr = hdr->top_addr, .top_len = hdr->top_len };
 
 	if (!ev)
 		return -1;
 	*ev = *hdr;
-	for (int i = 0; i < 6; i++) {
-		if (len > room)
-			len = room;
-		if (!bpf_probe_read_user((void *)(ev + 1), len, (void *)hdr->sp))
-			break;
-		len >>= 1;
-		if (len < 256) {
-			len = 0;
-			break;
-		}
-	}
-	ev->stack_len = (__u32)len;
-	ev->top_len = 0;
+	ev->stack_len = stackcopy_read(ev + 1, len, room, hdr->sp, 6);
 	ev->top_off = (__u32)room;
-	if (top) {
-		tlen = hdr->top_len;
-		if (tlen > SEEP_TEL_TOP_COPY)
-			tlen = SEEP_TEL_TOP_COPY;
-		if (tlen && !bpf_probe_read_user((char *)(ev + 1) + room, tlen,
-						 (void *)hdr->top_addr))
-			ev->top_len = (__u32)tlen;
-	}
+	ev->top_len = top ? stackcopy_read_top((char *)(ev + 1) + room, &plan,
+					       SEEP_TEL_TOP_COPY) : 0;
 	/* samples are rare: wake the reader for each */
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
@@ -206,7 +170,8 @@ static __always_inline void send(struct task_struct *task, struct pt_regs *regs,
 {
 	const __u64 cap = cfg_stack_bytes <= SEEP_TEL_STACK_COPY ? cfg_stack_bytes
 								 : SEEP_TEL_STACK_COPY;
-	__u64 id = bpf_get_current_pid_tgid(), end, len = cap;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stackcopy_plan plan;
 	struct seep_tel_growth hdr = {
 		.pid = id >> 32,
 		.tid = (__u32)id,
@@ -223,19 +188,15 @@ static __always_inline void send(struct task_struct *task, struct pt_regs *regs,
 	int err;
 
 	bpf_get_current_comm(hdr.comm, sizeof(hdr.comm));
-	end = stack_top(task, hdr.sp);
-	if (end > hdr.sp && end - hdr.sp < len)
-		len = end - hdr.sp;
-	if (end > hdr.sp && end - hdr.sp > cap) {
-		hdr.top_addr = end - SEEP_TEL_TOP_COPY;
-		if (hdr.top_addr < hdr.sp + cap)
-			hdr.top_addr = hdr.sp + cap;
-		hdr.top_len = (__u32)(end - hdr.top_addr);
-		err = send_copy(&hdr, len, SEEP_TEL_STACK_COPY, 1);
-	} else if (len <= 4096) {
-		err = send_copy(&hdr, len, 4096, 0);
+	stackcopy_plan(hdr.sp, stack_top(task, hdr.sp), cap, SEEP_TEL_TOP_COPY, &plan);
+	if (plan.deep) {
+		hdr.top_addr = plan.top_addr;
+		hdr.top_len = plan.top_len;
+		err = send_copy(&hdr, plan.len, SEEP_TEL_STACK_COPY, 1);
+	} else if (plan.len <= 4096) {
+		err = send_copy(&hdr, plan.len, 4096, 0);
 	} else {
-		err = send_copy(&hdr, len, SEEP_TEL_STACK_COPY, 0);
+		err = send_copy(&hdr, plan.len, SEEP_TEL_STACK_COPY, 0);
 	}
 	stat_add(err ? SEEP_TEL_STAT_GROWTH_RING_FULL : SEEP_TEL_STAT_GROWTH_SAMPLES, 1);
 }
@@ -304,7 +265,7 @@ int BPF_PROG(page_fault_user_growth, unsigned long address, struct pt_regs *regs
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct vma_range r = {};
+	struct stackcopy_vma r = {};
 	long err;
 
 	if (!followed(task, tgid))
@@ -321,7 +282,7 @@ int BPF_PROG(page_fault_user_growth, unsigned long address, struct pt_regs *regs
 	 * CPU's slot (faults run with interrupts off); a write fault is
 	 * then kept unchecked rather than dropped (dropping would bias the
 	 * estimate down by how often samples come close together). */
-	err = bpf_find_vma(task, address, vma_range, &r, 0);
+	err = bpf_find_vma(task, address, stackcopy_vma_cb, &r, 0);
 	if (err == -16)
 		stat_add(SEEP_TEL_STAT_GROWTH_VMA_BUSY, 1);
 	else if (err || !r.anon) {

@@ -16,6 +16,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "seep_heap.h"
+#include "stackcopy.bpf.h"
 
 #define MAP_ANONYMOUS 0x20
 #define STACK_RING_BYTES (16 << 20)
@@ -110,6 +111,15 @@ struct {
 	__type(value, struct seep_pc_rule);
 } pc_rules SEC(".maps");
 
+/* The rules again, direct-mapped by seep_pc_slot_of() (seep_heap.h): the
+ * walk looks here first. Written by user space; cleared by process_exec. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SEEP_PC_CACHE);
+	__type(key, __u32);
+	__type(value, struct seep_pc_slot);
+} pc_cache SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 16);
@@ -126,6 +136,9 @@ struct {
 	__type(value, __u8[WALK_WINDOW]);
 } walk_buf SEC(".maps");
 
+/* The size of `stack_events` (user space may shrink it: tests of
+ * back-pressure). */
+const volatile __u32 cfg_ring_bytes = STACK_RING_BYTES;
 /* User stack bytes copied per event (at most SEEP_MAX_STACK_COPY). */
 const volatile __u32 cfg_stack_bytes = 16384;
 /* Mean bytes between samples; 0 or 1: record every allocation. */
@@ -273,34 +286,16 @@ static __always_inline int send_copy(const struct seep_stack_event *hdr, __u64 l
 {
 	const __u64 size = sizeof(struct seep_stack_event) + room + (top ? SEEP_STACK_TOP_COPY : 0);
 	struct seep_stack_event *ev = bpf_ringbuf_reserve(&stack_events, size, 0);
+	struct stackcopy_plan plan = { .top_addr = hdr->top_addr, .top_len = hdr->top_len };
 	__u64 avail;
 
 	if (!ev)
 		return -1;
 	*ev = *hdr;
-	for (int i = 0; i < 8; i++) {
-		if (len > room)
-			len = room;
-		if (!bpf_probe_read_user((void *)(ev + 1), len, (void *)hdr->sp))
-			break;
-		len >>= 1;
-		if (len < 256) {
-			len = 0;
-			break;
-		}
-	}
-	ev->stack_len = (__u32)len;
-	ev->top_len = 0;
+	ev->stack_len = stackcopy_read(ev + 1, len, room, hdr->sp, 8);
 	ev->top_off = (__u32)room;
-	if (top) {
-		__u64 tlen = hdr->top_len;
-
-		if (tlen > SEEP_STACK_TOP_COPY)
-			tlen = SEEP_STACK_TOP_COPY;
-		if (tlen && !bpf_probe_read_user((char *)(ev + 1) + room, tlen,
-						 (void *)hdr->top_addr))
-			ev->top_len = (__u32)tlen;
-	}
+	ev->top_len = top ? stackcopy_read_top((char *)(ev + 1) + room, &plan,
+					       SEEP_STACK_TOP_COPY) : 0;
 	/* Waking the reader for every event would cost the traced thread a
 	 * cross-CPU wakeup per allocation: wake it when this record takes the
 	 * ring past a quarter full -- only then, not for every record while
@@ -311,42 +306,25 @@ static __always_inline int send_copy(const struct seep_stack_event *hdr, __u64 l
 	 * also drains the ring every second and before reports. */
 	avail = bpf_ringbuf_query(&stack_events, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(ev, avail <= size + 8 ||
-				       (avail >= STACK_RING_BYTES / 4 &&
-					avail - (size + 8) < STACK_RING_BYTES / 4)
+				       (avail >= cfg_ring_bytes / 4 &&
+					avail - (size + 8) < cfg_ring_bytes / 4)
 			       ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
-/* The top of the stack at SP: the end of its mapping, or for the main
- * thread a little above the process's initial stack pointer (argc, the
- * first argv pointers; above lie the argument and environment strings,
- * which no unwind reads). 0 if unknown. */
-struct vma_range {
-	__u64 lo, hi;
-};
-
-static long vma_range(struct task_struct *task, struct vm_area_struct *vma, void *data)
-{
-	((struct vma_range *)data)->lo = vma->vm_start;
-	((struct vma_range *)data)->hi = vma->vm_end;
-	return 0;
-}
-
+/* The top of the stack at SP (stackcopy.bpf.h), 0 if unknown. */
 static __always_inline __u64 stack_top(__u64 sp)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pending *p = pending_get(0);
-	struct vma_range r = {};
-	__u64 end, start;
+	struct stackcopy_vma r = {};
+	__u64 end;
 
 	/* a thread's stack stays in one mapping: looked up once per thread */
 	if (p && sp >= p->stack_lo && sp < p->stack_hi)
 		return p->stack_end;
-	start = BPF_CORE_READ(task, mm, start_stack);
-	bpf_find_vma(task, sp, vma_range, &r, 0);
-	end = r.hi;
-	if (start > sp && start + 64 <= end)
-		end = start + 64;
+	bpf_find_vma(task, sp, stackcopy_vma_cb, &r, 0);
+	end = stackcopy_top(BPF_CORE_READ(task, mm, start_stack), sp, &r);
 	if (p && r.hi > sp) {
 		p->stack_lo = r.lo;
 		p->stack_hi = r.hi;
@@ -361,8 +339,10 @@ static __always_inline __u64 stack_top(__u64 sp)
  * shallow stack does not take a deep one's room (the ring holds more of
  * them and the reader is woken less often). A deeper stack also sends its
  * top SEEP_STACK_TOP_COPY bytes: a frame with a large local array (the
- * middle of the stack) then does not cut the outer frames off. */
-static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr, __u64 size,
+ * middle of the stack) then does not cut the outer frames off. When the
+ * ring has no room for the whole copy, its first 2 KiB are sent (counted).
+ * Returns 0, or -1 if not even those fit. */
+static __always_inline int send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr, __u64 size,
 				       const struct frame *f)
 {
 	const __u64 cap = cfg_stack_bytes <= SEEP_MAX_STACK_COPY ? cfg_stack_bytes
@@ -379,16 +359,15 @@ static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 add
 		.bp = PT_REGS_FP(ctx),
 		.kind = f->kind,
 	};
-	__u64 end = stack_top(hdr.sp), len = cap;
+	struct stackcopy_plan plan;
+	__u64 len;
 	int err;
 
-	if (end > hdr.sp && end - hdr.sp < len)
-		len = end - hdr.sp;
-	if (end > hdr.sp && end - hdr.sp > cap) {
-		hdr.top_addr = end - SEEP_STACK_TOP_COPY;
-		if (hdr.top_addr < hdr.sp + cap)
-			hdr.top_addr = hdr.sp + cap;
-		hdr.top_len = (__u32)(end - hdr.top_addr);
+	stackcopy_plan(hdr.sp, stack_top(hdr.sp), cap, SEEP_STACK_TOP_COPY, &plan);
+	len = plan.len;
+	if (plan.deep) {
+		hdr.top_addr = plan.top_addr;
+		hdr.top_len = plan.top_len;
 		if (cap <= 2048)
 			err = send_copy(&hdr, len, 2048, 1);
 		else if (cap <= 4096)
@@ -418,7 +397,9 @@ static __always_inline void send_stack(struct pt_regs *ctx, __u64 seq, __u64 add
 		if (!err)
 			stat_add(SEEP_STAT_DEGRADED_SHORT, 1);
 	}
-	stat_add(err ? SEEP_STAT_DROP_RINGBUF_FULL : SEEP_STAT_STACK_EVENTS, 1);
+	if (!err)
+		stat_add(SEEP_STAT_STACK_EVENTS, 1);
+	return err;
 }
 
 /* The state of a stack walk (bpf_loop). */
@@ -450,12 +431,17 @@ static long walk_step(__u64 i, void *ctx)
 {
 	struct walk *w = ctx;
 	struct seep_pc_key k = { .tgid = w->tgid, .pc = i ? w->pc - 1 : w->pc };
+	__u32 slot = seep_pc_slot_of(k.tgid, k.pc);
+	struct seep_pc_slot *c = bpf_map_lookup_elem(&pc_cache, &slot);
 	struct seep_pc_rule *r;
 	__u64 cfa, ra;
 
 	w->hash = seep_stack_hash(w->hash, w->pc);
 	w->n = (__u32)i + 1;
-	r = bpf_map_lookup_elem(&pc_rules, &k);
+	if (c && c->pc == k.pc && c->tgid == k.tgid)
+		r = &c->rule;
+	else
+		r = bpf_map_lookup_elem(&pc_rules, &k);
 	if (!r) {
 		w->done = -1;
 		return 1;
@@ -539,12 +525,27 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 	stat_add(SEEP_STAT_ALLOCS, 1);
 	stat_add(SEEP_STAT_ALLOC_BYTES, size);
 	if (val.site.stack_id == SEEP_STACK_DWARF) {
-		send_stack(ctx, val.site.caller, addr, size, f);
-	} else {
-		if (val.site.stack_id == SEEP_STACK_UNWOUND)
-			stat_add(SEEP_STAT_STACKS_WALKED, 1);
-		totals_add(&val.site, size, 1, 1);
+		if (!send_stack(ctx, val.site.caller, addr, size, f))
+			return;
+		/* back-pressure, last step before the stack is lost: the frame
+		 * pointers walked at the return (exact where every function on
+		 * the stack keeps them), marked as such. No other thread knows
+		 * the block's address before this return: the record is still
+		 * the one made above, unless an exec purged it. */
+		val.site.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		if (val.site.stack_id < 0) {
+			stat_add(SEEP_STAT_DROP_RINGBUF_FULL, 1);
+			return;
+		}
+		val.site.stack_id |= SEEP_STACK_FP_FALLBACK;
+		val.site.caller = f->entry_ip;
+		if (bpf_map_update_elem(&live, &key, &val, BPF_EXIST))
+			return;
+		stat_add(SEEP_STAT_DEGRADED_FP, 1);
+	} else if (val.site.stack_id == SEEP_STACK_UNWOUND) {
+		stat_add(SEEP_STAT_STACKS_WALKED, 1);
 	}
+	totals_add(&val.site, size, 1, 1);
 }
 
 /* Removes the record of ADDR if it is of the right class (heap block or
@@ -1011,6 +1012,14 @@ static long purge_rule(struct bpf_map *map, struct seep_pc_key *k, void *v, stru
 	return 0;
 }
 
+static long purge_slot(struct bpf_map *map, __u32 *k, struct seep_pc_slot *v,
+		       struct exec_purge *p)
+{
+	if (v->tgid == p->tgid && v->pc)
+		v->pc = 0;
+	return 0;
+}
+
 static long purge_known(struct bpf_map *map, struct seep_stack_hkey *k, void *v,
 			struct exec_purge *p)
 {
@@ -1042,6 +1051,7 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	bpf_for_each_map_elem(&live, purge_live, &purge, 0);
 	bpf_for_each_map_elem(&stack_totals, purge_site, &purge, 0);
 	bpf_for_each_map_elem(&pc_rules, purge_rule, &purge, 0);
+	bpf_for_each_map_elem(&pc_cache, purge_slot, &purge, 0);
 	bpf_for_each_map_elem(&stack_ids, purge_known, &purge, 0);
 	ev = bpf_ringbuf_reserve(&stack_events, sizeof(*ev), 0);
 	if (!ev) {

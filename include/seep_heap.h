@@ -22,6 +22,13 @@
  * copy (struct seep_stack_event); the site's `caller` is then the event's
  * sequence number. */
 #define SEEP_STACK_DWARF (-2)
+/* A stack_id with this bit: back-pressure, the ring had no room even for
+ * a short copy, so BPF walked the frame pointers at the allocator's
+ * return (bpf_get_stackid) instead; the low bits are the stack's id in
+ * `stacks`, whose first frame is the return address, and the site's
+ * `caller` is the allocator's entry. Frames past a function built without
+ * frame pointers are missing or wrong: reports mark such stacks. */
+#define SEEP_STACK_FP_FALLBACK (1 << 30)
 /* stack_id of an allocation whose stack BPF walked with rules learned from
  * earlier unwinds (struct seep_pc_rule) and found among the stacks user
  * space unwound before (map `stack_ids`); the site's `caller` is then that
@@ -115,6 +122,7 @@ enum seep_stat {
 	SEEP_STAT_DROP_RINGBUF_FULL, /* drop: stack copy lost (ring buffer full): "[stack lost]" */
 	SEEP_STAT_STACKS_WALKED,     /* stacks walked in BPF and found known: no copy */
 	SEEP_STAT_DEGRADED_SHORT,    /* degraded: no room for the whole copy, its first 2 KiB sent */
+	SEEP_STAT_DEGRADED_FP,       /* degraded: no room for any copy, frame-pointer walk kept */
 	SEEP_STAT__MAX,
 };
 
@@ -149,6 +157,32 @@ struct seep_pc_rule {
 	__u8 outermost;         /* no return address: the stack ends here */
 	__u8 pad[5];
 };
+
+/* A direct-mapped cache of those rules (map `pc_cache`, an array of
+ * SEEP_PC_CACHE slots, slot seep_pc_slot_of()): the walk looks a pc up
+ * there first -- an array index, no key hashed, no bucket chain compared --
+ * and in `pc_rules` when the slot holds another pc (pc 0: empty). User
+ * space writes each rule to both, pc_rules first; of two pcs sharing a
+ * slot the later one written wins the slot, the other is found in
+ * pc_rules. A slot is written as a whole but not atomically: a walk
+ * racing the write of its slot may read a mixed rule, which leads it off
+ * the stack's frames, to a hash not in `stack_ids`: the copy then. */
+#define SEEP_PC_CACHE_BITS 16
+#define SEEP_PC_CACHE (1u << SEEP_PC_CACHE_BITS)
+
+struct seep_pc_slot {
+	__u64 pc;
+	__u32 tgid;
+	__u32 pad;
+	struct seep_pc_rule rule;
+};
+
+static inline __u32 seep_pc_slot_of(__u32 tgid, __u64 pc)
+{
+	__u64 h = (pc ^ ((__u64)tgid << 40)) * 0x9e3779b97f4a7c15ULL;
+
+	return (__u32)(h >> (64 - SEEP_PC_CACHE_BITS));
+}
 
 /* Key of `stack_ids`: a stack of NFRAMES return addresses (the allocator's
  * entry not counted) whose seep_stack_hash is HASH. */

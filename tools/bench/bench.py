@@ -27,6 +27,7 @@ probes (and their cost) out of the other processes on the machine.
 """
 import argparse
 import datetime
+import json
 import os
 import platform
 import re
@@ -50,6 +51,7 @@ LIBJEMALLOC = "/lib/x86_64-linux-gnu/libjemalloc.so.2"
 REDIS_GLIBC = os.path.join(BB, "redis-server-glibc")
 REDIS_JEMALLOC = "/usr/bin/redis-server"
 LOG = os.path.join(BB, "logs")
+LOAD_AT_START = (0.0, 0.0, 0.0)
 
 
 def log(msg):
@@ -432,6 +434,53 @@ def redis_table(tools, rows):
     return "\n".join(lines)
 
 
+def targets14(sections):
+    """Issue 14's 'done when' criteria, from the medians of this run."""
+    def med(rows, name, base, pick=lambda v: v):
+        xs = [pick(r[name]) / pick(r[base]) for r in rows
+              if r.get(name) is not None and r.get(base) is not None]
+        return statistics.median(xs) if xs else None
+
+    def added_ratio(rows, a, b, pick=lambda v: v):
+        xs = [(pick(r[a]) - pick(r["untraced"])) / (pick(r[b]) - pick(r["untraced"]))
+              for r in rows if all(r.get(k) is not None for k in (a, b, "untraced"))
+              and pick(r[b]) != pick(r["untraced"])]
+        return statistics.median(xs) if xs else None
+
+    def verdict(x, ok):
+        return "n/a" if x is None else ("%.2f: %s" % (x, "met" if ok(x) else "not met"))
+
+    lines = []
+    for name, tools, rows in sections:
+        label = {"micro": "microbenchmark", "redis-glibc": "redis (glibc)",
+                 "redis-jemalloc": "redis (jemalloc)"}.get(name)
+        if not label:
+            continue
+        pick = (lambda v: v) if name == "micro" else (lambda v: v[0])
+        x = med(rows, "seep exact", "empty uprobe + uretprobe", pick)
+        lines.append("- %s, seep exact ÷ empty uprobe + uretprobe ≤ 1.25: %s"
+                     % (label, verdict(x, lambda v: v <= 1.25)))
+        x = added_ratio(rows, "bpftrace memleak.bt", "seep exact", pick)
+        lines.append("- %s, bpftrace overhead ÷ seep exact overhead ≥ 3: %s"
+                     % (label, verdict(x, lambda v: v >= 3)))
+        x = med(rows, "seep default", "empty uprobe (floor)", pick)
+        lines.append("- %s, seep default ÷ empty entry floor ≤ 1.15: %s"
+                     % (label, verdict(x, lambda v: v <= 1.15)))
+        prefix = "micro-" if name == "micro" else "redis-%s-" % name.split("-")[1]
+        exact = [t for t in tools if t.name == "seep exact"]
+        if exact:
+            sh = stack_shares(prefix, exact[0], len(rows))
+            if sh["lost"]:
+                x = statistics.median(sh["lost"])
+                lines.append("- %s, seep exact's recorded allocations without a stack = 0 %%: "
+                             "%.2f %% (max %.2f %%): %s; degraded: %s by frame pointers, %s short "
+                             "copies" % (label, x, max(sh["lost"]),
+                                         "met" if max(sh["lost"]) == 0 else "not met",
+                                         med_range(sh["fp"], suffix="%"),
+                                         med_range(sh["short"], suffix="%")))
+    return "\n".join(lines)
+
+
 def targets(sections):
     """Issue 4's 'done when' criteria, from the medians of this run."""
     def med(rows, name, pick=lambda v: v, base=None):
@@ -478,32 +527,62 @@ def targets(sections):
     return "\n".join(lines)
 
 
+def seep_final_stats(path):
+    """The stats of seep's last report in the log at PATH, or None."""
+    try:
+        text = open(path, errors="replace").read()
+    except FileNotFoundError:
+        return None
+    stats = None
+    for line in text.splitlines():
+        if line.startswith("{") and '"stats"' in line:
+            try:
+                stats = json.loads(line).get("stats") or stats
+            except ValueError:
+                pass
+    return stats
+
+
+def stack_shares(prefix, tool, nrounds):
+    """Per round, the shares (%) of seep's recorded allocations whose stack
+    was lost (ringbuf_full), taken by frame pointers under back-pressure
+    (stacks_frame_pointer), sent as a short copy (stack_copies_short) and
+    walked in the kernel (stacks_walked), from the runs' final reports."""
+    out = {"lost": [], "fp": [], "short": [], "walked": []}
+    for rnd in range(1, nrounds + 1):
+        st = seep_final_stats(os.path.join(LOG, "%s%d-%s.log" % (prefix, rnd, run_tag(tool))))
+        if not st or not st.get("allocs"):
+            continue
+        drops, n = st.get("drops", {}), float(st["allocs"])
+        out["lost"].append(100.0 * drops.get("ringbuf_full", 0) / n)
+        out["fp"].append(100.0 * drops.get("stacks_frame_pointer", 0) / n)
+        out["short"].append(100.0 * drops.get("stack_copies_short", 0) / n)
+        out["walked"].append(100.0 * st.get("stacks_walked", 0) / n)
+    return out
+
+
 def seep_drops(prefix, tools, rows):
-    """A line on the stack copies seep could not take (ring buffer full,
-    counted in its final report), per seep configuration, from the logs of
-    the runs named PREFIX + round + tool."""
+    """A line on the recorded allocations seep kept without a stack (ring
+    buffer full, counted in its final report) and on the degradations that
+    kept one, per seep configuration, from the logs of the runs named
+    PREFIX + round + tool."""
     parts = []
     for t in tools:
         if not t.name.startswith("seep") or is_na(t):
             continue
-        fracs = []
-        for rnd in range(1, len(rows) + 1):
-            path = os.path.join(LOG, "%s%d-%s.log" % (prefix, rnd, run_tag(t)))
-            try:
-                text = open(path, errors="replace").read()
-            except FileNotFoundError:
-                continue
-            allocs = [int(x) for x in re.findall(r'"allocs":(\d+)', text)]
-            rb = [int(x) for x in re.findall(r'"ringbuf_full":(\d+)', text)]
-            if allocs and rb and allocs[-1]:
-                fracs.append(100.0 * rb[-1] / allocs[-1])
-        if fracs:
-            parts.append("%s %s" % (t.name, med_range(fracs, suffix="%")))
+        sh = stack_shares(prefix, t, len(rows))
+        if sh["lost"]:
+            parts.append("%s %s lost, %s by frame pointers, %s short copies, %s walked in the "
+                         "kernel" % (t.name, med_range(sh["lost"], suffix="%"),
+                                     med_range(sh["fp"], suffix="%"),
+                                     med_range(sh["short"], suffix="%"),
+                                     med_range(sh["walked"], suffix="%")))
     if not parts:
         return ""
-    return ("Recorded allocations whose stack copy seep could not take (ring buffer full while its "
-            "unwinding was behind; counted in its report, the block kept without a stack): "
-            + "; ".join(parts) + ".")
+    return ("Recorded allocations without a stack (ring buffer full even for a short copy and "
+            "no frame-pointer walk possible; counted in seep's report, the block kept), and the "
+            "degradations that kept one (back-pressure: a 2 KiB copy, then the frame-pointer "
+            "walk, marked in the report): " + "; ".join(parts) + ".")
 
 
 def floor_probes(prefix):
@@ -686,6 +765,8 @@ def main():
     only = args.tools.split(",") if args.tools else None
     sampling = seep_has_sampling()
     started = datetime.datetime.now(datetime.timezone.utc)
+    global LOAD_AT_START
+    LOAD_AT_START = os.getloadavg()
     log("bench: seep %s --sample-bytes; logs in %s" %
         ("supports" if sampling else "does not support (seep default: n/a)", LOG))
 
@@ -774,9 +855,10 @@ def render(sections, args, sampling, started):
     load = os.getloadavg()
     out = ["# seep benchmarks", "",
            "Generated by `make bench` (tools/bench/bench.py) on %s UTC; %s, kernel %s, %d CPUs; "
-           "load average at the end %.2f/%.2f/%.2f. seep (`%s`) %s `--sample-bytes`%s." % (
+           "load average at the start %.2f/%.2f/%.2f, at the end %.2f/%.2f/%.2f. seep (`%s`) %s "
+           "`--sample-bytes`%s." % (
                started.strftime("%Y-%m-%d %H:%M"), distro(), platform.release(), os.cpu_count(),
-               load[0], load[1], load[2], os.path.relpath(SEEP, ROOT),
+               LOAD_AT_START[0], LOAD_AT_START[1], LOAD_AT_START[2], load[0], load[1], load[2], os.path.relpath(SEEP, ROOT),
                "supports" if sampling else "does not support",
                "" if sampling else ", so *seep exact* is today's seep (it records every allocation) "
                "and *seep default* is n/a"),
@@ -828,7 +910,10 @@ def render(sections, args, sampling, started):
                     seep_drops("redis-%s-" % name.split("-")[1], tools, rows), "",
                     "<details><summary>server CPU µs per command, every run</summary>", "",
                     raw_table(tools, rows, pick=lambda v: v[0]), "", "</details>", ""]
-    out += ["## Against issue 4's targets", "",
+    out += ["## Against issue 14's targets", "",
+            "Medians over rounds of per-round ratios; stack shares from seep exact's final "
+            "reports, every round.", "", targets14(sections), "",
+            "## Against issue 4's targets", "",
             "Medians over rounds of per-round ratios.", "", targets(sections), "",
             "## Notes", "",
             "- Microbenchmark ratios to untraced are large because an untraced malloc+free pair is "

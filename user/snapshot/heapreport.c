@@ -66,6 +66,7 @@ static int _symbolize(const struct heapreport_source *src, const struct heap_sit
 	int err;
 
 	rs->truncated = st->truncated;
+	rs->fp_fallback = st->frame_pointer;
 	rs->frames = calloc(st->n + 1, sizeof(*rs->frames));
 	if (!rs->frames)
 		return -ENOMEM;

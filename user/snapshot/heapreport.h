@@ -29,6 +29,9 @@ struct heapreport_stack {
 	size_t n;                /* addresses written */
 	bool lost;               /* the stack itself was lost (addresses: at most the caller) */
 	bool truncated;          /* deeper than what was kept */
+	bool frame_pointer;      /* walked by frame pointers in place of a DWARF unwind
+				  * (back-pressure): frames past a function without
+				  * them may be missing or wrong */
 };
 
 struct heapreport_source {

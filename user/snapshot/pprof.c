@@ -280,6 +280,8 @@ static int _sample(struct encoder *e, const struct report *r, const struct repor
 		return err;
 	if (rs->truncated && (err = _label(e, s, "truncated", "true", 0, NULL)))
 		return err;
+	if (rs->fp_fallback && (err = _label(e, s, "fp_fallback", "true", 0, NULL)))
+		return err;
 	return 0;
 }
 
@@ -853,6 +855,8 @@ static int _stack(struct decoder *d, const Pprof__Sample *s, struct report *r,
 			rs->oldest_age_s = (double)l->num / 1000;
 		else if (!strcmp(key, "truncated") && str && !strcmp(str, "true"))
 			rs->truncated = true;
+		else if (!strcmp(key, "fp_fallback") && str && !strcmp(str, "true"))
+			rs->fp_fallback = true;
 		else if (!strcmp(key, "samples") && l->num > 0)
 			rs->samples = (uint64_t)l->num;
 		else if (!strcmp(key, "bytes_stddev") && l->num > 0)

@@ -34,6 +34,7 @@ static const struct {
 	[SEEP_STAT_DROP_RINGBUF_FULL] = { "ringbuf_full", true },
 	[SEEP_STAT_STACKS_WALKED] = { "stacks_walked", false },
 	[SEEP_STAT_DEGRADED_SHORT] = { "stack_copies_short", true },
+	[SEEP_STAT_DEGRADED_FP] = { "stacks_frame_pointer", true },
 };
 
 const char *report__stat_name(enum seep_stat s)
@@ -171,14 +172,15 @@ int report__write_json(const struct report *r, FILE *out)
 		for (size_t j = 0; j < s->nframes; j++)
 			json_array_append_new(frames, _frame_json(&s->frames[j]));
 		json_array_append_new(stacks, json_pack(
-			"{s:I, s:I, s:f, s:I, s:f, s:I, s:I, s:b, s:o}",
+			"{s:I, s:I, s:f, s:I, s:f, s:I, s:I, s:b, s:b, s:o}",
 			"bytes", (json_int_t)s->bytes, "count", (json_int_t)s->count,
 			"bytes_stddev", round(s->bytes_stddev),
 			"samples", (json_int_t)s->samples,
 			"oldest_age_s", _ms(s->oldest_age_s),
 			"alloc_bytes", (json_int_t)s->alloc_bytes,
 			"alloc_count", (json_int_t)s->alloc_count,
-			"truncated", s->truncated, "frames", frames));
+			"truncated", s->truncated, "fp_fallback", s->fp_fallback,
+			"frames", frames));
 	}
 	char sig[32];
 
@@ -259,6 +261,9 @@ int report__write_text(const struct report *r, FILE *out)
 		}
 		if (s->truncated)
 			fprintf(out, "    ... (deeper frames not kept)\n");
+		if (s->fp_fallback)
+			fprintf(out, "    (frame-pointer frames: the stack ring was full; past a "
+				"function without frame pointers they may be cut or wrong)\n");
 	}
 	fprintf(out, "\n  stats: %" PRIu64 " allocations recorded, %" PRIu64 " frees matched, %"
 		PRIu64 " frees of untracked blocks, %" PRIu64 " failed, %" PRIu64 " nested\n",

@@ -12,6 +12,7 @@
  *        "stacks_total",
  *        "stacks": [{"bytes", "count", "bytes_stddev", "samples",
  *                    "oldest_age_s", "alloc_bytes", "alloc_count", "truncated",
+ *                    "fp_fallback",
  *                    "frames": [{"function", "module", "offset", "file",
  *                                "line", "build_id"}]}],
  *        "stats": {<counter>: n, ..., "drops": {<drop>: n, ...},
@@ -38,6 +39,9 @@ struct report_stack {
 	double oldest_age_s;
 	uint64_t alloc_bytes, alloc_count;
 	bool truncated;          /* deeper than the frames kept */
+	bool fp_fallback;        /* frame-pointer frames taken in place of a DWARF unwind
+				  * when the stack ring was full: may be cut or wrong
+				  * past a function built without frame pointers */
 	size_t nframes;
 	struct stack_frame *frames;
 };

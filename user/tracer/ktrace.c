@@ -17,6 +17,7 @@
 #include "lib/vec.h"
 #include "snapshot/kledger.h"
 #include "symbols/kallsyms.h"
+#include "tracer/mapwalk.h"
 
 /* What each program serves: its kind, the address space it frees in. */
 static const struct {
@@ -181,78 +182,56 @@ void ktrace__free(struct ktrace *kt)
 	free(kt);
 }
 
-/* Reads every entry of a hash map in batches and calls FN on each. */
-static int _for_each(struct bpf_map *map, size_t ksz, size_t vsz,
-		     int (*fn)(const void *k, const void *v, void *ctx), void *ctx)
-{
-	const uint32_t batch = 4096;
-	char *keys = malloc(batch * ksz), *vals = malloc(batch * vsz);
-	uint64_t token[4];
-	void *in = NULL;
-	int fd = bpf_map__fd(map), err = 0;
-
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (;;) {
-		uint32_t count = batch;
-		int rc = bpf_map_lookup_batch(fd, in, token, keys, vals, &count, NULL);
-		int done = rc < 0 && errno == ENOENT;
-
-		if (rc < 0 && !done) {
-			err = -errno;
-			pr_err("cannot read map '%s': %s", bpf_map__name(map), strerror(-err));
-			break;
-		}
-		for (uint32_t i = 0; i < count && !err; i++)
-			err = fn(keys + i * ksz, vals + i * vsz, ctx);
-		if (err)
-			pr_err("cannot read map '%s': %s", bpf_map__name(map), strerror(-err));
-		if (done || err)
-			break;
-		in = token;
-	}
-cleanup:
-	free(keys);
-	free(vals);
-	return err;
-}
-
 struct _cb {
 	ktrace_live_fn live;
 	ktrace_site_fn site;
 	void *ctx;
+	bool failed;             /* the callback failed (not the read) */
 };
 
 static int _live_tramp(const void *k, const void *v, void *ctx)
 {
 	struct _cb *cb = ctx;
+	int err = cb->live(k, v, cb->ctx);
 
-	return cb->live(k, v, cb->ctx);
+	cb->failed = err != 0;
+	return err;
 }
 
 static int _site_tramp(const void *k, const void *v, void *ctx)
 {
 	struct _cb *cb = ctx;
+	int err = cb->site(k, v, cb->ctx);
 
-	return cb->site(k, v, cb->ctx);
+	cb->failed = err != 0;
+	return err;
+}
+
+/* Every entry of MAP through TRAMP; a failed read is logged by mapwalk,
+ * a failure of the visit here (both with the map's name). */
+static int _each(struct bpf_map *map, size_t ksz, size_t vsz, mapwalk_fn tramp, struct _cb *cb)
+{
+	int err = mapwalk__each(map, ksz, vsz, tramp, cb);
+
+	if (err && cb->failed)
+		pr_err("cannot read map '%s': %s", bpf_map__name(map), strerror(-err));
+	return err;
 }
 
 int ktrace__for_each_live(struct ktrace *kt, ktrace_live_fn fn, void *ctx)
 {
 	struct _cb cb = { .live = fn, .ctx = ctx };
 
-	return _for_each(kt->skel->maps.live, sizeof(struct seep_klive_key),
-			 sizeof(struct seep_klive), _live_tramp, &cb);
+	return _each(kt->skel->maps.live, sizeof(struct seep_klive_key),
+		     sizeof(struct seep_klive), _live_tramp, &cb);
 }
 
 int ktrace__for_each_site(struct ktrace *kt, ktrace_site_fn fn, void *ctx)
 {
 	struct _cb cb = { .site = fn, .ctx = ctx };
 
-	return _for_each(kt->skel->maps.sites, sizeof(struct seep_ksite_key),
-			 sizeof(struct seep_ksite), _site_tramp, &cb);
+	return _each(kt->skel->maps.sites, sizeof(struct seep_ksite_key),
+		     sizeof(struct seep_ksite), _site_tramp, &cb);
 }
 
 /* The tracing machinery's frames above the allocator: the BPF program,

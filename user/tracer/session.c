@@ -671,7 +671,8 @@ struct _site_source {
 /* Frames of a site, innermost first: the allocator's entry, then return
  * addresses. DWARF sites come unwound from the store; frame-pointer sites
  * are the kernel's walk with the caller (read at the stack pointer) spliced
- * in after the entry. Return addresses where calls were inlined then stand
+ * in after the entry; a DWARF process's stack that back-pressure took by
+ * its frame pointers at the return is marked so. Return addresses where calls were inlined then stand
  * for one frame per inline level (symbolizer__expand_inline). */
 static int _site_stack(void *ctx, const struct heap_site *site, uint64_t *ips, size_t max,
 		       struct heapreport_stack *out)
@@ -684,6 +685,18 @@ static int _site_stack(void *ctx, const struct heap_site *site, uint64_t *ips, s
 		out->n = target__dwarf_stack(src->t, (uint32_t)site->key.caller, ips, max,
 					     &out->truncated);
 		out->lost = out->n == 0;
+	} else if (site->key.stack_id >= 0 && (site->key.stack_id & SEEP_STACK_FP_FALLBACK)) {
+		/* back-pressure's frame-pointer walk, taken at the return: its
+		 * first frame is the return address; the entry is the caller */
+		if (max < SEEP_MAX_STACK_DEPTH + 1)
+			return -EINVAL;
+		n = trace__stack(src->s->trace, site->key.stack_id & ~SEEP_STACK_FP_FALLBACK,
+				 ips + 1, SEEP_MAX_STACK_DEPTH);
+		ips[0] = site->key.caller;
+		out->n = n ? n + 1 : 0;
+		out->lost = n == 0;
+		out->truncated = n == SEEP_MAX_STACK_DEPTH;
+		out->frame_pointer = n != 0;
 	} else {
 		if (max < SEEP_MAX_STACK_DEPTH + 1)
 			return -EINVAL;

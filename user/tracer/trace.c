@@ -25,6 +25,10 @@
 #include "sys/proc.h"
 #include "sys/procmaps.h"
 #include "symbols/stackwalk.h"
+#include "tracer/mapwalk.h"
+
+_Static_assert(sizeof(struct seep_pc_slot) == 32, "seep_pc_slot layout");
+_Static_assert(sizeof(struct seep_pc_rule) == 16, "seep_pc_rule layout");
 
 struct probe {
 	pid_t pid;
@@ -159,6 +163,18 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 		bpf_map__set_max_entries(t->skel->maps.stacks, cfg->max_stacks);
 	if (cfg->stack_bytes)
 		t->skel->rodata->cfg_stack_bytes = cfg->stack_bytes;
+	if (cfg->ring_bytes) {
+		long page = sysconf(_SC_PAGESIZE);
+
+		if (cfg->ring_bytes < page || (cfg->ring_bytes & (cfg->ring_bytes - 1))) {
+			err = -EINVAL;
+			pr_err("cannot size the stack ring to %u bytes: not a power of two of at "
+			       "least a page", cfg->ring_bytes);
+			goto fail;
+		}
+		bpf_map__set_max_entries(t->skel->maps.stack_events, cfg->ring_bytes);
+		t->skel->rodata->cfg_ring_bytes = cfg->ring_bytes;
+	}
 	t->skel->rodata->cfg_sample_bytes = cfg->sample_bytes;
 	_fill_exp_table(t->skel->rodata->cfg_exp);
 	/* pid namespaces: the BPF side keys processes by their pids in ours */
@@ -522,42 +538,6 @@ cleanup:
 	return err;
 }
 
-/* Reads every entry of a hash map in batches and calls FN on each. */
-static int _for_each(struct bpf_map *map, size_t ksz, size_t vsz,
-		     int (*fn)(const void *k, const void *v, void *ctx), void *ctx)
-{
-	const uint32_t batch = 4096;
-	char *keys = malloc(batch * ksz), *vals = malloc(batch * vsz);
-	uint64_t token[4];
-	void *in = NULL;
-	int fd = bpf_map__fd(map), err = 0;
-
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (;;) {
-		uint32_t count = batch;
-		int rc = bpf_map_lookup_batch(fd, in, token, keys, vals, &count, NULL);
-		int done = rc < 0 && errno == ENOENT;
-
-		if (rc < 0 && !done) {
-			err = -errno;
-			pr_err("cannot read map '%s': %s", bpf_map__name(map), strerror(-err));
-			break;
-		}
-		for (uint32_t i = 0; i < count && !err; i++)
-			err = fn(keys + i * ksz, vals + i * vsz, ctx);
-		if (done || err)
-			break;
-		in = token;
-	}
-cleanup:
-	free(keys);
-	free(vals);
-	return err;
-}
-
 struct _cb {
 	trace_live_fn live;
 	trace_site_fn site;
@@ -582,7 +562,7 @@ int trace__for_each_live(struct trace *t, trace_live_fn fn, void *ctx)
 {
 	struct _cb cb = { .live = fn, .ctx = ctx };
 
-	return _for_each(t->skel->maps.live, sizeof(struct seep_live_key),
+	return mapwalk__each(t->skel->maps.live, sizeof(struct seep_live_key),
 			 sizeof(struct seep_live), _live_tramp, &cb);
 }
 
@@ -590,7 +570,7 @@ int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx)
 {
 	struct _cb cb = { .site = fn, .ctx = ctx };
 	/* Per-site totals are updated atomically in place: a plain hash map. */
-	return _for_each(t->skel->maps.stack_totals, sizeof(struct seep_stack_key),
+	return mapwalk__each(t->skel->maps.stack_totals, sizeof(struct seep_stack_key),
 			 sizeof(struct seep_stack_totals), _site_tramp, &cb);
 }
 
@@ -735,13 +715,36 @@ int trace__learn_stack(struct trace *t, pid_t pid, const struct stackwalk_rule *
 	int rfd = bpf_map__fd(t->skel->maps.pc_rules), sfd = bpf_map__fd(t->skel->maps.stack_ids);
 	struct seep_stack_hkey hk = { .tgid = (__u32)pid, .nframes = nframes, .hash = hash };
 
+	int cfd = bpf_map__fd(t->skel->maps.pc_cache);
+
 	for (size_t i = 0; i < n; i++) {
 		struct seep_pc_key k = { .tgid = (__u32)pid, .pc = rules[i].pc };
+		struct seep_pc_slot slot = { .pc = rules[i].pc, .tgid = (__u32)pid,
+					     .rule = rules[i].rule };
+		__u32 at = seep_pc_slot_of(slot.tgid, slot.pc);
 
-		if (bpf_map_update_elem(rfd, &k, &rules[i].rule, BPF_ANY))
+		/* pc_rules first: a walk missing the slot finds the rule there */
+		if (bpf_map_update_elem(rfd, &k, &rules[i].rule, BPF_ANY) ||
+		    bpf_map_update_elem(cfd, &at, &slot, BPF_ANY))
 			return -errno;
 	}
 	return bpf_map_update_elem(sfd, &hk, &id, BPF_ANY) ? -errno : 0;
+}
+
+struct _slots {
+	int fd;
+	__u32 tgid;
+};
+
+static int _clear_slot(const void *k, const void *v, void *ctx)
+{
+	const struct seep_pc_slot *slot = v;
+	const struct _slots *c = ctx;
+	struct seep_pc_slot empty = { 0 };
+
+	if (!slot->pc || slot->tgid != c->tgid)
+		return 0;
+	return bpf_map_update_elem(c->fd, k, &empty, BPF_ANY) ? -errno : 0;
 }
 
 /* Deletes every key of MAP (KSZ bytes, the tgid first) that is TGID's:
@@ -778,8 +781,13 @@ static int _purge_tgid(struct bpf_map *map, size_t ksz, __u32 tgid)
 
 int trace__forget_stacks(struct trace *t, pid_t pid)
 {
+	struct _slots slots = { .fd = bpf_map__fd(t->skel->maps.pc_cache), .tgid = (__u32)pid };
 	int err = _purge_tgid(t->skel->maps.stack_ids, sizeof(struct seep_stack_hkey), (__u32)pid);
 
+	/* the known stacks first: without them no walk is trusted */
+	if (!err)
+		err = mapwalk__each(t->skel->maps.pc_cache, sizeof(__u32),
+				    sizeof(struct seep_pc_slot), _clear_slot, &slots);
 	return err ? err : _purge_tgid(t->skel->maps.pc_rules, sizeof(struct seep_pc_key),
 				       (__u32)pid);
 }

@@ -27,6 +27,9 @@ struct trace_config {
 	uint32_t max_sites;      /* allocation sites (stack, caller) */
 	uint32_t max_stacks;     /* distinct user stacks */
 	uint32_t stack_bytes;    /* stack bytes copied per DWARF event (0: default) */
+	uint32_t ring_bytes;     /* size of the stack-copy ring: a power of two, at least a
+				  * page (0: the default, 16 MiB); small ones force
+				  * back-pressure (tests) */
 	uint64_t sample_bytes;   /* mean bytes between samples; 0 or 1: every allocation */
 	bool no_sessions;        /* use uprobe + uretprobe pairs even where sessions work */
 	bool shared_probes;      /* one set of probes per file, for every process mapping it */

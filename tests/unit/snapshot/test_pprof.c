@@ -61,7 +61,8 @@ static void sample(struct report *r)
 	      "6de8348c4d39b88ba5b462bd034f805a5b3265b8");
 	s = &r->stacks[1];
 	*s = (struct report_stack){ .bytes = 4096, .count = 1, .oldest_age_s = 0.5,
-		.alloc_bytes = 7680, .alloc_count = 4, .truncated = true, .nframes = 3 };
+		.alloc_bytes = 7680, .alloc_count = 4, .truncated = true, .fp_fallback = true,
+		.nframes = 3 };
 	s->frames = calloc(3, sizeof(struct stack_frame));
 	frame(&s->frames[0], 0, "realloc", LIBC, LIBC_START, 0x99130, NULL, 0,
 	      "93ac61ec5a8eb1396f9fbd350e3169a558528a40");
@@ -113,6 +114,7 @@ static void expect_equal(const struct report *a, const struct report *b)
 		cr_expect_eq(x->alloc_bytes, y->alloc_bytes);
 		cr_expect_eq(x->alloc_count, y->alloc_count);
 		cr_expect_eq(x->truncated, y->truncated);
+		cr_expect_eq(x->fp_fallback, y->fp_fallback);
 		cr_expect_float_eq(x->oldest_age_s, y->oldest_age_s, 1e-9);
 		cr_assert_eq(x->nframes, y->nframes, "stack %zu", i);
 		for (size_t j = 0; j < x->nframes; j++) {

@@ -162,3 +162,30 @@ Test(report, release_is_null_safe)
 	report__release(&r);
 	report__release(NULL);
 }
+
+/* A stack that back-pressure took by frame pointers says so: true in the
+ * JSON, a note under its frames in text, its counter named as a drop. */
+Test(report, frame_pointer_fallback_marked)
+{
+	struct report r;
+	char *json, *text;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	sample(&r);
+	r.stacks[1].fp_fallback = true;
+	r.stats[SEEP_STAT_DEGRADED_FP] = 7;
+	json = render(&r, REPORT_JSON);
+	text = render(&r, REPORT_TEXT);
+	cr_expect_not_null(strstr(json, "\"truncated\":false,\"fp_fallback\":false"), "%s", json);
+	cr_expect_not_null(strstr(json, "\"truncated\":true,\"fp_fallback\":true"), "%s", json);
+	cr_expect_not_null(strstr(json, "\"stacks_frame_pointer\":7"), "%s", json);
+	cr_expect_not_null(strstr(json, "\"drops_total\":10"), "%s", json);
+	cr_expect_not_null(strstr(text, "(frame-pointer frames: the stack ring was full"), "%s", text);
+	cr_expect_null(strstr(strstr(text, "#2"), "#1"), "the note is under stack #2");
+	cr_expect(report__stat_is_drop(SEEP_STAT_DEGRADED_FP));
+	cr_expect_str_eq(report__stat_name(SEEP_STAT_DEGRADED_FP), "stacks_frame_pointer");
+	free(json);
+	free(text);
+	report__release(&r);
+}
