@@ -1,11 +1,11 @@
-/* Unit tests for diagnose/reach on a hand-made heap image: a heap segment
+/* Unit tests for snapshot/reach on a hand-made heap image: a heap segment
  * holding tracked blocks, a data segment and a stack as roots. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "diagnose/reach.h"
+#include "snapshot/reach.h"
 
 #define HEAP 0x5555000000ULL     /* the heap segment: 4 KiB */
 #define DATA 0x4000000ULL        /* a writable data segment: 256 bytes */

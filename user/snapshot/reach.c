@@ -1,5 +1,5 @@
 /* reach — a conservative mark over a process image; see reach.h. */
-#include "diagnose/reach.h"
+#include "snapshot/reach.h"
 
 #include <errno.h>
 #include <stdlib.h>
