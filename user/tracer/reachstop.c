@@ -17,11 +17,13 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/vec.h"
+#include "symbols/symbolize.h"
 #include "sys/procmaps.h"
 
 #define RED_ZONE 128             /* x86-64 SysV: below sp, still the leaf's */
 #define READ_CHUNK (1u << 20)    /* a region is read at most this much at a time */
 #define GROUP_EXIT_WAIT_NS 2000000000ULL   /* for every thread to reach its exit stop */
+#define EXIT_PATH_FRAMES 16      /* frames unwound to find where libc's exit path ends */
 
 enum thread_state {
 	T_RUN,                   /* running, traced */
@@ -33,6 +35,7 @@ struct thread {
 	pid_t tid;
 	enum thread_state state;
 	int pending_sig;         /* a signal to deliver on detach (seize mode) */
+	bool at_exit;            /* held at its exit stop (else an interrupt) */
 	struct user_regs_struct regs;
 };
 
@@ -201,6 +204,7 @@ static int _on_stop(struct reachstop *rs, struct thread *t, int st, bool *exitin
 		ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
 		if (_group_exit(rs, t, msg)) {
 			_hold(rs, t);
+			t->at_exit = true;
 			*exiting = true;
 			return 0;
 		}
@@ -540,6 +544,63 @@ static bool _holds_block(const struct reach_block *b, size_t n, uint64_t start, 
 	return lo < n && b[lo].addr < end;
 }
 
+/* libc's exit path: exit() runs the atexit handlers and stdio's flush,
+ * then _exit() makes the exit_group call the thread stopped in. */
+static bool _exit_fn(const char *f)
+{
+	static const char *const names[] = { "exit", "__GI_exit", "__run_exit_handlers",
+					      "_exit", "__GI__exit", "_Exit", NULL };
+
+	for (size_t i = 0; f && names[i]; i++)
+		if (!strcmp(f, names[i]))
+			return true;
+	return false;
+}
+
+static bool _frame_in_exit(struct symbolizer *sym, uint64_t ip, bool return_addr)
+{
+	struct stack_frame f = { 0 };
+	bool in;
+
+	if (symbolizer__frame(sym, ip, return_addr, &f))
+		return false;
+	in = _exit_fn(f.function);
+	free(f.function);
+	free(f.module);
+	free(f.file);
+	free(f.build_id);
+	return in;
+}
+
+/* A thread at its exit stop inside libc's exit path (STACK: LEN bytes
+ * read from REGS's sp): where the frame of exit()'s caller begins (the
+ * slot of the return address into it), or 0. What lies below is exit's
+ * own frames, which reuse the memory of frames that returned (main's,
+ * when main returned): their stale words are not roots. */
+static uint64_t _past_exit_path(struct symbolizer *sym, pid_t tid,
+				const struct user_regs_struct *regs, const uint8_t *stack, size_t len)
+{
+	struct unwind_regs ur = { .ip = regs->rip, .sp = regs->rsp, .bp = regs->rbp };
+	uint64_t ips[EXIT_PATH_FRAMES], ret;
+	bool truncated;
+	size_t n = symbolizer__unwind(sym, tid, &ur, stack, len, NULL, ips, EXIT_PATH_FRAMES,
+				      &truncated), k = 0;
+
+	while (k < n && _frame_in_exit(sym, ips[k], k > 0))
+		k++;
+	if (!k || k >= n)
+		return 0;   /* not in the exit path, or nothing above it */
+	ret = ips[k];   /* the return address into exit()'s caller */
+	for (size_t off = 0; off + 8 <= len; off += 8) {
+		uint64_t w;
+
+		memcpy(&w, stack + off, 8);
+		if (w == ret)
+			return regs->rsp + off;
+	}
+	return 0;
+}
+
 static bool _kernel_map(const struct procmap *m)
 {
 	return m->path && (!strcmp(m->path, "[vvar]") || !strcmp(m->path, "[vvar_vclock]") ||
@@ -547,7 +608,7 @@ static bool _kernel_map(const struct procmap *m)
 }
 
 int reachstop__image(struct reachstop *rs, const struct reach_block *blocks, size_t n,
-		     bool exact, struct reachstop_image *img)
+		     bool exact, struct symbolizer *sym, struct reachstop_image *img)
 {
 	struct procmaps maps = { 0 };
 	bool *is_stack = NULL;
@@ -592,6 +653,21 @@ int reachstop__image(struct reachstop *rs, const struct reach_block *blocks, siz
 		from = sp - RED_ZONE > m->start && sp >= RED_ZONE ? (sp - RED_ZONE) & ~7ULL : m->start;
 		if ((err = _read_root(rs, img, from, m->end)))
 			goto cleanup;
+		if (t->at_exit && sym && sp >= from && sp < m->end) {
+			struct reach_region *r = &img->roots[img->nroots - 1];
+			uint64_t live = _past_exit_path(sym, t->tid, &t->regs,
+							(const uint8_t *)r->data + (sp - from),
+							(size_t)(m->end - sp));
+
+			if (live > from && live < m->end) {   /* the region starts there */
+				memmove((void *)r->data, (const uint8_t *)r->data + (live - from),
+					(size_t)(m->end - live));
+				img->bytes -= live - from;
+				r->len = (size_t)(m->end - live);
+				r->addr = from = live;
+				img->exit_trimmed++;
+			}
+		}
 		img->stack_bytes += m->end - from;
 	}
 	/* the writable segments */

@@ -19,7 +19,11 @@
  * (struct user_regs_struct, fs_base included: its TLS), the live part of
  * its stack (from sp less the x86-64 red zone's 128 bytes to the end of
  * the mapping holding sp: what lies below is dead and not read; a glibc
- * thread's TLS and descriptor sit above sp in the same mapping), and every
+ * thread's TLS and descriptor sit above sp in the same mapping; a thread
+ * held at its exit inside libc's exit path, exit() -> _exit(), from the
+ * frame of exit()'s caller: exit's frames reuse the memory of the frames
+ * that returned before it, main's among them, and hold their stale
+ * words), and every
  * other readable, writable mapping (data, bss, anonymous maps) except the
  * kernel's ([vvar], [vdso]) and, when EXACT (every block of the heap is
  * tracked: a command followed from its entry point), the heap itself
@@ -81,12 +85,16 @@ struct reachstop_image {
 	uint64_t bytes;          /* root bytes read */
 	uint64_t stack_bytes;    /* of which the live parts of stacks */
 	size_t threads;          /* threads whose registers were read */
+	size_t exit_trimmed;     /* stacks read from exit()'s caller up */
 };
 
 /* Reads the roots of the held process. BLOCKS (N, sorted by address:
- * reach__scan sorts them) tell the heap's maps apart when EXACT. */
+ * reach__scan sorts them) tell the heap's maps apart when EXACT; SYM (the
+ * process's symbolizer, or NULL: no exit path trimmed) unwinds threads
+ * held at their exit. */
+struct symbolizer;
 int reachstop__image(struct reachstop *rs, const struct reach_block *blocks, size_t n,
-		     bool exact, struct reachstop_image *img);
+		     bool exact, struct symbolizer *sym, struct reachstop_image *img);
 void reachstop__image_release(struct reachstop_image *img);
 
 /* reach_read_fn over the held process (CTX: the reachstop). */

@@ -299,7 +299,7 @@ static int _reach_scan(struct session *s, struct reachstop *rs, bool exact)
 		goto cleanup;
 	stale = _reach_dedup(&l);
 	l.n -= stale;
-	if ((err = reachstop__image(rs, l.b, l.n, exact, &img)) ||
+	if ((err = reachstop__image(rs, l.b, l.n, exact, t->sym, &img)) ||
 	    (err = reach__scan(l.b, l.n, img.roots, img.nroots, reachstop__read, rs, &st)))
 		goto cleanup;
 	if (!(res = _reach_find(s, l.pid))) {
