@@ -601,6 +601,17 @@ static uint64_t _past_exit_path(struct symbolizer *sym, pid_t tid,
 	return 0;
 }
 
+static int _push_sp(struct reachstop_image *img, uint64_t sp)
+{
+	uint64_t *slot = VEC_PUSH(img->sps, img->nsps, img->sps_cap);
+
+	if (!slot)
+		return -ENOMEM;
+	*slot = sp;
+	img->nsps++;
+	return 0;
+}
+
 static bool _kernel_map(const struct procmap *m)
 {
 	return m->path && (!strcmp(m->path, "[vvar]") || !strcmp(m->path, "[vvar_vclock]") ||
@@ -650,7 +661,13 @@ int reachstop__image(struct reachstop *rs, const struct reach_block *blocks, siz
 		if (!(m = procmaps__find(&maps, sp)))
 			continue;
 		is_stack[m - maps.v] = true;
-		from = sp - RED_ZONE > m->start && sp >= RED_ZONE ? (sp - RED_ZONE) & ~7ULL : m->start;
+		/* at an interrupt, a leaf function's red zone is live; at an
+		 * exit stop the thread is in the exit_group call */
+		from = t->at_exit ? sp & ~7ULL
+		       : sp - RED_ZONE > m->start && sp >= RED_ZONE ? (sp - RED_ZONE) & ~7ULL
+								   : m->start;
+		if ((err = _push_sp(img, sp)))
+			goto cleanup;
 		if ((err = _read_root(rs, img, from, m->end)))
 			goto cleanup;
 		if (t->at_exit && sym && sp >= from && sp < m->end) {
@@ -699,5 +716,6 @@ void reachstop__image_release(struct reachstop_image *img)
 	for (size_t i = 0; i < img->nroots; i++)
 		free((void *)img->roots[i].data);
 	free(img->roots);
+	free(img->sps);
 	memset(img, 0, sizeof(*img));
 }

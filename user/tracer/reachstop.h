@@ -86,7 +86,9 @@ struct reachstop_image {
 	uint64_t stack_bytes;    /* of which the live parts of stacks */
 	size_t threads;          /* threads whose registers were read */
 	size_t exit_trimmed;     /* stacks read from exit()'s caller up */
-};
+	uint64_t *sps;           /* the held threads' stack pointers: a tracked */
+	size_t nsps, sps_cap;    /*   block holding one is a stack (mmap'd by */
+};                               /*   pthread_create), not a heap block */
 
 /* Reads the roots of the held process. BLOCKS (N, sorted by address:
  * reach__scan sorts them) tell the heap's maps apart when EXACT; SYM (the

@@ -237,6 +237,24 @@ struct _reach_blocks {
 	size_t n, cap, ts_cap;
 };
 
+/* glibc's malloc: a chunk (16-byte aligned, its header 16 bytes before the
+ * address malloc returned) of max(32, size + 8 rounded up to 16) bytes;
+ * the next chunk's header, where the arena points when that chunk is free
+ * or the top, falls inside the block when its last 8 bytes are borrowed. */
+static uint64_t _next_chunk(uint32_t kind, uint64_t addr, uint64_t size)
+{
+	uint64_t chunk, next;
+
+	if (kind != SEEP_KIND_MALLOC && kind != SEEP_KIND_CALLOC && kind != SEEP_KIND_REALLOC &&
+	    kind != SEEP_KIND_REALLOCARRAY)
+		return 0;
+	chunk = (size + 8 + 15) & ~15ULL;
+	if (chunk < 32)
+		chunk = 32;
+	next = addr - 16 + chunk;
+	return next > addr && next < addr + size ? next : 0;
+}
+
 static int _reach_block(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
 {
 	struct _reach_blocks *l = ctx;
@@ -248,7 +266,8 @@ static int _reach_block(const struct seep_live_key *k, const struct seep_live *v
 	if (!(ts = VEC_PUSH(l->ts, l->n, l->ts_cap)) || !(b = VEC_PUSH(l->b, l->n, l->cap)))
 		return -ENOMEM;
 	*ts = v->ts_ns;
-	*b = (struct reach_block){ .addr = k->addr, .size = v->size, .id = l->n };
+	*b = (struct reach_block){ .addr = k->addr, .size = v->size, .id = l->n,
+				   .not_ptr = _next_chunk(v->kind, k->addr, v->size) };
 	l->n++;
 	return 0;
 }
@@ -281,6 +300,29 @@ static size_t _reach_dedup(struct _reach_blocks *l)
 	return l->n - kept;
 }
 
+/* Takes out of L the blocks that hold a thread's stack pointer; returns
+ * how many, their bytes in *BYTES. L stays sorted. */
+static size_t _reach_drop_stacks(struct _reach_blocks *l, const struct reachstop_image *img,
+				 uint64_t *bytes)
+{
+	size_t kept = 0, dropped = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		bool stack = false;
+
+		for (size_t j = 0; j < img->nsps && !stack; j++)
+			stack = img->sps[j] >= l->b[i].addr && img->sps[j] < l->b[i].addr + l->b[i].size;
+		if (stack) {
+			*bytes += l->b[i].size;
+			dropped++;
+			continue;
+		}
+		l->b[kept++] = l->b[i];
+	}
+	l->n = kept;
+	return dropped;
+}
+
 /* Scans the process RS holds: its lost blocks are kept for its reports. */
 static int _reach_scan(struct session *s, struct reachstop *rs, bool exact)
 {
@@ -289,8 +331,8 @@ static int _reach_scan(struct session *s, struct reachstop *rs, bool exact)
 	struct target *t = targets__find(&s->targets, l.pid);
 	struct _reach_result *res;
 	struct reach_stats st;
-	uint64_t total = 0;
-	size_t stale;
+	uint64_t total = 0, stack_bytes = 0;
+	size_t stale, stacks;
 	int err;
 
 	if (!t)
@@ -299,9 +341,15 @@ static int _reach_scan(struct session *s, struct reachstop *rs, bool exact)
 		goto cleanup;
 	stale = _reach_dedup(&l);
 	l.n -= stale;
-	if ((err = reachstop__image(rs, l.b, l.n, exact, t->sym, &img)) ||
-	    (err = reach__scan(l.b, l.n, img.roots, img.nroots, reachstop__read, rs, &st)))
+	if ((err = reachstop__image(rs, l.b, l.n, exact, t->sym, &img)))
 		goto cleanup;
+	/* a thread's stack mapped as a tracked block: its live part is a root
+	 * already; the block is reachable and not scanned (its dead part
+	 * holds stale words) */
+	stacks = _reach_drop_stacks(&l, &img, &stack_bytes);
+	if ((err = reach__scan(l.b, l.n, img.roots, img.nroots, reachstop__read, rs, &st)))
+		goto cleanup;
+	st.reached += stacks;
 	if (!(res = _reach_find(s, l.pid))) {
 		if (!(res = VEC_PUSH(s->reach, s->nreach, s->reach_cap))) {
 			err = -ENOMEM;
@@ -318,6 +366,7 @@ static int _reach_scan(struct session *s, struct reachstop *rs, bool exact)
 		err = -ENOMEM;
 		goto cleanup;
 	}
+	total = stack_bytes;
 	for (size_t i = 0; i < l.n; i++) {   /* sorted by address: so is lost */
 		total += l.b[i].size;
 		if (!l.b[i].reached)
