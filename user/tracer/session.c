@@ -17,6 +17,7 @@
 #include "snapshot/heap.h"
 #include "snapshot/heapreport.h"
 #include "snapshot/sampling.h"
+#include "symbols/stacks.h"
 #include "symbols/symbolize.h"
 #include "symbols/symcache.h"
 #include "sys/proc.h"
@@ -1031,12 +1032,20 @@ static int _site_frame(void *ctx, uint64_t addr, bool return_addr, struct stack_
 
 /* Puts the lost blocks' stacks (RES's heap) before the reachable ones of
  * R, with the scan's figures. On failure R is released. */
-static int _reach_merge(struct _reach_result *res, const struct heapreport_meta *meta,
-			const struct heapreport_source *src, struct report *r)
+static int _reach_merge(struct target *t, struct _reach_result *res,
+			const struct heapreport_meta *meta, const struct heapreport_source *src,
+			struct report *r)
 {
 	struct report lost;
 	int err;
 
+	for (size_t i = 0; i < res->heap.n; i++) {   /* as target__dwarf_totals */
+		struct heap_site *h = &res->heap.sites[i];
+
+		if (h->key.stack_id == SEEP_STACK_DWARF)
+			stacks__totals(t->stacks, (uint32_t)h->key.caller, &h->alloc_bytes,
+				       &h->alloc_count);
+	}
 	heap__sort(&res->heap);
 	if ((err = heapreport__build(&res->heap, meta, src, &lost))) {
 		report__release(r);
@@ -1096,7 +1105,7 @@ static int _report_target(struct session *s, struct target *t, bool final, bool 
 	if (!err)
 		err = heapreport__build(&t->heap, &meta, &src, &r);
 	if (!err && (res = s->nreach ? _reach_find(s, t->pid) : NULL) && res->info.done)
-		err = _reach_merge(res, &meta, &src, &r);
+		err = _reach_merge(t, res, &meta, &src, &r);
 	if (err)
 		return err;
 	err = fn(&r, ctx);
