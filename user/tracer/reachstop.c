@@ -559,17 +559,7 @@ static bool _exit_fn(const char *f)
 
 static bool _frame_in_exit(struct symbolizer *sym, uint64_t ip, bool return_addr)
 {
-	struct stack_frame f = { 0 };
-	bool in;
-
-	if (symbolizer__frame(sym, ip, return_addr, &f))
-		return false;
-	in = _exit_fn(f.function);
-	free(f.function);
-	free(f.module);
-	free(f.file);
-	free(f.build_id);
-	return in;
+	return _exit_fn(symbolizer__symbol(sym, return_addr ? ip - 1 : ip));
 }
 
 /* A thread at its exit stop inside libc's exit path (STACK: LEN bytes
