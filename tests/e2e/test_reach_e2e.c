@@ -242,6 +242,23 @@ E2E(stale_pointer_in_a_dead_stack_slot)
 	run_release(&r);
 }
 
+/* exit() called by the program: its frames are live, and the callee-saved
+ * register exit's frames saved still points to a block. */
+E2E(exit_called_by_the_program_keeps_its_frames)
+{
+	struct run r;
+	json_t *rep = reach_run(TARGET("reach_exit_call"), &r), *held;
+
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_eq(expect_only_leak(rep, "reach_exit_call.c", leak_line(SRC("reach_exit_call.c"))),
+		     1);
+	held = stack_with(rep, "main");
+	cr_assert_not_null(held);
+	cr_expect_eq(reach_int(rep, "lost_bytes"), 40);
+	json_decref(rep);
+	run_release(&r);
+}
+
 /* State and TracerPid of PID from /proc/PID/status. */
 static void proc_state(pid_t pid, char *state, int *tracer)
 {

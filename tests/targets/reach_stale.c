@@ -1,7 +1,6 @@
 /* Reachability target: the only copies of a lost block's address linger in
  * a dead part of the stack. make_lost() stores the pointer at several
- * depths of a large frame, then forgets it and returns; main then exits
- * from its own frame. Nothing live points to the block (the line marked
+ * depths of a large frame, then forgets it and returns; main returns. Nothing live points to the block (the line marked
  * LEAK): a scan that reads only the live part of the stack calls it lost;
  * one that reads stale slots (a check run from deeper frames that reuse
  * that memory without writing it) misses it. Still reachable: a block
@@ -14,7 +13,7 @@
 
 #define FRAME_WORDS 2048         /* 16 KiB of locals */
 
-static char *kept;               /* still reachable */
+static char *volatile kept;      /* still reachable */
 
 static void __attribute__((noinline)) make_lost(void)
 {
@@ -36,6 +35,5 @@ int main(void)
 	kept = strdup("kept by a global");
 	make_lost();
 	printf("%s\n", kept);
-	fflush(stdout);
-	exit(0);
+	return 0;
 }

@@ -557,16 +557,22 @@ static bool _exit_fn(const char *f)
 	return false;
 }
 
+/* libc's caller of main, which calls exit() when main returns. */
+static bool _main_returned(const char *f)
+{
+	return f && (!strcmp(f, "__libc_start_call_main") || !strcmp(f, "__libc_start_main"));
+}
+
 static bool _frame_in_exit(struct symbolizer *sym, uint64_t ip, bool return_addr)
 {
 	return _exit_fn(symbolizer__symbol(sym, return_addr ? ip - 1 : ip));
 }
 
 /* A thread at its exit stop inside libc's exit path (STACK: LEN bytes
- * read from REGS's sp): where the frame of exit()'s caller begins (the
- * slot of the return address into it), or 0. What lies below is exit's
- * own frames, which reuse the memory of frames that returned (main's,
- * when main returned): their stale words are not roots. */
+ * read from REGS's sp), called by libc once main returned: where the
+ * frame of exit()'s caller begins (the slot of the return address into
+ * it), or 0. What lies below is exit's own frames, which reuse the memory
+ * of main's returned frames: their stale words are not roots. */
 static uint64_t _past_exit_path(struct symbolizer *sym, pid_t tid,
 				const struct user_regs_struct *regs, const uint8_t *stack, size_t len)
 {
@@ -581,6 +587,10 @@ static uint64_t _past_exit_path(struct symbolizer *sym, pid_t tid,
 	if (!k || k >= n)
 		return 0;   /* not in the exit path, or nothing above it */
 	ret = ips[k];   /* the return address into exit()'s caller */
+	/* only when main returned: a function of the program that called
+	 * exit() is live, and exit's frames hold its callee-saved registers */
+	if (!_main_returned(symbolizer__symbol(sym, ret - 1)))
+		return 0;
 	for (size_t off = 0; off + 8 <= len; off += 8) {
 		uint64_t w;
 

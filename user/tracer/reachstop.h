@@ -20,10 +20,11 @@
  * its stack (from sp less the x86-64 red zone's 128 bytes to the end of
  * the mapping holding sp: what lies below is dead and not read; a glibc
  * thread's TLS and descriptor sit above sp in the same mapping; a thread
- * held at its exit inside libc's exit path, exit() -> _exit(), from the
- * frame of exit()'s caller: exit's frames reuse the memory of the frames
- * that returned before it, main's among them, and hold their stale
- * words), and every
+ * held at its exit inside libc's exit path, exit() -> _exit(), called by
+ * libc because main returned, from the frame of exit()'s caller: exit's
+ * frames reuse the memory of main's returned frames and hold their stale
+ * words; when the program called exit() itself, its frames are live and
+ * exit's hold their callee-saved registers: nothing is cut), and every
  * other readable, writable mapping (data, bss, anonymous maps) except the
  * kernel's ([vvar], [vdso]) and, when EXACT (every block of the heap is
  * tracked: a command followed from its entry point), the heap itself
