@@ -505,9 +505,13 @@ static void _stop_command(struct session *s)
 {
 	bool running;
 
-	_reach_stop_kept(s);
-	_reap_group(s);
-	running = s->child != 0;
+	if (s->rs) {   /* kept under ptrace: its stops are reachstop's to read */
+		running = s->child != 0;
+		_reach_stop_kept(s);
+	} else {
+		_reap_group(s);
+		running = s->child != 0;
+	}
 	if (!s->group || kill(-s->group, SIGTERM) < 0) {
 		s->group = 0;
 		return;
