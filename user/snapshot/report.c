@@ -179,8 +179,6 @@ int report__print_json(struct json_t *root, FILE *out)
 
 static json_t *_reach_json(const struct report_reach *a)
 {
-	if (!a->done)
-		return json_null();
 	return json_pack("{s:b, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "exact", a->exact, "pause_ms", round(a->pause_ns / 1e3) / 1e3,
 			 "scanned_bytes", (json_int_t)a->scanned_bytes,
@@ -251,7 +249,7 @@ int report__write_json(const struct report *r, FILE *out)
 			 "total_samples", (json_int_t)r->total_samples,
 			 "stacks_total", (json_int_t)r->stacks_total,
 			 "stacks", stacks, "stats", _stats_json(r));
-	if (root)
+	if (root && r->reach.done)   /* absent without a scan */
 		json_object_set_new(root, "reach", _reach_json(&r->reach));
 	return report__print_json(root, out);
 }

@@ -16,7 +16,7 @@
  *                                "line", "build_id"}]}],
  *        "stats": {<counter>: n, ..., "drops": {<drop>: n, ...},
  *                  "drops_total": n},
- *        "reach": null, or after a reachability scan (--reach)
+ *        "reach" (only after a reachability scan, --reach):
  *                 {"exact", "pause_ms", "scanned_bytes", "root_bytes",
  *                  "stack_bytes", "threads", "lost_bytes", "lost_blocks",
  *                  "lost_stacks", "reachable_bytes", "reachable_blocks"}}
