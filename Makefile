@@ -364,6 +364,15 @@ $(BUILD)/tests/e2e/test_cli_detect $(BUILD)/tests/e2e/test_cli_errors: $(SEEP)
 .PHONY: eval-detect bench-detect
 -include $(wildcard $(BUILD)/tools/*.d)
 
+# --- reach ---------------------------------------------------------------------
+#   make eval-leaks    the small-leak suite: seep --reach, seep -s 1, LSan and
+#                      valgrind on the same binaries (tools/eval-leaks.md; root)
+EVAL_LEAKS_RUNS ?= 20
+eval-leaks: $(SEEP)
+	$(Q)tools/eval-leaks.sh $(SEEP) $(EVAL_LEAKS_RUNS) tools/eval-leaks.md
+
+.PHONY: eval-leaks
+
 # --- contrast ------------------------------------------------------------------
 # bench-contrast: CONAN on a generated data set of 10^8 instances (aggregated
 # rows with counts): time and peak memory, and the meta-heuristic's best

@@ -29,7 +29,7 @@
 #include "tracer/ktrace.h"
 #include "tracer/session.h"
 
-enum { OPT_KERNEL = CLI_OPT__NEXT, OPT_MAX_SITES };
+enum { OPT_KERNEL = CLI_OPT__NEXT, OPT_MAX_SITES, OPT_REACH };
 
 struct trace_opts {
 	struct cli_target target;   /* -p (repeatable), -c, -d, -a, tracer options */
@@ -38,6 +38,7 @@ struct trace_opts {
 	bool kernel;                /* --kernel */
 	uint32_t max_sites;         /* --max-sites (kernel mode), 0: the default */
 	const char *user_only;      /* the last option given that only user mode takes */
+	bool sample_given;          /* -s given (--reach wants it 1 or absent) */
 };
 
 static void usage(FILE *out)
@@ -88,6 +89,7 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "kernel", no_argument, NULL, OPT_KERNEL },
 	{ "max-sites", required_argument, NULL, OPT_MAX_SITES },
+	{ "reach", no_argument, NULL, OPT_REACH },
 	CLI_TARGET_LONGOPTS,
 	{ 0 },
 };
@@ -111,6 +113,7 @@ static const char *user_only_name(int c)
 	case CLI_OPT_STACK_BYTES: return "--stack-bytes";
 	case CLI_OPT_NO_SESSIONS: return "--no-sessions";
 	case CLI_OPT_SHARED_PROBES: return "--shared-probes";
+	case OPT_REACH: return "--reach";
 	default: return NULL;
 	}
 }
@@ -134,6 +137,11 @@ static int on_opt(void *ctx, int c, const char *arg)
 	}
 	if (user_only_name(c))
 		o->user_only = user_only_name(c);
+	if (c == OPT_REACH) {
+		o->target.cfg.reach = true;
+		return 0;
+	}
+	o->sample_given |= c == 's';
 	err = cli__target_opt(&o->target, c, arg);
 
 	if (err)
@@ -169,6 +177,13 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		if (o->max_sites) {
 			cli__error("option '--max-sites' needs --kernel");
 			return -EINVAL;
+		}
+		if (o->target.cfg.reach) {   /* a block not tracked would look lost */
+			if (o->sample_given && o->target.cfg.trace.sample_bytes != 1) {
+				cli__error("option '--reach' needs every allocation tracked (-s 1)");
+				return -EINVAL;
+			}
+			o->target.cfg.trace.sample_bytes = 1;
 		}
 		return cli__target_check(&o->target, argc, argv);
 	}

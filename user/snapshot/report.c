@@ -78,6 +78,23 @@ void report__release(struct report *r)
 	r->nstacks = 0;
 }
 
+int report__append_stacks(struct report *dst, struct report *src)
+{
+	struct report_stack *v;
+
+	if (!src->nstacks)
+		return 0;
+	if (!(v = realloc(dst->stacks, (dst->nstacks + src->nstacks) * sizeof(*v))))
+		return -ENOMEM;
+	memcpy(v + dst->nstacks, src->stacks, src->nstacks * sizeof(*v));
+	dst->stacks = v;
+	dst->nstacks += src->nstacks;
+	free(src->stacks);
+	src->stacks = NULL;
+	src->nstacks = 0;
+	return 0;
+}
+
 /* Seconds rounded to the millisecond, so JSON shows 1.276, not 1.2761600012. */
 static double _ms(double s)
 {
@@ -161,6 +178,38 @@ int report__print_json(struct json_t *root, FILE *out)
 	return err;
 }
 
+static json_t *_reach_json(const struct report_reach *a)
+{
+	return json_pack("{s:b, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "exact", a->exact, "pause_ms", round(a->pause_ns / 1e3) / 1e3,
+			 "scanned_bytes", (json_int_t)a->scanned_bytes,
+			 "root_bytes", (json_int_t)a->root_bytes,
+			 "stack_bytes", (json_int_t)a->stack_bytes,
+			 "threads", (json_int_t)a->threads,
+			 "lost_bytes", (json_int_t)a->lost_bytes,
+			 "lost_blocks", (json_int_t)a->lost_blocks,
+			 "lost_stacks", (json_int_t)a->lost_stacks,
+			 "reachable_bytes", (json_int_t)a->reachable_bytes,
+			 "reachable_blocks", (json_int_t)a->reachable_blocks);
+}
+
+/* The text report's reachability lines: the verdict, then what it cost. */
+static void _reach_text(const struct report *r, FILE *out)
+{
+	const struct report_reach *a = &r->reach;
+	char lost[32], held[32], scanned[32];
+
+	fmt__bytes((int64_t)a->lost_bytes, false, lost, sizeof(lost));
+	fmt__bytes((int64_t)a->reachable_bytes, false, held, sizeof(held));
+	fmt__bytes((int64_t)a->scanned_bytes, false, scanned, sizeof(scanned));
+	fprintf(out, "  reachability: %s definitely lost in %" PRIu64 " blocks from %zu stacks "
+		"(nothing points to them); %s in %" PRIu64 " blocks still reachable\n", lost,
+		a->lost_blocks, a->lost_stacks, held, a->reachable_blocks);
+	fprintf(out, "  scan: process held %.3f ms, %s read (%zu threads' registers and stacks, "
+		"writable segments%s)\n", a->pause_ns / 1e6, scanned, a->threads,
+		a->exact ? "" : ", untracked heap: blocks from before attach count as roots");
+}
+
 int report__write_json(const struct report *r, FILE *out)
 {
 	json_t *root, *stacks = json_array();
@@ -181,6 +230,9 @@ int report__write_json(const struct report *r, FILE *out)
 			"alloc_count", (json_int_t)s->alloc_count,
 			"truncated", s->truncated, "fp_fallback", s->fp_fallback,
 			"frames", frames));
+		if (r->reach.done)
+			json_object_set_new(json_array_get(stacks, i), "reach",
+					    json_string(s->lost ? "lost" : "reachable"));
 	}
 	char sig[32];
 
@@ -199,6 +251,8 @@ int report__write_json(const struct report *r, FILE *out)
 			 "total_samples", (json_int_t)r->total_samples,
 			 "stacks_total", (json_int_t)r->stacks_total,
 			 "stacks", stacks, "stats", _stats_json(r));
+	if (root && r->reach.done)   /* absent without a scan */
+		json_object_set_new(root, "reach", _reach_json(&r->reach));
 	return report__print_json(root, out);
 }
 
@@ -234,8 +288,15 @@ int report__write_text(const struct report *r, FILE *out)
 	if (r->nstacks < r->stacks_total)
 		fprintf(out, " (top %zu shown)", r->nstacks);
 	fprintf(out, "%s\n", r->final ? " [final]" : "");
+	if (r->reach.done)
+		_reach_text(r, out);
 	for (size_t i = 0; i < r->nstacks; i++) {
 		const struct report_stack *s = &r->stacks[i];
+
+		if (r->reach.done && i == 0 && s->lost)
+			fprintf(out, "\n  == definitely lost ==\n");
+		if (r->reach.done && !s->lost && (i == 0 || r->stacks[i - 1].lost))
+			fprintf(out, "\n  == still reachable (not leaks) ==\n");
 
 		fmt__bytes((int64_t)s->bytes, false, b, sizeof(b));
 		fprintf(out, "\n  #%zu %s", i + 1, b);

@@ -16,7 +16,13 @@
  *                    "frames": [{"function", "module", "offset", "file",
  *                                "line", "build_id"}]}],
  *        "stats": {<counter>: n, ..., "drops": {<drop>: n, ...},
- *                  "drops_total": n}}
+ *                  "drops_total": n},
+ *        "reach" (only after a reachability scan, --reach):
+ *                 {"exact", "pause_ms", "scanned_bytes", "root_bytes",
+ *                  "stack_bytes", "threads", "lost_bytes", "lost_blocks",
+ *                  "lost_stacks", "reachable_bytes", "reachable_blocks"}}
+ * With a scan, each stack has "reach": "lost" (nothing points to its
+ * blocks: definitely lost) or "reachable"; the lost stacks come first.
  * Frames innermost first (the allocator's entry first); unknown fields null.
  * Text: control characters in names (process, module, symbol, file) are
  * written escaped (\xNN): a traced process chooses its name and symbols,
@@ -42,8 +48,22 @@ struct report_stack {
 	bool fp_fallback;        /* frame-pointer frames taken in place of a DWARF unwind
 				  * when the stack ring was full: may be cut or wrong
 				  * past a function built without frame pointers */
+	bool lost;               /* after a scan: blocks nothing points to */
 	size_t nframes;
 	struct stack_frame *frames;
+};
+
+/* A reachability scan of the process (snapshot/reach.h). */
+struct report_reach {
+	bool done;               /* a scan was made; else the rest is zero */
+	bool exact;              /* every block since the process started was tracked */
+	uint64_t pause_ns;       /* how long the process was held */
+	uint64_t scanned_bytes;  /* root bytes and reached blocks' bytes read */
+	uint64_t root_bytes, stack_bytes;
+	size_t threads;          /* threads whose registers and stacks were read */
+	uint64_t lost_bytes, lost_blocks;
+	size_t lost_stacks;      /* stacks[0 .. lost_stacks) are lost */
+	uint64_t reachable_bytes, reachable_blocks;
 };
 
 struct report {
@@ -63,6 +83,7 @@ struct report {
 	size_t nstacks;
 	struct report_stack *stacks;
 	uint64_t stats[SEEP_STAT__MAX];
+	struct report_reach reach;
 };
 
 /* REPORT_FOLDED is written by folded__write_report() (folded.h, above this
@@ -70,6 +91,9 @@ struct report {
 enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_FOLDED };
 
 void report__release(struct report *r);
+/* Moves SRC's stacks to the end of DST's (SRC is left empty): 0 or
+ * -ENOMEM (both unchanged). */
+int report__append_stacks(struct report *dst, struct report *src);
 int report__write(const struct report *r, enum report_format fmt, FILE *out);
 int report__write_json(const struct report *r, FILE *out);
 int report__write_text(const struct report *r, FILE *out);

@@ -638,3 +638,10 @@ size_t symbolizer__learn_walk(struct symbolizer *s, const struct unwind_regs *re
 {
 	return stackwalk__learn(s->dwfl, regs, stack, len, top, pcs, n, rules);
 }
+
+const char *symbolizer__symbol(struct symbolizer *s, uint64_t pc)
+{
+	Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, pc) : NULL;
+
+	return mod ? dwfl_module_addrname(mod, pc) : NULL;
+}

@@ -75,4 +75,8 @@ size_t symbolizer__learn_walk(struct symbolizer *s, const struct unwind_regs *re
 			      const void *stack, size_t len, const struct unwind_top *top,
 			      const uint64_t *pcs, size_t n, struct stackwalk_rule *rules);
 
+/* The ELF symbol holding PC (no DWARF read: cheap), or NULL. Valid until
+ * the next refresh. */
+const char *symbolizer__symbol(struct symbolizer *s, uint64_t pc);
+
 #endif

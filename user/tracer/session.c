@@ -13,13 +13,17 @@
 #include "lib/cmdline.h"
 #include "lib/evloop.h"
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "snapshot/heap.h"
 #include "snapshot/heapreport.h"
 #include "snapshot/sampling.h"
+#include "symbols/stacks.h"
 #include "symbols/symbolize.h"
 #include "symbols/symcache.h"
 #include "sys/proc.h"
+#include "snapshot/reach.h"
 #include "tracer/launch.h"
+#include "tracer/reachstop.h"
 #include "tracer/targets.h"
 
 /* Time given to unwinding waiting stack copies per wake-up, and before a
@@ -39,6 +43,19 @@
 /* Distinct DWARF stacks kept per process without --max-stacks: the
  * kernel's stack map's default size. */
 #define DEFAULT_MAX_STACKS 32768
+/* How often a command kept for its exit scan has its ptrace stops served
+ * (signals passed on, new threads followed, its exit seen). */
+#define REACH_POLL_NS 5000000ULL
+
+/* A reachability scan of one process: its lost blocks (addresses, sorted)
+ * and what the report says of it; the lost blocks' sites during a report. */
+struct _reach_result {
+	pid_t pid;
+	uint64_t *lost;
+	size_t nlost;
+	struct report_reach info;
+	struct heap heap;        /* lost blocks by site, refilled by each collect */
+};
 
 struct session {
 	struct session_config cfg;
@@ -59,6 +76,10 @@ struct session {
 	struct evloop_timer step_timer;
 	session_report_fn exit_fn;   /* final reports of exited processes */
 	void *exit_ctx;
+	struct reachstop *rs;        /* --reach: the command, kept for its exit */
+	struct evloop_timer reach_timer;
+	struct _reach_result *reach; /* scans made */
+	size_t nreach, reach_cap;
 	uint64_t ips[SESSION_MAX_DEPTH + 1];  /* scratch for unwinding copies */
 };
 
@@ -136,6 +157,8 @@ static int _on_exec_event(const struct seep_exec_event *ev, void *ctx)
 	return t ? _follow_exec(s, t, ev->execs, ev->blocks, ev->bytes) : 0;
 }
 
+static int _on_reach_timer(struct evloop_timer *timer, void *ctx);
+
 int session__new(const struct session_config *cfg, struct session **out)
 {
 	struct session *s;
@@ -146,6 +169,7 @@ int session__new(const struct session_config *cfg, struct session **out)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	evloop__timer_init(&s->reach_timer, _on_reach_timer, s);
 	s->cfg = *cfg;
 	if (!s->cfg.max_depth)
 		s->cfg.max_depth = 128;
@@ -166,6 +190,274 @@ int session__new(const struct session_config *cfg, struct session **out)
 	s->last_refresh_ns = session__now_ns();
 	*out = s;
 	return 0;
+}
+
+/* --- reachability ------------------------------------------------------ */
+
+static struct _reach_result *_reach_find(struct session *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nreach; i++)
+		if (s->reach[i].pid == pid)
+			return &s->reach[i];
+	return NULL;
+}
+
+static bool _reach_lost(const struct _reach_result *res, uint64_t addr)
+{
+	size_t lo = 0, hi = res->nlost;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (res->lost[mid] == addr)
+			return true;
+		if (res->lost[mid] < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static void _reach_release(struct session *s)
+{
+	for (size_t i = 0; i < s->nreach; i++) {
+		free(s->reach[i].lost);
+		heap__release(&s->reach[i].heap);
+	}
+	free(s->reach);
+	s->reach = NULL;
+	s->nreach = s->reach_cap = 0;
+}
+
+/* The tracked blocks of one process, as the scan takes them. */
+struct _reach_blocks {
+	pid_t pid;
+	struct reach_block *b;
+	uint64_t *ts;            /* allocation time, by block id */
+	size_t n, cap, ts_cap;
+};
+
+/* glibc's malloc: a chunk (16-byte aligned, its header 16 bytes before the
+ * address malloc returned) of max(32, size + 8 rounded up to 16) bytes;
+ * the next chunk's header, where the arena points when that chunk is free
+ * or the top, falls inside the block when its last 8 bytes are borrowed. */
+static uint64_t _next_chunk(uint32_t kind, uint64_t addr, uint64_t size)
+{
+	uint64_t chunk, next;
+
+	if (kind != SEEP_KIND_MALLOC && kind != SEEP_KIND_CALLOC && kind != SEEP_KIND_REALLOC &&
+	    kind != SEEP_KIND_REALLOCARRAY)
+		return 0;
+	chunk = (size + 8 + 15) & ~15ULL;
+	if (chunk < 32)
+		chunk = 32;
+	next = addr - 16 + chunk;
+	return next > addr && next < addr + size ? next : 0;
+}
+
+static int _reach_block(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
+{
+	struct _reach_blocks *l = ctx;
+	struct reach_block *b;
+	uint64_t *ts;
+
+	if ((pid_t)k->tgid != l->pid)
+		return 0;
+	if (!(ts = VEC_PUSH(l->ts, l->n, l->ts_cap)) || !(b = VEC_PUSH(l->b, l->n, l->cap)))
+		return -ENOMEM;
+	*ts = v->ts_ns;
+	*b = (struct reach_block){ .addr = k->addr, .size = v->size, .id = l->n,
+				   .not_ptr = _next_chunk(v->kind, k->addr, v->size) };
+	l->n++;
+	return 0;
+}
+
+static int _reach_by_addr(const void *a, const void *b)
+{
+	const struct reach_block *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Sorts the blocks and drops the older of two that overlap: a block whose
+ * free was missed (an untraced path) and whose memory was handed out again. */
+static size_t _reach_dedup(struct _reach_blocks *l)
+{
+	size_t kept = 0;
+
+	if (l->n)
+		qsort(l->b, l->n, sizeof(*l->b), _reach_by_addr);
+	for (size_t i = 0; i < l->n; i++) {
+		struct reach_block *prev = kept ? &l->b[kept - 1] : NULL;
+
+		if (prev && prev->addr + prev->size > l->b[i].addr) {
+			if (l->ts[l->b[i].id] > l->ts[prev->id])
+				*prev = l->b[i];
+			continue;
+		}
+		l->b[kept++] = l->b[i];
+	}
+	return l->n - kept;
+}
+
+/* Takes out of L the blocks that hold a thread's stack pointer; returns
+ * how many, their bytes in *BYTES. L stays sorted. */
+static size_t _reach_drop_stacks(struct _reach_blocks *l, const struct reachstop_image *img,
+				 uint64_t *bytes)
+{
+	size_t kept = 0, dropped = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		bool stack = false;
+
+		for (size_t j = 0; j < img->nsps && !stack; j++)
+			stack = img->sps[j] >= l->b[i].addr && img->sps[j] < l->b[i].addr + l->b[i].size;
+		if (stack) {
+			*bytes += l->b[i].size;
+			dropped++;
+			continue;
+		}
+		l->b[kept++] = l->b[i];
+	}
+	l->n = kept;
+	return dropped;
+}
+
+/* Scans the process RS holds: its lost blocks are kept for its reports. */
+static int _reach_scan(struct session *s, struct reachstop *rs, bool exact)
+{
+	struct _reach_blocks l = { .pid = reachstop__pid(rs) };
+	struct reachstop_image img = { 0 };
+	struct target *t = targets__find(&s->targets, l.pid);
+	struct _reach_result *res;
+	struct reach_stats st;
+	uint64_t total = 0, stack_bytes = 0;
+	size_t stale, stacks;
+	int err;
+
+	if (!t)
+		return -ESRCH;
+	if ((err = trace__for_each_live(s->trace, _reach_block, &l)))
+		goto cleanup;
+	stale = _reach_dedup(&l);
+	l.n -= stale;
+	if ((err = reachstop__image(rs, l.b, l.n, exact, t->sym, &img)))
+		goto cleanup;
+	/* a thread's stack mapped as a tracked block: its live part is a root
+	 * already; the block is reachable and not scanned (its dead part
+	 * holds stale words) */
+	stacks = _reach_drop_stacks(&l, &img, &stack_bytes);
+	if ((err = reach__scan(l.b, l.n, img.roots, img.nroots, reachstop__read, rs, &st)))
+		goto cleanup;
+	st.reached += stacks;
+	if (!(res = _reach_find(s, l.pid))) {
+		if (!(res = VEC_PUSH(s->reach, s->nreach, s->reach_cap))) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		memset(res, 0, sizeof(*res));
+		res->pid = l.pid;
+		heap__init(&res->heap, t->heap.sample_bytes);
+		s->nreach++;
+	}
+	free(res->lost);
+	res->nlost = 0;
+	if (!(res->lost = malloc((st.lost ? st.lost : 1) * sizeof(*res->lost)))) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	total = stack_bytes;
+	for (size_t i = 0; i < l.n; i++) {   /* sorted by address: so is lost */
+		total += l.b[i].size;
+		if (!l.b[i].reached)
+			res->lost[res->nlost++] = l.b[i].addr;
+	}
+	res->info = (struct report_reach){
+		.done = true, .exact = exact,
+		.scanned_bytes = st.root_bytes + st.block_bytes, .root_bytes = st.root_bytes,
+		.stack_bytes = img.stack_bytes, .threads = img.threads,
+		.lost_bytes = st.lost_bytes, .lost_blocks = st.lost,
+		.reachable_bytes = total - st.lost_bytes, .reachable_blocks = st.reached,
+	};
+	pr_info("pid %d (%s): reachability: %zu of %zu tracked blocks lost (%llu bytes), %zu "
+		"threads, %llu bytes read%s", (int)l.pid, t->label, st.lost, l.n,
+		(unsigned long long)st.lost_bytes, img.threads,
+		(unsigned long long)res->info.scanned_bytes,
+		st.unreadable ? "; some blocks could not be read" : "");
+	if (stale)
+		pr_debug("pid %d: %zu tracked blocks overlapped newer ones (missed frees)",
+			 (int)l.pid, stale);
+cleanup:
+	if (err)
+		pr_err("cannot scan the memory of pid %d for lost blocks: %s", (int)l.pid,
+		       strerror(-err));
+	reachstop__image_release(&img);
+	free(l.b);
+	free(l.ts);
+	return err;
+}
+
+/* The kept command ends: every thread is held at its exit. A failed scan
+ * is said; the command is let go all the same. */
+static int _reach_at_exit(struct reachstop *rs, void *ctx)
+{
+	struct session *s = ctx;
+	int err = _reach_scan(s, rs, true);
+
+	return err == -ENOMEM ? err : 0;
+}
+
+static int _on_reach_timer(struct evloop_timer *timer, void *ctx)
+{
+	struct session *s = ctx;
+	struct _reach_result *res;
+	int err;
+
+	(void)timer;
+	if (!s->rs)
+		return 0;
+	if ((err = reachstop__pump(s->rs, _reach_at_exit, s)) > 0)
+		return s->loop ? evloop__arm(s->loop, &s->reach_timer,
+					     session__now_ns() + REACH_POLL_NS) : 0;
+	if ((res = _reach_find(s, reachstop__pid(s->rs))))
+		res->info.pause_ns = reachstop__pause_ns(s->rs);
+	reachstop__free(s->rs);
+	s->rs = NULL;
+	return err;
+}
+
+/* A process of -p, running: held while its memory is scanned. */
+static void _reach_running(struct session *s, struct target *t)
+{
+	struct _reach_result *res;
+	struct reachstop *rs;
+
+	if (t->pid == s->command)
+		return;   /* kept: scanned at its exit */
+	if (reachstop__seize(t->pid, &rs))
+		return;   /* logged */
+	_reach_scan(s, rs, false);   /* logged */
+	reachstop__detach(rs);
+	if ((res = _reach_find(s, t->pid)))
+		res->info.pause_ns = reachstop__pause_ns(rs);
+	reachstop__free(rs);
+}
+
+/* A kept command that seep stops (the end of tracing): asked to end, it
+ * is let go at its exit without a scan; killed if it does not end. */
+static void _reach_stop_kept(struct session *s)
+{
+	if (!s->rs)
+		return;
+	if (s->group)
+		kill(-s->group, SIGTERM);
+	if (reachstop__drain(s->rs, 1000) == -ETIMEDOUT && s->group) {
+		kill(-s->group, SIGKILL);
+		reachstop__drain(s->rs, 3000);
+	}
+	reachstop__free(s->rs);
+	s->rs = NULL;
 }
 
 /* The command we started ended with wait status ST. */
@@ -213,8 +505,13 @@ static void _stop_command(struct session *s)
 {
 	bool running;
 
-	_reap_group(s);
-	running = s->child != 0;
+	if (s->rs) {   /* kept under ptrace: its stops are reachstop's to read */
+		running = s->child != 0;
+		_reach_stop_kept(s);
+	} else {
+		_reap_group(s);
+		running = s->child != 0;
+	}
 	if (!s->group || kill(-s->group, SIGTERM) < 0) {
 		s->group = 0;
 		return;
@@ -258,6 +555,7 @@ void session__free(struct session *s)
 	targets__release(&s->targets);
 	trace__free(s->trace);
 	symcache__free(s->symcache);
+	_reach_release(s);
 	free(s);
 }
 
@@ -345,6 +643,8 @@ int session__attach(struct session *s, struct evloop *loop, session_report_fn on
 		err = evloop__add_fd(loop, targets__at(&s->targets, i)->pidfd, EPOLLIN, _on_exit, s);
 	if (!err)
 		err = _rearm_step(s);
+	if (!err && s->rs)
+		err = evloop__arm(loop, &s->reach_timer, session__now_ns());
 	if (err)
 		session__detach(s);
 	return err;
@@ -363,6 +663,7 @@ void session__detach(struct session *s)
 	for (size_t i = 0; i < targets__len(&s->targets); i++)
 		evloop__remove_fd(s->loop, targets__at(&s->targets, i)->pidfd);
 	evloop__disarm(s->loop, &s->step_timer);
+	evloop__disarm(s->loop, &s->reach_timer);
 	s->loop = NULL;
 }
 
@@ -459,8 +760,15 @@ int session__start_command(struct session *s, const char *cmdline)
 		return err;
 	s->child = s->group = s->command = pid;
 	err = session__add_pid(s, pid);
-	/* released either way: a failed add leaves it to session__free to stop */
-	rel = launch__release(pid);
+	/* released either way: a failed add leaves it to session__free to stop;
+	 * with --reach, kept under ptrace for its exit */
+	if (!err && s->cfg.reach) {
+		rel = reachstop__keep(pid, &s->rs);
+		if (!rel && s->loop)
+			rel = evloop__arm(s->loop, &s->reach_timer, session__now_ns());
+	} else {
+		rel = launch__release(pid);
+	}
 	if (rel)
 		pr_err("cannot let command '%s' (pid %d) run: %s", c0, (int)pid, strerror(-rel));
 	return err ? err : rel;
@@ -607,22 +915,27 @@ static int _collect_block(const struct seep_live_key *k, const struct seep_live 
 	struct session *s = ctx;
 	struct target *t = targets__find(&s->targets, (pid_t)k->tgid);
 	struct seep_stack_key site;
+	struct _reach_result *res;
 
 	if (!t || v->ts_ns > s->young_after_ns)
 		return 0;
 	site = target__resolve_site(t, &v->site);
+	res = s->nreach ? _reach_find(s, t->pid) : NULL;
 	/* "[stack lost]" because its copy still waits in the ring (the
 	 * report's budget ran out): a drop of this report */
 	if (v->site.stack_id == SEEP_STACK_DWARF && site.stack_id == SEEP_STACK_LOST &&
 	    s->events_left && v->site.caller > t->last_seq)
 		t->stacks_queued++;
+	if (res && _reach_lost(res, k->addr))
+		return heap__add_block(&res->heap, &site, v->kind, v->size, v->ts_ns);
 	return heap__add_block(&t->heap, &site, v->kind, v->size, v->ts_ns);
 }
 
 static int _collect_site(const struct seep_stack_key *k, const struct seep_stack_totals *v,
 			 void *ctx)
 {
-	struct target *t = targets__find(ctx, (pid_t)k->tgid);
+	struct session *s = ctx;
+	struct target *t = targets__find(&s->targets, (pid_t)k->tgid);
 	struct sample_weight w;
 
 	if (!t || !v->alloc_count)
@@ -637,6 +950,10 @@ static int _collect_site(const struct seep_stack_key *k, const struct seep_stack
 	}
 	heap__add_totals(&t->heap, k, (double)v->alloc_count * w.bytes,
 			 (double)v->alloc_count * w.count);
+	for (size_t i = 0; i < s->nreach; i++)   /* a site's lost part: the same totals */
+		if (s->reach[i].pid == t->pid)
+			heap__add_totals(&s->reach[i].heap, k, (double)v->alloc_count * w.bytes,
+					 (double)v->alloc_count * w.count);
 	return 0;
 }
 
@@ -647,6 +964,12 @@ static int _collect(struct session *s)
 
 	for (size_t i = 0; i < targets__len(&s->targets); i++)
 		target__reset_heap(targets__at(&s->targets, i));
+	for (size_t i = 0; i < s->nreach; i++) {
+		uint64_t sample_bytes = s->reach[i].heap.sample_bytes;
+
+		heap__release(&s->reach[i].heap);
+		heap__init(&s->reach[i].heap, sample_bytes);
+	}
 	/* blocks allocated after this are younger than --min-age: left out */
 	s->young_after_ns = s->cfg.min_age_s > 0
 				    ? session__now_ns() - (uint64_t)(s->cfg.min_age_s * 1e9)
@@ -656,7 +979,7 @@ static int _collect(struct session *s)
 	if (!err)
 		err = trace__for_each_live(s->trace, _collect_block, s);
 	if (!err)
-		err = trace__for_each_site(s->trace, _collect_site, &s->targets);
+		err = trace__for_each_site(s->trace, _collect_site, s);
 	if (!err)
 		_sweep(s);
 	return err;
@@ -724,6 +1047,50 @@ static int _site_frame(void *ctx, uint64_t addr, bool return_addr, struct stack_
 	return symbolizer__frame(src->t->sym, addr, return_addr, out);
 }
 
+/* Puts the lost blocks' stacks (RES's heap) before the reachable ones of
+ * R, with the scan's figures. On failure R is released. */
+static int _reach_merge(struct target *t, struct _reach_result *res,
+			const struct heapreport_meta *meta, const struct heapreport_source *src,
+			struct report *r)
+{
+	struct report lost;
+	int err;
+
+	for (size_t i = 0; i < res->heap.n; i++) {   /* as target__dwarf_totals */
+		struct heap_site *h = &res->heap.sites[i];
+
+		if (h->key.stack_id == SEEP_STACK_DWARF)
+			stacks__totals(t->stacks, (uint32_t)h->key.caller, &h->alloc_bytes,
+				       &h->alloc_count);
+	}
+	heap__sort(&res->heap);
+	if ((err = heapreport__build(&res->heap, meta, src, &lost))) {
+		report__release(r);
+		return err;
+	}
+	for (size_t i = 0; i < lost.nstacks; i++)
+		lost.stacks[i].lost = true;
+	if ((err = report__append_stacks(&lost, r))) {
+		report__release(&lost);
+		report__release(r);
+		return err;
+	}
+	r->stacks = lost.stacks;
+	r->nstacks = lost.nstacks;
+	lost.stacks = NULL;
+	lost.nstacks = 0;
+	r->total_bytes += lost.total_bytes;
+	r->total_count += lost.total_count;
+	r->total_samples += lost.total_samples;
+	r->stacks_total += lost.stacks_total;
+	r->reach = res->info;
+	r->reach.lost_stacks = 0;
+	for (size_t i = 0; i < r->nstacks && r->stacks[i].lost; i++)
+		r->reach.lost_stacks++;
+	report__release(&lost);
+	return 0;
+}
+
 /* Builds T's report from its heap model and hands it to FN. */
 static int _report_target(struct session *s, struct target *t, bool final, bool exited,
 			  session_report_fn fn, void *ctx)
@@ -738,6 +1105,7 @@ static int _report_target(struct session *s, struct target *t, bool final, bool 
 		.max_frames = s->cfg.max_depth > SEEP_MAX_STACK_DEPTH + 1 ? s->cfg.max_depth
 									  : SEEP_MAX_STACK_DEPTH + 1,
 	};
+	struct _reach_result *res;
 	struct report r;
 	int err, st;
 
@@ -753,6 +1121,8 @@ static int _report_target(struct session *s, struct target *t, bool final, bool 
 	stats[SEEP_STAT_DROP_STACK_LOST] += t->stacks_full + t->stacks_queued;
 	if (!err)
 		err = heapreport__build(&t->heap, &meta, &src, &r);
+	if (!err && (res = s->nreach ? _reach_find(s, t->pid) : NULL) && res->info.done)
+		err = _reach_merge(t, res, &meta, &src, &r);
 	if (err)
 		return err;
 	err = fn(&r, ctx);
@@ -764,7 +1134,13 @@ static int _report_target(struct session *s, struct target *t, bool final, bool 
 static int _report(struct session *s, struct target *which, bool final, bool exited,
 		   session_report_fn fn, void *ctx)
 {
-	int err = _collect(s);
+	int err;
+
+	if (final && !exited && s->cfg.reach)
+		for (size_t i = 0; i < targets__len(&s->targets); i++)
+			if (!which || targets__at(&s->targets, i) == which)
+				_reach_running(s, targets__at(&s->targets, i));
+	err = _collect(s);
 
 	if (err || which)
 		return err ? err : _report_target(s, which, final, exited, fn, ctx);

@@ -42,6 +42,12 @@ struct session_config {
 	unsigned top;            /* stacks per report; 0 = all */
 	enum session_unwind unwind;
 	unsigned max_depth;      /* frames kept per stack (DWARF); 0 = 128 */
+	/* A reachability scan (tracer/reachstop.h, snapshot/reach.h): a
+	 * command is kept under ptrace and scanned at its exit; a process
+	 * of -p is stopped and scanned for its final report while it runs.
+	 * Its lost blocks come first in that report, by stack. Wants every
+	 * allocation tracked (trace.sample_bytes 1). */
+	bool reach;
 };
 
 struct session;

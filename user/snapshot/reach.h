@@ -11,7 +11,8 @@
  *
  * Conservative: every aligned 8-byte word of a root or of a reached
  * block that falls inside a tracked block (its first byte up to its last:
- * interior pointers count, as LSan's default does) reaches that block.
+ * interior pointers count, as LSan's default does) reaches that block,
+ * unless it equals the block's not_ptr.
  * A root region's bytes that lie inside a tracked block are not roots
  * (the heap segment holds the blocks themselves): only what is reached is
  * scanned. Unreached blocks are lost; a cycle of lost blocks is lost.
@@ -35,6 +36,11 @@
 struct reach_block {
 	uint64_t addr, size;
 	uint64_t id;             /* the caller's */
+	/* An address inside the block that is the allocator's, not a
+	 * pointer to the block (0: none): glibc's malloc lends a chunk the
+	 * next chunk's first 8 bytes, so the arena's pointers to that next
+	 * chunk (its top, its bins) fall inside the block's last bytes. */
+	uint64_t not_ptr;
 	bool reached;
 };
 

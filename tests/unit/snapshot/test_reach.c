@@ -1,11 +1,11 @@
-/* Unit tests for diagnose/reach on a hand-made heap image: a heap segment
+/* Unit tests for snapshot/reach on a hand-made heap image: a heap segment
  * holding tracked blocks, a data segment and a stack as roots. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "diagnose/reach.h"
+#include "snapshot/reach.h"
 
 #define HEAP 0x5555000000ULL     /* the heap segment: 4 KiB */
 #define DATA 0x4000000ULL        /* a writable data segment: 256 bytes */
@@ -157,4 +157,42 @@ Test(reach, a_chain_is_followed_and_cut)
 	cr_expect_eq(st.lost, 50);
 	for (size_t i = 0; i < N; i++)
 		cr_expect_eq(b[i].reached, i < 150, "%zu", i);
+}
+
+/* An allocator's word inside a block (glibc's pointer to the next chunk,
+ * whose header overlaps the block's last bytes) does not reach it; any
+ * other word inside it does. */
+Test(reach, the_allocators_word_inside_a_block_is_no_pointer)
+{
+	struct reach_block b[] = {
+		{ .addr = HEAP + 0x100, .size = 24, .id = 1, .not_ptr = HEAP + 0x110 },
+		{ .addr = HEAP + 0x200, .size = 24, .id = 2, .not_ptr = HEAP + 0x210 },
+	};
+	uint64_t root[2] = { HEAP + 0x110, HEAP + 0x208 };   /* 1's next chunk; inside 2 */
+	struct reach_region r = { .addr = DATA, .data = root, .len = sizeof(root) };
+	struct reach_stats st;
+	int reads = 0;
+
+	memset(heap, 0, sizeof(heap));
+	cr_assert_eq(reach__scan(b, 2, &r, 1, read_heap, &reads, &st), 0);
+	cr_expect_not(by_id(b, 2, 1)->reached, "the arena's pointer to the next chunk");
+	cr_expect(by_id(b, 2, 2)->reached, "an interior pointer that is not the allocator's");
+	cr_expect_eq(st.lost_bytes, 24);
+}
+
+/* Registers as a root region at address 0 (no block lies there): a word
+ * in them reaches, and the region is not mistaken for memory. */
+Test(reach, registers_are_a_root_at_address_zero)
+{
+	struct reach_block b[] = { { .addr = HEAP + 0x300, .size = 72, .id = 1 } };
+	uint64_t regs[27] = { 0 };
+	struct reach_region r = { .addr = 0, .data = regs, .len = sizeof(regs) };
+	struct reach_stats st;
+	int reads = 0;
+
+	memset(heap, 0, sizeof(heap));
+	regs[3] = HEAP + 0x300 + 40;   /* r12, inside */
+	cr_assert_eq(reach__scan(b, 1, &r, 1, read_heap, &reads, &st), 0);
+	cr_expect(b[0].reached);
+	cr_expect_eq(st.root_bytes, sizeof(regs));
 }

@@ -1,5 +1,5 @@
 /* reach — a conservative mark over a process image; see reach.h. */
-#include "diagnose/reach.h"
+#include "snapshot/reach.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -50,7 +50,7 @@ static void _mark(struct scan *s, uint64_t word)
 	long i = _find(s, word);
 	size_t *slot;
 
-	if (i < 0 || s->b[i].reached)
+	if (i < 0 || s->b[i].reached || (s->b[i].not_ptr && word == s->b[i].not_ptr))
 		return;
 	s->b[i].reached = true;
 	if (!(slot = VEC_PUSH(s->work, s->nwork, s->cap))) {
