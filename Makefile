@@ -29,6 +29,8 @@ endif
 .SECONDARY:
 
 PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd
+# seep fleet's TSDB client (user/fleet/httpget.c)
+PKGS     += libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # cairo is compiled against but not linked: user/lib/cairo_dl loads
 # libcairo at the first drawing call, so runs that draw nothing do not load
