@@ -13,7 +13,8 @@
 
 double tsdb__auto_step(double range_s, double min_step_s)
 {
-	double step = ceil(range_s / (TSDB_AUTO_POINTS - 1));
+	/* floor(range / step) + 1 <= TSDB_AUTO_POINTS  <=>  step > range / TSDB_AUTO_POINTS */
+	double step = floor(range_s / TSDB_AUTO_POINTS) + 1;
 
 	if (!(min_step_s >= 1))
 		min_step_s = 1;
