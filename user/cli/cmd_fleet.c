@@ -154,93 +154,120 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	return 0;
 }
 
-/* FILE ("-": stdin) into *BUF. */
-static int _slurp(const char *path, char **buf, size_t *len)
-{
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0, err = 0;
-	size_t cap = 0;
-	char *b = NULL;
-
-	*buf = NULL;
-	*len = 0;
-	if (fd < 0)
-		return -errno;
-	{
-		struct stat st;
-
-		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
-		    (err = VEC_RESERVE(b, cap, (size_t)st.st_size + 1)))
-			goto cleanup;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if ((err = VEC_RESERVE(b, cap, *len + 65536 + 1)))
-			goto cleanup;
-		n = read(fd, b + *len, cap - *len - 1);
-		if (n < 0) {
-			err = -errno;
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	b[*len] = '\0';
-	*buf = b;
-	b = NULL;
-cleanup:
-	free(b);
-	if (fd > 0)
-		close(fd);
-	return err;
-}
+/* --input: an export file read in blocks (not held whole: its series are
+ * what memory holds), in up to NPARTS byte ranges cut at line starts, one
+ * thread each, merged in file order. A part that fails is read again with
+ * the whole file in one thread, so that its message names the file's line. */
+#define BLOCK (4u << 20)
 
 struct part {
-	const char *buf;
-	size_t len, line0;
+	int fd;
+	off_t begin, end;	/* end < 0: to the end of the file (or of stdin) */
 	struct fleet_set *set;
 	int err;
 	char msg[512];
 };
 
-static void *_parse_part(void *arg)
+static int _read_part(struct part *p)
+{
+	size_t cap = 0, have = 0, line = 1;
+	off_t pos = p->begin;
+	char *buf = NULL;
+	int err = 0, eof = 0;
+
+	while (!eof) {
+		size_t want;
+		ssize_t n;
+		char *last;
+
+		if ((err = VEC_RESERVE(buf, cap, have + BLOCK)))
+			break;
+		want = cap - have;
+		if (p->end >= 0 && (off_t)want > p->end - pos)
+			want = (size_t)(p->end - pos);
+		n = p->fd ? pread(p->fd, buf + have, want, pos) : read(0, buf + have, want);
+		if (n < 0) {
+			err = -errno;
+			snprintf(p->msg, sizeof(p->msg), "%s", strerror(errno));
+			break;
+		}
+		pos += n;
+		have += (size_t)n;
+		eof = n == 0 || (p->end >= 0 && pos >= p->end);
+		/* whole lines; the rest waits for the next block (a line longer than
+		 * the buffer grows it) */
+		last = eof ? buf + have : memrchr(buf, '\n', have);
+		if (!last)
+			continue;
+		{
+			size_t upto = (size_t)(last - buf) + (eof ? 0 : 1);
+
+			err = fleet_set__read_export(p->set, buf, upto, line, p->msg, sizeof(p->msg));
+			if (err)
+				break;
+			for (const char *c = buf; (c = memchr(c, '\n', (size_t)(buf + upto - c))); c++)
+				line++;
+			memmove(buf, buf + upto, have - upto);
+			have -= upto;
+		}
+	}
+	free(buf);
+	return err;
+}
+
+static void *_part_thread(void *arg)
 {
 	struct part *p = arg;
 
-	p->err = fleet_set__read_export(p->set, p->buf, p->len, p->line0, p->msg, sizeof(p->msg));
+	p->err = _read_part(p);
 	return NULL;
 }
 
-/* An export file, parsed in NPARTS pieces cut at line ends, one thread
- * each, merged in file order into SET. */
+/* The start of the first line at or after OFF. */
+static off_t _line_start(int fd, off_t off, off_t size)
+{
+	char b[4096];
+
+	while (off < size) {
+		ssize_t n = pread(fd, b, sizeof(b), off);
+		char *nl;
+
+		if (n <= 0)
+			return size;
+		nl = memchr(b, '\n', (size_t)n);
+		if (nl)
+			return off + (nl - b) + 1;
+		off += n;
+	}
+	return size;
+}
+
 static int _read_input(const char *path, unsigned nparts, struct fleet_set *set)
 {
 	struct part parts[64];
 	pthread_t tids[64];
 	bool started[64] = { 0 };
-	size_t len, pos = 0, line = 1;
-	char *buf;
-	int err = _slurp(path, &buf, &len);
+	struct stat st;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0, err = 0;
+	off_t size;
 
-	if (err) {
-		cli__error("cannot read '%s': %s", path, strerror(-err));
+	if (fd < 0) {
+		err = -errno;
+		cli__error("cannot read '%s': %s", path, strerror(errno));
 		return err;
 	}
 	nparts = nparts < 1 ? 1 : nparts > 64 ? 64 : nparts;
+	if (fd == 0 || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		nparts = 1;
+	size = nparts > 1 ? st.st_size : -1;
 	memset(parts, 0, sizeof(parts));
 	for (unsigned i = 0; i < nparts; i++) {
-		size_t end = i + 1 == nparts ? len : (len / nparts) * (i + 1);
-		const char *nl;
-
-		if (end < pos)
-			end = pos;
-		nl = end < len ? memchr(buf + end, '\n', len - end) : NULL;
-		end = nl ? (size_t)(nl - buf) + 1 : len;
-		parts[i] = (struct part){ .buf = buf + pos, .len = end - pos, .line0 = line };
-		for (size_t k = pos; k < end; k++)
-			line += buf[k] == '\n';
-		pos = end;
+		parts[i].fd = fd;
+		parts[i].begin = i ? parts[i - 1].end : 0;
+		parts[i].end = i + 1 == nparts ? -1 :
+			       _line_start(fd, size / nparts * (i + 1), size);
+		if (parts[i].end >= 0 && parts[i].end < parts[i].begin)
+			parts[i].end = parts[i].begin;
 		parts[i].set = i ? fleet_set__new() : set;
 		if (!parts[i].set) {
 			nparts = i;
@@ -249,30 +276,39 @@ static int _read_input(const char *path, unsigned nparts, struct fleet_set *set)
 		}
 	}
 	for (unsigned i = 1; i < nparts; i++) {
-		started[i] = !pthread_create(&tids[i], NULL, _parse_part, &parts[i]);
+		started[i] = !pthread_create(&tids[i], NULL, _part_thread, &parts[i]);
 		if (!started[i])
 			parts[i].err = -EAGAIN;
 	}
-	_parse_part(&parts[0]);
+	if (nparts)
+		_part_thread(&parts[0]);
 	for (unsigned i = 1; i < nparts; i++)
 		if (started[i])
 			pthread_join(tids[i], NULL);
-	for (unsigned i = 0; i < nparts && !err; i++) {
-		if (parts[i].err) {
-			err = parts[i].err;
-			if (err == -EINVAL)
-				cli__error("cannot read '%s': %s", path, parts[i].msg);
-			else
-				cli__error("cannot read '%s': %s", path, strerror(-err));
-		} else if (i) {
+	for (unsigned i = 0; i < nparts && !err; i++)
+		err = parts[i].err;
+	if (err == -EINVAL && nparts > 1) {
+		/* again in one piece: the message then names the file's line */
+		struct fleet_set *one = fleet_set__new();
+		struct part whole = { .fd = fd, .begin = 0, .end = -1, .set = one };
+
+		err = one ? _read_part(&whole) : -ENOMEM;
+		snprintf(parts[0].msg, sizeof(parts[0].msg), "%s", whole.msg);
+		fleet_set__free(one);
+		if (!err)
+			err = -EIO;	/* the file changed under us */
+	} else {
+		for (unsigned i = 1; i < nparts && !err; i++)
 			err = fleet_set__merge(set, parts[i].set);
-			if (err)
-				cli__error("cannot read '%s': %s", path, strerror(-err));
-		}
 	}
+	if (err == -EINVAL)
+		cli__error("cannot read '%s': %s", path, parts[0].msg);
+	else if (err)
+		cli__error("cannot read '%s': %s", path, strerror(-err));
 	for (unsigned i = 1; i < nparts; i++)
 		fleet_set__free(parts[i].set);
-	free(buf);
+	if (fd > 0)
+		close(fd);
 	if (!err && !set->nchunks) {
 		cli__error("no %s series in '%s'", FLEET_METRIC, path);
 		err = -ENODATA;
