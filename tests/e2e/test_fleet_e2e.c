@@ -325,6 +325,25 @@ Test(fleet, names_the_leaking_component_and_hosts, .init = setup, .fini = teardo
 		check(j, "victoriametrics");
 		json_decref(j);
 	}
+	/* the text report names the same hosts, one line each */
+	{
+		char *argv[] = { SEEP_BIN, "fleet", "--prometheus", prom_url, "--range", range,
+				 "--end", end, NULL };
+		struct run r;
+
+		run_cmd(argv, NULL, &r);
+		cr_expect_eq(r.status, 0, "seep fleet (text): %s", r.err);
+		cr_log_info("seep fleet --prometheus (text):\n%s", r.out);
+		for (int h = 0; h < NHOSTS; h++) {
+			char needle[32];
+
+			snprintf(needle, sizeof(needle), "\n  h%d ", h);
+			cr_expect_eq(strstr(r.out, needle) != NULL, leaky[h], "h%d in the text report",
+				     h);
+		}
+		cr_expect(strstr(r.out, "suspects: 3\n"), "%s", r.out);
+		run_release(&r);
+	}
 	/* one chunk per query: a 1 s step over the range is split into queries of at most
 	 * 11,000 points; a 5 ms step gives more than one (the answer is the same) */
 	{
