@@ -152,7 +152,7 @@ static int _kv_cmp(const void *a, const void *b)
 static int _labels(json_t *metric, const char *labels[FLEET_NLABELS], char *extra,
 		   size_t extralen)
 {
-	struct kv kv[MAX_EXTRA];
+	struct kv kv[MAX_EXTRA] = { { 0 } };
 	const char *key, *instance = NULL;
 	size_t nkv = 0, used = 0;
 	json_t *val;
