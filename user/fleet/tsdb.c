@@ -109,10 +109,11 @@ static int _get(struct tsdb_source *src, const char *url, char **body, size_t *l
 	long status;
 	int e = httpget__fetch(url, src->timeout_s > 0 ? src->timeout_s : 120, body, len, &status,
 			       why, sizeof(why));
+	int shown = (int)strcspn(url, "?");	/* messages name the endpoint, not the query */
 
 	src->requests++;
 	if (e) {
-		snprintf(err, errlen, "cannot query '%s': %s", url, why);
+		snprintf(err, errlen, "cannot query '%.*s': %s", shown, url, why);
 		return e;
 	}
 	if (status / 100 != 2) {
@@ -120,11 +121,11 @@ static int _get(struct tsdb_source *src, const char *url, char **body, size_t *l
 		const char *b = *body;
 
 		if (status == 404)
-			snprintf(err, errlen, "cannot query '%s': HTTP 404 (not this TSDB's API?)",
-				 url);
+			snprintf(err, errlen, "cannot query '%.*s': HTTP 404 (not this TSDB's API?)",
+				 shown, url);
 		else
-			snprintf(err, errlen, "cannot query '%s': HTTP %ld: %.300s", url, status,
-				 b && *b ? b : "no body");
+			snprintf(err, errlen, "cannot query '%.*s': HTTP %ld: %.300s", shown, url,
+				 status, b && *b ? b : "no body");
 		free(*body);
 		*body = NULL;
 		return -EPROTO;
@@ -168,7 +169,8 @@ int tsdb__read_prometheus(struct tsdb_source *src, struct fleet_set *set, char *
 		}
 		e = fleet_set__read_matrix(set, body, len, why, sizeof(why));
 		if (e)
-			snprintf(err, errlen, "cannot read the answer of '%s': %s", url, why);
+			snprintf(err, errlen, "cannot read the answer of '%.*s': %s",
+				 (int)strcspn(url, "?"), url, why);
 		free(body);
 	}
 	if (!e && set->nchunks == before) {
@@ -199,7 +201,8 @@ int tsdb__read_victoriametrics(struct tsdb_source *src, struct fleet_set *set, c
 		return e;
 	e = fleet_set__read_export(set, body, len, 1, why, sizeof(why));
 	if (e)
-		snprintf(err, errlen, "cannot read the answer of '%s': %s", url, why);
+		snprintf(err, errlen, "cannot read the answer of '%.*s': %s", (int)strcspn(url, "?"),
+			 url, why);
 	free(body);
 	if (!e && set->nchunks == before) {
 		snprintf(err, errlen, "no series matched '%s' in %.0fs up to %.0f at '%.*s'",
