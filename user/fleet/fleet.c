@@ -74,42 +74,40 @@ struct ctx {
 	unsigned threads;
 };
 
-static const struct fleet_set *sort_set;	/* qsort has no context argument */
-
-static int _name_rank_cmp(const void *a, const void *b)
+static int _name_rank_cmp(const void *a, const void *b, void *arg)
 {
-	const char *x = intern__str(sort_set->names, *(const uint32_t *)a);
-	const char *y = intern__str(sort_set->names, *(const uint32_t *)b);
+	const struct fleet_set *s = arg;
 
-	return fleet__name_cmp(x, y);
+	return fleet__name_cmp(intern__str(s->names, *(const uint32_t *)a),
+			       intern__str(s->names, *(const uint32_t *)b));
 }
 
-static const uint32_t *sort_rank;
-
-static int _chunk_cmp(const void *a, const void *b)
+static int _chunk_cmp(const void *a, const void *b, void *arg)
 {
-	const struct fleet_chunk *x = &sort_set->chunks[*(const uint32_t *)a];
-	const struct fleet_chunk *y = &sort_set->chunks[*(const uint32_t *)b];
+	const struct ctx *c = arg;
+	const struct fleet_chunk *x = &c->s->chunks[*(const uint32_t *)a];
+	const struct fleet_chunk *y = &c->s->chunks[*(const uint32_t *)b];
 	static const int keys[] = { FLEET_COMPONENT, FLEET_HOST, FLEET_COMM, FLEET_PID,
 				    FLEET_EXTRA };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		uint32_t rx = sort_rank[x->label[keys[i]]], ry = sort_rank[y->label[keys[i]]];
+		uint32_t rx = c->rank[x->label[keys[i]]], ry = c->rank[y->label[keys[i]]];
 
 		if (rx != ry)
 			return rx < ry ? -1 : 1;
 	}
 	{
-		int32_t tx = x->n ? sort_set->t[x->off] : INT32_MAX;
-		int32_t ty = y->n ? sort_set->t[y->off] : INT32_MAX;
+		int32_t tx = x->n ? c->s->t[x->off] : INT32_MAX;
+		int32_t ty = y->n ? c->s->t[y->off] : INT32_MAX;
 
 		if (tx != ty)
 			return tx < ty ? -1 : 1;
 	}
+	/* the same key and start (duplicate chunks): by value, then arrival */
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
-
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int _order(struct ctx *c)
 {
@@ -128,16 +126,10 @@ static int _order(struct ctx *c)
 		ids[i] = (uint32_t)i;
 	for (size_t i = 0; i < s->nchunks; i++)
 		c->order[i] = (uint32_t)i;
-	pthread_mutex_lock(&sort_lock);
-	sort_set = s;
-	qsort(ids, nn, sizeof(*ids), _name_rank_cmp);
+	qsort_r(ids, nn, sizeof(*ids), _name_rank_cmp, (void *)s);
 	for (size_t i = 0; i < nn; i++)
 		c->rank[ids[i]] = (uint32_t)i;
-	sort_rank = c->rank;
-	qsort(c->order, s->nchunks, sizeof(*c->order), _chunk_cmp);
-	sort_set = NULL;
-	sort_rank = NULL;
-	pthread_mutex_unlock(&sort_lock);
+	qsort_r(c->order, s->nchunks, sizeof(*c->order), _chunk_cmp, c);
 cleanup:
 	free(ids);
 	return err;

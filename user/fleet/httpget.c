@@ -54,7 +54,6 @@ static int _errno_of(CURLcode c)
 int httpget__fetch(const char *url, double timeout_s, char **body, size_t *len, long *status,
 		   char *err, size_t errlen)
 {
-	static int inited;
 	struct buf b = { 0 };
 	char cerr[CURL_ERROR_SIZE] = "";
 	CURL *h;
@@ -64,14 +63,7 @@ int httpget__fetch(const char *url, double timeout_s, char **body, size_t *len, 
 	*body = NULL;
 	*len = 0;
 	*status = 0;
-	if (!inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
-			snprintf(err, errlen, "cannot initialize libcurl");
-			return -ENOMEM;
-		}
-		inited = 1;
-	}
-	h = curl_easy_init();
+	h = curl_easy_init();	/* initializes libcurl on the first call */
 	if (!h) {
 		snprintf(err, errlen, "cannot initialize libcurl");
 		return -ENOMEM;
