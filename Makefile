@@ -29,6 +29,8 @@ endif
 .SECONDARY:
 
 PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd
+# seep fleet's TSDB client (user/fleet/httpget.c)
+PKGS     += libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # cairo is compiled against but not linked: user/lib/cairo_dl loads
 # libcairo at the first drawing call, so runs that draw nothing do not load
@@ -428,8 +430,20 @@ bench:
 	$(Q)tools/setup.sh bench
 	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BENCH_BINS)
 	$(Q)tools/bench/bench.py $(BENCH_ARGS)
+	$(Q)$(MAKE) --no-print-directory bench-fleet
 
-.PHONY: bench
+# bench-fleet: `seep fleet --input` throughput and peak RSS on a generated
+# export of 100,000 process series (tools/bench-fleet.sh; FLEET_RUNS runs).
+FLEET_GEN  := $(BENCH_DIR)/fleet-gen
+FLEET_RUNS ?= 5
+$(FLEET_GEN): tools/fleet-gen.c | $(BENCH_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 $(WARN) -o $@ $<
+
+bench-fleet: $(SEEP) $(FLEET_GEN)
+	$(Q)tools/bench-fleet.sh $(SEEP) $(FLEET_GEN) $(BENCH_DIR) $(FLEET_RUNS)
+
+.PHONY: bench bench-fleet
 
 # bench-daemon: the daemon's own CPU and RSS over a soak (tools/bench/
 # daemon-soak.sh): SOAK_S seconds (600), SOAK_LIVE live processes (500),

@@ -11,6 +11,7 @@ PKGS=(
   protobuf-c-compiler libprotobuf-c-dev golang-go
   libsqlite3-dev sqlite3 libinih-dev libmicrohttpd-dev libsystemd-dev prometheus curl
   strace  # mitigation e2e: the unconfigured daemon's signals and cgroup writes, traced
+  libcurl4-openssl-dev victoria-metrics  # seep fleet: TSDB client, and the fleet e2e's VictoriaMetrics
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in

@@ -13,7 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "cli/cli.h"
@@ -297,6 +303,84 @@ Test(cli_errors, contrast)
 	};
 
 	CHECK_ALL("contrast", cases);
+}
+
+/* A loopback HTTP server answering every request with STATUS and BODY
+ * until killed; *PORT is its port. */
+static pid_t http_server(int status, const char *body, int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	pid_t pid;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(fd, 16), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	pid = fork();
+	if (pid == 0) {
+		for (;;) {
+			int c = accept(fd, NULL, NULL);
+			char req[4096], head[256];
+			int n;
+
+			if (c < 0)
+				continue;
+			if (read(c, req, sizeof(req)) > 0) {
+				n = snprintf(head, sizeof(head),
+					     "HTTP/1.0 %d X\r\nContent-Type: application/json\r\n"
+					     "Content-Length: %zu\r\n\r\n", status, strlen(body));
+				if (write(c, head, (size_t)n) == n)
+					(void)!write(c, body, strlen(body));
+			}
+			close(c);
+		}
+	}
+	close(fd);
+	return pid;
+}
+
+Test(cli_errors, fleet)
+{
+	static char garbage[64], empty[64], notfound[64], refused[64] = "http://127.0.0.1:1";
+	int pg, pe, pn;
+	pid_t g = http_server(200, "this is not JSON", &pg);
+	pid_t e = http_server(200, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+				   "\"result\":[]}}", &pe);
+	pid_t n = http_server(404, "404 page not found", &pn);
+	const char *badline = put("bad.jsonl", "{\"metric\":{},\"values\":[1],\"timestamps\":[1]}\n{oops\n");
+	const char *other = put("other.jsonl", "{\"metric\":{\"__name__\":\"up\"},\"values\":[1],"
+					       "\"timestamps\":[1700000000000]}\n");
+	const struct bad cases[] = {
+		{ "without a source", { "--range", "1h", NULL }, 2 },
+		{ "with two sources", { "--prometheus", refused, "--input", other, NULL }, 2 },
+		{ "with a bad range", { "--input", other, "--range", "soon", NULL }, 2 },
+		{ "with a bad step", { "--input", other, "--step", "-1", NULL }, 2 },
+		{ "with a bad selector", { "--input", other, "--selector", "job=seep", NULL }, 2 },
+		{ "with a stray argument", { "--input", other, "extra", NULL }, 2 },
+		{ "on an unreachable Prometheus", { "--prometheus", refused, NULL }, 1 },
+		{ "on an unreachable VictoriaMetrics", { "--victoriametrics", refused, NULL }, 1 },
+		{ "on an answer that is not JSON", { "--prometheus", garbage, NULL }, 1 },
+		{ "on an export that is not JSON", { "--victoriametrics", garbage, NULL }, 1 },
+		{ "on an empty result", { "--prometheus", empty, NULL }, 1 },
+		{ "on a 404", { "--victoriametrics", notfound, NULL }, 1 },
+		{ "on a broken export file", { "--input", badline, NULL }, 1 },
+		{ "on an export file without seep's series", { "--input", other, NULL }, 1 },
+		{ "on a missing export file", { "--input", path_in("nonexistent.jsonl"), NULL }, 1 },
+	};
+
+	snprintf(garbage, sizeof(garbage), "http://127.0.0.1:%d", pg);
+	snprintf(empty, sizeof(empty), "http://127.0.0.1:%d/", pe);
+	snprintf(notfound, sizeof(notfound), "http://127.0.0.1:%d", pn);
+	CHECK_ALL("fleet", cases);
+	kill(g, SIGKILL);
+	kill(e, SIGKILL);
+	kill(n, SIGKILL);
+	waitpid(g, NULL, 0);
+	waitpid(e, NULL, 0);
+	waitpid(n, NULL, 0);
 }
 
 Test(cli_errors, unknown_command)

@@ -23,5 +23,6 @@ int cmd_diagnose(int argc, char **argv);
 int cmd_fingerprint(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 
 #endif

@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "fingerprint", cmd_fingerprint, "a heap reference of an executable from healthy runs" },
 	{ "daemon", cmd_daemon, "always-on memory telemetry and leak detection for every process" },
 	{ "status", cmd_status, "the running daemon's state and leak suspects" },
+	{ "fleet", cmd_fleet, "cross-host leak detection on series read back from Prometheus or VictoriaMetrics" },
 };
 
 static void usage(FILE *out)

@@ -27,6 +27,8 @@ static const struct key keys[] = {
 	{ "daemon", "listen_public", K_BOOL, F(listen_public), 0, 0,
 	  "allow a listen address that is not loopback (the API has no authentication)" },
 	{ "daemon", "bpf", K_BOOL, F(bpf), 0, 0, "tier 0 from BPF (rss_stat); no: /proc only" },
+	{ "daemon", "scope_cgroup", K_STRING, F(scope_cgroup), 0, 0,
+	  "track only processes in this memory cgroup or below it (a container); empty: all" },
 	{ "retention", "max_age", K_DURATION, F(max_age_s), 60, 1e9, "samples older are dropped" },
 	{ "retention", "max_bytes", K_SIZE, F(max_bytes), 1 << 20, 1e15,
 	  "oldest samples dropped above this store size" },

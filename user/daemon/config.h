@@ -26,6 +26,7 @@ struct daemon_config {
 	char listen[128];	/* ADDR:PORT, [IPv6]:PORT */
 	bool listen_public;	/* a listen address that is not loopback is allowed */
 	bool bpf;
+	char scope_cgroup[256];	/* only processes in this cgroup (or below); empty: all */
 	/* [retention] */
 	double max_age_s;
 	uint64_t max_bytes;

@@ -347,6 +347,18 @@ static int _growth_view(struct dmn *d, struct suspect *s)
 
 /* --- series ---------------------------------------------------------------- */
 
+/* daemon.scope_cgroup: is P in that cgroup or below it? */
+static bool _in_scope(const struct dmn *d, const struct collector_proc *p)
+{
+	const char *s = d->cfg.scope_cgroup;
+	size_t n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	return !n || (!strncmp(p->cgroup, s, n) &&
+		      (p->cgroup[n] == '\0' || p->cgroup[n] == '/' || (n == 1 && s[0] == '/')));
+}
+
 static struct pwatch *_pw_get(struct dmn *d, const struct collector_proc *p)
 {
 	int64_t id = hashmap__find(&d->pw_by_pid, _pid_hash(p->pid), &p->pid, _pw_eq, d);
@@ -794,7 +806,7 @@ static int _model(struct dmn *d, double now)
 		const struct collector_proc *p = collector__proc(d->col, i);
 		int64_t id;
 
-		if (!p)
+		if (!p || !_in_scope(d, p))
 			continue;
 		id = hashmap__find(&d->pw_by_pid, _pid_hash(p->pid), &p->pid, _pw_eq, d);
 		d->mprocs[np++] = (struct mx_proc){
@@ -1332,7 +1344,7 @@ static int _tick(struct dmn *d)
 		const struct collector_proc *p = collector__proc(d->col, i);
 		struct pwatch *w;
 
-		if (!p || p->folded)
+		if (!p || p->folded || !_in_scope(d, p))
 			continue;
 		w = _pw_get(d, p);
 		if (!w)

@@ -30,6 +30,8 @@ static const struct case_ cases[] = {
 	{ "daemon", "listen", "127.0.0.1:9474", "[::1]:9475", "[::1]:9475", "", "", NULL },
 	{ "daemon", "listen_public", "no", "yes", "yes", "false", "no", "maybe" },
 	{ "daemon", "bpf", "yes", "no", "no", "1", "yes", "2" },
+	{ "daemon", "scope_cgroup", "", "/kubepods/pod1", "/kubepods/pod1", "/fleet/h1", "/fleet/h1",
+	  NULL },
 	{ "retention", "max_age", "604800s", "1d", "86400s", "2h", "7200s", "10s" },
 	{ "retention", "max_bytes", "268435456", "1GiB", "1073741824", "2MiB", "2097152", "1KiB" },
 	{ "telemetry", "fold", "120s", "0", "0s", "30s", "30s", "-1s" },
