@@ -22,6 +22,7 @@
 #include "cli/commands.h"
 #include "diagnose/diagnosis.h"
 #include "diagnose/fingerprint.h"
+#include "diagnose/html.h"
 #include "diagnose/stackcontrast.h"
 #include "diagnose/stackseries.h"
 #include "diagnose/verdict.h"
@@ -36,6 +37,7 @@ struct diagnose_opts {
 	size_t top;
 	double limit;            /* bytes; 0: none */
 	const char *reference;   /* a reference file or directory; NULL: none */
+	const char *html;        /* write the HTML report here; NULL: none */
 };
 
 static void usage(FILE *out)
@@ -56,6 +58,8 @@ static void usage(FILE *out)
 "                         leaks' rate (e.g. 512M)\n"
 "  -r, --reference REF    a reference from seep fingerprint, or a directory of\n"
 "                         them (the one of the series' build-id is used)\n"
+"      --html FILE        also write the diagnosis as one self-contained HTML\n"
+"                         page (charts, flame graph of the growth, evidence)\n"
 "  -f, --format FMT       text (default) or json\n"
 "  -h, --help             this help\n"
 "\n"
@@ -69,6 +73,7 @@ static const struct option longopts[] = {
 	{ "limit", required_argument, NULL, 'l' },
 	{ "reference", required_argument, NULL, 'r' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "html", required_argument, NULL, 'H' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -76,7 +81,7 @@ static const struct option longopts[] = {
 
 static const struct cli_command command = {
 	.name = "diagnose",
-	.shortopts = "n:l:r:f:vh",
+	.shortopts = "n:l:r:f:vh",	/* --html: long only */
 	.longopts = longopts,
 	.format_opt = 'f',
 	.usage = usage,
@@ -101,6 +106,9 @@ static int on_opt(void *ctx, int c, const char *arg)
 		return 0;
 	case 'r':
 		o->reference = arg;
+		return 0;
+	case 'H':
+		o->html = arg;
 		return 0;
 	case 'f':
 		if (cli__name(arg, "--format", formats, 2, &f))
@@ -231,6 +239,36 @@ static int compare_reference(const struct diagnose_opts *o, struct diag *d)
 				   &d->dep, &d->ndep);
 	if (err)
 		cli__error("cannot compare with reference '%s': %s", d->ref_path, strerror(-err));
+	return err;
+}
+
+/* The HTML report into O->html (replaced as a whole: written beside it,
+ * then renamed). */
+static int write_html(const struct diag *d, const struct diagnose_opts *o)
+{
+	struct html_input in = { .d = &d->dx, .sc = d->sc, .title = o->dir, .top = o->top };
+	char tmp[4096];
+	FILE *f;
+	int err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", o->html) >= (int)sizeof(tmp)) {
+		cli__error("cannot write report '%s': %s", o->html, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	if (!(f = fopen(tmp, "w"))) {
+		err = -errno;
+		cli__error("cannot write report '%s': %s", o->html, strerror(-err));
+		return err;
+	}
+	err = html__write(&in, f);
+	if (fclose(f) && !err)
+		err = errno ? -errno : -EIO;
+	if (!err && rename(tmp, o->html))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		cli__error("cannot write report '%s': %s", o->html, strerror(-err));
+	}
 	return err;
 }
 
@@ -506,7 +544,7 @@ int cmd_diagnose(int argc, char **argv)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (!(err = timeline__load(opts.dir, &t)) && !(err = diagnose(t, opts.reference != NULL, &d)) &&
 	    (!opts.reference || !(err = compare_reference(&opts, &d))) &&
-	    !(err = contrast_patterns(&d))) {
+	    !(err = contrast_patterns(&d)) && (!opts.html || !(err = write_html(&d, &opts)))) {
 		if (opts.json) {
 			err = print_json(&d, &opts);
 		} else {
