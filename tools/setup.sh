@@ -10,6 +10,7 @@ PKGS=(
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 redis-server redis-tools
   protobuf-c-compiler libprotobuf-c-dev golang-go
   libsqlite3-dev sqlite3 libinih-dev libmicrohttpd-dev libsystemd-dev prometheus curl
+  chromium  # the HTML report's browser test (tests/e2e/test_html_e2e.c), headless
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in
