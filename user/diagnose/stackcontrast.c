@@ -268,7 +268,7 @@ static int _search(struct stackcontrast *sc, size_t top)
 	if ((err = hierarchy__mine(sc->data, &h)))
 		return err;
 	contrast_search__defaults(&o);
-	o.max_len = 3;
+	o.max_len = contrast_data__nrows(sc->data) > STACKCONTRAST_ROWS_LEN3 ? 2 : 3;
 	o.hier = h;
 	contrast_objective__lookup("proportion", &obj);
 	if (!(list = contrast_top__new(256))) {

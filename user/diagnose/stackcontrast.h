@@ -19,7 +19,8 @@
  *             is shorter), D the deepest stack's depth, at most
  *             STACKCONTRAST_MAX_DEPTH; a node of the growth's flame graph
  * (threads and cgroups are not in the snapshots: no attribute for them).
- * Search: every pattern of up to 3 items on hierarchy-unrelated attributes
+ * Search: every pattern of up to 3 items (2 over more than
+ * STACKCONTRAST_ROWS_LEN3 rows: the page a daemon serves stays quick) on hierarchy-unrelated attributes
  * (contrast_search__exhaustive, objective "proportion": target share -
  * reference share), the hierarchy mined from the rows (path(K+1) below
  * path(K), function below family, ...). Then, of patterns that cover the
@@ -52,6 +53,7 @@
 
 #define STACKCONTRAST_MAX_DEPTH 16
 #define STACKCONTRAST_TOP 5
+#define STACKCONTRAST_ROWS_LEN3 2000
 
 struct diagnosis;
 struct fingerprint;
