@@ -72,4 +72,36 @@ compare "$small" 1e7
 
 echo "== exhaustive vs meta-heuristic, both max-len 3, on the ~10^8 instances"
 compare "$big" 1e8-len3
+# 50 rows x 5000 columns, every value unique to its row: all the columns are
+# aliases, so the hierarchy relates each to every other and a pattern holds
+# one AVP at most. The search's ADD once walked past all 125000 AVPs of the
+# ruled-out columns at every step. SEEP_BEFORE=path/to/old/seep times an
+# older build interleaved with this one (medians, min-max, of 5 runs).
+echo "== meta-heuristic on 50 rows x 5000 alias columns (hierarchy of one chain)"
+alias_csv=$out/contrast-alias.csv
+awk 'BEGIN { printf "Status"; for (a = 0; a < 5000; a++) printf ",c%d", a; print "";
+             for (r = 0; r < 50; r++) { printf "%s", (r % 2 ? "leak" : "ok");
+               for (a = 0; a < 5000; a++) printf ",v%d_%d", a, r; print "" } }' >"$alias_csv"
+bins=("$seep"); [[ -n ${SEEP_BEFORE:-} ]] && bins=("$SEEP_BEFORE" "$seep")
+declare -A secs
+for run in 1 2 3 4 5; do
+  for b in "${bins[@]}"; do
+    "$b" contrast "$alias_csv" --class-col Status --target leak --format json >"$out/alias.json"
+    secs[$b]+="$(jq '.search.seconds' "$out/alias.json") "
+    [[ $b == "$seep" ]] && cp "$out/alias.json" "$out/alias-new.json"
+    [[ $b != "$seep" ]] && cp "$out/alias.json" "$out/alias-old.json"
+  done
+done
+for b in "${bins[@]}"; do
+  echo "${secs[$b]}" | tr ' ' '\n' | sort -g | awk -v b="$b" 'NF { v[n++] = $1 }
+    END { printf "   %s: search %.3f s median (%.3f-%.3f) over %d runs\n", b, v[int(n / 2)], v[0], v[n - 1], n }'
+done
+if [[ -n ${SEEP_BEFORE:-} ]]; then
+  if [[ $(jq -c '[.patterns, .search.steps, .search.evaluations]' "$out/alias-old.json") == \
+        "$(jq -c '[.patterns, .search.steps, .search.evaluations]' "$out/alias-new.json")" ]]; then
+    echo "   same patterns, steps and evaluations: yes"
+  else
+    echo "   FAIL: the builds disagree"; ok=0
+  fi
+fi
 [[ $ok == 1 ]]

@@ -12,6 +12,7 @@ PKGS=(
   libsqlite3-dev sqlite3 libinih-dev libmicrohttpd-dev libsystemd-dev prometheus curl
   strace  # mitigation e2e: the unconfigured daemon's signals and cgroup writes, traced
   libcurl4-openssl-dev victoria-metrics  # seep fleet: TSDB client, and the fleet e2e's VictoriaMetrics
+  chromium  # the HTML report's browser test (tests/e2e/test_html_e2e.c), headless
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in

@@ -2,7 +2,9 @@
  * diagnose --format json: the leak is called a leak and named; a bounded
  * LRU cache and a warm-up get no leak verdict; errors are one JSON object;
  * a reference of healthy runs (seep fingerprint) ranks the stack that
- * departs from it first, and go tool pprof -diff_base reads the pair. */
+ * departs from it first, and go tool pprof -diff_base reads the pair; the
+ * first contrast pattern names the leaking function, against the
+ * non-growing stacks or the reference. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,32 @@ static json_t *stack_of(json_t *j, const char *fn)
 	return NULL;
 }
 
+/* Does the first contrast pattern name FN (as its function, or as the
+ * function every stack it covers shares), covering at least MIN_SHARE of
+ * the target class named TARGET against the class REF? */
+static void expect_top_pattern(json_t *j, const char *fn, double min_share, const char *target,
+			       const char *ref)
+{
+	json_t *p = json_array_get(json_object_get(j, "patterns"), 0), *classes;
+	const char *a, *b;
+
+	cr_assert_not_null(p, "no contrast pattern");
+	a = json_string_value(json_object_get(json_object_get(p, "items"), "function"));
+	b = json_string_value(json_object_get(json_object_get(p, "implied"), "function"));
+	if (!(a && !strcmp(a, fn)) && !(b && !strcmp(b, fn))) {
+		char *text = json_dumps(p, JSON_COMPACT);
+
+		cr_expect_fail("the top pattern does not name %s: %s", fn, text);
+		free(text);
+	}
+	cr_expect_geq(json_real_value(json_object_get(p, "target_share")), min_share);
+	cr_expect_lt(json_real_value(json_object_get(p, "reference_share")),
+		     json_real_value(json_object_get(p, "target_share")));
+	classes = json_object_get(j, "pattern_classes");
+	cr_expect_str_eq(str(classes, "target"), target);
+	cr_expect_str_eq(str(classes, "reference"), ref);
+}
+
 static size_t leaks(json_t *j)
 {
 	size_t i, n = 0;
@@ -101,6 +129,7 @@ E2E(leaky_server_leak_is_first_and_named)
 	cr_expect_gt(json_real_value(json_object_get(json_object_get(top, "all"), "r2")), 0.95);
 	cr_expect_gt(json_real_value(json_object_get(top, "age_slope")), 0.8,
 		     "every leaked block stays: the oldest ages with the clock");
+	expect_top_pattern(j, "xstrdup", 0.9, "leaks", "non-growing stacks");
 	json_decref(j);
 }
 
@@ -235,6 +264,8 @@ E2E(reference_ranks_the_departing_stack_first)
 		     "about 100 lost tokens of 96 bytes a second");
 	cr_expect_eq(json_array_size(json_object_get(ref, "departures")), 1,
 		     "load_config holds its usual share");
+	expect_top_pattern(j, "parse_line", 0.5, json_array_size(json_object_get(j, "stacks")) &&
+			   leaks(j) ? "leaks" : "growth", "reference");
 	json_decref(j);
 	run_release(&r);
 

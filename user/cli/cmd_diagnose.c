@@ -20,7 +20,10 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "diagnose/diagnosis.h"
 #include "diagnose/fingerprint.h"
+#include "diagnose/html.h"
+#include "diagnose/stackcontrast.h"
 #include "diagnose/stackseries.h"
 #include "diagnose/verdict.h"
 #include "lib/fmt.h"
@@ -34,6 +37,7 @@ struct diagnose_opts {
 	size_t top;
 	double limit;            /* bytes; 0: none */
 	const char *reference;   /* a reference file or directory; NULL: none */
+	const char *html;        /* write the HTML report here; NULL: none */
 };
 
 static void usage(FILE *out)
@@ -54,6 +58,8 @@ static void usage(FILE *out)
 "                         leaks' rate (e.g. 512M)\n"
 "  -r, --reference REF    a reference from seep fingerprint, or a directory of\n"
 "                         them (the one of the series' build-id is used)\n"
+"      --html FILE        also write the diagnosis as one self-contained HTML\n"
+"                         page (charts, flame graph of the growth, evidence)\n"
 "  -f, --format FMT       text (default) or json\n"
 "  -h, --help             this help\n"
 "\n"
@@ -67,6 +73,7 @@ static const struct option longopts[] = {
 	{ "limit", required_argument, NULL, 'l' },
 	{ "reference", required_argument, NULL, 'r' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "html", required_argument, NULL, 'H' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -74,7 +81,7 @@ static const struct option longopts[] = {
 
 static const struct cli_command command = {
 	.name = "diagnose",
-	.shortopts = "n:l:r:f:vh",
+	.shortopts = "n:l:r:f:vh",	/* --html: long only */
 	.longopts = longopts,
 	.format_opt = 'f',
 	.usage = usage,
@@ -99,6 +106,9 @@ static int on_opt(void *ctx, int c, const char *arg)
 		return 0;
 	case 'r':
 		o->reference = arg;
+		return 0;
+	case 'H':
+		o->html = arg;
 		return 0;
 	case 'f':
 		if (cli__name(arg, "--format", formats, 2, &f))
@@ -126,129 +136,49 @@ static int parse_opts(int argc, char **argv, struct diagnose_opts *o)
 	return 0;
 }
 
-struct judged {
-	const struct stack_series *row;
-	struct verdict v;
-};
-
-struct diagnosis {
+struct diag {
 	const struct timeline *tl;
-	struct stackseries *ss;
-	struct judged *j;        /* ranked */
-	size_t nj;
-	double *t, *heap, *heap_var;
-	struct process_verdict pv;
-	double leak_rate;        /* the leaks' rates summed */
-	bool verdicts;           /* decided (a series of at least 3 snapshots) */
+	struct diagnosis dx;
+	const struct report **snaps;
+	double *t;
 	struct fingerprint *ref; /* with --reference: */
 	char ref_path[4096];
 	struct departure *dep;   /*   the last snapshot's stacks, ranked */
 	size_t ndep;
+	struct stackcontrast *sc; /* contrast patterns of the growth */
 };
 
-static int _rank_of(const struct verdict *v)
+static void diag_release(struct diag *d)
 {
-	switch (v->kind) {
-	case VERDICT_LEAK: return 0;
-	case VERDICT_WARMUP: return 1;
-	case VERDICT_BOUNDED: return 2;
-	case VERDICT_TRANSIENT: return 3;
-	}
-	return 4;
-}
-
-static int _by_verdict(const void *a, const void *b)
-{
-	const struct judged *x = a, *y = b;
-	int rx = _rank_of(&x->v), ry = _rank_of(&y->v);
-	double kx, ky;
-
-	if (rx != ry)
-		return rx < ry ? -1 : 1;
-	kx = rx == 0 ? x->v.rate : rx == 3 ? x->v.peak : x->v.last;
-	ky = ry == 0 ? y->v.rate : ry == 3 ? y->v.peak : y->v.last;
-	if (kx != ky)
-		return kx > ky ? -1 : 1;
-	return x->row < y->row ? -1 : x->row > y->row;
-}
-
-static void diagnosis_release(struct diagnosis *d)
-{
-	stackseries__free(d->ss);
-	free(d->j);
+	diagnosis__release(&d->dx);
+	free(d->snaps);
 	free(d->t);
-	free(d->heap);
-	free(d->heap_var);
 	fingerprint__free(d->ref);
 	free(d->dep);
+	stackcontrast__free(d->sc);
 }
 
-static int diagnose(const struct timeline *tl, bool with_ref, struct diagnosis *d)
+static int diagnose(const struct timeline *tl, bool with_ref, struct diag *d)
 {
 	size_t n = timeline__snapshots(tl);
-	const struct report **snaps = calloc(n, sizeof(*snaps));
-	struct verdict_params p;
-	int err = -ENOMEM;
+	char msg[256];
+	int err;
 
 	memset(d, 0, sizeof(*d));
 	d->tl = tl;
-	verdict__defaults(&p);
-	d->t = calloc(n, sizeof(double));
-	d->heap = calloc(n, sizeof(double));
-	d->heap_var = calloc(n, sizeof(double));
-	if (!snaps || !d->t || !d->heap || !d->heap_var)
-		goto cleanup;
-	d->verdicts = n >= 3;
-	if (!d->verdicts && !with_ref) {
-		cli__error("cannot diagnose series: it has %zu snapshot%s, a verdict needs at least 3",
-			   n, n == 1 ? "" : "s");
-		err = -EINVAL;
-		goto cleanup;
+	d->snaps = calloc(n ? n : 1, sizeof(*d->snaps));
+	d->t = calloc(n ? n : 1, sizeof(*d->t));
+	if (!d->snaps || !d->t) {
+		cli__error("cannot diagnose series: %s", strerror(ENOMEM));
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		snaps[i] = timeline__snapshot(tl, i);
+		d->snaps[i] = timeline__snapshot(tl, i);
 		d->t[i] = timeline__elapsed(tl, i);
-		if (i && !(d->t[i] > d->t[i - 1])) {
-			cli__error("cannot diagnose series: snapshot %zu is not later than the one before",
-				   i + 1);
-			err = -EINVAL;
-			goto cleanup;
-		}
 	}
-	if ((err = stackseries__build(snaps, n, &d->ss)))
-		goto cleanup;
-	d->nj = stackseries__rows(d->ss);
-	if (!(d->j = calloc(d->nj ? d->nj : 1, sizeof(*d->j)))) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (size_t k = 0; k < d->nj; k++) {
-		const struct stack_series *r = stackseries__row(d->ss, k);
-		struct verdict_series vs = { .n = n, .t = d->t, .bytes = r->bytes, .var = r->var,
-					     .oldest_age = r->age, .alloc_bytes = r->alloc };
-
-		d->j[k].row = r;
-		if (d->verdicts && (err = verdict__decide(&vs, &p, &d->j[k].v)))
-			goto cleanup;
-		if (d->j[k].v.kind == VERDICT_LEAK)
-			d->leak_rate += d->j[k].v.rate;
-		for (size_t i = 0; i < n; i++) {
-			d->heap[i] += r->bytes[i];
-			d->heap_var[i] += r->var[i];
-		}
-	}
-	if (!d->verdicts) {
-		d->nj = 0;
-		d->pv.reason = "too few snapshots for a verdict (at least 3)";
-		err = 0;
-		goto cleanup;
-	}
-	qsort(d->j, d->nj, sizeof(*d->j), _by_verdict);
-	err = verdict__process(d->t, d->heap, d->heap_var, NULL, n, &p, &d->pv);
-cleanup:
-	free(snaps);
-	if (err == -ENOMEM)
-		cli__error("cannot diagnose series: %s", strerror(ENOMEM));
+	err = diagnosis__run(d->snaps, d->t, n, with_ref, &d->dx, msg, sizeof(msg));
+	if (err)
+		cli__error("%s", msg);
 	return err;
 }
 
@@ -264,7 +194,7 @@ static const char *series_exe_id(const struct timeline *tl)
 
 /* Reads the reference O->reference (a file, or the series' own in a
  * reference directory) and ranks the last snapshot's departures from it. */
-static int compare_reference(const struct diagnose_opts *o, struct diagnosis *d)
+static int compare_reference(const struct diagnose_opts *o, struct diag *d)
 {
 	const struct timeline *tl = d->tl;
 	const char *id = series_exe_id(tl), *ref_id;
@@ -312,31 +242,90 @@ static int compare_reference(const struct diagnose_opts *o, struct diagnosis *d)
 	return err;
 }
 
-/* The allocating function: the first named frame above the allocator's
- * entry (frame 0), else the entry itself. */
-static const struct stack_frame *site_of(const struct report_stack *st)
+/* The HTML report into O->html (replaced as a whole: written beside it,
+ * then renamed). */
+static int write_html(const struct diag *d, const struct diagnose_opts *o)
 {
-	for (size_t i = 1; i < st->nframes; i++)
-		if (st->frames[i].function)
-			return &st->frames[i];
-	return st->nframes ? &st->frames[0] : NULL;
+	struct html_input in = { .d = &d->dx, .sc = d->sc, .title = o->dir, .top = o->top };
+	char tmp[4096];
+	FILE *f;
+	int err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", o->html) >= (int)sizeof(tmp)) {
+		cli__error("cannot write report '%s': %s", o->html, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	if (!(f = fopen(tmp, "w"))) {
+		err = -errno;
+		cli__error("cannot write report '%s': %s", o->html, strerror(-err));
+		return err;
+	}
+	err = html__write(&in, f);
+	if (fclose(f) && !err)
+		err = errno ? -errno : -EIO;
+	if (!err && rename(tmp, o->html))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		cli__error("cannot write report '%s': %s", o->html, strerror(-err));
+	}
+	return err;
 }
 
-static void stack_label(const struct report_stack *st, char *buf, size_t len)
+/* Contrast patterns of the growth against the reference, or against the
+ * non-growing part without one. */
+static int contrast_patterns(struct diag *d)
 {
-	size_t pos = 0;
-	int shown = 0;
+	int err = stackcontrast__from_diagnosis(&d->dx, d->ref, STACKCONTRAST_TOP, &d->sc);
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < st->nframes && shown < 4 && pos < len; i++) {
-		if (!st->frames[i].function)
-			continue;
-		pos += snprintf(buf + pos, len - pos, "%s%s", shown ? " <- " : "",
-				st->frames[i].function);
-		shown++;
+	if (err)
+		cli__error("cannot find contrast patterns: %s", strerror(-err));
+	return err;
+}
+
+static void print_patterns_text(const struct diag *g)
+{
+	const struct stackcontrast *sc = g->sc;
+	char desc[1024], a[32];
+
+	if (!stackcontrast__len(sc))
+		return;
+	fmt__bytes((int64_t)stackcontrast__total(sc, CONTRAST_TARGET), false, a, sizeof(a));
+	printf("\npatterns: what sets the %s (%s) apart from the %s\n", stackcontrast__target_name(sc),
+	       a, stackcontrast__ref_name(sc));
+	for (size_t i = 0; i < stackcontrast__len(sc); i++) {
+		const struct stackcontrast_pattern *p = stackcontrast__get(sc, i);
+
+		stackcontrast__describe(p, desc, sizeof(desc));
+		printf("  %s covers %.0f %% of the %s and %.0f %% of the %s", desc,
+		       100 * p->target_share, stackcontrast__target_name(sc), 100 * p->ref_share,
+		       stackcontrast__ref_name(sc));
+		for (size_t k = 0; k < p->nimplied; k++)
+			printf("%s%s %s", k ? ", " : "; ", p->implied[k].attr, p->implied[k].value);
+		putchar('\n');
 	}
-	if (!shown)
-		snprintf(buf, len, "(no symbols)");
+}
+
+static json_t *patterns_json(const struct diag *g)
+{
+	const struct stackcontrast *sc = g->sc;
+	json_t *arr = json_array();
+
+	for (size_t i = 0; sc && i < stackcontrast__len(sc); i++) {
+		const struct stackcontrast_pattern *p = stackcontrast__get(sc, i);
+		json_t *items = json_object(), *implied = json_object();
+
+		for (size_t k = 0; k < p->nitems; k++)
+			json_object_set_new(items, p->items[k].attr, json_string(p->items[k].value));
+		for (size_t k = 0; k < p->nimplied; k++)
+			json_object_set_new(implied, p->implied[k].attr, json_string(p->implied[k].value));
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:f, s:f, s:f, s:I, s:I}",
+			"items", items, "implied", implied, "score", p->score,
+			"target_share", p->target_share, "reference_share", p->ref_share,
+			"target_bytes", (json_int_t)p->target_bytes,
+			"reference_bytes", (json_int_t)p->ref_bytes));
+	}
+	return arr;
 }
 
 static size_t shown(const struct diagnosis *d, const struct diagnose_opts *o)
@@ -346,15 +335,16 @@ static size_t shown(const struct diagnosis *d, const struct diagnose_opts *o)
 
 static double leaks_eta(const struct diagnosis *d, const struct diagnose_opts *o)
 {
-	size_t n = timeline__snapshots(d->tl);
+	size_t n = d->n;
 
 	return verdict__time_to(d->heap[n - 1], d->leak_rate, o->limit);
 }
 
-static void print_text(const struct diagnosis *d, const struct diagnose_opts *o)
+static void print_text(const struct diag *g, const struct diagnose_opts *o)
 {
-	size_t n = timeline__snapshots(d->tl), leaks = 0;
-	const struct report *last = timeline__snapshot(d->tl, n - 1);
+	const struct diagnosis *d = &g->dx;
+	size_t n = d->n, leaks = 0;
+	const struct report *last = d->snaps[n - 1];
 	char a[32], b[32], label[512];
 
 	for (size_t k = 0; k < d->nj; k++)
@@ -375,10 +365,10 @@ static void print_text(const struct diagnosis *d, const struct diagnose_opts *o)
 	putchar('\n');
 	for (size_t k = 0; k < shown(d, o); k++) {
 		const struct judged *j = &d->j[k];
-		const struct stack_frame *site = site_of(j->row->stack);
+		const struct stack_frame *site = diagnosis__site(j->row->stack);
 		const struct verdict *v = &j->v;
 
-		stack_label(j->row->stack, label, sizeof(label));
+		diagnosis__label(j->row->stack, label, sizeof(label));
 		fmt__bytes((int64_t)v->last, false, b, sizeof(b));
 		printf("\n  #%zu %s (confidence %.2f): %s", k + 1, verdict__name(v->kind),
 		       v->confidence, site && site->function ? site->function : "?");
@@ -406,7 +396,7 @@ static bool departs(const struct departure *x)
 	return x->kind == DEPART_NEW || x->kind == DEPART_GREW;
 }
 
-static void print_departures_text(const struct diagnosis *d, const struct diagnose_opts *o)
+static void print_departures_text(const struct diag *d, const struct diagnose_opts *o)
 {
 	size_t shown_n = 0, usual = 0;
 	char a[32], b[32], label[512];
@@ -418,12 +408,12 @@ static void print_departures_text(const struct diagnosis *d, const struct diagno
 	       fingerprint__comm(d->ref), d->ndep - usual, d->ndep);
 	for (size_t k = 0; k < d->ndep && shown_n < o->top; k++) {
 		const struct departure *x = &d->dep[k];
-		const struct stack_frame *site = site_of(x->stack);
+		const struct stack_frame *site = diagnosis__site(x->stack);
 
 		if (!departs(x))
 			continue;
 		shown_n++;
-		stack_label(x->stack, label, sizeof(label));
+		diagnosis__label(x->stack, label, sizeof(label));
 		fmt__bytes((int64_t)x->stack->bytes, false, a, sizeof(a));
 		printf("\n  #%zu %s", shown_n, fingerprint__kind_name(x->kind));
 		if (x->kind == DEPART_GREW)
@@ -443,7 +433,7 @@ static void print_departures_text(const struct diagnosis *d, const struct diagno
 	}
 }
 
-static json_t *departures_json(const struct diagnosis *d, const struct diagnose_opts *o)
+static json_t *departures_json(const struct diag *d, const struct diagnose_opts *o)
 {
 	json_t *arr;
 	size_t shown_n = 0;
@@ -454,7 +444,7 @@ static json_t *departures_json(const struct diagnosis *d, const struct diagnose_
 	arr = json_array();
 	for (size_t k = 0; k < d->ndep && shown_n < o->top; k++) {
 		const struct departure *x = &d->dep[k];
-		const struct stack_frame *site = site_of(x->stack);
+		const struct stack_frame *site = diagnosis__site(x->stack);
 		json_t *frames;
 
 		if (!departs(x))
@@ -493,10 +483,11 @@ static json_t *trend_json(const struct trend *t)
 			 "mk_p", num(t->mk_p));
 }
 
-static int print_json(const struct diagnosis *d, const struct diagnose_opts *o)
+static int print_json(const struct diag *g, const struct diagnose_opts *o)
 {
-	size_t n = timeline__snapshots(d->tl);
-	const struct report *last = timeline__snapshot(d->tl, n - 1);
+	const struct diagnosis *d = &g->dx;
+	size_t n = d->n;
+	const struct report *last = d->snaps[n - 1];
 	json_t *stacks = json_array(), *heap = json_array(), *root;
 
 	for (size_t i = 0; i < n; i++)
@@ -504,7 +495,7 @@ static int print_json(const struct diagnosis *d, const struct diagnose_opts *o)
 	for (size_t k = 0; k < shown(d, o); k++) {
 		const struct judged *j = &d->j[k];
 		const struct verdict *v = &j->v;
-		const struct stack_frame *site = site_of(j->row->stack);
+		const struct stack_frame *site = diagnosis__site(j->row->stack);
 		json_t *bytes = json_array(), *frames = json_array();
 
 		for (size_t i = 0; i < n; i++)
@@ -532,34 +523,44 @@ static int print_json(const struct diagnosis *d, const struct diagnose_opts *o)
 			 "leak_rate_bytes_per_s", d->leak_rate,
 			 "time_to_limit_s", o->limit > 0 ? num(leaks_eta(d, o)) : json_null(),
 			 "stacks_total", (json_int_t)d->nj, "stacks", stacks,
-			 "reference", departures_json(d, o));
+			 "reference", departures_json(g, o));
+	if (root && g->sc)
+		json_object_set_new(root, "pattern_classes", json_pack("{s:s, s:s, s:I, s:I}",
+			"target", stackcontrast__target_name(g->sc),
+			"reference", stackcontrast__ref_name(g->sc),
+			"target_bytes", (json_int_t)stackcontrast__total(g->sc, CONTRAST_TARGET),
+			"reference_bytes", (json_int_t)stackcontrast__total(g->sc, CONTRAST_BACKGROUND)));
+	if (root)
+		json_object_set_new(root, "patterns", patterns_json(g));
 	return report__print_json(root, stdout);
 }
 
 int cmd_diagnose(int argc, char **argv)
 {
 	struct diagnose_opts opts;
-	struct diagnosis d = { 0 };
+	struct diag d = { 0 };
 	struct timeline *t = NULL;
 	int err = parse_opts(argc, argv, &opts);
 
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	if (!(err = timeline__load(opts.dir, &t)) && !(err = diagnose(t, opts.reference != NULL, &d)) &&
-	    (!opts.reference || !(err = compare_reference(&opts, &d)))) {
+	    (!opts.reference || !(err = compare_reference(&opts, &d))) &&
+	    !(err = contrast_patterns(&d)) && (!opts.html || !(err = write_html(&d, &opts)))) {
 		if (opts.json) {
 			err = print_json(&d, &opts);
 		} else {
 			print_text(&d, &opts);
 			if (d.ref)
 				print_departures_text(&d, &opts);
+			print_patterns_text(&d);
 		}
 		if (err)
 			err = cli__stdout_failed("the diagnosis", err);
 		else
 			err = cli__stdout_flush("the diagnosis");
 	}
-	diagnosis_release(&d);
+	diag_release(&d);
 	timeline__free(t);
 	return err ? EXIT_FAIL : EXIT_OK;
 }

@@ -105,6 +105,13 @@ struct walk {
 	size_t norder;
 	uint64_t *tabu_until;   /* per AVP: tabu while step < tabu_until */
 	uint64_t rng, min_count;
+	/* ADD's candidates without a scan of every AVP (see _pick_add): */
+	uint32_t *rank;         /* per AVP: its place in ORDER */
+	uint32_t *by_attr;      /* ORDER grouped by attribute, each group in order */
+	uint32_t *attr_off;     /* nattrs + 1 offsets into BY_ATTR */
+	uint32_t *blocked;      /* per attribute: the pattern's AVPs that rule it out */
+	uint32_t *scratch;      /* norder candidates */
+	size_t nattrs;
 };
 
 /* W's evaluator and per-AVP arrays: 0 or -ENOMEM (W released then). */
@@ -119,8 +126,15 @@ static int _walk_init(struct walk *w, const struct contrast_data *d,
 	w->score = malloc((navps + 1) * sizeof(*w->score));
 	w->order = malloc((navps + 1) * sizeof(*w->order));
 	w->tabu_until = calloc(navps + 1, sizeof(*w->tabu_until));
+	w->nattrs = contrast_data__nattrs(d);
+	w->rank = malloc((navps + 1) * sizeof(*w->rank));
+	w->by_attr = malloc((navps + 1) * sizeof(*w->by_attr));
+	w->attr_off = calloc(w->nattrs + 1, sizeof(*w->attr_off));
+	w->blocked = calloc(w->nattrs + 1, sizeof(*w->blocked));
+	w->scratch = malloc((navps + w->nattrs + 1) * sizeof(*w->scratch));
 	w->ev = contrast_eval__new(d, obj);
-	return w->score && w->order && w->tabu_until && w->ev ? 0 : -ENOMEM;
+	return w->score && w->order && w->tabu_until && w->rank && w->by_attr && w->attr_off &&
+	       w->blocked && w->scratch && w->ev ? 0 : -ENOMEM;
 }
 
 static void _walk_release(struct walk *w)
@@ -130,6 +144,11 @@ static void _walk_release(struct walk *w)
 	free(w->score);
 	free(w->order);
 	free(w->tabu_until);
+	free(w->rank);
+	free(w->by_attr);
+	free(w->attr_off);
+	free(w->blocked);
+	free(w->scratch);
 }
 
 static int _order_cmp(const void *pa, const void *pb, void *ctx)
@@ -142,37 +161,87 @@ static int _order_cmp(const void *pa, const void *pb, void *ctx)
 	return a < b ? -1 : a > b;
 }
 
-static bool _allowed(const struct walk *w, const struct contrast_pattern *p, uint32_t avp)
+/* Marks (DELTA +1) or unmarks (-1) the attributes AVP rules out: its own
+ * and those related to it by the hierarchy. */
+static void _block(struct walk *w, uint32_t avp, int delta)
 {
 	uint32_t attr = contrast_data__avp_attr(w->d, avp);
 
-	for (uint32_t i = 0; i < p->len; i++) {
-		uint32_t other = contrast_data__avp_attr(w->d, p->avp[i]);
+	w->blocked[attr] += (uint32_t)delta;
+	if (!w->o->hier)
+		return;
+	for (uint32_t a = 0; a < w->nattrs; a++)
+		if (a != attr && hierarchy__related(w->o->hier, attr, a))
+			w->blocked[a] += (uint32_t)delta;
+}
 
-		if (other == attr || hierarchy__related(w->o->hier, attr, other))
-			return false;
+static bool _usable(const struct walk *w, uint32_t v, uint64_t step, bool honour_tabu)
+{
+	return !w->blocked[contrast_data__avp_attr(w->d, v)] &&
+	       !(honour_tabu && step < w->tabu_until[v]);
+}
+
+static int _rank_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const uint32_t *rank = ctx;
+	uint32_t a = rank[*(const uint32_t *)pa], b = rank[*(const uint32_t *)pb];
+
+	return a < b ? -1 : a > b;
+}
+
+/* The first K usable AVPs of ORDER into CAND; returns how many. A scan of
+ * ORDER finds them at once unless the pattern rules out the attributes of
+ * most AVPs ahead of them; past a budget, the first K usable of each open
+ * attribute's own list are gathered and the K best ranked of
+ * them taken: the same AVPs a scan of ORDER finds, without walking past
+ * every AVP of the ruled-out attributes (all of them, when the hierarchy
+ * relates every attribute to every other). */
+static unsigned _candidates(struct walk *w, uint64_t step, bool honour_tabu, unsigned k,
+			    uint32_t *cand)
+{
+	size_t open = 0, n = 0;
+	unsigned got = 0;
+
+	for (uint32_t a = 0; a < w->nattrs; a++)
+		open += !w->blocked[a];
+	if (!open)
+		return 0;
+	/* a scan of ORDER, as long as it is no dearer than the lists */
+	size_t budget = open * ((size_t)k + w->o->tabu_size) + 64, i;
+	for (i = 0; i < w->norder && i < budget && got < k; i++)
+		if (_usable(w, w->order[i], step, honour_tabu))
+			cand[got++] = w->order[i];
+	if (got == k || i == w->norder)
+		return got;
+	got = 0;
+	for (uint32_t a = 0; a < w->nattrs; a++) {
+		unsigned taken = 0;
+
+		if (w->blocked[a])
+			continue;
+		for (uint32_t i = w->attr_off[a]; i < w->attr_off[a + 1] && taken < k; i++)
+			if (_usable(w, w->by_attr[i], step, honour_tabu)) {
+				w->scratch[n++] = w->by_attr[i];
+				taken++;
+			}
 	}
-	return true;
+	qsort_r(w->scratch, n, sizeof(*w->scratch), _rank_cmp, w->rank);
+	for (size_t i = 0; i < n && got < k; i++)
+		cand[got++] = w->scratch[i];
+	return got;
 }
 
 /* BMS: the bms_k best allowed AVPs, one drawn with probability proportional
- * to its score. Returns CONTRAST_NONE if no AVP can be added. */
-static uint32_t _pick_add(struct walk *w, const struct contrast_pattern *p, uint64_t step,
-			  bool honour_tabu)
+ * to its score. Returns CONTRAST_NONE if no AVP can be added. BLOCKED holds
+ * the pattern's ruled-out attributes (kept by _move). */
+static uint32_t _pick_add(struct walk *w, uint64_t step, bool honour_tabu)
 {
 	uint32_t cand[64];
-	unsigned k = w->o->bms_k ? w->o->bms_k : 1, n = 0;
+	unsigned k = w->o->bms_k ? w->o->bms_k : 1, n;
 
 	if (k > 64)
 		k = 64;
-	for (size_t i = 0; i < w->norder && n < k; i++) {
-		uint32_t v = w->order[i];
-
-		if (honour_tabu && step < w->tabu_until[v])
-			continue;
-		if (_allowed(w, p, v))
-			cand[n++] = v;
-	}
+	n = _candidates(w, step, honour_tabu, k, cand);
 	if (!n)
 		return CONTRAST_NONE;
 	double lo = w->score[cand[n - 1]], hi = w->score[cand[0]], shift = 0, total = 0;
@@ -229,6 +298,16 @@ static int _score_table(struct walk *w, struct contrast_top *out,
 		contrast_top__offer(out, &p);
 	}
 	qsort_r(w->order, w->norder, sizeof(*w->order), _order_cmp, w->score);
+	/* each attribute's AVPs in ORDER's order, and every AVP's rank */
+	for (size_t i = 0; i < w->norder; i++) {
+		w->rank[w->order[i]] = (uint32_t)i;
+		w->attr_off[contrast_data__avp_attr(d, w->order[i]) + 1]++;
+	}
+	for (size_t a = 0; a < w->nattrs; a++)
+		w->attr_off[a + 1] += w->attr_off[a];
+	memcpy(w->scratch, w->attr_off, w->nattrs * sizeof(*w->scratch));
+	for (size_t i = 0; i < w->norder; i++)
+		w->by_attr[w->scratch[contrast_data__avp_attr(d, w->order[i])]++] = w->order[i];
 	return 0;
 }
 
@@ -254,18 +333,20 @@ static uint32_t _move(struct walk *w, struct contrast_pattern *p, uint64_t step,
 	uint32_t avp = CONTRAST_NONE;
 
 	if (add) {
-		avp = _pick_add(w, p, step, true);
+		avp = _pick_add(w, step, true);
 		if (avp == CONTRAST_NONE && !p->len)
-			avp = _pick_add(w, p, step, false);
+			avp = _pick_add(w, step, false);
 		if (avp == CONTRAST_NONE && !p->len)
 			return CONTRAST_NONE;
 		add = avp != CONTRAST_NONE;
 	}
 	if (add) {
 		contrast_pattern__add(p, avp);
+		_block(w, avp, +1);
 	} else {
 		avp = _pick_del(w, p);
 		contrast_pattern__del(p, avp);
+		_block(w, avp, -1);
 	}
 	w->tabu_until[avp] = step + w->o->tabu_size;
 	*added = add;
@@ -303,6 +384,7 @@ int contrast_search__run(const struct contrast_data *d, const struct contrast_ob
 		_score(&w.cache, w.ev, &p, &st);
 		if (added && p.count[CONTRAST_TARGET] < w.min_count) {
 			contrast_pattern__del(&p, avp);     /* too few instances: undo */
+			_block(&w, avp, -1);
 			continue;
 		}
 		if (contrast_top__offer(out, &p))

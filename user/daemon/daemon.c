@@ -25,6 +25,7 @@
 #include "daemon/db.h"
 #include "daemon/watch.h"
 #include "detect/pivot.h"
+#include "diagnose/html.h"
 #include "lib/clock.h"
 #include "lib/evloop.h"
 #include "lib/hash.h"
@@ -1518,6 +1519,26 @@ static int _handle(const struct http_request *req, char **body, size_t *len, con
 		return 0;
 	}
 	*type = "application/json";
+	{	/* GET /api/collections/ID/report.html: its diagnosis as a page (diagnose/html.h) */
+		uint64_t id;
+		char msg[512];
+
+		if (!strcmp(req->method, "GET") && !html__route(req->path, &id)) {
+			const struct mx_collection *c = NULL;
+
+			_collect_model(d);
+			for (size_t i = 0; i < d->model.ncollections && !c; i++)
+				if (d->model.collections[i].id == id)
+					c = &d->model.collections[i];
+			if (!c)
+				return _error(body, len, status, 404, "no such collection");
+			if (!html__render_dir(c->dir, c->dir, body, len, msg, sizeof(msg))) {
+				*type = "text/html; charset=utf-8";
+				return 0;
+			}
+			return _error(body, len, status, 409, msg);
+		}
+	}
 	if (!strcmp(req->path, "/api/snapshot"))
 		return _snapshot_request(d, req, body, len, status);
 	if (!strcmp(req->method, "POST"))

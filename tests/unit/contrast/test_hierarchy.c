@@ -1,6 +1,7 @@
 /* Unit tests: hierarchy — against a brute-force reference of its definition
  * on random data full of aliases and nested levels, and its cost on many
- * one-to-one columns (50 rows x 5,000 columns of unique values). */
+ * one-to-one columns (50 rows x 5,000 columns of unique values); the
+ * search over alias columns keeps to the hierarchy's rules. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "contrast/contrast.h"
+#include "contrast/contrast_search.h"
 #include "contrast/hierarchy.h"
 #include "lib/rng.h"
 
@@ -259,6 +261,76 @@ Test(hierarchy, many_alias_columns_cost_columns_times_rows, .timeout = 60)
 	uint32_t low = contrast_data__avp_find(d, 3, "v3_7");
 	cr_assert_eq(hierarchy__parent(h, low, 4000), contrast_data__avp_find(d, 4000, "v4000_7"));
 
+	hierarchy__free(h);
+	contrast_data__free(d);
+	for (size_t a = 0; a < NCOLS; a++) {
+		free(names[a]);
+		free(cells[a]);
+	}
+	free(names);
+	free(cells);
+}
+
+/* 40 rows x 300 alias columns (every value unique to its row) and two
+ * free attributes: the hierarchy rules out every alias column once a
+ * pattern holds one, so ADD's candidates come from the open attributes'
+ * own lists. The walk keeps to the rules and finds the exhaustive best. */
+Test(hierarchy, search_over_alias_columns_keeps_the_rules)
+{
+	enum { NROWS = 40, NALIAS = 300, NCOLS = NALIAS + 2 };
+	char **names = calloc(NCOLS, sizeof(*names)), **cells = calloc(NCOLS, sizeof(*cells));
+	struct contrast_search_opts o;
+	struct contrast_objective obj;
+	struct contrast_top *heur, *exh;
+	struct contrast_search_stats st;
+	struct contrast_data *d;
+	struct hierarchy *h;
+
+	cr_assert(names && cells);
+	for (size_t a = 0; a < NCOLS; a++) {
+		cr_assert_geq(asprintf(&names[a], "c%zu", a), 0);
+		cells[a] = malloc(16);
+	}
+	d = contrast_data__new(NCOLS, (const char *const *)names);
+	cr_assert_not_null(d);
+	for (size_t r = 0; r < NROWS; r++) {
+		bool target = r % 2;
+
+		for (size_t a = 0; a < NALIAS; a++)
+			snprintf(cells[a], 16, "v%zu_%zu", a, r);
+		/* the free attributes: X=x1 on most target rows, Y by row % 3 */
+		snprintf(cells[NALIAS], 16, "%s", target && r % 10 != 1 ? "x1" : "x0");
+		snprintf(cells[NALIAS + 1], 16, "y%zu", r % 3);
+		cr_assert_eq(contrast_data__add(d, (const char *const *)cells,
+						target ? CONTRAST_TARGET : CONTRAST_BACKGROUND, 1, 0), 0);
+	}
+	cr_assert_eq(contrast_data__finalize(d), 0);
+	cr_assert_eq(hierarchy__mine(d, &h), 0);
+	cr_assert(hierarchy__related(h, 0, NALIAS - 1));
+	contrast_search__defaults(&o);
+	o.hier = h;
+	o.max_len = 2;
+	o.patience = 2000;
+	cr_assert_eq(contrast_objective__lookup("proportion", &obj), 0);
+	heur = contrast_top__new(20);
+	exh = contrast_top__new(20);
+	cr_assert_eq(contrast_search__run(d, &obj, &o, heur, &st), 0);
+	cr_assert_gt(st.steps, 1000);
+	cr_assert_eq(contrast_search__exhaustive(d, &obj, &o, exh, NULL), 0);
+	cr_expect(contrast_pattern__same(contrast_top__get(heur, 0), contrast_top__get(exh, 0)),
+		  "the walk's best is the exhaustive best");
+	cr_expect_float_eq(contrast_top__get(heur, 0)->score, contrast_top__get(exh, 0)->score, 1e-12);
+	for (size_t i = 0; i < contrast_top__len(heur); i++) {
+		const struct contrast_pattern *p = contrast_top__get(heur, i);
+
+		for (uint32_t a = 0; a < p->len; a++)
+			for (uint32_t b = a + 1; b < p->len; b++)
+				cr_expect_not(hierarchy__related(h, contrast_data__avp_attr(d, p->avp[a]),
+								 contrast_data__avp_attr(d, p->avp[b])),
+					      "pattern %zu joins related attributes", i);
+	}
+	contrast_top__free(heur);
+	contrast_top__free(exh);
 	hierarchy__free(h);
 	contrast_data__free(d);
 	for (size_t a = 0; a < NCOLS; a++) {
