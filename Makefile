@@ -28,7 +28,7 @@ endif
 .SUFFIXES:
 .SECONDARY:
 
-PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd
+PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd libcurl snappy
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # cairo is compiled against but not linked: user/lib/cairo_dl loads
 # libcairo at the first drawing call, so runs that draw nothing do not load
