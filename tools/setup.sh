@@ -10,6 +10,7 @@ PKGS=(
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 redis-server redis-tools
   protobuf-c-compiler libprotobuf-c-dev golang-go
   libsqlite3-dev sqlite3 libinih-dev libmicrohttpd-dev libsystemd-dev prometheus curl
+  libsnappy-dev libcurl4-openssl-dev victoria-metrics  # fleet: remote_write (snappy, libcurl), its e2e receiver
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in
