@@ -1741,12 +1741,12 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 		goto cleanup;
 	}
 	_budget_init(&d);
-	if ((err = _fleet_open(&d, msg, sizeof(msg)))) {
+	err = db__open(cfg->store, &d.db, msg, sizeof(msg));
+	if (err) {
 		pr_err("%s", msg);
 		goto cleanup;
 	}
-	err = db__open(cfg->store, &d.db, msg, sizeof(msg));
-	if (err) {
+	if ((err = _fleet_open(&d, msg, sizeof(msg)))) {	/* the spool beside the store */
 		pr_err("%s", msg);
 		goto cleanup;
 	}
