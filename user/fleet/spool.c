@@ -85,7 +85,8 @@ int spool__open(const char *dir, uint64_t max_bytes, struct spool **out, char *e
 		struct stat s;
 		struct rec *r;
 
-		if (sscanf(e->d_name, "%16llx.%7s", &seq, ext) != 2 || strlen(e->d_name) != 19)
+		if (sscanf(e->d_name, "%16llx.%7s", &seq, ext) != 2 ||
+		    strlen(e->d_name) != 17 + strlen(ext))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (!strcmp(ext, "tmp")) {	/* a write that never finished */
