@@ -66,7 +66,7 @@ static int _build(struct expo_series *s, struct expo_label *l, size_t n)
 
 int expo__from_key(const char *key, size_t keylen, double value, struct expo_series *out)
 {
-	struct expo_label l[MAX_LABELS];
+	struct expo_label l[MAX_LABELS] = { 0 };
 	size_t n = 0, o = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -120,7 +120,7 @@ static bool _name_char(char c, bool first)
 static int _line(const char *line, const struct expo_label *extra, size_t nextra,
 		 struct expo_set *set)
 {
-	struct raw raw[MAX_LABELS];
+	struct raw raw[MAX_LABELS] = { 0 };
 	struct expo_label l[MAX_LABELS + 1 + 16];
 	struct expo_series *s;
 	const char *p = line, *ns = line;

@@ -281,7 +281,7 @@ Test(profpush, retried_on_503_failed_on_400)
 	cr_expect_eq(st.failed, 1);
 	usleep(300000);
 	cr_expect_eq(httpsink__count(pa), 1, "a 400 was retried");
-	check_pyroscope(httpsink__req(py, 2), 0, 1.7e9, (double)time(NULL) - 120);
+	check_pyroscope(httpsink__req(py, 2), 0, 1.7e9, (double)time(NULL) - 60);
 	profpush__free(pp);
 	httpsink__free(py);
 	httpsink__free(pa);
