@@ -6,7 +6,7 @@
  * keeps it: its export shows the marker as a null value, the series' last,
  * and no sample comes after it); the receiver down for more than a minute
  * loses no sample: seep_samples_total, one per interval, arrives as an
- * unbroken run of consecutive values across the outage, and other series
+ * unbroken run of consecutive values across the outage, none twice, and other series
  * of the same requests have as many samples; the spool held requests while
  * the receiver was down and is empty again after the replay. */
 #include <criterion/criterion.h>
@@ -201,6 +201,8 @@ static char *vm_export(const char *match)
 
 /* The values of the one series MATCH selects, by timestamp, duplicates of
  * a timestamp once; NaN for a null (a stale marker). Returns the count. */
+static size_t dups;	/* samples series_values() found twice */
+
 static size_t series_values(const char *match, double *v, int64_t *ts, size_t cap, json_t **metric)
 {
 	char *text = vm_export(match);
@@ -215,8 +217,10 @@ static size_t series_values(const char *match, double *v, int64_t *ts, size_t ca
 		int64_t t = json_integer_value(json_array_get(tss, i));
 		json_t *x = json_array_get(vals, i);
 
-		if (n && ts[n - 1] == t)
+		if (n && ts[n - 1] == t) {
+			dups++;
 			continue;
+		}
 		ts[n] = t;
 		v[n++] = json_is_number(x) ? json_number_value(x) : NAN;
 	}
@@ -330,7 +334,9 @@ Test(remote_write, receiver_down_for_a_minute_loses_no_sample, .init = setup, .f
 	cr_expect_gt(retried, 0, "nothing was sent again from the spool");
 	cr_expect_eq(metric("seep_remote_write_samples_total{outcome=\"dropped\"}"), 0);
 	sleep(2);
+	dups = 0;
 	n = series_values(match, v, ts, 4096, NULL);
+	cr_expect_eq(dups, 0, "%zu samples arrived twice", dups);
 	/* about 70 intervals, every one of them: consecutive counter values */
 	cr_assert_geq(n, 68, "seep_samples_total: %zu samples", n);
 	for (size_t i = 0; i + 1 < n; i++)
