@@ -447,8 +447,10 @@ int remote_write__push(struct remote_write *rw, const char *exposition, double n
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	memcpy(all, cur.s, cur.n * sizeof(*all));
-	memcpy(all + cur.n, stale.s, stale.n * sizeof(*all));
+	if (cur.n)
+		memcpy(all, cur.s, cur.n * sizeof(*all));
+	if (stale.n)
+		memcpy(all + cur.n, stale.s, stale.n * sizeof(*all));
 	err = rwproto__encode(all, nall, (int64_t)llround(now_s * 1000), &r.body, &r.len);
 	if (err)
 		goto cleanup;

@@ -107,7 +107,8 @@ int spool__open(const char *dir, uint64_t max_bytes, struct spool **out, char *e
 		if (seq >= sp->next_seq)
 			sp->next_seq = seq + 1;
 	}
-	qsort(sp->r, sp->n, sizeof(*sp->r), _cmp_rec);
+	if (sp->n)
+		qsort(sp->r, sp->n, sizeof(*sp->r), _cmp_rec);
 	sp->st.records = sp->n;
 	*out = sp;
 	sp = NULL;
