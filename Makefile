@@ -28,9 +28,8 @@ endif
 .SUFFIXES:
 .SECONDARY:
 
-PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd
-# seep fleet's TSDB client (user/fleet/httpget.c)
-PKGS     += libcurl
+# libcurl: seep fleet's TSDB client and remote_write; snappy: remote_write
+PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd libcurl snappy
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # cairo is compiled against but not linked: user/lib/cairo_dl loads
 # libcairo at the first drawing call, so runs that draw nothing do not load

@@ -11,7 +11,7 @@ PKGS=(
   protobuf-c-compiler libprotobuf-c-dev golang-go
   libsqlite3-dev sqlite3 libinih-dev libmicrohttpd-dev libsystemd-dev prometheus curl
   strace  # mitigation e2e: the unconfigured daemon's signals and cgroup writes, traced
-  libcurl4-openssl-dev victoria-metrics  # seep fleet: TSDB client, and the fleet e2e's VictoriaMetrics
+  libsnappy-dev libcurl4-openssl-dev victoria-metrics  # fleet: remote_write (snappy), TSDB client (libcurl), the e2e's VictoriaMetrics
   chromium  # the HTML report's browser test (tests/e2e/test_html_e2e.c), headless
 )
 # extra package sets: tools/setup.sh bench|snapshot

@@ -29,6 +29,7 @@ static const struct key keys[] = {
 	{ "daemon", "bpf", K_BOOL, F(bpf), 0, 0, "tier 0 from BPF (rss_stat); no: /proc only" },
 	{ "daemon", "scope_cgroup", K_STRING, F(scope_cgroup), 0, 0,
 	  "track only processes in this memory cgroup or below it (a container); empty: all" },
+	{ "daemon", "host", K_STRING, F(host), 0, 0, "the host label; empty: the host name" },
 	{ "retention", "max_age", K_DURATION, F(max_age_s), 60, 1e9, "samples older are dropped" },
 	{ "retention", "max_bytes", K_SIZE, F(max_bytes), 1 << 20, 1e15,
 	  "oldest samples dropped above this store size" },
@@ -51,6 +52,34 @@ static const struct key keys[] = {
 	{ "pivot", "base", K_SIZE, F(pivot_base), 4096, 1e12, "upper edge of the lowest bucket" },
 	{ "metrics", "top", K_U32, F(top_n), 1, 100000, "processes with their own series" },
 	{ "metrics", "max_cgroups", K_U32, F(max_cgroups), 1, 100000, "cgroups exported" },
+	{ "metrics", "max_series", K_U32, F(max_series), 0, 10000000,
+	  "series budget of the process, component, cgroup and suspect series; 0: none" },
+	{ "remote_write", "url", K_STRING, F(rw_url), 0, 0,
+	  "Prometheus remote_write receiver, e.g. http://vm:8428/api/v1/write; empty: off" },
+	{ "remote_write", "interval", K_DURATION, F(rw_interval_s), 0, 86400,
+	  "between two requests; 0: every daemon interval" },
+	{ "remote_write", "timeout", K_DURATION, F(rw_timeout_s), 0.1, 600, "of one request" },
+	{ "remote_write", "max_backoff", K_DURATION, F(rw_max_backoff_s), 0.5, 3600,
+	  "longest wait between two retries (0.5s doubling, with jitter)" },
+	{ "remote_write", "spool_dir", K_STRING, F(rw_spool_dir), 0, 0,
+	  "requests kept while the receiver is down; empty: 'remote_write' next to the store" },
+	{ "remote_write", "spool_max_bytes", K_SIZE, F(rw_spool_max_bytes), 4096, 1e15,
+	  "spool bound; the oldest requests are dropped past it" },
+	{ "remote_write", "labels", K_STRING, F(rw_labels), 0, 0,
+	  "extra labels on every series, name=value,name=value" },
+	{ "profiles", "pyroscope", K_STRING, F(prof_pyroscope), 0, 0,
+	  "Pyroscope base URL snapshots are pushed to (/ingest); empty: none" },
+	{ "profiles", "parca", K_STRING, F(prof_parca), 0, 0,
+	  "Parca base URL snapshots are pushed to (/api/profiles/writeraw); empty: none" },
+	{ "profiles", "app", K_STRING, F(prof_app), 0, 0,
+	  "application name (Pyroscope) and profile name (Parca __name__)" },
+	{ "profiles", "labels", K_STRING, F(prof_labels), 0, 0,
+	  "extra labels on every snapshot, name=value,name=value" },
+	{ "profiles", "timeout", K_DURATION, F(prof_timeout_s), 0.1, 600, "of one push" },
+	{ "profiles", "retries", K_U32, F(prof_retries), 0, 100,
+	  "tries after a failed push (5xx, 429, no connection)" },
+	{ "profiles", "backoff", K_DURATION, F(prof_backoff_s), 0.01, 3600,
+	  "wait before the first retry, doubling" },
 	{ "budget", "cpu", K_DOUBLE, F(cpu_budget), 0.001, 1, "share of a core for the daemon" },
 	{ "budget", "bpf_cpu", K_DOUBLE, F(bpf_budget), 0.001, 1,
 	  "share of a core for the BPF programs" },
@@ -169,6 +198,14 @@ void daemon_config__defaults(struct daemon_config *c)
 	c->ref_s = 20;
 	c->ref_sample_bytes = 2 * 1024 * 1024;
 	mitigate_config__defaults(&c->mitigation);
+	c->max_series = 2000;
+	c->rw_timeout_s = 10;
+	c->rw_max_backoff_s = 30;
+	c->rw_spool_max_bytes = 64ULL << 20;
+	snprintf(c->prof_app, sizeof(c->prof_app), "seep_heap");
+	c->prof_timeout_s = 10;
+	c->prof_retries = 3;
+	c->prof_backoff_s = 1;
 }
 
 int daemon_config__parse_duration(const char *s, double *out)

@@ -77,6 +77,19 @@ struct daemon_config {
 	char ref_dir[3800];	/* empty: 'references' next to the store */
 	/* [mitigation]: tier 4, off by default (mitigate/mitigate.h) */
 	struct mitigate_config mitigation;
+	/* series and snapshots out of the host (fleet/remote_write.h, fleet/profpush.h) */
+	char host[256];		/* daemon.host: the host label; empty: gethostname() */
+	uint32_t max_series;	/* metrics.max_series: entity series budget; 0: none */
+	char rw_url[1024];	/* [remote_write]; empty: off */
+	double rw_interval_s;	/* 0: every daemon interval */
+	double rw_timeout_s, rw_max_backoff_s;
+	char rw_spool_dir[3800];	/* empty: 'remote_write' next to the store */
+	uint64_t rw_spool_max_bytes;
+	char rw_labels[512];
+	char prof_pyroscope[1024], prof_parca[1024];	/* [profiles]; empty: none */
+	char prof_app[128], prof_labels[512];
+	double prof_timeout_s, prof_backoff_s;
+	uint32_t prof_retries;
 };
 
 void daemon_config__defaults(struct daemon_config *c);

@@ -26,6 +26,8 @@
 #include "daemon/watch.h"
 #include "detect/pivot.h"
 #include "diagnose/html.h"
+#include "fleet/profpush.h"
+#include "fleet/remote_write.h"
 #include "lib/clock.h"
 #include "lib/evloop.h"
 #include "lib/hash.h"
@@ -157,6 +159,10 @@ struct dmn {
 	struct memevents *mev;
 	uint64_t oom_victims, cgroup_events;
 	struct dmit *mit;	/* tier 4; NULL: off */
+	/* out of the host (fleet/): the host label, remote_write, profile push */
+	char host[256];
+	struct remote_write *rw;
+	struct profpush *pp;
 };
 
 static bool _pw_eq(uint32_t id, const void *key, void *ctx)
@@ -788,6 +794,8 @@ static void _model_config(struct dmn *d)
 	d->model.self.rss_budget_bytes = d->cfg.rss_budget;
 	d->model.top_n = d->cfg.top_n;
 	d->model.max_cgroups = d->cfg.max_cgroups;
+	d->model.max_series = d->cfg.max_series;
+	d->model.host = d->host;
 }
 
 static int _model(struct dmn *d, double now)
@@ -1325,6 +1333,91 @@ static void _growth_open(struct dmn *d)
 		(unsigned long long)gc.sample_bytes);
 }
 
+/* --- out of the host (fleet/) --------------------------------------------- */
+
+/* The host label, remote_write and the profile push, as configured; a
+ * store that cannot be set up is a configuration error. */
+static int _fleet_open(struct dmn *d, char *msg, size_t msglen)
+{
+	const struct daemon_config *c = &d->cfg;
+	int err;
+
+	if (c->host[0])
+		snprintf(d->host, sizeof(d->host), "%s", c->host);
+	else if (gethostname(d->host, sizeof(d->host) - 1))
+		snprintf(d->host, sizeof(d->host), "localhost");
+	if (c->rw_url[0]) {
+		char spool[4096], tmp[sizeof(c->store)];
+		struct remote_write_config rc = {
+			.url = c->rw_url, .host = d->host, .labels = c->rw_labels,
+			.interval_s = c->rw_interval_s, .timeout_s = c->rw_timeout_s,
+			.spool_dir = spool, .spool_max_bytes = c->rw_spool_max_bytes,
+			.min_backoff_s = 0.5, .max_backoff_s = c->rw_max_backoff_s,
+		};
+
+		snprintf(tmp, sizeof(tmp), "%s", c->store);
+		if (c->rw_spool_dir[0])
+			snprintf(spool, sizeof(spool), "%s", c->rw_spool_dir);
+		else
+			snprintf(spool, sizeof(spool), "%s/remote_write", dirname(tmp));
+		if ((err = remote_write__new(&rc, &d->rw, msg, msglen)))
+			return err;
+		pr_info("remote_write: to '%s', spool '%s' (at most %llu bytes)", c->rw_url, spool,
+			(unsigned long long)c->rw_spool_max_bytes);
+	}
+	if (c->prof_pyroscope[0] || c->prof_parca[0]) {
+		struct profpush_config pc = {
+			.pyroscope = c->prof_pyroscope, .parca = c->prof_parca, .app = c->prof_app,
+			.host = d->host, .labels = c->prof_labels, .timeout_s = c->prof_timeout_s,
+			.retries = c->prof_retries, .backoff_s = c->prof_backoff_s,
+		};
+
+		if ((err = profpush__new(&pc, &d->pp, msg, msglen)))
+			return err;
+		pr_info("profile push: Pyroscope '%s', Parca '%s'",
+			c->prof_pyroscope[0] ? c->prof_pyroscope : "(none)",
+			c->prof_parca[0] ? c->prof_parca : "(none)");
+	}
+	return 0;
+}
+
+/* After the store: this interval's series to the remote_write receiver. */
+static void _remote_write(struct dmn *d, double now)
+{
+	struct remote_write_stats st;
+	struct mx_fleet *f = &d->model.fleet;
+
+	if (!d->rw)
+		return;
+	if (d->metrics_text && remote_write__push(d->rw, d->metrics_text, now))
+		pr_warn("remote_write: this interval's series were not queued");
+	remote_write__stats(d->rw, &st);
+	f->rw_on = true;
+	f->rw_sent = st.sent;
+	f->rw_failed = st.failed;
+	f->rw_retried = st.retried;
+	f->rw_dropped = st.dropped;
+	f->rw_spool_bytes = st.spool_bytes;
+	f->rw_spool_records = st.spool_records;
+}
+
+/* After the collections moved: their new snapshots to the profile stores. */
+static void _profpush(struct dmn *d, double now)
+{
+	struct profpush_stats st;
+	struct mx_fleet *f = &d->model.fleet;
+
+	if (!d->pp)
+		return;
+	if (profpush__sync(d->pp, &d->model, now))
+		pr_warn("profile push: new snapshots were not queued");
+	profpush__stats(d->pp, &st);
+	f->push_on = true;
+	f->push_sent = st.sent;
+	f->push_failed = st.failed;
+	f->push_retried = st.retried;
+}
+
 static int _tick(struct dmn *d)
 {
 	double now = clock__wall_s(), t0 = clock__mono_s(), t1;
@@ -1378,6 +1471,7 @@ static int _tick(struct dmn *d)
 	if (collects__running(d->coll) < running)
 		malloc_trim(0);
 	_collect_model(d);
+	_profpush(d, now);
 	_self_cost(d, clock__mono_s());
 	err = _model(d, now);
 	if (err)
@@ -1385,6 +1479,7 @@ static int _tick(struct dmn *d)
 	t1 = clock__mono_s();
 	if (_store(d, now))
 		d->store_errors++;
+	_remote_write(d, now);
 	if (collector__stats(d->col)->samples % 60 == 0) {
 		if (db__retain(d->db, now, d->cfg.max_age_s, d->cfg.max_bytes))
 			d->store_errors++;
@@ -1655,6 +1750,8 @@ static int _on_signal(int fd, uint32_t events, void *ctx)
 
 static void _release(struct dmn *d)
 {
+	remote_write__free(d->rw);	/* what is queued goes to the spool */
+	profpush__free(d->pp);
 	oomwatch__free(d->oom);
 	memevents__free(d->mev);
 	dmit__free(d->mit);
@@ -1737,6 +1834,10 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 	_budget_init(&d);
 	err = db__open(cfg->store, &d.db, msg, sizeof(msg));
 	if (err) {
+		pr_err("%s", msg);
+		goto cleanup;
+	}
+	if ((err = _fleet_open(&d, msg, sizeof(msg)))) {	/* the spool beside the store */
 		pr_err("%s", msg);
 		goto cleanup;
 	}

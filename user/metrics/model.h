@@ -174,8 +174,21 @@ struct mx_mitigate_stats {
 	uint64_t executor_calls, executor_errors;
 };
 
+/* Series and snapshots out of the host (fleet/remote_write.h,
+ * fleet/profpush.h): their counters, zero when off. */
+struct mx_fleet {
+	bool rw_on;			/* [remote_write] url set */
+	uint64_t rw_sent, rw_failed, rw_retried, rw_dropped;	/* samples */
+	uint64_t rw_spool_bytes, rw_spool_records;
+	bool push_on;			/* [profiles] a store set */
+	uint64_t push_sent, push_failed, push_retried;	/* snapshot pushes */
+};
+
 struct mx_model {
 	double now_s;
+	const char *host;		/* the host label (daemon.host); NULL: none */
+	size_t max_series;		/* series budget of the entity families; 0: none */
+	struct mx_fleet fleet;
 	uint64_t host_total, host_available;
 	const struct mx_proc *procs;	/* sorted by rss, largest first */
 	size_t nprocs;

@@ -53,10 +53,126 @@ static size_t _min(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-static void _procs(FILE *f, const struct mx_model *m)
+/* The series budget, planned before anything is written: active suspects
+ * first (2 series each), then components (6 each), processes (5 each),
+ * cgroups (2 each), each up to its own bound (top_n, max_cgroups). */
+#define SUSPECT_SERIES 2
+#define COMPONENT_SERIES 6
+#define PROCESS_SERIES 5
+#define CGROUP_SERIES 2
+
+struct plan {
+	size_t suspects, components, procs, cgroups;	/* shown */
+	size_t live;					/* live components */
+	size_t wanted, shown;				/* entity series */
+};
+
+static size_t _take(size_t *left, size_t want, size_t per, bool limited)
+{
+	size_t n = want;
+
+	if (limited) {
+		n = _min(want, *left / per);
+		*left -= n * per;
+	}
+	return n;
+}
+
+static void _plan(const struct mx_model *m, struct plan *p)
+{
+	size_t active = 0, left = m->max_series, ncg;
+	bool lim = m->max_series > 0;
+
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < m->nsuspects; i++)
+		active += m->suspects[i].active;
+	for (size_t i = 0; i < m->ncomponents; i++)
+		p->live += m->components[i].live > 0;
+	ncg = _min(m->ncgroups, m->max_cgroups);
+	p->wanted = active * SUSPECT_SERIES + _min(p->live, m->top_n) * COMPONENT_SERIES +
+		    _min(m->nprocs, m->top_n) * PROCESS_SERIES + ncg * CGROUP_SERIES;
+	p->suspects = _take(&left, active, SUSPECT_SERIES, lim);
+	p->components = _take(&left, _min(p->live, m->top_n), COMPONENT_SERIES, lim);
+	p->procs = _take(&left, _min(m->nprocs, m->top_n), PROCESS_SERIES, lim);
+	p->cgroups = _take(&left, ncg, CGROUP_SERIES, lim);
+	p->shown = p->suspects * SUSPECT_SERIES + p->components * COMPONENT_SERIES +
+		   p->procs * PROCESS_SERIES + p->cgroups * CGROUP_SERIES;
+}
+
+static const char *_s(const char *s)
+{
+	return s ? s : "";
+}
+
+/* host="H", when the model has a host */
+static void _host(FILE *f, const struct mx_model *m, bool comma)
+{
+	if (!m->host)
+		return;
+	fputs("host=", f);
+	_lv(f, m->host);
+	if (comma)
+		fputc(',', f);
+}
+
+/* The first 12 hex digits of a build ID: enough to tell builds apart,
+ * short enough for a label. */
+static void _short_id(FILE *f, const char *id)
+{
+	char b[13];
+
+	snprintf(b, sizeof(b), "%s", _s(id));
+	_lv(f, b);
+}
+
+/* The labels a component's series carry (without the braces). */
+static void _comp_set(FILE *f, const struct mx_model *m, const struct mx_component *k)
+{
+	_host(f, m, true);
+	fputs("component=", f);
+	_lv(f, k->key);
+	fputs(",comm=", f);
+	_lv(f, k->comm);
+	fputs(",unit=", f);
+	_lv(f, k->unit);
+	fputs(",cgroup=", f);
+	_lv(f, k->cgroup);
+	fputs(",build_id=", f);
+	_short_id(f, k->build_id);
+}
+
+/* A process's place among the shown processes of its component, oldest
+ * first: the label that survives PID churn (a new instance takes the slot
+ * of the one it replaced). */
+static size_t _slot(const struct mx_model *m, size_t n, size_t i)
+{
+	const struct mx_proc *p = &m->procs[i];
+	size_t slot = 0;
+
+	for (size_t j = 0; j < n; j++) {
+		const struct mx_proc *q = &m->procs[j];
+
+		if (j != i && q->component == p->component &&
+		    (q->start < p->start || (q->start == p->start && q->pid < p->pid)))
+			slot++;
+	}
+	return slot;
+}
+
+static void _proc_set(FILE *f, const struct mx_model *m, size_t n, size_t i)
+{
+	const struct mx_proc *p = &m->procs[i];
+
+	_comp_set(f, m, &m->components[p->component]);
+	fprintf(f, ",slot=\"%zu\"", _slot(m, n, i));
+	if (p->suspect)
+		fprintf(f, ",pid=\"%d\"", p->pid);
+}
+
+static void _procs(FILE *f, const struct mx_model *m, const struct plan *pl)
 {
 	static const char *types[] = { "anon", "file", "shmem", "swap" };
-	size_t n = _min(m->nprocs, m->top_n);
+	size_t n = pl->procs;
 
 	_plain(f, "seep_processes", "gauge", "Processes on the host with a memory map.",
 	       (double)m->nprocs);
@@ -70,36 +186,23 @@ static void _procs(FILE *f, const struct mx_model *m)
 		uint64_t v[4] = { p->anon, p->file, p->shmem, p->swap };
 
 		for (int k = 0; k < 4; k++) {
-			fprintf(f, "seep_process_memory_bytes{pid=\"%d\",comm=", p->pid);
-			_lv(f, p->comm);
-			fprintf(f, ",component=");
-			_lv(f, m->components[p->component].key);
+			fputs("seep_process_memory_bytes{", f);
+			_proc_set(f, m, n, i);
 			fprintf(f, ",type=\"%s\"} %llu\n", types[k], (unsigned long long)v[k]);
 		}
 	}
 	_family(f, "seep_process_start_time_seconds", "gauge",
 		"Start time of a process (epoch seconds), top N by RSS.");
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "seep_process_start_time_seconds{pid=\"%d\",comm=", m->procs[i].pid);
-		_lv(f, m->procs[i].comm);
+		fputs("seep_process_start_time_seconds{", f);
+		_proc_set(f, m, n, i);
 		fputs("} ", f);
 		_num(f, floor(m->procs[i].start_s));
 		fputc('\n', f);
 	}
 }
 
-static void _comp_labels(FILE *f, const struct mx_component *k)
-{
-	fputs("{component=", f);
-	_lv(f, k->key);
-	fputs(",comm=", f);
-	_lv(f, k->comm);
-	fputs(",unit=", f);
-	_lv(f, k->unit);
-	fputs("}", f);
-}
-
-static void _components(FILE *f, const struct mx_model *m)
+static void _components(FILE *f, const struct mx_model *m, const struct plan *pl)
 {
 	/* components with live members, largest first, bounded like processes */
 	size_t shown = 0, live = 0;
@@ -126,7 +229,7 @@ static void _components(FILE *f, const struct mx_model *m)
 		if (m->components[i].live)
 			v[live++] = &m->components[i];
 	/* selection of the top N by rss (N is small: a partial selection sort) */
-	for (size_t i = 0; i < live && i < m->top_n; i++) {
+	for (size_t i = 0; i < live && i < pl->components; i++) {
 		size_t best = i;
 
 		for (size_t j = i + 1; j < live; j++)
@@ -149,8 +252,9 @@ static void _components(FILE *f, const struct mx_model *m)
 					 (double)k->short_lived, k->pivot_severity };
 
 			fputs(fams[fam].name, f);
-			_comp_labels(f, k);
-			fputc(' ', f);
+			fputc('{', f);
+			_comp_set(f, m, k);
+			fputs("} ", f);
 			_num(f, val[fam]);
 			fputc('\n', f);
 		}
@@ -158,9 +262,9 @@ static void _components(FILE *f, const struct mx_model *m)
 	free(v);
 }
 
-static void _cgroups(FILE *f, const struct mx_model *m)
+static void _cgroups(FILE *f, const struct mx_model *m, const struct plan *pl)
 {
-	size_t n = _min(m->ncgroups, m->max_cgroups);
+	size_t n = pl->cgroups;
 
 	_plain(f, "seep_cgroups_truncated", "gauge",
 	       "Cgroups left out of the per-cgroup series (the first N, parents first, are exported).",
@@ -168,7 +272,9 @@ static void _cgroups(FILE *f, const struct mx_model *m)
 	_family(f, "seep_cgroup_memory_usage_bytes", "gauge",
 		"Memory charged to a cgroup (v2 memory.current, v1 memory.usage_in_bytes).");
 	for (size_t i = 0; i < n; i++) {
-		fputs("seep_cgroup_memory_usage_bytes{cgroup=", f);
+		fputs("seep_cgroup_memory_usage_bytes{", f);
+		_host(f, m, true);
+		fputs("cgroup=", f);
 		_lv(f, m->cgroups[i].path);
 		fprintf(f, "} %llu\n", (unsigned long long)m->cgroups[i].usage);
 	}
@@ -177,15 +283,31 @@ static void _cgroups(FILE *f, const struct mx_model *m)
 	for (size_t i = 0; i < n; i++) {
 		if (m->cgroups[i].limit == UINT64_MAX)
 			continue;
-		fputs("seep_cgroup_memory_limit_bytes{cgroup=", f);
+		fputs("seep_cgroup_memory_limit_bytes{", f);
+		_host(f, m, true);
+		fputs("cgroup=", f);
 		_lv(f, m->cgroups[i].path);
 		fprintf(f, "} %llu\n", (unsigned long long)m->cgroups[i].limit);
 	}
 }
 
-static void _suspects(FILE *f, const struct mx_model *m)
+static void _suspect_row(FILE *f, const struct mx_model *m, const char *name,
+			 const struct mx_suspect *s, double v)
 {
-	size_t active = 0;
+	fprintf(f, "%s{", name);
+	_host(f, m, true);
+	fprintf(f, "kind=\"%s\",pid=\"%d\",comm=", s->kind, s->pid);
+	_lv(f, s->comm);
+	fputs(",component=", f);
+	_lv(f, s->component);
+	fprintf(f, ",pattern=\"%s\"} ", s->pattern);
+	_num(f, v);
+	fputc('\n', f);
+}
+
+static void _suspects(FILE *f, const struct mx_model *m, const struct plan *pl)
+{
+	size_t active = 0, shown;
 
 	for (size_t i = 0; i < m->nsuspects; i++)
 		active += m->suspects[i].active;
@@ -193,34 +315,62 @@ static void _suspects(FILE *f, const struct mx_model *m)
 	       (double)active);
 	_family(f, "seep_suspect_severity", "gauge",
 		"Severity (0..1) of a current leak suspect, by kind, pid and growth pattern.");
-	for (size_t i = 0; i < m->nsuspects; i++) {
-		const struct mx_suspect *s = &m->suspects[i];
-
-		if (!s->active)
-			continue;
-		fprintf(f, "seep_suspect_severity{kind=\"%s\",pid=\"%d\",comm=", s->kind, s->pid);
-		_lv(f, s->comm);
-		fputs(",component=", f);
-		_lv(f, s->component);
-		fprintf(f, ",pattern=\"%s\"} ", s->pattern);
-		_num(f, s->severity);
-		fputc('\n', f);
-	}
+	shown = 0;
+	for (size_t i = 0; i < m->nsuspects && shown < pl->suspects; i++)
+		if (m->suspects[i].active) {
+			_suspect_row(f, m, "seep_suspect_severity", &m->suspects[i],
+				     m->suspects[i].severity);
+			shown++;
+		}
 	_family(f, "seep_suspect_growth_bytes_per_second", "gauge",
 		"Growth rate of a current leak suspect's memory.");
-	for (size_t i = 0; i < m->nsuspects; i++) {
-		const struct mx_suspect *s = &m->suspects[i];
+	shown = 0;
+	for (size_t i = 0; i < m->nsuspects && shown < pl->suspects; i++)
+		if (m->suspects[i].active) {
+			_suspect_row(f, m, "seep_suspect_growth_bytes_per_second", &m->suspects[i],
+				     m->suspects[i].slope_bytes_per_s);
+			shown++;
+		}
+}
 
-		if (!s->active)
-			continue;
-		fprintf(f, "seep_suspect_growth_bytes_per_second{kind=\"%s\",pid=\"%d\",comm=", s->kind,
-			s->pid);
-		_lv(f, s->comm);
-		fputs(",component=", f);
-		_lv(f, s->component);
-		fprintf(f, ",pattern=\"%s\"} ", s->pattern);
-		_num(f, s->slope_bytes_per_s);
-		fputc('\n', f);
+/* The series budget and what left the host (fleet/). */
+static void _fleet(FILE *f, const struct mx_model *m, const struct plan *pl)
+{
+	const struct mx_fleet *x = &m->fleet;
+
+	_plain(f, "seep_series_budget", "gauge",
+	       "Per-process, component, cgroup and suspect series /metrics may show (0: no budget).",
+	       (double)m->max_series);
+	_plain(f, "seep_series_left_out", "gauge",
+	       "Series left out of /metrics because of the series budget.",
+	       (double)(pl->wanted - pl->shown));
+	if (x->rw_on) {
+		_family(f, "seep_remote_write_samples_total", "counter",
+			"Samples given to remote_write, by outcome (sent, failed: rejected by the"
+			" receiver, retried, dropped: spool or queue full, or torn).");
+		fprintf(f, "seep_remote_write_samples_total{outcome=\"sent\"} %llu\n",
+			(unsigned long long)x->rw_sent);
+		fprintf(f, "seep_remote_write_samples_total{outcome=\"failed\"} %llu\n",
+			(unsigned long long)x->rw_failed);
+		fprintf(f, "seep_remote_write_samples_total{outcome=\"retried\"} %llu\n",
+			(unsigned long long)x->rw_retried);
+		fprintf(f, "seep_remote_write_samples_total{outcome=\"dropped\"} %llu\n",
+			(unsigned long long)x->rw_dropped);
+		_plain(f, "seep_remote_write_spool_bytes", "gauge",
+		       "Bytes of remote_write requests spooled on disk while the receiver is down.",
+		       (double)x->rw_spool_bytes);
+		_plain(f, "seep_remote_write_spool_records", "gauge",
+		       "remote_write requests spooled on disk.", (double)x->rw_spool_records);
+	}
+	if (x->push_on) {
+		_family(f, "seep_profile_pushes_total", "counter",
+			"Heap snapshot pushes to profile stores, by outcome (sent, failed, retried).");
+		fprintf(f, "seep_profile_pushes_total{outcome=\"sent\"} %llu\n",
+			(unsigned long long)x->push_sent);
+		fprintf(f, "seep_profile_pushes_total{outcome=\"failed\"} %llu\n",
+			(unsigned long long)x->push_failed);
+		fprintf(f, "seep_profile_pushes_total{outcome=\"retried\"} %llu\n",
+			(unsigned long long)x->push_retried);
 	}
 }
 
@@ -414,6 +564,7 @@ static void _mitigation(FILE *f, const struct mx_model *m)
 
 int prom__render(const struct mx_model *m, char **buf, size_t *len)
 {
+	struct plan pl;
 	FILE *f;
 
 	*buf = NULL;
@@ -421,13 +572,15 @@ int prom__render(const struct mx_model *m, char **buf, size_t *len)
 	f = open_memstream(buf, len);
 	if (!f)
 		return -ENOMEM;
+	_plan(m, &pl);
 	_self(f, m);
-	_procs(f, m);
-	_components(f, m);
-	_cgroups(f, m);
-	_suspects(f, m);
+	_procs(f, m, &pl);
+	_components(f, m, &pl);
+	_cgroups(f, m, &pl);
+	_suspects(f, m, &pl);
 	_collections(f, m);
 	_mitigation(f, m);
+	_fleet(f, m, &pl);
 	if (fclose(f)) {
 		free(*buf);
 		*buf = NULL;

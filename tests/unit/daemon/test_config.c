@@ -72,6 +72,24 @@ static const struct case_ cases[] = {
 	{ "reference", "duration", "20s", "5s", "5s", "1h", "3600s", "2h" },
 	{ "reference", "sample_bytes", "2097152", "1MiB", "1048576", "1", "1", "0" },
 	{ "reference", "dir", "", "/tmp/r", "/tmp/r", "x", "x", NULL },
+	/* fleet: series and snapshots out of the host */
+	{ "daemon", "host", "", "web-1", "web-1", "h2", "h2", NULL },
+	{ "metrics", "max_series", "2000", "0", "0", "10000000", "10000000", "x" },
+	{ "remote_write", "url", "", "http://vm:8428/api/v1/write", "http://vm:8428/api/v1/write",
+	  "http://x/w", "http://x/w", NULL },
+	{ "remote_write", "interval", "0s", "30s", "30s", "1m", "60s", "x" },
+	{ "remote_write", "timeout", "10s", "2s", "2s", "1m", "60s", "0" },
+	{ "remote_write", "max_backoff", "30s", "5s", "5s", "1h", "3600s", "0.1s" },
+	{ "remote_write", "spool_dir", "", "/tmp/sp", "/tmp/sp", "x", "x", NULL },
+	{ "remote_write", "spool_max_bytes", "67108864", "1MiB", "1048576", "4096", "4096", "1KiB" },
+	{ "remote_write", "labels", "", "dc=eu", "dc=eu", "a=1,b=2", "a=1,b=2", NULL },
+	{ "profiles", "pyroscope", "", "http://p:4040", "http://p:4040", "http://q", "http://q", NULL },
+	{ "profiles", "parca", "", "http://p:7070", "http://p:7070", "http://q", "http://q", NULL },
+	{ "profiles", "app", "seep_heap", "web", "web", "x", "x", NULL },
+	{ "profiles", "labels", "", "dc=eu", "dc=eu", "a=1", "a=1", NULL },
+	{ "profiles", "timeout", "10s", "2s", "2s", "1m", "60s", "0" },
+	{ "profiles", "retries", "3", "0", "0", "100", "100", "101" },
+	{ "profiles", "backoff", "1s", "0.5s", "0.5s", "1m", "60s", "0" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

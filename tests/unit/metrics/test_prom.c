@@ -187,6 +187,10 @@ static void render(void)
 	struct mx_model m = fx_model();
 	size_t len = 0;
 
+	/* the fleet counters, so that promtool sees them too */
+	m.fleet = (struct mx_fleet){ .rw_on = true, .rw_sent = 100, .rw_retried = 7,
+				     .rw_spool_bytes = 4096, .rw_spool_records = 2,
+				     .push_on = true, .push_sent = 3, .push_failed = 1 };
 	cr_assert_eq(prom__render(&m, &text, &len), 0);
 	cr_assert_eq(len, strlen(text));
 	parse(text, &E);
@@ -209,22 +213,22 @@ Test(prom, top_n_processes_and_the_truncation_metric)
 	cr_assert_eq(nseries(&E, "seep_process_memory_bytes"), 2 * 4);
 	cr_assert_eq(nseries(&E, "seep_process_start_time_seconds"), 2);
 	cr_assert_eq(value(&E, "seep_process_memory_bytes",
-			   "pid=101,comm=leaker,component=leaker|abc|seep.service,type=anon"),
+			   "component=leaker|abc|seep.service,comm=leaker,unit=seep.service,cgroup=/system.slice/seep.service,build_id=abc,slot=0,pid=101,type=anon"),
 		     200 << 20);
 	cr_assert_eq(value(&E, "seep_process_memory_bytes",
-			   "pid=102,comm=leaker,component=leaker|abc|seep.service,type=file"),
+			   "component=leaker|abc|seep.service,comm=leaker,unit=seep.service,cgroup=/system.slice/seep.service,build_id=abc,slot=1,type=file"),
 		     9 << 20);
 	cr_assert(isnan(value(&E, "seep_process_memory_bytes",
-			      "pid=103,comm=we\"ird\\na\nme,component=odd|,type=anon")),
+			      "component=odd|,comm=we\"ird\\na\nme,unit=,cgroup=/,build_id=,slot=0,type=anon")),
 		  "pid 103 is not in the top 2");
-	cr_assert_eq(value(&E, "seep_process_start_time_seconds", "pid=101,comm=leaker"), 1.7e9);
+	cr_assert_eq(value(&E, "seep_process_start_time_seconds", "component=leaker|abc|seep.service,comm=leaker,unit=seep.service,cgroup=/system.slice/seep.service,build_id=abc,slot=0,pid=101"), 1.7e9);
 }
 
 Test(prom, label_values_are_escaped_and_read_back)
 {
 	cr_assert(strstr(text, "comm=\"we\\\"ird\\\\na\\nme\""), "escaped comm missing");
 	cr_assert_eq(value(&E, "seep_component_memory_bytes",
-			   "component=odd|,comm=we\"ird\\na\nme,unit="), 20 << 20);
+			   "component=odd|,comm=we\"ird\\na\nme,unit=,cgroup=/,build_id="), 20 << 20);
 }
 
 Test(prom, components_live_only)
@@ -233,9 +237,9 @@ Test(prom, components_live_only)
 	cr_assert_eq(value(&E, "seep_components_truncated", ""), 0);
 	cr_assert_eq(nseries(&E, "seep_component_memory_bytes"), 2);
 	cr_assert_eq(value(&E, "seep_component_process_starts_total",
-			   "component=leaker|abc|seep.service,comm=leaker,unit=seep.service"), 4);
+			   "component=leaker|abc|seep.service,comm=leaker,unit=seep.service,cgroup=/system.slice/seep.service,build_id=abc"), 4);
 	cr_assert_eq(value(&E, "seep_component_pivot_severity",
-			   "component=leaker|abc|seep.service,comm=leaker,unit=seep.service"), 0.5);
+			   "component=leaker|abc|seep.service,comm=leaker,unit=seep.service,cgroup=/system.slice/seep.service,build_id=abc"), 0.5);
 }
 
 Test(prom, cgroups_bounded_and_no_limit_when_unlimited)
@@ -276,11 +280,92 @@ Test(prom, own_cost_in_base_units)
 	cr_assert_eq(nseries(&E, "seep_bpf_drops_total"), 3);
 }
 
+Test(prom, fleet_counters)
+{
+	cr_assert(declared(&E, "seep_remote_write_samples_total", "counter"));
+	cr_assert_eq(value(&E, "seep_remote_write_samples_total", "outcome=sent"), 100);
+	cr_assert_eq(value(&E, "seep_remote_write_samples_total", "outcome=retried"), 7);
+	cr_assert_eq(value(&E, "seep_remote_write_spool_bytes", ""), 4096);
+	cr_assert_eq(value(&E, "seep_profile_pushes_total", "outcome=failed"), 1);
+}
+
 Test(prom, collections)
 {
 	cr_assert_eq(value(&E, "seep_collections_running", ""), 1);
 	cr_assert_eq(value(&E, "seep_collection_triggers_total", "trigger=leak"), 1);
 	cr_assert_eq(nseries(&E, "seep_collections_completed_total"), MX_NREASONS);
+}
+
+/* The labels that survive PID churn: a new instance of a component in
+ * the place of one that exited shows under the same labels (its slot),
+ * a non-suspect has no pid label, a suspect has one; the host label is
+ * on every entity series when the model has a host; build IDs are cut to
+ * 12 hex digits. */
+Test(prom, labels_survive_pid_churn)
+{
+	struct mx_model m = fx_model();
+	struct mx_proc procs[5];
+	struct mx_component comps[3];
+	struct expo *e = malloc(sizeof(*e));
+	char *t = NULL, *t2 = NULL;
+	size_t len;
+	const char *lab = "host=h1,component=leaker|abc|seep.service,comm=leaker,"
+			  "unit=seep.service,cgroup=/system.slice/seep.service,"
+			  "build_id=0123456789ab,slot=1,type=anon";
+
+	memcpy(procs, fx_procs, sizeof(procs));
+	memcpy(comps, fx_comps, sizeof(comps));
+	comps[0].build_id = "0123456789abcdef0123";
+	m.procs = procs;
+	m.components = comps;
+	m.host = "h1";
+	cr_assert_eq(prom__render(&m, &t, &len), 0);
+	parse(t, e);
+	cr_assert_eq(value(e, "seep_process_memory_bytes", lab), 80 << 20);
+	/* pid 102 exits, pid 900 (started later) takes its place */
+	procs[1].pid = 900;
+	procs[1].start = 99;
+	procs[1].anon = 81 << 20;
+	cr_assert_eq(prom__render(&m, &t2, &len), 0);
+	parse(t2, e);
+	cr_assert_eq(value(e, "seep_process_memory_bytes", lab), 81 << 20);
+	cr_assert(!strstr(t2, "pid=\"900\""), "a process that is no suspect has a pid label");
+	cr_assert(strstr(t2, "pid=\"101\""), "the suspect has no pid label");
+	cr_assert_eq(value(e, "seep_cgroup_memory_usage_bytes", "host=h1,cgroup=/system.slice"),
+		     500 << 20);
+	cr_assert_eq(value(e, "seep_suspect_severity",
+			   "host=h1,kind=process,pid=101,comm=leaker,component=leaker|abc|seep.service,"
+			   "pattern=steady"), 0.8);
+	free(t);
+	free(t2);
+	free(e);
+}
+
+/* The series budget: suspects first, then components, processes, cgroups;
+ * what did not fit is counted; no budget: nothing left out. */
+Test(prom, series_budget)
+{
+	struct mx_model m = fx_model();
+	struct expo *e = malloc(sizeof(*e));
+	char *t = NULL;
+	size_t len;
+
+	cr_assert_eq(value(&E, "seep_series_budget", ""), 0);
+	cr_assert_eq(value(&E, "seep_series_left_out", ""), 0);
+	/* 1 suspect (2) + 2 components (12) + 1 process (5) = 19 of 2+12+10+4 = 28 */
+	m.max_series = 19;
+	cr_assert_eq(prom__render(&m, &t, &len), 0);
+	parse(t, e);
+	cr_assert_eq(value(e, "seep_series_budget", ""), 19);
+	cr_assert_eq(value(e, "seep_series_left_out", ""), 9);
+	cr_assert_eq(nseries(e, "seep_suspect_severity"), 1);
+	cr_assert_eq(nseries(e, "seep_component_memory_bytes"), 2);
+	cr_assert_eq(nseries(e, "seep_process_memory_bytes"), 4);
+	cr_assert_eq(nseries(e, "seep_cgroup_memory_usage_bytes"), 0);
+	cr_assert_eq(value(e, "seep_processes_truncated", ""), 4);
+	cr_assert_eq(value(e, "seep_cgroups_truncated", ""), 3);
+	free(t);
+	free(e);
 }
 
 Test(prom, promtool_is_clean)
