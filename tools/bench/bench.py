@@ -750,6 +750,14 @@ def main():
     ap.add_argument("--redis-pipeline", type=int, default=1)
     ap.add_argument("--redis-timeout", type=float, default=15, help="seconds per load")
     ap.add_argument("--quick", action="store_true", help="1 round each, short runs (development)")
+    ap.add_argument("--from-log", metavar="FILE",
+                    help="no new runs: render the tables from the per-run lines a run printed "
+                         "on stderr (FILE), with the per-run logs it left in build/bench/logs "
+                         "(a run cut short, e.g. before its kernel section)")
+    ap.add_argument("--started", help="with --from-log: when that run started, "
+                                      "'YYYY-MM-DD HH:MM' (UTC)")
+    ap.add_argument("--start-load", help="with --from-log: the load average when it started, "
+                                         "'1m/5m/15m'")
     args = ap.parse_args()
     if args.quick:
         args.rounds, args.redis_rounds = 1, 1
@@ -779,6 +787,9 @@ def main():
                 f.write(md)
             log("bench: table written to %s" % path)
         return 0
+
+    if args.from_log:
+        return from_log(args, sampling, only)
 
     sections = []
     if args.only in (None, "micro"):
@@ -845,6 +856,57 @@ def main():
         md += "\n" + kernel_section(args)
     print(md)
     if args.out and not args.quick:
+        with open(args.out, "w") as f:
+            f.write(md)
+        log("bench: table written to %s" % args.out)
+    return 0
+
+
+LOG_LINE = re.compile(r"^(micro|scale|redis-glibc|redis-jemalloc) round (\d+)/(\d+)  (.+?)\s+"
+                      r"(n/a|([\d.]+) (?:ns/pair|µs CPU/command, ([\d.]+) commands/s))$")
+
+
+def from_log(args, sampling, only):
+    """Rebuilds the sections of a run from the lines it logged (values as
+    logged: three significant digits) and renders them (--from-log)."""
+    rows = {}
+    with open(args.from_log, errors="replace") as f:
+        for line in f:
+            m = LOG_LINE.match(line.rstrip("\n"))
+            if not m:
+                continue
+            sec, rnd, name = m.group(1), int(m.group(2)), m.group(4)
+            val = None
+            if m.group(6) is not None:
+                val = (float(m.group(6)) if m.group(7) is None
+                       else (float(m.group(6)), float(m.group(7))))
+            rows.setdefault(sec, {}).setdefault(rnd, {})[name] = val
+    sections = []
+    for sec in ("micro", "redis-glibc", "redis-jemalloc", "scale"):
+        if sec not in rows:
+            continue
+        if sec == "scale":
+            tools = scale_tools([0] * 64, [int(x) for x in args.scale.split(",")])
+        else:
+            kind = "jemalloc" if sec == "redis-jemalloc" else "glibc"
+            lib = LIBJEMALLOC if kind == "jemalloc" else LIBC
+            tools = make_tools(os.path.join(BB, "lib-" + kind, os.path.basename(lib)), kind,
+                               sampling, only)
+        names = set(n for r in rows[sec].values() for n in r)
+        tools = [t for t in tools if t.name in names or is_na(t)]
+        sections.append((sec, tools, [rows[sec][r] for r in sorted(rows[sec])]))
+        if sec == "micro":
+            args.rounds = len(rows[sec])
+        elif sec.startswith("redis"):
+            args.redis_rounds = len(rows[sec])
+    global LOAD_AT_START
+    if args.start_load:
+        LOAD_AT_START = tuple(float(x) for x in args.start_load.split("/"))
+    started = (datetime.datetime.strptime(args.started, "%Y-%m-%d %H:%M").replace(
+        tzinfo=datetime.timezone.utc) if args.started else datetime.datetime.now(datetime.timezone.utc))
+    md = render(sections, args, sampling, started)
+    print(md)
+    if args.out:
         with open(args.out, "w") as f:
             f.write(md)
         log("bench: table written to %s" % args.out)
