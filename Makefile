@@ -209,7 +209,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCORE) $(TEST_HELPER_OBJS)
 
 # The daemon's libbpf-free modules (config, store, series, budget) are unit
 # tested too: their objects are linked in beside the core library.
-DAEMON_UNIT_OBJS := $(patsubst %,$(BUILD)/user/daemon/%.o,config db watch budget)
+DAEMON_UNIT_OBJS := $(patsubst %,$(BUILD)/user/daemon/%.o,config db watch budget memevents)
 $(BUILD)/tests/unit/daemon/%: tests/unit/daemon/%.c $(DAEMON_UNIT_OBJS) $(LIBCORE) $(TEST_HELPER_OBJS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -419,6 +419,7 @@ bench:
 	$(Q)tools/setup.sh bench
 	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BENCH_BINS)
 	$(Q)tools/bench/bench.py $(BENCH_ARGS)
+	$(Q)$(MAKE) --no-print-directory bench-tier0
 
 .PHONY: bench
 
@@ -435,3 +436,15 @@ bench-daemon: $(SEEP) $(BUILD)/tests/targets/daemon_leaker
 	$(Q)tools/bench/daemon-soak.sh $(SEEP) $(SOAK_S) $(SOAK_LIVE) $(SOAK_STARTS) $(SOAK_INTERVAL) \
 	  $(BUILD)/bench/daemon-soak.md $(BUILD)/tests/targets/daemon_leaker
 .PHONY: bench-daemon
+
+# bench-tier0: what the daemon costs redis-server (glibc malloc) under
+# redis-benchmark: off / tier 0 / tier 0 + a heap collection of redis,
+# interleaved in TIER0_PAIRS rounds (5); server CPU per command from
+# /proc/PID/stat, ratios as median (min-max); fails above 1.02x for tier 0.
+# Root. Writes $(BUILD)/bench/tier0-redis.md.
+TIER0_PAIRS ?= 5
+TIER0_REQUESTS ?= 50000
+bench-tier0: $(SEEP) $(BENCH_DIR)/redis-server-glibc
+	$(Q)tools/bench/tier0-redis.sh $(SEEP) $(BENCH_DIR)/redis-server-glibc $(TIER0_PAIRS) \
+	  $(BUILD)/bench/tier0-redis.md $(TIER0_REQUESTS)
+.PHONY: bench-tier0

@@ -115,18 +115,25 @@ n=${#rsss[@]}
 q=$((n / 4 > 0 ? n / 4 : 1))
 growth=$(printf '%s\n' "${rsss[@]}" | awk -v q="$q" -v n="$n" '
 	NR <= q { a += $1 } NR > n - q { b += $1 } END { printf "%+.1f", (b - a) / q / 1024 }')
-# the slope of RSS over the second half, and whether it is flat
-half=$(for ((i = n / 2; i < n; i++)); do echo "${times[i]} ${rsss[i]}"; done | awk -v flat="$flat_mib" '
-	{ x[NR] = $1 / 60; y[NR] = $2 / 1024; sx += x[NR]; sy += y[NR] } END {
-		if (NR < 3) { print "n/a 0 0 1"; exit }
-		mx = sx / NR; my = sy / NR
-		for (i = 1; i <= NR; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) ^ 2 }
-		b = sxx > 0 ? sxy / sxx : 0
-		for (i = 1; i <= NR; i++) { e = y[i] - my - b * (x[i] - mx); ss += e * e }
-		sd = sqrt(ss / (NR - 2)); span = x[NR] - x[1]
-		noise = 3 * sd > flat ? 3 * sd : flat
-		g = b * span
-		printf "%+.3f %.2f %.2f %d\n", b, g, noise, (g <= noise && g >= -noise) }')
+# the slope of RSS over the second half, and whether it is flat: the
+# growth the (Theil-Sen) slope makes over the half against the noise, 3
+# robust standard deviations (1.4826 x the median absolute residual, so one
+# outlying sample does not widen it), at least FLAT_MIB
+for ((i = n / 2; i < n; i++)); do echo "${times[i]} ${rsss[i]}"; done > "$work/half"
+# Theil-Sen: the median of the pairwise slopes, robust to a few spikes
+b=$(awk '{ x[NR] = $1 / 60; y[NR] = $2 / 1024 } END {
+	for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++)
+		if (x[j] > x[i]) print (y[j] - y[i]) / (x[j] - x[i]) }' "$work/half" |
+	sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
+read -r a span < <(awk -v b="$b" '{ r = $2 / 1024 - b * $1 / 60; print r, $1 / 60 }' "$work/half" |
+	sort -g | awk '{ v[NR] = $1; t[NR] = $2; if (NR == 1 || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
+		END { print (NR ? v[int((NR + 1) / 2)] : 0), hi - lo }')
+mad=$(awk -v a="$a" -v b="$b" '{ e = $2 / 1024 - a - b * $1 / 60; print (e < 0 ? -e : e) }' \
+	"$work/half" | sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
+half=$(awk -v b="$b" -v s="$span" -v m="$mad" -v flat="$flat_mib" 'BEGIN {
+	noise = 3 * 1.4826 * m; if (noise < flat) noise = flat
+	g = b * s
+	printf "%+.3f %.2f %.2f %d\n", b, g, noise, (g <= noise && g >= -noise) }')
 read -r slope hgrowth noise flat <<<"$half"
 verdict=$([[ $flat == 1 ]] && echo "flat" || echo "NOT FLAT")
 # a heap collection of a leaker: the daemon's RSS while it runs

@@ -1281,6 +1281,7 @@ static void _memevents_sync(struct dmn *d)
 			memevents__watch(d->mev, g->path, g->use.limit);
 	}
 	memevents__end(d->mev);
+	memevents__check(d->mev);
 }
 
 /* A round of reference snapshots: one healthy (never suspected) process
@@ -1904,6 +1905,9 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 				memevents__version(d.mev),
 				memevents__version(d.mev) == 2 ? "memory.events"
 							       : "cgroup.event_control");
+		/* v2: the PSI trigger on every watched cgroup's memory.pressure too */
+		if (d.mev && memevents__set_psi(d.mev, cfg->psi))
+			pr_warn("cgroup pressure trigger off: bad trigger '%s'", cfg->psi);
 	}
 	pr_info("daemon: interval %gs, store '%s', listening on '%s', tier 0 from %s,"
 		" collections in '%s'", cfg->interval_s, cfg->store,
