@@ -673,14 +673,17 @@ static size_t attached_progs(json_t *dm, size_t *n)
 }
 
 /* The BPF back-off walks its whole ladder, in order, and back: with
- * budget.bpf_cpu at its floor (0.1 % of a core), growth stacks of every
- * process and a batch faulting 640 MiB/s of fresh pages, tier 0 goes down
- * one step per three intervals over the budget (growth sampled less, growth
+ * budget.bpf_cpu at its floor (0.1 % of a core), the growth programs
+ * loaded (their sys_exit runs on every syscall of the host), a batch
+ * faulting 640 MiB/s of fresh pages and a shell starting
+ * /bin/true in a loop (the lifecycle programs' load), tier 0 goes down one
+ * step per three intervals over the budget (growth sampled less, growth
  * detached, rss_stat detached, lifecycle detached) until no tier-0 program
  * is attached; with the budget raised (SIGHUP), each step is undone after
- * its hold-off (30 intervals) until every program is attached again. */
+ * its hold-off (30 intervals) until every program is attached again. The
+ * triggers are off: this daemon collects nobody's heap. */
 Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setup,
-     .fini = teardown, .timeout = 240)
+     .fini = teardown, .timeout = 300)
 {
 	char store[128], err_path[128], conf[128];
 	char *spiky_argv[] = { TARGET("daemon_spiky"), "100", "64", "50", NULL };
@@ -688,7 +691,7 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 	const char *low = "[budget]\nbpf_cpu = 0.001\ncpu = 1\n";
 	const char *high = "[budget]\nbpf_cpu = 0.5\ncpu = 1\n";
 	int go, st;
-	pid_t spiky, d;
+	pid_t spiky, spawner, d;
 	json_t *dm = NULL;
 	size_t n = 0, att = 1;
 	bool down = false, up = false;
@@ -702,9 +705,15 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 	cr_assert(f && fputs(low, f) >= 0 && fclose(f) == 0);
 	spiky = target_start(spiky_argv, &go);
 	target_go(go);
+	spawner = fork();
+	if (spawner == 0) {
+		execl("/bin/sh", "sh", "-c", "while :; do /bin/true; done", (char *)NULL);
+		_exit(127);
+	}
 	{
 		char *args[] = { "-v", "--config", conf, "-i", "0.2", "--store", store, "--listen",
-				 "127.0.0.1:19479", "--set", "telemetry.growth_stacks=all", NULL };
+				 "127.0.0.1:19479", "--set", "collect.top_k=0", "--set", "trigger.psi=",
+				 "--set", "trigger.cgroup=no", "--set", "reference.every=0", NULL };
 
 		d = daemon_start(err_path, args);
 	}
@@ -722,7 +731,11 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 	}
 	kill(spiky, SIGKILL);
 	waitpid(spiky, NULL, 0);
+	kill(spawner, SIGKILL);
+	waitpid(spawner, NULL, 0);
 	log = slurp(err_path);
+	if (!down)
+		kill(d, SIGKILL);
 	cr_assert(down, "tier 0 not all detached: %zu of %zu programs attached; log:\n%s", att, n,
 		  log);
 	/* in the ladder's order */
@@ -739,7 +752,7 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 	f = fopen(conf, "w");
 	cr_assert(f && fputs(high, f) >= 0 && fclose(f) == 0);
 	kill(d, SIGHUP);
-	for (int i = 0; i < 600 && !up; i++) {
+	for (int i = 0; i < 750 && !up; i++) {
 		usleep(200000);
 		json_decref(dm);
 		dm = daemon_status("19479");

@@ -124,7 +124,8 @@ for ((p = 0; p < pairs; p++)); do
 	rr=$(awk -v a="$tr" -v b="$off" 'BEGIN { printf "%.3f", a / b }')
 	echo "$rt" >> "$work/tier0"
 	echo "$rr" >> "$work/traced"
-	echo "${bpf:-0}" >> "$work/bpf"
+	bpf=$(awk -v b="${bpf:-0}" 'BEGIN { printf "%.3f", b }')
+	echo "$bpf" >> "$work/bpf"
 	printf '| %d | %s | %s | %s | %s | %s | %s | %s%s |\n' "$p" "${order// /,}" "$off" "$t0" "$tr" \
 		"$rt" "$rr" "${bpf:-?}" "${act:+, $act budget actions}${stopped:+, stopped}" | tee -a "$out"
 	unset r

@@ -32,6 +32,7 @@ struct growthprobe {
 	uint64_t sample_bytes;
 	growthprobe_fn *fn;	/* during growthprobe__poll */
 	void *ctx;
+	unsigned left;		/* events this poll may still hand out */
 };
 
 static int _on_event(void *ctx, void *data, size_t len)
@@ -46,7 +47,8 @@ static int _on_event(void *ctx, void *data, size_t len)
 	if (ev->stack_len > ev->top_off || ev->top_off > room || ev->top_len > room - ev->top_off)
 		return 0;	/* not a record the BPF side writes */
 	p->fn(ev, ev + 1, p->ctx);
-	return 0;
+	/* this record is consumed; a negative return stops before the next */
+	return --p->left ? 0 : -EAGAIN;
 }
 
 /* The ring's size: a power of two of pages; every page of it is resident
@@ -159,8 +161,11 @@ int growthprobe__poll(struct growthprobe *p, growthprobe_fn *fn, void *ctx)
 
 	p->fn = fn;
 	p->ctx = ctx;
+	p->left = GROWTHPROBE_POLL_MAX;
 	n = ring_buffer__consume(p->ps.ring);
 	p->fn = NULL;
+	if (n == -EAGAIN)
+		return GROWTHPROBE_POLL_MAX;	/* more wait: the fd stays readable */
 	return n;
 }
 

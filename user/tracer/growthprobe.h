@@ -49,6 +49,11 @@ int growthprobe__watch(struct growthprobe *p, uint32_t tgid, uint64_t start_tick
 int growthprobe__unwatch(struct growthprobe *p, uint32_t tgid);
 
 typedef void growthprobe_fn(const struct seep_tel_growth *ev, const void *stack, void *ctx);
+/* At most GROWTHPROBE_POLL_MAX events a call: each is unwound by FN, and a
+ * load that fills the ring as fast as it is read must not keep the
+ * caller's loop (its interval timer, its HTTP) from running; the rest
+ * waits in the ring, whose fd stays readable. */
+#define GROWTHPROBE_POLL_MAX 256
 /* Returns the number of events handed to FN, or -errno. */
 int growthprobe__poll(struct growthprobe *p, growthprobe_fn *fn, void *ctx);
 int growthprobe__fd(const struct growthprobe *p);
