@@ -24,6 +24,7 @@ _Static_assert(sizeof(struct seep_tel_watch) == 8, "seep_tel_watch layout");
 #define DEFAULT_SAMPLE_BYTES (512 * 1024)
 #define DEFAULT_RING_WATCHED (1u << 20)	/* about 60 stack copies of 16 KiB */
 #define DEFAULT_RING_ALL (4u << 20)
+#define MAX_RING (8u << 20)
 
 struct growthprobe {
 	struct growth_bpf *skel;
@@ -52,16 +53,20 @@ static int _on_event(void *ctx, void *data, size_t len)
 }
 
 /* The ring's size: a power of two of pages; every page of it is resident
- * (mapped twice by the reader), so it is sized for the mode: a few
- * followed suspects sampled every 512 KiB need far less than every
- * process of the host. */
-static uint32_t _ring_bytes(const struct growthprobe_opts *o)
+ * (mapped twice by the reader), so it is sized for the mode and the
+ * sampling: a few followed suspects sampled every 512 KiB need 1 MiB (every
+ * process, 4 MiB); finer sampling sends proportionally more, up to 8 MiB. */
+static uint32_t _ring_bytes(const struct growthprobe_opts *o, uint64_t sample_bytes)
 {
-	uint32_t want = o->ring_bytes ? o->ring_bytes
-				      : o->mode == SEEP_TEL_GROWTH_ALL ? DEFAULT_RING_ALL
-								       : DEFAULT_RING_WATCHED;
+	uint64_t want = o->mode == SEEP_TEL_GROWTH_ALL ? DEFAULT_RING_ALL : DEFAULT_RING_WATCHED;
 	uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE), r = page;
 
+	if (sample_bytes < DEFAULT_SAMPLE_BYTES)
+		want = want * DEFAULT_SAMPLE_BYTES / (sample_bytes ? sample_bytes : 1);
+	if (want > MAX_RING)
+		want = MAX_RING;
+	if (o->ring_bytes)
+		want = o->ring_bytes;
 	while (r < want && r < (1u << 30))
 		r <<= 1;
 	return r;
@@ -91,7 +96,7 @@ static int _load(struct growthprobe *p, uint64_t sample_bytes, char *err, size_t
 			(__u32)(-log((i + 0.5) / SEEP_EXP_TABLE) * SEEP_EXP_SCALE + 0.5);
 	if (o->max_watch)
 		bpf_map__set_max_entries(p->skel->maps.growth_pids, o->max_watch);
-	bpf_map__set_max_entries(p->skel->maps.growth, _ring_bytes(o));
+	bpf_map__set_max_entries(p->skel->maps.growth, _ring_bytes(o, sample_bytes));
 	ret = progset__load_attach(p->skel->skeleton, "growth.bpf.o",
 				   "'tp_btf/sys_exit' and 'tp_btf/page_fault_user'", err, errlen);
 	if (!ret)

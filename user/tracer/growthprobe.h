@@ -35,7 +35,8 @@ struct growthprobe_opts {
 	uint32_t stack_bytes;	/* stack bytes copied from sp (0: SEEP_TEL_STACK_COPY) */
 	uint32_t max_watch;	/* entries of `growth_pids` (0: 4096) */
 	uint32_t ring_bytes;	/* ring `growth`, rounded up to a power of two of pages
-				 * (0: 1 MiB when WATCHED, 4 MiB for ALL) */
+				 * (0: 1 MiB when WATCHED, 4 MiB for ALL, at 512 KiB
+				 * sampling; finer sampling, more, up to 8 MiB) */
 };
 
 int growthprobe__open(const struct growthprobe_opts *opts, struct growthprobe **out, char *err,
