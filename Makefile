@@ -210,7 +210,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCORE) $(TEST_HELPER_OBJS)
 
 # The daemon's libbpf-free modules (config, store, series, budget) are unit
 # tested too: their objects are linked in beside the core library.
-DAEMON_UNIT_OBJS := $(patsubst %,$(BUILD)/user/daemon/%.o,config db watch budget)
+DAEMON_UNIT_OBJS := $(patsubst %,$(BUILD)/user/daemon/%.o,config db watch budget memevents)
 $(BUILD)/tests/unit/daemon/%: tests/unit/daemon/%.c $(DAEMON_UNIT_OBJS) $(LIBCORE) $(TEST_HELPER_OBJS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -430,6 +430,7 @@ bench:
 	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BENCH_BINS)
 	$(Q)tools/bench/bench.py $(BENCH_ARGS)
 	$(Q)$(MAKE) --no-print-directory bench-fleet
+	$(Q)$(MAKE) --no-print-directory bench-tier0 bench-trigger
 
 # bench-fleet: `seep fleet --input` throughput and peak RSS on a generated
 # export of 100,000 process series (tools/bench-fleet.sh; FLEET_RUNS runs).
@@ -447,12 +448,33 @@ bench-fleet: $(SEEP) $(FLEET_GEN)
 # bench-daemon: the daemon's own CPU and RSS over a soak (tools/bench/
 # daemon-soak.sh): SOAK_S seconds (600), SOAK_LIVE live processes (500),
 # SOAK_STARTS starts a minute (1000), SOAK_INTERVAL (5s). Root. Writes
-# $(BUILD)/bench/daemon-soak.md.
+# $(BUILD)/bench/daemon-soak.md; fails when RSS is not flat over the second
+# half; then the daemon's RSS during a heap collection of daemon_leaker.
 SOAK_S ?= 600
 SOAK_LIVE ?= 500
 SOAK_STARTS ?= 1000
 SOAK_INTERVAL ?= 5s
-bench-daemon: $(SEEP)
+bench-daemon: $(SEEP) $(BUILD)/tests/targets/daemon_leaker
 	$(Q)tools/bench/daemon-soak.sh $(SEEP) $(SOAK_S) $(SOAK_LIVE) $(SOAK_STARTS) $(SOAK_INTERVAL) \
-	  $(BUILD)/bench/daemon-soak.md
+	  $(BUILD)/bench/daemon-soak.md $(BUILD)/tests/targets/daemon_leaker
 .PHONY: bench-daemon
+
+# bench-tier0: what the daemon costs redis-server (glibc malloc) under
+# redis-benchmark: off / tier 0 / tier 0 + a heap collection of redis,
+# interleaved in TIER0_PAIRS rounds (5); server CPU per command from
+# /proc/PID/stat, ratios as median (min-max); fails above 1.02x for tier 0.
+# Root. Writes $(BUILD)/bench/tier0-redis.md.
+TIER0_PAIRS ?= 5
+TIER0_REQUESTS ?= 50000
+bench-tier0: $(SEEP) $(BENCH_DIR)/redis-server-glibc
+	$(Q)tools/bench/tier0-redis.sh $(SEEP) $(BENCH_DIR)/redis-server-glibc $(TIER0_PAIRS) \
+	  $(BUILD)/bench/tier0-redis.md $(TIER0_REQUESTS)
+.PHONY: bench-tier0
+
+# bench-trigger: leak start to a completed collection, measured at the test
+# interval and computed for the default one from the samples the verdict
+# takes at the default scale (tools/bench/trigger-latency.sh; ~6 minutes).
+bench-trigger: $(SEEP) $(BUILD)/tests/targets/daemon_leaker
+	$(Q)tools/bench/trigger-latency.sh $(SEEP) $(BUILD)/tests/targets/daemon_leaker \
+	  $(BUILD)/bench/trigger-latency.md
+.PHONY: bench-trigger

@@ -644,3 +644,133 @@ Test(daemon, ipv6_loopback_and_public_refused, .init = setup, .fini = teardown, 
 		free(e);
 	}
 }
+
+/* /api/status's daemon object, or NULL. */
+static json_t *daemon_status(const char *port)
+{
+	char cmd[256];
+	struct run r;
+	json_t *j, *dm;
+
+	snprintf(cmd, sizeof(cmd), "curl -sf http://127.0.0.1:%s/api/status", port);
+	sh(cmd, &r);
+	j = r.status == 0 ? json_loads(r.out, 0, NULL) : NULL;
+	dm = j ? json_incref(json_object_get(j, "daemon")) : NULL;
+	json_decref(j);
+	return dm;
+}
+
+/* Programs of DM attached, out of *N. */
+static size_t attached_progs(json_t *dm, size_t *n)
+{
+	json_t *p, *progs = json_object_get(dm, "bpf_programs");
+	size_t i, a = 0;
+
+	*n = json_array_size(progs);
+	json_array_foreach(progs, i, p)
+		a += json_is_true(json_object_get(p, "attached"));
+	return a;
+}
+
+/* The BPF back-off walks its whole ladder, in order, and back: with
+ * budget.bpf_cpu at its floor (0.1 % of a core), the growth programs
+ * loaded (their sys_exit runs on every syscall of the host), a batch
+ * faulting 640 MiB/s of fresh pages and a shell starting
+ * /bin/true in a loop (the lifecycle programs' load), tier 0 goes down one
+ * step per three intervals over the budget (growth sampled less, growth
+ * detached, rss_stat detached, lifecycle detached) until no tier-0 program
+ * is attached; with the budget raised (SIGHUP), each step is undone after
+ * its hold-off (30 intervals) until every program is attached again. The
+ * triggers are off: this daemon collects nobody's heap. */
+Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setup,
+     .fini = teardown, .timeout = 300)
+{
+	char store[128], err_path[128], conf[128];
+	char *spiky_argv[] = { TARGET("daemon_spiky"), "100", "64", "50", NULL };
+	const char *order[] = { "'sampled'", "'no_growth'", "'no_rss'", "'none'" };
+	const char *low = "[budget]\nbpf_cpu = 0.001\ncpu = 1\n";
+	const char *high = "[budget]\nbpf_cpu = 0.5\ncpu = 1\n";
+	int go, st;
+	pid_t spiky, spawner, d;
+	json_t *dm = NULL;
+	size_t n = 0, att = 1;
+	bool down = false, up = false;
+	char *log, *at;
+	FILE *f;
+
+	snprintf(store, sizeof(store), "%s/seep.db", dir);
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	snprintf(conf, sizeof(conf), "%s/seep.conf", dir);
+	f = fopen(conf, "w");
+	cr_assert(f && fputs(low, f) >= 0 && fclose(f) == 0);
+	spiky = target_start(spiky_argv, &go);
+	target_go(go);
+	spawner = fork();
+	if (spawner == 0) {
+		execl("/bin/sh", "sh", "-c", "while :; do /bin/true; done", (char *)NULL);
+		_exit(127);
+	}
+	{
+		char *args[] = { "-v", "--config", conf, "-i", "0.2", "--store", store, "--listen",
+				 "127.0.0.1:19479", "--set", "collect.top_k=0", "--set", "trigger.psi=",
+				 "--set", "trigger.cgroup=no", "--set", "reference.every=0", NULL };
+
+		d = daemon_start(err_path, args);
+	}
+	wait_ready(err_path, 60);
+	for (int i = 0; i < 300 && !down; i++) {
+		usleep(200000);
+		json_decref(dm);
+		dm = daemon_status("19479");
+		if (!dm)
+			continue;
+		att = attached_progs(dm, &n);
+		down = n == 6 && att == 0 &&
+		       !strcmp(json_string_value(json_object_get(json_object_get(dm, "bpf_backoff"),
+								"step")) ?: "", "none");
+	}
+	kill(spiky, SIGKILL);
+	waitpid(spiky, NULL, 0);
+	kill(spawner, SIGKILL);
+	waitpid(spawner, NULL, 0);
+	log = slurp(err_path);
+	if (!down)
+		kill(d, SIGKILL);
+	cr_assert(down, "tier 0 not all detached: %zu of %zu programs attached; log:\n%s", att, n,
+		  log);
+	/* in the ladder's order */
+	at = log;
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		char *next = strstr(at, order[k]);
+
+		cr_assert(next && strstr(next - 200 > log ? next - 200 : log, "BPF over its budget"),
+			  "step %s not taken after the previous ones; log:\n%s", order[k], log);
+		at = next + 1;
+	}
+	free(log);
+	/* recovery */
+	f = fopen(conf, "w");
+	cr_assert(f && fputs(high, f) >= 0 && fclose(f) == 0);
+	kill(d, SIGHUP);
+	for (int i = 0; i < 750 && !up; i++) {
+		usleep(200000);
+		json_decref(dm);
+		dm = daemon_status("19479");
+		if (!dm)
+			continue;
+		att = attached_progs(dm, &n);
+		up = n == 6 && att == 6 &&
+		     !strcmp(json_string_value(json_object_get(json_object_get(dm, "bpf_backoff"),
+							      "step")) ?: "", "full");
+	}
+	log = slurp(err_path);
+	cr_expect(up, "tier 0 not attached again: %zu of %zu programs attached; log:\n%s", att, n,
+		  log);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(dm, "bpf_backoff"),
+							"steps_up")), 4);
+	free(log);
+	json_decref(dm);
+	kill(d, SIGTERM);
+	waitpid(d, &st, 0);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}

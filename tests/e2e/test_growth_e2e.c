@@ -19,7 +19,7 @@
 #include "scratch.h"
 #include "testlib.h"
 
-#define PORT "19477"
+#define PORT "19487"	/* apart from the other daemon tests' ports */
 #define LISTEN "127.0.0.1:" PORT
 
 static char dir[64];
@@ -231,14 +231,34 @@ Test(growth, suspect_names_leaking_function, .init = setup, .fini = teardown, .t
 			  strstr(m, "seep_bpf_prog_runs_total{prog=\"page_fault_u"),
 			  "the growth programs are not in the cost list");
 	}
-	/* the text status names the top stack's innermost named function */
+	/* the text status names the top stack's site: the leaker's own
+	 * function, not the memset or malloc internals the fault or the mmap
+	 * was taken in (the full stack, those frames included, stays in the
+	 * JSON, with the site's index) */
 	{
 		char *argv[] = { SEEP_BIN, "status", "--listen", LISTEN, NULL };
+		char *jargv[] = { SEEP_BIN, "status", "--listen", LISTEN, "--format", "json", NULL };
 		struct run r;
+		json_t *j, *s, *top;
 
 		run_cmd(argv, NULL, &r);
 		cr_expect_eq(r.status, 0, "seep status: %s", r.err);
-		cr_expect(strstr(r.out, "grows in "), "seep status shows no growth stack: %s", r.out);
+		cr_expect(strstr(r.out, "grows in leak_chunk "),
+			  "seep status does not name the leaking function: %s", r.out);
+		run_release(&r);
+		run_cmd(jargv, NULL, &r);
+		j = json_loads(r.out, 0, NULL);
+		s = j ? suspect_of(j, leaker) : NULL;
+		top = s ? json_array_get(json_object_get(s, "growth"), 0) : NULL;
+		cr_expect(top, "no growth stack in the JSON: %s", r.out);
+		if (top) {
+			json_t *fns = json_object_get(top, "functions");
+			size_t site = (size_t)json_integer_value(json_object_get(top, "site"));
+
+			cr_expect_str_eq(json_string_value(json_array_get(fns, site)) ?: "",
+					 "leak_chunk", "site %zu of %s", site, r.out);
+		}
+		json_decref(j);
 		run_release(&r);
 	}
 	kill(d, SIGTERM);

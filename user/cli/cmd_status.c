@@ -117,19 +117,26 @@ fail:
 	return NULL;
 }
 
-/* A suspect's top growth stack: its innermost named function. */
+/* A suspect's top growth stack: where it grows in the program's own code,
+ * the stack's site (the first frame outside the allocator and the C
+ * runtime, as the daemon found it), else its innermost named function. */
 static void _text_growth(json_t *growth)
 {
-	json_t *top = json_array_get(growth, 0), *fn;
+	json_t *top = json_array_get(growth, 0), *fns, *fn, *site;
 	const char *name = NULL;
 	char a[32];
 	size_t i;
 
 	if (!top)
 		return;
-	json_array_foreach(json_object_get(top, "functions"), i, fn)
-		if ((name = json_string_value(fn)))
-			break;
+	fns = json_object_get(top, "functions");
+	site = json_object_get(top, "site");
+	if (json_is_integer(site))
+		name = json_string_value(json_array_get(fns, (size_t)json_integer_value(site)));
+	if (!name)
+		json_array_foreach(fns, i, fn)
+			if ((name = json_string_value(fn)))
+				break;
 	fmt__bytes((int64_t)json_number_value(json_object_get(top, "grown_bytes")), false, a,
 		   sizeof(a));
 	printf("            grows in %s (%s, %lld samples)\n", name ? name : "(unknown)", a,

@@ -5,6 +5,10 @@
 
 #define HOLD_GROWTH_MAX 64
 
+static const char *const level_names[BUDGET_BPF_NLEVELS] = {
+	"full", "sampled", "no_growth", "no_rss", "none",
+};
+
 void budget_params__defaults(struct budget_params *p, double cpu_budget, double bpf_budget)
 {
 	*p = (struct budget_params){ .cpu_budget = cpu_budget, .bpf_budget = bpf_budget,
@@ -21,19 +25,42 @@ void budget_state__init(struct budget_state *s, const struct budget_params *p)
 	s->since_shrink = -1;
 }
 
-static void _detached(const struct budget_params *p, struct budget_state *s)
+const char *budget__bpf_level_name(int level)
 {
-	/* a second detach (after a re-attach) doubles the hold-off */
-	if (s->detaches++ && s->hold < p->reattach_hold * HOLD_GROWTH_MAX)
+	return level >= 0 && level < BUDGET_BPF_NLEVELS ? level_names[level] : "?";
+}
+
+/* The next step down from LEVEL that is taken, or LEVEL at the bottom. */
+static int _below(const struct budget_params *p, int level)
+{
+	for (int l = level + 1; l < BUDGET_BPF_NLEVELS; l++)
+		if (!(p->bpf_skip & (1u << l)))
+			return l;
+	return level;
+}
+
+static int _above(const struct budget_params *p, int level)
+{
+	for (int l = level - 1; l > 0; l--)
+		if (!(p->bpf_skip & (1u << l)))
+			return l;
+	return BUDGET_BPF_FULL;
+}
+
+static void _went_down(const struct budget_params *p, struct budget_state *s)
+{
+	/* down again after a step up: the load is still there, wait longer */
+	if (s->climbed && s->hold < p->reattach_hold * HOLD_GROWTH_MAX)
 		s->hold *= 2;
-	s->rss_off = true;
-	s->detached_for = 0;
+	s->climbed = false;
+	s->downs++;
+	s->at_level = 0;
 	s->bpf_calm = 0;
 	s->bpf_strikes = 0;
 }
 
 unsigned budget__step(const struct budget_params *p, struct budget_state *s, double cpu_share,
-		      double bpf_share, bool rss_attached)
+		      double bpf_share)
 {
 	unsigned act = 0;
 
@@ -67,36 +94,45 @@ unsigned budget__step(const struct budget_params *p, struct budget_state *s, dou
 			s->cpu_calm = 0;
 		}
 	}
-	/* BPF: detach rss_stat, or try it again */
-	if (rss_attached) {
-		if (bpf_share > p->bpf_budget) {
-			if (++s->bpf_strikes >= p->strikes) {
-				_detached(p, s);
-				act |= BUDGET_DETACH;
-			}
-		} else {
-			s->bpf_strikes = 0;
+	/* BPF: one step down the ladder, or one back up */
+	if (bpf_share > p->bpf_budget) {
+		s->bpf_calm = 0;
+		s->at_level++;
+		if (++s->bpf_strikes >= p->strikes && _below(p, s->bpf_level) != s->bpf_level) {
+			s->bpf_from = s->bpf_level;
+			s->bpf_level = _below(p, s->bpf_level);
+			_went_down(p, s);
+			act |= BUDGET_BPF_DOWN;
 		}
-	} else if (s->rss_off) {
-		s->detached_for++;
-		s->bpf_calm = bpf_share < p->bpf_budget / 2 ? s->bpf_calm + 1 : 0;
-		if (p->reattach_hold > 0 && s->detached_for >= s->hold &&
-		    s->bpf_calm >= p->recover) {
-			s->rss_off = false;
-			s->reattaches++;
-			act |= BUDGET_REATTACH;
+	} else {
+		s->bpf_strikes = 0;
+		if (s->bpf_level > BUDGET_BPF_FULL) {
+			s->at_level++;
+			s->bpf_calm = bpf_share < p->bpf_budget / 2 ? s->bpf_calm + 1 : 0;
+			if (p->reattach_hold > 0 && s->at_level >= s->hold &&
+			    s->bpf_calm >= p->recover) {
+				s->bpf_from = s->bpf_level;
+				s->bpf_level = _above(p, s->bpf_level);
+				s->climbed = true;
+				s->ups++;
+				s->at_level = 0;
+				s->bpf_calm = 0;
+				act |= BUDGET_BPF_UP;
+			}
 		}
 	}
 	return act;
 }
 
-void budget__reattach_failed(const struct budget_params *p, struct budget_state *s)
+void budget__up_failed(const struct budget_params *p, struct budget_state *s)
 {
-	s->reattaches--;
-	_detached(p, s);
+	s->ups--;
+	s->bpf_level = s->bpf_from;
+	s->climbed = true;	/* as if it had come back at once: the hold-off doubles */
+	_went_down(p, s);
 }
 
 int budget__level(const struct budget_state *s)
 {
-	return s->rss_off ? 2 : s->stretch > 1 ? 1 : 0;
+	return s->bpf_level > BUDGET_BPF_FULL ? 2 : s->stretch > 1 ? 1 : 0;
 }

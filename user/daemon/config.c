@@ -85,6 +85,8 @@ static const struct key keys[] = {
 	  "share of a core for the BPF programs" },
 	{ "budget", "rss", K_SIZE, F(rss_budget), 1 << 20, 1ULL << 40,
 	  "the daemon's own resident memory it warns above" },
+	{ "budget", "rss_cap", K_SIZE, F(rss_cap), 0, 1ULL << 40,
+	  "own resident memory it sheds series above (idle components, smallest processes); 0: off" },
 	{ "collect", "top_k", K_U32, F(collect_top_k), 0, 1000,
 	  "suspects by severity whose leak verdict starts a heap collection; 0: none" },
 	{ "collect", "max_active", K_U32, F(collect_max_active), 1, 64,
@@ -180,6 +182,7 @@ void daemon_config__defaults(struct daemon_config *c)
 	c->cpu_budget = 0.01;
 	c->bpf_budget = 0.01;
 	c->rss_budget = 64ULL << 20;
+	c->rss_cap = 96ULL << 20;
 	c->collect_top_k = 3;
 	c->collect_max_active = 2;
 	c->collect_every_s = 0;

@@ -52,6 +52,7 @@ struct daemon_config {
 	double cpu_budget;	/* share of one core for the daemon itself */
 	double bpf_budget;	/* share of one core for its BPF programs */
 	uint64_t rss_budget;	/* own resident memory it warns above */
+	uint64_t rss_cap;	/* own resident memory it sheds series above; 0: off */
 	/* [collect]: heap snapshot series of suspects (daemon/collect.h) */
 	uint32_t collect_top_k;	/* suspects by severity a leak verdict collects; 0: none */
 	uint32_t collect_max_active;	/* collections running at once */

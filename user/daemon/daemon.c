@@ -62,9 +62,11 @@ struct pwatch {			/* a process's series */
 	struct watch w;
 	struct watch_verdict v;
 	int suspect;		/* index into suspects + 1, or 0 */
+	bool shed;		/* its series dropped by the memory cap, until it ends */
 };
 
 struct cwatch {			/* a component's series and pivot */
+	uint64_t serial;	/* the component's (collector_component.serial); 0: none */
 	int64_t entity;
 	struct watch w;
 	struct pivot pivot;
@@ -133,6 +135,7 @@ struct dmn {
 	enum growth_mode growth_mode;
 	struct growthprobe *gp;
 	struct growth *gr;
+	uint64_t growth_sample;	/* the probes' configured mean bytes between samples */
 	size_t nwatched;
 	char *metrics_text;
 	size_t metrics_len;
@@ -163,6 +166,8 @@ struct dmn {
 	char host[256];
 	struct remote_write *rw;
 	struct profpush *pp;
+	/* the memory cap (budget.rss_cap) */
+	uint64_t cap_over, cap_components, cap_series;
 };
 
 static bool _pw_eq(uint32_t id, const void *key, void *ctx)
@@ -345,7 +350,8 @@ static int _growth_view(struct dmn *d, struct suspect *s)
 
 		s->gs[i] = (struct mx_growth_stack){ .grown_bytes = g->grown, .samples = g->samples,
 						     .nfunctions = g->nframes,
-						     .functions = &s->fns[k] };
+						     .functions = &s->fns[k],
+						     .site = growth__site(g) };
 		for (size_t f = 0; f < g->nframes; f++)
 			s->fns[k++] = g->frames[f].function;
 	}
@@ -424,6 +430,8 @@ static void _pw_drop(struct dmn *d, uint32_t id)
 	}
 }
 
+/* The component series follow the collector's components: a slot whose
+ * component was pruned, or reused by another, starts afresh. */
 static int _cw_sync(struct dmn *d)
 {
 	size_t n = collector__ncomponents(d->col);
@@ -436,16 +444,34 @@ static int _cw_sync(struct dmn *d)
 	pp.base = (double)d->cfg.pivot_base;
 	if (VEC_RESERVE(d->cw, d->cw_cap, n))
 		return -ENOMEM;
-	for (; d->ncw < n; d->ncw++) {
-		struct cwatch *c = &d->cw[d->ncw];
+	for (; d->ncw < n; d->ncw++)
+		memset(&d->cw[d->ncw], 0, sizeof(d->cw[0]));
+	for (size_t k = 0; k < n; k++) {
+		const struct collector_component *c = collector__component(d->col, k);
+		struct cwatch *cw = &d->cw[k];
 
-		memset(c, 0, sizeof(*c));
-		c->entity = -1;
-		err = watch__init(&c->w, d->cfg.history);
+		if (cw->serial == c->serial)
+			continue;
+		if (cw->serial) {
+			/* its component was forgotten (and maybe the slot reused) */
+			if (cw->suspect) {
+				d->sus[cw->suspect - 1].m.alive = false;
+				d->sus[cw->suspect - 1].m.active = false;
+				d->sus[cw->suspect - 1].dirty = true;
+			}
+			watch__release(&cw->w);
+			pivot__release(&cw->pivot);
+			memset(cw, 0, sizeof(*cw));
+		}
+		if (!c->serial)
+			continue;
+		cw->entity = -1;
+		err = watch__init(&cw->w, d->cfg.history);
 		if (!err)
-			err = pivot__init(&c->pivot, &pp);
+			err = pivot__init(&cw->pivot, &pp);
 		if (err)
 			return err;
+		cw->serial = c->serial;
 	}
 	return 0;
 }
@@ -538,7 +564,7 @@ static int _detect(struct dmn *d, double now)
 		struct cwatch *cw = &d->cw[k];
 		size_t n = 0;
 
-		if (!c->live && !watch__len(&cw->w))
+		if (!cw->serial || (!c->live && !watch__len(&cw->w)))
 			continue;
 		if ((err = watch__push(&cw->w, now, (double)c->rss)))
 			break;
@@ -891,6 +917,13 @@ static int _model(struct dmn *d, double now)
 	d->model.self.bpf_ring_full = cs->bpf_stats[SEEP_TEL_STAT_RING_FULL];
 	d->model.self.bpf_lifecycle = cs->bpf_stats[SEEP_TEL_STAT_LIFECYCLE];
 	d->model.self.detect_runs = d->detect_runs;
+	d->model.self.rss_cap_bytes = d->cfg.rss_cap;
+	d->model.self.rss_cap_intervals = d->cap_over;
+	d->model.self.cap_components = d->cap_components;
+	d->model.self.cap_series = d->cap_series;
+	d->model.self.components_pruned = cs->components_pruned;
+	if (!d->model.self.bpf_step)
+		d->model.self.bpf_step = budget__bpf_level_name(d->bs.bpf_level);
 	d->model.self.growth_mode = growth_modes[d->growth_mode];
 	d->model.self.growth_loaded = d->gp != NULL;
 	d->model.self.growth_watched = d->nwatched;
@@ -916,21 +949,135 @@ static int _model(struct dmn *d, double now)
 	return prom__render(&d->model, &d->metrics_text, &d->metrics_len);
 }
 
-/* rss_stat detached by the back-off is attached again after the policy's
- * hold-off (collector__rss_on). */
+/* --- the memory cap ----------------------------------------------------------- */
+
+static int _cmp_pw_rss(const void *a, const void *b, void *ctx)
+{
+	const struct dmn *d = ctx;
+	uint64_t x = _rss(&d->pw[*(const uint32_t *)a].mem), y = _rss(&d->pw[*(const uint32_t *)b].mem);
+
+	return x < y ? -1 : x > y;
+}
+
+/* budget.rss_cap: an interval that ends above it forgets every idle
+ * component at once, then sheds the series of the smallest processes that
+ * are not suspects (a quarter of those kept, at least one): no series is
+ * kept for them again until they end (their samples still go to the store
+ * and the metrics). Counted and logged. */
+static void _memory_cap(struct dmn *d)
+{
+	uint32_t *idx = NULL;
+	size_t n = 0, cap = 0, shed, comps;
+
+	if (!d->cfg.rss_cap || d->model.self.rss_bytes <= d->cfg.rss_cap)
+		return;
+	d->cap_over++;
+	comps = collector__prune_idle(d->col);
+	d->cap_components += comps;
+	for (size_t i = 0; i < d->npw; i++) {
+		const struct pwatch *w = &d->pw[i];
+
+		if (!w->used || !w->alive || w->shed || w->suspect)
+			continue;
+		if (VEC_RESERVE(idx, cap, n + 1))
+			break;
+		idx[n++] = (uint32_t)i;
+	}
+	qsort_r(idx, n, sizeof(*idx), _cmp_pw_rss, d);
+	shed = n ? (n / 4 > 0 ? n / 4 : 1) : 0;
+	for (size_t k = 0; k < shed; k++) {
+		struct pwatch *w = &d->pw[idx[k]];
+
+		watch__release(&w->w);	/* a released watch keeps nothing */
+		w->shed = true;
+		if (d->gr && d->growth_mode == GROWTH_ALL)
+			growth__forget(d->gr, w->pid);
+	}
+	d->cap_series += shed;
+	free(idx);
+	malloc_trim(0);
+	if (d->cap_over & (d->cap_over - 1))
+		return;	/* logged the 1st, 2nd, 4th, 8th ... time */
+	pr_warn("own resident memory %.1f MiB over its cap of %.1f MiB: %zu idle components"
+		" forgotten, the series of the %zu smallest processes shed (%llu and %llu so far)",
+		d->model.self.rss_bytes / 1048576.0, d->cfg.rss_cap / 1048576.0, comps, shed,
+		(unsigned long long)d->cap_components, (unsigned long long)d->cap_series);
+}
+
+/* The BPF steps the daemon has programs for: without growth probes, the
+ * ladder starts at rss_stat. */
 static void _budget_init(struct dmn *d)
 {
 	budget_params__defaults(&d->bp, d->cfg.cpu_budget, d->cfg.bpf_budget);
 	budget_state__init(&d->bs, &d->bp);
 }
 
+static void _budget_skip(struct dmn *d)
+{
+	d->bp.bpf_skip = d->gp ? 0 : 1u << BUDGET_BPF_SAMPLED | 1u << BUDGET_BPF_NO_GROWTH;
+}
+
+/* The growth probes sampling every SAMPLE_BYTES: a new object, a new ring
+ * on the loop; on failure the growth stacks are off. */
+static int _growth_resample(struct dmn *d, uint64_t sample_bytes)
+{
+	char msg[512];
+	int err;
+
+	evloop__remove_fd(d->loop, growthprobe__fd(d->gp));
+	err = growthprobe__resample(d->gp, sample_bytes, msg, sizeof(msg));
+	if (!err)
+		err = evloop__add_fd(d->loop, growthprobe__fd(d->gp), EPOLLIN, _on_growth, d);
+	if (err) {
+		pr_warn("growth stacks off: cannot sample them every %llu bytes: %s",
+			(unsigned long long)sample_bytes, err == -ENOMEM ? strerror(-err) : msg);
+		growthprobe__free(d->gp);
+		d->gp = NULL;
+		return err;
+	}
+	growth__set_sample_bytes(d->gr, sample_bytes);
+	return 0;
+}
+
+/* Carries out one BPF step: DOWN to LEVEL, or up from FROM. */
+static int _bpf_step(struct dmn *d, bool down, int level, int from)
+{
+	int step = down ? level : from;
+
+	switch (step) {
+	case BUDGET_BPF_SAMPLED:
+		if (!d->gp)
+			return 0;
+		return _growth_resample(d, down ? d->growth_sample * 8 : d->growth_sample);
+	case BUDGET_BPF_NO_GROWTH:
+		if (!d->gp)
+			return 0;
+		return down ? growthprobe__detach(d->gp) : growthprobe__attach(d->gp);
+	case BUDGET_BPF_NO_RSS:
+		return down ? collector__rss_off(d->col) : collector__rss_on(d->col);
+	case BUDGET_BPF_NONE:
+		return down ? collector__lifecycle_off(d->col) : collector__lifecycle_on(d->col);
+	}
+	return 0;
+}
+
+static const char *const bpf_step_what[BUDGET_BPF_NLEVELS] = {
+	[BUDGET_BPF_SAMPLED] = "growth probes sampling 8 times less often",
+	[BUDGET_BPF_NO_GROWTH] = "growth probes detached",
+	[BUDGET_BPF_NO_RSS] = "rss_stat detached, memory from /proc",
+	[BUDGET_BPF_NONE] = "sched_process_* detached, tier 0 from /proc alone",
+};
+
 /* The budget (daemon/budget.h): back off when over it, recover when well
  * under it for a while; every step is logged and exported. */
 static void _budget(struct dmn *d)
 {
 	const struct mx_self *m = &d->model.self;
-	unsigned act = budget__step(&d->bp, &d->bs, m->cpu_share, m->bpf_cpu_share, m->rss_bpf);
+	unsigned act;
+	int err;
 
+	_budget_skip(d);
+	act = budget__step(&d->bp, &d->bs, m->cpu_share, m->bpf_cpu_share);
 	if (act & BUDGET_STRETCH)
 		pr_warn("over the CPU budget (%.2f%% of a core > %.2f%%): interval now %gs",
 			100 * m->cpu_share, 100 * d->cfg.cpu_budget,
@@ -939,28 +1086,34 @@ static void _budget(struct dmn *d)
 		pr_warn("back under the CPU budget (%.2f%% of a core < half of %.2f%% for %d"
 			" intervals): interval now %gs", 100 * m->cpu_share,
 			100 * d->cfg.cpu_budget, d->bp.recover, d->cfg.interval_s * d->bs.stretch);
-	if (act & BUDGET_DETACH) {
-		pr_warn("BPF over its budget (%.2f%% of a core > %.2f%%): rss_stat detached,"
-			" memory from /proc%s", 100 * m->bpf_cpu_share, 100 * d->cfg.bpf_budget,
+	if (act & BUDGET_BPF_DOWN) {
+		pr_warn("BPF over its budget (%.2f%% of a core > %.2f%%): %s (step '%s')%s",
+			100 * m->bpf_cpu_share, 100 * d->cfg.bpf_budget,
+			bpf_step_what[d->bs.bpf_level], budget__bpf_level_name(d->bs.bpf_level),
 			d->bp.reattach_hold ? "" : " until a restart");
-		collector__rss_off(d->col);
+		if ((err = _bpf_step(d, true, d->bs.bpf_level, d->bs.bpf_from)))
+			pr_warn("cannot take the BPF step '%s': %s",
+				budget__bpf_level_name(d->bs.bpf_level), strerror(-err));
 	}
-	if (act & BUDGET_REATTACH) {
-		int err = collector__rss_on(d->col);
-
+	if (act & BUDGET_BPF_UP) {
+		err = _bpf_step(d, false, d->bs.bpf_level, d->bs.bpf_from);
 		if (err) {
-			pr_warn("cannot attach 'tp_btf/rss_stat' again: %s (memory from /proc)",
-				strerror(-err));
-			budget__reattach_failed(&d->bp, &d->bs);
+			pr_warn("cannot undo the BPF step '%s': %s (it stays)",
+				budget__bpf_level_name(d->bs.bpf_from), strerror(-err));
+			budget__up_failed(&d->bp, &d->bs);
 		} else {
 			pr_warn("BPF back under its budget (%.2f%% of a core < half of %.2f%%):"
-				" rss_stat attached again", 100 * m->bpf_cpu_share,
-				100 * d->cfg.bpf_budget);
+				" step '%s' undone, now '%s'", 100 * m->bpf_cpu_share,
+				100 * d->cfg.bpf_budget, budget__bpf_level_name(d->bs.bpf_from),
+				budget__bpf_level_name(d->bs.bpf_level));
 		}
 	}
 	d->stretch = d->bs.stretch;
 	d->backoff = budget__level(&d->bs);
 	d->model.self.backoff_shrinks = d->bs.shrinks;
+	d->model.self.bpf_step = budget__bpf_level_name(d->bs.bpf_level);
+	d->model.self.bpf_downs = d->bs.downs;
+	d->model.self.bpf_ups = d->bs.ups;
 }
 
 /* --- tier 2: triggers and collections -------------------------------------- */
@@ -1151,6 +1304,7 @@ static void _memevents_sync(struct dmn *d)
 			memevents__watch(d->mev, g->path, g->use.limit);
 	}
 	memevents__end(d->mev);
+	memevents__check(d->mev);
 }
 
 /* A round of reference snapshots: one healthy (never suspected) process
@@ -1317,7 +1471,7 @@ static void _growth_open(struct dmn *d)
 		pr_warn("growth stacks off: %s", msg);
 		return;
 	}
-	gc.sample_bytes = growthprobe__sample_bytes(d->gp);
+	gc.sample_bytes = d->growth_sample = growthprobe__sample_bytes(d->gp);
 	err = growth__new(&gc, NULL, &d->gr);
 	if (!err)
 		err = evloop__add_fd(d->loop, growthprobe__fd(d->gp), EPOLLIN, _on_growth, d);
@@ -1473,6 +1627,7 @@ static int _tick(struct dmn *d)
 	_collect_model(d);
 	_profpush(d, now);
 	_self_cost(d, clock__mono_s());
+	_memory_cap(d);
 	err = _model(d, now);
 	if (err)
 		return err;
@@ -1781,7 +1936,7 @@ static void _release(struct dmn *d)
 		watch__release(&d->pw[i].w);
 	for (size_t i = 0; i < d->ncw; i++) {
 		watch__release(&d->cw[i].w);
-		pivot__release(&d->cw[i].pivot);
+		pivot__release(&d->cw[i].pivot);	/* NULL-safe on a zeroed pivot */
 	}
 	free(d->pw);
 	free(d->pw_free);
@@ -1809,7 +1964,9 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 			 .psi_fd = -1 };
 	struct collector_config cc = { .proc = "/proc", .use_bpf = cfg->bpf,
 				       .max_procs = cfg->max_procs, .fold_s = cfg->fold_s,
-				       .cgroup_depth = cfg->cgroup_depth };
+				       .cgroup_depth = cfg->cgroup_depth,
+				       /* idle components go after the fold age or ten intervals */
+				       .component_ttl_s = fmax(cfg->fold_s, 10 * cfg->interval_s) };
 	int err;
 	char msg[512];
 	sigset_t mask;
@@ -1817,6 +1974,12 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 	hashmap__init(&d.pw_by_pid);
 	hashmap__init(&d.cg_by_path);
 	umask(077);
+	/* Large blocks (libbpf's kernel BTF, 5.5 MiB, parsed at every object
+	 * load; symbol tables of a collection) always from mmap and back to the
+	 * kernel when freed: glibc's dynamic threshold would otherwise move up
+	 * after the first such free and keep the next ones in the heap. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 	if ((err = evloop__new(&d.loop))) {
 		pr_err("cannot set up the main loop: %s", strerror(-err));
 		goto cleanup;
@@ -1939,6 +2102,9 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 				memevents__version(d.mev),
 				memevents__version(d.mev) == 2 ? "memory.events"
 							       : "cgroup.event_control");
+		/* v2: the PSI trigger on every watched cgroup's memory.pressure too */
+		if (d.mev && memevents__set_psi(d.mev, cfg->psi))
+			pr_warn("cgroup pressure trigger off: bad trigger '%s'", cfg->psi);
 	}
 	pr_info("daemon: interval %gs, store '%s', listening on '%s', tier 0 from %s,"
 		" collections in '%s'", cfg->interval_s, cfg->store,

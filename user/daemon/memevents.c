@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,14 +13,16 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/evloop.h"
 #include "lib/log.h"
 #include "lib/vec.h"
 #include "sys/cgroup.h"
+#include "sys/sysfile.h"
 
-enum { EV_MAX, EV_OOM, EV_OOM_KILL, EV_N };
+enum { EV_MAX, EV_OOM, EV_OOM_KILL, EV_N, EV_PRESSURE = EV_N };
 
-static const char *const ev_names[EV_N] = { "limit", "oom", "oom_kill" };
+static const char *const ev_names[EV_N + 1] = { "limit", "oom", "oom_kill", "pressure" };
 static const char *const v2_keys[EV_N] = { "max", "oom", "oom_kill" };
 
 struct mw;
@@ -36,15 +39,22 @@ struct mw {
 	char path[256];
 	uint64_t limit;
 	bool seen;
-	struct mfd fds[2];
+	struct mfd fds[3];
 	size_t nfds;
 	uint64_t counts[EV_N];	/* v2: memory.events; v1: [EV_OOM_KILL] */
+	bool events_polled;	/* v2 memory.events not pollable: compared each check */
+	bool psi_polled;	/* v2 memory.pressure not pollable: its total compared */
+	bool psi_on;		/* memory.pressure watched (either way) */
+	uint64_t psi_total;	/* "some" total stall, µs, at the last check */
+	double psi_t;		/* monotonic seconds of that check */
 };
 
 struct memevents {
 	struct cgroup_memory cgm;
 	struct evloop *loop;
 	double share;
+	char psi[64];		/* the v2 cgroup PSI trigger, "" for none */
+	uint64_t psi_stall_us, psi_window_us;
 	memevents_fn *fn;
 	void *ctx;
 	struct mw **w;
@@ -74,6 +84,37 @@ static int _read_counts(const struct memevents *m, const char *cg, uint64_t c[EV
 						: i == EV_OOM_KILL && !strcmp(key, "oom_kill"))
 				c[i] = v;
 	fclose(f);
+	return 0;
+}
+
+/* v2: memory.events read again; every counter that rose is an event. */
+static void _compare(struct mw *w)
+{
+	struct memevents *m = w->owner;
+	uint64_t now[EV_N];
+
+	memcpy(now, w->counts, sizeof(now));
+	if (_read_counts(m, w->path, now))
+		return;
+	for (int i = 0; i < EV_N; i++)
+		if (now[i] > w->counts[i])
+			m->fn(w->path, ev_names[i], m->ctx);
+	memcpy(w->counts, now, sizeof(now));
+}
+
+/* The "some" line's total= of the cgroup's memory.pressure, µs. */
+static int _psi_total(const struct memevents *m, const char *cg, uint64_t *total)
+{
+	char path[PATH_MAX + 300], buf[512], *p;
+
+	_path(m, cg, "memory.pressure", path, sizeof(path));
+	if (sysfile__read(path, buf, sizeof(buf)) <= 0)
+		return -ENOENT;
+	if ((p = strchr(buf, '\n')))
+		*p = '\0';	/* the "some" line only */
+	if (strncmp(buf, "some ", 5) || !(p = strstr(buf, "total=")))
+		return -EINVAL;
+	*total = strtoull(p + 6, NULL, 10);
 	return 0;
 }
 
@@ -116,12 +157,14 @@ static int _on_fd(int fd, uint32_t events, void *ctx)
 		memcpy(w->counts, now, sizeof(now));
 		return 0;
 	}
-	if (!(events & (EPOLLPRI | EPOLLERR)) || _read_counts(m, w->path, now))
+	if (f->kind == EV_PRESSURE) {
+		if (events & EPOLLPRI)
+			m->fn(w->path, ev_names[EV_PRESSURE], m->ctx);
 		return 0;
-	for (int i = 0; i < EV_N; i++)
-		if (now[i] > w->counts[i])
-			m->fn(w->path, ev_names[i], m->ctx);
-	memcpy(w->counts, now, sizeof(now));
+	}
+	if (!(events & (EPOLLPRI | EPOLLERR)))
+		return 0;
+	_compare(w);
 	return 0;
 }
 
@@ -178,6 +221,36 @@ cleanup:
 	return err;
 }
 
+/* v2: the PSI trigger written to the cgroup's memory.pressure and polled
+ * for POLLPRI; where the file takes the trigger but cannot be polled, the
+ * "some" total is compared every check instead. A cgroup without the
+ * file (no PSI) is watched without it. */
+static void _psi_open(struct mw *w)
+{
+	struct memevents *m = w->owner;
+	char path[PATH_MAX + 300];
+	int fd, err;
+
+	_path(m, w->path, "memory.pressure", path, sizeof(path));
+	if ((fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return;
+	if (write(fd, m->psi, strlen(m->psi) + 1) < 0) {
+		pr_info("cgroup '%s': no pressure trigger: cannot set '%s': %s", w->path, m->psi,
+			strerror(errno));
+		close(fd);
+		return;
+	}
+	err = _add(w, fd, EPOLLPRI, EV_PRESSURE);	/* closes FD on failure */
+	if (err == -EPERM)
+		w->psi_polled = true, err = 0;
+	if (err)
+		return;
+	w->psi_on = true;
+	if (_psi_total(m, w->path, &w->psi_total))
+		w->psi_total = 0;
+	w->psi_t = clock__mono_s();
+}
+
 static int _mw_open(struct memevents *m, const char *cg, uint64_t limit, struct mw **out)
 {
 	struct mw *w = calloc(1, sizeof(*w));
@@ -196,8 +269,13 @@ static int _mw_open(struct memevents *m, const char *cg, uint64_t limit, struct 
 			err = -errno;
 			goto fail;
 		}
-		if ((err = _add(w, fd, EPOLLPRI, EV_MAX)))
+		/* a file that cannot be polled (not kernfs): compared every check */
+		if ((err = _add(w, fd, EPOLLPRI, EV_MAX)) == -EPERM)
+			w->events_polled = true, err = 0;
+		if (err)
 			goto fail;
+		if (m->psi[0])
+			_psi_open(w);
 	} else {
 		snprintf(thr, sizeof(thr), "%" PRIu64, (uint64_t)(m->share * (double)limit));
 		if ((err = _v1_event(w, "memory.usage_in_bytes", thr, EV_MAX)) ||
@@ -302,6 +380,50 @@ int memevents__watch(struct memevents *m, const char *cg, uint64_t limit)
 		pr_info("cgroup '%s': watching its memory events (limit %" PRIu64 " bytes)", cg,
 			limit);
 	return err;
+}
+
+int memevents__set_psi(struct memevents *m, const char *trigger)
+{
+	unsigned long long stall, window;
+	char kind[8];
+
+	if (!trigger || !*trigger) {
+		m->psi[0] = '\0';
+		return 0;
+	}
+	if (sscanf(trigger, "%7s %llu %llu", kind, &stall, &window) != 3 ||
+	    (strcmp(kind, "some") && strcmp(kind, "full")) || !window ||
+	    strlen(trigger) >= sizeof(m->psi))
+		return -EINVAL;
+	snprintf(m->psi, sizeof(m->psi), "%s", trigger);
+	m->psi_stall_us = stall;
+	m->psi_window_us = window;
+	return 0;
+}
+
+void memevents__check(struct memevents *m)
+{
+	double now = clock__mono_s();
+
+	if (m->cgm.version != 2)
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		struct mw *w = m->w[i];
+		uint64_t total;
+		double windows;
+
+		if (w->nfds || w->events_polled)
+			_compare(w);	/* a notification may have been missed */
+		if (!w->psi_polled || _psi_total(m, w->path, &total))
+			continue;
+		/* the stall the trigger allows per window, over the time since */
+		windows = (now - w->psi_t) * 1e6 / (double)m->psi_window_us;
+		if (total > w->psi_total &&
+		    (double)(total - w->psi_total) >= (double)m->psi_stall_us * fmax(windows, 1))
+			m->fn(w->path, ev_names[EV_PRESSURE], m->ctx);
+		w->psi_total = total;
+		w->psi_t = now;
+	}
 }
 
 void memevents__end(struct memevents *m)

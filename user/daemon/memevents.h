@@ -13,9 +13,17 @@
  *              memory.oom_control)
  *   "oom_kill" a process of it was OOM-killed (v2: "oom_kill" rose;
  *              v1: memory.oom_control's oom_kill count rose)
+ *   "pressure" v2 only, with a trigger set (memevents__set_psi): the
+ *              cgroup's memory.pressure crossed it (psi(7))
  * v2 watches memory.events for POLLPRI (the kernel's file-modified
  * notification) and compares its counters with the last read; v1 has no
- * memory.events and uses cgroup.event_control. A kernel without the
+ * memory.events and uses cgroup.event_control. memevents__check(), once
+ * an interval, compares memory.events again (a notification missed is not
+ * an event lost) and, where a file cannot be polled (not kernfs: the unit
+ * tests' cgroupfs-shaped directory), stands in for the notifications: the
+ * counters for memory.events, the "some" total for memory.pressure (an
+ * event when it rose by the trigger's stall per window elapsed, at least
+ * one window's). A kernel without the
  * memory controller, or without cgroup.event_control on v1, has no
  * events: memevents__new() says so (-ENOENT, -EOPNOTSUPP).
  * Ownership: memevents__free() (NULL-safe) closes every descriptor and
@@ -43,6 +51,12 @@ void memevents__begin(struct memevents *m);
 /* Watches CGROUP (its path below the hierarchy's root) with LIMIT bytes. */
 int memevents__watch(struct memevents *m, const char *cgroup, uint64_t limit);
 void memevents__end(struct memevents *m);
+/* The PSI trigger ("some|full STALL_US WINDOW_US") written to each v2
+ * cgroup's memory.pressure from the next memevents__watch() on; "" or
+ * NULL: none. -EINVAL for a trigger that does not parse. */
+int memevents__set_psi(struct memevents *m, const char *trigger);
+/* Once an interval: see above. */
+void memevents__check(struct memevents *m);
 /* Cgroups watched now. */
 size_t memevents__count(const struct memevents *m);
 

@@ -30,7 +30,7 @@ void watch__release(struct watch *w)
 static int _grow(struct watch *w)
 {
 	size_t want = w->alloc ? w->alloc * 2 : WATCH_MIN_ALLOC;
-	double *t, *v;
+	float *t, *v;
 
 	if (want > w->cap)
 		want = w->cap;
@@ -56,8 +56,10 @@ int watch__push(struct watch *w, double t, double v)
 		if (err)
 			return err;
 	}
-	w->t[w->head] = t;
-	w->v[w->head] = v;
+	if (!w->n)
+		w->t0 = t;
+	w->t[w->head] = (float)(t - w->t0);
+	w->v[w->head] = (float)v;
 	w->head = (w->head + 1) % w->cap;
 	if (w->n < w->cap)
 		w->n++;
@@ -82,7 +84,7 @@ double watch__min_since(const struct watch *w, double t)
 	for (size_t i = 0; i < w->n; i++) {
 		size_t k = (w->head + w->cap - w->n + i) % w->cap;
 
-		if (w->t[k] >= t && (!any || w->v[k] < m))
+		if (w->t0 + w->t[k] >= t && (!any || w->v[k] < m))
 			m = w->v[k], any = true;
 	}
 	return m;
@@ -130,8 +132,8 @@ int watch__judge(const struct watch *w, const struct watch_params *p, struct wat
 			to = r.to && r.to - 1 < w->n ? r.to - 1 : w->n - 1;
 			per_sample = r.slope_per_hour * p->scale_s / 3600.0;
 			out->leak = true;
-			out->from_s = w->t[(first + from) % w->cap];
-			out->to_s = w->t[(first + to) % w->cap];
+			out->from_s = w->t0 + w->t[(first + from) % w->cap];
+			out->to_s = w->t0 + w->t[(first + to) % w->cap];
 			out->slope_bytes_per_s = per_sample / p->interval_s;
 			out->r2 = r.r2;
 			out->time_to_threshold_s = isfinite(r.time_to_threshold_s) ?

@@ -3,7 +3,12 @@
  *
  * The series is a ring of the last CAP samples; its arrays grow with it
  * (16, 32, ... up to CAP), so a short-lived process costs a few hundred
- * bytes, not CAP's 16 bytes a sample. watch__judge() runs the
+ * bytes, not CAP's 8 bytes a sample. A sample is kept in single
+ * precision: its time as seconds after the series' first sample (to 1/16 s
+ * for 6 days, to 1 s for 194), its value to 1 part in 16 million (64 bytes
+ * of a GiB), far below what the detectors resolve at the daemon's
+ * intervals; half the memory of doubles, which matters with a series per
+ * process. watch__judge() runs the
  * configured detectors (detect/detect.h) on it at the daemon's resolution:
  * sample i is placed at i * scale_s detector seconds, so every duration
  * the detectors know (the 5-minute step, 6 h trends, a 24 h window, 7 days
@@ -22,7 +27,8 @@
 #include "detect/detect.h"
 
 struct watch {
-	double *t, *v;		/* ring: wall seconds, bytes */
+	float *t, *v;		/* ring: wall seconds after t0, bytes */
+	double t0;		/* wall time of the first sample */
 	size_t cap, n, head;	/* head: where the next sample goes */
 	size_t alloc;		/* allocated samples, <= cap; == cap once it wraps */
 };

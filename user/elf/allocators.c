@@ -99,6 +99,21 @@ static void _lookup_init(struct lookup *l)
 		_lookup_add(l, cxx_funcs[i].name, cxx_funcs[i].kind);
 }
 
+bool allocators__is_entry(const char *function)
+{
+	struct lookup l;
+
+	if (!function)
+		return false;
+	if (!strncmp(function, "operator new", 12) || !strncmp(function, "operator delete", 15))
+		return true;
+	_lookup_init(&l);
+	for (size_t i = 0; i < l.n; i++)
+		if (!strcmp(function, l.name[i]))
+			return true;
+	return false;
+}
+
 const char *allocators__kind_name(enum seep_kind kind)
 {
 	return (unsigned)kind < SEEP_KIND__MAX ? kind_names[kind] : "?";

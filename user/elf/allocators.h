@@ -13,6 +13,7 @@
 #ifndef SEEP_ALLOCATORS_H
 #define SEEP_ALLOCATORS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,11 @@ int allocators__find(const char *path, struct alloc_funcs *funcs);
  * entry probe sits in the module's image. */
 uint64_t allocators__cookie(const struct alloc_funcs *funcs, const struct alloc_func *f,
 			    enum seep_unwind mode);
+
+/* True if FUNCTION (a symbol or demangled name) is one of the entry
+ * points looked up above, under any prefix: malloc, je_free, mmap,
+ * operator new, _ZdlPv, ... */
+bool allocators__is_entry(const char *function);
 
 /* "malloc", "free", ... */
 const char *allocators__kind_name(enum seep_kind kind);

@@ -76,9 +76,10 @@ static json_t *_suspect(const struct mx_suspect *s)
 		for (size_t k = 0; fns && k < g->nfunctions; k++)
 			json_array_append_new(fns, g->functions[k] ? json_string(g->functions[k])
 								   : json_null());
-		json_array_append_new(growth, json_pack("{s:f, s:I, s:o*}", "grown_bytes",
+		json_array_append_new(growth, json_pack("{s:f, s:I, s:I, s:o*}", "grown_bytes",
 							g->grown_bytes, "samples",
-							(json_int_t)g->samples, "functions", fns));
+							(json_int_t)g->samples, "site",
+							(json_int_t)g->site, "functions", fns));
 	}
 	j = json_pack("{s:s, s:i, s:I, s:s, s:s, s:f, s:f, s:f, s:s, s:f, s:f, s:b, s:b, s:o}",
 			 "kind", s->kind, "pid", s->pid, "start_ticks", (json_int_t)s->start,
@@ -224,6 +225,20 @@ static json_t *_status(const struct mx_model *m)
 		json_object_set_new(dm, "growth_stacks", g);
 	else
 		json_decref(g);
+	if (dm) {
+		json_object_set_new(dm, "memory_cap",
+				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "cap_bytes",
+					      (json_int_t)s->rss_cap_bytes, "over_intervals",
+					      (json_int_t)s->rss_cap_intervals, "shed_components",
+					      (json_int_t)s->cap_components, "shed_series",
+					      (json_int_t)s->cap_series, "components_pruned",
+					      (json_int_t)s->components_pruned));
+		json_object_set_new(dm, "bpf_backoff",
+				    json_pack("{s:s, s:I, s:I}", "step",
+					      s->bpf_step ? s->bpf_step : "full", "steps_down",
+					      (json_int_t)s->bpf_downs, "steps_up",
+					      (json_int_t)s->bpf_ups));
+	}
 	return j;
 }
 

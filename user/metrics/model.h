@@ -48,6 +48,7 @@ struct mx_growth_stack {
 	uint64_t samples;
 	size_t nfunctions;
 	const char *const *functions;	/* innermost first; NULL: not symbolized */
+	size_t site;		/* the first of the program's own (growth__site) */
 };
 
 struct mx_suspect {
@@ -87,9 +88,14 @@ struct mx_self {
 	uint64_t heap_bytes;		/* malloc'ed and in use (mallinfo2) */
 	uint64_t store_memory_bytes;	/* SQLite's allocations */
 	uint64_t backoff_shrinks;	/* interval stretch halved back */
+	/* the memory cap (budget.rss_cap) and what it shed */
+	uint64_t rss_cap_bytes, rss_cap_intervals, cap_components, cap_series;
+	uint64_t components_pruned;	/* idle components forgotten, by age or the cap */
+	const char *bpf_step;		/* the BPF back-off step ("full" .. "none") */
+	uint32_t bpf_downs, bpf_ups;	/* BPF back-off steps taken and undone */
 	double interval_s;		/* configured */
 	double effective_interval_s;	/* after back-off */
-	int backoff_level;		/* 0: none; 1: interval raised; 2: rss_stat detached */
+	int backoff_level;		/* 0: none; 1: interval raised; 2: a BPF step taken */
 	double cpu_budget;		/* share of one core */
 	double cpu_share;		/* measured over the last intervals */
 	double bpf_cpu_share;

@@ -45,6 +45,9 @@ struct collector {
 	struct hashmap by_pid;
 	struct collector_component *comps;
 	size_t ncomps, comps_cap;
+	uint32_t *comp_free;	/* slots of pruned components, for reuse */
+	size_t ncomp_free, comp_free_cap;
+	uint64_t comp_serial;	/* the last serial handed out */
 	struct hashmap by_key;
 	struct collector_cgroup *cgroups;
 	size_t ncgroups, cgroups_cap;
@@ -139,6 +142,7 @@ void collector__free(struct collector *c)
 	free(c->slots);
 	free(c->free_ids);
 	free(c->comps);
+	free(c->comp_free);
 	free(c->cgroups);
 	free(c->exits);
 	free(c);
@@ -157,7 +161,7 @@ static uint32_t _component(struct collector *c, const struct collector_proc *p)
 	id = hashmap__find(&c->by_key, h, key, _key_eq, c);
 	if (id >= 0)
 		return (uint32_t)id;
-	if (c->ncomps >= MAX_COMPONENTS) {
+	if (c->ncomps - c->ncomp_free >= MAX_COMPONENTS) {
 		/* beyond the cap every new component shares one "other" entry */
 		snprintf(key, sizeof(key), "(other)||");
 		h = hash__str(key);
@@ -165,11 +169,24 @@ static uint32_t _component(struct collector *c, const struct collector_proc *p)
 		if (id >= 0)
 			return (uint32_t)id;
 	}
-	k = VEC_PUSH(c->comps, c->ncomps, c->comps_cap);
-	if (!k || hashmap__add(&c->by_key, h, (uint32_t)c->ncomps))
-		return NO_COMPONENT;
+	if (c->ncomp_free) {
+		id = c->comp_free[--c->ncomp_free];
+	} else {
+		if (VEC_RESERVE(c->comps, c->comps_cap, c->ncomps + 1))
+			return NO_COMPONENT;
+		id = (int64_t)c->ncomps++;
+	}
+	k = &c->comps[id];
 	memset(k, 0, sizeof(*k));
 	snprintf(k->key, sizeof(k->key), "%s", key);
+	if (hashmap__add(&c->by_key, h, (uint32_t)id)) {
+		uint32_t *f = VEC_PUSH(c->comp_free, c->ncomp_free, c->comp_free_cap);
+
+		if (f)
+			*f = (uint32_t)id, c->ncomp_free++;
+		k->key[0] = '\0';
+		return NO_COMPONENT;
+	}
 	if (strncmp(key, "(other)", 7)) {
 		snprintf(k->comm, sizeof(k->comm), "%s", p->comm);
 		snprintf(k->build_id, sizeof(k->build_id), "%s", p->build_id);
@@ -178,7 +195,50 @@ static uint32_t _component(struct collector *c, const struct collector_proc *p)
 	} else {
 		snprintf(k->comm, sizeof(k->comm), "(other)");
 	}
-	return (uint32_t)c->ncomps++;
+	k->serial = ++c->comp_serial;
+	k->last_s = c->now;
+	return (uint32_t)id;
+}
+
+/* Components without a live member that nothing touched for ttl_s are
+ * forgotten: their slot (and its index) goes to the next new one, under a
+ * new serial. */
+static size_t _prune_components(struct collector *c, double now, double ttl_s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->ncomps; i++) {
+		struct collector_component *k = &c->comps[i];
+		uint32_t *f;
+
+		if (!k->serial)
+			continue;
+		if (k->live || k->started != k->seen_started || k->exited != k->seen_exited) {
+			k->last_s = now;
+			k->seen_started = k->started;
+			k->seen_exited = k->exited;
+			continue;
+		}
+		if (ttl_s <= 0 || now - k->last_s < ttl_s)
+			continue;
+		f = VEC_PUSH(c->comp_free, c->ncomp_free, c->comp_free_cap);
+		if (!f)
+			return n;	/* kept: pruned at a later sample */
+		*f = (uint32_t)i;
+		c->ncomp_free++;
+		hashmap__remove(&c->by_key, hash__str(k->key), k->key, _key_eq, c);
+		k->serial = 0;
+		k->key[0] = '\0';
+		c->stats.components_pruned++;
+		n++;
+	}
+	return n;
+}
+
+size_t collector__prune_idle(struct collector *c)
+{
+	/* anything idle since before the last sample */
+	return _prune_components(c, c->now, 1e-9);
 }
 
 /* comm, executable, cgroup and component of P (new, or after exec). */
@@ -470,6 +530,7 @@ int collector__sample(struct collector *c, double now)
 		k->rss += p->mem.anon + p->mem.file + p->mem.shmem;
 		k->swap += p->mem.swap;
 	}
+	_prune_components(c, now, c->cfg.component_ttl_s);
 	c->ncgroups = 0;
 	if (c->has_cgroups) {
 		err = cgroup__walk(&c->cgm, c->cfg.cgroup_depth, _on_cgroup, c);
@@ -561,6 +622,22 @@ int collector__rss_on(struct collector *c)
 	err = telemetry__attach_rss(c->bpf);
 	c->stats.rss_bpf = telemetry__rss_attached(c->bpf);
 	return err;
+}
+
+int collector__lifecycle_off(struct collector *c)
+{
+	if (!c->bpf)
+		return 0;
+	if (telemetry__rss_attached(c->bpf))
+		return -EBUSY;	/* rss_stat's counts need the exits to be forgotten */
+	return telemetry__detach_lifecycle(c->bpf);
+}
+
+int collector__lifecycle_on(struct collector *c)
+{
+	if (!c->bpf)
+		return -EOPNOTSUPP;
+	return telemetry__attach_lifecycle(c->bpf);
 }
 
 int collector__bpf_costs(struct collector *c, struct telemetry_cost *out, size_t max, size_t *n,

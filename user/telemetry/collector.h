@@ -9,7 +9,11 @@
  * their live members up, and count processes started and exited, including
  * short-lived ones that never got a process entry of their own (they lived
  * less than config.fold_s, or ended between two samples: seen only
- * through the BPF lifecycle events).
+ * through the BPF lifecycle events). A component with no live member and
+ * no start or exit for config.component_ttl_s is forgotten: its slot is
+ * free (serial 0, skipped by every reader) until a new component takes it
+ * under a new serial, so the components held are bounded by what is
+ * alive, not by what the host ever ran.
  * With BPF (config.use_bpf, tracer/telemetry.h), memory comes from the
  * rss_stat counters aggregated in BPF and lifecycle from sched_process_*;
  * /proc is read only for new processes and for processes the counters
@@ -37,6 +41,7 @@ struct collector_config {
 	uint32_t max_procs;	/* BPF map size (16384) */
 	double fold_s;		/* younger processes fold into their component only */
 	int cgroup_depth;	/* cgroups below the root to walk (3) */
+	double component_ttl_s;	/* a component idle this long is forgotten (0: never) */
 };
 
 struct collector_proc {
@@ -64,6 +69,9 @@ struct collector_component {
 	uint64_t swap;
 	uint64_t started, exited;	/* member processes, since the daemon started */
 	uint64_t short_lived;	/* members that ended younger than fold_s */
+	uint64_t serial;	/* unique per component; 0: a free slot (pruned) */
+	double last_s;		/* last sample with a live member, a start or an exit */
+	uint64_t seen_started, seen_exited;	/* started, exited at that sample */
 };
 
 struct collector_cgroup {
@@ -85,6 +93,7 @@ struct collector_stats {
 	uint64_t proc_reads;	/* /proc/PID files read */
 	uint64_t proc_errors;	/* processes that vanished while read */
 	uint64_t pid_reuse;	/* pids found reused by a new process */
+	uint64_t components_pruned;	/* idle components forgotten (component_ttl_s) */
 	uint64_t bpf_events;	/* lifecycle events handled */
 	uint64_t bpf_stats[8];	/* the BPF `stats` counters (seep_tel_stat) */
 	bool bpf_on;		/* BPF tier 0 loaded */
@@ -115,10 +124,20 @@ const struct collector_cgroup *collector__cgroup(const struct collector *c, size
 const struct collector_exit *collector__exits(const struct collector *c, size_t *n);
 const struct collector_stats *collector__stats(const struct collector *c);
 
+/* The memory cap: every component without a live member that nothing
+ * touched in the last sample is forgotten now, whatever its age. Returns
+ * how many. */
+size_t collector__prune_idle(struct collector *c);
 /* Back-off: stop the rss_stat program (memory from /proc from then on). */
 int collector__rss_off(struct collector *c);
 /* Recovery: rss_stat attached again (-EOPNOTSUPP without BPF). */
 int collector__rss_on(struct collector *c);
+/* The back-off's last step, with rss_stat off (-EBUSY otherwise): the
+ * lifecycle programs detached, processes seen coming and going in /proc
+ * alone (short-lived ones between two samples are not counted); _on
+ * attaches them again (-EOPNOTSUPP without BPF). */
+int collector__lifecycle_off(struct collector *c);
+int collector__lifecycle_on(struct collector *c);
 /* What the BPF programs cost: fills OUT (TELEMETRY_NPROGS entries at most);
  * 0 entries without BPF. */
 struct telemetry_cost;

@@ -1,6 +1,8 @@
 /* growth — growth stacks per process; see growth.h. */
 #include "telemetry/growth.h"
 
+#include "elf/allocators.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -119,6 +121,12 @@ static struct gproc *_find(const struct growth *g, int pid)
 	int64_t id = hashmap__find(&g->index, _pid_hash(pid), &pid, _pid_eq, (void *)g);
 
 	return id < 0 ? NULL : g->procs[id];
+}
+
+void growth__set_sample_bytes(struct growth *g, uint64_t sample_bytes)
+{
+	if (g && sample_bytes)
+		g->cfg.sample_bytes = sample_bytes;
 }
 
 void growth__forget(struct growth *g, int pid)
@@ -297,6 +305,43 @@ static int _frames(struct gproc *p, const uint64_t *ips, size_t n, struct growth
 	return 0;
 }
 
+/* Modules whose frames are the allocator's or the C runtime's, not the
+ * program's: glibc, the dynamic loader, the C++ runtime, the common
+ * allocators. */
+static bool _runtime_module(const char *module)
+{
+	static const char *const prefixes[] = {
+		"libc.so", "libc-", "ld-linux", "ld.so", "ld64.so", "libstdc++.so", "libgcc_s.so",
+		"libjemalloc.so", "libtcmalloc", "libmimalloc.so", "libpthread.so",
+	};
+	const char *base;
+
+	if (!module)
+		return false;
+	base = strrchr(module, '/');
+	base = base ? base + 1 : module;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(base, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+size_t growth__site(const struct growth_stack_view *sv)
+{
+	for (size_t i = 0; i < sv->nframes; i++) {
+		const struct growth_frame_view *f = &sv->frames[i];
+
+		if (!f->function || _runtime_module(f->module) || allocators__is_entry(f->function))
+			continue;
+		return i;
+	}
+	/* all runtime frames (or none named): the innermost named one */
+	for (size_t i = 0; i < sv->nframes; i++)
+		if (sv->frames[i].function)
+			return i;
+	return 0;
+}
+
 int growth__view(struct growth *g, int pid, size_t top, struct growth_view *out)
 {
 	struct gproc *p = _find(g, pid);
@@ -409,9 +454,9 @@ static json_t *_stack_json(const struct growth_stack_view *sv)
 			return NULL;
 		}
 	}
-	o = json_pack("{s:o, s:f, s:I, s:b, s:o}", "bytes", _bytes(sv->bytes), "grown", sv->grown,
-		      "samples", (json_int_t)sv->samples, "truncated", sv->truncated, "frames",
-		      frames);
+	o = json_pack("{s:o, s:f, s:I, s:b, s:I, s:o}", "bytes", _bytes(sv->bytes), "grown",
+		      sv->grown, "samples", (json_int_t)sv->samples, "truncated", sv->truncated,
+		      "site", (json_int_t)growth__site(sv), "frames", frames);
 	return o;
 }
 

@@ -64,6 +64,9 @@ int growth__add_copy(struct growth *g, const struct seep_tel_growth *ev, const v
  * event, then return addresses); EV's stack fields are not read. */
 int growth__add(struct growth *g, const struct seep_tel_growth *ev, const uint64_t *ips, size_t n,
 		bool truncated);
+/* The probes now sample every SAMPLE_BYTES on average (the back-off):
+ * the events from now on are weighted with it. */
+void growth__set_sample_bytes(struct growth *g, uint64_t sample_bytes);
 /* Forgets PID (it exited): its stacks go with it. */
 void growth__forget(struct growth *g, int pid);
 const struct growth_stats *growth__stats(const struct growth *g);
@@ -96,6 +99,13 @@ struct growth_view {
 	struct growth_stack_view *stacks;	/* sorted by grown, largest first */
 };
 
+/* The stack's site: the index of its first frame, innermost first, that
+ * is the program's own: not in the C runtime, the dynamic loader, the C++
+ * runtime or an allocator library, and not an allocator entry point
+ * (elf/allocators.h), so memset or malloc internals at a fault are passed
+ * over. Without such a frame, the innermost named one (0 if none). */
+size_t growth__site(const struct growth_stack_view *sv);
+
 /* PID's TOP stacks (0: all) into OUT. */
 int growth__view(struct growth *g, int pid, size_t top, struct growth_view *out);
 void growth_view__release(struct growth_view *v);
@@ -108,7 +118,8 @@ int growth__pids(const struct growth *g, int **pids, size_t *n);
  * comm, start_boottime, bytes{...}, samples, stacks}]}; PID_ARG a pid:
  * {pid, comm, start_boottime, sample_bytes, bytes{brk, mmap, fault,
  * brk_shrink, munmap}, samples, total_stacks, stacks: [{bytes{...}, grown,
- * samples, truncated, frames: [{function, module, file, line, addr}]}]},
+ * samples, truncated, site (growth__site), frames: [{function, module,
+ * file, line, addr}]}]},
  * at most TOP_ARG stacks (NULL: 20); -ENOENT for a pid without growth
  * stacks, -EINVAL for an argument that is not a number. *BODY is
  * malloc'ed JSON text, the caller frees it. */

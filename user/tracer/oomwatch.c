@@ -12,6 +12,7 @@
 
 #include "lib/evloop.h"
 #include "lib/log.h"
+#include "tracer/progset.h"
 #include "oom.skel.h"
 #include "seep_oom.h"
 
@@ -19,7 +20,7 @@ _Static_assert(sizeof(struct seep_oom_event) == 32, "seep_oom_event layout");
 
 struct oomwatch {
 	struct oom_bpf *skel;
-	struct ring_buffer *ring;
+	struct progset ps;	/* the ring `events` */
 	struct evloop *loop;
 	int ring_fd;
 	oomwatch_fn *fn;
@@ -45,7 +46,7 @@ static int _on_ready(int fd, uint32_t events, void *ctx)
 
 	(void)fd;
 	(void)events;
-	n = ring_buffer__consume(w->ring);
+	n = ring_buffer__consume(w->ps.ring);
 	if (n < 0)
 		pr_warn("cannot read the ring of 'mark_victim': %s", strerror(-n));
 	return 0;
@@ -61,25 +62,23 @@ int oomwatch__new(struct evloop *loop, oomwatch_fn *fn, void *ctx, struct oomwat
 	if (!w)
 		return -ENOMEM;
 	w->ring_fd = -1;
+	w->ps.stats_fd = -1;
 	w->fn = fn;
 	w->ctx = ctx;
-	w->skel = oom_bpf__open_and_load();
+	progset__log_libbpf();
+	w->skel = oom_bpf__open();
 	if (!w->skel) {
 		ret = -errno;
-		snprintf(err, errlen, "cannot load 'oom.bpf.o': %s", strerror(-ret));
+		snprintf(err, errlen, "cannot open 'oom.bpf.o': %s", strerror(-ret));
 		goto fail;
 	}
-	if ((ret = oom_bpf__attach(w->skel))) {
-		snprintf(err, errlen, "cannot attach 'tp_btf/mark_victim': %s", strerror(-ret));
+	ret = progset__load_attach(w->skel->skeleton, "oom.bpf.o", "'tp_btf/mark_victim'", err,
+				   errlen);
+	if (!ret)
+		ret = progset__init(&w->ps, w->skel->maps.events, _on_event, w, err, errlen);
+	if (ret)
 		goto fail;
-	}
-	w->ring = ring_buffer__new(bpf_map__fd(w->skel->maps.events), _on_event, w, NULL);
-	if (!w->ring) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open the ring 'events': %s", strerror(-ret));
-		goto fail;
-	}
-	w->ring_fd = ring_buffer__epoll_fd(w->ring);
+	w->ring_fd = ring_buffer__epoll_fd(w->ps.ring);
 	if ((ret = evloop__add_fd(loop, w->ring_fd, EPOLLIN, _on_ready, w))) {
 		w->ring_fd = -1;
 		snprintf(err, errlen, "cannot wait on the ring 'events': %s", strerror(-ret));
@@ -99,32 +98,20 @@ void oomwatch__free(struct oomwatch *w)
 		return;
 	if (w->loop && w->ring_fd >= 0)
 		evloop__remove_fd(w->loop, w->ring_fd);
-	ring_buffer__free(w->ring);
+	progset__release(&w->ps);
 	oom_bpf__destroy(w->skel);
 	free(w);
 }
 
 int oomwatch__stats(struct oomwatch *w, uint64_t *victims, uint64_t *dropped)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(w->skel->maps.stats);
-	uint64_t *v;
-	uint32_t key;
-	int err = 0;
+	uint64_t st[SEEP_OOM_NSTATS];
+	int err = progset__stats(&w->ps, w->skel->maps.stats, st, SEEP_OOM_NSTATS);
 
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	v = calloc((size_t)ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
 	*victims = *dropped = 0;
-	for (key = 0; key < SEEP_OOM_NSTATS && !err; key++) {
-		if (bpf_map_lookup_elem(fd, &key, v)) {
-			err = -errno;
-			break;
-		}
-		for (int i = 0; i < ncpu; i++)
-			*(key == SEEP_OOM_EVENTS ? victims : dropped) += v[i];
-	}
-	free(v);
-	return err;
+	if (err)
+		return err;
+	for (uint32_t key = 0; key < SEEP_OOM_NSTATS; key++)
+		*(key == SEEP_OOM_EVENTS ? victims : dropped) += st[key];
+	return 0;
 }

@@ -11,7 +11,8 @@
  * ring to FN (non-blocking); telemetry__walk() hands every process of the
  * `procs` map to FN. telemetry__detach_rss() is the back-off step: it
  * detaches rss_stat alone (counts then come from /proc);
- * telemetry__attach_rss() undoes it.
+ * telemetry__attach_rss() undoes it. The skeleton plumbing (ring,
+ * statistics, costs, attach/detach) is tracer/progset.h's.
  * Returns 0 or -errno; open writes a message into ERR on failure.
  */
 #ifndef SEEP_TRACER_TELEMETRY_H
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "seep_telemetry.h"
+#include "tracer/progset.h"
 
 struct telemetry;
 
@@ -45,13 +47,6 @@ void telemetry__forget(struct telemetry *t, uint32_t tgid);
 /* The `stats` counters summed over CPUs. */
 int telemetry__stats(struct telemetry *t, uint64_t out[SEEP_TEL_NSTATS]);
 
-struct telemetry_cost {
-	char name[32];		/* the program's name */
-	int attached;
-	uint64_t run_time_ns;	/* BPF_STATS_RUN_TIME: total time in the program */
-	uint64_t run_cnt;
-	uint64_t recursion_misses;
-};
 #define TELEMETRY_NPROGS 4
 /* Fills OUT[TELEMETRY_NPROGS]; *STATS_ON says whether run-time stats are on
  * (bpf_enable_stats may be refused). */
@@ -62,5 +57,11 @@ int telemetry__detach_rss(struct telemetry *t);
 /* The back-off's recovery: attaches rss_stat again (0 if it is attached). */
 int telemetry__attach_rss(struct telemetry *t);
 int telemetry__rss_attached(const struct telemetry *t);
+/* The back-off's last step: detaches sched_process_fork/exec/exit (with
+ * rss_stat detached as well, the collector then reads /proc alone);
+ * attach undoes it, all three or none. */
+int telemetry__detach_lifecycle(struct telemetry *t);
+int telemetry__attach_lifecycle(struct telemetry *t);
+int telemetry__lifecycle_attached(const struct telemetry *t);
 
 #endif

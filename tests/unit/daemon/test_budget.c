@@ -1,6 +1,8 @@
 /* Unit tests: the daemon's own-cost policy (daemon/budget.h) as a pure
- * function: back-off after the strikes, recovery with hysteresis, the
- * re-attach hold-off and its doubling, no flapping. */
+ * function: back-off after the strikes, recovery with hysteresis, the BPF
+ * ladder (lower sampling, then detach growth, rss_stat, lifecycle) taken
+ * one step at a time and climbed back one step at a time after the
+ * hold-off, its doubling, skipped steps, no flapping. */
 #include <criterion/criterion.h>
 
 #include "daemon/budget.h"
@@ -14,38 +16,58 @@ static void setup(void)
 	budget_state__init(&S, &P);
 }
 
-/* N intervals at CPU and BPF shares; the OR of the actions. */
-static unsigned run(int n, double cpu, double bpf, bool *attached)
+/* N intervals at CPU and BPF shares; the OR of the actions. *LEVEL
+ * follows the BPF steps as a caller would carry them out, and checks that
+ * each is exactly one step of the ladder. */
+static unsigned run(int n, double cpu, double bpf, int *level)
 {
 	unsigned all = 0;
 
 	for (int i = 0; i < n; i++) {
-		unsigned a = budget__step(&P, &S, cpu, bpf, *attached);
+		int before = S.bpf_level;
+		unsigned a = budget__step(&P, &S, cpu, bpf);
 
-		if (a & BUDGET_DETACH)
-			*attached = false;
-		if (a & BUDGET_REATTACH)
-			*attached = true;
+		cr_assert(!((a & BUDGET_BPF_DOWN) && (a & BUDGET_BPF_UP)));
+		if (a & (BUDGET_BPF_DOWN | BUDGET_BPF_UP)) {
+			cr_assert_eq(S.bpf_from, before);
+			cr_assert_eq(*level, before);
+			*level = S.bpf_level;
+		} else {
+			cr_assert_eq(S.bpf_level, before, "a BPF step without its action");
+		}
+		cr_assert(S.bpf_level >= BUDGET_BPF_FULL && S.bpf_level < BUDGET_BPF_NLEVELS);
 		all |= a;
 	}
 	return all;
+}
+
+/* Intervals at BPF share BPF until the level changes (at most MAX). */
+static int until_step(double bpf, int *level, int max)
+{
+	int n = 0, from = *level;
+
+	while (*level == from && n < max) {
+		run(1, 0, bpf, level);
+		n++;
+	}
+	return n;
 }
 
 TestSuite(budget, .init = setup);
 
 Test(budget, defaults_are_calm)
 {
-	bool att = true;
+	int att = 0;
 
 	cr_assert_eq(S.stretch, 1);
 	cr_assert_eq(run(100, 0.002, 0.002, &att), 0);
 	cr_assert_eq(budget__level(&S), 0);
-	cr_assert(att);
+	cr_assert_eq(att, BUDGET_BPF_FULL);
 }
 
 Test(budget, three_strikes_double_the_interval_up_to_eight)
 {
-	bool att = true;
+	int att = 0;
 
 	cr_assert_eq(run(2, 0.02, 0, &att), 0, "two strikes are not three");
 	cr_assert_eq(run(1, 0.02, 0, &att), BUDGET_STRETCH);
@@ -61,7 +83,7 @@ Test(budget, three_strikes_double_the_interval_up_to_eight)
 
 Test(budget, a_calm_interval_resets_the_strikes)
 {
-	bool att = true;
+	int att = 0;
 
 	for (int i = 0; i < 20; i++) {
 		cr_assert_eq(run(2, 0.02, 0, &att), 0);
@@ -72,7 +94,7 @@ Test(budget, a_calm_interval_resets_the_strikes)
 
 Test(budget, recovers_after_ten_intervals_under_half_the_budget)
 {
-	bool att = true;
+	int att = 0;
 
 	run(9, 0.02, 0, &att);
 	cr_assert_eq(S.stretch, 8);
@@ -89,7 +111,7 @@ Test(budget, recovers_after_ten_intervals_under_half_the_budget)
 
 Test(budget, under_the_budget_but_above_half_holds_the_stretch)
 {
-	bool att = true;
+	int att = 0;
 
 	run(3, 0.02, 0, &att);
 	cr_assert_eq(S.stretch, 2);
@@ -101,7 +123,7 @@ Test(budget, under_the_budget_but_above_half_holds_the_stretch)
 
 Test(budget, a_spike_restarts_the_calm_count)
 {
-	bool att = true;
+	int att = 0;
 
 	run(3, 0.02, 0, &att);
 	run(9, 0.004, 0, &att);
@@ -110,120 +132,158 @@ Test(budget, a_spike_restarts_the_calm_count)
 	cr_assert_eq(run(1, 0.004, 0, &att), BUDGET_SHRINK);
 }
 
-Test(budget, bpf_over_budget_detaches_once)
+Test(budget, bpf_over_budget_walks_the_ladder_in_order)
 {
-	bool att = true;
+	int lvl = 0;
+	const int order[] = { BUDGET_BPF_SAMPLED, BUDGET_BPF_NO_GROWTH, BUDGET_BPF_NO_RSS,
+			      BUDGET_BPF_NONE };
 
-	cr_assert_eq(run(2, 0, 0.02, &att), 0);
-	cr_assert_eq(run(1, 0, 0.02, &att), BUDGET_DETACH);
-	cr_assert(!att);
-	cr_assert_eq(budget__level(&S), 2);
-	cr_assert_eq(run(5, 0, 0.02, &att) & BUDGET_DETACH, 0, "detached already");
-	cr_assert_eq(S.detaches, 1);
-}
-
-Test(budget, reattach_after_the_hold_off_when_calm)
-{
-	bool att = true;
-	int n = 0;
-
-	run(3, 0, 0.02, &att);
-	cr_assert(!att);
-	/* hold-off 30 intervals, the rest of BPF under half its budget */
-	while (att == false && n < 1000) {
-		run(1, 0, 0.001, &att);
-		n++;
+	for (int k = 0; k < 4; k++) {
+		cr_assert_eq(run(2, 0, 0.02, &lvl), 0, "step %d: two strikes are not three", k);
+		cr_assert_eq(run(1, 0, 0.02, &lvl), BUDGET_BPF_DOWN, "step %d", k);
+		cr_assert_eq(lvl, order[k], "step %d is %s", k, budget__bpf_level_name(lvl));
 	}
-	cr_assert_eq(n, 30, "re-attached after %d intervals, not the 30 of the hold-off", n);
+	cr_assert_eq(budget__level(&S), 2);
+	cr_assert_eq(run(30, 0, 0.02, &lvl) & BUDGET_BPF_DOWN, 0, "nothing below none");
+	cr_assert_eq(lvl, BUDGET_BPF_NONE);
+	cr_assert_eq(S.downs, 4);
+}
+
+Test(budget, sampling_is_lowered_before_anything_is_detached)
+{
+	int lvl = 0;
+
+	cr_assert_eq(run(3, 0, 0.02, &lvl), BUDGET_BPF_DOWN);
+	cr_assert_eq(lvl, BUDGET_BPF_SAMPLED);
+	cr_assert_str_eq(budget__bpf_level_name(lvl), "sampled");
+	/* the lower sampling was enough: it stays there */
+	cr_assert_eq(run(200, 0, 0.007, &lvl), 0);
+	cr_assert_eq(lvl, BUDGET_BPF_SAMPLED);
+}
+
+Test(budget, skipped_steps_are_passed_over)
+{
+	int lvl = 0;
+
+	/* no growth probes loaded: the first step detaches rss_stat */
+	P.bpf_skip = 1u << BUDGET_BPF_SAMPLED | 1u << BUDGET_BPF_NO_GROWTH;
+	cr_assert_eq(run(3, 0, 0.02, &lvl), BUDGET_BPF_DOWN);
+	cr_assert_eq(lvl, BUDGET_BPF_NO_RSS);
+	run(3, 0, 0.02, &lvl);
+	cr_assert_eq(lvl, BUDGET_BPF_NONE);
+	/* and back up: none -> no_rss -> full */
+	cr_assert_eq(until_step(0, &lvl, 1000), 30);
+	cr_assert_eq(lvl, BUDGET_BPF_NO_RSS);
+	cr_assert_eq(until_step(0, &lvl, 1000), 30);
+	cr_assert_eq(lvl, BUDGET_BPF_FULL);
+}
+
+Test(budget, climbs_back_one_step_per_hold_off_when_calm)
+{
+	int lvl = 0;
+	const int order[] = { BUDGET_BPF_NO_RSS, BUDGET_BPF_NO_GROWTH, BUDGET_BPF_SAMPLED,
+			      BUDGET_BPF_FULL };
+
+	for (int k = 0; k < 4; k++)
+		run(3, 0, 0.02, &lvl);
+	cr_assert_eq(lvl, BUDGET_BPF_NONE);
+	for (int k = 0; k < 4; k++) {
+		int n = until_step(0.001, &lvl, 1000);
+
+		cr_assert_eq(n, 30, "step %d up after %d intervals, not the hold-off's 30", k, n);
+		cr_assert_eq(lvl, order[k], "step %d up is %s", k, budget__bpf_level_name(lvl));
+	}
 	cr_assert_eq(budget__level(&S), 0);
-	cr_assert_eq(S.reattaches, 1);
+	cr_assert_eq(S.ups, 4);
+	cr_assert_eq(run(500, 0, 0.001, &lvl), 0, "nothing above full");
 }
 
-Test(budget, no_reattach_while_the_rest_of_bpf_is_busy)
+Test(budget, no_step_up_while_the_rest_of_bpf_is_busy)
 {
-	bool att = true;
+	int lvl = 0;
 
-	run(3, 0, 0.02, &att);
-	cr_assert_eq(run(200, 0, 0.006, &att) & BUDGET_REATTACH, 0);
-	cr_assert(!att);
+	run(3, 0, 0.02, &lvl);
+	cr_assert_eq(run(200, 0, 0.006, &lvl) & BUDGET_BPF_UP, 0);
+	cr_assert_eq(lvl, BUDGET_BPF_SAMPLED);
 	/* calm from now: ten calm intervals needed, the hold-off is over */
-	cr_assert_eq(run(9, 0, 0.001, &att), 0);
-	cr_assert_eq(run(1, 0, 0.001, &att), BUDGET_REATTACH);
+	cr_assert_eq(run(9, 0, 0.001, &lvl), 0);
+	cr_assert_eq(run(1, 0, 0.001, &lvl), BUDGET_BPF_UP);
+	cr_assert_eq(lvl, BUDGET_BPF_FULL);
 }
 
-Test(budget, each_new_detach_doubles_the_hold_off)
+Test(budget, each_step_down_after_a_step_up_doubles_the_hold_off)
 {
-	bool att = true;
+	int lvl = 0;
 	int expect[] = { 30, 60, 120, 240 };
 
 	for (int k = 0; k < 4; k++) {
-		int n = 0;
-
-		cr_assert_eq(run(3, 0, 0.02, &att), BUDGET_DETACH, "round %d", k);
-		while (!att && n < 10000) {
-			run(1, 0, 0, &att);
-			n++;
-		}
-		cr_assert_eq(n, expect[k], "round %d: %d intervals", k, n);
+		cr_assert_eq(run(3, 0, 0.02, &lvl), BUDGET_BPF_DOWN, "round %d", k);
+		cr_assert_eq(until_step(0, &lvl, 10000), expect[k], "round %d", k);
+		cr_assert_eq(lvl, BUDGET_BPF_FULL);
 	}
-	cr_assert_eq(S.detaches, 4);
-	cr_assert_eq(S.reattaches, 4);
+	cr_assert_eq(S.downs, 4);
+	cr_assert_eq(S.ups, 4);
+}
+
+Test(budget, going_down_several_steps_at_once_does_not_double_the_hold_off)
+{
+	int lvl = 0;
+
+	for (int k = 0; k < 4; k++)
+		run(3, 0, 0.02, &lvl);
+	cr_assert_eq(S.hold, 30, "one episode, one hold-off");
 }
 
 Test(budget, hold_off_is_bounded)
 {
-	bool att = true;
+	int lvl = 0;
 
 	for (int k = 0; k < 12; k++) {
-		run(3, 0, 0.02, &att);
-		for (int n = 0; !att && n < 100000; n++)
-			run(1, 0, 0, &att);
+		run(3, 0, 0.02, &lvl);
+		until_step(0, &lvl, 100000);
 	}
 	cr_assert_leq(S.hold, P.reattach_hold * 64);
 }
 
-Test(budget, reattach_hold_zero_never_reattaches)
+Test(budget, reattach_hold_zero_never_steps_up)
 {
-	bool att = true;
+	int lvl = 0;
 
 	P.reattach_hold = 0;
 	budget_state__init(&S, &P);
-	run(3, 0, 0.02, &att);
-	cr_assert_eq(run(5000, 0, 0, &att) & BUDGET_REATTACH, 0);
+	run(3, 0, 0.02, &lvl);
+	cr_assert_eq(run(5000, 0, 0, &lvl) & BUDGET_BPF_UP, 0);
 	cr_assert_eq(budget__level(&S), 2);
 }
 
-Test(budget, a_failed_reattach_counts_as_a_detach)
+Test(budget, a_failed_step_up_counts_as_a_step_down)
 {
-	bool att = true;
-	int n = 0;
+	int lvl = 0;
 
-	run(3, 0, 0.02, &att);
-	run(30, 0, 0, &att);
-	cr_assert(att);
-	/* the caller could not attach: back to detached, hold-off doubled */
-	att = false;
-	budget__reattach_failed(&P, &S);
+	run(6, 0, 0.02, &lvl);
+	cr_assert_eq(lvl, BUDGET_BPF_NO_GROWTH);
+	cr_assert_eq(until_step(0, &lvl, 1000), 30);
+	cr_assert_eq(lvl, BUDGET_BPF_SAMPLED);
+	/* the caller could not attach the growth probes: back to no_growth */
+	budget__up_failed(&P, &S);
+	lvl = S.bpf_level;
+	cr_assert_eq(lvl, BUDGET_BPF_NO_GROWTH);
 	cr_assert_eq(budget__level(&S), 2);
-	while (!att && n < 1000) {
-		run(1, 0, 0, &att);
-		n++;
-	}
-	cr_assert_eq(n, 60);
+	cr_assert_eq(until_step(0, &lvl, 1000), 60, "the hold-off doubled");
 }
 
 Test(budget, cpu_and_bpf_act_independently)
 {
-	bool att = true;
+	int lvl = 0;
 
-	cr_assert_eq(run(3, 0.02, 0.02, &att), BUDGET_STRETCH | BUDGET_DETACH);
+	cr_assert_eq(run(3, 0.02, 0.02, &lvl), BUDGET_STRETCH | BUDGET_BPF_DOWN);
 	cr_assert_eq(budget__level(&S), 2);
 	cr_assert_eq(S.stretch, 2);
 }
 
 Test(budget, a_flap_doubles_the_calm_intervals_needed)
 {
-	bool att = true;
+	int att = 0;
 	int n = 0;
 
 	run(3, 0.02, 0, &att);
@@ -242,7 +302,7 @@ Test(budget, a_flap_doubles_the_calm_intervals_needed)
 
 Test(budget, flapping_is_bounded)
 {
-	bool att = true;
+	int att = 0;
 
 	for (int k = 0; k < 40; k++) {
 		run(3, 0.02, 0, &att);

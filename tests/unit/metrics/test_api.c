@@ -178,7 +178,8 @@ Test(api, status)
 		"interval_s:n", "effective_interval_s:n", "backoff_level:i", "samples:i",
 		"sample_seconds:n", "detect_seconds:n", "store_bytes:i", "bpf_loaded:b",
 		"rss_stat_attached:b", "bpf_stats:b", "bpf_programs:a", "bpf_drops:o",
-		"memory:o", "backoff_recoveries:i", "growth_stacks:o", NULL };
+		"memory:o", "backoff_recoveries:i", "growth_stacks:o", "memory_cap:o",
+		"bpf_backoff:o", NULL };
 	static const char *const prog[] = { "name:s", "attached:b", "run_time_ns:i", "run_cnt:i",
 					    "recursion_misses:i", NULL };
 	static const char *const drops[] = { "map_full:i", "no_owner:i", "ring_full:i", NULL };

@@ -1,0 +1,146 @@
+#!/bin/bash
+# tier0-redis.sh — `make bench-tier0` (and `make bench`): what seep's daemon
+# costs the processes it watches, on redis-server built with glibc malloc
+# (tools/bench/build-redis.sh) under redis-benchmark.
+#
+# Three configurations, interleaved in PAIRS rounds (the order within a
+# round alternates, so a drift of the machine falls on both sides):
+#   off     redis alone
+#   tier0   redis with `seep daemon` running (its defaults but the interval,
+#           store and port: rss_stat, sched_process_*, growth probes)
+#   traced  tier0 plus a heap collection of redis itself, requested through
+#           the API (POST /api/snapshot?pid=...: the request trigger, the
+#           sampled heap tracer, its CPU budget collect.cpu)
+# Each run: redis-server on a free port, then redis-benchmark (-n REQUESTS
+# per test, -t set,get,incr,lpush,lpop,sadd,hset, 10 clients); the
+# server's CPU (utime + stime, /proc/PID/stat) per command. Reported: the
+# ratio of tier0 and traced to off, per round, as median (min-max); for
+# traced also the collection's own budget figure (its BPF run time over
+# the target's CPU, bpf_cpu_ratio) and its budget actions. The tier-0
+# line must be <= LIMIT (1.02): the script exits 1 otherwise. Root.
+#   usage: tier0-redis.sh SEEP REDIS_SERVER [PAIRS] [OUT] [REQUESTS]
+set -euo pipefail
+seep=${1:?usage: tier0-redis.sh SEEP REDIS_SERVER [PAIRS] [OUT] [REQUESTS]}
+server=${2:?usage: tier0-redis.sh SEEP REDIS_SERVER [PAIRS] [OUT] [REQUESTS]}
+pairs=${3:-5}
+out=${4:-build/bench/tier0-redis.md}
+requests=${5:-50000}
+limit=${LIMIT:-1.02}
+work=$(mktemp -d /tmp/seep-tier0.XXXXXX)
+mkdir -p "$(dirname "$out")"
+srv=
+dmn=
+
+stop_all() {
+	[[ -n $dmn ]] && { kill -TERM "$dmn" 2>/dev/null; wait "$dmn" 2>/dev/null || true; }
+	[[ -n $srv ]] && { kill -TERM "$srv" 2>/dev/null; wait "$srv" 2>/dev/null || true; }
+	dmn=
+	srv=
+}
+cleanup() {
+	stop_all
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { echo $((20000 + RANDOM % 30000)); }
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cmds() { redis-cli -p "$1" info stats | sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p'; }
+
+# One run of configuration $1: prints "CPU_TICKS_PER_MILLION_COMMANDS [BPF_RATIO ACTIONS]".
+run() {
+	local mode=$1 port dport c0 c1 t0 t1 extra=""
+	port=$(free_port)
+	"$server" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+		--logfile "$work/redis.log" &
+	srv=$!
+	for ((i = 0; i < 100; i++)); do
+		redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break
+		sleep 0.1
+	done
+	if [[ $mode != off ]]; then
+		dport=$(free_port)
+		rm -f "$work"/seep.db*
+		"$seep" daemon -i 5s --store "$work/seep.db" --listen "127.0.0.1:$dport" \
+			--set collect.top_k=0 --set collect.snapshots=1000 --set collect.every=5s \
+			--set reference.every=0 2> "$work/daemon.log" &
+		dmn=$!
+		for ((i = 0; i < 600; i++)); do
+			grep -q "daemon ready" "$work/daemon.log" 2>/dev/null && break
+			sleep 0.1
+		done
+		grep -q "daemon ready" "$work/daemon.log" || { cat "$work/daemon.log" >&2; exit 1; }
+		if [[ $mode == traced ]]; then
+			curl -sf -X POST "http://127.0.0.1:$dport/api/snapshot?pid=$srv" > /dev/null ||
+				{ echo "tier0-redis: cannot collect pid $srv" >&2; cat "$work/daemon.log" >&2; exit 1; }
+			sleep 1	# the uprobes attached
+		fi
+	fi
+	c0=$(cmds "$port")
+	t0=$(ticks "$srv")
+	redis-benchmark -h 127.0.0.1 -p "$port" -q -c 10 -n "$requests" -r 100000 -d 64 \
+		-t set,get,incr,lpush,lpop,sadd,hset > /dev/null 2>&1
+	t1=$(ticks "$srv")
+	c1=$(cmds "$port")
+	if [[ $mode == traced ]]; then
+		local js
+		js=$(curl -sf "http://127.0.0.1:$dport/api/collections" || echo '{}')
+		extra=" $(sed -n 's/.*"bpf_cpu_ratio": *\([0-9.e+-]*\).*/\1/p' <<<"$js" | head -1)"
+		extra+=" $(sed -n 's/.*"budget_actions": *\([0-9]*\).*/\1/p' <<<"$js" | head -1)"
+		grep -q '"state": *"running"' <<<"$js" || extra+=" stopped"
+	fi
+	stop_all
+	awk -v a="$t0" -v b="$t1" -v n="$((c1 - c0))" -v e="$extra" \
+		'BEGIN { printf "%.3f%s\n", (b - a) / n * 1e6, e }'
+}
+
+stat() {	# median (min-max) of the numbers on stdin
+	sort -g | awk '{ v[NR] = $1 } END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f (%.3f-%.3f)", m, v[1], v[NR] }'
+}
+
+: > "$work/tier0"
+: > "$work/traced"
+: > "$work/off"
+{
+	echo "# tier-0 cost on redis: $(date -u +%FT%TZ)"
+	echo
+	echo "$(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg);" \
+	     "$("$server" --version | grep -o 'malloc=[a-z]*'), redis-benchmark -n $requests" \
+	     "x 7 tests, 10 clients; $pairs rounds."
+	echo
+	echo "| round | order | off (ticks/Mcmd) | tier0 | traced | tier0/off | traced/off | collection BPF/target CPU |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|"
+} > "$out"
+for ((p = 0; p < pairs; p++)); do
+	if ((p % 2)); then order="traced tier0 off"; else order="off tier0 traced"; fi
+	declare -A r=()
+	for m in $order; do r[$m]=$(run "$m"); done
+	off=${r[off]}
+	t0=${r[tier0]}
+	read -r tr bpf act stopped <<<"${r[traced]}"
+	rt=$(awk -v a="$t0" -v b="$off" 'BEGIN { printf "%.3f", a / b }')
+	rr=$(awk -v a="$tr" -v b="$off" 'BEGIN { printf "%.3f", a / b }')
+	echo "$rt" >> "$work/tier0"
+	echo "$rr" >> "$work/traced"
+	bpf=$(awk -v b="${bpf:-0}" 'BEGIN { printf "%.3f", b }')
+	echo "$bpf" >> "$work/bpf"
+	printf '| %d | %s | %s | %s | %s | %s | %s | %s%s |\n' "$p" "${order// /,}" "$off" "$t0" "$tr" \
+		"$rt" "$rr" "${bpf:-?}" "${act:+, $act budget actions}${stopped:+, stopped}" | tee -a "$out"
+	unset r
+done
+t0line=$(stat < "$work/tier0")
+trline=$(stat < "$work/traced")
+bpfline=$(stat < "$work/bpf")
+med=${t0line%% *}
+ok=$(awk -v m="$med" -v l="$limit" 'BEGIN { print (m <= l) }')
+{
+	echo
+	echo "tier 0 (seep daemon, defaults): redis server CPU per command ${t0line}x of off;" \
+	     "limit ${limit}x: $([[ $ok == 1 ]] && echo within || echo OVER)."
+	echo "traced suspect (tier 0 + a heap collection of redis, collect.cpu budget" \
+	     "$("$seep" daemon --print-config | awk '/^\[/ { s = $0 } s == "[collect]" && $1 == "cpu" { print $3 }')):" \
+	     "${trline}x of off; the collection's own BPF/target CPU ratio ${bpfline}."
+} | tee -a "$out"
+[[ $ok == 1 ]]
