@@ -91,6 +91,21 @@ static const struct case_ cases[] = {
 	{ "profiles", "timeout", "10s", "2s", "2s", "1m", "60s", "0" },
 	{ "profiles", "retries", "3", "0", "0", "100", "100", "101" },
 	{ "profiles", "backoff", "1s", "0.5s", "0.5s", "1m", "60s", "0" },
+	{ "mitigation", "enabled", "no", "yes", "yes", "no", "no", "maybe" },
+	{ "mitigation", "dry_run", "yes", "no", "no", "yes", "yes", "2" },
+	{ "mitigation", "allow", "", "/app,*.service", "/app,*.service", "", "", NULL },
+	{ "mitigation", "avoid", "", "postgres", "postgres", "x", "x", NULL },
+	{ "mitigation", "window", "3600s", "10m", "600s", "1h", "3600s", "0.5s" },
+	{ "mitigation", "host_cap", "1", "3", "3", "1000", "1000", "0" },
+	{ "mitigation", "max_backoff", "16", "4", "4", "1", "1", "0" },
+	{ "mitigation", "confidence", "0.8", "0.9", "0.9", "0", "0", "1.5" },
+	{ "mitigation", "min_verdicts", "3", "5", "5", "1", "1", "0" },
+	{ "mitigation", "time_to_limit", "604800s", "1d", "86400s", "2h", "7200s", "0s" },
+	{ "mitigation", "brake_margin", "67108864", "16MiB", "16777216", "0", "0", "-1" },
+	{ "mitigation", "restart_command", "", "systemctl restart x", "systemctl restart x", "",
+	  "", NULL },
+	{ "mitigation", "executor", "real", "record:/tmp/r", "record:/tmp/r", "real", "real", NULL },
+	{ "mitigation", "cgroup_root", "", "/tmp/cg", "/tmp/cg", "", "", NULL },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
