@@ -54,6 +54,7 @@ static pid_t daemon_start(const char *err_path, char *const args[])
 	argv[n] = NULL;
 	pid = fork();
 	if (pid == 0) {
+		child_dies_with_parent();
 		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		dup2(fd, 2);
@@ -402,6 +403,7 @@ Test(daemon, prometheus_scrapes_it, .init = setup, .fini = teardown, .timeout = 
 	snprintf(flag[2], sizeof(flag[2]), "--web.listen-address=127.0.0.1:%d", pport);
 	p = fork();
 	if (p == 0) {
+		child_dies_with_parent();
 		char log[160];
 		int fd;
 
@@ -707,6 +709,7 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 	target_go(go);
 	spawner = fork();
 	if (spawner == 0) {
+		child_dies_with_parent();
 		execl("/bin/sh", "sh", "-c", "while :; do /bin/true; done", (char *)NULL);
 		_exit(127);
 	}

@@ -45,6 +45,7 @@ static pid_t daemon_start(const char *err_path, char *const args[])
 	argv[n] = NULL;
 	pid = fork();
 	if (pid == 0) {
+		child_dies_with_parent();
 		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		dup2(fd, 2);

@@ -313,6 +313,7 @@ Test(html_e2e, the_daemon_serves_a_collections_page, .timeout = 180)
 	target_go(go);
 	dmn = fork();
 	if (dmn == 0) {
+		child_dies_with_parent();
 		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		dup2(fd, 2);

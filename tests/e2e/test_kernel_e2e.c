@@ -311,6 +311,7 @@ Test(kernel_e2e, needs_root, .timeout = 30)
 	cr_assert_eq(pipe(out), 0);
 	pid = fork();
 	if (pid == 0) {
+		child_dies_with_parent();
 		char *argv[] = { SEEP_BIN, "trace", "--kernel", "-d", "1", "-f", "json", NULL };
 
 		dup2(out[1], 1);

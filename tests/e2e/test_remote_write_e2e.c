@@ -78,6 +78,7 @@ static void vm_start(void)
 	snprintf(log, sizeof(log), "%s/vm.log", dir);
 	vm_pid = fork();
 	if (vm_pid == 0) {
+		child_dies_with_parent();
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
 		dup2(fd, 1);
@@ -133,6 +134,7 @@ static void daemon_start(const char *extra)
 	snprintf(err_path, sizeof(err_path), "%s/daemon.err", dir);
 	d_pid = fork();
 	if (d_pid == 0) {
+		child_dies_with_parent();
 		char store[128], listen[64], url[128], hs[128];
 		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
@@ -256,6 +258,7 @@ Test(remote_write, series_labels_and_stale_markers, .init = setup, .fini = teard
 	daemon_start(NULL);
 	p = fork();
 	if (p == 0) {
+		child_dies_with_parent();
 		execl(gone, "rwgone", "5", (char *)NULL);
 		_exit(127);
 	}

@@ -7,9 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+void child_dies_with_parent(void)
+{
+	pid_t parent = getppid();
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
+}
 
 pid_t target_start(char *const argv[], int *go_fd)
 {
@@ -20,6 +29,7 @@ pid_t target_start(char *const argv[], int *go_fd)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		child_dies_with_parent();
 		char fd[16];
 
 		close(p[1]);
@@ -76,6 +86,7 @@ void run_cmd(char *const argv[], char *const envp[], struct run *r)
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		child_dies_with_parent();
 		dup2(out, 1);
 		dup2(err, 2);
 		for (int i = 0; envp && envp[i]; i++)
@@ -152,6 +163,7 @@ int bg_start(char *const argv[], struct bg *b)
 		return -1;
 	b->pid = fork();
 	if (b->pid == 0) {
+		child_dies_with_parent();
 		dup2(out, 1);
 		dup2(errp[1], 2);
 		close(errp[0]);

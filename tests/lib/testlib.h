@@ -11,6 +11,12 @@
 #define TARGET(name) SEEP_BUILD_DIR "/tests/targets/" name
 #define SEEP_BIN SEEP_BUILD_DIR "/seep"
 
+/* In a test's forked child, before exec: the child (a daemon, a target,
+ * a server) is killed when the test process ends, even when a failed
+ * assertion or criterion's timeout ends it before its teardown, so no
+ * test leaves a process holding a port or a cgroup for the next. */
+void child_dies_with_parent(void);
+
 /* Starts ARGV[0] with SEEP_WAIT_FD set: the target blocks until
  * target_go(). Returns the pid; *go_fd is the pipe's write end. */
 pid_t target_start(char *const argv[], int *go_fd);
