@@ -239,7 +239,7 @@ Test(fleet, names_the_leaking_component_and_hosts, .init = setup, .fini = teardo
 	for (int h = 0; h < NHOSTS; h++) {
 		char *leak_argv[] = { TARGET("daemon_leaker"), "250", leaky[h] ? "256" : "0", NULL };
 		char *cache_argv[] = { TARGET("daemon_cache"), "8", "250", NULL };
-		char scope[700], listen[64], store[128];
+		char scope[700], hostset[64], listen[64], store[128];
 
 		snprintf(path, sizeof(path), "%s/h%d", cgbase, h);
 		mkcg(path);
@@ -252,13 +252,16 @@ Test(fleet, names_the_leaking_component_and_hosts, .init = setup, .fini = teardo
 		targets[2 * h + 1] = target_start(cache_argv, &go[2 * h + 1]);
 		join_cg(path, targets[2 * h + 1]);
 		snprintf(scope, sizeof(scope), "daemon.scope_cgroup=%s/h%d", cgbase, h);
+		/* each host labels its own series (the exposition's host wins
+		 * over the target label under honor_labels) */
+		snprintf(hostset, sizeof(hostset), "daemon.host=h%d", h);
 		snprintf(listen, sizeof(listen), "127.0.0.%d:%d", 11 + h, port);
 		snprintf(store, sizeof(store), "%s/h%d.db", dir, h);
 		snprintf(err, sizeof(err), "%s/daemon%d.log", dir, h);
 		{
 			char *argv[] = { SEEP_BIN, "daemon", "-i", "1", "--no-bpf", "--store", store,
-					 "--listen", listen, "--set", scope, "--set",
-					 "telemetry.fold=1s", NULL };
+					 "--listen", listen, "--set", scope, "--set", hostset,
+					 "--set", "telemetry.fold=1s", NULL };
 
 			daemons[h] = spawn(argv, err);
 		}

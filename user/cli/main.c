@@ -6,10 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
-
-#ifndef SEEP_VERSION
-#define SEEP_VERSION "0.1.0"
-#endif
+#include "seep_version.h"
 
 struct command {
 	const char *name;

@@ -437,7 +437,7 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 	if (seep_window__init(win, lf, n - w, n, s->step, offset_now))
 		return SEEP_FITS;
 	/* a short window's new high first: it is O(1) and turns down most */
-	if (hist_max && !seep_window__new_high(p, win, hist_max[n - w]))
+	if (hist_max && !seep_window__new_high(p, win, hist_max[n - w], hist_max[n + n - w]))
 		return SEEP_NEW_HIGH;
 	t = seep_window__first_failure(p, win, tt);
 	return t;
@@ -446,7 +446,8 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 /* The longest window ending now, of WMIN..WMAX samples, that passes every
  * test into *BEST (its samples to threshold in *TT); failing that, the
  * longest of WSHORT..WMIN - 1 samples that also ends at a new high
- * (HIST_MAX[i]: the highest level before sample i). False when none does. */
+ * (HIST_MAX[i]: the highest level before sample i; HIST_MAX[N + i]: the
+ * highest from sample i to the end). False when none does. */
 static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
 		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
 		       size_t wshort, const double *hist_max, struct seep_window *best,
@@ -548,8 +549,9 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 	err = linfit__init(&lf, u, n);
 	if (err)
 		goto cleanup;
-	/* the highest level before each sample, for the short windows */
-	hist = malloc(n * sizeof(*hist));
+	/* for the short windows: the highest level before each sample, then
+	 * the highest from each sample to the end */
+	hist = malloc(2 * n * sizeof(*hist));
 	if (!hist) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -557,6 +559,9 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 	hist[0] = -INFINITY;
 	for (size_t i = 1; i < n; i++)
 		hist[i] = fmax(hist[i - 1], u[i - 1]);
+	hist[n + n - 1] = u[n - 1];
+	for (size_t i = n - 1; i-- > 0;)
+		hist[n + i] = fmax(hist[n + i + 1], u[i]);
 	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, wshort, hist, &best, &tt, ex))
 		_seep_report(p, s, &best, tt, off, best.n - best.from < wmin ? wshort : wmin, r);
 cleanup:

@@ -152,9 +152,11 @@ bool seep_window__no_level_shift(const struct detect_params *p, const struct see
 }
 
 bool seep_window__new_high(const struct detect_params *p, const struct seep_window *w,
-			   double hist_max)
+			   double hist_max, double reached)
 {
-	double now = line__end_value(&w->line);
+	/* the line's end overshoots a ramp that has just levelled off (a cache
+	 * refilling to its cap): the level is what the window reached, if lower */
+	double now = fmin(line__end_value(&w->line), reached);
 
 	return !(now - hist_max < p->seep_new_high_sd * seep_window__residual_sd(w));
 }

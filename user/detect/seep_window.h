@@ -77,12 +77,14 @@ bool seep_window__still_growing(const struct detect_params *p, const struct seep
 bool seep_window__no_level_shift(const struct detect_params *p, const struct seep_window *w);
 
 /* A window shorter than seep_min_window_s (a leak that began less than one
- * daily cycle ago) must also end at a new high: its line's level now is
- * above HIST_MAX, the highest level of the series before the window, by
- * seep_new_high_sd residual sds. A daily cycle's rising half does not get
- * there; a leak that took off late does. */
+ * daily cycle ago) must also end at a new high: its level now (its line's
+ * end, or REACHED, the highest value inside the window, when that is
+ * lower) is above HIST_MAX, the highest level of the series before the
+ * window, by seep_new_high_sd residual sds. A daily cycle's rising half
+ * does not get there, nor a cache refilling to the cap it had before; a
+ * leak that took off late does. */
 bool seep_window__new_high(const struct detect_params *p, const struct seep_window *w,
-			   double hist_max);
+			   double hist_max, double reached);
 
 /* The first test the window fails, SEEP_PASSED when it passes all six;
  * *TO_THRESHOLD as for seep_window__reaches (set only once test 3 ran). */

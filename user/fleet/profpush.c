@@ -19,6 +19,7 @@
 #include "lib/hashmap.h"
 #include "lib/log.h"
 #include "lib/vec.h"
+#include "seep_version.h"
 
 #define MAX_KV 32	/* names and values: 16 labels */
 
@@ -134,7 +135,7 @@ static long _post(struct profpush *pp, const char *url, const char *type, const 
 	curl_easy_reset(pp->curl);
 	curl_easy_setopt(pp->curl, CURLOPT_URL, url);
 	curl_easy_setopt(pp->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(pp->curl, CURLOPT_USERAGENT, "seep/0.1 profpush");
+	curl_easy_setopt(pp->curl, CURLOPT_USERAGENT, "seep/" SEEP_VERSION " profpush");
 	curl_easy_setopt(pp->curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(pp->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(pp->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

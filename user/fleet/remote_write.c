@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "lib/rng.h"
 #include "lib/vec.h"
+#include "seep_version.h"
 
 #define MAX_EXTRA 16
 
@@ -357,7 +358,7 @@ int remote_write__new(const struct remote_write_config *c, struct remote_write *
 	}
 	curl_easy_setopt(rw->curl, CURLOPT_URL, rw->url);
 	curl_easy_setopt(rw->curl, CURLOPT_HTTPHEADER, rw->headers);
-	curl_easy_setopt(rw->curl, CURLOPT_USERAGENT, "seep/0.1 remote_write");
+	curl_easy_setopt(rw->curl, CURLOPT_USERAGENT, "seep/" SEEP_VERSION " remote_write");
 	curl_easy_setopt(rw->curl, CURLOPT_TIMEOUT_MS, (long)(rw->timeout_s * 1000));
 	curl_easy_setopt(rw->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(rw->timeout_s * 1000));
 	curl_easy_setopt(rw->curl, CURLOPT_NOSIGNAL, 1L);

@@ -44,22 +44,25 @@ static enum MHD_Result _answer(void *cls, struct MHD_Connection *conn, const cha
 			return MHD_YES;
 		}
 	} else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		static const char msg[] = "method not allowed\n";
+		static const char msg[] = "{\"error\":\"method not allowed\"}\n";
 
 		r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
 						    MHD_RESPMEM_PERSISTENT);
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		type = "application/json";
 		goto send;
 	}
 	err = h->fn(&req, &body, &len, &type, &status, h->ctx);
 	if (err) {
-		static const char nf[] = "not found\n", fail[] = "internal error\n";
+		/* the same {"error"} object as every other error of the API */
+		static const char nf[] = "{\"error\":\"not found\"}\n",
+				  fail[] = "{\"error\":\"internal error\"}\n";
 		const char *msg = err == -ENOENT ? nf : fail;
 
 		status = err == -ENOENT ? MHD_HTTP_NOT_FOUND : MHD_HTTP_INTERNAL_SERVER_ERROR;
 		r = MHD_create_response_from_buffer(strlen(msg), (void *)msg,
 						    MHD_RESPMEM_PERSISTENT);
-		type = "text/plain; charset=utf-8";
+		type = "application/json";
 	} else {
 		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	}

@@ -408,7 +408,7 @@ static void _self(FILE *f, const struct mx_model *m)
 		  "Times the stretched interval was halved back after the CPU cost fell.",
 		  (double)s->backoff_shrinks },
 		{ "seep_self_backoff_level", "gauge",
-		  "Back-off for the CPU budget: 0 none, 1 longer interval, 2 rss_stat detached.",
+		  "Back-off for the CPU budget: 0 none, 1 longer interval, 2 a BPF back-off step (/api/status names it).",
 		  s->backoff_level },
 		{ "seep_interval_seconds", "gauge", "Configured sampling interval.", s->interval_s },
 		{ "seep_effective_interval_seconds", "gauge", "Sampling interval after back-off.",

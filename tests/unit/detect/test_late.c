@@ -101,9 +101,13 @@ Test(late, new_high_compares_the_level_now_with_the_past)
 	cr_assert_eq(linfit__init(&lf, y, 40), 0);
 	cr_assert_eq(seep_window__init(&w, &lf, 20, 40, STEP, 0), 0);
 	/* the line ends near 29, the residual sd is about 0.5 */
-	cr_assert(seep_window__new_high(&p, &w, 20));
-	cr_assert(seep_window__new_high(&p, &w, 27.5));
-	cr_assert_not(seep_window__new_high(&p, &w, 28.8));
-	cr_assert_not(seep_window__new_high(&p, &w, 35));
+	cr_assert(seep_window__new_high(&p, &w, 20, INFINITY));
+	cr_assert(seep_window__new_high(&p, &w, 27.5, INFINITY));
+	cr_assert_not(seep_window__new_high(&p, &w, 28.8, INFINITY));
+	cr_assert_not(seep_window__new_high(&p, &w, 35, INFINITY));
+	/* a window that only got back to where the series had been before (a
+	 * cache refilling to its cap): the level it reached, not the line's end */
+	cr_assert(seep_window__new_high(&p, &w, 20, 29.5));
+	cr_assert_not(seep_window__new_high(&p, &w, 28, 28.2));
 	linfit__release(&lf);
 }
