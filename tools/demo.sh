@@ -22,7 +22,9 @@ echo "demo: tracing leaky_server (pid $pid) for $secs s: seep trace -p $pid --du
 # every process each second; a steady leaker and a bounded cache run among
 # them; the detector names the leaker a suspect, the daemon attaches the heap
 # tracer to it alone (snapshot-on-trigger), takes a snapshot series and
-# detaches; `seep diagnose` gives the verdict per stack. Detector time is
+# detaches; `seep diagnose` gives the verdict per stack and writes the HTML
+# report; mitigation runs in dry-run (it logs what it would do, and does
+# nothing: the leaker is on no allowlist). Detector time is
 # scaled (1 s of samples = 1 h) so this takes about a minute, not hours.
 [[ ${DEMO_SERVICE:-1} == 0 ]] && exit 0
 kill $pid 2>/dev/null || true
@@ -34,7 +36,8 @@ port=${DEMO_PORT:-19474}
 "$seep" daemon -i 1 --store "$work/seep.db" --listen "127.0.0.1:$port" \
   --set detect.scale=3600 --set detect.threshold=256MiB --set telemetry.fold=2s \
   --set collect.every=1s --set collect.snapshots=8 \
-  --set collect.comms=daemon_leaker,daemon_cache 2> "$work/daemon.log" & daemon=$!
+  --set collect.comms=daemon_leaker,daemon_cache \
+  --set mitigation.enabled=yes --set mitigation.dry_run=yes 2> "$work/daemon.log" & daemon=$!
 trap 'kill $pid $leaker $cache 2>/dev/null || true; kill -TERM $daemon 2>/dev/null || true; wait $daemon 2>/dev/null || true; rm -rf "$work"' EXIT
 echo >&2
 echo "demo: seep daemon (pid $daemon) watches every process; daemon_leaker (pid $leaker) leaks, daemon_cache (pid $cache) only caches" >&2
@@ -55,3 +58,8 @@ echo "demo: seep status --listen 127.0.0.1:$port" >&2
 echo >&2
 echo "demo: seep diagnose $dir --top 3" >&2
 "$seep" diagnose "$dir" --top 3
+html=${DEMO_HTML:-/tmp/seep-demo-report.html}
+"$seep" diagnose "$dir" --html "$html" >/dev/null
+echo >&2
+echo "demo: the HTML report of that diagnosis: $html (open it in a browser)" >&2
+echo "demo: mitigation ran in dry-run: its decisions are the 'mitigation:' lines of seep status above (nothing was done)" >&2

@@ -321,21 +321,6 @@ Test(daemon, print_config_reads_back, .init = setup, .fini = teardown)
 	run_release(&r3);
 }
 
-/* A TCP port free on loopback now (the kernel's choice). */
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 /* GET URL with curl: its JSON, or NULL. */
 static json_t *get_json(const char *url)
 {

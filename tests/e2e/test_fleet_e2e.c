@@ -38,20 +38,6 @@ static const int leaky[NHOSTS] = { 0, 0, 1, 0, 0, 1, 0, 1 };	/* h2, h5, h7 */
 static char dir[64], cgbase[512];
 static pid_t targets[2 * NHOSTS], daemons[NHOSTS], prom = -1, vm = -1;
 
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 /* The memory cgroup this test runs in, relative to the v1 memory root. */
 static void own_memory_cgroup(char *buf, size_t len)
 {
@@ -306,6 +292,30 @@ Test(fleet, names_the_leaking_component_and_hosts, .init = setup, .fini = teardo
 		cr_assert_eq(waitpid(daemons[h], NULL, WNOHANG), 0, "the daemon of h%d ended", h);
 	sleep(LEAK_S);
 	sleep(3);	/* the last scrapes are written through */
+	/* a scoped daemon's components are its own cgroup's: the other hosts'
+	 * leakers and caches (and the machine's other processes) are not in them */
+	for (int h = 0; h < NHOSTS; h++) {
+		char url[96];
+		char *argv[] = { "/usr/bin/curl", "-sf", url, NULL };
+		struct run r;
+		json_t *comps, *k;
+		size_t i;
+
+		snprintf(url, sizeof(url), "http://127.0.0.%d:%d/api/components", 11 + h, port);
+		run_cmd(argv, NULL, &r);
+		comps = json_object_get(j = json_loads(r.out, 0, NULL), "components");
+		cr_assert(json_is_array(comps), "h%d components: %.300s", h, r.out);
+		json_array_foreach(comps, i, k) {
+			const char *comm = json_string_value(json_object_get(k, "comm"));
+
+			cr_expect(comm && (!strcmp(comm, "daemon_leaker") || !strcmp(comm, "daemon_cache")),
+				  "h%d has a component from outside its scope: %s", h,
+				  json_string_value(json_object_get(k, "key")));
+		}
+		cr_expect_eq(json_array_size(comps), 2, "h%d: its leaker and cache: %.300s", h, r.out);
+		json_decref(j);
+		run_release(&r);
+	}
 	snprintf(range, sizeof(range), "%ds", LEAK_S + 8);
 	snprintf(end, sizeof(end), "%ld", (long)time(NULL));
 	snprintf(prom_url, sizeof(prom_url), "http://127.0.0.1:%d", pport);

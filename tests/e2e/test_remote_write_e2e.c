@@ -35,20 +35,6 @@ static pid_t vm_pid = -1, d_pid = -1;
 static char host[64];
 
 /* A free loopback port: bound to port 0, read back, released. */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
 static void sh(const char *cmd, struct run *r)
 {
 	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };

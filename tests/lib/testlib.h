@@ -11,6 +11,9 @@
 #define TARGET(name) SEEP_BUILD_DIR "/tests/targets/" name
 #define SEEP_BIN SEEP_BUILD_DIR "/seep"
 
+/* A TCP port free on loopback now (the kernel's choice), or -1. */
+int free_port(void);
+
 /* In a test's forked child, before exec: the child (a daemon, a target,
  * a server) is killed when the test process ends, even when a failed
  * assertion or criterion's timeout ends it before its teardown, so no

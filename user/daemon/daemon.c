@@ -363,13 +363,7 @@ static int _growth_view(struct dmn *d, struct suspect *s)
 /* daemon.scope_cgroup: is P in that cgroup or below it? */
 static bool _in_scope(const struct dmn *d, const struct collector_proc *p)
 {
-	const char *s = d->cfg.scope_cgroup;
-	size_t n = strlen(s);
-
-	while (n > 1 && s[n - 1] == '/')
-		n--;
-	return !n || (!strncmp(p->cgroup, s, n) &&
-		      (p->cgroup[n] == '\0' || p->cgroup[n] == '/' || (n == 1 && s[0] == '/')));
+	return collector__in_scope(d->col, p);
 }
 
 static struct pwatch *_pw_get(struct dmn *d, const struct collector_proc *p)
@@ -1966,7 +1960,8 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 				       .max_procs = cfg->max_procs, .fold_s = cfg->fold_s,
 				       .cgroup_depth = cfg->cgroup_depth,
 				       /* idle components go after the fold age or ten intervals */
-				       .component_ttl_s = fmax(cfg->fold_s, 10 * cfg->interval_s) };
+				       .component_ttl_s = fmax(cfg->fold_s, 10 * cfg->interval_s),
+				       .scope_cgroup = d.cfg.scope_cgroup };
 	int err;
 	char msg[512];
 	sigset_t mask;

@@ -241,7 +241,27 @@ size_t collector__prune_idle(struct collector *c)
 	return _prune_components(c, c->now, 1e-9);
 }
 
-/* comm, executable, cgroup and component of P (new, or after exec). */
+static bool _scoped(const struct collector *c)
+{
+	return c->cfg.scope_cgroup && c->cfg.scope_cgroup[0];
+}
+
+bool collector__in_scope(const struct collector *c, const struct collector_proc *p)
+{
+	const char *s = c->cfg.scope_cgroup;
+	size_t n;
+
+	if (!_scoped(c))
+		return true;
+	n = strlen(s);
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	return !strncmp(p->cgroup, s, n) &&
+	       (p->cgroup[n] == '\0' || p->cgroup[n] == '/' || (n == 1 && s[0] == '/'));
+}
+
+/* comm, executable, cgroup and component of P (new, or after exec); a
+ * process outside the scope belongs to no component. */
 static void _identify(struct collector *c, struct collector_proc *p)
 {
 	char path[PATH_MAX];
@@ -256,7 +276,8 @@ static void _identify(struct collector *c, struct collector_proc *p)
 				      sizeof(p->cgroup));
 	procstatus__unit_of_cgroup(p->cgroup, p->unit, sizeof(p->unit));
 	c->stats.proc_reads += 3;
-	p->component = p->mem.kernel ? NO_COMPONENT : _component(c, p);
+	p->component = p->mem.kernel || !collector__in_scope(c, p) ? NO_COMPONENT
+								     : _component(c, p);
 	if (p->component != NO_COMPONENT)
 		c->comps[p->component].started++;
 }
@@ -361,9 +382,10 @@ static void _on_event(const struct seep_tel_event *e, void *ctx)
 		_exit_slot(c, (uint32_t)id, c->now);
 		return;
 	}
-	if (id < 0) {
+	if (id < 0 && !_scoped(c)) {
 		/* started and ended between two samples: folded into its comm's
-		 * component (its cgroup and executable are gone with it) */
+		 * component (its cgroup and executable are gone with it; under a
+		 * scope, whether it was inside is not known: not counted) */
 		struct collector_proc tmp = { 0 };
 		uint32_t k;
 

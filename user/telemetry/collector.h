@@ -42,6 +42,9 @@ struct collector_config {
 	double fold_s;		/* younger processes fold into their component only */
 	int cgroup_depth;	/* cgroups below the root to walk (3) */
 	double component_ttl_s;	/* a component idle this long is forgotten (0: never) */
+	const char *scope_cgroup;	/* only processes in this cgroup or below it belong
+					 * to components (NULL or "": all); the caller's
+					 * string, read at every identification */
 };
 
 struct collector_proc {
@@ -112,6 +115,8 @@ int collector__sample(struct collector *c, double now);
 
 const struct meminfo *collector__host(const struct collector *c);
 bool collector__has_cgroups(const struct collector *c);
+/* Is P in the configured scope_cgroup or below it (true when none is set)? */
+bool collector__in_scope(const struct collector *c, const struct collector_proc *p);
 
 /* Processes: NPROCS slots, of which those with alive set are current. */
 size_t collector__nprocs(const struct collector *c);
