@@ -78,7 +78,10 @@ static pid_t run_growth(struct growthprobe *p, struct run_ctx *r, bool watch, in
 		}
 	}
 	close(ready[0]);
-	growthprobe__poll(p, on_growth, r);
+	/* drain: a call hands over at most GROWTHPROBE_POLL_MAX events, and the
+	 * brk events of the target's last phase are the ring's last */
+	while (growthprobe__poll(p, on_growth, r) == GROWTHPROBE_POLL_MAX)
+		;
 	return pid;
 }
 
