@@ -163,7 +163,7 @@ Test(trigger, leaker_collected_cache_not, .init = setup, .fini = teardown, .time
 	char store[128], err_path[128], cmd[512];
 	char *leak_argv[] = { TARGET("daemon_leaker"), "250", "512", NULL };
 	char *cache_argv[] = { TARGET("daemon_cache"), "16", "250", NULL };
-	int go_l, go_c, st, links_running = -1, cache_collected = 0;
+	int go_l, go_c, st, links_running = -1, cache_collected = 0, running = 0;
 	pid_t leaker, cache, d;
 	json_t *done = NULL, *j = NULL;
 	struct timespec t0, t1;
@@ -307,12 +307,29 @@ Test(trigger, leaker_collected_cache_not, .init = setup, .fini = teardown, .time
 		cr_expect_eq(atoi(r.out), 4, "catalogued snapshots: %s %s", r.out, r.err);
 		run_release(&r);
 	}
-	/* SIGTERM: the running collection stops, exit 0 */
+	/* SIGTERM: the running collection stops, exit 0. On a slow machine the
+	 * requested collection (4 snapshots, 2 s apart) may have completed by
+	 * now: then it must say so, and the stop has nothing to cut short. */
+	j = status_json();
+	{
+		const char *state = json_string_value(json_object_get(collection_of(j, cache),
+								      "state"));
+
+		running = state && !strcmp(state, "running");
+		cr_expect(running || (state && !strcmp(state, "complete")),
+			  "the requested collection is neither running nor complete: %s",
+			  state ? state : "(none)");
+	}
+	json_decref(j);
+	j = NULL;
 	kill(d, SIGTERM);
 	cr_assert_eq(waitpid(d, &st, 0), d);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
-	cr_expect(err_says(err_path, "stopped: daemon_stopped"),
-		  "the requested collection did not stop with the daemon");
+	if (running)
+		cr_expect(err_says(err_path, "stopped: daemon_stopped"),
+			  "the requested collection did not stop with the daemon");
+	else
+		fprintf(stderr, "trigger e2e: the requested collection completed before SIGTERM\n");
 	kill(leaker, SIGKILL);
 	kill(cache, SIGKILL);
 	waitpid(leaker, NULL, 0);
