@@ -135,7 +135,7 @@ static json_t *_collections(const struct mx_model *m)
 static json_t *_mitigations(const struct mx_model *m)
 {
 	const struct mx_mitigate_stats *st = &m->mitigate;
-	json_t *a = json_array(), *counts = json_array();
+	json_t *a = json_array(), *counts = json_array(), *j;
 
 	for (size_t i = 0; a && i < m->nmitigations; i++) {
 		const struct mx_mitigation *x = &m->mitigations[i];
@@ -159,11 +159,15 @@ static json_t *_mitigations(const struct mx_model *m)
 								st->action_names[i], "outcome",
 								st->outcome_names[o], "count",
 								(json_int_t)st->decisions[i][o]));
-	return json_pack("{s:f, s:b, s:b, s:f, s:I, s:I, s:o, s:o}", "time", m->now_s, "enabled",
-			 st->enabled, "dry_run", st->enabled && st->dry_run, "window_s",
-			 st->window_s, "executor_calls", (json_int_t)st->executor_calls,
-			 "executor_errors", (json_int_t)st->executor_errors, "counts", counts,
-			 "decisions", a);
+	j = json_pack("{s:f, s:b, s:I, s:I, s:o, s:o}", "time", m->now_s, "enabled", st->enabled,
+		      "executor_calls", (json_int_t)st->executor_calls, "executor_errors",
+		      (json_int_t)st->executor_errors, "counts", counts, "decisions", a);
+	/* The run's mode and window exist only while mitigation is on. */
+	if (j && st->enabled) {
+		json_object_set_new(j, "dry_run", json_boolean(st->dry_run));
+		json_object_set_new(j, "window_s", json_real(st->window_s));
+	}
+	return j;
 }
 
 static json_t *_status(const struct mx_model *m)

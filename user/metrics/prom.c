@@ -550,11 +550,13 @@ static void _mitigation(FILE *f, const struct mx_model *m)
 	       (double)s->executor_calls);
 	_plain(f, "seep_mitigation_executor_errors_total", "counter",
 	       "Actions the mitigation executor ran that failed.", (double)s->executor_errors);
-	if (!s->action_names || !s->outcome_names)
+	/* The decision counters exist while mitigation is on: a daemon without it
+	 * exports no 52 zero series. */
+	if (!s->enabled || !s->action_names || !s->outcome_names)
 		return;
 	_family(f, "seep_mitigation_decisions_total", "counter",
 		"Mitigation decisions recorded (a target's decision when it changes), by action and"
-		" outcome.");
+		" outcome; exported only while mitigation is enabled.");
 	for (int a = 0; a < MX_MIT_NACTIONS; a++)
 		for (int o = 0; o < MX_MIT_NOUTCOMES; o++)
 			fprintf(f, "seep_mitigation_decisions_total{action=\"%s\",outcome=\"%s\"}"

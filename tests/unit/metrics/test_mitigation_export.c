@@ -1,7 +1,7 @@
 /* Unit tests: tier 4 in the exporters: /api/mitigations (every decision
  * with its fields, the non-zero counts, off when unconfigured) and the
- * seep_mitigation_* families of /metrics (every action x outcome, the
- * executor counter). */
+ * seep_mitigation_* families of /metrics (every action x outcome while on,
+ * none while off, the executor counter). */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -71,6 +71,8 @@ Test(mitigation_export, api)
 	free(buf);
 	cr_expect(json_is_false(json_object_get(j, "enabled")));
 	cr_expect_eq(json_array_size(json_object_get(j, "decisions")), 0);
+	cr_expect_null(json_object_get(j, "dry_run"), "no mode while off");
+	cr_expect_null(json_object_get(j, "window_s"), "no window while off");
 	json_decref(j);
 }
 
@@ -99,5 +101,7 @@ Test(mitigation_export, prom)
 	cr_assert_eq(prom__render(&m, &buf, &len), 0);
 	cr_expect(strstr(buf, "\nseep_mitigation_executor_calls_total 0\n"));
 	cr_expect(strstr(buf, "\nseep_mitigation_enabled 0\n"));
+	cr_expect_null(strstr(buf, "seep_mitigation_decisions_total"),
+		       "no decision series while mitigation is off");
 	free(buf);
 }
