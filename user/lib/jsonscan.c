@@ -318,6 +318,25 @@ static int _strtod(const char *text, size_t n, double *out, int *all)
 	return 0;
 }
 
+/* The value of 8 ASCII digits at P, or -1 when they are not all digits
+ * (SWAR: digits paired, then pairs of pairs, in a few multiplications). */
+static int64_t _eight(const char *p)
+{
+	uint64_t x, lo, hi;
+
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+		return -1;	/* the byte order below is little-endian's */
+	memcpy(&x, p, 8);
+	if ((x & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL ||
+	    ((x + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL)
+		return -1;
+	x -= 0x3030303030303030ULL;	/* byte i: digit i (little-endian) */
+	x = x * 10 + (x >> 8);		/* bytes 0, 2, 4, 6: two-digit numbers */
+	lo = (x & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32));
+	hi = ((x >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32));
+	return (int64_t)((lo + hi) >> 32);
+}
+
 /* A number token at P (checked against the grammar) into *OUT, its end in
  * *NEXT. -EINVAL when P does not start a JSON number. */
 static int _number(const char *p, const char *end, double *out, const char **next,
@@ -335,6 +354,13 @@ static int _number(const char *p, const char *end, double *out, const char **nex
 	if (*p == '0') {
 		p++;
 	} else {
+		int64_t eight;
+
+		while (digits + 8 <= FAST_DIGITS && end - p >= 8 && (eight = _eight(p)) >= 0) {
+			m = m * 100000000 + (uint64_t)eight;
+			digits += 8;
+			p += 8;
+		}
 		for (; p < end && *p >= '0' && *p <= '9'; p++) {
 			if (digits < FAST_DIGITS)
 				m = m * 10 + (uint64_t)(*p - '0'), digits++;
