@@ -331,7 +331,7 @@ static int _points(struct jsonscan *js, struct fleet_scratch *w, size_t *n)
 /* One chunk of the N samples in W (T in epoch seconds times DIV) under
  * LABELS; -ERANGE for a time too far from the set's others. */
 static int _commit(struct fleet_set *s, const char *const labels[FLEET_NLABELS],
-		   const struct fleet_scratch *w, size_t n, double div)
+		   const struct fleet_scratch *w, size_t n, double div, double *bad)
 {
 	struct fleet_chunk *c;
 	int e;
@@ -348,6 +348,7 @@ static int _commit(struct fleet_set *s, const char *const labels[FLEET_NLABELS],
 			continue;
 		if ((e = _push(s, t, v))) {
 			s->nsamples = c->off;
+			*bad = w->t[i];
 			return e;
 		}
 	}
@@ -378,6 +379,7 @@ static int _export_line(struct fleet_set *s, const char *text, size_t len, size_
 	const char *labels[FLEET_NLABELS];
 	int first = 1, metric = 0, values = 0, times = 0, e;
 	size_t nv = 0, nt = 0;
+	double bad;
 	struct jsonscan js;
 	char key[FLEET_MAX_KEY];
 
@@ -424,9 +426,10 @@ static int _export_line(struct fleet_set *s, const char *text, size_t len, size_
 		s->skipped++;
 		return 0;
 	}
-	e = _commit(s, labels, w, nv, 1000.0);
+	e = _commit(s, labels, w, nv, 1000.0, &bad);
 	if (e == -ERANGE) {
-		snprintf(err, errlen, "line %zu: a timestamp too far from the others", line);
+		snprintf(err, errlen, "line %zu: timestamp %.0f ms too far from the others", line,
+			 bad);
 		return -EINVAL;
 	}
 	return e;
@@ -485,6 +488,7 @@ static int _matrix_series(struct fleet_set *s, struct jsonscan *js, struct matri
 	const char *labels[FLEET_NLABELS];
 	int first = 1, metric = 0, values = 0, e;
 	size_t n = 0;
+	double bad;
 	char key[FLEET_MAX_KEY];
 
 	w->arena_len = 0;
@@ -520,7 +524,7 @@ static int _matrix_series(struct fleet_set *s, struct jsonscan *js, struct matri
 		s->skipped++;
 		return 0;
 	}
-	return _commit(s, labels, w, n, 1);
+	return _commit(s, labels, w, n, 1, &bad);
 }
 
 /* The "data" object (its '{' next). */
