@@ -40,7 +40,7 @@ static void *serve(void *arg)
 		for (size_t o = 0; o < len; o += s->piece) {
 			size_t k = len - o < s->piece ? len - o : s->piece;
 
-			if (write(c, s->body + o, k) != (ssize_t)k)
+			if (send(c, s->body + o, k, MSG_NOSIGNAL) != (ssize_t)k)
 				break;
 			usleep(2000);	/* one piece a read on the other side */
 		}
