@@ -161,8 +161,9 @@ int pivot__evaluate(const struct pivot *p, struct pivot_verdict *v)
 		k->anomalous = k->z >= p->params.z_min && pivot__count(p, len - 1, b) > 0 &&
 			       b > median;
 		if (k->anomalous) {
-			k->severity = k->z * (double)(b + 1) / (double)nb;
-			if (k->severity > v->severity) {
+			k->score = k->z * (double)(b + 1) / (double)nb;
+			k->severity = fmin(1, k->score);
+			if (k->score > v->buckets[v->worst].score || !v->anomalous) {
 				v->severity = k->severity;
 				v->worst = b;
 			}

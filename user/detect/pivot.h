@@ -13,9 +13,11 @@
  * with the baseline (the older half): z = (recent mean - baseline mean) /
  * max(baseline std, std_floor). A bucket is anomalous when z >= z_min, it
  * holds an instance now, and it lies above the baseline's median bucket
- * (instances moved up into it: growth, not shrinkage). Its severity is
- * z · (b + 1) / nbuckets: the higher the bucket, the worse. The
- * component's severity is its worst bucket's.
+ * (instances moved up into it: growth, not shrinkage). Its score is
+ * z · (b + 1) / nbuckets: the higher the bucket, the worse; z has no upper
+ * bound (a flat baseline divides by std_floor), so its severity is the
+ * score clamped to [0, 1]. The worst bucket is the one of the highest
+ * score, and the component's severity is its severity (in [0, 1]).
  *
  * Invariants: the window holds the last min(n, params.window) samples;
  * per sample, the bucket counts sum to that sample's instance count.
@@ -68,14 +70,16 @@ struct pivot_bucket {
 	double lo, hi;		/* the bucket's edges */
 	double baseline, sd;	/* mean and std of its count over the baseline */
 	double recent;		/* mean count over the recent quarter */
-	double z, severity;
+	double z;
+	double score;		/* z · (b + 1) / nbuckets: unbounded, ranks the buckets */
+	double severity;	/* min(1, score) */
 	int anomalous;
 };
 
 struct pivot_verdict {
 	int ready;		/* enough samples to judge (window / 2) */
 	int anomalous;
-	double severity;	/* the worst bucket's, 0 when none is anomalous */
+	double severity;	/* the worst bucket's, in [0, 1]; 0 when none is anomalous */
 	unsigned worst;		/* that bucket */
 	double instances;	/* mean instance count over the recent quarter */
 	unsigned nbuckets;

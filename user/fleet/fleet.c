@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,7 @@ struct ctx {
 	size_t *judged;			/* per thread */
 	int *errs;
 	unsigned threads;
+	atomic_size_t next;		/* the next component to take */
 };
 
 static int _name_rank_cmp(const void *a, const void *b, void *arg)
@@ -299,6 +301,7 @@ static int _judge(struct ctx *c, unsigned th, size_t k, struct work *w, size_t f
 		.time_to_threshold_s = r.time_to_threshold_s,
 		.from_s = r.window_start,
 		.to_s = r.window_end,
+		.rank = from,
 	};
 	x->severity = _severity(r.time_to_threshold_s, comp->severity);
 	c->nsus[th]++;
@@ -393,8 +396,15 @@ static void *_thread(void *arg)
 	struct ctx *c = a->c;
 	struct work w = { 0 };
 
-	for (size_t k = a->th; k < c->ncomp && !c->errs[a->th]; k += c->threads)
+	/* components go to whichever thread is free: one big component does not
+	 * hold the others back; each writes only its own slots */
+	while (!c->errs[a->th]) {
+		size_t k = atomic_fetch_add(&c->next, 1);
+
+		if (k >= c->ncomp)
+			break;
 		c->errs[a->th] = _component(c, a->th, k, &w);
+	}
 	free(w.raw.t);
 	free(w.raw.v);
 	free(w.sums);
@@ -416,7 +426,10 @@ static int _sus_cmp(const void *a, const void *b)
 	    (d = fleet__name_cmp(x->host, y->host)) || (d = fleet__name_cmp(x->comm, y->comm)) ||
 	    (d = fleet__name_cmp(x->pid, y->pid)))
 		return d;
-	return x->from_s < y->from_s ? -1 : x->from_s > y->from_s;
+	if (x->from_s != y->from_s)
+		return x->from_s < y->from_s ? -1 : 1;
+	/* the same names (processes told apart by other labels): their order */
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
 int fleet__analyse(const struct fleet_set *s, const struct fleet_params *p,

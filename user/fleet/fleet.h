@@ -21,10 +21,13 @@
  *    gate). A process the detector calls a leak is a suspect, with
  *    severity min(1, 3/4 · C/(C + time to threshold) + 1/4 · min(pivot, 1))
  *    (C = 7 days): the daemon's formula.
- * 5. Rank: severity descending, then component, host, comm, pid ranks.
+ * 5. Rank: severity descending, then component, host, comm, pid ranks,
+ *    growth window start, and the process's place in the order of 1.
+ *    (processes told apart only by other labels): a total order.
  *
- * Components are split over params.threads threads (at most 64) by index;
- * each writes only its own slots, so the result does not depend on it.
+ * Components go to params.threads threads (at most 64), each taking the
+ * next one left when it is free; each writes only its own slots and the
+ * ranking is a total order, so the result does not depend on the threads.
  * Ownership: the report owns its arrays; its strings belong to the set and
  * live as long as it does. fleet_report__release() accepts a zeroed
  * report. Functions return 0 or -errno.
@@ -57,6 +60,7 @@ struct fleet_suspect {
 	double bytes;			/* the process's last value */
 	double time_to_threshold_s;	/* INFINITY when never */
 	double from_s, to_s;		/* the growth window */
+	size_t rank;			/* of its process in the sorted order (1.) */
 };
 
 struct fleet_component {

@@ -44,6 +44,19 @@ struct fleet_chunk {
 	size_t off, n;			/* samples in the pools */
 };
 
+#define FLEET_MAX_KEY 1024	/* a JSON key (label name) of the answers, NUL included */
+
+/* The readers' working memory, reused from series to series. */
+struct fleet_scratch {
+	double *t, *v;
+	size_t t_cap, v_cap;
+	char *arena;			/* the labels of the series being read */
+	size_t arena_len, arena_cap;
+	struct pair *pairs;
+	size_t npairs, pairs_cap;
+	char extra[1024];
+};
+
 struct fleet_set {
 	struct intern *names;
 	struct fleet_chunk *chunks;
@@ -54,6 +67,7 @@ struct fleet_set {
 	double t0;			/* epoch seconds; set by the first sample */
 	int has_t0;
 	size_t skipped;			/* series of another metric or type */
+	struct fleet_scratch scratch;
 };
 
 struct fleet_set *fleet_set__new(void);	/* NULL with errno set */

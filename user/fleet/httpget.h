@@ -19,4 +19,14 @@
 int httpget__fetch(const char *url, double timeout_s, char **body, size_t *len, long *status,
 		   char *err, size_t errlen);
 
+/* httpget__stream() hands a 2xx body to SINK piece by piece as it arrives
+ * (nothing of it is held here); SINK returns 0, or -errno to stop the
+ * transfer (that code is returned, the sink's message is the caller's).
+ * Any other status: the body goes to ERRBODY[ERRLEN] (NUL-terminated,
+ * cut at ERRLEN - 1 bytes) instead, for the caller's message. */
+typedef int (*httpget_sink)(void *ctx, const char *data, size_t len);
+
+int httpget__stream(const char *url, double timeout_s, httpget_sink sink, void *ctx,
+		    long *status, char *errbody, size_t errbodylen, char *err, size_t errlen);
+
 #endif

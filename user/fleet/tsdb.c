@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fleet/httpget.h"
+#include "lib/vec.h"
 
 #define MAX_CHUNKS 4096
 
@@ -183,31 +184,91 @@ cleanup:
 	return e;
 }
 
+/* The export answer as it streams in: whole lines go to the set, the
+ * last partial one waits for the next piece. */
+struct lines {
+	struct fleet_set *set;
+	char *buf;
+	size_t len, cap;
+	size_t line;		/* the number of the buffer's first line */
+	size_t bytes;		/* of the answer */
+	char why[512];
+};
+
+static int _lines_parse(struct lines *l, size_t upto)
+{
+	int e = fleet_set__read_export(l->set, l->buf, upto, l->line, l->why, sizeof(l->why));
+
+	if (e)
+		return e;
+	for (const char *c = l->buf; (c = memchr(c, '\n', (size_t)(l->buf + upto - c))); c++)
+		l->line++;
+	memmove(l->buf, l->buf + upto, l->len - upto);
+	l->len -= upto;
+	return 0;
+}
+
+static int _lines_sink(void *ctx, const char *data, size_t n)
+{
+	struct lines *l = ctx;
+	const char *nl;
+	int e;
+
+	l->bytes += n;
+	if (l->len + n > TSDB_MAX_LINE) {
+		snprintf(l->why, sizeof(l->why), "line %zu: longer than %d MiB", l->line,
+			 TSDB_MAX_LINE >> 20);
+		return -EINVAL;
+	}
+	if ((e = VEC_RESERVE(l->buf, l->cap, l->len + n)))
+		return e;
+	memcpy(l->buf + l->len, data, n);
+	nl = memrchr(data, '\n', n);	/* the new piece's last line end */
+	l->len += n;
+	if (!nl)
+		return 0;
+	return _lines_parse(l, l->len - n + (size_t)(nl - data) + 1);
+}
+
 int tsdb__read_victoriametrics(struct tsdb_source *src, struct fleet_set *set, char *err,
 			       size_t errlen)
 {
-	char esc[6144], url[8192], why[512];
-	size_t before = set->nchunks, len;
-	int b = _base_len(src->url), e;
-	char *body = NULL;
+	char esc[6144], url[8192], why[512], body[512];
+	struct lines l = { .set = set, .line = 1 };
+	size_t before = set->nchunks;
+	int b = _base_len(src->url), e, shown;
+	long status;
 
 	e = _query(src, esc, sizeof(esc), err, errlen);
 	if (e)
 		return e;
 	snprintf(url, sizeof(url), "%.*s/api/v1/export?match[]=%s&start=%.3f&end=%.3f", b, src->url,
 		 esc, src->start, src->end);
-	e = _get(src, url, &body, &len, err, errlen);
-	if (e)
-		return e;
-	e = fleet_set__read_export(set, body, len, 1, why, sizeof(why));
-	if (e)
-		snprintf(err, errlen, "cannot read the answer of '%.*s': %s", (int)strcspn(url, "?"),
-			 url, why);
-	free(body);
-	if (!e && set->nchunks == before) {
+	shown = (int)strcspn(url, "?");
+	src->requests++;
+	e = httpget__stream(url, src->timeout_s > 0 ? src->timeout_s : 120, _lines_sink, &l,
+			    &status, body, sizeof(body), why, sizeof(why));
+	if (!e && status / 100 == 2 && l.len)
+		e = _lines_parse(&l, l.len);	/* the last line, without its '\n' */
+	src->bytes = l.bytes;
+	if (e == -EINVAL && l.why[0]) {
+		snprintf(err, errlen, "cannot read the answer of '%.*s': %s", shown, url, l.why);
+	} else if (e) {
+		snprintf(err, errlen, "cannot query '%.*s': %s", shown, url,
+			 why[0] ? why : strerror(-e));
+	} else if (status / 100 != 2) {
+		if (status == 404)
+			snprintf(err, errlen, "cannot query '%.*s': HTTP 404 (not this TSDB's API?)",
+				 shown, url);
+		else
+			snprintf(err, errlen, "cannot query '%.*s': HTTP %ld: %.300s", shown, url,
+				 status, body[0] ? body : "no body");
+		e = -EPROTO;
+	} else if (set->nchunks == before) {
 		snprintf(err, errlen, "no series matched '%s' in %.0fs up to %.0f at '%.*s'",
 			 src->selector, src->end - src->start, src->end, b, src->url);
 		e = -ENODATA;
 	}
+	free(l.buf);
 	return e;
 }

@@ -10,8 +10,10 @@
  * (the detectors resample to S/576 anyway); with any step, tsdb__split()
  * cuts the range into chunks of at most TSDB_MAX_POINTS points each,
  * queried one after the other (contiguous, not overlapping: chunk k + 1
- * starts one step after chunk k ends). VictoriaMetrics' export streams raw
- * samples of the whole range in one answer (JSON lines).
+ * starts one step after chunk k ends); each answer is held while it is
+ * read. VictoriaMetrics' export streams raw samples of the whole range in
+ * one answer (JSON lines), read as it arrives: only the line being
+ * received is held (at most TSDB_MAX_LINE bytes, one series).
  *
  * Pure except tsdb__read_*; those return 0, -ENODATA when nothing matched,
  * or -errno with the cause in ERR ("cannot query 'URL': ...").
@@ -25,6 +27,7 @@
 
 #define TSDB_MAX_POINTS 11000
 #define TSDB_AUTO_POINTS 1152
+#define TSDB_MAX_LINE (256 << 20)	/* of an export answer (one series) */
 
 double tsdb__auto_step(double range_s, double min_step_s);
 
@@ -51,6 +54,7 @@ struct tsdb_source {
 	double step;		/* Prometheus; 0: auto */
 	double timeout_s;	/* per request */
 	size_t requests;	/* out: HTTP requests made */
+	size_t bytes;		/* out: VictoriaMetrics: the answer's size */
 	double step_used;	/* out */
 };
 

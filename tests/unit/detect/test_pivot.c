@@ -133,3 +133,63 @@ Test(pivot, not_ready_before_half_a_window)
 	cr_expect(!v.anomalous);
 	pivot__release(&p);
 }
+
+/* z is unbounded (a flat baseline has the std floor: 6 instances moving
+ * give z 24), so z · (b + 1) / nbuckets went past 1 (the fleet README
+ * showed "severity 4.00"). The severity is that score clamped to [0, 1];
+ * the worst bucket is still the one of the highest score, and every
+ * bucket's severity is its own score clamped. */
+Test(pivot, severity_is_at_most_one)
+{
+	struct pivot p;
+	struct pivot_params pp;
+	struct pivot_verdict v;
+	uint32_t totals[64];
+	double best = 0;
+
+	pivot_params__init(&pp);
+	pp.window = 32;
+	cr_assert_eq(pivot__init(&p, &pp), 0);
+	for (int t = 0; t < 32; t++)
+		sample(&p, t, 20, 40 * MiB, t >= 20 ? 6 : 0, 8, &totals[t]);
+	cr_assert_eq(pivot__evaluate(&p, &v), 0);
+	cr_assert(v.anomalous);
+	cr_expect_gt(v.buckets[v.worst].score, 1, "the raw score of this drift is above 1 (%g)",
+		     v.buckets[v.worst].score);
+	cr_expect_leq(v.severity, 1, "severity %g", v.severity);
+	cr_expect_eq(v.severity, 1);
+	for (unsigned b = 0; b < v.nbuckets; b++) {
+		const struct pivot_bucket *k = &v.buckets[b];
+
+		cr_expect(k->severity >= 0 && k->severity <= 1, "bucket %u: %g", b, k->severity);
+		if (k->anomalous) {
+			cr_expect_eq(k->severity, fmin(1, k->score), "bucket %u", b);
+			cr_expect_leq(k->score, v.buckets[v.worst].score, "worst is the top score");
+			best = fmax(best, k->score);
+		}
+	}
+	cr_expect_eq(best, v.buckets[v.worst].score);
+	pivot__release(&p);
+}
+
+/* A small drift keeps its score: 1 of 40 instances moving one bucket up
+ * is below 1 and is not rounded up. */
+Test(pivot, severity_below_one_is_the_score)
+{
+	struct pivot p;
+	struct pivot_params pp;
+	struct pivot_verdict v;
+	uint32_t totals[64];
+
+	pivot_params__init(&pp);
+	pp.window = 32;
+	cr_assert_eq(pivot__init(&p, &pp), 0);
+	for (int t = 0; t < 32; t++)
+		sample(&p, t, 40, 3 * MiB, t >= 20 ? 1 : 0, 2.5, &totals[t]);
+	cr_assert_eq(pivot__evaluate(&p, &v), 0);
+	cr_assert(v.anomalous);
+	cr_expect_lt(v.severity, 1, "severity %g", v.severity);
+	cr_expect_gt(v.severity, 0);
+	cr_expect_eq(v.severity, v.buckets[v.worst].score);
+	pivot__release(&p);
+}

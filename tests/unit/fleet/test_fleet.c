@@ -159,7 +159,7 @@ Test(fleetset, export_lines_labels_and_skips)
 }
 
 struct bad_export {
-	char text[160], want[48];	/* arrays: criterion copies the cases into another process */
+	char text[200], want[48];	/* arrays: criterion copies the cases into another process */
 };
 
 static const struct bad_export bad_exports[] = {
@@ -168,6 +168,21 @@ static const struct bad_export bad_exports[] = {
 	{ "\n\n{\"metric\":{},\"values\":[1,2],\"timestamps\":[1]}\n", "line 3: not an export series" },
 	{ "{\"values\":[1],\"timestamps\":[1]}\n", "line 1: not an export series" },
 	{ "{\"metric\":{},\"values\":[1,2],\"timestamps\":[1000,9e15]}\n", "line 1: timestamp" },
+	/* truncated and hostile lines */
+	{ "{\"metric\":{},\"values\":[1,2],\"timestamps\":[1000,2", "line 1: invalid JSON" },
+	{ "{\"metric\":{\"host\":\"a\"},\"values\":[1],\"timestamps\":[1]} trailing\n",
+	  "line 1: invalid JSON: unexpected text" },
+	{ "{\"metric\":{\"host\":\"\xff\"},\"values\":[1],\"timestamps\":[1]}\n",
+	  "line 1: invalid JSON: invalid UTF-8" },
+	{ "{\"metric\":{\"host\":\"a\\u0000b\"},\"values\":[1],\"timestamps\":[1]}\n",
+	  "line 1: invalid JSON" },
+	{ "{\"metric\":{},\"values\":[1,],\"timestamps\":[1]}\n", "line 1: invalid JSON: trailing" },
+	{ "{\"metric\":{},\"values\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+	  "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],\"timestamps\":[1]}",
+	  "line 1: invalid JSON: nested too deep" },
+	{ "{\"metric\":\"x\",\"values\":[1],\"timestamps\":[1]}\n", "line 1: not an export series" },
+	{ "{\"metric\":{},\"values\":[1],\"timestamps\":[1],\"values\":7}\n",
+	  "line 1: not an export series" },
 };
 
 ParameterizedTestParameters(fleetset, bad_export)
@@ -212,6 +227,64 @@ Test(fleetset, matrix_answers)
 	cr_expect(strstr(err, "not a matrix"), "%s", err);
 	cr_expect_eq(fleet_set__read_matrix(s, "<html>", 6, err, sizeof(err)), -EINVAL);
 	cr_expect(strstr(err, "invalid JSON"), "%s", err);
+	cr_expect_eq(s->nchunks, 1, "failed answers add nothing");
+	fleet_set__free(s);
+}
+
+/* Hostile and truncated answers: an error, and nothing of them stays in
+ * the set (a "data" read before an error "status" is taken back). */
+Test(fleetset, matrix_bad_answers)
+{
+	static const char *const cases[][2] = {
+		{ "{\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{\"host\":\"h\"},"
+		  "\"values\":[[1700000000,\"10\"]]}]},\"status\":\"error\",\"error\":\"busy\"}", "busy" },
+		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
+		  "{\"host\":\"h\"},\"values\":[[1700000000,\"10\"]", "invalid JSON" },
+		{ "{\"status\":\"success\",\"data\":{\"result\":[{\"metric\":{\"host\":\"h\"},"
+		  "\"values\":[[1700000000,\"10\"]]}],\"resultType\":\"vector\"}}", "not a matrix" },
+		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
+		  "{\"host\":\"h\"},\"values\":[[1700000000,\"10\"]]},{\"metric\":{}}]}}",
+		  "series 1 of the matrix has no metric or values" },
+		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
+		  "{\"host\":\"h\"},\"values\":[[1700000000,\"10\"],[9e15,\"1\"]]}]}}",
+		  "series 0: a timestamp too far" },
+		{ "{\"status\":\"success\"} {}", "invalid JSON" },
+		{ "", "invalid JSON" },
+	};
+	struct fleet_set *s = fleet_set__new();
+	char err[256];
+
+	cr_assert(s);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		cr_expect_eq(fleet_set__read_matrix(s, cases[i][0], strlen(cases[i][0]), err,
+						    sizeof(err)), -EINVAL, "case %zu", i);
+		cr_expect(strstr(err, cases[i][1]), "case %zu: '%s'", i, err);
+		cr_expect_eq(s->nchunks, 0, "case %zu left %zu chunks", i, s->nchunks);
+		cr_expect_eq(s->nsamples, 0, "case %zu left samples", i);
+	}
+	fleet_set__free(s);
+}
+
+/* A key given twice counts once, with its last value, as in a JSON object
+ * read into a tree; escapes in labels are decoded. */
+Test(fleetset, export_duplicate_keys_last_wins)
+{
+	const char *text = "{\"metric\":{\"host\":\"old\",\"component\":\"c\\u00e9\",\"host\":\"new\","
+			   "\"zone\":1,\"zone\":\"z\"},\"values\":[9],\"timestamps\":[5],"
+			   "\"values\":[1,2],\"timestamps\":[1000,2000]}\n";
+	struct fleet_set *s = fleet_set__new();
+	char err[256] = "";
+
+	cr_assert(s);
+	cr_assert_eq(fleet_set__read_export(s, text, strlen(text), 1, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(s->nchunks, 1);
+	cr_expect_str_eq(fleet_set__label(s, &s->chunks[0], FLEET_HOST), "new");
+	cr_expect_str_eq(fleet_set__label(s, &s->chunks[0], FLEET_COMPONENT), "c\xc3\xa9");
+	cr_expect_str_eq(fleet_set__label(s, &s->chunks[0], FLEET_EXTRA), "zone=z");
+	cr_expect_eq(s->chunks[0].n, 2);
+	cr_expect_float_eq(fleet_set__value(s, &s->chunks[0], 1), 2, 1e-9);
 	fleet_set__free(s);
 }
 
