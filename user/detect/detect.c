@@ -284,11 +284,11 @@ int detect__precog(const struct detect_params *p, const struct precog_model *m,
 /* Restarts: a sawtooth leak grows, restarts back to its base, grows again.
  * A restart is a drop (over one or a few samples) larger than JUMP that ends
  * a tooth which rose gradually from its own base (the last sample before
- * the drop's peak that sits near the level the drop lands on) over at least
- * MIN_TOOTH samples, as a line with R² >= seep_tooth_r2, by at least half
- * the drop, and gives back >= seep_drop_frac of that rise. One restart is
- * enough when growth resumes after it at a similar slope (a line to the
- * end of at least MIN_TOOTH samples, R² >= seep_tooth_r2, its slope within a
+ * the drop's peak within BASE_FRAC of the drop above the level it lands
+ * on) over at least MIN_TOOTH samples, as a rising line (_tooth_rises), by
+ * at least half the drop, and gives back >= seep_drop_frac of that rise.
+ * One restart is enough when growth resumes after it at a similar slope (a
+ * rising line to the end of at least MIN_TOOTH samples, its slope within a
  * factor 2 of the tooth's);
  * with two or more the teeth speak for themselves. U receives v with every
  * drop added back (the leak as if nothing had restarted) and OFF[i] the
@@ -298,6 +298,12 @@ int detect__precog(const struct detect_params *p, const struct precog_model *m,
  * noise (see _tooth_rises); 0.5 found more (saw1 0.93) but daily halves
  * too (false positives 50 -> 66 on the tuning seeds) */
 #define LONG_TOOTH_WINDOWS 1.0
+/* a tooth's base: the last sample before its peak within this share of
+ * the drop above where the drop lands (0.35 took the upper part of a noisy
+ * tooth only, whose top then decided: sawlate 0.91 -> 0.96 and saw1 0.91
+ * -> 0.92 at 0.2 on the tuning seeds, false positives 50 -> 49; 0.1 and
+ * 0.25 found as many leaks but 55-59 false positives) */
+#define BASE_FRAC 0.2
 
 struct restart {
 	size_t a, j;		/* the descent [a - 1, j] */
@@ -365,7 +371,7 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 		while (j + 1 < n && v[j + 1] < v[j])
 			j++;
 		drop = v[a - 1] - v[j];
-		land = v[j] + 0.35 * drop;
+		land = v[j] + BASE_FRAC * drop;
 		/* the tooth's own base: back from the peak while above the landing */
 		for (base = a - 1; base > seg && v[base - 1] > land; base--)
 			;
