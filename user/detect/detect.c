@@ -284,8 +284,8 @@ int detect__precog(const struct detect_params *p, const struct precog_model *m,
 /* Restarts: a sawtooth leak grows, restarts back to its base, grows again.
  * A restart is a drop (over one or a few samples) larger than JUMP that ends
  * a tooth which rose gradually from its own base (the last sample before
- * the drop's peak within BASE_FRAC of the drop above the level it lands
- * on) over at least MIN_TOOTH samples, as a rising line (_tooth_rises), by
+ * the drop's peak within DETECT_TOOTH_BASE_FRAC of the drop above the
+ * level it lands on) over at least MIN_TOOTH samples, as a rising line (_tooth_rises), by
  * at least half the drop, and gives back >= seep_drop_frac of that rise.
  * One restart is enough when growth resumes after it at a similar slope (a
  * rising line to the end of at least MIN_TOOTH samples, its slope within a
@@ -294,16 +294,12 @@ int detect__precog(const struct detect_params *p, const struct precog_model *m,
  * drop added back (the leak as if nothing had restarted) and OFF[i] the
  * total added at i; with no restart U = V. Returns the restarts used. */
 #define TOOTH_END_FRAC 0
-/* a tooth this many seep_min_window_s long is judged by its rise over its
- * noise (see _tooth_rises); 0.5 found more (saw1 0.93) but daily halves
- * too (false positives 50 -> 66 on the tuning seeds) */
-#define LONG_TOOTH_WINDOWS 1.0
-/* a tooth's base: the last sample before its peak within this share of
- * the drop above where the drop lands (0.35 took the upper part of a noisy
- * tooth only, whose top then decided: sawlate 0.91 -> 0.96 and saw1 0.91
- * -> 0.92 at 0.2 on the tuning seeds, false positives 50 -> 49; 0.1 and
- * 0.25 found as many leaks but 55-59 false positives) */
-#define BASE_FRAC 0.2
+/* DETECT_LONG_TOOTH (detect.h): 0.5 found more (saw1 0.93) but daily
+ * halves too (false positives 50 -> 66 on the tuning seeds).
+ * DETECT_TOOTH_BASE_FRAC: 0.35 took the upper part of a noisy tooth only,
+ * whose top then decided: sawlate 0.91 -> 0.96 and saw1 0.91 -> 0.92 at 0.2
+ * on the tuning seeds, false positives 50 -> 49; 0.1 and 0.25 found as many
+ * leaks but 55-59 false positives. */
 
 struct restart {
 	size_t a, j;		/* the descent [a - 1, j] */
@@ -371,7 +367,7 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 		while (j + 1 < n && v[j + 1] < v[j])
 			j++;
 		drop = v[a - 1] - v[j];
-		land = v[j] + BASE_FRAC * drop;
+		land = v[j] + DETECT_TOOTH_BASE_FRAC * drop;
 		/* the tooth's own base: back from the peak while above the landing */
 		for (base = a - 1; base > seg && v[base - 1] > land; base--)
 			;
@@ -437,7 +433,7 @@ static int _seep_desaw(const struct detect_params *p, const struct series *s, do
 		return err;
 	*restarts = desaw(p, &lf, s->v, s->n, _restart_jump(s),
 			  detect_params__samples(p->seep_tooth_min_s, s->step),
-			  detect_params__samples(LONG_TOOTH_WINDOWS * p->seep_min_window_s, s->step),
+			  detect_params__samples(DETECT_LONG_TOOTH * p->seep_min_window_s, s->step),
 			  u, off);
 	linfit__release(&lf);
 	return 0;
