@@ -16,6 +16,13 @@
  * and in the report) and the seed make a run reproducible. A detection is a
  * true positive when it is on a positive series and its window overlaps the
  * labelled window [onset, end); a detection elsewhere is a false positive.
+ *
+ * For tuning, eval reads: EVAL_ALGO=NAME (run that detector only),
+ * EVAL_SET=field=value,... (seep's fixed parameters: seep_min_snr,
+ * seep_r2_min, seep_new_high_sd, seep_recent_frac, seep_step_ratio,
+ * seep_tooth_r2, seep_drop_frac), EVAL_VERBOSE=1 (each miss and false alarm
+ * on stderr), EVAL_DUMP=DIR (those series as CSV, a non-leak kind's name
+ * ending in "-"), EVAL_PATTERN=1 (each wrong pattern).
  */
 #include <dirent.h>
 #include <errno.h>
