@@ -16,12 +16,20 @@
  * and in the report) and the seed make a run reproducible. A detection is a
  * true positive when it is on a positive series and its window overlaps the
  * labelled window [onset, end); a detection elsewhere is a false positive.
+ *
+ * For tuning, eval reads: EVAL_ALGO=NAME (run that detector only),
+ * EVAL_SET=field=value,... (seep's fixed parameters: seep_min_snr,
+ * seep_r2_min, seep_new_high_sd, seep_recent_frac, seep_step_ratio,
+ * seep_tooth_r2, seep_drop_frac), EVAL_VERBOSE=1 (each miss and false alarm
+ * on stderr), EVAL_DUMP=DIR (those series as CSV, a non-leak kind's name
+ * ending in "-"), EVAL_PATTERN=1 (each wrong pattern).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +108,7 @@ struct sample {
 	size_t onset;		/* label window [onset, s.n) for positives */
 	enum detect_pattern pattern;	/* the pattern built in (kind_pattern) */
 	double step_snr;	/* stair: a step over the background's noise per hour */
+	double rise_snr;	/* short: the rise over the background's noise at its scale */
 	char recipe[160];
 };
 
@@ -126,6 +135,39 @@ static double median(const double *v, size_t n)
 
 /* Robust noise of v[0, n) over an hour: 1.4826 · MAD of v[i+12] - v[i]
  * (5-minute samples), over √2. */
+/* Robust sd (1.4826 · MAD) of v[i + LAG] - v[i]: how far the series moves
+ * over LAG samples by itself (0 when it has too few pairs). */
+static double lag_noise(const double *v, size_t n, size_t lag)
+{
+	size_t m = n > lag ? n - lag : 0;
+	double *d, med, mad;
+
+	if (m < 3 || !(d = malloc(m * sizeof(*d))))
+		return 0;
+	for (size_t i = 0; i < m; i++)
+		d[i] = v[i + lag] - v[i];
+	med = median(d, m);
+	for (size_t i = 0; i < m; i++)
+		d[i] = fabs(d[i] - med);
+	mad = median(d, m);
+	free(d);
+	return 1.4826 * mad;
+}
+
+/* The least-squares line's rise over v[0, n). */
+static double line_rise(const double *v, size_t n)
+{
+	double mx = (double)(n - 1) / 2, sxy = 0, sxx = 0, my = 0;
+
+	for (size_t i = 0; i < n; i++)
+		my += v[i] / (double)n;
+	for (size_t i = 0; i < n; i++) {
+		sxy += ((double)i - mx) * (v[i] - my);
+		sxx += ((double)i - mx) * ((double)i - mx);
+	}
+	return sxx > 0 ? sxy / sxx * (double)(n - 1) : 0;
+}
+
 static double hour_noise(const double *v, size_t n)
 {
 	size_t m = n > 12 ? n - 12 : 0;
@@ -282,6 +324,7 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 		for (size_t i = on; i < n; i++)
 			v[i] += rise * (double)(i - on) / (double)(n - on);
 		out->onset = on;
+		out->rise_snr = rise / fmax(lag_noise(bg->raw.v, bg->raw.n, n - on), 1e-9);
 		snprintf(out->recipe, sizeof(out->recipe),
 			 "%.1fh at 10 s, level %.1f noise %.1f onset %.2f rise %.1f",
 			 (double)n / hour, level, sigma, f, rise);
@@ -291,6 +334,9 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 		snprintf(out->recipe, sizeof(out->recipe), "level %.1f noise %.1f", level, sigma);
 		break;
 	case NEG_SHORT:
+		/* the background's own rise over the slice (before the noise) */
+		out->rise_snr = line_rise(bg->raw.v + first, n) /
+				fmax(lag_noise(bg->raw.v, bg->raw.n, n), 1e-9);
 		snprintf(out->recipe, sizeof(out->recipe), "%.1fh at 10 s, level %.1f noise %.1f",
 			 (double)n / hour, level, sigma);
 		break;
@@ -420,8 +466,8 @@ static void dump(const char *dir, const char *name, int kind, const struct serie
 	char path[4096];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%.*s-%s.csv", dir, (int)strcspn(name, "."), name,
-		 kind_names[kind]);
+	snprintf(path, sizeof(path), "%s/%.*s-%s%s.csv", dir, (int)strcspn(name, "."), name,
+		 kind_names[kind], kind < NPOS ? "" : "-");
 	f = fopen(path, "w");
 	if (!f)
 		return;
@@ -547,6 +593,58 @@ static const char recipe_md[] =
 "resolution; see README). Time per series covers the whole pipeline (resampling,\n"
 "smoothing, training for Precog, detection), one core.\n";
 
+#define TUNEF(f) { #f, offsetof(struct detect_params, f) }
+static void tune_set(struct detect_params *p)
+{
+	static const struct { const char *k; size_t off; } fs[] = {
+		TUNEF(seep_min_snr), TUNEF(seep_r2_min), TUNEF(seep_new_high_sd),
+		TUNEF(seep_recent_frac), TUNEF(seep_step_ratio), TUNEF(seep_tooth_r2),
+		TUNEF(seep_drop_frac),
+	};
+	char buf[512], *save, *tok;
+	const char *e = getenv("EVAL_SET");
+
+	if (!e)
+		return;
+	snprintf(buf, sizeof(buf), "%s", e);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		if (!eq)
+			continue;
+		*eq = 0;
+		for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+			if (!strcmp(fs[i].k, tok))
+				*(double *)((char *)p + fs[i].off) = atof(eq + 1);
+	}
+}
+
+/* The short kinds by their rise over the background's own variation at the
+ * rise's time scale: how many, and the share each detector calls a leak
+ * (recall on the leaks, false positives on the non-leaks). */
+static void print_short(FILE *f, size_t cnt[2][4], size_t leak[2][DETECT_NALGOS][4])
+{
+	static const char *const what[2] = { "leaks: recall", "non-leaks: false positives" };
+
+	fprintf(f, "\nShort series by rise over the background's own variation at the rise's "
+		   "time scale (the leak's injected rise, or a non-leak's own line rise over "
+		   "the slice, over the robust sd of the background's changes over the same "
+		   "duration in its 8-hour part):\n\n"
+		   "| short | rise / variation | < 1 | 1-2 | 2-3 | ≥ 3 |\n"
+		   "|---|---|---:|---:|---:|---:|\n");
+	for (int neg = 0; neg < 2; neg++) {
+		fprintf(f, "| %s | series | %zu | %zu | %zu | %zu |\n", what[neg], cnt[neg][0],
+			cnt[neg][1], cnt[neg][2], cnt[neg][3]);
+		for (int a = 0; a < DETECT_NALGOS; a++) {
+			if (a != DETECT_SEEP && a != DETECT_LBR)
+				continue;
+			fprintf(f, "| | %s |", detect__algo_name((enum detect_algo)a));
+			for (int b = 0; b < 4; b++)
+				fprintf(f, " %.2f |", ratio(leak[neg][a][b], cnt[neg][b]));
+			fputc('\n', f);
+		}
+	}
+}
+
 /* HEADING, when given, appends the tables to MD as a section of that name
  * (a held-out run) instead of writing the whole report. */
 static int eval(const char *dir, uint64_t seed, const char *md, const char *heading)
@@ -556,6 +654,8 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 	struct background *bgs = NULL;
 	char **names = NULL;
 	size_t nbg = 0, total = 0, stair_cnt[4] = { 0 }, stair_hit[4] = { 0 };
+	/* short kinds by rise / noise: [leak, non-leak][bin], and called a leak */
+	size_t short_cnt[2][4] = { { 0 } }, short_leak[2][DETECT_NALGOS][4] = { { { 0 } } };
 	FILE *out = NULL;
 	int err;
 
@@ -576,12 +676,17 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 			total++;
 			for (int a = 0; a < DETECT_NALGOS; a++) {
 				struct detect_input in = { .raw = &smp.s };
+				const char *only = getenv("EVAL_ALGO");
 				struct detect_params p;
 				struct detect_result res;
 				double t0 = now();
 				int ok;
 
+				/* EVAL_ALGO=name: only that detector (the others score 0) */
+				if (only && strcmp(only, detect__algo_name((enum detect_algo)a)))
+					continue;
 				detect_params__init_derived(&p);
+				tune_set(&p);
 				if (detect__run(&p, (enum detect_algo)a, &in, &res))
 					return 1;
 				sc[a].seconds += now() - t0;
@@ -601,6 +706,13 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 				}
 				if (a == DETECT_SEEP)
 					conf[smp.pattern][res.pattern]++;
+				if (k == POS_SHORT || k == NEG_SHORT) {
+					int neg = k == NEG_SHORT, b = smp.rise_snr < 1 ? 0 :
+						smp.rise_snr < 2 ? 1 : smp.rise_snr < 3 ? 2 : 3;
+
+					short_cnt[neg][b] += a == 0;
+					short_leak[neg][a][b] += neg ? res.leak : ok;
+				}
 				if (a == DETECT_SEEP && k == POS_STAIR) {
 					int b = smp.step_snr < 1 ? 0 : smp.step_snr < 2 ? 1 :
 						smp.step_snr < 5 ? 2 : 3;
@@ -658,6 +770,7 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 			stair_cnt[0], stair_cnt[1], stair_cnt[2], stair_cnt[3],
 			ratio(stair_hit[0], stair_cnt[0]), ratio(stair_hit[1], stair_cnt[1]),
 			ratio(stair_hit[2], stair_cnt[2]), ratio(stair_hit[3], stair_cnt[3]));
+		print_short(f, short_cnt, short_leak);
 		if (pass && !heading)
 			fputs(recipe_md, f);
 	}

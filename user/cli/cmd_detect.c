@@ -236,6 +236,10 @@ static json_t *explain_json(const struct detect_explain *ex)
 	json_object_set_new(par, "seep_min_snr", json_real(p->seep_min_snr));
 	json_object_set_new(par, "seep_r2_min", json_real(p->seep_r2_min));
 	json_object_set_new(par, "seep_new_high_sd", json_real(p->seep_new_high_sd));
+	json_object_set_new(par, "seep_tooth_r2", json_real(p->seep_tooth_r2));
+	json_object_set_new(par, "seep_long_tooth_s",
+			    json_real(DETECT_LONG_TOOTH * p->seep_min_window_s));
+	json_object_set_new(par, "seep_tooth_base_frac", json_real(DETECT_TOOTH_BASE_FRAC));
 	json_object_set_new(why, "step_s", json_string(ex->why.step));
 	json_object_set_new(why, "smooth_s", json_string(ex->why.smooth));
 	json_object_set_new(why, "min_trend_s", json_string(ex->why.min_trend));
@@ -278,6 +282,10 @@ static void print_explain(const struct detect_explain *ex)
 	printf("  seep min window %.4gs (%s)\n", p->seep_min_window_s, ex->why.seep_window);
 	printf("  seep tooth %.4gs, tail %.4gs, part %.4gs (%s)\n", p->seep_tooth_min_s,
 	       p->seep_tail_min_s, p->seep_part_min_s, ex->why.seep_parts);
+	printf("  restart teeth: at least the seep tooth long, from a base within %.2g of the "
+	       "drop above where it lands, a line with R2 >= %.2f (from %.4gs long: a rise >= "
+	       "%.3g residual sd)\n", DETECT_TOOTH_BASE_FRAC, p->seep_tooth_r2,
+	       DETECT_LONG_TOOTH * p->seep_min_window_s, p->seep_min_snr);
 	printf("  horizon C %.4gs, rise >= %.3g residual sd, R2 >= %.2f; windows under the "
 	       "seep min window end %.3g residual sd above all before them\n", p->critical_s,
 	       p->seep_min_snr, p->seep_r2_min, p->seep_new_high_sd);

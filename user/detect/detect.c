@@ -284,16 +284,22 @@ int detect__precog(const struct detect_params *p, const struct precog_model *m,
 /* Restarts: a sawtooth leak grows, restarts back to its base, grows again.
  * A restart is a drop (over one or a few samples) larger than JUMP that ends
  * a tooth which rose gradually from its own base (the last sample before
- * the drop's peak that sits near the level the drop lands on) over at least
- * MIN_TOOTH samples, as a line with R² >= seep_tooth_r2, by at least half
- * the drop, and gives back >= seep_drop_frac of that rise. One restart is
- * enough when growth resumes after it at a similar slope (a line to the
- * end of at least MIN_TOOTH samples, R² >= seep_tooth_r2, its slope within a
+ * the drop's peak within DETECT_TOOTH_BASE_FRAC of the drop above the
+ * level it lands on) over at least MIN_TOOTH samples, as a rising line (_tooth_rises), by
+ * at least half the drop, and gives back >= seep_drop_frac of that rise.
+ * One restart is enough when growth resumes after it at a similar slope (a
+ * rising line to the end of at least MIN_TOOTH samples, its slope within a
  * factor 2 of the tooth's);
  * with two or more the teeth speak for themselves. U receives v with every
  * drop added back (the leak as if nothing had restarted) and OFF[i] the
  * total added at i; with no restart U = V. Returns the restarts used. */
 #define TOOTH_END_FRAC 0
+/* DETECT_LONG_TOOTH (detect.h): 0.5 found more (saw1 0.93) but daily
+ * halves too (false positives 50 -> 66 on the tuning seeds).
+ * DETECT_TOOTH_BASE_FRAC: 0.35 took the upper part of a noisy tooth only,
+ * whose top then decided: sawlate 0.91 -> 0.96 and saw1 0.91 -> 0.92 at 0.2
+ * on the tuning seeds, false positives 50 -> 49; 0.1 and 0.25 found as many
+ * leaks but 55-59 false positives. */
 
 struct restart {
 	size_t a, j;		/* the descent [a - 1, j] */
@@ -315,8 +321,30 @@ static bool _grows_into(const struct linfit *lv, size_t base, size_t a, double s
 	return !linfit__fit(lv, a - third, a, &l) && l.slope >= TOOTH_END_FRAC * slope;
 }
 
+/* A tooth (or the growth after a restart) on [FROM, TO) is a line that
+ * rises: with R² >= seep_tooth_r2, or, when it lasts LONG samples or more
+ * (one seep_min_window_s: longer than a daily cycle's rising half), with a
+ * rise of at least seep_min_snr of its residual sds (significant against
+ * the noise on it). The line goes to *L. */
+static bool _tooth_rises(const struct detect_params *p, const struct linfit *lv, size_t from,
+			 size_t to, size_t long_tooth, struct line *l)
+{
+	double slope, sd, rise;
+
+	if (linfit__fit(lv, from, to, l) || !(l->slope > 0))
+		return false;
+	if (!(l->r2 < p->seep_tooth_r2))
+		return true;
+	if (to - from < long_tooth || to - from < 3)
+		return false;
+	sd = sqrt(linfit__sse(lv, from, to, &slope) / (double)(to - from - 2));
+	rise = l->slope * (double)(to - from - 1);
+	return !(rise < p->seep_min_snr * sd);
+}
+
 static size_t desaw(const struct detect_params *p, const struct linfit *lv, const double *v,
-		    size_t n, double jump, size_t min_tooth, double *u, double *off)
+		    size_t n, double jump, size_t min_tooth, size_t long_tooth, double *u,
+		    double *off)
 {
 	struct restart rs[64] = { 0 };  /* cppcheck cannot see that nrs guards the reads */
 	size_t nrs = 0, seg = 0;
@@ -339,7 +367,7 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 		while (j + 1 < n && v[j + 1] < v[j])
 			j++;
 		drop = v[a - 1] - v[j];
-		land = v[j] + 0.35 * drop;
+		land = v[j] + DETECT_TOOTH_BASE_FRAC * drop;
 		/* the tooth's own base: back from the peak while above the landing */
 		for (base = a - 1; base > seg && v[base - 1] > land; base--)
 			;
@@ -348,7 +376,7 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 		rise = v[a - 1] - v[base];
 		if (drop > jump && a - 1 - base >= min_tooth && rise >= 0.5 * drop &&
 		    drop >= p->seep_drop_frac * rise && fabs(v[j] - v[base]) <= 0.35 * drop &&
-		    !linfit__fit(lv, base, a, &l) && l.slope > 0 && l.r2 >= p->seep_tooth_r2 &&
+		    _tooth_rises(p, lv, base, a, long_tooth, &l) &&
 		    _grows_into(lv, base, a, l.slope)) {
 			rs[nrs].a = a;
 			rs[nrs].j = j;
@@ -363,9 +391,8 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 		size_t j = rs[0].j, end = n, len = end - j;
 		struct line l;
 
-		if (len < min_tooth || len < 4 || linfit__fit(lv, j, end, &l) ||
-		    l.r2 < p->seep_tooth_r2 || l.slope < rs[0].slope / 2 ||
-		    l.slope > rs[0].slope * 2)
+		if (len < min_tooth || len < 4 || !_tooth_rises(p, lv, j, end, long_tooth, &l) ||
+		    l.slope < rs[0].slope / 2 || l.slope > rs[0].slope * 2)
 			nrs = 0;
 	}
 	for (size_t k = 0; k < nrs; k++) {
@@ -405,7 +432,9 @@ static int _seep_desaw(const struct detect_params *p, const struct series *s, do
 	if (err)
 		return err;
 	*restarts = desaw(p, &lf, s->v, s->n, _restart_jump(s),
-			  detect_params__samples(p->seep_tooth_min_s, s->step), u, off);
+			  detect_params__samples(p->seep_tooth_min_s, s->step),
+			  detect_params__samples(DETECT_LONG_TOOTH * p->seep_min_window_s, s->step),
+			  u, off);
 	linfit__release(&lf);
 	return 0;
 }

@@ -7,9 +7,13 @@
  * labels every verdict (steady, spike, stair, sawtooth, plateau).
  *
  * seep's detector, in short: (1) restarts are found as sharp drops that end
- * a tooth which grew gradually (a line, R² >= seep_tooth_r2, at least 4 h)
- * and land back near the tooth's base; with two or more, every drop is added
- * back so a sawtooth becomes the continued leak it is. (2) Windows ending now
+ * a tooth which grew gradually from its own base (the last sample within
+ * DETECT_TOOTH_BASE_FRAC of the drop above where it lands) for at least
+ * seep_tooth_min_s, as a line with R² >= seep_tooth_r2 or, for a tooth of
+ * DETECT_LONG_TOOTH seep_min_window_s or longer, with a rise of
+ * seep_min_snr residual sds; with two or more, or one after which growth
+ * resumes at a similar slope, every drop is added back so a sawtooth
+ * becomes the continued leak it is. (2) Windows ending now
  * are scanned from the longest (max_window_s) down to seep_min_window_s (one
  * daily cycle) with O(1) prefix-sum fits; the first that passes wins: slope
  * > 0 with a loose R² floor, a rise of seep_min_rise·U, U reached within C
@@ -77,6 +81,11 @@ struct detect_result {
 /* --explain: what seep's detector tried. Candidates are the windows at
  * lengths spaced by a factor 1.25 from the longest down, and the one
  * accepted, each with the first test it failed. */
+/* restarts (see the top): a tooth's base, as a share of the drop above its
+ * landing; and how many seep_min_window_s make a tooth long */
+#define DETECT_TOOTH_BASE_FRAC 0.2
+#define DETECT_LONG_TOOTH 1.0
+
 #define DETECT_EXPLAIN_MAX 40
 struct detect_candidate {
 	double start, end;		/* epoch seconds of its first and last sample */

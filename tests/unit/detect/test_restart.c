@@ -74,3 +74,67 @@ Test(restart, a_cache_flushed_after_it_levelled_off_is_no_leak)
 		      (r.window_end - r.window_start) / 3600, detect__pattern_name(r.pattern));
 	series__release(&s);
 }
+
+/* 7 days at 40: from day 1.5 a leak of 10 a day, restarted at day 4.5 back
+ * to 40, then growing again at the same slope, all under a daily cycle of
+ * ±4 and ±2 of noise: each tooth's line has R² under seep_tooth_r2, but a
+ * rise of 30 over days is far above the noise on it. */
+static void noisy_one_restart(struct series *s)
+{
+	size_t n = 7 * 24 * PER_HOUR;
+
+	cr_assert_eq(series__init(s, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		double d = (double)i / PER_HOUR / 24, v = 40 + 4 * sin(2 * M_PI * d) + noise(i, 2);
+
+		if (d >= 1.5)
+			v += 10 * (d < 4.5 ? d - 1.5 : d - 4.5);
+		s->t[i] = 1.3e9 + (double)i * STEP;
+		s->v[i] = v;
+	}
+}
+
+Test(restart, one_restart_of_a_noisy_tooth_longer_than_a_day_counts)
+{
+	struct series s;
+	struct detect_result r;
+
+	noisy_one_restart(&s);
+	r = run(&s);
+	cr_assert(r.leak);
+	cr_assert_eq(r.restarts, 1, "restarts %zu", r.restarts);
+	cr_assert_eq(r.pattern, PATTERN_SAWTOOTH, "pattern %s", detect__pattern_name(r.pattern));
+	series__release(&s);
+}
+
+/* 5 days at 40 ± 0.5; from day 1, teeth of 24 h rising 29.5 over 19 h
+ * whose last 5 h give back 1 (a leak whose last hours before the restart
+ * were quiet): a tooth measured from near its base grows into the
+ * restart; measured from a third of the way up, its top decides and it
+ * looks levelled off. */
+static void quiet_top_teeth(struct series *s)
+{
+	size_t n = 5 * 24 * PER_HOUR;
+
+	cr_assert_eq(series__init(s, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		double h = (double)i / PER_HOUR - 24, x = fmod(h, 24), v = 40 + noise(i, 0.5);
+
+		if (h >= 0)
+			v += x < 19 ? 29.5 * x / 19 : 29.5 - (x - 19) / 5;
+		s->t[i] = 1.3e9 + (double)i * STEP;
+		s->v[i] = v;
+	}
+}
+
+Test(restart, a_tooth_is_measured_from_near_its_own_base)
+{
+	struct series s;
+	struct detect_result r;
+
+	quiet_top_teeth(&s);
+	r = run(&s);
+	cr_assert(r.leak);
+	cr_assert_geq(r.restarts, 2, "restarts %zu", r.restarts);
+	series__release(&s);
+}
