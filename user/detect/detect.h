@@ -78,14 +78,14 @@ struct detect_result {
 	size_t ncp;			/* change points used (CPD algorithms) */
 };
 
-/* --explain: what seep's detector tried. Candidates are the windows at
- * lengths spaced by a factor 1.25 from the longest down, and the one
- * accepted, each with the first test it failed. */
 /* restarts (see the top): a tooth's base, as a share of the drop above its
  * landing; and how many seep_min_window_s make a tooth long */
 #define DETECT_TOOTH_BASE_FRAC 0.2
 #define DETECT_LONG_TOOTH 1.0
 
+/* --explain: what seep's detector tried. Candidates are the windows at
+ * lengths spaced by a factor 1.25 from the longest down, and the one
+ * accepted, each with the first test it failed. */
 #define DETECT_EXPLAIN_MAX 40
 struct detect_candidate {
 	double start, end;		/* epoch seconds of its first and last sample */
