@@ -2,6 +2,7 @@
 #include "fleet/fleetset.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,8 @@ static int _push(struct fleet_set *s, double t, double v)
 	d = llround((t - s->t0) * 10.0);
 	if (!(fabs(d) < T_LIMIT))
 		return -ERANGE;
+	if (!(fabs(v) <= FLT_MAX))
+		return -EDOM;	/* a float would make it infinite */
 	s->t[s->nsamples] = (int32_t)d;
 	s->v[s->nsamples] = (float)v;
 	s->nsamples++;
@@ -329,7 +332,8 @@ static int _points(struct jsonscan *js, struct fleet_scratch *w, size_t *n)
 }
 
 /* One chunk of the N samples in W (T in epoch seconds times DIV) under
- * LABELS; -ERANGE for a time too far from the set's others. */
+ * LABELS; -ERANGE for a time too far from the set's others, -EDOM for a
+ * value beyond float's range (*BAD is the one). */
 static int _commit(struct fleet_set *s, const char *const labels[FLEET_NLABELS],
 		   const struct fleet_scratch *w, size_t n, double div, double *bad)
 {
@@ -348,7 +352,7 @@ static int _commit(struct fleet_set *s, const char *const labels[FLEET_NLABELS],
 			continue;
 		if ((e = _push(s, t, v))) {
 			s->nsamples = c->off;
-			*bad = w->t[i];
+			*bad = e == -EDOM ? w->v[i] : w->t[i];
 			return e;
 		}
 	}
@@ -430,6 +434,10 @@ static int _export_line(struct fleet_set *s, const char *text, size_t len, size_
 	if (e == -ERANGE) {
 		snprintf(err, errlen, "line %zu: timestamp %.0f ms too far from the others", line,
 			 bad);
+		return -EINVAL;
+	}
+	if (e == -EDOM) {
+		snprintf(err, errlen, "line %zu: value %g beyond the float range", line, bad);
 		return -EINVAL;
 	}
 	return e;
@@ -585,6 +593,9 @@ int fleet_set__read_matrix(struct fleet_set *s, const char *buf, size_t len, cha
 		e = -EINVAL;
 	} else if (e == -ERANGE) {
 		snprintf(err, errlen, "series %zu: a timestamp too far from the others", m.series - 1);
+		e = -EINVAL;
+	} else if (e == -EDOM) {
+		snprintf(err, errlen, "series %zu: a value beyond the float range", m.series - 1);
 		e = -EINVAL;
 	} else if (!e && strcmp(status, "success")) {
 		snprintf(err, errlen, "%s", why[0] ? why : "not a Prometheus API answer");

@@ -18,7 +18,9 @@
  *
  * Storage: samples in two pools (times as int32 tenths of a second from the
  * set's first sample, values as float: 8 bytes a sample); a time more than
- * 6 years away from the first is -ERANGE. Strings are interned once.
+ * 6 years away from the first is -ERANGE, a value beyond float's range
+ * (3.4e38) -EDOM (the readers report both as -EINVAL with a message).
+ * Strings are interned once.
  *
  * Ownership: the set owns everything; strings and arrays it returns stay
  * valid until fleet_set__free() (which accepts NULL) or, for arrays, the

@@ -248,6 +248,9 @@ Test(fleetset, matrix_bad_answers)
 		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
 		  "{\"host\":\"h\"},\"values\":[[1700000000,\"10\"],[9e15,\"1\"]]}]}}",
 		  "series 0: a timestamp too far" },
+		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":"
+		  "{\"host\":\"h\"},\"values\":[[1700000000,\"10\"],[1700000015,\"1.5e60\"]]}]}}",
+		  "series 0: a value beyond the float range" },
 		{ "{\"status\":\"success\"} {}", "invalid JSON" },
 		{ "", "invalid JSON" },
 	};
@@ -263,6 +266,24 @@ Test(fleetset, matrix_bad_answers)
 		cr_expect_eq(s->nchunks, 0, "case %zu left %zu chunks", i, s->nchunks);
 		cr_expect_eq(s->nsamples, 0, "case %zu left samples", i);
 	}
+	fleet_set__free(s);
+}
+
+/* A value a float cannot hold (one a fuzzer found) is an error naming the
+ * line, never an infinite sample; the lines before it stay. */
+Test(fleetset, export_value_beyond_float)
+{
+	const char *text = "{\"metric\":{\"host\":\"a\"},\"values\":[1,2],\"timestamps\":[1000,2000]}\n"
+			   "{\"metric\":{\"host\":\"b\"},\"values\":[1048577,1.5e60],"
+			   "\"timestamps\":[1000,2000]}\n";
+	struct fleet_set *s = fleet_set__new();
+	char err[256] = "";
+
+	cr_assert(s);
+	cr_expect_eq(fleet_set__read_export(s, text, strlen(text), 1, err, sizeof(err)), -EINVAL);
+	cr_expect(strstr(err, "line 2: value 1.5e+60 beyond the float range"), "%s", err);
+	cr_expect_eq(s->nchunks, 1);
+	cr_expect_eq(s->nsamples, 2);
 	fleet_set__free(s);
 }
 
