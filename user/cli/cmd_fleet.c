@@ -338,6 +338,7 @@ static int _print_json(const struct fleet_report *r, const struct fleet_opts *o,
 	json_object_set_new(root, "components", json_integer((json_int_t)r->ncomponents));
 	json_object_set_new(root, "samples", json_integer((json_int_t)r->samples));
 	json_object_set_new(root, "judged", json_integer((json_int_t)r->judged));
+	json_object_set_new(root, "labels_cut", json_integer((json_int_t)r->labels_cut));
 	for (size_t i = 0; i < shown; i++) {
 		const struct fleet_suspect *s = &r->suspects[i];
 
@@ -378,6 +379,9 @@ static int _print_text(const struct fleet_report *r, const char *kind, const cha
 
 	printf("fleet: %zu processes on %zu hosts, %zu components, %.0fs at %gs (%s %s)\n",
 	       r->processes, r->hosts, r->ncomponents, r->end - r->start, r->step, kind, url);
+	if (r->labels_cut)
+		printf("note: %zu series had more than 32 extra labels or 1 KiB of them; the rest"
+		       " are not part of their process's identity\n", r->labels_cut);
 	for (size_t i = 0; i < r->ncomponents; i++)
 		anomalous += r->components[i].anomalous;
 	printf("components whose hosts moved up (pivot): %zu\n", anomalous);

@@ -508,6 +508,7 @@ int fleet__analyse(const struct fleet_set *s, const struct fleet_params *p,
 	c.comps = NULL;
 	out->chunks = s->nchunks;
 	out->samples = s->nsamples;
+	out->labels_cut = s->labels_cut;
 	for (size_t i = 0; i < s->nchunks; i++)
 		if (!i || !_same_process(&c, c.order[i], c.order[i - 1]))
 			out->processes++;

@@ -78,6 +78,7 @@ struct fleet_report {
 	struct fleet_component *components;	/* by name */
 	size_t ncomponents;
 	size_t chunks, processes, hosts, samples, judged;
+	size_t labels_cut;			/* the set's: series whose extra labels were cut */
 	double start, end, step;		/* the grid */
 };
 

@@ -213,8 +213,9 @@ static int _kv_cmp(const void *a, const void *b)
 /* The process labels of the pairs in W into LABELS, the extra ones joined
  * into W->extra. A key given twice counts once, its last value (as a JSON
  * object reads). Returns 1 when the series is one to read, 0 when it is of
- * another metric or type. */
-static int _labels(struct fleet_scratch *w, const char *labels[FLEET_NLABELS])
+ * another metric or type; *CUT says whether extra labels past MAX_EXTRA or
+ * past W->extra's room were left out (the series is still read). */
+static int _labels(struct fleet_scratch *w, const char *labels[FLEET_NLABELS], int *cut)
 {
 	struct kv kv[MAX_EXTRA] = { { 0 } };
 	const char *instance = NULL;
@@ -223,6 +224,7 @@ static int _labels(struct fleet_scratch *w, const char *labels[FLEET_NLABELS])
 
 	memset(labels, 0, sizeof(*labels) * FLEET_NLABELS);
 	extra[0] = '\0';
+	*cut = 0;
 	for (size_t i = 0; i < w->npairs; i++) {
 		const char *key = w->arena + w->pairs[i].k, *v;
 		int later = 0;
@@ -248,8 +250,11 @@ static int _labels(struct fleet_scratch *w, const char *labels[FLEET_NLABELS])
 			labels[FLEET_COMM] = v;
 		} else if (!strcmp(key, "pid")) {
 			labels[FLEET_PID] = v;
-		} else if (strcmp(key, "job") && nkv < MAX_EXTRA) {
-			kv[nkv++] = (struct kv){ key, v };
+		} else if (strcmp(key, "job")) {
+			if (nkv < MAX_EXTRA)
+				kv[nkv++] = (struct kv){ key, v };
+			else
+				*cut = 1;
 		}
 	}
 	if (!labels[FLEET_HOST])
@@ -261,6 +266,7 @@ static int _labels(struct fleet_scratch *w, const char *labels[FLEET_NLABELS])
 
 		if (n < 0 || (size_t)n >= sizeof(w->extra) - used) {
 			extra[used] = '\0';
+			*cut = 1;
 			break;
 		}
 		used += (size_t)n;
@@ -381,7 +387,7 @@ static int _export_line(struct fleet_set *s, const char *text, size_t len, size_
 {
 	struct fleet_scratch *w = &s->scratch;
 	const char *labels[FLEET_NLABELS];
-	int first = 1, metric = 0, values = 0, times = 0, e;
+	int first = 1, metric = 0, values = 0, times = 0, cut, e;
 	size_t nv = 0, nt = 0;
 	double bad;
 	struct jsonscan js;
@@ -426,11 +432,13 @@ static int _export_line(struct fleet_set *s, const char *text, size_t len, size_
 			 line);
 		return -EINVAL;
 	}
-	if (!_labels(w, labels)) {
+	if (!_labels(w, labels, &cut)) {
 		s->skipped++;
 		return 0;
 	}
 	e = _commit(s, labels, w, nv, 1000.0, &bad);
+	if (!e)
+		s->labels_cut += (size_t)cut;
 	if (e == -ERANGE) {
 		snprintf(err, errlen, "line %zu: timestamp %.0f ms too far from the others", line,
 			 bad);
@@ -494,7 +502,7 @@ static int _matrix_series(struct fleet_set *s, struct jsonscan *js, struct matri
 {
 	struct fleet_scratch *w = &s->scratch;
 	const char *labels[FLEET_NLABELS];
-	int first = 1, metric = 0, values = 0, e;
+	int first = 1, metric = 0, values = 0, cut, e;
 	size_t n = 0;
 	double bad;
 	char key[FLEET_MAX_KEY];
@@ -528,11 +536,14 @@ static int _matrix_series(struct fleet_set *s, struct jsonscan *js, struct matri
 		m->bad = m->bad ? m->bad : m->series;
 		return 0;
 	}
-	if (!_labels(w, labels)) {
+	if (!_labels(w, labels, &cut)) {
 		s->skipped++;
 		return 0;
 	}
-	return _commit(s, labels, w, n, 1, &bad);
+	e = _commit(s, labels, w, n, 1, &bad);
+	if (!e)
+		s->labels_cut += (size_t)cut;
+	return e;
 }
 
 /* The "data" object (its '{' next). */
@@ -568,6 +579,7 @@ int fleet_set__read_matrix(struct fleet_set *s, const char *buf, size_t len, cha
 			   size_t errlen)
 {
 	size_t chunks = s->nchunks, samples = s->nsamples, skipped = s->skipped;
+	size_t cut = s->labels_cut;
 	struct matrix m = { 0 };
 	struct jsonscan js;
 	char key[FLEET_MAX_KEY], status[32] = "", why[512] = "";
@@ -612,6 +624,7 @@ int fleet_set__read_matrix(struct fleet_set *s, const char *buf, size_t len, cha
 		s->nchunks = chunks;
 		s->nsamples = samples;
 		s->skipped = skipped;
+		s->labels_cut = cut;
 	}
 	return e;
 }
@@ -670,6 +683,7 @@ int fleet_set__merge(struct fleet_set *dst, struct fleet_set *src)
 	}
 	free(map);
 	dst->skipped += src->skipped;
-	src->nchunks = src->nsamples = src->skipped = 0;
+	dst->labels_cut += src->labels_cut;
+	src->nchunks = src->nsamples = src->skipped = src->labels_cut = 0;
 	return err;
 }

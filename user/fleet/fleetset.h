@@ -69,6 +69,7 @@ struct fleet_set {
 	double t0;			/* epoch seconds; set by the first sample */
 	int has_t0;
 	size_t skipped;			/* series of another metric or type */
+	size_t labels_cut;		/* series read without some extra labels (> 32, > 1 KiB) */
 	struct fleet_scratch scratch;
 };
 

@@ -287,6 +287,33 @@ Test(fleetset, export_value_beyond_float)
 	fleet_set__free(s);
 }
 
+/* Extra labels past 32 (or past 1 KiB joined) cannot all be kept: the
+ * series is read with the first ones, and counted, never cut silently. */
+Test(fleetset, extra_labels_cut_counted)
+{
+	char text[4096];
+	size_t n = 0;
+	struct fleet_set *s = fleet_set__new();
+	char err[256] = "";
+
+	cr_assert(s);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "{\"metric\":{\"host\":\"a\"");
+	for (int i = 0; i < 40; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, ",\"l%02d\":\"v\"", i);
+	n += (size_t)snprintf(text + n, sizeof(text) - n,
+			      "},\"values\":[1],\"timestamps\":[1000]}\n"
+			      "{\"metric\":{\"host\":\"b\",\"zone\":\"z\"},\"values\":[1],"
+			      "\"timestamps\":[1000]}\n");
+	cr_assert_lt(n, sizeof(text));
+	cr_assert_eq(fleet_set__read_export(s, text, n, 1, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(s->nchunks, 2);
+	cr_expect_eq(s->labels_cut, 1, "only the first series lost labels");
+	cr_expect(strstr(fleet_set__label(s, &s->chunks[0], FLEET_EXTRA), "l31=v"));
+	cr_expect_null(strstr(fleet_set__label(s, &s->chunks[0], FLEET_EXTRA), "l32"));
+	cr_expect_str_eq(fleet_set__label(s, &s->chunks[1], FLEET_EXTRA), "zone=z");
+	fleet_set__free(s);
+}
+
 /* A key given twice counts once, with its last value, as in a JSON object
  * read into a tree; escapes in labels are decoded. */
 Test(fleetset, export_duplicate_keys_last_wins)
