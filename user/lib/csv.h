@@ -1,9 +1,15 @@
-/* csv — a streaming reader of comma-separated files, plain or gzip.
+/* csv — a reader of comma-separated files, plain or gzip.
  *
  * Reads RFC 4180 style CSV: fields separated by a delimiter (',' by default),
  * optionally double-quoted, "" an escaped quote inside quotes, quoted fields
  * may span lines, CRLF or LF line ends. Input compressed with gzip is detected
- * and decompressed transparently (zlib), so `m_10.csv.gz` reads like a .csv.
+ * and decompressed transparently, so `m_10.csv.gz` reads like a .csv.
+ *
+ * A regular file up to 256 MiB is read whole at open, and a gzip one
+ * decompressed whole (libdeflate; members in a row as zlib reads them, a
+ * member libdeflate rejects read again by zlib to say where and why it
+ * fails); pipes, stdin and larger files are streamed block by block through
+ * zlib. Both ways give the same records and errors.
  *
  * Ownership: the reader owns the field strings returned by csv__next(); they
  * stay valid until the next call to csv__next() or csv__free().
