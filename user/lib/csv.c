@@ -28,6 +28,7 @@ struct csv {
 	int gz_err;		/* read whole: Z_OK, or zlib's error where the data stops */
 	char gz_msg[64];	/* ... and its message */
 	char delim;
+	unsigned char cls[256];	/* read whole: each byte's class (_set_classes) */
 	size_t line;        /* lines consumed so far */
 	size_t rec_line;    /* line where the current record began */
 	char *buf;          /* field bytes, NUL-separated */
@@ -38,6 +39,18 @@ struct csv {
 	size_t fields_cap;
 	char err[128];
 };
+
+/* The classes of _whole_record's scan: an ordinary byte, the delimiter,
+ * the line feed, and what sends a record to the byte-by-byte reader. */
+enum { CLS_PLAIN, CLS_DELIM, CLS_LF, CLS_SLOW };
+
+static void _set_classes(struct csv *csv)
+{
+	memset(csv->cls, CLS_PLAIN, sizeof(csv->cls));
+	csv->cls['"'] = csv->cls['\r'] = csv->cls[0] = CLS_SLOW;
+	csv->cls['\n'] = CLS_LF;
+	csv->cls[(unsigned char)csv->delim] = CLS_DELIM;
+}
 
 /* Reads the regular file open at FD (of SIZE bytes when stat'ed) whole into
  * *OUT (malloc'd, *LEN bytes). 0 or -errno. */
@@ -224,6 +237,7 @@ struct csv *csv__open(const char *path)
 	if (!csv)
 		return NULL;
 	csv->delim = ',';
+	_set_classes(csv);
 	if (strcmp(path, "-")) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		rc = fd < 0 ? -errno : _read_whole(csv, fd);
@@ -273,6 +287,7 @@ void csv__free(struct csv *csv)
 void csv__set_delimiter(struct csv *csv, char delim)
 {
 	csv->delim = delim;
+	_set_classes(csv);
 }
 
 size_t csv__line(const struct csv *csv)
@@ -540,6 +555,59 @@ static int _fast_record(struct csv *csv, char ***fields, size_t *nfields)
 	return 1;
 }
 
+/* The common case when the input is read whole: a record of plain fields
+ * (no quote, NUL or stray CR) is cut in place, its delimiters and line end
+ * overwritten with NULs (the block has a byte to spare past its end, for a
+ * last line without one). 1 with the record read, 0 when the byte-by-byte
+ * reader must read it (nothing consumed or changed), -ENOMEM. */
+static int _whole_record(struct csv *csv, char ***fields, size_t *nfields)
+{
+	unsigned char *p = csv->blk + csv->pos, *end = csv->blk + csv->len, *q = p;
+	size_t nf = 1, next;
+	int err;
+
+	if (p == end || *p == '\n' || *p == '\r')
+		return 0;
+	if (!csv->fields_cap && (err = VEC_RESERVE(csv->fields, csv->fields_cap, 16)))
+		return err;
+	csv->fields[0] = (char *)p;
+	for (;; q++) {
+		unsigned char k = q < end ? csv->cls[*q] : CLS_LF;
+
+		if (k == CLS_PLAIN)
+			continue;
+		if (k == CLS_DELIM) {
+			if (nf == csv->fields_cap &&
+			    (err = VEC_RESERVE(csv->fields, csv->fields_cap, nf + 1)))
+				return err;
+			csv->fields[nf++] = (char *)q + 1;
+			continue;
+		}
+		if (k == CLS_LF) {
+			/* a last line cut by a gzip error is the error, not a record */
+			if (q == end && csv->gz_err != Z_OK)
+				return 0;
+			next = (size_t)(q - csv->blk) + (q < end);
+			break;
+		}
+		/* CRLF ends the line too; anything else is the slow path's */
+		if (*q == '\r' && q + 1 < end && q[1] == '\n') {
+			next = (size_t)(q - csv->blk) + 2;
+			break;
+		}
+		return 0;
+	}
+	for (size_t i = 1; i < nf; i++)
+		csv->fields[i][-1] = '\0';
+	*q = '\0';
+	csv->nf = nf;
+	csv->rec_line = ++csv->line;
+	csv->pos = next;
+	*fields = csv->fields;
+	*nfields = nf;
+	return 1;
+}
+
 int csv__next(struct csv *csv, char ***fields, size_t *nfields)
 {
 	struct rec rec = { 0 };
@@ -548,7 +616,8 @@ int csv__next(struct csv *csv, char ***fields, size_t *nfields)
 	csv->buf_len = 0;
 	csv->nf = 0;
 	csv->err[0] = '\0';
-	if ((err = _fast_record(csv, fields, nfields)))
+	if ((err = csv->in ? _fast_record(csv, fields, nfields)
+			   : _whole_record(csv, fields, nfields)))
 		return err;
 	for (;;) {
 		/* the common case: a run of plain bytes inside an unquoted field */
