@@ -337,9 +337,13 @@ static int _load_row(struct loader *l, char **f, size_t nf, size_t line)
 static int _load_records(struct loader *l, struct csv *csv)
 {
 	int first = 1, rc, err;
-	size_t nf;
+	size_t nf, hint = csv__remaining(csv) / 16;
 	char **f;
 
+	/* rows of a file read whole are at least "t,v\n" and mostly ~20 bytes:
+	 * reserved once instead of grown by copies (capped at 1M rows) */
+	if (hint && VEC_RESERVE(l->rows, l->cap, hint < (1 << 20) ? hint : (1 << 20)))
+		return -ENOMEM;
 	while ((rc = csv__next(csv, &f, &nf)) == 1) {
 		size_t line = csv__line(csv);
 

@@ -290,6 +290,11 @@ void csv__set_delimiter(struct csv *csv, char delim)
 	_set_classes(csv);
 }
 
+size_t csv__remaining(const struct csv *csv)
+{
+	return csv->in ? 0 : csv->len - csv->pos;
+}
+
 size_t csv__line(const struct csv *csv)
 {
 	return csv->rec_line;

@@ -34,6 +34,10 @@ void csv__set_delimiter(struct csv *csv, char delim);
  * errors. Blank lines are skipped. */
 int csv__next(struct csv *csv, char ***fields, size_t *nfields);
 
+/* Bytes of input not yet read into records when the input was read whole
+ * (a hint for sizing what the records go to), else 0. */
+size_t csv__remaining(const struct csv *csv);
+
 /* 1-based line number where the last record returned began. */
 size_t csv__line(const struct csv *csv);
 const char *csv__error(const struct csv *csv);
