@@ -302,7 +302,9 @@ clean:
 $(BUILD)/bpf $(BUILD)/include $(BUILD)/tests/targets $(BUILD)/tests/lib:
 	$(Q)mkdir -p $@
 
-# install: the program, the systemd unit and the default config (PREFIX,
+# install: the program (the launcher as bin/seep, the full program as
+# libexec/seep/seep, which the launcher finds beside it), the systemd unit
+# and the default config (PREFIX,
 # DESTDIR; the unit's ExecStart names $(PREFIX)/bin/seep). An existing
 # config is kept.
 PREFIX  ?= /usr/local
@@ -312,6 +314,7 @@ UNITDIR ?= /lib/systemd/system
 
 install: $(SEEP) $(SEEP_FULL)
 	install -D -m 0755 $(SEEP) $(DESTDIR)$(PREFIX)/bin/seep
+	install -D -m 0755 $(SEEP_FULL) $(DESTDIR)$(PREFIX)/libexec/seep/seep
 	install -D -m 0644 dist/seep.service $(DESTDIR)$(UNITDIR)/seep.service
 	sed -i 's|/usr/local/|$(PREFIX)/|g; s|/etc/seep/|$(SYSCONFDIR)/seep/|g' \
 	  $(DESTDIR)$(UNITDIR)/seep.service
