@@ -15,8 +15,9 @@
 #include "lib/vec.h"
 
 #define CSV_BLOCK (1 << 17)	/* bytes inflated (or read) at a time when streaming */
-/* Regular files up to this size are read whole (then decompressed whole by
- * libdeflate): one read, one inflate, one block for the parser. Larger
+/* Regular files up to this size (and gzip'd ones whose trailer says they
+ * inflate to no more) are read whole, then decompressed whole by
+ * libdeflate: one read, one inflate, one block for the parser. Larger
  * ones, pipes and stdin stream through zlib block by block. */
 #define CSV_WHOLE_MAX ((size_t)256 << 20)
 
@@ -164,7 +165,7 @@ static int _gunzip(struct csv *csv, const unsigned char *in, size_t n, unsigned 
 
 		if (r == LIBDEFLATE_SUCCESS) {
 			len += got;
-		} else if (r == LIBDEFLATE_INSUFFICIENT_SPACE || len == cap) {
+		} else if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
 			unsigned char *q = realloc(o, cap * 2);
 
 			if (!q)
@@ -179,6 +180,15 @@ static int _gunzip(struct csv *csv, const unsigned char *in, size_t n, unsigned 
 		at += used;
 	}
 	libdeflate_free_decompressor(d);
+	/* a byte to spare past the data, for _whole_record's last NUL */
+	if (!err && len == cap) {
+		unsigned char *q = realloc(o, cap + 1);
+
+		if (!q)
+			err = -ENOMEM;
+		else
+			o = q;
+	}
 	if (err) {
 		free(o);
 		return err;
@@ -189,8 +199,9 @@ static int _gunzip(struct csv *csv, const unsigned char *in, size_t n, unsigned 
 }
 
 /* Reads the file open at FD whole into CSV's block when it is a regular
- * file of at most CSV_WHOLE_MAX bytes (and closes FD): 1 if it did, 0 when
- * FD must be streamed, -errno. */
+ * file of at most CSV_WHOLE_MAX bytes, and then closes FD: 1 if it did, 0
+ * when FD (still open) must be streamed, -errno (FD closed). The block
+ * always has a byte to spare past its LEN bytes. */
 static int _read_whole(struct csv *csv, int fd)
 {
 	unsigned char *raw = NULL, *data;
@@ -201,6 +212,16 @@ static int _read_whole(struct csv *csv, int fd)
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > CSV_WHOLE_MAX)
 		return 0;
 	err = _read_all(fd, (size_t)st.st_size, &raw, &n);
+	if (!err && n >= 18 && raw[0] == 0x1f && raw[1] == 0x8b) {
+		uint32_t isize;
+
+		/* decompressed to more than CSV_WHOLE_MAX: streamed instead */
+		memcpy(&isize, raw + n - 4, 4);
+		if (isize > CSV_WHOLE_MAX && lseek(fd, 0, SEEK_SET) == 0) {
+			free(raw);
+			return 0;
+		}
+	}
 	close(fd);
 	if (err)
 		return err;
