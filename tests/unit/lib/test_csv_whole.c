@@ -331,3 +331,37 @@ Test(csv_whole, output_that_fills_the_guessed_buffer)
 	}
 	cr_assert(found, "no text length fills the guessed buffer exactly");
 }
+
+/* Random bytes drawn from what CSV is made of (delimiters, quotes, CR, LF,
+ * NUL, blanks, letters), plain and gzip'd: read whole and streamed, the
+ * records, returns and messages agree every time. */
+Test(csv_whole, random_input_reads_the_same_both_ways)
+{
+	static const char alphabet[] = "ab1,,,\"\"\r\n\n\n \x00";
+	static char text[4096];
+	static unsigned char gz[8192];
+	uint64_t r = 2026;
+
+	for (int round = 0; round < 300; round++) {
+		size_t len;
+		char msg[256], *rec;
+		int ret;
+
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		len = (size_t)(r >> 33) % sizeof(text);
+		for (size_t i = 0; i < len; i++) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* mostly plain bytes, so that records reach the fast path */
+			text[i] = (r >> 60) < 10 ? "abc12345xy"[(r >> 56) % 10]
+						 : alphabet[(r >> 40) % (sizeof(alphabet) - 1)];
+		}
+		rec = both_ways(text, len, &ret, msg, sizeof(msg));
+		free(rec);
+		if (round % 3 == 0) {
+			size_t gn = gzip_member(text, len, gz, sizeof(gz));
+
+			rec = both_ways(gz, gn, &ret, msg, sizeof(msg));
+			free(rec);
+		}
+	}
+}
