@@ -29,7 +29,7 @@ endif
 .SECONDARY:
 
 # libcurl: seep fleet's TSDB client and remote_write; snappy: remote_write
-PKGS     := libbpf libelf libdw jansson zlib cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd libcurl snappy
+PKGS     := libbpf libelf libdw jansson zlib libdeflate cairo libprotobuf-c sqlite3 inih libmicrohttpd libsystemd libcurl snappy
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # cairo is compiled against but not linked: user/lib/cairo_dl loads
 # libcairo at the first drawing call, so runs that draw nothing do not load
@@ -87,15 +87,21 @@ PROTO_HS  := $(patsubst user/%.proto,$(BUILD)/gen/%.pb-c.h,$(PROTOS))
 PROTO_OBJS := $(patsubst user/%.proto,$(BUILD)/gen/%.pb-c.o,$(PROTOS))
 CORE_OBJS := $(filter $(foreach l,$(CORE_LAYERS),$(BUILD)/user/$(l)/%),$(USER_OBJS)) $(PROTO_OBJS)
 MAIN_OBJ  := $(BUILD)/user/cli/main.o
-TOP_OBJS  := $(filter-out $(CORE_OBJS) $(MAIN_OBJ),$(USER_OBJS))
+LAUNCHER_OBJ := $(BUILD)/user/cli/launcher.o
+TOP_OBJS  := $(filter-out $(CORE_OBJS) $(MAIN_OBJ) $(LAUNCHER_OBJ),$(USER_OBJS))
 LIBCORE   := $(BUILD)/libseep-core.a
 LIBSEEP   := $(BUILD)/libseep.a
+# build/seep is the launcher (user/cli/launcher.c): `seep detect` in
+# process over the core library, every other command exec's the full
+# program, build/libexec/seep/seep (installed as PREFIX/libexec/seep/seep).
 SEEP      := $(BUILD)/seep
+SEEP_FULL := $(BUILD)/libexec/seep/seep
+LAUNCHER_OBJS := $(LAUNCHER_OBJ) $(BUILD)/user/cli/cmd_detect.o $(BUILD)/user/cli/cli.o
 # What the core links against: no libbpf.
 CORE_PKGS := $(filter-out libbpf,$(PKGS))
 CORE_LIBS  = $(shell pkg-config --libs $(filter-out cairo,$(CORE_PKGS))) -lZydis -lstdc++ -lm -lpthread
 
-all: $(SEEP)
+all: $(SEEP) $(SEEP_FULL)
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: user/%.proto
 	$(call msg,PROTOC,$@)
@@ -119,9 +125,16 @@ $(LIBSEEP): $(TOP_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(SEEP): $(MAIN_OBJ) $(LIBSEEP) $(LIBCORE)
+$(SEEP_FULL): $(MAIN_OBJ) $(LIBSEEP) $(LIBCORE)
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# --as-needed: the launcher keeps only the shared libraries detect calls
+# into (make check verifies: no libbpf, cairo or X11).
+$(SEEP): $(LAUNCHER_OBJS) $(LIBCORE) | $(SEEP_FULL)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -Wl,--as-needed $(CORE_LIBS)
 
 # --- tests -------------------------------------------------------------------
 UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
@@ -245,6 +258,9 @@ check: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)tools/check-layers.sh --self-test
 	$(Q)for t in $(UNIT_BINS); do \
 	  if readelf -d $$t | grep -q 'NEEDED.*libbpf'; then echo "check: $$t links libbpf" >&2; exit 1; fi; done
+	$(Q)$(MAKE) --no-print-directory $(SEEP)
+	$(Q)if readelf -d $(SEEP) | grep -Eq 'NEEDED.*(libbpf|cairo|X11)'; then \
+	  echo "check: the launcher $(SEEP) links libbpf, cairo or X11" >&2; exit 1; fi
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -Iinclude -Iuser user
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
@@ -286,7 +302,9 @@ clean:
 $(BUILD)/bpf $(BUILD)/include $(BUILD)/tests/targets $(BUILD)/tests/lib:
 	$(Q)mkdir -p $@
 
-# install: the program, the systemd unit and the default config (PREFIX,
+# install: the program (the launcher as bin/seep, the full program as
+# libexec/seep/seep, which the launcher finds beside it), the systemd unit
+# and the default config (PREFIX,
 # DESTDIR; the unit's ExecStart names $(PREFIX)/bin/seep). An existing
 # config is kept.
 PREFIX  ?= /usr/local
@@ -294,8 +312,9 @@ DESTDIR ?=
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
 
-install: $(SEEP)
+install: $(SEEP) $(SEEP_FULL)
 	install -D -m 0755 $(SEEP) $(DESTDIR)$(PREFIX)/bin/seep
+	install -D -m 0755 $(SEEP_FULL) $(DESTDIR)$(PREFIX)/libexec/seep/seep
 	install -D -m 0644 dist/seep.service $(DESTDIR)$(UNITDIR)/seep.service
 	sed -i 's|/usr/local/|$(PREFIX)/|g; s|/etc/seep/|$(SYSCONFDIR)/seep/|g' \
 	  $(DESTDIR)$(UNITDIR)/seep.service
@@ -360,7 +379,7 @@ bench-detect: $(EVAL_DETECT) $(SEEP)
 	$(Q)tools/eval-detect.sh bench $(EVAL_DETECT) $(DETECT_DATA) "" $(abspath data/corpus) $(abspath $(SEEP))
 
 # the end-to-end unit test runs the built program
-$(BUILD)/tests/e2e/test_cli_detect $(BUILD)/tests/e2e/test_cli_errors: $(SEEP)
+$(BUILD)/tests/e2e/test_cli_detect $(BUILD)/tests/e2e/test_cli_errors $(BUILD)/tests/e2e/test_launcher: $(SEEP)
 
 .PHONY: eval-detect bench-detect
 -include $(wildcard $(BUILD)/tools/*.d)

@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   make gcc g++ binutils clang llvm pkg-config bpftool
   libbpf-dev libelf-dev libdw-dev zlib1g-dev libjansson-dev
+  libdeflate-dev  # whole-buffer gzip for CSV reading (user/lib/csv.c)
   libcriterion-dev libcairo2-dev libzydis-dev
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 redis-server redis-tools
   protobuf-c-compiler libprotobuf-c-dev golang-go

@@ -429,8 +429,12 @@ E2E(no_allocator_found)
 
 E2E(not_root)
 {
-	/* A copy nobody can reach, wherever the build tree lives. */
-	char dir[] = "/tmp/seep-nobody-XXXXXX", bin[64], *cp[] = { "/bin/cp", SEEP_BIN, bin, NULL };
+	/* A copy nobody can reach, wherever the build tree lives: the
+	 * launcher as DIR/seep and the full program it execs beside it, as
+	 * in the build tree (DIR/libexec/seep/seep). */
+	char dir[] = "/tmp/seep-nobody-XXXXXX", bin[64], full[96], sub[2][80];
+	char *cp[] = { "/bin/cp", SEEP_BIN, bin, NULL };
+	char *cpfull[] = { "/bin/cp", SEEP_BUILD_DIR "/libexec/seep/seep", full, NULL };
 	char *argv[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
 			 bin, "trace", "-p", "1", NULL };
 	struct run r;
@@ -438,11 +442,22 @@ E2E(not_root)
 	cr_assert_not_null(mkdtemp(dir));
 	chmod(dir, 0755);
 	snprintf(bin, sizeof(bin), "%s/seep", dir);
+	snprintf(sub[0], sizeof(sub[0]), "%s/libexec", dir);
+	snprintf(sub[1], sizeof(sub[1]), "%s/libexec/seep", dir);
+	snprintf(full, sizeof(full), "%s/seep", sub[1]);
+	cr_assert_eq(mkdir(sub[0], 0755), 0);
+	cr_assert_eq(mkdir(sub[1], 0755), 0);
 	run_cmd(cp, NULL, &r);
+	cr_assert_eq(r.status, 0);
+	run_release(&r);
+	run_cmd(cpfull, NULL, &r);
 	cr_assert_eq(r.status, 0);
 	run_release(&r);
 	run_cmd(argv, NULL, &r);
 	unlink(bin);
+	unlink(full);
+	rmdir(sub[1]);
+	rmdir(sub[0]);
 	rmdir(dir);
 	cr_expect_eq(r.status, 1, "stderr: %s", r.err);
 	cr_expect(strstr(r.err, "permission denied: tracing needs root or CAP_SYS_ADMIN") != NULL,

@@ -1,6 +1,8 @@
 /* cli — what the commands share: the option loop and the output mode, the
- * one error printer, option values with their messages, the target and
- * tracer options, the report-tick loop, Ctrl-C.
+ * one error printer, option values with their messages, the report-tick
+ * loop, Ctrl-C. What only the tracing commands share (the target and
+ * tracer options, the session) is cli_session, so that the detect
+ * launcher links this without the tracer.
  *
  * The one error path (bpftool's p_err): errors are logged once, where they
  * happen, with pr_err (lib/log) — a command's own with cli__error, the lower
@@ -29,7 +31,6 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "tracer/session.h"
 
 /* --- options and the output mode --- */
 
@@ -91,81 +92,6 @@ int cli__bytes(const char *arg, const char *opt, uint64_t min, uint64_t max, uin
 int cli__name(const char *arg, const char *opt, const char *const *names, size_t n,
 	      size_t *out);
 
-/* --- the tracer's options, for every command that traces --- */
-
-/* -s/--sample-bytes, -u/--unwind, --max-depth, --stack-bytes,
- * --no-sessions, --shared-probes, --no-stack-walk, --max-allocs, --max-stacks. */
-#define CLI_DEFAULT_SAMPLE_BYTES (512 * 1024)
-enum { CLI_OPT_MAX_ALLOCS = 256, CLI_OPT_MAX_STACKS, CLI_OPT_MAX_DEPTH, CLI_OPT_STACK_BYTES,
-       CLI_OPT_NO_SESSIONS, CLI_OPT_SHARED_PROBES, CLI_OPT_NO_STACK_WALK, CLI_OPT__NEXT };
-#define CLI_TRACER_LONGOPTS                                                   \
-	{ "sample-bytes", required_argument, NULL, 's' },                     \
-	{ "unwind", required_argument, NULL, 'u' },                           \
-	{ "max-depth", required_argument, NULL, CLI_OPT_MAX_DEPTH },          \
-	{ "stack-bytes", required_argument, NULL, CLI_OPT_STACK_BYTES },      \
-	{ "no-sessions", no_argument, NULL, CLI_OPT_NO_SESSIONS },            \
-	{ "shared-probes", no_argument, NULL, CLI_OPT_SHARED_PROBES },        \
-	{ "no-stack-walk", no_argument, NULL, CLI_OPT_NO_STACK_WALK },        \
-	{ "max-allocs", required_argument, NULL, CLI_OPT_MAX_ALLOCS },        \
-	{ "max-stacks", required_argument, NULL, CLI_OPT_MAX_STACKS }
-#define CLI_TRACER_SHORTOPTS "s:u:"
-#define CLI_TRACER_USAGE                                                              \
-	"  -s, --sample-bytes N   sample allocations every N bytes on average\n"          \
-	"                         (default 524288 = 512K); 1 records every allocation\n"  \
-	"  -u, --unwind MODE      auto (default), fp or dwarf: how stacks are walked\n"   \
-	"      --max-depth N      frames kept per stack (default 128, at most 1024)\n"    \
-	"      --stack-bytes N    stack bytes copied per allocation for DWARF\n"          \
-	"                         unwinding (default 16384, at most 32768)\n"             \
-	"      --no-sessions      hook returns with uretprobes even where uprobe\n"       \
-	"                         sessions can skip those of unsampled calls\n"           \
-	"      --shared-probes    hook each allocator file once for all traced\n"         \
-	"                         processes: every process mapping it then takes\n"       \
-	"                         the probes (and leaves at once if not traced)\n"       \
-	"      --no-stack-walk    copy and unwind every DWARF stack in user space\n"     \
-	"                         (no walk in the kernel of stacks already seen)\n"      \
-	"      --max-allocs N     live blocks tracked at once (default 1048576)\n"        \
-	"      --max-stacks N     distinct stacks kept (default 32768)\n"
-/* Sets the tracer's defaults in CFG. */
-void cli__tracer_defaults(struct session_config *cfg);
-/* Handles OPT if it is a tracer option: 1, 0 if it is another option,
- * -EINVAL (logged) for a bad value. */
-int cli__tracer_opt(struct session_config *cfg, int opt, const char *arg);
-
-/* --- what to trace: -p PID (repeatable up to a limit) or -c 'CMD ARGS',
- * -d S, -a S, and the tracer's options --- */
-
-struct cli_target {
-	pid_t *pids;             /* -p, in order (owned) */
-	size_t npids, pids_cap;
-	size_t max_pids;         /* how many -p the command takes */
-	const char *command;     /* -c */
-	double duration_s;       /* -d; 0: until Ctrl-C or exit */
-	struct session_config cfg;
-};
-#define CLI_TARGET_LONGOPTS                                   \
-	{ "pid", required_argument, NULL, 'p' },              \
-	{ "command", required_argument, NULL, 'c' },          \
-	{ "duration", required_argument, NULL, 'd' },         \
-	{ "min-age", required_argument, NULL, 'a' },          \
-	{ "verbose", no_argument, NULL, 'v' },                \
-	{ "help", no_argument, NULL, 'h' },                   \
-	CLI_TRACER_LONGOPTS
-#define CLI_TARGET_SHORTOPTS "p:c:d:a:vh" CLI_TRACER_SHORTOPTS
-/* The tracer's defaults, no target, duration DURATION_S, at most MAX_PIDS
- * -p options, TOP stacks per report. */
-void cli__target_init(struct cli_target *t, size_t max_pids, double duration_s, unsigned top);
-void cli__target_release(struct cli_target *t);
-/* Handles OPT if it is -p, -c, -d, -a or a tracer option: 1, 0 if it is
- * another option, -EINVAL (logged) for a bad value. */
-int cli__target_opt(struct cli_target *t, int opt, const char *arg);
-/* After the options: no stray argument, exactly one of -p and -c. */
-int cli__target_check(const struct cli_target *t, int argc, char **argv);
-/* Loads the tracer and attaches to the targets (or starts the command);
- * says "seep: tracing N process(es); HOW_TO_STOP" on stderr (what scripts
- * and tests wait for). */
-int cli__session_open(const struct cli_target *t, const char *how_to_stop,
-		      struct session **out);
-
 /* --- the report-tick loop --- */
 
 /* The tick after NEXT still ahead of NOW, on the grid NEXT + k * STEP: a
@@ -187,13 +113,6 @@ struct cli_ticker {
  * error (WAIT's or REPORT's). */
 int cli__ticks(const struct cli_ticker *t, uint64_t start_ns, double every_s,
 	       double duration_s);
-/* cli__ticks over a session. Runs S until DURATION_S (0: no end), Ctrl-C or the exit of every traced
- * process, with a report of every running process to FN every EVERY_S
- * seconds from the start (0: none; ticks on the grid of cli__next_tick),
- * then the final reports (those of processes that exit on the way come as
- * they exit). Returns 0 or the first error (FN's or the session's). */
-int cli__run_ticks(struct session *s, double every_s, double duration_s,
-		   session_report_fn fn, void *ctx);
 
 /* SIGINT, SIGTERM and SIGHUP set the stop flag instead of killing seep
  * (the final reports are written); SIGPIPE is

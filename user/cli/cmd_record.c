@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_session.h"
 #include "cli/commands.h"
 #include "lib/log.h"
 #include "snapshot/pprof.h"

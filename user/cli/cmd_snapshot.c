@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_session.h"
 #include "cli/commands.h"
 #include "snapshot/folded.h"
 #include "lib/fmt.h"

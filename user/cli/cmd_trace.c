@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cli_session.h"
 #include "cli/commands.h"
 #include "diagnose/kdetect.h"
 #include "lib/clock.h"

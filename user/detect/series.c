@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "lib/csv.h"
+#include "lib/decimal.h"
 #include "lib/vec.h"
 #include "detect/series.h"
 
@@ -153,37 +154,6 @@ static int parse_iso(const char *p, double *out)
 	return 0;
 }
 
-/* Plain decimals ("-12", "66.25"): at most 15 significant digits and 15
- * after the point, so the digits are an exact integer m < 2^53 and
- * m / 10^k (10^k exact too) is the correctly rounded value strtod would
- * give. 0 with *OUT set, or -1 for anything else (strtod decides). */
-static int _parse_plain(const char *str, double *out)
-{
-	static const double pow10[16] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
-					  1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
-	const char *p = str;
-	uint64_t m = 0;
-	int digits = 0, frac = -1, neg = *p == '-';
-
-	p += neg || *p == '+';
-	for (;; p++) {
-		if (*p >= '0' && *p <= '9') {
-			m = m * 10 + (uint64_t)(*p - '0');
-			if (++digits > 15)
-				return -1;
-			frac += frac >= 0;
-		} else if (*p == '.' && frac < 0) {
-			frac = 0;
-		} else {
-			break;
-		}
-	}
-	if (!digits || *p || frac == 0)
-		return -1;
-	*out = (neg ? -(double)m : (double)m) / pow10[frac > 0 ? frac : 0];
-	return 0;
-}
-
 static int parse_number(const char *str, double *out)
 {
 	char *end;
@@ -192,10 +162,8 @@ static int parse_number(const char *str, double *out)
 	str = skip_space(str);
 	if (!*str)
 		return -EINVAL;
-	if (!_parse_plain(str, out))
-		return 0;
 	errno = 0;
-	v = strtod(str, &end);
+	v = decimal__strtod(str, &end);
 	if (end == str || *skip_space(end))
 		return -EINVAL;
 	/* ERANGE on underflow (5e-324, a denormal) still gives the nearest
@@ -369,9 +337,13 @@ static int _load_row(struct loader *l, char **f, size_t nf, size_t line)
 static int _load_records(struct loader *l, struct csv *csv)
 {
 	int first = 1, rc, err;
-	size_t nf;
+	size_t nf, hint = csv__remaining(csv) / 16;
 	char **f;
 
+	/* rows of a file read whole are at least "t,v\n" and mostly ~20 bytes:
+	 * reserved once instead of grown by copies (capped at 1M rows) */
+	if (hint && VEC_RESERVE(l->rows, l->cap, hint < (1 << 20) ? hint : (1 << 20)))
+		return -ENOMEM;
 	while ((rc = csv__next(csv, &f, &nf)) == 1) {
 		size_t line = csv__line(csv);
 

@@ -1,9 +1,15 @@
-/* csv — a streaming reader of comma-separated files, plain or gzip.
+/* csv — a reader of comma-separated files, plain or gzip.
  *
  * Reads RFC 4180 style CSV: fields separated by a delimiter (',' by default),
  * optionally double-quoted, "" an escaped quote inside quotes, quoted fields
  * may span lines, CRLF or LF line ends. Input compressed with gzip is detected
- * and decompressed transparently (zlib), so `m_10.csv.gz` reads like a .csv.
+ * and decompressed transparently, so `m_10.csv.gz` reads like a .csv.
+ *
+ * A regular file up to 256 MiB is read whole at open, and a gzip one
+ * decompressed whole (libdeflate; members in a row as zlib reads them, a
+ * member libdeflate rejects read again by zlib to say where and why it
+ * fails); pipes, stdin and larger files are streamed block by block through
+ * zlib. Both ways give the same records and errors.
  *
  * Ownership: the reader owns the field strings returned by csv__next(); they
  * stay valid until the next call to csv__next() or csv__free().
@@ -27,6 +33,10 @@ void csv__set_delimiter(struct csv *csv, char delim);
  * data that stops before its trailer, i.e. a truncated .gz), -errno on read
  * errors. Blank lines are skipped. */
 int csv__next(struct csv *csv, char ***fields, size_t *nfields);
+
+/* Bytes of input not yet read into records when the input was read whole
+ * (a hint for sizing what the records go to), else 0. */
+size_t csv__remaining(const struct csv *csv);
 
 /* 1-based line number where the last record returned began. */
 size_t csv__line(const struct csv *csv);
