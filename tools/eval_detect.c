@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "detect/detect.h"
+#include "detect/robust.h"
 #include "detect/series.h"
 
 extern char **environ;
@@ -113,6 +114,7 @@ struct sample {
 };
 
 
+/* The median of v[0, n) (v is left alone). */
 static double median(const double *v, size_t n)
 {
 	double *c = malloc(n * sizeof(*c)), m;
@@ -120,38 +122,16 @@ static double median(const double *v, size_t n)
 	if (!c)
 		return 0;
 	memcpy(c, v, n * sizeof(*c));
-	for (size_t i = 1; i < n; i++) {
-		double x = c[i];
-		size_t j = i;
-
-		for (; j > 0 && c[j - 1] > x; j--)
-			c[j] = c[j - 1];
-		c[j] = x;
-	}
-	m = c[n / 2];
+	m = robust__median(c, n);
 	free(c);
 	return m;
 }
 
-/* Robust noise of v[0, n) over an hour: 1.4826 · MAD of v[i+12] - v[i]
- * (5-minute samples), over √2. */
-/* Robust sd (1.4826 · MAD) of v[i + LAG] - v[i]: how far the series moves
- * over LAG samples by itself (0 when it has too few pairs). */
+/* How far v[0, n) moves over LAG samples by itself: the robust sd of its
+ * lag differences (0 when it has too few pairs). */
 static double lag_noise(const double *v, size_t n, size_t lag)
 {
-	size_t m = n > lag ? n - lag : 0;
-	double *d, med, mad;
-
-	if (m < 3 || !(d = malloc(m * sizeof(*d))))
-		return 0;
-	for (size_t i = 0; i < m; i++)
-		d[i] = v[i + lag] - v[i];
-	med = median(d, m);
-	for (size_t i = 0; i < m; i++)
-		d[i] = fabs(d[i] - med);
-	mad = median(d, m);
-	free(d);
-	return 1.4826 * mad;
+	return robust__diff_noise(v, n, lag, NULL);
 }
 
 /* The least-squares line's rise over v[0, n). */
@@ -168,21 +148,10 @@ static double line_rise(const double *v, size_t n)
 	return sxx > 0 ? sxy / sxx * (double)(n - 1) : 0;
 }
 
+/* Per-sample noise of v[0, n) at an hour (12 samples of 5 minutes). */
 static double hour_noise(const double *v, size_t n)
 {
-	size_t m = n > 12 ? n - 12 : 0;
-	double *d, med, mad;
-
-	if (m < 3 || !(d = malloc(m * sizeof(*d))))
-		return 0;
-	for (size_t i = 0; i < m; i++)
-		d[i] = v[i + 12] - v[i];
-	med = median(d, m);
-	for (size_t i = 0; i < m; i++)
-		d[i] = fabs(d[i] - med);
-	mad = median(d, m);
-	free(d);
-	return 1.4826 * mad / sqrt(2.0);
+	return robust__diff_noise(v, n, 12, NULL) / sqrt(2.0);
 }
 
 /* A leak, by the paper's definition, reaches U = 100 within C = 7 days: the

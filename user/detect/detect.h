@@ -41,6 +41,7 @@
 
 #include <stddef.h>
 
+#include "detect/classify.h"
 #include "detect/params.h"
 #include "detect/seep_window.h"
 #include "detect/series.h"
@@ -52,16 +53,6 @@ enum detect_algo {
 	DETECT_PRECOGMF,
 	DETECT_SEEP,
 	DETECT_NALGOS
-};
-
-enum detect_pattern {
-	PATTERN_STEADY,		/* continuous growth */
-	PATTERN_SPIKE,		/* one short excursion that comes back */
-	PATTERN_STAIR,		/* growth concentrated in a few jumps */
-	PATTERN_SAWTOOTH,	/* growth interrupted by restarts */
-	PATTERN_PLATEAU,	/* growth that levelled off: a step or a saturating rise */
-	PATTERN_NONE,		/* no growth above the noise */
-	PATTERN_NPATTERNS
 };
 
 struct detect_result {
