@@ -51,23 +51,27 @@ extern char **environ;
 enum kind {
 	POS_LINEAR, POS_LATE, POS_SAW0, POS_SAW1, POS_SAWN, POS_SAWLATE, POS_STAIR, POS_SHORT,
 	NEG_REAL, NEG_SHIFTED, NEG_BOUNDED, NEG_PLATEAU, NEG_SPIKE, NEG_SHORT,
-	NKINDS
+	NKINDS,
+	/* not scored: the stair recipe before steps were sized to the noise,
+	 * kept as a row of the pattern table (drawn from the same generator
+	 * state as `stair`, so the row is the old one) */
+	STAIR_OLD = NKINDS
 };
 #define NPOS (POS_SHORT + 1)
 
-static const char *const kind_names[NKINDS] = {
+static const char *const kind_names[NKINDS + 1] = {
 	"linear", "late", "saw0", "saw1", "sawmany", "sawlate", "stair", "short",
-	"real", "shifted", "bounded", "plateau", "spike", "short",
+	"real", "shifted", "bounded", "plateau", "spike", "short", "stair-old",
 };
 
 /* The pattern each kind should be given (its growth, by construction). */
-static const enum detect_pattern kind_pattern[NKINDS] = {
+static const enum detect_pattern kind_pattern[NKINDS + 1] = {
 	[POS_LINEAR] = PATTERN_STEADY, [POS_LATE] = PATTERN_STEADY, [POS_SAW0] = PATTERN_STEADY,
 	[POS_SAW1] = PATTERN_SAWTOOTH, [POS_SAWN] = PATTERN_SAWTOOTH,
 	[POS_SAWLATE] = PATTERN_SAWTOOTH, [POS_STAIR] = PATTERN_STAIR,
 	[POS_SHORT] = PATTERN_STEADY, [NEG_REAL] = PATTERN_NONE, [NEG_SHIFTED] = PATTERN_NONE,
 	[NEG_BOUNDED] = PATTERN_PLATEAU, [NEG_PLATEAU] = PATTERN_PLATEAU,
-	[NEG_SPIKE] = PATTERN_SPIKE, [NEG_SHORT] = PATTERN_NONE,
+	[NEG_SPIKE] = PATTERN_SPIKE, [NEG_SHORT] = PATTERN_NONE, [STAIR_OLD] = PATTERN_STAIR,
 };
 
 /* A background: the real series averaged to 5 minutes, and SHORT_HOURS of
@@ -267,18 +271,37 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 			 period / hour, level + amp);
 		break;
 	}
-	case POS_STAIR: {
+	case POS_STAIR:
+	case STAIR_OLD: {
 		double f = uni(r, 0.45, 0.8), period = uni(r, 2, 8) * hour, rise = uni(r, 10, 40);
 		size_t on = (size_t)(f * (double)n), steps;
+		double noise, step;
 
 		rise = reaching(rise, level, (double)(n - on), hour);
 		steps = (size_t)((double)(n - on) / period) + 1;
-		/* a stair by its definition has jumps above the noise: these
-		 * steps are measured against the noise of the series before
-		 * the onset over an hour (the report counts the visible ones) */
-		out->step_snr = rise / (double)steps / fmax(hour_noise(v, on), 1e-9);
+		/* a stair by its definition has jumps above the noise: the
+		 * noise of the series before the onset over an hour. The old
+		 * recipe's steps were rise / steps whatever the noise (most
+		 * of them below it); a step is now at least 4 noise sds, with
+		 * fewer steps (at least 2) further apart for the same rise */
+		noise = fmax(hour_noise(v, on), 1e-9);
+		step = rise / (double)steps;
+		if (kind == POS_STAIR && step < 4 * noise) {
+			double top;
+
+			step = 4 * noise * uni(r, 1, 1.5);
+			steps = (size_t)fmax(3, floor(rise / step));
+			period = (double)(n - on) / (double)steps;
+			rise = step * (double)steps;
+			/* the whole series moves down if the top would pass 97 */
+			top = level + rise + 3 * sigma;
+			if (top > 97)
+				for (size_t i = 0; i < n; i++)
+					v[i] -= fmin(top - 97, level - 5);
+		}
+		out->step_snr = step / noise;
 		for (size_t i = on; i < n; i++)
-			v[i] += rise / (double)steps * (floor((double)(i - on) / period) + 1);
+			v[i] += step * (floor((double)(i - on) / period) + 1);
 		out->onset = on;
 		snprintf(out->recipe, sizeof(out->recipe),
 			 "level %.1f noise %.1f onset %.2f step every %.1fh, %zu steps, rise %.1f",
@@ -460,7 +483,7 @@ static double ratio(size_t a, size_t b)
 }
 
 static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_NPATTERNS],
-			 size_t total)
+			 const size_t *conf_old, size_t total)
 {
 	fprintf(f, "| detector | precision | recall | F1 | TP | FP | FN | time per series |\n");
 	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -519,6 +542,16 @@ static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_
 		for (int q = 0; q < PATTERN_NPATTERNS; q++)
 			fprintf(f, q == t ? " **%.2f** |" : " %.2f |", ratio(conf[t][q], row));
 		fprintf(f, " %zu |\n", row);
+		if (t == PATTERN_STAIR) {
+			size_t old = 0;
+
+			for (int q = 0; q < PATTERN_NPATTERNS; q++)
+				old += conf_old[q];
+			fprintf(f, "| stair (old recipe: steps below the noise) |");
+			for (int q = 0; q < PATTERN_NPATTERNS; q++)
+				fprintf(f, q == t ? " *%.2f* |" : " %.2f |", ratio(conf_old[q], old));
+			fprintf(f, " %zu |\n", old);
+		}
 	}
 }
 
@@ -542,7 +575,13 @@ static const char recipe_md[] =
 "  base level), then a second tooth 30-90 % of the way up.\n"
 "- `sawmany`: from an onset in [0.2, 0.6], teeth of [8, 30] h (at least 2.5 teeth).\n"
 "- `sawlate`: teeth of [16, 30] h, 1-3 restarts, the last one 6-14 h before the end.\n"
-"- `stair`: from an onset in [0.45, 0.8], a step every [2, 8] h, [10, 40] points.\n"
+"- `stair`: from an onset in [0.45, 0.8], a step every [2, 8] h, [10, 40] points;\n"
+"  a step is at least 4 noise sds (the robust sd of the hourly differences\n"
+"  before the onset, over √2; [4, 6] sds when the drawn step is smaller, with\n"
+"  fewer steps, at least 3, further apart, and the series moved down when its\n"
+"  top would pass 97 %). The old recipe (steps of rise /\n"
+"  steps whatever the noise, most of them below it) keeps its row in the\n"
+"  pattern table, from the same draws.\n"
 "- `short`: 2-6 h at 10 s, a ramp of [2, 6] points from an onset in [0.2, 0.5].\n\n"
 "Non-leaks (negatives):\n\n"
 "- `real`: the real series unchanged (level 57–98 %, daily cycles).\n"
@@ -619,6 +658,7 @@ static void print_short(FILE *f, size_t cnt[2][4], size_t leak[2][DETECT_NALGOS]
 static int eval(const char *dir, uint64_t seed, const char *md, const char *heading)
 {
 	size_t conf[PATTERN_NPATTERNS][PATTERN_NPATTERNS] = { { 0 } };
+	size_t conf_old[PATTERN_NPATTERNS] = { 0 };	/* the old stair recipe's row */
 	struct score sc[DETECT_NALGOS] = { 0 };
 	struct background *bgs = NULL;
 	char **names = NULL;
@@ -640,6 +680,23 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 			struct sample smp = { 0 };
 			int pos = k < NPOS;
 
+			if (k == POS_STAIR) {
+				/* the old stair recipe, for its row of the pattern table */
+				struct rng ro = r;
+				struct sample so = { 0 };
+				struct detect_input in = { .raw = &so.s };
+				struct detect_params p;
+				struct detect_result res;
+
+				if (make_sample(&bgs[b], STAIR_OLD, &ro, &so))
+					return 1;
+				detect_params__init_derived(&p);
+				tune_set(&p);
+				if (detect__run(&p, DETECT_SEEP, &in, &res))
+					return 1;
+				conf_old[res.pattern]++;
+				series__release(&so.s);
+			}
 			if (make_sample(&bgs[b], (enum kind)k, &r, &smp))
 				return 1;
 			total++;
@@ -730,7 +787,7 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 		fprintf(f, "%zu series (%zu backgrounds × %d kinds × %d seeds from %llu), each "
 			   "detector with its defaults\n\n",
 			total, nbg, NKINDS, NSEEDS, (unsigned long long)seed);
-		print_tables(f, sc, conf, total);
+		print_tables(f, sc, conf, conf_old, total);
 		fprintf(f, "\nInjected stairs by step height over the background's noise (robust sd "
 			   "of its hourly differences before the onset): series, and the share seep "
 			   "calls `stair`:\n\n| step / noise | < 1 | 1-2 | 2-5 | ≥ 5 |\n"
@@ -1133,10 +1190,14 @@ static int sample(const char *dir, const char *kind, size_t bg, uint64_t seed)
 	/* "short" names the leak; "short-" the short non-leak */
 	if (!strcmp(kind, "short-"))
 		k = NEG_SHORT;
-	if (k == NKINDS || load_backgrounds(dir, &bgs, &names, &nbg) || bg >= nbg)
+	/* "stair-old": the old stair recipe, from the stair's draws */
+	if (k == NKINDS && strcmp(kind, kind_names[STAIR_OLD]))
+		return 2;
+	if (load_backgrounds(dir, &bgs, &names, &nbg) || bg >= nbg)
 		return 2;
 	{
-		struct rng r = { seed ^ (0x100000001b3ULL * (bg * NKINDS + (size_t)k + 1)) };
+		size_t kr = k == STAIR_OLD ? POS_STAIR : (size_t)k;
+		struct rng r = { seed ^ (0x100000001b3ULL * (bg * NKINDS + kr + 1)) };
 
 		if (make_sample(&bgs[bg], (enum kind)k, &r, &smp))
 			return 1;
