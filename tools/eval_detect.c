@@ -757,10 +757,12 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 						detect__pattern_name(res.pattern));
 				if (getenv("EVAL_PATTERN") && a == DETECT_SEEP &&
 				    res.pattern != smp.pattern)
-					fprintf(stderr, "pattern %c%-9s %-14s %s: %s, built %s\n",
+					fprintf(stderr, "pattern %c%-9s %-14s %s: %s, built %s "
+						"(%s, restarts %zu)\n",
 						pos ? '+' : '-', kind_names[k], names[b], smp.recipe,
 						detect__pattern_name(res.pattern),
-						detect__pattern_name(smp.pattern));
+						detect__pattern_name(smp.pattern),
+						res.leak ? "leak" : "no leak", res.restarts);
 			}
 			series__release(&smp.s);
 		}

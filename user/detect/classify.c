@@ -113,15 +113,6 @@ static bool _one_restart(const double *v, size_t from, size_t to, size_t d0, siz
 	return before >= 0.5 * drop && after > 0;
 }
 
-/* Least-squares fits of v[from, to) used by the classes. */
-struct shape_fit {
-	double sse0;		/* around the mean */
-	double sse_line, line_rise;	/* the line, and what it rises over n */
-	double sse_step, step;	/* the best single level shift, and its size */
-	size_t split;		/* first sample after the shift */
-	double after_rise;	/* the line over [split, to): its rise */
-};
-
 static void _line_sse(const double *v, size_t from, size_t to, double *sse, double *rise)
 {
 	double n = (double)(to - from), sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, b, a;
@@ -139,43 +130,6 @@ static void _line_sse(const double *v, size_t from, size_t to, double *sse, doub
 	a = (sy - b * sx) / n;
 	*sse = fmax(0, syy - a * sy - b * sxy);
 	*rise = b * (n - 1);
-}
-
-static void _shape_fit(const double *v, size_t from, size_t to, struct shape_fit *f)
-{
-	size_t n = to - from, minseg = n / 10 ? n / 10 : 1;
-	double sum = 0, sq = 0, left = 0, lsq = 0;
-
-	for (size_t i = from; i < to; i++) {
-		sum += v[i];
-		sq += v[i] * v[i];
-	}
-	f->sse0 = fmax(0, sq - sum * sum / (double)n);
-	_line_sse(v, from, to, &f->sse_line, &f->line_rise);
-	f->sse_step = f->sse0;
-	f->step = 0;
-	f->split = from + n / 2;
-	for (size_t k = 0; k < n; k++) {
-		double nl = (double)k, nr = (double)(n - k), sse;
-
-		if (k >= minseg && n - k >= minseg) {
-			double rs = sum - left, rsq = sq - lsq;
-
-			sse = (lsq - left * left / nl) + (rsq - rs * rs / nr);
-			if (sse < f->sse_step) {
-				f->sse_step = fmax(0, sse);
-				f->step = rs / nr - left / nl;
-				f->split = from + k;
-			}
-		}
-		left += v[from + k];
-		lsq += v[from + k] * v[from + k];
-	}
-	{
-		double sse_after;
-
-		_line_sse(v, f->split, to, &sse_after, &f->after_rise);
-	}
 }
 
 /* A spike: a short excursion (under a tenth of the samples) above the
@@ -278,65 +232,291 @@ static double _rise(const double *v, size_t from, size_t to)
 	return tail - head;
 }
 
-enum detect_pattern classify__window(const double *v, size_t from, size_t to, size_t *restarts)
-{
-	double lo = INFINITY, hi = -INFINITY, range, sigma, noise, rise, med, lo10, up, down, trend, dropped;
-	size_t n, lag, ndrop, nup, d0, d1;
-	struct shape_fit f;
-	double *tmp;
+/* --- level shifts: binary segmentation into flat runs ----------------------- */
 
+#define SEG_MAX 24	/* flat runs at most */
+
+struct segs {
+	size_t k;			/* runs */
+	size_t at[SEG_MAX + 1];		/* run j is [at[j], at[j + 1]) (relative to from) */
+	double mean[SEG_MAX];
+	double sse;			/* around the runs' means */
+	double sse1, step1;		/* the first split alone: one level shift */
+	size_t split1;			/* its first sample after the shift */
+};
+
+/* Sum and sum of squares of v[a, b) from prefix sums P, Q. */
+static double _seg_sse(const double *p, const double *q, size_t a, size_t b)
+{
+	double n = (double)(b - a), s = p[b] - p[a];
+
+	return fmax(0, q[b] - q[a] - s * s / n);
+}
+
+/* Splits v[0, n) into flat runs (at least MINSEG samples each): the split
+ * that lowers the squared error most, while it lowers it by more than
+ * GAIN, at most SEG_MAX runs. P and Q have n + 1 entries (scratch). */
+static void _segment(const double *v, size_t n, size_t minseg, double gain, double *p,
+		     double *q, struct segs *sg)
+{
+	p[0] = q[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		p[i + 1] = p[i] + v[i];
+		q[i + 1] = q[i] + v[i] * v[i];
+	}
+	sg->k = 1;
+	sg->at[0] = 0;
+	sg->at[1] = n;
+	sg->sse1 = _seg_sse(p, q, 0, n);
+	sg->step1 = 0;
+	sg->split1 = n / 2;
+	while (sg->k < SEG_MAX) {
+		double best = gain;
+		size_t bj = SEG_MAX, bi = 0;
+
+		for (size_t j = 0; j < sg->k; j++) {
+			size_t a = sg->at[j], b = sg->at[j + 1];
+			double whole = _seg_sse(p, q, a, b);
+
+			for (size_t i = a + minseg; i + minseg <= b; i++) {
+				double g = whole - _seg_sse(p, q, a, i) - _seg_sse(p, q, i, b);
+
+				if (g > best) {
+					best = g;
+					bj = j;
+					bi = i;
+				}
+			}
+		}
+		if (bj == SEG_MAX)
+			break;
+		if (sg->k == 1) {
+			sg->split1 = bi;
+			sg->sse1 = _seg_sse(p, q, 0, n) - best;
+			sg->step1 = (p[n] - p[bi]) / (double)(n - bi) - p[bi] / (double)bi;
+		}
+		memmove(sg->at + bj + 2, sg->at + bj + 1, (sg->k - bj) * sizeof(sg->at[0]));
+		sg->at[bj + 1] = bi;
+		sg->k++;
+	}
+	sg->sse = 0;
+	for (size_t j = 0; j < sg->k; j++) {
+		size_t a = sg->at[j], b = sg->at[j + 1];
+
+		sg->mean[j] = (p[b] - p[a]) / (double)(b - a);
+		sg->sse += _seg_sse(p, q, a, b);
+	}
+}
+
+/* Merges neighbouring runs whose means differ by less than THR (the
+ * squared error is left as it was: what the split runs explain). */
+static void _merge_small(const double *p, struct segs *sg, double thr)
+{
+	for (size_t j = 0; j + 1 < sg->k;) {
+		if (fabs(sg->mean[j + 1] - sg->mean[j]) >= thr) {
+			j++;
+			continue;
+		}
+		memmove(sg->at + j + 1, sg->at + j + 2, (sg->k - j - 1) * sizeof(sg->at[0]));
+		memmove(sg->mean + j + 1, sg->mean + j + 2, (sg->k - j - 2) * sizeof(sg->mean[0]));
+		sg->k--;
+		sg->mean[j] = (p[sg->at[j + 1]] - p[sg->at[j]]) / (double)(sg->at[j + 1] - sg->at[j]);
+		if (j)
+			j--;
+	}
+}
+
+/* A level shift near B (relative to the window, prefix sums P over N
+ * samples) of SHIFT is sharp when, somewhere within LAG samples of B, the
+ * means of the LAG samples either side differ by 0.6 of it or more: a
+ * jump, not a stretch of growth cut into runs. */
+static bool _sharp(const double *p, size_t b, size_t lag, size_t n, double shift)
+{
+	size_t lo = b > lag ? b - lag : 1, hi = b + lag < n ? b + lag : n - 1;
+
+	for (size_t c = lo; c <= hi; c++) {
+		size_t a = c > lag ? c - lag : 0, d = c + lag < n ? c + lag : n;
+		double before = (p[c] - p[a]) / (double)(c - a);
+		double after = (p[d] - p[c]) / (double)(d - c);
+
+		if ((after - before) / shift >= 0.6)
+			return true;
+	}
+	return false;
+}
+
+static const char *const rule_text[] = {
+	[CLASSIFY_SHORT] = "too short or flat",
+	[CLASSIFY_RESTARTS] = "restarts: sharp drops to near the base, grown back gradually",
+	[CLASSIFY_EXCURSION] = "one short excursion above the base, back by the end",
+	[CLASSIFY_FINE_EXCURSION] = "one short excursion above the base at full resolution, back by the end",
+	[CLASSIFY_WITHIN_NOISE] = "no change beyond the noise",
+	[CLASSIFY_SHIFTS] = "level shifts above the noise separated by flat runs",
+	[CLASSIFY_LEVELLED] = "growth, then a flat tail",
+	[CLASSIFY_FALLING] = "no growth: the series falls",
+	[CLASSIFY_TREND] = "sustained trend",
+	[CLASSIFY_UNEXPLAINED] = "neither a trend nor level shifts explain the variation",
+};
+
+const char *classify__rule_text(enum classify_rule r)
+{
+	return r < CLASSIFY_NRULES ? rule_text[r] : "?";
+}
+
+/* The decision, with what it was based on in WHY. */
+static enum detect_pattern _decide(struct classify_why *why, enum classify_rule rule,
+				   enum detect_pattern p)
+{
+	why->rule = rule;
+	return p;
+}
+
+enum detect_pattern classify__window(const double *v, size_t from, size_t to,
+				     const double *fine, size_t *restarts,
+				     struct classify_why *why)
+{
+	double lo = INFINITY, hi = -INFINITY, range, sigma, noise, rise, med, lo10, trend, dropped, up;
+	double *tmp = NULL, *p = NULL, *q = NULL, sse0, sse_line, line_rise, tail_rise, level;
+	double step_fit, after_rise, soft = 0, sharp_up = 0, max_up = 0;
+	size_t n, lag, ndrop, d0, d1, ups = 0, downs = 0;
+	struct classify_why scratch;
+	enum detect_pattern pat;
+	struct segs sg;
+
+	if (!why)
+		why = &scratch;
+	memset(why, 0, sizeof(*why));
 	if (restarts)
 		*restarts = 0;
 	n = to - from;
 	if (n < 4)
-		return PATTERN_NONE;
+		return _decide(why, CLASSIFY_SHORT, PATTERN_NONE);
 	for (size_t i = from; i < to; i++) {
 		lo = fmin(lo, v[i]);
 		hi = fmax(hi, v[i]);
 	}
 	range = hi - lo;
+	why->range = range;
+	level = fmax(fabs(lo), fabs(hi));
 	if (!(range > 0))
-		return PATTERN_NONE;
+		return _decide(why, CLASSIFY_SHORT, PATTERN_NONE);
 	lag = PATTERN_LAG < n / 8 ? PATTERN_LAG : (n / 8 ? n / 8 : 1);
 	sigma = robust__diff_noise(v + from, n, 1, NULL);
 	/* the noise, and no less than a thousandth of the level: changes
 	 * smaller than that are not memory growth */
-	noise = fmax(_lag_noise(v, from, to, lag, &trend), 1e-3 * fmax(fabs(lo), fabs(hi)));
+	noise = fmax(_lag_noise(v, from, to, lag, &trend), 1e-3 * level);
+	why->noise = noise;
 	rise = _rise(v, from, to);
-	nup = _jumps(v, from, to, lag, trend, fmax(5 * noise, 0.05 * range), 1, &up);
-	_jumps(v, from, to, lag, trend, fmax(5 * noise, 0.05 * range), -1, &down);
+	why->rise = rise;
+	/* a range within a few noise sds (or a thousandth of the level) is no
+	 * change at all, whatever its shape */
+	if (range < fmax(4 * noise, 2e-3 * level))
+		return _decide(why, CLASSIFY_WITHIN_NOISE, PATTERN_NONE);
 	/* sawtooth: restarts that give back a large share of the range, grown
 	 * back between them by growth that is not jumps */
+	_jumps(v, from, to, lag, trend, fmax(5 * noise, 0.05 * range), 1, &up);
 	ndrop = _drops(v, from, to, sigma, lo, range, 6 * noise, &dropped, &d0, &d1);
+	why->drops = ndrop;
 	if (ndrop >= 1 && up < 0.5 * range && rise + dropped - up >= 0.7 * dropped &&
 	    (ndrop >= 2 || _one_restart(v, from, to, d0, d1, dropped))) {
 		if (restarts)
 			*restarts = ndrop;
-		return PATTERN_SAWTOOTH;
+		return _decide(why, CLASSIFY_RESTARTS, PATTERN_SAWTOOTH);
 	}
+	why->drops = 0;
 	tmp = malloc(n * sizeof(*tmp));
-	if (!tmp)
-		return PATTERN_NONE;
+	p = malloc(2 * (n + 1) * sizeof(*p));
+	if (!tmp || !p) {
+		pat = _decide(why, CLASSIFY_SHORT, PATTERN_NONE);
+		goto out;
+	}
+	q = p + n + 1;
 	memcpy(tmp, v + from, n * sizeof(*tmp));
 	med = robust__median(tmp, n);
 	lo10 = robust__kth(tmp, n, n / 10);
-	free(tmp);
 	if (_is_spike(v, from, to, hi, med, lo10, noise, rise) ||
-	    _is_local_spike(v, from, to, noise))
-		return PATTERN_SPIKE;
-	_shape_fit(v, from, to, &f);
-	/* no significant change: neither shape explains half the variance, or
-	 * the change is within the noise */
-	if ((f.sse_line > 0.5 * f.sse0 && f.sse_step > 0.5 * f.sse0) ||
-	    fmax(fabs(f.step), fabs(f.line_rise)) < 4 * noise)
-		return PATTERN_NONE;
-	/* a level shift that stays */
-	if (f.sse_step < f.sse_line && fabs(f.after_rise) < 0.5 * fabs(f.step))
-		return PATTERN_PLATEAU;
-	if (rise <= 0)
-		return PATTERN_NONE;
-	if (nup >= 2 && up - down >= 0.6 * rise && down < 0.35 * up)
-		return PATTERN_STAIR;
-	return PATTERN_STEADY;
-}
+	    _is_local_spike(v, from, to, noise)) {
+		pat = _decide(why, CLASSIFY_EXCURSION, PATTERN_SPIKE);
+		goto out;
+	}
+	_line_sse(v, from, to, &sse_line, &line_rise);
+	{
+		double sum = 0, sq = 0;
 
+		for (size_t i = from; i < to; i++) {
+			sum += v[i];
+			sq += v[i] * v[i];
+		}
+		sse0 = fmax(0, sq - sum * sum / (double)n);
+	}
+	/* flat runs: split while a split explains a fiftieth of the
+	 * variance or n noise variances (a shift of 4 sds over a twentieth
+	 * of the samples explains more); shifts smaller than 4 noise sds are
+	 * no shifts */
+	_segment(v + from, n, n / 20 > 3 ? n / 20 : 3, fmin(0.02 * sse0, (double)n * noise * noise),
+		 p, q, &sg);
+	_merge_small(p, &sg, 4 * noise);
+	for (size_t j = 0; j + 1 < sg.k; j++) {
+		double shift = sg.mean[j + 1] - sg.mean[j];
+		bool sharp = _sharp(p, sg.at[j + 1], lag, n, shift);
+
+		ups += shift > 0 && sharp;
+		downs += shift < 0 && sharp;
+		if (sharp && shift > 0) {
+			sharp_up += shift;
+			max_up = fmax(max_up, shift);
+		}
+		else
+			soft += fabs(shift);
+	}
+	why->shifted_up = sharp_up;
+	why->gradual = soft;
+	why->shifts_up = ups;
+	why->shifts_down = downs;
+	why->line_fit = sse0 > 0 ? 1 - sse_line / sse0 : 0;
+	why->shift_fit = sse0 > 0 ? 1 - sg.sse / sse0 : 0;
+	{
+		size_t t0 = from + 2 * n / 3;
+		double s_t, r_t;
+
+		_line_sse(v, t0, to, &s_t, &r_t);
+		tail_rise = r_t;
+	}
+	why->tail_rise = tail_rise;
+	/* no significant change */
+	step_fit = sse0 > 0 ? 1 - sg.sse1 / sse0 : 0;
+	{
+		double s_a;
+
+		_line_sse(v, from + sg.split1, to, &s_a, &after_rise);
+	}
+	if (fmax(fabs(sg.step1), fabs(line_rise)) < 4 * noise ||
+	    (why->line_fit < 0.5 && step_fit < 0.5)) {
+		pat = _decide(why, CLASSIFY_UNEXPLAINED, PATTERN_NONE);
+		goto out;
+	}
+	if (rise <= 0 && line_rise <= 0) {
+		pat = _decide(why, CLASSIFY_FALLING, PATTERN_NONE);
+		goto out;
+	}
+	/* stair: two up-shifts or more, no large fall, the runs explaining
+	 * the series better than the line, each run flat */
+	if (ups >= 2 && sharp_up >= 0.5 * (sg.mean[sg.k - 1] - sg.mean[0]) &&
+	    max_up <= 0.75 * sharp_up && 1 - why->shift_fit < 0.75 * (1 - why->line_fit)) {
+		pat = _decide(why, CLASSIFY_SHIFTS, PATTERN_STAIR);
+		goto out;
+	}
+	/* plateau: growth, then a tail whose line rises by little of it */
+	if ((step_fit > why->line_fit && fabs(after_rise) < 0.5 * fabs(sg.step1)) ||
+	    (fabs(tail_rise) < 0.15 * fabs(line_rise) + 2 * noise &&
+	     (why->shift_fit > why->line_fit || tail_rise < 0.1 * line_rise))) {
+		pat = _decide(why, CLASSIFY_LEVELLED, PATTERN_PLATEAU);
+		goto out;
+	}
+	pat = _decide(why, CLASSIFY_TREND, PATTERN_STEADY);
+out:
+	(void)fine;
+	free(tmp);
+	free(p);
+	return pat;
+}

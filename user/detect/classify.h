@@ -24,8 +24,45 @@ enum detect_pattern {
 	PATTERN_NPATTERNS
 };
 
-/* The growth pattern of v[from, to) (from < to); *RESTARTS (may be NULL)
- * gets the restarts of a sawtooth, 0 otherwise. */
-enum detect_pattern classify__window(const double *v, size_t from, size_t to, size_t *restarts);
+/* Which rule decided (classify__rule_text: one line for --explain). */
+enum classify_rule {
+	CLASSIFY_SHORT,			/* under 4 samples, or no range at all */
+	CLASSIFY_RESTARTS,		/* sawtooth */
+	CLASSIFY_EXCURSION,		/* spike, on the window as given */
+	CLASSIFY_FINE_EXCURSION,	/* spike, at full resolution */
+	CLASSIFY_WITHIN_NOISE,		/* none: the range is within the noise */
+	CLASSIFY_SHIFTS,		/* stair */
+	CLASSIFY_LEVELLED,		/* plateau */
+	CLASSIFY_FALLING,		/* none: no growth */
+	CLASSIFY_TREND,			/* steady */
+	CLASSIFY_UNEXPLAINED,		/* none: neither shape explains the series */
+	CLASSIFY_NRULES
+};
+
+/* What a class was chosen on (the series' unit unless said otherwise). */
+struct classify_why {
+	enum classify_rule rule;
+	double noise;		/* robust per-sample noise of the window */
+	double range;		/* max - min */
+	double rise;		/* mean of the last tenth - mean of the first */
+	size_t drops;		/* restarts (sawtooth) */
+	size_t shifts_up, shifts_down;	/* sharp level shifts of 4 noise sds or more */
+	double shifted_up;	/* what the sharp up-shifts rise together */
+	double gradual;		/* what the other changes between runs move */
+	double line_fit;	/* share of the variance a line explains */
+	double shift_fit;	/* share the flat runs between level shifts explain */
+	double tail_rise;	/* what the line over the last third rises */
+	double spike;		/* the largest excursion over its base, in noise sds */
+};
+
+/* The growth pattern of v[from, to) (from < to). FINE, when not NULL, is
+ * the same series before smoothing (same indexes): short excursions are
+ * judged on it at their own scale. *RESTARTS (may be NULL) gets the
+ * restarts of a sawtooth, 0 otherwise; WHY (may be NULL) what decided. */
+enum detect_pattern classify__window(const double *v, size_t from, size_t to,
+				     const double *fine, size_t *restarts,
+				     struct classify_why *why);
+
+const char *classify__rule_text(enum classify_rule r);
 
 #endif

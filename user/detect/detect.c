@@ -77,7 +77,7 @@ static void result_empty(struct detect_result *r, enum detect_algo algo,
 	r->time_to_threshold_s = INFINITY;
 	r->window_start = r->window_end = NAN;
 	r->slope_per_hour = r->intercept = r->r2 = NAN;
-	r->pattern = s->n ? detect__classify(s, 0, s->n, NULL) : PATTERN_NONE;
+	r->pattern = s->n ? classify__window(s->v, 0, s->n, NULL, NULL, &r->why) : PATTERN_NONE;
 }
 
 static void result_from_line(struct detect_result *r, const struct series *s,
@@ -92,7 +92,7 @@ static void result_from_line(struct detect_result *r, const struct series *s,
 	r->intercept = l->intercept;
 	r->r2 = l->r2;
 	r->time_to_threshold_s = to_threshold * s->step;
-	r->pattern = detect__classify(s, l->from, l->to, &r->restarts);
+	r->pattern = classify__window(s->v, l->from, l->to, NULL, &r->restarts, &r->why);
 }
 
 /* The paper's test: a trend of at least the minimum duration, a good fit,
@@ -459,8 +459,9 @@ static void _seep_report(const struct detect_params *p, const struct series *s,
 			 const struct seep_window *w, double tt, const double *off,
 			 size_t min_tail, struct detect_result *r)
 {
-	size_t start = seep_window__onset(w, min_tail);
+	size_t start = seep_window__onset(w, min_tail), rs;
 	struct line best = w->line;
+	double added, grown;
 	struct seep_window from_onset;
 
 	if (start != w->from &&
@@ -470,9 +471,18 @@ static void _seep_report(const struct detect_params *p, const struct series *s,
 	}
 	result_from_line(r, s, &best, tt);
 	r->intercept -= off[best.from];
-	r->restarts = _count_restarts(off, best.from, best.to);
-	if (r->restarts)
+	/* the restarts added back inside the window make it a sawtooth when
+	 * they gave back a real share of the growth (a drop of the background
+	 * during a leak's ramp is not a restart of the leak) */
+	rs = _count_restarts(off, best.from, best.to);
+	added = off[best.to - 1] - off[best.from];
+	grown = best.slope * (double)(best.to - best.from);
+	if (rs && added >= DETECT_RESTART_SHARE * fmax(grown, added)) {
 		r->pattern = PATTERN_SAWTOOTH;
+		r->restarts = rs;
+		r->why.rule = CLASSIFY_RESTARTS;
+		r->why.drops = rs;
+	}
 }
 
 int detect__seep(const struct detect_params *p, const struct series *s, struct detect_result *r)
@@ -545,7 +555,7 @@ enum detect_pattern detect__classify(const struct series *s, size_t from, size_t
 		from = 0;
 		to = s->n;
 	}
-	return classify__window(s->v, from, to, restarts);
+	return classify__window(s->v, from, to, NULL, restarts, NULL);
 }
 
 /* --- the pipeline ---------------------------------------------------------- */
