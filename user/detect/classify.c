@@ -33,19 +33,35 @@ static double _lag_noise(const double *v, size_t from, size_t to, size_t l, doub
 	return robust__diff_noise(v + from, to - from, l, trend) / sqrt(2.0);
 }
 
+#define DROP_MAX 64
+
+/* After a drop landing at J: the mean of the next STAY samples (a
+ * hundredth of the window, 12 at least; all of them inside the window)
+ * stays below CEIL. */
+static bool _stays_low(const double *v, size_t j, size_t to, size_t stay, double ceil)
+{
+	double sum = 0;
+
+	if (j + stay > to)
+		return false;	/* too close to the end to tell */
+	for (size_t i = j; i < j + stay; i++)
+		sum += v[i];
+	return sum / (double)stay < ceil;
+}
+
 /* Drops of v[from, to): runs of falling steps above 2·SIGMA, at most half
  * an hour long (smoothing spreads a drop over a few samples), falling by
  * more than 0.4 of RANGE and more than LEAST, from the top part of the
  * range (above LO + 0.6 · RANGE) to near its base (below LO + 0.35 ·
- * RANGE); *DROPPED gets what they
- * fall together (positive), [*FIRST, *FIRST_END] spans the first one. */
+ * RANGE), where the series stays (a restart grows back gradually; a dip
+ * that comes straight back is no restart); *DROPPED gets what they fall
+ * together (positive), [AT[k], END[k]] spans drop k (the first DROP_MAX). */
 static size_t _drops(const double *v, size_t from, size_t to, double sigma, double lo,
-		     double range, double least, double *dropped, size_t *first, size_t *first_end)
+		     double range, double least, double *dropped, size_t *at, size_t *end)
 {
-	size_t nd = 0;
+	size_t nd = 0, stay = (to - from) / 100 > 12 ? (to - from) / 100 : 12;
 
 	*dropped = 0;
-	*first = *first_end = to;
 	for (size_t i = from + 1; i < to;) {
 		double d = v[i] - v[i - 1];
 		size_t j = i;
@@ -57,11 +73,13 @@ static size_t _drops(const double *v, size_t from, size_t to, double sigma, doub
 		while (j + 1 < to && (v[j + 1] - v[j]) * d > 0 && fabs(v[j + 1] - v[j]) > 2 * sigma)
 			j++;
 		if (j - i < 6 && v[j] - v[i - 1] < -fmax(0.4 * range, least) &&
-		    v[i - 1] > lo + 0.6 * range && v[j] < lo + 0.35 * range) {
-			if (!nd++) {
-				*first = i - 1;
-				*first_end = j;
+		    v[i - 1] > lo + 0.6 * range && v[j] < lo + 0.35 * range &&
+		    _stays_low(v, j, to, stay, v[j] + 0.35 * (v[i - 1] - v[j]))) {
+			if (nd < DROP_MAX) {
+				at[nd] = i - 1;
+				end[nd] = j;
 			}
+			nd++;
 			*dropped -= v[j] - v[i - 1];
 		}
 		i = j + 1;
@@ -216,6 +234,89 @@ cleanup:
 	return spike;
 }
 
+/* The fine pass: the largest excursion of F[from, to) (the series before
+ * smoothing, which a short spike does not survive) over its local base (a
+ * running median over a sixth of the samples), judged in its own
+ * neighbourhood: the samples above half its height form one run of at
+ * most a tenth of the window that starts and ends inside it; within three
+ * run lengths (and 12 samples) either side nothing else reaches half its
+ * height, and the level after (the median of the neighbourhood after it)
+ * is within 0.3 of it of the level before; it stands 6 noise sds (lag-1,
+ * the whole window) above the base, and 3 robust sds of the residuals of
+ * the neighbourhood and of the window. */
+bool classify__spike(const double *f, size_t from, size_t to, struct classify_why *why)
+{
+	size_t n = to - from, w = n / 6, stride = n / 48 ? n / 48 : 1, nk, a, b, k = 0, len;
+	size_t na, nb, m = 0;
+	double *r = NULL, *tmp = NULL, *knots = NULL, e = -INFINITY, sig, sd_all, sd_near;
+	double before = 0, after = 0;
+	bool spike = false;
+
+	if (n < 48 || w < 4)
+		return false;
+	nk = (n - 1) / stride + 1;
+	r = malloc(n * sizeof(*r));
+	tmp = malloc((n > w + 1 ? n : w + 1) * sizeof(*tmp));
+	knots = malloc(nk * sizeof(*knots));
+	if (!r || !tmp || !knots)
+		goto cleanup;
+	sig = robust__diff_noise(f + from, n, 1, NULL) / sqrt(2.0);
+	for (size_t j = 0; j < nk; j++) {
+		size_t c = j * stride, lo = c > w / 2 ? c - w / 2 : 0, hi = c + w / 2 < n ? c + w / 2 : n;
+
+		memcpy(tmp, f + from + lo, (hi - lo) * sizeof(*tmp));
+		knots[j] = robust__median(tmp, hi - lo);
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i / stride;
+		double t = (double)(i - j * stride) / (double)stride;
+		double base = j + 1 < nk ? knots[j] + t * (knots[j + 1] - knots[j]) : knots[j];
+
+		r[i] = f[from + i] - base;
+		if (r[i] > e) {
+			e = r[i];
+			k = i;
+		}
+	}
+	for (a = k; a > 0 && r[a - 1] > 0.5 * e; a--)
+		;
+	for (b = k + 1; b < n && r[b] > 0.5 * e; b++)
+		;
+	len = b - a;
+	if (b >= n || !a || len * 10 >= n)
+		goto cleanup;
+	na = a > 3 * len + 12 ? a - 3 * len - 12 : 0;
+	nb = b + 3 * len + 12 < n ? b + 3 * len + 12 : n;
+	for (size_t i = na; i < nb; i++) {
+		if (i >= a && i < b)
+			continue;
+		if (r[i] > 0.5 * e)
+			goto cleanup;	/* a second excursion as large: not one spike */
+		tmp[m++] = fabs(r[i]);
+	}
+	if (m < 4)
+		goto cleanup;
+	sd_near = 1.4826 * robust__median(tmp, m);
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = fabs(r[i]);
+	sd_all = 1.4826 * robust__median(tmp, n);
+	/* the level either side: the medians of the neighbourhood's parts */
+	if (a - na < 4 || nb - b < 4)
+		goto cleanup;
+	memcpy(tmp, f + from + na, (a - na) * sizeof(*tmp));
+	before = robust__median(tmp, a - na);
+	memcpy(tmp, f + from + b, (nb - b) * sizeof(*tmp));
+	after = robust__median(tmp, nb - b);
+	if (why)
+		why->spike = sig > 0 ? e / sig : INFINITY;
+	spike = e > 6 * sig && e > 3 * sd_near && e > 3 * sd_all && fabs(after - before) < 0.3 * e;
+cleanup:
+	free(r);
+	free(tmp);
+	free(knots);
+	return spike;
+}
+
 /* Net change of v[from, to): the mean of its last tenth minus the mean of
  * its first tenth (one sample each at least). */
 static double _rise(const double *v, size_t from, size_t to)
@@ -230,6 +331,27 @@ static double _rise(const double *v, size_t from, size_t to)
 	head /= (double)edge;
 	tail /= (double)edge;
 	return tail - head;
+}
+
+/* Teeth between the ND drops [AT[k], END[k]] of v[from, to): the line
+ * over the samples from one drop's landing to the next drop rises by half
+ * that drop at least (growth, not a flat stretch between two dips), for
+ * two thirds of the teeth. */
+static bool _teeth_grow(const double *v, size_t nd, const size_t *at, const size_t *end)
+{
+	size_t good = 0;
+
+	if (nd > DROP_MAX)
+		nd = DROP_MAX;
+	for (size_t k = 1; k < nd; k++) {
+		double sse, rise;
+
+		if (at[k] <= end[k - 1] + 2)
+			continue;
+		_line_sse(v, end[k - 1], at[k] + 1, &sse, &rise);
+		good += rise >= 0.5 * (v[at[k]] - v[end[k]]);
+	}
+	return 3 * good >= 2 * (nd - 1);
 }
 
 /* --- level shifts: binary segmentation into flat runs ----------------------- */
@@ -372,13 +494,12 @@ static enum detect_pattern _decide(struct classify_why *why, enum classify_rule 
 }
 
 enum detect_pattern classify__window(const double *v, size_t from, size_t to,
-				     const double *fine, size_t *restarts,
-				     struct classify_why *why)
+				     size_t *restarts, struct classify_why *why)
 {
 	double lo = INFINITY, hi = -INFINITY, range, sigma, noise, rise, med, lo10, trend, dropped, up;
 	double *tmp = NULL, *p = NULL, *q = NULL, sse0, sse_line, line_rise, tail_rise, level;
 	double step_fit, after_rise, soft = 0, sharp_up = 0, max_up = 0;
-	size_t n, lag, ndrop, d0, d1, ups = 0, downs = 0;
+	size_t n, lag, ndrop, d_at[DROP_MAX], d_end[DROP_MAX], ups = 0, downs = 0;
 	struct classify_why scratch;
 	enum detect_pattern pat;
 	struct segs sg;
@@ -415,10 +536,11 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	/* sawtooth: restarts that give back a large share of the range, grown
 	 * back between them by growth that is not jumps */
 	_jumps(v, from, to, lag, trend, fmax(5 * noise, 0.05 * range), 1, &up);
-	ndrop = _drops(v, from, to, sigma, lo, range, 6 * noise, &dropped, &d0, &d1);
+	ndrop = _drops(v, from, to, sigma, lo, range, 6 * noise, &dropped, d_at, d_end);
 	why->drops = ndrop;
 	if (ndrop >= 1 && up < 0.5 * range && rise + dropped - up >= 0.7 * dropped &&
-	    (ndrop >= 2 || _one_restart(v, from, to, d0, d1, dropped))) {
+	    (ndrop >= 2 ? _teeth_grow(v, ndrop, d_at, d_end) :
+			  _one_restart(v, from, to, d_at[0], d_end[0], dropped))) {
 		if (restarts)
 			*restarts = ndrop;
 		return _decide(why, CLASSIFY_RESTARTS, PATTERN_SAWTOOTH);
@@ -515,7 +637,6 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	}
 	pat = _decide(why, CLASSIFY_TREND, PATTERN_STEADY);
 out:
-	(void)fine;
 	free(tmp);
 	free(p);
 	return pat;

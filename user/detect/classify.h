@@ -12,6 +12,7 @@
 #ifndef SEEP_CLASSIFY_H
 #define SEEP_CLASSIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum detect_pattern {
@@ -55,14 +56,18 @@ struct classify_why {
 	double spike;		/* the largest excursion over its base, in noise sds */
 };
 
-/* The growth pattern of v[from, to) (from < to). FINE, when not NULL, is
- * the same series before smoothing (same indexes): short excursions are
- * judged on it at their own scale. *RESTARTS (may be NULL) gets the
- * restarts of a sawtooth, 0 otherwise; WHY (may be NULL) what decided. */
+/* The growth pattern of v[from, to) (from < to). *RESTARTS (may be NULL)
+ * gets the restarts of a sawtooth, 0 otherwise; WHY (may be NULL) what
+ * decided. */
 enum detect_pattern classify__window(const double *v, size_t from, size_t to,
-				     const double *fine, size_t *restarts,
-				     struct classify_why *why);
+				     size_t *restarts, struct classify_why *why);
 
 const char *classify__rule_text(enum classify_rule r);
+
+/* The fine pass for a spike: true when F[from, to), the series before
+ * smoothing, holds one short excursion judged at its own scale (the rule
+ * in classify.c). WHY->spike (WHY may be NULL) gets its height in noise
+ * sds. */
+bool classify__spike(const double *f, size_t from, size_t to, struct classify_why *why);
 
 #endif

@@ -77,7 +77,7 @@ static void result_empty(struct detect_result *r, enum detect_algo algo,
 	r->time_to_threshold_s = INFINITY;
 	r->window_start = r->window_end = NAN;
 	r->slope_per_hour = r->intercept = r->r2 = NAN;
-	r->pattern = s->n ? classify__window(s->v, 0, s->n, NULL, NULL, &r->why) : PATTERN_NONE;
+	r->pattern = s->n ? classify__window(s->v, 0, s->n, NULL, &r->why) : PATTERN_NONE;
 }
 
 static void result_from_line(struct detect_result *r, const struct series *s,
@@ -92,7 +92,7 @@ static void result_from_line(struct detect_result *r, const struct series *s,
 	r->intercept = l->intercept;
 	r->r2 = l->r2;
 	r->time_to_threshold_s = to_threshold * s->step;
-	r->pattern = classify__window(s->v, l->from, l->to, NULL, &r->restarts, &r->why);
+	r->pattern = classify__window(s->v, l->from, l->to, &r->restarts, &r->why);
 }
 
 /* The paper's test: a trend of at least the minimum duration, a good fit,
@@ -555,7 +555,7 @@ enum detect_pattern detect__classify(const struct series *s, size_t from, size_t
 		from = 0;
 		to = s->n;
 	}
-	return classify__window(s->v, from, to, NULL, restarts, NULL);
+	return classify__window(s->v, from, to, restarts, NULL);
 }
 
 /* --- the pipeline ---------------------------------------------------------- */
@@ -617,6 +617,29 @@ static double _resolution(const struct series *s)
 	return res;
 }
 
+/* A short spike does not survive the smoothing: when no leak was found
+ * and the analysed series S looks flat or levelled, the series resampled
+ * but not smoothed is searched for one (classify__spike). */
+static int _fine_spike(const struct detect_params *p, const struct series *raw,
+		       const struct series *s, struct detect_result *r)
+{
+	struct series fine = { 0 };
+	int err;
+
+	if (r->leak || s->n < 2 || (r->pattern != PATTERN_NONE && r->pattern != PATTERN_PLATEAU) ||
+	    llround(p->smooth_s / p->step_s) <= 1)
+		return 0;
+	err = series__resample(raw, p->step_s, &fine);
+	if (err)
+		return err;
+	if (fine.n == s->n && classify__spike(fine.v, 0, fine.n, &r->why)) {
+		r->pattern = PATTERN_SPIKE;
+		r->why.rule = CLASSIFY_FINE_EXCURSION;
+	}
+	series__release(&fine);
+	return 0;
+}
+
 int detect__run(const struct detect_params *user, enum detect_algo algo,
 		struct detect_input *in, struct detect_result *r)
 {
@@ -661,6 +684,8 @@ int detect__run(const struct detect_params *user, enum detect_algo algo,
 		*in->trained = own;
 		memset(&own, 0, sizeof(own));
 	}
+	if (!err)
+		err = _fine_spike(p, in->raw, &s, r);
 	precog_model__release(&own);
 	if (!err && in->analysed)
 		*in->analysed = s;
