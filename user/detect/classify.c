@@ -49,11 +49,23 @@ static bool _stays_low(const double *v, size_t j, size_t to, size_t stay, double
 	return sum / (double)stay < ceil;
 }
 
+/* The base of the tooth v[a, b): its lowest sample. */
+static double _base(const double *v, size_t a, size_t b)
+{
+	double m = v[a];
+
+	for (size_t i = a + 1; i < b; i++)
+		m = fmin(m, v[i]);
+	return m;
+}
+
 /* Drops of v[from, to): runs of falling steps above 2·SIGMA, at most half
  * an hour long (smoothing spreads a drop over a few samples), falling by
  * more than 0.4 of RANGE and more than LEAST, from the top part of the
- * range (above LO + 0.6 · RANGE) to near its base (below LO + 0.35 ·
- * RANGE), where the series stays (a restart grows back gradually; a dip
+ * range (above LO + 0.6 · RANGE) to near the base of the tooth that ends
+ * there (its lowest sample since the drop before, + 0.35 · RANGE: teeth
+ * are measured from their own base, not the series' minimum), where the
+ * series stays (a restart grows back gradually; a dip
  * that comes straight back is no restart); *DROPPED gets what they fall
  * together (positive), [AT[k], END[k]] spans drop k (the first DROP_MAX). */
 static size_t _drops(const double *v, size_t from, size_t to, double sigma, double lo,
@@ -73,7 +85,9 @@ static size_t _drops(const double *v, size_t from, size_t to, double sigma, doub
 		while (j + 1 < to && (v[j + 1] - v[j]) * d > 0 && fabs(v[j + 1] - v[j]) > 2 * sigma)
 			j++;
 		if (j - i < 6 && v[j] - v[i - 1] < -fmax(0.4 * range, least) &&
-		    v[i - 1] > lo + 0.6 * range && v[j] < lo + 0.35 * range &&
+		    v[i - 1] > lo + 0.6 * range &&
+		    v[j] < _base(v, nd ? end[nd < DROP_MAX ? nd - 1 : DROP_MAX - 1] : from, i - 1) +
+				   0.35 * range &&
 		    _stays_low(v, j, to, stay, v[j] + 0.35 * (v[i - 1] - v[j]))) {
 			if (nd < DROP_MAX) {
 				at[nd] = i - 1;
@@ -545,7 +559,6 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 			*restarts = ndrop;
 		return _decide(why, CLASSIFY_RESTARTS, PATTERN_SAWTOOTH);
 	}
-	why->drops = 0;
 	tmp = malloc(n * sizeof(*tmp));
 	p = malloc(2 * (n + 1) * sizeof(*p));
 	if (!tmp || !p) {
@@ -630,8 +643,7 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	}
 	/* plateau: growth, then a tail whose line rises by little of it */
 	if ((step_fit > why->line_fit && fabs(after_rise) < 0.5 * fabs(sg.step1)) ||
-	    (fabs(tail_rise) < 0.15 * fabs(line_rise) + 2 * noise &&
-	     (why->shift_fit > why->line_fit || tail_rise < 0.1 * line_rise))) {
+	    fabs(tail_rise) < fmax(0.12 * fabs(line_rise), 2 * noise)) {
 		pat = _decide(why, CLASSIFY_LEVELLED, PATTERN_PLATEAU);
 		goto out;
 	}
