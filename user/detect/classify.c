@@ -462,23 +462,24 @@ static void _merge_small(const double *p, struct segs *sg, double thr)
 	}
 }
 
-/* A level shift near B (relative to the window, prefix sums P over N
- * samples) of SHIFT is sharp when, somewhere within LAG samples of B, the
- * means of the LAG samples either side differ by 0.6 of it or more: a
- * jump, not a stretch of growth cut into runs. */
-static bool _sharp(const double *p, size_t b, size_t lag, size_t n, double shift)
+/* The jump at a level shift near B (relative to the window, prefix sums
+ * P over N samples) in the direction of SHIFT: the largest difference, in
+ * that direction, between the means of the LAG samples after and before
+ * any sample within LAG of B (a jump is sharp: a stretch of growth cut
+ * into runs has none as large as the runs' difference). */
+static double _jump(const double *p, size_t b, size_t lag, size_t n, double shift)
 {
 	size_t lo = b > lag ? b - lag : 1, hi = b + lag < n ? b + lag : n - 1;
+	double best = 0, dir = shift > 0 ? 1 : -1;
 
 	for (size_t c = lo; c <= hi; c++) {
 		size_t a = c > lag ? c - lag : 0, d = c + lag < n ? c + lag : n;
 		double before = (p[c] - p[a]) / (double)(c - a);
 		double after = (p[d] - p[c]) / (double)(d - c);
 
-		if ((after - before) / shift >= 0.6)
-			return true;
+		best = fmax(best, dir * (after - before));
 	}
-	return false;
+	return best;
 }
 
 static const char *const rule_text[] = {
@@ -512,7 +513,7 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 {
 	double lo = INFINITY, hi = -INFINITY, range, sigma, noise, rise, med, lo10, trend, dropped, up;
 	double *tmp = NULL, *p = NULL, *q = NULL, sse0, sse_line, line_rise, tail_rise, level;
-	double step_fit, after_rise, soft = 0, sharp_up = 0, max_up = 0;
+	double step_fit, after_rise, soft = 0, sharp_up = 0, max_up = 0, inside = 0;
 	size_t n, lag, ndrop, d_at[DROP_MAX], d_end[DROP_MAX], ups = 0, downs = 0;
 	struct classify_why scratch;
 	enum detect_pattern pat;
@@ -593,17 +594,26 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	_merge_small(p, &sg, 4 * noise);
 	for (size_t j = 0; j + 1 < sg.k; j++) {
 		double shift = sg.mean[j + 1] - sg.mean[j];
-		bool sharp = _sharp(p, sg.at[j + 1], lag, n, shift);
+		double jump = _jump(p, sg.at[j + 1], lag, n, shift);
+		bool sharp = jump >= 4 * noise && jump >= 0.5 * fabs(shift);
 
 		ups += shift > 0 && sharp;
 		downs += shift < 0 && sharp;
 		if (sharp && shift > 0) {
-			sharp_up += shift;
-			max_up = fmax(max_up, shift);
-		}
-		else
+			sharp_up += jump;
+			max_up = fmax(max_up, jump);
+		} else {
 			soft += fabs(shift);
+		}
 	}
+	/* how much the runs rise inside themselves: a stair's runs are flat */
+	for (size_t j = 0; j < sg.k; j++) {
+		double s_r, r_r;
+
+		_line_sse(v, from + sg.at[j], from + sg.at[j + 1], &s_r, &r_r);
+		inside += fmax(0, r_r);
+	}
+	why->inside_rise = inside;
 	why->shifted_up = sharp_up;
 	why->gradual = soft;
 	why->shifts_up = ups;
@@ -637,7 +647,8 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	/* stair: two up-shifts or more, no large fall, the runs explaining
 	 * the series better than the line, each run flat */
 	if (ups >= 2 && sharp_up >= 0.5 * (sg.mean[sg.k - 1] - sg.mean[0]) &&
-	    max_up <= 0.75 * sharp_up && 1 - why->shift_fit < 0.75 * (1 - why->line_fit)) {
+	    max_up <= 0.75 * sharp_up && inside < 1.2 * sharp_up &&
+	    1 - why->shift_fit < 0.75 * (1 - why->line_fit)) {
 		pat = _decide(why, CLASSIFY_SHIFTS, PATTERN_STAIR);
 		goto out;
 	}

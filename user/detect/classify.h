@@ -50,6 +50,7 @@ struct classify_why {
 	size_t shifts_up, shifts_down;	/* sharp level shifts of 4 noise sds or more */
 	double shifted_up;	/* what the sharp up-shifts rise together */
 	double gradual;		/* what the other changes between runs move */
+	double inside_rise;	/* what the runs rise inside themselves (lines) */
 	double line_fit;	/* share of the variance a line explains */
 	double shift_fit;	/* share the flat runs between level shifts explain */
 	double tail_rise;	/* what the line over the last third rises */

@@ -459,7 +459,7 @@ static void _seep_report(const struct detect_params *p, const struct series *s,
 			 const struct seep_window *w, double tt, const double *off,
 			 size_t min_tail, struct detect_result *r)
 {
-	size_t start = seep_window__onset(w, min_tail), rs, back;
+	size_t start = seep_window__onset(w, min_tail), rs;
 	struct line best = w->line;
 	double added, grown;
 	struct seep_window from_onset;
@@ -474,11 +474,8 @@ static void _seep_report(const struct detect_params *p, const struct series *s,
 	/* the restarts added back inside the window make it a sawtooth when
 	 * they gave back a real share of the growth (a drop of the background
 	 * during a leak's ramp is not a restart of the leak) */
-	/* a restart just before the window (as far back as the window is
-	 * long) counts: the tooth the window holds grew from its base */
-	back = best.from > best.to - best.from ? best.from - (best.to - best.from) : 0;
-	rs = _count_restarts(off, back, best.to);
-	added = off[best.to - 1] - off[back];
+	rs = _count_restarts(off, best.from, best.to);
+	added = off[best.to - 1] - off[best.from];
 	grown = best.slope * (double)(best.to - best.from);
 	if (rs && added >= DETECT_RESTART_SHARE * fmax(grown, added)) {
 		r->pattern = PATTERN_SAWTOOTH;
