@@ -274,7 +274,6 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 	knots = malloc(nk * sizeof(*knots));
 	if (!r || !tmp || !knots)
 		goto cleanup;
-	sig = robust__diff_noise(f + from, n, 1, NULL) / sqrt(2.0);
 	for (size_t j = 0; j < nk; j++) {
 		size_t c = j * stride, lo = c > w / 2 ? c - w / 2 : 0, hi = c + w / 2 < n ? c + w / 2 : n;
 
@@ -299,6 +298,7 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 	len = b - a;
 	if (b >= n || !a || len * 10 >= n)
 		goto cleanup;
+	sig = robust__diff_noise(f + from, n, 1, NULL) / sqrt(2.0);
 	na = a > 3 * len + 12 ? a - 3 * len - 12 : 0;
 	nb = b + 3 * len + 12 < n ? b + 3 * len + 12 : n;
 	for (size_t i = na; i < nb; i++) {
