@@ -254,10 +254,10 @@ cleanup:
  * neighbourhood: the samples above half its height form one run of at
  * most a tenth of the window that starts and ends inside it; within three
  * run lengths (and 12 samples) either side nothing else reaches half its
- * height, and the level after (the median of the neighbourhood after it)
- * is within 0.3 of it of the level before; it stands 6 noise sds (lag-1,
- * the whole window) above the base, and 3 robust sds of the residuals of
- * the neighbourhood and of the window. */
+ * height, and nowhere else 0.8 of it; the level after (the median of the
+ * neighbourhood after it) is within 0.3 of it of the level before; it
+ * stands 6 noise sds (lag-1, the whole window) above the base, and 3
+ * robust sds of the residuals of the neighbourhood and of the window. */
 bool classify__spike(const double *f, size_t from, size_t to, struct classify_why *why)
 {
 	size_t n = to - from, w = n / 6, stride = n / 48 ? n / 48 : 1, nk, a, b, k = 0, len;
@@ -299,6 +299,9 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 	if (b >= n || !a || len * 10 >= n)
 		goto cleanup;
 	sig = robust__diff_noise(f + from, n, 1, NULL) / sqrt(2.0);
+	for (size_t i = 0; i < n; i++)
+		if ((i + 2 * len < a || i >= b + 2 * len) && r[i] > 0.8 * e)
+			goto cleanup;	/* another one about as high: not one spike */
 	na = a > 3 * len + 12 ? a - 3 * len - 12 : 0;
 	nb = b + 3 * len + 12 < n ? b + 3 * len + 12 : n;
 	for (size_t i = na; i < nb; i++) {
