@@ -663,6 +663,8 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 	struct background *bgs = NULL;
 	char **names = NULL;
 	size_t nbg = 0, total = 0, stair_cnt[4] = { 0 }, stair_hit[4] = { 0 };
+	/* seep's pattern per kind: right, and series (split by its verdict) */
+	size_t pat_ok[2][NKINDS] = { { 0 } }, pat_n[2][NKINDS] = { { 0 } };
 	/* short kinds by rise / noise: [leak, non-leak][bin], and called a leak */
 	size_t short_cnt[2][4] = { { 0 } }, short_leak[2][DETECT_NALGOS][4] = { { { 0 } } };
 	FILE *out = NULL;
@@ -730,8 +732,11 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 					sc[a].tn += !res.leak;
 					sc[a].hit[k] += !res.leak;
 				}
-				if (a == DETECT_SEEP)
+				if (a == DETECT_SEEP) {
 					conf[smp.pattern][res.pattern]++;
+					pat_n[res.leak][k]++;
+					pat_ok[res.leak][k] += res.pattern == smp.pattern;
+				}
 				if (k == POS_SHORT || k == NEG_SHORT) {
 					int neg = k == NEG_SHORT, b = smp.rise_snr < 1 ? 0 :
 						smp.rise_snr < 2 ? 1 : smp.rise_snr < 3 ? 2 : 3;
@@ -790,6 +795,23 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 			   "detector with its defaults\n\n",
 			total, nbg, NKINDS, NSEEDS, (unsigned long long)seed);
 		print_tables(f, sc, conf, conf_old, total);
+		fprintf(f, "\nseep's pattern right per kind, by its verdict (share right, and "
+			   "series):\n\n| verdict |");
+		for (int k = 0; k < NKINDS; k++)
+			fprintf(f, " %c%s |", k < NPOS ? '+' : '-', kind_names[k]);
+		fprintf(f, "\n|---|");
+		for (int k = 0; k < NKINDS; k++)
+			fprintf(f, "---:|");
+		for (int l = 1; l >= 0; l--) {
+			fprintf(f, "\n| %s |", l ? "leak" : "no leak");
+			for (int k = 0; k < NKINDS; k++)
+				if (pat_n[l][k])
+					fprintf(f, " %.2f (%zu) |", ratio(pat_ok[l][k], pat_n[l][k]),
+						pat_n[l][k]);
+				else
+					fprintf(f, " - |");
+		}
+		fputc('\n', f);
 		fprintf(f, "\nInjected stairs by step height over the background's noise (robust sd "
 			   "of its hourly differences before the onset): series, and the share seep "
 			   "calls `stair`:\n\n| step / noise | < 1 | 1-2 | 2-5 | ≥ 5 |\n"

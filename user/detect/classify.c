@@ -631,13 +631,20 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 		tail_rise = r_t;
 	}
 	why->tail_rise = tail_rise;
-	/* no significant change */
 	step_fit = sse0 > 0 ? 1 - sg.sse1 / sse0 : 0;
 	{
 		double s_a;
 
 		_line_sse(v, from + sg.split1, to, &s_a, &after_rise);
 	}
+	/* one sharp rise of 6 noise sds that stays, and no sharp fall: a
+	 * plateau however much the background wanders around it */
+	if (ups == 1 && !downs && max_up >= 6 * noise && sg.step1 > 0 &&
+	    fabs(after_rise) < 0.5 * max_up) {
+		pat = _decide(why, CLASSIFY_LEVELLED, PATTERN_PLATEAU);
+		goto out;
+	}
+	/* no significant change */
 	if (fmax(fabs(sg.step1), fabs(line_rise)) < 4 * noise ||
 	    (why->line_fit < 0.5 && step_fit < 0.5)) {
 		pat = _decide(why, CLASSIFY_UNEXPLAINED, PATTERN_NONE);
@@ -650,7 +657,7 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	/* stair: two up-shifts or more, no large fall, the runs explaining
 	 * the series better than the line, each run flat */
 	if (ups >= 2 && sharp_up >= 0.5 * (sg.mean[sg.k - 1] - sg.mean[0]) &&
-	    max_up <= 0.75 * sharp_up && inside < 1.2 * sharp_up &&
+	    max_up <= 0.67 * sharp_up && inside < 1.2 * sharp_up &&
 	    1 - why->shift_fit < 0.75 * (1 - why->line_fit)) {
 		pat = _decide(why, CLASSIFY_SHIFTS, PATTERN_STAIR);
 		goto out;
