@@ -395,9 +395,31 @@ static double _seg_sse(const double *p, const double *q, size_t a, size_t b)
 /* Splits v[0, n) into flat runs (at least MINSEG samples each): the split
  * that lowers the squared error most, while it lowers it by more than
  * GAIN, at most SEG_MAX runs. P and Q have n + 1 entries (scratch). */
+/* The best split of run [A, B) (at least MINSEG samples either side): its
+ * gain in *GAIN (0 and *AT = A when the run is too short). */
+static void _best_split(const double *p, const double *q, size_t a, size_t b, size_t minseg,
+			double *gain, size_t *at)
+{
+	double whole = _seg_sse(p, q, a, b);
+
+	*gain = 0;
+	*at = a;
+	for (size_t i = a + minseg; i + minseg <= b; i++) {
+		double g = whole - _seg_sse(p, q, a, i) - _seg_sse(p, q, i, b);
+
+		if (g > *gain) {
+			*gain = g;
+			*at = i;
+		}
+	}
+}
+
 static void _segment(const double *v, size_t n, size_t minseg, double gain, double *p,
 		     double *q, struct segs *sg)
 {
+	double g[SEG_MAX];	/* each run's best split, kept until the run is split */
+	size_t gi[SEG_MAX];
+
 	p[0] = q[0] = 0;
 	for (size_t i = 0; i < n; i++) {
 		p[i + 1] = p[i] + v[i];
@@ -409,34 +431,28 @@ static void _segment(const double *v, size_t n, size_t minseg, double gain, doub
 	sg->sse1 = _seg_sse(p, q, 0, n);
 	sg->step1 = 0;
 	sg->split1 = n / 2;
+	_best_split(p, q, 0, n, minseg, &g[0], &gi[0]);
 	while (sg->k < SEG_MAX) {
-		double best = gain;
-		size_t bj = SEG_MAX, bi = 0;
+		size_t bj = 0, bi;
 
-		for (size_t j = 0; j < sg->k; j++) {
-			size_t a = sg->at[j], b = sg->at[j + 1];
-			double whole = _seg_sse(p, q, a, b);
-
-			for (size_t i = a + minseg; i + minseg <= b; i++) {
-				double g = whole - _seg_sse(p, q, a, i) - _seg_sse(p, q, i, b);
-
-				if (g > best) {
-					best = g;
-					bj = j;
-					bi = i;
-				}
-			}
-		}
-		if (bj == SEG_MAX)
+		for (size_t j = 1; j < sg->k; j++)
+			if (g[j] > g[bj])
+				bj = j;
+		if (!(g[bj] > gain))
 			break;
+		bi = gi[bj];
 		if (sg->k == 1) {
 			sg->split1 = bi;
-			sg->sse1 = _seg_sse(p, q, 0, n) - best;
+			sg->sse1 = _seg_sse(p, q, 0, n) - g[0];
 			sg->step1 = (p[n] - p[bi]) / (double)(n - bi) - p[bi] / (double)bi;
 		}
 		memmove(sg->at + bj + 2, sg->at + bj + 1, (sg->k - bj) * sizeof(sg->at[0]));
+		memmove(g + bj + 2, g + bj + 1, (sg->k - bj - 1) * sizeof(g[0]));
+		memmove(gi + bj + 2, gi + bj + 1, (sg->k - bj - 1) * sizeof(gi[0]));
 		sg->at[bj + 1] = bi;
 		sg->k++;
+		_best_split(p, q, sg->at[bj], bi, minseg, &g[bj], &gi[bj]);
+		_best_split(p, q, bi, sg->at[bj + 2], minseg, &g[bj + 1], &gi[bj + 1]);
 	}
 	sg->sse = 0;
 	for (size_t j = 0; j < sg->k; j++) {
