@@ -745,8 +745,8 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 					short_leak[neg][a][b] += neg ? res.leak : ok;
 				}
 				if (a == DETECT_SEEP && k == POS_STAIR) {
-					int b = smp.step_snr < 1 ? 0 : smp.step_snr < 2 ? 1 :
-						smp.step_snr < 5 ? 2 : 3;
+					int b = smp.step_snr < 2 ? 0 : smp.step_snr < 4 ? 1 :
+						smp.step_snr < 6 ? 2 : 3;
 
 					stair_cnt[b]++;
 					stair_hit[b] += res.pattern == PATTERN_STAIR;
@@ -814,7 +814,7 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 		fputc('\n', f);
 		fprintf(f, "\nInjected stairs by step height over the background's noise (robust sd "
 			   "of its hourly differences before the onset): series, and the share seep "
-			   "calls `stair`:\n\n| step / noise | < 1 | 1-2 | 2-5 | ≥ 5 |\n"
+			   "calls `stair`:\n\n| step / noise | < 2 | 2-4 | 4-6 | ≥ 6 |\n"
 			   "|---|---:|---:|---:|---:|\n| series | %zu | %zu | %zu | %zu |\n"
 			   "| called stair | %.2f | %.2f | %.2f | %.2f |\n",
 			stair_cnt[0], stair_cnt[1], stair_cnt[2], stair_cnt[3],
