@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "detect/detect.h"
+#include "detect/robust.h"
 #include "detect/series.h"
 
 extern char **environ;
@@ -50,23 +51,27 @@ extern char **environ;
 enum kind {
 	POS_LINEAR, POS_LATE, POS_SAW0, POS_SAW1, POS_SAWN, POS_SAWLATE, POS_STAIR, POS_SHORT,
 	NEG_REAL, NEG_SHIFTED, NEG_BOUNDED, NEG_PLATEAU, NEG_SPIKE, NEG_SHORT,
-	NKINDS
+	NKINDS,
+	/* not scored: the stair recipe before steps were sized to the noise,
+	 * kept as a row of the pattern table (drawn from the same generator
+	 * state as `stair`, so the row is the old one) */
+	STAIR_OLD = NKINDS
 };
 #define NPOS (POS_SHORT + 1)
 
-static const char *const kind_names[NKINDS] = {
+static const char *const kind_names[NKINDS + 1] = {
 	"linear", "late", "saw0", "saw1", "sawmany", "sawlate", "stair", "short",
-	"real", "shifted", "bounded", "plateau", "spike", "short",
+	"real", "shifted", "bounded", "plateau", "spike", "short", "stair-old",
 };
 
 /* The pattern each kind should be given (its growth, by construction). */
-static const enum detect_pattern kind_pattern[NKINDS] = {
+static const enum detect_pattern kind_pattern[NKINDS + 1] = {
 	[POS_LINEAR] = PATTERN_STEADY, [POS_LATE] = PATTERN_STEADY, [POS_SAW0] = PATTERN_STEADY,
 	[POS_SAW1] = PATTERN_SAWTOOTH, [POS_SAWN] = PATTERN_SAWTOOTH,
 	[POS_SAWLATE] = PATTERN_SAWTOOTH, [POS_STAIR] = PATTERN_STAIR,
 	[POS_SHORT] = PATTERN_STEADY, [NEG_REAL] = PATTERN_NONE, [NEG_SHIFTED] = PATTERN_NONE,
 	[NEG_BOUNDED] = PATTERN_PLATEAU, [NEG_PLATEAU] = PATTERN_PLATEAU,
-	[NEG_SPIKE] = PATTERN_SPIKE, [NEG_SHORT] = PATTERN_NONE,
+	[NEG_SPIKE] = PATTERN_SPIKE, [NEG_SHORT] = PATTERN_NONE, [STAIR_OLD] = PATTERN_STAIR,
 };
 
 /* A background: the real series averaged to 5 minutes, and SHORT_HOURS of
@@ -113,6 +118,7 @@ struct sample {
 };
 
 
+/* The median of v[0, n) (v is left alone). */
 static double median(const double *v, size_t n)
 {
 	double *c = malloc(n * sizeof(*c)), m;
@@ -120,38 +126,16 @@ static double median(const double *v, size_t n)
 	if (!c)
 		return 0;
 	memcpy(c, v, n * sizeof(*c));
-	for (size_t i = 1; i < n; i++) {
-		double x = c[i];
-		size_t j = i;
-
-		for (; j > 0 && c[j - 1] > x; j--)
-			c[j] = c[j - 1];
-		c[j] = x;
-	}
-	m = c[n / 2];
+	m = robust__median(c, n);
 	free(c);
 	return m;
 }
 
-/* Robust noise of v[0, n) over an hour: 1.4826 · MAD of v[i+12] - v[i]
- * (5-minute samples), over √2. */
-/* Robust sd (1.4826 · MAD) of v[i + LAG] - v[i]: how far the series moves
- * over LAG samples by itself (0 when it has too few pairs). */
+/* How far v[0, n) moves over LAG samples by itself: the robust sd of its
+ * lag differences (0 when it has too few pairs). */
 static double lag_noise(const double *v, size_t n, size_t lag)
 {
-	size_t m = n > lag ? n - lag : 0;
-	double *d, med, mad;
-
-	if (m < 3 || !(d = malloc(m * sizeof(*d))))
-		return 0;
-	for (size_t i = 0; i < m; i++)
-		d[i] = v[i + lag] - v[i];
-	med = median(d, m);
-	for (size_t i = 0; i < m; i++)
-		d[i] = fabs(d[i] - med);
-	mad = median(d, m);
-	free(d);
-	return 1.4826 * mad;
+	return robust__diff_noise(v, n, lag, NULL);
 }
 
 /* The least-squares line's rise over v[0, n). */
@@ -168,21 +152,10 @@ static double line_rise(const double *v, size_t n)
 	return sxx > 0 ? sxy / sxx * (double)(n - 1) : 0;
 }
 
+/* Per-sample noise of v[0, n) at an hour (12 samples of 5 minutes). */
 static double hour_noise(const double *v, size_t n)
 {
-	size_t m = n > 12 ? n - 12 : 0;
-	double *d, med, mad;
-
-	if (m < 3 || !(d = malloc(m * sizeof(*d))))
-		return 0;
-	for (size_t i = 0; i < m; i++)
-		d[i] = v[i + 12] - v[i];
-	med = median(d, m);
-	for (size_t i = 0; i < m; i++)
-		d[i] = fabs(d[i] - med);
-	mad = median(d, m);
-	free(d);
-	return 1.4826 * mad / sqrt(2.0);
+	return robust__diff_noise(v, n, 12, NULL) / sqrt(2.0);
 }
 
 /* A leak, by the paper's definition, reaches U = 100 within C = 7 days: the
@@ -298,18 +271,37 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 			 period / hour, level + amp);
 		break;
 	}
-	case POS_STAIR: {
+	case POS_STAIR:
+	case STAIR_OLD: {
 		double f = uni(r, 0.45, 0.8), period = uni(r, 2, 8) * hour, rise = uni(r, 10, 40);
 		size_t on = (size_t)(f * (double)n), steps;
+		double noise, step;
 
 		rise = reaching(rise, level, (double)(n - on), hour);
 		steps = (size_t)((double)(n - on) / period) + 1;
-		/* a stair by its definition has jumps above the noise: these
-		 * steps are measured against the noise of the series before
-		 * the onset over an hour (the report counts the visible ones) */
-		out->step_snr = rise / (double)steps / fmax(hour_noise(v, on), 1e-9);
+		/* a stair by its definition has jumps above the noise: the
+		 * noise of the series before the onset over an hour. The old
+		 * recipe's steps were rise / steps whatever the noise (most
+		 * of them below it); a step is now at least 4 noise sds, with
+		 * fewer steps (at least 2) further apart for the same rise */
+		noise = fmax(hour_noise(v, on), 1e-9);
+		step = rise / (double)steps;
+		if (kind == POS_STAIR && step < 4 * noise) {
+			double top;
+
+			step = 4 * noise * uni(r, 1, 1.5);
+			steps = (size_t)fmax(3, floor(rise / step));
+			period = (double)(n - on) / (double)steps;
+			rise = step * (double)steps;
+			/* the whole series moves down if the top would pass 97 */
+			top = level + rise + 3 * sigma;
+			if (top > 97)
+				for (size_t i = 0; i < n; i++)
+					v[i] -= fmin(top - 97, level - 5);
+		}
+		out->step_snr = step / noise;
 		for (size_t i = on; i < n; i++)
-			v[i] += rise / (double)steps * (floor((double)(i - on) / period) + 1);
+			v[i] += step * (floor((double)(i - on) / period) + 1);
 		out->onset = on;
 		snprintf(out->recipe, sizeof(out->recipe),
 			 "level %.1f noise %.1f onset %.2f step every %.1fh, %zu steps, rise %.1f",
@@ -491,7 +483,7 @@ static double ratio(size_t a, size_t b)
 }
 
 static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_NPATTERNS],
-			 size_t total)
+			 const size_t *conf_old, size_t total)
 {
 	fprintf(f, "| detector | precision | recall | F1 | TP | FP | FN | time per series |\n");
 	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -550,6 +542,16 @@ static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_
 		for (int q = 0; q < PATTERN_NPATTERNS; q++)
 			fprintf(f, q == t ? " **%.2f** |" : " %.2f |", ratio(conf[t][q], row));
 		fprintf(f, " %zu |\n", row);
+		if (t == PATTERN_STAIR) {
+			size_t old = 0;
+
+			for (int q = 0; q < PATTERN_NPATTERNS; q++)
+				old += conf_old[q];
+			fprintf(f, "| stair (old recipe: steps below the noise) |");
+			for (int q = 0; q < PATTERN_NPATTERNS; q++)
+				fprintf(f, q == t ? " *%.2f* |" : " %.2f |", ratio(conf_old[q], old));
+			fprintf(f, " %zu |\n", old);
+		}
 	}
 }
 
@@ -573,7 +575,13 @@ static const char recipe_md[] =
 "  base level), then a second tooth 30-90 % of the way up.\n"
 "- `sawmany`: from an onset in [0.2, 0.6], teeth of [8, 30] h (at least 2.5 teeth).\n"
 "- `sawlate`: teeth of [16, 30] h, 1-3 restarts, the last one 6-14 h before the end.\n"
-"- `stair`: from an onset in [0.45, 0.8], a step every [2, 8] h, [10, 40] points.\n"
+"- `stair`: from an onset in [0.45, 0.8], a step every [2, 8] h, [10, 40] points;\n"
+"  a step is at least 4 noise sds (the robust sd of the hourly differences\n"
+"  before the onset, over √2; [4, 6] sds when the drawn step is smaller, with\n"
+"  fewer steps, at least 3, further apart, and the series moved down when its\n"
+"  top would pass 97 %). The old recipe (steps of rise /\n"
+"  steps whatever the noise, most of them below it) keeps its row in the\n"
+"  pattern table, from the same draws.\n"
 "- `short`: 2-6 h at 10 s, a ramp of [2, 6] points from an onset in [0.2, 0.5].\n\n"
 "Non-leaks (negatives):\n\n"
 "- `real`: the real series unchanged (level 57–98 %, daily cycles).\n"
@@ -650,10 +658,13 @@ static void print_short(FILE *f, size_t cnt[2][4], size_t leak[2][DETECT_NALGOS]
 static int eval(const char *dir, uint64_t seed, const char *md, const char *heading)
 {
 	size_t conf[PATTERN_NPATTERNS][PATTERN_NPATTERNS] = { { 0 } };
+	size_t conf_old[PATTERN_NPATTERNS] = { 0 };	/* the old stair recipe's row */
 	struct score sc[DETECT_NALGOS] = { 0 };
 	struct background *bgs = NULL;
 	char **names = NULL;
 	size_t nbg = 0, total = 0, stair_cnt[4] = { 0 }, stair_hit[4] = { 0 };
+	/* seep's pattern per kind: right, and series (split by its verdict) */
+	size_t pat_ok[2][NKINDS] = { { 0 } }, pat_n[2][NKINDS] = { { 0 } };
 	/* short kinds by rise / noise: [leak, non-leak][bin], and called a leak */
 	size_t short_cnt[2][4] = { { 0 } }, short_leak[2][DETECT_NALGOS][4] = { { { 0 } } };
 	FILE *out = NULL;
@@ -671,6 +682,23 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 			struct sample smp = { 0 };
 			int pos = k < NPOS;
 
+			if (k == POS_STAIR) {
+				/* the old stair recipe, for its row of the pattern table */
+				struct rng ro = r;
+				struct sample so = { 0 };
+				struct detect_input in = { .raw = &so.s };
+				struct detect_params p;
+				struct detect_result res;
+
+				if (make_sample(&bgs[b], STAIR_OLD, &ro, &so))
+					return 1;
+				detect_params__init_derived(&p);
+				tune_set(&p);
+				if (detect__run(&p, DETECT_SEEP, &in, &res))
+					return 1;
+				conf_old[res.pattern]++;
+				series__release(&so.s);
+			}
 			if (make_sample(&bgs[b], (enum kind)k, &r, &smp))
 				return 1;
 			total++;
@@ -704,8 +732,11 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 					sc[a].tn += !res.leak;
 					sc[a].hit[k] += !res.leak;
 				}
-				if (a == DETECT_SEEP)
+				if (a == DETECT_SEEP) {
 					conf[smp.pattern][res.pattern]++;
+					pat_n[res.leak][k]++;
+					pat_ok[res.leak][k] += res.pattern == smp.pattern;
+				}
 				if (k == POS_SHORT || k == NEG_SHORT) {
 					int neg = k == NEG_SHORT, b = smp.rise_snr < 1 ? 0 :
 						smp.rise_snr < 2 ? 1 : smp.rise_snr < 3 ? 2 : 3;
@@ -714,8 +745,8 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 					short_leak[neg][a][b] += neg ? res.leak : ok;
 				}
 				if (a == DETECT_SEEP && k == POS_STAIR) {
-					int b = smp.step_snr < 1 ? 0 : smp.step_snr < 2 ? 1 :
-						smp.step_snr < 5 ? 2 : 3;
+					int b = smp.step_snr < 2 ? 0 : smp.step_snr < 4 ? 1 :
+						smp.step_snr < 6 ? 2 : 3;
 
 					stair_cnt[b]++;
 					stair_hit[b] += res.pattern == PATTERN_STAIR;
@@ -731,10 +762,12 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 						detect__pattern_name(res.pattern));
 				if (getenv("EVAL_PATTERN") && a == DETECT_SEEP &&
 				    res.pattern != smp.pattern)
-					fprintf(stderr, "pattern %c%-9s %-14s %s: %s, built %s\n",
+					fprintf(stderr, "pattern %c%-9s %-14s %s: %s, built %s "
+						"(%s, restarts %zu)\n",
 						pos ? '+' : '-', kind_names[k], names[b], smp.recipe,
 						detect__pattern_name(res.pattern),
-						detect__pattern_name(smp.pattern));
+						detect__pattern_name(smp.pattern),
+						res.leak ? "leak" : "no leak", res.restarts);
 			}
 			series__release(&smp.s);
 		}
@@ -761,10 +794,27 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 		fprintf(f, "%zu series (%zu backgrounds × %d kinds × %d seeds from %llu), each "
 			   "detector with its defaults\n\n",
 			total, nbg, NKINDS, NSEEDS, (unsigned long long)seed);
-		print_tables(f, sc, conf, total);
+		print_tables(f, sc, conf, conf_old, total);
+		fprintf(f, "\nseep's pattern right per kind, by its verdict (share right, and "
+			   "series):\n\n| verdict |");
+		for (int k = 0; k < NKINDS; k++)
+			fprintf(f, " %c%s |", k < NPOS ? '+' : '-', kind_names[k]);
+		fprintf(f, "\n|---|");
+		for (int k = 0; k < NKINDS; k++)
+			fprintf(f, "---:|");
+		for (int l = 1; l >= 0; l--) {
+			fprintf(f, "\n| %s |", l ? "leak" : "no leak");
+			for (int k = 0; k < NKINDS; k++)
+				if (pat_n[l][k])
+					fprintf(f, " %.2f (%zu) |", ratio(pat_ok[l][k], pat_n[l][k]),
+						pat_n[l][k]);
+				else
+					fprintf(f, " - |");
+		}
+		fputc('\n', f);
 		fprintf(f, "\nInjected stairs by step height over the background's noise (robust sd "
 			   "of its hourly differences before the onset): series, and the share seep "
-			   "calls `stair`:\n\n| step / noise | < 1 | 1-2 | 2-5 | ≥ 5 |\n"
+			   "calls `stair`:\n\n| step / noise | < 2 | 2-4 | 4-6 | ≥ 6 |\n"
 			   "|---|---:|---:|---:|---:|\n| series | %zu | %zu | %zu | %zu |\n"
 			   "| called stair | %.2f | %.2f | %.2f | %.2f |\n",
 			stair_cnt[0], stair_cnt[1], stair_cnt[2], stair_cnt[3],
@@ -1164,10 +1214,14 @@ static int sample(const char *dir, const char *kind, size_t bg, uint64_t seed)
 	/* "short" names the leak; "short-" the short non-leak */
 	if (!strcmp(kind, "short-"))
 		k = NEG_SHORT;
-	if (k == NKINDS || load_backgrounds(dir, &bgs, &names, &nbg) || bg >= nbg)
+	/* "stair-old": the old stair recipe, from the stair's draws */
+	if (k == NKINDS && strcmp(kind, kind_names[STAIR_OLD]))
+		return 2;
+	if (load_backgrounds(dir, &bgs, &names, &nbg) || bg >= nbg)
 		return 2;
 	{
-		struct rng r = { seed ^ (0x100000001b3ULL * (bg * NKINDS + (size_t)k + 1)) };
+		size_t kr = k == STAIR_OLD ? POS_STAIR : (size_t)k;
+		struct rng r = { seed ^ (0x100000001b3ULL * (bg * NKINDS + kr + 1)) };
 
 		if (make_sample(&bgs[bg], (enum kind)k, &r, &smp))
 			return 1;

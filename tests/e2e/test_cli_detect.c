@@ -91,6 +91,15 @@ Test(cli_detect, leak_json)
 	cr_assert(json_is_true(json_object_get(j, "leak")));
 	cr_assert_str_eq(json_string_value(json_object_get(j, "algorithm")), "seep");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "pattern")), "steady");
+	/* why: the rule that chose it, and a ramp that a line explains */
+	{
+		json_t *why = json_object_get(j, "pattern_why");
+
+		cr_assert(json_is_object(why));
+		cr_assert_str_eq(json_string_value(json_object_get(why, "rule")), "sustained trend");
+		cr_assert_gt(json_number_value(json_object_get(why, "line_fit")), 0.9);
+		cr_assert_eq(json_integer_value(json_object_get(why, "drops")), 0);
+	}
 	double ws = json_number_value(json_object_get(j, "window_start"));
 	double we = json_number_value(json_object_get(j, "window_end"));
 	cr_assert_lt(ws, we);
@@ -140,6 +149,7 @@ Test(cli_detect, flat_is_not_a_leak)
 	cr_assert(json_is_null(json_object_get(j, "window_start")));
 	cr_assert(json_is_null(json_object_get(j, "time_to_threshold_s")));
 	cr_assert_str_eq(json_string_value(json_object_get(j, "pattern")), "none");
+	cr_assert_not_null(json_object_get(json_object_get(j, "pattern_why"), "rule"));
 	json_decref(j);
 }
 

@@ -307,6 +307,39 @@ static void print_explain(const struct detect_explain *ex)
 	}
 }
 
+/* Why the pattern was chosen: the rule that decided and what it saw. */
+static json_t *pattern_why_json(const struct classify_why *w)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "rule", json_string(classify__rule_text(w->rule)));
+	json_object_set_new(j, "noise", num_or_null(w->noise));
+	json_object_set_new(j, "range", num_or_null(w->range));
+	json_object_set_new(j, "rise", num_or_null(w->rise));
+	json_object_set_new(j, "drops", json_integer((json_int_t)w->drops));
+	json_object_set_new(j, "shifts_up", json_integer((json_int_t)w->shifts_up));
+	json_object_set_new(j, "shifts_down", json_integer((json_int_t)w->shifts_down));
+	json_object_set_new(j, "shifted_up", num_or_null(w->shifted_up));
+	json_object_set_new(j, "inside_rise", num_or_null(w->inside_rise));
+	json_object_set_new(j, "line_fit", num_or_null(w->line_fit));
+	json_object_set_new(j, "shift_fit", num_or_null(w->shift_fit));
+	json_object_set_new(j, "tail_rise", num_or_null(w->tail_rise));
+	json_object_set_new(j, "spike_sd", num_or_null(w->spike));
+	return j;
+}
+
+static void print_pattern_why(const struct detect_result *r)
+{
+	const struct classify_why *w = &r->why;
+
+	printf("  pattern %s: %s\n    noise %.3g, range %.4g, rise %.4g; drops %zu; level shifts "
+	       "up %zu (%.4g) down %zu, runs rising %.4g inside; line fit %.2f, shift fit %.2f; "
+	       "tail rise %.4g; spike %.3g sd\n", detect__pattern_name(r->pattern),
+	       classify__rule_text(w->rule), w->noise, w->range, w->rise, w->drops, w->shifts_up,
+	       w->shifted_up, w->shifts_down, w->inside_rise, w->line_fit, w->shift_fit,
+	       w->tail_rise, w->spike);
+}
+
 static void print_json(const struct opts *o, const struct series *s,
 		       const struct detect_result *r, double threshold,
 		       const struct detect_explain *ex)
@@ -330,6 +363,7 @@ static void print_json(const struct opts *o, const struct series *s,
 	json_object_set_new(j, "time_to_threshold_s", num_or_null(r->time_to_threshold_s));
 	json_object_set_new(j, "pattern", json_string(detect__pattern_name(r->pattern)));
 	json_object_set_new(j, "restarts", json_integer((json_int_t)r->restarts));
+	json_object_set_new(j, "pattern_why", pattern_why_json(&r->why));
 	json_object_set_new(j, "threshold", json_real(threshold));
 	json_object_set_new(j, "samples", json_integer((json_int_t)s->n));
 	json_object_set_new(j, "step_s", json_real(s->step));
@@ -499,8 +533,10 @@ int cmd_detect(int argc, char **argv)
 		print_json(&o, &analysed, &r, o.params.threshold, in.explain);
 	} else {
 		print_text(&o, &analysed, &r, o.params.threshold);
-		if (in.explain)
+		if (in.explain) {
 			print_explain(in.explain);
+			print_pattern_why(&r);
+		}
 	}
 	ret = EXIT_OK;
 cleanup:

@@ -41,6 +41,7 @@
 
 #include <stddef.h>
 
+#include "detect/classify.h"
 #include "detect/params.h"
 #include "detect/seep_window.h"
 #include "detect/series.h"
@@ -54,16 +55,6 @@ enum detect_algo {
 	DETECT_NALGOS
 };
 
-enum detect_pattern {
-	PATTERN_STEADY,		/* continuous growth */
-	PATTERN_SPIKE,		/* one short excursion that comes back */
-	PATTERN_STAIR,		/* growth concentrated in a few jumps */
-	PATTERN_SAWTOOTH,	/* growth interrupted by restarts */
-	PATTERN_PLATEAU,	/* growth that levelled off: a step or a saturating rise */
-	PATTERN_NONE,		/* no growth above the noise */
-	PATTERN_NPATTERNS
-};
-
 struct detect_result {
 	enum detect_algo algo;
 	int leak;
@@ -75,6 +66,7 @@ struct detect_result {
 	double time_to_threshold_s;	/* INFINITY when never */
 	enum detect_pattern pattern;
 	size_t restarts;		/* sawtooth resets inside the window */
+	struct classify_why why;	/* what the pattern was chosen on */
 	size_t ncp;			/* change points used (CPD algorithms) */
 };
 
@@ -82,6 +74,9 @@ struct detect_result {
  * landing; and how many seep_min_window_s make a tooth long */
 #define DETECT_TOOTH_BASE_FRAC 0.2
 #define DETECT_LONG_TOOTH 1.0
+/* a window's restarts make its pattern sawtooth when what they gave back
+ * is at least this share of the growth (the de-sawed line's rise) */
+#define DETECT_RESTART_SHARE 0.4
 
 /* --explain: what seep's detector tried. Candidates are the windows at
  * lengths spaced by a factor 1.25 from the longest down, and the one

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "detect/classify.h"
 #include "detect/detect.h"
 #include "detect/series.h"
 
@@ -129,5 +130,247 @@ Test(classify, window_is_judged_alone)
 	}
 	cr_assert_eq(detect__classify(&s, N / 2, N, NULL), PATTERN_STEADY);
 	cr_assert_eq(detect__classify(&s, 0, N / 2, NULL), PATTERN_NONE);
+	series__release(&s);
+}
+
+/* --- each class by the rule that names it ------------------------------- */
+
+static const enum classify_rule class_rule[PATTERN_NPATTERNS] = {
+	[PATTERN_STEADY] = CLASSIFY_TREND, [PATTERN_SPIKE] = CLASSIFY_EXCURSION,
+	[PATTERN_STAIR] = CLASSIFY_SHIFTS, [PATTERN_SAWTOOTH] = CLASSIFY_RESTARTS,
+	[PATTERN_PLATEAU] = CLASSIFY_LEVELLED,
+};
+
+ParameterizedTestParameters(classify, why_names_the_rule)
+{
+	static struct gen g[NCLASSES - 1];
+	size_t k = 0;
+
+	for (size_t c = 0; c < NCLASSES; c++)
+		if (classes[c] != PATTERN_NONE)
+			g[k++] = (struct gen){ classes[c], 0.3, 3 };
+	return cr_make_param_array(struct gen, g, k);
+}
+
+ParameterizedTest(struct gen *g, classify, why_names_the_rule)
+{
+	struct classify_why why;
+	struct series s;
+	enum detect_pattern got;
+
+	generate(g, &s);
+	got = classify__window(s.v, 0, s.n, NULL, &why);
+	cr_assert_eq(got, g->want, "got %s", detect__pattern_name(got));
+	cr_assert_eq(why.rule, class_rule[g->want], "%s: rule '%s'", detect__pattern_name(got),
+		     classify__rule_text(why.rule));
+	cr_assert_gt(why.noise, 0);
+	cr_assert_gt(why.range, 0);
+	if (g->want == PATTERN_STAIR) {
+		/* 3-5 runs of 6-10: two sharp up-shifts at least, none down */
+		cr_assert_geq(why.shifts_up, 2);
+		cr_assert_eq(why.shifts_down, 0);
+		cr_assert_gt(why.shift_fit, why.line_fit);
+	}
+	if (g->want == PATTERN_STEADY)
+		cr_assert_gt(why.line_fit, 0.9);
+	series__release(&s);
+}
+
+/* Flat series whose whole range is a thousandth to a quarter of a point
+ * (quantised or jittering around 50 %) have no pattern: none, never
+ * sawtooth, whatever the shape of the jitter. */
+Test(classify, tiny_ranges_are_none)
+{
+	static const double ranges[] = { 0.001, 0.01, 0.1, 0.25 };
+	struct series s;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (size_t r = 0; r < 4; r++)
+		for (int shape = 0; shape < 3; shape++) {
+			struct classify_why why;
+			enum detect_pattern got;
+
+			for (size_t i = 0; i < N; i++) {
+				double u = shape == 0 ? (double)(i % 7 == 0) :	/* blips */
+					   shape == 1 ? fmod((double)i, 48) / 48 :	/* teeth */
+					   (double)((i * 2654435761u) % 1000) / 1000;	/* jitter */
+
+				s.t[i] = 1.3e9 + (double)i * STEP;
+				s.v[i] = 50 + ranges[r] * u;
+			}
+			got = classify__window(s.v, 0, s.n, NULL, &why);
+			cr_expect_eq(got, PATTERN_NONE, "range %g shape %d: %s (%s)", ranges[r], shape,
+				     detect__pattern_name(got), classify__rule_text(why.rule));
+		}
+	series__release(&s);
+}
+
+/* A restart is a drop that stays down and grows back; a dip of the same
+ * depth that comes straight back is none of that. */
+Test(classify, restart_needs_regrowth)
+{
+	struct series s;
+	size_t restarts = 0;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (size_t i = 0; i < N; i++) {
+		double x = (double)i;
+
+		s.t[i] = 1.3e9 + x * STEP;
+		/* one tooth of 30 over 300 samples, restarted, growing again */
+		s.v[i] = 40 + 0.1 * fmod(x, 300) + 0.05 * sin(x);
+	}
+	cr_assert_eq(classify__window(s.v, 0, s.n, &restarts, NULL), PATTERN_SAWTOOTH);
+	cr_assert_eq(restarts, 1);
+	for (size_t i = 0; i < N; i++) {
+		double x = (double)i;
+
+		/* flat at 70 with two 30-point dips of 3 samples, back at once */
+		s.v[i] = 70 - ((i >= 200 && i < 203) || (i >= 420 && i < 423) ? 30 : 0) +
+			 0.05 * sin(x);
+	}
+	cr_assert_neq(classify__window(s.v, 0, s.n, &restarts, NULL), PATTERN_SAWTOOTH);
+	cr_assert_eq(restarts, 0);
+	series__release(&s);
+}
+
+/* Through the pipeline (derived parameters, hour-long smoothing): four days
+ * of a wandering background at 40 with Gaussian noise; the last two carry
+ * the class. A spike of 10 to 40 minutes is gone after smoothing and is
+ * found by the fine pass. */
+struct piped {
+	enum detect_pattern want;
+	double minutes;		/* spike: its length */
+	uint64_t seed;
+};
+
+static double wander(uint64_t *st, double *w)
+{
+	*w = 0.98 * *w + 0.3 * gauss(st);	/* AR(1): about ±1.5 */
+	return *w;
+}
+
+ParameterizedTestParameters(classify, through_the_pipeline)
+{
+	static struct piped c[] = {
+		{ PATTERN_STEADY, 0, 1 }, { PATTERN_STEADY, 0, 2 },
+		{ PATTERN_STAIR, 0, 1 }, { PATTERN_STAIR, 0, 2 },
+		{ PATTERN_SAWTOOTH, 0, 1 }, { PATTERN_SAWTOOTH, 0, 2 },
+		{ PATTERN_PLATEAU, 0, 1 }, { PATTERN_PLATEAU, 0, 2 },
+		{ PATTERN_SPIKE, 10, 1 }, { PATTERN_SPIKE, 25, 2 }, { PATTERN_SPIKE, 40, 3 },
+		{ PATTERN_NONE, 0, 1 }, { PATTERN_NONE, 0, 2 },
+	};
+	return cr_make_param_array(struct piped, c, sizeof(c) / sizeof(c[0]));
+}
+
+ParameterizedTest(struct piped *c, classify, through_the_pipeline)
+{
+	size_t n = 4 * 24 * (size_t)HOUR;
+	uint64_t st = c->seed * 7919 + (uint64_t)c->want;
+	struct detect_params p;
+	struct detect_result r;
+	struct series s, a = { 0 };
+	struct detect_input in = { .raw = &s, .analysed = &a };
+	double w = 0;
+
+	cr_assert_eq(series__init(&s, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		double x = (double)i / HOUR - 48, y = 40 + wander(&st, &w) + 0.5 * gauss(&st);
+
+		if (x >= 0)
+			switch (c->want) {
+			case PATTERN_STEADY:
+				y += 0.6 * x;
+				break;
+			case PATTERN_STAIR:	/* +10 every 12 h */
+				y += 10 * floor(x / 12 + 1);
+				break;
+			case PATTERN_SAWTOOTH:	/* teeth of 16 h rising 35 */
+				y += 35 * fmod(x, 16) / 16;
+				break;
+			case PATTERN_PLATEAU:	/* +20 levelled off after 6 h */
+				y += 20 * (1 - exp(-x / 2));
+				break;
+			case PATTERN_SPIKE:
+				y += x >= 20 && x < 20 + c->minutes / 60 ? 20 : 0;
+				break;
+			default:
+				break;
+			}
+		s.t[i] = 1.3e9 + (double)i * STEP;
+		s.v[i] = y;
+	}
+	detect_params__init_derived(&p);
+	cr_assert_eq(detect__run(&p, DETECT_SEEP, &in, &r), 0);
+	cr_expect_eq(r.pattern, c->want, "%s (seed %llu): got %s by '%s', leak %d",
+		     detect__pattern_name(c->want), (unsigned long long)c->seed,
+		     detect__pattern_name(r.pattern), classify__rule_text(r.why.rule), r.leak);
+	if (c->want == PATTERN_SPIKE && c->minutes < 30) {
+		struct classify_why why = { 0 };
+		double peak = -INFINITY;
+
+		/* smoothing took it away; the series as sampled still has it */
+		for (size_t i = 20 * (size_t)HOUR; i < 24 * (size_t)HOUR; i++)
+			peak = fmax(peak, a.v[48 * (size_t)HOUR + i - 20 * (size_t)HOUR]);
+		cr_expect_lt(peak, 50, "the smoothed series keeps %.1f", peak);
+		cr_expect(classify__spike(s.v, 0, s.n, &why));
+		cr_expect_gt(why.spike, 6);
+	}
+	series__release(&s);
+	series__release(&a);
+}
+
+/* The fine pass finds one excursion that comes back; two as large, or a
+ * level that moves and stays, are no spike. */
+Test(classify, fine_spike_is_one_excursion_that_comes_back)
+{
+	struct series s;
+	uint64_t st = 11;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (int shape = 0; shape < 3; shape++) {
+		for (size_t i = 0; i < N; i++) {
+			double y = 40 + 0.3 * gauss(&st);
+
+			if (i >= 300 && i < 303)
+				y += 15;			/* the spike */
+			if (shape == 1 && i >= 100 && i < 103)
+				y += 15;			/* a second one */
+			if (shape == 2 && i >= 302)
+				y += 15;			/* a step, not back */
+			s.t[i] = 1.3e9 + (double)i * STEP;
+			s.v[i] = y;
+		}
+		cr_expect_eq(classify__spike(s.v, 0, s.n, NULL), shape == 0, "shape %d", shape);
+	}
+	series__release(&s);
+}
+
+/* A background that drops once by a few points while a leak ramps by 40:
+ * the drop the detector adds back is no restart of the leak (it gives back
+ * far less than DETECT_RESTART_SHARE of the growth): steady. */
+Test(classify, background_drop_in_a_ramp_is_steady)
+{
+	size_t n = 4 * 24 * (size_t)HOUR;
+	struct detect_params p;
+	struct detect_result r;
+	struct series s;
+	struct detect_input in = { .raw = &s };
+	uint64_t st = 5;
+
+	cr_assert_eq(series__init(&s, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		double x = (double)i / HOUR;
+
+		s.t[i] = 1.3e9 + (double)i * STEP;
+		s.v[i] = 40 + (x > 24 ? 40 * (x - 24) / 72 : 0) - (x > 60 ? 6 : 0) +
+			 0.2 * gauss(&st);
+	}
+	detect_params__init_derived(&p);
+	cr_assert_eq(detect__run(&p, DETECT_SEEP, &in, &r), 0);
+	cr_assert(r.leak);
+	cr_expect_eq(r.pattern, PATTERN_STEADY, "got %s by '%s'", detect__pattern_name(r.pattern),
+		     classify__rule_text(r.why.rule));
+	cr_expect_eq(r.restarts, 0);
 	series__release(&s);
 }
