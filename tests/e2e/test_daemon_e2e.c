@@ -28,6 +28,7 @@
 #include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
+#include "timescale.h"
 
 static char dir[64];
 static char listen_at[32];	/* each test's daemon: a free loopback port */
@@ -83,7 +84,7 @@ Test(daemon, leaker_is_suspect_cache_is_not, .init = setup, .fini = teardown, .t
 	target_go(go_l);
 	target_go(go_c);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < 90 && !found; i++) {
+	for (int i = 0; i < scaled_tries(90) && !found; i++) {
 		char *argv[] = { SEEP_BIN, "status", "--listen", LISTEN, "--format",
 				 "json", NULL };
 		json_t *j, *list, *s;
@@ -355,7 +356,7 @@ Test(daemon, prometheus_scrapes_it, .init = setup, .fini = teardown, .timeout = 
 		_exit(127);
 	}
 	/* a few scrapes: up == 1 and seep's own series are queryable */
-	for (int i = 0; i < 60 && (n <= 0 || up <= 0 || upv != 1); i++) {
+	for (int i = 0; i < scaled_tries(60) && (n <= 0 || up <= 0 || upv != 1); i++) {
 		sleep(1);
 		up = prom_series(pport, "up%7Bjob%3D%22seep%22%7D", &upv);
 		n = prom_series(pport, "seep_self_resident_memory_bytes", &v);
@@ -658,7 +659,7 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 		d = daemon_start(err_path, args);
 	}
 	daemon_wait_ready(d, err_path, 60);
-	for (int i = 0; i < 300 && !down; i++) {
+	for (int i = 0; i < scaled_tries(300) && !down; i++) {
 		usleep(200000);
 		json_decref(dm);
 		dm = daemon_status(LISTEN);
@@ -692,7 +693,7 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 	f = fopen(conf, "w");
 	cr_assert(f && fputs(high, f) >= 0 && fclose(f) == 0);
 	kill(d, SIGHUP);
-	for (int i = 0; i < 750 && !up; i++) {
+	for (int i = 0; i < scaled_tries(750) && !up; i++) {
 		usleep(200000);
 		json_decref(dm);
 		dm = daemon_status(LISTEN);

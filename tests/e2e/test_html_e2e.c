@@ -26,6 +26,7 @@
 #include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
+#include "timescale.h"
 
 #define CHROMIUM "/usr/bin/chromium"
 
@@ -298,7 +299,7 @@ Test(html_e2e, the_daemon_serves_a_collections_page, .timeout = 180)
 	json_decref(j);
 	free(body);
 	snprintf(url, sizeof(url), "http://%s/api/collections", listen);
-	for (int i = 0; i < 120 && !c; i++) {
+	for (int i = 0; i < scaled_tries(120) && !c; i++) {
 		size_t k;
 		json_t *e;
 

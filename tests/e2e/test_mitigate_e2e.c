@@ -41,6 +41,7 @@
 #include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
+#include "timescale.h"
 
 #define CGV1 "/sys/fs/cgroup/memory"
 
@@ -186,7 +187,7 @@ static size_t decisions(json_t *m, pid_t pid, const char *outcome, json_t **last
 /* Waits up to SECS for a decision on PID with OUTCOME; a copy of it, or NULL. */
 static json_t *wait_decision(const char *listen, pid_t pid, const char *outcome, int secs)
 {
-	for (int i = 0; i < secs; i++) {
+	for (int i = 0; i < scaled_tries(secs); i++) {
 		json_t *m = mitigation(listen), *x = NULL;
 
 		if (decisions(m, pid, outcome, &x)) {
@@ -529,7 +530,7 @@ Test(mitigate, unconfigured_no_writes_no_signals, .init = setup, .fini = teardow
 	d = (pid_t)strtol(slurp(children), NULL, 10);
 	cr_assert_gt(d, 0, "no daemon under strace");
 	target_go(go);
-	for (int i = 0; i < 90 && !err_says(err_path, "snapshot 1 of pid"); i++)
+	for (int i = 0; i < scaled_tries(90) && !err_says(err_path, "snapshot 1 of pid"); i++)
 		sleep(1);
 	cr_expect(err_says(err_path, "snapshot 1 of pid"),
 		  "the leaker was never suspected and collected: the test saw too little");

@@ -27,6 +27,7 @@
 #include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
+#include "timescale.h"
 
 #define VM_BIN "/usr/bin/victoria-metrics"
 
@@ -295,7 +296,7 @@ Test(remote_write, receiver_down_for_a_minute_loses_no_sample, .init = setup, .f
 	}
 	cr_expect_gt(spooled, 30, "the spool held %g requests during the outage", spooled);
 	vm_start();
-	for (int i = 0; i < 60 && metric("seep_remote_write_spool_records") != 0; i++)
+	for (int i = 0; i < scaled_tries(60) && metric("seep_remote_write_spool_records") != 0; i++)
 		sleep(1);
 	cr_assert_eq(metric("seep_remote_write_spool_records"), 0, "the spool was not replayed");
 	cr_expect_eq(metric("seep_remote_write_spool_bytes"), 0);

@@ -131,7 +131,7 @@ Test(trigger, leaker_collected_cache_not, .init = setup, .fini = teardown, .time
 	target_go(go_l);
 	target_go(go_c);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < 150 && !done; i++) {
+	for (int i = 0; i < scaled_tries(150) && !done; i++) {
 		json_t *c;
 
 		usleep(500000);
@@ -338,7 +338,7 @@ static int request(const char *listen, pid_t pid, const char *pat)
  * (the caller decrefs), or NULL. */
 static json_t *wait_complete(const char *listen, pid_t pid, int secs)
 {
-	for (int i = 0; i < secs * 2; i++) {
+	for (int i = 0; i < scaled_tries(secs * 2); i++) {
 		json_t *j = daemon_status_json(listen), *c = collection_of(j, pid);
 
 		if (c && !strcmp(json_string_value(json_object_get(c, "state")), "complete")) {
@@ -515,7 +515,7 @@ static void oom_case(const char *listen, const char *cg, bool by_request)
 	if (by_request) {
 		cr_assert_eq(request(listen, leaker, NULL), 202, "the request was refused");
 	} else {
-		for (int i = 0; i < 50 && !file_says(err_path, "watching its memory events"); i++)
+		for (int i = 0; i < scaled_tries(50) && !file_says(err_path, "watching its memory events"); i++)
 			usleep(100000);
 		cr_assert(file_says(err_path, "watching its memory events"),
 			  "the daemon does not watch the cgroup's memory events");

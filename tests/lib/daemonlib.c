@@ -115,7 +115,8 @@ json_t *daemon_status_json(const char *listen)
 	json_t *j;
 
 	run_cmd(argv, NULL, &r);
-	cr_assert_eq(r.status, 0, "seep status: %s", r.err);
+	cr_assert_eq(r.status, 0, "seep status: exit %d, stdout '%.300s', stderr '%s'", r.status,
+		     r.out, r.err);
 	j = json_loads(r.out, 0, NULL);
 	cr_assert(j, "seep status printed no JSON: %s", r.out);
 	run_release(&r);

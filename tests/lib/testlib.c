@@ -247,13 +247,14 @@ int bg_start(char *const argv[], struct bg *b)
 	close(errp[1]);
 	b->err_fd = errp[0];
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* Wait for "tracing" (attached) or exit (error), at most 20 s. */
+	/* Wait for "tracing" (attached) or exit (error), at most 20 s
+	 * (time-scaled). */
 	for (;;) {
 		struct pollfd pfd = { .fd = b->err_fd, .events = POLLIN };
 		ssize_t n;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 20)
+		if ((double)(t.tv_sec - t0.tv_sec) > scaled_s(20))
 			return -1;
 		if (poll(&pfd, 1, 200) <= 0)
 			continue;

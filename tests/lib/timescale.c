@@ -43,6 +43,11 @@ unsigned scaled_us(unsigned us)
 	return v < 4294967295.0 ? (unsigned)v : 4294967295u;
 }
 
+int scaled_tries(int n)
+{
+	return (int)((double)n * time_scale());
+}
+
 /* Before the first test, in the runner: every timeout times the scale. A
  * test without a timeout of its own takes its suite's (Criterion's rule),
  * so both are scaled; 0 (none) stays 0. */

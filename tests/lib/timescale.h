@@ -15,5 +15,7 @@ double time_scale(void);
 double scaled_s(double s);
 unsigned scaled_ms(unsigned ms);
 unsigned scaled_us(unsigned us);
+/* N tries of a poll loop with a fixed nap between them, times the scale. */
+int scaled_tries(int n);
 
 #endif
