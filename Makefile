@@ -1,9 +1,9 @@
 # seep — one top-level Makefile.
 #   make            build build/seep
 #   make test       set up, build, run every test suite (unit, bpf, e2e)
-#   make check      static checks (cppcheck) + unit tests, then the unit tests
-#                   again under ASan+UBSan (build-asan/)
-#   make check-asan-e2e  the e2e suites under ASan+UBSan (root; slow)
+#   make check      static checks (cppcheck) + unit tests, then the unit and
+#                   e2e suites again under ASan+UBSan (build-asan/; root)
+#   make check-asan-e2e  only the e2e suites under ASan+UBSan (root)
 #   make fuzz       every libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS each
 #   make demo       set up, build, trace the bundled leaking demo program
 #   make bench      set up, build, run the overhead benchmark (tools/bench)
@@ -209,7 +209,7 @@ $(BUILD)/tests/targets/noalloc: tests/targets/noalloc.c | $(BUILD)/tests/targets
 
 $(BUILD)/tests/lib/%.o: tests/lib/%.c | $(BUILD)/tests/lib $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $(TEST_DEFS) -c $< -o $@
 
 TEST_DEFS = -DSEEP_BUILD_DIR='"$(abspath $(BUILD))"' -DSEEP_SRC_DIR='"$(abspath .)"'
 
@@ -252,7 +252,8 @@ unit: $(UNIT_BINS) $(TARGET_BINS)
 
 # check: the layering rule (user/LAYERS; its checker is itself checked on a
 # copy of the tree with a wrong include planted), no libbpf in what the unit
-# tests link, cppcheck, the unit tests.
+# tests link, cppcheck, the unit tests; then the unit and the e2e suites
+# under ASan+UBSan (build-asan/).
 check: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)tools/check-layers.sh
 	$(Q)tools/check-layers.sh --self-test
@@ -265,13 +266,33 @@ check: $(UNIT_BINS) $(TARGET_BINS)
 	  --suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -Iinclude -Iuser user
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
 	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 unit-sanitized
+	$(Q)$(MAKE) --no-print-directory check-asan-e2e
 
 # The unit tests under ASan+UBSan, in their own build directory. LeakSanitizer
 # suppressions (third-party libraries only) are in tools/lsan.supp.
 ASAN_BUILD ?= build-asan
-SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+SAN_ASAN := detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1
+SAN_UBSAN := print_stacktrace=1:halt_on_error=1
+SAN_ENV := ASAN_OPTIONS=$(SAN_ASAN) UBSAN_OPTIONS=$(SAN_UBSAN) \
 	LSAN_OPTIONS=suppressions=$(abspath tools/lsan.supp):print_suppressions=0
+# The e2e suites run the sanitized seep (and daemons, and the test binaries
+# themselves): every process's ASan/LSan report goes to a file of its own
+# in SAN_LOGS (a test captures seep's stderr and would hide it there);
+# run-tests.sh fails a binary that left any. UBSan reports stay on the
+# process's stderr (gcc's runtime ignores log_path for them) but are fatal
+# (halt_on_error): the process exits 1 and its test fails. Under the sanitizers seep is
+# several times slower: each test's waits and Criterion timeouts are
+# multiplied by SAN_TIME_SCALE (tests/lib/timescale.h).
+SAN_LOGS = $(abspath $(BUILD))/san-logs
+SAN_TIME_SCALE ?= 4
+# strict_string_checks is off there: it has every strtoul() check the rest
+# of its buffer, which makes parsing a 10 MB /proc/kallsyms read whole
+# quadratic (106 s, where `seep trace --kernel` starts in 2 s without it).
+SAN_E2E_ASAN := $(subst strict_string_checks=1:,,$(SAN_ASAN))
+SAN_E2E_ENV = ASAN_OPTIONS=$(SAN_E2E_ASAN):log_path=$(SAN_LOGS)/asan \
+	UBSAN_OPTIONS=$(SAN_UBSAN) \
+	LSAN_OPTIONS=suppressions=$(abspath tools/lsan.supp):print_suppressions=0 \
+	SEEP_SAN_LOGS=$(SAN_LOGS) SEEP_TEST_TIME_SCALE=$(SAN_TIME_SCALE)
 
 unit-sanitized: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)echo "== unit tests under ASan+UBSan ($(BUILD))"
@@ -282,7 +303,9 @@ check-asan-e2e: setup
 	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 e2e-sanitized
 
 e2e-sanitized:
-	$(Q)$(SAN_ENV) tools/run-tests.sh $(E2E_BINS)
+	$(Q)echo "== e2e tests under ASan+UBSan ($(BUILD), time scale $(SAN_TIME_SCALE))"
+	$(Q)rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	$(Q)$(SAN_E2E_ENV) tools/run-tests.sh $(E2E_BINS)
 
 demo: setup
 	$(Q)$(MAKE) --no-print-directory $(SEEP) $(BUILD)/tests/targets/leaky_server \

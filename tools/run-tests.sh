@@ -2,7 +2,10 @@
 # Runs Criterion test binaries group by group ("--" separates groups: unit,
 # bpf, e2e) and closes with one line "N passed, N failed" over all of them.
 # Exits non-zero if any test failed or crashed, or if a binary did not run,
-# or if a sanitizer (SANITIZE=1 builds) reported anything.
+# or if a sanitizer (SANITIZE=1 builds) reported anything: on the binary's
+# output, or, with SEEP_SAN_LOGS=DIR (the sanitizers' log_path there, as
+# `make e2e-sanitized` sets), in a report file any process it ran left in
+# DIR (each file is shown, counted as a failure and removed).
 set -uo pipefail
 
 passed=0 failed=0 broken=()
@@ -30,6 +33,16 @@ for bin in "$@"; do
   # is reported at its exit): each report counts as a failure.
   san=$(grep -cE '^==[0-9]+==ERROR: (Address|Leak)Sanitizer|: runtime error: ' <<<"$out")
   [[ $san -gt 0 ]] && { broken+=("$name ($san sanitizer reports)"); failed=$((failed + san)); }
+  if [[ -n "${SEEP_SAN_LOGS:-}" ]]; then
+    logs=("$SEEP_SAN_LOGS"/*)
+    [[ -e "${logs[0]}" ]] || logs=()
+    for log in "${logs[@]}"; do
+      printf -- '-- sanitizer report %s\n' "${log##*/}"
+      head -n 60 "$log"
+      rm -f "$log"
+    done
+    [[ ${#logs[@]} -gt 0 ]] && { broken+=("$name (${#logs[@]} sanitizer report files)"); failed=$((failed + ${#logs[@]})); }
+  fi
 done
 for b in "${broken[@]}"; do echo "broken: $b"; done
 echo "$passed passed, $failed failed"

@@ -75,7 +75,7 @@ static void run_traced_cfg(const char *target, const struct trace_config *cfg,
 	cr_assert_eq(trace__new(cfg, &t), 0, "cannot load the BPF program (run as root)");
 	c->pid = target_start(argv, &go);
 	cr_assert_gt(c->pid, 0);
-	usleep(20000);  /* let the exec happen: libc must be mapped */
+	cr_assert_eq(target_wait_blocked(c->pid), 0, "the target never got ready");
 	cr_assert_gt(trace__add_pid(t, c->pid, SEEP_UNWIND_FP), 0);
 	/* Attaching again (seep does when modules change) hooks nothing twice. */
 	cr_assert_eq(trace__add_pid(t, c->pid, SEEP_UNWIND_FP), 0);
@@ -176,7 +176,7 @@ Test(heap_bpf, full_live_map_is_counted)
 
 	cr_assert_eq(trace__new(&cfg, &t), 0);
 	pid = target_start(argv, &go);
-	usleep(20000);
+	cr_assert_eq(target_wait_blocked(pid), 0, "the target never got ready");
 	cr_assert_gt(trace__add_pid(t, pid, SEEP_UNWIND_FP), 0);
 	target_go(go);
 	cr_assert_eq(target_wait(pid), 0);
@@ -198,7 +198,7 @@ Test(heap_bpf, no_allocator_and_missing_pid)
 
 	cr_assert_eq(trace__new(&cfg, &t), 0);
 	pid = target_start(argv, &go);
-	usleep(20000);
+	cr_assert_eq(target_wait_blocked(pid), 0, "the target never got ready");
 	cr_expect_eq(trace__add_pid(t, pid, SEEP_UNWIND_FP), -ENOENT);
 	kill(pid, SIGKILL);
 	target_wait(pid);
@@ -272,7 +272,8 @@ ParameterizedTest(bool *no_sessions, heap_bpf, shared_probes_count_traced_proces
 	cr_assert_eq(trace__new(&cfg, &t), 0, "cannot load the BPF program (run as root)");
 	for (int i = 0; i < 3; i++)
 		c[i].pid = target_start(argv, &go[i]);
-	usleep(20000);  /* let the execs happen: libc must be mapped */
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(target_wait_blocked(c[i].pid), 0, "target %d never got ready", i);
 	cr_assert_gt(trace__add_pid(t, c[0].pid, SEEP_UNWIND_FP), 0);
 	cr_assert_eq(trace__add_pid(t, c[1].pid, SEEP_UNWIND_FP), 0, "libc is hooked already");
 	for (int i = 0; i < 3; i++) {

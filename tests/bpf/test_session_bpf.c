@@ -71,7 +71,8 @@ Test(session_bpf, targets_unbounded_and_dropped_on_exit, .timeout = 240)
 		pids[i] = target_start(argv, &go[i]);
 		cr_assert_gt(pids[i], 0);
 	}
-	usleep(300000);  /* let the execs happen: libc must be mapped */
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(target_wait_blocked(pids[i]), 0, "target #%d never got ready", i);
 	for (int i = 0; i < N; i++)
 		cr_assert_eq(session__add_pid(s, pids[i]), 0, "pid %d (#%d)", (int)pids[i], i);
 	cr_assert_eq(session__add_pid(s, pids[0]), 0, "added again: no-op");
@@ -132,7 +133,8 @@ Test(session_bpf, one_loop_serves_two_sessions_and_a_timer, .timeout = 60)
 		cr_assert_eq(session__new(&cfg, &s[i]), 0, "cannot load the tracer (run as root)");
 		pid[i] = target_start(argv, &go[i]);
 	}
-	usleep(100000);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(target_wait_blocked(pid[i]), 0, "target #%d never got ready", i);
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(session__attach(s[i], loop, on_final, &f[i]), 0);
 		cr_assert_eq(session__attach(s[i], loop, on_final, &f[i]), -EBUSY);

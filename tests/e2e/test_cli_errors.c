@@ -383,6 +383,49 @@ Test(cli_errors, fleet)
 	waitpid(n, NULL, 0);
 }
 
+/* A daemon that takes the connection and never answers: status gives up
+ * after --timeout and says so (not "Resource temporarily unavailable"),
+ * for the status query and for --snapshot, as text and as JSON. */
+Test(cli_errors, status_timeout)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char listen_at[32], want[96];
+	const char *extra[] = { NULL, "--snapshot" };
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* listening, never accepting: the kernel completes the handshake */
+	cr_assert_eq(listen(fd, 16), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%d", ntohs(sa.sin_port));
+	snprintf(want, sizeof(want), "the daemon at '%s' did not answer within 0.5 s", listen_at);
+	for (size_t i = 0; i < 2; i++) {
+		char *argv[] = { SEEP_BIN, "status", "--listen", listen_at, "--timeout", "0.5",
+				 (char *)extra[i], "1", NULL };
+		char *jargv[] = { SEEP_BIN, "status", "--format", "json", "--listen", listen_at,
+				  "--timeout", "0.5", (char *)extra[i], "1", NULL };
+		struct run r;
+		json_t *j;
+
+		run_cmd(argv, NULL, &r);
+		cr_expect_eq(r.status, 1, "%s", r.err);
+		cr_expect_str_eq(r.out, "");
+		cr_expect(strstr(r.err, want) && !strchr(strchr(r.err, '\n') + 1, '\n'),
+			  "case %zu: '%s'", i, r.err);
+		run_release(&r);
+		run_cmd(jargv, NULL, &r);
+		cr_expect_eq(r.status, 1, "%s", r.err);
+		j = json_loads(r.out, 0, NULL);
+		cr_expect_str_eq(json_string_value(json_object_get(j, "error")) ?: "", want,
+				 "case %zu: %s", i, r.out);
+		json_decref(j);
+		run_release(&r);
+	}
+	close(fd);
+}
+
 Test(cli_errors, unknown_command)
 {
 	char *argv[] = { SEEP_BIN, "frobnicate", NULL };

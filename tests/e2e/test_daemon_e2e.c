@@ -25,75 +25,30 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
-
-#define PORT "19475"
+#include "timescale.h"
 
 static char dir[64];
+static char listen_at[32];	/* each test's daemon: a free loopback port */
+#define LISTEN listen_at
 
 static void setup(void)
 {
 	cr_assert_eq(scratch__mkdir(dir, sizeof(dir), "daemon"), 0);
+	free_listen(listen_at, sizeof(listen_at));
 }
 
 static void teardown(void)
 {
+	procs_kill_all();
 	scratch__rmrf(dir);
 }
 
-/* Starts the daemon with ARGS (after "daemon"), stderr to ERR_PATH. */
 static pid_t daemon_start(const char *err_path, char *const args[])
 {
-	char *argv[32] = { SEEP_BIN, "daemon" };
-	int n = 2;
-	pid_t pid;
-
-	for (int i = 0; args[i] && n < 31; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		child_dies_with_parent();
-		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return strdup("");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
-		buf[0] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void wait_ready(const char *err_path, double timeout_s)
-{
-	for (double t = 0; t < timeout_s; t += 0.1) {
-		char *e = slurp(err_path);
-		int ok = strstr(e, "daemon ready") != NULL;
-
-		free(e);
-		if (ok)
-			return;
-		usleep(100000);
-	}
-	cr_assert_fail("the daemon did not get ready in %.0f s", timeout_s);
+	return daemon_spawn(err_path, NULL, args);
 }
 
 static void sh(const char *cmd, struct run *r)
@@ -119,18 +74,18 @@ Test(daemon, leaker_is_suspect_cache_is_not, .init = setup, .fini = teardown, .t
 	leaker = target_start(leak_argv, &go_l);
 	cache = target_start(cache_argv, &go_c);
 	{
-		char *args[] = { "-v", "-i", "1", "--store", store, "--listen", "127.0.0.1:" PORT,
+		char *args[] = { "-v", "-i", "1", "--store", store, "--listen", LISTEN,
 				 "--set", "detect.scale=3600", "--set", "detect.threshold=256MiB",
 				 "--set", "telemetry.fold=2s", "--set", "budget.bpf_cpu=0.2", NULL };
 
 		d = daemon_start(err_path, args);
 	}
-	wait_ready(err_path, 60);	/* BPF load on a busy machine */
+	daemon_wait_ready(d, err_path, 60);	/* BPF load on a busy machine */
 	target_go(go_l);
 	target_go(go_c);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < 90 && !found; i++) {
-		char *argv[] = { SEEP_BIN, "status", "--listen", "127.0.0.1:" PORT, "--format",
+	for (int i = 0; i < scaled_tries(90) && !found; i++) {
+		char *argv[] = { SEEP_BIN, "status", "--listen", LISTEN, "--format",
 				 "json", NULL };
 		json_t *j, *list, *s;
 		size_t k;
@@ -168,7 +123,7 @@ Test(daemon, leaker_is_suspect_cache_is_not, .init = setup, .fini = teardown, .t
 	/* the cache has levelled off long before: give it time to be misjudged */
 	sleep(10);
 	{
-		char *argv[] = { SEEP_BIN, "status", "--listen", "127.0.0.1:" PORT, "--format",
+		char *argv[] = { SEEP_BIN, "status", "--listen", LISTEN, "--format",
 				 "json", NULL };
 		json_t *j, *s;
 		size_t k;
@@ -185,8 +140,8 @@ Test(daemon, leaker_is_suspect_cache_is_not, .init = setup, .fini = teardown, .t
 	}
 	cr_expect(!cache_flagged, "the bounded cache (pid %d) was reported as a suspect", cache);
 	/* the exposition passes promtool */
-	snprintf(cmd, sizeof(cmd), "curl -sf http://127.0.0.1:" PORT "/metrics > %s/metrics &&"
-		 " promtool check metrics < %s/metrics", dir, dir);
+	snprintf(cmd, sizeof(cmd), "curl -sf http://%s/metrics > %s/metrics &&"
+		 " promtool check metrics < %s/metrics", LISTEN, dir, dir);
 	sh(cmd, &r);
 	cr_expect_eq(r.status, 0, "promtool check metrics: %s %s", r.out, r.err);
 	run_release(&r);
@@ -259,12 +214,12 @@ Test(daemon, kill9_during_writes, .init = setup, .fini = teardown, .timeout = 24
 
 		unlink(err_path);	/* the last run's "ready" is not this one's */
 		d = daemon_start(err_path, args);
-		wait_ready(err_path, 20);
+		daemon_wait_ready(d, err_path, 20);
 		usleep(300000 + (useconds_t)(rand() % 700) * 1000);
 		kill(d, SIGKILL);
 		waitpid(d, &st, 0);
 		cr_assert(WIFSIGNALED(st), "the daemon ended before kill -9: %d", st);
-		e = slurp(err_path);
+		e = file_text(err_path);
 		committed[i] = last_tick(e);
 		free(e);
 		cr_assert_gt(committed[i], max, "run %d committed nothing new", i);
@@ -376,7 +331,7 @@ Test(daemon, prometheus_scrapes_it, .init = setup, .fini = teardown, .timeout = 
 
 		d = daemon_start(err_path, args);
 	}
-	wait_ready(err_path, 30);
+	daemon_wait_ready(d, err_path, 30);
 	snprintf(text, sizeof(text),
 		 "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
 		 "scrape_configs:\n  - job_name: seep\n    static_configs:\n"
@@ -401,7 +356,7 @@ Test(daemon, prometheus_scrapes_it, .init = setup, .fini = teardown, .timeout = 
 		_exit(127);
 	}
 	/* a few scrapes: up == 1 and seep's own series are queryable */
-	for (int i = 0; i < 60 && (n <= 0 || up <= 0 || upv != 1); i++) {
+	for (int i = 0; i < scaled_tries(60) && (n <= 0 || up <= 0 || upv != 1); i++) {
 		sleep(1);
 		up = prom_series(pport, "up%7Bjob%3D%22seep%22%7D", &upv);
 		n = prom_series(pport, "seep_self_resident_memory_bytes", &v);
@@ -530,7 +485,7 @@ Test(daemon, sd_notify_ready_reload_stopping, .init = setup, .fini = teardown, .
 	cr_assert_eq(waitpid(d, &st, 0), d);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
 	{
-		char *e = slurp(err_path);
+		char *e = file_text(err_path);
 
 		cr_expect(strstr(e, "cannot reload: config '") &&
 			  strstr(e, "bad value 'lots' for 'budget.cpu'") &&
@@ -555,7 +510,7 @@ Test(daemon, ipv6_loopback_and_public_refused, .init = setup, .fini = teardown, 
 
 		d = daemon_start(err_path, args);
 	}
-	wait_ready(err_path, 30);
+	daemon_wait_ready(d, err_path, 30);
 	{
 		char *argv[] = { SEEP_BIN, "status", "--listen", listen, "--format", "json", NULL };
 
@@ -617,7 +572,7 @@ Test(daemon, ipv6_loopback_and_public_refused, .init = setup, .fini = teardown, 
 
 		d = daemon_start(err_path, args);
 	}
-	wait_ready(err_path, 30);
+	daemon_wait_ready(d, err_path, 30);
 	snprintf(cmd, sizeof(cmd), "curl -sf 'http://127.0.0.1:%d/api/status' >/dev/null", port);
 	sh(cmd, &r);
 	cr_expect_eq(r.status, 0, "listen_public: /api/status not served");
@@ -625,7 +580,7 @@ Test(daemon, ipv6_loopback_and_public_refused, .init = setup, .fini = teardown, 
 	kill(d, SIGTERM);
 	cr_assert_eq(waitpid(d, &st, 0), d);
 	{
-		char *e = slurp(err_path);
+		char *e = file_text(err_path);
 
 		cr_expect(strstr(e, "not loopback: anyone who reaches it"), "%s", e);
 		free(e);
@@ -633,15 +588,13 @@ Test(daemon, ipv6_loopback_and_public_refused, .init = setup, .fini = teardown, 
 }
 
 /* /api/status's daemon object, or NULL. */
-static json_t *daemon_status(const char *port)
+static json_t *daemon_status(const char *listen)
 {
-	char cmd[256];
-	struct run r;
+	char *body;
 	json_t *j, *dm;
 
-	snprintf(cmd, sizeof(cmd), "curl -sf http://127.0.0.1:%s/api/status", port);
-	sh(cmd, &r);
-	j = r.status == 0 ? json_loads(r.out, 0, NULL) : NULL;
+	j = http_call("GET", listen, "/api/status", &body) == 200 ? json_loads(body, 0, NULL) : NULL;
+	free(body);
 	dm = j ? json_incref(json_object_get(j, "daemon")) : NULL;
 	json_decref(j);
 	return dm;
@@ -700,16 +653,16 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 	}
 	{
 		char *args[] = { "-v", "--config", conf, "-i", "0.2", "--store", store, "--listen",
-				 "127.0.0.1:19479", "--set", "collect.top_k=0", "--set", "trigger.psi=",
+				 LISTEN, "--set", "collect.top_k=0", "--set", "trigger.psi=",
 				 "--set", "trigger.cgroup=no", "--set", "reference.every=0", NULL };
 
 		d = daemon_start(err_path, args);
 	}
-	wait_ready(err_path, 60);
-	for (int i = 0; i < 300 && !down; i++) {
+	daemon_wait_ready(d, err_path, 60);
+	for (int i = 0; i < scaled_tries(300) && !down; i++) {
 		usleep(200000);
 		json_decref(dm);
-		dm = daemon_status("19479");
+		dm = daemon_status(LISTEN);
 		if (!dm)
 			continue;
 		att = attached_progs(dm, &n);
@@ -721,7 +674,7 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 	waitpid(spiky, NULL, 0);
 	kill(spawner, SIGKILL);
 	waitpid(spawner, NULL, 0);
-	log = slurp(err_path);
+	log = file_text(err_path);
 	if (!down)
 		kill(d, SIGKILL);
 	cr_assert(down, "tier 0 not all detached: %zu of %zu programs attached; log:\n%s", att, n,
@@ -740,10 +693,10 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 	f = fopen(conf, "w");
 	cr_assert(f && fputs(high, f) >= 0 && fclose(f) == 0);
 	kill(d, SIGHUP);
-	for (int i = 0; i < 750 && !up; i++) {
+	for (int i = 0; i < scaled_tries(750) && !up; i++) {
 		usleep(200000);
 		json_decref(dm);
-		dm = daemon_status("19479");
+		dm = daemon_status(LISTEN);
 		if (!dm)
 			continue;
 		att = attached_progs(dm, &n);
@@ -751,7 +704,7 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 		     !strcmp(json_string_value(json_object_get(json_object_get(dm, "bpf_backoff"),
 							      "step")) ?: "", "full");
 	}
-	log = slurp(err_path);
+	log = file_text(err_path);
 	cr_expect(up, "tier 0 not attached again: %zu of %zu programs attached; log:\n%s", att, n,
 		  log);
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(dm, "bpf_backoff"),

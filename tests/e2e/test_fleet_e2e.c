@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
 
@@ -283,7 +284,11 @@ Test(fleet, names_the_leaking_component_and_hosts, .init = setup, .fini = teardo
 
 		prom = spawn(argv, log);
 	}
-	sleep(3);	/* the daemons and the TSDBs listen */
+	for (int h = 0; h < NHOSTS; h++) {	/* the daemons listen */
+		snprintf(err, sizeof(err), "%s/daemon%d.log", dir, h);
+		daemon_wait_ready(daemons[h], err, 30);
+	}
+	sleep(3);	/* the TSDBs listen */
 	for (int i = 0; i < 2 * NHOSTS; i++) {
 		cr_assert_eq(waitpid(targets[i], NULL, WNOHANG), 0, "target %d ended early", i);
 		target_go(go[i]);

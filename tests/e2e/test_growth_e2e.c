@@ -4,7 +4,8 @@
  * memory grows through page faults) and a bounded cache: `seep status
  * --format json` shows the leaker as a suspect whose growth stacks name
  * leak_chunk, and the cache as none; /api/growth?pid=N answers the stacks,
- * a bad pid argument is a 400; /metrics counts the growth programs and
+ * a bad pid argument is a 400, the daemon's own pid a 404 (it never
+ * follows itself); /metrics counts the growth programs and
  * stacks. Prints the time from the leak's start to that suspect. Root. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -16,69 +17,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
-
-#define PORT "19487"	/* apart from the other daemon tests' ports */
-#define LISTEN "127.0.0.1:" PORT
+#include "timescale.h"
 
 static char dir[64];
+static char listen_at[32];	/* the daemon's: a free loopback port */
+#define LISTEN listen_at
 
 static void setup(void)
 {
 	cr_assert_eq(scratch__mkdir(dir, sizeof(dir), "growth"), 0);
+	free_listen(listen_at, sizeof(listen_at));
 }
 
 static void teardown(void)
 {
+	procs_kill_all();
 	scratch__rmrf(dir);
-}
-
-static pid_t daemon_start(const char *err_path, char *const args[])
-{
-	char *argv[40] = { SEEP_BIN, "daemon" };
-	int n = 2;
-	pid_t pid;
-
-	for (int i = 0; args[i] && n < 39; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		child_dies_with_parent();
-		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static char *file_text(const char *path)
-{
-	static char buf[1 << 20];
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
-static json_t *status_json(void)
-{
-	char *argv[] = { SEEP_BIN, "status", "--listen", LISTEN, "--format", "json", NULL };
-	struct run r;
-	json_t *j;
-
-	run_cmd(argv, NULL, &r);
-	cr_assert_eq(r.status, 0, "seep status: %s", r.err);
-	j = json_loads(r.out, 0, NULL);
-	cr_assert(j, "seep status printed no JSON: %s", r.out);
-	run_release(&r);
-	return j;
 }
 
 static json_t *suspect_of(json_t *status, pid_t pid)
@@ -106,26 +63,9 @@ static json_t *growth_naming(json_t *growth, const char *fn)
 	return NULL;
 }
 
-/* The HTTP status of a GET of PATH, the body into OUT. */
-static int http_get(const char *path, const char *out)
-{
-	char cmd[512];
-	FILE *p;
-	int code = 0;
-
-	snprintf(cmd, sizeof(cmd), "curl -s -o %s -w '%%{http_code}' 'http://" LISTEN "%s'", out,
-		 path);
-	p = popen(cmd, "r");
-	cr_assert(p, "cannot run curl");
-	if (fscanf(p, "%d", &code) != 1)
-		code = -1;
-	pclose(p);
-	return code;
-}
-
 Test(growth, suspect_names_leaking_function, .init = setup, .fini = teardown, .timeout = 180)
 {
-	char store[128], err_path[128], body[128], path[64];
+	char store[128], err_path[128], path[64], *body;
 	char *leak_argv[] = { TARGET("daemon_leaker"), "250", "512", NULL };
 	char *cache_argv[] = { TARGET("daemon_cache"), "16", "250", NULL };
 	int go_l, go_c, st;
@@ -136,32 +76,27 @@ Test(growth, suspect_names_leaking_function, .init = setup, .fini = teardown, .t
 
 	snprintf(store, sizeof(store), "%s/seep.db", dir);
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
-	snprintf(body, sizeof(body), "%s/body", dir);
-	leaker = target_start(leak_argv, &go_l);
-	cache = target_start(cache_argv, &go_c);
+	leaker = procs_track(target_start(leak_argv, &go_l));
+	cache = procs_track(target_start(cache_argv, &go_c));
 	{
 		char *args[] = { "-v", "-i", "1", "--store", store, "--listen", LISTEN,
 				 "--set", "detect.scale=3600", "--set", "detect.threshold=256MiB",
 				 "--set", "telemetry.fold=2s", "--set", "budget.bpf_cpu=0.5",
 				 "--set", "collect.top_k=0", "--set", "reference.every=0", NULL };
 
-		d = daemon_start(err_path, args);
+		d = daemon_spawn(err_path, NULL, args);
 	}
-	for (int i = 0; i < 600 && !strstr(file_text(err_path), "daemon ready"); i++)
-		usleep(100000);
-	cr_assert(strstr(file_text(err_path), "daemon ready"), "the daemon did not get ready: %s",
-		  file_text(err_path));
-	cr_assert(strstr(file_text(err_path), "growth stacks: suspects"),
-		  "the growth stacks are not on: %s", file_text(err_path));
+	daemon_wait_ready(d, err_path, 60);
+	cr_assert(file_says(err_path, "growth stacks: suspects"), "the growth stacks are not on");
 	target_go(go_l);
 	target_go(go_c);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < 200 && !found; i++) {
+	for (int i = 0; i < scaled_tries(200) && !found; i++) {
 		json_t *s;
 
 		usleep(250000);
 		json_decref(j);
-		j = status_json();
+		j = daemon_status_json(LISTEN);
 		s = suspect_of(j, leaker);
 		if (s && json_is_true(json_object_get(s, "active")) &&
 		    growth_naming(json_object_get(s, "growth"), "leak_chunk"))
@@ -194,9 +129,9 @@ Test(growth, suspect_names_leaking_function, .init = setup, .fini = teardown, .t
 	json_decref(j);
 	/* /api/growth of the leaker: its stacks; of the cache: none; bad pid: 400 */
 	snprintf(path, sizeof(path), "/api/growth?pid=%d&top=5", leaker);
-	cr_assert_eq(http_get(path, body), 200, "GET %s: %s", path, file_text(body));
-	j = json_loads(file_text(body), 0, NULL);
-	cr_assert(j, "GET %s: no JSON: %s", path, file_text(body));
+	cr_assert_eq(http_call("GET", LISTEN, path, &body), 200, "GET %s: %s", path, body);
+	j = json_loads(body, 0, NULL);
+	cr_assert(j, "GET %s: no JSON: %s", path, body);
 	cr_expect_eq(json_integer_value(json_object_get(j, "pid")), leaker);
 	cr_expect_leq(json_array_size(json_object_get(j, "stacks")), 5);
 	{
@@ -209,19 +144,27 @@ Test(growth, suspect_names_leaking_function, .init = setup, .fini = teardown, .t
 				named += json_is_string(json_object_get(f, "function")) &&
 					 !strcmp(json_string_value(json_object_get(f, "function")),
 						 "leak_chunk");
-		cr_expect_gt(named, 0, "/api/growth names no leak_chunk frame: %s",
-			     file_text(body));
+		cr_expect_gt(named, 0, "/api/growth names no leak_chunk frame: %s", body);
 	}
 	json_decref(j);
+	free(body);
 	snprintf(path, sizeof(path), "/api/growth?pid=%d", cache);
-	cr_expect_eq(http_get(path, body), 404, "the cache has growth stacks: %s",
-		     file_text(body));
-	cr_expect_eq(http_get("/api/growth?pid=abc", body), 400, "a bad pid: %s",
-		     file_text(body));
+	cr_expect_eq(http_call("GET", LISTEN, path, &body), 404, "the cache has growth stacks: %s",
+		     body);
+	free(body);
+	cr_expect_eq(http_call("GET", LISTEN, "/api/growth?pid=abc", &body), 400, "a bad pid: %s",
+		     body);
+	free(body);
+	/* never its own: a daemon whose memory grows (under ASan, always) is
+	 * no process whose growth stacks it unwinds */
+	snprintf(path, sizeof(path), "/api/growth?pid=%d", d);
+	cr_expect_eq(http_call("GET", LISTEN, path, &body), 404, "the daemon follows itself: %s",
+		     body);
+	free(body);
 	/* /metrics: the growth counters and the growth programs' costs */
-	cr_assert_eq(http_get("/metrics", body), 200);
+	cr_assert_eq(http_call("GET", LISTEN, "/metrics", &body), 200);
 	{
-		const char *m = file_text(body);
+		const char *m = body;
 
 		cr_expect(strstr(m, "seep_growth_loaded 1"), "no seep_growth_loaded 1 in /metrics");
 		cr_expect(strstr(m, "seep_growth_watched_processes 1"),
@@ -232,6 +175,7 @@ Test(growth, suspect_names_leaking_function, .init = setup, .fini = teardown, .t
 			  strstr(m, "seep_bpf_prog_runs_total{prog=\"page_fault_u"),
 			  "the growth programs are not in the cost list");
 	}
+	free(body);
 	/* the text status names the top stack's site: the leaker's own
 	 * function, not the memset or malloc internals the fault or the mmap
 	 * was taken in (the full stack, those frames included, stays in the
@@ -262,11 +206,6 @@ Test(growth, suspect_names_leaking_function, .init = setup, .fini = teardown, .t
 		json_decref(j);
 		run_release(&r);
 	}
-	kill(d, SIGTERM);
-	cr_assert_eq(waitpid(d, &st, 0), d);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
-	kill(leaker, SIGKILL);
-	kill(cache, SIGKILL);
-	waitpid(leaker, NULL, 0);
-	waitpid(cache, NULL, 0);
+	st = daemon_stop(d);
+	cr_expect_eq(st, 0, "the daemon exited with %d", st);
 }

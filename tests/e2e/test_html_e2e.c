@@ -23,14 +23,14 @@
 #include "diagnose/diagnosis.h"
 #include "diagnose/html.h"
 #include "diagnose/stackcontrast.h"
+#include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
+#include "timescale.h"
 
 #define CHROMIUM "/usr/bin/chromium"
 
 static char dir[64];
-static pid_t started[4];
-static int nstarted;
 
 static void setup(void)
 {
@@ -40,10 +40,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	for (int i = 0; i < nstarted; i++)
-		if (kill(started[i], SIGKILL) == 0)
-			waitpid(started[i], NULL, 0);
-	nstarted = 0;
+	procs_kill_all();
 	scratch__rmrf(dir);
 }
 
@@ -51,9 +48,7 @@ TestSuite(html_e2e, .init = setup, .fini = teardown);
 
 static pid_t track(pid_t pid)
 {
-	if (pid > 0 && nstarted < (int)(sizeof(started) / sizeof(started[0])))
-		started[nstarted++] = pid;
-	return pid;
+	return procs_track(pid);
 }
 
 /* Loads URL in chromium headless: R gets the DOM after the scripts ran
@@ -258,18 +253,6 @@ Test(html_e2e, markup_in_names_leaves_the_page_intact, .timeout = 120)
 
 /* ---- the daemon's page ---------------------------------------------------- */
 
-static bool file_says(const char *path, const char *what)
-{
-	char buf[1 << 16];
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, what) != NULL;
-}
-
 static char *curl(const char *method, const char *url)
 {
 	char *argv[] = { "/usr/bin/curl", "-s", "-X", (char *)method, (char *)url, NULL };
@@ -297,23 +280,17 @@ Test(html_e2e, the_daemon_serves_a_collections_page, .timeout = 180)
 	snprintf(err_path, sizeof(err_path), "%s/daemon.err", dir);
 	leaker = track(target_start(leaker_argv, &go));
 	target_go(go);
-	dmn = fork();
-	if (dmn == 0) {
-		child_dies_with_parent();
-		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	{
+		char *args[] = { "-v", "-i", "1", "--store", store, "--listen", listen,
+				 "--set", "collect.top_k=0", "--set", "reference.every=0",
+				 "--set", "trigger.psi=", "--set", "collect.every=1s",
+				 "--set", "collect.snapshots=12", "--set", "collect.sample_bytes=4096",
+				 "--set", "collect.cpu=10", "--set", "budget.bpf_cpu=0.5",
+				 "--set", "budget.cpu=0.5", NULL };
 
-		dup2(fd, 2);
-		execl(SEEP_BIN, SEEP_BIN, "daemon", "-v", "-i", "1", "--store", store, "--listen", listen,
-		      "--set", "collect.top_k=0", "--set", "reference.every=0", "--set", "trigger.psi=",
-		      "--set", "collect.every=1s", "--set", "collect.snapshots=12",
-		      "--set", "collect.sample_bytes=4096", "--set", "collect.cpu=10",
-		      "--set", "budget.bpf_cpu=0.5", "--set", "budget.cpu=0.5", (char *)NULL);
-		_exit(127);
+		dmn = daemon_spawn(err_path, NULL, args);
 	}
-	track(dmn);
-	for (int i = 0; i < 600 && !file_says(err_path, "daemon ready"); i++)
-		usleep(100000);
-	cr_assert(file_says(err_path, "daemon ready"), "the daemon did not get ready");
+	daemon_wait_ready(dmn, err_path, 60);
 	snprintf(url, sizeof(url), "http://%s/api/snapshot?pid=%d", listen, leaker);
 	body = curl("POST", url);
 	j = json_loads(body, 0, NULL);
@@ -322,7 +299,7 @@ Test(html_e2e, the_daemon_serves_a_collections_page, .timeout = 180)
 	json_decref(j);
 	free(body);
 	snprintf(url, sizeof(url), "http://%s/api/collections", listen);
-	for (int i = 0; i < 120 && !c; i++) {
+	for (int i = 0; i < scaled_tries(120) && !c; i++) {
 		size_t k;
 		json_t *e;
 
@@ -368,8 +345,6 @@ Test(html_e2e, the_daemon_serves_a_collections_page, .timeout = 180)
 	body = curl("GET", url);
 	cr_expect_not_null(strstr(body, "\"error\":\"no such collection\""), "%s", body);
 	free(body);
-	kill(dmn, SIGTERM);
-	cr_expect_eq(waitpid(dmn, &st, 0), dmn);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
-	nstarted = 1;	/* the daemon is gone; the leaker is the teardown's */
+	st = daemon_stop(dmn);
+	cr_expect_eq(st, 0, "the daemon exited with %d", st);
 }

@@ -38,35 +38,32 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
+#include "timescale.h"
 
 #define CGV1 "/sys/fs/cgroup/memory"
 
 static char dir[64];
 static char cgs[4][256];	/* cgroups a test created, removed by the teardown */
 static int ncgs;
-static pid_t started[16];
-static int nstarted;
+static char listen_at[32];	/* each test's daemon: a free loopback port */
 
 static void setup(void)
 {
 	cr_assert_eq(scratch__mkdir(dir, sizeof(dir), "mitigate"), 0);
+	free_listen(listen_at, sizeof(listen_at));
 }
 
 static pid_t track(pid_t pid)
 {
-	if (pid > 0 && nstarted < (int)(sizeof(started) / sizeof(started[0])))
-		started[nstarted++] = pid;
-	return pid;
+	return procs_track(pid);
 }
 
 static void teardown(void)
 {
-	for (int i = 0; i < nstarted; i++)
-		if (kill(started[i], SIGKILL) == 0)
-			waitpid(started[i], NULL, 0);
-	nstarted = 0;
+	procs_kill_all();
 	for (int i = 0; i < ncgs; i++)
 		for (int k = 0; k < 50 && rmdir(cgs[i]) && errno != ENOENT; k++)
 			usleep(100000);
@@ -145,53 +142,23 @@ static pid_t daemon_up(const char *listen, const char *store, const char *err_pa
 	for (int i = 0; args[i] && n < 63; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		char path[4096];
-
-		int null = open("/dev/null", O_WRONLY);
-
-		/* no daemon outlives a test that crashed before its teardown */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(null, 1);
-		if (path_prefix) {
-			snprintf(path, sizeof(path), "%s:%s", path_prefix, getenv("PATH"));
-			setenv("PATH", path, 1);
-		}
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	track(pid);
-	for (int i = 0; i < 600 && !err_says(err_path, "daemon ready"); i++)
-		usleep(100000);
-	cr_assert(err_says(err_path, "daemon ready"), "the daemon did not get ready: %s",
-		  slurp(err_path));
+	pid = daemon_spawn(err_path, path_prefix, argv + 2);
+	daemon_wait_ready(pid, err_path, 60);
 	return pid;
 }
 
 static void daemon_down(pid_t d)
 {
-	int st;
+	int st = daemon_stop(d);
 
-	kill(d, SIGTERM);
-	cr_assert_eq(waitpid(d, &st, 0), d);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
+	cr_expect_eq(st, 0, "the daemon exited with %d", st);
 }
 
 /* `seep status --format json`: its "mitigation" object (the caller decrefs). */
 static json_t *mitigation(const char *listen)
 {
-	char *argv[] = { SEEP_BIN, "status", "--listen", (char *)listen, "--format", "json", NULL };
-	struct run r;
-	json_t *j, *m;
+	json_t *j = daemon_status_json(listen), *m;
 
-	run_cmd(argv, NULL, &r);
-	cr_assert_eq(r.status, 0, "seep status: %s", r.err);
-	j = json_loads(r.out, 0, NULL);
-	cr_assert(j, "seep status printed no JSON: %s", r.out);
-	run_release(&r);
 	m = json_object_get(j, "mitigation");
 	cr_assert(json_is_object(m), "seep status has no mitigation object");
 	json_incref(m);
@@ -220,7 +187,7 @@ static size_t decisions(json_t *m, pid_t pid, const char *outcome, json_t **last
 /* Waits up to SECS for a decision on PID with OUTCOME; a copy of it, or NULL. */
 static json_t *wait_decision(const char *listen, pid_t pid, const char *outcome, int secs)
 {
-	for (int i = 0; i < secs; i++) {
+	for (int i = 0; i < scaled_tries(secs); i++) {
 		json_t *m = mitigation(listen), *x = NULL;
 
 		if (decisions(m, pid, outcome, &x)) {
@@ -294,7 +261,7 @@ static pid_t leaker_start(int *go)
 Test(mitigate, v1_brake_dry_run_then_once_per_window_then_stop, .init = setup,
      .fini = teardown, .timeout = 420)
 {
-	const char *listen = "127.0.0.1:19590";
+	const char *listen = listen_at;
 	char cg[256], cgc[256], name[64], namec[64], allow[160], store[128], store2[128];
 	char err_path[128], soft[300], file[320];
 	char *cache_argv[] = { TARGET("daemon_cache"), "16", "250", NULL };
@@ -431,7 +398,7 @@ Test(mitigate, v1_brake_dry_run_then_once_per_window_then_stop, .init = setup,
 Test(mitigate, systemd_unit_and_v2_brake_on_shaped_tree, .init = setup, .fini = teardown,
      .timeout = 300)
 {
-	const char *listen = "127.0.0.1:19591";
+	const char *listen = listen_at;
 	char cgu[256], cgb[256], unit[64], plain[64], allow[200], root[200], store[128];
 	char err_path[128], bin[128], log[160], script[512], file[400], high[400];
 	int gou, gob;
@@ -528,7 +495,7 @@ static bool traced(const char *trace, long pid)
 Test(mitigate, unconfigured_no_writes_no_signals, .init = setup, .fini = teardown,
      .timeout = 240)
 {
-	const char *listen = "127.0.0.1:19592";
+	const char *listen = listen_at;
 	char store[128], err_path[128], trace_path[128], *trace, *line, children[64];
 	int go;
 	pid_t leaker, st, d = 0;
@@ -558,14 +525,12 @@ Test(mitigate, unconfigured_no_writes_no_signals, .init = setup, .fini = teardow
 		_exit(127);
 	}
 	track(st);
-	for (int i = 0; i < 900 && !err_says(err_path, "daemon ready"); i++)
-		usleep(100000);
-	cr_assert(err_says(err_path, "daemon ready"), "the daemon did not get ready under strace");
+	daemon_wait_ready(st, err_path, 90);	/* strace: the daemon under it */
 	snprintf(children, sizeof(children), "/proc/%d/task/%d/children", st, st);
 	d = (pid_t)strtol(slurp(children), NULL, 10);
 	cr_assert_gt(d, 0, "no daemon under strace");
 	target_go(go);
-	for (int i = 0; i < 90 && !err_says(err_path, "snapshot 1 of pid"); i++)
+	for (int i = 0; i < scaled_tries(90) && !err_says(err_path, "snapshot 1 of pid"); i++)
 		sleep(1);
 	cr_expect(err_says(err_path, "snapshot 1 of pid"),
 		  "the leaker was never suspected and collected: the test saw too little");

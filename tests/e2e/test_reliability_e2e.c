@@ -297,6 +297,7 @@ static void exec_is_a_new_heap(const char *unwind)
 	rep = json_line(r.out, json_lines(r.out) - 1);
 	cr_assert_not_null(rep, "stdout: %s", r.out);
 	cr_expect_str_eq(json_string_value(json_object_get(rep, "comm")), "leaky_server");
+	cr_expect_eq(jint(rep, "execs"), 1, "the exec counted: %s", r.out);
 	top = top_stack(rep);
 	cr_assert_not_null(top, "a live stack: %s", r.out);
 	cr_expect_geq(stack_frame_index(top, "handle_request"), 0, "the new leak named: %s", r.out);
@@ -353,6 +354,7 @@ REL(exec_of_itself_starts_a_new_heap)
 	cr_expect_geq(stack_frame_index(top, "before_exec"), 0, "%s", r.out);
 	cr_expect_eq(jint(top, "count"), 20, "the new image's blocks only: %s", r.out);
 	cr_expect_eq(jint(top, "bytes"), 20 * 2048);
+	cr_expect_eq(jint(rep, "execs"), 1, "the exec counted: %s", r.out);
 	cr_expect_not_null(strstr(r.err, "(lifecycle) called exec(), now 'lifecycle'"), "%s", r.err);
 	json_decref(rep);
 	run_release(&r);

@@ -24,8 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
+#include "timescale.h"
 
 #define VM_BIN "/usr/bin/victoria-metrics"
 
@@ -103,54 +105,33 @@ static void setup(void)
 static void teardown(void)
 {
 	if (d_pid > 0) {
-		kill(d_pid, SIGTERM);
-		waitpid(d_pid, NULL, 0);
+		daemon_stop(d_pid);
 		d_pid = -1;
 	}
 	vm_stop();
+	procs_kill_all();
 	scratch__rmrf(dir);
 }
 
 static void daemon_start(const char *extra)
 {
-	char cmd[2048], err_path[128];
+	char dirs[128], err_path[128], store[128], listen[64], url[128], hs[128];
+	char *args[] = { "-i", "1", "--store", store, "--listen", listen, "--set", "daemon.bpf=no",
+			 "--set", "metrics.top=100000", "--set", "telemetry.fold=0",
+			 "--set", "budget.cpu=1", "--set", url, "--set", hs,
+			 "--set", "remote_write.labels=dc=e2e", "--set", "remote_write.max_backoff=2s",
+			 "--set", "remote_write.timeout=2s", extra ? "--set" : NULL, (char *)extra,
+			 NULL };
 
-	snprintf(cmd, sizeof(cmd), "%s/st", dir);
-	mkdir(cmd, 0700);
+	snprintf(dirs, sizeof(dirs), "%s/st", dir);
+	mkdir(dirs, 0700);
 	snprintf(err_path, sizeof(err_path), "%s/daemon.err", dir);
-	d_pid = fork();
-	if (d_pid == 0) {
-		child_dies_with_parent();
-		char store[128], listen[64], url[128], hs[128];
-		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		snprintf(store, sizeof(store), "%s/st/seep.db", dir);
-		snprintf(listen, sizeof(listen), "127.0.0.1:%d", d_port);
-		snprintf(url, sizeof(url), "remote_write.url=http://127.0.0.1:%d/api/v1/write",
-			 vm_port);
-		snprintf(hs, sizeof(hs), "daemon.host=%s", host);
-		dup2(fd, 2);
-		execl(SEEP_BIN, "seep", "daemon", "-i", "1", "--store", store, "--listen", listen,
-		      "--set", "daemon.bpf=no", "--set", "metrics.top=100000", "--set",
-		      "telemetry.fold=0", "--set", "budget.cpu=1", "--set", url, "--set", hs,
-		      "--set", "remote_write.labels=dc=e2e", "--set", "remote_write.max_backoff=2s",
-		      "--set", "remote_write.timeout=2s", extra ? "--set" : NULL, extra,
-		      (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 300; i++) {
-		struct run r;
-		bool ready;
-
-		snprintf(cmd, sizeof(cmd), "grep -q 'daemon ready' %s", err_path);
-		sh(cmd, &r);
-		ready = r.status == 0;
-		run_release(&r);
-		if (ready)
-			return;
-		usleep(100000);
-	}
-	cr_assert_fail("the daemon did not get ready");
+	snprintf(store, sizeof(store), "%s/st/seep.db", dir);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", d_port);
+	snprintf(url, sizeof(url), "remote_write.url=http://127.0.0.1:%d/api/v1/write", vm_port);
+	snprintf(hs, sizeof(hs), "daemon.host=%s", host);
+	d_pid = daemon_spawn(err_path, NULL, args);
+	daemon_wait_ready(d_pid, err_path, 30);
 }
 
 /* The daemon's own counter NAME{LABELS} from /metrics; -1 if absent. */
@@ -315,7 +296,7 @@ Test(remote_write, receiver_down_for_a_minute_loses_no_sample, .init = setup, .f
 	}
 	cr_expect_gt(spooled, 30, "the spool held %g requests during the outage", spooled);
 	vm_start();
-	for (int i = 0; i < 60 && metric("seep_remote_write_spool_records") != 0; i++)
+	for (int i = 0; i < scaled_tries(60) && metric("seep_remote_write_spool_records") != 0; i++)
 		sleep(1);
 	cr_assert_eq(metric("seep_remote_write_spool_records"), 0, "the spool was not replayed");
 	cr_expect_eq(metric("seep_remote_write_spool_bytes"), 0);

@@ -28,76 +28,32 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemonlib.h"
 #include "scratch.h"
 #include "testlib.h"
-
-#define PORT "19476"
-#define LISTEN "127.0.0.1:" PORT
+#include "timescale.h"
 
 static char dir[64];
+static char listen_at[32];	/* each test's daemon: a free loopback port */
+#define LISTEN listen_at
 
 static void setup(void)
 {
 	cr_assert_eq(scratch__mkdir(dir, sizeof(dir), "trigger"), 0);
+	free_listen(listen_at, sizeof(listen_at));
 }
 
-/* Every process a test starts (targets, daemons), killed by the teardown
- * even when an assertion ended the test early: nothing outlives it. */
-static pid_t started[32];
-static int nstarted;
-
-static pid_t track(pid_t pid)
-{
-	if (pid > 0 && nstarted < (int)(sizeof(started) / sizeof(started[0])))
-		started[nstarted++] = pid;
-	return pid;
-}
-
+/* Every process a test starts (targets, daemons) is tracked: the teardown
+ * kills it even when an assertion ended the test early. */
 static pid_t tstart(char *const argv[], int *go)
 {
-	return track(target_start(argv, go));
+	return procs_track(target_start(argv, go));
 }
 
 static void teardown(void)
 {
-	for (int i = 0; i < nstarted; i++)
-		if (kill(started[i], SIGKILL) == 0)
-			waitpid(started[i], NULL, 0);
-	nstarted = 0;
+	procs_kill_all();
 	scratch__rmrf(dir);
-}
-
-static pid_t daemon_start(const char *err_path, char *const args[])
-{
-	char *argv[40] = { SEEP_BIN, "daemon" };
-	int n = 2;
-	pid_t pid;
-
-	for (int i = 0; args[i] && n < 39; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		child_dies_with_parent();
-		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return track(pid);
-}
-
-static bool err_says(const char *err_path, const char *what)
-{
-	char buf[1 << 16];
-	FILE *f = fopen(err_path, "r");
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, what) != NULL;
 }
 
 /* Uprobe links (uprobe_multi or perf_event) the process PID holds. */
@@ -128,23 +84,9 @@ static int uprobe_links(pid_t pid)
 	return n;
 }
 
-static json_t *status_json_at(const char *listen)
-{
-	char *argv[] = { SEEP_BIN, "status", "--listen", (char *)listen, "--format", "json", NULL };
-	struct run r;
-	json_t *j;
-
-	run_cmd(argv, NULL, &r);
-	cr_assert_eq(r.status, 0, "seep status: %s", r.err);
-	j = json_loads(r.out, 0, NULL);
-	cr_assert(j, "seep status printed no JSON: %s", r.out);
-	run_release(&r);
-	return j;
-}
-
 static json_t *status_json(void)
 {
-	return status_json_at(LISTEN);
+	return daemon_status_json(LISTEN);
 }
 
 static json_t *collection_of(json_t *status, pid_t pid)
@@ -160,7 +102,7 @@ static json_t *collection_of(json_t *status, pid_t pid)
 
 Test(trigger, leaker_collected_cache_not, .init = setup, .fini = teardown, .timeout = 240)
 {
-	char store[128], err_path[128], cmd[512];
+	char store[128], err_path[128], cmd[768];
 	char *leak_argv[] = { TARGET("daemon_leaker"), "250", "512", NULL };
 	char *cache_argv[] = { TARGET("daemon_cache"), "16", "250", NULL };
 	int go_l, go_c, st, links_running = -1, cache_collected = 0, running = 0;
@@ -183,15 +125,13 @@ Test(trigger, leaker_collected_cache_not, .init = setup, .fini = teardown, .time
 				 "--set", "collect.comms=daemon_leaker,daemon_cache",
 				 "--set", "trigger.psi=", "--set", "trigger.cgroup=no", NULL };
 
-		d = daemon_start(err_path, args);
+		d = daemon_spawn(err_path, NULL, args);
 	}
-	for (int i = 0; i < 600 && !err_says(err_path, "daemon ready"); i++)
-		usleep(100000);
-	cr_assert(err_says(err_path, "daemon ready"), "the daemon did not get ready");
+	daemon_wait_ready(d, err_path, 60);
 	target_go(go_l);
 	target_go(go_c);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < 150 && !done; i++) {
+	for (int i = 0; i < scaled_tries(150) && !done; i++) {
 		json_t *c;
 
 		usleep(500000);
@@ -284,11 +224,11 @@ Test(trigger, leaker_collected_cache_not, .init = setup, .fini = teardown, .time
 		json_decref(j);
 	}
 	/* /metrics: the counters, promtool clean */
-	snprintf(cmd, sizeof(cmd), "curl -sf http://" LISTEN "/metrics > %s/metrics &&"
+	snprintf(cmd, sizeof(cmd), "curl -sf http://%s/metrics > %s/metrics &&"
 		 " promtool check metrics < %s/metrics && grep -E"
 		 " '^seep_collections_completed_total\\{reason=\"snapshots\"\\} [1-9]' %s/metrics &&"
 		 " grep -E '^seep_collection_triggers_total\\{trigger=\"request\"\\} 1$' %s/metrics",
-		 dir, dir, dir, dir);
+		 LISTEN, dir, dir, dir, dir);
 	{
 		char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 
@@ -326,7 +266,7 @@ Test(trigger, leaker_collected_cache_not, .init = setup, .fini = teardown, .time
 	cr_assert_eq(waitpid(d, &st, 0), d);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
 	if (running)
-		cr_expect(err_says(err_path, "stopped: daemon_stopped"),
+		cr_expect(file_says(err_path, "stopped: daemon_stopped"),
 			  "the requested collection did not stop with the daemon");
 	else
 		fprintf(stderr, "trigger e2e: the requested collection completed before SIGTERM\n");
@@ -356,20 +296,16 @@ static pid_t daemon_up(const char *listen, const char *err_path, const char *con
 	for (int i = 0; extra[i] && n < 47; i++)
 		args[n++] = (char *)extra[i];
 	args[n] = NULL;
-	d = daemon_start(err_path, args);
-	for (int i = 0; i < 600 && !err_says(err_path, "daemon ready"); i++)
-		usleep(100000);
-	cr_assert(err_says(err_path, "daemon ready"), "the daemon did not get ready");
+	d = daemon_spawn(err_path, NULL, args);
+	daemon_wait_ready(d, err_path, 60);
 	return d;
 }
 
 static void daemon_down(pid_t d)
 {
-	int st;
+	int st = daemon_stop(d);
 
-	kill(d, SIGTERM);
-	cr_assert_eq(waitpid(d, &st, 0), d);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
+	cr_expect_eq(st, 0, "the daemon exited with %d", st);
 }
 
 static void target_kill(pid_t p)
@@ -402,8 +338,8 @@ static int request(const char *listen, pid_t pid, const char *pat)
  * (the caller decrefs), or NULL. */
 static json_t *wait_complete(const char *listen, pid_t pid, int secs)
 {
-	for (int i = 0; i < secs * 2; i++) {
-		json_t *j = status_json_at(listen), *c = collection_of(j, pid);
+	for (int i = 0; i < scaled_tries(secs * 2); i++) {
+		json_t *j = daemon_status_json(listen), *c = collection_of(j, pid);
 
 		if (c && !strcmp(json_string_value(json_object_get(c, "state")), "complete")) {
 			json_incref(c);
@@ -445,7 +381,7 @@ static void expect_top(const char *series, const char *fn, size_t min)
 
 Test(trigger, rules_stair_and_spike, .init = setup, .fini = teardown, .timeout = 180)
 {
-	const char *listen = "127.0.0.1:19481";
+	const char *listen = LISTEN;
 	char err_path[128];
 	char *stair_argv[] = { TARGET("daemon_stair"), "2500", "8", NULL };
 	char *spiky_argv[] = { TARGET("daemon_spiky"), "4000", "32", "2500", NULL };
@@ -487,7 +423,7 @@ Test(trigger, rules_stair_and_spike, .init = setup, .fini = teardown, .timeout =
 
 Test(trigger, cpu_budget_raises_then_detaches, .init = setup, .fini = teardown, .timeout = 120)
 {
-	const char *listen = "127.0.0.1:19482";
+	const char *listen = LISTEN;
 	char err_path[128];
 	char *churn_argv[] = { TARGET("daemon_churn"), "3000", NULL };
 	const char *extra[] = { "--set", "collect.every=60s", "--set", "collect.cpu=0.0001",
@@ -508,8 +444,8 @@ Test(trigger, cpu_budget_raises_then_detaches, .init = setup, .fini = teardown, 
 	cr_expect_eq(json_integer_value(json_object_get(c, "sample_bytes")), 8 * 512 * 1024,
 		     "the sampling interval was not raised eightfold");
 	cr_expect_gt(json_real_value(json_object_get(c, "bpf_cpu_ratio")), 0.0001);
-	cr_expect(err_says(err_path, "sampling every 4194304 bytes"), "no raise logged");
-	cr_expect(err_says(err_path, "stopped: cpu_budget"), "no stop logged");
+	cr_expect(file_says(err_path, "sampling every 4194304 bytes"), "no raise logged");
+	cr_expect(file_says(err_path, "stopped: cpu_budget"), "no stop logged");
 	cr_expect_eq(uprobe_links(d), 0, "uprobe links left after the budget detached them");
 	json_decref(c);
 	daemon_down(d);
@@ -579,9 +515,9 @@ static void oom_case(const char *listen, const char *cg, bool by_request)
 	if (by_request) {
 		cr_assert_eq(request(listen, leaker, NULL), 202, "the request was refused");
 	} else {
-		for (int i = 0; i < 50 && !err_says(err_path, "watching its memory events"); i++)
+		for (int i = 0; i < scaled_tries(50) && !file_says(err_path, "watching its memory events"); i++)
 			usleep(100000);
-		cr_assert(err_says(err_path, "watching its memory events"),
+		cr_assert(file_says(err_path, "watching its memory events"),
 			  "the daemon does not watch the cgroup's memory events");
 	}
 	target_go(go);
@@ -594,9 +530,9 @@ static void oom_case(const char *listen, const char *cg, bool by_request)
 	cr_expect_str_eq(json_string_value(json_object_get(c, "reason")), "oom_victim");
 	snaps = json_object_get(c, "snapshots");
 	cr_assert_geq(json_array_size(snaps), 1, "no snapshot of the OOM victim");
-	cr_expect(err_says(err_path, "as its victim"), "the mark_victim event was not seen");
+	cr_expect(file_says(err_path, "as its victim"), "the mark_victim event was not seen");
 	if (!by_request)
-		cr_expect(err_says(err_path, "memory event 'limit'"), "no limit event logged");
+		cr_expect(file_says(err_path, "memory event 'limit'"), "no limit event logged");
 	expect_top(json_string_value(json_object_get(c, "dir")), "leak_chunk", 1);
 	cr_expect_eq(uprobe_links(d), 0, "uprobe links left after the OOM victim");
 	json_decref(c);
@@ -606,13 +542,13 @@ static void oom_case(const char *listen, const char *cg, bool by_request)
 
 Test(trigger, oom_victim_on_request, .init = setup, .fini = teardown, .timeout = 120)
 {
-	oom_case("127.0.0.1:19483", "seep-trigger-oom-req", true);
+	oom_case(LISTEN, "seep-trigger-oom-req", true);
 }
 
 Test(trigger, cgroup_limit_event_then_oom_victim, .init = setup, .fini = teardown,
      .timeout = 120)
 {
-	oom_case("127.0.0.1:19484", "seep-trigger-oom-cg", false);
+	oom_case(LISTEN, "seep-trigger-oom-cg", false);
 }
 
 /* The "some" line's total stall of /proc/pressure/memory, microseconds. */
@@ -639,7 +575,7 @@ static unsigned long long psi_some_total_us(void)
  * in a 2 s window) that this load crosses it. */
 Test(trigger, psi_pressure, .init = setup, .fini = teardown, .timeout = 120)
 {
-	const char *listen = "127.0.0.1:19485";
+	const char *listen = LISTEN;
 	char err_path[128], path[256], cmd[512];
 	char *cache_argv[] = { TARGET("daemon_cache"), "8", "250", NULL };
 	const char *extra[] = { "--set", "collect.every=1s", "--set", "collect.snapshots=2",
@@ -658,7 +594,7 @@ Test(trigger, psi_pressure, .init = setup, .fini = teardown, .timeout = 120)
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
 	cache = tstart(cache_argv, &go);
 	d = daemon_up(listen, err_path, extra);
-	cr_assert(err_says(err_path, "memory pressure trigger: 'some 1000 2000000'"),
+	cr_assert(file_says(err_path, "memory pressure trigger: 'some 1000 2000000'"),
 		  "the PSI trigger was not set");
 	target_go(go);
 	sleep(2);
@@ -686,7 +622,7 @@ Test(trigger, psi_pressure, .init = setup, .fini = teardown, .timeout = 120)
 		  (unsigned long long)(psi_some_total_us() - stall0));
 	cr_expect_str_eq(json_string_value(json_object_get(c, "trigger")), "pressure");
 	cr_expect_str_eq(json_string_value(json_object_get(c, "reason")), "snapshots");
-	cr_expect(err_says(err_path, "memory pressure: 'some 1000 2000000' crossed"));
+	cr_expect(file_says(err_path, "memory pressure: 'some 1000 2000000' crossed"));
 	json_decref(c);
 	daemon_down(d);
 	target_kill(cache);
@@ -698,7 +634,7 @@ Test(trigger, psi_pressure, .init = setup, .fini = teardown, .timeout = 120)
  * catalogue row with trigger "reference". */
 Test(trigger, reference_snapshots, .init = setup, .fini = teardown, .timeout = 120)
 {
-	const char *listen = "127.0.0.1:19486";
+	const char *listen = LISTEN;
 	char err_path[128], refs[128], cmd[512];
 	char *cache_argv[] = { TARGET("daemon_cache"), "8", "100", NULL };
 	const char *extra[] = { "--set", "reference.every=3s", "--set", "reference.duration=2s",

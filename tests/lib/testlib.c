@@ -1,4 +1,5 @@
 #include "testlib.h"
+#include "timescale.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +67,60 @@ void target_go(int go_fd)
 	if (write(go_fd, "g", 1) != 1)
 		perror("target_go");
 	close(go_fd);
+}
+
+/* The number after NAME= in /proc/PID/environ, or -1. */
+static long _environ_number(pid_t pid, const char *name)
+{
+	char path[64], buf[16384];
+	size_t len = strlen(name), n;
+	FILE *f;
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+		if (!strncmp(buf + i, name, len) && buf[i + len] == '=')
+			v = strtol(buf + i + len + 1, NULL, 10);
+	return v;
+}
+
+int target_wait_blocked(pid_t pid)
+{
+	struct timespec t0, now, nap = { 0, 1000000 };
+	char path[64], buf[256];
+	long nr, arg0, fd;
+	FILE *f;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	for (;;) {
+		/* "NR ARG0 ..." while in a syscall, "running" or "-1 ..." otherwise */
+		f = fopen(path, "r");
+		if (!f)
+			return -ESRCH;
+		nr = arg0 = -1;
+		if (fgets(buf, sizeof(buf), f))
+			sscanf(buf, "%ld %lx", &nr, &arg0);
+		fclose(f);
+		if (nr == __NR_pause)
+			return 0;
+		/* the environment is the target's once it has exec'ed */
+		if (nr == __NR_read && (fd = _environ_number(pid, "SEEP_WAIT_FD")) >= 0 && arg0 == fd)
+			return 0;
+		if (kill(pid, 0) && errno == ESRCH)
+			return -ESRCH;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9 >
+		    scaled_s(10))
+			return -ETIMEDOUT;
+		nanosleep(&nap, NULL);
+	}
 }
 
 int target_wait(pid_t pid)
@@ -191,13 +247,14 @@ int bg_start(char *const argv[], struct bg *b)
 	close(errp[1]);
 	b->err_fd = errp[0];
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* Wait for "tracing" (attached) or exit (error), at most 20 s. */
+	/* Wait for "tracing" (attached) or exit (error), at most 20 s
+	 * (time-scaled). */
 	for (;;) {
 		struct pollfd pfd = { .fd = b->err_fd, .events = POLLIN };
 		ssize_t n;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 20)
+		if ((double)(t.tv_sec - t0.tv_sec) > scaled_s(20))
 			return -1;
 		if (poll(&pfd, 1, 200) <= 0)
 			continue;

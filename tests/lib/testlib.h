@@ -24,6 +24,12 @@ void child_dies_with_parent(void);
  * target_go(). Returns the pid; *go_fd is the pipe's write end. */
 pid_t target_start(char *const argv[], int *go_fd);
 void target_go(int go_fd);
+/* Waits (up to 10 s, time-scaled) until target PID has done its exec and
+ * its loader's work and sits blocked before doing anything: in read() on
+ * its SEEP_WAIT_FD, or in pause() (the libc-less noalloc). Then its
+ * modules (libc) are mapped and it can be attached. 0, or -ETIMEDOUT, or
+ * -ESRCH if it died. */
+int target_wait_blocked(pid_t pid);
 /* Waits for PID to exit; returns its exit status, or -1. */
 int target_wait(pid_t pid);
 

@@ -4,7 +4,8 @@
  * "collections": [...], "mitigation": {...}}).
  * `seep status --snapshot PID` asks the daemon for a heap snapshot series
  * of PID (POST /api/snapshot?pid=PID) and prints what it answered.
- * Exit 0 with an answer, 1 when the daemon cannot be reached or refuses.
+ * Exit 0 with an answer, 1 when the daemon cannot be reached, does not
+ * answer within --timeout (each request; default 10 s) or refuses.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,12 +28,13 @@
 #include "lib/vec.h"
 #include "metrics/http.h"
 
-enum { OPT_FORMAT = 256, OPT_LISTEN, OPT_SNAPSHOT };
+enum { OPT_FORMAT = 256, OPT_LISTEN, OPT_SNAPSHOT, OPT_TIMEOUT };
 
 static const struct option long_opts[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -42,25 +44,32 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: seep status [--listen ADDR:PORT] [--format text|json] [--snapshot PID]\n"
+"                   [--timeout DUR]\n"
 "\n"
 "Asks the running seep daemon for its state, its leak suspects, its heap\n"
 "snapshot collections and its mitigation decisions.\n"
 "\n"
 "      --snapshot PID     ask the daemon to collect heap snapshots of PID\n"
 "      --listen ADDR:PORT the daemon's HTTP address (default 127.0.0.1:9474)\n"
+"      --timeout DUR      wait this long for each answer (default 10s)\n"
 "      --format FMT       text (default) or json\n"
 "  -v, --verbose          more messages\n"
 "  -h, --help             this help\n");
 }
 
-/* METHOD PATH over HTTP/1.0: the body (malloc'ed) or NULL with *ERR set;
- * *CODE is the HTTP status (a body comes with any status). */
+#define STATUS_TIMEOUT_S 10.0	/* --timeout's default */
+
+/* METHOD PATH over HTTP/1.0 within TIMEOUT_S seconds for each send and
+ * receive: the body (malloc'ed) or NULL with *ERR set (-ETIMEDOUT when the
+ * daemon did not answer in time); *CODE is the HTTP status (a body comes
+ * with any status). */
 static char *_request(const char *addr, uint16_t port, const char *method, const char *path,
-		      int *code, int *err)
+		      double timeout_s, int *code, int *err)
 {
 	struct sockaddr_storage sa;
 	socklen_t salen;
-	struct timeval tv = { .tv_sec = 10 };
+	struct timeval tv = { .tv_sec = (time_t)timeout_s,
+			      .tv_usec = (suseconds_t)((timeout_s - (double)(time_t)timeout_s) * 1e6) };
 	char req[512], host[96], *buf = NULL, *body;
 	size_t len = 0, cap = 0;
 	int fd = -1;
@@ -77,15 +86,17 @@ static char *_request(const char *addr, uint16_t port, const char *method, const
 		goto fail;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, salen)) {
-		*err = -errno;
+		/* a send timeout bounds connect too: EINPROGRESS then */
+		*err = errno == EINPROGRESS ? -ETIMEDOUT : -errno;
 		goto fail;
 	}
 	http__format_addr(addr, port, host, sizeof(host));
 	n = snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: %s\r\nContent-Length: 0\r\n\r\n",
 		     method, path, host);
 	if (write(fd, req, (size_t)n) != n) {
-		*err = -EIO;
+		*err = errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -EIO;
 		goto fail;
 	}
 	for (;;) {
@@ -93,7 +104,7 @@ static char *_request(const char *addr, uint16_t port, const char *method, const
 			goto fail;
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0) {
-			*err = -errno;
+			*err = errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 			goto fail;
 		}
 		if (n == 0)
@@ -187,10 +198,11 @@ static void _text(json_t *status, json_t *suspects)
 }
 
 /* A GET that must answer 200. */
-static char *_get(const char *addr, uint16_t port, const char *path, int *err)
+static char *_get(const char *addr, uint16_t port, const char *path, double timeout_s,
+		  int *err)
 {
 	int code = 0;
-	char *b = _request(addr, port, "GET", path, &code, err);
+	char *b = _request(addr, port, "GET", path, timeout_s, &code, err);
 
 	if (b && code != 200) {
 		free(b);
@@ -259,8 +271,18 @@ static void _text_mitigation(json_t *mit)
 	}
 }
 
+/* The one message for a request that got no answer: a timeout says how
+ * long seep waited, anything else its cause. */
+static void _unreachable(const char *shown, double timeout_s, int err)
+{
+	if (err == -ETIMEDOUT)
+		cli__error("the daemon at '%s' did not answer within %g s", shown, timeout_s);
+	else
+		cli__error("cannot reach the daemon at '%s': %s", shown, strerror(-err));
+}
+
 /* --snapshot PID: POST /api/snapshot?pid=PID. */
-static int _snapshot(const char *addr, uint16_t port, long pid, bool json)
+static int _snapshot(const char *addr, uint16_t port, long pid, double timeout_s, bool json)
 {
 	char path[64], *b;
 	int code = 0, err;
@@ -269,9 +291,9 @@ static int _snapshot(const char *addr, uint16_t port, long pid, bool json)
 
 	http__format_addr(addr, port, shown, sizeof(shown));
 	snprintf(path, sizeof(path), "/api/snapshot?pid=%ld", pid);
-	b = _request(addr, port, "POST", path, &code, &err);
+	b = _request(addr, port, "POST", path, timeout_s, &code, &err);
 	if (!b) {
-		cli__error("cannot reach the daemon at '%s': %s", shown, strerror(-err));
+		_unreachable(shown, timeout_s, err);
 		return EXIT_FAIL;
 	}
 	j = json_loads(b, 0, NULL);
@@ -304,6 +326,7 @@ struct status_opts {
 	const char *listen;
 	bool json;
 	long snapshot;		/* --snapshot PID, or 0 */
+	double timeout_s;	/* --timeout: per request */
 };
 
 static const struct cli_command command = {
@@ -327,6 +350,8 @@ static int on_opt(void *ctx, int opt, const char *arg)
 		o->snapshot = strtol(arg, &end, 10);
 		if (!*arg || *end || o->snapshot <= 0 || o->snapshot > 4194304)
 			return cli__bad_value("--snapshot", arg, "a process id");
+	} else if (opt == OPT_TIMEOUT) {
+		return cli__seconds(arg, "--timeout", 0.001, &o->timeout_s);
 	} else if (opt == OPT_FORMAT) {
 		if (cli__name(arg, "--format", formats, 2, &f))
 			return -EINVAL;
@@ -337,7 +362,7 @@ static int on_opt(void *ctx, int opt, const char *arg)
 
 int cmd_status(int argc, char **argv)
 {
-	struct status_opts o = { .listen = "127.0.0.1:9474" };
+	struct status_opts o = { .listen = "127.0.0.1:9474", .timeout_s = STATUS_TIMEOUT_S };
 	char addr[64], shown[96], *st = NULL, *su = NULL, *co = NULL, *mi = NULL;
 	json_t *jst = NULL, *jsu = NULL, *jco = NULL, *jmi = NULL, *out;
 	int err, ret = EXIT_OK, r;
@@ -356,16 +381,16 @@ int cmd_status(int argc, char **argv)
 	}
 	http__format_addr(addr, port, shown, sizeof(shown));
 	if (o.snapshot)
-		return _snapshot(addr, port, o.snapshot, o.json);
-	st = _get(addr, port, "/api/status", &err);
+		return _snapshot(addr, port, o.snapshot, o.timeout_s, o.json);
+	st = _get(addr, port, "/api/status", o.timeout_s, &err);
 	if (st)
-		su = _get(addr, port, "/api/suspects", &err);
+		su = _get(addr, port, "/api/suspects", o.timeout_s, &err);
 	if (su)
-		co = _get(addr, port, "/api/collections", &err);
+		co = _get(addr, port, "/api/collections", o.timeout_s, &err);
 	if (co)
-		mi = _get(addr, port, "/api/mitigations", &err);
+		mi = _get(addr, port, "/api/mitigations", o.timeout_s, &err);
 	if (!st || !su || !co || !mi) {
-		cli__error("cannot reach the daemon at '%s': %s", shown, strerror(-err));
+		_unreachable(shown, o.timeout_s, err);
 		ret = EXIT_FAIL;
 		goto cleanup;
 	}

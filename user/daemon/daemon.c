@@ -268,7 +268,10 @@ static void _growth_follow(struct dmn *d, struct suspect *s)
 {
 	int err;
 
-	if (!d->gp || d->growth_mode != GROWTH_SUSPECTS || s->watched || strcmp(s->m.kind, "process"))
+	/* never itself: its own growth (its series, a collection's buffers;
+	 * ASan's shadow) would have it unwind its own stacks as they grow */
+	if (!d->gp || d->growth_mode != GROWTH_SUSPECTS || s->watched ||
+	    strcmp(s->m.kind, "process") || s->m.pid == getpid())
 		return;
 	err = growthprobe__watch(d->gp, (uint32_t)s->m.pid, s->m.start);
 	if (err) {
@@ -296,8 +299,10 @@ static void _growth_event(const struct seep_tel_growth *ev, const void *stack, v
 {
 	struct dmn *d = ctx;
 
-	/* what cannot be added is counted in growth__stats */
-	growth__add_copy(d->gr, ev, stack);
+	/* all mode: every process but the daemon itself (see _growth_follow);
+	 * what cannot be added is counted in growth__stats */
+	if (ev->pid != (uint32_t)getpid())
+		growth__add_copy(d->gr, ev, stack);
 }
 
 static int _on_growth(int fd, uint32_t events, void *ctx)

@@ -93,14 +93,16 @@ double watch__min_since(const struct watch *w, double t)
 int watch__judge(const struct watch *w, const struct watch_params *p, struct watch_verdict *out)
 {
 	struct series raw = { 0 }, analysed = { 0 };
-	size_t first = (w->head + w->cap - w->n) % w->cap;
 	struct detect_params dp;
+	size_t first;
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->time_to_threshold_s = INFINITY;
+	/* a released (shed) watch has no ring at all: nothing to judge */
 	if (w->n < p->min_samples || w->n < 8)
 		return 0;
+	first = (w->head + w->cap - w->n) % w->cap;
 	err = series__init(&raw, w->n);
 	if (err)
 		return err;

@@ -28,6 +28,9 @@ static void _fill_header(const struct heap *heap, const struct heapreport_meta *
 	r->stacks_total = heap->n;
 	if (m->stats)
 		memcpy(r->stats, m->stats, sizeof(r->stats));
+	r->stack_store_full = m->stack_store_full;
+	r->stacks_queued = m->stacks_queued;
+	r->execs = m->execs;
 }
 
 /* A site's figures, rounded from the model's estimates. */

@@ -56,6 +56,7 @@ struct heapreport_meta {
 	unsigned top;            /* sites reported; 0: all */
 	size_t max_frames;       /* addresses asked of the source per stack (>= 1) */
 	const uint64_t *stats;   /* SEEP_STAT__MAX counters, or NULL (zeros) */
+	uint64_t stack_store_full, stacks_queued, execs;	/* as in report.h */
 	bool has_exit_status;    /* a command that ended: how (report.h) */
 	int exit_status, exit_signal;
 };

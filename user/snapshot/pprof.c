@@ -387,6 +387,10 @@ static int _stats_comment(struct encoder *e, const struct report *r)
 	for (int s = 0; s < SEEP_STAT__MAX && pos < sizeof(line); s++)
 		pos += snprintf(line + pos, sizeof(line) - pos, " %s=%" PRIu64,
 				report__stat_name(s), r->stats[s]);
+	if (pos < sizeof(line))
+		snprintf(line + pos, sizeof(line) - pos, " stack_store_full=%" PRIu64
+			 " stacks_queued=%" PRIu64 " execs=%" PRIu64, r->stack_store_full,
+			 r->stacks_queued, r->execs);
 	return _comment(e, "%s", line);
 }
 
@@ -875,6 +879,12 @@ static void _parse_stats(const char *c, struct report *r)
 		for (int s = 0; s < SEEP_STAT__MAX; s++)
 			if (!strcmp(name, report__stat_name(s)))
 				r->stats[s] = v;
+		if (!strcmp(name, "stack_store_full"))
+			r->stack_store_full = v;
+		else if (!strcmp(name, "stacks_queued"))
+			r->stacks_queued = v;
+		else if (!strcmp(name, "execs"))
+			r->execs = v;
 		c += used;
 	}
 }

@@ -55,7 +55,7 @@ static uint64_t _drops_total(const struct report *r)
 	for (int s = 0; s < SEEP_STAT__MAX; s++)
 		if (stat_info[s].drop && s != SEEP_STAT_DROP_LIVE_FULL_BYTES)
 			n += r->stats[s];
-	return n;
+	return n + r->stack_store_full + r->stacks_queued;
 }
 
 void report__release(struct report *r)
@@ -160,6 +160,8 @@ static json_t *_stats_json(const struct report *r)
 	for (int s = 0; s < SEEP_STAT__MAX; s++)
 		json_object_set_new(stat_info[s].drop ? drops : stats, stat_info[s].name,
 				    json_integer((json_int_t)r->stats[s]));
+	json_object_set_new(drops, "stack_store_full", json_integer((json_int_t)r->stack_store_full));
+	json_object_set_new(drops, "stacks_queued", json_integer((json_int_t)r->stacks_queued));
 	json_object_set_new(stats, "drops", drops);
 	json_object_set_new(stats, "drops_total", json_integer((json_int_t)_drops_total(r)));
 	return stats;
@@ -251,6 +253,8 @@ int report__write_json(const struct report *r, FILE *out)
 			 "total_samples", (json_int_t)r->total_samples,
 			 "stacks_total", (json_int_t)r->stacks_total,
 			 "stacks", stacks, "stats", _stats_json(r));
+	if (root)
+		json_object_set_new(root, "execs", json_integer((json_int_t)r->execs));
 	if (root && r->reach.done)   /* absent without a scan */
 		json_object_set_new(root, "reach", _reach_json(&r->reach));
 	return report__print_json(root, out);
@@ -331,6 +335,9 @@ int report__write_text(const struct report *r, FILE *out)
 		r->stats[SEEP_STAT_ALLOCS], r->stats[SEEP_STAT_FREES],
 		r->stats[SEEP_STAT_FREES_UNTRACKED], r->stats[SEEP_STAT_FAILED_ALLOCS],
 		r->stats[SEEP_STAT_NESTED]);
+	if (r->execs)
+		fprintf(out, "  execs: %" PRIu64 " followed (a new heap each; the old image's blocks"
+			" dropped)\n", r->execs);
 	fprintf(out, "  drops: %" PRIu64 " (", _drops_total(r));
 	for (int s = 0, first = 1; s < SEEP_STAT__MAX; s++) {
 		if (!stat_info[s].drop)
@@ -338,7 +345,8 @@ int report__write_text(const struct report *r, FILE *out)
 		fprintf(out, "%s%s %" PRIu64, first ? "" : ", ", stat_info[s].name, r->stats[s]);
 		first = 0;
 	}
-	fputs(")\n\n", out);
+	fprintf(out, ", stack_store_full %" PRIu64 ", stacks_queued %" PRIu64 ")\n\n",
+		r->stack_store_full, r->stacks_queued);
 	fflush(out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -9,14 +9,14 @@
  *        "exit_status" (a command that exited: its status, else null),
  *        "signal" (a command killed by a signal: "SIGSEGV", else null),
  *        "sample_bytes", "total_bytes", "total_count", "total_samples",
- *        "stacks_total",
+ *        "stacks_total", "execs" (exec() calls followed: a new heap each),
  *        "stacks": [{"bytes", "count", "bytes_stddev", "samples",
  *                    "oldest_age_s", "alloc_bytes", "alloc_count", "truncated",
  *                    "fp_fallback",
  *                    "frames": [{"function", "module", "offset", "file",
  *                                "line", "build_id"}]}],
- *        "stats": {<counter>: n, ..., "drops": {<drop>: n, ...},
- *                  "drops_total": n},
+ *        "stats": {<counter>: n, ..., "drops": {<drop>: n, ...,
+ *                  "stack_store_full", "stacks_queued"}, "drops_total": n},
  *        "reach" (only after a reachability scan, --reach):
  *                 {"exact", "pause_ms", "scanned_bytes", "root_bytes",
  *                  "stack_bytes", "threads", "lost_bytes", "lost_blocks",
@@ -83,6 +83,13 @@ struct report {
 	size_t nstacks;
 	struct report_stack *stacks;
 	uint64_t stats[SEEP_STAT__MAX];
+	/* User space's own counts beside the BPF side's stats. Drops, both
+	 * shown as "[stack lost]" and counted in drops_total: */
+	uint64_t stack_store_full;  /* stacks unwound that the full stack store
+				     * (--max-stacks) refused */
+	uint64_t stacks_queued;     /* blocks whose stack copy still waited in
+				     * the ring when this report was made */
+	uint64_t execs;             /* exec() calls followed (a new heap each) */
 	struct report_reach reach;
 };
 

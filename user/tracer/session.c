@@ -1118,7 +1118,9 @@ static int _report_target(struct session *s, struct target *t, bool final, bool 
 	heap__sort(&t->heap);
 	err = trace__read_stats(s->trace, stats);
 	/* user space's own: stacks the full store refused, copies not yet read */
-	stats[SEEP_STAT_DROP_STACK_LOST] += t->stacks_full + t->stacks_queued;
+	meta.stack_store_full = t->stacks_full;
+	meta.stacks_queued = t->stacks_queued;
+	meta.execs = t->execs;
 	if (!err)
 		err = heapreport__build(&t->heap, &meta, &src, &r);
 	if (!err && (res = s->nreach ? _reach_find(s, t->pid) : NULL) && res->info.done)

@@ -85,6 +85,24 @@ Test(watch, a_short_series_is_not_judged)
 	watch__release(&w);
 }
 
+/* A watch the memory cap shed (released: no ring, capacity 0) is judged
+ * like an empty one: no verdict, no division by its capacity (UBSan
+ * found one in the daemon on a shed series). */
+Test(watch, a_shed_series_is_not_judged)
+{
+	struct watch w;
+	struct watch_params p = params(1, 3600);
+	struct watch_verdict v;
+
+	cr_assert_eq(watch__init(&w, 2016), 0);
+	fill(&w, 100, 1, steady);
+	watch__release(&w);
+	cr_assert_eq(watch__judge(&w, &p, &v), 0);
+	cr_assert(!v.judged);
+	cr_assert(!v.leak);
+	cr_assert_eq(watch__len(&w), 0);
+}
+
 /* The steady leak at a 1 s interval, one sample = one detector hour. */
 Test(watch, steady_leak_at_one_second)
 {

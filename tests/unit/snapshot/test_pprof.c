@@ -83,6 +83,9 @@ static void sample(struct report *r)
 	}
 	for (int i = 0; i < SEEP_STAT__MAX; i++)
 		r->stats[i] = 1000 + (uint64_t)i;
+	r->stack_store_full = 31;
+	r->stacks_queued = 32;
+	r->execs = 2;
 }
 
 static void expect_str(const char *a, const char *b, const char *what)
@@ -105,6 +108,9 @@ static void expect_equal(const struct report *a, const struct report *b)
 	cr_expect_eq(a->total_count, b->total_count);
 	cr_expect_eq(a->stacks_total, b->stacks_total);
 	cr_expect_arr_eq(a->stats, b->stats, sizeof(a->stats));
+	cr_expect_eq(a->stack_store_full, b->stack_store_full);
+	cr_expect_eq(a->stacks_queued, b->stacks_queued);
+	cr_expect_eq(a->execs, b->execs);
 	cr_assert_eq(a->nstacks, b->nstacks);
 	for (size_t i = 0; i < a->nstacks; i++) {
 		const struct report_stack *x = &a->stacks[i], *y = &b->stacks[i];

@@ -1,5 +1,6 @@
 /* Golden renderings of a hand-built report (tests/unit/golden/). */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,56 @@ Test(report, drops_named_and_totalled)
 	cr_assert(!report__stat_is_drop(SEEP_STAT_FREES_UNTRACKED));
 	for (int s = 0; s < SEEP_STAT__MAX; s++)
 		cr_assert_not_null(report__stat_name(s), "counter %d has a name", s);
+}
+
+/* User space's own drops (a stack store full, copies still queued) are
+ * named apart from the BPF side's stacks_lost and counted in drops_total;
+ * the execs followed are a field of their own, shown in text once any. */
+Test(report, user_space_drops_and_execs)
+{
+	struct report r;
+	char *json, *text;
+	json_t *j, *drops;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	sample(&r);
+	json = render(&r, REPORT_JSON);
+	j = json_loads(json, 0, NULL);
+	cr_assert_not_null(j, "%s", json);
+	drops = json_object_get(json_object_get(j, "stats"), "drops");
+	cr_expect_eq(json_integer_value(json_object_get(drops, "stack_store_full")), 0);
+	cr_expect_eq(json_integer_value(json_object_get(drops, "stacks_queued")), 0);
+	cr_expect_eq(json_integer_value(json_object_get(j, "execs")), 0);
+	json_int_t total = json_integer_value(json_object_get(json_object_get(j, "stats"),
+							      "drops_total"));
+	json_decref(j);
+	free(json);
+	text = render(&r, REPORT_TEXT);
+	cr_expect_null(strstr(text, "execs:"), "no exec, no line: %s", text);
+	free(text);
+
+	r.stack_store_full = 40;
+	r.stacks_queued = 5;
+	r.execs = 2;
+	json = render(&r, REPORT_JSON);
+	j = json_loads(json, 0, NULL);
+	cr_assert_not_null(j, "%s", json);
+	drops = json_object_get(json_object_get(j, "stats"), "drops");
+	cr_expect_eq(json_integer_value(json_object_get(drops, "stack_store_full")), 40);
+	cr_expect_eq(json_integer_value(json_object_get(drops, "stacks_queued")), 5);
+	cr_expect_eq(json_integer_value(json_object_get(drops, "stacks_lost")),
+		     (json_int_t)r.stats[SEEP_STAT_DROP_STACK_LOST], "the BPF side's alone");
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "stats"), "drops_total")),
+		     total + 45);
+	cr_expect_eq(json_integer_value(json_object_get(j, "execs")), 2);
+	json_decref(j);
+	text = render(&r, REPORT_TEXT);
+	cr_expect_not_null(strstr(text, "stack_store_full 40, stacks_queued 5)"), "%s", text);
+	cr_expect_not_null(strstr(text, "  execs: 2 followed"), "%s", text);
+	free(json);
+	free(text);
+	report__release(&r);
 }
 
 Test(report, release_is_null_safe)
