@@ -720,7 +720,7 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip)
 	hk.nframes = w.n;
 	hk.hash = w.hash;
 	v = bpf_map_lookup_elem(&stack_ids, &hk);
-	return v ? *v : -1;
+	return v ? (__s64)*v : -1;
 }
 
 /* Records a successful allocation of SIZE bytes at ADDR from frame F. */
@@ -813,13 +813,32 @@ static __always_inline int is_trampoline(struct pending *p, __u64 ret)
 	return xol && ret >= xol && ret < xol + 4096;
 }
 
+/* The return address of a call, at its entry's stack pointer: read from
+ * the process on first need only (reading user memory is the dearest step
+ * of an entry, and a recorded call with a DWARF stack needs it only in a
+ * tail call or inside an unsampled call). */
+struct retaddr {
+	__u64 sp, val;
+	int known;
+};
+
+static __always_inline __u64 retaddr_get(struct retaddr *r)
+{
+	if (!r->known) {
+		r->val = 0;
+		bpf_probe_read_user(&r->val, sizeof(r->val), (void *)r->sp);
+		r->known = 1;
+	}
+	return r->val;
+}
+
 /* Drops frames whose return was never delivered: a frame is stale when the
  * new entry's stack pointer is above the one it was entered with, or equal
  * to it without being a tail call. In a tail call (glibc's realloc(NULL, n)
  * jumps to malloc) the outer frame's return address, at the same stack
  * pointer, has already been replaced by the uretprobe trampoline; both
  * returns then fire, innermost first, at the same stack pointer. */
-static __always_inline void drop_stale(struct pending *p, __u64 sp, __u64 ret)
+static __always_inline void drop_stale(struct pending *p, __u64 sp, struct retaddr *ret)
 {
 	int tail = -1;
 
@@ -832,7 +851,7 @@ static __always_inline void drop_stale(struct pending *p, __u64 sp, __u64 ret)
 			break;
 		if (p->f[d - 1].sp == sp) {
 			if (tail < 0)
-				tail = is_trampoline(p, ret);
+				tail = is_trampoline(p, retaddr_get(ret));
 			if (tail)
 				break;
 		}
@@ -875,12 +894,14 @@ static __always_inline int sampled(struct pending *p, __u64 size)
  * site. Reading user memory costs more than the rest of the path, so the
  * deeper calls from other modules -- the application's -- are told apart
  * by their return address alone. */
-static __always_inline int inside_skipped(struct pending *p, __u64 sp, __u64 ip, __u64 ret)
+static __always_inline int inside_skipped(struct pending *p, __u64 sp, __u64 ip,
+					  struct retaddr *r)
 {
-	__u64 slot = ret;
+	__u64 slot, ret;
 
 	if (!p->skip_sp || sp > p->skip_sp)
 		return 0;
+	slot = ret = retaddr_get(r);
 	if (sp == p->skip_sp) {
 		if (ip == p->skip_ip)
 			return 0;
@@ -899,7 +920,8 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 
 	__u8 mode = traced_mode(cookie, tgid);
 	struct pending *p;
 	struct frame *f;
-	__u64 sp = PT_REGS_SP(ctx), ip = PT_REGS_IP(ctx), ret = 0;
+	__u64 sp = PT_REGS_SP(ctx), ip = PT_REGS_IP(ctx);
+	struct retaddr ret = { .sp = sp };
 	__u32 d;
 
 	if (!mode)
@@ -909,18 +931,17 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 
 		stat_add(SEEP_STAT_DROP_NO_TASK_STORAGE, 1);
 		return 1;
 	}
-	bpf_probe_read_user(&ret, sizeof(ret), (void *)sp);  /* the return address */
-	drop_stale(p, sp, ret);
+	drop_stale(p, sp, &ret);
 	d = p->depth;
 	if (d == 0) {
 		/* a call inside an unsampled one (malloc's mmap) is its business */
-		if (inside_skipped(p, sp, ip, ret)) {
+		if (inside_skipped(p, sp, ip, &ret)) {
 			stat_add(SEEP_STAT_NESTED, 1);
 			return 1;
 		}
 		if (!sampled(p, size)) {
 			p->skip_sp = sp;
-			p->skip_ret = ret;
+			p->skip_ret = retaddr_get(&ret);
 			p->skip_ip = ip;
 			cookie_image(cookie, ip, &p->skip_lo, &p->skip_hi);
 			stat_add(SEEP_STAT_UNSAMPLED, 1);
@@ -955,7 +976,7 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 
 			f->site.stack_id = SEEP_STACK_LOST;
 			stat_add(SEEP_STAT_DROP_STACK_LOST, 1);
 		}
-		f->site.caller = ret;
+		f->site.caller = retaddr_get(&ret);
 	}
 
 	if (kind == SEEP_KIND_REALLOC || kind == SEEP_KIND_REALLOCARRAY) {
