@@ -127,14 +127,60 @@ struct {
 	__type(value, __u32);
 } stack_ids SEC(".maps");
 
-/* The stack bytes a walk reads in one go (per CPU). */
-#define WALK_WINDOW 4096
+/* The learned walk's scratch, per CPU: the stack bytes a walk reads in
+ * one go, the frames of the walk under way, and the memo of the last
+ * walk that reached the stack's end. A walk joins the memo where it
+ * reaches a frame of it in the same state (pc, sp, and rbp where the
+ * outer frames' rules read it): from there the last walk's outer frames
+ * are taken after checking, word by word, that every stack word they were
+ * derived from still holds the value it held (see walk_known). Frames and
+ * words are checked, never trusted, so a memo of another thread or
+ * process on this CPU is merely not joined. `busy` keeps a walk that
+ * preempted another one on this CPU off the scratch it is using. */
+#define WALK_WINDOW 8192
+/* The first read of a walk without a memo to size it by. */
+#define WALK_WINDOW_COLD 4096
+#define WALK_FRAMES 128          /* > SEEP_MAX_STACK_DEPTH, a power of two */
+/* Memo frames a walk step may pass over while looking for its own. */
+#define WALK_JOIN_SKIP 8
+
+/* One frame of a walk: its state, and the stack words its rule read to
+ * reach the caller's (addresses 0: none, at the stack's end). */
+struct walk_frame {
+	__u64 pc, sp, bp;
+	__u64 ra_addr, ra_val;
+	__u64 bp_addr, bp_val;
+	__u8 uses_bp;            /* the rule's CFA is rbp-based */
+	__u8 needs_bp;           /* memo: the walk from here reads this frame's rbp */
+	__u8 pad[6];
+};
+
+struct walk_memo {
+	__u32 tgid, n;           /* n frames, f[0] the outermost; n 0: no memo */
+	__u64 gen;               /* walk_gen when it was made */
+	__u64 top;               /* one past the highest stack word its frames read */
+	struct walk_frame f[WALK_FRAMES];
+};
+
+struct walk_scratch {
+	__u32 busy;
+	__u32 pad;
+	__u8 buf[WALK_WINDOW];
+	struct walk_frame cur[WALK_FRAMES];  /* the walk under way, innermost first */
+	struct walk_memo memo;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u8[WALK_WINDOW]);
-} walk_buf SEC(".maps");
+	__type(value, struct walk_scratch);
+} walk_scratch SEC(".maps");
+
+/* Bumped whenever rules or known stacks may have been withdrawn (exec,
+ * user space forgetting a process's walk): memos made before are not
+ * joined. */
+__u64 walk_gen;
 
 /* The size of `stack_events` (user space may shrink it: tests of
  * back-pressure). */
@@ -405,39 +451,94 @@ static __always_inline int send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr
 /* The state of a stack walk (bpf_loop). */
 struct walk {
 	__u64 pc, sp, bp, hash;
-	__u64 sp0, window;       /* walk_buf holds WINDOW bytes from sp0 */
-	__u32 tgid, n;
+	__u64 sp0, window;       /* the scratch holds WINDOW bytes from sp0 */
+	__u64 hash_join;         /* the hash before the joined frame */
+	__u32 tgid, n;           /* frames walked (hashed) so far */
+	__u32 base;              /* frames walked before this bpf_loop */
 	int done;                /* 1: the stack ended; -1: cannot walk it */
+	int cursor;              /* the memo frame to compare next; -1: none */
+	int joined;              /* the memo frame the walk reached; -1: none */
+	int memo_n;
+	int changed;             /* a word the memo's outer frames read differs */
 };
+
+/* I & (WALK_FRAMES - 1), kept by the compiler even where it knows I is
+ * smaller: the verifier may have lost that bound in another register. */
+static __always_inline __u64 frame_at(__u64 i)
+{
+	asm volatile("%[i] &= %[m]" : [i] "+r"(i) : [m] "i"(WALK_FRAMES - 1));
+	return i;
+}
 
 /* The word at ADDR of the walked stack: from the window read at the start,
  * else from the process. Returns 0 or -1. */
-static __always_inline int walk_word(struct walk *w, __u64 addr, __u64 *out)
+static __always_inline int walk_word(const struct walk *w, const struct walk_scratch *s,
+				     __u64 addr, __u64 *out)
 {
-	__u32 zero = 0;
-	__u8 *buf = bpf_map_lookup_elem(&walk_buf, &zero);
 	__u64 off = addr - w->sp0;
 
-	if (buf && addr >= w->sp0 && off <= WALK_WINDOW - 8 && off + 8 <= w->window) {
-		__builtin_memcpy(out, buf + off, 8);
+	if (addr >= w->sp0 && off <= WALK_WINDOW - 8 && off + 8 <= w->window) {
+		__builtin_memcpy(out, s->buf + off, 8);
 		return 0;
 	}
 	return bpf_probe_read_user(out, sizeof(*out), (void *)addr) ? -1 : 0;
 }
 
+/* True if the walk, in its state now, stands at a frame of the memo (the
+ * cursor, moved out past the memo's deeper frames): same pc and sp, and
+ * the same rbp where the outer frames' rules read it. */
+static __always_inline int walk_at_memo(struct walk *w, const struct walk_scratch *s, __u32 idx)
+{
+	const struct walk_frame *m;
+
+	for (int j = 0; j < WALK_JOIN_SKIP; j++) {
+		if (w->cursor < 0)
+			return 0;
+		m = &s->memo.f[frame_at(w->cursor)];
+		if (m->sp >= w->sp)
+			break;
+		w->cursor--;
+	}
+	if (w->cursor < 0)
+		return 0;
+	m = &s->memo.f[frame_at(w->cursor)];
+	if (m->sp != w->sp || m->pc != w->pc || (m->needs_bp && m->bp != w->bp))
+		return 0;
+	/* the innermost frame's rule is the one at its pc, the others' at pc - 1 */
+	if ((idx == 0) != (w->cursor == w->memo_n - 1))
+		return 0;
+	return idx + w->cursor + 1 <= SEEP_MAX_STACK_DEPTH;
+}
+
 /* One frame: the rule at its pc gives the CFA, the caller's pc at CFA - 8,
- * the caller's sp (the CFA) and rbp. */
+ * the caller's sp (the CFA) and rbp; the frame goes to the scratch's
+ * `cur` for the next memo. Stops where the walk reaches the memo. */
 static long walk_step(__u64 i, void *ctx)
 {
 	struct walk *w = ctx;
-	struct seep_pc_key k = { .tgid = w->tgid, .pc = i ? w->pc - 1 : w->pc };
-	__u32 slot = seep_pc_slot_of(k.tgid, k.pc);
-	struct seep_pc_slot *c = bpf_map_lookup_elem(&pc_cache, &slot);
+	/* the frame's index from the loop's (not from w->n, which the
+	 * verifier would follow frame by frame through all 127) */
+	__u32 zero = 0, idx = w->base + (__u32)i, slot;
+	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
+	struct seep_pc_key k = { .tgid = w->tgid, .pc = idx ? w->pc - 1 : w->pc };
+	struct walk_frame *cf;
+	struct seep_pc_slot *c;
 	struct seep_pc_rule *r;
 	__u64 cfa, ra;
 
+	if (!s || idx >= SEEP_MAX_STACK_DEPTH) {
+		w->done = -1;
+		return 1;
+	}
+	if (walk_at_memo(w, s, idx)) {
+		w->joined = w->cursor;
+		w->hash_join = w->hash;
+		return 1;
+	}
 	w->hash = seep_stack_hash(w->hash, w->pc);
-	w->n = (__u32)i + 1;
+	w->n = idx + 1;
+	slot = seep_pc_slot_of(k.tgid, k.pc);
+	c = bpf_map_lookup_elem(&pc_cache, &slot);
 	if (c && c->pc == k.pc && c->tgid == k.tgid)
 		r = &c->rule;
 	else
@@ -446,15 +547,34 @@ static long walk_step(__u64 i, void *ctx)
 		w->done = -1;
 		return 1;
 	}
+	cf = &s->cur[frame_at(idx)];
+	cf->pc = w->pc;
+	cf->sp = w->sp;
+	cf->bp = w->bp;
+	cf->ra_addr = 0;
+	cf->ra_val = 0;
+	cf->bp_addr = 0;
+	cf->bp_val = 0;
+	cf->uses_bp = 0;
 	if (r->outermost) {
 		w->done = 1;
 		return 1;
 	}
-	cfa = (r->cfa_reg == SEEP_CFA_RBP ? w->bp : w->sp) + (__s64)r->cfa_off;
-	if (walk_word(w, cfa - 8, &ra) ||
-	    (r->rbp_saved && walk_word(w, cfa + (__s64)r->rbp_off, &w->bp))) {
+	cf->uses_bp = r->cfa_reg == SEEP_CFA_RBP;
+	cfa = (cf->uses_bp ? w->bp : w->sp) + (__s64)r->cfa_off;
+	if (walk_word(w, s, cfa - 8, &ra)) {
 		w->done = -1;
 		return 1;
+	}
+	cf->ra_addr = cfa - 8;
+	cf->ra_val = ra;
+	if (r->rbp_saved) {
+		cf->bp_addr = cfa + (__s64)r->rbp_off;
+		if (walk_word(w, s, cf->bp_addr, &w->bp)) {
+			w->done = -1;
+			return 1;
+		}
+		cf->bp_val = w->bp;
 	}
 	w->sp = cfa;
 	w->pc = ra;
@@ -463,35 +583,144 @@ static long walk_step(__u64 i, void *ctx)
 	return w->done ? 1 : 0;
 }
 
+/* One of the memo's frames from the joined one out: the words its rule
+ * read must hold what they held (else `changed`); its pc goes into the
+ * hash. */
+static long walk_verify(__u64 i, void *ctx)
+{
+	struct walk *w = ctx;
+	__u32 zero = 0;
+	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
+	const struct walk_frame *m;
+	int at = w->joined - (int)i;
+	__u64 v;
+
+	if (!s || at < 0) {
+		w->changed = 1;
+		return 1;
+	}
+	m = &s->memo.f[frame_at(at)];
+	if ((m->ra_addr && (walk_word(w, s, m->ra_addr, &v) || v != m->ra_val)) ||
+	    (m->bp_addr && (walk_word(w, s, m->bp_addr, &v) || v != m->bp_val))) {
+		w->changed = 1;
+		return 1;
+	}
+	w->hash = seep_stack_hash(w->hash, m->pc);
+	return 0;
+}
+
+/* Writing the memo: COUNT frames of `cur` (innermost first) become the
+ * memo's frames BASE.. (outermost first), under the BASE frames kept. */
+struct memo_put {
+	__u32 base, count;
+	__u64 top;
+	__u8 needs;              /* the frame just outside reads its rbp */
+};
+
+static long memo_put_step(__u64 i, void *ctx)
+{
+	struct memo_put *mp = ctx;
+	__u32 zero = 0;
+	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
+	const struct walk_frame *c;
+	struct walk_frame *d;
+
+	if (!s || i >= mp->count)
+		return 1;
+	c = &s->cur[frame_at(mp->count - 1 - i)];
+	d = &s->memo.f[frame_at(mp->base + i)];
+	*d = *c;
+	/* a frame's rbp is read by its own rule, or passed on to its caller
+	 * when it does not save it */
+	mp->needs = c->uses_bp || (!c->bp_addr && mp->needs);
+	d->needs_bp = mp->needs;
+	if (c->ra_addr + 8 > mp->top)
+		mp->top = c->ra_addr + 8;
+	if (c->bp_addr + 8 > mp->top)
+		mp->top = c->bp_addr + 8;
+	return 0;
+}
+
 /* Walks the stack at the allocator's return with the learned rules; on a
- * stack user space unwound before, sets *ID to its id and returns 1. */
-static __always_inline int walk_known(struct pt_regs *ctx, const struct frame *f, __u32 *id)
+ * stack user space unwound before, returns its id, else -1. A BPF
+ * subprogram, verified once (not at each of record()'s inlined copies).
+ * Where the walk reaches a frame of the last walk on this CPU in the same
+ * state, that walk's outer frames are taken, once every stack word they
+ * were derived from is checked unchanged (`walks_joined`); on a word that
+ * changed the walk goes on from there with the rules
+ * (`walks_outer_changed`): the same frames as a walk without the memo,
+ * either way. */
+__noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip)
 {
 	struct walk w = {
 		.pc = PT_REGS_IP(ctx), .sp = PT_REGS_SP(ctx), .bp = PT_REGS_FP(ctx),
-		.sp0 = PT_REGS_SP(ctx), .tgid = f->site.tgid,
-		.hash = seep_stack_hash(SEEP_STACK_HASH_SEED, f->entry_ip),
+		.sp0 = PT_REGS_SP(ctx), .tgid = tgid,
+		.hash = seep_stack_hash(SEEP_STACK_HASH_SEED, entry_ip),
+		.cursor = -1, .joined = -1,
 	};
-	struct seep_stack_hkey hk = { .tgid = f->site.tgid };
-	__u64 top = stack_top(w.sp0);
-	__u32 zero = 0, *v;
-	__u8 *buf = bpf_map_lookup_elem(&walk_buf, &zero);
+	struct seep_stack_hkey hk = { .tgid = tgid };
+	__u64 top = stack_top(w.sp0), gen = walk_gen, want = WALK_WINDOW_COLD;
+	__u32 zero = 0, inner, *v;
+	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
+	struct memo_put mp = {};
 
+	if (!ctx || !s || s->busy)   /* a walk this one preempted holds the scratch */
+		return -1;
+	s->busy = 1;
+	if (s->memo.n && s->memo.n <= SEEP_MAX_STACK_DEPTH && s->memo.tgid == w.tgid &&
+	    s->memo.gen == gen) {
+		w.memo_n = (int)s->memo.n;
+		w.cursor = w.memo_n - 1;
+		/* read what the memo's frames read, and no more */
+		if (s->memo.top > w.sp0)
+			want = s->memo.top - w.sp0;
+	}
 	w.window = top > w.sp0 ? top - w.sp0 : 0;
+	if (w.window > want)
+		w.window = want;
 	if (w.window > WALK_WINDOW)
 		w.window = WALK_WINDOW;
-	if (!buf || bpf_probe_read_user(buf, w.window, (void *)w.sp0))
+	if (bpf_probe_read_user(s->buf, w.window, (void *)w.sp0))
 		w.window = 0;
 	bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, &w, 0);
+	inner = w.n;
+	if (w.joined >= 0) {
+		bpf_loop((__u32)w.joined + 1, walk_verify, &w, 0);
+		if (!w.changed) {
+			w.n += (__u32)w.joined + 1;
+			w.done = 1;
+			stat_add(SEEP_STAT_WALKS_JOINED, 1);
+		} else {
+			stat_add(SEEP_STAT_WALKS_OUTER_CHANGED, 1);
+			w.hash = w.hash_join;
+			w.joined = -1;
+			w.cursor = -1;
+			w.base = w.n;
+			bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, &w, 0);
+		}
+	}
+	if (w.done == 1) {
+		if (w.joined >= 0) {
+			mp.base = (__u32)w.joined + 1;
+			mp.count = inner;
+			mp.top = s->memo.top;
+			mp.needs = s->memo.f[frame_at(w.joined)].needs_bp;
+		} else {
+			mp.count = w.n;
+		}
+		bpf_loop(mp.count, memo_put_step, &mp, 0);
+		s->memo.n = mp.base + mp.count;
+		s->memo.tgid = w.tgid;
+		s->memo.gen = gen;
+		s->memo.top = mp.top;
+	}
+	s->busy = 0;
 	if (w.done != 1)
-		return 0;
+		return -1;
 	hk.nframes = w.n;
 	hk.hash = w.hash;
 	v = bpf_map_lookup_elem(&stack_ids, &hk);
-	if (!v)
-		return 0;
-	*id = *v;
-	return 1;
+	return v ? (__s64)*v : -1;
 }
 
 /* Records a successful allocation of SIZE bytes at ADDR from frame F. */
@@ -507,11 +736,11 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 	};
 
 	if (f->site.stack_id == SEEP_STACK_DWARF) {
-		__u32 id;
+		__s64 id = walk_known(ctx, tgid, f->entry_ip);
 
-		if (walk_known(ctx, f, &id)) {
+		if (id >= 0) {
 			val.site.stack_id = SEEP_STACK_UNWOUND;
-			val.site.caller = id;
+			val.site.caller = (__u64)id;
 		} else {
 			val.site.caller = __sync_fetch_and_add(&stack_seq, 1) + 1;
 		}
@@ -584,13 +813,32 @@ static __always_inline int is_trampoline(struct pending *p, __u64 ret)
 	return xol && ret >= xol && ret < xol + 4096;
 }
 
+/* The return address of a call, at its entry's stack pointer: read from
+ * the process on first need only (reading user memory is the dearest step
+ * of an entry, and a recorded call with a DWARF stack needs it only in a
+ * tail call or inside an unsampled call). */
+struct retaddr {
+	__u64 sp, val;
+	int known;
+};
+
+static __always_inline __u64 retaddr_get(struct retaddr *r)
+{
+	if (!r->known) {
+		r->val = 0;
+		bpf_probe_read_user(&r->val, sizeof(r->val), (void *)r->sp);
+		r->known = 1;
+	}
+	return r->val;
+}
+
 /* Drops frames whose return was never delivered: a frame is stale when the
  * new entry's stack pointer is above the one it was entered with, or equal
  * to it without being a tail call. In a tail call (glibc's realloc(NULL, n)
  * jumps to malloc) the outer frame's return address, at the same stack
  * pointer, has already been replaced by the uretprobe trampoline; both
  * returns then fire, innermost first, at the same stack pointer. */
-static __always_inline void drop_stale(struct pending *p, __u64 sp, __u64 ret)
+static __always_inline void drop_stale(struct pending *p, __u64 sp, struct retaddr *ret)
 {
 	int tail = -1;
 
@@ -603,7 +851,7 @@ static __always_inline void drop_stale(struct pending *p, __u64 sp, __u64 ret)
 			break;
 		if (p->f[d - 1].sp == sp) {
 			if (tail < 0)
-				tail = is_trampoline(p, ret);
+				tail = is_trampoline(p, retaddr_get(ret));
 			if (tail)
 				break;
 		}
@@ -646,12 +894,14 @@ static __always_inline int sampled(struct pending *p, __u64 size)
  * site. Reading user memory costs more than the rest of the path, so the
  * deeper calls from other modules -- the application's -- are told apart
  * by their return address alone. */
-static __always_inline int inside_skipped(struct pending *p, __u64 sp, __u64 ip, __u64 ret)
+static __always_inline int inside_skipped(struct pending *p, __u64 sp, __u64 ip,
+					  struct retaddr *r)
 {
-	__u64 slot = ret;
+	__u64 slot, ret;
 
 	if (!p->skip_sp || sp > p->skip_sp)
 		return 0;
+	slot = ret = retaddr_get(r);
 	if (sp == p->skip_sp) {
 		if (ip == p->skip_ip)
 			return 0;
@@ -670,7 +920,8 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 
 	__u8 mode = traced_mode(cookie, tgid);
 	struct pending *p;
 	struct frame *f;
-	__u64 sp = PT_REGS_SP(ctx), ip = PT_REGS_IP(ctx), ret = 0;
+	__u64 sp = PT_REGS_SP(ctx), ip = PT_REGS_IP(ctx);
+	struct retaddr ret = { .sp = sp };
 	__u32 d;
 
 	if (!mode)
@@ -680,18 +931,17 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 
 		stat_add(SEEP_STAT_DROP_NO_TASK_STORAGE, 1);
 		return 1;
 	}
-	bpf_probe_read_user(&ret, sizeof(ret), (void *)sp);  /* the return address */
-	drop_stale(p, sp, ret);
+	drop_stale(p, sp, &ret);
 	d = p->depth;
 	if (d == 0) {
 		/* a call inside an unsampled one (malloc's mmap) is its business */
-		if (inside_skipped(p, sp, ip, ret)) {
+		if (inside_skipped(p, sp, ip, &ret)) {
 			stat_add(SEEP_STAT_NESTED, 1);
 			return 1;
 		}
 		if (!sampled(p, size)) {
 			p->skip_sp = sp;
-			p->skip_ret = ret;
+			p->skip_ret = retaddr_get(&ret);
 			p->skip_ip = ip;
 			cookie_image(cookie, ip, &p->skip_lo, &p->skip_hi);
 			stat_add(SEEP_STAT_UNSAMPLED, 1);
@@ -726,7 +976,7 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 
 			f->site.stack_id = SEEP_STACK_LOST;
 			stat_add(SEEP_STAT_DROP_STACK_LOST, 1);
 		}
-		f->site.caller = ret;
+		f->site.caller = retaddr_get(&ret);
 	}
 
 	if (kind == SEEP_KIND_REALLOC || kind == SEEP_KIND_REALLOCARRAY) {
@@ -1047,6 +1297,7 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	if (!execs)
 		return 0;
 	n = __sync_add_and_fetch(execs, 1);
+	__sync_fetch_and_add(&walk_gen, 1);  /* the memos are of the old image */
 	bpf_task_storage_delete(&inflight, bpf_get_current_task_btf());
 	bpf_for_each_map_elem(&live, purge_live, &purge, 0);
 	bpf_for_each_map_elem(&stack_totals, purge_site, &purge, 0);

@@ -123,6 +123,8 @@ enum seep_stat {
 	SEEP_STAT_STACKS_WALKED,     /* stacks walked in BPF and found known: no copy */
 	SEEP_STAT_DEGRADED_SHORT,    /* degraded: no room for the whole copy, its first 2 KiB sent */
 	SEEP_STAT_DEGRADED_FP,       /* degraded: no room for any copy, frame-pointer walk kept */
+	SEEP_STAT_WALKS_JOINED,      /* walks that took the last walk's outer frames, checked */
+	SEEP_STAT_WALKS_OUTER_CHANGED, /* walks that reached it but found a word changed */
 	SEEP_STAT__MAX,
 };
 

@@ -35,6 +35,8 @@ static const struct {
 	[SEEP_STAT_STACKS_WALKED] = { "stacks_walked", false },
 	[SEEP_STAT_DEGRADED_SHORT] = { "stack_copies_short", true },
 	[SEEP_STAT_DEGRADED_FP] = { "stacks_frame_pointer", true },
+	[SEEP_STAT_WALKS_JOINED] = { "walks_joined", false },
+	[SEEP_STAT_WALKS_OUTER_CHANGED] = { "walks_outer_changed", false },
 };
 
 const char *report__stat_name(enum seep_stat s)

@@ -788,8 +788,13 @@ int trace__forget_stacks(struct trace *t, pid_t pid)
 	if (!err)
 		err = mapwalk__each(t->skel->maps.pc_cache, sizeof(__u32),
 				    sizeof(struct seep_pc_slot), _clear_slot, &slots);
-	return err ? err : _purge_tgid(t->skel->maps.pc_rules, sizeof(struct seep_pc_key),
-				       (__u32)pid);
+	if (!err)
+		err = _purge_tgid(t->skel->maps.pc_rules, sizeof(struct seep_pc_key), (__u32)pid);
+	/* the BPF side's memos of earlier walks (bpf/heap.bpf.c) are not
+	 * joined again */
+	if (t->skel->bss)
+		__atomic_fetch_add(&t->skel->bss->walk_gen, 1, __ATOMIC_SEQ_CST);
+	return err;
 }
 
 int trace__forget_pid(struct trace *t, pid_t pid)
