@@ -1,4 +1,31 @@
-/* classify — pattern classes, see classify.h. */
+/* classify — pattern classes, see classify.h.
+ *
+ * Each class by its own definition, on v[from, to) (n samples), in the
+ * order classify__window tries them; "noise" is the robust per-sample noise
+ * at a lag of PATTERN_LAG samples (robust.h), no less than a thousandth of
+ * the level:
+ * - none, when the whole range is within 4 noise sds (or 0.2 % of the
+ *   level): no change at all, whatever its shape;
+ * - sawtooth: restarts (_drops): sharp drops from the top of the range to
+ *   near the base of the tooth they end, after which the series stays
+ *   down, grown back by growth that is not jumps; two or more with teeth
+ *   that grow between them (_teeth_grow), or one the series grew into and
+ *   grows again after (_one_restart);
+ * - spike: one short excursion far above its base that is back by the end
+ *   (_is_spike, _is_local_spike; classify__spike is the same judgement at
+ *   full resolution, which detect__run adds when no leak was found);
+ * - then the window is cut into flat runs (_segment, _merge_small) and
+ *   each shift between runs is measured by its own jump (_jump): a plateau
+ *   when one sharp rise of 6 noise sds stays with no sharp fall;
+ * - none: no significant change: neither a line nor one level shift
+ *   explains half the variance, or the change is within 4 noise sds; or
+ *   the series falls;
+ * - stair: two or more sharp, comparable up-shifts that make at least half
+ *   of the net change, runs flat inside, the runs explaining the series
+ *   clearly better than a line;
+ * - plateau: one level shift that stays, or growth whose last third is
+ *   flat against the whole rise;
+ * - steady: the rest: a sustained trend a line explains. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -6,23 +33,6 @@
 
 #include "detect/classify.h"
 #include "detect/robust.h"
-
-/* --- growth patterns ------------------------------------------------------- */
-
-/* Each class by its own definition, on v[from, to) (n samples):
- * - sawtooth: repeated rise-then-drop: sharp drops from the top of the
- *   range to near its base, above the noise, that growth which is not
- *   jumps wins back between them;
- * - spike: one short excursion far above the base (compared with how far the
- *   series goes below it and with its noise) that is back near the base by
- *   the end;
- * - none: no significant change: neither a line nor one level shift
- *   explains much of the variance, or the change is within the noise;
- * - plateau: a level shift that stays: one step explains the series better
- *   than a line and what follows the step is flat (bounded growth too);
- * - stair: growth concentrated in a few jumps (each well above the noise)
- *   separated by flat runs: the jumps make most of the rise;
- * - steady: the rest: one line fits the growth. */
 
 #define PATTERN_LAG 6	/* samples: the scale of the noise and of a jump */
 
@@ -563,7 +573,7 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	why->noise = noise;
 	rise = _rise(v, from, to);
 	why->rise = rise;
-	/* a range within a few noise sds (or a thousandth of the level) is no
+	/* a range within 4 noise sds (or 0.2 % of the level) is no
 	 * change at all, whatever its shape */
 	if (range < fmax(4 * noise, 2e-3 * level))
 		return _decide(why, CLASSIFY_WITHIN_NOISE, PATTERN_NONE);

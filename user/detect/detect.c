@@ -482,6 +482,19 @@ static void _seep_report(const struct detect_params *p, const struct series *s,
 		r->restarts = rs;
 		r->why.rule = CLASSIFY_RESTARTS;
 		r->why.drops = rs;
+	} else if (r->pattern == PATTERN_STEADY && best.from > 0) {
+		/* a window that starts at a restart holds one tooth: with as
+		 * much again before it, the restart and the tooth that ended
+		 * there are in view (teeth from their own base) */
+		size_t back = best.from - (best.from < best.to - best.from ? best.from :
+					   best.to - best.from), rs2;
+		struct classify_why why;
+
+		if (classify__window(s->v, back, best.to, &rs2, &why) == PATTERN_SAWTOOTH) {
+			r->pattern = PATTERN_SAWTOOTH;
+			r->restarts = rs2;
+			r->why = why;
+		}
 	}
 }
 

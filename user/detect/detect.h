@@ -3,8 +3,10 @@
  * Implements the four detectors of Jindal et al., "Memory Leak Detection
  * Algorithms in the Cloud-based Infrastructure" (shared/seeds/jindal-…txt):
  * LBR, LBRCPD, Precog and PrecogMF (Precog's training lives in precog.h),
- * plus seep's own detector ("seep"), and the growth-pattern classifier that
- * labels every verdict (steady, spike, stair, sawtooth, plateau).
+ * plus seep's own detector ("seep"). Every verdict carries a growth pattern
+ * (steady, spike, stair, sawtooth, plateau, none) from classify.h, with
+ * what decided it (struct classify_why); detect__run adds the fine spike
+ * pass on the unsmoothed series when no leak was found.
  *
  * seep's detector, in short: (1) restarts are found as sharp drops that end
  * a tooth which grew gradually from its own base (the last sample within

@@ -374,3 +374,33 @@ Test(classify, background_drop_in_a_ramp_is_steady)
 	cr_expect_eq(r.restarts, 0);
 	series__release(&s);
 }
+
+/* One restart (issue 13's sawtooth): a tooth grows from the base for 40 h,
+ * restarts to the base, and grows again at a similar slope for 20 h. The
+ * leak's window may hold only the second tooth: the restart before it
+ * still makes the leak a sawtooth. */
+Test(classify, one_restart_before_the_window_is_a_sawtooth)
+{
+	size_t n = 5 * 24 * (size_t)HOUR;
+	struct detect_params p;
+	struct detect_result r;
+	struct series s;
+	struct detect_input in = { .raw = &s };
+	uint64_t st = 9;
+
+	cr_assert_eq(series__init(&s, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		double x = (double)i / HOUR - 60;	/* hours from the first tooth's start */
+		double tooth = x < 0 ? 0 : x < 40 ? 0.9 * x : 0.9 * (x - 40);
+
+		s.t[i] = 1.3e9 + (double)i * STEP;
+		s.v[i] = 50 + tooth + 0.3 * gauss(&st);
+	}
+	detect_params__init_derived(&p);
+	cr_assert_eq(detect__run(&p, DETECT_SEEP, &in, &r), 0);
+	cr_assert(r.leak);
+	cr_expect_eq(r.pattern, PATTERN_SAWTOOTH, "got %s by '%s'", detect__pattern_name(r.pattern),
+		     classify__rule_text(r.why.rule));
+	cr_expect_geq(r.restarts, 1);
+	series__release(&s);
+}
