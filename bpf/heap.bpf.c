@@ -33,6 +33,7 @@ struct frame {
 	struct seep_stack_key site;
 	__u32 kind;
 	__u32 has_old;
+	__u64 top;      /* at return, DWARF stacks: the stack's top (stack_top) */
 };
 
 struct pending {
@@ -159,6 +160,7 @@ struct walk_memo {
 	__u32 tgid, n;           /* n frames, f[0] the outermost; n 0: no memo */
 	__u64 gen;               /* walk_gen when it was made */
 	__u64 top;               /* one past the highest stack word its frames read */
+	__s64 id;                /* its stack's id in `stack_ids`, -1: not known */
 	struct walk_frame f[WALK_FRAMES];
 };
 
@@ -359,10 +361,9 @@ static __always_inline int send_copy(const struct seep_stack_event *hdr, __u64 l
 }
 
 /* The top of the stack at SP (stackcopy.bpf.h), 0 if unknown. */
-static __always_inline __u64 stack_top(__u64 sp)
+static __always_inline __u64 stack_top(__u64 sp, struct pending *p)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct pending *p = pending_get(0);
 	struct stackcopy_vma r = {};
 	__u64 end;
 
@@ -409,7 +410,7 @@ static __always_inline int send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr
 	__u64 len;
 	int err;
 
-	stackcopy_plan(hdr.sp, stack_top(hdr.sp), cap, SEEP_STACK_TOP_COPY, &plan);
+	stackcopy_plan(hdr.sp, f->top, cap, SEEP_STACK_TOP_COPY, &plan);
 	len = plan.len;
 	if (plan.deep) {
 		hdr.top_addr = plan.top_addr;
@@ -650,7 +651,7 @@ static long memo_put_step(__u64 i, void *ctx)
  * changed the walk goes on from there with the rules
  * (`walks_outer_changed`): the same frames as a walk without the memo,
  * either way. */
-__noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip)
+__noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u64 top)
 {
 	struct walk w = {
 		.pc = PT_REGS_IP(ctx), .sp = PT_REGS_SP(ctx), .bp = PT_REGS_FP(ctx),
@@ -659,10 +660,11 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip)
 		.cursor = -1, .joined = -1,
 	};
 	struct seep_stack_hkey hk = { .tgid = tgid };
-	__u64 top = stack_top(w.sp0), gen = walk_gen, want = WALK_WINDOW_COLD;
+	__u64 gen = walk_gen, want = WALK_WINDOW_COLD;
 	__u32 zero = 0, inner, *v;
 	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
 	struct memo_put mp = {};
+	__s64 found;
 
 	if (!ctx || !s || s->busy)   /* a walk this one preempted holds the scratch */
 		return -1;
@@ -699,28 +701,34 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip)
 			bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, &w, 0);
 		}
 	}
-	if (w.done == 1) {
-		if (w.joined >= 0) {
-			mp.base = (__u32)w.joined + 1;
-			mp.count = inner;
-			mp.top = s->memo.top;
-			mp.needs = s->memo.f[frame_at(w.joined)].needs_bp;
-		} else {
-			mp.count = w.n;
-		}
-		bpf_loop(mp.count, memo_put_step, &mp, 0);
-		s->memo.n = mp.base + mp.count;
-		s->memo.tgid = w.tgid;
-		s->memo.gen = gen;
-		s->memo.top = mp.top;
-	}
-	s->busy = 0;
-	if (w.done != 1)
+	if (w.done != 1) {
+		s->busy = 0;
 		return -1;
-	hk.nframes = w.n;
-	hk.hash = w.hash;
-	v = bpf_map_lookup_elem(&stack_ids, &hk);
-	return v ? (__s64)*v : -1;
+	}
+	if (w.joined >= 0 && !inner && s->memo.id >= 0) {
+		found = s->memo.id;   /* the last walk's stack, whole */
+	} else {
+		hk.nframes = w.n;
+		hk.hash = w.hash;
+		v = bpf_map_lookup_elem(&stack_ids, &hk);
+		found = v ? (__s64)*v : -1;
+	}
+	if (w.joined >= 0) {
+		mp.base = (__u32)w.joined + 1;
+		mp.count = inner;
+		mp.top = s->memo.top;
+		mp.needs = s->memo.f[frame_at(w.joined)].needs_bp;
+	} else {
+		mp.count = w.n;
+	}
+	bpf_loop(mp.count, memo_put_step, &mp, 0);
+	s->memo.n = mp.base + mp.count;
+	s->memo.tgid = w.tgid;
+	s->memo.gen = gen;
+	s->memo.top = mp.top;
+	s->memo.id = found;
+	s->busy = 0;
+	return found;
 }
 
 /* Records a successful allocation of SIZE bytes at ADDR from frame F. */
@@ -736,7 +744,7 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 	};
 
 	if (f->site.stack_id == SEEP_STACK_DWARF) {
-		__s64 id = walk_known(ctx, tgid, f->entry_ip);
+		__s64 id = walk_known(ctx, tgid, f->entry_ip, f->top);
 
 		if (id >= 0) {
 			val.site.stack_id = SEEP_STACK_UNWOUND;
@@ -1021,6 +1029,8 @@ static __always_inline int pop_frame(struct pt_regs *ctx, struct frame *out)
 		return 0;
 	}
 	*out = p->f[0];
+	if (out->site.stack_id == SEEP_STACK_DWARF)
+		out->top = stack_top(sp, p);
 	return 1;
 }
 
