@@ -138,7 +138,7 @@ struct {
  * words are checked, never trusted, so a memo of another thread or
  * process on this CPU is merely not joined. `busy` keeps a walk that
  * preempted another one on this CPU off the scratch it is using. */
-#define WALK_WINDOW 8192
+#define WALK_WINDOW 4096
 /* The first read of a walk without a memo to size it by. */
 #define WALK_WINDOW_COLD 4096
 #define WALK_FRAMES 128          /* > SEEP_MAX_STACK_DEPTH, a power of two */
@@ -161,6 +161,8 @@ struct walk_memo {
 	__u64 gen;               /* walk_gen when it was made */
 	__u64 top;               /* one past the highest stack word its frames read */
 	__s64 id;                /* its stack's id in `stack_ids`, -1: not known */
+	__u32 fails;             /* walks in a row that found its outer frames changed */
+	__u32 pad;
 	struct walk_frame f[WALK_FRAMES];
 };
 
@@ -453,7 +455,6 @@ static __always_inline int send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr
 struct walk {
 	__u64 pc, sp, bp, hash;
 	__u64 sp0, window;       /* the scratch holds WINDOW bytes from sp0 */
-	__u64 hash_join;         /* the hash before the joined frame */
 	__u32 tgid, n;           /* frames walked (hashed) so far */
 	__u32 base;              /* frames walked before this bpf_loop */
 	int done;                /* 1: the stack ended; -1: cannot walk it */
@@ -533,7 +534,6 @@ static long walk_step(__u64 i, void *ctx)
 	}
 	if (walk_at_memo(w, s, idx)) {
 		w->joined = w->cursor;
-		w->hash_join = w->hash;
 		return 1;
 	}
 	w->hash = seep_stack_hash(w->hash, w->pc);
@@ -584,9 +584,11 @@ static long walk_step(__u64 i, void *ctx)
 	return w->done ? 1 : 0;
 }
 
-/* One of the memo's frames from the joined one out: the words its rule
- * read must hold what they held (else `changed`); its pc goes into the
- * hash. */
+/* One of the memo's frames from the joined one out: the walk stands at
+ * it; the words its rule read must hold what they held (else `changed`,
+ * and the walk goes on from this frame with the rules), then its pc goes
+ * into the hash and the walk to its caller (rbp as it really is: a frame
+ * that does not save it passes on the walk's own). */
 static long walk_verify(__u64 i, void *ctx)
 {
 	struct walk *w = ctx;
@@ -597,16 +599,21 @@ static long walk_verify(__u64 i, void *ctx)
 	__u64 v;
 
 	if (!s || at < 0) {
-		w->changed = 1;
+		w->done = -1;
 		return 1;
 	}
 	m = &s->memo.f[frame_at(at)];
+	w->pc = m->pc;
+	w->sp = m->sp;
 	if ((m->ra_addr && (walk_word(w, s, m->ra_addr, &v) || v != m->ra_val)) ||
 	    (m->bp_addr && (walk_word(w, s, m->bp_addr, &v) || v != m->bp_val))) {
 		w->changed = 1;
 		return 1;
 	}
 	w->hash = seep_stack_hash(w->hash, m->pc);
+	w->n++;
+	if (m->bp_addr)
+		w->bp = m->bp_val;
 	return 0;
 }
 
@@ -688,30 +695,38 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 	inner = w.n;
 	if (w.joined >= 0) {
 		bpf_loop((__u32)w.joined + 1, walk_verify, &w, 0);
-		if (!w.changed) {
-			w.n += (__u32)w.joined + 1;
-			w.done = 1;
-			stat_add(SEEP_STAT_WALKS_JOINED, 1);
-		} else {
+		if (w.changed) {
+			/* from the first frame whose words changed, with the
+			 * rules; the memo stays (the next call may be from the
+			 * same outer frames again: callers taking turns) */
 			stat_add(SEEP_STAT_WALKS_OUTER_CHANGED, 1);
-			w.hash = w.hash_join;
-			w.joined = -1;
 			w.cursor = -1;
 			w.base = w.n;
 			bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, &w, 0);
+		} else if (!w.done) {
+			w.done = 1;
+			stat_add(SEEP_STAT_WALKS_JOINED, 1);
 		}
 	}
 	if (w.done != 1) {
 		s->busy = 0;
 		return -1;
 	}
-	if (w.joined >= 0 && !inner && s->memo.id >= 0) {
+	if (w.joined >= 0 && !w.changed && !inner && s->memo.id >= 0) {
 		found = s->memo.id;   /* the last walk's stack, whole */
 	} else {
 		hk.nframes = w.n;
 		hk.hash = w.hash;
 		v = bpf_map_lookup_elem(&stack_ids, &hk);
 		found = v ? (__s64)*v : -1;
+	}
+	if (w.changed) {
+		/* the memo stays as it was, for callers taking turns; after a
+		 * second change in a row the next walk makes a new one */
+		if (++s->memo.fails >= 2)
+			s->memo.n = 0;
+		s->busy = 0;
+		return found;
 	}
 	if (w.joined >= 0) {
 		mp.base = (__u32)w.joined + 1;
@@ -727,6 +742,7 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 	s->memo.gen = gen;
 	s->memo.top = mp.top;
 	s->memo.id = found;
+	s->memo.fails = 0;
 	s->busy = 0;
 	return found;
 }
