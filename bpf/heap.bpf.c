@@ -169,7 +169,7 @@ struct walk_memo {
 struct walk_scratch {
 	__u32 busy;
 	__u32 pad;
-	__u8 buf[WALK_WINDOW];
+	__u64 buf[WALK_WINDOW / 8];          /* the stack from the walk's sp0 */
 	struct walk_frame cur[WALK_FRAMES];  /* the walk under way, innermost first */
 	struct walk_memo memo;
 };
@@ -472,15 +472,17 @@ static __always_inline __u64 frame_at(__u64 i)
 	return i;
 }
 
-/* The word at ADDR of the walked stack: from the window read at the start,
- * else from the process. Returns 0 or -1. */
+/* The word at ADDR of the walked stack: from the window read at the start
+ * (as a word: the stack words a rule reads are 8-aligned from sp, and a
+ * byte-wise copy costs the walk some 20 instructions a word), else from
+ * the process. Returns 0 or -1. */
 static __always_inline int walk_word(const struct walk *w, const struct walk_scratch *s,
 				     __u64 addr, __u64 *out)
 {
 	__u64 off = addr - w->sp0;
 
-	if (addr >= w->sp0 && off <= WALK_WINDOW - 8 && off + 8 <= w->window) {
-		__builtin_memcpy(out, s->buf + off, 8);
+	if (addr >= w->sp0 && !(off & 7) && off <= WALK_WINDOW - 8 && off + 8 <= w->window) {
+		*out = s->buf[off / 8];
 		return 0;
 	}
 	return bpf_probe_read_user(out, sizeof(*out), (void *)addr) ? -1 : 0;
