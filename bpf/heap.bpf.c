@@ -33,6 +33,7 @@ struct frame {
 	struct seep_stack_key site;
 	__u32 kind;
 	__u32 has_old;
+	__u64 top;      /* at return, DWARF stacks: the stack's top (stack_top) */
 };
 
 struct pending {
@@ -137,7 +138,7 @@ struct {
  * words are checked, never trusted, so a memo of another thread or
  * process on this CPU is merely not joined. `busy` keeps a walk that
  * preempted another one on this CPU off the scratch it is using. */
-#define WALK_WINDOW 8192
+#define WALK_WINDOW 4096
 /* The first read of a walk without a memo to size it by. */
 #define WALK_WINDOW_COLD 4096
 #define WALK_FRAMES 128          /* > SEEP_MAX_STACK_DEPTH, a power of two */
@@ -159,13 +160,16 @@ struct walk_memo {
 	__u32 tgid, n;           /* n frames, f[0] the outermost; n 0: no memo */
 	__u64 gen;               /* walk_gen when it was made */
 	__u64 top;               /* one past the highest stack word its frames read */
+	__s64 id;                /* its stack's id in `stack_ids`, -1: not known */
+	__u32 fails;             /* walks in a row that found its outer frames changed */
+	__u32 pad;
 	struct walk_frame f[WALK_FRAMES];
 };
 
 struct walk_scratch {
 	__u32 busy;
 	__u32 pad;
-	__u8 buf[WALK_WINDOW];
+	__u64 buf[WALK_WINDOW / 8];          /* the stack from the walk's sp0 */
 	struct walk_frame cur[WALK_FRAMES];  /* the walk under way, innermost first */
 	struct walk_memo memo;
 };
@@ -359,10 +363,9 @@ static __always_inline int send_copy(const struct seep_stack_event *hdr, __u64 l
 }
 
 /* The top of the stack at SP (stackcopy.bpf.h), 0 if unknown. */
-static __always_inline __u64 stack_top(__u64 sp)
+static __always_inline __u64 stack_top(__u64 sp, struct pending *p)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct pending *p = pending_get(0);
 	struct stackcopy_vma r = {};
 	__u64 end;
 
@@ -409,7 +412,7 @@ static __always_inline int send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr
 	__u64 len;
 	int err;
 
-	stackcopy_plan(hdr.sp, stack_top(hdr.sp), cap, SEEP_STACK_TOP_COPY, &plan);
+	stackcopy_plan(hdr.sp, f->top, cap, SEEP_STACK_TOP_COPY, &plan);
 	len = plan.len;
 	if (plan.deep) {
 		hdr.top_addr = plan.top_addr;
@@ -452,7 +455,6 @@ static __always_inline int send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr
 struct walk {
 	__u64 pc, sp, bp, hash;
 	__u64 sp0, window;       /* the scratch holds WINDOW bytes from sp0 */
-	__u64 hash_join;         /* the hash before the joined frame */
 	__u32 tgid, n;           /* frames walked (hashed) so far */
 	__u32 base;              /* frames walked before this bpf_loop */
 	int done;                /* 1: the stack ended; -1: cannot walk it */
@@ -470,15 +472,17 @@ static __always_inline __u64 frame_at(__u64 i)
 	return i;
 }
 
-/* The word at ADDR of the walked stack: from the window read at the start,
- * else from the process. Returns 0 or -1. */
+/* The word at ADDR of the walked stack: from the window read at the start
+ * (as a word: the stack words a rule reads are 8-aligned from sp, and a
+ * byte-wise copy costs the walk some 20 instructions a word), else from
+ * the process. Returns 0 or -1. */
 static __always_inline int walk_word(const struct walk *w, const struct walk_scratch *s,
 				     __u64 addr, __u64 *out)
 {
 	__u64 off = addr - w->sp0;
 
-	if (addr >= w->sp0 && off <= WALK_WINDOW - 8 && off + 8 <= w->window) {
-		__builtin_memcpy(out, s->buf + off, 8);
+	if (addr >= w->sp0 && !(off & 7) && off <= WALK_WINDOW - 8 && off + 8 <= w->window) {
+		*out = s->buf[off / 8];
 		return 0;
 	}
 	return bpf_probe_read_user(out, sizeof(*out), (void *)addr) ? -1 : 0;
@@ -532,7 +536,6 @@ static long walk_step(__u64 i, void *ctx)
 	}
 	if (walk_at_memo(w, s, idx)) {
 		w->joined = w->cursor;
-		w->hash_join = w->hash;
 		return 1;
 	}
 	w->hash = seep_stack_hash(w->hash, w->pc);
@@ -583,9 +586,11 @@ static long walk_step(__u64 i, void *ctx)
 	return w->done ? 1 : 0;
 }
 
-/* One of the memo's frames from the joined one out: the words its rule
- * read must hold what they held (else `changed`); its pc goes into the
- * hash. */
+/* One of the memo's frames from the joined one out: the walk stands at
+ * it; the words its rule read must hold what they held (else `changed`,
+ * and the walk goes on from this frame with the rules), then its pc goes
+ * into the hash and the walk to its caller (rbp as it really is: a frame
+ * that does not save it passes on the walk's own). */
 static long walk_verify(__u64 i, void *ctx)
 {
 	struct walk *w = ctx;
@@ -596,16 +601,21 @@ static long walk_verify(__u64 i, void *ctx)
 	__u64 v;
 
 	if (!s || at < 0) {
-		w->changed = 1;
+		w->done = -1;
 		return 1;
 	}
 	m = &s->memo.f[frame_at(at)];
+	w->pc = m->pc;
+	w->sp = m->sp;
 	if ((m->ra_addr && (walk_word(w, s, m->ra_addr, &v) || v != m->ra_val)) ||
 	    (m->bp_addr && (walk_word(w, s, m->bp_addr, &v) || v != m->bp_val))) {
 		w->changed = 1;
 		return 1;
 	}
 	w->hash = seep_stack_hash(w->hash, m->pc);
+	w->n++;
+	if (m->bp_addr)
+		w->bp = m->bp_val;
 	return 0;
 }
 
@@ -650,7 +660,7 @@ static long memo_put_step(__u64 i, void *ctx)
  * changed the walk goes on from there with the rules
  * (`walks_outer_changed`): the same frames as a walk without the memo,
  * either way. */
-__noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip)
+__noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u64 top)
 {
 	struct walk w = {
 		.pc = PT_REGS_IP(ctx), .sp = PT_REGS_SP(ctx), .bp = PT_REGS_FP(ctx),
@@ -659,10 +669,11 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip)
 		.cursor = -1, .joined = -1,
 	};
 	struct seep_stack_hkey hk = { .tgid = tgid };
-	__u64 top = stack_top(w.sp0), gen = walk_gen, want = WALK_WINDOW_COLD;
+	__u64 gen = walk_gen, want = WALK_WINDOW_COLD;
 	__u32 zero = 0, inner, *v;
 	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
 	struct memo_put mp = {};
+	__s64 found;
 
 	if (!ctx || !s || s->busy)   /* a walk this one preempted holds the scratch */
 		return -1;
@@ -686,41 +697,56 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip)
 	inner = w.n;
 	if (w.joined >= 0) {
 		bpf_loop((__u32)w.joined + 1, walk_verify, &w, 0);
-		if (!w.changed) {
-			w.n += (__u32)w.joined + 1;
-			w.done = 1;
-			stat_add(SEEP_STAT_WALKS_JOINED, 1);
-		} else {
+		if (w.changed) {
+			/* from the first frame whose words changed, with the
+			 * rules; the memo stays (the next call may be from the
+			 * same outer frames again: callers taking turns) */
 			stat_add(SEEP_STAT_WALKS_OUTER_CHANGED, 1);
-			w.hash = w.hash_join;
-			w.joined = -1;
 			w.cursor = -1;
 			w.base = w.n;
 			bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, &w, 0);
+		} else if (!w.done) {
+			w.done = 1;
+			stat_add(SEEP_STAT_WALKS_JOINED, 1);
 		}
 	}
-	if (w.done == 1) {
-		if (w.joined >= 0) {
-			mp.base = (__u32)w.joined + 1;
-			mp.count = inner;
-			mp.top = s->memo.top;
-			mp.needs = s->memo.f[frame_at(w.joined)].needs_bp;
-		} else {
-			mp.count = w.n;
-		}
-		bpf_loop(mp.count, memo_put_step, &mp, 0);
-		s->memo.n = mp.base + mp.count;
-		s->memo.tgid = w.tgid;
-		s->memo.gen = gen;
-		s->memo.top = mp.top;
-	}
-	s->busy = 0;
-	if (w.done != 1)
+	if (w.done != 1) {
+		s->busy = 0;
 		return -1;
-	hk.nframes = w.n;
-	hk.hash = w.hash;
-	v = bpf_map_lookup_elem(&stack_ids, &hk);
-	return v ? (__s64)*v : -1;
+	}
+	if (w.joined >= 0 && !w.changed && !inner && s->memo.id >= 0) {
+		found = s->memo.id;   /* the last walk's stack, whole */
+	} else {
+		hk.nframes = w.n;
+		hk.hash = w.hash;
+		v = bpf_map_lookup_elem(&stack_ids, &hk);
+		found = v ? (__s64)*v : -1;
+	}
+	if (w.changed) {
+		/* the memo stays as it was, for callers taking turns; after a
+		 * second change in a row the next walk makes a new one */
+		if (++s->memo.fails >= 2)
+			s->memo.n = 0;
+		s->busy = 0;
+		return found;
+	}
+	if (w.joined >= 0) {
+		mp.base = (__u32)w.joined + 1;
+		mp.count = inner;
+		mp.top = s->memo.top;
+		mp.needs = s->memo.f[frame_at(w.joined)].needs_bp;
+	} else {
+		mp.count = w.n;
+	}
+	bpf_loop(mp.count, memo_put_step, &mp, 0);
+	s->memo.n = mp.base + mp.count;
+	s->memo.tgid = w.tgid;
+	s->memo.gen = gen;
+	s->memo.top = mp.top;
+	s->memo.id = found;
+	s->memo.fails = 0;
+	s->busy = 0;
+	return found;
 }
 
 /* Records a successful allocation of SIZE bytes at ADDR from frame F. */
@@ -736,7 +762,7 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 	};
 
 	if (f->site.stack_id == SEEP_STACK_DWARF) {
-		__s64 id = walk_known(ctx, tgid, f->entry_ip);
+		__s64 id = walk_known(ctx, tgid, f->entry_ip, f->top);
 
 		if (id >= 0) {
 			val.site.stack_id = SEEP_STACK_UNWOUND;
@@ -1021,6 +1047,8 @@ static __always_inline int pop_frame(struct pt_regs *ctx, struct frame *out)
 		return 0;
 	}
 	*out = p->f[0];
+	if (out->site.stack_id == SEEP_STACK_DWARF)
+		out->top = stack_top(sp, p);
 	return 1;
 }
 

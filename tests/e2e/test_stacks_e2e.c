@@ -418,8 +418,10 @@ static json_t *trace_all_stacks(const char *cmd, const char *extra, struct run *
 /* The BPF walk of known stacks against the user-space unwinder, its
  * oracle: the same stacks, frame for frame, with the same counts, whether
  * the kernel walked most of them (stacks_walked) or every one was copied
- * and unwound (--no-stack-walk). */
-static void walk_matches_unwinder(const char *target)
+ * and unwound (--no-stack-walk). With JOINED and CHANGED, the walked run's
+ * walks_joined and walks_outer_changed go there. */
+static void walk_matches_unwinder_stats(const char *target, json_int_t *joined,
+					json_int_t *changed)
 {
 	static char walked[1 << 16], unwound[1 << 16];
 	struct run r1, r2;
@@ -439,10 +441,34 @@ static void walk_matches_unwinder(const char *target)
 		     json_integer_value(json_object_get(fs, "stack_copies")));
 	cr_expect_eq(json_integer_value(json_object_get(ss, "stacks_walked")), 0);
 	cr_expect(strstr(walked, "truncated") == NULL, "whole stacks:\n%s", walked);
+	if (joined)
+		*joined = json_integer_value(json_object_get(fs, "walks_joined"));
+	if (changed)
+		*changed = json_integer_value(json_object_get(fs, "walks_outer_changed"));
 	json_decref(fast);
 	json_decref(slow);
 	run_release(&r1);
 	run_release(&r2);
+}
+
+static void walk_matches_unwinder(const char *target)
+{
+	walk_matches_unwinder_stats(target, NULL, NULL);
+}
+
+/* The walk takes the last walk's outer frames only once the words they
+ * came from are checked: nofp_outer allocates from the same inner frames,
+ * at the same addresses, under callers that change from one allocation
+ * to the next (and under one more frame now and then). Its four stacks
+ * stay four, 200 blocks each, as the unwinder has them; the memo was
+ * both taken (walks_joined) and found changed (walks_outer_changed). */
+E2E(walk_outer_frames_change)
+{
+	json_int_t joined = -1, changed = -1;
+
+	walk_matches_unwinder_stats(TARGET("nofp_outer") " 200", &joined, &changed);
+	cr_expect_gt(joined, 0, "walks joined the last walk's outer frames");
+	cr_expect_gt(changed, 0, "walks found the last walk's outer frames changed");
 }
 
 E2E(walk_matches_unwinder_no_frame_pointers)

@@ -43,6 +43,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build")
 BB = os.path.join(BUILD, "bench")
 SEEP = os.path.join(BUILD, "seep")
+SEEP_BASE = None      # --seep-base
 MALLOCBENCH = os.path.join(BB, "mallocbench")
 FLOOR = os.path.join(BB, "floor")
 MEMLEAK_BT = os.path.join(ROOT, "tools", "bench", "memleak.bt.in")
@@ -149,6 +150,14 @@ def make_tools(lib, kind, sampling, only=None):
         Tool("seep default",
              attach=(lambda pid: seep + ["-p", str(pid)]) if sampling else None,
              ready="seep: tracing"),
+    ]
+    if SEEP_BASE:
+        # another build's seep (--seep-base), in the same interleaved rounds
+        base = [SEEP_BASE] + seep[1:]
+        tools.append(Tool("seep exact (baseline)",
+                          attach=lambda pid: base + ["--sample-bytes", "1", "-p", str(pid)],
+                          ready="seep: tracing"))
+    tools += [
         Tool("bpftrace memleak.bt",
              attach=lambda pid: ["bpftrace", "-p", str(pid), bt_script], ready="ready"),
         Tool("heaptrack",
@@ -548,7 +557,7 @@ def stack_shares(prefix, tool, nrounds):
     was lost (ringbuf_full), taken by frame pointers under back-pressure
     (stacks_frame_pointer), sent as a short copy (stack_copies_short) and
     walked in the kernel (stacks_walked), from the runs' final reports."""
-    out = {"lost": [], "fp": [], "short": [], "walked": []}
+    out = {"lost": [], "fp": [], "short": [], "walked": [], "joined": []}
     for rnd in range(1, nrounds + 1):
         st = seep_final_stats(os.path.join(LOG, "%s%d-%s.log" % (prefix, rnd, run_tag(tool))))
         if not st or not st.get("allocs"):
@@ -558,6 +567,8 @@ def stack_shares(prefix, tool, nrounds):
         out["fp"].append(100.0 * drops.get("stacks_frame_pointer", 0) / n)
         out["short"].append(100.0 * drops.get("stack_copies_short", 0) / n)
         out["walked"].append(100.0 * st.get("stacks_walked", 0) / n)
+        if "walks_joined" in st:
+            out["joined"].append(100.0 * st["walks_joined"] / n)
     return out
 
 
@@ -573,10 +584,13 @@ def seep_drops(prefix, tools, rows):
         sh = stack_shares(prefix, t, len(rows))
         if sh["lost"]:
             parts.append("%s %s lost, %s by frame pointers, %s short copies, %s walked in the "
-                         "kernel" % (t.name, med_range(sh["lost"], suffix="%"),
-                                     med_range(sh["fp"], suffix="%"),
-                                     med_range(sh["short"], suffix="%"),
-                                     med_range(sh["walked"], suffix="%")))
+                         "kernel%s" % (t.name, med_range(sh["lost"], suffix="%"),
+                                       med_range(sh["fp"], suffix="%"),
+                                       med_range(sh["short"], suffix="%"),
+                                       med_range(sh["walked"], suffix="%"),
+                                       " (%s joining the last walk's outer frames)"
+                                       % med_range(sh["joined"], suffix="%")
+                                       if sh["joined"] else ""))
     if not parts:
         return ""
     return ("Recorded allocations without a stack (ring buffer full even for a short copy and "
@@ -739,6 +753,8 @@ def main():
     ap.add_argument("--scale", default="16,64", help="(c): numbers of traced processes")
     ap.add_argument("--tools", help="comma-separated configuration names (default: all)")
     ap.add_argument("--seep", help="the seep binary (default: build/seep)")
+    ap.add_argument("--seep-base", help="another build's seep, run as 'seep exact (baseline)' "
+                                        "in the same interleaved rounds (e.g. main's)")
     ap.add_argument("--out", default=os.path.join(ROOT, "tools", "bench", "RESULTS.md"))
     ap.add_argument("--micro-seconds", type=float, default=0.3, help="per block size")
     ap.add_argument("--micro-warmup", type=float, default=0.3)
@@ -766,6 +782,9 @@ def main():
     if args.seep:
         global SEEP
         SEEP = os.path.abspath(args.seep)
+    if args.seep_base:
+        global SEEP_BASE
+        SEEP_BASE = os.path.abspath(args.seep_base)
     if os.geteuid() != 0:
         log("bench: tracing needs root (uprobes need CAP_SYS_ADMIN)")
         return 1

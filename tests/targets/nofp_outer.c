@@ -1,0 +1,70 @@
+/* Allocations whose inner frames stay and whose outer frames change: the
+ * same leak() and common() frames, at the same stack addresses, under
+ * three callers in turn (path_a, path_b, path_c: the same frame size,
+ * different return addresses), and now and then under one more frame
+ * (path_d calling path_a). A walk that took the last walk's outer frames
+ * without checking them would give the last stack; each block has its
+ * own. usage: nofp_outer N -- N rounds of the four calls (4 N blocks of
+ * 24, 40, 56 and 72 bytes). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "target.h"
+
+static volatile int sunk;
+
+__attribute__((noinline)) static void leak(size_t size)
+{
+	target_sink = malloc(size);
+}
+
+__attribute__((noinline)) static void common(size_t size)
+{
+	leak(size);
+	sunk += 1;    /* not a tail call */
+}
+
+/* Three callers alike but for what they do after the call (so that the
+ * compiler does not fold them into one). */
+__attribute__((noinline)) static void path_a(size_t size)
+{
+	common(size);
+	sunk += 2;
+}
+
+__attribute__((noinline)) static void path_b(size_t size)
+{
+	common(size);
+	sunk += 3;
+}
+
+__attribute__((noinline)) static void path_c(size_t size)
+{
+	common(size);
+	sunk += 4;
+}
+
+__attribute__((noinline)) static void path_d(size_t size)
+{
+	path_a(size);
+	sunk += 5;
+}
+
+int main(int argc, char **argv)
+{
+	int n;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: nofp_outer N\n");
+		return 2;
+	}
+	target_wait_attached();
+	n = atoi(argv[1]);
+	for (int i = 0; i < n; i++) {
+		path_a(24);
+		path_b(40);
+		path_c(56);
+		path_d(72);
+	}
+	return 0;
+}
