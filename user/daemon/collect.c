@@ -389,7 +389,8 @@ int collects__new(const struct collect_params *p, struct evloop *loop, struct db
 	c->trap_source = p->trap_ns > 0 ? "config" : "unmeasured";
 	evloop__timer_init(&c->check, _on_check, c);
 	/* the calibration runs beside the loop, from the start: its value is
-	 * there by the first collection (or the unmeasured one is used) */
+	 * there by the first collection, or soon after (TRAP_NS_UNMEASURED
+	 * if it fails) */
 	if (p->trap_ns <= 0 && (err = trapcost__start(TRAPCOST_CALLS, &c->tc)))
 		pr_warn("cannot calibrate the uprobe trap cost: %s; the budget counts %.0f ns a"
 			" probe hit (set collect.trap_ns)", strerror(-err), c->cost.trap_ns);
@@ -751,7 +752,9 @@ static int _on_check(struct evloop_timer *t, void *ctx)
 
 	(void)t;
 	_trap_poll(o);
-	for (size_t i = 0; i < o->n; i++)
+	/* no decision on a guessed trap cost while the calibration runs: the
+	 * windows stay open, and the first check after it covers them */
+	for (size_t i = 0; !o->tc && i < o->n; i++)
 		if (o->all[i]->running && !o->all[i]->exited)
 			_budget(o->all[i]);
 	if (collects__running(o) && _arm_check(o))

@@ -145,7 +145,7 @@ static int _cmp(const void *a, const void *b)
 int trapcost__measure(uint32_t calls, double *ns, char *err, size_t errlen)
 {
 	char path[4096];
-	uint64_t off = 0, rt0 = 0, rt1 = 0, c0 = 0, c1 = 0, plain, probed;
+	uint64_t off = 0, rt0 = 0, rt1 = 0, c0 = 0, c1 = 0, plain[ROUNDS], probed;
 	double per[ROUNDS];
 	int type = -1, bit = 0, prog = -1, stats = -1, ent = -1, ret = -1, rc;
 
@@ -169,30 +169,31 @@ int trapcost__measure(uint32_t calls, double *ns, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot load the calibration program: %s", strerror(-rc));
 		goto cleanup;
 	}
+	/* the plain rounds first, then the probed ones: one attach and one
+	 * detach (a uprobe's removal waits for an RCU grace period) */
+	for (int r = 0; r < ROUNDS; r++)
+		plain[r] = _calls(seep_trapcost_target, calls);
+	if ((ent = _probe(type, bit, false, path, off, prog)) < 0 ||
+	    (ret = _probe(type, bit, true, path, off, prog)) < 0) {
+		rc = ent < 0 ? ent : ret;
+		snprintf(err, errlen, "cannot attach a uprobe to '%s'+0x%llx: %s", path,
+			 (unsigned long long)off, strerror(-rc));
+		goto cleanup;
+	}
 	for (int r = 0; r < ROUNDS; r++) {
-		plain = _calls(seep_trapcost_target, calls);
-		if ((ent = _probe(type, bit, false, path, off, prog)) < 0 ||
-		    (ret = _probe(type, bit, true, path, off, prog)) < 0) {
-			rc = ent < 0 ? ent : ret;
-			snprintf(err, errlen, "cannot attach a uprobe to '%s'+0x%llx: %s", path,
-				 (unsigned long long)off, strerror(-rc));
-			goto cleanup;
-		}
 		if ((rc = _run_stats(prog, &rt0, &c0)))
 			goto stats_failed;
 		probed = _calls(seep_trapcost_target, calls);
 		if ((rc = _run_stats(prog, &rt1, &c1)))
 			goto stats_failed;
-		close(ent);
-		close(ret);
-		ent = ret = -1;
 		if (c1 - c0 < calls) {
 			rc = -EIO;
 			snprintf(err, errlen, "the calibration probes ran %llu times for %u calls",
 				 (unsigned long long)(c1 - c0), calls);
 			goto cleanup;
 		}
-		per[r] = ((double)probed - (double)plain - (double)(rt1 - rt0)) / (double)(c1 - c0);
+		per[r] = ((double)probed - (double)plain[r] - (double)(rt1 - rt0)) /
+			 (double)(c1 - c0);
 		if (per[r] < 0)
 			per[r] = 0;
 	}

@@ -9,8 +9,10 @@
  * of the uprobe PMU carrying an empty BPF program, bound to that thread);
  * the thread CPU time the probes added, less the program's own run time
  * (BPF_STATS_RUN_TIME, enabled for the measure), over the program's run
- * count, is the cost of one hit. Five rounds, the median. About
- * CALLS x 2 x 1 us of CPU per round. Root (CAP_SYS_ADMIN).
+ * count, is the cost of one hit. Five rounds of each (the plain ones
+ * first: one attach, one detach), the median. About CALLS x 2 x 0.5 us of
+ * CPU a probed round; the detach waits for the kernel's grace period.
+ * Root (CAP_SYS_ADMIN).
  *
  * trapcost__start() does it on a thread of its own, so that the caller's
  * loop does not wait: trapcost__get() says whether the value is there yet.
