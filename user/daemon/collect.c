@@ -31,7 +31,7 @@
  * emulated-prologue uprobe's, as measured on these machines (0.8 us). */
 #define TRAP_NS_UNMEASURED 800.0
 /* The stack-copy ring: 16 MiB at a sample every 32 KiB or finer, halved
- * per doubling of the interval, 1 MiB from 512 KiB on (its pages are all
+ * per doubling of the interval, 1 MiB above 256 KiB (its pages are all
  * resident while the collection runs). */
 #define RING_MAX (16u << 20)
 #define RING_MIN (1u << 20)
@@ -253,6 +253,10 @@ static void _finish(struct coll *c, enum reason reason, bool last)
 		return;
 	evloop__disarm(o->loop, &c->timer);
 	evloop__disarm(o->loop, &c->reap);
+	/* stopped for its cost: the target stops trapping before the last
+	 * snapshot is read (it holds the blocks live at this moment) */
+	if (c->s && (reason == R_CPU || reason == R_CPU_TRAPS))
+		session__unhook(c->s);
 	if (last && _snapshot(c, true))
 		pr_warn("collection %llu: the last snapshot failed", (unsigned long long)c->id);
 	session__free(c->s);
@@ -711,6 +715,7 @@ static void _budget(struct coll *c)
 			100 * c->cost.traps_share, 100 * c->cost.bpf_share, 100 * o->p.cpu,
 			(unsigned long long)c->sample_bytes * CCOST_RAISE_FACTOR);
 		o->stats.sample_raised++;
+		session__unhook(c->s);
 		if (_snapshot(c, false))
 			pr_warn("collection %llu: a snapshot failed", (unsigned long long)c->id);
 		session__free(c->s);

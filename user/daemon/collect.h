@@ -29,7 +29,7 @@
  * session, same series), and the second time the collection stops
  * ("cpu_budget"); the traps alone over CPU stop it at once
  * ("cpu_budget_traps": sampling does not change how many calls trap).
- * The stack-copy ring is sized to the sampling (1 MiB from 512 KiB on);
+ * The stack-copy ring is sized to the sampling (1 MiB above 256 KiB);
  * the heap is trimmed (malloc_trim) after a collection stops. A start
  * that fails leaves no series directory behind.
  * OOM victim (collects__oom_victim, from the daemon's mark_victim watch):

@@ -9,7 +9,7 @@ static const char *const action_names[] = { "ok", "raise", "detach", "detach_tra
 void ccost_params__defaults(struct ccost_params *p, double budget, double trap_ns)
 {
 	*p = (struct ccost_params){ .budget = budget, .trap_ns = trap_ns, .strikes = 3,
-				    .max_raises = 1, .min_cpu_ns = 20 * 1000 * 1000 };
+				    .max_raises = 1, .far_over = 4, .min_cpu_ns = 20 * 1000 * 1000 };
 }
 
 void ccost__init(struct ccost *c, const struct ccost_counters *now)
@@ -57,11 +57,12 @@ enum ccost_action ccost__step(const struct ccost_params *p, struct ccost *c,
 		c->strikes = 0;
 		return CCOST_OK;
 	}
-	if (++c->strikes < p->strikes)
+	traps_over = c->traps_share > p->budget;
+	if (++c->strikes < p->strikes &&
+	    !(p->far_over > 0 && c->traps_share >= p->far_over * p->budget))
 		return CCOST_OK;
 	c->strikes = 0;
 	c->actions++;
-	traps_over = c->traps_share > p->budget;
 	if (traps_over)
 		return CCOST_DETACH_TRAPS;
 	if (c->raises < p->max_raises) {

@@ -23,6 +23,10 @@
  *   first time           CCOST_RAISE: the caller reattaches with a sampling
  *                        interval RAISE times longer and calls ccost__rebase
  *   after max_raises     CCOST_DETACH
+ * A window whose traps alone are FAR_OVER times the budget or more
+ * detaches at once, without waiting for the strikes: the trap count is
+ * the target's own call rate, the traced minutes cost it that much more
+ * while the strikes are counted (a redis under load: 6x the budget).
  * A window at or under the budget clears the strikes. Shares and totals
  * (accumulated over sessions, for the exporters) are in struct ccost. The
  * state is the caller's: ccost__init() it with the first counters.
@@ -44,6 +48,7 @@ struct ccost_params {
 	double trap_ns;		/* one hit's trap, ns */
 	int strikes;		/* windows in a row over the budget before an action */
 	int max_raises;		/* CCOST_RAISE actions before CCOST_DETACH */
+	double far_over;	/* traps share over budget x this: detach at the first window */
 	uint64_t min_cpu_ns;	/* target CPU that closes a window */
 };
 

@@ -48,17 +48,17 @@ Test(collect_cost, shares_are_traps_plus_bpf_over_the_target)
 
 Test(collect_cost, window_closes_only_on_enough_target_cpu)
 {
-	/* an idle target: 5 ms a check, 4 checks before 20 ms; its huge
-	 * share of a few ms must not strike */
+	/* an idle target: 5 ms a check, 4 checks before 20 ms: no share of
+	 * a few ms is taken (each alone would be 0.6, far over) */
 	for (int i = 0; i < 3; i++)
-		cr_assert_eq(check(5 * MS, 100000, 1 * MS), CCOST_OK);
+		cr_assert_eq(check(5 * MS, 1000, 1 * MS), CCOST_OK);
 	cr_expect_not(C.measured, "a window closed before min_cpu_ns");
 	cr_expect_eq(C.strikes, 0);
-	cr_assert_eq(check(5 * MS, 100000, 1 * MS), CCOST_OK);
+	cr_assert_eq(check(5 * MS, 1000, 1 * MS), CCOST_OK);
 	cr_expect(C.measured);
 	cr_expect_eq(C.strikes, 1);
-	cr_expect_eq(C.hits, 400000, "the open window's hits all count when it closes");
-	cr_expect_float_eq(C.traps_share, 400000 * 800.0 / (20 * MS), 1e-9);
+	cr_expect_eq(C.hits, 4000, "the open window's hits all count when it closes");
+	cr_expect_float_eq(C.traps_share, 4000 * 800.0 / (20 * MS), 1e-9);
 }
 
 Test(collect_cost, bpf_over_raises_then_detaches)
@@ -77,6 +77,29 @@ Test(collect_cost, bpf_over_raises_then_detaches)
 	cr_expect_eq(C.actions, 2);
 	cr_expect_eq(C.hits, 6000, "totals carry over the rebase");
 	cr_expect_eq(C.bpf_ns, 60 * MS);
+}
+
+Test(collect_cost, traps_far_over_detach_at_the_first_window)
+{
+	/* 25000 x 800 ns = 20 ms of 100: 0.2 = 4x the budget */
+	cr_expect_eq(check(100 * MS, 25000, 0), CCOST_DETACH_TRAPS);
+	cr_expect_eq(C.actions, 1);
+	cr_expect_float_eq(C.traps_share, 0.2, 1e-9);
+	/* just under 4x: the strikes are counted */
+	setup();
+	cr_expect_eq(check(100 * MS, 24999, 0), CCOST_OK);
+	cr_expect_eq(C.strikes, 1);
+	/* BPF far over is not a reason to skip the strikes: sampling may help */
+	setup();
+	cr_expect_eq(check(100 * MS, 1000, 50 * MS), CCOST_OK);
+	cr_expect_eq(check(100 * MS, 1000, 50 * MS), CCOST_OK);
+	cr_expect_eq(check(100 * MS, 1000, 50 * MS), CCOST_RAISE);
+	/* far_over 0: always the strikes */
+	setup();
+	P.far_over = 0;
+	cr_expect_eq(check(100 * MS, 100000, 0), CCOST_OK);
+	cr_expect_eq(check(100 * MS, 100000, 0), CCOST_OK);
+	cr_expect_eq(check(100 * MS, 100000, 0), CCOST_DETACH_TRAPS);
 }
 
 Test(collect_cost, traps_alone_over_detach_without_raising)
