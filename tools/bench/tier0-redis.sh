@@ -22,7 +22,9 @@
 # must be <= LIMIT (1.02) and traced/tier0 <= TRACED_LIMIT (1 + collect.cpu,
 # 1.05): the script exits 1 otherwise. Root.
 # TRACED_SET="--set K=V ..." adds daemon settings to both daemon runs (a
-# collect.cpu to validate the cost model against, say).
+# collect.cpu to validate the cost model against, say). BASE_SEEP=PATH adds
+# a fourth configuration to each round, "base": traced with that build of
+# seep (the baseline of a change), reported as base/tier0.
 #   usage: tier0-redis.sh SEEP REDIS_SERVER [PAIRS] [OUT] [REQUESTS]
 set -euo pipefail
 seep=${1:?usage: tier0-redis.sh SEEP REDIS_SERVER [PAIRS] [OUT] [REQUESTS]}
@@ -50,14 +52,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { echo $((20000 + RANDOM % 30000)); }
+# A port nothing listens on (another load's servers, the run's own redis).
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+	done
+}
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 cmds() { redis-cli -p "$1" info stats | sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p'; }
 
 # One run of configuration $1: prints "CPU_TICKS_PER_MILLION_COMMANDS
 # [BPF_RATIO TRAPS_RATIO ACTIONS REASON]".
 run() {
-	local mode=$1 port dport c0 c1 t0 t1 extra=""
+	local mode=$1 port dport c0 c1 t0 t1 extra="" bin=$seep
+	[[ $mode == base ]] && { bin=$BASE_SEEP; mode=traced; }
 	port=$(free_port)
 	"$server" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
 		--logfile "$work/redis.log" &
@@ -71,7 +81,7 @@ run() {
 		rm -f "$work"/seep.db*
 		# no trigger but the request: another load's cgroup events or memory
 		# pressure must not take the collection slots
-		"$seep" daemon -i 5s --store "$work/seep.db" --listen "127.0.0.1:$dport" \
+		"$bin" daemon -i 5s --store "$work/seep.db" --listen "127.0.0.1:$dport" \
 			--set collect.top_k=0 --set collect.snapshots=1000 --set collect.every=5s \
 			--set reference.every=0 --set trigger.cgroup=no --set trigger.psi= \
 			${TRACED_SET:-} 2> "$work/daemon.log" &
@@ -118,6 +128,7 @@ stat() {	# median (min-max) of the numbers on stdin
 : > "$work/traced"
 : > "$work/added"
 : > "$work/traps"
+: > "$work/base"
 : > "$work/off"
 {
 	echo "# tier-0 cost on redis: $(date -u +%FT%TZ)"
@@ -131,11 +142,17 @@ stat() {	# median (min-max) of the numbers on stdin
 } > "$out"
 for ((p = 0; p < pairs; p++)); do
 	if ((p % 2)); then order="traced tier0 off"; else order="off tier0 traced"; fi
+	[[ -n ${BASE_SEEP:-} ]] && { ((p % 2)) && order="base $order" || order+=" base"; }
 	declare -A r=()
 	for m in $order; do r[$m]=$(run "$m"); done
 	off=${r[off]}
 	t0=${r[tier0]}
 	read -r tr bpf traps act reason <<<"${r[traced]}"
+	if [[ -n ${BASE_SEEP:-} ]]; then
+		read -r bt _ <<<"${r[base]}"
+		awk -v a="$bt" -v b="$t0" 'BEGIN { printf "%.3f\n", a / b }' >> "$work/base"
+		reason+=", base ${bt}"
+	fi
 	rt=$(awk -v a="$t0" -v b="$off" 'BEGIN { printf "%.3f", a / b }')
 	rr=$(awk -v a="$tr" -v b="$off" 'BEGIN { printf "%.3f", a / b }')
 	ra=$(awk -v a="$tr" -v b="$t0" 'BEGIN { printf "%.3f", a / b }')
@@ -167,5 +184,6 @@ tok=$(awk -v m="${addline%% *}" -v l="$traced_limit" 'BEGIN { print (m <= l) }')
 	     "${trline}x of off, ${addline}x of tier 0; limit ${traced_limit}x:" \
 	     "$([[ $tok == 1 ]] && echo within || echo OVER); the collection's own figures" \
 	     "over the target's CPU: traps ${trapsline}, BPF ${bpfline}."
+	[[ -s $work/base ]] && echo "base ($BASE_SEEP), traced: $(stat < "$work/base")x of tier 0."
 } | tee -a "$out"
 [[ $ok == 1 && $tok == 1 ]]
