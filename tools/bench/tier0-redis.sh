@@ -78,7 +78,7 @@ run() {
 	done
 	if [[ $mode != off ]]; then
 		dport=$(free_port)
-		rm -f "$work"/seep.db*
+		rm -f "$work"/seep.db* "$work/daemon.log"	# no earlier run's "daemon ready"
 		# no trigger but the request: another load's cgroup events or memory
 		# pressure must not take the collection slots
 		"$bin" daemon -i 5s --store "$work/seep.db" --listen "127.0.0.1:$dport" \
