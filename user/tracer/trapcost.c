@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,13 +236,19 @@ static void *_thread(void *arg)
 int trapcost__start(uint32_t calls, struct trapcost **out)
 {
 	struct trapcost *t = calloc(1, sizeof(*t));
+	sigset_t all, old;
 	int err;
 
 	if (!t)
 		return -ENOMEM;
 	t->calls = calls;
 	atomic_init(&t->state, -EAGAIN);
-	if ((err = pthread_create(&t->thread, NULL, _thread, t))) {
+	/* the thread takes no signal: they stay the caller's (a signalfd) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&t->thread, NULL, _thread, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
 		free(t);
 		return -err;
 	}

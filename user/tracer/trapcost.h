@@ -14,8 +14,9 @@
  * CPU a probed round; the detach waits for the kernel's grace period.
  * Root (CAP_SYS_ADMIN).
  *
- * trapcost__start() does it on a thread of its own, so that the caller's
- * loop does not wait: trapcost__get() says whether the value is there yet.
+ * trapcost__start() does it on a thread of its own (every signal blocked
+ * in it), so that the caller's loop does not wait: trapcost__get() says
+ * whether the value is there yet.
  * trapcost__free() joins the thread (waiting out a measure in progress).
  * Functions return 0 or -errno.
  */
