@@ -223,7 +223,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCORE) $(TEST_HELPER_OBJS)
 
 # The daemon's libbpf-free modules (config, store, series, budget) are unit
 # tested too: their objects are linked in beside the core library.
-DAEMON_UNIT_OBJS := $(patsubst %,$(BUILD)/user/daemon/%.o,config db watch budget memevents)
+DAEMON_UNIT_OBJS := $(patsubst %,$(BUILD)/user/daemon/%.o,config db watch budget memevents collect_cost)
 $(BUILD)/tests/unit/daemon/%: tests/unit/daemon/%.c $(DAEMON_UNIT_OBJS) $(LIBCORE) $(TEST_HELPER_OBJS)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(dir $@)

@@ -7,8 +7,11 @@
  * a collection on request; /metrics counts them and passes promtool.
  * The rules on request (pattern=stair, pattern=spike): a stair leaker's
  * collection completes on its steps, a spiky batch's when the spike comes
- * back down. The CPU budget: a busy allocator's probes over collect.cpu get
- * the sampling raised, then are detached ("cpu_budget"). PSI: a low
+ * back down. The CPU budget: a busy allocator's probes whose BPF run time
+ * is over collect.cpu get the sampling raised, then are detached
+ * ("cpu_budget"); with the trap cost calibrated on the host, their traps
+ * alone are over it and they are detached at once ("cpu_budget_traps");
+ * a request the tracer refuses leaves no series directory. PSI: a low
  * threshold and reclaim in a small cgroup start a "pressure" collection.
  * cgroup v1: a leaker in a cgroup with a small limit is collected on the
  * cgroup's "limit" event (trigger "cgroup"), or on request, and when the
@@ -426,8 +429,11 @@ Test(trigger, cpu_budget_raises_then_detaches, .init = setup, .fini = teardown, 
 	const char *listen = LISTEN;
 	char err_path[128];
 	char *churn_argv[] = { TARGET("daemon_churn"), "3000", NULL };
-	const char *extra[] = { "--set", "collect.every=60s", "--set", "collect.cpu=0.0001",
-				"--set", "collect.comms=daemon_churn", NULL };
+	/* traps at 0.01 ns a hit: next to nothing, so that the BPF run time
+	 * (~10% of the churner's CPU) is what goes over the budget */
+	const char *extra[] = { "--set", "collect.every=60s", "--set", "collect.cpu=0.01",
+				"--set", "collect.trap_ns=0.01", "--set",
+				"collect.comms=daemon_churn", NULL };
 	int go;
 	pid_t churn, d;
 	json_t *c;
@@ -444,12 +450,92 @@ Test(trigger, cpu_budget_raises_then_detaches, .init = setup, .fini = teardown, 
 	cr_expect_eq(json_integer_value(json_object_get(c, "sample_bytes")), 8 * 512 * 1024,
 		     "the sampling interval was not raised eightfold");
 	cr_expect_gt(json_real_value(json_object_get(c, "bpf_cpu_ratio")), 0.0001);
+	cr_expect_lt(json_real_value(json_object_get(c, "traps_cpu_ratio")), 0.01);
+	cr_expect_gt(json_integer_value(json_object_get(c, "hits")), 0);
 	cr_expect(file_says(err_path, "sampling every 4194304 bytes"), "no raise logged");
 	cr_expect(file_says(err_path, "stopped: cpu_budget"), "no stop logged");
 	cr_expect_eq(uprobe_links(d), 0, "uprobe links left after the budget detached them");
 	json_decref(c);
 	daemon_down(d);
 	target_kill(churn);
+}
+
+/* The collections directory of the test's daemon holds no series. */
+static bool no_series(void)
+{
+	char path[128];
+	struct dirent *e;
+	DIR *d;
+	bool none = true;
+
+	snprintf(path, sizeof(path), "%s/collections", dir);
+	if (!(d = opendir(path)))
+		return true;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			none = false;
+	closedir(d);
+	return none;
+}
+
+Test(trigger, cpu_budget_traps_detach_at_once, .init = setup, .fini = teardown, .timeout = 120)
+{
+	const char *listen = LISTEN;
+	char err_path[128];
+	char *churn_argv[] = { TARGET("daemon_churn"), "3000", NULL };
+	char *noalloc_argv[] = { TARGET("noalloc"), NULL };
+	const char *extra[] = { "--set", "collect.every=60s", "--set", "collect.cpu=0.05",
+				"--set", "collect.comms=daemon_churn,noalloc", NULL };
+	int go, go_n;
+	pid_t churn, noalloc, d;
+	json_t *j, *b, *c;
+
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	churn = tstart(churn_argv, &go);
+	noalloc = tstart(noalloc_argv, &go_n);
+	d = daemon_up(listen, err_path, extra);
+	target_go(go);
+	/* a process the tracer cannot hook: refused, and nothing on disk */
+	cr_expect_eq(request(listen, noalloc, NULL), 500, "a process without an allocator");
+	cr_expect(no_series(), "the refused request left a series directory");
+	cr_assert_eq(request(listen, churn, NULL), 202, "the request was refused");
+	c = wait_complete(listen, churn, 60);
+	cr_assert(c, "the collection of the busy allocator did not stop");
+	cr_expect_str_eq(json_string_value(json_object_get(c, "reason")), "cpu_budget_traps");
+	cr_expect_eq(json_integer_value(json_object_get(c, "budget_actions")), 1);
+	cr_expect_eq(json_integer_value(json_object_get(c, "sample_bytes")), 512 * 1024,
+		     "the sampling was raised: traps do not change with it");
+	cr_expect_gt(json_real_value(json_object_get(c, "traps_cpu_ratio")), 0.05);
+	cr_expect_geq(json_real_value(json_object_get(c, "cost_cpu_ratio")),
+		      json_real_value(json_object_get(c, "traps_cpu_ratio")) +
+		      json_real_value(json_object_get(c, "bpf_cpu_ratio")) - 1e-9);
+	cr_expect_gt(json_integer_value(json_object_get(c, "hits")), 1000);
+	cr_expect(file_says(err_path, "uprobe trap cost calibrated"), "no calibration logged");
+	cr_expect(file_says(err_path, "stopped: cpu_budget_traps"), "no stop logged");
+	cr_expect_eq(uprobe_links(d), 0, "uprobe links left after the budget detached them");
+	json_decref(c);
+	/* the budget as the API shows it: the calibrated trap cost, the action */
+	{
+		char *argv[] = { "/bin/sh", "-c", NULL, NULL }, cmd[160];
+		struct run r;
+
+		snprintf(cmd, sizeof(cmd), "curl -sf http://%s/api/collections", listen);
+		argv[2] = cmd;
+		run_cmd(argv, NULL, &r);
+		j = json_loads(r.out, 0, NULL);
+		run_release(&r);
+	}
+	cr_assert(j, "/api/collections is not JSON");
+	b = json_object_get(j, "budget");
+	cr_expect_str_eq(json_string_value(json_object_get(b, "trap_source")), "calibrated");
+	cr_expect_gt(json_number_value(json_object_get(b, "trap_ns")), 50);
+	cr_expect_lt(json_number_value(json_object_get(b, "trap_ns")), 50000);
+	cr_expect_eq(json_integer_value(json_object_get(b, "detached_traps")), 1);
+	cr_expect_eq(json_integer_value(json_object_get(b, "sample_raised")), 0);
+	json_decref(j);
+	daemon_down(d);
+	target_kill(churn);
+	target_kill(noalloc);
 }
 
 /* A cgroup v1 memory child NAME with LIMIT bytes (memory and swap), or

@@ -218,8 +218,20 @@ static void _text_collections(json_t *colls)
 	size_t i;
 	char a[32];
 
-	printf("collections: %zu (%lld running)\n", json_array_size(list),
+	json_t *bud = json_object_get(colls, "budget");
+
+	printf("collections: %zu (%lld running)", json_array_size(list),
 	       (long long)json_integer_value(json_object_get(colls, "running")));
+	if (bud)
+		printf(", CPU budget %.1f%% of a target's, %.0f ns a probe hit (%s); budget actions:"
+		       " %lld raised, %lld detached, %lld detached on traps",
+		       100 * json_number_value(json_object_get(bud, "cpu")),
+		       json_number_value(json_object_get(bud, "trap_ns")),
+		       json_string_value(json_object_get(bud, "trap_source")) ?: "?",
+		       (long long)json_integer_value(json_object_get(bud, "sample_raised")),
+		       (long long)json_integer_value(json_object_get(bud, "detached")),
+		       (long long)json_integer_value(json_object_get(bud, "detached_traps")));
+	printf("\n");
 	json_array_foreach(list, i, c) {
 		const char *reason = json_string_value(json_object_get(c, "reason"));
 
@@ -233,6 +245,13 @@ static void _text_collections(json_t *colls)
 		       json_string_value(json_object_get(c, "pattern")),
 		       json_string_value(json_object_get(c, "state")), reason ? reason : "-",
 		       json_array_size(snaps), a);
+		printf("        cost %.1f%% of its CPU (traps %.1f%%, BPF %.1f%%), %lld probe hits,"
+		       " %lld budget actions\n",
+		       100 * json_number_value(json_object_get(c, "cost_cpu_ratio")),
+		       100 * json_number_value(json_object_get(c, "traps_cpu_ratio")),
+		       100 * json_number_value(json_object_get(c, "bpf_cpu_ratio")),
+		       (long long)json_integer_value(json_object_get(c, "hits")),
+		       (long long)json_integer_value(json_object_get(c, "budget_actions")));
 		printf("        %s\n", json_string_value(json_object_get(c, "dir")));
 		if (json_array_size(snaps))
 			printf("        last: %s\n",

@@ -2,7 +2,9 @@
 #include "daemon/collect.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/collect_cost.h"
 #include "daemon/db.h"
 #include "lib/clock.h"
 #include "lib/evloop.h"
@@ -19,22 +22,29 @@
 #include "snapshot/store.h"
 #include "sys/proc.h"
 #include "tracer/session.h"
+#include "tracer/trapcost.h"
 
-#define BUDGET_STRIKES 3
-#define SAMPLE_RAISE 8
 #define MAX_DONE 128		/* completed collections kept in memory */
 #define STEP_MIN_BYTES (1024.0 * 1024)	/* RSS change that counts as a step */
 #define STEP_SHARE 0.02		/* ... or this share of RSS */
-#define MIN_TARGET_CPU_S 0.01	/* target CPU before a budget ratio means anything */
+/* A trap's cost until the calibration has one (or if it failed): an
+ * emulated-prologue uprobe's, as measured on these machines (0.8 us). */
+#define TRAP_NS_UNMEASURED 800.0
+/* The stack-copy ring: 16 MiB at a sample every 32 KiB or finer, halved
+ * per doubling of the interval, 1 MiB above 256 KiB (its pages are all
+ * resident while the collection runs). */
+#define RING_MAX (16u << 20)
+#define RING_MIN (1u << 20)
+#define RING_FULL_AT (32u << 10)
 
 enum reason { R_SNAPSHOTS, R_STEPS, R_SPIKE, R_TIME, R_BYTES, R_CPU, R_EXITED, R_STOPPED,
-	      R_ERROR, R_OOM };
+	      R_ERROR, R_OOM, R_CPU_TRAPS };
 
 static const char *const reason_names[MX_NREASONS] = {
 	[R_SNAPSHOTS] = "snapshots", [R_STEPS] = "steps", [R_SPIKE] = "spike_receded",
 	[R_TIME] = "time_budget", [R_BYTES] = "byte_budget", [R_CPU] = "cpu_budget",
 	[R_EXITED] = "target_exited", [R_STOPPED] = "daemon_stopped", [R_ERROR] = "error",
-	[R_OOM] = "oom_victim",
+	[R_OOM] = "oom_victim", [R_CPU_TRAPS] = "cpu_budget_traps",
 };
 
 static const char *const trigger_names[MX_NTRIGGERS] = { "leak", "request", "pressure", "cgroup",
@@ -73,11 +83,9 @@ struct coll {
 	double baseline, peak, last_rss;
 	bool rising;
 	uint32_t steps;
-	/* the budget, since the last action */
-	uint64_t bpf0_ns;
-	double cpu0_s, ratio;
-	int strikes;
-	uint32_t actions;
+	/* the CPU budget (collect_cost.h) */
+	struct ccost cost;
+	bool cost_init;
 };
 
 struct collects {
@@ -95,16 +103,76 @@ struct collects {
 	size_t model_cap;
 	struct refseries *refs;
 	size_t nrefs, refs_cap;
+	struct ccost_params cost;
+	struct trapcost *tc;	/* the calibration, while it runs */
+	const char *trap_source;	/* "config", "calibrated", "unmeasured" */
+	struct evloop_timer check;	/* the budget check, while collections run */
 };
 
-static double _target_cpu_s(int pid)
-{
-	struct proc_stat st;
-	long hz = sysconf(_SC_CLK_TCK);
+static int _on_check(struct evloop_timer *t, void *ctx);
+static int _arm_check(struct collects *o);
 
-	if (proc__read_stat(pid, &st) || hz <= 0)
-		return -1;
-	return (double)(st.utime_ticks + st.stime_ticks) / (double)hz;
+/* The trap cost, from the calibration once it has one. */
+static void _trap_poll(struct collects *o)
+{
+	char err[256] = "";
+	double ns = 0;
+	int rc;
+
+	if (!o->tc || (rc = trapcost__get(o->tc, &ns, err, sizeof(err))) == -EAGAIN)
+		return;
+	if (rc) {
+		pr_warn("cannot calibrate the uprobe trap cost: %s; the budget counts %.0f ns a"
+			" probe hit (set collect.trap_ns)", err, o->cost.trap_ns);
+	} else {
+		o->cost.trap_ns = ns;
+		o->trap_source = "calibrated";
+		pr_info("uprobe trap cost calibrated: %.0f ns a probe hit", ns);
+	}
+	trapcost__free(o->tc);
+	o->tc = NULL;
+}
+
+/* The budget's counters of C now: its session's probe hits and BPF run
+ * time, the target's CPU. */
+static int _counters(struct coll *c, struct ccost_counters *k)
+{
+	int err;
+
+	if (!c->s)
+		return -ENOENT;
+	if ((err = session__bpf_run_time(c->s, &k->bpf_ns, &k->hits)))
+		return err;
+	return proc__cpu_ns(c->pid, &k->cpu_ns);
+}
+
+/* Removes the series directory DIR a collection that did not start made
+ * (its index and nothing else: one level). */
+static void _rm_series(const char *dir)
+{
+	char path[4400];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (d) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	if (rmdir(dir) && errno != ENOENT)
+		pr_warn("cannot remove '%s': %s", dir, strerror(errno));
+}
+
+static uint32_t _ring_bytes(uint64_t sample_bytes)
+{
+	uint32_t r = RING_MAX;
+
+	for (uint64_t at = RING_FULL_AT; r > RING_MIN && sample_bytes > at; at *= 2)
+		r /= 2;
+	return r;
 }
 
 static void _coll_free(struct coll *c)
@@ -185,6 +253,10 @@ static void _finish(struct coll *c, enum reason reason, bool last)
 		return;
 	evloop__disarm(o->loop, &c->timer);
 	evloop__disarm(o->loop, &c->reap);
+	/* stopped for its cost: the target stops trapping before the last
+	 * snapshot is read (it holds the blocks live at this moment) */
+	if (c->s && (reason == R_CPU || reason == R_CPU_TRAPS))
+		session__unhook(c->s);
 	if (last && _snapshot(c, true))
 		pr_warn("collection %llu: the last snapshot failed", (unsigned long long)c->id);
 	session__free(c->s);
@@ -197,6 +269,9 @@ static void _finish(struct coll *c, enum reason reason, bool last)
 	c->ended_s = clock__wall_s();
 	o->stats.completed[reason]++;
 	_db_update(c);
+	/* the session's maps, symbolizers and unwinding buffers are freed:
+	 * give the heap's free pages back (they stay resident otherwise) */
+	malloc_trim(0);
 	pr_warn("collection %llu of pid %d '%s' stopped: %s, %zu snapshot%s in '%s'",
 		(unsigned long long)c->id, c->pid, c->comm, reason_names[reason], c->nsnaps,
 		c->nsnaps == 1 ? "" : "s", c->dir);
@@ -272,7 +347,10 @@ static int _attach(struct coll *c)
 	struct session_config sc = { 0 };
 	int err;
 
+	struct ccost_counters k = { 0 };
+
 	sc.trace.sample_bytes = c->sample_bytes;
+	sc.trace.ring_bytes = _ring_bytes(c->sample_bytes);
 	sc.unwind = UNWIND_AUTO;
 	if ((err = session__new(&sc, &c->s)))
 		return err;
@@ -282,9 +360,13 @@ static int _attach(struct coll *c)
 		c->s = NULL;
 		return err;
 	}
-	session__bpf_run_time(c->s, &c->bpf0_ns, &(uint64_t){ 0 });
-	c->cpu0_s = _target_cpu_s(c->pid);
-	c->strikes = 0;
+	if (_counters(c, &k))
+		memset(&k, 0, sizeof(k));	/* the first check starts the window */
+	if (!c->cost_init)
+		ccost__init(&c->cost, &k);
+	else
+		ccost__rebase(&c->cost, &k);
+	c->cost_init = true;
 	return 0;
 }
 
@@ -292,6 +374,7 @@ int collects__new(const struct collect_params *p, struct evloop *loop, struct db
 		  collect_done_fn *done, void *ctx, struct collects **out)
 {
 	struct collects *c = calloc(1, sizeof(*c));
+	int err;
 
 	if (!c)
 		return -ENOMEM;
@@ -306,6 +389,15 @@ int collects__new(const struct collect_params *p, struct evloop *loop, struct db
 	c->ctx = ctx;
 	c->stats.trigger_names = trigger_names;
 	c->stats.reason_names = reason_names;
+	ccost_params__defaults(&c->cost, p->cpu, p->trap_ns > 0 ? p->trap_ns : TRAP_NS_UNMEASURED);
+	c->trap_source = p->trap_ns > 0 ? "config" : "unmeasured";
+	evloop__timer_init(&c->check, _on_check, c);
+	/* the calibration runs beside the loop, from the start: its value is
+	 * there by the first collection, or soon after (TRAP_NS_UNMEASURED
+	 * if it fails) */
+	if (p->trap_ns <= 0 && (err = trapcost__start(TRAPCOST_CALLS, &c->tc)))
+		pr_warn("cannot calibrate the uprobe trap cost: %s; the budget counts %.0f ns a"
+			" probe hit (set collect.trap_ns)", strerror(-err), c->cost.trap_ns);
 	*out = c;
 	return 0;
 }
@@ -318,6 +410,9 @@ void collects__free(struct collects *c)
 		_finish(c->all[i], R_STOPPED, true);
 		_coll_free(c->all[i]);
 	}
+	if (c->loop)
+		evloop__disarm(c->loop, &c->check);
+	trapcost__free(c->tc);
 	free(c->all);
 	free(c->model);
 	for (size_t i = 0; i < c->nrefs; i++)
@@ -467,6 +562,12 @@ static int _start(struct collects *o, const struct collect_request *r, const cha
 	c->running = true;
 	evloop__timer_init(&c->timer, _on_timer, c);
 	evloop__timer_init(&c->reap, _on_reap, c);
+	/* the probes first: a process that cannot be traced leaves no series */
+	if ((ret = _attach(c))) {
+		snprintf(err, errlen, "cannot trace pid %d: %s", c->pid, strerror(-ret));
+		rmdir(o->dir);	/* fails, harmlessly, if it holds series */
+		goto fail;
+	}
 	if (ref) {
 		snprintf(c->dir, sizeof(c->dir), "%s", ref->dir);
 		c->st = ref->st;
@@ -482,18 +583,19 @@ static int _start(struct collects *o, const struct collect_request *r, const cha
 		if ((ret = store__create(c->dir, &info, &c->st))) {
 			snprintf(err, errlen, "cannot create series '%s': %s", c->dir,
 				 strerror(-ret));
+			_rm_series(c->dir);
 			goto fail;
 		}
 	}
-	if ((ret = _attach(c))) {
-		snprintf(err, errlen, "cannot trace pid %d: %s", c->pid, strerror(-ret));
-		if (!ref)
-			rmdir(c->dir);	/* fails, harmlessly, if the index is in it */
-		goto fail;
-	}
-	if ((ret = _arm_next(c)) || VEC_RESERVE(o->all, o->cap, o->n + 1)) {
+	if ((ret = _arm_next(c)) || VEC_RESERVE(o->all, o->cap, o->n + 1) ||
+	    (!evloop__armed(&o->check) && (ret = _arm_check(o)))) {
 		ret = ret ? ret : -ENOMEM;
 		snprintf(err, errlen, "cannot schedule the collection: %s", strerror(-ret));
+		if (!ref) {
+			store__free(c->st);
+			c->st = NULL;
+			_rm_series(c->dir);
+		}
 		goto fail;
 	}
 	row = (struct db_collection){ .entity = r->entity, .pid = c->pid, .start = c->start,
@@ -594,47 +696,75 @@ static void _rules(struct coll *c, double rss)
 	c->last_rss = rss;
 }
 
-/* The CPU budget: BPF run time over the target's CPU since the last action. */
+/* The CPU budget of C (collect_cost.h): one check, and its action. */
 static void _budget(struct coll *c)
 {
 	struct collects *o = c->owner;
-	uint64_t ns = 0, cnt = 0;
-	double cpu = _target_cpu_s(c->pid), used;
+	struct ccost_counters k;
+	enum ccost_action a;
 
-	if (!c->s || cpu < 0 || session__bpf_run_time(c->s, &ns, &cnt))
+	if (!c->s || _counters(c, &k))
 		return;
-	used = cpu - c->cpu0_s;
-	if (used < MIN_TARGET_CPU_S)
+	a = ccost__step(&o->cost, &c->cost, &k);
+	if (a == CCOST_OK)
 		return;
-	c->ratio = (double)(ns - c->bpf0_ns) * 1e-9 / used;
-	if (c->ratio <= o->p.cpu) {
-		c->strikes = 0;
-		return;
-	}
-	if (++c->strikes < BUDGET_STRIKES)
-		return;
-	c->actions++;
-	if (c->actions == 1) {
-		pr_warn("collection %llu: heap probes at %.1f%% of pid %d's CPU (budget %.1f%%):"
-			" sampling every %llu bytes", (unsigned long long)c->id, 100 * c->ratio,
-			c->pid, 100 * o->p.cpu, (unsigned long long)c->sample_bytes * SAMPLE_RAISE);
+	if (a == CCOST_RAISE) {
+		pr_warn("collection %llu: heap probes at %.1f%% of pid %d's CPU (traps %.1f%%, BPF"
+			" %.1f%%; budget %.1f%%): sampling every %llu bytes",
+			(unsigned long long)c->id, 100 * c->cost.share, c->pid,
+			100 * c->cost.traps_share, 100 * c->cost.bpf_share, 100 * o->p.cpu,
+			(unsigned long long)c->sample_bytes * CCOST_RAISE_FACTOR);
 		o->stats.sample_raised++;
+		session__unhook(c->s);
 		if (_snapshot(c, false))
 			pr_warn("collection %llu: a snapshot failed", (unsigned long long)c->id);
 		session__free(c->s);
 		c->s = NULL;
-		c->sample_bytes *= SAMPLE_RAISE;
+		c->sample_bytes *= CCOST_RAISE_FACTOR;
 		if (_attach(c))
 			_finish(c, R_ERROR, false);
 		else
 			_db_update(c);
 		return;
 	}
-	pr_warn("collection %llu: heap probes at %.1f%% of pid %d's CPU (budget %.1f%%) after"
-		" raising the sampling interval: detached", (unsigned long long)c->id,
-		100 * c->ratio, c->pid, 100 * o->p.cpu);
+	if (a == CCOST_DETACH_TRAPS) {
+		pr_warn("collection %llu: the probes' traps alone cost %.1f%% of pid %d's CPU (%.0f ns"
+			" a hit; budget %.1f%%), more sampling would not lower them: detached",
+			(unsigned long long)c->id, 100 * c->cost.traps_share, c->pid,
+			o->cost.trap_ns, 100 * o->p.cpu);
+		o->stats.budget_detached_traps++;
+		_finish(c, R_CPU_TRAPS, true);
+		return;
+	}
+	pr_warn("collection %llu: heap probes at %.1f%% of pid %d's CPU (traps %.1f%%, BPF %.1f%%;"
+		" budget %.1f%%) after raising the sampling interval: detached",
+		(unsigned long long)c->id, 100 * c->cost.share, c->pid, 100 * c->cost.traps_share,
+		100 * c->cost.bpf_share, 100 * o->p.cpu);
 	o->stats.budget_detached++;
 	_finish(c, R_CPU, true);
+}
+
+static int _arm_check(struct collects *o)
+{
+	return evloop__arm(o->loop, &o->check,
+			   clock__mono_ns() + (uint64_t)(o->p.budget_check_s * 1e9));
+}
+
+/* Every collect.budget_check while collections run: the budgets. */
+static int _on_check(struct evloop_timer *t, void *ctx)
+{
+	struct collects *o = ctx;
+
+	(void)t;
+	_trap_poll(o);
+	/* no decision on a guessed trap cost while the calibration runs: the
+	 * windows stay open, and the first check after it covers them */
+	for (size_t i = 0; !o->tc && i < o->n; i++)
+		if (o->all[i]->running && !o->all[i]->exited)
+			_budget(o->all[i]);
+	if (collects__running(o) && _arm_check(o))
+		pr_warn("cannot schedule the collections' budget check");
+	return 0;
 }
 
 int collects__tick(struct collects *o, double now, collect_rss_fn *rss_fn, void *ctx)
@@ -652,8 +782,6 @@ int collects__tick(struct collects *o, double now, collect_rss_fn *rss_fn, void 
 		}
 		if (rss_fn && !rss_fn(c->pid, c->start, &rss, ctx))
 			_rules(c, rss);
-		if (c->running)
-			_budget(c);
 	}
 	return 0;
 }
@@ -663,6 +791,7 @@ int collects__model(struct collects *o, const struct mx_collection **out, size_t
 {
 	if (VEC_RESERVE(o->model, o->model_cap, o->n + 1))
 		return -ENOMEM;
+	_trap_poll(o);
 	for (size_t i = 0; i < o->n; i++) {
 		const struct coll *c = o->all[i];
 
@@ -675,13 +804,18 @@ int collects__model(struct collects *o, const struct mx_collection **out, size_t
 			.severity = c->severity, .started_s = c->started_s, .ended_s = c->ended_s,
 			.dir = c->dir, .snapshots = (const char *const *)c->snaps,
 			.nsnapshots = c->nsnaps, .bytes = c->bytes, .live_bytes = c->live_bytes,
-			.sample_bytes = c->sample_bytes, .bpf_cpu_ratio = c->ratio,
-			.budget_actions = c->actions,
+			.sample_bytes = c->sample_bytes, .bpf_cpu_ratio = c->cost.bpf_share,
+			.traps_cpu_ratio = c->cost.traps_share, .cost_cpu_ratio = c->cost.share,
+			.hits = c->cost.hits, .bpf_ns = c->cost.bpf_ns, .cpu_ns = c->cost.cpu_ns,
+			.budget_actions = c->cost.actions,
 		};
 	}
 	*out = o->model;
 	*n = o->n;
 	*stats = o->stats;
 	stats->running = collects__running(o);
+	stats->trap_ns = o->cost.trap_ns;
+	stats->cpu_budget = o->p.cpu;
+	stats->trap_source = o->tc ? "calibrating" : o->trap_source;
 	return 0;
 }

@@ -19,11 +19,19 @@
  * takes a last snapshot while the process lives, detaches the probes and
  * records why it stopped. A snapshot holds the blocks allocated since the
  * session attached (the tracer sees nothing older).
- * CPU budget: each interval, the session's BPF run time (BPF_STATS_RUN_TIME,
- * enabled by the daemon's tier 0) over the target's own CPU time (utime +
- * stime) since the last budget action; over CPU for three intervals, the
- * sampling interval is raised eightfold (a new session, same series), and
- * the second time the collection stops ("cpu_budget").
+ * CPU budget (collect_cost.h), checked every BUDGET_CHECK_S while
+ * collections run: the probes' hits x the trap cost (TRAP_NS, or measured
+ * on a thread by tracer/trapcost.h from collects__new() on: no check
+ * decides before it has a value; 800 ns if it fails) plus their BPF run
+ * time (BPF_STATS_RUN_TIME, enabled by
+ * the daemon's tier 0), over the target's own CPU (proc__cpu_ns); over CPU
+ * for three windows, the sampling interval is raised eightfold (a new
+ * session, same series), and the second time the collection stops
+ * ("cpu_budget"); the traps alone over CPU stop it at once
+ * ("cpu_budget_traps": sampling does not change how many calls trap).
+ * The stack-copy ring is sized to the sampling (1 MiB above 256 KiB);
+ * the heap is trimmed (malloc_trim) after a collection stops. A start
+ * that fails leaves no series directory behind.
  * OOM victim (collects__oom_victim, from the daemon's mark_victim watch):
  * the running collection of the victim takes its last snapshot at once,
  * while the session's maps still hold the victim's live blocks, and stops
@@ -66,7 +74,9 @@ struct collect_params {
 	double max_s;
 	uint64_t max_bytes;
 	uint64_t sample_bytes;
-	double cpu;		/* BPF run time over the target's CPU */
+	double cpu;		/* the probes' cost (traps + BPF) over the target's CPU */
+	double trap_ns;		/* one probe hit's trap; 0: calibrate (tracer/trapcost.h) */
+	double budget_check_s;	/* between budget checks */
 	const char *ref_dir;	/* reference series (created 0700 if absent) */
 	double ref_s;		/* a reference: its one snapshot after this */
 	uint64_t ref_sample_bytes;

@@ -104,8 +104,12 @@ static const struct key keys[] = {
 	  "byte budget of one collection's snapshot files" },
 	{ "collect", "sample_bytes", K_SIZE, F(collect_sample_bytes), 1, 1ULL << 40,
 	  "the heap tracer's mean bytes between samples" },
-	{ "collect", "cpu", K_DOUBLE, F(collect_cpu), 0.0001, 10,
-	  "heap probes' BPF run time as a share of the target's own CPU" },
+	{ "collect", "cpu", K_DOUBLE, F(collect_cpu), 0.0001, 1000,
+	  "heap probes' cost (traps + BPF run time) as a share of the target's own CPU" },
+	{ "collect", "trap_ns", K_DOUBLE, F(collect_trap_ns), 0, 1e6,
+	  "one probe hit's trap cost in ns; 0: measured on this host at start" },
+	{ "collect", "budget_check", K_DURATION, F(collect_budget_check_s), 0.001, 60,
+	  "between two checks of the collections' CPU budget" },
 	{ "collect", "comms", K_STRING, F(collect_comms), 0, 0,
 	  "comma-separated command names that may be collected; empty: any" },
 	{ "trigger", "psi", K_STRING, F(psi), 0, 0,
@@ -192,6 +196,8 @@ void daemon_config__defaults(struct daemon_config *c)
 	c->collect_max_bytes = 64ULL << 20;
 	c->collect_sample_bytes = 512 * 1024;
 	c->collect_cpu = 0.05;
+	c->collect_trap_ns = 0;
+	c->collect_budget_check_s = 0.05;
 	snprintf(c->psi, sizeof(c->psi), "some 150000 2000000");
 	c->psi_cooldown_s = 600;
 	c->cgroup_events = true;

@@ -63,7 +63,9 @@ struct daemon_config {
 	double collect_max_s;	/* time budget of one collection */
 	uint64_t collect_max_bytes;	/* byte budget of one collection's files */
 	uint64_t collect_sample_bytes;	/* the heap tracer's mean bytes between samples */
-	double collect_cpu;	/* BPF run time over the target's own CPU */
+	double collect_cpu;	/* probes' traps + BPF run time over the target's own CPU */
+	double collect_trap_ns;	/* one probe hit's trap, ns; 0: calibrated */
+	double collect_budget_check_s;	/* between two checks of the CPU budget */
 	char collect_comms[256];	/* comma-separated comm names allowed; empty: any */
 	/* [trigger] */
 	char psi[128];		/* /proc/pressure/memory trigger; empty: none */

@@ -2071,6 +2071,8 @@ int daemon__run(const struct daemon_source *src, const struct daemon_config *cfg
 			.snapshots = cfg->collect_snapshots, .steps = cfg->collect_steps,
 			.max_s = cfg->collect_max_s, .max_bytes = cfg->collect_max_bytes,
 			.sample_bytes = cfg->collect_sample_bytes, .cpu = cfg->collect_cpu,
+			.trap_ns = cfg->collect_trap_ns,
+			.budget_check_s = cfg->collect_budget_check_s,
 			.ref_dir = d.ref_dir, .ref_s = cfg->ref_s,
 			.ref_sample_bytes = cfg->ref_sample_bytes,
 		};

@@ -105,11 +105,11 @@ static json_t *_suspects(const struct mx_model *m)
 
 static json_t *_collection(const struct mx_collection *c)
 {
-	json_t *snaps = json_array();
+	json_t *snaps = json_array(), *j;
 
 	for (size_t i = 0; snaps && i < c->nsnapshots; i++)
 		json_array_append_new(snaps, json_string(c->snapshots[i]));
-	return json_pack("{s:I, s:i, s:I, s:s, s:s, s:s, s:s, s:o, s:f, s:f, s:o, s:s, s:o, s:I,"
+	j = json_pack("{s:I, s:i, s:I, s:s, s:s, s:s, s:s, s:o, s:f, s:f, s:o, s:s, s:o, s:I,"
 			 " s:I, s:I, s:I, s:f, s:i}",
 			 "id", (json_int_t)c->id, "pid", c->pid, "start_ticks", (json_int_t)c->start,
 			 "comm", c->comm, "trigger", c->trigger, "pattern", c->pattern,
@@ -120,6 +120,17 @@ static json_t *_collection(const struct mx_collection *c)
 			 "bytes", (json_int_t)c->bytes, "live_bytes", (json_int_t)c->live_bytes,
 			 "sample_bytes", (json_int_t)c->sample_bytes,
 			 "bpf_cpu_ratio", c->bpf_cpu_ratio, "budget_actions", (int)c->budget_actions);
+	/* the CPU budget's cost model (daemon/collect_cost.h) */
+	if (j && json_object_update_new(j, json_pack("{s:f, s:f, s:I, s:I, s:I}",
+						      "traps_cpu_ratio", c->traps_cpu_ratio,
+						      "cost_cpu_ratio", c->cost_cpu_ratio,
+						      "hits", (json_int_t)c->hits,
+						      "bpf_ns", (json_int_t)c->bpf_ns,
+						      "target_cpu_ns", (json_int_t)c->cpu_ns))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
 static json_t *_collections(const struct mx_model *m)
@@ -128,8 +139,15 @@ static json_t *_collections(const struct mx_model *m)
 
 	for (size_t i = 0; a && i < m->ncollections; i++)
 		json_array_append_new(a, _collection(&m->collections[i]));
-	return json_pack("{s:f, s:I, s:o}", "time", m->now_s, "running",
-			 (json_int_t)m->collect.running, "collections", a);
+	const struct mx_collect_stats *st = &m->collect;
+
+	return json_pack("{s:f, s:I, s:{s:f, s:f, s:s?, s:I, s:I, s:I}, s:o}", "time", m->now_s,
+			 "running", (json_int_t)st->running, "budget", "cpu", st->cpu_budget,
+			 "trap_ns", st->trap_ns, "trap_source", st->trap_source,
+			 "sample_raised", (json_int_t)st->sample_raised,
+			 "detached", (json_int_t)st->budget_detached,
+			 "detached_traps", (json_int_t)st->budget_detached_traps,
+			 "collections", a);
 }
 
 static json_t *_mitigations(const struct mx_model *m)

@@ -134,12 +134,15 @@ struct mx_collection {
 	uint64_t bytes;		/* of the snapshot files */
 	uint64_t live_bytes;	/* sampled live heap in the last snapshot */
 	uint64_t sample_bytes;	/* the tracer's mean bytes between samples now */
-	double bpf_cpu_ratio;	/* heap probes' run time / the target's CPU (last window) */
+	double bpf_cpu_ratio;	/* heap probes' BPF run time / the target's CPU (last window) */
+	double traps_cpu_ratio;	/* their hits x the trap cost / the target's CPU (same) */
+	double cost_cpu_ratio;	/* the sum: what the CPU budget compares */
+	uint64_t hits, bpf_ns, cpu_ns;	/* probe hits, BPF run time, target CPU: totals */
 	uint32_t budget_actions;
 };
 
 #define MX_NTRIGGERS 5
-#define MX_NREASONS 10
+#define MX_NREASONS 11
 
 struct mx_collect_stats {
 	const char *const *trigger_names;	/* MX_NTRIGGERS */
@@ -150,6 +153,10 @@ struct mx_collect_stats {
 	uint64_t completed[MX_NREASONS];	/* by why they stopped */
 	uint64_t snapshots, snapshot_bytes;
 	uint64_t sample_raised, budget_detached;	/* budget actions */
+	uint64_t budget_detached_traps;	/* detached at once: the traps alone over */
+	double trap_ns;		/* one probe hit's trap, as the budget counts it */
+	double cpu_budget;	/* collect.cpu */
+	const char *trap_source;	/* "config", "calibrated", "calibrating", "unmeasured" */
 	uint64_t psi_events;
 	size_t running;
 };

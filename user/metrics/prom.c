@@ -533,6 +533,28 @@ static void _collections(FILE *f, const struct mx_model *m)
 		(unsigned long long)c->sample_raised);
 	fprintf(f, "seep_collection_budget_actions_total{action=\"detached\"} %llu\n",
 		(unsigned long long)c->budget_detached);
+	fprintf(f, "seep_collection_budget_actions_total{action=\"detached_traps\"} %llu\n",
+		(unsigned long long)c->budget_detached_traps);
+	_plain(f, "seep_collection_trap_seconds", "gauge",
+	       "One heap probe hit's trap cost the CPU budget counts (calibrated, or collect.trap_ns).",
+	       c->trap_ns * 1e-9);
+	_plain(f, "seep_collection_cpu_budget_ratio", "gauge",
+	       "The CPU budget of a traced suspect: probes' traps + BPF run time over its CPU.",
+	       c->cpu_budget);
+	if (!m->ncollections)
+		return;
+	_family(f, "seep_collection_cost_ratio", "gauge",
+		"A running collection's cost over its target's CPU (last window), by part.");
+	for (size_t i = 0; i < m->ncollections; i++) {
+		const struct mx_collection *x = &m->collections[i];
+
+		if (strcmp(x->state, "running"))
+			continue;
+		fprintf(f, "seep_collection_cost_ratio{id=\"%llu\",pid=\"%d\",part=\"traps\"} %.6g\n",
+			(unsigned long long)x->id, x->pid, x->traps_cpu_ratio);
+		fprintf(f, "seep_collection_cost_ratio{id=\"%llu\",pid=\"%d\",part=\"bpf\"} %.6g\n",
+			(unsigned long long)x->id, x->pid, x->bpf_cpu_ratio);
+	}
 }
 
 /* Tier 4: mitigation decisions (bounded labels: actions x outcomes). */

@@ -117,6 +117,27 @@ int proc__read_stat_at(const char *root, pid_t pid, struct proc_stat *st)
 	return err ? err : proc__parse_stat(buf, st);
 }
 
+int proc__cpu_ns(pid_t pid, uint64_t *ns)
+{
+	struct proc_stat st;
+	long hz = sysconf(_SC_CLK_TCK);
+	char buf[128];
+	unsigned long long run;
+	int err = proc__read_stat(pid, &st);
+
+	if (err)
+		return err;
+	if (st.num_threads == 1 && _read_text("/proc", pid, "schedstat", buf, sizeof(buf)) == 0 &&
+	    sscanf(buf, "%llu", &run) == 1) {
+		*ns = run;
+		return 0;
+	}
+	if (hz <= 0)
+		return -EINVAL;
+	*ns = (st.utime_ticks + st.stime_ticks) * (1000000000ULL / (uint64_t)hz);
+	return 0;
+}
+
 int proc__read_auxv(pid_t pid, uint64_t type, uint64_t *value)
 {
 	uint64_t av[2];

@@ -1,7 +1,7 @@
 /* proc — the small per-process files of /proc, one reader for each.
  *
  * /proc/PID/comm (the command name), /proc/PID/stat (state, parent, CPU
- * times, threads, start time) and /proc/PID/auxv (the auxiliary vector the kernel
+ * times, threads, start time), /proc/PID/schedstat (CPU time, ns) and /proc/PID/auxv (the auxiliary vector the kernel
  * gave the program). /proc/PID/maps has its own module (procmaps.h), /proc/PID/status and
  * /proc/PID/cgroup theirs (procstatus.h).
  * Readers return 0 or -errno: -ESRCH when the process does not exist (or
@@ -46,6 +46,12 @@ int proc__read_stat_at(const char *root, pid_t pid, struct proc_stat *st);
  * name (field 2) may hold spaces and parentheses: fields are counted from
  * the last ')'. */
 int proc__parse_stat(const char *text, struct proc_stat *st);
+
+/* PID's CPU time (user + system), ns: a single-threaded process's from
+ * /proc/PID/schedstat (the scheduler's own nanoseconds), else from the
+ * ticks of /proc/PID/stat (every thread's, the dead ones' included; a
+ * clock tick's resolution). 0 or -errno. */
+int proc__cpu_ns(pid_t pid, uint64_t *ns);
 
 /* The value of auxiliary vector entry TYPE (AT_ENTRY, AT_PHDR, ...) of
  * PID: -ENOENT if the vector has no such entry. */

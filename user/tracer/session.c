@@ -1156,6 +1156,11 @@ int session__report(struct session *s, bool final, session_report_fn fn, void *c
 	return _report(s, NULL, final, false, fn, ctx);
 }
 
+void session__unhook(struct session *s)
+{
+	trace__unhook(s->trace);
+}
+
 int session__bpf_run_time(struct session *s, uint64_t *run_time_ns, uint64_t *run_cnt)
 {
 	return trace__run_time(s->trace, run_time_ns, run_cnt);

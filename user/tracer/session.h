@@ -103,6 +103,12 @@ int session__wait(struct session *s, uint64_t deadline_ns, session_report_fn fn,
 /* A report for each running process. */
 int session__report(struct session *s, bool final, session_report_fn fn, void *ctx);
 
+/* Detaches the allocator probes (trace__unhook), keeps the maps: a
+ * report after it holds the blocks live at this moment. For a caller
+ * that stops the session for its cost: the targets stop paying at once,
+ * before the last report is read and the session freed (next). */
+void session__unhook(struct session *s);
+
 /* The run time of the session's BPF programs (trace__run_time). */
 int session__bpf_run_time(struct session *s, uint64_t *run_time_ns, uint64_t *run_cnt);
 

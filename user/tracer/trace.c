@@ -214,6 +214,19 @@ fail:
 	return err;
 }
 
+void trace__unhook(struct trace *t)
+{
+	/* the session links first: they hold the allocator's hot entries, and
+	 * each detach below waits for a grace period after removing its
+	 * breakpoints */
+	for (size_t i = 0; i < t->nsession_fds; i++)
+		close(t->session_fds[i]);
+	t->nsession_fds = 0;
+	for (size_t i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	t->nlinks = 0;
+}
+
 void trace__free(struct trace *t)
 {
 	if (!t)

@@ -40,6 +40,11 @@ struct trace;
 
 int trace__new(const struct trace_config *cfg, struct trace **out);
 void trace__free(struct trace *t);
+/* Detaches every allocator probe now (the processes stop trapping) and
+ * keeps the maps: what they hold can still be read, as of this moment
+ * (frees after it are not seen). For a trace about to be freed: what was
+ * hooked is not hooked again. */
+void trace__unhook(struct trace *t);
 
 /* Starts tracing PID, taking its stacks as MODE says: returns the number
  * of functions newly hooked (>= 0: 0 when called again for new modules, or

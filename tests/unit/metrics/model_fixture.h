@@ -67,7 +67,7 @@ static const char *const fx_snaps[] = { "/tmp/c/1/snap-000001.pb.gz",
 static const char *const fx_trig[MX_NTRIGGERS] = { "leak", "request", "pressure", "cgroup", "reference" };
 static const char *const fx_reasons[MX_NREASONS] = {
 	"snapshots", "steps", "spike_receded", "time_budget", "byte_budget", "cpu_budget",
-	"target_exited", "daemon_stopped", "error", "oom_victim" };
+	"target_exited", "daemon_stopped", "error", "oom_victim", "cpu_budget_traps" };
 
 static const struct mx_collection fx_colls[] = {
 	{ .id = 1, .pid = 101, .start = 11, .comm = "leaker", .trigger = "leak",
@@ -77,7 +77,9 @@ static const struct mx_collection fx_colls[] = {
 	  .sample_bytes = 524288, .bpf_cpu_ratio = 0.01 },
 	{ .id = 2, .pid = 102, .start = 12, .comm = "leaker", .trigger = "request",
 	  .pattern = "steady", .state = "running", .reason = NULL, .started_s = 1.7e9 + 55,
-	  .dir = "/tmp/c/2", .sample_bytes = 524288 },
+	  .dir = "/tmp/c/2", .sample_bytes = 524288, .bpf_cpu_ratio = 0.002,
+	  .traps_cpu_ratio = 0.03, .cost_cpu_ratio = 0.032, .hits = 37500, .bpf_ns = 2000000,
+	  .cpu_ns = 1000000000, .budget_actions = 1 },
 };
 
 static struct mx_model fx_model(void)
@@ -98,6 +100,11 @@ static struct mx_model fx_model(void)
 	m.collect.snapshots = 2;
 	m.collect.snapshot_bytes = 8192;
 	m.collect.running = 1;
+	m.collect.sample_raised = 1;
+	m.collect.budget_detached_traps = 2;
+	m.collect.trap_ns = 800;
+	m.collect.trap_source = "calibrated";
+	m.collect.cpu_budget = 0.05;
 	m.self = (struct mx_self){
 		.cpu_seconds = 12.5, .rss_bytes = 20 << 20, .rss_peak_bytes = 30 << 20,
 		.rss_budget_bytes = 64 << 20, .rss_over_budget = 0, .heap_bytes = 5 << 20,

@@ -145,15 +145,28 @@ Test(api, suspects_with_evidence)
 Test(api, collections)
 {
 	json_t *j = get("/api/collections"), *a = json_object_get(j, "collections"), *c;
-	static const char *const top[] = { "time:n", "running:i", "collections:a", NULL };
+	static const char *const top[] = { "time:n", "running:i", "budget:o", "collections:a",
+					   NULL };
+	static const char *const budget[] = { "cpu:n", "trap_ns:n", "trap_source:s",
+					      "sample_raised:i", "detached:i", "detached_traps:i",
+					      NULL };
 	static const char *const col[] = { "id:i", "pid:i", "start_ticks:i", "comm:s",
 					   "trigger:s", "pattern:s", "state:s", "reason:S",
 					   "severity:n", "started:n", "ended:N", "dir:s",
 					   "snapshots:a", "count:i", "bytes:i", "live_bytes:i",
 					   "sample_bytes:i", "bpf_cpu_ratio:n", "budget_actions:i",
-					   NULL };
+					   "traps_cpu_ratio:n", "cost_cpu_ratio:n", "hits:i",
+					   "bpf_ns:i", "target_cpu_ns:i", NULL };
+	json_t *b = json_object_get(j, "budget");
 
 	shape(j, "collections", top);
+	shape(b, "budget", budget);
+	cr_expect_float_eq(num(b, "cpu"), 0.05, 1e-12);
+	cr_expect_float_eq(num(b, "trap_ns"), 800, 1e-9);
+	cr_expect_str_eq(json_string_value(json_object_get(b, "trap_source")), "calibrated");
+	cr_expect_eq(json_integer_value(json_object_get(b, "sample_raised")), 1);
+	cr_expect_eq(json_integer_value(json_object_get(b, "detached")), 0);
+	cr_expect_eq(json_integer_value(json_object_get(b, "detached_traps")), 2);
 	cr_assert_eq(json_array_size(a), 2);
 	for (size_t i = 0; i < 2; i++)
 		shape(json_array_get(a, i), "collection", col);
@@ -162,6 +175,13 @@ Test(api, collections)
 	cr_assert_eq(json_array_size(json_object_get(c, "snapshots")), 2);
 	c = json_array_get(a, 1);
 	cr_assert(json_is_null(json_object_get(c, "reason")), "running: no reason yet");
+	cr_expect_float_eq(num(c, "traps_cpu_ratio"), 0.03, 1e-12);
+	cr_expect_float_eq(num(c, "cost_cpu_ratio"), 0.032, 1e-12);
+	cr_expect_float_eq(num(c, "bpf_cpu_ratio"), 0.002, 1e-12);
+	cr_expect_eq(json_integer_value(json_object_get(c, "hits")), 37500);
+	cr_expect_eq(json_integer_value(json_object_get(c, "bpf_ns")), 2000000);
+	cr_expect_eq(json_integer_value(json_object_get(c, "target_cpu_ns")), 1000000000);
+	cr_expect_eq(json_integer_value(json_object_get(c, "budget_actions")), 1);
 	cr_assert(json_is_null(json_object_get(c, "ended")));
 	json_decref(j);
 }

@@ -294,6 +294,19 @@ Test(prom, collections)
 	cr_assert_eq(value(&E, "seep_collections_running", ""), 1);
 	cr_assert_eq(value(&E, "seep_collection_triggers_total", "trigger=leak"), 1);
 	cr_assert_eq(nseries(&E, "seep_collections_completed_total"), MX_NREASONS);
+	cr_assert_eq(value(&E, "seep_collections_completed_total", "reason=cpu_budget_traps"), 0);
+	/* the CPU budget: its actions, the trap cost it counts, a running
+	 * collection's cost by part (the complete one has none) */
+	cr_assert_eq(value(&E, "seep_collection_budget_actions_total", "action=sample_raised"), 1);
+	cr_assert_eq(value(&E, "seep_collection_budget_actions_total", "action=detached_traps"), 2);
+	cr_assert(declared(&E, "seep_collection_trap_seconds", "gauge"));
+	cr_assert_float_eq(value(&E, "seep_collection_trap_seconds", ""), 800e-9, 1e-15);
+	cr_assert_float_eq(value(&E, "seep_collection_cpu_budget_ratio", ""), 0.05, 1e-12);
+	cr_assert_float_eq(value(&E, "seep_collection_cost_ratio", "id=2,pid=102,part=traps"), 0.03,
+			   1e-9);
+	cr_assert_float_eq(value(&E, "seep_collection_cost_ratio", "id=2,pid=102,part=bpf"), 0.002,
+			   1e-9);
+	cr_assert_eq(nseries(&E, "seep_collection_cost_ratio"), 2);
 }
 
 /* The labels that survive PID churn: a new instance of a component in

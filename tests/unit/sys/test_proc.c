@@ -186,3 +186,39 @@ Test(proc, pid_namespace_initial_is_zero)
 		cr_expect_eq(ino, st.st_ino);
 	}
 }
+
+/* Burns about MS milliseconds of CPU in the calling thread. */
+static void burn_ms(int ms)
+{
+	struct timespec a, b;
+	volatile uint64_t x = 0;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+	do {
+		for (int i = 0; i < 100000; i++)
+			x += (uint64_t)i;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+	} while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+}
+
+Test(proc, cpu_ns_of_own_process_follows_its_cpu)
+{
+	uint64_t a = 0, b = 0;
+	struct timespec t;
+
+	cr_assert_eq(proc__cpu_ns(getpid(), &a), 0);
+	burn_ms(60);
+	cr_assert_eq(proc__cpu_ns(getpid(), &b), 0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	/* 60 ms burnt, seen within a clock tick (10 ms at 100 Hz) either way */
+	cr_expect_geq(b - a, 50ULL * 1000 * 1000, "%llu ns", (unsigned long long)(b - a));
+	cr_expect_leq(b, (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec + 20000000ULL,
+		      "more CPU than the process used");
+}
+
+Test(proc, cpu_ns_of_missing_process)
+{
+	uint64_t ns;
+
+	cr_expect_eq(proc__cpu_ns(gone_pid(), &ns), -ESRCH);
+}
