@@ -663,6 +663,8 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 		usleep(200000);
 		json_decref(dm);
 		dm = daemon_status(LISTEN);
+		if (!dm && waitpid(d, NULL, WNOHANG) == d)
+			cr_assert_fail("the daemon died; log:\n%s", file_text(err_path));
 		if (!dm)
 			continue;
 		att = attached_progs(dm, &n);
@@ -697,6 +699,8 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 		usleep(200000);
 		json_decref(dm);
 		dm = daemon_status(LISTEN);
+		if (!dm && waitpid(d, NULL, WNOHANG) == d)
+			cr_assert_fail("the daemon died; log:\n%s", file_text(err_path));
 		if (!dm)
 			continue;
 		att = attached_progs(dm, &n);
