@@ -280,14 +280,14 @@ SAN_ENV := ASAN_OPTIONS=$(SAN_ASAN) UBSAN_OPTIONS=$(SAN_UBSAN) \
 # in SAN_LOGS (a test captures seep's stderr and would hide it there);
 # run-tests.sh fails a binary that left any. UBSan reports stay on the
 # process's stderr (gcc's runtime ignores log_path for them) but are fatal
-# (halt_on_error): the process exits 1 and its test fails. Under the sanitizers seep is
-# several times slower: each test's waits and Criterion timeouts are
-# multiplied by SAN_TIME_SCALE (tests/lib/timescale.h).
+# (halt_on_error): the process exits 1 and its test fails. Under the
+# sanitizers seep is several times slower: each test's waits and Criterion
+# timeouts are multiplied by SAN_TIME_SCALE (tests/lib/timescale.h).
 SAN_LOGS = $(abspath $(BUILD))/san-logs
 SAN_TIME_SCALE ?= 4
 # strict_string_checks is off there: it has every strtoul() check the rest
 # of its buffer, which makes parsing a 10 MB /proc/kallsyms read whole
-# quadratic (106 s, where `seep trace --kernel` starts in 2 s without it).
+# quadratic (106 s, where `seep trace --kernel` starts in 1.1 s without it).
 SAN_E2E_ASAN := $(subst strict_string_checks=1:,,$(SAN_ASAN))
 SAN_E2E_ENV = ASAN_OPTIONS=$(SAN_E2E_ASAN):log_path=$(SAN_LOGS)/asan \
 	UBSAN_OPTIONS=$(SAN_UBSAN) \

@@ -612,6 +612,30 @@ static size_t attached_progs(json_t *dm, size_t *n)
 	return a;
 }
 
+/* Polls the daemon D (every 200 ms, TRIES times, time-scaled) until WANT
+ * of its 6 tier-0 programs are attached and its back-off step is STEP:
+ * true then. *DM is its last daemon object (the caller decrefs), *ATT and
+ * *N what was attached of how many. Fails at once if D died. */
+static bool wait_ladder(pid_t d, const char *err_path, size_t want, const char *step, int tries,
+			json_t **dm, size_t *att, size_t *n)
+{
+	for (int i = 0; i < scaled_tries(tries); i++) {
+		usleep(200000);
+		json_decref(*dm);
+		*dm = daemon_status(LISTEN);
+		if (!*dm && waitpid(d, NULL, WNOHANG) == d)
+			cr_assert_fail("the daemon died; log:\n%s", file_text(err_path));
+		if (!*dm)
+			continue;
+		*att = attached_progs(*dm, n);
+		if (*n == 6 && *att == want &&
+		    !strcmp(json_string_value(json_object_get(json_object_get(*dm, "bpf_backoff"),
+							     "step")) ?: "", step))
+			return true;
+	}
+	return false;
+}
+
 /* The BPF back-off walks its whole ladder, in order, and back: with
  * budget.bpf_cpu at its floor (0.1 % of a core), the growth programs
  * loaded (their sys_exit runs on every syscall of the host), a batch
@@ -659,17 +683,7 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 		d = daemon_start(err_path, args);
 	}
 	daemon_wait_ready(d, err_path, 60);
-	for (int i = 0; i < scaled_tries(300) && !down; i++) {
-		usleep(200000);
-		json_decref(dm);
-		dm = daemon_status(LISTEN);
-		if (!dm)
-			continue;
-		att = attached_progs(dm, &n);
-		down = n == 6 && att == 0 &&
-		       !strcmp(json_string_value(json_object_get(json_object_get(dm, "bpf_backoff"),
-								"step")) ?: "", "none");
-	}
+	down = wait_ladder(d, err_path, 0, "none", 300, &dm, &att, &n);
 	kill(spiky, SIGKILL);
 	waitpid(spiky, NULL, 0);
 	kill(spawner, SIGKILL);
@@ -693,17 +707,7 @@ Test(daemon, bpf_backoff_detaches_every_tier0_program_and_recovers, .init = setu
 	f = fopen(conf, "w");
 	cr_assert(f && fputs(high, f) >= 0 && fclose(f) == 0);
 	kill(d, SIGHUP);
-	for (int i = 0; i < scaled_tries(750) && !up; i++) {
-		usleep(200000);
-		json_decref(dm);
-		dm = daemon_status(LISTEN);
-		if (!dm)
-			continue;
-		att = attached_progs(dm, &n);
-		up = n == 6 && att == 6 &&
-		     !strcmp(json_string_value(json_object_get(json_object_get(dm, "bpf_backoff"),
-							      "step")) ?: "", "full");
-	}
+	up = wait_ladder(d, err_path, 6, "full", 750, &dm, &att, &n);
 	log = file_text(err_path);
 	cr_expect(up, "tier 0 not attached again: %zu of %zu programs attached; log:\n%s", att, n,
 		  log);

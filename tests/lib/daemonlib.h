@@ -25,7 +25,9 @@ char *free_listen(char *buf, size_t len);
 
 /* Starts `seep daemon ARGS...` (NULL-terminated, at most 60), tracked,
  * killed if the test process dies; stdout to /dev/null, stderr to
- * ERR_PATH (truncated); PATH_PREFIX, when not NULL, first on its PATH. */
+ * ERR_PATH (truncated); PATH_PREFIX, when not NULL, first on its PATH.
+ * Built with ASan, the daemon's memory budget and cap are raised first
+ * (ARGS may set them again). */
 pid_t daemon_spawn(const char *err_path, const char *path_prefix, char *const args[]);
 /* Returns once ERR_PATH says "daemon ready"; fails the test, showing the
  * log, if PID exits first or TIMEOUT_S (time-scaled) passes. */

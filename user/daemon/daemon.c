@@ -982,7 +982,8 @@ static void _memory_cap(struct dmn *d)
 			break;
 		idx[n++] = (uint32_t)i;
 	}
-	qsort_r(idx, n, sizeof(*idx), _cmp_pw_rss, d);
+	if (n)	/* no array at all when every series is shed already */
+		qsort_r(idx, n, sizeof(*idx), _cmp_pw_rss, d);
 	shed = n ? (n / 4 > 0 ? n / 4 : 1) : 0;
 	for (size_t k = 0; k < shed; k++) {
 		struct pwatch *w = &d->pw[idx[k]];
