@@ -409,19 +409,16 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 	return t;
 }
 
-/* The longest window ending now, of WMIN..WMAX samples, that passes every
- * test into *BEST (its samples to threshold in *TT); failing that, the
- * longest of WSHORT..WMIN - 1 samples that also ends at a new high
- * (HIST_MAX[i]: the highest level before sample i; HIST_MAX[N + i]: the
- * highest from sample i to the end). False when none does. */
-static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
-		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
-		       size_t wshort, const double *hist_max, struct seep_window *best,
-		       double *tt, struct detect_explain *ex)
+/* Tries windows ending now from W0 samples down to WSHORT, the ones under
+ * WMIN also at a new high; true at the first that passes. */
+static bool _seep_scan_from(const struct detect_params *p, const struct linfit *lf,
+			    const struct series *s, double offset_now, size_t w0, size_t wmin,
+			    size_t wshort, const double *hist_max, struct seep_window *best,
+			    double *tt, struct detect_explain *ex)
 {
-	size_t n = s->n, next = SIZE_MAX;
+	size_t next = SIZE_MAX;
 
-	for (size_t w = n < wmax ? n : wmax; w >= wshort && w >= 2; w--) {
+	for (size_t w = w0; w >= wshort && w >= 2; w--) {
 		enum seep_test t = _seep_try(p, lf, s, offset_now, w, w < wmin ? hist_max : NULL,
 					     best, tt);
 
@@ -437,6 +434,33 @@ static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
 			return true;
 	}
 	return false;
+}
+
+/* The longest window ending now, of WMIN..WMAX samples, that passes every
+ * test into *BEST (its samples to threshold in *TT); failing that, the
+ * longest of WSHORT..WMIN - 1 samples that also ends at a new high
+ * (HIST_MAX[i]: the highest level before sample i; HIST_MAX[N + i]: the
+ * highest from sample i to the end); failing that too, the longest of those
+ * whose recent part and tail rise at all (seep_recent_frac 0): a leak of
+ * less than one daily cycle rides the cycle, whose falling hours can slow
+ * it well below its mean slope at the end, and the new high is the proof
+ * that it grows. The second pass comes last so that a window that passes
+ * the full test keeps its onset. False when none does. */
+static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
+		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
+		       size_t wshort, const double *hist_max, struct seep_window *best,
+		       double *tt, struct detect_explain *ex)
+{
+	size_t n = s->n, w0 = n < wmax ? n : wmax;
+	struct detect_params rising = *p;
+
+	if (_seep_scan_from(p, lf, s, offset_now, w0, wmin, wshort, hist_max, best, tt, ex))
+		return true;
+	if (wmin <= wshort)
+		return false;
+	rising.seep_recent_frac = 0;
+	return _seep_scan_from(&rising, lf, s, offset_now, w0 < wmin ? w0 : wmin - 1, wmin,
+			       wshort, hist_max, best, tt, ex);
 }
 
 /* Restarts inside [from, to): OFF rises over each restart's descent, so a

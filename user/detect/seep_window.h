@@ -18,7 +18,7 @@
  *   4. persists       each quarter's mean is above the previous one's by a
  *                     quarter of the line's rise per quarter
  *   5. still_growing  the recent quarter (at least 8 samples), and the tail
- *                     after the best two-line split (seep_tail_min_s), grow
+ *                     after the best two-line split (seep_tail_min_s), rise,
  *                     at seep_recent_frac of the line's slope or more
  *   6. no_level_shift no single step between two flat levels (each at least
  *                     seep_part_min_s) explains the window as well as the line does
