@@ -28,6 +28,9 @@
  * scaled to them, and they must pass one more test, checked first (O(1)):
  *   7. new_high       the level now is above everything before the window
  *                     by seep_new_high_sd residual sds (seep_window__new_high)
+ * and when none of them passes either, detect__seep tries them once more
+ * with seep_recent_frac 0: test 5 then asks only that the recent quarter
+ * and the tail rise (a late leak riding a daily cycle's falling hours).
  *
  * Pure computation over the caller's prefix sums: no allocation, no
  * ownership; the window borrows LF, which must outlive it.
