@@ -101,8 +101,10 @@ bool seep_window__still_growing(const struct detect_params *p, const struct seep
 	size_t len = w->n - w->from, recent = len / 4 > RECENT_MIN ? len / 4 : RECENT_MIN;
 	double floor = p->seep_recent_frac * w->line.slope;
 	struct line lr;
+	double tail_slope;
 
-	if (linfit__fit(w->lf, w->n - recent, w->n, &lr) || lr.slope < floor)
+	/* both must rise, also when the floor is 0 */
+	if (linfit__fit(w->lf, w->n - recent, w->n, &lr) || lr.slope < floor || !(lr.slope > 0))
 		return false;
 	/* a window shorter than tail + head (one under seep_min_window_s) is
 	 * split with both scaled to it: half of it at most for the tail */
@@ -113,7 +115,8 @@ bool seep_window__still_growing(const struct detect_params *p, const struct seep
 		tail = len / 2;
 	if (head > len / 4)
 		head = len / 4;
-	return !(_tail_slope(w->lf, w->from, w->n, tail, head) < floor);
+	tail_slope = _tail_slope(w->lf, w->from, w->n, tail, head);
+	return !(tail_slope < floor) && tail_slope > 0;
 }
 
 /* A level shift rather than growth: the best step (two flat levels, each at

@@ -18,7 +18,7 @@
  *   4. persists       each quarter's mean is above the previous one's by a
  *                     quarter of the line's rise per quarter
  *   5. still_growing  the recent quarter (at least 8 samples), and the tail
- *                     after the best two-line split (seep_tail_min_s), grow
+ *                     after the best two-line split (seep_tail_min_s), rise,
  *                     at seep_recent_frac of the line's slope or more
  *   6. no_level_shift no single step between two flat levels (each at least
  *                     seep_part_min_s) explains the window as well as the line does
@@ -28,6 +28,9 @@
  * scaled to them, and they must pass one more test, checked first (O(1)):
  *   7. new_high       the level now is above everything before the window
  *                     by seep_new_high_sd residual sds (seep_window__new_high)
+ * and when none of them passes either, detect__seep tries them once more
+ * with seep_recent_frac 0: test 5 then asks only that the recent quarter
+ * and the tail rise (a late leak riding a daily cycle's falling hours).
  *
  * Pure computation over the caller's prefix sums: no allocation, no
  * ownership; the window borrows LF, which must outlive it.

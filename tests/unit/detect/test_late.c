@@ -88,6 +88,34 @@ Test(late, the_rising_half_of_a_daily_cycle_is_not)
 	series__release(&s);
 }
 
+Test(late, a_leak_slowed_by_the_falling_cycle_is_found)
+{
+	struct detect_explain ex = { 0 };
+	struct detect_result r;
+	struct series s;
+
+	/* the series ends where its cycle falls fastest (phase 18 h): over
+	 * the last quarter of every window the 20-point leak of the last 14 h
+	 * rises at under seep_recent_frac of its mean slope, yet still rises
+	 * and ends at a new high */
+	week(&s, 18, 14, 20);
+	r = run(&s, &ex);
+	cr_assert(r.leak, "a 20-point rise over the last 14 h is a leak");
+	cr_assert_gt(ex.rejected[SEEP_STILL_GROWING], 0);
+	cr_assert_lt(r.window_end - r.window_start, 24 * 3600.0);
+	cr_assert_lt(fabs(r.window_start - (s.t[s.n - 1] - 14 * 3600.0)), 4 * 3600.0,
+		     "onset %.0f s off", r.window_start - (s.t[s.n - 1] - 14 * 3600.0));
+	series__release(&s);
+	/* the cycle alone, at any phase, is not */
+	for (double phase = 0; phase < 24; phase += 3) {
+		week(&s, phase, 0, 0);
+		r = run(&s, NULL);
+		cr_assert_not(r.leak, "phase %g h: window of %.1f h", phase,
+			      (r.window_end - r.window_start) / 3600);
+		series__release(&s);
+	}
+}
+
 Test(late, new_high_compares_the_level_now_with_the_past)
 {
 	struct detect_params p;

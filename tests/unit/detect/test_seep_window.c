@@ -240,6 +240,40 @@ Test(seep_window, still_growing_fails_when_the_tail_levelled_off)
 	cr_assert(seep_window__still_growing(&p, &w));
 }
 
+/* 0.1 per sample, then SLOW per sample over the last 100 samples. */
+static void slowing_ramp(double slow)
+{
+	for (size_t i = 0; i < N; i++)
+		y[i] = i < 300 ? 0.1 * (double)i : 30 + slow * (double)(i - 300);
+}
+
+Test(seep_window, still_growing_at_a_floor_of_0_asks_only_that_it_rises)
+{
+	struct seep_window w;
+	struct line recent;
+
+	/* the last 100 samples grow at 0.03 per sample: under
+	 * seep_recent_frac of the line's slope */
+	slowing_ramp(0.03);
+	window(&w, 0, 0);
+	cr_assert_eq(linfit__fit(&lf, N - 100, N, &recent), 0);
+	cr_assert_lt(recent.slope, p.seep_recent_frac * w.line.slope,
+		     "recent %g line %g", recent.slope, w.line.slope);
+	cr_assert_not(seep_window__still_growing(&p, &w));
+	/* the second pass over windows under a day sets the floor to 0 */
+	p.seep_recent_frac = 0;
+	cr_assert(seep_window__still_growing(&p, &w));
+	/* a recent part that falls, or that stopped, does not rise */
+	slowing_ramp(-0.02);
+	window(&w, 0, 0);
+	cr_assert(seep_window__fits(&p, &w));
+	cr_assert_not(seep_window__still_growing(&p, &w));
+	slowing_ramp(0);
+	window(&w, 0, 0);
+	cr_assert(seep_window__fits(&p, &w));
+	cr_assert_not(seep_window__still_growing(&p, &w));
+}
+
 Test(seep_window, no_level_shift_fails_on_a_step)
 {
 	struct seep_window w;
