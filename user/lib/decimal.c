@@ -22,6 +22,30 @@ static inline int _space(char c)
 	return c == ' ' || (unsigned)(c - '\t') < 5;	/* \t \n \v \f \r */
 }
 
+int decimal__exact(uint64_t m, int e10, double *out)
+{
+	if (m > MANT_MAX)
+		return 0;
+	if (!m) {
+		*out = 0;
+	} else if (e10 >= 0 && e10 <= 22) {
+		*out = (double)m * exact_pow10[e10];
+	} else if (e10 < 0 && e10 >= -22) {
+		*out = (double)m / exact_pow10[-e10];
+	} else if (e10 > 22 && e10 <= 22 + 15) {
+		/* move the excess power into the mantissa while it stays exact */
+		for (int k = e10 - 22; k > 0; k--) {
+			if (m > MANT_MAX / 10)
+				return 0;
+			m *= 10;
+		}
+		*out = (double)m * 1e22;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 double decimal__strtod(const char *s, char **end)
 {
 	const char *p = s;
@@ -74,27 +98,8 @@ double decimal__strtod(const char *s, char **end)
 		}
 		/* else "1e" or "1e+": the number ends before the 'e' */
 	}
-	if (m > MANT_MAX)
+	if (!decimal__exact(m, e10, &v))
 		return strtod(s, end);
-	if (!m) {
-		v = 0;
-	} else if (e10 >= 0 && e10 <= 22) {
-		v = (double)m * exact_pow10[e10];
-	} else if (e10 < 0 && e10 >= -22) {
-		v = (double)m / exact_pow10[-e10];
-	} else if (e10 > 22 && e10 <= 22 + 15) {
-		/* move the excess power into the mantissa while it stays exact */
-		uint64_t mm = m;
-
-		for (int k = e10 - 22; k > 0; k--) {
-			if (mm > MANT_MAX / 10)
-				return strtod(s, end);
-			mm *= 10;
-		}
-		v = (double)mm * 1e22;
-	} else {
-		return strtod(s, end);
-	}
 	if (end)
 		*end = (char *)p;
 	return neg ? -v : v;

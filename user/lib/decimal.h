@@ -12,6 +12,15 @@
 #ifndef SEEP_DECIMAL_H
 #define SEEP_DECIMAL_H
 
+#include <stdint.h>
+
 double decimal__strtod(const char *s, char **end);
+
+/* M * 10^E10 into *OUT when one correctly rounded operation gives it
+ * exactly (M at most 2^53; 10^-22..10^22, or up to 10^37 with the excess
+ * moved into M while it stays exact): 1; else 0 and the caller has to take
+ * strtod. The core of decimal__strtod, for scanners of their own grammar
+ * (lib/jsonscan). The sign is the caller's. */
+int decimal__exact(uint64_t m, int e10, double *out);
 
 #endif

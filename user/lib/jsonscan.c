@@ -7,13 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FAST_DIGITS 19		/* a uint64_t holds any 19 decimal digits */
-#define EXACT_INT (1ULL << 53)	/* doubles hold every integer up to it */
-#define NUM_STACK 64
+#include "lib/decimal.h"
 
-static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-			      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-			      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+#define FAST_DIGITS 19		/* a uint64_t holds any 19 decimal digits */
+#define NUM_STACK 64
 
 void jsonscan__init(struct jsonscan *s, const char *buf, size_t len)
 {
@@ -346,6 +343,7 @@ static int _number(const char *p, const char *end, double *out, const char **nex
 	uint64_t m = 0;
 	int neg = 0, digits = 0, frac = 0, exact = 1, integer = 1, e;
 	long ex = 0;
+	double d;
 
 	if (p < end && *p == '-')
 		neg = 1, p++;
@@ -401,10 +399,7 @@ static int _number(const char *p, const char *end, double *out, const char **nex
 	}
 	*next = p;
 	ex -= frac;
-	if (exact && m <= EXACT_INT && ex >= -22 && ex <= 22) {
-		double d = (double)m;
-
-		d = ex < 0 ? d / p10[-ex] : d * p10[ex];
+	if (exact && ex >= -400 && ex <= 400 && decimal__exact(m, (int)ex, &d)) {
 		/* an integer token is a C integer: no negative zero */
 		*out = neg && !(integer && m == 0) ? -d : d;
 		return 0;

@@ -10,9 +10,9 @@
  * Strict RFC 8259: strings must be valid UTF-8 without raw control
  * characters, escapes are decoded (\uXXXX with surrogate pairs; \u0000 and
  * lone surrogates are errors, as in jansson), numbers follow the JSON
- * grammar and convert exactly as strtod() would (correctly rounded: an
- * exact fast path for up to 19 digits and a power of ten up to 22, strtod
- * otherwise); containers nest at most JSONSCAN_MAX_DEPTH deep.
+ * grammar and convert exactly as strtod() would (correctly rounded: the
+ * digits gathered here, lib/decimal's exact fast path for up to 19 of them
+ * and powers of ten it can apply exactly, strtod otherwise); containers nest at most JSONSCAN_MAX_DEPTH deep.
  *
  * Errors: functions return 0 (or 1 for "one more element"), or -EINVAL
  * for malformed text with the reason in scan->why and its byte offset in
