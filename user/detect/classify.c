@@ -190,47 +190,76 @@ static bool _is_spike(const double *v, size_t from, size_t to, double hi, double
 	       v[to - 1] < med + 0.5 * e;
 }
 
-/* A spike against the local base: the base is a running median of
- * v[from, to) over a sixth of the samples (sampled every 1/48 and
- * interpolated); the largest excursion E above it, with the samples above
- * base + E/2 forming one run under a tenth of the samples that ends before
- * the window does, E above 6 · SIGMA and 4 robust sds of the excursions,
- * and the level after the run back within 0.3 · E of the level before it. */
-static bool _is_local_spike(const double *v, size_t from, size_t to, double sigma)
-{
-	size_t n = to - from, w = n / 6, stride = n / 48 ? n / 48 : 1, nk, a, b, k = 0, len;
-	double *r = NULL, *tmp = NULL, *knots = NULL, e = -INFINITY, sd, before = 0, after = 0;
-	bool spike = false;
+/* The excursions of V[from, to) above its local base, a running median
+ * over a sixth of the samples (taken every 1/48 of them, interpolated):
+ * X->r[i] for sample from + i (malloc'd: the caller frees it), the largest
+ * X->e at X->k and the run around it above E/2, [X->a, X->b). False (and
+ * nothing to free) for fewer than 48 samples or when memory runs out. */
+struct excursion {
+	double *r, e;
+	size_t k, a, b;
+};
 
+static bool _excursion(const double *v, size_t from, size_t to, struct excursion *x)
+{
+	size_t n = to - from, w = n / 6, stride = n / 48 ? n / 48 : 1, nk;
+	double *tmp, *knots;
+
+	memset(x, 0, sizeof(*x));
 	if (n < 48 || w < 4)
 		return false;
 	nk = (n - 1) / stride + 1;
-	r = malloc(n * sizeof(*r));
+	x->r = malloc(n * sizeof(*x->r));
 	tmp = malloc((w + 1) * sizeof(*tmp));
 	knots = malloc(nk * sizeof(*knots));
-	if (!r || !tmp || !knots)
-		goto cleanup;
+	if (!x->r || !tmp || !knots) {
+		free(x->r);
+		free(tmp);
+		free(knots);
+		x->r = NULL;
+		return false;
+	}
 	for (size_t j = 0; j < nk; j++) {
 		size_t c = j * stride, lo = c > w / 2 ? c - w / 2 : 0, hi = c + w / 2 < n ? c + w / 2 : n;
 
 		memcpy(tmp, v + from + lo, (hi - lo) * sizeof(*tmp));
 		knots[j] = robust__median(tmp, hi - lo);
 	}
+	x->e = -INFINITY;
 	for (size_t i = 0; i < n; i++) {
 		size_t j = i / stride;
 		double f = (double)(i - j * stride) / (double)stride;
 		double base = j + 1 < nk ? knots[j] + f * (knots[j + 1] - knots[j]) : knots[j];
 
-		r[i] = v[from + i] - base;
-		if (r[i] > e) {
-			e = r[i];
-			k = i;
+		x->r[i] = v[from + i] - base;
+		if (x->r[i] > x->e) {
+			x->e = x->r[i];
+			x->k = i;
 		}
 	}
-	for (a = k; a > 0 && r[a - 1] > 0.5 * e; a--)
+	for (x->a = x->k; x->a > 0 && x->r[x->a - 1] > 0.5 * x->e; x->a--)
 		;
-	for (b = k + 1; b < n && r[b] > 0.5 * e; b++)
+	for (x->b = x->k + 1; x->b < n && x->r[x->b] > 0.5 * x->e; x->b++)
 		;
+	free(tmp);
+	free(knots);
+	return true;
+}
+
+/* A spike against the local base (_excursion): the samples above base +
+ * E/2 form one run under a tenth of the samples that ends before the
+ * window does, E above 6 · SIGMA and 4 robust sds of the excursions, and
+ * the level after the run back within 0.3 · E of the level before it. */
+static bool _is_local_spike(const double *v, size_t from, size_t to, double sigma)
+{
+	size_t n = to - from, a, b, len;
+	double *r, e, sd, before = 0, after = 0;
+	struct excursion x;
+	bool spike = false;
+
+	if (!_excursion(v, from, to, &x))
+		return false;
+	r = x.r, e = x.e, a = x.a, b = x.b;
 	len = b - a;
 	if (b >= n || !a || len * 10 >= n)
 		goto cleanup;
@@ -253,14 +282,12 @@ static bool _is_local_spike(const double *v, size_t from, size_t to, double sigm
 	spike = e > 6 * sigma && e > 4 * sd && fabs(after - before) < 0.3 * e;
 cleanup:
 	free(r);
-	free(tmp);
-	free(knots);
 	return spike;
 }
 
 /* The fine pass: the largest excursion of F[from, to) (the series before
- * smoothing, which a short spike does not survive) over its local base (a
- * running median over a sixth of the samples), judged in its own
+ * smoothing, which a short spike does not survive) over its local base
+ * (_excursion), judged in its own
  * neighbourhood: the samples above half its height form one run of at
  * most a tenth of the window that starts and ends inside it; within three
  * run lengths (and 12 samples) either side nothing else reaches half its
@@ -270,43 +297,20 @@ cleanup:
  * robust sds of the residuals of the neighbourhood and of the window. */
 bool classify__spike(const double *f, size_t from, size_t to, struct classify_why *why)
 {
-	size_t n = to - from, w = n / 6, stride = n / 48 ? n / 48 : 1, nk, a, b, k = 0, len;
+	size_t n = to - from, a, b, len;
 	size_t na, nb, m = 0;
-	double *r = NULL, *tmp = NULL, *knots = NULL, e = -INFINITY, sig, sd_all, sd_near;
+	double *r, *tmp = NULL, e, sig, sd_all, sd_near;
 	double before = 0, after = 0;
+	struct excursion x;
 	bool spike = false;
 
-	if (n < 48 || w < 4)
+	if (!_excursion(f, from, to, &x))
 		return false;
-	nk = (n - 1) / stride + 1;
-	r = malloc(n * sizeof(*r));
-	tmp = malloc((n > w + 1 ? n : w + 1) * sizeof(*tmp));
-	knots = malloc(nk * sizeof(*knots));
-	if (!r || !tmp || !knots)
-		goto cleanup;
-	for (size_t j = 0; j < nk; j++) {
-		size_t c = j * stride, lo = c > w / 2 ? c - w / 2 : 0, hi = c + w / 2 < n ? c + w / 2 : n;
-
-		memcpy(tmp, f + from + lo, (hi - lo) * sizeof(*tmp));
-		knots[j] = robust__median(tmp, hi - lo);
-	}
-	for (size_t i = 0; i < n; i++) {
-		size_t j = i / stride;
-		double t = (double)(i - j * stride) / (double)stride;
-		double base = j + 1 < nk ? knots[j] + t * (knots[j + 1] - knots[j]) : knots[j];
-
-		r[i] = f[from + i] - base;
-		if (r[i] > e) {
-			e = r[i];
-			k = i;
-		}
-	}
-	for (a = k; a > 0 && r[a - 1] > 0.5 * e; a--)
-		;
-	for (b = k + 1; b < n && r[b] > 0.5 * e; b++)
-		;
+	r = x.r, e = x.e, a = x.a, b = x.b;
 	len = b - a;
 	if (b >= n || !a || len * 10 >= n)
+		goto cleanup;
+	if (!(tmp = malloc(n * sizeof(*tmp))))
 		goto cleanup;
 	sig = robust__diff_noise(f + from, n, 1, NULL) / sqrt(2.0);
 	for (size_t i = 0; i < n; i++)
@@ -340,7 +344,6 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 cleanup:
 	free(r);
 	free(tmp);
-	free(knots);
 	return spike;
 }
 
