@@ -166,12 +166,27 @@ struct walk_memo {
 	struct walk_frame f[WALK_FRAMES];
 };
 
+/* One walk's state: in the scratch, not on the stack (the exit program,
+ * walk_known and a bpf_loop callback share the 512-byte stack). */
+struct walk {
+	__u64 pc, sp, bp, hash;
+	__u64 sp0, window;       /* the scratch holds WINDOW bytes from sp0 */
+	__u32 tgid, n;           /* frames walked (hashed) so far */
+	__u32 base;              /* frames walked before this bpf_loop */
+	int done;                /* 1: the stack ended; -1: cannot walk it */
+	int cursor;              /* the memo frame to compare next; -1: none */
+	int joined;              /* the memo frame the walk reached; -1: none */
+	int memo_n;
+	int changed;             /* a word the memo's outer frames read differs */
+};
+
 struct walk_scratch {
 	__u32 busy;
 	__u32 pad;
 	__u64 buf[WALK_WINDOW / 8];          /* the stack from the walk's sp0 */
 	struct walk_frame cur[WALK_FRAMES];  /* the walk under way, innermost first */
 	struct walk_memo memo;
+	struct walk w;                        /* the walk under way */
 };
 
 struct {
@@ -452,18 +467,6 @@ static __always_inline int send_stack(struct pt_regs *ctx, __u64 seq, __u64 addr
 }
 
 /* The state of a stack walk (bpf_loop). */
-struct walk {
-	__u64 pc, sp, bp, hash;
-	__u64 sp0, window;       /* the scratch holds WINDOW bytes from sp0 */
-	__u32 tgid, n;           /* frames walked (hashed) so far */
-	__u32 base;              /* frames walked before this bpf_loop */
-	int done;                /* 1: the stack ended; -1: cannot walk it */
-	int cursor;              /* the memo frame to compare next; -1: none */
-	int joined;              /* the memo frame the walk reached; -1: none */
-	int memo_n;
-	int changed;             /* a word the memo's outer frames read differs */
-};
-
 /* I & (WALK_FRAMES - 1), kept by the compiler even where it knows I is
  * smaller: the verifier may have lost that bound in another register. */
 static __always_inline __u64 frame_at(__u64 i)
@@ -519,21 +522,26 @@ static __always_inline int walk_at_memo(struct walk *w, const struct walk_scratc
  * `cur` for the next memo. Stops where the walk reaches the memo. */
 static long walk_step(__u64 i, void *ctx)
 {
-	struct walk *w = ctx;
-	/* the frame's index from the loop's (not from w->n, which the
-	 * verifier would follow frame by frame through all 127) */
-	__u32 zero = 0, idx = w->base + (__u32)i, slot;
+	__u32 zero = 0, idx, slot;
 	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
-	struct seep_pc_key k = { .tgid = w->tgid, .pc = idx ? w->pc - 1 : w->pc };
+	struct walk *w = s ? &s->w : NULL;
+	struct seep_pc_key k;
 	struct walk_frame *cf;
 	struct seep_pc_slot *c;
 	struct seep_pc_rule *r;
 	__u64 cfa, ra;
 
-	if (!s || idx >= SEEP_MAX_STACK_DEPTH) {
+	(void)ctx;
+	if (!w)
+		return 1;
+	/* the frame's index from the loop's (not from w->n, which the
+	 * verifier would follow frame by frame through all 127) */
+	idx = w->base + (__u32)i;
+	if (idx >= SEEP_MAX_STACK_DEPTH) {
 		w->done = -1;
 		return 1;
 	}
+	k = (struct seep_pc_key){ .tgid = w->tgid, .pc = idx ? w->pc - 1 : w->pc };
 	if (walk_at_memo(w, s, idx)) {
 		w->joined = w->cursor;
 		return 1;
@@ -593,14 +601,18 @@ static long walk_step(__u64 i, void *ctx)
  * that does not save it passes on the walk's own). */
 static long walk_verify(__u64 i, void *ctx)
 {
-	struct walk *w = ctx;
 	__u32 zero = 0;
 	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
+	struct walk *w = s ? &s->w : NULL;
 	const struct walk_frame *m;
-	int at = w->joined - (int)i;
+	int at;
 	__u64 v;
 
-	if (!s || at < 0) {
+	(void)ctx;
+	if (!w)
+		return 1;
+	at = w->joined - (int)i;
+	if (at < 0) {
 		w->done = -1;
 		return 1;
 	}
@@ -662,67 +674,69 @@ static long memo_put_step(__u64 i, void *ctx)
  * either way. */
 __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u64 top)
 {
-	struct walk w = {
-		.pc = PT_REGS_IP(ctx), .sp = PT_REGS_SP(ctx), .bp = PT_REGS_FP(ctx),
-		.sp0 = PT_REGS_SP(ctx), .tgid = tgid,
-		.hash = seep_stack_hash(SEEP_STACK_HASH_SEED, entry_ip),
-		.cursor = -1, .joined = -1,
-	};
 	struct seep_stack_hkey hk = { .tgid = tgid };
 	__u64 gen = walk_gen, want = WALK_WINDOW_COLD;
 	__u32 zero = 0, inner, *v;
 	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
 	struct memo_put mp = {};
+	struct walk *w;
 	__s64 found;
 
 	if (!ctx || !s || s->busy)   /* a walk this one preempted holds the scratch */
 		return -1;
 	s->busy = 1;
-	if (s->memo.n && s->memo.n <= SEEP_MAX_STACK_DEPTH && s->memo.tgid == w.tgid &&
+	w = &s->w;
+	*w = (struct walk){
+		.pc = PT_REGS_IP(ctx), .sp = PT_REGS_SP(ctx), .bp = PT_REGS_FP(ctx),
+		.sp0 = PT_REGS_SP(ctx), .tgid = tgid,
+		.hash = seep_stack_hash(SEEP_STACK_HASH_SEED, entry_ip),
+		.cursor = -1, .joined = -1,
+	};
+	if (s->memo.n && s->memo.n <= SEEP_MAX_STACK_DEPTH && s->memo.tgid == w->tgid &&
 	    s->memo.gen == gen) {
-		w.memo_n = (int)s->memo.n;
-		w.cursor = w.memo_n - 1;
+		w->memo_n = (int)s->memo.n;
+		w->cursor = w->memo_n - 1;
 		/* read what the memo's frames read, and no more */
-		if (s->memo.top > w.sp0)
-			want = s->memo.top - w.sp0;
+		if (s->memo.top > w->sp0)
+			want = s->memo.top - w->sp0;
 	}
-	w.window = top > w.sp0 ? top - w.sp0 : 0;
-	if (w.window > want)
-		w.window = want;
-	if (w.window > WALK_WINDOW)
-		w.window = WALK_WINDOW;
-	if (bpf_probe_read_user(s->buf, w.window, (void *)w.sp0))
-		w.window = 0;
-	bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, &w, 0);
-	inner = w.n;
-	if (w.joined >= 0) {
-		bpf_loop((__u32)w.joined + 1, walk_verify, &w, 0);
-		if (w.changed) {
+	w->window = top > w->sp0 ? top - w->sp0 : 0;
+	if (w->window > want)
+		w->window = want;
+	if (w->window > WALK_WINDOW)
+		w->window = WALK_WINDOW;
+	if (bpf_probe_read_user(s->buf, w->window, (void *)w->sp0))
+		w->window = 0;
+	bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, NULL, 0);
+	inner = w->n;
+	if (w->joined >= 0) {
+		bpf_loop((__u32)w->joined + 1, walk_verify, NULL, 0);
+		if (w->changed) {
 			/* from the first frame whose words changed, with the
 			 * rules; the memo stays (the next call may be from the
 			 * same outer frames again: callers taking turns) */
 			stat_add(SEEP_STAT_WALKS_OUTER_CHANGED, 1);
-			w.cursor = -1;
-			w.base = w.n;
-			bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, &w, 0);
-		} else if (!w.done) {
-			w.done = 1;
+			w->cursor = -1;
+			w->base = w->n;
+			bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, NULL, 0);
+		} else if (!w->done) {
+			w->done = 1;
 			stat_add(SEEP_STAT_WALKS_JOINED, 1);
 		}
 	}
-	if (w.done != 1) {
+	if (w->done != 1) {
 		s->busy = 0;
 		return -1;
 	}
-	if (w.joined >= 0 && !w.changed && !inner && s->memo.id >= 0) {
+	if (w->joined >= 0 && !w->changed && !inner && s->memo.id >= 0) {
 		found = s->memo.id;   /* the last walk's stack, whole */
 	} else {
-		hk.nframes = w.n;
-		hk.hash = w.hash;
+		hk.nframes = w->n;
+		hk.hash = w->hash;
 		v = bpf_map_lookup_elem(&stack_ids, &hk);
 		found = v ? (__s64)*v : -1;
 	}
-	if (w.changed) {
+	if (w->changed) {
 		/* the memo stays as it was, for callers taking turns; after a
 		 * second change in a row the next walk makes a new one */
 		if (++s->memo.fails >= 2)
@@ -730,17 +744,17 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 		s->busy = 0;
 		return found;
 	}
-	if (w.joined >= 0) {
-		mp.base = (__u32)w.joined + 1;
+	if (w->joined >= 0) {
+		mp.base = (__u32)w->joined + 1;
 		mp.count = inner;
 		mp.top = s->memo.top;
-		mp.needs = s->memo.f[frame_at(w.joined)].needs_bp;
+		mp.needs = s->memo.f[frame_at(w->joined)].needs_bp;
 	} else {
-		mp.count = w.n;
+		mp.count = w->n;
 	}
 	bpf_loop(mp.count, memo_put_step, &mp, 0);
 	s->memo.n = mp.base + mp.count;
-	s->memo.tgid = w.tgid;
+	s->memo.tgid = w->tgid;
 	s->memo.gen = gen;
 	s->memo.top = mp.top;
 	s->memo.id = found;
