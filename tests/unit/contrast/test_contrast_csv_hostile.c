@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "contrast/contrast.h"
 #include "contrast/contrast_csv.h"
+#include "gzipbuf.h"
 
 static char path[64];
 
@@ -87,20 +87,12 @@ Test(contrast_csv_hostile, truncated_gzip)
 	static unsigned char gz[1 << 16];
 	size_t len = (size_t)snprintf(text, sizeof(text), "Host,Status\n");
 	struct contrast_data *d = NULL;
-	z_stream z = { 0 };
 	char err[256] = "";
 
 	for (int i = 0; i < 3000; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "h%d,%s\n", i,
 					i % 3 ? "ok" : "leak");
-	cr_assert(deflateInit2(&z, 9, Z_DEFLATED, MAX_WBITS + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-	z.next_in = (Bytef *)text;
-	z.avail_in = (uInt)len;
-	z.next_out = gz;
-	z.avail_out = sizeof(gz);
-	cr_assert(deflate(&z, Z_FINISH) == Z_STREAM_END);
-	deflateEnd(&z);
-	_write(gz, z.total_out - 4);     /* the length half of the trailer lost */
+	_write(gz, gzip_buf(text, len, 9, gz, sizeof(gz)) - 4);     /* the length half of the trailer lost */
 	cr_assert_eq(contrast_csv__load(path, &opts, &d, err, sizeof(err)), -EINVAL);
 	cr_assert_null(d);
 	cr_assert(strstr(err, "truncated gzip") != NULL, "'%s'", err);

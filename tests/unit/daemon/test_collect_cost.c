@@ -48,16 +48,22 @@ Test(collect_cost, shares_are_traps_plus_bpf_over_the_target)
 
 Test(collect_cost, window_closes_only_on_enough_target_cpu)
 {
-	/* an idle target: 5 ms a check, 4 checks before 20 ms: no share of
-	 * a few ms is taken (each alone would be 0.6, far over) */
+	/* the first window: 2 ms of target CPU (first_cpu_ns), whatever the
+	 * checks' spacing; 1 ms alone is no share */
+	cr_assert_eq(check(1 * MS, 50, 0), CCOST_OK);
+	cr_expect_not(C.measured, "the first window closed before first_cpu_ns");
+	cr_assert_eq(check(1 * MS, 50, 0), CCOST_OK);
+	cr_assert(C.measured, "the first window closes at first_cpu_ns");
+	cr_expect_float_eq(C.traps_share, 100 * 800.0 / (2 * MS), 1e-9);
+	/* the next ones need min_cpu_ns (20 ms): an idle target at 5 ms a
+	 * check takes 4 checks (each alone would be 0.6, far over) */
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(check(5 * MS, 1000, 1 * MS), CCOST_OK);
-	cr_expect_not(C.measured, "a window closed before min_cpu_ns");
+	cr_expect_float_eq(C.traps_share, 100 * 800.0 / (2 * MS), 1e-9, "the window stays open");
 	cr_expect_eq(C.strikes, 0);
 	cr_assert_eq(check(5 * MS, 1000, 1 * MS), CCOST_OK);
-	cr_expect(C.measured);
 	cr_expect_eq(C.strikes, 1);
-	cr_expect_eq(C.hits, 4000, "the open window's hits all count when it closes");
+	cr_expect_eq(C.hits, 4100, "the open window's hits all count when it closes");
 	cr_expect_float_eq(C.traps_share, 4000 * 800.0 / (20 * MS), 1e-9);
 }
 
@@ -126,7 +132,8 @@ Test(collect_cost, a_window_within_the_budget_clears_the_strikes)
 
 Test(collect_cost, counters_going_back_start_a_new_window)
 {
-	cr_assert_eq(check(10 * MS, 1000, 1 * MS), CCOST_OK);
+	/* under first_cpu_ns: the window is open when the counters go back */
+	cr_assert_eq(check(1 * MS, 1000, 1 * MS), CCOST_OK);
 	now.hits = 10;	/* a new session, not rebased */
 	now.bpf_ns = 0;
 	cr_expect_eq(ccost__step(&P, &C, &now), CCOST_OK);

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "lib/csv.h"
+#include "gzipbuf.h"
 
 static char dir[64];
 static char path[128], fifo[128];
@@ -45,21 +45,6 @@ static void put(const void *p, size_t n)
 	cr_assert(fd >= 0);
 	cr_assert(write(fd, p, n) == (ssize_t)n);
 	close(fd);
-}
-
-/* gzip of TEXT[0, N) as one member into OUT; its length. */
-static size_t gzip_member(const char *text, size_t n, unsigned char *out, size_t cap)
-{
-	z_stream z = { 0 };
-
-	cr_assert(deflateInit2(&z, 6, Z_DEFLATED, MAX_WBITS + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-	z.next_in = (Bytef *)text;
-	z.avail_in = (uInt)n;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	cr_assert(deflate(&z, Z_FINISH) == Z_STREAM_END);
-	deflateEnd(&z);
-	return z.total_out;
 }
 
 /* Every record of SRC (a path) as "f1|f2|...\n" lines into a malloc'd
@@ -153,7 +138,7 @@ Test(csv_whole, plain_and_gzip_give_the_same_records)
 	int ret, gret;
 
 	cr_assert_not_null(gz);
-	gn = gzip_member(text, n, gz, n + 1024);
+	gn = gzip_buf(text, n, 6, gz, n + 1024);
 	char *plain = both_ways(text, n, &ret, msg, sizeof(msg));
 	char *fromgz = both_ways(gz, gn, &gret, gmsg, sizeof(gmsg));
 
@@ -171,11 +156,11 @@ Test(csv_whole, gzip_members_in_a_row_and_trailing_bytes)
 {
 	const char *a = "t,v\n1,1\n2,2\n", *b = "3,3\n4,4\n";
 	unsigned char gz[4096];
-	size_t n = gzip_member(a, strlen(a), gz, sizeof(gz));
+	size_t n = gzip_buf(a, strlen(a), 6, gz, sizeof(gz));
 	char msg[256];
 	int ret;
 
-	n += gzip_member(b, strlen(b), gz + n, sizeof(gz) - n);
+	n += gzip_buf(b, strlen(b), 6, gz + n, sizeof(gz) - n);
 	char *two = both_ways(gz, n, &ret, msg, sizeof(msg));
 
 	cr_assert_eq(ret, 0, "%s", msg);
@@ -200,7 +185,7 @@ Test(csv_whole, every_cut_of_a_gzip_is_the_truncation_error)
 	int ret;
 
 	cr_assert_not_null(gz);
-	gn = gzip_member(text, n, gz, n + 1024);
+	gn = gzip_buf(text, n, 6, gz, n + 1024);
 	for (size_t cut = 2; cut < gn; cut += cut < 40 ? 1 : cut > gn - 12 ? 1 : 97) {
 		char *r = both_ways(gz, cut, &ret, msg, sizeof(msg));
 
@@ -219,7 +204,7 @@ Test(csv_whole, a_bad_check_is_an_error)
 	unsigned char gz[8192];
 	int ret;
 
-	gn = gzip_member(text, n, gz, sizeof(gz));
+	gn = gzip_buf(text, n, 6, gz, sizeof(gz));
 	gz[gn - 8] ^= 0x55;	/* the CRC-32 */
 	char *r = both_ways_(gz, gn, &ret, msg, sizeof(msg), 0);
 
@@ -316,8 +301,8 @@ Test(csv_whole, output_that_fills_the_guessed_buffer)
 			text[i] = i % 9 == 8 ? '\n' : i % 9 == 4 ? ',' : (char)('0' + (r >> 60) % 2);
 		}
 		text[len - 1] = '7';	/* no line end after the last record */
-		n = gzip_member(text, len, gz, sizeof(gz));
-		gn = n + gzip_member("", 0, gz + n, sizeof(gz) - n);
+		n = gzip_buf(text, len, 6, gz, sizeof(gz));
+		gn = n + gzip_buf("", 0, 6, gz + n, sizeof(gz) - n);
 		if (len != 4 * gn + 1)
 			continue;
 		found = 1;
@@ -358,7 +343,7 @@ Test(csv_whole, random_input_reads_the_same_both_ways)
 		rec = both_ways(text, len, &ret, msg, sizeof(msg));
 		free(rec);
 		if (round % 3 == 0) {
-			size_t gn = gzip_member(text, len, gz, sizeof(gz));
+			size_t gn = gzip_buf(text, len, 6, gz, sizeof(gz));
 
 			rec = both_ways(gz, gn, &ret, msg, sizeof(msg));
 			free(rec);

@@ -13,6 +13,7 @@
 
 #include "snapshot/pprof.h"
 #include "snapshot/report.h"
+#include "gzipbuf.h"
 
 /* A growable byte buffer with protobuf's wire encoding. */
 struct pb {
@@ -121,19 +122,10 @@ static void _sample(struct pb *b, const uint64_t *ids, size_t n, int64_t value)
 
 static void _gzip(const struct pb *in, struct pb *out)
 {
-	z_stream z = { 0 };
-
 	out->cap = in->len / 2 + 1024;
 	out->p = malloc(out->cap);
 	cr_assert_not_null(out->p);
-	cr_assert(deflateInit2(&z, 9, Z_DEFLATED, MAX_WBITS + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-	z.next_in = in->p;
-	z.avail_in = (uInt)in->len;
-	z.next_out = out->p;
-	z.avail_out = (uInt)out->cap;
-	cr_assert(deflate(&z, Z_FINISH) == Z_STREAM_END);
-	out->len = z.total_out;
-	deflateEnd(&z);
+	out->len = gzip_buf(in->p, in->len, 9, out->p, out->cap);
 }
 
 /* Millions of empty strings: a few kilobytes of gzip, 16 MB of protobuf,

@@ -1,5 +1,6 @@
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
@@ -214,6 +215,44 @@ Test(proc, cpu_ns_of_own_process_follows_its_cpu)
 	cr_expect_geq(b - a, 50ULL * 1000 * 1000, "%llu ns", (unsigned long long)(b - a));
 	cr_expect_leq(b, (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec + 20000000ULL,
 		      "more CPU than the process used");
+}
+
+static void *idle_thread(void *arg)
+{
+	int *stop = arg;
+
+	while (!__atomic_load_n(stop, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	return NULL;
+}
+
+static uint64_t process_cpu_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+Test(proc, cpu_ns_of_a_threaded_process_is_nanosecond_exact)
+{
+	/* two threads: /proc/PID/schedstat is one thread's and the stat
+	 * ticks are 10 ms apart; 3 ms burnt must be seen as 3 ms */
+	pthread_t th;
+	int stop = 0;
+	uint64_t a, b, before, after;
+
+	cr_assert_eq(pthread_create(&th, NULL, idle_thread, &stop), 0);
+	before = process_cpu_ns();
+	cr_assert_eq(proc__cpu_ns(getpid(), &a), 0);
+	burn_ms(3);
+	cr_assert_eq(proc__cpu_ns(getpid(), &b), 0);
+	after = process_cpu_ns();
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	cr_expect_geq(b - a, 3ULL * 1000 * 1000, "%llu ns for 3 ms", (unsigned long long)(b - a));
+	cr_expect_leq(b - a, after - before, "%llu ns, more than the process's %llu",
+		      (unsigned long long)(b - a), (unsigned long long)(after - before));
 }
 
 Test(proc, cpu_ns_of_missing_process)
