@@ -9,7 +9,8 @@ static const char *const action_names[] = { "ok", "raise", "detach", "detach_tra
 void ccost_params__defaults(struct ccost_params *p, double budget, double trap_ns)
 {
 	*p = (struct ccost_params){ .budget = budget, .trap_ns = trap_ns, .strikes = 3,
-				    .max_raises = 1, .far_over = 4, .min_cpu_ns = 20 * 1000 * 1000 };
+				    .max_raises = 1, .far_over = 4, .min_cpu_ns = 20 * 1000 * 1000,
+				    .first_cpu_ns = 2 * 1000 * 1000 };
 }
 
 void ccost__init(struct ccost *c, const struct ccost_counters *now)
@@ -41,7 +42,7 @@ enum ccost_action ccost__step(const struct ccost_params *p, struct ccost *c,
 		return CCOST_OK;
 	}
 	cpu = now->cpu_ns - b->cpu_ns;
-	if (cpu < p->min_cpu_ns)
+	if (cpu < (c->measured ? p->min_cpu_ns : p->first_cpu_ns))
 		return CCOST_OK;	/* the window stays open */
 	hits = now->hits - b->hits;
 	bpf = now->bpf_ns - b->bpf_ns;

@@ -16,6 +16,9 @@
  * share is that over the target's CPU in the window. A window closes once
  * the target has used min_cpu_ns of CPU in it (a share of an idle
  * process's few microseconds means nothing); the next one starts there.
+ * The first window closes sooner, at first_cpu_ns: a target whose traps
+ * alone are far over the budget pays for every millisecond the first
+ * decision waits (the caller checks more often until then).
  * The ladder, after STRIKES closed windows in a row over the budget:
  *   traps alone over it  CCOST_DETACH_TRAPS: raising the sampling interval
  *                        does not change how many calls trap, only what
@@ -50,6 +53,7 @@ struct ccost_params {
 	int max_raises;		/* CCOST_RAISE actions before CCOST_DETACH */
 	double far_over;	/* traps share over budget x this: detach at the first window */
 	uint64_t min_cpu_ns;	/* target CPU that closes a window */
+	uint64_t first_cpu_ns;	/* ... the first window (the traps are known soonest) */
 };
 
 enum ccost_action { CCOST_OK, CCOST_RAISE, CCOST_DETACH, CCOST_DETACH_TRAPS };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Opens ROOT/PID/NAME read-only; -ESRCH for a process that is gone. */
@@ -123,9 +124,15 @@ int proc__cpu_ns(pid_t pid, uint64_t *ns)
 	long hz = sysconf(_SC_CLK_TCK);
 	char buf[128];
 	unsigned long long run;
-	int err = proc__read_stat(pid, &st);
+	struct timespec ts;
+	clockid_t clk;
+	int err;
 
-	if (err)
+	if (clock_getcpuclockid(pid, &clk) == 0 && clock_gettime(clk, &ts) == 0) {
+		*ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		return 0;
+	}
+	if ((err = proc__read_stat(pid, &st)))
 		return err;
 	if (st.num_threads == 1 && _read_text("/proc", pid, "schedstat", buf, sizeof(buf)) == 0 &&
 	    sscanf(buf, "%llu", &run) == 1) {

@@ -47,10 +47,12 @@ int proc__read_stat_at(const char *root, pid_t pid, struct proc_stat *st);
  * the last ')'. */
 int proc__parse_stat(const char *text, struct proc_stat *st);
 
-/* PID's CPU time (user + system), ns: a single-threaded process's from
- * /proc/PID/schedstat (the scheduler's own nanoseconds), else from the
- * ticks of /proc/PID/stat (every thread's, the dead ones' included; a
- * clock tick's resolution). 0 or -errno. */
+/* PID's CPU time (user + system), ns, every thread's, the dead ones'
+ * included: the process's CPU clock (clock_getcpuclockid: the scheduler's
+ * own nanoseconds, summed over the thread group by the kernel); where that
+ * clock cannot be read, a single-threaded process's /proc/PID/schedstat,
+ * else the ticks of /proc/PID/stat (a clock tick's resolution). 0 or
+ * -errno (-ESRCH: no such process). */
 int proc__cpu_ns(pid_t pid, uint64_t *ns);
 
 /* The value of auxiliary vector entry TYPE (AT_ENTRY, AT_PHDR, ...) of
