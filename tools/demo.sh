@@ -45,7 +45,9 @@ dir=
 for ((i = 0; i < 120; i++)); do
   sleep 1
   out=$("$seep" status --listen "127.0.0.1:$port" 2>/dev/null) || continue
-  dir=$(awk '/daemon_leaker/ && / complete / { getline; print $1; exit }' <<<"$out")
+  # the series directory: the first path under a complete collection of
+  # daemon_leaker (its cost line comes between)
+  dir=$(awk '/daemon_leaker/ && / complete / { f = 1; next } f && $1 ~ /^\// { print $1; exit }' <<<"$out")
   [[ -n $dir ]] && break
 done
 if [[ -z $dir ]]; then
