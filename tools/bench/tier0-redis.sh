@@ -60,11 +60,14 @@ free_port() {
 		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
 	done
 }
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# the server's CPU, ms: its threads' scheduler nanoseconds (not the 10 ms
+# ticks of /proc/PID/stat: a run is some 2 s of CPU)
+cpu_ms() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.3f\n", s / 1e6 }'; }
 cmds() { redis-cli -p "$1" info stats | sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p'; }
 
-# One run of configuration $1: prints "CPU_TICKS_PER_MILLION_COMMANDS
-# [BPF_RATIO TRAPS_RATIO ACTIONS REASON]".
+# One run of configuration $1: prints "CPU_MS_PER_MILLION_COMMANDS
+# [BPF_RATIO TRAPS_RATIO ACTIONS REASON MODEL]", MODEL the collection's
+# modelled cost (hits x trap_ns + BPF ns) over the server's CPU in the run.
 run() {
 	local mode=$1 port dport c0 c1 t0 t1 extra="" bin=$seep
 	[[ $mode == base ]] && { bin=$BASE_SEEP; mode=traced; }
@@ -99,10 +102,10 @@ run() {
 		fi
 	fi
 	c0=$(cmds "$port")
-	t0=$(ticks "$srv")
+	t0=$(cpu_ms "$srv")
 	redis-benchmark -h 127.0.0.1 -p "$port" -q -c 10 -n "$requests" -r 100000 -d 64 \
 		-t set,get,incr,lpush,lpop,sadd,hset > /dev/null 2>&1
-	t1=$(ticks "$srv")
+	t1=$(cpu_ms "$srv")
 	c1=$(cmds "$port")
 	if [[ $mode == traced ]]; then
 		local js
@@ -112,10 +115,16 @@ run() {
 		extra+=" $(grep -o '"budget_actions": *[0-9]*' <<<"$js" | head -1 | sed 's/.*: *//')"
 		extra+=" $(grep -o '"reason": *"[a-z_]*"' <<<"$js" | head -1 | sed 's/.*: *"//; s/"//')"
 		[[ $extra == *" " ]] && extra+="running"
+		local hits bns tns
+		hits=$(grep -o '"hits": *[0-9]*' <<<"$js" | head -1 | sed 's/.*: *//')
+		bns=$(grep -o '"bpf_ns": *[0-9]*' <<<"$js" | head -1 | sed 's/.*: *//')
+		tns=$(grep -o '"trap_ns": *[0-9.e+-]*' <<<"$js" | head -1 | sed 's/.*: *//')
+		extra+=" $(awk -v h="${hits:-0}" -v b="${bns:-0}" -v t="${tns:-0}" -v a="$t0" -v z="$t1" \
+			'BEGIN { printf "%.4f", (h * t + b) / ((z - a) * 1e6) }')"
 	fi
 	stop_all
 	awk -v a="$t0" -v b="$t1" -v n="$((c1 - c0))" -v e="$extra" \
-		'BEGIN { printf "%.3f%s\n", (b - a) / n * 1e6, e }'
+		'BEGIN { printf "%.1f%s\n", (b - a) / n * 1e6, e }'
 }
 
 stat() {	# median (min-max) of the numbers on stdin
@@ -129,6 +138,8 @@ stat() {	# median (min-max) of the numbers on stdin
 : > "$work/added"
 : > "$work/traps"
 : > "$work/base"
+: > "$work/model"
+: > "$work/bmodel"
 : > "$work/off"
 {
 	echo "# tier-0 cost on redis: $(date -u +%FT%TZ)"
@@ -137,8 +148,8 @@ stat() {	# median (min-max) of the numbers on stdin
 	     "$("$server" --version | grep -o 'malloc=[a-z]*'), redis-benchmark -n $requests" \
 	     "x 7 tests, 10 clients; $pairs rounds."
 	echo
-	echo "| round | order | off (ticks/Mcmd) | tier0 | traced | tier0/off | traced/off | traced/tier0 | collection traps, BPF / target CPU |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| round | order | off (CPU ms/Mcmd) | tier0 | traced | tier0/off | traced/off | traced/tier0 | collection traps, BPF / target CPU (first window) | modelled cost / run CPU |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 } > "$out"
 for ((p = 0; p < pairs; p++)); do
 	if ((p % 2)); then order="traced tier0 off"; else order="off tier0 traced"; fi
@@ -147,11 +158,14 @@ for ((p = 0; p < pairs; p++)); do
 	for m in $order; do r[$m]=$(run "$m"); done
 	off=${r[off]}
 	t0=${r[tier0]}
-	read -r tr bpf traps act reason <<<"${r[traced]}"
+	read -r tr bpf traps act reason model <<<"${r[traced]}"
+	echo "$model" >> "$work/model"
 	if [[ -n ${BASE_SEEP:-} ]]; then
-		read -r bt _ <<<"${r[base]}"
+		read -r bt _ _ _ _ bmodel <<<"${r[base]}"
 		awk -v a="$bt" -v b="$t0" 'BEGIN { printf "%.3f\n", a / b }' >> "$work/base"
+		echo "$bmodel" >> "$work/bmodel"
 		reason+=", base ${bt}"
+		model+=", base $bmodel"
 	fi
 	rt=$(awk -v a="$t0" -v b="$off" 'BEGIN { printf "%.3f", a / b }')
 	rr=$(awk -v a="$tr" -v b="$off" 'BEGIN { printf "%.3f", a / b }')
@@ -163,9 +177,9 @@ for ((p = 0; p < pairs; p++)); do
 	traps=$(awk -v b="${traps:-0}" 'BEGIN { printf "%.3f", b }')
 	echo "$bpf" >> "$work/bpf"
 	echo "$traps" >> "$work/traps"
-	printf '| %d | %s | %s | %s | %s | %s | %s | %s | %s, %s%s |\n' "$p" "${order// /,}" "$off" \
+	printf '| %d | %s | %s | %s | %s | %s | %s | %s | %s, %s%s | %s |\n' "$p" "${order// /,}" "$off" \
 		"$t0" "$tr" "$rt" "$rr" "$ra" "$traps" "$bpf" \
-		"${act:+, $act budget actions}${reason:+, $reason}" | tee -a "$out"
+		"${act:+, $act budget actions}${reason:+, $reason}" "$model" | tee -a "$out"
 	unset r
 done
 t0line=$(stat < "$work/tier0")
@@ -184,6 +198,9 @@ tok=$(awk -v m="${addline%% *}" -v l="$traced_limit" 'BEGIN { print (m <= l) }')
 	     "${trline}x of off, ${addline}x of tier 0; limit ${traced_limit}x:" \
 	     "$([[ $tok == 1 ]] && echo within || echo OVER); the collection's own figures" \
 	     "over the target's CPU: traps ${trapsline}, BPF ${bpfline}."
-	[[ -s $work/base ]] && echo "base ($BASE_SEEP), traced: $(stat < "$work/base")x of tier 0."
+	echo "the collection's modelled cost (probe hits x trap_ns + BPF run time) over redis's" \
+	     "CPU in the whole run: $(stat < "$work/model")."
+	[[ -s $work/base ]] && echo "base ($BASE_SEEP), traced: $(stat < "$work/base")x of tier 0;" \
+		"modelled cost over the run $(stat < "$work/bmodel")."
 } | tee -a "$out"
 [[ $ok == 1 && $tok == 1 ]]
