@@ -504,7 +504,7 @@ bench-daemon: $(SEEP) $(BUILD)/tests/targets/daemon_leaker
 # bench-tier0: what the daemon costs redis-server (glibc malloc) under
 # redis-benchmark: off / tier 0 / tier 0 + a heap collection of redis,
 # interleaved in TIER0_PAIRS rounds (5); server CPU per command from
-# /proc/PID/stat, ratios as median (min-max); fails above 1.02x for tier 0.
+# its threads' schedstat, ratios as median (min-max); fails above 1.02x for tier 0.
 # Root. Writes $(BUILD)/bench/tier0-redis.md.
 TIER0_PAIRS ?= 5
 TIER0_REQUESTS ?= 50000

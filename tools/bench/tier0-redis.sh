@@ -13,7 +13,7 @@
 #           sampled heap tracer, its CPU budget collect.cpu)
 # Each run: redis-server on a free port, then redis-benchmark (-n REQUESTS
 # per test, -t set,get,incr,lpush,lpop,sadd,hset, 10 clients); the
-# server's CPU (utime + stime, /proc/PID/stat) per command. Reported: the
+# server's CPU (its threads' /proc/PID/task/*/schedstat) per command. Reported: the
 # ratio of tier0 and traced to off, and of traced to tier0 (what the
 # collection adds: its CPU budget's subject), per round, as median
 # (min-max); for traced also the collection's own budget figures (its
