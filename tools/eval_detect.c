@@ -201,11 +201,26 @@ static double short_variation(const struct background *bg, size_t lag, double si
 	return sqrt(d * d + 2 * sigma * sigma);
 }
 
-/* A short non-leak slice's own rise over its variation: the background's
- * least-squares line rise over [FIRST, FIRST + N) (before the noise). */
+/* The background's own rise over the last LEN samples of the slice [FIRST,
+ * FIRST + N) (its least-squares line's, before the noise) over its
+ * variation at that scale. */
+static double short_rise(const struct background *bg, size_t first, size_t n, size_t len,
+			 double sigma)
+{
+	return line_rise(bg->raw.v + first + n - len, len) /
+	       fmax(short_variation(bg, len, sigma), 1e-9);
+}
+
+/* A short non-leak slice's own trend: the steepest rise over its variation
+ * of the windows a short leak can take (the last 0.5 to 0.8 of it). */
 static double short_trend(const struct background *bg, size_t first, size_t n, double sigma)
 {
-	return line_rise(bg->raw.v + first, n) / fmax(short_variation(bg, n, sigma), 1e-9);
+	double best = -INFINITY;
+
+	for (int k = 0; k <= 6; k++)
+		best = fmax(best, short_rise(bg, first, n, (size_t)((0.5 + 0.05 * k) * (double)n),
+					     sigma));
+	return best;
 }
 
 /* Builds one labelled series of KIND over background BG: the 5-minute
@@ -360,8 +375,15 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 
 		var = fmax(short_variation(bg, n - on, sigma), 1e-9);
 		if (kind == POS_SHORT) {
-			if (rise < SHORT_CLEAR * var)
-				rise = var * uni(r, SHORT_CLEAR, 2 * SHORT_CLEAR);
+			/* the leak's rise, and the series' over the window (the
+			 * background's own line may fall), are both clear */
+			double clear = var * uni(r, SHORT_CLEAR, 2 * SHORT_CLEAR);
+			double own = short_rise(bg, first, n, n - on, sigma) * var;
+
+			if (rise < clear)
+				rise = clear;
+			if (rise < clear - own)
+				rise = clear - own;
 			rise = reaching(rise, level, (double)(n - on), hour);
 		}
 		for (size_t i = on; i < n; i++)
@@ -684,7 +706,7 @@ static void tune_set(struct detect_params *p)
 	static const struct { const char *k; size_t off; } fs[] = {
 		TUNEF(seep_min_snr), TUNEF(seep_r2_min), TUNEF(seep_new_high_sd),
 		TUNEF(seep_recent_frac), TUNEF(seep_step_ratio), TUNEF(seep_tooth_r2),
-		TUNEF(seep_drop_frac),
+		TUNEF(seep_drop_frac), TUNEF(seep_min_wander), TUNEF(seep_wander_lag),
 	};
 	char buf[512], *save, *tok;
 	const char *e = getenv("EVAL_SET");
