@@ -417,7 +417,7 @@ static void _explain_add(const struct detect_params *p, struct detect_explain *e
 static enum seep_test _seep_try(const struct detect_params *p, const struct linfit *lf,
 				const struct series *s, double offset_now, size_t w,
 				const double *hist_max, struct seep_window *win, double *tt,
-				double *scratch)
+				const double *off, double *scratch)
 {
 	size_t n = s->n;
 	enum seep_test t;
@@ -428,8 +428,11 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 	if (hist_max && !seep_window__new_high(p, win, hist_max[n - w], hist_max[n + n - w]))
 		return SEEP_NEW_HIGH;
 	t = seep_window__first_failure(p, win, tt);
-	/* the O(n) test last, on a window that passed all the others */
-	if (t == SEEP_PASSED && !seep_window__clear(p, win, scratch))
+	/* the O(n) test last, on a window that passed all the others; a
+	 * window with restarts added back inside has the teeth for its proof
+	 * (and the seams of the adding back in its variation) */
+	if (t == SEEP_PASSED && !(off[n - 1] > off[n - w]) &&
+	    !seep_window__clear(p, win, scratch))
 		t = SEEP_CLEAR;
 	return t;
 }
@@ -439,13 +442,14 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 static bool _seep_scan_from(const struct detect_params *p, const struct linfit *lf,
 			    const struct series *s, double offset_now, size_t w0, size_t wmin,
 			    size_t wshort, const double *hist_max, struct seep_window *best,
-			    double *tt, double *scratch, struct detect_explain *ex)
+			    double *tt, const double *off, double *scratch,
+			    struct detect_explain *ex)
 {
 	size_t next = SIZE_MAX;
 
 	for (size_t w = w0; w >= wshort && w >= 2; w--) {
 		enum seep_test t = _seep_try(p, lf, s, offset_now, w, w < wmin ? hist_max : NULL,
-					     best, tt, scratch);
+					     best, tt, off, scratch);
 
 		if (ex) {
 			ex->tried++;
@@ -474,19 +478,20 @@ static bool _seep_scan_from(const struct detect_params *p, const struct linfit *
 static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
 		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
 		       size_t wshort, const double *hist_max, struct seep_window *best,
-		       double *tt, double *scratch, struct detect_explain *ex)
+		       double *tt, const double *off, double *scratch,
+		       struct detect_explain *ex)
 {
 	size_t n = s->n, w0 = n < wmax ? n : wmax;
 	struct detect_params rising = *p;
 
-	if (_seep_scan_from(p, lf, s, offset_now, w0, wmin, wshort, hist_max, best, tt, scratch,
-			    ex))
+	if (_seep_scan_from(p, lf, s, offset_now, w0, wmin, wshort, hist_max, best, tt, off,
+			    scratch, ex))
 		return true;
 	if (wmin <= wshort)
 		return false;
 	rising.seep_recent_frac = 0;
 	return _seep_scan_from(&rising, lf, s, offset_now, w0 < wmin ? w0 : wmin - 1, wmin,
-			       wshort, hist_max, best, tt, scratch, ex);
+			       wshort, hist_max, best, tt, off, scratch, ex);
 }
 
 /* Restarts inside [from, to): OFF rises over each restart's descent, so a
@@ -602,8 +607,8 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 	hist[n + n - 1] = u[n - 1];
 	for (size_t i = n - 1; i-- > 0;)
 		hist[n + i] = fmax(hist[n + i + 1], u[i]);
-	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, wshort, hist, &best, &tt, hist + 2 * n,
-		       ex))
+	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, wshort, hist, &best, &tt, off,
+		       hist + 2 * n, ex))
 		_seep_report(p, s, &best, tt, off, best.n - best.from < wmin ? wshort : wmin, r);
 cleanup:
 	linfit__release(&lf);

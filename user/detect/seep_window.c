@@ -158,8 +158,10 @@ bool seep_window__no_level_shift(const struct detect_params *p, const struct see
 double seep_window__wander(const struct seep_window *w, double share, double *scratch)
 {
 	const struct linfit *lf = w->lf;
-	size_t lag = (size_t)llround(share * (double)(w->n - w->from));
+	size_t lag = (size_t)llround(share * (double)(w->n - w->from)), k = 0;
+	double s1 = 0, s2 = 0, rms, mad;
 
+	lag = lag ? lag : 1;
 	/* y_i from the prefix sums (less linfit's reference, which the
 	 * differences cancel), the window's growth taken out: its line in
 	 * it, its start level before it */
@@ -168,7 +170,22 @@ double seep_window__wander(const struct seep_window *w, double share, double *sc
 
 		scratch[i] = lf->sy[i + 1] - lf->sy[i] - w->line.slope * x;
 	}
-	return robust__diff_noise(scratch, w->n, lag ? lag : 1, NULL);
+	for (size_t i = 0; i + lag < w->n; i++, k++) {
+		double d = scratch[i + lag] - scratch[i];
+
+		s1 += d;
+		s2 += d * d;
+	}
+	if (k < 3)
+		return 0;
+	s1 /= (double)k;
+	rms = sqrt(fmax(0, s2 / (double)k - s1 * s1));
+	mad = robust__diff_noise(scratch, w->n, lag, NULL);
+	/* the smaller of the two: the robust sd ignores the few large
+	 * differences of a drop (a restart the desawing missed) and
+	 * overstates a daily cycle's (their arcsine spread puts most
+	 * differences near its extremes), the RMS the other way round */
+	return fmin(rms, mad);
 }
 
 bool seep_window__clear(const struct detect_params *p, const struct seep_window *w,

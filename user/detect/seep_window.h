@@ -39,9 +39,7 @@
  *                     (seep_window__clear): a rise inside the background's
  *                     wander at the leak's own time scale is no leak (short
  *                     series of a few hours at seconds resolution wander by
- *                     that much). Off by default (seep_min_wander 0): at 3
- *                     it halves the short false positives but also turns
- *                     down leaks riding a daily cycle (see README)
+ *                     that much); seep_min_wander 0 turns it off
  *
  * Pure computation over the caller's prefix sums: no allocation (but
  * robust__diff_noise's in seep_window__wander), no ownership; the window
@@ -102,11 +100,12 @@ bool seep_window__no_level_shift(const struct detect_params *p, const struct see
 bool seep_window__new_high(const struct detect_params *p, const struct seep_window *w,
 			   double hist_max, double reached);
 
-/* The series' own variation at SHARE of the window's length: the robust sd
+/* The series' own variation at SHARE of the window's length: the spread
  * of the differences over that many samples (at least 1) of the series up
  * to the window's end with the window's growth taken out (its line in it,
  * its start level before it), so that wander of the background counts and
- * the leak does not. SCRATCH holds w->n doubles. */
+ * the leak does not. The spread is the smaller of the robust sd and the
+ * RMS about the mean (0 under 3 pairs). SCRATCH holds w->n doubles. */
 double seep_window__wander(const struct seep_window *w, double share, double *scratch);
 
 /* Test 8, run last (O(n), on a window that passed the others): the line's
