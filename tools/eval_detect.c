@@ -55,23 +55,31 @@ enum kind {
 	/* not scored: the stair recipe before steps were sized to the noise,
 	 * kept as a row of the pattern table (drawn from the same generator
 	 * state as `stair`, so the row is the old one) */
-	STAIR_OLD = NKINDS
+	STAIR_OLD = NKINDS,
+	/* not scored either: the short recipes before a leak's rise was sized
+	 * to the background's own variation and a non-leak's slice had to be
+	 * free of a real trend, kept as columns of the recall and false
+	 * positive tables (from the same generator state as `short`) */
+	SHORT_OLD, NEG_SHORT_OLD,
+	NALLKINDS
 };
 #define NPOS (POS_SHORT + 1)
 
-static const char *const kind_names[NKINDS + 1] = {
+static const char *const kind_names[NALLKINDS] = {
 	"linear", "late", "saw0", "saw1", "sawmany", "sawlate", "stair", "short",
-	"real", "shifted", "bounded", "plateau", "spike", "short", "stair-old",
+	"real", "shifted", "bounded", "plateau", "spike", "short", "stair-old", "short-old",
+	"short-old",
 };
 
 /* The pattern each kind should be given (its growth, by construction). */
-static const enum detect_pattern kind_pattern[NKINDS + 1] = {
+static const enum detect_pattern kind_pattern[NALLKINDS] = {
 	[POS_LINEAR] = PATTERN_STEADY, [POS_LATE] = PATTERN_STEADY, [POS_SAW0] = PATTERN_STEADY,
 	[POS_SAW1] = PATTERN_SAWTOOTH, [POS_SAWN] = PATTERN_SAWTOOTH,
 	[POS_SAWLATE] = PATTERN_SAWTOOTH, [POS_STAIR] = PATTERN_STAIR,
 	[POS_SHORT] = PATTERN_STEADY, [NEG_REAL] = PATTERN_NONE, [NEG_SHIFTED] = PATTERN_NONE,
 	[NEG_BOUNDED] = PATTERN_PLATEAU, [NEG_PLATEAU] = PATTERN_PLATEAU,
 	[NEG_SPIKE] = PATTERN_SPIKE, [NEG_SHORT] = PATTERN_NONE, [STAIR_OLD] = PATTERN_STAIR,
+	[SHORT_OLD] = PATTERN_STEADY, [NEG_SHORT_OLD] = PATTERN_NONE,
 };
 
 /* A background: the real series averaged to 5 minutes, and SHORT_HOURS of
@@ -176,12 +184,52 @@ static void teeth(double *v, size_t n, size_t on, double amp, double period, dou
 		v[i] += amp * fmod((double)(i - on) + phase, period) / period;
 }
 
+/* The short kinds' rule: a rise of at least this many times the series' own
+ * variation at the rise's time scale is clearly above the background's
+ * wander (a leak's rise is drawn at least this high; a non-leak slice whose
+ * own line rises this much is a real trend, and is drawn again). */
+#define SHORT_CLEAR 3.0
+#define SHORT_REDRAWS 8
+
+/* How far a short slice of BG with white noise of SIGMA moves by itself over
+ * LAG samples: the robust sd of the 8-hour part's lag differences and the
+ * noise's, combined (the noise adds 2 sigma² to a difference's variance). */
+static double short_variation(const struct background *bg, size_t lag, double sigma)
+{
+	double d = lag_noise(bg->raw.v, bg->raw.n, lag);
+
+	return sqrt(d * d + 2 * sigma * sigma);
+}
+
+/* The background's own rise over the last LEN samples of the slice [FIRST,
+ * FIRST + N) (its least-squares line's, before the noise) over its
+ * variation at that scale. */
+static double short_rise(const struct background *bg, size_t first, size_t n, size_t len,
+			 double sigma)
+{
+	return line_rise(bg->raw.v + first + n - len, len) /
+	       fmax(short_variation(bg, len, sigma), 1e-9);
+}
+
+/* A short non-leak slice's own trend: the steepest rise over its variation
+ * of the windows a short leak can take (the last 0.5 to 0.8 of it). */
+static double short_trend(const struct background *bg, size_t first, size_t n, double sigma)
+{
+	double best = -INFINITY;
+
+	for (int k = 0; k <= 6; k++)
+		best = fmax(best, short_rise(bg, first, n, (size_t)((0.5 + 0.05 * k) * (double)n),
+					     sigma));
+	return best;
+}
+
 /* Builds one labelled series of KIND over background BG: the 5-minute
  * series, or for the short kinds a slice of its 10-second part. */
 static int make_sample(const struct background *bg, enum kind kind, struct rng *r,
 		       struct sample *out)
 {
-	int is_short = kind == POS_SHORT || kind == NEG_SHORT;
+	int is_short = kind == POS_SHORT || kind == NEG_SHORT || kind == SHORT_OLD ||
+		       kind == NEG_SHORT_OLD;
 	const struct series *src = is_short ? &bg->raw : &bg->five;
 	double level = uni(r, 35, 65), sigma = 0, *v, hour = 3600.0 / (is_short ? 10 : STEP);
 	const double noises[] = { 0, 0.5, 1, 2, 3 };
@@ -197,6 +245,13 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 		first = (size_t)uni(r, 0, (double)(n - len));
 		n = len;
 	}
+	if (kind != NEG_REAL)
+		sigma = noises[rng_next(r) % 5];
+	/* a slice that rises clearly by itself is a real trend of the
+	 * background (a leak by the definition): another slice is drawn */
+	for (int k = 0; kind == NEG_SHORT && k < SHORT_REDRAWS &&
+			!(short_trend(bg, first, n, sigma) < SHORT_CLEAR); k++)
+		first = (size_t)uni(r, 0, (double)(src->n - n));
 	err = series__slice(src, first, first + n, &out->s);
 	if (err)
 		return err;
@@ -208,7 +263,6 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 		snprintf(out->recipe, sizeof(out->recipe), "real series unchanged");
 		return 0;
 	}
-	sigma = noises[rng_next(r) % 5];
 	for (size_t i = 0; i < n; i++)
 		v[i] += level - bg->median + sigma * gauss(r);
 	switch (kind) {
@@ -308,29 +362,54 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 			 level, sigma, f, period / hour, steps, rise);
 		break;
 	}
-	case POS_SHORT: {
-		/* a container run's leak: a few points over the last hours */
-		double f = uni(r, 0.2, 0.5), rise = uni(r, 2, 6);
+	case POS_SHORT:
+	case SHORT_OLD: {
+		/* a container run's leak: a few points over the last hours. It
+		 * rises at least SHORT_CLEAR times the series' own variation over
+		 * its duration ([3, 6] times when the drawn rise is lower; the
+		 * old recipe's rise was whatever the variation, most of them
+		 * inside it), reaches U within 0.9 C, and the series moves down
+		 * when its top would pass 97 */
+		double f = uni(r, 0.2, 0.5), rise = uni(r, 2, 6), var, top = -INFINITY;
 		size_t on = (size_t)(f * (double)n);
 
+		var = fmax(short_variation(bg, n - on, sigma), 1e-9);
+		if (kind == POS_SHORT) {
+			/* the leak's rise, and the series' over the window (the
+			 * background's own line may fall), are both clear */
+			double clear = var * uni(r, SHORT_CLEAR, 2 * SHORT_CLEAR);
+			double own = short_rise(bg, first, n, n - on, sigma) * var;
+
+			if (rise < clear)
+				rise = clear;
+			if (rise < clear - own)
+				rise = clear - own;
+			rise = reaching(rise, level, (double)(n - on), hour);
+		}
 		for (size_t i = on; i < n; i++)
 			v[i] += rise * (double)(i - on) / (double)(n - on);
+		for (size_t i = 0; kind == POS_SHORT && i < n; i++)
+			top = fmax(top, v[i]);
+		if (top > 97)
+			for (size_t i = 0; i < n; i++)
+				v[i] -= fmin(top - 97, level - 5);
 		out->onset = on;
-		out->rise_snr = rise / fmax(lag_noise(bg->raw.v, bg->raw.n, n - on), 1e-9);
+		out->rise_snr = rise / var;
 		snprintf(out->recipe, sizeof(out->recipe),
-			 "%.1fh at 10 s, level %.1f noise %.1f onset %.2f rise %.1f",
-			 (double)n / hour, level, sigma, f, rise);
+			 "%.1fh at 10 s, level %.1f noise %.1f onset %.2f rise %.1f (%.1f x)",
+			 (double)n / hour, level, sigma, f, rise, rise / var);
 		break;
 	}
 	case NEG_SHIFTED:
 		snprintf(out->recipe, sizeof(out->recipe), "level %.1f noise %.1f", level, sigma);
 		break;
 	case NEG_SHORT:
+	case NEG_SHORT_OLD:
 		/* the background's own rise over the slice (before the noise) */
-		out->rise_snr = line_rise(bg->raw.v + first, n) /
-				fmax(lag_noise(bg->raw.v, bg->raw.n, n), 1e-9);
-		snprintf(out->recipe, sizeof(out->recipe), "%.1fh at 10 s, level %.1f noise %.1f",
-			 (double)n / hour, level, sigma);
+		out->rise_snr = short_trend(bg, first, n, sigma);
+		snprintf(out->recipe, sizeof(out->recipe),
+			 "%.1fh at 10 s, level %.1f noise %.1f, own rise %.1f x", (double)n / hour,
+			 level, sigma, out->rise_snr);
 		break;
 	case NEG_BOUNDED: {
 		double dur = uni(r, 6, 24) * hour, h = uni(r, 10, 30);
@@ -482,8 +561,14 @@ static double ratio(size_t a, size_t b)
 	return b ? (double)a / (double)b : 0;
 }
 
+/* The old short recipes' scores (not in the totals): [leak, non-leak][detector]
+ * judged right, and series. */
+struct short_old {
+	size_t hit[2][DETECT_NALGOS], cnt[2];
+};
+
 static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_NPATTERNS],
-			 const size_t *conf_old, size_t total)
+			 const size_t *conf_old, const struct short_old *so, size_t total)
 {
 	fprintf(f, "| detector | precision | recall | F1 | TP | FP | FN | time per series |\n");
 	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -496,32 +581,34 @@ static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_
 			detect__algo_name((enum detect_algo)a), prec, rec, f1, sc[a].tp, sc[a].fp,
 			sc[a].fn, sc[a].seconds / (double)total * 1e6);
 	}
-	fprintf(f, "\nRecall per leak kind (share detected with an overlapping window):\n\n"
+	fprintf(f, "\nRecall per leak kind (share detected with an overlapping window; "
+		   "*short-old*: the old short recipe, not in the totals):\n\n"
 		   "| detector |");
 	for (int k = 0; k < NPOS; k++)
 		fprintf(f, " %s |", kind_names[k]);
-	fprintf(f, "\n|---|");
-	for (int k = 0; k < NPOS; k++)
+	fprintf(f, " *short-old* |\n|---|");
+	for (int k = 0; k <= NPOS; k++)
 		fprintf(f, "---:|");
 	fprintf(f, "\n");
 	for (int a = 0; a < DETECT_NALGOS; a++) {
 		fprintf(f, "| %s |", detect__algo_name((enum detect_algo)a));
 		for (int k = 0; k < NPOS; k++)
 			fprintf(f, " %.2f |", ratio(sc[a].hit[k], sc[a].cnt[k]));
-		fprintf(f, "\n");
+		fprintf(f, " *%.2f* |\n", ratio(so->hit[0][a], so->cnt[0]));
 	}
-	fprintf(f, "\nFalse positives per non-leak kind (share called a leak):\n\n| detector |");
+	fprintf(f, "\nFalse positives per non-leak kind (share called a leak; *short-old*: the "
+		   "old short recipe, not in the totals):\n\n| detector |");
 	for (int k = NPOS; k < NKINDS; k++)
 		fprintf(f, " %s |", kind_names[k]);
-	fprintf(f, "\n|---|");
-	for (int k = NPOS; k < NKINDS; k++)
+	fprintf(f, " *short-old* |\n|---|");
+	for (int k = NPOS; k <= NKINDS; k++)
 		fprintf(f, "---:|");
 	fprintf(f, "\n");
 	for (int a = 0; a < DETECT_NALGOS; a++) {
 		fprintf(f, "| %s |", detect__algo_name((enum detect_algo)a));
 		for (int k = NPOS; k < NKINDS; k++)
 			fprintf(f, " %.2f |", 1 - ratio(sc[a].hit[k], sc[a].cnt[k]));
-		fprintf(f, "\n");
+		fprintf(f, " *%.2f* |\n", 1 - ratio(so->hit[1][a], so->cnt[1]));
 	}
 	fprintf(f, "\nPattern confusion (seep's verdict; rows: the pattern built in, columns: "
 		   "the pattern reported; share of the row):\n\n| built → reported |");
@@ -582,7 +669,15 @@ static const char recipe_md[] =
 "  top would pass 97 %). The old recipe (steps of rise /\n"
 "  steps whatever the noise, most of them below it) keeps its row in the\n"
 "  pattern table, from the same draws.\n"
-"- `short`: 2-6 h at 10 s, a ramp of [2, 6] points from an onset in [0.2, 0.5].\n\n"
+"- `short`: 2-6 h at 10 s, a ramp from an onset in [0.2, 0.5] of [2, 6] points\n"
+"  or, when that is less, [3, 6] times the series' own variation over the\n"
+"  ramp's duration (the robust sd of the background's changes over that many\n"
+"  samples in its 8-hour part, combined with the added noise's √2 σ), raised\n"
+"  to reach 100 % within 0.9 · 7 days; the series moves down when its top\n"
+"  would pass 97 %. A leak is clearly above the series' own noise. The old\n"
+"  recipe (a ramp of [2, 6] points whatever the variation, most of them\n"
+"  inside it) keeps its column (`short-old`, not in the totals), from the\n"
+"  same draws.\n\n"
 "Non-leaks (negatives):\n\n"
 "- `real`: the real series unchanged (level 57–98 %, daily cycles).\n"
 "- `shifted`: the moved series only.\n"
@@ -590,7 +685,11 @@ static const char recipe_md[] =
 "  levelled off at least 24 h before the end.\n"
 "- `plateau`: one step of [5, 20] points at [0.3, 0.85], flat after.\n"
 "- `spike`: +[10, 30] points for 10 min to 3 h at [0.3, 0.95], then back.\n"
-"- `short`: 2-6 h at 10 s, moved, no leak.\n\n"
+"- `short`: 2-6 h at 10 s, moved, no leak. A slice whose own line rises\n"
+"  3 times its variation over the slice or more is a real trend of the\n"
+"  background, a leak by the definition, so it is drawn again (another start,\n"
+"  up to 8 times; then kept); the old recipe, every slice as drawn, keeps\n"
+"  its column (`short-old`).\n\n"
 "Patterns built in: `linear`, `late`, `saw0` and `short` leaks are steady;\n"
 "`saw1`, `sawmany`, `sawlate` sawtooth; `stair` stair; `bounded` and `plateau`\n"
 "plateau; `spike` spike; `real`, `shifted` and the short negatives none.\n\n"
@@ -607,7 +706,7 @@ static void tune_set(struct detect_params *p)
 	static const struct { const char *k; size_t off; } fs[] = {
 		TUNEF(seep_min_snr), TUNEF(seep_r2_min), TUNEF(seep_new_high_sd),
 		TUNEF(seep_recent_frac), TUNEF(seep_step_ratio), TUNEF(seep_tooth_r2),
-		TUNEF(seep_drop_frac),
+		TUNEF(seep_drop_frac), TUNEF(seep_min_wander), TUNEF(seep_wander_lag),
 	};
 	char buf[512], *save, *tok;
 	const char *e = getenv("EVAL_SET");
@@ -626,31 +725,82 @@ static void tune_set(struct detect_params *p)
 	}
 }
 
-/* The short kinds by their rise over the background's own variation at the
- * rise's time scale: how many, and the share each detector calls a leak
- * (recall on the leaks, false positives on the non-leaks). */
-static void print_short(FILE *f, size_t cnt[2][4], size_t leak[2][DETECT_NALGOS][4])
-{
-	static const char *const what[2] = { "leaks: recall", "non-leaks: false positives" };
+/* The short kinds by their rise over the series' own variation at the
+ * rise's time scale, each recipe (old, new) in its rows: how many, and the
+ * share each detector calls a leak (recall on the leaks, false positives
+ * on the non-leaks). Rows: SHORT_ROWS; bins: short_bin(). */
+enum { SHORT_LEAK_OLD, SHORT_LEAK, SHORT_NEG_OLD, SHORT_NEG, SHORT_ROWS };
+#define SHORT_BINS 5
 
-	fprintf(f, "\nShort series by rise over the background's own variation at the rise's "
+static int short_bin(double snr)
+{
+	return snr < 1 ? 0 : snr < 2 ? 1 : snr < 3 ? 2 : snr < 6 ? 3 : 4;
+}
+
+static void print_short(FILE *f, size_t cnt[SHORT_ROWS][SHORT_BINS],
+			size_t leak[SHORT_ROWS][DETECT_NALGOS][SHORT_BINS])
+{
+	static const char *const what[SHORT_ROWS] = {
+		"leaks, old recipe: recall", "leaks: recall",
+		"non-leaks, old recipe: false positives", "non-leaks: false positives",
+	};
+
+	fprintf(f, "\nShort series by rise over the series' own variation at the rise's "
 		   "time scale (the leak's injected rise, or a non-leak's own line rise over "
-		   "the slice, over the robust sd of the background's changes over the same "
-		   "duration in its 8-hour part):\n\n"
-		   "| short | rise / variation | < 1 | 1-2 | 2-3 | ≥ 3 |\n"
-		   "|---|---|---:|---:|---:|---:|\n");
-	for (int neg = 0; neg < 2; neg++) {
-		fprintf(f, "| %s | series | %zu | %zu | %zu | %zu |\n", what[neg], cnt[neg][0],
-			cnt[neg][1], cnt[neg][2], cnt[neg][3]);
+		   "the slice, over the variation: the robust sd of the background's changes "
+		   "over the same duration in its 8-hour part, with the added noise's):\n\n"
+		   "| short | rise / variation | < 1 | 1-2 | 2-3 | 3-6 | ≥ 6 |\n"
+		   "|---|---|---:|---:|---:|---:|---:|\n");
+	for (int row = 0; row < SHORT_ROWS; row++) {
+		fprintf(f, "| %s | series |", what[row]);
+		for (int b = 0; b < SHORT_BINS; b++)
+			fprintf(f, " %zu |", cnt[row][b]);
+		fputc('\n', f);
 		for (int a = 0; a < DETECT_NALGOS; a++) {
 			if (a != DETECT_SEEP && a != DETECT_LBR)
 				continue;
 			fprintf(f, "| | %s |", detect__algo_name((enum detect_algo)a));
-			for (int b = 0; b < 4; b++)
-				fprintf(f, " %.2f |", ratio(leak[neg][a][b], cnt[neg][b]));
+			for (int b = 0; b < SHORT_BINS; b++)
+				fprintf(f, " %.2f |", ratio(leak[row][a][b], cnt[row][b]));
 			fputc('\n', f);
 		}
 	}
+}
+
+/* A detection on a positive SMP that overlaps its label: the window's last
+ * sample, in the raw series' time, at or after the onset. */
+static int found(const struct sample *smp, const struct detect_result *res)
+{
+	return res->leak &&
+	       res->window_end >= smp->s.t[smp->onset < smp->s.n ? smp->onset : smp->s.n - 1];
+}
+
+/* Scores the old short recipe's sample SMP (a non-leak when NEG) for every
+ * detector (or EVAL_ALGO's) into SO, and into its row of the short table
+ * (CNT, LEAK). */
+static int short_old(const struct sample *smp, int neg, struct short_old *so, size_t *cnt,
+		     size_t leak[DETECT_NALGOS][SHORT_BINS])
+{
+	const char *only = getenv("EVAL_ALGO");
+	int b = short_bin(smp->rise_snr);
+
+	so->cnt[neg]++;
+	cnt[b]++;
+	for (int a = 0; a < DETECT_NALGOS; a++) {
+		struct detect_input in = { .raw = &smp->s };
+		struct detect_params p;
+		struct detect_result res;
+
+		if (only && strcmp(only, detect__algo_name((enum detect_algo)a)))
+			continue;
+		detect_params__init_derived(&p);
+		tune_set(&p);
+		if (detect__run(&p, (enum detect_algo)a, &in, &res))
+			return -1;
+		so->hit[neg][a] += neg ? !res.leak : found(smp, &res);
+		leak[a][b] += neg ? res.leak : found(smp, &res);
+	}
+	return 0;
 }
 
 /* HEADING, when given, appends the tables to MD as a section of that name
@@ -665,8 +815,10 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 	size_t nbg = 0, total = 0, stair_cnt[4] = { 0 }, stair_hit[4] = { 0 };
 	/* seep's pattern per kind: right, and series (split by its verdict) */
 	size_t pat_ok[2][NKINDS] = { { 0 } }, pat_n[2][NKINDS] = { { 0 } };
-	/* short kinds by rise / noise: [leak, non-leak][bin], and called a leak */
-	size_t short_cnt[2][4] = { { 0 } }, short_leak[2][DETECT_NALGOS][4] = { { { 0 } } };
+	/* short kinds by rise / variation: [row][bin], and called a leak */
+	size_t short_cnt[SHORT_ROWS][SHORT_BINS] = { { 0 } };
+	size_t short_leak[SHORT_ROWS][DETECT_NALGOS][SHORT_BINS] = { { { 0 } } };
+	struct short_old so = { 0 };
 	FILE *out = NULL;
 	int err;
 
@@ -699,6 +851,18 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 				conf_old[res.pattern]++;
 				series__release(&so.s);
 			}
+			if (k == POS_SHORT || k == NEG_SHORT) {
+				/* the old short recipe, for its columns and rows */
+				struct rng ro = r;
+				int neg = k == NEG_SHORT;
+				struct sample old = { 0 };
+
+				if (make_sample(&bgs[b], neg ? NEG_SHORT_OLD : SHORT_OLD, &ro, &old) ||
+				    short_old(&old, neg, &so, short_cnt[neg ? SHORT_NEG_OLD : SHORT_LEAK_OLD],
+					      short_leak[neg ? SHORT_NEG_OLD : SHORT_LEAK_OLD]))
+					return 1;
+				series__release(&old.s);
+			}
 			if (make_sample(&bgs[b], (enum kind)k, &r, &smp))
 				return 1;
 			total++;
@@ -719,8 +883,7 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 					return 1;
 				sc[a].seconds += now() - t0;
 				/* the window's last sample, in the raw series' time */
-				ok = res.leak && res.window_end >= smp.s.t[smp.onset < smp.s.n ?
-									   smp.onset : smp.s.n - 1];
+				ok = found(&smp, &res);
 				sc[a].cnt[k]++;
 				if (pos) {
 					sc[a].tp += ok;
@@ -738,11 +901,11 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 					pat_ok[res.leak][k] += res.pattern == smp.pattern;
 				}
 				if (k == POS_SHORT || k == NEG_SHORT) {
-					int neg = k == NEG_SHORT, b = smp.rise_snr < 1 ? 0 :
-						smp.rise_snr < 2 ? 1 : smp.rise_snr < 3 ? 2 : 3;
+					int row = k == NEG_SHORT ? SHORT_NEG : SHORT_LEAK;
+					int b = short_bin(smp.rise_snr);
 
-					short_cnt[neg][b] += a == 0;
-					short_leak[neg][a][b] += neg ? res.leak : ok;
+					short_cnt[row][b] += a == DETECT_SEEP;
+					short_leak[row][a][b] += k == NEG_SHORT ? res.leak : ok;
 				}
 				if (a == DETECT_SEEP && k == POS_STAIR) {
 					int b = smp.step_snr < 2 ? 0 : smp.step_snr < 4 ? 1 :
@@ -794,7 +957,7 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 		fprintf(f, "%zu series (%zu backgrounds × %d kinds × %d seeds from %llu), each "
 			   "detector with its defaults\n\n",
 			total, nbg, NKINDS, NSEEDS, (unsigned long long)seed);
-		print_tables(f, sc, conf, conf_old, total);
+		print_tables(f, sc, conf, conf_old, &so, total);
 		fprintf(f, "\nseep's pattern right per kind, by its verdict (share right, and "
 			   "series):\n\n| verdict |");
 		for (int k = 0; k < NKINDS; k++)

@@ -29,6 +29,7 @@ enum {
 	OPT_TRAIN = 256, OPT_TRAIN_FRACTION, OPT_MODEL, OPT_SAVE_MODEL, OPT_LIMIT,
 	OPT_CRITICAL, OPT_MIN_TREND, OPT_MAX_WINDOW, OPT_R2, OPT_RESAMPLE, OPT_SMOOTH,
 	OPT_CPD_Z, OPT_CPD_DIST, OPT_COLUMN, OPT_FORMAT, OPT_PLOT, OPT_SEEP_WINDOW, OPT_EXPLAIN,
+	OPT_SEEP_WANDER,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +49,7 @@ static const struct option long_opts[] = {
 	{ "cpd-z", required_argument, NULL, OPT_CPD_Z },
 	{ "cpd-min-distance", required_argument, NULL, OPT_CPD_DIST },
 	{ "seep-min-window", required_argument, NULL, OPT_SEEP_WINDOW },
+	{ "seep-min-wander", required_argument, NULL, OPT_SEEP_WANDER },
 	{ "column", required_argument, NULL, OPT_COLUMN },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "plot", required_argument, NULL, OPT_PLOT },
@@ -91,6 +93,9 @@ static void usage(FILE *out)
 "      --cpd-z Z              change-point z-score threshold (3)\n"
 "      --cpd-min-distance DUR minimum distance between change points (derived: as --min-trend)\n"
 "      --seep-min-window DUR  seep: shortest trend reported (derived: min(24h, span/3))\n"
+"      --seep-min-wander R    seep: rise >= R times the series' own variation over\n"
+"                             a quarter of the window, its growth taken out\n"
+"                             (3; 0: off)\n"
 "      --explain              the parameters used and the windows seep tried\n"
 "      --column NAME          value column, when the file has a header\n"
 "      --format text|json     report format (text)\n"
@@ -160,6 +165,8 @@ static int on_opt(void *ctx, int c, const char *arg)
 		return cli__real(arg, "--r2", 0, 1, &p->r2_min);
 	case OPT_CPD_Z:
 		return cli__real(arg, "--cpd-z", 0, 1e6, &p->cpd_z);
+	case OPT_SEEP_WANDER:
+		return cli__real(arg, "--seep-min-wander", 0, 1e6, &p->seep_min_wander);
 	case OPT_FORMAT:
 		if (cli__name(arg, "--format", formats, 2, &f))
 			return -EINVAL;
@@ -236,6 +243,8 @@ static json_t *explain_json(const struct detect_explain *ex)
 	json_object_set_new(par, "seep_min_snr", json_real(p->seep_min_snr));
 	json_object_set_new(par, "seep_r2_min", json_real(p->seep_r2_min));
 	json_object_set_new(par, "seep_new_high_sd", json_real(p->seep_new_high_sd));
+	json_object_set_new(par, "seep_min_wander", json_real(p->seep_min_wander));
+	json_object_set_new(par, "seep_wander_lag", json_real(p->seep_wander_lag));
 	json_object_set_new(par, "seep_tooth_r2", json_real(p->seep_tooth_r2));
 	json_object_set_new(par, "seep_long_tooth_s",
 			    json_real(DETECT_LONG_TOOTH * p->seep_min_window_s));
@@ -257,10 +266,11 @@ static json_t *explain_json(const struct detect_explain *ex)
 	for (size_t i = 0; i < ex->ncand; i++) {
 		const struct detect_candidate *c = &ex->cand[i];
 
-		json_array_append_new(cand, json_pack("{s:f,s:f,s:o,s:o,s:f,s:f,s:s}",
+		json_array_append_new(cand, json_pack("{s:f,s:f,s:o,s:o,s:f,s:f,s:o,s:s}",
 			"start", c->start, "end", c->end,
 			"slope_per_hour", num_or_null(c->slope_per_hour), "r2", num_or_null(c->r2),
 			"rise", c->rise, "residual_sd", c->residual_sd,
+			"wander", num_or_null(c->wander),
 			"verdict", c->failed == SEEP_PASSED ? "accepted" :
 				   seep_window__test_name(c->failed)));
 	}
@@ -289,6 +299,9 @@ static void print_explain(const struct detect_explain *ex)
 	printf("  horizon C %.4gs, rise >= %.3g residual sd, R2 >= %.2f; windows under the "
 	       "seep min window end %.3g residual sd above all before them\n", p->critical_s,
 	       p->seep_min_snr, p->seep_r2_min, p->seep_new_high_sd);
+	printf("  clear: rise >= %.3g times the series' own variation over %.3g of the "
+	       "window (its growth taken out)%s\n", p->seep_min_wander, p->seep_wander_lag,
+	       p->seep_min_wander > 0 ? "" : ": off");
 	printf("  restarts added back: %zu; windows tried: %zu; rejected by", ex->restarts,
 	       ex->tried);
 	for (int t = SEEP_FITS; t <= SEEP_NTESTS; t++)
@@ -301,9 +314,11 @@ static void print_explain(const struct detect_explain *ex)
 		fmt_duration(c->end - c->start, d, sizeof(d));
 		snprintf(b, sizeof(b), "%s", c->failed == SEEP_PASSED ? "ACCEPTED" :
 			 seep_window__test_name(c->failed));
-		printf("  window %s +%-8s slope %+.4g/h R2 %.3f rise %.4g sd %.3g: %s\n", a, d,
-		       c->slope_per_hour, c->r2, c->rise, c->residual_sd,
-		       c->failed == SEEP_PASSED ? "accepted" : b);
+		printf("  window %s +%-8s slope %+.4g/h R2 %.3f rise %.4g sd %.3g", a, d,
+		       c->slope_per_hour, c->r2, c->rise, c->residual_sd);
+		if (isfinite(c->wander))
+			printf(" wander %.3g", c->wander);
+		printf(": %s\n", c->failed == SEEP_PASSED ? "accepted" : b);
 	}
 }
 

@@ -394,8 +394,9 @@ static int _seep_desaw(const struct detect_params *p, const struct series *s, do
 	return 0;
 }
 
-static void _explain_add(struct detect_explain *ex, const struct series *s,
-			 const struct seep_window *w, enum seep_test failed)
+static void _explain_add(const struct detect_params *p, struct detect_explain *ex,
+			 const struct series *s, const struct seep_window *w,
+			 enum seep_test failed, double *scratch)
 {
 	struct detect_candidate *c;
 
@@ -408,12 +409,15 @@ static void _explain_add(struct detect_explain *ex, const struct series *s,
 	c->r2 = w->line.r2;
 	c->rise = w->line.slope * (double)(w->n - w->from - 1);
 	c->residual_sd = seep_window__residual_sd(w);
+	c->wander = (failed == SEEP_PASSED || failed == SEEP_CLEAR) && p->seep_min_wander > 0 ?
+		    seep_window__wander(w, p->seep_wander_lag, scratch) : NAN;
 	c->failed = failed;
 }
 
 static enum seep_test _seep_try(const struct detect_params *p, const struct linfit *lf,
 				const struct series *s, double offset_now, size_t w,
-				const double *hist_max, struct seep_window *win, double *tt)
+				const double *hist_max, struct seep_window *win, double *tt,
+				const double *off, double *scratch)
 {
 	size_t n = s->n;
 	enum seep_test t;
@@ -424,6 +428,12 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 	if (hist_max && !seep_window__new_high(p, win, hist_max[n - w], hist_max[n + n - w]))
 		return SEEP_NEW_HIGH;
 	t = seep_window__first_failure(p, win, tt);
+	/* the O(n) test last, on a window that passed all the others; a
+	 * window with restarts added back inside has the teeth for its proof
+	 * (and the seams of the adding back in its variation) */
+	if (t == SEEP_PASSED && !(off[n - 1] > off[n - w]) &&
+	    !seep_window__clear(p, win, scratch))
+		t = SEEP_CLEAR;
 	return t;
 }
 
@@ -432,19 +442,20 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 static bool _seep_scan_from(const struct detect_params *p, const struct linfit *lf,
 			    const struct series *s, double offset_now, size_t w0, size_t wmin,
 			    size_t wshort, const double *hist_max, struct seep_window *best,
-			    double *tt, struct detect_explain *ex)
+			    double *tt, const double *off, double *scratch,
+			    struct detect_explain *ex)
 {
 	size_t next = SIZE_MAX;
 
 	for (size_t w = w0; w >= wshort && w >= 2; w--) {
 		enum seep_test t = _seep_try(p, lf, s, offset_now, w, w < wmin ? hist_max : NULL,
-					     best, tt);
+					     best, tt, off, scratch);
 
 		if (ex) {
 			ex->tried++;
 			ex->rejected[t]++;
 			if (t == SEEP_PASSED || w <= next) {
-				_explain_add(ex, s, best, t);
+				_explain_add(p, ex, s, best, t, scratch);
 				next = (size_t)((double)w / 1.25);
 			}
 		}
@@ -467,18 +478,20 @@ static bool _seep_scan_from(const struct detect_params *p, const struct linfit *
 static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
 		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
 		       size_t wshort, const double *hist_max, struct seep_window *best,
-		       double *tt, struct detect_explain *ex)
+		       double *tt, const double *off, double *scratch,
+		       struct detect_explain *ex)
 {
 	size_t n = s->n, w0 = n < wmax ? n : wmax;
 	struct detect_params rising = *p;
 
-	if (_seep_scan_from(p, lf, s, offset_now, w0, wmin, wshort, hist_max, best, tt, ex))
+	if (_seep_scan_from(p, lf, s, offset_now, w0, wmin, wshort, hist_max, best, tt, off,
+			    scratch, ex))
 		return true;
 	if (wmin <= wshort)
 		return false;
 	rising.seep_recent_frac = 0;
 	return _seep_scan_from(&rising, lf, s, offset_now, w0 < wmin ? w0 : wmin - 1, wmin,
-			       wshort, hist_max, best, tt, ex);
+			       wshort, hist_max, best, tt, off, scratch, ex);
 }
 
 /* Restarts inside [from, to): OFF rises over each restart's descent, so a
@@ -582,7 +595,8 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 		goto cleanup;
 	/* for the short windows: the highest level before each sample, then
 	 * the highest from each sample to the end */
-	hist = malloc(2 * n * sizeof(*hist));
+	/* and after them, seep_window__clear's scratch */
+	hist = malloc(3 * n * sizeof(*hist));
 	if (!hist) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -593,7 +607,8 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 	hist[n + n - 1] = u[n - 1];
 	for (size_t i = n - 1; i-- > 0;)
 		hist[n + i] = fmax(hist[n + i + 1], u[i]);
-	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, wshort, hist, &best, &tt, ex))
+	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, wshort, hist, &best, &tt, off,
+		       hist + 2 * n, ex))
 		_seep_report(p, s, &best, tt, off, best.n - best.from < wmin ? wshort : wmin, r);
 cleanup:
 	linfit__release(&lf);

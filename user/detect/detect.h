@@ -88,6 +88,7 @@ struct detect_candidate {
 	double start, end;		/* epoch seconds of its first and last sample */
 	double slope_per_hour, r2;
 	double rise, residual_sd;	/* series unit */
+	double wander;			/* test 8's variation; NAN when it did not run */
 	enum seep_test failed;		/* SEEP_PASSED when accepted */
 };
 

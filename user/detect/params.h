@@ -60,6 +60,9 @@ struct detect_params {
 	double seep_step_ratio;	/* one level shift must fit worse than the line by this */
 	double seep_new_high_sd;/* a window under seep_min_window_s ends this many
 				 * residual sds above all before it */
+	double seep_min_wander;	/* rise >= this many of the series' own variation at
+				 * the window's scale (3; 0: not tested) */
+	double seep_wander_lag;	/* that variation's lag, a share of the window (0.25) */
 	unsigned derive;	/* DETECT_DERIVE_* bits: derived from the series */
 };
 

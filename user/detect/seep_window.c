@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 
+#include "detect/robust.h"
 #include "detect/seep_window.h"
 
 #define RECENT_MIN 8			/* samples in the recent part, at least */
@@ -154,6 +155,49 @@ bool seep_window__no_level_shift(const struct detect_params *p, const struct see
 	return !(_step_ratio(w->lf, w->from, w->n, part) < p->seep_step_ratio);
 }
 
+double seep_window__wander(const struct seep_window *w, double share, double *scratch)
+{
+	const struct linfit *lf = w->lf;
+	size_t lag = (size_t)llround(share * (double)(w->n - w->from)), k = 0;
+	double s1 = 0, s2 = 0, rms, mad;
+
+	lag = lag ? lag : 1;
+	/* y_i from the prefix sums (less linfit's reference, which the
+	 * differences cancel), the window's growth taken out: its line in
+	 * it, its start level before it */
+	for (size_t i = 0; i < w->n; i++) {
+		double x = i < w->from ? 0 : (double)(i - w->from);
+
+		scratch[i] = lf->sy[i + 1] - lf->sy[i] - w->line.slope * x;
+	}
+	for (size_t i = 0; i + lag < w->n; i++, k++) {
+		double d = scratch[i + lag] - scratch[i];
+
+		s1 += d;
+		s2 += d * d;
+	}
+	if (k < 3)
+		return 0;
+	s1 /= (double)k;
+	rms = sqrt(fmax(0, s2 / (double)k - s1 * s1));
+	mad = robust__diff_noise(scratch, w->n, lag, NULL);
+	/* the smaller of the two: the robust sd ignores the few large
+	 * differences of a drop (a restart the desawing missed) and
+	 * overstates a daily cycle's (their arcsine spread puts most
+	 * differences near its extremes), the RMS the other way round */
+	return fmin(rms, mad);
+}
+
+bool seep_window__clear(const struct detect_params *p, const struct seep_window *w,
+			double *scratch)
+{
+	double rise = w->line.slope * (double)(w->n - w->from - 1);
+
+	if (!(p->seep_min_wander > 0))
+		return true;
+	return !(rise < p->seep_min_wander * seep_window__wander(w, p->seep_wander_lag, scratch));
+}
+
 bool seep_window__new_high(const struct detect_params *p, const struct seep_window *w,
 			   double hist_max, double reached)
 {
@@ -168,7 +212,7 @@ static const char *const test_names[SEEP_NTESTS + 1] = {
 	[SEEP_PASSED] = "passed", [SEEP_FITS] = "fits", [SEEP_RISES] = "rises",
 	[SEEP_REACHES] = "reaches", [SEEP_PERSISTS] = "persists",
 	[SEEP_STILL_GROWING] = "still_growing", [SEEP_NO_LEVEL_SHIFT] = "no_level_shift",
-	[SEEP_NEW_HIGH] = "new_high",
+	[SEEP_NEW_HIGH] = "new_high", [SEEP_CLEAR] = "clear",
 };
 
 const char *seep_window__test_name(enum seep_test t)

@@ -31,9 +31,19 @@
  * and when none of them passes either, detect__seep tries them once more
  * with seep_recent_frac 0: test 5 then asks only that the recent quarter
  * and the tail rise (a late leak riding a daily cycle's falling hours).
+ * A window that passes is last put to one more test, O(n), that detect__seep
+ * runs itself (it needs scratch memory):
+ *   8. clear          the rise is at least seep_min_wander times the series'
+ *                     own variation at seep_wander_lag of the window's
+ *                     length, the window's growth taken out
+ *                     (seep_window__clear): a rise inside the background's
+ *                     wander at the leak's own time scale is no leak (short
+ *                     series of a few hours at seconds resolution wander by
+ *                     that much); seep_min_wander 0 turns it off
  *
- * Pure computation over the caller's prefix sums: no allocation, no
- * ownership; the window borrows LF, which must outlive it.
+ * Pure computation over the caller's prefix sums: no allocation (but
+ * robust__diff_noise's in seep_window__wander), no ownership; the window
+ * borrows LF, which must outlive it.
  */
 #ifndef SEEP_SEEP_WINDOW_H
 #define SEEP_SEEP_WINDOW_H
@@ -62,7 +72,8 @@ enum seep_test {
 	SEEP_PASSED, SEEP_FITS, SEEP_RISES, SEEP_REACHES, SEEP_PERSISTS, SEEP_STILL_GROWING,
 	SEEP_NO_LEVEL_SHIFT,
 	SEEP_NEW_HIGH,		/* only for windows shorter than seep_min_window_s */
-	SEEP_NTESTS = SEEP_NEW_HIGH
+	SEEP_CLEAR,		/* last: the rise over the series' own wander */
+	SEEP_NTESTS = SEEP_CLEAR
 };
 const char *seep_window__test_name(enum seep_test t);
 
@@ -88,6 +99,22 @@ bool seep_window__no_level_shift(const struct detect_params *p, const struct see
  * leak that took off late does. */
 bool seep_window__new_high(const struct detect_params *p, const struct seep_window *w,
 			   double hist_max, double reached);
+
+/* The series' own variation at SHARE of the window's length: the spread
+ * of the differences over that many samples (at least 1) of the series up
+ * to the window's end with the window's growth taken out (its line in it,
+ * its start level before it), so that wander of the background counts and
+ * the leak does not. The spread is the smaller of the robust sd and the
+ * RMS about the mean (0 under 3 pairs). SCRATCH holds w->n doubles. */
+double seep_window__wander(const struct seep_window *w, double share, double *scratch);
+
+/* Test 8, run last (O(n), on a window that passed the others): the line's
+ * rise over the window is at least seep_min_wander times the series' own
+ * variation at seep_wander_lag of the window's length (seep_window__wander);
+ * true when seep_min_wander is 0. A rise inside the background's wander at
+ * the leak's own time scale is not clearly a leak. */
+bool seep_window__clear(const struct detect_params *p, const struct seep_window *w,
+			double *scratch);
 
 /* The first test the window fails, SEEP_PASSED when it passes all six;
  * *TO_THRESHOLD as for seep_window__reaches (set only once test 3 ran). */

@@ -340,3 +340,79 @@ Test(seep_window, params_samples_rounds_seconds_to_samples)
 	cr_assert_eq(detect_params__samples(0, STEP), 0);
 	cr_assert_eq(detect_params__samples(-3600, STEP), 0);
 }
+
+/* Test 8 (clear): the series' own variation takes the window's growth out,
+ * so a leak's ramp does not count as wander, and a rise inside the
+ * background's wander at half the window's length is no leak. */
+Test(seep_window, wander_takes_the_growth_out)
+{
+	struct seep_window w;
+	double scratch[N];
+
+	/* flat, then a clean ramp from the window's start: no wander at all */
+	p.seep_min_wander = 3;
+	for (size_t i = 0; i < N; i++)
+		y[i] = i < 200 ? 5 : 5 + 0.1 * (double)(i - 200);
+	window(&w, 200, 0);
+	cr_assert_float_eq(seep_window__wander(&w, 0.5, scratch), 0, 1e-9);
+	cr_assert(seep_window__clear(&p, &w, scratch));
+	/* a square wave of amplitude 1 and period 100 moves by 2 over a
+	 * 50-sample lag half the time and by 0 the other half: the ramp on
+	 * top of it changes nothing */
+	for (size_t i = 0; i < N; i++)
+		y[i] = ((i / 50) % 2 ? 1 : -1) + (i < 200 ? 0 : 0.1 * (double)(i - 200));
+	window(&w, 200, 0);
+	{
+		double with_ramp = seep_window__wander(&w, 0.25, scratch);
+
+		for (size_t i = 0; i < N; i++)
+			y[i] = (i / 50) % 2 ? 1 : -1;
+		window(&w, 200, 0);
+		cr_assert_float_eq(seep_window__wander(&w, 0.25, scratch), with_ramp, 1e-9);
+		cr_assert_gt(with_ramp, 0.5);
+	}
+}
+
+/* A random walk of steps up to ±0.5 for the background, and a ramp of SLOPE
+ * per sample on [200, N). */
+static void wandering(double slope)
+{
+	double x = 0;
+
+	for (size_t i = 0; i < N; i++) {
+		x += noise(i, 0.5);
+		y[i] = 50 + x + (i < 200 ? 0 : slope * (double)(i - 200));
+	}
+}
+
+Test(seep_window, clear_needs_a_rise_well_above_the_wander)
+{
+	struct seep_window w;
+	double scratch[N], wander, own, rise;
+
+	/* the background alone: its variation over 50 samples, and its own
+	 * line's rise over the window; the test at 3 */
+	p.seep_min_wander = 3;
+	wandering(0);
+	window(&w, 200, 0);
+	wander = seep_window__wander(&w, p.seep_wander_lag, scratch);
+	own = w.line.slope * (N - 200 - 1);
+	cr_assert_gt(wander, 1, "wander %g", wander);
+	/* a leak that lifts the window's rise to 1.5 wanders is inside it */
+	wandering((1.5 * wander - own) / (N - 200 - 1));
+	window(&w, 200, 0);
+	rise = w.line.slope * (N - 200 - 1);
+	cr_assert_float_eq(rise, 1.5 * wander, 1e-6);
+	cr_assert_float_eq(seep_window__wander(&w, p.seep_wander_lag, scratch), wander, 1e-9);
+	cr_assert_not(seep_window__clear(&p, &w, scratch));
+	/* the option moves the bar: at 1 it passes, at 0 the test is off */
+	p.seep_min_wander = 1;
+	cr_assert(seep_window__clear(&p, &w, scratch));
+	p.seep_min_wander = 0;
+	cr_assert(seep_window__clear(&p, &w, scratch));
+	/* at 3, a leak of 4 wanders is clear */
+	p.seep_min_wander = 3;
+	wandering((4 * wander - own) / (N - 200 - 1));
+	window(&w, 200, 0);
+	cr_assert(seep_window__clear(&p, &w, scratch));
+}
