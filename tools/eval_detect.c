@@ -55,23 +55,27 @@ enum kind {
 	/* not scored: the stair recipe before steps were sized to the noise,
 	 * kept as a row of the pattern table (drawn from the same generator
 	 * state as `stair`, so the row is the old one) */
-	STAIR_OLD = NKINDS
+	STAIR_OLD = NKINDS,
+	/* the same for the plateau recipe before steps were sized to the
+	 * noise */
+	PLATEAU_OLD
 };
 #define NPOS (POS_SHORT + 1)
 
-static const char *const kind_names[NKINDS + 1] = {
+static const char *const kind_names[PLATEAU_OLD + 1] = {
 	"linear", "late", "saw0", "saw1", "sawmany", "sawlate", "stair", "short",
-	"real", "shifted", "bounded", "plateau", "spike", "short", "stair-old",
+	"real", "shifted", "bounded", "plateau", "spike", "short", "stair-old", "plateau-old",
 };
 
 /* The pattern each kind should be given (its growth, by construction). */
-static const enum detect_pattern kind_pattern[NKINDS + 1] = {
+static const enum detect_pattern kind_pattern[PLATEAU_OLD + 1] = {
 	[POS_LINEAR] = PATTERN_STEADY, [POS_LATE] = PATTERN_STEADY, [POS_SAW0] = PATTERN_STEADY,
 	[POS_SAW1] = PATTERN_SAWTOOTH, [POS_SAWN] = PATTERN_SAWTOOTH,
 	[POS_SAWLATE] = PATTERN_SAWTOOTH, [POS_STAIR] = PATTERN_STAIR,
 	[POS_SHORT] = PATTERN_STEADY, [NEG_REAL] = PATTERN_NONE, [NEG_SHIFTED] = PATTERN_NONE,
 	[NEG_BOUNDED] = PATTERN_PLATEAU, [NEG_PLATEAU] = PATTERN_PLATEAU,
 	[NEG_SPIKE] = PATTERN_SPIKE, [NEG_SHORT] = PATTERN_NONE, [STAIR_OLD] = PATTERN_STAIR,
+	[PLATEAU_OLD] = PATTERN_PLATEAU,
 };
 
 /* A background: the real series averaged to 5 minutes, and SHORT_HOURS of
@@ -366,10 +370,18 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 			 level, sigma, h, dur / hour, start / (double)n);
 		break;
 	}
-	case NEG_PLATEAU: {
+	case NEG_PLATEAU:
+	case PLATEAU_OLD: {
 		double at = uni(r, 0.3, 0.85), h = uni(r, 5, 20);
+		size_t a = (size_t)(at * (double)n);
 
-		for (size_t i = (size_t)(at * (double)n); i < n; i++)
+		/* a plateau by its definition is a level shift above the noise:
+		 * the step is at least 4 noise sds (the series before it over an
+		 * hour, as for the stair; [4, 6] sds when the drawn step is
+		 * smaller). The old recipe's steps were drawn whatever the noise */
+		if (kind == NEG_PLATEAU && h < 4 * hour_noise(v, a))
+			h = 4 * hour_noise(v, a) * uni(r, 1, 1.5);
+		for (size_t i = a; i < n; i++)
 			v[i] += h;
 		snprintf(out->recipe, sizeof(out->recipe),
 			 "level %.1f noise %.1f step %.1f at %.2f", level, sigma, h, at);
@@ -510,7 +522,8 @@ static double ratio(size_t a, size_t b)
  * backgrounds' own shape was (background_pattern), and steady over the
  * leaks seep detected only. */
 struct conf_extra {
-	size_t stair_old[PATTERN_NPATTERNS], none_old[PATTERN_NPATTERNS];
+	size_t stair_old[PATTERN_NPATTERNS], plateau_old[PATTERN_NPATTERNS];
+	size_t none_old[PATTERN_NPATTERNS];
 	size_t steady_found[PATTERN_NPATTERNS];
 };
 
@@ -592,6 +605,9 @@ static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_
 			print_extra_row(f, "steady, leaks seep detected only", x->steady_found, t);
 		if (t == PATTERN_STAIR)
 			print_extra_row(f, "stair (old recipe: steps below the noise)", x->stair_old, t);
+		if (t == PATTERN_PLATEAU)
+			print_extra_row(f, "plateau (old recipe: `plateau` steps whatever the noise)",
+					x->plateau_old, t);
 		if (t == PATTERN_NONE)
 			print_extra_row(f, "none (old label: every real and shifted background)",
 					x->none_old, t);
@@ -631,7 +647,10 @@ static const char recipe_md[] =
 "- `shifted`: the moved series only.\n"
 "- `bounded`: saturating growth h·(1 − e^(−3t/d)), h in [10, 30], d in [6, 24] h,\n"
 "  levelled off at least 24 h before the end.\n"
-"- `plateau`: one step of [5, 20] points at [0.3, 0.85], flat after.\n"
+"- `plateau`: one step of [5, 20] points at [0.3, 0.85], flat after; a step is\n"
+"  at least 4 noise sds (the robust sd of the hourly differences before it, over\n"
+"  √2; [4, 6] sds when the drawn step is smaller). The old recipe (steps\n"
+"  whatever the noise) keeps its row in the pattern table, from the same draws.\n"
 "- `spike`: +[10, 30] points for 10 min to 3 h at [0.3, 0.95], then back.\n"
 "- `short`: 2-6 h at 10 s, moved, no leak.\n\n"
 "Patterns built in: `linear`, `late`, `saw0` and `short` leaks are steady;\n"
@@ -732,21 +751,25 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 			struct sample smp = { 0 };
 			int pos = k < NPOS;
 
-			if (k == POS_STAIR) {
-				/* the old stair recipe, for its row of the pattern table */
+			if (k == POS_STAIR || k == NEG_PLATEAU) {
+				/* the old stair and plateau recipes, for their rows of
+				 * the pattern table */
 				struct rng ro = r;
 				struct sample so = { 0 };
 				struct detect_input in = { .raw = &so.s };
 				struct detect_params p;
 				struct detect_result res;
 
-				if (make_sample(&bgs[b], STAIR_OLD, &ro, &so))
+				if (make_sample(&bgs[b], k == POS_STAIR ? STAIR_OLD : PLATEAU_OLD, &ro, &so))
 					return 1;
 				detect_params__init_derived(&p);
 				tune_set(&p);
 				if (detect__run(&p, DETECT_SEEP, &in, &res))
 					return 1;
-				cx.stair_old[res.pattern]++;
+				if (k == POS_STAIR)
+					cx.stair_old[res.pattern]++;
+				else
+					cx.plateau_old[res.pattern]++;
 				series__release(&so.s);
 			}
 			if (make_sample(&bgs[b], (enum kind)k, &r, &smp))
@@ -1269,12 +1292,14 @@ static int sample(const char *dir, const char *kind, size_t bg, uint64_t seed)
 	if (!strcmp(kind, "short-"))
 		k = NEG_SHORT;
 	/* "stair-old": the old stair recipe, from the stair's draws */
-	if (k == NKINDS && strcmp(kind, kind_names[STAIR_OLD]))
+	if (k == NKINDS && !strcmp(kind, kind_names[PLATEAU_OLD]))
+		k = PLATEAU_OLD;
+	else if (k == NKINDS && strcmp(kind, kind_names[STAIR_OLD]))
 		return 2;
 	if (load_backgrounds(dir, &bgs, &names, &nbg) || bg >= nbg)
 		return 2;
 	{
-		size_t kr = k == STAIR_OLD ? POS_STAIR : (size_t)k;
+		size_t kr = k == STAIR_OLD ? POS_STAIR : k == PLATEAU_OLD ? NEG_PLATEAU : (size_t)k;
 		struct rng r = { seed ^ (0x100000001b3ULL * (bg * NKINDS + kr + 1)) };
 
 		if (make_sample(&bgs[bg], (enum kind)k, &r, &smp))
