@@ -12,7 +12,8 @@
  *   that grow between them (_teeth_grow), or one the series grew into and
  *   grows again after (_one_restart);
  * - spike: one short excursion far above its base that is back by the end
- *   (_is_spike, _is_local_spike; classify__spike is the same judgement at
+ *   and stands above the rest of the window (_is_spike,
+ *   _is_local_spike; classify__spike is the same judgement at
  *   full resolution, which detect__run adds when no leak was found);
  * - then the window is cut into flat runs (_segment, _merge_small) and
  *   each shift between runs is measured by its own jump (_jump): a plateau
@@ -177,17 +178,28 @@ static void _line_sse(const double *v, size_t from, size_t to, double *sse, doub
 /* A spike: a short excursion (under a tenth of the samples) above the
  * median MED by E = HI - MED, much more than the series goes below it
  * (LO10, its 10th percentile) and than its noise SIGMA, with little net
- * RISE, back below MED + E/2 by the end. */
+ * RISE, back below MED + E/2 by the end; the samples above MED + E/2 are
+ * one excursion: four fifths of them in the run around the highest (gaps
+ * of at most 3 samples), which does not start the window. */
 static bool _is_spike(const double *v, size_t from, size_t to, double hi, double med,
 		      double lo10, double sigma, double rise)
 {
-	size_t n = to - from, above = 0;
-	double e = hi - med;
+	size_t n = to - from, above = 0, inside = 0, k = from, a, b, gap;
+	double e = hi - med, half = med + 0.5 * e;
 
-	for (size_t i = from; i < to; i++)
-		above += v[i] > med + 0.5 * e;
-	return e > 1.5 * (med - lo10) && e > 6 * sigma && above * 10 < n && fabs(rise) < 0.3 * e &&
-	       v[to - 1] < med + 0.5 * e;
+	for (size_t i = from; i < to; i++) {
+		above += v[i] > half;
+		if (v[i] > v[k])
+			k = i;
+	}
+	for (a = k, gap = 0; a > from && gap <= 3; a--)
+		gap = v[a - 1] > half ? 0 : gap + 1;
+	for (b = k, gap = 0; b + 1 < to && gap <= 3; b++)
+		gap = v[b + 1] > half ? 0 : gap + 1;
+	for (size_t i = a; i <= b; i++)
+		inside += v[i] > half;
+	return e > 1.5 * (med - lo10) && e > 6 * sigma && above * 10 < n && 5 * inside >= 4 * above &&
+	       v[from] <= half && fabs(rise) < 0.3 * e && v[to - 1] < half;
 }
 
 /* The excursions of V[from, to) above its local base, a running median
@@ -248,8 +260,10 @@ static bool _excursion(const double *v, size_t from, size_t to, struct excursion
 
 /* A spike against the local base (_excursion): the samples above base +
  * E/2 form one run under a tenth of the samples that ends before the
- * window does, E above 6 · SIGMA and 4 robust sds of the excursions, and
- * the level after the run back within 0.3 · E of the level before it. */
+ * window does, whose peak is the window's highest (an excursion from a
+ * trough that stays under the level the series holds elsewhere is no
+ * spike), E above 6 · SIGMA and 4 robust sds of the excursions, and the
+ * level after the run back within 0.3 · E of the level before it. */
 static bool _is_local_spike(const double *v, size_t from, size_t to, double sigma)
 {
 	size_t n = to - from, a, b, len;
@@ -279,6 +293,18 @@ static bool _is_local_spike(const double *v, size_t from, size_t to, double sigm
 	for (size_t i = 0; i < n; i++)
 		r[i] = fabs(r[i]);
 	sd = 1.4826 * robust__median(r, n);
+	{
+		double top = -INFINITY, rest = -INFINITY;
+
+		for (size_t i = 0; i < n; i++) {
+			if (i >= a && i < b)
+				top = fmax(top, v[from + i]);
+			else
+				rest = fmax(rest, v[from + i]);
+		}
+		if (top < rest)
+			goto cleanup;	/* the series stands higher elsewhere */
+	}
 	spike = e > 6 * sigma && e > 4 * sd && fabs(after - before) < 0.3 * e;
 cleanup:
 	free(r);

@@ -404,3 +404,70 @@ Test(classify, one_restart_before_the_window_is_a_sawtooth)
 	cr_expect_geq(r.restarts, 1);
 	series__release(&s);
 }
+
+/* A spike stands above the rest of its window: a short excursion from the
+ * trough of a slow swing of ±10, whose peak stays under the swing's crest,
+ * is no spike (the series stands higher elsewhere); the same excursion
+ * above the crest is one. */
+Test(classify, spike_stands_above_the_rest)
+{
+	struct series s;
+	uint64_t st = 13;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (int tall = 0; tall < 2; tall++) {
+		struct classify_why why;
+		enum detect_pattern got;
+
+		for (size_t i = 0; i < N; i++) {
+			double x = (double)i, y = 60 + 10 * sin(2 * M_PI * x / N);
+
+			if (i >= 430 && i < 435)
+				y += tall ? 25 : 9;	/* from 50: to 59, or to 75 */
+			s.t[i] = 1.3e9 + x * STEP;
+			s.v[i] = y + 0.2 * gauss(&st);
+		}
+		got = classify__window(s.v, 0, s.n, NULL, &why);
+		if (tall)
+			cr_expect_eq(got, PATTERN_SPIKE, "tall: %s (%s)", detect__pattern_name(got),
+				     classify__rule_text(why.rule));
+		else
+			cr_expect_neq(got, PATTERN_SPIKE, "under the crest: spike (%s)",
+				      classify__rule_text(why.rule));
+	}
+	series__release(&s);
+}
+
+/* The samples high above the median are one excursion: a series that
+ * starts high and decays, then bumps up near the end, is two (or none),
+ * not a spike; one excursion in the middle is. */
+Test(classify, spike_is_one_run_above_the_median)
+{
+	struct series s;
+	uint64_t st = 17;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (int one = 0; one < 2; one++) {
+		struct classify_why why;
+		enum detect_pattern got;
+
+		for (size_t i = 0; i < N; i++) {
+			double x = (double)i, y = 50 + 0.2 * gauss(&st);
+
+			if (one)
+				y += i >= 280 && i < 300 ? 12 : 0;
+			else
+				y += 12 * exp(-x / 6) + (i >= 540 && i < 556 ? 9 : 0);
+			s.t[i] = 1.3e9 + x * STEP;
+			s.v[i] = y;
+		}
+		got = classify__window(s.v, 0, s.n, NULL, &why);
+		if (one)
+			cr_expect_eq(got, PATTERN_SPIKE, "one: %s (%s)", detect__pattern_name(got),
+				     classify__rule_text(why.rule));
+		else
+			cr_expect_neq(got, PATTERN_SPIKE, "start and end: spike (%s)",
+				      classify__rule_text(why.rule));
+	}
+	series__release(&s);
+}
