@@ -9,8 +9,9 @@
  * - sawtooth: restarts (_drops): sharp drops from the top of the range to
  *   near the base of the tooth they end, after which the series stays
  *   down, grown back by growth that is not jumps; two or more with teeth
- *   that grow between them (_teeth_grow), or one the series grew into and
- *   grows again after (_one_restart);
+ *   that grow between them, their growth spread over the tooth
+ *   (_teeth_grow, _spread), or one the series grew into and grows again
+ *   after at a similar slope (_one_restart);
  * - spike: one short excursion far above its base that is back by the end
  *   and stands above the rest of the window (_is_spike,
  *   _is_local_spike; classify__spike is the same judgement at
@@ -140,20 +141,31 @@ static size_t _jumps(const double *v, size_t from, size_t to, size_t lag, double
 }
 
 static void _line_sse(const double *v, size_t from, size_t to, double *sse, double *rise);
+static bool _spread(const double *v, size_t a, size_t b);
 
 /* One drop [D0, D1] of DROP in v[from, to) is a restart when the series grew
- * into it (the line before it rises by half the drop at least) and grows
- * again after it (at least 8 samples that rise). */
+ * into it (the line before it rises by half the drop at least, its growth
+ * spread over it: _spread) and grows again after it (at least 8 samples
+ * that rise) at a similar slope: at most 3 times that of the line over as
+ * many samples before the drop (a background's dip that recovers in hours
+ * and a leak that ramps on is no restart). */
 static bool _one_restart(const double *v, size_t from, size_t to, size_t d0, size_t d1,
 			 double drop)
 {
-	double sse, before, after;
+	double sse, before, after, late;
+	size_t b0;
 
 	if (d0 < from + 8 || d1 + 8 >= to)
 		return false;
 	_line_sse(v, from, d0 + 1, &sse, &before);
 	_line_sse(v, d1, to, &sse, &after);
-	return before >= 0.5 * drop && after > 0;
+	if (!(before >= 0.5 * drop && after > 0 && _spread(v, from, d0)))
+		return false;
+	/* growth again at a similar slope: no more than 3 times that of as
+	 * many samples before the drop (a dip recovers in hours) */
+	b0 = d0 + 1 > from + (to - d1) ? d0 + 1 - (to - d1) : from;
+	_line_sse(v, b0, d0 + 1, &sse, &late);
+	return after / (double)(to - d1) <= 3 * fmax(late, 0) / (double)(d0 + 1 - b0);
 }
 
 static void _line_sse(const double *v, size_t from, size_t to, double *sse, double *rise)
@@ -389,6 +401,23 @@ static double _rise(const double *v, size_t from, size_t to)
 	return tail - head;
 }
 
+/* The growth of the tooth v[a, b] is spread over it, as a leak's: the
+ * median of its middle third is below 0.75 of the way from its base v[a]
+ * to its top v[b] (a dip that recovers in hours and then holds its level
+ * reaches the top early). */
+static bool _spread(const double *v, size_t a, size_t b)
+{
+	size_t len = b - a, m0 = a + len / 3, m1 = a + 2 * len / 3;
+	double *tmp, mid;
+
+	if (m1 <= m0 || !(tmp = malloc((m1 - m0) * sizeof(*tmp))))
+		return true;
+	memcpy(tmp, v + m0, (m1 - m0) * sizeof(*tmp));
+	mid = robust__median(tmp, m1 - m0);
+	free(tmp);
+	return mid < v[a] + 0.75 * (v[b] - v[a]);
+}
+
 /* Teeth between the ND drops [AT[k], END[k]] of v[from, to): the line
  * over the samples from one drop's landing to the next drop rises by half
  * that drop at least (growth, not a flat stretch between two dips), for
@@ -405,7 +434,7 @@ static bool _teeth_grow(const double *v, size_t nd, const size_t *at, const size
 		if (at[k] <= end[k - 1] + 2)
 			continue;
 		_line_sse(v, end[k - 1], at[k] + 1, &sse, &rise);
-		good += rise >= 0.5 * (v[at[k]] - v[end[k]]);
+		good += rise >= 0.5 * (v[at[k]] - v[end[k]]) && _spread(v, end[k - 1], at[k]);
 	}
 	return 3 * good >= 2 * (nd - 1);
 }

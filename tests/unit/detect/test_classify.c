@@ -471,3 +471,57 @@ Test(classify, spike_is_one_run_above_the_median)
 	}
 	series__release(&s);
 }
+
+/* A restart is followed by growth at a similar slope: a ramp whose
+ * background drops by 20 and recovers in 12 hours, 4 times as fast as the
+ * ramp grows, then ramps on, is steady, not a sawtooth with one restart. */
+Test(classify, dip_recovering_fast_in_a_ramp_is_no_restart)
+{
+	struct series s;
+	size_t restarts = 99;
+	uint64_t st = 19;
+	enum detect_pattern got;
+	struct classify_why why;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (size_t i = 0; i < N; i++) {
+		double x = (double)i, ramp = 40 + 30 * x / N, d = 62.4 - 41;
+
+		s.t[i] = 1.3e9 + x * STEP;
+		s.v[i] = ramp - (i >= 430 ? d * fmax(0, 1 - (x - 430) / 144) : 0) +
+			 0.2 * gauss(&st);
+	}
+	got = classify__window(s.v, 0, s.n, &restarts, &why);
+	cr_expect_neq(got, PATTERN_SAWTOOTH, "sawtooth (%zu restarts)", restarts);
+	cr_expect_eq(restarts, 0);
+	cr_expect_eq(got, PATTERN_STEADY, "got %s (%s)", detect__pattern_name(got),
+		     classify__rule_text(why.rule));
+	series__release(&s);
+}
+
+/* A tooth's growth is spread over it: a level of 60 that drops to 40 twice
+ * and recovers each time within 13 hours, then holds for 17, has no
+ * teeth. */
+Test(classify, dips_that_recover_and_hold_are_no_teeth)
+{
+	struct series s;
+	size_t restarts = 99;
+	uint64_t st = 23;
+	enum detect_pattern got;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (size_t i = 0; i < N; i++) {
+		double x = (double)i, y = 60;
+
+		if (i >= 400)
+			y -= 20 * fmax(0, 1 - (x - 400) / 160);
+		else if (i >= 40)
+			y -= 20 * fmax(0, 1 - (x - 40) / 160);
+		s.t[i] = 1.3e9 + x * STEP;
+		s.v[i] = y + 0.2 * gauss(&st);
+	}
+	got = classify__window(s.v, 0, s.n, &restarts, NULL);
+	cr_expect_neq(got, PATTERN_SAWTOOTH, "sawtooth (%zu restarts)", restarts);
+	cr_expect_eq(restarts, 0);
+	series__release(&s);
+}
