@@ -329,10 +329,12 @@ cleanup:
  * neighbourhood: the samples above half its height form one run of at
  * most a tenth of the window that starts and ends inside it; within three
  * run lengths (and 12 samples) either side nothing else reaches half its
- * height, and nowhere else 0.8 of it; the level after (the median of the
- * neighbourhood after it) is within 0.3 of it of the level before; it
- * stands 6 noise sds (lag-1, the whole window) above the base, and 3
- * robust sds of the residuals of the neighbourhood and of the window. */
+ * height, and nowhere else 0.8 of it; its peak is the window's highest;
+ * the level after (the median of the neighbourhood after it) is no more
+ * than 0.3 of it above the level before (a background that falls right
+ * after does not keep it up); it stands 6 noise sds (lag-1, the whole
+ * window) above the base, and 3 robust sds of the residuals of the
+ * window and of the quieter side of the neighbourhood. */
 bool classify__spike(const double *f, size_t from, size_t to, struct classify_why *why)
 {
 	size_t n = to - from, a, b, len;
@@ -363,9 +365,10 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 			goto cleanup;	/* a second excursion as large: not one spike */
 		tmp[m++] = fabs(r[i]);
 	}
-	if (m < 4)
+	if (m < 4 || a - na < 2 || nb - b < 2)
 		goto cleanup;
-	sd_near = 1.4826 * robust__median(tmp, m);
+	/* the quieter side's: a level that falls after the spike is no noise */
+	sd_near = 1.4826 * fmin(robust__median(tmp, a - na), robust__median(tmp + (a - na), m - (a - na)));
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = fabs(r[i]);
 	sd_all = 1.4826 * robust__median(tmp, n);
@@ -378,7 +381,19 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 	after = robust__median(tmp, nb - b);
 	if (why)
 		why->spike = sig > 0 ? e / sig : INFINITY;
-	spike = e > 6 * sig && e > 3 * sd_near && e > 3 * sd_all && fabs(after - before) < 0.3 * e;
+	{
+		double top = -INFINITY, rest = -INFINITY;
+
+		for (size_t i = 0; i < n; i++) {
+			if (i >= a && i < b)
+				top = fmax(top, f[from + i]);
+			else
+				rest = fmax(rest, f[from + i]);
+		}
+		if (top < rest)
+			goto cleanup;	/* the series stands higher elsewhere */
+	}
+	spike = e > 6 * sig && e > 3 * sd_near && e > 3 * sd_all && after - before < 0.3 * e;
 cleanup:
 	free(r);
 	free(tmp);
