@@ -20,8 +20,9 @@
  *   each shift between runs is measured by its own jump (_jump): a plateau
  *   when one sharp rise of 6 noise sds stays with no sharp fall;
  * - none: no significant change: neither a line nor one level shift
- *   explains half the variance, or the change is within 4 noise sds; or
- *   the series falls;
+ *   explains half the variance, or the change is within 4 noise sds or 2
+ *   robust sds of the series' changes over a sixth of the window; or the
+ *   series falls;
  * - stair: two or more sharp, comparable up-shifts that make at least half
  *   of the net change, runs flat inside, the runs explaining the series
  *   clearly better than a line;
@@ -743,8 +744,11 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 		pat = _decide(why, CLASSIFY_LEVELLED, PATTERN_PLATEAU);
 		goto out;
 	}
-	/* no significant change */
-	if (fmax(fabs(sg.step1), fabs(line_rise)) < 4 * noise ||
+	/* no significant change: within 4 noise sds, or within 2 sds of what
+	 * the series moves over a sixth of the window (a background that
+	 * wanders by hours moves more than its noise says) */
+	if (fmax(fabs(sg.step1), fabs(line_rise)) <
+		    fmax(4 * noise, 2 * robust__diff_noise(v + from, n, n / 6 ? n / 6 : 1, NULL)) ||
 	    (why->line_fit < 0.5 && step_fit < 0.5)) {
 		pat = _decide(why, CLASSIFY_UNEXPLAINED, PATTERN_NONE);
 		goto out;

@@ -533,3 +533,35 @@ Test(classify, dips_that_recover_and_hold_are_no_teeth)
 	cr_expect_eq(restarts, 0);
 	series__release(&s);
 }
+
+/* A change is significant against what the series itself moves at the
+ * window's scale, not only against its noise: two days of a slow AR(1)
+ * wander (sd about 2.8, little noise from one sample to the next) are
+ * mostly none, over 60 seeds; with a rise of 24 that levels off they are
+ * mostly plateau. */
+Test(classify, wander_alone_is_mostly_none)
+{
+	struct series s;
+	size_t got[2][PATTERN_NPATTERNS] = { { 0 } };
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (int rise = 0; rise < 2; rise++)
+		for (uint64_t sd = 1; sd <= 60; sd++) {
+			uint64_t st = sd * 7919;
+			double w = 0;
+
+			for (size_t i = 0; i < N; i++) {
+				double x = (double)i;
+
+				w = 0.99 * w + 0.4 * gauss(&st);
+				s.t[i] = 1.3e9 + x * STEP;
+				s.v[i] = 50 + w + (rise ? 24 * (1 - exp(-x / 60)) : 0) + 0.05 * gauss(&st);
+			}
+			got[rise][classify__window(s.v, 0, s.n, NULL, NULL)]++;
+		}
+	cr_expect_geq(got[0][PATTERN_NONE], 46, "wander alone: none %zu of 60 (plateau %zu)",
+		      got[0][PATTERN_NONE], got[0][PATTERN_PLATEAU]);
+	cr_expect_geq(got[1][PATTERN_PLATEAU], 45, "levelled rise: plateau %zu of 60",
+		      got[1][PATTERN_PLATEAU]);
+	series__release(&s);
+}
