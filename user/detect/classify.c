@@ -218,7 +218,8 @@ static bool _is_spike(const double *v, size_t from, size_t to, double hi, double
 /* The excursions of V[from, to) above its local base, a running median
  * over a sixth of the samples (taken every 1/48 of them, interpolated):
  * X->r[i] for sample from + i (malloc'd: the caller frees it), the largest
- * X->e at X->k and the run around it above E/2, [X->a, X->b). False (and
+ * X->e at X->k and the run around it above E/2 (over single samples
+ * below it), [X->a, X->b). False (and
  * nothing to free) for fewer than 48 samples or when memory runs out. */
 struct excursion {
 	double *r, e;
@@ -262,10 +263,26 @@ static bool _excursion(const double *v, size_t from, size_t to, struct excursion
 			x->k = i;
 		}
 	}
-	for (x->a = x->k; x->a > 0 && x->r[x->a - 1] > 0.5 * x->e; x->a--)
-		;
-	for (x->b = x->k + 1; x->b < n && x->r[x->b] > 0.5 * x->e; x->b++)
-		;
+	/* the run goes on over a sample below E/2 (noise cuts a spike's
+	 * top) */
+	for (x->a = x->k;;) {
+		size_t g = 1;
+
+		while (g <= 2 && x->a >= g && !(x->r[x->a - g] > 0.5 * x->e))
+			g++;
+		if (g > 2 || x->a < g)
+			break;
+		x->a -= g;
+	}
+	for (x->b = x->k + 1;;) {
+		size_t g = 0;
+
+		while (g <= 1 && x->b + g < n && !(x->r[x->b + g] > 0.5 * x->e))
+			g++;
+		if (g > 1 || x->b + g >= n)
+			break;
+		x->b += g + 1;
+	}
 	free(tmp);
 	free(knots);
 	return true;
