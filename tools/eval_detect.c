@@ -22,7 +22,7 @@
  * seep_r2_min, seep_new_high_sd, seep_recent_frac, seep_step_ratio,
  * seep_tooth_r2, seep_drop_frac), EVAL_VERBOSE=1 (each miss and false alarm
  * on stderr), EVAL_DUMP=DIR (those series as CSV, a non-leak kind's name
- * ending in "-"), EVAL_PATTERN=1 (each wrong pattern).
+ * ending in "-"), EVAL_PATTERN=1 (each wrong pattern; =all, every pattern).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -61,6 +61,9 @@ enum kind {
 	 * free of a real trend, kept as columns of the recall and false
 	 * positive tables (from the same generator state as `short`) */
 	SHORT_OLD, NEG_SHORT_OLD,
+	/* the same for the plateau recipe before steps were sized to the
+	 * noise: a row of the pattern table */
+	PLATEAU_OLD,
 	NALLKINDS
 };
 #define NPOS (POS_SHORT + 1)
@@ -68,7 +71,7 @@ enum kind {
 static const char *const kind_names[NALLKINDS] = {
 	"linear", "late", "saw0", "saw1", "sawmany", "sawlate", "stair", "short",
 	"real", "shifted", "bounded", "plateau", "spike", "short", "stair-old", "short-old",
-	"short-old",
+	"short-old", "plateau-old",
 };
 
 /* The pattern each kind should be given (its growth, by construction). */
@@ -80,6 +83,7 @@ static const enum detect_pattern kind_pattern[NALLKINDS] = {
 	[NEG_BOUNDED] = PATTERN_PLATEAU, [NEG_PLATEAU] = PATTERN_PLATEAU,
 	[NEG_SPIKE] = PATTERN_SPIKE, [NEG_SHORT] = PATTERN_NONE, [STAIR_OLD] = PATTERN_STAIR,
 	[SHORT_OLD] = PATTERN_STEADY, [NEG_SHORT_OLD] = PATTERN_NONE,
+	[PLATEAU_OLD] = PATTERN_PLATEAU,
 };
 
 /* A background: the real series averaged to 5 minutes, and SHORT_HOURS of
@@ -164,6 +168,27 @@ static double line_rise(const double *v, size_t n)
 static double hour_noise(const double *v, size_t n)
 {
 	return robust__diff_noise(v, n, 12, NULL) / sqrt(2.0);
+}
+
+/* The real background's own shape, for the `real` and `shifted` labels:
+ * growth that levelled off (plateau) when the median of its last 40 % is
+ * at least 8 points and 4 hourly noise sds above the median of its first
+ * quarter, and that last 40 % is flat (the medians of its two halves within
+ * a quarter of the rise of each other); none otherwise. */
+static enum detect_pattern background_pattern(const double *v, size_t n)
+{
+	size_t q = n / 4, t = n - 2 * n / 5, h = (n - t) / 2;
+	double head, tail, a, b, up;
+
+	if (n < 40)
+		return PATTERN_NONE;
+	head = median(v, q);
+	tail = median(v + t, n - t);
+	a = median(v + t, h);
+	b = median(v + t + h, n - t - h);
+	up = tail - head;
+	return up >= 8 && up >= 4 * hour_noise(v, n) && fabs(b - a) < 0.25 * up ? PATTERN_PLATEAU :
+										 PATTERN_NONE;
 }
 
 /* A leak, by the paper's definition, reaches U = 100 within C = 7 days: the
@@ -259,6 +284,8 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 	out->kind = kind;
 	out->pattern = kind_pattern[kind];
 	out->onset = n;
+	if (kind == NEG_REAL || kind == NEG_SHIFTED)
+		out->pattern = background_pattern(v, n);
 	if (kind == NEG_REAL) {
 		snprintf(out->recipe, sizeof(out->recipe), "real series unchanged");
 		return 0;
@@ -422,10 +449,18 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 			 level, sigma, h, dur / hour, start / (double)n);
 		break;
 	}
-	case NEG_PLATEAU: {
+	case NEG_PLATEAU:
+	case PLATEAU_OLD: {
 		double at = uni(r, 0.3, 0.85), h = uni(r, 5, 20);
+		size_t a = (size_t)(at * (double)n);
 
-		for (size_t i = (size_t)(at * (double)n); i < n; i++)
+		/* a plateau by its definition is a level shift above the noise:
+		 * the step is at least 4 noise sds (the series before it over an
+		 * hour, as for the stair; [4, 6] sds when the drawn step is
+		 * smaller). The old recipe's steps were drawn whatever the noise */
+		if (kind == NEG_PLATEAU && h < 4 * hour_noise(v, a))
+			h = 4 * hour_noise(v, a) * uni(r, 1, 1.5);
+		for (size_t i = a; i < n; i++)
 			v[i] += h;
 		snprintf(out->recipe, sizeof(out->recipe),
 			 "level %.1f noise %.1f step %.1f at %.2f", level, sigma, h, at);
@@ -567,8 +602,32 @@ struct short_old {
 	size_t hit[2][DETECT_NALGOS], cnt[2];
 };
 
+/* Extra rows of the pattern table, under the row of the pattern they
+ * share: the old stair recipe's, the none row as labelled before the real
+ * backgrounds' own shape was (background_pattern), and steady over the
+ * leaks seep detected only. */
+struct conf_extra {
+	size_t stair_old[PATTERN_NPATTERNS], plateau_old[PATTERN_NPATTERNS];
+	size_t none_old[PATTERN_NPATTERNS];
+	size_t steady_found[PATTERN_NPATTERNS];
+};
+
+/* One extra row of the pattern table: LABEL, ROW's shares, the pattern
+ * built in T in italics. */
+static void print_extra_row(FILE *f, const char *label, const size_t *row, int t)
+{
+	size_t all = 0;
+
+	for (int q = 0; q < PATTERN_NPATTERNS; q++)
+		all += row[q];
+	fprintf(f, "| %s |", label);
+	for (int q = 0; q < PATTERN_NPATTERNS; q++)
+		fprintf(f, q == t ? " *%.2f* |" : " %.2f |", ratio(row[q], all));
+	fprintf(f, " %zu |\n", all);
+}
+
 static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_NPATTERNS],
-			 const size_t *conf_old, const struct short_old *so, size_t total)
+			 const struct conf_extra *x, const struct short_old *so, size_t total)
 {
 	fprintf(f, "| detector | precision | recall | F1 | TP | FP | FN | time per series |\n");
 	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -629,16 +688,16 @@ static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_
 		for (int q = 0; q < PATTERN_NPATTERNS; q++)
 			fprintf(f, q == t ? " **%.2f** |" : " %.2f |", ratio(conf[t][q], row));
 		fprintf(f, " %zu |\n", row);
-		if (t == PATTERN_STAIR) {
-			size_t old = 0;
-
-			for (int q = 0; q < PATTERN_NPATTERNS; q++)
-				old += conf_old[q];
-			fprintf(f, "| stair (old recipe: steps below the noise) |");
-			for (int q = 0; q < PATTERN_NPATTERNS; q++)
-				fprintf(f, q == t ? " *%.2f* |" : " %.2f |", ratio(conf_old[q], old));
-			fprintf(f, " %zu |\n", old);
-		}
+		if (t == PATTERN_STEADY)
+			print_extra_row(f, "steady, leaks seep detected only", x->steady_found, t);
+		if (t == PATTERN_STAIR)
+			print_extra_row(f, "stair (old recipe: steps below the noise)", x->stair_old, t);
+		if (t == PATTERN_PLATEAU)
+			print_extra_row(f, "plateau (old recipe: `plateau` steps whatever the noise)",
+					x->plateau_old, t);
+		if (t == PATTERN_NONE)
+			print_extra_row(f, "none (old label: every real and shifted background)",
+					x->none_old, t);
 	}
 }
 
@@ -683,7 +742,10 @@ static const char recipe_md[] =
 "- `shifted`: the moved series only.\n"
 "- `bounded`: saturating growth h·(1 − e^(−3t/d)), h in [10, 30], d in [6, 24] h,\n"
 "  levelled off at least 24 h before the end.\n"
-"- `plateau`: one step of [5, 20] points at [0.3, 0.85], flat after.\n"
+"- `plateau`: one step of [5, 20] points at [0.3, 0.85], flat after; a step is\n"
+"  at least 4 noise sds (the robust sd of the hourly differences before it, over\n"
+"  √2; [4, 6] sds when the drawn step is smaller). The old recipe (steps\n"
+"  whatever the noise) keeps its row in the pattern table, from the same draws.\n"
 "- `spike`: +[10, 30] points for 10 min to 3 h at [0.3, 0.95], then back.\n"
 "- `short`: 2-6 h at 10 s, moved, no leak. A slice whose own line rises\n"
 "  3 times its variation over the slice or more is a real trend of the\n"
@@ -692,7 +754,14 @@ static const char recipe_md[] =
 "  its column (`short-old`).\n\n"
 "Patterns built in: `linear`, `late`, `saw0` and `short` leaks are steady;\n"
 "`saw1`, `sawmany`, `sawlate` sawtooth; `stair` stair; `bounded` and `plateau`\n"
-"plateau; `spike` spike; `real`, `shifted` and the short negatives none.\n\n"
+"plateau; `spike` spike; the short negatives none; `real` and `shifted` none,\n"
+"or plateau when the real background itself grew and levelled off (the median\n"
+"of its last 40 % at least 8 points and 4 hourly noise sds above the median of\n"
+"its first quarter, the medians of that last 40 %'s halves within a quarter of\n"
+"that rise of each other). The old label (every\n"
+"`real` and `shifted` series none) keeps its row in the pattern table; the\n"
+"`steady` row is also given over the leaks seep detected only (a missed leak's\n"
+"pattern is the whole series').\n\n"
 "A detection on a positive counts (TP) when its window overlaps the label, as in\n"
 "Jindal et al.; otherwise it is a FN, and also a FP if something else was\n"
 "reported. Any detection on a negative is a FP. Every detector runs with its\n"
@@ -808,7 +877,7 @@ static int short_old(const struct sample *smp, int neg, struct short_old *so, si
 static int eval(const char *dir, uint64_t seed, const char *md, const char *heading)
 {
 	size_t conf[PATTERN_NPATTERNS][PATTERN_NPATTERNS] = { { 0 } };
-	size_t conf_old[PATTERN_NPATTERNS] = { 0 };	/* the old stair recipe's row */
+	struct conf_extra cx = { { 0 } };	/* the table's extra rows */
 	struct score sc[DETECT_NALGOS] = { 0 };
 	struct background *bgs = NULL;
 	char **names = NULL;
@@ -834,22 +903,26 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 			struct sample smp = { 0 };
 			int pos = k < NPOS;
 
-			if (k == POS_STAIR) {
-				/* the old stair recipe, for its row of the pattern table */
+			if (k == POS_STAIR || k == NEG_PLATEAU) {
+				/* the old stair and plateau recipes, for their rows of
+				 * the pattern table */
 				struct rng ro = r;
-				struct sample so = { 0 };
-				struct detect_input in = { .raw = &so.s };
+				struct sample os = { 0 };
+				struct detect_input in = { .raw = &os.s };
 				struct detect_params p;
 				struct detect_result res;
 
-				if (make_sample(&bgs[b], STAIR_OLD, &ro, &so))
+				if (make_sample(&bgs[b], k == POS_STAIR ? STAIR_OLD : PLATEAU_OLD, &ro, &os))
 					return 1;
 				detect_params__init_derived(&p);
 				tune_set(&p);
 				if (detect__run(&p, DETECT_SEEP, &in, &res))
 					return 1;
-				conf_old[res.pattern]++;
-				series__release(&so.s);
+				if (k == POS_STAIR)
+					cx.stair_old[res.pattern]++;
+				else
+					cx.plateau_old[res.pattern]++;
+				series__release(&os.s);
 			}
 			if (k == POS_SHORT || k == NEG_SHORT) {
 				/* the old short recipe, for its columns and rows */
@@ -897,6 +970,10 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 				}
 				if (a == DETECT_SEEP) {
 					conf[smp.pattern][res.pattern]++;
+					if (smp.pattern == PATTERN_STEADY && ok)
+						cx.steady_found[res.pattern]++;
+					if (kind_pattern[k] == PATTERN_NONE)
+						cx.none_old[res.pattern]++;
 					pat_n[res.leak][k]++;
 					pat_ok[res.leak][k] += res.pattern == smp.pattern;
 				}
@@ -924,7 +1001,7 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 						pos ? "missed" : "false alarm",
 						detect__pattern_name(res.pattern));
 				if (getenv("EVAL_PATTERN") && a == DETECT_SEEP &&
-				    res.pattern != smp.pattern)
+				    (res.pattern != smp.pattern || !strcmp(getenv("EVAL_PATTERN"), "all")))
 					fprintf(stderr, "pattern %c%-9s %-14s %s: %s, built %s "
 						"(%s, restarts %zu)\n",
 						pos ? '+' : '-', kind_names[k], names[b], smp.recipe,
@@ -957,7 +1034,7 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 		fprintf(f, "%zu series (%zu backgrounds × %d kinds × %d seeds from %llu), each "
 			   "detector with its defaults\n\n",
 			total, nbg, NKINDS, NSEEDS, (unsigned long long)seed);
-		print_tables(f, sc, conf, conf_old, &so, total);
+		print_tables(f, sc, conf, &cx, &so, total);
 		fprintf(f, "\nseep's pattern right per kind, by its verdict (share right, and "
 			   "series):\n\n| verdict |");
 		for (int k = 0; k < NKINDS; k++)
@@ -1378,12 +1455,14 @@ static int sample(const char *dir, const char *kind, size_t bg, uint64_t seed)
 	if (!strcmp(kind, "short-"))
 		k = NEG_SHORT;
 	/* "stair-old": the old stair recipe, from the stair's draws */
-	if (k == NKINDS && strcmp(kind, kind_names[STAIR_OLD]))
+	if (k == NKINDS && !strcmp(kind, kind_names[PLATEAU_OLD]))
+		k = PLATEAU_OLD;
+	else if (k == NKINDS && strcmp(kind, kind_names[STAIR_OLD]))
 		return 2;
 	if (load_backgrounds(dir, &bgs, &names, &nbg) || bg >= nbg)
 		return 2;
 	{
-		size_t kr = k == STAIR_OLD ? POS_STAIR : (size_t)k;
+		size_t kr = k == STAIR_OLD ? POS_STAIR : k == PLATEAU_OLD ? NEG_PLATEAU : (size_t)k;
 		struct rng r = { seed ^ (0x100000001b3ULL * (bg * NKINDS + kr + 1)) };
 
 		if (make_sample(&bgs[bg], (enum kind)k, &r, &smp))

@@ -9,17 +9,20 @@
  * - sawtooth: restarts (_drops): sharp drops from the top of the range to
  *   near the base of the tooth they end, after which the series stays
  *   down, grown back by growth that is not jumps; two or more with teeth
- *   that grow between them (_teeth_grow), or one the series grew into and
- *   grows again after (_one_restart);
+ *   that grow between them, their growth spread over the tooth
+ *   (_teeth_grow, _spread), or one the series grew into and grows again
+ *   after at a similar slope (_one_restart);
  * - spike: one short excursion far above its base that is back by the end
- *   (_is_spike, _is_local_spike; classify__spike is the same judgement at
+ *   and stands above the rest of the window (_is_spike,
+ *   _is_local_spike; classify__spike is the same judgement at
  *   full resolution, which detect__run adds when no leak was found);
  * - then the window is cut into flat runs (_segment, _merge_small) and
  *   each shift between runs is measured by its own jump (_jump): a plateau
  *   when one sharp rise of 6 noise sds stays with no sharp fall;
  * - none: no significant change: neither a line nor one level shift
- *   explains half the variance, or the change is within 4 noise sds; or
- *   the series falls;
+ *   explains half the variance, or the change is within 4 noise sds or 2
+ *   robust sds of the series' changes over a sixth of the window; or the
+ *   series falls;
  * - stair: two or more sharp, comparable up-shifts that make at least half
  *   of the net change, runs flat inside, the runs explaining the series
  *   clearly better than a line;
@@ -139,20 +142,31 @@ static size_t _jumps(const double *v, size_t from, size_t to, size_t lag, double
 }
 
 static void _line_sse(const double *v, size_t from, size_t to, double *sse, double *rise);
+static bool _spread(const double *v, size_t a, size_t b);
 
 /* One drop [D0, D1] of DROP in v[from, to) is a restart when the series grew
- * into it (the line before it rises by half the drop at least) and grows
- * again after it (at least 8 samples that rise). */
+ * into it (the line before it rises by half the drop at least, its growth
+ * spread over it: _spread) and grows again after it (at least 8 samples
+ * that rise) at a similar slope: at most 3 times that of the line over as
+ * many samples before the drop (a background's dip that recovers in hours
+ * and a leak that ramps on is no restart). */
 static bool _one_restart(const double *v, size_t from, size_t to, size_t d0, size_t d1,
 			 double drop)
 {
-	double sse, before, after;
+	double sse, before, after, late;
+	size_t b0;
 
 	if (d0 < from + 8 || d1 + 8 >= to)
 		return false;
 	_line_sse(v, from, d0 + 1, &sse, &before);
 	_line_sse(v, d1, to, &sse, &after);
-	return before >= 0.5 * drop && after > 0;
+	if (!(before >= 0.5 * drop && after > 0 && _spread(v, from, d0)))
+		return false;
+	/* growth again at a similar slope: no more than 3 times that of as
+	 * many samples before the drop (a dip recovers in hours) */
+	b0 = d0 + 1 > from + (to - d1) ? d0 + 1 - (to - d1) : from;
+	_line_sse(v, b0, d0 + 1, &sse, &late);
+	return after / (double)(to - d1) <= 3 * fmax(late, 0) / (double)(d0 + 1 - b0);
 }
 
 static void _line_sse(const double *v, size_t from, size_t to, double *sse, double *rise)
@@ -177,23 +191,35 @@ static void _line_sse(const double *v, size_t from, size_t to, double *sse, doub
 /* A spike: a short excursion (under a tenth of the samples) above the
  * median MED by E = HI - MED, much more than the series goes below it
  * (LO10, its 10th percentile) and than its noise SIGMA, with little net
- * RISE, back below MED + E/2 by the end. */
+ * RISE, back below MED + E/2 by the end; the samples above MED + E/2 are
+ * one excursion: four fifths of them in the run around the highest (gaps
+ * of at most 3 samples), which does not start the window. */
 static bool _is_spike(const double *v, size_t from, size_t to, double hi, double med,
 		      double lo10, double sigma, double rise)
 {
-	size_t n = to - from, above = 0;
-	double e = hi - med;
+	size_t n = to - from, above = 0, inside = 0, k = from, a, b, gap;
+	double e = hi - med, half = med + 0.5 * e;
 
-	for (size_t i = from; i < to; i++)
-		above += v[i] > med + 0.5 * e;
-	return e > 1.5 * (med - lo10) && e > 6 * sigma && above * 10 < n && fabs(rise) < 0.3 * e &&
-	       v[to - 1] < med + 0.5 * e;
+	for (size_t i = from; i < to; i++) {
+		above += v[i] > half;
+		if (v[i] > v[k])
+			k = i;
+	}
+	for (a = k, gap = 0; a > from && gap <= 3; a--)
+		gap = v[a - 1] > half ? 0 : gap + 1;
+	for (b = k, gap = 0; b + 1 < to && gap <= 3; b++)
+		gap = v[b + 1] > half ? 0 : gap + 1;
+	for (size_t i = a; i <= b; i++)
+		inside += v[i] > half;
+	return e > 1.5 * (med - lo10) && e > 6 * sigma && above * 10 < n && 5 * inside >= 4 * above &&
+	       v[from] <= half && fabs(rise) < 0.3 * e && v[to - 1] < half;
 }
 
 /* The excursions of V[from, to) above its local base, a running median
  * over a sixth of the samples (taken every 1/48 of them, interpolated):
  * X->r[i] for sample from + i (malloc'd: the caller frees it), the largest
- * X->e at X->k and the run around it above E/2, [X->a, X->b). False (and
+ * X->e at X->k and the run around it above E/2 (over single samples
+ * below it), [X->a, X->b). False (and
  * nothing to free) for fewer than 48 samples or when memory runs out. */
 struct excursion {
 	double *r, e;
@@ -237,10 +263,26 @@ static bool _excursion(const double *v, size_t from, size_t to, struct excursion
 			x->k = i;
 		}
 	}
-	for (x->a = x->k; x->a > 0 && x->r[x->a - 1] > 0.5 * x->e; x->a--)
-		;
-	for (x->b = x->k + 1; x->b < n && x->r[x->b] > 0.5 * x->e; x->b++)
-		;
+	/* the run goes on over a sample below E/2 (noise cuts a spike's
+	 * top) */
+	for (x->a = x->k;;) {
+		size_t g = 1;
+
+		while (g <= 2 && x->a >= g && !(x->r[x->a - g] > 0.5 * x->e))
+			g++;
+		if (g > 2 || x->a < g)
+			break;
+		x->a -= g;
+	}
+	for (x->b = x->k + 1;;) {
+		size_t g = 0;
+
+		while (g <= 1 && x->b + g < n && !(x->r[x->b + g] > 0.5 * x->e))
+			g++;
+		if (g > 1 || x->b + g >= n)
+			break;
+		x->b += g + 1;
+	}
 	free(tmp);
 	free(knots);
 	return true;
@@ -248,8 +290,10 @@ static bool _excursion(const double *v, size_t from, size_t to, struct excursion
 
 /* A spike against the local base (_excursion): the samples above base +
  * E/2 form one run under a tenth of the samples that ends before the
- * window does, E above 6 · SIGMA and 4 robust sds of the excursions, and
- * the level after the run back within 0.3 · E of the level before it. */
+ * window does, whose peak is the window's highest (an excursion from a
+ * trough that stays under the level the series holds elsewhere is no
+ * spike), E above 6 · SIGMA and 4 robust sds of the excursions, and the
+ * level after the run back within 0.3 · E of the level before it. */
 static bool _is_local_spike(const double *v, size_t from, size_t to, double sigma)
 {
 	size_t n = to - from, a, b, len;
@@ -279,6 +323,18 @@ static bool _is_local_spike(const double *v, size_t from, size_t to, double sigm
 	for (size_t i = 0; i < n; i++)
 		r[i] = fabs(r[i]);
 	sd = 1.4826 * robust__median(r, n);
+	{
+		double top = -INFINITY, rest = -INFINITY;
+
+		for (size_t i = 0; i < n; i++) {
+			if (i >= a && i < b)
+				top = fmax(top, v[from + i]);
+			else
+				rest = fmax(rest, v[from + i]);
+		}
+		if (top < rest)
+			goto cleanup;	/* the series stands higher elsewhere */
+	}
 	spike = e > 6 * sigma && e > 4 * sd && fabs(after - before) < 0.3 * e;
 cleanup:
 	free(r);
@@ -291,10 +347,12 @@ cleanup:
  * neighbourhood: the samples above half its height form one run of at
  * most a tenth of the window that starts and ends inside it; within three
  * run lengths (and 12 samples) either side nothing else reaches half its
- * height, and nowhere else 0.8 of it; the level after (the median of the
- * neighbourhood after it) is within 0.3 of it of the level before; it
- * stands 6 noise sds (lag-1, the whole window) above the base, and 3
- * robust sds of the residuals of the neighbourhood and of the window. */
+ * height, and nowhere else 0.8 of it; its peak is the window's highest;
+ * the level after (the median of the neighbourhood after it) is no more
+ * than 0.3 of it above the level before (a background that falls right
+ * after does not keep it up); it stands 6 noise sds (lag-1, the whole
+ * window) above the base, and 3 robust sds of the residuals of the
+ * window and of the quieter side of the neighbourhood. */
 bool classify__spike(const double *f, size_t from, size_t to, struct classify_why *why)
 {
 	size_t n = to - from, a, b, len;
@@ -325,9 +383,10 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 			goto cleanup;	/* a second excursion as large: not one spike */
 		tmp[m++] = fabs(r[i]);
 	}
-	if (m < 4)
+	if (m < 4 || a - na < 2 || nb - b < 2)
 		goto cleanup;
-	sd_near = 1.4826 * robust__median(tmp, m);
+	/* the quieter side's: a level that falls after the spike is no noise */
+	sd_near = 1.4826 * fmin(robust__median(tmp, a - na), robust__median(tmp + (a - na), m - (a - na)));
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = fabs(r[i]);
 	sd_all = 1.4826 * robust__median(tmp, n);
@@ -340,7 +399,19 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 	after = robust__median(tmp, nb - b);
 	if (why)
 		why->spike = sig > 0 ? e / sig : INFINITY;
-	spike = e > 6 * sig && e > 3 * sd_near && e > 3 * sd_all && fabs(after - before) < 0.3 * e;
+	{
+		double top = -INFINITY, rest = -INFINITY;
+
+		for (size_t i = 0; i < n; i++) {
+			if (i >= a && i < b)
+				top = fmax(top, f[from + i]);
+			else
+				rest = fmax(rest, f[from + i]);
+		}
+		if (top < rest)
+			goto cleanup;	/* the series stands higher elsewhere */
+	}
+	spike = e > 6 * sig && e > 3 * sd_near && e > 3 * sd_all && after - before < 0.3 * e;
 cleanup:
 	free(r);
 	free(tmp);
@@ -363,6 +434,23 @@ static double _rise(const double *v, size_t from, size_t to)
 	return tail - head;
 }
 
+/* The growth of the tooth v[a, b] is spread over it, as a leak's: the
+ * median of its middle third is below 0.75 of the way from its base v[a]
+ * to its top v[b] (a dip that recovers in hours and then holds its level
+ * reaches the top early). */
+static bool _spread(const double *v, size_t a, size_t b)
+{
+	size_t len = b - a, m0 = a + len / 3, m1 = a + 2 * len / 3;
+	double *tmp, mid;
+
+	if (m1 <= m0 || !(tmp = malloc((m1 - m0) * sizeof(*tmp))))
+		return true;
+	memcpy(tmp, v + m0, (m1 - m0) * sizeof(*tmp));
+	mid = robust__median(tmp, m1 - m0);
+	free(tmp);
+	return mid < v[a] + 0.75 * (v[b] - v[a]);
+}
+
 /* Teeth between the ND drops [AT[k], END[k]] of v[from, to): the line
  * over the samples from one drop's landing to the next drop rises by half
  * that drop at least (growth, not a flat stretch between two dips), for
@@ -379,7 +467,7 @@ static bool _teeth_grow(const double *v, size_t nd, const size_t *at, const size
 		if (at[k] <= end[k - 1] + 2)
 			continue;
 		_line_sse(v, end[k - 1], at[k] + 1, &sse, &rise);
-		good += rise >= 0.5 * (v[at[k]] - v[end[k]]);
+		good += rise >= 0.5 * (v[at[k]] - v[end[k]]) && _spread(v, end[k - 1], at[k]);
 	}
 	return 3 * good >= 2 * (nd - 1);
 }
@@ -673,8 +761,11 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 		pat = _decide(why, CLASSIFY_LEVELLED, PATTERN_PLATEAU);
 		goto out;
 	}
-	/* no significant change */
-	if (fmax(fabs(sg.step1), fabs(line_rise)) < 4 * noise ||
+	/* no significant change: within 4 noise sds, or within 2 sds of what
+	 * the series moves over a sixth of the window (a background that
+	 * wanders by hours moves more than its noise says) */
+	if (fmax(fabs(sg.step1), fabs(line_rise)) <
+		    fmax(4 * noise, 2 * robust__diff_noise(v + from, n, n / 6 ? n / 6 : 1, NULL)) ||
 	    (why->line_fit < 0.5 && step_fit < 0.5)) {
 		pat = _decide(why, CLASSIFY_UNEXPLAINED, PATTERN_NONE);
 		goto out;

@@ -321,14 +321,17 @@ ParameterizedTest(struct piped *c, classify, through_the_pipeline)
 }
 
 /* The fine pass finds one excursion that comes back; two as large, or a
- * level that moves and stays, are no spike. */
+ * level that moves and stays, are no spike; one that the background falls
+ * below right after is one (it came back); one from the trough of a slow
+ * swing that stays under the swing's crest is none (the series stands
+ * higher elsewhere); one whose top a sample of noise cuts is still one. */
 Test(classify, fine_spike_is_one_excursion_that_comes_back)
 {
 	struct series s;
 	uint64_t st = 11;
 
 	cr_assert_eq(series__init(&s, N), 0);
-	for (int shape = 0; shape < 3; shape++) {
+	for (int shape = 0; shape < 6; shape++) {
 		for (size_t i = 0; i < N; i++) {
 			double y = 40 + 0.3 * gauss(&st);
 
@@ -338,10 +341,17 @@ Test(classify, fine_spike_is_one_excursion_that_comes_back)
 				y += 15;			/* a second one */
 			if (shape == 2 && i >= 302)
 				y += 15;			/* a step, not back */
+			if (shape == 3 && i >= 303 && i < 330)
+				y -= 8;				/* a dip after it */
+			if (shape == 4)				/* trough at 300: 40 - 12 */
+				y += 12 * sin(2 * M_PI * ((double)i - 444) / N);
+			if (shape == 5 && i >= 303 && i < 307)
+				y += i == 303 ? 4 : 15;		/* one sample cut by noise */
 			s.t[i] = 1.3e9 + (double)i * STEP;
 			s.v[i] = y;
 		}
-		cr_expect_eq(classify__spike(s.v, 0, s.n, NULL), shape == 0, "shape %d", shape);
+		cr_expect_eq(classify__spike(s.v, 0, s.n, NULL), shape == 0 || shape == 3 || shape == 5,
+			     "shape %d", shape);
 	}
 	series__release(&s);
 }
@@ -402,5 +412,158 @@ Test(classify, one_restart_before_the_window_is_a_sawtooth)
 	cr_expect_eq(r.pattern, PATTERN_SAWTOOTH, "got %s by '%s'", detect__pattern_name(r.pattern),
 		     classify__rule_text(r.why.rule));
 	cr_expect_geq(r.restarts, 1);
+	series__release(&s);
+}
+
+/* A spike stands above the rest of its window: a short excursion from the
+ * trough of a slow swing of ±10, whose peak stays under the swing's crest,
+ * is no spike (the series stands higher elsewhere); the same excursion
+ * above the crest is one. */
+Test(classify, spike_stands_above_the_rest)
+{
+	struct series s;
+	uint64_t st = 13;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (int tall = 0; tall < 2; tall++) {
+		struct classify_why why;
+		enum detect_pattern got;
+
+		for (size_t i = 0; i < N; i++) {
+			double x = (double)i, y = 60 + 10 * sin(2 * M_PI * x / N);
+
+			if (i >= 430 && i < 435)
+				y += tall ? 25 : 9;	/* from 50: to 59, or to 75 */
+			s.t[i] = 1.3e9 + x * STEP;
+			s.v[i] = y + 0.2 * gauss(&st);
+		}
+		got = classify__window(s.v, 0, s.n, NULL, &why);
+		if (tall)
+			cr_expect_eq(got, PATTERN_SPIKE, "tall: %s (%s)", detect__pattern_name(got),
+				     classify__rule_text(why.rule));
+		else
+			cr_expect_neq(got, PATTERN_SPIKE, "under the crest: spike (%s)",
+				      classify__rule_text(why.rule));
+	}
+	series__release(&s);
+}
+
+/* The samples high above the median are one excursion: a series that
+ * starts high and decays, then bumps up near the end, is two (or none),
+ * not a spike; one excursion in the middle is. */
+Test(classify, spike_is_one_run_above_the_median)
+{
+	struct series s;
+	uint64_t st = 17;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (int one = 0; one < 2; one++) {
+		struct classify_why why;
+		enum detect_pattern got;
+
+		for (size_t i = 0; i < N; i++) {
+			double x = (double)i, y = 50 + 0.2 * gauss(&st);
+
+			if (one)
+				y += i >= 280 && i < 300 ? 12 : 0;
+			else
+				y += 12 * exp(-x / 6) + (i >= 540 && i < 556 ? 9 : 0);
+			s.t[i] = 1.3e9 + x * STEP;
+			s.v[i] = y;
+		}
+		got = classify__window(s.v, 0, s.n, NULL, &why);
+		if (one)
+			cr_expect_eq(got, PATTERN_SPIKE, "one: %s (%s)", detect__pattern_name(got),
+				     classify__rule_text(why.rule));
+		else
+			cr_expect_neq(got, PATTERN_SPIKE, "start and end: spike (%s)",
+				      classify__rule_text(why.rule));
+	}
+	series__release(&s);
+}
+
+/* A restart is followed by growth at a similar slope: a ramp whose
+ * background drops by 20 and recovers in 12 hours, 4 times as fast as the
+ * ramp grows, then ramps on, is steady, not a sawtooth with one restart. */
+Test(classify, dip_recovering_fast_in_a_ramp_is_no_restart)
+{
+	struct series s;
+	size_t restarts = 99;
+	uint64_t st = 19;
+	enum detect_pattern got;
+	struct classify_why why;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (size_t i = 0; i < N; i++) {
+		double x = (double)i, ramp = 40 + 30 * x / N, d = 62.4 - 41;
+
+		s.t[i] = 1.3e9 + x * STEP;
+		s.v[i] = ramp - (i >= 430 ? d * fmax(0, 1 - (x - 430) / 144) : 0) +
+			 0.2 * gauss(&st);
+	}
+	got = classify__window(s.v, 0, s.n, &restarts, &why);
+	cr_expect_neq(got, PATTERN_SAWTOOTH, "sawtooth (%zu restarts)", restarts);
+	cr_expect_eq(restarts, 0);
+	cr_expect_eq(got, PATTERN_STEADY, "got %s (%s)", detect__pattern_name(got),
+		     classify__rule_text(why.rule));
+	series__release(&s);
+}
+
+/* A tooth's growth is spread over it: a level of 60 that drops to 40 twice
+ * and recovers each time within 13 hours, then holds for 17, has no
+ * teeth. */
+Test(classify, dips_that_recover_and_hold_are_no_teeth)
+{
+	struct series s;
+	size_t restarts = 99;
+	uint64_t st = 23;
+	enum detect_pattern got;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (size_t i = 0; i < N; i++) {
+		double x = (double)i, y = 60;
+
+		if (i >= 400)
+			y -= 20 * fmax(0, 1 - (x - 400) / 160);
+		else if (i >= 40)
+			y -= 20 * fmax(0, 1 - (x - 40) / 160);
+		s.t[i] = 1.3e9 + x * STEP;
+		s.v[i] = y + 0.2 * gauss(&st);
+	}
+	got = classify__window(s.v, 0, s.n, &restarts, NULL);
+	cr_expect_neq(got, PATTERN_SAWTOOTH, "sawtooth (%zu restarts)", restarts);
+	cr_expect_eq(restarts, 0);
+	series__release(&s);
+}
+
+/* A change is significant against what the series itself moves at the
+ * window's scale, not only against its noise: two days of a slow AR(1)
+ * wander (sd about 2.8, little noise from one sample to the next) are
+ * mostly none, over 60 seeds; with a rise of 24 that levels off they are
+ * mostly plateau. */
+Test(classify, wander_alone_is_mostly_none)
+{
+	struct series s;
+	size_t got[2][PATTERN_NPATTERNS] = { { 0 } };
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (int rise = 0; rise < 2; rise++)
+		for (uint64_t sd = 1; sd <= 60; sd++) {
+			uint64_t st = sd * 7919;
+			double w = 0;
+
+			for (size_t i = 0; i < N; i++) {
+				double x = (double)i;
+
+				w = 0.99 * w + 0.4 * gauss(&st);
+				s.t[i] = 1.3e9 + x * STEP;
+				s.v[i] = 50 + w + (rise ? 24 * (1 - exp(-x / 60)) : 0) + 0.05 * gauss(&st);
+			}
+			got[rise][classify__window(s.v, 0, s.n, NULL, NULL)]++;
+		}
+	cr_expect_geq(got[0][PATTERN_NONE], 46, "wander alone: none %zu of 60 (plateau %zu)",
+		      got[0][PATTERN_NONE], got[0][PATTERN_PLATEAU]);
+	cr_expect_geq(got[1][PATTERN_PLATEAU], 45, "levelled rise: plateau %zu of 60",
+		      got[1][PATTERN_PLATEAU]);
 	series__release(&s);
 }
