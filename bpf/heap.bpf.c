@@ -1016,21 +1016,25 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 
 	return 0;
 }
 
-/* Pops the frame this return belongs to into OUT. Returns 1 when the call
- * is the outermost hooked call (to be recorded), 0 otherwise. */
-static __always_inline int pop_frame(struct pt_regs *ctx, struct frame *out)
+/* Pops the frame this return belongs to. Returns it when the call is the
+ * outermost hooked call (to be recorded), NULL otherwise. The frame stays
+ * in the thread's task storage, where only this thread's next entry can
+ * overwrite it: it is used in place, not copied (a copy on the BPF stack
+ * would not leave room for the walk's frames under the 512-byte limit). */
+static __always_inline struct frame *pop_frame(struct pt_regs *ctx)
 {
 	struct pending *p = pending_get(0);
 	__u64 sp = PT_REGS_SP(ctx);
+	struct frame *out;
 	__u32 d;
 
 	if (!p)
-		return 0;
+		return NULL;
 	/* A return pops the entry's return address: sp == entry sp + 8. */
 	for (int i = 0; i < SEEP_MAX_NEST; i++) {
 		d = p->depth;
 		if (d == 0 || d > SEEP_MAX_NEST)
-			return 0;
+			return NULL;
 		if (p->f[d - 1].sp + 8 >= sp)
 			break;
 		p->depth = d - 1;
@@ -1038,18 +1042,18 @@ static __always_inline int pop_frame(struct pt_regs *ctx, struct frame *out)
 	}
 	d = p->depth;
 	if (d == 0 || d > SEEP_MAX_NEST)
-		return 0;
+		return NULL;
 	if (p->f[d - 1].sp + 8 != sp)  /* return of a call that was never pushed */
-		return 0;
+		return NULL;
 	p->depth = d - 1;
 	if (d > 1) {
 		stat_add(SEEP_STAT_NESTED, 1);
-		return 0;
+		return NULL;
 	}
-	*out = p->f[0];
+	out = &p->f[0];
 	if (out->site.stack_id == SEEP_STACK_DWARF)
 		out->top = stack_top(sp, p);
-	return 1;
+	return out;
 }
 
 static __always_inline void restore_old(const struct frame *f)
@@ -1069,19 +1073,19 @@ static __always_inline void restore_old(const struct frame *f)
 
 static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 {
-	struct frame f;
+	struct frame *f = pop_frame(ctx);
 
-	if (!pop_frame(ctx, &f))
+	if (!f)
 		return 0;
-	switch (f.kind) {
+	switch (f->kind) {
 	case SEEP_KIND_POSIX_MEMALIGN: {
 		__u64 addr = 0;
 
-		if (ret != 0 || bpf_probe_read_user(&addr, sizeof(addr), (void *)f.arg) || !addr) {
+		if (ret != 0 || bpf_probe_read_user(&addr, sizeof(addr), (void *)f->arg) || !addr) {
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
 			return 0;
 		}
-		record(ctx, f.site.tgid, addr, f.size, &f);
+		record(ctx, f->site.tgid, addr, f->size, f);
 		return 0;
 	}
 	case SEEP_KIND_MMAP:
@@ -1089,7 +1093,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
 			return 0;
 		}
-		record(ctx, f.site.tgid, ret, f.size, &f);
+		record(ctx, f->site.tgid, ret, f->size, f);
 		return 0;
 	case SEEP_KIND_MREMAP:
 		if (ret == MAP_FAILED) {
@@ -1097,26 +1101,26 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 			return 0;
 		}
 		/* Only mappings seep recorded are followed (not file mappings). */
-		if (forget(f.site.tgid, f.arg, 1, NULL))
-			record(ctx, f.site.tgid, ret, f.size, &f);
+		if (forget(f->site.tgid, f->arg, 1, NULL))
+			record(ctx, f->site.tgid, ret, f->size, f);
 		return 0;
 	case SEEP_KIND_REALLOC:
 	case SEEP_KIND_REALLOCARRAY:
 		if (!ret) {
-			if (f.size == 0 && f.arg)  /* realloc(p, 0) freed p */
+			if (f->size == 0 && f->arg)  /* realloc(p, 0) freed p */
 				return 0;
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
-			restore_old(&f);
+			restore_old(f);
 			return 0;
 		}
-		record(ctx, f.site.tgid, ret, f.size, &f);
+		record(ctx, f->site.tgid, ret, f->size, f);
 		return 0;
 	default:
 		if (!ret) {
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
 			return 0;
 		}
-		record(ctx, f.site.tgid, ret, f.size, &f);
+		record(ctx, f->site.tgid, ret, f->size, f);
 		return 0;
 	}
 }
