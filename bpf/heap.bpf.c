@@ -74,6 +74,10 @@ struct {
 	__type(value, __u64);
 } watched SEC(".maps");
 
+/* The blocks live, by (tgid, address). Allocated as used (sampled mode
+ * keeps few blocks); user space preallocates it in exact mode, where an
+ * insert from the map's free list costs half of one that allocates. Full:
+ * the allocation is counted in `live_map_full`, not recorded. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 20);
@@ -220,6 +224,38 @@ static __always_inline void stat_add(__u32 which, __u64 n)
 
 	if (v)
 		__sync_fetch_and_add(v, n);
+}
+
+/* The clock of block timestamps, per CPU: CLOCK_MONOTONIC as read at the
+ * first allocation of the current tick (jiffy) on this CPU, so a stamp is
+ * never ahead of the allocation and at most one tick (1-10 ms) behind it.
+ * Reading the jiffies is a load; reading the clock source (a VM's
+ * pvclock) costs tens of ns. A probe preempted mid-update at worst stamps
+ * with a reading of the same tick. */
+struct block_clock {
+	__u64 jiffies, ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct block_clock);
+} block_clock SEC(".maps");
+
+static __always_inline __u64 block_time_ns(void)
+{
+	__u32 zero = 0;
+	struct block_clock *c = bpf_map_lookup_elem(&block_clock, &zero);
+	__u64 j = bpf_jiffies64();
+
+	if (!c)
+		return bpf_ktime_get_ns();
+	if (c->jiffies != j) {
+		c->ns = bpf_ktime_get_ns();
+		c->jiffies = j;
+	}
+	return c->ns;
 }
 
 /* Probes are attached per traced process (the kernel fires them in no
@@ -756,7 +792,7 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 	struct seep_live_key key = { .tgid = tgid, .addr = addr };
 	struct seep_live val = {
 		.size = size,
-		.ts_ns = bpf_ktime_get_ns(),
+		.ts_ns = block_time_ns(),
 		.site = f->site,
 		.kind = f->kind,
 	};
