@@ -626,7 +626,13 @@ static long walk_step(__u64 i, void *ctx)
  * it; the words its rule read must hold what they held (else `changed`,
  * and the walk goes on from this frame with the rules), then its pc goes
  * into the hash and the walk to its caller (rbp as it really is: a frame
- * that does not save it passes on the walk's own). */
+ * that does not save it passes on the walk's own). The saved rbp must
+ * hold its value only where the caller's rbp is read by the walk from
+ * there (the caller's needs_bp: an rbp-based CFA out there): elsewhere
+ * rbp is a general register (a loop's counter, a client's fd in an event
+ * loop), its saved value changes from call to call and no frame depends
+ * on it. The walk goes on with the value it reads, so that a walk
+ * resuming with the rules further out has rbp as it is. */
 static long walk_verify(__u64 i, void *ctx)
 {
 	struct walk *w = ctx;
@@ -643,15 +649,20 @@ static long walk_verify(__u64 i, void *ctx)
 	m = &s->memo.f[frame_at(at)];
 	w->pc = m->pc;
 	w->sp = m->sp;
-	if ((m->ra_addr && (walk_word(w, s, m->ra_addr, &v) || v != m->ra_val)) ||
-	    (m->bp_addr && (walk_word(w, s, m->bp_addr, &v) || v != m->bp_val))) {
+	if (m->ra_addr && (walk_word(w, s, m->ra_addr, &v) || v != m->ra_val)) {
 		w->changed = 1;
 		return 1;
 	}
+	if (m->bp_addr) {
+		if (walk_word(w, s, m->bp_addr, &v) ||
+		    (v != m->bp_val && at > 0 && s->memo.f[frame_at(at - 1)].needs_bp)) {
+			w->changed = 1;
+			return 1;
+		}
+		w->bp = v;
+	}
 	w->hash = seep_stack_hash(w->hash, m->pc);
 	w->n++;
-	if (m->bp_addr)
-		w->bp = m->bp_val;
 	return 0;
 }
 
