@@ -74,6 +74,10 @@ struct {
 	__type(value, __u64);
 } watched SEC(".maps");
 
+/* The blocks live, by (tgid, address). Allocated as used (sampled mode
+ * keeps few blocks); user space preallocates it in exact mode, where an
+ * insert from the map's free list costs half of one that allocates. Full:
+ * the allocation is counted in `live_map_full`, not recorded. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 20);
@@ -235,6 +239,38 @@ static __always_inline void stat_add(__u32 which, __u64 n)
 
 	if (v)
 		__sync_fetch_and_add(v, n);
+}
+
+/* The clock of block timestamps, per CPU: CLOCK_MONOTONIC as read at the
+ * first allocation of the current tick (jiffy) on this CPU, so a stamp is
+ * never ahead of the allocation and at most one tick (1-10 ms) behind it.
+ * Reading the jiffies is a load; reading the clock source (a VM's
+ * pvclock) costs tens of ns. A probe preempted mid-update at worst stamps
+ * with a reading of the same tick. */
+struct block_clock {
+	__u64 jiffies, ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct block_clock);
+} block_clock SEC(".maps");
+
+static __always_inline __u64 block_time_ns(void)
+{
+	__u32 zero = 0;
+	struct block_clock *c = bpf_map_lookup_elem(&block_clock, &zero);
+	__u64 j = bpf_jiffies64();
+
+	if (!c)
+		return bpf_ktime_get_ns();
+	if (c->jiffies != j) {
+		c->ns = bpf_ktime_get_ns();
+		c->jiffies = j;
+	}
+	return c->ns;
 }
 
 /* Probes are attached per traced process (the kernel fires them in no
@@ -598,7 +634,13 @@ static long walk_step(__u64 i, void *ctx)
  * it; the words its rule read must hold what they held (else `changed`,
  * and the walk goes on from this frame with the rules), then its pc goes
  * into the hash and the walk to its caller (rbp as it really is: a frame
- * that does not save it passes on the walk's own). */
+ * that does not save it passes on the walk's own). The saved rbp must
+ * hold its value only where the caller's rbp is read by the walk from
+ * there (the caller's needs_bp: an rbp-based CFA out there): elsewhere
+ * rbp is a general register (a loop's counter, a client's fd in an event
+ * loop), its saved value changes from call to call and no frame depends
+ * on it. The walk goes on with the value it reads, so that a walk
+ * resuming with the rules further out has rbp as it is. */
 static long walk_verify(__u64 i, void *ctx)
 {
 	__u32 zero = 0;
@@ -619,15 +661,20 @@ static long walk_verify(__u64 i, void *ctx)
 	m = &s->memo.f[frame_at(at)];
 	w->pc = m->pc;
 	w->sp = m->sp;
-	if ((m->ra_addr && (walk_word(w, s, m->ra_addr, &v) || v != m->ra_val)) ||
-	    (m->bp_addr && (walk_word(w, s, m->bp_addr, &v) || v != m->bp_val))) {
+	if (m->ra_addr && (walk_word(w, s, m->ra_addr, &v) || v != m->ra_val)) {
 		w->changed = 1;
 		return 1;
 	}
+	if (m->bp_addr) {
+		if (walk_word(w, s, m->bp_addr, &v) ||
+		    (v != m->bp_val && at > 0 && s->memo.f[frame_at(at - 1)].needs_bp)) {
+			w->changed = 1;
+			return 1;
+		}
+		w->bp = v;
+	}
 	w->hash = seep_stack_hash(w->hash, m->pc);
 	w->n++;
-	if (m->bp_addr)
-		w->bp = m->bp_val;
 	return 0;
 }
 
@@ -770,7 +817,7 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 	struct seep_live_key key = { .tgid = tgid, .addr = addr };
 	struct seep_live val = {
 		.size = size,
-		.ts_ns = bpf_ktime_get_ns(),
+		.ts_ns = block_time_ns(),
 		.site = f->site,
 		.kind = f->kind,
 	};
@@ -1030,21 +1077,25 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 
 	return 0;
 }
 
-/* Pops the frame this return belongs to into OUT. Returns 1 when the call
- * is the outermost hooked call (to be recorded), 0 otherwise. */
-static __always_inline int pop_frame(struct pt_regs *ctx, struct frame *out)
+/* Pops the frame this return belongs to. Returns it when the call is the
+ * outermost hooked call (to be recorded), NULL otherwise. The frame stays
+ * in the thread's task storage, where only this thread's next entry can
+ * overwrite it: it is used in place, not copied (a copy on the BPF stack
+ * would not leave room for the walk's frames under the 512-byte limit). */
+static __always_inline struct frame *pop_frame(struct pt_regs *ctx)
 {
 	struct pending *p = pending_get(0);
 	__u64 sp = PT_REGS_SP(ctx);
+	struct frame *out;
 	__u32 d;
 
 	if (!p)
-		return 0;
+		return NULL;
 	/* A return pops the entry's return address: sp == entry sp + 8. */
 	for (int i = 0; i < SEEP_MAX_NEST; i++) {
 		d = p->depth;
 		if (d == 0 || d > SEEP_MAX_NEST)
-			return 0;
+			return NULL;
 		if (p->f[d - 1].sp + 8 >= sp)
 			break;
 		p->depth = d - 1;
@@ -1052,18 +1103,18 @@ static __always_inline int pop_frame(struct pt_regs *ctx, struct frame *out)
 	}
 	d = p->depth;
 	if (d == 0 || d > SEEP_MAX_NEST)
-		return 0;
+		return NULL;
 	if (p->f[d - 1].sp + 8 != sp)  /* return of a call that was never pushed */
-		return 0;
+		return NULL;
 	p->depth = d - 1;
 	if (d > 1) {
 		stat_add(SEEP_STAT_NESTED, 1);
-		return 0;
+		return NULL;
 	}
-	*out = p->f[0];
+	out = &p->f[0];
 	if (out->site.stack_id == SEEP_STACK_DWARF)
 		out->top = stack_top(sp, p);
-	return 1;
+	return out;
 }
 
 static __always_inline void restore_old(const struct frame *f)
@@ -1083,19 +1134,19 @@ static __always_inline void restore_old(const struct frame *f)
 
 static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 {
-	struct frame f;
+	struct frame *f = pop_frame(ctx);
 
-	if (!pop_frame(ctx, &f))
+	if (!f)
 		return 0;
-	switch (f.kind) {
+	switch (f->kind) {
 	case SEEP_KIND_POSIX_MEMALIGN: {
 		__u64 addr = 0;
 
-		if (ret != 0 || bpf_probe_read_user(&addr, sizeof(addr), (void *)f.arg) || !addr) {
+		if (ret != 0 || bpf_probe_read_user(&addr, sizeof(addr), (void *)f->arg) || !addr) {
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
 			return 0;
 		}
-		record(ctx, f.site.tgid, addr, f.size, &f);
+		record(ctx, f->site.tgid, addr, f->size, f);
 		return 0;
 	}
 	case SEEP_KIND_MMAP:
@@ -1103,7 +1154,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
 			return 0;
 		}
-		record(ctx, f.site.tgid, ret, f.size, &f);
+		record(ctx, f->site.tgid, ret, f->size, f);
 		return 0;
 	case SEEP_KIND_MREMAP:
 		if (ret == MAP_FAILED) {
@@ -1111,26 +1162,26 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 			return 0;
 		}
 		/* Only mappings seep recorded are followed (not file mappings). */
-		if (forget(f.site.tgid, f.arg, 1, NULL))
-			record(ctx, f.site.tgid, ret, f.size, &f);
+		if (forget(f->site.tgid, f->arg, 1, NULL))
+			record(ctx, f->site.tgid, ret, f->size, f);
 		return 0;
 	case SEEP_KIND_REALLOC:
 	case SEEP_KIND_REALLOCARRAY:
 		if (!ret) {
-			if (f.size == 0 && f.arg)  /* realloc(p, 0) freed p */
+			if (f->size == 0 && f->arg)  /* realloc(p, 0) freed p */
 				return 0;
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
-			restore_old(&f);
+			restore_old(f);
 			return 0;
 		}
-		record(ctx, f.site.tgid, ret, f.size, &f);
+		record(ctx, f->site.tgid, ret, f->size, f);
 		return 0;
 	default:
 		if (!ret) {
 			stat_add(SEEP_STAT_FAILED_ALLOCS, 1);
 			return 0;
 		}
-		record(ctx, f.site.tgid, ret, f.size, &f);
+		record(ctx, f->site.tgid, ret, f->size, f);
 		return 0;
 	}
 }

@@ -224,7 +224,9 @@ struct seep_stack_key {
 /* Value of `live`. */
 struct seep_live {
 	__u64 size;
-	__u64 ts_ns;                /* CLOCK_MONOTONIC at allocation */
+	/* CLOCK_MONOTONIC at allocation, to a tick (1-10 ms): never
+	 * ahead of it, at most a tick behind (heap.bpf.c block_time_ns) */
+	__u64 ts_ns;
 	struct seep_stack_key site;
 	__u32 kind;                 /* enum seep_kind */
 	__u32 pad;

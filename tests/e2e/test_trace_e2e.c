@@ -302,6 +302,46 @@ E2E(min_age_hides_young_blocks)
 	run_release(&r);
 }
 
+/* A `live` map too small for the blocks: every allocation it cannot hold
+ * is counted in the report (exact mode's preallocated map and sampled
+ * mode's allocated one alike), none goes missing between the two. */
+E2E(full_live_map_is_counted_in_the_report)
+{
+	const char *modes[] = { "1", "1000" };
+
+	for (size_t m = 0; m < 2; m++) {
+		char *argv[] = { SEEP_BIN, "trace", "-s", (char *)modes[m], "--max-allocs", "64",
+				 "-c", TARGET("phases") " 500 0 0", "--duration", "1.5", "-n", "0",
+				 "-f", "json", NULL };
+		struct run r;
+		json_t *rep, *stats, *drops;
+		json_int_t full, kept;
+
+		run_cmd(argv, NULL, &r);
+		cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+		rep = json_line(r.out, 0);
+		cr_assert_not_null(rep, "stdout: %s", r.out);
+		stats = json_object_get(rep, "stats");
+		drops = json_object_get(stats, "drops");
+		full = jint(drops, "live_map_full");
+		kept = jint(rep, m ? "total_samples" : "total_count");
+		cr_expect_leq(kept, 64, "-s %s: no more blocks than the map holds", modes[m]);
+		if (m == 0) {
+			/* exact: each of the 500 is recorded or counted */
+			cr_expect_geq(kept + full, 500, "kept %lld + full %lld", (long long)kept,
+				      (long long)full);
+			cr_expect_geq(jint(drops, "live_map_full_bytes"), (500 - 64) * 1000);
+		} else {
+			/* sampled: ~63 % of 1000-byte blocks at a mean of 1000 */
+			cr_expect_gt(full, 100, "-s 1000: %lld counted full", (long long)full);
+			cr_expect_geq(jint(drops, "live_map_full_bytes"), full * 1000);
+		}
+		cr_expect_geq(jint(stats, "drops_total"), full, "the full map is among the drops");
+		json_decref(rep);
+		run_release(&r);
+	}
+}
+
 E2E(top_n_sorted_by_bytes)
 {
 	char *all[] = { SEEP_BIN, "trace", "-s", "1", "-c", TARGET("alloc_each"), "-n", "0", "-f", "json", NULL };

@@ -157,6 +157,12 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 	}
 	if (cfg->max_live)
 		bpf_map__set_max_entries(t->skel->maps.live, cfg->max_live);
+	/* exact mode: `live` preallocated (~120 bytes of kernel memory per
+	 * entry), its inserts take an element from a free list instead of
+	 * allocating one; sampled mode keeps few blocks and allocates them */
+	if (cfg->sample_bytes <= 1)
+		bpf_map__set_map_flags(t->skel->maps.live,
+				       bpf_map__map_flags(t->skel->maps.live) & ~BPF_F_NO_PREALLOC);
 	if (cfg->max_sites)
 		bpf_map__set_max_entries(t->skel->maps.stack_totals, cfg->max_sites);
 	if (cfg->max_stacks)

@@ -23,7 +23,8 @@
 #include "seep_heap.h"
 
 struct trace_config {
-	uint32_t max_live;       /* blocks tracked at once, all processes */
+	uint32_t max_live;       /* blocks tracked at once, all processes (exact mode:
+				  * preallocated, ~120 bytes of kernel memory each) */
 	uint32_t max_sites;      /* allocation sites (stack, caller) */
 	uint32_t max_stacks;     /* distinct user stacks */
 	uint32_t stack_bytes;    /* stack bytes copied per DWARF event (0: default) */
