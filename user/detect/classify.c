@@ -288,6 +288,20 @@ static bool _excursion(const double *v, size_t from, size_t to, struct excursion
 	return true;
 }
 
+/* True if X[A, B) holds the highest of X[0, N) (ties included). */
+static bool _peak_highest(const double *x, size_t n, size_t a, size_t b)
+{
+	double top = -INFINITY, rest = -INFINITY;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i >= a && i < b)
+			top = fmax(top, x[i]);
+		else
+			rest = fmax(rest, x[i]);
+	}
+	return !(top < rest);
+}
+
 /* A spike against the local base (_excursion): the samples above base +
  * E/2 form one run under a tenth of the samples that ends before the
  * window does, whose peak is the window's highest (an excursion from a
@@ -323,18 +337,8 @@ static bool _is_local_spike(const double *v, size_t from, size_t to, double sigm
 	for (size_t i = 0; i < n; i++)
 		r[i] = fabs(r[i]);
 	sd = 1.4826 * robust__median(r, n);
-	{
-		double top = -INFINITY, rest = -INFINITY;
-
-		for (size_t i = 0; i < n; i++) {
-			if (i >= a && i < b)
-				top = fmax(top, v[from + i]);
-			else
-				rest = fmax(rest, v[from + i]);
-		}
-		if (top < rest)
-			goto cleanup;	/* the series stands higher elsewhere */
-	}
+	if (!_peak_highest(v + from, n, a, b))
+		goto cleanup;	/* the series stands higher elsewhere */
 	spike = e > 6 * sigma && e > 4 * sd && fabs(after - before) < 0.3 * e;
 cleanup:
 	free(r);
@@ -399,18 +403,8 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 	after = robust__median(tmp, nb - b);
 	if (why)
 		why->spike = sig > 0 ? e / sig : INFINITY;
-	{
-		double top = -INFINITY, rest = -INFINITY;
-
-		for (size_t i = 0; i < n; i++) {
-			if (i >= a && i < b)
-				top = fmax(top, f[from + i]);
-			else
-				rest = fmax(rest, f[from + i]);
-		}
-		if (top < rest)
-			goto cleanup;	/* the series stands higher elsewhere */
-	}
+	if (!_peak_highest(f + from, n, a, b))
+		goto cleanup;	/* the series stands higher elsewhere */
 	spike = e > 6 * sig && e > 3 * sd_near && e > 3 * sd_all && after - before < 0.3 * e;
 cleanup:
 	free(r);
