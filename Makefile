@@ -246,6 +246,12 @@ test: setup
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)tools/run-tests.sh $(UNIT_BINS) -- $(BPFT_BINS) -- $(E2E_BINS)
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
+	$(Q)$(MAKE) --no-print-directory check-docs
+
+# check-docs: README's measured tables are those of the last evaluation
+# (tools/eval-detect.md); tools/readme-tables.py copies them.
+check-docs:
+	$(Q)tools/readme-tables.py --check detect
 
 unit: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)tools/run-tests.sh $(UNIT_BINS)
@@ -254,7 +260,7 @@ unit: $(UNIT_BINS) $(TARGET_BINS)
 # copy of the tree with a wrong include planted), no libbpf in what the unit
 # tests link, cppcheck, the unit tests; then the unit and the e2e suites
 # under ASan+UBSan (build-asan/).
-check: $(UNIT_BINS) $(TARGET_BINS)
+check: $(UNIT_BINS) $(TARGET_BINS) check-docs
 	$(Q)tools/check-layers.sh
 	$(Q)tools/check-layers.sh --self-test
 	$(Q)for t in $(UNIT_BINS); do \
@@ -346,7 +352,7 @@ install: $(SEEP) $(SEEP_FULL)
 	  install -m 0644 dist/seep.conf $(DESTDIR)$(SYSCONFDIR)/seep/seep.conf
 	install -D -m 0644 docs/daemon.md $(DESTDIR)$(PREFIX)/share/doc/seep/daemon.md
 
-.PHONY: all tests setup test unit check demo vmlinux clean bench-unwind install \
+.PHONY: all tests setup test unit check check-docs demo vmlinux clean bench-unwind install \
 	unit-sanitized check-asan-e2e e2e-sanitized
 
 # --- fuzz --------------------------------------------------------------------
@@ -397,6 +403,7 @@ $(EVAL_DETECT): tools/eval_detect.c $(LIBCORE)
 
 eval-detect: $(EVAL_DETECT) $(SEEP)
 	$(Q)tools/eval-detect.sh eval $(EVAL_DETECT) $(DETECT_DATA) "" $(abspath data/corpus) $(abspath $(SEEP))
+	$(Q)tools/readme-tables.py detect
 
 bench-detect: $(EVAL_DETECT) $(SEEP)
 	$(Q)tools/eval-detect.sh bench $(EVAL_DETECT) $(DETECT_DATA) "" $(abspath data/corpus) $(abspath $(SEEP))

@@ -7,6 +7,8 @@
   tools/readme-tables.py detect   tools/eval-detect.md (after `make
                                   eval-detect`) into the detector's Evaluation
                                   section, between its two marker comments
+  --check (before the mode)       change nothing; exit 1 when README.md's
+                                  tables are not the source's (`make check`)
 """
 import os
 import re
@@ -27,7 +29,7 @@ def table_after(res, header):
     return res[j + 1:k]
 
 
-def bench():
+def bench(readme):
     res = open(os.path.join(ROOT, "tools", "bench", "RESULTS.md")).read()
     gen = re.search(r"on (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", res).group(1)
     i = res.index("## Against issue 14's targets")
@@ -51,14 +53,11 @@ def bench():
         "Against issue 14's targets (stacks at the probe floor) — " + targets14,
         "Against issue 4's targets — " + targets,
     ]
-    path = os.path.join(ROOT, "README.md")
-    s = open(path).read()
+    s = readme
     start = s.index("Measured with this tree's seep")
     m = re.compile(r"\n#{1,3} ").search(s, start)
     end = m.start() + 1 if m else len(s)
-    s = s[:start] + "\n\n".join(parts) + "\n" + ("\n" if m else "") + s[end:]
-    open(path, "w").write(s)
-    return 0
+    return s[:start] + "\n\n".join(parts) + "\n" + ("\n" if m else "") + s[end:]
 
 
 DETECT_BEGIN = "<!-- tables from tools/eval-detect.md: tools/readme-tables.py detect -->"
@@ -88,7 +87,7 @@ def seed_set(part, title):
     return out
 
 
-def detect():
+def detect(readme):
     res = open(os.path.join(ROOT, "tools", "eval-detect.md")).read()
     held = res.index("\n## Held-out seeds")
     corpus = res.index("\n## Real-program corpus")
@@ -99,18 +98,31 @@ def detect():
               table_from(real, real.index("| detector | precision")),
               captioned(real, "Per kind"),
               re.search(r"\n(seep's pattern matches .*)", real).group(1)]
+    a = readme.index(DETECT_BEGIN) + len(DETECT_BEGIN)
+    b = readme.index(DETECT_END, a)
+    return readme[:a] + "\n\n" + "\n\n".join(parts) + "\n\n" + readme[b:]
+
+
+def main(argv):
+    modes = {"bench": (bench, "tools/bench/RESULTS.md"), "detect": (detect, "tools/eval-detect.md")}
+    check = argv[1:2] == ["--check"]
+    args = argv[2:] if check else argv[1:]
+    if len(args) != 1 or args[0] not in modes:
+        sys.stderr.write("usage: tools/readme-tables.py [--check] bench|detect\n")
+        return 2
+    fn, source = modes[args[0]]
     path = os.path.join(ROOT, "README.md")
-    s = open(path).read()
-    a = s.index(DETECT_BEGIN) + len(DETECT_BEGIN)
-    b = s.index(DETECT_END, a)
-    s = s[:a] + "\n\n" + "\n\n".join(parts) + "\n\n" + s[b:]
-    open(path, "w").write(s)
+    old = open(path).read()
+    new = fn(old)
+    if check:
+        if new != old:
+            sys.stderr.write("README.md's tables differ from %s: run tools/readme-tables.py %s\n"
+                             % (source, args[0]))
+            return 1
+        return 0
+    open(path, "w").write(new)
     return 0
 
 
 if __name__ == "__main__":
-    modes = {"bench": bench, "detect": detect}
-    if len(sys.argv) != 2 or sys.argv[1] not in modes:
-        sys.stderr.write("usage: tools/readme-tables.py bench|detect\n")
-        sys.exit(2)
-    sys.exit(modes[sys.argv[1]]())
+    sys.exit(main(sys.argv))
