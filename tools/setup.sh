@@ -14,6 +14,7 @@ PKGS=(
   strace  # mitigation e2e: the unconfigured daemon's signals and cgroup writes, traced
   libsnappy-dev libcurl4-openssl-dev victoria-metrics  # fleet: remote_write (snappy), TSDB client (libcurl), the e2e's VictoriaMetrics
   chromium  # the HTML report's browser test (tests/e2e/test_html_e2e.c), headless
+  python3  # tools/readme-tables.py (make check-docs, in make test)
 )
 # extra package sets: tools/setup.sh bench|snapshot
 case "${1:-}" in
