@@ -11,7 +11,8 @@
  * is over collect.cpu get the sampling raised, then are detached
  * ("cpu_budget"); with the trap cost calibrated on the host, their traps
  * alone are over it and they are detached at once ("cpu_budget_traps");
- * a request the tracer refuses leaves no series directory. PSI: a low
+ * a restart in the same boot takes the calibrated cost from the store; a
+ * request the tracer refuses leaves no series directory. PSI: a low
  * threshold and reclaim in a small cgroup start a "pressure" collection.
  * cgroup v1: a leaker in a cgroup with a small limit is collected on the
  * cgroup's "limit" event (trigger "cgroup"), or on request, and when the
@@ -478,6 +479,22 @@ static bool no_series(void)
 	return none;
 }
 
+/* GET /api/collections, parsed (asserted JSON). */
+static json_t *api_collections(const char *listen)
+{
+	char *argv[] = { "/bin/sh", "-c", NULL, NULL }, cmd[160];
+	struct run r;
+	json_t *j;
+
+	snprintf(cmd, sizeof(cmd), "curl -sf http://%s/api/collections", listen);
+	argv[2] = cmd;
+	run_cmd(argv, NULL, &r);
+	j = json_loads(r.out, 0, NULL);
+	run_release(&r);
+	cr_assert(j, "/api/collections is not JSON");
+	return j;
+}
+
 Test(trigger, cpu_budget_traps_detach_at_once, .init = setup, .fini = teardown, .timeout = 120)
 {
 	const char *listen = LISTEN;
@@ -489,6 +506,7 @@ Test(trigger, cpu_budget_traps_detach_at_once, .init = setup, .fini = teardown, 
 	int go, go_n;
 	pid_t churn, noalloc, d;
 	json_t *j, *b, *c;
+	double trap_ns;
 
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
 	churn = tstart(churn_argv, &go);
@@ -515,23 +533,26 @@ Test(trigger, cpu_budget_traps_detach_at_once, .init = setup, .fini = teardown, 
 	cr_expect_eq(uprobe_links(d), 0, "uprobe links left after the budget detached them");
 	json_decref(c);
 	/* the budget as the API shows it: the calibrated trap cost, the action */
-	{
-		char *argv[] = { "/bin/sh", "-c", NULL, NULL }, cmd[160];
-		struct run r;
-
-		snprintf(cmd, sizeof(cmd), "curl -sf http://%s/api/collections", listen);
-		argv[2] = cmd;
-		run_cmd(argv, NULL, &r);
-		j = json_loads(r.out, 0, NULL);
-		run_release(&r);
-	}
-	cr_assert(j, "/api/collections is not JSON");
+	j = api_collections(listen);
 	b = json_object_get(j, "budget");
 	cr_expect_str_eq(json_string_value(json_object_get(b, "trap_source")), "calibrated");
-	cr_expect_gt(json_number_value(json_object_get(b, "trap_ns")), 50);
-	cr_expect_lt(json_number_value(json_object_get(b, "trap_ns")), 50000);
+	trap_ns = json_number_value(json_object_get(b, "trap_ns"));
+	cr_expect_gt(trap_ns, 50);
+	cr_expect_lt(trap_ns, 50000);
 	cr_expect_eq(json_integer_value(json_object_get(b, "detached_traps")), 1);
 	cr_expect_eq(json_integer_value(json_object_get(b, "sample_raised")), 0);
+	json_decref(j);
+	daemon_down(d);
+	/* started again in the same boot: the trap cost from the store, no
+	 * second calibration */
+	snprintf(err_path, sizeof(err_path), "%s/err2", dir);
+	d = daemon_up(listen, err_path, extra);
+	j = api_collections(listen);
+	b = json_object_get(j, "budget");
+	cr_expect_str_eq(json_string_value(json_object_get(b, "trap_source")), "stored");
+	cr_expect_float_eq(json_number_value(json_object_get(b, "trap_ns")), trap_ns, 0.06);
+	cr_expect(file_says(err_path, "calibrated earlier in this boot"), "the stored cost not logged");
+	cr_expect(!file_says(err_path, "uprobe trap cost calibrated"), "calibrated again");
 	json_decref(j);
 	daemon_down(d);
 	target_kill(churn);

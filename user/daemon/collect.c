@@ -21,6 +21,7 @@
 #include "snapshot/pprof.h"
 #include "snapshot/store.h"
 #include "sys/proc.h"
+#include "sys/sysfile.h"
 #include "tracer/session.h"
 #include "tracer/trapcost.h"
 
@@ -105,17 +106,48 @@ struct collects {
 	size_t nrefs, refs_cap;
 	struct ccost_params cost;
 	struct trapcost *tc;	/* the calibration, while it runs */
-	const char *trap_source;	/* "config", "calibrated", "unmeasured" */
+	const char *trap_source;	/* "config", "stored", "calibrated", "unmeasured" */
 	struct evloop_timer check;	/* the budget check, while collections run */
 };
 
 static int _on_check(struct evloop_timer *t, void *ctx);
 static int _arm_check(struct collects *o);
 
+/* The trap cost depends on the CPU, the kernel and its mitigations, none of
+ * which change within a boot: a calibration is kept in the store's meta
+ * table under the boot's ID and serves every daemon start until the next
+ * boot. */
+#define TRAP_META_KEY "trap_ns"
+
+static int _boot_id(char *buf, size_t len)
+{
+	ssize_t n = sysfile__read("/proc/sys/kernel/random/boot_id", buf, len);
+
+	if (n < 0)
+		return (int)n;
+	buf[strcspn(buf, "\n")] = 0;
+	return *buf ? 0 : -ENODATA;
+}
+
+/* The trap cost calibrated earlier in this boot, from the store. */
+static bool _trap_stored(struct collects *o)
+{
+	char v[128], boot[64], id[64];
+	double ns;
+
+	if (!o->db || db__meta_get(o->db, TRAP_META_KEY, v, sizeof(v)) || _boot_id(boot, sizeof(boot)) ||
+	    sscanf(v, "%63s %lf", id, &ns) != 2 || strcmp(id, boot) || !(ns > 0 && ns < 1e6))
+		return false;
+	o->cost.trap_ns = ns;
+	o->trap_source = "stored";
+	pr_info("uprobe trap cost: %.0f ns a probe hit (calibrated earlier in this boot)", ns);
+	return true;
+}
+
 /* The trap cost, from the calibration once it has one. */
 static void _trap_poll(struct collects *o)
 {
-	char err[256] = "";
+	char err[256] = "", v[128], boot[64];
 	double ns = 0;
 	int rc;
 
@@ -128,6 +160,12 @@ static void _trap_poll(struct collects *o)
 		o->cost.trap_ns = ns;
 		o->trap_source = "calibrated";
 		pr_info("uprobe trap cost calibrated: %.0f ns a probe hit", ns);
+		if (o->db && !_boot_id(boot, sizeof(boot))) {
+			snprintf(v, sizeof(v), "%s %.1f", boot, ns);
+			if (db__meta_set(o->db, TRAP_META_KEY, v))
+				pr_warn("cannot keep the trap cost in the store: the next start"
+					" calibrates again");
+		}
 	}
 	trapcost__free(o->tc);
 	o->tc = NULL;
@@ -392,10 +430,11 @@ int collects__new(const struct collect_params *p, struct evloop *loop, struct db
 	ccost_params__defaults(&c->cost, p->cpu, p->trap_ns > 0 ? p->trap_ns : TRAP_NS_UNMEASURED);
 	c->trap_source = p->trap_ns > 0 ? "config" : "unmeasured";
 	evloop__timer_init(&c->check, _on_check, c);
-	/* the calibration runs beside the loop, from the start: its value is
-	 * there by the first collection, or soon after (TRAP_NS_UNMEASURED
-	 * if it fails) */
-	if (p->trap_ns <= 0 && (err = trapcost__start(TRAPCOST_CALLS, &c->tc)))
+	/* a restart within the boot finds the cost in the store; else the
+	 * calibration (about 0.4 s of one thread) runs beside the loop from
+	 * the start, so that its value is there by the first collection (which
+	 * decides nothing without it) */
+	if (p->trap_ns <= 0 && !_trap_stored(c) && (err = trapcost__start(TRAPCOST_CALLS, &c->tc)))
 		pr_warn("cannot calibrate the uprobe trap cost: %s; the budget counts %.0f ns a"
 			" probe hit (set collect.trap_ns)", strerror(-err), c->cost.trap_ns);
 	*out = c;

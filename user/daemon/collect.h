@@ -20,9 +20,11 @@
  * records why it stopped. A snapshot holds the blocks allocated since the
  * session attached (the tracer sees nothing older).
  * CPU budget (collect_cost.h), checked every BUDGET_CHECK_S while
- * collections run: the probes' hits x the trap cost (TRAP_NS, or measured
- * on a thread by tracer/trapcost.h from collects__new() on: no check
- * decides before it has a value; 800 ns if it fails) plus their BPF run
+ * collections run: the probes' hits x the trap cost (TRAP_NS; else the
+ * one measured earlier in this boot, kept in the store's meta table under
+ * the boot ID; else measured by tracer/trapcost.h on a thread from
+ * collects__new() on: no check decides before it has a value; 800 ns if
+ * it fails) plus their BPF run
  * time (BPF_STATS_RUN_TIME, enabled by
  * the daemon's tier 0), over the target's own CPU (proc__cpu_ns); over CPU
  * for three windows, the sampling interval is raised eightfold (a new

@@ -22,7 +22,7 @@
 
 enum { ST_TICK, ST_TICK_ROWS, ST_ENTITY_FIND, ST_ENTITY_ADD, ST_ENTITY_SEEN, ST_SAMPLE,
        ST_VERDICT, ST_SUSPECT, ST_COLL_ADD, ST_COLL_UPDATE, ST_SNAP_ADD, ST_MIT_ADD,
-       ST_SNAP_LAST, ST_N };
+       ST_SNAP_LAST, ST_META_GET, ST_META_SET, ST_N };
 
 static const char *const sql[ST_N] = {
 	[ST_TICK] = "INSERT INTO ticks(t, rows) VALUES (?1, 0)",
@@ -54,6 +54,8 @@ static const char *const sql[ST_N] = {
 		       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[ST_SNAP_LAST] = "SELECT max(s.t) FROM snapshots s JOIN collections c ON"
 			 " s.collection = c.id WHERE c.pid = ?1 AND c.start = ?2",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
 };
 
 static const char schema[] =
@@ -568,4 +570,31 @@ int db__last_snapshot(struct db *d, int pid, uint64_t start, double *t)
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return err;
+}
+
+int db__meta_get(struct db *d, const char *key, char *buf, size_t len)
+{
+	sqlite3_stmt *s = d->st[ST_META_GET];
+	const unsigned char *v;
+	int rc, err = -ENOENT;
+
+	_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && (v = sqlite3_column_text(s, 0))) {
+		err = snprintf(buf, len, "%s", (const char *)v) < (int)len ? 0 : -ENAMETOOLONG;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		err = _fail(d, "read meta");
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return err;
+}
+
+int db__meta_set(struct db *d, const char *key, const char *value)
+{
+	sqlite3_stmt *s = d->st[ST_META_SET];
+
+	_text(s, 1, key);
+	_text(s, 2, value);
+	return _step(d, s, "write meta");
 }

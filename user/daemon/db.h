@@ -92,6 +92,12 @@ int db__mitigation(struct db *d, const struct db_mitigation *m);
  * -ENOENT when there is none. */
 int db__last_snapshot(struct db *d, int pid, uint64_t start, double *t);
 
+/* The meta table's VALUE of KEY: 0, -ENOENT when there is none,
+ * -ENAMETOOLONG when it does not fit LEN. _set writes it like the
+ * catalogue (inside the open interval if there is one). */
+int db__meta_get(struct db *d, const char *key, char *buf, size_t len);
+int db__meta_set(struct db *d, const char *key, const char *value);
+
 int db__retain(struct db *d, double now, double max_age_s, uint64_t max_bytes);
 /* Bytes of the database file and its WAL. */
 uint64_t db__bytes(const struct db *d);

@@ -156,7 +156,7 @@ struct mx_collect_stats {
 	uint64_t budget_detached_traps;	/* detached at once: the traps alone over */
 	double trap_ns;		/* one probe hit's trap, as the budget counts it */
 	double cpu_budget;	/* collect.cpu */
-	const char *trap_source;	/* "config", "calibrated", "calibrating", "unmeasured" */
+	const char *trap_source;	/* "config", "stored", "calibrated", "calibrating", "unmeasured" */
 	uint64_t psi_events;
 	size_t running;
 };

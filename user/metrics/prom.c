@@ -536,7 +536,7 @@ static void _collections(FILE *f, const struct mx_model *m)
 	fprintf(f, "seep_collection_budget_actions_total{action=\"detached_traps\"} %llu\n",
 		(unsigned long long)c->budget_detached_traps);
 	_plain(f, "seep_collection_trap_seconds", "gauge",
-	       "One heap probe hit's trap cost the CPU budget counts (calibrated, or collect.trap_ns).",
+	       "One heap probe hit's trap cost the CPU budget counts (calibrated at start or earlier in this boot, or collect.trap_ns).",
 	       c->trap_ns * 1e-9);
 	_plain(f, "seep_collection_cpu_budget_ratio", "gauge",
 	       "The CPU budget of a traced suspect: probes' traps + BPF run time over its CPU.",

@@ -2,7 +2,7 @@
  * back after a reopen (entities keep their ids, each tick row counts its
  * rows), a rolled-back interval leaves nothing, retention by age and by
  * bytes drops the oldest intervals whole and keeps the newest, files are
- * 0600. With SEEP_DB_BENCH=1, also the commit time of an interval of 320
+ * 0600, meta values are kept across a reopen. With SEEP_DB_BENCH=1, also the commit time of an interval of 320
  * processes under synchronous=NORMAL and FULL, 200 commits each (printed;
  * docs/daemon.md quotes it). */
 #include <criterion/criterion.h>
@@ -112,6 +112,26 @@ Test(db, intervals_survive_a_reopen)
 		sqlite3_finalize(q);
 		sqlite3_close(h);
 	}
+}
+
+Test(db, meta_values_survive_a_reopen)
+{
+	struct db *d;
+	char err[256], v[64], small[4];
+
+	cr_assert_eq(db__open(path, &d, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(db__meta_get(d, "trap_ns", v, sizeof(v)), -ENOENT);
+	cr_assert_eq(db__meta_set(d, "trap_ns", "boot-a 412.5"), 0);
+	cr_assert_eq(db__meta_set(d, "trap_ns", "boot-b 398.0"), 0);	/* replaces */
+	db__free(d);
+	cr_assert_eq(db__open(path, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(db__meta_get(d, "trap_ns", v, sizeof(v)), 0);
+	cr_expect_str_eq(v, "boot-b 398.0");
+	cr_expect_eq(db__meta_get(d, "trap_ns", small, sizeof(small)), -ENAMETOOLONG);
+	cr_assert_eq(db__meta_get(d, "format", v, sizeof(v)), 0);
+	cr_expect_str_eq(v, "seep-daemon");
+	db__free(d);
+	cr_expect_eq(count("SELECT count(*) FROM meta WHERE key = 'trap_ns'"), 1);
 }
 
 Test(db, a_rolled_back_interval_leaves_nothing)
