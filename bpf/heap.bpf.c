@@ -160,13 +160,25 @@ struct walk_frame {
 	__u8 pad[6];
 };
 
+/* Stack words the fast join checks: a frame's return address, and its
+ * saved rbp where the walk from there reads it. */
+#define WALK_CHECKS (2 * WALK_FRAMES)
+
 struct walk_memo {
 	__u32 tgid, n;           /* n frames, f[0] the outermost; n 0: no memo */
 	__u64 gen;               /* walk_gen when it was made */
 	__u64 top;               /* one past the highest stack word its frames read */
 	__s64 id;                /* its stack's id in `stack_ids`, -1: not known */
+	__u64 entry_ip;          /* the allocator entered (the hash's seed) */
 	__u32 fails;             /* walks in a row that found its outer frames changed */
-	__u32 pad;
+	/* The fast join: the words of every frame's rule, as offsets from
+	 * the innermost frame's sp with the values they held (nchk of them;
+	 * > WALK_CHECKS: a word outside the window, no fast join). A walk
+	 * that stands where the innermost frame stood (pc, sp, rbp if read)
+	 * and finds every one of them unchanged has this stack. */
+	__u32 nchk;
+	__u16 chk_off[WALK_CHECKS];
+	__u64 chk_val[WALK_CHECKS];
 	struct walk_frame f[WALK_FRAMES];
 };
 
@@ -710,6 +722,66 @@ static long memo_put_step(__u64 i, void *ctx)
 	return 0;
 }
 
+/* Writing the fast join's checks (walk_memo) of the memo's frames, the
+ * outermost first: BASE is the innermost frame's sp. */
+struct memo_chk {
+	__u64 base;
+	__u32 n;
+};
+
+static __always_inline int memo_chk_add(struct walk_memo *m, __u64 base, __u64 addr, __u64 val)
+{
+	__u64 off = addr - base;
+	__u32 k = m->nchk;
+
+	if (addr < base || (off & 7) || off > WALK_WINDOW - 8 || k >= WALK_CHECKS) {
+		m->nchk = WALK_CHECKS + 1;
+		return 1;
+	}
+	m->chk_off[k] = (__u16)off;
+	m->chk_val[k] = val;
+	m->nchk = k + 1;
+	return 0;
+}
+
+static long memo_chk_step(__u64 i, void *ctx)
+{
+	const struct memo_chk *mc = ctx;
+	__u32 zero = 0;
+	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
+	const struct walk_frame *f;
+
+	if (!s || i >= mc->n)
+		return 1;
+	f = &s->memo.f[frame_at(i)];
+	if (f->ra_addr && memo_chk_add(&s->memo, mc->base, f->ra_addr, f->ra_val))
+		return 1;
+	/* as walk_verify: the saved rbp counts where the caller's walk reads it */
+	if (f->bp_addr && i > 0 && s->memo.f[frame_at(i - 1)].needs_bp &&
+	    memo_chk_add(&s->memo, mc->base, f->bp_addr, f->bp_val))
+		return 1;
+	return 0;
+}
+
+/* True if every word of the memo's checks, in the window of W, holds its
+ * value. */
+static __always_inline int memo_checks_hold(const struct walk_scratch *s, const struct walk *w)
+{
+	const struct walk_memo *m = &s->memo;
+
+#pragma clang loop unroll(disable)
+	for (__u32 k = 0; k < WALK_CHECKS; k++) {
+		__u64 off;
+
+		if (k >= m->nchk)
+			return 1;
+		off = m->chk_off[k] & (WALK_WINDOW - 8);
+		if (off + 8 > w->window || s->buf[off / 8] != m->chk_val[k])
+			return 0;
+	}
+	return 1;
+}
+
 /* Walks the stack at the allocator's return with the learned rules; on a
  * stack user space unwound before, returns its id, else -1. A BPF
  * subprogram, verified once (not at each of record()'s inlined copies).
@@ -754,6 +826,22 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 		w->window = WALK_WINDOW;
 	if (bpf_probe_read_user(s->buf, w->window, (void *)w->sp0))
 		w->window = 0;
+	/* the fast join: the call returns where the memo's innermost frame
+	 * stood, and every word the memo's frames were derived from holds
+	 * what it held: the same frames, the same stack (the walk below would
+	 * join the memo at its first frame and find nothing changed) */
+	if (w->memo_n && s->memo.id >= 0 && s->memo.entry_ip == entry_ip &&
+	    s->memo.nchk <= WALK_CHECKS) {
+		const struct walk_frame *in = &s->memo.f[frame_at(w->memo_n - 1)];
+
+		if (in->sp == w->sp && in->pc == w->pc && (!in->needs_bp || in->bp == w->bp) &&
+		    memo_checks_hold(s, w)) {
+			stat_add(SEEP_STAT_WALKS_JOINED, 1);
+			s->memo.fails = 0;
+			s->busy = 0;
+			return s->memo.id;
+		}
+	}
 	bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, NULL, 0);
 	inner = w->n;
 	if (w->joined >= 0) {
@@ -775,7 +863,8 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 		s->busy = 0;
 		return -1;
 	}
-	if (w->joined >= 0 && !w->changed && !inner && s->memo.id >= 0) {
+	if (w->joined >= 0 && !w->changed && !inner && s->memo.id >= 0 &&
+	    s->memo.entry_ip == entry_ip) {
 		found = s->memo.id;   /* the last walk's stack, whole */
 	} else {
 		hk.nframes = w->n;
@@ -805,7 +894,16 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 	s->memo.gen = gen;
 	s->memo.top = mp.top;
 	s->memo.id = found;
+	s->memo.entry_ip = entry_ip;
 	s->memo.fails = 0;
+	s->memo.nchk = WALK_CHECKS + 1;
+	if (found >= 0 && s->memo.n && s->memo.n <= WALK_FRAMES) {
+		struct memo_chk mc = { .base = s->memo.f[frame_at(s->memo.n - 1)].sp,
+				       .n = s->memo.n };
+
+		s->memo.nchk = 0;
+		bpf_loop(mc.n, memo_chk_step, &mc, 0);
+	}
 	s->busy = 0;
 	return found;
 }

@@ -471,6 +471,19 @@ E2E(walk_outer_frames_change)
 	cr_expect_gt(changed, 0, "walks found the last walk's outer frames changed");
 }
 
+/* One call site, two allocators (malloc and valloc in turn through one
+ * function pointer: the same return address, stack pointer and outer
+ * frames): each keeps its own stack, 200 blocks each, as the unwinder has
+ * them, although the walk of one stands exactly where the last walk of
+ * the other stood. */
+E2E(walk_same_return_other_allocator)
+{
+	json_int_t joined = -1, changed = -1;
+
+	walk_matches_unwinder_stats(TARGET("nofp_indirect") " 200", &joined, &changed);
+	cr_expect_gt(joined, 0, "walks joined the last walk's frames");
+}
+
 E2E(walk_matches_unwinder_no_frame_pointers)
 {
 	walk_matches_unwinder(TARGET("nofp_shapes") " 200");
