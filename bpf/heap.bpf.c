@@ -359,8 +359,11 @@ static __always_inline struct pending *pending_get(int create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-static __always_inline void totals_add(const struct seep_stack_key *site, __s64 bytes,
-				       __s64 count, int is_alloc)
+/* Adds a recorded allocation of SIZE bytes to its site's totals since
+ * attach. Only allocations are totalled: the live blocks by site are
+ * counted from `live` itself when user space reads it, so a free touches
+ * no site. */
+static __always_inline void totals_add(const struct seep_stack_key *site, __u64 size)
 {
 	struct seep_stack_totals *t;
 
@@ -370,8 +373,6 @@ static __always_inline void totals_add(const struct seep_stack_key *site, __s64 
 	if (!t) {
 		struct seep_stack_totals zero = {};
 
-		if (count < 0)  /* the site's allocation was never totalled */
-			return;
 		if (bpf_map_update_elem(&stack_totals, site, &zero, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&stack_totals, site)) {
 			stat_add(SEEP_STAT_DROP_AGG_FULL, 1);
@@ -381,12 +382,8 @@ static __always_inline void totals_add(const struct seep_stack_key *site, __s64 
 		if (!t)
 			return;
 	}
-	__sync_fetch_and_add(&t->live_bytes, bytes);
-	__sync_fetch_and_add(&t->live_count, count);
-	if (is_alloc) {
-		__sync_fetch_and_add(&t->alloc_bytes, bytes);
-		__sync_fetch_and_add(&t->alloc_count, 1);
-	}
+	__sync_fetch_and_add(&t->alloc_bytes, size);
+	__sync_fetch_and_add(&t->alloc_count, 1);
 }
 
 /* Sends the stack copy of LEN bytes at HDR->sp in a ring buffer record with
@@ -912,7 +909,7 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, __u64 size,
 				   const struct frame *f)
 {
-	struct seep_live_key key = { .tgid = tgid, .addr = addr };
+	struct seep_live_key key = { .tgid = tgid, .mapping = is_mapping(f->kind), .addr = addr };
 	struct seep_live val = {
 		.size = size,
 		.ts_ns = block_time_ns(),
@@ -959,26 +956,26 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 	} else if (val.site.stack_id == SEEP_STACK_UNWOUND) {
 		stat_add(SEEP_STAT_STACKS_WALKED, 1);
 	}
-	totals_add(&val.site, size, 1, 1);
+	totals_add(&val.site, size);
 }
 
-/* Removes the record of ADDR if it is of the right class (heap block or
- * mapping); copies it to OUT when given. Returns 1 if one was removed. */
+/* Removes the record of ADDR of the class MAPPING (heap block 0, mapping
+ * 1: the key tells them apart); copies it to OUT when given. Returns 1 if
+ * one was removed. Without OUT it is one delete: no look-up first. */
 static __always_inline int forget(__u32 tgid, __u64 addr, int mapping, struct seep_live *out)
 {
-	struct seep_live_key key = { .tgid = tgid, .addr = addr };
-	struct seep_live *v = bpf_map_lookup_elem(&live, &key);
-	struct seep_live copy;
+	struct seep_live_key key = { .tgid = tgid, .mapping = mapping, .addr = addr };
 
-	if (!v || is_mapping(v->kind) != mapping)
+	if (out) {
+		struct seep_live *v = bpf_map_lookup_elem(&live, &key);
+
+		if (!v)
+			return 0;
+		*out = *v;
+	}
+	if (bpf_map_delete_elem(&live, &key))  /* none, or another thread won the race */
 		return 0;
-	copy = *v;
-	if (bpf_map_delete_elem(&live, &key))  /* another thread won the race */
-		return 0;
-	totals_add(&copy.site, -(__s64)copy.size, -1, 0);
 	stat_add(SEEP_STAT_FREES, 1);
-	if (out)
-		*out = copy;
 	return 1;
 }
 
@@ -1227,7 +1224,6 @@ static __always_inline void restore_old(const struct frame *f)
 		return;
 	}
 	stat_add(SEEP_STAT_FREES, (__u64)-1);
-	totals_add(&f->old.site, f->old.size, 1, 0);
 }
 
 static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
@@ -1396,9 +1392,10 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 	if (!addr || !traced_mode(bpf_get_attach_cookie(ctx), tgid))
 		return 0;
 	key.tgid = tgid;
+	key.mapping = 1;
 	key.addr = addr;
 	v = bpf_map_lookup_elem(&live, &key);
-	if (!v || !is_mapping(v->kind))
+	if (!v)
 		return 0;  /* not a mapping seep recorded (file, or inside free) */
 	len = (len + 4095) & ~4095ULL;
 	if (len >= v->size) {
@@ -1409,11 +1406,9 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 	copy = *v;
 	if (bpf_map_delete_elem(&live, &key))
 		return 0;
-	totals_add(&copy.site, -(__s64)len, 0, 0);
 	copy.size -= len;
 	key.addr = addr + len;
 	if (bpf_map_update_elem(&live, &key, &copy, BPF_NOEXIST)) {
-		totals_add(&copy.site, -(__s64)copy.size, -1, 0);
 		stat_add(SEEP_STAT_DROP_LIVE_FULL, 1);
 		stat_add(SEEP_STAT_DROP_LIVE_FULL_BYTES, copy.size);
 	}

@@ -204,10 +204,13 @@ static inline __u64 seep_stack_hash(__u64 h, __u64 v)
 	return h * 0xc2b2ae3d27d4eb4fULL + 0x165667b19e3779f9ULL;
 }
 
-/* Key of `live`: one block of one process. */
+/* Key of `live`: one block of one process. A heap block and a mapping
+ * are told apart in the key (MAPPING: 1 for mmap and mremap records), so
+ * that free() removes a heap block with one delete, no look-up first, and
+ * never a mapping at the same address. */
 struct seep_live_key {
 	__u32 tgid;
-	__u32 pad;
+	__u32 mapping;
 	__u64 addr;
 };
 
@@ -232,11 +235,11 @@ struct seep_live {
 	__u32 pad;
 };
 
-/* Value of `stack_totals`: updated atomically on every recorded event. */
+/* Value of `stack_totals`: a site's recorded allocations since attach,
+ * added to atomically at each one (what is live by site is counted from
+ * `live` when user space reads it). */
 struct seep_stack_totals {
-	__s64 live_bytes;
-	__s64 live_count;
-	__u64 alloc_bytes;          /* cumulative, since attach */
+	__u64 alloc_bytes;
 	__u64 alloc_count;
 };
 
