@@ -363,8 +363,11 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 }
 
 /* The jump a restart must exceed: well above the noise of the first
- * differences and a tenth of the range. */
-static double _restart_jump(const struct series *s)
+ * differences and a tenth of the range, and seep_restart_wander times the
+ * series' own variation over TOOTH samples (the robust sd of its
+ * differences at that lag): a short series' background drops and regrows
+ * by that much, and a leak's restart gives back more. */
+static double _restart_jump(const struct detect_params *p, const struct series *s, size_t tooth)
 {
 	double lo = INFINITY, hi = -INFINITY, jump;
 
@@ -373,6 +376,8 @@ static double _restart_jump(const struct series *s)
 		hi = fmax(hi, s->v[i]);
 	}
 	jump = fmax(6 * diff_noise(s->v, 0, s->n), 0.1 * (hi - lo));
+	if (p->seep_restart_wander > 0 && tooth)
+		jump = fmax(jump, p->seep_restart_wander * robust__diff_noise(s->v, s->n, tooth, NULL));
 	return jump > 0 ? jump : 1e-9;
 }
 
@@ -381,13 +386,13 @@ static double _restart_jump(const struct series *s)
 static int _seep_desaw(const struct detect_params *p, const struct series *s, double *u,
 		       double *off, size_t *restarts)
 {
+	size_t tooth = detect_params__samples(p->seep_tooth_min_s, s->step);
 	struct linfit lf;
 	int err = linfit__init(&lf, s->v, s->n);
 
 	if (err)
 		return err;
-	*restarts = desaw(p, &lf, s->v, s->n, _restart_jump(s),
-			  detect_params__samples(p->seep_tooth_min_s, s->step),
+	*restarts = desaw(p, &lf, s->v, s->n, _restart_jump(p, s, tooth), tooth,
 			  detect_params__samples(DETECT_LONG_TOOTH * p->seep_min_window_s, s->step),
 			  u, off);
 	linfit__release(&lf);
@@ -424,6 +429,7 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 
 	if (seep_window__init(win, lf, n - w, n, s->step, offset_now))
 		return SEEP_FITS;
+	win->scratch = scratch;
 	/* a short window's new high first: it is O(1) and turns down most */
 	if (hist_max && !seep_window__new_high(p, win, hist_max[n - w], hist_max[n + n - w]))
 		return SEEP_NEW_HIGH;

@@ -15,6 +15,7 @@ int seep_window__init(struct seep_window *w, const struct linfit *lf, size_t fro
 	w->n = n;
 	w->step = step;
 	w->offset_now = offset_now;
+	w->scratch = NULL;
 	return linfit__fit(lf, from, n, &w->line);
 }
 
@@ -79,33 +80,56 @@ bool seep_window__persists(const struct detect_params *p, const struct seep_wind
 }
 
 /* Growth that levelled off: split [from, n) in two lines where they fit best
- * (tail at least TAIL_MIN samples); the tail's slope is the current growth. */
+ * (tail at least TAIL_MIN samples); the tail's slope is the current growth,
+ * its length goes to *TAIL_LEN. */
 static double _tail_slope(const struct linfit *lf, size_t from, size_t n, size_t tail_min,
-			  size_t head_min)
+			  size_t head_min, size_t *tail_len)
 {
 	double best = INFINITY, slope = 0;
 	size_t stride = (n - from) / 200 + 1;
 
+	*tail_len = tail_min;
 	for (size_t h = from + head_min; h + tail_min <= n; h += stride) {
 		double sh, st, e = linfit__sse(lf, from, h, &sh) + linfit__sse(lf, h, n, &st);
 
 		if (e < best) {
 			best = e;
 			slope = st;
+			*tail_len = n - h;
 		}
 	}
 	return slope;
 }
 
+/* What a part of LEN samples at the window's end may fall short of its
+ * floor by, per sample: seep_recent_wander times the series' own variation
+ * over LEN samples (seep_window__wander), over LEN; 0 without the
+ * allowance or the window's scratch. */
+static double _allowance(const struct detect_params *p, const struct seep_window *w,
+			 size_t len)
+{
+	if (!(p->seep_recent_wander > 0) || !w->scratch || !len)
+		return 0;
+	return p->seep_recent_wander *
+	       seep_window__wander(w, (double)len / (double)(w->n - w->from), w->scratch) /
+	       (double)len;
+}
+
+/* The recent part's slope LR and the tail's TAIL are still growing: at the
+ * floor or above and rising, each less its allowance AR, AT. */
+static bool _growing(double lr, double tail, double floor, double ar, double at)
+{
+	return !(lr < floor - ar) && lr > -ar && !(tail < floor - at) && tail > -at;
+}
+
 bool seep_window__still_growing(const struct detect_params *p, const struct seep_window *w)
 {
-	size_t len = w->n - w->from, recent = len / 4 > RECENT_MIN ? len / 4 : RECENT_MIN;
+	size_t len = w->n - w->from, recent = len / 4 > RECENT_MIN ? len / 4 : RECENT_MIN, tl;
 	double floor = p->seep_recent_frac * w->line.slope;
 	struct line lr;
 	double tail_slope;
 
-	/* both must rise, also when the floor is 0 */
-	if (linfit__fit(w->lf, w->n - recent, w->n, &lr) || lr.slope < floor || !(lr.slope > 0))
+	if (linfit__fit(w->lf, w->n - recent, w->n, &lr))
 		return false;
 	/* a window shorter than tail + head (one under seep_min_window_s) is
 	 * split with both scaled to it: half of it at most for the tail */
@@ -116,8 +140,13 @@ bool seep_window__still_growing(const struct detect_params *p, const struct seep
 		tail = len / 2;
 	if (head > len / 4)
 		head = len / 4;
-	tail_slope = _tail_slope(w->lf, w->from, w->n, tail, head);
-	return !(tail_slope < floor) && tail_slope > 0;
+	tail_slope = _tail_slope(w->lf, w->from, w->n, tail, head, &tl);
+	/* both must rise, also when the floor is 0; a part that falls short
+	 * by no more than the background wanders over its length (a short
+	 * series' own time scale) still grows */
+	return _growing(lr.slope, tail_slope, floor, 0, 0) ||
+	       _growing(lr.slope, tail_slope, floor, _allowance(p, w, recent),
+			_allowance(p, w, tl));
 }
 
 /* A level shift rather than growth: the best step (two flat levels, each at

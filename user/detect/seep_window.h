@@ -19,7 +19,12 @@
  *                     quarter of the line's rise per quarter
  *   5. still_growing  the recent quarter (at least 8 samples), and the tail
  *                     after the best two-line split (seep_tail_min_s), rise,
- *                     at seep_recent_frac of the line's slope or more
+ *                     at seep_recent_frac of the line's slope or more; or,
+ *                     with the window's scratch, each falls short of that
+ *                     by less than seep_recent_wander times the series' own
+ *                     variation over its length (seep_window__wander): the
+ *                     background wandering down at the end of a short
+ *                     series' leak
  *   6. no_level_shift no single step between two flat levels (each at least
  *                     seep_part_min_s) explains the window as well as the line does
  *                     (by seep_step_ratio): a plateau or a step is no leak
@@ -60,10 +65,12 @@ struct seep_window {
 	double step;			/* seconds per sample */
 	double offset_now;		/* added back at sample n - 1 */
 	struct line line;		/* the least-squares line on [from, n) */
+	double *scratch;		/* w->n doubles for still_growing's allowance,
+					 * or NULL (init's): no allowance */
 };
 
-/* Fits the window [FROM, N) of LF into W. Returns 0, or -EINVAL when it
- * cannot be fitted (fewer than 2 samples, N beyond LF). */
+/* Fits the window [FROM, N) of LF into W (its scratch NULL). Returns 0, or
+ * -EINVAL when it cannot be fitted (fewer than 2 samples, N beyond LF). */
 int seep_window__init(struct seep_window *w, const struct linfit *lf, size_t from, size_t n,
 		      double step, double offset_now);
 
