@@ -480,22 +480,24 @@ static bool _seep_scan_from(const struct detect_params *p, const struct linfit *
  * less than one daily cycle rides the cycle, whose falling hours can slow
  * it well below its mean slope at the end, and the new high is the proof
  * that it grows. The second pass comes last so that a window that passes
- * the full test keeps its onset. False when none does. */
+ * the full test keeps its onset. False when none does; *RECENT_FRAC gets
+ * the seep_recent_frac of the pass that accepted. */
 static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
 		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
 		       size_t wshort, const double *hist_max, struct seep_window *best,
 		       double *tt, const double *off, double *scratch,
-		       struct detect_explain *ex)
+		       struct detect_explain *ex, double *recent_frac)
 {
 	size_t n = s->n, w0 = n < wmax ? n : wmax;
 	struct detect_params rising = *p;
 
+	*recent_frac = p->seep_recent_frac;
 	if (_seep_scan_from(p, lf, s, offset_now, w0, wmin, wshort, hist_max, best, tt, off,
 			    scratch, ex))
 		return true;
 	if (wmin <= wshort)
 		return false;
-	rising.seep_recent_frac = 0;
+	rising.seep_recent_frac = *recent_frac = 0;
 	return _seep_scan_from(&rising, lf, s, offset_now, w0 < wmin ? w0 : wmin - 1, wmin,
 			       wshort, hist_max, best, tt, off, scratch, ex);
 }
@@ -514,11 +516,12 @@ static size_t _count_restarts(const double *off, size_t from, size_t to)
 	return rs;
 }
 
-/* Fills R from the accepted window W, reporting the trend from where the
- * growth starts (at least MIN_TAIL samples before now). */
+/* Fills R from the window W accepted at RECENT_FRAC (its pass's
+ * seep_recent_frac), reporting the trend from where the growth starts (at
+ * least MIN_TAIL samples before now). */
 static void _seep_report(const struct detect_params *p, const struct series *s,
-			 const struct seep_window *w, double tt, const double *off,
-			 size_t min_tail, struct detect_result *r)
+			 const struct seep_window *w, double recent_frac, double tt,
+			 const double *off, size_t min_tail, struct detect_result *r)
 {
 	size_t start = seep_window__onset(w, min_tail), rs;
 	struct line best = w->line;
@@ -532,6 +535,20 @@ static void _seep_report(const struct detect_params *p, const struct series *s,
 	}
 	result_from_line(r, s, &best, tt);
 	r->intercept -= off[best.from];
+	if (r->pattern == PATTERN_PLATEAU && r->why.rule == CLASSIFY_LEVELLED) {
+		/* a flat tail that test 5 took for the background wandering
+		 * down at the end of the leak (it passed only with its
+		 * allowance) is that, not growth that levelled off */
+		struct seep_window plain = *w;
+		struct detect_params at = *p;
+
+		plain.scratch = NULL;
+		at.seep_recent_frac = recent_frac;
+		if (!seep_window__still_growing(&at, &plain)) {
+			r->pattern = PATTERN_STEADY;
+			r->why.rule = CLASSIFY_TREND;
+		}
+	}
 	/* the restarts added back inside the window make it a sawtooth when
 	 * they gave back a real share of the growth (a drop of the background
 	 * during a leak's ramp is not a restart of the leak) */
@@ -570,7 +587,7 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 	size_t n = s->n, wmin = detect_params__samples(p->seep_min_window_s, s->step);
 	size_t wmax = detect_params__samples(p->max_window_s, s->step);
 	size_t wshort = detect_params__samples(p->seep_part_min_s, s->step);
-	double *u = NULL, *off = NULL, *hist = NULL, tt = INFINITY;
+	double *u = NULL, *off = NULL, *hist = NULL, tt = INFINITY, frac;
 	struct seep_window best;
 	struct linfit lf = { 0 };
 	size_t restarts = 0;
@@ -614,8 +631,9 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 	for (size_t i = n - 1; i-- > 0;)
 		hist[n + i] = fmax(hist[n + i + 1], u[i]);
 	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, wshort, hist, &best, &tt, off,
-		       hist + 2 * n, ex))
-		_seep_report(p, s, &best, tt, off, best.n - best.from < wmin ? wshort : wmin, r);
+		       hist + 2 * n, ex, &frac))
+		_seep_report(p, s, &best, frac, tt, off, best.n - best.from < wmin ? wshort : wmin,
+			     r);
 cleanup:
 	linfit__release(&lf);
 	free(hist);
