@@ -18,10 +18,11 @@
  * labelled window [onset, end); a detection elsewhere is a false positive.
  *
  * For tuning, eval reads: EVAL_ALGO=NAME (run that detector only),
- * EVAL_SET=field=value,... (seep's fixed parameters: seep_min_snr,
- * seep_r2_min, seep_new_high_sd, seep_recent_frac, seep_step_ratio,
- * seep_tooth_r2, seep_drop_frac), EVAL_VERBOSE=1 (each miss and false alarm
- * on stderr), EVAL_DUMP=DIR (those series as CSV, a non-leak kind's name
+ * EVAL_SET=field=value,... (seep's parameters: seep_min_snr, seep_r2_min,
+ * seep_new_high_sd, seep_recent_frac, seep_step_ratio, seep_tooth_r2,
+ * seep_drop_frac, and the derived seep_min_wander, seep_wander_lag,
+ * seep_recent_wander, seep_restart_wander, then no longer derived),
+ * EVAL_VERBOSE=1 (each miss and false alarm on stderr), EVAL_DUMP=DIR (those series as CSV, a non-leak kind's name
  * ending in "-"), EVAL_PATTERN=1 (each wrong pattern; =all, every pattern),
  * EVAL_KINDS=name,... (only those kinds, a non-leak's name ending in "-":
  * EVAL_KINDS=short,short- for the short ones; each kind's draws are its
@@ -772,13 +773,18 @@ static const char recipe_md[] =
 "resolution; see README). Time per series covers the whole pipeline (resampling,\n"
 "smoothing, training for Precog, detection), one core.\n";
 
-#define TUNEF(f) { #f, offsetof(struct detect_params, f) }
+#define TUNEF(f) { #f, offsetof(struct detect_params, f), 0 }
+#define TUNED(f, bit) { #f, offsetof(struct detect_params, f), bit }
 static void tune_set(struct detect_params *p)
 {
-	static const struct { const char *k; size_t off; } fs[] = {
+	/* a derived one's bit is cleared: the value set stays */
+	static const struct { const char *k; size_t off; unsigned bit; } fs[] = {
 		TUNEF(seep_min_snr), TUNEF(seep_r2_min), TUNEF(seep_new_high_sd),
 		TUNEF(seep_recent_frac), TUNEF(seep_step_ratio), TUNEF(seep_tooth_r2),
-		TUNEF(seep_drop_frac), TUNEF(seep_min_wander), TUNEF(seep_wander_lag),
+		TUNEF(seep_drop_frac), TUNED(seep_min_wander, DETECT_DERIVE_MIN_WANDER),
+		TUNED(seep_wander_lag, DETECT_DERIVE_WANDER_LAG),
+		TUNED(seep_recent_wander, DETECT_DERIVE_RECENT_WANDER),
+		TUNED(seep_restart_wander, DETECT_DERIVE_RESTART_WANDER),
 	};
 	char buf[512], *save, *tok;
 	const char *e = getenv("EVAL_SET");
@@ -792,8 +798,10 @@ static void tune_set(struct detect_params *p)
 			continue;
 		*eq = 0;
 		for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
-			if (!strcmp(fs[i].k, tok))
+			if (!strcmp(fs[i].k, tok)) {
 				*(double *)((char *)p + fs[i].off) = atof(eq + 1);
+				p->derive &= ~fs[i].bit;
+			}
 	}
 }
 

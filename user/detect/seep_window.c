@@ -101,18 +101,56 @@ static double _tail_slope(const struct linfit *lf, size_t from, size_t n, size_t
 	return slope;
 }
 
+/* seep_window__wander's spread over LAG samples; ROBUST 0: the RMS only,
+ * O(n) and never below the full spread (a bound to try first). */
+static double _spread(const struct seep_window *w, size_t lag, double *scratch, int robust)
+{
+	const struct linfit *lf = w->lf;
+	size_t k = 0;
+	double s1 = 0, s2 = 0, rms, mad;
+
+	lag = lag ? lag : 1;
+	/* y_i from the prefix sums (less linfit's reference, which the
+	 * differences cancel), the window's growth taken out: its line in
+	 * it, its start level before it */
+	for (size_t i = 0; i < w->n; i++) {
+		double x = i < w->from ? 0 : (double)(i - w->from);
+
+		scratch[i] = lf->sy[i + 1] - lf->sy[i] - w->line.slope * x;
+	}
+	for (size_t i = 0; i + lag < w->n; i++, k++) {
+		double d = scratch[i + lag] - scratch[i];
+
+		s1 += d;
+		s2 += d * d;
+	}
+	if (k < 3)
+		return 0;
+	s1 /= (double)k;
+	rms = sqrt(fmax(0, s2 / (double)k - s1 * s1));
+	if (!robust)
+		return rms;
+	mad = robust__diff_noise(scratch, w->n, lag, NULL);
+	/* the smaller of the two: the robust sd ignores the few large
+	 * differences of a drop (a restart the desawing missed) and
+	 * overstates a daily cycle's (their arcsine spread puts most
+	 * differences near its extremes), the RMS the other way round */
+	return fmin(rms, mad);
+}
+
+double seep_window__wander(const struct seep_window *w, double share, double *scratch)
+{
+	return _spread(w, (size_t)llround(share * (double)(w->n - w->from)), scratch, 1);
+}
+
 /* What a part of LEN samples at the window's end may fall short of its
  * floor by, per sample: seep_recent_wander times the series' own variation
- * over LEN samples (seep_window__wander), over LEN; 0 without the
- * allowance or the window's scratch. */
+ * over LEN samples (seep_window__wander; ROBUST 0: its RMS bound), over
+ * LEN. */
 static double _allowance(const struct detect_params *p, const struct seep_window *w,
-			 size_t len)
+			 size_t len, int robust)
 {
-	if (!(p->seep_recent_wander > 0) || !w->scratch || !len)
-		return 0;
-	return p->seep_recent_wander *
-	       seep_window__wander(w, (double)len / (double)(w->n - w->from), w->scratch) /
-	       (double)len;
+	return p->seep_recent_wander * _spread(w, len, w->scratch, robust) / (double)len;
 }
 
 /* The recent part's slope LR and the tail's TAIL are still growing: at the
@@ -144,9 +182,15 @@ bool seep_window__still_growing(const struct detect_params *p, const struct seep
 	/* both must rise, also when the floor is 0; a part that falls short
 	 * by no more than the background wanders over its length (a short
 	 * series' own time scale) still grows */
-	return _growing(lr.slope, tail_slope, floor, 0, 0) ||
-	       _growing(lr.slope, tail_slope, floor, _allowance(p, w, recent),
-			_allowance(p, w, tl));
+	if (_growing(lr.slope, tail_slope, floor, 0, 0))
+		return true;
+	if (!(p->seep_recent_wander > 0) || !w->scratch || !tl)
+		return false;
+	/* the RMS bound first (O(n)): most windows fail even with it */
+	return _growing(lr.slope, tail_slope, floor, _allowance(p, w, recent, 0),
+			_allowance(p, w, tl, 0)) &&
+	       _growing(lr.slope, tail_slope, floor, _allowance(p, w, recent, 1),
+			_allowance(p, w, tl, 1));
 }
 
 /* A level shift rather than growth: the best step (two flat levels, each at
@@ -182,39 +226,6 @@ bool seep_window__no_level_shift(const struct detect_params *p, const struct see
 	if (part > len / 4)
 		part = len / 4;
 	return !(_step_ratio(w->lf, w->from, w->n, part) < p->seep_step_ratio);
-}
-
-double seep_window__wander(const struct seep_window *w, double share, double *scratch)
-{
-	const struct linfit *lf = w->lf;
-	size_t lag = (size_t)llround(share * (double)(w->n - w->from)), k = 0;
-	double s1 = 0, s2 = 0, rms, mad;
-
-	lag = lag ? lag : 1;
-	/* y_i from the prefix sums (less linfit's reference, which the
-	 * differences cancel), the window's growth taken out: its line in
-	 * it, its start level before it */
-	for (size_t i = 0; i < w->n; i++) {
-		double x = i < w->from ? 0 : (double)(i - w->from);
-
-		scratch[i] = lf->sy[i + 1] - lf->sy[i] - w->line.slope * x;
-	}
-	for (size_t i = 0; i + lag < w->n; i++, k++) {
-		double d = scratch[i + lag] - scratch[i];
-
-		s1 += d;
-		s2 += d * d;
-	}
-	if (k < 3)
-		return 0;
-	s1 /= (double)k;
-	rms = sqrt(fmax(0, s2 / (double)k - s1 * s1));
-	mad = robust__diff_noise(scratch, w->n, lag, NULL);
-	/* the smaller of the two: the robust sd ignores the few large
-	 * differences of a drop (a restart the desawing missed) and
-	 * overstates a daily cycle's (their arcsine spread puts most
-	 * differences near its extremes), the RMS the other way round */
-	return fmin(rms, mad);
 }
 
 bool seep_window__clear(const struct detect_params *p, const struct seep_window *w,
