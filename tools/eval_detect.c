@@ -22,8 +22,9 @@
  * seep_new_high_sd, seep_recent_frac, seep_step_ratio, seep_tooth_r2,
  * seep_drop_frac, and the derived seep_min_wander, seep_wander_lag,
  * seep_recent_wander, seep_restart_wander, then no longer derived),
- * EVAL_VERBOSE=1 (each miss and false alarm on stderr), EVAL_DUMP=DIR (those series as CSV, a non-leak kind's name
- * ending in "-"), EVAL_PATTERN=1 (each wrong pattern; =all, every pattern),
+ * EVAL_VERBOSE=1 (each miss and false alarm on stderr), EVAL_DUMP=DIR
+ * (those series as CSV, a non-leak kind's name ending in "-"),
+ * EVAL_PATTERN=1 (each wrong pattern; =all, every pattern),
  * EVAL_KINDS=name,... (only those kinds, a non-leak's name ending in "-":
  * EVAL_KINDS=short,short- for the short ones; each kind's draws are its
  * own, so a kind scores as in the whole run).
