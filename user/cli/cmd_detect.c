@@ -29,7 +29,7 @@ enum {
 	OPT_TRAIN = 256, OPT_TRAIN_FRACTION, OPT_MODEL, OPT_SAVE_MODEL, OPT_LIMIT,
 	OPT_CRITICAL, OPT_MIN_TREND, OPT_MAX_WINDOW, OPT_R2, OPT_RESAMPLE, OPT_SMOOTH,
 	OPT_CPD_Z, OPT_CPD_DIST, OPT_COLUMN, OPT_FORMAT, OPT_PLOT, OPT_SEEP_WINDOW, OPT_EXPLAIN,
-	OPT_SEEP_WANDER, OPT_SEEP_WANDER_LAG, OPT_SEEP_RECENT_WANDER, OPT_SEEP_RESTART_WANDER,
+	OPT_SEEP_NEW_HIGH, OPT_SEEP_WANDER, OPT_SEEP_WANDER_LAG, OPT_SEEP_RECENT_WANDER, OPT_SEEP_RESTART_WANDER,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +49,7 @@ static const struct option long_opts[] = {
 	{ "cpd-z", required_argument, NULL, OPT_CPD_Z },
 	{ "cpd-min-distance", required_argument, NULL, OPT_CPD_DIST },
 	{ "seep-min-window", required_argument, NULL, OPT_SEEP_WINDOW },
+	{ "seep-new-high-window", required_argument, NULL, OPT_SEEP_NEW_HIGH },
 	{ "seep-min-wander", required_argument, NULL, OPT_SEEP_WANDER },
 	{ "seep-wander-lag", required_argument, NULL, OPT_SEEP_WANDER_LAG },
 	{ "seep-recent-wander", required_argument, NULL, OPT_SEEP_RECENT_WANDER },
@@ -96,6 +97,8 @@ static void usage(FILE *out)
 "      --cpd-z Z              change-point z-score threshold (3)\n"
 "      --cpd-min-distance DUR minimum distance between change points (derived: as --min-trend)\n"
 "      --seep-min-window DUR  seep: shortest trend reported (derived: min(24h, span/3))\n"
+"      --seep-new-high-window DUR seep: a window shorter than this (or than\n"
+"                             --seep-min-window) ends at a new high (24h)\n"
 "      --seep-min-wander R    seep: rise >= R times the series' own variation over\n"
 "                             a share of the window, its growth taken out\n"
 "                             (derived: 3 + s, s = 1 - seep window/24h; 0: off)\n"
@@ -138,6 +141,9 @@ static double *duration_of(struct detect_params *p, int c, const char **name, un
 		*name = "--cpd-min-distance";
 		*bit = DETECT_DERIVE_CPD_DIST;
 		return &p->cpd_min_dist_s;
+	case OPT_SEEP_NEW_HIGH:
+		*name = "--seep-new-high-window";
+		return &p->seep_new_high_window_s;
 	case OPT_SEEP_WINDOW:
 		*name = "--seep-min-window";
 		*bit = DETECT_DERIVE_SEEP_WINDOW;
@@ -262,6 +268,7 @@ static json_t *explain_json(const struct detect_explain *ex)
 	json_object_set_new(par, "seep_min_snr", json_real(p->seep_min_snr));
 	json_object_set_new(par, "seep_r2_min", json_real(p->seep_r2_min));
 	json_object_set_new(par, "seep_new_high_sd", json_real(p->seep_new_high_sd));
+	json_object_set_new(par, "seep_new_high_window_s", json_real(p->seep_new_high_window_s));
 	json_object_set_new(par, "seep_min_wander", json_real(p->seep_min_wander));
 	json_object_set_new(par, "seep_wander_lag", json_real(p->seep_wander_lag));
 	json_object_set_new(par, "seep_recent_wander", json_real(p->seep_recent_wander));
@@ -323,8 +330,9 @@ static void print_explain(const struct detect_explain *ex)
 	       "%.3g residual sd)\n", DETECT_TOOTH_BASE_FRAC, p->seep_tooth_r2,
 	       DETECT_LONG_TOOTH * p->seep_min_window_s, p->seep_min_snr);
 	printf("  horizon C %.4gs, rise >= %.3g residual sd, R2 >= %.2f; windows under the "
-	       "seep min window end %.3g residual sd above all before them\n", p->critical_s,
-	       p->seep_min_snr, p->seep_r2_min, p->seep_new_high_sd);
+	       "seep min window or %.4gs end %.3g residual sd above all before them\n",
+	       p->critical_s, p->seep_min_snr, p->seep_r2_min, p->seep_new_high_window_s,
+	       p->seep_new_high_sd);
 	printf("  clear: rise >= %.3g (%s) times the series' own variation over %.3g (%s) of "
 	       "the window (its growth taken out)%s\n", p->seep_min_wander, ex->why.min_wander,
 	       p->seep_wander_lag, ex->why.wander_lag, p->seep_min_wander > 0 ? "" : ": off");

@@ -444,9 +444,9 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 }
 
 /* Tries windows ending now from W0 samples down to WSHORT, the ones under
- * WMIN also at a new high; true at the first that passes. */
+ * WHIGH also at a new high; true at the first that passes. */
 static bool _seep_scan_from(const struct detect_params *p, const struct linfit *lf,
-			    const struct series *s, double offset_now, size_t w0, size_t wmin,
+			    const struct series *s, double offset_now, size_t w0, size_t whigh,
 			    size_t wshort, const double *hist_max, struct seep_window *best,
 			    double *tt, const double *off, double *scratch,
 			    struct detect_explain *ex)
@@ -454,7 +454,7 @@ static bool _seep_scan_from(const struct detect_params *p, const struct linfit *
 	size_t next = SIZE_MAX;
 
 	for (size_t w = w0; w >= wshort && w >= 2; w--) {
-		enum seep_test t = _seep_try(p, lf, s, offset_now, w, w < wmin ? hist_max : NULL,
+		enum seep_test t = _seep_try(p, lf, s, offset_now, w, w < whigh ? hist_max : NULL,
 					     best, tt, off, scratch);
 
 		if (ex) {
@@ -472,7 +472,8 @@ static bool _seep_scan_from(const struct detect_params *p, const struct linfit *
 }
 
 /* The longest window ending now, of WMIN..WMAX samples, that passes every
- * test into *BEST (its samples to threshold in *TT); failing that, the
+ * test (and ends at a new high when under WHIGH samples: seep_window__new_high)
+ * into *BEST (its samples to threshold in *TT); failing that, the
  * longest of WSHORT..WMIN - 1 samples that also ends at a new high
  * (HIST_MAX[i]: the highest level before sample i; HIST_MAX[N + i]: the
  * highest from sample i to the end); failing that too, the longest of those
@@ -483,22 +484,22 @@ static bool _seep_scan_from(const struct detect_params *p, const struct linfit *
  * the full test keeps its onset. False when none does; *RECENT_FRAC gets
  * the seep_recent_frac of the pass that accepted. */
 static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
-		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
-		       size_t wshort, const double *hist_max, struct seep_window *best,
-		       double *tt, const double *off, double *scratch,
+		       const struct series *s, double offset_now, size_t wmin, size_t whigh,
+		       size_t wmax, size_t wshort, const double *hist_max,
+		       struct seep_window *best, double *tt, const double *off, double *scratch,
 		       struct detect_explain *ex, double *recent_frac)
 {
 	size_t n = s->n, w0 = n < wmax ? n : wmax;
 	struct detect_params rising = *p;
 
 	*recent_frac = p->seep_recent_frac;
-	if (_seep_scan_from(p, lf, s, offset_now, w0, wmin, wshort, hist_max, best, tt, off,
+	if (_seep_scan_from(p, lf, s, offset_now, w0, whigh, wshort, hist_max, best, tt, off,
 			    scratch, ex))
 		return true;
 	if (wmin <= wshort)
 		return false;
 	rising.seep_recent_frac = *recent_frac = 0;
-	return _seep_scan_from(&rising, lf, s, offset_now, w0 < wmin ? w0 : wmin - 1, wmin,
+	return _seep_scan_from(&rising, lf, s, offset_now, w0 < wmin ? w0 : wmin - 1, whigh,
 			       wshort, hist_max, best, tt, off, scratch, ex);
 }
 
@@ -585,6 +586,7 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 			 struct detect_result *r, struct detect_explain *ex)
 {
 	size_t n = s->n, wmin = detect_params__samples(p->seep_min_window_s, s->step);
+	size_t whigh = detect_params__samples(p->seep_new_high_window_s, s->step);
 	size_t wmax = detect_params__samples(p->max_window_s, s->step);
 	size_t wshort = detect_params__samples(p->seep_part_min_s, s->step);
 	double *u = NULL, *off = NULL, *hist = NULL, tt = INFINITY, frac;
@@ -630,7 +632,9 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 	hist[n + n - 1] = u[n - 1];
 	for (size_t i = n - 1; i-- > 0;)
 		hist[n + i] = fmax(hist[n + i + 1], u[i]);
-	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, wshort, hist, &best, &tt, off,
+	if (whigh < wmin)
+		whigh = wmin;
+	if (_seep_scan(p, &lf, s, off[n - 1], wmin, whigh, wmax, wshort, hist, &best, &tt, off,
 		       hist + 2 * n, ex, &frac))
 		_seep_report(p, s, &best, frac, tt, off, best.n - best.from < wmin ? wshort : wmin,
 			     r);

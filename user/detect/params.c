@@ -32,6 +32,7 @@ void detect_params__init(struct detect_params *p)
 	p->seep_tooth_r2 = 0.8;
 	p->seep_step_ratio = 1.0;
 	p->seep_new_high_sd = 2;
+	p->seep_new_high_window_s = 24 * HOUR;
 	p->seep_min_wander = 3;
 	p->seep_wander_lag = 0.25;
 	p->seep_recent_wander = 0;

@@ -67,8 +67,13 @@ struct detect_params {
 	double seep_tooth_r2;	/* a sawtooth tooth is a line with at least this R² */
 	double seep_recent_frac;/* recent slope >= this share of the window's */
 	double seep_step_ratio;	/* one level shift must fit worse than the line by this */
-	double seep_new_high_sd;/* a window under seep_min_window_s ends this many
-				 * residual sds above all before it */
+	double seep_new_high_sd;/* a window under seep_min_window_s (or under
+				 * seep_new_high_window_s) ends this many residual
+				 * sds above all before it */
+	double seep_new_high_window_s;/* a window shorter than this (24 h: a daily
+				 * cycle, whatever the span) must end at a new high:
+				 * a cycle's rising half or a refill to a level the
+				 * series had before is no leak */
 	double seep_min_wander;	/* rise >= this many of the series' own variation at
 				 * the window's scale (3; 0: not tested) */
 	double seep_wander_lag;	/* that variation's lag, a share of the window (0.25) */

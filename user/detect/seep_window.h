@@ -33,6 +33,9 @@
  * scaled to them, and they must pass one more test, checked first (O(1)):
  *   7. new_high       the level now is above everything before the window
  *                     by seep_new_high_sd residual sds (seep_window__new_high)
+ * (as must every window shorter than seep_new_high_window_s, 24 h: on a
+ * series of hours, every window: a refill to a level it had before is no
+ * leak)
  * and when none of them passes either, detect__seep tries them once more
  * with seep_recent_frac 0: test 5 then asks only that the recent quarter
  * and the tail rise (a late leak riding a daily cycle's falling hours).
