@@ -20,7 +20,7 @@
  * For tuning, eval reads: EVAL_ALGO=NAME (run that detector only),
  * EVAL_SET=field=value,... (seep's parameters: seep_min_snr, seep_r2_min,
  * seep_new_high_sd, seep_recent_frac, seep_step_ratio, seep_tooth_r2,
- * seep_drop_frac, and the derived seep_min_wander, seep_wander_lag,
+ * seep_drop_frac, seep_wander_lag, and the derived seep_min_wander,
  * seep_recent_wander, seep_restart_wander, then no longer derived),
  * EVAL_VERBOSE=1 (each miss and false alarm on stderr), EVAL_DUMP=DIR
  * (those series as CSV, a non-leak kind's name ending in "-"),
@@ -783,7 +783,7 @@ static void tune_set(struct detect_params *p)
 		TUNEF(seep_min_snr), TUNEF(seep_r2_min), TUNEF(seep_new_high_sd),
 		TUNEF(seep_recent_frac), TUNEF(seep_step_ratio), TUNEF(seep_tooth_r2),
 		TUNEF(seep_drop_frac), TUNED(seep_min_wander, DETECT_DERIVE_MIN_WANDER),
-		TUNED(seep_wander_lag, DETECT_DERIVE_WANDER_LAG),
+		TUNEF(seep_wander_lag),
 		TUNED(seep_recent_wander, DETECT_DERIVE_RECENT_WANDER),
 		TUNED(seep_restart_wander, DETECT_DERIVE_RESTART_WANDER),
 	};

@@ -102,7 +102,7 @@ static void usage(FILE *out)
 "      --seep-min-wander R    seep: rise >= R times the series' own variation over\n"
 "                             a share of the window, its growth taken out\n"
 "                             (derived: 3 + s, s = 1 - seep window/24h; 0: off)\n"
-"      --seep-wander-lag F    seep: that share (derived: 0.25 + 0.25 s)\n"
+"      --seep-wander-lag F    seep: that share (0.25)\n"
 "      --seep-recent-wander R seep: the recent part and the tail may fall short of\n"
 "                             still growing by R of the variation over their\n"
 "                             length (derived: s; 0: not at all)\n"
@@ -184,7 +184,6 @@ static int on_opt(void *ctx, int c, const char *arg)
 		p->derive &= ~DETECT_DERIVE_MIN_WANDER;
 		return cli__real(arg, "--seep-min-wander", 0, 1e6, &p->seep_min_wander);
 	case OPT_SEEP_WANDER_LAG:
-		p->derive &= ~DETECT_DERIVE_WANDER_LAG;
 		return cli__real(arg, "--seep-wander-lag", 0, 1, &p->seep_wander_lag);
 	case OPT_SEEP_RECENT_WANDER:
 		p->derive &= ~DETECT_DERIVE_RECENT_WANDER;
@@ -285,7 +284,6 @@ static json_t *explain_json(const struct detect_explain *ex)
 	json_object_set_new(why, "seep_parts", json_string(ex->why.seep_parts));
 	json_object_set_new(why, "sub_daily", json_real(ex->why.sub_daily));
 	json_object_set_new(why, "seep_min_wander", json_string(ex->why.min_wander));
-	json_object_set_new(why, "seep_wander_lag", json_string(ex->why.wander_lag));
 	json_object_set_new(why, "seep_recent_wander", json_string(ex->why.recent_wander));
 	json_object_set_new(why, "seep_restart_wander", json_string(ex->why.restart_wander));
 	json_object_set_new(j, "params", par);
@@ -333,9 +331,9 @@ static void print_explain(const struct detect_explain *ex)
 	       "seep min window or %.4gs end %.3g residual sd above all before them\n",
 	       p->critical_s, p->seep_min_snr, p->seep_r2_min, p->seep_new_high_window_s,
 	       p->seep_new_high_sd);
-	printf("  clear: rise >= %.3g (%s) times the series' own variation over %.3g (%s) of "
+	printf("  clear: rise >= %.3g (%s) times the series' own variation over %.3g of "
 	       "the window (its growth taken out)%s\n", p->seep_min_wander, ex->why.min_wander,
-	       p->seep_wander_lag, ex->why.wander_lag, p->seep_min_wander > 0 ? "" : ": off");
+	       p->seep_wander_lag, p->seep_min_wander > 0 ? "" : ": off");
 	printf("  wander allowed: the recent part and the tail short of still growing by %.3g "
 	       "(%s), a restart's drop at least %.3g (%s), of the series' own variation over "
 	       "their length\n", p->seep_recent_wander, ex->why.recent_wander,

@@ -109,10 +109,6 @@ void detect_params__derive(struct detect_params *p, double span_s, double resolu
 		p->seep_min_wander = 3 + sub;
 	_why(why->min_wander, sizeof(why->min_wander), d, DETECT_DERIVE_MIN_WANDER,
 	     "3 + s, s = 1 - seep window/24h = %.3g", sub);
-	if (d & DETECT_DERIVE_WANDER_LAG)
-		p->seep_wander_lag = 0.25 + 0.25 * sub;
-	_why(why->wander_lag, sizeof(why->wander_lag), d, DETECT_DERIVE_WANDER_LAG,
-	     "0.25 + 0.25 s");
 	if (d & DETECT_DERIVE_RECENT_WANDER)
 		p->seep_recent_wander = sub;
 	_why(why->recent_wander, sizeof(why->recent_wander), d, DETECT_DERIVE_RECENT_WANDER,

@@ -29,7 +29,6 @@
  * (whose wander is at the leak's own time scale, with no daily cycle to
  * average it out):
  *   seep_min_wander     3 + s                  (3)
- *   seep_wander_lag     0.25 + 0.25 s          (0.25)
  *   seep_recent_wander  s                      (0)
  *   seep_restart_wander 2 s                    (0)
  * The horizon C (critical_s, 7 d) and U are the user's question, not the
@@ -93,10 +92,9 @@ enum {
 	DETECT_DERIVE_SEEP_WINDOW = 1u << 4,
 	DETECT_DERIVE_SEEP_PARTS = 1u << 5,	/* tooth, tail and part minimums */
 	DETECT_DERIVE_MIN_WANDER = 1u << 6,
-	DETECT_DERIVE_WANDER_LAG = 1u << 7,
-	DETECT_DERIVE_RECENT_WANDER = 1u << 8,
-	DETECT_DERIVE_RESTART_WANDER = 1u << 9,
-	DETECT_DERIVE_ALL = (1u << 10) - 1,
+	DETECT_DERIVE_RECENT_WANDER = 1u << 7,
+	DETECT_DERIVE_RESTART_WANDER = 1u << 8,
+	DETECT_DERIVE_ALL = (1u << 9) - 1,
 };
 
 /* How the parameters were chosen: for each derived one, the rule and the
@@ -105,7 +103,7 @@ struct detect_params_why {
 	double span_s, resolution_s;	/* of the raw series */
 	char step[96], smooth[96], min_trend[96], cpd_dist[96], seep_window[96], seep_parts[96];
 	double sub_daily;		/* s, the wander parameters' share (see above) */
-	char min_wander[96], wander_lag[96], recent_wander[96], restart_wander[96];
+	char min_wander[96], recent_wander[96], restart_wander[96];
 };
 
 /* Paper defaults; seep's detector's own defaults. */

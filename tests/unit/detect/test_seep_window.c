@@ -438,7 +438,7 @@ Test(seep_window, params_derive_the_wander_allowances_from_the_span)
 	detect_params__derive(&d, 5 * 3600, 10, &why);
 	cr_assert_float_eq(why.sub_daily, s, 1e-12);
 	cr_assert_float_eq(d.seep_min_wander, 3 + s, 1e-12);
-	cr_assert_float_eq(d.seep_wander_lag, 0.25 + 0.25 * s, 1e-12);
+	cr_assert_float_eq(d.seep_wander_lag, 0.25, 1e-12);
 	cr_assert_float_eq(d.seep_recent_wander, s, 1e-12);
 	cr_assert_float_eq(d.seep_restart_wander, 2 * s, 1e-12);
 	cr_assert_str_eq(why.recent_wander, "s");
