@@ -18,11 +18,16 @@
  * labelled window [onset, end); a detection elsewhere is a false positive.
  *
  * For tuning, eval reads: EVAL_ALGO=NAME (run that detector only),
- * EVAL_SET=field=value,... (seep's fixed parameters: seep_min_snr,
- * seep_r2_min, seep_new_high_sd, seep_recent_frac, seep_step_ratio,
- * seep_tooth_r2, seep_drop_frac), EVAL_VERBOSE=1 (each miss and false alarm
- * on stderr), EVAL_DUMP=DIR (those series as CSV, a non-leak kind's name
- * ending in "-"), EVAL_PATTERN=1 (each wrong pattern; =all, every pattern).
+ * EVAL_SET=field=value,... (seep's parameters: seep_min_snr, seep_r2_min,
+ * seep_new_high_sd, seep_recent_frac, seep_step_ratio, seep_tooth_r2,
+ * seep_drop_frac, seep_wander_lag, and the derived seep_min_wander,
+ * seep_recent_wander, seep_restart_wander, then no longer derived),
+ * EVAL_VERBOSE=1 (each miss and false alarm on stderr), EVAL_DUMP=DIR
+ * (those series as CSV, a non-leak kind's name ending in "-"),
+ * EVAL_PATTERN=1 (each wrong pattern; =all, every pattern),
+ * EVAL_KINDS=name,... (only those kinds, a non-leak's name ending in "-":
+ * EVAL_KINDS=short,short- for the short ones; each kind's draws are its
+ * own, so a kind scores as in the whole run).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -769,13 +774,18 @@ static const char recipe_md[] =
 "resolution; see README). Time per series covers the whole pipeline (resampling,\n"
 "smoothing, training for Precog, detection), one core.\n";
 
-#define TUNEF(f) { #f, offsetof(struct detect_params, f) }
+#define TUNEF(f) { #f, offsetof(struct detect_params, f), 0 }
+#define TUNED(f, bit) { #f, offsetof(struct detect_params, f), bit }
 static void tune_set(struct detect_params *p)
 {
-	static const struct { const char *k; size_t off; } fs[] = {
+	/* a derived one's bit is cleared: the value set stays */
+	static const struct { const char *k; size_t off; unsigned bit; } fs[] = {
 		TUNEF(seep_min_snr), TUNEF(seep_r2_min), TUNEF(seep_new_high_sd),
 		TUNEF(seep_recent_frac), TUNEF(seep_step_ratio), TUNEF(seep_tooth_r2),
-		TUNEF(seep_drop_frac), TUNEF(seep_min_wander), TUNEF(seep_wander_lag),
+		TUNEF(seep_drop_frac), TUNED(seep_min_wander, DETECT_DERIVE_MIN_WANDER),
+		TUNEF(seep_wander_lag),
+		TUNED(seep_recent_wander, DETECT_DERIVE_RECENT_WANDER),
+		TUNED(seep_restart_wander, DETECT_DERIVE_RESTART_WANDER),
 	};
 	char buf[512], *save, *tok;
 	const char *e = getenv("EVAL_SET");
@@ -789,8 +799,10 @@ static void tune_set(struct detect_params *p)
 			continue;
 		*eq = 0;
 		for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
-			if (!strcmp(fs[i].k, tok))
+			if (!strcmp(fs[i].k, tok)) {
 				*(double *)((char *)p + fs[i].off) = atof(eq + 1);
+				p->derive &= ~fs[i].bit;
+			}
 	}
 }
 
@@ -872,6 +884,26 @@ static int short_old(const struct sample *smp, int neg, struct short_old *so, si
 	return 0;
 }
 
+/* Whether EVAL_KINDS (names separated by commas, a non-leak's ending in
+ * "-") leaves kind K in; every kind when it is not set. */
+static int kind_wanted(int k)
+{
+	const char *e = getenv("EVAL_KINDS");
+	char name[32];
+
+	if (!e)
+		return 1;
+	snprintf(name, sizeof(name), "%s%s", kind_names[k], k < NPOS ? "" : "-");
+	for (const char *t = e; *t;) {
+		size_t len = strcspn(t, ",");
+
+		if (len == strlen(name) && !strncmp(t, name, len))
+			return 1;
+		t += len + (t[len] == ',');
+	}
+	return 0;
+}
+
 /* HEADING, when given, appends the tables to MD as a section of that name
  * (a held-out run) instead of writing the whole report. */
 static int eval(const char *dir, uint64_t seed, const char *md, const char *heading)
@@ -903,6 +935,8 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 			struct sample smp = { 0 };
 			int pos = k < NPOS;
 
+			if (!kind_wanted(k))
+				continue;
 			if (k == POS_STAIR || k == NEG_PLATEAU) {
 				/* the old stair and plateau recipes, for their rows of
 				 * the pattern table */
@@ -995,9 +1029,9 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 					dump(getenv("EVAL_DUMP"), names[b], k, &smp.s);
 				if (getenv("EVAL_VERBOSE") && (pos ? !ok : res.leak) &&
 				    (a == DETECT_SEEP || atoi(getenv("EVAL_VERBOSE")) > 1))
-					fprintf(stderr, "%-8s %c%-9s %-14s %s: %s %s\n",
+					fprintf(stderr, "%-8s %c%-9s %-14s (bg %zu, seed %llu) %s: %s %s\n",
 						detect__algo_name((enum detect_algo)a), pos ? '+' : '-',
-						kind_names[k], names[b], smp.recipe,
+						kind_names[k], names[b], b, (unsigned long long)sd, smp.recipe,
 						pos ? "missed" : "false alarm",
 						detect__pattern_name(res.pattern));
 				if (getenv("EVAL_PATTERN") && a == DETECT_SEEP &&

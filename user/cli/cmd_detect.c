@@ -29,7 +29,7 @@ enum {
 	OPT_TRAIN = 256, OPT_TRAIN_FRACTION, OPT_MODEL, OPT_SAVE_MODEL, OPT_LIMIT,
 	OPT_CRITICAL, OPT_MIN_TREND, OPT_MAX_WINDOW, OPT_R2, OPT_RESAMPLE, OPT_SMOOTH,
 	OPT_CPD_Z, OPT_CPD_DIST, OPT_COLUMN, OPT_FORMAT, OPT_PLOT, OPT_SEEP_WINDOW, OPT_EXPLAIN,
-	OPT_SEEP_WANDER,
+	OPT_SEEP_NEW_HIGH, OPT_SEEP_WANDER, OPT_SEEP_WANDER_LAG, OPT_SEEP_RECENT_WANDER, OPT_SEEP_RESTART_WANDER,
 };
 
 static const struct option long_opts[] = {
@@ -49,7 +49,11 @@ static const struct option long_opts[] = {
 	{ "cpd-z", required_argument, NULL, OPT_CPD_Z },
 	{ "cpd-min-distance", required_argument, NULL, OPT_CPD_DIST },
 	{ "seep-min-window", required_argument, NULL, OPT_SEEP_WINDOW },
+	{ "seep-new-high-window", required_argument, NULL, OPT_SEEP_NEW_HIGH },
 	{ "seep-min-wander", required_argument, NULL, OPT_SEEP_WANDER },
+	{ "seep-wander-lag", required_argument, NULL, OPT_SEEP_WANDER_LAG },
+	{ "seep-recent-wander", required_argument, NULL, OPT_SEEP_RECENT_WANDER },
+	{ "seep-restart-wander", required_argument, NULL, OPT_SEEP_RESTART_WANDER },
 	{ "column", required_argument, NULL, OPT_COLUMN },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "plot", required_argument, NULL, OPT_PLOT },
@@ -93,9 +97,17 @@ static void usage(FILE *out)
 "      --cpd-z Z              change-point z-score threshold (3)\n"
 "      --cpd-min-distance DUR minimum distance between change points (derived: as --min-trend)\n"
 "      --seep-min-window DUR  seep: shortest trend reported (derived: min(24h, span/3))\n"
+"      --seep-new-high-window DUR seep: a window shorter than this (or than\n"
+"                             --seep-min-window) ends at a new high (24h)\n"
 "      --seep-min-wander R    seep: rise >= R times the series' own variation over\n"
-"                             a quarter of the window, its growth taken out\n"
-"                             (3; 0: off)\n"
+"                             a share of the window, its growth taken out\n"
+"                             (derived: 3 + s, s = 1 - seep window/24h; 0: off)\n"
+"      --seep-wander-lag F    seep: that share (0.25)\n"
+"      --seep-recent-wander R seep: the recent part and the tail may fall short of\n"
+"                             still growing by R of the variation over their\n"
+"                             length (derived: s; 0: not at all)\n"
+"      --seep-restart-wander R seep: a restart drops R of the variation over a\n"
+"                             tooth, at least (derived: 2 s; 0: no floor)\n"
 "      --explain              the parameters used and the windows seep tried\n"
 "      --column NAME          value column, when the file has a header\n"
 "      --format text|json     report format (text)\n"
@@ -129,6 +141,9 @@ static double *duration_of(struct detect_params *p, int c, const char **name, un
 		*name = "--cpd-min-distance";
 		*bit = DETECT_DERIVE_CPD_DIST;
 		return &p->cpd_min_dist_s;
+	case OPT_SEEP_NEW_HIGH:
+		*name = "--seep-new-high-window";
+		return &p->seep_new_high_window_s;
 	case OPT_SEEP_WINDOW:
 		*name = "--seep-min-window";
 		*bit = DETECT_DERIVE_SEEP_WINDOW;
@@ -166,7 +181,16 @@ static int on_opt(void *ctx, int c, const char *arg)
 	case OPT_CPD_Z:
 		return cli__real(arg, "--cpd-z", 0, 1e6, &p->cpd_z);
 	case OPT_SEEP_WANDER:
+		p->derive &= ~DETECT_DERIVE_MIN_WANDER;
 		return cli__real(arg, "--seep-min-wander", 0, 1e6, &p->seep_min_wander);
+	case OPT_SEEP_WANDER_LAG:
+		return cli__real(arg, "--seep-wander-lag", 0, 1, &p->seep_wander_lag);
+	case OPT_SEEP_RECENT_WANDER:
+		p->derive &= ~DETECT_DERIVE_RECENT_WANDER;
+		return cli__real(arg, "--seep-recent-wander", 0, 1e6, &p->seep_recent_wander);
+	case OPT_SEEP_RESTART_WANDER:
+		p->derive &= ~DETECT_DERIVE_RESTART_WANDER;
+		return cli__real(arg, "--seep-restart-wander", 0, 1e6, &p->seep_restart_wander);
 	case OPT_FORMAT:
 		if (cli__name(arg, "--format", formats, 2, &f))
 			return -EINVAL;
@@ -243,8 +267,11 @@ static json_t *explain_json(const struct detect_explain *ex)
 	json_object_set_new(par, "seep_min_snr", json_real(p->seep_min_snr));
 	json_object_set_new(par, "seep_r2_min", json_real(p->seep_r2_min));
 	json_object_set_new(par, "seep_new_high_sd", json_real(p->seep_new_high_sd));
+	json_object_set_new(par, "seep_new_high_window_s", json_real(p->seep_new_high_window_s));
 	json_object_set_new(par, "seep_min_wander", json_real(p->seep_min_wander));
 	json_object_set_new(par, "seep_wander_lag", json_real(p->seep_wander_lag));
+	json_object_set_new(par, "seep_recent_wander", json_real(p->seep_recent_wander));
+	json_object_set_new(par, "seep_restart_wander", json_real(p->seep_restart_wander));
 	json_object_set_new(par, "seep_tooth_r2", json_real(p->seep_tooth_r2));
 	json_object_set_new(par, "seep_long_tooth_s",
 			    json_real(DETECT_LONG_TOOTH * p->seep_min_window_s));
@@ -255,6 +282,10 @@ static json_t *explain_json(const struct detect_explain *ex)
 	json_object_set_new(why, "cpd_min_dist_s", json_string(ex->why.cpd_dist));
 	json_object_set_new(why, "seep_min_window_s", json_string(ex->why.seep_window));
 	json_object_set_new(why, "seep_parts", json_string(ex->why.seep_parts));
+	json_object_set_new(why, "sub_daily", json_real(ex->why.sub_daily));
+	json_object_set_new(why, "seep_min_wander", json_string(ex->why.min_wander));
+	json_object_set_new(why, "seep_recent_wander", json_string(ex->why.recent_wander));
+	json_object_set_new(why, "seep_restart_wander", json_string(ex->why.restart_wander));
 	json_object_set_new(j, "params", par);
 	json_object_set_new(j, "derived", why);
 	json_object_set_new(j, "restarts_found", json_integer((json_int_t)ex->restarts));
@@ -297,11 +328,16 @@ static void print_explain(const struct detect_explain *ex)
 	       "%.3g residual sd)\n", DETECT_TOOTH_BASE_FRAC, p->seep_tooth_r2,
 	       DETECT_LONG_TOOTH * p->seep_min_window_s, p->seep_min_snr);
 	printf("  horizon C %.4gs, rise >= %.3g residual sd, R2 >= %.2f; windows under the "
-	       "seep min window end %.3g residual sd above all before them\n", p->critical_s,
-	       p->seep_min_snr, p->seep_r2_min, p->seep_new_high_sd);
-	printf("  clear: rise >= %.3g times the series' own variation over %.3g of the "
-	       "window (its growth taken out)%s\n", p->seep_min_wander, p->seep_wander_lag,
-	       p->seep_min_wander > 0 ? "" : ": off");
+	       "seep min window or %.4gs end %.3g residual sd above all before them\n",
+	       p->critical_s, p->seep_min_snr, p->seep_r2_min, p->seep_new_high_window_s,
+	       p->seep_new_high_sd);
+	printf("  clear: rise >= %.3g (%s) times the series' own variation over %.3g of "
+	       "the window (its growth taken out)%s\n", p->seep_min_wander, ex->why.min_wander,
+	       p->seep_wander_lag, p->seep_min_wander > 0 ? "" : ": off");
+	printf("  wander allowed: the recent part and the tail short of still growing by %.3g "
+	       "(%s), a restart's drop at least %.3g (%s), of the series' own variation over "
+	       "their length\n", p->seep_recent_wander, ex->why.recent_wander,
+	       p->seep_restart_wander, ex->why.restart_wander);
 	printf("  restarts added back: %zu; windows tried: %zu; rejected by", ex->restarts,
 	       ex->tried);
 	for (int t = SEEP_FITS; t <= SEEP_NTESTS; t++)

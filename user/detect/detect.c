@@ -363,8 +363,11 @@ static size_t desaw(const struct detect_params *p, const struct linfit *lv, cons
 }
 
 /* The jump a restart must exceed: well above the noise of the first
- * differences and a tenth of the range. */
-static double _restart_jump(const struct series *s)
+ * differences and a tenth of the range, and seep_restart_wander times the
+ * series' own variation over TOOTH samples (the robust sd of its
+ * differences at that lag): a short series' background drops and regrows
+ * by that much, and a leak's restart gives back more. */
+static double _restart_jump(const struct detect_params *p, const struct series *s, size_t tooth)
 {
 	double lo = INFINITY, hi = -INFINITY, jump;
 
@@ -373,6 +376,8 @@ static double _restart_jump(const struct series *s)
 		hi = fmax(hi, s->v[i]);
 	}
 	jump = fmax(6 * diff_noise(s->v, 0, s->n), 0.1 * (hi - lo));
+	if (p->seep_restart_wander > 0 && tooth)
+		jump = fmax(jump, p->seep_restart_wander * robust__diff_noise(s->v, s->n, tooth, NULL));
 	return jump > 0 ? jump : 1e-9;
 }
 
@@ -381,13 +386,13 @@ static double _restart_jump(const struct series *s)
 static int _seep_desaw(const struct detect_params *p, const struct series *s, double *u,
 		       double *off, size_t *restarts)
 {
+	size_t tooth = detect_params__samples(p->seep_tooth_min_s, s->step);
 	struct linfit lf;
 	int err = linfit__init(&lf, s->v, s->n);
 
 	if (err)
 		return err;
-	*restarts = desaw(p, &lf, s->v, s->n, _restart_jump(s),
-			  detect_params__samples(p->seep_tooth_min_s, s->step),
+	*restarts = desaw(p, &lf, s->v, s->n, _restart_jump(p, s, tooth), tooth,
 			  detect_params__samples(DETECT_LONG_TOOTH * p->seep_min_window_s, s->step),
 			  u, off);
 	linfit__release(&lf);
@@ -424,6 +429,7 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 
 	if (seep_window__init(win, lf, n - w, n, s->step, offset_now))
 		return SEEP_FITS;
+	win->scratch = scratch;
 	/* a short window's new high first: it is O(1) and turns down most */
 	if (hist_max && !seep_window__new_high(p, win, hist_max[n - w], hist_max[n + n - w]))
 		return SEEP_NEW_HIGH;
@@ -438,9 +444,9 @@ static enum seep_test _seep_try(const struct detect_params *p, const struct linf
 }
 
 /* Tries windows ending now from W0 samples down to WSHORT, the ones under
- * WMIN also at a new high; true at the first that passes. */
+ * WHIGH also at a new high; true at the first that passes. */
 static bool _seep_scan_from(const struct detect_params *p, const struct linfit *lf,
-			    const struct series *s, double offset_now, size_t w0, size_t wmin,
+			    const struct series *s, double offset_now, size_t w0, size_t whigh,
 			    size_t wshort, const double *hist_max, struct seep_window *best,
 			    double *tt, const double *off, double *scratch,
 			    struct detect_explain *ex)
@@ -448,7 +454,7 @@ static bool _seep_scan_from(const struct detect_params *p, const struct linfit *
 	size_t next = SIZE_MAX;
 
 	for (size_t w = w0; w >= wshort && w >= 2; w--) {
-		enum seep_test t = _seep_try(p, lf, s, offset_now, w, w < wmin ? hist_max : NULL,
+		enum seep_test t = _seep_try(p, lf, s, offset_now, w, w < whigh ? hist_max : NULL,
 					     best, tt, off, scratch);
 
 		if (ex) {
@@ -466,7 +472,8 @@ static bool _seep_scan_from(const struct detect_params *p, const struct linfit *
 }
 
 /* The longest window ending now, of WMIN..WMAX samples, that passes every
- * test into *BEST (its samples to threshold in *TT); failing that, the
+ * test (and ends at a new high when under WHIGH samples: seep_window__new_high)
+ * into *BEST (its samples to threshold in *TT); failing that, the
  * longest of WSHORT..WMIN - 1 samples that also ends at a new high
  * (HIST_MAX[i]: the highest level before sample i; HIST_MAX[N + i]: the
  * highest from sample i to the end); failing that too, the longest of those
@@ -474,23 +481,25 @@ static bool _seep_scan_from(const struct detect_params *p, const struct linfit *
  * less than one daily cycle rides the cycle, whose falling hours can slow
  * it well below its mean slope at the end, and the new high is the proof
  * that it grows. The second pass comes last so that a window that passes
- * the full test keeps its onset. False when none does. */
+ * the full test keeps its onset. False when none does; *RECENT_FRAC gets
+ * the seep_recent_frac of the pass that accepted. */
 static bool _seep_scan(const struct detect_params *p, const struct linfit *lf,
-		       const struct series *s, double offset_now, size_t wmin, size_t wmax,
-		       size_t wshort, const double *hist_max, struct seep_window *best,
-		       double *tt, const double *off, double *scratch,
-		       struct detect_explain *ex)
+		       const struct series *s, double offset_now, size_t wmin, size_t whigh,
+		       size_t wmax, size_t wshort, const double *hist_max,
+		       struct seep_window *best, double *tt, const double *off, double *scratch,
+		       struct detect_explain *ex, double *recent_frac)
 {
 	size_t n = s->n, w0 = n < wmax ? n : wmax;
 	struct detect_params rising = *p;
 
-	if (_seep_scan_from(p, lf, s, offset_now, w0, wmin, wshort, hist_max, best, tt, off,
+	*recent_frac = p->seep_recent_frac;
+	if (_seep_scan_from(p, lf, s, offset_now, w0, whigh, wshort, hist_max, best, tt, off,
 			    scratch, ex))
 		return true;
 	if (wmin <= wshort)
 		return false;
-	rising.seep_recent_frac = 0;
-	return _seep_scan_from(&rising, lf, s, offset_now, w0 < wmin ? w0 : wmin - 1, wmin,
+	rising.seep_recent_frac = *recent_frac = 0;
+	return _seep_scan_from(&rising, lf, s, offset_now, w0 < wmin ? w0 : wmin - 1, whigh,
 			       wshort, hist_max, best, tt, off, scratch, ex);
 }
 
@@ -508,11 +517,12 @@ static size_t _count_restarts(const double *off, size_t from, size_t to)
 	return rs;
 }
 
-/* Fills R from the accepted window W, reporting the trend from where the
- * growth starts (at least MIN_TAIL samples before now). */
+/* Fills R from the window W accepted at RECENT_FRAC (its pass's
+ * seep_recent_frac), reporting the trend from where the growth starts (at
+ * least MIN_TAIL samples before now). */
 static void _seep_report(const struct detect_params *p, const struct series *s,
-			 const struct seep_window *w, double tt, const double *off,
-			 size_t min_tail, struct detect_result *r)
+			 const struct seep_window *w, double recent_frac, double tt,
+			 const double *off, size_t min_tail, struct detect_result *r)
 {
 	size_t start = seep_window__onset(w, min_tail), rs;
 	struct line best = w->line;
@@ -526,6 +536,20 @@ static void _seep_report(const struct detect_params *p, const struct series *s,
 	}
 	result_from_line(r, s, &best, tt);
 	r->intercept -= off[best.from];
+	if (r->pattern == PATTERN_PLATEAU && r->why.rule == CLASSIFY_LEVELLED) {
+		/* a flat tail that test 5 took for the background wandering
+		 * down at the end of the leak (it passed only with its
+		 * allowance) is that, not growth that levelled off */
+		struct seep_window plain = *w;
+		struct detect_params at = *p;
+
+		plain.scratch = NULL;
+		at.seep_recent_frac = recent_frac;
+		if (!seep_window__still_growing(&at, &plain)) {
+			r->pattern = PATTERN_STEADY;
+			r->why.rule = CLASSIFY_TREND;
+		}
+	}
 	/* the restarts added back inside the window make it a sawtooth when
 	 * they gave back a real share of the growth (a drop of the background
 	 * during a leak's ramp is not a restart of the leak) */
@@ -562,9 +586,10 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 			 struct detect_result *r, struct detect_explain *ex)
 {
 	size_t n = s->n, wmin = detect_params__samples(p->seep_min_window_s, s->step);
+	size_t whigh = detect_params__samples(p->seep_new_high_window_s, s->step);
 	size_t wmax = detect_params__samples(p->max_window_s, s->step);
 	size_t wshort = detect_params__samples(p->seep_part_min_s, s->step);
-	double *u = NULL, *off = NULL, *hist = NULL, tt = INFINITY;
+	double *u = NULL, *off = NULL, *hist = NULL, tt = INFINITY, frac;
 	struct seep_window best;
 	struct linfit lf = { 0 };
 	size_t restarts = 0;
@@ -607,9 +632,12 @@ int detect__seep_explain(const struct detect_params *p, const struct series *s,
 	hist[n + n - 1] = u[n - 1];
 	for (size_t i = n - 1; i-- > 0;)
 		hist[n + i] = fmax(hist[n + i + 1], u[i]);
-	if (_seep_scan(p, &lf, s, off[n - 1], wmin, wmax, wshort, hist, &best, &tt, off,
-		       hist + 2 * n, ex))
-		_seep_report(p, s, &best, tt, off, best.n - best.from < wmin ? wshort : wmin, r);
+	if (whigh < wmin)
+		whigh = wmin;
+	if (_seep_scan(p, &lf, s, off[n - 1], wmin, whigh, wmax, wshort, hist, &best, &tt, off,
+		       hist + 2 * n, ex, &frac))
+		_seep_report(p, s, &best, frac, tt, off, best.n - best.from < wmin ? wshort : wmin,
+			     r);
 cleanup:
 	linfit__release(&lf);
 	free(hist);

@@ -32,8 +32,11 @@ void detect_params__init(struct detect_params *p)
 	p->seep_tooth_r2 = 0.8;
 	p->seep_step_ratio = 1.0;
 	p->seep_new_high_sd = 2;
+	p->seep_new_high_window_s = 24 * HOUR;
 	p->seep_min_wander = 3;
 	p->seep_wander_lag = 0.25;
+	p->seep_recent_wander = 0;
+	p->seep_restart_wander = 0;
 }
 
 void detect_params__init_derived(struct detect_params *p)
@@ -65,6 +68,7 @@ void detect_params__derive(struct detect_params *p, double span_s, double resolu
 	struct detect_params_why scratch;
 	unsigned d = p->derive;
 	double span = span_s > 0 ? span_s : 0, res = resolution_s > 0 ? resolution_s : 300;
+	double sub;
 
 	if (!why)
 		why = &scratch;
@@ -96,4 +100,21 @@ void detect_params__derive(struct detect_params *p, double span_s, double resolu
 	}
 	_why(why->seep_parts, sizeof(why->seep_parts), d, DETECT_DERIVE_SEEP_PARTS,
 	     "tooth, tail, part = seep window / 6, / 2, / 4");
+	/* the share of a daily cycle the seep window falls short of: a series
+	 * of hours wanders at its leak's own time scale, with no cycle to
+	 * average the wander out, and its tests allow for it */
+	sub = 1 - fmin(1, fmax(0, p->seep_min_window_s) / (24 * HOUR));
+	why->sub_daily = sub;
+	if (d & DETECT_DERIVE_MIN_WANDER)
+		p->seep_min_wander = 3 + sub;
+	_why(why->min_wander, sizeof(why->min_wander), d, DETECT_DERIVE_MIN_WANDER,
+	     "3 + s, s = 1 - seep window/24h = %.3g", sub);
+	if (d & DETECT_DERIVE_RECENT_WANDER)
+		p->seep_recent_wander = sub;
+	_why(why->recent_wander, sizeof(why->recent_wander), d, DETECT_DERIVE_RECENT_WANDER,
+	     "s");
+	if (d & DETECT_DERIVE_RESTART_WANDER)
+		p->seep_restart_wander = 2 * sub;
+	_why(why->restart_wander, sizeof(why->restart_wander), d, DETECT_DERIVE_RESTART_WANDER,
+	     "2 s");
 }

@@ -23,6 +23,14 @@
  *   seep_tooth_min_s   seep_min_window / 6    (4 h)
  *   seep_tail_min_s    seep_min_window / 2    (12 h)
  *   seep_part_min_s    seep_min_window / 4    (6 h)
+ * and, with s = 1 - seep_min_window / 24 h (0 when the window spans a daily
+ * cycle, near 1 for a series of a few hours), the clear test and the
+ * allowances for the background's wander of a series shorter than a day
+ * (whose wander is at the leak's own time scale, with no daily cycle to
+ * average it out):
+ *   seep_min_wander     3 + s                  (3)
+ *   seep_recent_wander  s                      (0)
+ *   seep_restart_wander 2 s                    (0)
  * The horizon C (critical_s, 7 d) and U are the user's question, not the
  * series': they are options, not derived.
  */
@@ -58,11 +66,21 @@ struct detect_params {
 	double seep_tooth_r2;	/* a sawtooth tooth is a line with at least this R² */
 	double seep_recent_frac;/* recent slope >= this share of the window's */
 	double seep_step_ratio;	/* one level shift must fit worse than the line by this */
-	double seep_new_high_sd;/* a window under seep_min_window_s ends this many
-				 * residual sds above all before it */
+	double seep_new_high_sd;/* a window under seep_min_window_s (or under
+				 * seep_new_high_window_s) ends this many residual
+				 * sds above all before it */
+	double seep_new_high_window_s;/* a window shorter than this (24 h: a daily
+				 * cycle, whatever the span) must end at a new high:
+				 * a cycle's rising half or a refill to a level the
+				 * series had before is no leak */
 	double seep_min_wander;	/* rise >= this many of the series' own variation at
 				 * the window's scale (3; 0: not tested) */
 	double seep_wander_lag;	/* that variation's lag, a share of the window (0.25) */
+	double seep_recent_wander;/* still_growing: the recent part and the tail may fall
+				 * short of their floor by this many of the series'
+				 * own variation over their length (0: not at all) */
+	double seep_restart_wander;/* a restart's drop is at least this many of the
+				 * series' own variation over a tooth (0: no floor) */
 	unsigned derive;	/* DETECT_DERIVE_* bits: derived from the series */
 };
 
@@ -73,7 +91,10 @@ enum {
 	DETECT_DERIVE_CPD_DIST = 1u << 3,
 	DETECT_DERIVE_SEEP_WINDOW = 1u << 4,
 	DETECT_DERIVE_SEEP_PARTS = 1u << 5,	/* tooth, tail and part minimums */
-	DETECT_DERIVE_ALL = (1u << 6) - 1,
+	DETECT_DERIVE_MIN_WANDER = 1u << 6,
+	DETECT_DERIVE_RECENT_WANDER = 1u << 7,
+	DETECT_DERIVE_RESTART_WANDER = 1u << 8,
+	DETECT_DERIVE_ALL = (1u << 9) - 1,
 };
 
 /* How the parameters were chosen: for each derived one, the rule and the
@@ -81,6 +102,8 @@ enum {
 struct detect_params_why {
 	double span_s, resolution_s;	/* of the raw series */
 	char step[96], smooth[96], min_trend[96], cpd_dist[96], seep_window[96], seep_parts[96];
+	double sub_daily;		/* s, the wander parameters' share (see above) */
+	char min_wander[96], recent_wander[96], restart_wander[96];
 };
 
 /* Paper defaults; seep's detector's own defaults. */

@@ -15,6 +15,7 @@ int seep_window__init(struct seep_window *w, const struct linfit *lf, size_t fro
 	w->n = n;
 	w->step = step;
 	w->offset_now = offset_now;
+	w->scratch = NULL;
 	return linfit__fit(lf, from, n, &w->line);
 }
 
@@ -79,33 +80,94 @@ bool seep_window__persists(const struct detect_params *p, const struct seep_wind
 }
 
 /* Growth that levelled off: split [from, n) in two lines where they fit best
- * (tail at least TAIL_MIN samples); the tail's slope is the current growth. */
+ * (tail at least TAIL_MIN samples); the tail's slope is the current growth,
+ * its length goes to *TAIL_LEN. */
 static double _tail_slope(const struct linfit *lf, size_t from, size_t n, size_t tail_min,
-			  size_t head_min)
+			  size_t head_min, size_t *tail_len)
 {
 	double best = INFINITY, slope = 0;
 	size_t stride = (n - from) / 200 + 1;
 
+	*tail_len = tail_min;
 	for (size_t h = from + head_min; h + tail_min <= n; h += stride) {
 		double sh, st, e = linfit__sse(lf, from, h, &sh) + linfit__sse(lf, h, n, &st);
 
 		if (e < best) {
 			best = e;
 			slope = st;
+			*tail_len = n - h;
 		}
 	}
 	return slope;
 }
 
+/* seep_window__wander's spread over LAG samples; ROBUST 0: the RMS only,
+ * O(n) and never below the full spread (a bound to try first). */
+static double _spread(const struct seep_window *w, size_t lag, double *scratch, int robust)
+{
+	const struct linfit *lf = w->lf;
+	size_t k = 0;
+	double s1 = 0, s2 = 0, rms, mad;
+
+	lag = lag ? lag : 1;
+	/* y_i from the prefix sums (less linfit's reference, which the
+	 * differences cancel), the window's growth taken out: its line in
+	 * it, its start level before it */
+	for (size_t i = 0; i < w->n; i++) {
+		double x = i < w->from ? 0 : (double)(i - w->from);
+
+		scratch[i] = lf->sy[i + 1] - lf->sy[i] - w->line.slope * x;
+	}
+	for (size_t i = 0; i + lag < w->n; i++, k++) {
+		double d = scratch[i + lag] - scratch[i];
+
+		s1 += d;
+		s2 += d * d;
+	}
+	if (k < 3)
+		return 0;
+	s1 /= (double)k;
+	rms = sqrt(fmax(0, s2 / (double)k - s1 * s1));
+	if (!robust)
+		return rms;
+	mad = robust__diff_noise(scratch, w->n, lag, NULL);
+	/* the smaller of the two: the robust sd ignores the few large
+	 * differences of a drop (a restart the desawing missed) and
+	 * overstates a daily cycle's (their arcsine spread puts most
+	 * differences near its extremes), the RMS the other way round */
+	return fmin(rms, mad);
+}
+
+double seep_window__wander(const struct seep_window *w, double share, double *scratch)
+{
+	return _spread(w, (size_t)llround(share * (double)(w->n - w->from)), scratch, 1);
+}
+
+/* What a part of LEN samples at the window's end may fall short of its
+ * floor by, per sample: seep_recent_wander times the series' own variation
+ * over LEN samples (seep_window__wander; ROBUST 0: its RMS bound), over
+ * LEN. */
+static double _allowance(const struct detect_params *p, const struct seep_window *w,
+			 size_t len, int robust)
+{
+	return p->seep_recent_wander * _spread(w, len, w->scratch, robust) / (double)len;
+}
+
+/* The recent part's slope LR and the tail's TAIL are still growing: at the
+ * floor or above and rising, each less its allowance AR, AT. */
+static bool _growing(double lr, double tail, double floor, double ar, double at)
+{
+	return !(lr < floor - ar) && lr > -ar && !(tail < floor - at) && tail > -at;
+}
+
 bool seep_window__still_growing(const struct detect_params *p, const struct seep_window *w)
 {
-	size_t len = w->n - w->from, recent = len / 4 > RECENT_MIN ? len / 4 : RECENT_MIN;
+	size_t len = w->n - w->from, recent = len / 4 > RECENT_MIN ? len / 4 : RECENT_MIN, tl;
 	double floor = p->seep_recent_frac * w->line.slope;
 	struct line lr;
 	double tail_slope;
 
-	/* both must rise, also when the floor is 0 */
-	if (linfit__fit(w->lf, w->n - recent, w->n, &lr) || lr.slope < floor || !(lr.slope > 0))
+	if (linfit__fit(w->lf, w->n - recent, w->n, &lr))
 		return false;
 	/* a window shorter than tail + head (one under seep_min_window_s) is
 	 * split with both scaled to it: half of it at most for the tail */
@@ -116,8 +178,19 @@ bool seep_window__still_growing(const struct detect_params *p, const struct seep
 		tail = len / 2;
 	if (head > len / 4)
 		head = len / 4;
-	tail_slope = _tail_slope(w->lf, w->from, w->n, tail, head);
-	return !(tail_slope < floor) && tail_slope > 0;
+	tail_slope = _tail_slope(w->lf, w->from, w->n, tail, head, &tl);
+	/* both must rise, also when the floor is 0; a part that falls short
+	 * by no more than the background wanders over its length (a short
+	 * series' own time scale) still grows */
+	if (_growing(lr.slope, tail_slope, floor, 0, 0))
+		return true;
+	if (!(p->seep_recent_wander > 0) || !w->scratch || !tl)
+		return false;
+	/* the RMS bound first (O(n)): most windows fail even with it */
+	return _growing(lr.slope, tail_slope, floor, _allowance(p, w, recent, 0),
+			_allowance(p, w, tl, 0)) &&
+	       _growing(lr.slope, tail_slope, floor, _allowance(p, w, recent, 1),
+			_allowance(p, w, tl, 1));
 }
 
 /* A level shift rather than growth: the best step (two flat levels, each at
@@ -153,39 +226,6 @@ bool seep_window__no_level_shift(const struct detect_params *p, const struct see
 	if (part > len / 4)
 		part = len / 4;
 	return !(_step_ratio(w->lf, w->from, w->n, part) < p->seep_step_ratio);
-}
-
-double seep_window__wander(const struct seep_window *w, double share, double *scratch)
-{
-	const struct linfit *lf = w->lf;
-	size_t lag = (size_t)llround(share * (double)(w->n - w->from)), k = 0;
-	double s1 = 0, s2 = 0, rms, mad;
-
-	lag = lag ? lag : 1;
-	/* y_i from the prefix sums (less linfit's reference, which the
-	 * differences cancel), the window's growth taken out: its line in
-	 * it, its start level before it */
-	for (size_t i = 0; i < w->n; i++) {
-		double x = i < w->from ? 0 : (double)(i - w->from);
-
-		scratch[i] = lf->sy[i + 1] - lf->sy[i] - w->line.slope * x;
-	}
-	for (size_t i = 0; i + lag < w->n; i++, k++) {
-		double d = scratch[i + lag] - scratch[i];
-
-		s1 += d;
-		s2 += d * d;
-	}
-	if (k < 3)
-		return 0;
-	s1 /= (double)k;
-	rms = sqrt(fmax(0, s2 / (double)k - s1 * s1));
-	mad = robust__diff_noise(scratch, w->n, lag, NULL);
-	/* the smaller of the two: the robust sd ignores the few large
-	 * differences of a drop (a restart the desawing missed) and
-	 * overstates a daily cycle's (their arcsine spread puts most
-	 * differences near its extremes), the RMS the other way round */
-	return fmin(rms, mad);
 }
 
 bool seep_window__clear(const struct detect_params *p, const struct seep_window *w,

@@ -19,7 +19,12 @@
  *                     quarter of the line's rise per quarter
  *   5. still_growing  the recent quarter (at least 8 samples), and the tail
  *                     after the best two-line split (seep_tail_min_s), rise,
- *                     at seep_recent_frac of the line's slope or more
+ *                     at seep_recent_frac of the line's slope or more; or,
+ *                     with the window's scratch, each falls short of that
+ *                     by less than seep_recent_wander times the series' own
+ *                     variation over its length (seep_window__wander): the
+ *                     background wandering down at the end of a short
+ *                     series' leak
  *   6. no_level_shift no single step between two flat levels (each at least
  *                     seep_part_min_s) explains the window as well as the line does
  *                     (by seep_step_ratio): a plateau or a step is no leak
@@ -28,6 +33,9 @@
  * scaled to them, and they must pass one more test, checked first (O(1)):
  *   7. new_high       the level now is above everything before the window
  *                     by seep_new_high_sd residual sds (seep_window__new_high)
+ * (as must every window shorter than seep_new_high_window_s, 24 h: on a
+ * series of hours, every window: a refill to a level it had before is no
+ * leak)
  * and when none of them passes either, detect__seep tries them once more
  * with seep_recent_frac 0: test 5 then asks only that the recent quarter
  * and the tail rise (a late leak riding a daily cycle's falling hours).
@@ -60,10 +68,12 @@ struct seep_window {
 	double step;			/* seconds per sample */
 	double offset_now;		/* added back at sample n - 1 */
 	struct line line;		/* the least-squares line on [from, n) */
+	double *scratch;		/* w->n doubles for still_growing's allowance,
+					 * or NULL (init's): no allowance */
 };
 
-/* Fits the window [FROM, N) of LF into W. Returns 0, or -EINVAL when it
- * cannot be fitted (fewer than 2 samples, N beyond LF). */
+/* Fits the window [FROM, N) of LF into W (its scratch NULL). Returns 0, or
+ * -EINVAL when it cannot be fitted (fewer than 2 samples, N beyond LF). */
 int seep_window__init(struct seep_window *w, const struct linfit *lf, size_t from, size_t n,
 		      double step, double offset_now);
 

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "detect/detect.h"
 #include "detect/series.h"
@@ -174,5 +175,59 @@ Test(restart, a_dip_inside_a_tooth_is_no_restart)
 	/* the trend starts with the first tooth, before the restart */
 	cr_assert_lt(r.window_start, s.t[0] + 4.5 * 86400, "window from day %.2f",
 		     (r.window_start - s.t[0]) / 86400);
+	series__release(&s);
+}
+
+/* A short series (600 samples of 30 s, 5 h): a background that wanders as
+ * a sine of amplitude AMP and period 60 samples for its first half, then a
+ * tooth rising by 6 over 150 samples, dropping back to its base and rising
+ * again at the same slope: a restart by its shape. */
+static void short_wander_then_tooth(struct series *s, double amp)
+{
+	size_t n = 600;
+
+	cr_assert_eq(series__init(s, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		double v = 40 + amp * sin(2 * M_PI * (double)i / 60);
+
+		if (i >= 300)
+			v = 40 + 0.04 * (double)((i - 300) % 150);
+		s->t[i] = 1.3e9 + (double)i * 30;
+		s->v[i] = v;
+	}
+	s->step = 30;
+}
+
+/* seep_restart_wander: a drop is a restart only when it is larger than the
+ * series' own variation over a tooth allows for; where the background
+ * moves by as much over that time, the same drop is its wander. */
+Test(restart, a_drop_within_the_wander_over_a_tooth_is_no_restart)
+{
+	struct series s;
+	struct detect_params p;
+	struct detect_result r;
+	struct detect_explain ex = { 0 };
+
+	detect_params__init_derived(&p);
+	detect_params__derive(&p, 600 * 30, 30, NULL);
+	p.step_s = 30;
+	/* a calm first half: the drop is a restart, with the floor or not */
+	short_wander_then_tooth(&s, 0.2);
+	memset(&ex, 0, sizeof(ex));
+	cr_assert_eq(detect__seep_explain(&p, &s, &r, &ex), 0);
+	cr_assert_eq(ex.restarts, 1, "restarts %zu", ex.restarts);
+	series__release(&s);
+	/* a sine of amplitude 6 moves by up to ±12 over a tooth's 33
+	 * samples: the floor (2 s of that variation) is above the drop of 6,
+	 * and 0 turns it off */
+	short_wander_then_tooth(&s, 6);
+	cr_assert_gt(p.seep_restart_wander, 1.8);
+	memset(&ex, 0, sizeof(ex));
+	cr_assert_eq(detect__seep_explain(&p, &s, &r, &ex), 0);
+	cr_assert_eq(ex.restarts, 0, "restarts %zu", ex.restarts);
+	p.seep_restart_wander = 0;
+	memset(&ex, 0, sizeof(ex));
+	cr_assert_eq(detect__seep_explain(&p, &s, &r, &ex), 0);
+	cr_assert_eq(ex.restarts, 1, "restarts %zu", ex.restarts);
 	series__release(&s);
 }
