@@ -25,7 +25,9 @@
  *   series falls;
  * - stair: two or more sharp, comparable up-shifts that make at least half
  *   of the net change, runs flat inside, the runs explaining the series
- *   clearly better than a line;
+ *   clearly better than a line; a step's jump is sought within 2 lags of
+ *   the runs' boundary, and where the runs are 5 lags long or more it is
+ *   sharp at a third of the runs' difference (half elsewhere);
  * - plateau: one level shift that stays, or growth whose last third is
  *   flat against the whole rise;
  * - steady: the rest: a sustained trend a line explains. */
@@ -579,11 +581,11 @@ static void _merge_small(const double *p, struct segs *sg, double thr)
 /* The jump at a level shift near B (relative to the window, prefix sums
  * P over N samples) in the direction of SHIFT: the largest difference, in
  * that direction, between the means of the LAG samples after and before
- * any sample within LAG of B (a jump is sharp: a stretch of growth cut
+ * any sample within W of B (a jump is sharp: a stretch of growth cut
  * into runs has none as large as the runs' difference). */
-static double _jump(const double *p, size_t b, size_t lag, size_t n, double shift)
+static double _jump(const double *p, size_t b, size_t lag, size_t n, double shift, size_t w)
 {
-	size_t lo = b > lag ? b - lag : 1, hi = b + lag < n ? b + lag : n - 1;
+	size_t lo = b > w ? b - w : 1, hi = b + w < n ? b + w : n - 1;
 	double best = 0, dir = shift > 0 ? 1 : -1;
 
 	for (size_t c = lo; c <= hi; c++) {
@@ -628,7 +630,8 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	double lo = INFINITY, hi = -INFINITY, range, sigma, noise, rise, med, lo10, trend, dropped, up;
 	double *tmp = NULL, *p = NULL, *q = NULL, sse0, sse_line, line_rise, tail_rise, level;
 	double step_fit, after_rise, soft = 0, sharp_up = 0, max_up = 0, inside = 0;
-	size_t n, lag, ndrop, d_at[DROP_MAX], d_end[DROP_MAX], ups = 0, downs = 0;
+	double step_share, step_up = 0, max_step = 0;
+	size_t n, minseg, steps = 0, lag, ndrop, d_at[DROP_MAX], d_end[DROP_MAX], ups = 0, downs = 0;
 	struct classify_why scratch;
 	enum detect_pattern pat;
 	struct segs sg;
@@ -703,12 +706,21 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	 * variance or n noise variances (a shift of 4 sds over a twentieth
 	 * of the samples explains more); shifts smaller than 4 noise sds are
 	 * no shifts */
-	_segment(v + from, n, n / 20 > 3 ? n / 20 : 3, fmin(0.02 * sse0, (double)n * noise * noise),
-		 p, q, &sg);
+	minseg = n / 20 > 3 ? n / 20 : 3;
+	_segment(v + from, n, minseg, fmin(0.02 * sse0, (double)n * noise * noise), p, q, &sg);
 	_merge_small(p, &sg, 4 * noise);
+	/* a stair's steps (measured within 2 lags of the boundary): where
+	 * the runs are 5 lags long or more, a ramp
+	 * cut into runs jumps a fifth of their difference within a lag at
+	 * most, so a jump of a third of it is a step (a long run's mean
+	 * holds the background's wander, which a step's jump does not) */
+	step_share = minseg >= 5 * lag ? 1.0 / 3 : 0.5;
 	for (size_t j = 0; j + 1 < sg.k; j++) {
 		double shift = sg.mean[j + 1] - sg.mean[j];
-		double jump = _jump(p, sg.at[j + 1], lag, n, shift);
+		double jump = _jump(p, sg.at[j + 1], lag, n, shift, lag);
+		/* a step's jump within 2 lags of the boundary: a background
+		 * that dips or wanders at the step moves the boundary off it */
+		double step = _jump(p, sg.at[j + 1], lag, n, shift, 2 * lag);
 		bool sharp = jump >= 4 * noise && jump >= 0.5 * fabs(shift);
 
 		ups += shift > 0 && sharp;
@@ -718,6 +730,11 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 			max_up = fmax(max_up, jump);
 		} else {
 			soft += fabs(shift);
+		}
+		if (shift > 0 && step >= 4 * noise && step >= step_share * shift) {
+			steps++;
+			step_up += step;
+			max_step = fmax(max_step, step);
 		}
 	}
 	/* how much the runs rise inside themselves: a stair's runs are flat */
@@ -768,10 +785,11 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 		pat = _decide(why, CLASSIFY_FALLING, PATTERN_NONE);
 		goto out;
 	}
-	/* stair: two up-shifts or more, no large fall, the runs explaining
-	 * the series better than the line, each run flat */
-	if (ups >= 2 && sharp_up >= 0.5 * (sg.mean[sg.k - 1] - sg.mean[0]) &&
-	    max_up <= 0.67 * sharp_up && inside < 1.2 * sharp_up &&
+	/* stair: two steps or more (up-shifts sharp by step_share) that make
+	 * half the net change, comparable, the runs explaining the series
+	 * better than the line, each run flat */
+	if (steps >= 2 && step_up >= 0.5 * (sg.mean[sg.k - 1] - sg.mean[0]) &&
+	    max_step <= 0.67 * step_up && inside < 1.2 * step_up &&
 	    1 - why->shift_fit < 0.75 * (1 - why->line_fit)) {
 		pat = _decide(why, CLASSIFY_SHIFTS, PATTERN_STAIR);
 		goto out;

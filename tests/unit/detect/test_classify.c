@@ -14,6 +14,12 @@
 #define STEP 300.0
 #define HOUR 12.0		/* samples per hour */
 
+
+
+
+
+
+
 struct gen {
 	enum detect_pattern want;
 	double sigma;		/* Gaussian noise per sample */
@@ -565,5 +571,45 @@ Test(classify, wander_alone_is_mostly_none)
 		      got[0][PATTERN_NONE], got[0][PATTERN_PLATEAU]);
 	cr_expect_geq(got[1][PATTERN_PLATEAU], 45, "levelled rise: plateau %zu of 60",
 		      got[1][PATTERN_PLATEAU]);
+	series__release(&s);
+}
+
+/* A step in a long window is sought near its runs' boundary and need not
+ * jump their whole difference: three days with 3 steps of 10, where the
+ * background dips by 6 at each step and recovers over 6 hours (the
+ * boundary lands off the step, the jump there is under half the runs'
+ * difference), and falls by 6 for the last 6 hours, are a stair over 20
+ * seeds (3 of them before); the same rise as a ramp is still steady. */
+Test(classify, steps_with_a_dip_in_a_long_window_are_a_stair)
+{
+	size_t n = 3 * 24 * (size_t)HOUR, got[2][PATTERN_NPATTERNS] = { { 0 } };
+	struct series s;
+
+	cr_assert_eq(series__init(&s, n), 0);
+	for (int ramp = 0; ramp < 2; ramp++)
+		for (uint64_t sd = 1; sd <= 20; sd++) {
+			uint64_t st = sd * 104729;
+
+			for (size_t i = 0; i < n; i++) {
+				double x = (double)i / HOUR, y = 40;
+
+				for (int k = 1; k <= 3 && !ramp; k++) {
+					double d = x - 18.0 * k;
+
+					y += d < 0 ? 0 : 10 - 6 * fmax(0, 1 - d / 6);
+				}
+				if (!ramp && x >= 66)
+					y -= 6;
+				if (ramp)
+					y += 30 * x / 72;
+				s.t[i] = 1.3e9 + (double)i * STEP;
+				s.v[i] = y + 0.3 * gauss(&st);
+			}
+			got[ramp][classify__window(s.v, 0, s.n, NULL, NULL)]++;
+		}
+	cr_expect_geq(got[0][PATTERN_STAIR], 14, "steps: stair %zu of 20 (steady %zu)",
+		      got[0][PATTERN_STAIR], got[0][PATTERN_STEADY]);
+	cr_expect_geq(got[1][PATTERN_STEADY], 19, "ramp: steady %zu of 20 (stair %zu)",
+		      got[1][PATTERN_STEADY], got[1][PATTERN_STAIR]);
 	series__release(&s);
 }
