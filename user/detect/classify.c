@@ -355,10 +355,14 @@ cleanup:
  * run lengths (and 12 samples) either side nothing else reaches half its
  * height, and nowhere else 0.8 of it; its peak is the window's highest;
  * the level after (the median of the neighbourhood after it) is no more
- * than 0.3 of it above the level before (a background that falls right
- * after does not keep it up); it stands 6 noise sds (lag-1, the whole
- * window) above the base, and 3 robust sds of the residuals of the
- * window and of the quieter side of the neighbourhood. */
+ * than 0.3 of it above the level before (the median of the neighbourhood
+ * before it, or the base where the neighbourhood starts when that is
+ * higher: a spike out of a dip's recovery left the base, not the dip) and no more than its height
+ * below it (a background that falls right after does not keep it up, but
+ * a fall larger than the excursion is a drop, not a spike that came
+ * back); it stands 6 noise sds (lag-1, the whole window) above the base,
+ * and 3 robust sds of the residuals of the window and of the quieter side
+ * of the neighbourhood. */
 bool classify__spike(const double *f, size_t from, size_t to, struct classify_why *why)
 {
 	size_t n = to - from, a, b, len;
@@ -407,7 +411,12 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 		why->spike = sig > 0 ? e / sig : INFINITY;
 	if (!_peak_highest(f + from, n, a, b))
 		goto cleanup;	/* the series stands higher elsewhere */
-	spike = e > 6 * sig && e > 3 * sd_near && e > 3 * sd_all && after - before < 0.3 * e;
+	/* a spike out of a dip's recovery left the base, not the dip (the
+	 * base where the neighbourhood starts: nearer, a step's would have
+	 * moved towards the level after it) */
+	before = fmax(before, f[from + na] - r[na]);
+	spike = e > 6 * sig && e > 3 * sd_near && e > 3 * sd_all && after - before < 0.3 * e &&
+		before - after < e;
 cleanup:
 	free(r);
 	free(tmp);

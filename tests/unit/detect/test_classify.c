@@ -613,3 +613,33 @@ Test(classify, steps_with_a_dip_in_a_long_window_are_a_stair)
 		      got[1][PATTERN_STEADY], got[1][PATTERN_STAIR]);
 	series__release(&s);
 }
+
+/* The fine pass's levels either side: a spike of 15 out of a dip of 10
+ * that recovers right before it left the base, not the dip, so it came
+ * back (one); a bump of 6 after which the level falls by 12 and stays is a
+ * drop, not a spike that came back (none). */
+Test(classify, fine_spike_levels_either_side)
+{
+	struct series s;
+	uint64_t st = 29;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (int shape = 0; shape < 2; shape++) {
+		for (size_t i = 0; i < N; i++) {
+			double y = 40 + 0.3 * gauss(&st);
+
+			if (shape == 0 && i >= 260 && i < 300)
+				y -= 10;			/* the dip */
+			if (shape == 0 && i >= 300 && i < 303)
+				y += 15;			/* the spike out of it */
+			if (shape == 1 && i >= 300 && i < 303)
+				y += 6;				/* the bump */
+			if (shape == 1 && i >= 303)
+				y -= 12;			/* the fall that stays */
+			s.t[i] = 1.3e9 + (double)i * STEP;
+			s.v[i] = y;
+		}
+		cr_expect_eq(classify__spike(s.v, 0, s.n, NULL), shape == 0, "shape %d", shape);
+	}
+	series__release(&s);
+}
