@@ -18,7 +18,9 @@
  *   full resolution, which detect__run adds when no leak was found);
  * - then the window is cut into flat runs (_segment, _merge_small) and
  *   each shift between runs is measured by its own jump (_jump): a plateau
- *   when one sharp rise of 6 noise sds stays with no sharp fall;
+ *   when one sharp rise of 6 noise sds stays with no sharp fall and the
+ *   level shift stands a robust sd of the series' changes over a sixth of
+ *   the window (and 2 noise sds) above the level before;
  * - none: no significant change: neither a line nor one level shift
  *   explains half the variance, or the change is within 4 noise sds or 2
  *   robust sds of the series' changes over a sixth of the window; or the
@@ -639,7 +641,7 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	double lo = INFINITY, hi = -INFINITY, range, sigma, noise, rise, med, lo10, trend, dropped, up;
 	double *tmp = NULL, *p = NULL, *q = NULL, sse0, sse_line, line_rise, tail_rise, level;
 	double step_fit, after_rise, soft = 0, sharp_up = 0, max_up = 0, inside = 0;
-	double step_share, step_up = 0, max_step = 0;
+	double step_share, step_up = 0, max_step = 0, wander;
 	size_t n, minseg, steps = 0, lag, ndrop, d_at[DROP_MAX], d_end[DROP_MAX], ups = 0, downs = 0;
 	struct classify_why scratch;
 	enum detect_pattern pat;
@@ -774,9 +776,13 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 
 		_line_sse(v, from + sg.split1, to, &s_a, &after_rise);
 	}
+	/* what the series moves over a sixth of the window (a robust sd) */
+	wander = robust__diff_noise(v + from, n, n / 6 ? n / 6 : 1, NULL);
 	/* one sharp rise of 6 noise sds that stays, and no sharp fall: a
-	 * plateau however much the background wanders around it */
-	if (ups == 1 && !downs && max_up >= 6 * noise && sg.step1 > 0 &&
+	 * plateau however much the background wanders around it, when the
+	 * level it shifts to stands that wander above the level before (a
+	 * sharp recovery from a slow sink shifts the level by less) */
+	if (ups == 1 && !downs && max_up >= 6 * noise && sg.step1 >= fmax(2 * noise, wander) &&
 	    fabs(after_rise) < 0.5 * max_up) {
 		pat = _decide(why, CLASSIFY_LEVELLED, PATTERN_PLATEAU);
 		goto out;
@@ -784,8 +790,7 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	/* no significant change: within 4 noise sds, or within 2 sds of what
 	 * the series moves over a sixth of the window (a background that
 	 * wanders by hours moves more than its noise says) */
-	if (fmax(fabs(sg.step1), fabs(line_rise)) <
-		    fmax(4 * noise, 2 * robust__diff_noise(v + from, n, n / 6 ? n / 6 : 1, NULL)) ||
+	if (fmax(fabs(sg.step1), fabs(line_rise)) < fmax(4 * noise, 2 * wander) ||
 	    (why->line_fit < 0.5 && step_fit < 0.5)) {
 		pat = _decide(why, CLASSIFY_UNEXPLAINED, PATTERN_NONE);
 		goto out;

@@ -643,3 +643,33 @@ Test(classify, fine_spike_levels_either_side)
 	}
 	series__release(&s);
 }
+
+/* A sharp rise that stays is a plateau only when the level it shifts to
+ * stands out of the series' own wander: two days of the slow AR(1) wander
+ * above (a robust sd of about 3 over a sixth of the window) that sink by 7
+ * over 12 hours from the 25th and come back at once are mostly none over
+ * 60 seeds (43 before: the sharp recovery made them plateau). */
+Test(classify, sharp_recovery_within_the_wander_is_none)
+{
+	struct series s;
+	size_t got[PATTERN_NPATTERNS] = { 0 };
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (uint64_t sd = 1; sd <= 60; sd++) {
+		uint64_t st = sd * 7919;
+		double w = 0;
+
+		for (size_t i = 0; i < N; i++) {
+			double x = (double)i;
+
+			w = 0.99 * w + 0.4 * gauss(&st);
+			s.t[i] = 1.3e9 + x * STEP;
+			s.v[i] = 50 + w - (i >= 300 && i < 444 ? 7 * (x - 300) / 144 : 0) +
+				 0.05 * gauss(&st);
+		}
+		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
+	}
+	cr_expect_geq(got[PATTERN_NONE], 48, "none %zu of 60 (plateau %zu)", got[PATTERN_NONE],
+		      got[PATTERN_PLATEAU]);
+	series__release(&s);
+}
