@@ -223,14 +223,42 @@ static bool _is_spike(const double *v, size_t from, size_t to, double hi, double
  * over a sixth of the samples (taken every 1/48 of them, interpolated):
  * X->r[i] for sample from + i (malloc'd: the caller frees it), the largest
  * X->e at X->k and the run around it above E/2 (over single samples
- * below it), [X->a, X->b). False (and
- * nothing to free) for fewer than 48 samples or when memory runs out. */
+ * below it), [X->a, X->b); with SLACK, the run goes on over samples within
+ * SLACK below E/2 as long as it reaches above E/2 again (noise cuts a long
+ * spike's top more than a sample at a time), when what it takes in starts
+ * and ends within 2 samples of its outermost samples above E/2 (a hump's
+ * slope is no edge). False (and nothing to free) for fewer than 48 samples
+ * or when memory runs out. */
 struct excursion {
 	double *r, e;
 	size_t k, a, b;
 };
 
-static bool _excursion(const double *v, size_t from, size_t to, struct excursion *x)
+/* The run of R[0, N) around K above THR, over single samples below it
+ * (noise cuts a spike's top): [*A, *B). */
+static void _run(const double *r, size_t n, size_t k, double thr, size_t *a, size_t *b)
+{
+	for (*a = k;;) {
+		size_t g = 1;
+
+		while (g <= 2 && *a >= g && !(r[*a - g] > thr))
+			g++;
+		if (g > 2 || *a < g)
+			break;
+		*a -= g;
+	}
+	for (*b = k + 1;;) {
+		size_t g = 0;
+
+		while (g <= 1 && *b + g < n && !(r[*b + g] > thr))
+			g++;
+		if (g > 1 || *b + g >= n)
+			break;
+		*b += g + 1;
+	}
+}
+
+static bool _excursion(const double *v, size_t from, size_t to, double slack, struct excursion *x)
 {
 	size_t n = to - from, w = n / 6, stride = n / 48 ? n / 48 : 1, nk;
 	double *tmp, *knots;
@@ -267,25 +295,19 @@ static bool _excursion(const double *v, size_t from, size_t to, struct excursion
 			x->k = i;
 		}
 	}
-	/* the run goes on over a sample below E/2 (noise cuts a spike's
-	 * top) */
-	for (x->a = x->k;;) {
-		size_t g = 1;
+	_run(x->r, n, x->k, 0.5 * x->e, &x->a, &x->b);
+	if (slack > 0) {
+		size_t sa, sb, ta, tb;
 
-		while (g <= 2 && x->a >= g && !(x->r[x->a - g] > 0.5 * x->e))
-			g++;
-		if (g > 2 || x->a < g)
-			break;
-		x->a -= g;
-	}
-	for (x->b = x->k + 1;;) {
-		size_t g = 0;
-
-		while (g <= 1 && x->b + g < n && !(x->r[x->b + g] > 0.5 * x->e))
-			g++;
-		if (g > 1 || x->b + g >= n)
-			break;
-		x->b += g + 1;
+		_run(x->r, n, x->k, 0.5 * x->e - slack, &sa, &sb);
+		for (ta = sa; ta < x->k && !(x->r[ta] > 0.5 * x->e); ta++)
+			;
+		for (tb = sb; tb - 1 > x->k && !(x->r[tb - 1] > 0.5 * x->e); tb--)
+			;
+		if (ta - sa <= 2 && sb - tb <= 2) {
+			x->a = ta;
+			x->b = tb;
+		}
 	}
 	free(tmp);
 	free(knots);
@@ -319,7 +341,7 @@ static bool _is_local_spike(const double *v, size_t from, size_t to, double sigm
 	struct excursion x;
 	bool spike = false;
 
-	if (!_excursion(v, from, to, &x))
+	if (!_excursion(v, from, to, 0, &x))
 		return false;
 	r = x.r, e = x.e, a = x.a, b = x.b;
 	len = b - a;
@@ -352,8 +374,9 @@ cleanup:
 /* The fine pass: the largest excursion of F[from, to) (the series before
  * smoothing, which a short spike does not survive) over its local base
  * (_excursion), judged in its own
- * neighbourhood: the samples above half its height form one run of at
- * most a tenth of the window that starts and ends inside it; within three
+ * neighbourhood: the samples above half its height form one run (over
+ * samples within 2 noise sds below it, _excursion) of at most a tenth of
+ * the window that starts and ends inside it; within three
  * run lengths (and 12 samples) either side nothing else reaches half its
  * height, and nowhere else 0.8 of it; its peak is the window's highest;
  * the level after (the median of the neighbourhood after it) is no more
@@ -374,7 +397,8 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 	struct excursion x;
 	bool spike = false;
 
-	if (!_excursion(f, from, to, &x))
+	sig = robust__diff_noise(f + from, n, 1, NULL) / sqrt(2.0);
+	if (!_excursion(f, from, to, 2 * sig, &x))
 		return false;
 	r = x.r, e = x.e, a = x.a, b = x.b;
 	len = b - a;
@@ -382,7 +406,6 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 		goto cleanup;
 	if (!(tmp = malloc(n * sizeof(*tmp))))
 		goto cleanup;
-	sig = robust__diff_noise(f + from, n, 1, NULL) / sqrt(2.0);
 	for (size_t i = 0; i < n; i++)
 		if ((i + 2 * len < a || i >= b + 2 * len) && r[i] > 0.8 * e)
 			goto cleanup;	/* another one about as high: not one spike */
