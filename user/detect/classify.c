@@ -28,8 +28,9 @@
  * - stair: two or more sharp, comparable up-shifts that make at least half
  *   of the net change, runs flat inside, the runs explaining the series
  *   clearly better than a line; a step's jump is sought within 2 lags of
- *   the runs' boundary, and where the runs are 5 lags long or more it is
- *   sharp at a third of the runs' difference (half elsewhere);
+ *   the runs' boundary (and half the shorter run), and where the runs are
+ *   5 lags long or more it is sharp at a third of the runs' difference
+ *   (half elsewhere);
  * - plateau: one level shift that stays, or growth whose last third is
  *   flat against the whole rise;
  * - steady: the rest: a sustained trend a line explains. */
@@ -743,7 +744,8 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	minseg = n / 20 > 3 ? n / 20 : 3;
 	_segment(v + from, n, minseg, fmin(0.02 * sse0, (double)n * noise * noise), p, q, &sg);
 	_merge_small(p, &sg, 4 * noise);
-	/* a stair's steps (measured within 2 lags of the boundary): where
+	/* a stair's steps (measured within 2 lags of the boundary, half a
+	 * run at most): where
 	 * the runs are 5 lags long or more, a ramp
 	 * cut into runs jumps a fifth of their difference within a lag at
 	 * most, so a jump of a third of it is a step (a long run's mean
@@ -751,10 +753,15 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	step_share = minseg >= 5 * lag ? 1.0 / 3 : 0.5;
 	for (size_t j = 0; j + 1 < sg.k; j++) {
 		double shift = sg.mean[j + 1] - sg.mean[j];
+		size_t left = sg.at[j + 1] - sg.at[j], right = sg.at[j + 2] - sg.at[j + 1];
+		size_t reach = (left < right ? left : right) / 2;
 		double jump = _jump(p, sg.at[j + 1], lag, n, shift, lag);
-		/* a step's jump within 2 lags of the boundary: a background
-		 * that dips or wanders at the step moves the boundary off it */
-		double step = _jump(p, sg.at[j + 1], lag, n, shift, 2 * lag);
+		/* a step's jump within 2 lags of the boundary (a background
+		 * that dips or wanders at the step moves the boundary off it),
+		 * and no further than half the shorter run, a lag at least (a
+		 * jump is one boundary's only) */
+		double step = _jump(p, sg.at[j + 1], lag, n, shift,
+				    reach > 2 * lag ? 2 * lag : reach > lag ? reach : lag);
 		bool sharp = jump >= 4 * noise && jump >= 0.5 * fabs(shift);
 
 		ups += shift > 0 && sharp;

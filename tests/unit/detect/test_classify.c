@@ -703,3 +703,30 @@ Test(classify, noisy_spike_out_of_a_recovery_is_one_run)
 	cr_expect_geq(spikes, 18, "spike %zu of 20", spikes);
 	series__release(&s);
 }
+
+/* A jump counts for one boundary only: 15 hours of a ramp of 30 with two
+ * jumps of 4, cut into short runs, are steady over 20 seeds (6 of 20
+ * before: sought 2 lags from each boundary, a jump was counted by the
+ * runs' boundaries either side of it, and made a stair). */
+Test(classify, ramp_with_two_jumps_in_a_short_window_is_steady)
+{
+	size_t n = 15 * (size_t)HOUR, got[PATTERN_NPATTERNS] = { 0 };
+	struct series s;
+
+	cr_assert_eq(series__init(&s, n), 0);
+	for (uint64_t sd = 1; sd <= 20; sd++) {
+		uint64_t st = sd * 3571;
+
+		for (size_t i = 0; i < n; i++) {
+			double x = (double)i;
+
+			s.t[i] = 1.3e9 + x * STEP;
+			s.v[i] = 40 + 30 * x / (double)n + (i >= 60 ? 4 : 0) + (i >= 125 ? 4 : 0) +
+				 0.3 * gauss(&st);
+		}
+		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
+	}
+	cr_expect_geq(got[PATTERN_STEADY], 18, "steady %zu of 20 (stair %zu)", got[PATTERN_STEADY],
+		      got[PATTERN_STAIR]);
+	series__release(&s);
+}
