@@ -32,7 +32,8 @@
  *   5 lags long or more it is sharp at a third of the runs' difference
  *   (half elsewhere);
  * - plateau: one level shift that stays, or growth whose last third is
- *   flat against the whole rise;
+ *   flat against the whole rise when a line explains less than 0.9 of the
+ *   variance;
  * - steady: the rest: a sustained trend a line explains. */
 #include <math.h>
 #include <stdbool.h>
@@ -838,9 +839,11 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 		pat = _decide(why, CLASSIFY_SHIFTS, PATTERN_STAIR);
 		goto out;
 	}
-	/* plateau: growth, then a tail whose line rises by little of it */
+	/* plateau: growth, then a tail whose line rises by little of it,
+	 * when a line does not explain 0.9 of the variance (a ramp that only
+	 * slows in its last hours is a sustained trend) */
 	if ((step_fit > why->line_fit && fabs(after_rise) < 0.5 * fabs(sg.step1)) ||
-	    fabs(tail_rise) < fmax(0.12 * fabs(line_rise), 2 * noise)) {
+	    (fabs(tail_rise) < fmax(0.12 * fabs(line_rise), 2 * noise) && why->line_fit < 0.9)) {
 		pat = _decide(why, CLASSIFY_LEVELLED, PATTERN_PLATEAU);
 		goto out;
 	}

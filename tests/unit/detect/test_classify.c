@@ -730,3 +730,31 @@ Test(classify, ramp_with_two_jumps_in_a_short_window_is_steady)
 		      got[PATTERN_STAIR]);
 	series__release(&s);
 }
+
+/* A plateau's flat tail is one a line does not explain: 15 hours of a ramp
+ * of 16 whose last 30 % still rises 1.5 (3 noise sds: a late leak in the
+ * daily cycle's falling hours), noise 0.5, a line explaining 0.9 of the
+ * variance or more, are steady over 20 seeds, not plateau (1 of 20
+ * before). */
+Test(classify, ramp_slowing_at_the_end_is_steady)
+{
+	size_t n = 15 * (size_t)HOUR, got[PATTERN_NPATTERNS] = { 0 };
+	struct series s;
+
+	cr_assert_eq(series__init(&s, n), 0);
+	for (uint64_t sd = 1; sd <= 20; sd++) {
+		uint64_t st = sd * 7411;
+
+		for (size_t i = 0; i < n; i++) {
+			double x = (double)i / (double)n;
+
+			s.t[i] = 1.3e9 + (double)i * STEP;
+			s.v[i] = 40 + (x < 0.7 ? 16 * x / 0.7 : 16 + 1.5 * (x - 0.7) / 0.3) +
+				 0.5 * gauss(&st);
+		}
+		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
+	}
+	cr_expect_geq(got[PATTERN_STEADY], 18, "steady %zu of 20 (plateau %zu)", got[PATTERN_STEADY],
+		      got[PATTERN_PLATEAU]);
+	series__release(&s);
+}
