@@ -152,7 +152,8 @@ static bool _spread(const double *v, size_t a, size_t b);
 
 /* One drop [D0, D1] of DROP in v[from, to) is a restart when the series grew
  * into it (the line before it rises by half the drop at least, its growth
- * spread over it: _spread) and grows again after it (at least 8 samples
+ * spread over the tooth from its lowest sample to the drop: _spread) and
+ * grows again after it (at least 8 samples
  * that rise) at a similar slope: at most 3 times that of the line over as
  * many samples before the drop (a background's dip that recovers in hours
  * and a leak that ramps on is no restart). */
@@ -160,13 +161,17 @@ static bool _one_restart(const double *v, size_t from, size_t to, size_t d0, siz
 			 double drop)
 {
 	double sse, before, after, late;
-	size_t b0;
+	size_t b0, low = from;
 
 	if (d0 < from + 8 || d1 + 8 >= to)
 		return false;
+	/* the tooth from its own base: its lowest sample before the drop */
+	for (size_t i = from + 1; i < d0; i++)
+		if (v[i] < v[low])
+			low = i;
 	_line_sse(v, from, d0 + 1, &sse, &before);
 	_line_sse(v, d1, to, &sse, &after);
-	if (!(before >= 0.5 * drop && after > 0 && _spread(v, from, d0)))
+	if (!(before >= 0.5 * drop && after > 0 && _spread(v, low, d0)))
 		return false;
 	/* growth again at a similar slope: no more than 3 times that of as
 	 * many samples before the drop (a dip recovers in hours) */

@@ -758,3 +758,38 @@ Test(classify, ramp_slowing_at_the_end_is_steady)
 		      got[PATTERN_PLATEAU]);
 	series__release(&s);
 }
+
+/* One restart's tooth is measured from its own base, its lowest sample,
+ * not from the window's first: a window that starts at 47, dips to 40,
+ * grows back in 8 hours to hold at 48.5 for 22 more (reaching its top
+ * early), rises to 51, then drops by 8.5 and grows back at a similar slope
+ * has no tooth whose growth is spread: not a sawtooth (it was: from the
+ * first sample, the hold sat under three quarters of the rise). */
+Test(classify, one_restart_tooth_from_its_own_base)
+{
+	struct series s;
+	size_t restarts = 99;
+	enum detect_pattern got;
+	uint64_t st = 31;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (size_t i = 0; i < N; i++) {
+		double x = (double)i / HOUR, y;
+
+		if (x < 2)
+			y = 47 - 3.5 * x;			/* down to the dip */
+		else if (x < 10)
+			y = 40 + 1.0625 * (x - 2);		/* back to 48.5 */
+		else if (x < 32)
+			y = 48.5;				/* holds */
+		else if (x < 40)
+			y = 48.5 + 0.3125 * (x - 32);		/* to 51 */
+		else
+			y = 42.5 + 0.75 * (x - 40);		/* drops, grows back */
+		s.t[i] = 1.3e9 + (double)i * STEP;
+		s.v[i] = y + 0.2 * gauss(&st);
+	}
+	got = classify__window(s.v, 0, s.n, &restarts, NULL);
+	cr_expect_neq(got, PATTERN_SAWTOOTH, "sawtooth (%zu restarts)", restarts);
+	series__release(&s);
+}
