@@ -94,6 +94,7 @@ static const enum detect_pattern kind_pattern[NALLKINDS] = {
 /* A background: the real series averaged to 5 minutes, and SHORT_HOURS of
  * it at its own 10-second resolution (from the middle of the series). */
 #define SHORT_HOURS 8.0
+#define SPIKE_NEAR_H 12.0	/* a spike the series reaches this near is none */
 struct background {
 	struct series five, raw;
 	double median;
@@ -196,6 +197,24 @@ static enum detect_pattern background_pattern(const double *v, size_t n)
 										 PATTERN_NONE;
 }
 
+/* A spike by its definition stands above the series around it: the
+ * excursion v[a, b) is none when the series within HOURS (in samples)
+ * either side of it reaches its peak (a background that climbs as high
+ * nearby hides it). */
+static enum detect_pattern spike_pattern(const double *v, size_t n, size_t a, size_t b,
+					 size_t hours)
+{
+	double peak = -INFINITY, near = -INFINITY;
+	size_t lo = a > hours ? a - hours : 0, hi = b + hours < n ? b + hours : n;
+
+	for (size_t i = a; i < b && i < n; i++)
+		peak = fmax(peak, v[i]);
+	for (size_t i = lo; i < hi; i++)
+		if (i < a || i >= b)
+			near = fmax(near, v[i]);
+	return near >= peak ? PATTERN_NONE : PATTERN_SPIKE;
+}
+
 /* A leak, by the paper's definition, reaches U = 100 within C = 7 days: the
  * rise over DUR samples is raised, if needed, so that the trend from the end
  * level gets there in 0.9 C. */
@@ -263,7 +282,7 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 	const struct series *src = is_short ? &bg->raw : &bg->five;
 	double level = uni(r, 35, 65), sigma = 0, *v, hour = 3600.0 / (is_short ? 10 : STEP);
 	const double noises[] = { 0, 0.5, 1, 2, 3 };
-	size_t n = src->n, first = 0;
+	size_t n = src->n, first = 0, spike_a = 0, spike_b = 0;
 	int err;
 
 	if (is_short) {
@@ -473,10 +492,12 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 	}
 	case NEG_SPIKE: {
 		double at = uni(r, 0.3, 0.95), h = uni(r, 10, 30), dur = uni(r, 10.0 / 60, 3) * hour;
-		size_t a = (size_t)(at * (double)n);
+		size_t a = (size_t)(at * (double)n), i;
 
-		for (size_t i = a; i < n && (double)(i - a) < dur; i++)
+		for (i = a; i < n && (double)(i - a) < dur; i++)
 			v[i] += h;
+		spike_a = a;
+		spike_b = i;
 		snprintf(out->recipe, sizeof(out->recipe),
 			 "level %.1f noise %.1f spike %.1f for %.0f min at %.2f", level, sigma, h,
 			 dur / hour * 60, at);
@@ -487,6 +508,8 @@ static int make_sample(const struct background *bg, enum kind kind, struct rng *
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = fmin(100, fmax(0, v[i]));
+	if (kind == NEG_SPIKE)
+		out->pattern = spike_pattern(v, n, spike_a, spike_b, (size_t)(SPIKE_NEAR_H * hour));
 	return 0;
 }
 
@@ -608,12 +631,13 @@ struct short_old {
 };
 
 /* Extra rows of the pattern table, under the row of the pattern they
- * share: the old stair recipe's, the none row as labelled before the real
- * backgrounds' own shape was (background_pattern), and steady over the
- * leaks seep detected only. */
+ * share: the old stair and plateau recipes', the none row as labelled
+ * before the real backgrounds' own shape was (background_pattern), the
+ * spike row as labelled before a spike the series reaches nearby was none
+ * (spike_pattern), and steady over the leaks seep detected only. */
 struct conf_extra {
 	size_t stair_old[PATTERN_NPATTERNS], plateau_old[PATTERN_NPATTERNS];
-	size_t none_old[PATTERN_NPATTERNS];
+	size_t none_old[PATTERN_NPATTERNS], spike_old[PATTERN_NPATTERNS];
 	size_t steady_found[PATTERN_NPATTERNS];
 };
 
@@ -695,6 +719,9 @@ static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_
 		fprintf(f, " %zu |\n", row);
 		if (t == PATTERN_STEADY)
 			print_extra_row(f, "steady, leaks seep detected only", x->steady_found, t);
+		if (t == PATTERN_SPIKE)
+			print_extra_row(f, "spike (old label: every `spike` series, reached nearby or not)",
+					x->spike_old, t);
 		if (t == PATTERN_STAIR)
 			print_extra_row(f, "stair (old recipe: steps below the noise)", x->stair_old, t);
 		if (t == PATTERN_PLATEAU)
@@ -759,7 +786,10 @@ static const char recipe_md[] =
 "  its column (`short-old`).\n\n"
 "Patterns built in: `linear`, `late`, `saw0` and `short` leaks are steady;\n"
 "`saw1`, `sawmany`, `sawlate` sawtooth; `stair` stair; `bounded` and `plateau`\n"
-"plateau; `spike` spike; the short negatives none; `real` and `shifted` none,\n"
+"plateau; `spike` spike, or none when the series within 12 h either side of\n"
+"it reaches its peak (by the definition a spike stands above the series around\n"
+"it; the old label, every `spike` series spike, keeps its row); the short\n"
+"negatives none; `real` and `shifted` none,\n"
 "or plateau when the real background itself grew and levelled off (the median\n"
 "of its last 40 % at least 8 points and 4 hourly noise sds above the median of\n"
 "its first quarter, the medians of that last 40 %'s halves within a quarter of\n"
@@ -1008,6 +1038,8 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 						cx.steady_found[res.pattern]++;
 					if (kind_pattern[k] == PATTERN_NONE)
 						cx.none_old[res.pattern]++;
+					if (k == NEG_SPIKE)
+						cx.spike_old[res.pattern]++;
 					pat_n[res.leak][k]++;
 					pat_ok[res.leak][k] += res.pattern == smp.pattern;
 				}
@@ -1037,11 +1069,11 @@ static int eval(const char *dir, uint64_t seed, const char *md, const char *head
 				if (getenv("EVAL_PATTERN") && a == DETECT_SEEP &&
 				    (res.pattern != smp.pattern || !strcmp(getenv("EVAL_PATTERN"), "all")))
 					fprintf(stderr, "pattern %c%-9s %-14s %s: %s, built %s "
-						"(%s, restarts %zu)\n",
+						"(%s, restarts %zu) #%llu %zu\n",
 						pos ? '+' : '-', kind_names[k], names[b], smp.recipe,
 						detect__pattern_name(res.pattern),
 						detect__pattern_name(smp.pattern),
-						res.leak ? "leak" : "no leak", res.restarts);
+						res.leak ? "leak" : "no leak", res.restarts, (unsigned long long)sd, b);
 			}
 			series__release(&smp.s);
 		}

@@ -18,16 +18,22 @@
  *   full resolution, which detect__run adds when no leak was found);
  * - then the window is cut into flat runs (_segment, _merge_small) and
  *   each shift between runs is measured by its own jump (_jump): a plateau
- *   when one sharp rise of 6 noise sds stays with no sharp fall;
+ *   when one sharp rise of 6 noise sds stays with no sharp fall and the
+ *   level shift stands a robust sd of the series' changes over a sixth of
+ *   the window (and 2 noise sds) above the level before;
  * - none: no significant change: neither a line nor one level shift
  *   explains half the variance, or the change is within 4 noise sds or 2
  *   robust sds of the series' changes over a sixth of the window; or the
  *   series falls;
  * - stair: two or more sharp, comparable up-shifts that make at least half
  *   of the net change, runs flat inside, the runs explaining the series
- *   clearly better than a line;
+ *   clearly better than a line; a step's jump is sought within 2 lags of
+ *   the runs' boundary (and half the shorter run), and where the runs are
+ *   5 lags long or more it is sharp at a third of the runs' difference
+ *   (half elsewhere);
  * - plateau: one level shift that stays, or growth whose last third is
- *   flat against the whole rise;
+ *   flat against the whole rise when a line explains less than 0.9 of the
+ *   variance;
  * - steady: the rest: a sustained trend a line explains. */
 #include <math.h>
 #include <stdbool.h>
@@ -146,7 +152,8 @@ static bool _spread(const double *v, size_t a, size_t b);
 
 /* One drop [D0, D1] of DROP in v[from, to) is a restart when the series grew
  * into it (the line before it rises by half the drop at least, its growth
- * spread over it: _spread) and grows again after it (at least 8 samples
+ * spread over the tooth from its lowest sample to the drop: _spread) and
+ * grows again after it (at least 8 samples
  * that rise) at a similar slope: at most 3 times that of the line over as
  * many samples before the drop (a background's dip that recovers in hours
  * and a leak that ramps on is no restart). */
@@ -154,13 +161,17 @@ static bool _one_restart(const double *v, size_t from, size_t to, size_t d0, siz
 			 double drop)
 {
 	double sse, before, after, late;
-	size_t b0;
+	size_t b0, low = from;
 
 	if (d0 < from + 8 || d1 + 8 >= to)
 		return false;
+	/* the tooth from its own base: its lowest sample before the drop */
+	for (size_t i = from + 1; i < d0; i++)
+		if (v[i] < v[low])
+			low = i;
 	_line_sse(v, from, d0 + 1, &sse, &before);
 	_line_sse(v, d1, to, &sse, &after);
-	if (!(before >= 0.5 * drop && after > 0 && _spread(v, from, d0)))
+	if (!(before >= 0.5 * drop && after > 0 && _spread(v, low, d0)))
 		return false;
 	/* growth again at a similar slope: no more than 3 times that of as
 	 * many samples before the drop (a dip recovers in hours) */
@@ -219,14 +230,42 @@ static bool _is_spike(const double *v, size_t from, size_t to, double hi, double
  * over a sixth of the samples (taken every 1/48 of them, interpolated):
  * X->r[i] for sample from + i (malloc'd: the caller frees it), the largest
  * X->e at X->k and the run around it above E/2 (over single samples
- * below it), [X->a, X->b). False (and
- * nothing to free) for fewer than 48 samples or when memory runs out. */
+ * below it), [X->a, X->b); with SLACK, the run goes on over samples within
+ * SLACK below E/2 as long as it reaches above E/2 again (noise cuts a long
+ * spike's top more than a sample at a time), when what it takes in starts
+ * and ends within 2 samples of its outermost samples above E/2 (a hump's
+ * slope is no edge). False (and nothing to free) for fewer than 48 samples
+ * or when memory runs out. */
 struct excursion {
 	double *r, e;
 	size_t k, a, b;
 };
 
-static bool _excursion(const double *v, size_t from, size_t to, struct excursion *x)
+/* The run of R[0, N) around K above THR, over single samples below it
+ * (noise cuts a spike's top): [*A, *B). */
+static void _run(const double *r, size_t n, size_t k, double thr, size_t *a, size_t *b)
+{
+	for (*a = k;;) {
+		size_t g = 1;
+
+		while (g <= 2 && *a >= g && !(r[*a - g] > thr))
+			g++;
+		if (g > 2 || *a < g)
+			break;
+		*a -= g;
+	}
+	for (*b = k + 1;;) {
+		size_t g = 0;
+
+		while (g <= 1 && *b + g < n && !(r[*b + g] > thr))
+			g++;
+		if (g > 1 || *b + g >= n)
+			break;
+		*b += g + 1;
+	}
+}
+
+static bool _excursion(const double *v, size_t from, size_t to, double slack, struct excursion *x)
 {
 	size_t n = to - from, w = n / 6, stride = n / 48 ? n / 48 : 1, nk;
 	double *tmp, *knots;
@@ -263,25 +302,19 @@ static bool _excursion(const double *v, size_t from, size_t to, struct excursion
 			x->k = i;
 		}
 	}
-	/* the run goes on over a sample below E/2 (noise cuts a spike's
-	 * top) */
-	for (x->a = x->k;;) {
-		size_t g = 1;
+	_run(x->r, n, x->k, 0.5 * x->e, &x->a, &x->b);
+	if (slack > 0) {
+		size_t sa, sb, ta, tb;
 
-		while (g <= 2 && x->a >= g && !(x->r[x->a - g] > 0.5 * x->e))
-			g++;
-		if (g > 2 || x->a < g)
-			break;
-		x->a -= g;
-	}
-	for (x->b = x->k + 1;;) {
-		size_t g = 0;
-
-		while (g <= 1 && x->b + g < n && !(x->r[x->b + g] > 0.5 * x->e))
-			g++;
-		if (g > 1 || x->b + g >= n)
-			break;
-		x->b += g + 1;
+		_run(x->r, n, x->k, 0.5 * x->e - slack, &sa, &sb);
+		for (ta = sa; ta < x->k && !(x->r[ta] > 0.5 * x->e); ta++)
+			;
+		for (tb = sb; tb - 1 > x->k && !(x->r[tb - 1] > 0.5 * x->e); tb--)
+			;
+		if (ta - sa <= 2 && sb - tb <= 2) {
+			x->a = ta;
+			x->b = tb;
+		}
 	}
 	free(tmp);
 	free(knots);
@@ -315,7 +348,7 @@ static bool _is_local_spike(const double *v, size_t from, size_t to, double sigm
 	struct excursion x;
 	bool spike = false;
 
-	if (!_excursion(v, from, to, &x))
+	if (!_excursion(v, from, to, 0, &x))
 		return false;
 	r = x.r, e = x.e, a = x.a, b = x.b;
 	len = b - a;
@@ -348,15 +381,20 @@ cleanup:
 /* The fine pass: the largest excursion of F[from, to) (the series before
  * smoothing, which a short spike does not survive) over its local base
  * (_excursion), judged in its own
- * neighbourhood: the samples above half its height form one run of at
- * most a tenth of the window that starts and ends inside it; within three
+ * neighbourhood: the samples above half its height form one run (over
+ * samples within 2 noise sds below it, _excursion) of at most a tenth of
+ * the window that starts and ends inside it; within three
  * run lengths (and 12 samples) either side nothing else reaches half its
  * height, and nowhere else 0.8 of it; its peak is the window's highest;
  * the level after (the median of the neighbourhood after it) is no more
- * than 0.3 of it above the level before (a background that falls right
- * after does not keep it up); it stands 6 noise sds (lag-1, the whole
- * window) above the base, and 3 robust sds of the residuals of the
- * window and of the quieter side of the neighbourhood. */
+ * than 0.3 of it above the level before (the median of the neighbourhood
+ * before it, or the base where the neighbourhood starts when that is
+ * higher: a spike out of a dip's recovery left the base, not the dip) and no more than its height
+ * below it (a background that falls right after does not keep it up, but
+ * a fall larger than the excursion is a drop, not a spike that came
+ * back); it stands 6 noise sds (lag-1, the whole window) above the base,
+ * and 3 robust sds of the residuals of the window and of the quieter side
+ * of the neighbourhood. */
 bool classify__spike(const double *f, size_t from, size_t to, struct classify_why *why)
 {
 	size_t n = to - from, a, b, len;
@@ -366,7 +404,8 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 	struct excursion x;
 	bool spike = false;
 
-	if (!_excursion(f, from, to, &x))
+	sig = robust__diff_noise(f + from, n, 1, NULL) / sqrt(2.0);
+	if (!_excursion(f, from, to, 2 * sig, &x))
 		return false;
 	r = x.r, e = x.e, a = x.a, b = x.b;
 	len = b - a;
@@ -374,7 +413,6 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 		goto cleanup;
 	if (!(tmp = malloc(n * sizeof(*tmp))))
 		goto cleanup;
-	sig = robust__diff_noise(f + from, n, 1, NULL) / sqrt(2.0);
 	for (size_t i = 0; i < n; i++)
 		if ((i + 2 * len < a || i >= b + 2 * len) && r[i] > 0.8 * e)
 			goto cleanup;	/* another one about as high: not one spike */
@@ -405,7 +443,12 @@ bool classify__spike(const double *f, size_t from, size_t to, struct classify_wh
 		why->spike = sig > 0 ? e / sig : INFINITY;
 	if (!_peak_highest(f + from, n, a, b))
 		goto cleanup;	/* the series stands higher elsewhere */
-	spike = e > 6 * sig && e > 3 * sd_near && e > 3 * sd_all && after - before < 0.3 * e;
+	/* a spike out of a dip's recovery left the base, not the dip (the
+	 * base where the neighbourhood starts: nearer, a step's would have
+	 * moved towards the level after it) */
+	before = fmax(before, f[from + na] - r[na]);
+	spike = e > 6 * sig && e > 3 * sd_near && e > 3 * sd_all && after - before < 0.3 * e &&
+		before - after < e;
 cleanup:
 	free(r);
 	free(tmp);
@@ -579,11 +622,11 @@ static void _merge_small(const double *p, struct segs *sg, double thr)
 /* The jump at a level shift near B (relative to the window, prefix sums
  * P over N samples) in the direction of SHIFT: the largest difference, in
  * that direction, between the means of the LAG samples after and before
- * any sample within LAG of B (a jump is sharp: a stretch of growth cut
+ * any sample within W of B (a jump is sharp: a stretch of growth cut
  * into runs has none as large as the runs' difference). */
-static double _jump(const double *p, size_t b, size_t lag, size_t n, double shift)
+static double _jump(const double *p, size_t b, size_t lag, size_t n, double shift, size_t w)
 {
-	size_t lo = b > lag ? b - lag : 1, hi = b + lag < n ? b + lag : n - 1;
+	size_t lo = b > w ? b - w : 1, hi = b + w < n ? b + w : n - 1;
 	double best = 0, dir = shift > 0 ? 1 : -1;
 
 	for (size_t c = lo; c <= hi; c++) {
@@ -628,7 +671,8 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	double lo = INFINITY, hi = -INFINITY, range, sigma, noise, rise, med, lo10, trend, dropped, up;
 	double *tmp = NULL, *p = NULL, *q = NULL, sse0, sse_line, line_rise, tail_rise, level;
 	double step_fit, after_rise, soft = 0, sharp_up = 0, max_up = 0, inside = 0;
-	size_t n, lag, ndrop, d_at[DROP_MAX], d_end[DROP_MAX], ups = 0, downs = 0;
+	double step_share, step_up = 0, max_step = 0, wander;
+	size_t n, minseg, steps = 0, lag, ndrop, d_at[DROP_MAX], d_end[DROP_MAX], ups = 0, downs = 0;
 	struct classify_why scratch;
 	enum detect_pattern pat;
 	struct segs sg;
@@ -703,12 +747,27 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	 * variance or n noise variances (a shift of 4 sds over a twentieth
 	 * of the samples explains more); shifts smaller than 4 noise sds are
 	 * no shifts */
-	_segment(v + from, n, n / 20 > 3 ? n / 20 : 3, fmin(0.02 * sse0, (double)n * noise * noise),
-		 p, q, &sg);
+	minseg = n / 20 > 3 ? n / 20 : 3;
+	_segment(v + from, n, minseg, fmin(0.02 * sse0, (double)n * noise * noise), p, q, &sg);
 	_merge_small(p, &sg, 4 * noise);
+	/* a stair's steps (measured within 2 lags of the boundary, half a
+	 * run at most): where
+	 * the runs are 5 lags long or more, a ramp
+	 * cut into runs jumps a fifth of their difference within a lag at
+	 * most, so a jump of a third of it is a step (a long run's mean
+	 * holds the background's wander, which a step's jump does not) */
+	step_share = minseg >= 5 * lag ? 1.0 / 3 : 0.5;
 	for (size_t j = 0; j + 1 < sg.k; j++) {
 		double shift = sg.mean[j + 1] - sg.mean[j];
-		double jump = _jump(p, sg.at[j + 1], lag, n, shift);
+		size_t left = sg.at[j + 1] - sg.at[j], right = sg.at[j + 2] - sg.at[j + 1];
+		size_t reach = (left < right ? left : right) / 2;
+		double jump = _jump(p, sg.at[j + 1], lag, n, shift, lag);
+		/* a step's jump within 2 lags of the boundary (a background
+		 * that dips or wanders at the step moves the boundary off it),
+		 * and no further than half the shorter run, a lag at least (a
+		 * jump is one boundary's only) */
+		double step = _jump(p, sg.at[j + 1], lag, n, shift,
+				    reach > 2 * lag ? 2 * lag : reach > lag ? reach : lag);
 		bool sharp = jump >= 4 * noise && jump >= 0.5 * fabs(shift);
 
 		ups += shift > 0 && sharp;
@@ -718,6 +777,11 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 			max_up = fmax(max_up, jump);
 		} else {
 			soft += fabs(shift);
+		}
+		if (shift > 0 && step >= 4 * noise && step >= step_share * shift) {
+			steps++;
+			step_up += step;
+			max_step = fmax(max_step, step);
 		}
 	}
 	/* how much the runs rise inside themselves: a stair's runs are flat */
@@ -748,9 +812,13 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 
 		_line_sse(v, from + sg.split1, to, &s_a, &after_rise);
 	}
+	/* what the series moves over a sixth of the window (a robust sd) */
+	wander = robust__diff_noise(v + from, n, n / 6 ? n / 6 : 1, NULL);
 	/* one sharp rise of 6 noise sds that stays, and no sharp fall: a
-	 * plateau however much the background wanders around it */
-	if (ups == 1 && !downs && max_up >= 6 * noise && sg.step1 > 0 &&
+	 * plateau however much the background wanders around it, when the
+	 * level it shifts to stands that wander above the level before (a
+	 * sharp recovery from a slow sink shifts the level by less) */
+	if (ups == 1 && !downs && max_up >= 6 * noise && sg.step1 >= fmax(2 * noise, wander) &&
 	    fabs(after_rise) < 0.5 * max_up) {
 		pat = _decide(why, CLASSIFY_LEVELLED, PATTERN_PLATEAU);
 		goto out;
@@ -758,8 +826,7 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	/* no significant change: within 4 noise sds, or within 2 sds of what
 	 * the series moves over a sixth of the window (a background that
 	 * wanders by hours moves more than its noise says) */
-	if (fmax(fabs(sg.step1), fabs(line_rise)) <
-		    fmax(4 * noise, 2 * robust__diff_noise(v + from, n, n / 6 ? n / 6 : 1, NULL)) ||
+	if (fmax(fabs(sg.step1), fabs(line_rise)) < fmax(4 * noise, 2 * wander) ||
 	    (why->line_fit < 0.5 && step_fit < 0.5)) {
 		pat = _decide(why, CLASSIFY_UNEXPLAINED, PATTERN_NONE);
 		goto out;
@@ -768,17 +835,20 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 		pat = _decide(why, CLASSIFY_FALLING, PATTERN_NONE);
 		goto out;
 	}
-	/* stair: two up-shifts or more, no large fall, the runs explaining
-	 * the series better than the line, each run flat */
-	if (ups >= 2 && sharp_up >= 0.5 * (sg.mean[sg.k - 1] - sg.mean[0]) &&
-	    max_up <= 0.67 * sharp_up && inside < 1.2 * sharp_up &&
+	/* stair: two steps or more (up-shifts sharp by step_share) that make
+	 * half the net change, comparable, the runs explaining the series
+	 * better than the line, each run flat */
+	if (steps >= 2 && step_up >= 0.5 * (sg.mean[sg.k - 1] - sg.mean[0]) &&
+	    max_step <= 0.67 * step_up && inside < 1.2 * step_up &&
 	    1 - why->shift_fit < 0.75 * (1 - why->line_fit)) {
 		pat = _decide(why, CLASSIFY_SHIFTS, PATTERN_STAIR);
 		goto out;
 	}
-	/* plateau: growth, then a tail whose line rises by little of it */
+	/* plateau: growth, then a tail whose line rises by little of it,
+	 * when a line does not explain 0.9 of the variance (a ramp that only
+	 * slows in its last hours is a sustained trend) */
 	if ((step_fit > why->line_fit && fabs(after_rise) < 0.5 * fabs(sg.step1)) ||
-	    fabs(tail_rise) < fmax(0.12 * fabs(line_rise), 2 * noise)) {
+	    (fabs(tail_rise) < fmax(0.12 * fabs(line_rise), 2 * noise) && why->line_fit < 0.9)) {
 		pat = _decide(why, CLASSIFY_LEVELLED, PATTERN_PLATEAU);
 		goto out;
 	}

@@ -14,6 +14,12 @@
 #define STEP 300.0
 #define HOUR 12.0		/* samples per hour */
 
+
+
+
+
+
+
 struct gen {
 	enum detect_pattern want;
 	double sigma;		/* Gaussian noise per sample */
@@ -565,5 +571,225 @@ Test(classify, wander_alone_is_mostly_none)
 		      got[0][PATTERN_NONE], got[0][PATTERN_PLATEAU]);
 	cr_expect_geq(got[1][PATTERN_PLATEAU], 45, "levelled rise: plateau %zu of 60",
 		      got[1][PATTERN_PLATEAU]);
+	series__release(&s);
+}
+
+/* A step in a long window is sought near its runs' boundary and need not
+ * jump their whole difference: three days with 3 steps of 10, where the
+ * background dips by 6 at each step and recovers over 6 hours (the
+ * boundary lands off the step, the jump there is under half the runs'
+ * difference), and falls by 6 for the last 6 hours, are a stair over 20
+ * seeds (3 of them before); the same rise as a ramp is still steady. */
+Test(classify, steps_with_a_dip_in_a_long_window_are_a_stair)
+{
+	size_t n = 3 * 24 * (size_t)HOUR, got[2][PATTERN_NPATTERNS] = { { 0 } };
+	struct series s;
+
+	cr_assert_eq(series__init(&s, n), 0);
+	for (int ramp = 0; ramp < 2; ramp++)
+		for (uint64_t sd = 1; sd <= 20; sd++) {
+			uint64_t st = sd * 104729;
+
+			for (size_t i = 0; i < n; i++) {
+				double x = (double)i / HOUR, y = 40;
+
+				for (int k = 1; k <= 3 && !ramp; k++) {
+					double d = x - 18.0 * k;
+
+					y += d < 0 ? 0 : 10 - 6 * fmax(0, 1 - d / 6);
+				}
+				if (!ramp && x >= 66)
+					y -= 6;
+				if (ramp)
+					y += 30 * x / 72;
+				s.t[i] = 1.3e9 + (double)i * STEP;
+				s.v[i] = y + 0.3 * gauss(&st);
+			}
+			got[ramp][classify__window(s.v, 0, s.n, NULL, NULL)]++;
+		}
+	cr_expect_geq(got[0][PATTERN_STAIR], 14, "steps: stair %zu of 20 (steady %zu)",
+		      got[0][PATTERN_STAIR], got[0][PATTERN_STEADY]);
+	cr_expect_geq(got[1][PATTERN_STEADY], 19, "ramp: steady %zu of 20 (stair %zu)",
+		      got[1][PATTERN_STEADY], got[1][PATTERN_STAIR]);
+	series__release(&s);
+}
+
+/* The fine pass's levels either side: a spike of 15 out of a dip of 10
+ * that recovers right before it left the base, not the dip, so it came
+ * back (one); a bump of 6 after which the level falls by 12 and stays is a
+ * drop, not a spike that came back (none). */
+Test(classify, fine_spike_levels_either_side)
+{
+	struct series s;
+	uint64_t st = 29;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (int shape = 0; shape < 2; shape++) {
+		for (size_t i = 0; i < N; i++) {
+			double y = 40 + 0.3 * gauss(&st);
+
+			if (shape == 0 && i >= 260 && i < 300)
+				y -= 10;			/* the dip */
+			if (shape == 0 && i >= 300 && i < 303)
+				y += 15;			/* the spike out of it */
+			if (shape == 1 && i >= 300 && i < 303)
+				y += 6;				/* the bump */
+			if (shape == 1 && i >= 303)
+				y -= 12;			/* the fall that stays */
+			s.t[i] = 1.3e9 + (double)i * STEP;
+			s.v[i] = y;
+		}
+		cr_expect_eq(classify__spike(s.v, 0, s.n, NULL), shape == 0, "shape %d", shape);
+	}
+	series__release(&s);
+}
+
+/* A sharp rise that stays is a plateau only when the level it shifts to
+ * stands out of the series' own wander: two days of the slow AR(1) wander
+ * above (a robust sd of about 3 over a sixth of the window) that sink by 7
+ * over 12 hours from the 25th and come back at once are mostly none over
+ * 60 seeds (43 before: the sharp recovery made them plateau). */
+Test(classify, sharp_recovery_within_the_wander_is_none)
+{
+	struct series s;
+	size_t got[PATTERN_NPATTERNS] = { 0 };
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (uint64_t sd = 1; sd <= 60; sd++) {
+		uint64_t st = sd * 7919;
+		double w = 0;
+
+		for (size_t i = 0; i < N; i++) {
+			double x = (double)i;
+
+			w = 0.99 * w + 0.4 * gauss(&st);
+			s.t[i] = 1.3e9 + x * STEP;
+			s.v[i] = 50 + w - (i >= 300 && i < 444 ? 7 * (x - 300) / 144 : 0) +
+				 0.05 * gauss(&st);
+		}
+		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
+	}
+	cr_expect_geq(got[PATTERN_NONE], 48, "none %zu of 60 (plateau %zu)", got[PATTERN_NONE],
+		      got[PATTERN_PLATEAU]);
+	series__release(&s);
+}
+
+/* A long noisy spike whose first half sits on a dip's recovery: its
+ * samples drop below half its height more than one at a time, yet within
+ * 2 noise sds of it, and it rises and falls at once: over 20 seeds it is
+ * mostly one spike at full resolution (13 of 20 before: the run stopped
+ * at such samples and the rest of the spike stood beside it). */
+Test(classify, noisy_spike_out_of_a_recovery_is_one_run)
+{
+	struct series s;
+	size_t spikes = 0;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (uint64_t sd = 1; sd <= 20; sd++) {
+		uint64_t st = sd * 6151;
+
+		for (size_t i = 0; i < N; i++) {
+			double x = (double)i, y = 40 + 2 * gauss(&st);
+
+			if (i >= 260 && i < 300)
+				y -= 16 * (1 - (x - 260) / 40);	/* the dip, recovering */
+			if (i >= 285 && i < 315)
+				y += 14;			/* the spike */
+			s.t[i] = 1.3e9 + x * STEP;
+			s.v[i] = y;
+		}
+		spikes += classify__spike(s.v, 0, s.n, NULL);
+	}
+	cr_expect_geq(spikes, 18, "spike %zu of 20", spikes);
+	series__release(&s);
+}
+
+/* A jump counts for one boundary only: 15 hours of a ramp of 30 with two
+ * jumps of 4, cut into short runs, are steady over 20 seeds (6 of 20
+ * before: sought 2 lags from each boundary, a jump was counted by the
+ * runs' boundaries either side of it, and made a stair). */
+Test(classify, ramp_with_two_jumps_in_a_short_window_is_steady)
+{
+	size_t n = 15 * (size_t)HOUR, got[PATTERN_NPATTERNS] = { 0 };
+	struct series s;
+
+	cr_assert_eq(series__init(&s, n), 0);
+	for (uint64_t sd = 1; sd <= 20; sd++) {
+		uint64_t st = sd * 3571;
+
+		for (size_t i = 0; i < n; i++) {
+			double x = (double)i;
+
+			s.t[i] = 1.3e9 + x * STEP;
+			s.v[i] = 40 + 30 * x / (double)n + (i >= 60 ? 4 : 0) + (i >= 125 ? 4 : 0) +
+				 0.3 * gauss(&st);
+		}
+		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
+	}
+	cr_expect_geq(got[PATTERN_STEADY], 18, "steady %zu of 20 (stair %zu)", got[PATTERN_STEADY],
+		      got[PATTERN_STAIR]);
+	series__release(&s);
+}
+
+/* A plateau's flat tail is one a line does not explain: 15 hours of a ramp
+ * of 16 whose last 30 % still rises 1.5 (3 noise sds: a late leak in the
+ * daily cycle's falling hours), noise 0.5, a line explaining 0.9 of the
+ * variance or more, are steady over 20 seeds, not plateau (1 of 20
+ * before). */
+Test(classify, ramp_slowing_at_the_end_is_steady)
+{
+	size_t n = 15 * (size_t)HOUR, got[PATTERN_NPATTERNS] = { 0 };
+	struct series s;
+
+	cr_assert_eq(series__init(&s, n), 0);
+	for (uint64_t sd = 1; sd <= 20; sd++) {
+		uint64_t st = sd * 7411;
+
+		for (size_t i = 0; i < n; i++) {
+			double x = (double)i / (double)n;
+
+			s.t[i] = 1.3e9 + (double)i * STEP;
+			s.v[i] = 40 + (x < 0.7 ? 16 * x / 0.7 : 16 + 1.5 * (x - 0.7) / 0.3) +
+				 0.5 * gauss(&st);
+		}
+		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
+	}
+	cr_expect_geq(got[PATTERN_STEADY], 18, "steady %zu of 20 (plateau %zu)", got[PATTERN_STEADY],
+		      got[PATTERN_PLATEAU]);
+	series__release(&s);
+}
+
+/* One restart's tooth is measured from its own base, its lowest sample,
+ * not from the window's first: a window that starts at 47, dips to 40,
+ * grows back in 8 hours to hold at 48.5 for 22 more (reaching its top
+ * early), rises to 51, then drops by 8.5 and grows back at a similar slope
+ * has no tooth whose growth is spread: not a sawtooth (it was: from the
+ * first sample, the hold sat under three quarters of the rise). */
+Test(classify, one_restart_tooth_from_its_own_base)
+{
+	struct series s;
+	size_t restarts = 99;
+	enum detect_pattern got;
+	uint64_t st = 31;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (size_t i = 0; i < N; i++) {
+		double x = (double)i / HOUR, y;
+
+		if (x < 2)
+			y = 47 - 3.5 * x;			/* down to the dip */
+		else if (x < 10)
+			y = 40 + 1.0625 * (x - 2);		/* back to 48.5 */
+		else if (x < 32)
+			y = 48.5;				/* holds */
+		else if (x < 40)
+			y = 48.5 + 0.3125 * (x - 32);		/* to 51 */
+		else
+			y = 42.5 + 0.75 * (x - 40);		/* drops, grows back */
+		s.t[i] = 1.3e9 + (double)i * STEP;
+		s.v[i] = y + 0.2 * gauss(&st);
+	}
+	got = classify__window(s.v, 0, s.n, &restarts, NULL);
+	cr_expect_neq(got, PATTERN_SAWTOOTH, "sawtooth (%zu restarts)", restarts);
 	series__release(&s);
 }
