@@ -699,7 +699,8 @@ static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_
 		fprintf(f, " *%.2f* |\n", 1 - ratio(so->hit[1][a], so->cnt[1]));
 	}
 	fprintf(f, "\nPattern confusion (seep's verdict; rows: the pattern built in, columns: "
-		   "the pattern reported; share of the row):\n\n| built → reported |");
+		   "the pattern reported; share of the row, the right one to three places, "
+		   "so that the 90 %% goal reads without rounding):\n\n| built → reported |");
 	for (int q = 0; q < PATTERN_NPATTERNS; q++)
 		fprintf(f, " %s |", detect__pattern_name((enum detect_pattern)q));
 	fprintf(f, " series |\n|---|");
@@ -715,7 +716,7 @@ static void print_tables(FILE *f, const struct score *sc, size_t conf[][PATTERN_
 			continue;
 		fprintf(f, "| %s |", detect__pattern_name((enum detect_pattern)t));
 		for (int q = 0; q < PATTERN_NPATTERNS; q++)
-			fprintf(f, q == t ? " **%.2f** |" : " %.2f |", ratio(conf[t][q], row));
+			fprintf(f, q == t ? " **%.3f** |" : " %.2f |", ratio(conf[t][q], row));
 		fprintf(f, " %zu |\n", row);
 		if (t == PATTERN_STEADY)
 			print_extra_row(f, "steady, leaks seep detected only", x->steady_found, t);
