@@ -163,6 +163,10 @@ struct walk_frame {
 /* Stack words the fast join checks: a frame's return address, and its
  * saved rbp where the walk from there reads it. */
 #define WALK_CHECKS (2 * WALK_FRAMES)
+/* walk_memo.nchk: no fast join for this memo (a word outside the window,
+ * or its stack not known); its checks not written yet. */
+#define WALK_CHECKS_NONE (WALK_CHECKS + 1)
+#define WALK_CHECKS_LATER (WALK_CHECKS + 2)
 
 struct walk_memo {
 	__u32 tgid, n;           /* n frames, f[0] the outermost; n 0: no memo */
@@ -172,10 +176,13 @@ struct walk_memo {
 	__u64 entry_ip;          /* the allocator entered (the hash's seed) */
 	__u32 fails;             /* walks in a row that found its outer frames changed */
 	/* The fast join: the words of every frame's rule, as offsets from
-	 * the innermost frame's sp with the values they held (nchk of them;
-	 * > WALK_CHECKS: a word outside the window, no fast join). A walk
-	 * that stands where the innermost frame stood (pc, sp, rbp if read)
-	 * and finds every one of them unchanged has this stack. */
+	 * the innermost frame's sp with the values they held (nchk of them,
+	 * or WALK_CHECKS_NONE / _LATER). A walk that stands where the
+	 * innermost frame stood (pc, sp, rbp if read) and finds every one of
+	 * them unchanged has this stack. They are written when a walk first
+	 * stands there, not with the memo: where allocations in a row come
+	 * from different call sites (redis) most memos are never joined that
+	 * way, and writing them cost as much as the walk saved. */
 	__u32 nchk;
 	__u16 chk_off[WALK_CHECKS];
 	__u64 chk_val[WALK_CHECKS];
@@ -732,7 +739,7 @@ static __always_inline int memo_chk_add(struct walk_memo *m, __u64 base, __u64 a
 	__u32 k = m->nchk;
 
 	if (addr < base || (off & 7) || off > WALK_WINDOW - 8 || k >= WALK_CHECKS) {
-		m->nchk = WALK_CHECKS + 1;
+		m->nchk = WALK_CHECKS_NONE;
 		return 1;
 	}
 	m->chk_off[k] = (__u16)off;
@@ -828,15 +835,22 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 	 * what it held: the same frames, the same stack (the walk below would
 	 * join the memo at its first frame and find nothing changed) */
 	if (w->memo_n && s->memo.id >= 0 && s->memo.entry_ip == entry_ip &&
-	    s->memo.nchk <= WALK_CHECKS) {
+	    s->memo.nchk != WALK_CHECKS_NONE) {
 		const struct walk_frame *in = &s->memo.f[frame_at(w->memo_n - 1)];
 
-		if (in->sp == w->sp && in->pc == w->pc && (!in->needs_bp || in->bp == w->bp) &&
-		    memo_checks_hold(s, w)) {
-			stat_add(SEEP_STAT_WALKS_JOINED, 1);
-			s->memo.fails = 0;
-			s->busy = 0;
-			return s->memo.id;
+		if (in->sp == w->sp && in->pc == w->pc && (!in->needs_bp || in->bp == w->bp)) {
+			if (s->memo.nchk == WALK_CHECKS_LATER) {
+				struct memo_chk mc = { .base = in->sp, .n = (__u32)w->memo_n };
+
+				s->memo.nchk = 0;
+				bpf_loop(mc.n, memo_chk_step, &mc, 0);
+			}
+			if (s->memo.nchk <= WALK_CHECKS && memo_checks_hold(s, w)) {
+				stat_add(SEEP_STAT_WALKS_JOINED, 1);
+				s->memo.fails = 0;
+				s->busy = 0;
+				return s->memo.id;
+			}
 		}
 	}
 	bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, NULL, 0);
@@ -893,14 +907,7 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 	s->memo.id = found;
 	s->memo.entry_ip = entry_ip;
 	s->memo.fails = 0;
-	s->memo.nchk = WALK_CHECKS + 1;
-	if (found >= 0 && s->memo.n && s->memo.n <= WALK_FRAMES) {
-		struct memo_chk mc = { .base = s->memo.f[frame_at(s->memo.n - 1)].sp,
-				       .n = s->memo.n };
-
-		s->memo.nchk = 0;
-		bpf_loop(mc.n, memo_chk_step, &mc, 0);
-	}
+	s->memo.nchk = found >= 0 ? WALK_CHECKS_LATER : WALK_CHECKS_NONE;
 	s->busy = 0;
 	return found;
 }
