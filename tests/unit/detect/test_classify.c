@@ -542,6 +542,49 @@ Test(classify, dips_that_recover_and_hold_are_no_teeth)
 	series__release(&s);
 }
 
+/* A generated shape: sample I of N, from the generator ST, with STATE
+ * kept from one sample to the next (an AR(1) wander), VARIANT chosen by
+ * the test. */
+typedef double (*shape_fn)(size_t i, size_t n, uint64_t *st, double *state, int variant);
+
+/* Fills S's first N samples, STEP apart, with SHAPE from seed SEED. */
+static void fill_shape(struct series *s, size_t n, uint64_t seed, shape_fn shape, int variant)
+{
+	uint64_t st = seed;
+	double state = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		s->t[i] = 1.3e9 + (double)i * STEP;
+		s->v[i] = shape(i, n, &st, &state, variant);
+	}
+}
+
+/* Counts in GOT the pattern of SEEDS windows of SHAPE (N samples, seeds
+ * MUL, 2 MUL, ...). */
+static void count_patterns(struct series *s, size_t n, uint64_t seeds, uint64_t mul,
+			   shape_fn shape, int variant, size_t got[PATTERN_NPATTERNS])
+{
+	for (uint64_t sd = 1; sd <= seeds; sd++) {
+		fill_shape(s, n, sd * mul, shape, variant);
+		got[classify__window(s->v, 0, n, NULL, NULL)]++;
+	}
+}
+
+/* The slow AR(1) wander of sd about 2.8 around 50, little noise from one
+ * sample to the next; VARIANT 1 adds a rise of 24 that levels off, 2 a
+ * sink of 7 over 12 hours from the 25th that comes back at once. */
+static double slow_wander(size_t i, size_t n, uint64_t *st, double *w, int variant)
+{
+	double x = (double)i;
+
+	(void)n;
+	*w = 0.99 * *w + 0.4 * gauss(st);
+	if (variant == 1)
+		return 50 + *w + 24 * (1 - exp(-x / 60)) + 0.05 * gauss(st);
+	return 50 + *w - (variant == 2 && i >= 300 && i < 444 ? 7 * (x - 300) / 144 : 0) +
+	       0.05 * gauss(st);
+}
+
 /* A change is significant against what the series itself moves at the
  * window's scale, not only against its noise: two days of a slow AR(1)
  * wander (sd about 2.8, little noise from one sample to the next) are
@@ -554,19 +597,7 @@ Test(classify, wander_alone_is_mostly_none)
 
 	cr_assert_eq(series__init(&s, N), 0);
 	for (int rise = 0; rise < 2; rise++)
-		for (uint64_t sd = 1; sd <= 60; sd++) {
-			uint64_t st = sd * 7919;
-			double w = 0;
-
-			for (size_t i = 0; i < N; i++) {
-				double x = (double)i;
-
-				w = 0.99 * w + 0.4 * gauss(&st);
-				s.t[i] = 1.3e9 + x * STEP;
-				s.v[i] = 50 + w + (rise ? 24 * (1 - exp(-x / 60)) : 0) + 0.05 * gauss(&st);
-			}
-			got[rise][classify__window(s.v, 0, s.n, NULL, NULL)]++;
-		}
+		count_patterns(&s, N, 60, 7919, slow_wander, rise, got[rise]);
 	cr_expect_geq(got[0][PATTERN_NONE], 46, "wander alone: none %zu of 60 (plateau %zu)",
 		      got[0][PATTERN_NONE], got[0][PATTERN_PLATEAU]);
 	cr_expect_geq(got[1][PATTERN_PLATEAU], 45, "levelled rise: plateau %zu of 60",
@@ -580,6 +611,24 @@ Test(classify, wander_alone_is_mostly_none)
  * boundary lands off the step, the jump there is under half the runs'
  * difference), and falls by 6 for the last 6 hours, are a stair over 20
  * seeds (3 of them before); the same rise as a ramp is still steady. */
+static double steps_with_dips(size_t i, size_t n, uint64_t *st, double *state, int ramp)
+{
+	double x = (double)i / HOUR, y = 40;
+
+	(void)n;
+	(void)state;
+	for (int k = 1; k <= 3 && !ramp; k++) {
+		double d = x - 18.0 * k;
+
+		y += d < 0 ? 0 : 10 - 6 * fmax(0, 1 - d / 6);
+	}
+	if (!ramp && x >= 66)
+		y -= 6;
+	if (ramp)
+		y += 30 * x / 72;
+	return y + 0.3 * gauss(st);
+}
+
 Test(classify, steps_with_a_dip_in_a_long_window_are_a_stair)
 {
 	size_t n = 3 * 24 * (size_t)HOUR, got[2][PATTERN_NPATTERNS] = { { 0 } };
@@ -587,26 +636,7 @@ Test(classify, steps_with_a_dip_in_a_long_window_are_a_stair)
 
 	cr_assert_eq(series__init(&s, n), 0);
 	for (int ramp = 0; ramp < 2; ramp++)
-		for (uint64_t sd = 1; sd <= 20; sd++) {
-			uint64_t st = sd * 104729;
-
-			for (size_t i = 0; i < n; i++) {
-				double x = (double)i / HOUR, y = 40;
-
-				for (int k = 1; k <= 3 && !ramp; k++) {
-					double d = x - 18.0 * k;
-
-					y += d < 0 ? 0 : 10 - 6 * fmax(0, 1 - d / 6);
-				}
-				if (!ramp && x >= 66)
-					y -= 6;
-				if (ramp)
-					y += 30 * x / 72;
-				s.t[i] = 1.3e9 + (double)i * STEP;
-				s.v[i] = y + 0.3 * gauss(&st);
-			}
-			got[ramp][classify__window(s.v, 0, s.n, NULL, NULL)]++;
-		}
+		count_patterns(&s, n, 20, 104729, steps_with_dips, ramp, got[ramp]);
 	cr_expect_geq(got[0][PATTERN_STAIR], 14, "steps: stair %zu of 20 (steady %zu)",
 		      got[0][PATTERN_STAIR], got[0][PATTERN_STEADY]);
 	cr_expect_geq(got[1][PATTERN_STEADY], 19, "ramp: steady %zu of 20 (stair %zu)",
@@ -655,20 +685,7 @@ Test(classify, sharp_recovery_within_the_wander_is_none)
 	size_t got[PATTERN_NPATTERNS] = { 0 };
 
 	cr_assert_eq(series__init(&s, N), 0);
-	for (uint64_t sd = 1; sd <= 60; sd++) {
-		uint64_t st = sd * 7919;
-		double w = 0;
-
-		for (size_t i = 0; i < N; i++) {
-			double x = (double)i;
-
-			w = 0.99 * w + 0.4 * gauss(&st);
-			s.t[i] = 1.3e9 + x * STEP;
-			s.v[i] = 50 + w - (i >= 300 && i < 444 ? 7 * (x - 300) / 144 : 0) +
-				 0.05 * gauss(&st);
-		}
-		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
-	}
+	count_patterns(&s, N, 60, 7919, slow_wander, 2, got);
 	cr_expect_geq(got[PATTERN_NONE], 48, "none %zu of 60 (plateau %zu)", got[PATTERN_NONE],
 		      got[PATTERN_PLATEAU]);
 	series__release(&s);
@@ -679,6 +696,20 @@ Test(classify, sharp_recovery_within_the_wander_is_none)
  * 2 noise sds of it, and it rises and falls at once: over 20 seeds it is
  * mostly one spike at full resolution (13 of 20 before: the run stopped
  * at such samples and the rest of the spike stood beside it). */
+static double spike_out_of_recovery(size_t i, size_t n, uint64_t *st, double *state, int v)
+{
+	double x = (double)i, y = 40 + 2 * gauss(st);
+
+	(void)n;
+	(void)state;
+	(void)v;
+	if (i >= 260 && i < 300)
+		y -= 16 * (1 - (x - 260) / 40);	/* the dip, recovering */
+	if (i >= 285 && i < 315)
+		y += 14;			/* the spike */
+	return y;
+}
+
 Test(classify, noisy_spike_out_of_a_recovery_is_one_run)
 {
 	struct series s;
@@ -686,18 +717,7 @@ Test(classify, noisy_spike_out_of_a_recovery_is_one_run)
 
 	cr_assert_eq(series__init(&s, N), 0);
 	for (uint64_t sd = 1; sd <= 20; sd++) {
-		uint64_t st = sd * 6151;
-
-		for (size_t i = 0; i < N; i++) {
-			double x = (double)i, y = 40 + 2 * gauss(&st);
-
-			if (i >= 260 && i < 300)
-				y -= 16 * (1 - (x - 260) / 40);	/* the dip, recovering */
-			if (i >= 285 && i < 315)
-				y += 14;			/* the spike */
-			s.t[i] = 1.3e9 + x * STEP;
-			s.v[i] = y;
-		}
+		fill_shape(&s, N, sd * 6151, spike_out_of_recovery, 0);
 		spikes += classify__spike(s.v, 0, s.n, NULL);
 	}
 	cr_expect_geq(spikes, 18, "spike %zu of 20", spikes);
@@ -708,24 +728,21 @@ Test(classify, noisy_spike_out_of_a_recovery_is_one_run)
  * jumps of 4, cut into short runs, are steady over 20 seeds (6 of 20
  * before: sought 2 lags from each boundary, a jump was counted by the
  * runs' boundaries either side of it, and made a stair). */
+static double ramp_two_jumps(size_t i, size_t n, uint64_t *st, double *state, int v)
+{
+	(void)state;
+	(void)v;
+	return 40 + 30 * (double)i / (double)n + (i >= 60 ? 4 : 0) + (i >= 125 ? 4 : 0) +
+	       0.3 * gauss(st);
+}
+
 Test(classify, ramp_with_two_jumps_in_a_short_window_is_steady)
 {
 	size_t n = 15 * (size_t)HOUR, got[PATTERN_NPATTERNS] = { 0 };
 	struct series s;
 
 	cr_assert_eq(series__init(&s, n), 0);
-	for (uint64_t sd = 1; sd <= 20; sd++) {
-		uint64_t st = sd * 3571;
-
-		for (size_t i = 0; i < n; i++) {
-			double x = (double)i;
-
-			s.t[i] = 1.3e9 + x * STEP;
-			s.v[i] = 40 + 30 * x / (double)n + (i >= 60 ? 4 : 0) + (i >= 125 ? 4 : 0) +
-				 0.3 * gauss(&st);
-		}
-		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
-	}
+	count_patterns(&s, n, 20, 3571, ramp_two_jumps, 0, got);
 	cr_expect_geq(got[PATTERN_STEADY], 18, "steady %zu of 20 (stair %zu)", got[PATTERN_STEADY],
 		      got[PATTERN_STAIR]);
 	series__release(&s);
@@ -736,24 +753,22 @@ Test(classify, ramp_with_two_jumps_in_a_short_window_is_steady)
  * daily cycle's falling hours), noise 0.5, a line explaining 0.9 of the
  * variance or more, are steady over 20 seeds, not plateau (1 of 20
  * before). */
+static double ramp_slowing(size_t i, size_t n, uint64_t *st, double *state, int v)
+{
+	double x = (double)i / (double)n;
+
+	(void)state;
+	(void)v;
+	return 40 + (x < 0.7 ? 16 * x / 0.7 : 16 + 1.5 * (x - 0.7) / 0.3) + 0.5 * gauss(st);
+}
+
 Test(classify, ramp_slowing_at_the_end_is_steady)
 {
 	size_t n = 15 * (size_t)HOUR, got[PATTERN_NPATTERNS] = { 0 };
 	struct series s;
 
 	cr_assert_eq(series__init(&s, n), 0);
-	for (uint64_t sd = 1; sd <= 20; sd++) {
-		uint64_t st = sd * 7411;
-
-		for (size_t i = 0; i < n; i++) {
-			double x = (double)i / (double)n;
-
-			s.t[i] = 1.3e9 + (double)i * STEP;
-			s.v[i] = 40 + (x < 0.7 ? 16 * x / 0.7 : 16 + 1.5 * (x - 0.7) / 0.3) +
-				 0.5 * gauss(&st);
-		}
-		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
-	}
+	count_patterns(&s, n, 20, 7411, ramp_slowing, 0, got);
 	cr_expect_geq(got[PATTERN_STEADY], 18, "steady %zu of 20 (plateau %zu)", got[PATTERN_STEADY],
 		      got[PATTERN_PLATEAU]);
 	series__release(&s);
