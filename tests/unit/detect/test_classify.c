@@ -793,3 +793,30 @@ Test(classify, one_restart_tooth_from_its_own_base)
 	cr_expect_neq(got, PATTERN_SAWTOOTH, "sawtooth (%zu restarts)", restarts);
 	series__release(&s);
 }
+
+/* A stair's last step is as far from the end as its steps are apart: two
+ * days at 40 that step up by 12 at 24 h and jump by 6 in the last 3 hours
+ * (the background's own jump after a plateau's step) are a plateau over
+ * 20 seeds, not a stair (a stair in 17 of 20 before: the late jump was
+ * counted as its second step). */
+Test(classify, plateau_with_a_late_jump_is_no_stair)
+{
+	size_t got[PATTERN_NPATTERNS] = { 0 };
+	struct series s;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (uint64_t sd = 1; sd <= 20; sd++) {
+		uint64_t st = sd * 6007;
+
+		for (size_t i = 0; i < N; i++) {
+			double x = (double)i / HOUR;
+
+			s.t[i] = 1.3e9 + (double)i * STEP;
+			s.v[i] = 40 + (x >= 24 ? 12 : 0) + (x >= 45 ? 6 : 0) + 0.3 * gauss(&st);
+		}
+		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
+	}
+	cr_expect_geq(got[PATTERN_PLATEAU], 18, "plateau %zu of 20 (stair %zu)", got[PATTERN_PLATEAU],
+		      got[PATTERN_STAIR]);
+	series__release(&s);
+}
