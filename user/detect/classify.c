@@ -26,8 +26,9 @@
  *   robust sds of the series' changes over a sixth of the window; or the
  *   series falls;
  * - stair: two or more sharp, comparable up-shifts that make at least half
- *   of the net change, runs flat inside, the runs explaining the series
- *   clearly better than a line; a step's jump is sought within 2 lags of
+ *   of the net change (0.4 when they are 8 noise sds on average), runs
+ *   flat inside, the runs explaining the series clearly better than a
+ *   line; a step's jump is sought within 2 lags of
  *   the runs' boundary (and half the shorter run), and where the runs are
  *   5 lags long or more it is sharp at a third of the runs' difference
  *   (half elsewhere); the last step's run is at least 0.4 of the distance
@@ -45,6 +46,7 @@
 #include "detect/robust.h"
 
 #define PATTERN_LAG 6	/* samples: the scale of the noise and of a jump */
+#define STAIR_BIG 8.0	/* noise sds: a stair's steps this large make 0.4 of its rise */
 #define STAIR_TAIL 0.4	/* a stair's last run: this share of its last steps' distance at least */
 
 /* Robust noise of v[from, to) at lag L, per sample (over √2); what the
@@ -857,7 +859,11 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	/* stair: two steps or more (up-shifts sharp by step_share) that make
 	 * half the net change, comparable, the runs explaining the series
 	 * better than the line, each run flat */
-	if (steps >= 2 && step_up >= 0.5 * (sg.mean[sg.k - 1] - sg.mean[0]) &&
+	/* steps of STAIR_BIG noise sds on average are steps however much the
+	 * background moves between them: 0.4 of the net change is enough */
+	if (steps >= 2 &&
+	    step_up >= (step_up >= STAIR_BIG * noise * (double)steps ? 0.4 : 0.5) *
+			       (sg.mean[sg.k - 1] - sg.mean[0]) &&
 	    max_step <= 0.67 * step_up && inside < 1.2 * step_up &&
 	    1 - why->shift_fit < 0.75 * (1 - why->line_fit)) {
 		pat = _decide(why, CLASSIFY_SHIFTS, PATTERN_STAIR);
