@@ -26,11 +26,13 @@
  *   robust sds of the series' changes over a sixth of the window; or the
  *   series falls;
  * - stair: two or more sharp, comparable up-shifts that make at least half
- *   of the net change, runs flat inside, the runs explaining the series
- *   clearly better than a line; a step's jump is sought within 2 lags of
+ *   of the net change (0.4 when they are 8 noise sds on average), runs
+ *   flat inside, the runs explaining the series clearly better than a
+ *   line; a step's jump is sought within 2 lags of
  *   the runs' boundary (and half the shorter run), and where the runs are
  *   5 lags long or more it is sharp at a third of the runs' difference
- *   (half elsewhere);
+ *   (half elsewhere); the last step's run is at least 0.4 of the distance
+ *   from the step before (a jump nearer the end is the background's);
  * - plateau: one level shift that stays, or growth whose last third is
  *   flat against the whole rise when a line explains less than 0.9 of the
  *   variance;
@@ -44,6 +46,8 @@
 #include "detect/robust.h"
 
 #define PATTERN_LAG 6	/* samples: the scale of the noise and of a jump */
+#define STAIR_BIG 8.0	/* noise sds: a stair's steps this large make 0.4 of its rise */
+#define STAIR_TAIL 0.4	/* a stair's last run: this share of its last steps' distance at least */
 
 /* Robust noise of v[from, to) at lag L, per sample (over √2); what the
  * series typically moves over L samples goes to *TREND. */
@@ -671,8 +675,9 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	double lo = INFINITY, hi = -INFINITY, range, sigma, noise, rise, med, lo10, trend, dropped, up;
 	double *tmp = NULL, *p = NULL, *q = NULL, sse0, sse_line, line_rise, tail_rise, level;
 	double step_fit, after_rise, soft = 0, sharp_up = 0, max_up = 0, inside = 0;
-	double step_share, step_up = 0, max_step = 0, wander;
+	double step_share, step_up = 0, max_step = 0, wander, step_of[SEG_MAX];
 	size_t n, minseg, steps = 0, lag, ndrop, d_at[DROP_MAX], d_end[DROP_MAX], ups = 0, downs = 0;
+	size_t step_at[SEG_MAX];
 	struct classify_why scratch;
 	enum detect_pattern pat;
 	struct segs sg;
@@ -779,10 +784,26 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 			soft += fabs(shift);
 		}
 		if (shift > 0 && step >= 4 * noise && step >= step_share * shift) {
+			if (steps < SEG_MAX) {
+				step_at[steps] = sg.at[j + 1];
+				step_of[steps] = step;
+			}
 			steps++;
 			step_up += step;
 			max_step = fmax(max_step, step);
 		}
+	}
+	/* a stair's last step is as far from the end as its steps are apart:
+	 * one much nearer the end is the background's jump in the last
+	 * hours, not a step */
+	if (steps >= 2 && steps <= SEG_MAX &&
+	    (double)(n - step_at[steps - 1]) <
+		    STAIR_TAIL * (double)(step_at[steps - 1] - step_at[steps - 2])) {
+		steps--;
+		step_up -= step_of[steps];
+		max_step = 0;
+		for (size_t k = 0; k < steps; k++)
+			max_step = fmax(max_step, step_of[k]);
 	}
 	/* how much the runs rise inside themselves: a stair's runs are flat */
 	for (size_t j = 0; j < sg.k; j++) {
@@ -838,7 +859,11 @@ enum detect_pattern classify__window(const double *v, size_t from, size_t to,
 	/* stair: two steps or more (up-shifts sharp by step_share) that make
 	 * half the net change, comparable, the runs explaining the series
 	 * better than the line, each run flat */
-	if (steps >= 2 && step_up >= 0.5 * (sg.mean[sg.k - 1] - sg.mean[0]) &&
+	/* steps of STAIR_BIG noise sds on average are steps however much the
+	 * background moves between them: 0.4 of the net change is enough */
+	if (steps >= 2 &&
+	    step_up >= (step_up >= STAIR_BIG * noise * (double)steps ? 0.4 : 0.5) *
+			       (sg.mean[sg.k - 1] - sg.mean[0]) &&
 	    max_step <= 0.67 * step_up && inside < 1.2 * step_up &&
 	    1 - why->shift_fit < 0.75 * (1 - why->line_fit)) {
 		pat = _decide(why, CLASSIFY_SHIFTS, PATTERN_STAIR);

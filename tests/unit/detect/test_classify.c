@@ -808,3 +808,66 @@ Test(classify, one_restart_tooth_from_its_own_base)
 	cr_expect_neq(got, PATTERN_SAWTOOTH, "sawtooth (%zu restarts)", restarts);
 	series__release(&s);
 }
+
+/* A stair's last step is as far from the end as its steps are apart: two
+ * days at 40 that step up by 12 at 24 h and jump by 6 in the last 3 hours
+ * (the background's own jump after a plateau's step) are a plateau over
+ * 20 seeds, not a stair (a stair in 17 of 20 before: the late jump was
+ * counted as its second step). */
+Test(classify, plateau_with_a_late_jump_is_no_stair)
+{
+	size_t got[PATTERN_NPATTERNS] = { 0 };
+	struct series s;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (uint64_t sd = 1; sd <= 20; sd++) {
+		uint64_t st = sd * 6007;
+
+		for (size_t i = 0; i < N; i++) {
+			double x = (double)i / HOUR;
+
+			s.t[i] = 1.3e9 + (double)i * STEP;
+			s.v[i] = 40 + (x >= 24 ? 12 : 0) + (x >= 45 ? 6 : 0) + 0.3 * gauss(&st);
+		}
+		got[classify__window(s.v, 0, s.n, NULL, NULL)]++;
+	}
+	cr_expect_geq(got[PATTERN_PLATEAU], 18, "plateau %zu of 20 (stair %zu)", got[PATTERN_PLATEAU],
+		      got[PATTERN_STAIR]);
+	series__release(&s);
+}
+
+/* Steps of 8 noise sds or more are a stair's when they make 0.4 of the
+ * rise: two days at 40 with two sharp steps of 10 (at 12 and 30 h) and,
+ * between them, two gradual rises of 12 over 6 hours (from 20 and 38 h;
+ * the background's), noise 0.3, are a stair over 20 seeds (steady in 20 of
+ * 20 before: the steps made under half of it); with steps of 2 and rises
+ * of 2.4 (steps under 8 noise sds) nothing changes: stair 6 of 20, as
+ * before. */
+Test(classify, large_steps_between_gradual_rises_are_a_stair)
+{
+	size_t got[2][PATTERN_NPATTERNS] = { { 0 } };
+	struct series s;
+
+	cr_assert_eq(series__init(&s, N), 0);
+	for (int big = 0; big < 2; big++) {
+		double step = big ? 10 : 2, soft = big ? 12 : 2.4;
+
+		for (uint64_t sd = 1; sd <= 20; sd++) {
+			uint64_t st = sd * 4099;
+
+			for (size_t i = 0; i < N; i++) {
+				double x = (double)i / HOUR;
+
+				s.t[i] = 1.3e9 + (double)i * STEP;
+				s.v[i] = 40 + (x >= 12 ? step : 0) + (x >= 30 ? step : 0) +
+					 soft * fmin(fmax(x - 20, 0), 6) / 6 +
+					 soft * fmin(fmax(x - 38, 0), 6) / 6 + 0.3 * gauss(&st);
+			}
+			got[big][classify__window(s.v, 0, s.n, NULL, NULL)]++;
+		}
+	}
+	cr_expect_geq(got[1][PATTERN_STAIR], 18, "stair %zu of 20 (steady %zu)", got[1][PATTERN_STAIR],
+		      got[1][PATTERN_STEADY]);
+	cr_expect_leq(got[0][PATTERN_STAIR], 6, "small steps: stair %zu of 20", got[0][PATTERN_STAIR]);
+	series__release(&s);
+}
