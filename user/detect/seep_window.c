@@ -101,23 +101,30 @@ static double _tail_slope(const struct linfit *lf, size_t from, size_t n, size_t
 	return slope;
 }
 
-/* seep_window__wander's spread over LAG samples; ROBUST 0: the RMS only,
- * O(n) and never below the full spread (a bound to try first). */
-static double _spread(const struct seep_window *w, size_t lag, double *scratch, int robust)
+/* The window's series with its growth taken out, into SCRATCH (w->n
+ * values): y_i from the prefix sums (less linfit's reference, which the
+ * differences cancel), less its line in it, its start level before it.
+ * It does not depend on the lag: fill once, then _spread at each lag. */
+static void _detrend(const struct seep_window *w, double *scratch)
 {
 	const struct linfit *lf = w->lf;
-	size_t k = 0;
-	double s1 = 0, s2 = 0, rms, mad;
 
-	lag = lag ? lag : 1;
-	/* y_i from the prefix sums (less linfit's reference, which the
-	 * differences cancel), the window's growth taken out: its line in
-	 * it, its start level before it */
 	for (size_t i = 0; i < w->n; i++) {
 		double x = i < w->from ? 0 : (double)(i - w->from);
 
 		scratch[i] = lf->sy[i + 1] - lf->sy[i] - w->line.slope * x;
 	}
+}
+
+/* seep_window__wander's spread over LAG samples of the detrended SCRATCH
+ * (_detrend); ROBUST 0: the RMS only, O(n) and never below the full
+ * spread (a bound to try first). */
+static double _spread(const struct seep_window *w, size_t lag, const double *scratch, int robust)
+{
+	size_t k = 0;
+	double s1 = 0, s2 = 0, rms, mad;
+
+	lag = lag ? lag : 1;
 	for (size_t i = 0; i + lag < w->n; i++, k++) {
 		double d = scratch[i + lag] - scratch[i];
 
@@ -140,13 +147,14 @@ static double _spread(const struct seep_window *w, size_t lag, double *scratch, 
 
 double seep_window__wander(const struct seep_window *w, double share, double *scratch)
 {
+	_detrend(w, scratch);
 	return _spread(w, (size_t)llround(share * (double)(w->n - w->from)), scratch, 1);
 }
 
 /* What a part of LEN samples at the window's end may fall short of its
  * floor by, per sample: seep_recent_wander times the series' own variation
- * over LEN samples (seep_window__wander; ROBUST 0: its RMS bound), over
- * LEN. */
+ * over LEN samples (seep_window__wander, on w->scratch detrended already;
+ * ROBUST 0: its RMS bound), over LEN. */
 static double _allowance(const struct detect_params *p, const struct seep_window *w,
 			 size_t len, int robust)
 {
@@ -186,6 +194,7 @@ bool seep_window__still_growing(const struct detect_params *p, const struct seep
 		return true;
 	if (!(p->seep_recent_wander > 0) || !w->scratch || !tl)
 		return false;
+	_detrend(w, w->scratch);
 	/* the RMS bound first (O(n)): most windows fail even with it */
 	return _growing(lr.slope, tail_slope, floor, _allowance(p, w, recent, 0),
 			_allowance(p, w, tl, 0)) &&
