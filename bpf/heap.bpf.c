@@ -74,17 +74,6 @@ struct {
 	__type(value, __u64);
 } watched SEC(".maps");
 
-/* The blocks live, by (tgid, address). Allocated as used (sampled mode
- * keeps few blocks); user space preallocates it in exact mode, where an
- * insert from the map's free list costs half of one that allocates. Full:
- * the allocation is counted in `live_map_full`, not recorded. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 20);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct seep_live_key);
-	__type(value, struct seep_live);
-} live SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -259,6 +248,8 @@ static __always_inline void stat_add(__u32 which, __u64 n)
 	if (v)
 		__sync_fetch_and_add(v, n);
 }
+
+#include "livetab.bpf.h"
 
 /* The clock of block timestamps, per CPU: CLOCK_MONOTONIC as read at the
  * first allocation of the current tick (jiffy) on this CPU, so a stamp is
@@ -935,7 +926,7 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 		}
 	}
 
-	if (bpf_map_update_elem(&live, &key, &val, BPF_ANY)) {
+	if (livetab_put(&key, &val)) {
 		stat_add(SEEP_STAT_DROP_LIVE_FULL, 1);
 		stat_add(SEEP_STAT_DROP_LIVE_FULL_BYTES, size);
 		return;
@@ -957,7 +948,7 @@ static __always_inline void record(struct pt_regs *ctx, __u32 tgid, __u64 addr, 
 		}
 		val.site.stack_id |= SEEP_STACK_FP_FALLBACK;
 		val.site.caller = f->entry_ip;
-		if (bpf_map_update_elem(&live, &key, &val, BPF_EXIST))
+		if (livetab_put_as(&key, &val, 1))
 			return;
 		stat_add(SEEP_STAT_DEGRADED_FP, 1);
 	} else if (val.site.stack_id == SEEP_STACK_UNWOUND) {
@@ -973,14 +964,7 @@ static __always_inline int forget(__u32 tgid, __u64 addr, int mapping, struct se
 {
 	struct seep_live_key key = { .tgid = tgid, .mapping = mapping, .addr = addr };
 
-	if (out) {
-		struct seep_live *v = bpf_map_lookup_elem(&live, &key);
-
-		if (!v)
-			return 0;
-		*out = *v;
-	}
-	if (bpf_map_delete_elem(&live, &key))  /* none, or another thread won the race */
+	if (!livetab_take(&key, out))  /* none, or another thread won the race */
 		return 0;
 	stat_add(SEEP_STAT_FREES, 1);
 	return 1;
@@ -1225,7 +1209,7 @@ static __always_inline void restore_old(const struct frame *f)
 
 	if (!f->has_old)
 		return;
-	if (bpf_map_update_elem(&live, &key, &f->old, BPF_NOEXIST)) {
+	if (livetab_put(&key, &f->old)) {
 		stat_add(SEEP_STAT_DROP_LIVE_FULL, 1);
 		stat_add(SEEP_STAT_DROP_LIVE_FULL_BYTES, f->old.size);
 		return;
@@ -1393,7 +1377,7 @@ SEC("uprobe")
 int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 {
 	struct seep_live_key key = {};
-	struct seep_live *v, copy;
+	struct seep_live copy;
 	__u32 tgid = current_tgid();
 
 	if (!addr || !traced_mode(bpf_get_attach_cookie(ctx), tgid))
@@ -1401,21 +1385,19 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 	key.tgid = tgid;
 	key.mapping = 1;
 	key.addr = addr;
-	v = bpf_map_lookup_elem(&live, &key);
-	if (!v)
+	if (!livetab_get(&key, &copy))
 		return 0;  /* not a mapping seep recorded (file, or inside free) */
 	len = (len + 4095) & ~4095ULL;
-	if (len >= v->size) {
+	if (len >= copy.size) {
 		forget(tgid, addr, 1, NULL);
 		return 0;
 	}
 	/* Part of the front of the mapping goes: the rest stays recorded. */
-	copy = *v;
-	if (bpf_map_delete_elem(&live, &key))
+	if (!livetab_take(&key, &copy))
 		return 0;
 	copy.size -= len;
 	key.addr = addr + len;
-	if (bpf_map_update_elem(&live, &key, &copy, BPF_NOEXIST)) {
+	if (livetab_put(&key, &copy)) {
 		stat_add(SEEP_STAT_DROP_LIVE_FULL, 1);
 		stat_add(SEEP_STAT_DROP_LIVE_FULL_BYTES, copy.size);
 	}
@@ -1430,10 +1412,30 @@ struct exec_purge {
 	__u64 blocks, bytes;
 };
 
-static long purge_live(struct bpf_map *map, struct seep_live_key *k, struct seep_live *v,
-		       struct exec_purge *p)
+static long purge_bucket(struct bpf_map *map, __u32 *k, struct seep_live_bucket *b,
+			 struct exec_purge *p)
+{
+	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
+		struct seep_live_slot *s = &b->slot[i];
+		__u64 st = LIVETAB_STATE(s);
+
+		__u64 size = s->val.size;
+
+		if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE || s->key.tgid != p->tgid)
+			continue;
+		if (__sync_val_compare_and_swap(&s->state, st, st & ~SEEP_LIVE_STATE_MASK) == st) {
+			p->blocks++;
+			p->bytes += size;
+		}
+	}
+	return 0;
+}
+
+static long purge_spill(struct bpf_map *map, struct seep_live_key *k, struct seep_live *v,
+			struct exec_purge *p)
 {
 	if (k->tgid == p->tgid && !bpf_map_delete_elem(map, k)) {
+		__sync_fetch_and_add(&live_spilled, -1);
 		p->blocks++;
 		p->bytes += v->size;
 	}
@@ -1492,7 +1494,8 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	n = __sync_add_and_fetch(execs, 1);
 	__sync_fetch_and_add(&walk_gen, 1);  /* the memos are of the old image */
 	bpf_task_storage_delete(&inflight, bpf_get_current_task_btf());
-	bpf_for_each_map_elem(&live, purge_live, &purge, 0);
+	bpf_for_each_map_elem(&live, purge_bucket, &purge, 0);
+	bpf_for_each_map_elem(&live_spill, purge_spill, &purge, 0);
 	bpf_for_each_map_elem(&stack_totals, purge_site, &purge, 0);
 	bpf_for_each_map_elem(&pc_rules, purge_rule, &purge, 0);
 	bpf_for_each_map_elem(&pc_cache, purge_slot, &purge, 0);

@@ -125,6 +125,7 @@ enum seep_stat {
 	SEEP_STAT_DEGRADED_FP,       /* degraded: no room for any copy, frame-pointer walk kept */
 	SEEP_STAT_WALKS_JOINED,      /* walks that took the last walk's outer frames, checked */
 	SEEP_STAT_WALKS_OUTER_CHANGED, /* walks that reached it but found a word changed */
+	SEEP_STAT_LIVE_SPILLED,      /* recorded in `live_spill`: their bucket of `live` was full */
 	SEEP_STAT__MAX,
 };
 
@@ -234,6 +235,41 @@ struct seep_live {
 	__u32 kind;                 /* enum seep_kind */
 	__u32 pad;
 };
+
+/* The live table (bpf/livetab.bpf.h): `live` is an array of buckets of
+ * SEEP_LIVE_WAYS slots, a block's bucket chosen by a hash of its key; a
+ * bucket with no free slot spills into the hash map `live_spill`. A
+ * slot's state word is its generation (bumped at every claim) and, in
+ * its low two bits, EMPTY, BUSY (being written) or LIVE; every change of
+ * a slot is a compare-and-swap of the state, so no lock is taken and a
+ * reader that finds the same LIVE state before and after reading a slot
+ * read one record whole. User space maps the array (BPF_F_MMAPABLE). */
+#define SEEP_LIVE_WAYS 8
+#define SEEP_LIVE_EMPTY 0ULL
+#define SEEP_LIVE_BUSY 1ULL
+#define SEEP_LIVE_LIVE 2ULL
+#define SEEP_LIVE_STATE_MASK 3ULL
+#define SEEP_LIVE_GEN_STEP 4ULL
+
+struct seep_live_slot {
+	__u64 state;
+	struct seep_live_key key;
+	struct seep_live val;
+};
+
+struct seep_live_bucket {
+	struct seep_live_slot slot[SEEP_LIVE_WAYS];
+};
+
+/* A block's bucket of NBUCKETS (a power of two): the high half of a
+ * multiplicative hash of its key, the same in BPF and user space. */
+static inline __u32 seep_live_bucket_of(const struct seep_live_key *k, __u32 nbuckets)
+{
+	__u64 h = (k->addr ^ ((__u64)k->tgid << 40) ^ ((__u64)k->mapping << 39)) *
+		  0x9e3779b97f4a7c15ULL;
+
+	return (__u32)(h >> 32) & (nbuckets - 1);
+}
 
 /* Value of `stack_totals`: a site's recorded allocations since attach,
  * added to atomically at each one (what is live by site is counted from

@@ -37,6 +37,7 @@ static const struct {
 	[SEEP_STAT_DEGRADED_FP] = { "stacks_frame_pointer", true },
 	[SEEP_STAT_WALKS_JOINED] = { "walks_joined", false },
 	[SEEP_STAT_WALKS_OUTER_CHANGED] = { "walks_outer_changed", false },
+	[SEEP_STAT_LIVE_SPILLED] = { "live_spilled", false },
 };
 
 const char *report__stat_name(enum seep_stat s)

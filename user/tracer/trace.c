@@ -25,6 +25,7 @@
 #include "sys/proc.h"
 #include "sys/procmaps.h"
 #include "symbols/stackwalk.h"
+#include "tracer/livetab.h"
 #include "tracer/mapwalk.h"
 
 _Static_assert(sizeof(struct seep_pc_slot) == 32, "seep_pc_slot layout");
@@ -54,6 +55,7 @@ struct trace {
 	struct probe *probes;
 	size_t nprobes, probes_cap;
 	int ncpus;
+	struct livetab live;     /* the live table, mapped */
 };
 
 static int _libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -155,14 +157,17 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 		pr_err("cannot open the BPF program: %s", strerror(-err));
 		goto fail;
 	}
-	if (cfg->max_live)
-		bpf_map__set_max_entries(t->skel->maps.live, cfg->max_live);
-	/* exact mode: `live` preallocated (~120 bytes of kernel memory per
-	 * entry), its inserts take an element from a free list instead of
-	 * allocating one; sampled mode keeps few blocks and allocates them */
-	if (cfg->sample_bytes <= 1)
-		bpf_map__set_map_flags(t->skel->maps.live,
-				       bpf_map__map_flags(t->skel->maps.live) & ~BPF_F_NO_PREALLOC);
+	/* the live table: its buckets are allocated whole (128 bytes of
+	 * kernel memory per block it is sized for), its spill map as used */
+	{
+		uint32_t max_live = cfg->max_live ? cfg->max_live
+			: cfg->sample_bytes <= 1 ? TRACE_MAX_LIVE_EXACT : TRACE_MAX_LIVE_SAMPLED;
+		uint32_t nbuckets = livetab__buckets_for(max_live);
+
+		bpf_map__set_max_entries(t->skel->maps.live, nbuckets);
+		t->skel->rodata->cfg_live_buckets = nbuckets;
+		bpf_map__set_max_entries(t->skel->maps.live_spill, max_live);
+	}
 	if (cfg->max_sites)
 		bpf_map__set_max_entries(t->skel->maps.stack_totals, cfg->max_sites);
 	if (cfg->max_stacks)
@@ -207,6 +212,9 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 		       err == -EPERM ? " (need root or CAP_SYS_ADMIN)" : "");
 		goto fail;
 	}
+	if ((err = livetab__map(&t->live, t->skel->maps.live, t->skel->maps.live_spill,
+				(uint64_t *)&t->skel->bss->live_spilled)))
+		goto fail;
 	t->exec_link = bpf_program__attach(t->skel->progs.process_exec);
 	if (!t->exec_link) {
 		err = -errno;
@@ -246,6 +254,7 @@ void trace__free(struct trace *t)
 	ring_buffer__free(t->events);
 	free(t->links);
 	free(t->probes);
+	livetab__unmap(&t->live);
 	heap_bpf__destroy(t->skel);
 	free(t);
 }
@@ -558,17 +567,9 @@ cleanup:
 }
 
 struct _cb {
-	trace_live_fn live;
 	trace_site_fn site;
 	void *ctx;
 };
-
-static int _live_tramp(const void *k, const void *v, void *ctx)
-{
-	struct _cb *cb = ctx;
-
-	return cb->live(k, v, cb->ctx);
-}
 
 static int _site_tramp(const void *k, const void *v, void *ctx)
 {
@@ -579,10 +580,7 @@ static int _site_tramp(const void *k, const void *v, void *ctx)
 
 int trace__for_each_live(struct trace *t, trace_live_fn fn, void *ctx)
 {
-	struct _cb cb = { .live = fn, .ctx = ctx };
-
-	return mapwalk__each(t->skel->maps.live, sizeof(struct seep_live_key),
-			 sizeof(struct seep_live), _live_tramp, &cb);
+	return livetab__each(&t->live, fn, ctx);
 }
 
 int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx)
@@ -715,12 +713,6 @@ static int _purge_key(const struct _purge *p, const void *key)
 	return bpf_map_delete_elem(p->fd, key) && errno != ENOENT ? -errno : 0;
 }
 
-static int _purge_live(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
-{
-	(void)v;
-	return k->tgid == ((struct _purge *)ctx)->tgid ? _purge_key(ctx, k) : 0;
-}
-
 static int _purge_site(const struct seep_stack_key *k, const struct seep_stack_totals *v,
 		       void *ctx)
 {
@@ -828,9 +820,8 @@ int trace__forget_pid(struct trace *t, pid_t pid)
 	p.fd = bpf_map__fd(t->skel->maps.watched);
 	if (!err)
 		err = _purge_key(&p, &p.tgid);
-	p.fd = bpf_map__fd(t->skel->maps.live);
 	if (!err)
-		err = trace__for_each_live(t, _purge_live, &p);
+		err = livetab__purge(&t->live, p.tgid);
 	p.fd = bpf_map__fd(t->skel->maps.stack_totals);
 	if (!err)
 		err = trace__for_each_site(t, _purge_site, &p);

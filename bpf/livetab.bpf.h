@@ -1,0 +1,211 @@
+/* livetab.bpf.h — the live table: the blocks live, by (tgid, mapping,
+ * address), without a lock.
+ *
+ * A BPF hash map takes a bucket lock (with interrupts off) and a free-list
+ * element at every insert and delete: at one malloc and one free per call
+ * it cost exact mode about a third of its time above the bare probes. The
+ * live table is a set-associative array instead (include/seep_heap.h has
+ * the layout): a block's bucket holds SEEP_LIVE_WAYS slots, an insert
+ * claims a free slot with one compare-and-swap of its state word, writes
+ * the record and publishes it LIVE; a delete swaps LIVE for EMPTY. The
+ * state's generation, bumped at every claim, makes a swap fail when the
+ * slot was taken and given again in between. A bucket with every slot
+ * taken spills into the hash map `live_spill`, looked at only while
+ * `live_spilled` (its entries) is not 0, so a free of a block never
+ * recorded costs one bucket's compares.
+ *
+ * An insert replaces the record of the same key (a block whose free was
+ * not seen), as the hash map's BPF_ANY did. Include after vmlinux.h,
+ * bpf_helpers.h, seep_heap.h and a stat_add(SEEP_STAT_*, n).
+ */
+#ifndef SEEP_LIVETAB_BPF_H
+#define SEEP_LIVETAB_BPF_H
+
+#define LIVETAB_STATE(s) (*(volatile __u64 *)&(s)->state)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << 18);   /* buckets; user space sizes it */
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct seep_live_bucket);
+} live SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 16);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct seep_live_key);
+	__type(value, struct seep_live);
+} live_spill SEC(".maps");
+
+/* buckets in `live`, a power of two (user space sets both) */
+const volatile __u32 cfg_live_buckets = 1 << 18;
+/* entries of `live_spill` */
+__u64 live_spilled;
+
+static __always_inline int livetab_key_eq(const struct seep_live_key *a,
+					  const struct seep_live_key *b)
+{
+	return a->addr == b->addr && a->tgid == b->tgid && a->mapping == b->mapping;
+}
+
+static __always_inline struct seep_live_bucket *livetab_bucket(const struct seep_live_key *k)
+{
+	__u32 b = seep_live_bucket_of(k, cfg_live_buckets);
+
+	return bpf_map_lookup_elem(&live, &b);
+}
+
+/* Claims slot S from state OLD: BUSY of the next generation, or 0 if
+ * another CPU changed it first. */
+static __always_inline __u64 livetab_claim(struct seep_live_slot *s, __u64 old)
+{
+	__u64 busy = ((old & ~SEEP_LIVE_STATE_MASK) + SEEP_LIVE_GEN_STEP) | SEEP_LIVE_BUSY;
+
+	return __sync_val_compare_and_swap(&s->state, old, busy) == old ? busy : 0;
+}
+
+static __always_inline void livetab_publish(struct seep_live_slot *s, __u64 busy,
+					    const struct seep_live_key *k,
+					    const struct seep_live *v)
+{
+	s->key = *k;
+	s->val = *v;
+	/* an atomic exchange orders the record's stores before LIVE */
+	__sync_lock_test_and_set(&s->state, (busy & ~SEEP_LIVE_STATE_MASK) | SEEP_LIVE_LIVE);
+}
+
+/* Drops K from the spill map, if it spilled: 1 if it was there. */
+static __always_inline int livetab_unspill(const struct seep_live_key *k, struct seep_live *out)
+{
+	if (!live_spilled)
+		return 0;
+	if (out) {
+		struct seep_live *v = bpf_map_lookup_elem(&live_spill, k);
+
+		if (!v)
+			return 0;
+		*out = *v;
+	}
+	if (bpf_map_delete_elem(&live_spill, k))
+		return 0;
+	__sync_fetch_and_add(&live_spilled, -1);
+	return 1;
+}
+
+/* Records V under K, replacing a record of K. 0, or -1 when the bucket
+ * and the spill map are full (counted by the caller). ONLY_EXISTING:
+ * replace a record of K only, never add one (1 if there was none). */
+static __always_inline int livetab_put_as(const struct seep_live_key *k,
+					  const struct seep_live *v, int only_existing)
+{
+	struct seep_live_bucket *b = livetab_bucket(k);
+
+	if (!b)
+		return -1;
+	for (int tries = 0; tries < 2; tries++) {
+		int free_at = -1, same_at = -1;
+		__u64 free_st = 0, same_st = 0, busy;
+
+#pragma unroll
+		for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
+			__u64 st = LIVETAB_STATE(&b->slot[i]);
+			__u64 what = st & SEEP_LIVE_STATE_MASK;
+
+			if (what == SEEP_LIVE_LIVE && same_at < 0 &&
+			    livetab_key_eq(&b->slot[i].key, k)) {
+				same_at = i;
+				same_st = st;
+			} else if (what == SEEP_LIVE_EMPTY && free_at < 0) {
+				free_at = i;
+				free_st = st;
+			}
+		}
+		if (same_at >= 0) {
+			same_at &= SEEP_LIVE_WAYS - 1;
+			busy = livetab_claim(&b->slot[same_at], same_st);
+			if (!busy)
+				continue;
+			livetab_publish(&b->slot[same_at], busy, k, v);
+			return 0;
+		}
+		if (only_existing) {
+			if (!live_spilled || !bpf_map_lookup_elem(&live_spill, k))
+				return 1;
+			return bpf_map_update_elem(&live_spill, k, v, BPF_EXIST) ? 1 : 0;
+		}
+		livetab_unspill(k, NULL);
+		if (free_at >= 0) {
+			free_at &= SEEP_LIVE_WAYS - 1;
+			busy = livetab_claim(&b->slot[free_at], free_st);
+			if (!busy)
+				continue;
+			livetab_publish(&b->slot[free_at], busy, k, v);
+			return 0;
+		}
+		break;
+	}
+	if (only_existing)
+		return 1;
+	if (bpf_map_update_elem(&live_spill, k, v, BPF_NOEXIST))
+		return -1;
+	__sync_fetch_and_add(&live_spilled, 1);
+	stat_add(SEEP_STAT_LIVE_SPILLED, 1);
+	return 0;
+}
+
+static __always_inline int livetab_put(const struct seep_live_key *k, const struct seep_live *v)
+{
+	return livetab_put_as(k, v, 0);
+}
+
+/* Removes the record of K, copying it to OUT when given: 1 if one was
+ * removed (0: none, or another CPU removed it first). */
+static __always_inline int livetab_take(const struct seep_live_key *k, struct seep_live *out)
+{
+	struct seep_live_bucket *b = livetab_bucket(k);
+
+	if (!b)
+		return 0;
+#pragma unroll
+	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
+		struct seep_live_slot *s = &b->slot[i];
+		__u64 st = LIVETAB_STATE(s);
+
+		if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE || !livetab_key_eq(&s->key, k))
+			continue;
+		if (out)
+			*out = s->val;
+		/* the generation stays: the slot is given again by a claim */
+		return __sync_val_compare_and_swap(&s->state, st,
+						   st & ~SEEP_LIVE_STATE_MASK) == st;
+	}
+	return livetab_unspill(k, out);
+}
+
+/* Copies the record of K to OUT: 1 if there is one. */
+static __always_inline int livetab_get(const struct seep_live_key *k, struct seep_live *out)
+{
+	struct seep_live_bucket *b = livetab_bucket(k);
+	struct seep_live *v;
+
+	if (!b)
+		return 0;
+#pragma unroll
+	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
+		struct seep_live_slot *s = &b->slot[i];
+		__u64 st = LIVETAB_STATE(s);
+
+		if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE || !livetab_key_eq(&s->key, k))
+			continue;
+		*out = s->val;
+		return LIVETAB_STATE(s) == st;
+	}
+	if (!live_spilled || !(v = bpf_map_lookup_elem(&live_spill, k)))
+		return 0;
+	*out = *v;
+	return 1;
+}
+
+#endif
