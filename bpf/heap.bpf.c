@@ -149,14 +149,6 @@ struct walk_frame {
 	__u8 pad[6];
 };
 
-/* Stack words the fast join checks: a frame's return address, and its
- * saved rbp where the walk from there reads it. */
-#define WALK_CHECKS (2 * WALK_FRAMES)
-/* walk_memo.nchk: no fast join for this memo (a word outside the window,
- * or its stack not known); its checks not written yet. */
-#define WALK_CHECKS_NONE (WALK_CHECKS + 1)
-#define WALK_CHECKS_LATER (WALK_CHECKS + 2)
-
 struct walk_memo {
 	__u32 tgid, n;           /* n frames, f[0] the outermost; n 0: no memo */
 	__u64 gen;               /* walk_gen when it was made */
@@ -164,19 +156,44 @@ struct walk_memo {
 	__s64 id;                /* its stack's id in `stack_ids`, -1: not known */
 	__u64 entry_ip;          /* the allocator entered (the hash's seed) */
 	__u32 fails;             /* walks in a row that found its outer frames changed */
-	/* The fast join: the words of every frame's rule, as offsets from
-	 * the innermost frame's sp with the values they held (nchk of them,
-	 * or WALK_CHECKS_NONE / _LATER). A walk that stands where the
-	 * innermost frame stood (pc, sp, rbp if read) and finds every one of
-	 * them unchanged has this stack. They are written when a walk first
-	 * stands there, not with the memo: where allocations in a row come
-	 * from different call sites (redis) most memos are never joined that
-	 * way, and writing them cost as much as the walk saved. */
-	__u32 nchk;
-	__u16 chk_off[WALK_CHECKS];
-	__u64 chk_val[WALK_CHECKS];
 	struct walk_frame f[WALK_FRAMES];
 };
+
+/* The fast join, per CPU: where a call returns (pc, sp, and rbp where the
+ * walk reads it) into a stack seen whole before, the entry of that place
+ * holds the stack's id and every stack word its frames were derived from
+ * (return addresses, and saved rbp where a walk from there reads it), as
+ * offsets from sp with the values they held. A return that stands there
+ * and finds every word unchanged has that stack: one read and a compare
+ * loop, no walk. Direct-mapped by pc and sp; an entry is first written
+ * with its place only (`checks` JOIN_SEEN), and with its words when a
+ * walk stands there again: a place seen once (most of a varied load's)
+ * does not pay for writing them. */
+#define JOIN_SLOTS 256
+#define JOIN_CHECKS 64
+#define JOIN_SEEN (JOIN_CHECKS + 1)   /* place known, words not written */
+#define JOIN_NONE (JOIN_CHECKS + 2)   /* no fast join here: a word out of reach */
+
+struct fast_join {
+	__u32 tgid, nchk;
+	__u64 gen, pc, sp, bp, entry_ip, top;
+	__s64 id;
+	__u32 needs_bp, pad;
+	__u16 chk_off[JOIN_CHECKS];
+	__u64 chk_val[JOIN_CHECKS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, JOIN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fast_join);
+} join_cache SEC(".maps");
+
+static __always_inline __u32 join_slot_of(__u64 pc, __u64 sp)
+{
+	return (__u32)(((pc ^ (sp << 16)) * 0x9e3779b97f4a7c15ULL) >> 56) & (JOIN_SLOTS - 1);
+}
 
 /* One walk's state: in the scratch, not on the stack (the exit program,
  * walk_known and a bpf_loop callback share the 512-byte stack). */
@@ -717,64 +734,91 @@ static long memo_put_step(__u64 i, void *ctx)
 	return 0;
 }
 
-/* Writing the fast join's checks (walk_memo) of the memo's frames, the
- * outermost first: BASE is the innermost frame's sp. */
-struct memo_chk {
+/* Writing a join entry's checks from the memo's frames, the outermost
+ * first: BASE is the innermost frame's sp. */
+struct join_put {
 	__u64 base;
-	__u32 n;
+	__u32 n, slot;
 };
 
-static __always_inline int memo_chk_add(struct walk_memo *m, __u64 base, __u64 addr, __u64 val)
+static __always_inline int join_chk_add(struct fast_join *j, __u64 base, __u64 addr, __u64 val)
 {
 	__u64 off = addr - base;
-	__u32 k = m->nchk;
+	__u32 k = j->nchk;
 
-	if (addr < base || (off & 7) || off > WALK_WINDOW - 8 || k >= WALK_CHECKS) {
-		m->nchk = WALK_CHECKS_NONE;
+	if (addr < base || (off & 7) || off > WALK_WINDOW - 8 || k >= JOIN_CHECKS) {
+		j->nchk = JOIN_NONE;
 		return 1;
 	}
-	m->chk_off[k] = (__u16)off;
-	m->chk_val[k] = val;
-	m->nchk = k + 1;
+	j->chk_off[k] = (__u16)off;
+	j->chk_val[k] = val;
+	j->nchk = k + 1;
 	return 0;
 }
 
-static long memo_chk_step(__u64 i, void *ctx)
+static long join_chk_step(__u64 i, void *ctx)
 {
-	const struct memo_chk *mc = ctx;
-	__u32 zero = 0;
+	const struct join_put *jp = ctx;
+	__u32 zero = 0, slot = jp->slot;
 	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
+	struct fast_join *j = bpf_map_lookup_elem(&join_cache, &slot);
 	const struct walk_frame *f;
 
-	if (!s || i >= mc->n)
+	if (!s || !j || i >= jp->n)
 		return 1;
 	f = &s->memo.f[frame_at(i)];
-	if (f->ra_addr && memo_chk_add(&s->memo, mc->base, f->ra_addr, f->ra_val))
+	if (f->ra_addr && join_chk_add(j, jp->base, f->ra_addr, f->ra_val))
 		return 1;
 	/* as walk_verify: the saved rbp counts where the caller's walk reads it */
 	if (f->bp_addr && i > 0 && s->memo.f[frame_at(i - 1)].needs_bp &&
-	    memo_chk_add(&s->memo, mc->base, f->bp_addr, f->bp_val))
+	    join_chk_add(j, jp->base, f->bp_addr, f->bp_val))
 		return 1;
 	return 0;
 }
 
-/* True if every word of the memo's checks, in the window of W, holds its
- * value. */
-static __always_inline int memo_checks_hold(const struct walk_scratch *s, const struct walk *w)
+/* True if every word of J's checks, in the window of W, holds its value. */
+static __always_inline int join_checks_hold(const struct fast_join *j,
+					    const struct walk_scratch *s, const struct walk *w)
 {
-	const struct walk_memo *m = &s->memo;
-
 #pragma clang loop unroll(disable)
-	for (__u32 k = 0; k < WALK_CHECKS; k++) {
+	for (__u32 k = 0; k < JOIN_CHECKS; k++) {
 		__u64 off;
 
-		if (k >= m->nchk)
+		if (k >= j->nchk)
 			return 1;
-		off = m->chk_off[k] & (WALK_WINDOW - 8);
-		if (off + 8 > w->window || s->buf[off / 8] != m->chk_val[k])
+		off = j->chk_off[k] & (WALK_WINDOW - 8);
+		if (off + 8 > w->window || s->buf[off / 8] != j->chk_val[k])
 			return 0;
 	}
 	return 1;
+}
+
+/* After a walk that found its stack known and wrote the memo: the join
+ * entry of where the call returned gets the place, and its words the
+ * second time a walk stands there (see fast_join). */
+static __always_inline void join_learn(struct fast_join *j, __u32 slot,
+				       const struct walk_scratch *s, const struct walk *w,
+				       __u64 entry_ip, __u64 gen)
+{
+	const struct walk_frame *in = &s->memo.f[frame_at(s->memo.n - 1)];
+	struct join_put jp = { .base = w->sp0, .n = s->memo.n, .slot = slot };
+
+	if (j->tgid != w->tgid || j->gen != gen || j->pc != in->pc || j->sp != w->sp0 ||
+	    j->entry_ip != entry_ip || j->nchk == JOIN_NONE) {
+		j->tgid = w->tgid;
+		j->gen = gen;
+		j->pc = in->pc;
+		j->sp = w->sp0;
+		j->entry_ip = entry_ip;
+		j->nchk = JOIN_SEEN;
+		return;
+	}
+	j->bp = in->bp;
+	j->needs_bp = in->needs_bp;
+	j->top = s->memo.top;
+	j->id = s->memo.id;
+	j->nchk = 0;
+	bpf_loop(jp.n, join_chk_step, &jp, 0);
 }
 
 /* Walks the stack at the allocator's return with the learned rules; on a
@@ -792,11 +836,14 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 	__u64 gen = walk_gen, want = WALK_WINDOW_COLD;
 	__u32 zero = 0, inner, *v;
 	struct walk_scratch *s = bpf_map_lookup_elem(&walk_scratch, &zero);
+	__u32 slot = join_slot_of(PT_REGS_IP(ctx), PT_REGS_SP(ctx));
+	struct fast_join *j = bpf_map_lookup_elem(&join_cache, &slot);
 	struct memo_put mp = {};
 	struct walk *w;
+	int joinable;
 	__s64 found;
 
-	if (!ctx || !s || s->busy)   /* a walk this one preempted holds the scratch */
+	if (!ctx || !s || !j || s->busy)   /* a walk this one preempted holds the scratch */
 		return -1;
 	s->busy = 1;
 	w = &s->w;
@@ -806,6 +853,9 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 		.hash = seep_stack_hash(SEEP_STACK_HASH_SEED, entry_ip),
 		.cursor = -1, .joined = -1,
 	};
+	joinable = j->nchk <= JOIN_CHECKS && j->tgid == w->tgid && j->gen == gen &&
+		   j->pc == w->pc && j->sp == w->sp && j->entry_ip == entry_ip &&
+		   (!j->needs_bp || j->bp == w->bp);
 	if (s->memo.n && s->memo.n <= SEEP_MAX_STACK_DEPTH && s->memo.tgid == w->tgid &&
 	    s->memo.gen == gen) {
 		w->memo_n = (int)s->memo.n;
@@ -814,6 +864,8 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 		if (s->memo.top > w->sp0)
 			want = s->memo.top - w->sp0;
 	}
+	if (joinable && j->top > w->sp0)
+		want = j->top - w->sp0;
 	w->window = top > w->sp0 ? top - w->sp0 : 0;
 	if (w->window > want)
 		w->window = want;
@@ -821,27 +873,24 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 		w->window = WALK_WINDOW;
 	if (bpf_probe_read_user(s->buf, w->window, (void *)w->sp0))
 		w->window = 0;
-	/* the fast join: the call returns where the memo's innermost frame
-	 * stood, and every word the memo's frames were derived from holds
-	 * what it held: the same frames, the same stack (the walk below would
-	 * join the memo at its first frame and find nothing changed) */
-	if (w->memo_n && s->memo.id >= 0 && s->memo.entry_ip == entry_ip &&
-	    s->memo.nchk != WALK_CHECKS_NONE) {
-		const struct walk_frame *in = &s->memo.f[frame_at(w->memo_n - 1)];
-
-		if (in->sp == w->sp && in->pc == w->pc && (!in->needs_bp || in->bp == w->bp)) {
-			if (s->memo.nchk == WALK_CHECKS_LATER) {
-				struct memo_chk mc = { .base = in->sp, .n = (__u32)w->memo_n };
-
-				s->memo.nchk = 0;
-				bpf_loop(mc.n, memo_chk_step, &mc, 0);
-			}
-			if (s->memo.nchk <= WALK_CHECKS && memo_checks_hold(s, w)) {
-				stat_add(SEEP_STAT_WALKS_JOINED, 1);
-				s->memo.fails = 0;
-				s->busy = 0;
-				return s->memo.id;
-			}
+	/* the fast join: every word the stack seen here was derived from
+	 * holds what it held: the same frames, the same stack */
+	if (joinable && join_checks_hold(j, s, w)) {
+		stat_add(SEEP_STAT_WALKS_JOINED, 1);
+		s->busy = 0;
+		return j->id;
+	}
+	if (joinable) {
+		/* the window was sized for the entry: the walk reads the memo's */
+		want = WALK_WINDOW_COLD;
+		if (w->memo_n && s->memo.top > w->sp0)
+			want = s->memo.top - w->sp0;
+		if (want > w->window && top > w->sp0) {
+			w->window = top - w->sp0 < want ? top - w->sp0 : want;
+			if (w->window > WALK_WINDOW)
+				w->window = WALK_WINDOW;
+			if (bpf_probe_read_user(s->buf, w->window, (void *)w->sp0))
+				w->window = 0;
 		}
 	}
 	bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, NULL, 0);
@@ -898,7 +947,8 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 	s->memo.id = found;
 	s->memo.entry_ip = entry_ip;
 	s->memo.fails = 0;
-	s->memo.nchk = found >= 0 ? WALK_CHECKS_LATER : WALK_CHECKS_NONE;
+	if (found >= 0)
+		join_learn(j, slot, s, w, entry_ip, gen);
 	s->busy = 0;
 	return found;
 }

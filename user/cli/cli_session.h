@@ -47,7 +47,8 @@ enum { CLI_OPT_MAX_ALLOCS = 256, CLI_OPT_MAX_STACKS, CLI_OPT_MAX_DEPTH, CLI_OPT_
 	"                         the probes (and leaves at once if not traced)\n"       \
 	"      --no-stack-walk    copy and unwind every DWARF stack in user space\n"     \
 	"                         (no walk in the kernel of stacks already seen)\n"      \
-	"      --max-allocs N     live blocks tracked at once (default 1048576)\n"        \
+	"      --max-allocs N     live blocks the table is sized for (default\n"         \
+	"                         1048576 with -s 1, else 65536)\n"                    \
 	"      --max-stacks N     distinct stacks kept (default 32768)\n"
 /* Sets the tracer's defaults in CFG. */
 void cli__tracer_defaults(struct session_config *cfg);
