@@ -70,10 +70,19 @@ static __always_inline void livetab_publish(struct seep_live_slot *s, __u64 busy
 					    const struct seep_live_key *k,
 					    const struct seep_live *v)
 {
+	__u64 live = (busy & ~SEEP_LIVE_STATE_MASK) | SEEP_LIVE_LIVE;
+
 	s->key = *k;
 	s->val = *v;
-	/* an atomic exchange orders the record's stores before LIVE */
-	__sync_lock_test_and_set(&s->state, (busy & ~SEEP_LIVE_STATE_MASK) | SEEP_LIVE_LIVE);
+#if defined(__TARGET_ARCH_x86)
+	/* x86 keeps stores in order: the record's stores are seen before LIVE
+	 * once the compiler keeps them there (an atomic exchange would cost
+	 * as much as the claim) */
+	asm volatile("" ::: "memory");
+	LIVETAB_STATE(s) = live;
+#else
+	__sync_lock_test_and_set(&s->state, live);
+#endif
 }
 
 /* Drops K from the spill map, if it spilled: 1 if it was there. */

@@ -279,6 +279,23 @@ struct seep_stack_totals {
 	__u64 alloc_count;
 };
 
+/* Value of `cpu_own` (bpf/heap.bpf.c), per CPU: held while a program
+ * records an allocation, and the counters only that holder adds to. */
+struct seep_cpu_own {
+	__u64 held;
+	__u64 stats[SEEP_STAT__MAX];
+};
+
+/* What `stack_totals` holds per CPU: the counts the CPU's owner adds
+ * (plain adds) and those other programs add meanwhile (atomically); a
+ * site's totals are the sum of both over every CPU. */
+struct seep_stack_totals_cpu {
+	__u64 alloc_bytes;
+	__u64 alloc_count;
+	__u64 shared_bytes;
+	__u64 shared_count;
+};
+
 /* Bytes copied from the top of a stack deeper than the copy from sp. */
 #define SEEP_STACK_TOP_COPY 8192
 

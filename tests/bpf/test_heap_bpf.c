@@ -25,6 +25,7 @@ struct collect {
 	size_t n;
 	uint64_t total_bytes, total_count;
 	uint64_t largest;
+	uint64_t site_allocs;    /* the sites' allocations since attach */
 };
 
 static int collect_block(const struct seep_live_key *k, const struct seep_live *v, void *ctx)
@@ -63,16 +64,28 @@ static const struct fn_total *lookup(const struct collect *c, const char *fn)
 	return NULL;
 }
 
-/* Runs TARGET under the tracer configured by CFG to completion; fills C
- * and STATS. */
-static void run_traced_cfg(const char *target, const struct trace_config *cfg,
-			   struct collect *c, uint64_t stats[SEEP_STAT__MAX])
+/* Sums the sites' totals (allocations since attach). */
+static int add_site(const struct seep_stack_key *k, const struct seep_stack_totals *v, void *ctx)
+{
+	struct collect *c = ctx;
+
+	if (k->tgid == (uint32_t)c->pid)
+		c->site_allocs += v->alloc_count;
+	return 0;
+}
+
+/* Runs TARGET under the tracer configured by CFG to completion, every
+ * CPU's owner held if HELD; fills C and STATS. */
+static void run_traced_as(const char *target, const struct trace_config *cfg, bool held,
+			  struct collect *c, uint64_t stats[SEEP_STAT__MAX])
 {
 	struct trace *t = NULL;
 	char *argv[] = { (char *)target, NULL };
 	int go;
 
 	cr_assert_eq(trace__new(cfg, &t), 0, "cannot load the BPF program (run as root)");
+	if (held)
+		cr_assert_eq(trace__hold_owners(t, true), 0);
 	c->pid = target_start(argv, &go);
 	cr_assert_gt(c->pid, 0);
 	cr_assert_eq(target_wait_blocked(c->pid), 0, "the target never got ready");
@@ -84,9 +97,16 @@ static void run_traced_cfg(const char *target, const struct trace_config *cfg,
 	target_go(go);
 	cr_assert_eq(target_wait(c->pid), 0);
 	cr_assert_eq(trace__for_each_live(t, collect_block, c), 0);
+	cr_assert_eq(trace__for_each_site(t, add_site, c), 0);
 	cr_assert_eq(trace__read_stats(t, stats), 0);
 	symbolizer__free(c->sym);
 	trace__free(t);
+}
+
+static void run_traced_cfg(const char *target, const struct trace_config *cfg,
+			   struct collect *c, uint64_t stats[SEEP_STAT__MAX])
+{
+	run_traced_as(target, cfg, false, c, stats);
 }
 
 static void run_traced(const char *target, struct collect *c, uint64_t stats[SEEP_STAT__MAX])
@@ -171,6 +191,22 @@ Test(heap_bpf, threads_exact)
 	run_traced(TARGET("threads"), &c, stats);
 	expect_threads(&c, stats);
 	cr_expect_eq(stats[SEEP_STAT_LIVE_SPILLED], 0, "a table sized for 1M blocks holds 4012");
+	cr_expect_eq(c.site_allocs, stats[SEEP_STAT_ALLOCS], "every allocation in its site");
+}
+
+/* Every CPU's owner held, as by a program preempted while recording:
+ * each allocation takes the shared path (atomic counts into `stats` and
+ * the sites' shared halves) and is counted the same, to the byte. */
+Test(heap_bpf, threads_exact_without_owner)
+{
+	struct trace_config cfg = { 0 };
+	uint64_t stats[SEEP_STAT__MAX];
+	struct collect c = { 0 };
+
+	run_traced_as(TARGET("threads"), &cfg, true, &c, stats);
+	expect_threads(&c, stats);
+	cr_expect_geq(stats[SEEP_STAT_ALLOCS], 4 * 1000 + 4);
+	cr_expect_eq(c.site_allocs, stats[SEEP_STAT_ALLOCS], "every allocation in its site");
 }
 
 /* A table sized for 2048 blocks (512 buckets of 8 slots) holding the

@@ -569,13 +569,22 @@ cleanup:
 struct _cb {
 	trace_site_fn site;
 	void *ctx;
+	int ncpus;
 };
 
+/* A site's per-CPU counts (struct seep_stack_totals_cpu, one per CPU)
+ * summed. */
 static int _site_tramp(const void *k, const void *v, void *ctx)
 {
+	const struct seep_stack_totals_cpu *pc = v;
 	struct _cb *cb = ctx;
+	struct seep_stack_totals sum = { 0 };
 
-	return cb->site(k, v, cb->ctx);
+	for (int c = 0; c < cb->ncpus; c++) {
+		sum.alloc_bytes += pc[c].alloc_bytes + pc[c].shared_bytes;
+		sum.alloc_count += pc[c].alloc_count + pc[c].shared_count;
+	}
+	return cb->site(k, &sum, cb->ctx);
 }
 
 int trace__for_each_live(struct trace *t, trace_live_fn fn, void *ctx)
@@ -585,10 +594,11 @@ int trace__for_each_live(struct trace *t, trace_live_fn fn, void *ctx)
 
 int trace__for_each_site(struct trace *t, trace_site_fn fn, void *ctx)
 {
-	struct _cb cb = { .site = fn, .ctx = ctx };
-	/* Per-site totals are updated atomically in place: a plain hash map. */
+	struct _cb cb = { .site = fn, .ctx = ctx, .ncpus = t->ncpus };
+
 	return mapwalk__each(t->skel->maps.stack_totals, sizeof(struct seep_stack_key),
-			 sizeof(struct seep_stack_totals), _site_tramp, &cb);
+			     sizeof(struct seep_stack_totals_cpu) * (size_t)t->ncpus, _site_tramp,
+			     &cb);
 }
 
 static int _on_event(void *ctx, void *data, size_t size)
@@ -667,9 +677,14 @@ size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max
 int trace__read_stats(struct trace *t, uint64_t stats[SEEP_STAT__MAX])
 {
 	uint64_t *percpu = calloc(t->ncpus, sizeof(uint64_t));
+	struct seep_cpu_own *own = calloc(t->ncpus, sizeof(*own));
+	uint32_t zero = 0;
 
-	if (!percpu)
+	if (!percpu || !own) {
+		free(percpu);
+		free(own);
 		return -ENOMEM;
+	}
 	for (uint32_t i = 0; i < SEEP_STAT__MAX; i++) {
 		stats[i] = 0;
 		if (bpf_map__lookup_elem(t->skel->maps.stats, &i, sizeof(i), percpu,
@@ -678,8 +693,38 @@ int trace__read_stats(struct trace *t, uint64_t stats[SEEP_STAT__MAX])
 		for (int c = 0; c < t->ncpus; c++)
 			stats[i] += percpu[c];
 	}
+	/* the counts each CPU's owner keeps (cpu_own) */
+	if (!bpf_map__lookup_elem(t->skel->maps.cpu_own, &zero, sizeof(zero), own,
+				  sizeof(*own) * t->ncpus, 0))
+		for (int c = 0; c < t->ncpus; c++)
+			for (uint32_t i = 0; i < SEEP_STAT__MAX; i++)
+				stats[i] += own[c].stats[i];
 	free(percpu);
+	free(own);
 	return 0;
+}
+
+int trace__hold_owners(struct trace *t, bool held)
+{
+	struct seep_cpu_own *own = calloc(t->ncpus, sizeof(*own));
+	uint32_t zero = 0;
+	int err = 0;
+
+	if (!own)
+		return -ENOMEM;
+	/* the counters stay: only `held` changes */
+	if (bpf_map__lookup_elem(t->skel->maps.cpu_own, &zero, sizeof(zero), own,
+				 sizeof(*own) * t->ncpus, 0)) {
+		err = -errno;
+	} else {
+		for (int c = 0; c < t->ncpus; c++)
+			own[c].held = held;
+		if (bpf_map__update_elem(t->skel->maps.cpu_own, &zero, sizeof(zero), own,
+					 sizeof(*own) * t->ncpus, BPF_ANY))
+			err = -errno;
+	}
+	free(own);
+	return err;
 }
 
 int trace__run_time(struct trace *t, uint64_t *run_time_ns, uint64_t *run_cnt)

@@ -107,6 +107,10 @@ int trace__forget_stacks(struct trace *t, pid_t pid);
 size_t trace__stack(struct trace *t, int32_t stack_id, uint64_t *ips, size_t max);
 /* Sums the per-CPU counters. */
 int trace__read_stats(struct trace *t, uint64_t stats[SEEP_STAT__MAX]);
+/* Marks every CPU's owner (bpf/heap.bpf.c cpu_own) held or free. Held,
+ * every allocation is recorded as by a program that preempted a holder:
+ * atomic counts, no walk (tests of that path). 0 or -errno. */
+int trace__hold_owners(struct trace *t, bool held);
 
 /* The run time and run count of the tracer's programs, summed (the kernel
  * counts run time only while BPF_STATS_RUN_TIME is enabled by someone). */
