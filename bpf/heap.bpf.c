@@ -1523,14 +1523,12 @@ static long purge_bucket(struct bpf_map *map, __u32 *k, struct seep_live_bucket 
 			 struct exec_purge *p)
 {
 	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
-		struct seep_live_slot *s = &b->slot[i];
-		__u64 st = LIVETAB_STATE(s);
+		__u64 st = LIVETAB_STATE(&b->state[i]);
+		__u64 size = b->rec[i].val.size;
 
-		__u64 size = s->val.size;
-
-		if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE || s->key.tgid != p->tgid)
+		if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE || b->rec[i].key.tgid != p->tgid)
 			continue;
-		if (__sync_val_compare_and_swap(&s->state, st, st & ~SEEP_LIVE_STATE_MASK) == st) {
+		if (__sync_val_compare_and_swap(&b->state[i], st, st & SEEP_LIVE_GEN_MASK) == st) {
 			p->blocks++;
 			p->bytes += size;
 		}

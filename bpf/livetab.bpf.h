@@ -12,7 +12,8 @@
  * slot was taken and given again in between. A bucket with every slot
  * taken spills into the hash map `live_spill`, looked at only while
  * `live_spilled` (its entries) is not 0, so a free of a block never
- * recorded costs one bucket's compares.
+ * recorded reads one cache line: the bucket's states, whose tags rule
+ * out the records of other keys.
  *
  * An insert replaces the record of the same key (a block whose free was
  * not seen), as the hash map's BPF_ANY did. Include after vmlinux.h,
@@ -21,7 +22,7 @@
 #ifndef SEEP_LIVETAB_BPF_H
 #define SEEP_LIVETAB_BPF_H
 
-#define LIVETAB_STATE(s) (*(volatile __u64 *)&(s)->state)
+#define LIVETAB_STATE(p) (*(volatile __u64 *)(p))
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -39,7 +40,7 @@ struct {
 	__type(value, struct seep_live);
 } live_spill SEC(".maps");
 
-/* buckets in `live`, a power of two (user space sets both) */
+/* buckets in `live` (user space sets both) */
 const volatile __u32 cfg_live_buckets = 1 << 18;
 /* entries of `live_spill` */
 __u64 live_spilled;
@@ -50,39 +51,48 @@ static __always_inline int livetab_key_eq(const struct seep_live_key *a,
 	return a->addr == b->addr && a->tgid == b->tgid && a->mapping == b->mapping;
 }
 
-static __always_inline struct seep_live_bucket *livetab_bucket(const struct seep_live_key *k)
+static __always_inline struct seep_live_bucket *livetab_bucket(__u64 h)
 {
-	__u32 b = seep_live_bucket_of(k, cfg_live_buckets);
+	__u32 b = seep_live_bucket_of(h, cfg_live_buckets);
 
 	return bpf_map_lookup_elem(&live, &b);
 }
 
-/* Claims slot S from state OLD: BUSY of the next generation, or 0 if
- * another CPU changed it first. */
-static __always_inline __u64 livetab_claim(struct seep_live_slot *s, __u64 old)
+/* Claims the slot whose state word is ST from state OLD, for a key of
+ * TAG: BUSY of the next generation, or 0 if another CPU changed it
+ * first. */
+static __always_inline __u64 livetab_claim(__u64 *st, __u64 old, __u64 tag)
 {
-	__u64 busy = ((old & ~SEEP_LIVE_STATE_MASK) + SEEP_LIVE_GEN_STEP) | SEEP_LIVE_BUSY;
+	__u64 busy = ((old & SEEP_LIVE_GEN_MASK) + SEEP_LIVE_GEN_STEP) | tag | SEEP_LIVE_BUSY;
 
-	return __sync_val_compare_and_swap(&s->state, old, busy) == old ? busy : 0;
+	return __sync_val_compare_and_swap(st, old, busy) == old ? busy : 0;
 }
 
-static __always_inline void livetab_publish(struct seep_live_slot *s, __u64 busy,
+static __always_inline void livetab_publish(__u64 *st, struct seep_live_rec *r, __u64 busy,
 					    const struct seep_live_key *k,
 					    const struct seep_live *v)
 {
 	__u64 live = (busy & ~SEEP_LIVE_STATE_MASK) | SEEP_LIVE_LIVE;
 
-	s->key = *k;
-	s->val = *v;
+	r->key = *k;
+	r->val = *v;
 #if defined(__TARGET_ARCH_x86)
 	/* x86 keeps stores in order: the record's stores are seen before LIVE
 	 * once the compiler keeps them there (an atomic exchange would cost
 	 * as much as the claim) */
 	asm volatile("" ::: "memory");
-	LIVETAB_STATE(s) = live;
+	LIVETAB_STATE(st) = live;
 #else
-	__sync_lock_test_and_set(&s->state, live);
+	__sync_lock_test_and_set(st, live);
 #endif
+}
+
+/* True if the slot of state ST, in B at I, holds K (TAG its tag). */
+static __always_inline int livetab_holds(const struct seep_live_bucket *b, int i, __u64 st,
+					 __u64 tag, const struct seep_live_key *k)
+{
+	return (st & (SEEP_LIVE_STATE_MASK | SEEP_LIVE_TAG_MASK)) == (SEEP_LIVE_LIVE | tag) &&
+	       livetab_key_eq(&b->rec[i].key, k);
 }
 
 /* Drops K from the spill map, if it spilled: 1 if it was there. */
@@ -109,7 +119,8 @@ static __always_inline int livetab_unspill(const struct seep_live_key *k, struct
 static __always_inline int livetab_put_as(const struct seep_live_key *k,
 					  const struct seep_live *v, int only_existing)
 {
-	struct seep_live_bucket *b = livetab_bucket(k);
+	__u64 h = seep_live_hash(k), tag = seep_live_tag_of(h);
+	struct seep_live_bucket *b = livetab_bucket(h);
 
 	if (!b)
 		return -1;
@@ -119,24 +130,21 @@ static __always_inline int livetab_put_as(const struct seep_live_key *k,
 
 #pragma unroll
 		for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
-			__u64 st = LIVETAB_STATE(&b->slot[i]);
-			__u64 what = st & SEEP_LIVE_STATE_MASK;
+			__u64 st = LIVETAB_STATE(&b->state[i]);
 
-			if (what == SEEP_LIVE_LIVE && same_at < 0 &&
-			    livetab_key_eq(&b->slot[i].key, k)) {
+			if (same_at < 0 && livetab_holds(b, i, st, tag, k)) {
 				same_at = i;
 				same_st = st;
-			} else if (what == SEEP_LIVE_EMPTY && free_at < 0) {
+			} else if ((st & SEEP_LIVE_STATE_MASK) == SEEP_LIVE_EMPTY && free_at < 0) {
 				free_at = i;
 				free_st = st;
 			}
 		}
-		if (same_at >= 0) {
-			same_at &= SEEP_LIVE_WAYS - 1;
-			busy = livetab_claim(&b->slot[same_at], same_st);
+		if (same_at >= 0 && same_at < SEEP_LIVE_WAYS) {
+			busy = livetab_claim(&b->state[same_at], same_st, tag);
 			if (!busy)
 				continue;
-			livetab_publish(&b->slot[same_at], busy, k, v);
+			livetab_publish(&b->state[same_at], &b->rec[same_at], busy, k, v);
 			return 0;
 		}
 		if (only_existing) {
@@ -145,12 +153,11 @@ static __always_inline int livetab_put_as(const struct seep_live_key *k,
 			return bpf_map_update_elem(&live_spill, k, v, BPF_EXIST) ? 1 : 0;
 		}
 		livetab_unspill(k, NULL);
-		if (free_at >= 0) {
-			free_at &= SEEP_LIVE_WAYS - 1;
-			busy = livetab_claim(&b->slot[free_at], free_st);
+		if (free_at >= 0 && free_at < SEEP_LIVE_WAYS) {
+			busy = livetab_claim(&b->state[free_at], free_st, tag);
 			if (!busy)
 				continue;
-			livetab_publish(&b->slot[free_at], busy, k, v);
+			livetab_publish(&b->state[free_at], &b->rec[free_at], busy, k, v);
 			return 0;
 		}
 		break;
@@ -173,22 +180,21 @@ static __always_inline int livetab_put(const struct seep_live_key *k, const stru
  * removed (0: none, or another CPU removed it first). */
 static __always_inline int livetab_take(const struct seep_live_key *k, struct seep_live *out)
 {
-	struct seep_live_bucket *b = livetab_bucket(k);
+	__u64 h = seep_live_hash(k), tag = seep_live_tag_of(h);
+	struct seep_live_bucket *b = livetab_bucket(h);
 
 	if (!b)
 		return 0;
 #pragma unroll
 	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
-		struct seep_live_slot *s = &b->slot[i];
-		__u64 st = LIVETAB_STATE(s);
+		__u64 st = LIVETAB_STATE(&b->state[i]);
 
-		if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE || !livetab_key_eq(&s->key, k))
+		if (!livetab_holds(b, i, st, tag, k))
 			continue;
 		if (out)
-			*out = s->val;
+			*out = b->rec[i].val;
 		/* the generation stays: the slot is given again by a claim */
-		return __sync_val_compare_and_swap(&s->state, st,
-						   st & ~SEEP_LIVE_STATE_MASK) == st;
+		return __sync_val_compare_and_swap(&b->state[i], st, st & SEEP_LIVE_GEN_MASK) == st;
 	}
 	return livetab_unspill(k, out);
 }
@@ -196,20 +202,20 @@ static __always_inline int livetab_take(const struct seep_live_key *k, struct se
 /* Copies the record of K to OUT: 1 if there is one. */
 static __always_inline int livetab_get(const struct seep_live_key *k, struct seep_live *out)
 {
-	struct seep_live_bucket *b = livetab_bucket(k);
+	__u64 h = seep_live_hash(k), tag = seep_live_tag_of(h);
+	struct seep_live_bucket *b = livetab_bucket(h);
 	struct seep_live *v;
 
 	if (!b)
 		return 0;
 #pragma unroll
 	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
-		struct seep_live_slot *s = &b->slot[i];
-		__u64 st = LIVETAB_STATE(s);
+		__u64 st = LIVETAB_STATE(&b->state[i]);
 
-		if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE || !livetab_key_eq(&s->key, k))
+		if (!livetab_holds(b, i, st, tag, k))
 			continue;
-		*out = s->val;
-		return LIVETAB_STATE(s) == st;
+		*out = b->rec[i].val;
+		return LIVETAB_STATE(&b->state[i]) == st;
 	}
 	if (!live_spilled || !(v = bpf_map_lookup_elem(&live_spill, k)))
 		return 0;

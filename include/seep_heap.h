@@ -239,41 +239,59 @@ struct seep_live {
 /* The live table (bpf/livetab.bpf.h): `live` is an array of buckets of
  * SEEP_LIVE_WAYS slots, a block's bucket chosen by a hash of its key; a
  * bucket with no free slot spills into the hash map `live_spill`. A
- * slot's state word is its generation (bumped at every claim) and, in
- * its low two bits, EMPTY, BUSY (being written) or LIVE; every change of
- * a slot is a compare-and-swap of the state, so no lock is taken and a
- * reader that finds the same LIVE state before and after reading a slot
- * read one record whole. User space maps the array (BPF_F_MMAPABLE). */
-#define SEEP_LIVE_WAYS 8
+ * bucket's first cache line holds its slots' state words, each a
+ * generation (bumped at every claim), a 16-bit tag of the key's hash and,
+ * in the low two bits, EMPTY, BUSY (being written) or LIVE; the records
+ * follow, one cache line each, so a look-up reads the states' line and
+ * only the records whose tag matches. Every change of a slot is a
+ * compare-and-swap of its state, so no lock is taken, and a reader that
+ * finds the same LIVE state before and after reading a record read it
+ * whole. User space maps the array (BPF_F_MMAPABLE). */
+#define SEEP_LIVE_WAYS 7
 #define SEEP_LIVE_EMPTY 0ULL
 #define SEEP_LIVE_BUSY 1ULL
 #define SEEP_LIVE_LIVE 2ULL
 #define SEEP_LIVE_STATE_MASK 3ULL
-#define SEEP_LIVE_GEN_STEP 4ULL
+#define SEEP_LIVE_TAG_SHIFT 2
+#define SEEP_LIVE_TAG_MASK (0xffffULL << SEEP_LIVE_TAG_SHIFT)
+#define SEEP_LIVE_GEN_MASK (~0ULL << 18)
+#define SEEP_LIVE_GEN_STEP (1ULL << 18)
 
-struct seep_live_slot {
-	__u64 state;
+struct seep_live_rec {
 	struct seep_live_key key;
 	struct seep_live val;
+	__u64 pad;                 /* a record to a cache line */
 };
 
 struct seep_live_bucket {
-	struct seep_live_slot slot[SEEP_LIVE_WAYS];
+	__u64 state[SEEP_LIVE_WAYS];
+	__u64 pad;
+	struct seep_live_rec rec[SEEP_LIVE_WAYS];
 };
 
-/* A block's bucket of NBUCKETS (a power of two): the high half of a
- * multiplicative hash of its key, the same in BPF and user space. */
-static inline __u32 seep_live_bucket_of(const struct seep_live_key *k, __u32 nbuckets)
+/* A key's place: its bucket of NBUCKETS, from the high half of a
+ * multiplicative hash (scaled to the range: any number of buckets), and
+ * its tag (in state-word position), from the low half; the same in BPF
+ * and user space. */
+static inline __u64 seep_live_hash(const struct seep_live_key *k)
 {
-	__u64 h = (k->addr ^ ((__u64)k->tgid << 40) ^ ((__u64)k->mapping << 39)) *
-		  0x9e3779b97f4a7c15ULL;
-
-	return (__u32)(h >> 32) & (nbuckets - 1);
+	return (k->addr ^ ((__u64)k->tgid << 40) ^ ((__u64)k->mapping << 39)) *
+	       0x9e3779b97f4a7c15ULL;
 }
 
-/* Value of `stack_totals`: a site's recorded allocations since attach,
- * added to atomically at each one (what is live by site is counted from
- * `live` when user space reads it). */
+static inline __u32 seep_live_bucket_of(__u64 h, __u32 nbuckets)
+{
+	return (__u32)(((h >> 32) * (__u64)nbuckets) >> 32);
+}
+
+static inline __u64 seep_live_tag_of(__u64 h)
+{
+	return ((h >> 16) << SEEP_LIVE_TAG_SHIFT) & SEEP_LIVE_TAG_MASK;
+}
+
+/* A site's recorded allocations since attach, as user space reads them
+ * from `stack_totals` (the sum of struct seep_stack_totals_cpu over every
+ * CPU; what is live by site is counted from the live table). */
 struct seep_stack_totals {
 	__u64 alloc_bytes;
 	__u64 alloc_count;

@@ -16,12 +16,9 @@
 
 uint32_t livetab__buckets_for(uint32_t max_live)
 {
-	uint64_t want = ((uint64_t)max_live * 2 + SEEP_LIVE_WAYS - 1) / SEEP_LIVE_WAYS;
-	uint32_t n = 1;
+	uint64_t n = ((uint64_t)max_live * 2 + SEEP_LIVE_WAYS - 1) / SEEP_LIVE_WAYS;
 
-	while (n < want && n < (1u << 31))
-		n <<= 1;
-	return n;
+	return n < 1 ? 1 : n > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)n;
 }
 
 int livetab__map(struct livetab *lt, struct bpf_map *live, struct bpf_map *spill,
@@ -54,20 +51,21 @@ void livetab__unmap(struct livetab *lt)
 	lt->buckets = NULL;
 }
 
-/* Copies slot S if it holds a block: 1 and *KEY, *VAL; 0 if it does not. */
-static int _read_slot(struct seep_live_slot *s, struct seep_live_key *key, struct seep_live *val)
+/* Copies slot I of B if it holds a block: 1 and *KEY, *VAL; 0 if not. */
+static int _read_slot(struct seep_live_bucket *b, int i, struct seep_live_key *key,
+		      struct seep_live *val)
 {
-	for (int i = 0; i < LIVETAB_READS; i++) {
-		uint64_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	for (int n = 0; n < LIVETAB_READS; n++) {
+		uint64_t st = __atomic_load_n(&b->state[i], __ATOMIC_ACQUIRE);
 
 		if ((st & SEEP_LIVE_STATE_MASK) == SEEP_LIVE_EMPTY)
 			return 0;
 		if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE)
 			continue;       /* being written: read again */
-		memcpy(key, &s->key, sizeof(*key));
-		memcpy(val, &s->val, sizeof(*val));
+		memcpy(key, &b->rec[i].key, sizeof(*key));
+		memcpy(val, &b->rec[i].val, sizeof(*val));
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) == st)
+		if (__atomic_load_n(&b->state[i], __ATOMIC_RELAXED) == st)
 			return 1;
 	}
 	return 0;
@@ -103,7 +101,7 @@ int livetab__each(const struct livetab *lt, livetab_fn fn, void *ctx)
 		return -EINVAL;
 	for (uint32_t b = 0; b < lt->nbuckets; b++)
 		for (int i = 0; i < SEEP_LIVE_WAYS; i++)
-			if (_read_slot(&lt->buckets[b].slot[i], &key, &val) &&
+			if (_read_slot(&lt->buckets[b], i, &key, &val) &&
 			    (err = fn(&key, &val, ctx)))
 				return err;
 	return _each_spilled(lt, fn, ctx);
@@ -136,15 +134,15 @@ int livetab__purge(struct livetab *lt, uint32_t tgid)
 		return -EINVAL;
 	for (uint32_t b = 0; b < lt->nbuckets; b++)
 		for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
-			struct seep_live_slot *s = &lt->buckets[b].slot[i];
-			uint64_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+			struct seep_live_bucket *bk = &lt->buckets[b];
+			uint64_t st = __atomic_load_n(&bk->state[i], __ATOMIC_ACQUIRE);
 
 			if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE ||
-			    __atomic_load_n(&s->key.tgid, __ATOMIC_RELAXED) != tgid)
+			    __atomic_load_n(&bk->rec[i].key.tgid, __ATOMIC_RELAXED) != tgid)
 				continue;
 			/* a slot given again meanwhile has a new generation:
 			 * the swap fails and the new block stays */
-			__atomic_compare_exchange_n(&s->state, &st, st & ~SEEP_LIVE_STATE_MASK, false,
+			__atomic_compare_exchange_n(&bk->state[i], &st, st & SEEP_LIVE_GEN_MASK, false,
 						    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 		}
 	return _each_spilled(lt, _purge_spilled, &p);

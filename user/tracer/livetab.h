@@ -25,8 +25,8 @@ struct livetab {
 	uint64_t *spilled;                  /* the BPF side's count of spill entries */
 };
 
-/* Buckets for MAX_LIVE blocks: a power of two with room for twice as
- * many (at half load, about 2 % of blocks spill when all are live). */
+/* Buckets for MAX_LIVE blocks: room for twice as many (when all are
+ * live, about 4 % of them spill). */
 uint32_t livetab__buckets_for(uint32_t max_live);
 
 /* Maps LIVE (loaded); SPILL is its spill map and SPILLED the BPF side's
