@@ -252,6 +252,7 @@ test: setup
 # (tools/eval-detect.md); tools/readme-tables.py copies them.
 check-docs:
 	$(Q)tools/readme-tables.py --check detect
+	$(Q)tools/readme-tables.py --check bench
 
 unit: $(UNIT_BINS) $(TARGET_BINS)
 	$(Q)tools/run-tests.sh $(UNIT_BINS)

@@ -853,7 +853,7 @@ static __always_inline void join_learn(struct fast_join *j, __u32 slot,
 	struct join_put jp = { .base = w->sp0, .n = s->memo.n, .slot = slot };
 
 	if (j->tgid != w->tgid || j->gen != gen || j->pc != in->pc || j->sp != w->sp0 ||
-	    j->entry_ip != entry_ip || j->nchk == JOIN_NONE) {
+	    j->entry_ip != entry_ip) {
 		j->tgid = w->tgid;
 		j->gen = gen;
 		j->pc = in->pc;
@@ -862,6 +862,8 @@ static __always_inline void join_learn(struct fast_join *j, __u32 slot,
 		j->nchk = JOIN_SEEN;
 		return;
 	}
+	if (j->nchk == JOIN_NONE)   /* a word out of reach: the walk stays */
+		return;
 	j->bp = in->bp;
 	j->needs_bp = in->needs_bp;
 	j->top = s->memo.top;

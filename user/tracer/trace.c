@@ -157,7 +157,7 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 		pr_err("cannot open the BPF program: %s", strerror(-err));
 		goto fail;
 	}
-	/* the live table: its buckets are allocated whole (128 bytes of
+	/* the live table: its buckets are allocated whole (~146 bytes of
 	 * kernel memory per block it is sized for), its spill map as used */
 	{
 		uint32_t max_live = cfg->max_live ? cfg->max_live

@@ -28,7 +28,7 @@
 struct trace_config {
 	uint32_t max_live;       /* blocks tracked at once, all processes (0: the
 				  * default of the mode, TRACE_MAX_LIVE_*); the live
-				  * table takes 128 bytes of kernel memory per block */
+				  * table takes ~146 bytes of kernel memory per block */
 	uint32_t max_sites;      /* allocation sites (stack, caller) */
 	uint32_t max_stacks;     /* distinct user stacks */
 	uint32_t stack_bytes;    /* stack bytes copied per DWARF event (0: default) */
