@@ -176,44 +176,54 @@ static __always_inline int livetab_put(const struct seep_live_key *k, const stru
 	return livetab_put_as(k, v, 0);
 }
 
+/* The slot of B holding K (TAG its tag): its index and *ST its state,
+ * or -1. */
+static __always_inline int livetab_find(const struct seep_live_bucket *b, __u64 tag,
+					const struct seep_live_key *k, __u64 *st)
+{
+#pragma unroll
+	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
+		__u64 v = LIVETAB_STATE(&b->state[i]);
+
+		if (livetab_holds(b, i, v, tag, k)) {
+			*st = v;
+			return i;
+		}
+	}
+	return -1;
+}
+
 /* Removes the record of K, copying it to OUT when given: 1 if one was
  * removed (0: none, or another CPU removed it first). */
 static __always_inline int livetab_take(const struct seep_live_key *k, struct seep_live *out)
 {
-	__u64 h = seep_live_hash(k), tag = seep_live_tag_of(h);
+	__u64 h = seep_live_hash(k), st;
 	struct seep_live_bucket *b = livetab_bucket(h);
+	int i;
 
 	if (!b)
 		return 0;
-#pragma unroll
-	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
-		__u64 st = LIVETAB_STATE(&b->state[i]);
-
-		if (!livetab_holds(b, i, st, tag, k))
-			continue;
-		if (out)
-			*out = b->rec[i].val;
-		/* the generation stays: the slot is given again by a claim */
-		return __sync_val_compare_and_swap(&b->state[i], st, st & SEEP_LIVE_GEN_MASK) == st;
-	}
-	return livetab_unspill(k, out);
+	i = livetab_find(b, seep_live_tag_of(h), k, &st);
+	if (i < 0 || i >= SEEP_LIVE_WAYS)
+		return livetab_unspill(k, out);
+	if (out)
+		*out = b->rec[i].val;
+	/* the generation stays: the slot is given again by a claim */
+	return __sync_val_compare_and_swap(&b->state[i], st, st & SEEP_LIVE_GEN_MASK) == st;
 }
 
 /* Copies the record of K to OUT: 1 if there is one. */
 static __always_inline int livetab_get(const struct seep_live_key *k, struct seep_live *out)
 {
-	__u64 h = seep_live_hash(k), tag = seep_live_tag_of(h);
+	__u64 h = seep_live_hash(k), st;
 	struct seep_live_bucket *b = livetab_bucket(h);
 	struct seep_live *v;
+	int i;
 
 	if (!b)
 		return 0;
-#pragma unroll
-	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
-		__u64 st = LIVETAB_STATE(&b->state[i]);
-
-		if (!livetab_holds(b, i, st, tag, k))
-			continue;
+	i = livetab_find(b, seep_live_tag_of(h), k, &st);
+	if (i >= 0 && i < SEEP_LIVE_WAYS) {
 		*out = b->rec[i].val;
 		return LIVETAB_STATE(&b->state[i]) == st;
 	}

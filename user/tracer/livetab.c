@@ -135,7 +135,7 @@ int livetab__purge(struct livetab *lt, uint32_t tgid)
 	for (uint32_t b = 0; b < lt->nbuckets; b++)
 		for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
 			struct seep_live_bucket *bk = &lt->buckets[b];
-			uint64_t st = __atomic_load_n(&bk->state[i], __ATOMIC_ACQUIRE);
+			__u64 st = __atomic_load_n(&bk->state[i], __ATOMIC_ACQUIRE);
 
 			if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE ||
 			    __atomic_load_n(&bk->rec[i].key.tgid, __ATOMIC_RELAXED) != tgid)
