@@ -915,7 +915,9 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 		if (s->memo.top > w->sp0)
 			want = s->memo.top - w->sp0;
 	}
-	if (joinable && j->top > w->sp0)
+	/* one read serves the fast join and the walk after a failed one: on
+	 * this machine a read costs the same whatever its size, to a page */
+	if (joinable && j->top > w->sp0 && j->top - w->sp0 > want)
 		want = j->top - w->sp0;
 	w->window = top > w->sp0 ? top - w->sp0 : 0;
 	if (w->window > want)
@@ -929,19 +931,6 @@ __noinline __s64 walk_known(struct pt_regs *ctx, __u32 tgid, __u64 entry_ip, __u
 	if (joinable && join_checks_hold(j, s, w)) {
 		stat_by(o, SEEP_STAT_WALKS_JOINED, 1);
 		return j->id;
-	}
-	if (joinable) {
-		/* the window was sized for the entry: the walk reads the memo's */
-		want = WALK_WINDOW_COLD;
-		if (w->memo_n && s->memo.top > w->sp0)
-			want = s->memo.top - w->sp0;
-		if (want > w->window && top > w->sp0) {
-			w->window = top - w->sp0 < want ? top - w->sp0 : want;
-			if (w->window > WALK_WINDOW)
-				w->window = WALK_WINDOW;
-			if (bpf_probe_read_user(s->buf, w->window, (void *)w->sp0))
-				w->window = 0;
-		}
 	}
 	bpf_loop(SEEP_MAX_STACK_DEPTH, walk_step, NULL, 0);
 	inner = w->n;
@@ -1518,36 +1507,7 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 
 struct exec_purge {
 	__u32 tgid;
-	__u64 blocks, bytes;
 };
-
-static long purge_bucket(struct bpf_map *map, __u32 *k, struct seep_live_bucket *b,
-			 struct exec_purge *p)
-{
-	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
-		__u64 st = LIVETAB_STATE(&b->state[i]);
-		__u64 size = b->rec[i].val.size;
-
-		if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE || b->rec[i].key.tgid != p->tgid)
-			continue;
-		if (__sync_val_compare_and_swap(&b->state[i], st, st & SEEP_LIVE_GEN_MASK) == st) {
-			p->blocks++;
-			p->bytes += size;
-		}
-	}
-	return 0;
-}
-
-static long purge_spill(struct bpf_map *map, struct seep_live_key *k, struct seep_live *v,
-			struct exec_purge *p)
-{
-	if (k->tgid == p->tgid && !bpf_map_delete_elem(map, k)) {
-		__sync_fetch_and_add(&live_spilled, -1);
-		p->blocks++;
-		p->bytes += v->size;
-	}
-	return 0;
-}
 
 static long purge_site(struct bpf_map *map, struct seep_stack_key *k, void *v,
 		       struct exec_purge *p)
@@ -1590,6 +1550,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct exec_purge purge = { .tgid = current_tgid() };
+	struct livetab_purge gone = { .tgid = purge.tgid };
 	struct seep_exec_event *ev;
 	__u64 *execs, n;
 
@@ -1601,8 +1562,7 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	n = __sync_add_and_fetch(execs, 1);
 	__sync_fetch_and_add(&walk_gen, 1);  /* the memos are of the old image */
 	bpf_task_storage_delete(&inflight, bpf_get_current_task_btf());
-	bpf_for_each_map_elem(&live, purge_bucket, &purge, 0);
-	bpf_for_each_map_elem(&live_spill, purge_spill, &purge, 0);
+	livetab_purge(&gone);
 	bpf_for_each_map_elem(&stack_totals, purge_site, &purge, 0);
 	bpf_for_each_map_elem(&pc_rules, purge_rule, &purge, 0);
 	bpf_for_each_map_elem(&pc_cache, purge_slot, &purge, 0);
@@ -1617,8 +1577,8 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	ev->pad = 0;
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->execs = n;
-	ev->blocks = purge.blocks;
-	ev->bytes = purge.bytes;
+	ev->blocks = gone.blocks;
+	ev->bytes = gone.bytes;
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

@@ -125,42 +125,39 @@ static __always_inline int livetab_put_as(const struct seep_live_key *k,
 	if (!b)
 		return -1;
 	for (int tries = 0; tries < 2; tries++) {
-		int free_at = -1, same_at = -1;
-		__u64 free_st = 0, same_st = 0, busy;
+		int at = -1, free_at = -1;   /* the slot holding K; the first free one */
+		__u64 at_st = 0, free_st = 0, busy;
 
 #pragma unroll
 		for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
 			__u64 st = LIVETAB_STATE(&b->state[i]);
 
-			if (same_at < 0 && livetab_holds(b, i, st, tag, k)) {
-				same_at = i;
-				same_st = st;
+			if (at < 0 && livetab_holds(b, i, st, tag, k)) {
+				at = i;
+				at_st = st;
 			} else if ((st & SEEP_LIVE_STATE_MASK) == SEEP_LIVE_EMPTY && free_at < 0) {
 				free_at = i;
 				free_st = st;
 			}
 		}
-		if (same_at >= 0 && same_at < SEEP_LIVE_WAYS) {
-			busy = livetab_claim(&b->state[same_at], same_st, tag);
-			if (!busy)
-				continue;
-			livetab_publish(&b->state[same_at], &b->rec[same_at], busy, k, v);
-			return 0;
+		if (at < 0) {
+			if (only_existing) {
+				if (!live_spilled || !bpf_map_lookup_elem(&live_spill, k))
+					return 1;
+				return bpf_map_update_elem(&live_spill, k, v, BPF_EXIST) ? 1 : 0;
+			}
+			/* K's spilled record, if any, gives way to the new one */
+			livetab_unspill(k, NULL);
+			at = free_at;
+			at_st = free_st;
 		}
-		if (only_existing) {
-			if (!live_spilled || !bpf_map_lookup_elem(&live_spill, k))
-				return 1;
-			return bpf_map_update_elem(&live_spill, k, v, BPF_EXIST) ? 1 : 0;
-		}
-		livetab_unspill(k, NULL);
-		if (free_at >= 0 && free_at < SEEP_LIVE_WAYS) {
-			busy = livetab_claim(&b->state[free_at], free_st, tag);
-			if (!busy)
-				continue;
-			livetab_publish(&b->state[free_at], &b->rec[free_at], busy, k, v);
-			return 0;
-		}
-		break;
+		if (at < 0 || at >= SEEP_LIVE_WAYS)
+			break;
+		busy = livetab_claim(&b->state[at], at_st, tag);
+		if (!busy)
+			continue;   /* another CPU changed the slot first: look again */
+		livetab_publish(&b->state[at], &b->rec[at], busy, k, v);
+		return 0;
 	}
 	if (only_existing)
 		return 1;
@@ -231,6 +228,47 @@ static __always_inline int livetab_get(const struct seep_live_key *k, struct see
 		return 0;
 	*out = *v;
 	return 1;
+}
+
+/* Removing every block of one process (its exec: the old image's heap
+ * is gone), counting what went. */
+struct livetab_purge {
+	__u32 tgid;
+	__u64 blocks, bytes;
+};
+
+static long livetab_purge_bucket(struct bpf_map *map, __u32 *k, struct seep_live_bucket *b,
+				 struct livetab_purge *p)
+{
+	for (int i = 0; i < SEEP_LIVE_WAYS; i++) {
+		__u64 st = LIVETAB_STATE(&b->state[i]);
+		__u64 size = b->rec[i].val.size;
+
+		if ((st & SEEP_LIVE_STATE_MASK) != SEEP_LIVE_LIVE || b->rec[i].key.tgid != p->tgid)
+			continue;
+		if (__sync_val_compare_and_swap(&b->state[i], st, st & SEEP_LIVE_GEN_MASK) == st) {
+			p->blocks++;
+			p->bytes += size;
+		}
+	}
+	return 0;
+}
+
+static long livetab_purge_spilled(struct bpf_map *map, struct seep_live_key *k,
+				  struct seep_live *v, struct livetab_purge *p)
+{
+	if (k->tgid == p->tgid && !bpf_map_delete_elem(map, k)) {
+		__sync_fetch_and_add(&live_spilled, -1);
+		p->blocks++;
+		p->bytes += v->size;
+	}
+	return 0;
+}
+
+static __always_inline void livetab_purge(struct livetab_purge *p)
+{
+	bpf_for_each_map_elem(&live, livetab_purge_bucket, p, 0);
+	bpf_for_each_map_elem(&live_spill, livetab_purge_spilled, p, 0);
 }
 
 #endif
