@@ -19,6 +19,9 @@
 #include "stackcopy.bpf.h"
 
 #define MAP_ANONYMOUS 0x20
+#define MAP_STACK 0x20000
+/* Places of unsampled calls remembered per thread (see skip_set). */
+#define SKIP_PLACES 8
 #define STACK_RING_BYTES (16 << 20)
 #define MAP_FAILED ((__u64)-1)
 
@@ -41,8 +44,19 @@ struct pending {
 	__u32 sample_init;
 	__s64 sample_left;       /* bytes until the next sample */
 	/* the last unsampled call: entry sp, return address, entry, and the
-	 * range of its module's image in memory */
+	 * range of its module's image in memory; skip_unread: its return
+	 * address was not read (skip_ret is that of an earlier call at the
+	 * same sp to the same function, from the same caller's frame but
+	 * perhaps another call site); skip_lib: its module is a library */
 	__u64 skip_sp, skip_ret, skip_ip, skip_lo, skip_hi;
+	__u8 skip_unread, skip_lib;
+	/* the places of this thread's recent unsampled calls into libraries
+	 * (entry sp and function) with the return address read there last:
+	 * round robin from place_next */
+	__u32 place_next;
+	struct skip_place {
+		__u64 sp, ip, ret;
+	} place[SKIP_PLACES];
 	__u64 xol;               /* the uretprobe trampoline page, once known */
 	__u64 stack_lo, stack_hi;  /* this thread's stack mapping; its top (stack_top) */
 	__u64 stack_end;
@@ -1152,35 +1166,93 @@ static __always_inline int sampled(struct pending *p, __u64 size)
 	return 1;
 }
 
-/* True if a call entering IP at SP, returning to RET, runs inside the last
- * unsampled call (no frame was pushed for it): that call's return address
- * slot still holds its return address (a session skipped the return) or
- * the uretprobe trampoline (a uretprobe hooked it) -- any call made since
- * it returned would have overwritten the slot with its own return address
- * -- and the new call is either at the same depth but another function: a
- * tail call (glibc's realloc(NULL, n) jumps to malloc, mimalloc's malloc
- * to mi_malloc), whose slot is its own; or deeper and called from the
- * unsampled call's module (the allocator's own code: malloc's mmap). The
- * same function at the same depth is the next call from the same call
- * site. Reading user memory costs more than the rest of the path, so the
- * deeper calls from other modules -- the application's -- are told apart
- * by their return address alone. */
-static __always_inline int inside_skipped(struct pending *p, __u64 sp, __u64 ip,
-					  struct retaddr *r)
+/* True if a call of KIND entering IP at SP, returning to RET, runs inside
+ * the last unsampled call (no frame was pushed for it): that call's return
+ * address slot still holds its return address (a session skipped the
+ * return) or the uretprobe trampoline (a uretprobe hooked it) -- any call
+ * made since it returned would have overwritten the slot with its own
+ * return address -- and the new call is either at the same depth but
+ * another function: a tail call (glibc's realloc(NULL, n) jumps to malloc,
+ * mimalloc's malloc to mi_malloc), whose slot is its own; or deeper and
+ * called from the unsampled call's module (the allocator's own code:
+ * malloc's mmap). The same function at the same depth is the next call
+ * from the same call site. Reading user memory costs more than the rest of
+ * the path, so the deeper calls from other modules -- the application's --
+ * are told apart by their return address alone.
+ *
+ * When the unsampled call's own return address was not read (skip_unread:
+ * a place seen before, see skip_set) and the slot
+ * holds neither the address read before nor the trampoline, the slot
+ * proves nothing: that call may come from another call site of the same
+ * frame. Then an anonymous mapping made from the allocator library's code
+ * (not a thread stack, MAP_STACK) is taken as the allocator's own, counted
+ * (nested_assumed): outside its calls such a library maps memory for
+ * itself alone (jemalloc's extents, glibc's arenas) or for thread stacks.
+ * Any other call is taken as not nested: a tail call or a call from inside
+ * the allocator after an unread repeat would then be sampled on its own. */
+static __always_inline int inside_skipped(struct pending *p, __u32 kind, __u64 sp, __u64 ip,
+					  __u64 arg, struct retaddr *r)
 {
 	__u64 slot, ret;
 
 	if (!p->skip_sp || sp > p->skip_sp)
 		return 0;
-	slot = ret = retaddr_get(r);
-	if (sp == p->skip_sp) {
-		if (ip == p->skip_ip)
-			return 0;
-	} else if (ret - p->skip_lo >= p->skip_hi - p->skip_lo ||
-		   bpf_probe_read_user(&slot, sizeof(slot), (void *)p->skip_sp)) {
+	if (sp == p->skip_sp && ip == p->skip_ip)
 		return 0;
+	slot = ret = retaddr_get(r);
+	if (sp != p->skip_sp &&
+	    (ret - p->skip_lo >= p->skip_hi - p->skip_lo ||
+	     bpf_probe_read_user(&slot, sizeof(slot), (void *)p->skip_sp)))
+		return 0;
+	if (slot == p->skip_ret || is_trampoline(p, slot))
+		return 1;
+	if (!p->skip_unread || sp == p->skip_sp || !p->skip_lib || kind != SEEP_KIND_MMAP ||
+	    (arg & MAP_STACK))
+		return 0;
+	stat_add(SEEP_STAT_NESTED_ASSUMED, 1);
+	return 1;
+}
+
+/* Makes the unsampled call entering IP at SP, returning to R->val, the
+ * last one (skip_*). The return address is read unless the call is into a
+ * library from a place of SKIP_PLACES where one was read before (the same
+ * sp and function: a loop's next call, the same caller's frame), whose
+ * address it then keeps, unread: the read is most of an unsampled call's
+ * cost, and the slot it gives is looked at only if a hooked call is made
+ * inside this one (see inside_skipped). In the program's own module no
+ * mapping is presumed the allocator's: always read. */
+static __always_inline void skip_set(struct pending *p, __u64 cookie, __u64 sp, __u64 ip,
+				     struct retaddr *r)
+{
+	int lib = (cookie & SEEP_COOKIE_LIBRARY) != 0;
+	__u32 at = SKIP_PLACES;
+
+	if (lib) {
+		for (__u32 i = 0; i < SKIP_PLACES; i++) {
+			if (p->place[i].sp == sp && p->place[i].ip == ip) {
+				at = i;
+				break;
+			}
+		}
 	}
-	return slot == p->skip_ret || is_trampoline(p, slot);
+	if (at < SKIP_PLACES && !r->known) {
+		p->skip_ret = p->place[at].ret;
+		p->skip_unread = 1;
+	} else {
+		p->skip_ret = retaddr_get(r);
+		p->skip_unread = 0;
+		if (lib) {
+			if (at >= SKIP_PLACES)
+				at = p->place_next++ % SKIP_PLACES;
+			p->place[at].sp = sp;
+			p->place[at].ip = ip;
+			p->place[at].ret = p->skip_ret;
+		}
+	}
+	p->skip_sp = sp;
+	p->skip_ip = ip;
+	p->skip_lib = lib;
+	cookie_image(cookie, ip, &p->skip_lo, &p->skip_hi);
 }
 
 /* An allocating call's entry. Returns 1 if its return need not be seen
@@ -1206,15 +1278,12 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, __u64 cookie, __u64 
 	d = p->depth;
 	if (d == 0) {
 		/* a call inside an unsampled one (malloc's mmap) is its business */
-		if (inside_skipped(p, sp, ip, &ret)) {
+		if (inside_skipped(p, kind, sp, ip, arg, &ret)) {
 			stat_add(SEEP_STAT_NESTED, 1);
 			return 1;
 		}
 		if (!sampled(p, size)) {
-			p->skip_sp = sp;
-			p->skip_ret = retaddr_get(&ret);
-			p->skip_ip = ip;
-			cookie_image(cookie, ip, &p->skip_lo, &p->skip_hi);
+			skip_set(p, cookie, sp, ip, &ret);
 			stat_add(SEEP_STAT_UNSAMPLED, 1);
 			if (kind == SEEP_KIND_REALLOC || kind == SEEP_KIND_REALLOCARRAY)
 				forget(tgid, arg, 0, NULL);  /* the old block goes either way */
@@ -1413,7 +1482,8 @@ static __always_inline int alloc_args(struct pt_regs *ctx, __u32 kind, __u64 *si
 		return 1;
 	case SEEP_KIND_MMAP:
 		*size = a2;
-		return (PT_REGS_PARM4(ctx) & MAP_ANONYMOUS) != 0;
+		*arg = PT_REGS_PARM4(ctx);  /* the flags */
+		return (*arg & MAP_ANONYMOUS) != 0;
 	case SEEP_KIND_MREMAP:
 		*arg = a1;
 		*size = a3;

@@ -59,17 +59,19 @@ struct seep_target {
 /* Most user stack bytes copied per event. */
 #define SEEP_MAX_STACK_COPY 32768
 
-/* The attach cookie of a probe: bits 0-7 the hooked function's kind, 8-14
- * the process's unwind mode, 15 set on probes shared by every process
- * that maps the file (the unwind mode, and whether the process is traced at
- * all, are then in the `targets` map), 16-39 the page of the probe in its
- * module's image (the span of its loadable segments) and 40-63 that
- * image's size in pages (0: unknown). From the probed address, BPF then
- * knows the module's range in the process: whether a return address lies
- * in it. */
+/* The attach cookie of a probe: bits 0-7 the hooked function's kind, 8-13
+ * the process's unwind mode, 14 set when the probed module is a shared
+ * library (not the program: no code of the program's own lies in its
+ * image), 15 set on probes shared by every process that maps the file
+ * (the unwind mode, and whether the process is traced at all, are then in
+ * the `targets` map), 16-39 the page of the probe in its module's image
+ * (the span of its loadable segments) and 40-63 that image's size in
+ * pages (0: unknown). From the probed address, BPF then knows the module's
+ * range in the process: whether a return address lies in it. */
 #define SEEP_COOKIE_KIND_MASK 0xff
 #define SEEP_COOKIE_MODE_SHIFT 8
-#define SEEP_COOKIE_MODE_MASK 0x7f
+#define SEEP_COOKIE_MODE_MASK 0x3f
+#define SEEP_COOKIE_LIBRARY (1ULL << 14)
 #define SEEP_COOKIE_SHARED (1ULL << 15)
 #define SEEP_COOKIE_PAGE_SHIFT 16
 #define SEEP_COOKIE_SPAN_SHIFT 40
@@ -126,6 +128,7 @@ enum seep_stat {
 	SEEP_STAT_WALKS_JOINED,      /* walks that took the last walk's outer frames, checked */
 	SEEP_STAT_WALKS_OUTER_CHANGED, /* walks that reached it but found a word changed */
 	SEEP_STAT_LIVE_SPILLED,      /* recorded in `live_spill`: their bucket of `live` was full */
+	SEEP_STAT_NESTED_ASSUMED,    /* mappings by an allocator library taken as its own unproven */
 	SEEP_STAT__MAX,
 };
 

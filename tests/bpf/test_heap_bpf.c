@@ -311,6 +311,41 @@ ParameterizedTest(struct mode_case *m, heap_bpf, nested_arena_mmap_not_recorded)
 	}
 }
 
+/* A malloc whose return address was not read (the place cache of
+ * skip_set: the same sp and function as a call from another call site)
+ * still has its mmap taken as nested: no mapping of a BIG block (BIG plus
+ * glibc's header, rounded to a page) is recorded beside the blocks, with
+ * uprobe sessions (the slot proves nothing: taken as the allocator's own,
+ * counted) or uprobe + uretprobe pairs (the trampoline in the slot
+ * proves it). Sampled every 16 MiB, some 6 % of the mmaps would be
+ * sampled if taken as calls of their own. */
+ParameterizedTestParameters(heap_bpf, unread_place_keeps_mmap_nested)
+{
+	static bool no_sessions[] = { false, true };
+
+	return cr_make_param_array(bool, no_sessions, 2);
+}
+
+ParameterizedTest(bool *no_sessions, heap_bpf, unread_place_keeps_mmap_nested)
+{
+	struct trace_config cfg = { .sample_bytes = 16 << 20, .no_sessions = *no_sessions };
+	uint64_t stats[SEEP_STAT__MAX];
+	struct collect c = { 0 };
+
+	run_traced_cfg(TARGET("two_sites"), &cfg, &c, stats);
+	cr_expect_leq(c.largest, 1 << 20, "sessions %d: a %lu-byte mapping recorded", !*no_sessions,
+		      (unsigned long)c.largest);
+	cr_expect_geq(stats[SEEP_STAT_NESTED], 400, "sessions %d: %lu of 400 mmaps nested",
+		      !*no_sessions, (unsigned long)stats[SEEP_STAT_NESTED]);
+	cr_expect_gt(stats[SEEP_STAT_UNSAMPLED], 700);
+	if (*no_sessions)
+		cr_expect_eq(stats[SEEP_STAT_NESTED_ASSUMED], 0, "the trampoline proves them");
+	else
+		cr_expect_gt(stats[SEEP_STAT_NESTED_ASSUMED], 100, "unread places: %lu assumed",
+			     (unsigned long)stats[SEEP_STAT_NESTED_ASSUMED]);
+	cr_expect_eq(stats[SEEP_STAT_DROP_MISSED_RETURN], 0);
+}
+
 /* Shared probes: one set per file for every process that maps it. Two
  * traced processes and an untraced one run the same program at once: the
  * second traced process hooks nothing new, both are counted exactly, the

@@ -154,6 +154,36 @@ static int _vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 	return -ENOENT;
 }
 
+/* True if ELF is a shared library, not a program: ET_DYN with a DT_SONAME
+ * and not flagged DF_1_PIE (libc.so.6 is runnable yet a library; a PIE
+ * program has no soname). Read from the dynamic segment, which stripping
+ * keeps. */
+static bool _is_library(Elf *elf)
+{
+	bool soname = false, pie = false;
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+
+	if (!gelf_getehdr(elf, &eh) || eh.e_type != ET_DYN)
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+		GElf_Shdr sh;
+		GElf_Dyn dyn;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+			if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			soname |= dyn.d_tag == DT_SONAME;
+			pie |= dyn.d_tag == DT_FLAGS_1 && (dyn.d_un.d_val & DF_1_PIE);
+		}
+	}
+	return soname && !pie;
+}
+
 /* The page-aligned span of ELF's loadable segments. */
 static void _image_span(Elf *elf, uint64_t *lo, uint64_t *hi)
 {
@@ -184,7 +214,8 @@ static void _image_span(Elf *elf, uint64_t *lo, uint64_t *hi)
 uint64_t allocators__cookie(const struct alloc_funcs *funcs, const struct alloc_func *f,
 			    enum seep_unwind mode)
 {
-	uint64_t cookie = (uint64_t)f->kind | (uint64_t)mode << SEEP_COOKIE_MODE_SHIFT;
+	uint64_t cookie = (uint64_t)f->kind | (uint64_t)mode << SEEP_COOKIE_MODE_SHIFT |
+			  (funcs->library ? SEEP_COOKIE_LIBRARY : 0);
 	uint64_t probe = f->vaddr + (f->probe_offset - f->offset);
 	uint64_t page, span;
 
@@ -238,6 +269,7 @@ int allocators__find(const char *path, struct alloc_funcs *funcs)
 	if (err)
 		return err;
 	_image_span(elf, &funcs->image_lo, &funcs->image_hi);
+	funcs->library = _is_library(elf);
 	/* .dynsym first: it is what the dynamic linker binds to. */
 	for (int pass = 0; pass < 2; pass++) {
 		scn = NULL;

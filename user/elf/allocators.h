@@ -33,6 +33,7 @@ struct alloc_funcs {
 	struct alloc_func f[ALLOC_FUNCS_MAX];
 	size_t n;
 	uint64_t image_lo, image_hi;  /* page-aligned span of the loadable segments */
+	bool library;                 /* a shared library, not a program (SEEP_COOKIE_LIBRARY) */
 };
 
 /* Fills FUNCS with what PATH defines. Returns 0 (possibly n == 0), -ENOEXEC

@@ -38,6 +38,7 @@ static const struct {
 	[SEEP_STAT_WALKS_JOINED] = { "walks_joined", false },
 	[SEEP_STAT_WALKS_OUTER_CHANGED] = { "walks_outer_changed", false },
 	[SEEP_STAT_LIVE_SPILLED] = { "live_spilled", false },
+	[SEEP_STAT_NESTED_ASSUMED] = { "nested_assumed", false },
 };
 
 const char *report__stat_name(enum seep_stat s)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "elf/allocators.h"
+#include "testlib.h"
 
 #define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
 
@@ -172,7 +173,8 @@ Test(allocators, cookie_locates_the_image)
 	cr_expect_eq(f.image_hi % 4096, 0);
 	c = allocators__cookie(&f, m, SEEP_UNWIND_DWARF);
 	cr_expect_eq(c & SEEP_COOKIE_KIND_MASK, SEEP_KIND_MALLOC);
-	cr_expect_eq((c >> SEEP_COOKIE_MODE_SHIFT) & 0xff, SEEP_UNWIND_DWARF);
+	cr_expect_eq((c >> SEEP_COOKIE_MODE_SHIFT) & SEEP_COOKIE_MODE_MASK, SEEP_UNWIND_DWARF);
+	cr_expect(f.library && (c & SEEP_COOKIE_LIBRARY), "libc.so.6 is a library, runnable as it is");
 	page = (c >> SEEP_COOKIE_PAGE_SHIFT) & SEEP_COOKIE_PAGES_MAX;
 	span = c >> SEEP_COOKIE_SPAN_SHIFT;
 	probe = m->vaddr + (m->probe_offset - m->offset);
@@ -189,4 +191,21 @@ Test(allocators, cookie_locates_the_image)
 	f.image_hi = f.image_lo + ((SEEP_COOKIE_PAGES_MAX + 1) << 12);
 	c = allocators__cookie(&f, m, SEEP_UNWIND_FP);
 	cr_expect_eq(c >> SEEP_COOKIE_PAGE_SHIFT, 0);
+}
+
+/* A program is not a library, whether PIE (ET_DYN, DF_1_PIE, no soname)
+ * or static (ET_EXEC): its image holds the program's own code, and BPF
+ * then takes none of the calls made from it for the allocator's own. */
+Test(allocators, programs_are_not_libraries)
+{
+	struct alloc_funcs f;
+
+	cr_assert_eq(allocators__find(TARGET("static_helper"), &f), 0);
+	cr_assert_gt(f.n, 0, "static_helper defines malloc");
+	cr_expect_not(f.library);
+	cr_expect_not(allocators__cookie(&f, &f.f[0], SEEP_UNWIND_FP) & SEEP_COOKIE_LIBRARY);
+	cr_assert_eq(allocators__find(TARGET("alloc_each"), &f), 0);
+	cr_expect_not(f.library, "a PIE program");
+	cr_assert_eq(allocators__find("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", &f), 0);
+	cr_expect(f.library);
 }
