@@ -157,6 +157,9 @@ def make_tools(lib, kind, sampling, only=None):
         tools.append(Tool("seep exact (baseline)",
                           attach=lambda pid: base + ["--sample-bytes", "1", "-p", str(pid)],
                           ready="seep: tracing"))
+        tools.append(Tool("seep default (baseline)",
+                          attach=(lambda pid: base + ["-p", str(pid)]) if sampling else None,
+                          ready="seep: tracing"))
     tools += [
         Tool("bpftrace memleak.bt",
              attach=lambda pid: ["bpftrace", "-p", str(pid), bt_script], ready="ready"),
@@ -753,7 +756,7 @@ def main():
     ap.add_argument("--scale", default="16,64", help="(c): numbers of traced processes")
     ap.add_argument("--tools", help="comma-separated configuration names (default: all)")
     ap.add_argument("--seep", help="the seep binary (default: build/seep)")
-    ap.add_argument("--seep-base", help="another build's seep, run as 'seep exact (baseline)' "
+    ap.add_argument("--seep-base", help="another build's seep, run as 'seep exact (baseline)' and 'seep default (baseline)' "
                                         "in the same interleaved rounds (e.g. main's)")
     ap.add_argument("--out", default=os.path.join(ROOT, "tools", "bench", "RESULTS.md"))
     ap.add_argument("--micro-seconds", type=float, default=0.3, help="per block size")

@@ -49,6 +49,7 @@ struct trace {
 	trace_exec_fn exec_fn;
 	void *exec_ctx;
 	struct bpf_link *exec_link;  /* tp_btf/sched_process_exec */
+	struct bpf_link *exit_link;  /* tp_btf/sched_process_exit */
 	bool watch_full_said;
 	struct bpf_link **links;
 	size_t nlinks, links_cap;
@@ -221,6 +222,12 @@ int trace__new(const struct trace_config *cfg, struct trace **out)
 		pr_err("cannot attach the exec tracepoint 'sched_process_exec': %s", strerror(-err));
 		goto fail;
 	}
+	t->exit_link = bpf_program__attach(t->skel->progs.thread_exit);
+	if (!t->exit_link) {
+		err = -errno;
+		pr_err("cannot attach the exit tracepoint 'sched_process_exit': %s", strerror(-err));
+		goto fail;
+	}
 	*out = t;
 	return 0;
 fail:
@@ -251,6 +258,7 @@ void trace__free(struct trace *t)
 		close(t->session_fds[i]);
 	free(t->session_fds);
 	bpf_link__destroy(t->exec_link);
+	bpf_link__destroy(t->exit_link);
 	ring_buffer__free(t->events);
 	free(t->links);
 	free(t->probes);
